@@ -1,0 +1,18 @@
+# Version, commit and library versions baked into the binary for `pxclone version -o json`.
+find_package(Git QUIET)
+set(PXCLONE_GIT_SHA "unknown")
+if(GIT_FOUND AND EXISTS ${PROJECT_SOURCE_DIR}/.git)
+    execute_process(COMMAND ${GIT_EXECUTABLE} rev-parse --short=12 HEAD
+        WORKING_DIRECTORY ${PROJECT_SOURCE_DIR}
+        OUTPUT_VARIABLE _sha OUTPUT_STRIP_TRAILING_WHITESPACE ERROR_QUIET RESULT_VARIABLE _rc)
+    if(_rc EQUAL 0 AND _sha)
+        set(PXCLONE_GIT_SHA ${_sha})
+    endif()
+endif()
+if(NOT CMAKE_BUILD_TYPE)
+    set(PXCLONE_BUILD_TYPE "unspecified")
+else()
+    set(PXCLONE_BUILD_TYPE ${CMAKE_BUILD_TYPE})
+endif()
+configure_file(${PROJECT_SOURCE_DIR}/cmake/build_info.hpp.in
+    ${PROJECT_BINARY_DIR}/generated/pxclone/build_info.hpp @ONLY)

@@ -1,0 +1,16 @@
+// One registration function per subcommand; each lives in src/commands/<verb>.cpp and adds its
+// own flags and a callback that runs the command with the parsed options. Only commands that work
+// are registered.
+#pragma once
+
+#include "pxclone/commands/global_options.hpp"
+
+namespace CLI {
+class App;
+}
+
+namespace pxclone::cmd {
+
+void add_version_command(CLI::App& app, const GlobalOptions& globals, Streams streams);
+
+} // namespace pxclone::cmd

@@ -1,0 +1,96 @@
+#include "pxclone/cli/cli.hpp"
+
+#include <map>
+#include <string>
+
+#include "pxclone/build_info.hpp"
+#include "pxclone/commands/commands.hpp"
+#include "pxclone/error.hpp"
+#include "pxclone/util/duration.hpp"
+
+#include <CLI/CLI.hpp>
+
+namespace pxclone::cli {
+
+namespace {
+
+std::string exit_code_table() {
+    std::string text = "Exit codes:\n";
+    for (const auto code : {ExitCode::ok, ExitCode::failed, ExitCode::usage, ExitCode::not_found,
+                            ExitCode::timed_out, ExitCode::partial, ExitCode::interrupted}) {
+        text += "  " + std::to_string(static_cast<int>(code)) + "\t" + std::string(describe(code)) +
+                "\n";
+    }
+    return text;
+}
+
+void add_global_options(CLI::App& app, cmd::GlobalOptions& globals) {
+    app.add_option("-p,--profile", globals.profile_path, "Pipeline profile (YAML)")
+        ->envname("PXCLONE_PROFILE")
+        ->capture_default_str();
+    app.add_option("--context", globals.context, "kubeconfig context to use");
+    app.add_option("--kubeconfig", globals.kubeconfig, "kubeconfig file (no merging)");
+    app.add_option("--run", globals.run_id, "Run id (default: from CI variables, else generated)");
+    const std::map<std::string, output::Format> formats{{"text", output::Format::text},
+                                                       {"json", output::Format::json},
+                                                       {"yaml", output::Format::yaml},
+                                                       {"env", output::Format::env},
+                                                       {"name", output::Format::name}};
+    app.add_option("-o,--output", globals.output, "Output format: text|json|yaml|env|name")
+        ->transform(CLI::CheckedTransformer(formats, CLI::ignore_case))
+        ->option_text("FORMAT");
+    app.add_flag("--dry-run", globals.dry_run, "Print the plan; send no mutating request");
+    app.add_flag("-q,--quiet", globals.quiet, "No progress output");
+    app.add_flag("-v,--verbose", globals.verbosity,
+                 "Log requests (-v), with headers (-vv), with bodies (-vvv); secrets redacted");
+    app.add_option_function<std::string>(
+           "--timeout",
+           [&globals](const std::string& text) {
+               const auto duration = util::parse_duration(text);
+               if (!duration) {
+                   throw CLI::ValidationError("--timeout",
+                                              "'" + text + "' is not a duration (e.g. 90s, 10m)");
+               }
+               globals.timeout = std::chrono::ceil<std::chrono::seconds>(*duration);
+           },
+           "Bound every wait (e.g. 10m); overrides the profile")
+        ->option_text("DURATION");
+    app.add_option("--record", globals.record_path, "Write a JSON record of the run to FILE")
+        ->option_text("FILE");
+    app.add_option("--parallel", globals.parallel, "Concurrent requests")
+        ->check(CLI::Range(1, 64))
+        ->capture_default_str();
+}
+
+} // namespace
+
+Cli::Cli(cmd::Streams streams)
+    : m_streams(streams),
+      m_app(std::make_unique<CLI::App>(
+          "pxclone: snapshot production volumes and clone them into staging environments")) {
+    auto& app = *m_app;
+    app.name("pxclone");
+    app.footer(exit_code_table());
+    app.require_subcommand(1);
+    app.set_version_flag("--version", std::string("pxclone ") + build_info::k_version);
+    add_global_options(app, m_globals);
+
+    cmd::add_version_command(app, m_globals, m_streams);
+
+    // Global options may come after the subcommand, as with kubectl.
+    for (auto* sub : app.get_subcommands({})) {
+        sub->fallthrough();
+    }
+}
+
+Cli::~Cli() = default;
+
+void Cli::run(int argc, const char* const* argv) {
+    m_app->parse(argc, argv);
+}
+
+int Cli::print_parse_error(const CLI::Error& error) {
+    return m_app->exit(error, m_streams.out, m_streams.err);
+}
+
+} // namespace pxclone::cli

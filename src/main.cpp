@@ -1,0 +1,33 @@
+// pxclone's entry point: parse, dispatch, and turn the one outcome into an exit code.
+#include <exception>
+#include <iostream>
+
+#include "pxclone/cli/cli.hpp"
+#include "pxclone/error.hpp"
+
+#include <CLI/CLI.hpp>
+
+int main(int argc, char** argv) {
+    using pxclone::ExitCode;
+    pxclone::cli::Cli cli({std::cout, std::cerr});
+    try {
+        cli.run(argc, argv);
+        return static_cast<int>(ExitCode::ok);
+    } catch (const CLI::ParseError& e) {
+        // CLI11 uses 0 for --help and 100-127 for its own errors; our contract says 2.
+        return cli.print_parse_error(e) == 0 ? 0 : static_cast<int>(ExitCode::usage);
+    } catch (const pxclone::Error& e) {
+        std::cerr << "pxclone: error: " << e.what() << '\n';
+        for (const auto& line : e.details()) {
+            std::cerr << line << '\n';
+        }
+        if (!e.hint().empty()) {
+            std::cerr << "  hint: " << e.hint() << '\n';
+        }
+        return static_cast<int>(e.code());
+    } catch (const std::exception& e) {
+        std::cerr << "pxclone: internal error: " << e.what()
+                  << " (please report this with the command line and -vv output)\n";
+        return static_cast<int>(ExitCode::failed);
+    }
+}

@@ -1,0 +1,53 @@
+#include <sstream>
+
+#include "pxclone/cli/cli.hpp"
+#include "pxclone/error.hpp"
+
+#include <CLI/CLI.hpp>
+#include <doctest/doctest.h>
+#include <nlohmann/json.hpp>
+
+namespace {
+struct Captured {
+    std::ostringstream out;
+    std::ostringstream err;
+};
+
+void run(Captured& io, std::initializer_list<const char*> args) {
+    std::vector<const char*> argv{"pxclone"};
+    argv.insert(argv.end(), args);
+    pxclone::cli::Cli cli({io.out, io.err});
+    cli.run(static_cast<int>(argv.size()), argv.data());
+}
+} // namespace
+
+TEST_CASE("version -o json reports the version and the libraries") {
+    Captured io;
+    run(io, {"version", "-o", "json"});
+    const auto record = nlohmann::json::parse(io.out.str());
+    CHECK(record.at("version").get<std::string>().find('.') != std::string::npos);
+    CHECK(record.at("libraries").contains("libcurl"));
+    CHECK(record.at("libraries").at("yaml-cpp").get<std::string>() != "");
+}
+
+TEST_CASE("global options work after the subcommand") {
+    Captured io;
+    run(io, {"version", "--output", "json", "-vv"});
+    CHECK(nlohmann::json::parse(io.out.str()).contains("gitSha"));
+}
+
+TEST_CASE("bad usage is a CLI11 parse error") {
+    Captured io;
+    CHECK_THROWS_AS(run(io, {"version", "-o", "xml"}), CLI::ParseError);
+    CHECK_THROWS_AS(run(io, {"no-such-command"}), CLI::ParseError);
+    CHECK_THROWS_AS(run(io, {"version", "--timeout", "soon"}), CLI::ParseError);
+    CHECK_THROWS_AS(run(io, {}), CLI::ParseError);
+}
+
+TEST_CASE("every exit code has a description") {
+    using pxclone::ExitCode;
+    for (const auto code : {ExitCode::ok, ExitCode::failed, ExitCode::usage, ExitCode::not_found,
+                            ExitCode::timed_out, ExitCode::partial, ExitCode::interrupted}) {
+        CHECK(pxclone::describe(code) != "unknown");
+    }
+}
