@@ -1,0 +1,74 @@
+// pxsim's OpenStorage SDK REST gateway (API.md §1): volumes, snapshots, clones, restore, labels,
+// identities. Faithful to the real gateway's JSON (snake_case, int64 as strings, enum names, zero
+// values omitted, `{}` for empty) and its errors ({"error","code","message","details"}; plain-text
+// 404/405 for unknown routes). Thread-safe.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "sim_http.hpp"
+
+namespace pxsim {
+
+// What the Portworx side needs to know about the rest of the simulated cluster.
+struct PxHooks {
+    // True while a pod of a ready workload mounts a PV backed by this volume (Restore refuses it).
+    std::function<bool(const std::string& volume_id)> is_attached = [](const std::string&) {
+        return false;
+    };
+    // True for volumes behind PVs bound to PVCs of a --source-namespace (production).
+    std::function<bool(const std::string& volume_id)> is_source = [](const std::string&) {
+        return false;
+    };
+    // Records a production-guard violation (a write to a source volume); the reply is unchanged.
+    std::function<void(const std::string& what)> violation = [](const std::string&) {};
+    // Waits the modelled latency of an operation: "snapshot", "clone", "create", "restore".
+    std::function<void(const std::string& operation)> wait = [](const std::string&) {};
+    // The wall clock, for `ctime` (injectable so tests are deterministic).
+    std::function<std::chrono::system_clock::time_point()> now = [] {
+        return std::chrono::system_clock::now();
+    };
+};
+
+class PxApi {
+public:
+    explicit PxApi(PxHooks hooks = {});
+
+    // Handles one gateway request; request.path is "/v1/...". Authentication is checked by the
+    // caller; `identity` is what the caller established ("" for guest).
+    SimReply handle(const SimRequest& request);
+
+    // Seeds a volume from a state document (the `Volume` JSON of API.md §1, snake_case, with `id`).
+    void load_volume(const nlohmann::json& volume);
+
+    // For the Kubernetes side's controllers: dynamic provisioning, CSI snapshots, reclaim Delete.
+    std::string create_volume(const std::string& name, std::int64_t size_bytes,
+                              const std::map<std::string, std::string>& labels);
+    std::optional<std::string> create_snapshot(const std::string& volume_id,
+                                               const std::string& name,
+                                               const std::map<std::string, std::string>& labels);
+    std::optional<std::string> clone_volume(const std::string& parent_id, const std::string& name,
+                                            const std::map<std::string, std::string>& labels);
+    void delete_volume(const std::string& volume_id);
+    std::optional<nlohmann::json> inspect(const std::string& volume_id) const;
+
+    // Every volume and snapshot, sorted by id, in the inspect shape (for /_sim/state).
+    nlohmann::json dump() const;
+    void reset();
+
+private:
+    // Implementation-defined state: the helper that builds px_api.cpp owns everything below.
+    struct State;
+    PxHooks m_hooks;
+    mutable std::mutex m_mutex;
+    std::shared_ptr<State> m_state;
+};
+
+} // namespace pxsim
