@@ -7,6 +7,7 @@
 #include <chrono>
 #include <functional>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -41,8 +42,8 @@ class PxApi {
 public:
     explicit PxApi(PxHooks hooks = {});
 
-    // Handles one gateway request; request.path is "/v1/...". Authentication is checked by the
-    // caller; `identity` is what the caller established ("" for guest).
+    // Handles one gateway request; request.path is "/v1/...". Authentication, faults and the request
+    // log are the server's business, done before this is called.
     SimReply handle(const SimRequest& request);
 
     // Seeds a volume from a state document (the `Volume` JSON of API.md §1, snake_case, with `id`).
