@@ -1,9 +1,9 @@
 // pxclone's entry point: parse, dispatch, and turn the one outcome into an exit code.
-#include <exception>
-#include <iostream>
-
 #include "pxclone/cli/cli.hpp"
 #include "pxclone/error.hpp"
+
+#include <exception>
+#include <iostream>
 
 #include <CLI/CLI.hpp>
 

@@ -29,9 +29,11 @@ struct PxHooks {
         return false;
     };
     // Records a production-guard violation (a write to a source volume); the reply is unchanged.
-    std::function<void(const std::string& what)> violation = [](const std::string&) {};
+    std::function<void(const std::string& what)> violation = [](const std::string&) {
+    };
     // Waits the modelled latency of an operation: "snapshot", "clone", "create", "restore".
-    std::function<void(const std::string& operation)> wait = [](const std::string&) {};
+    std::function<void(const std::string& operation)> wait = [](const std::string&) {
+    };
     // The wall clock, for `ctime` (injectable so tests are deterministic).
     std::function<std::chrono::system_clock::time_point()> now = [] {
         return std::chrono::system_clock::now();
@@ -42,8 +44,8 @@ class PxApi {
 public:
     explicit PxApi(PxHooks hooks = {});
 
-    // Handles one gateway request; request.path is "/v1/...". Authentication, faults and the request
-    // log are the server's business, done before this is called.
+    // Handles one gateway request; request.path is "/v1/...". Authentication, faults and the
+    // request log are the server's business, done before this is called.
     SimReply handle(const SimRequest& request);
 
     // Seeds a volume from a state document (the `Volume` JSON of API.md §1, snake_case, with `id`).

@@ -10,11 +10,11 @@
 namespace pxsim {
 
 struct SimRequest {
-    std::string method;                         // "GET", "POST", ...
-    std::string path;                           // decoded path, no query; for the Portworx API
-                                                // always the gateway form "/v1/..."
+    std::string method;                            // "GET", "POST", ...
+    std::string path;                              // decoded path, no query; for the Portworx API
+                                                   // always the gateway form "/v1/..."
     std::multimap<std::string, std::string> query; // decoded query parameters
-    std::map<std::string, std::string> headers; // lower-case names
+    std::map<std::string, std::string> headers;    // lower-case names
     std::string body;
 };
 

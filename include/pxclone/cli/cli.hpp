@@ -1,9 +1,9 @@
 // The command line: global options (DESIGN.md §2) and every registered subcommand.
 #pragma once
 
-#include <memory>
-
 #include "pxclone/commands/global_options.hpp"
+
+#include <memory>
 
 namespace CLI {
 class App;
