@@ -1,27 +1,27 @@
 // The options every command accepts (DESIGN.md §2), parsed once by the CLI layer.
 #pragma once
 
-#include "pxclone/output/format.hpp"
-
 #include <chrono>
 #include <optional>
 #include <ostream>
 #include <string>
 
+#include "pxclone/output/format.hpp"
+
 namespace pxclone::cmd {
 
 struct GlobalOptions {
-    std::string profile_path = "pxclone.yaml";    // -p/--profile
-    std::string context;                          // --context: kubeconfig context override
-    std::string kubeconfig;                       // --kubeconfig: one file, no merging
-    std::string run_id;                           // --run: otherwise derived from CI variables
+    std::string profile_path = "pxclone.yaml";  // -p/--profile
+    std::string context;                        // --context: kubeconfig context override
+    std::string kubeconfig;                     // --kubeconfig: one file, no merging
+    std::string run_id;                         // --run: otherwise derived from CI variables
     output::Format output = output::Format::text; // -o/--output
-    bool dry_run = false;                         // --dry-run: plan only, no mutating request
-    bool quiet = false;                           // -q: no progress
-    int verbosity = 0;                            // -v (repeatable): request logging detail
-    std::optional<std::chrono::seconds> timeout;  // --timeout: overrides the profile's waits
-    std::string record_path;                      // --record: JSON record of the run
-    int parallel = 8;                             // --parallel: concurrent requests
+    bool dry_run = false;                       // --dry-run: plan only, no mutating request
+    bool quiet = false;                         // -q: no progress
+    int verbosity = 0;                          // -v (repeatable): request logging detail
+    std::optional<std::chrono::seconds> timeout; // --timeout: overrides the profile's waits
+    std::string record_path;                    // --record: JSON record of the run
+    int parallel = 8;                           // --parallel: concurrent requests
 };
 
 // Where a command writes: `out` is the product (stdout), `err` carries progress and warnings.
