@@ -1,12 +1,12 @@
 #include "pxclone/cli/cli.hpp"
 
+#include <map>
+#include <string>
+
 #include "pxclone/build_info.hpp"
 #include "pxclone/commands/commands.hpp"
 #include "pxclone/error.hpp"
 #include "pxclone/util/duration.hpp"
-
-#include <map>
-#include <string>
 
 #include <CLI/CLI.hpp>
 
@@ -32,10 +32,10 @@ void add_global_options(CLI::App& app, cmd::GlobalOptions& globals) {
     app.add_option("--kubeconfig", globals.kubeconfig, "kubeconfig file (no merging)");
     app.add_option("--run", globals.run_id, "Run id (default: from CI variables, else generated)");
     const std::map<std::string, output::Format> formats{{"text", output::Format::text},
-                                                        {"json", output::Format::json},
-                                                        {"yaml", output::Format::yaml},
-                                                        {"env", output::Format::env},
-                                                        {"name", output::Format::name}};
+                                                       {"json", output::Format::json},
+                                                       {"yaml", output::Format::yaml},
+                                                       {"env", output::Format::env},
+                                                       {"name", output::Format::name}};
     app.add_option("-o,--output", globals.output, "Output format: text|json|yaml|env|name")
         ->transform(CLI::CheckedTransformer(formats, CLI::ignore_case))
         ->option_text("FORMAT");
