@@ -1,0 +1,23 @@
+// What every command that works from a profile does first: read -p FILE, derive the run's
+// identity, load and validate the profile.
+#pragma once
+
+#include "pxclone/commands/global_options.hpp"
+#include "pxclone/profile/profile.hpp"
+#include "pxclone/profile/run_info.hpp"
+#include "pxclone/util/environment.hpp"
+
+namespace pxclone::cmd {
+
+struct LoadedProfile {
+    profile::Profile profile;
+    profile::RunInfo run;
+};
+
+// Reads globals.profile_path, derives the run (--run, CI variables, git) and loads the profile.
+// Throws UsageError (exit 2) when the file cannot be read ("FILE: cannot read: reason") or the
+// profile is invalid (headline plus one detail line per diagnostic), and for a --run value with
+// nothing label-safe in it.
+LoadedProfile load_profile(const GlobalOptions& globals, const util::Environment& environment);
+
+} // namespace pxclone::cmd

@@ -1,0 +1,46 @@
+// Reading a profile: YAML text -> validated, substituted Profile, or every problem found.
+//
+// The loader never throws for a bad profile; whatever is wrong comes back as diagnostics
+// (syntax, tabs, binary data, size and nesting limits, unknown keys with "did you mean",
+// types, required keys, Kubernetes names, durations, duplicate keys, inline secrets,
+// unresolvable `${...}`). It reads no file and no environment variable itself.
+#pragma once
+
+#include "pxclone/profile/diagnostic.hpp"
+#include "pxclone/profile/profile.hpp"
+#include "pxclone/profile/substitute.hpp"
+
+#include <cstddef>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace pxclone::profile {
+
+// Limits that keep a hostile or mistaken input from exhausting memory or stack.
+inline constexpr std::size_t k_max_profile_bytes = 1024 * 1024;
+inline constexpr int k_max_nesting_depth = 32;
+inline constexpr std::size_t k_max_diagnostics = 100;
+
+struct LoadOptions {
+    std::string file = "pxclone.yaml"; // named in diagnostics; its directory becomes base_dir
+    // Substitution values; `profile_name` is filled in from the profile's own `name`.
+    SubstitutionContext substitution;
+    // Whether a path (already joined with base_dir) names a readable file; when set, manifests,
+    // mask files, ca_file, kubeconfig, secret files and hook commands with a '/' are checked.
+    std::function<bool(const std::string&)> file_exists;
+};
+
+struct LoadResult {
+    std::optional<Profile> profile;      // set exactly when diagnostics is empty
+    std::vector<Diagnostic> diagnostics; // in file order; at most k_max_diagnostics (+1 summary)
+};
+
+LoadResult load_profile(std::string_view text, const LoadOptions& options);
+
+// `path` resolved against the profile's base_dir (absolute paths unchanged).
+std::string resolve_path(const Profile& profile, const std::string& path);
+
+} // namespace pxclone::profile

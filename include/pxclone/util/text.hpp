@@ -1,0 +1,24 @@
+// Small text helpers shared by the validators.
+#pragma once
+
+#include <cstddef>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+
+namespace pxclone::util {
+
+// Levenshtein distance (insertions, deletions and substitutions each cost 1).
+std::size_t edit_distance(std::string_view a, std::string_view b);
+
+// The candidate closest to `word` when it is close enough to be a plausible typo (at most a third
+// of the word's length, and at least 1-2 edits allowed; a case-only difference always counts);
+// nullopt otherwise. Ties go to the earlier candidate.
+std::optional<std::string> closest_match(std::string_view word,
+                                         std::span<const std::string_view> candidates);
+
+// " (did you mean 'x'?)" for the closest candidate, or "" when there is none.
+std::string did_you_mean(std::string_view word, std::span<const std::string_view> candidates);
+
+} // namespace pxclone::util

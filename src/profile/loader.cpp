@@ -1,0 +1,1162 @@
+#include "pxclone/profile/loader.hpp"
+
+#include "pxclone/util/duration.hpp"
+#include "pxclone/util/names.hpp"
+#include "pxclone/util/text.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <charconv>
+#include <filesystem>
+#include <map>
+#include <set>
+#include <span>
+#include <tuple>
+
+#include <fmt/format.h>
+#include <yaml-cpp/depthguard.h>
+#include <yaml-cpp/yaml.h>
+
+namespace pxclone::profile {
+
+namespace {
+
+using Keys = std::span<const std::string_view>;
+
+constexpr std::array<std::string_view, 7> k_top_keys{"version", "name",     "cluster", "portworx",
+                                                     "source",  "snapshot", "staging"};
+constexpr std::array<std::string_view, 2> k_cluster_keys{"context", "kubeconfig"};
+constexpr std::array<std::string_view, 4> k_portworx_keys{"endpoint", "token", "ca_file",
+                                                          "insecure"};
+constexpr std::array<std::string_view, 4> k_source_keys{"namespace", "pvcs", "selector", "hooks"};
+constexpr std::array<std::string_view, 2> k_hooks_keys{"pre", "post"};
+constexpr std::array<std::string_view, 2> k_hook_keys{"run", "timeout"};
+constexpr std::array<std::string_view, 4> k_snapshot_keys{"method", "class", "keep", "timeout"};
+constexpr std::array<std::string_view, 2> k_methods{"portworx", "csi"};
+constexpr std::array<std::string_view, 8> k_staging_keys{
+    "namespace", "ttl", "storage_class", "volumes", "manifests", "images", "mask", "wait"};
+constexpr std::array<std::string_view, 6> k_mask_keys{"after", "image", "command",
+                                                      "env",   "files", "timeout"};
+constexpr std::array<std::string_view, 1> k_wait_keys{"timeout"};
+constexpr std::array<std::string_view, 4> k_secret_keys{"env", "file", "secret", "key"};
+
+constexpr std::string_view k_secret_forms =
+    "write {env: NAME}, {file: PATH} or {secret: NAMESPACE/NAME, key: KEY}";
+
+struct Position {
+    int line = 1;
+    int column = 1;
+};
+
+Position position_of(const YAML::Mark& mark) {
+    if (mark.is_null() || mark.line < 0) {
+        return {};
+    }
+    return {mark.line + 1, mark.column + 1};
+}
+
+std::string join(const std::string& path, std::string_view key) {
+    return path.empty() ? std::string(key) : path + "." + std::string(key);
+}
+
+std::string indexed(const std::string& path, std::size_t index) {
+    return fmt::format("{}[{}]", path, index);
+}
+
+std::string_view kind_of(const YAML::Node& node) {
+    switch (node.Type()) {
+    case YAML::NodeType::Map:
+        return "a mapping";
+    case YAML::NodeType::Sequence:
+        return "a list";
+    case YAML::NodeType::Scalar:
+        return "a single value";
+    default:
+        return "nothing";
+    }
+}
+
+// ---- checks on the raw text, before yaml-cpp sees it ----------------------------------------
+
+Position position_at(std::string_view text, std::size_t offset) {
+    Position position;
+    for (std::size_t i = 0; i < offset && i < text.size(); ++i) {
+        if (text[i] == '\n') {
+            ++position.line;
+            position.column = 1;
+        } else if ((static_cast<unsigned char>(text[i]) & 0xC0) != 0x80) {
+            ++position.column;
+        }
+    }
+    return position;
+}
+
+// The offset of the first byte that cannot be in a UTF-8 YAML text file, if any.
+std::optional<std::size_t> find_binary(std::string_view text) {
+    std::size_t i = 0;
+    while (i < text.size()) {
+        const auto c = static_cast<unsigned char>(text[i]);
+        if (c < 0x80) {
+            if (c < 0x20 && c != '\t' && c != '\n' && c != '\r') {
+                return i;
+            }
+            if (c == 0x7F) {
+                return i;
+            }
+            ++i;
+            continue;
+        }
+        std::size_t length = 0;
+        if ((c & 0xE0) == 0xC0 && c >= 0xC2) {
+            length = 2;
+        } else if ((c & 0xF0) == 0xE0) {
+            length = 3;
+        } else if ((c & 0xF8) == 0xF0 && c <= 0xF4) {
+            length = 4;
+        } else {
+            return i;
+        }
+        if (i + length > text.size()) {
+            return i;
+        }
+        for (std::size_t k = 1; k < length; ++k) {
+            if ((static_cast<unsigned char>(text[i + k]) & 0xC0) != 0x80) {
+                return i;
+            }
+        }
+        i += length;
+    }
+    return std::nullopt;
+}
+
+struct Line {
+    std::string_view text;
+    int number = 0;
+};
+
+std::vector<Line> split_lines(std::string_view text) {
+    std::vector<Line> lines;
+    int number = 1;
+    std::size_t start = 0;
+    while (start <= text.size()) {
+        auto end = text.find('\n', start);
+        if (end == std::string_view::npos) {
+            end = text.size();
+        }
+        auto line = text.substr(start, end - start);
+        if (!line.empty() && line.back() == '\r') {
+            line.remove_suffix(1);
+        }
+        lines.push_back({line, number++});
+        start = end + 1;
+    }
+    return lines;
+}
+
+// A conservative estimate of how deeply the text nests (block indentation levels, "- " entries
+// and flow brackets), so that absurd nesting is refused before a recursive parser sees it.
+// Returns the first line where the estimate passes `limit`.
+std::optional<Line> find_deep_nesting(const std::vector<Line>& lines, int limit) {
+    std::vector<std::size_t> indents;
+    int flow_depth = 0;
+    std::optional<std::size_t> block_scalar_indent;
+    for (const auto& line : lines) {
+        const auto first = line.text.find_first_not_of(' ');
+        if (first == std::string_view::npos || line.text[first] == '#') {
+            continue;
+        }
+        if (block_scalar_indent) {
+            if (first > *block_scalar_indent) {
+                continue;
+            }
+            block_scalar_indent.reset();
+        }
+        if (flow_depth == 0) {
+            while (!indents.empty() && indents.back() >= first) {
+                indents.pop_back();
+            }
+            indents.push_back(first);
+        }
+        int dashes = 0;
+        char quote = 0;
+        char previous = ' ';
+        std::size_t last_content = first;
+        for (std::size_t i = first; i < line.text.size(); ++i) {
+            const char c = line.text[i];
+            if (quote != 0) {
+                if (c == quote) {
+                    quote = 0;
+                }
+                previous = c;
+                continue;
+            }
+            const bool token_start = previous == ' ' || previous == '[' || previous == '{' ||
+                                     previous == ',' || previous == ':' || i == first;
+            if (c == '#' && previous == ' ') {
+                break;
+            }
+            if ((c == '"' || c == '\'') && token_start) {
+                quote = c;
+            } else if ((c == '[' || c == '{') && (token_start || flow_depth > 0)) {
+                ++flow_depth;
+            } else if ((c == ']' || c == '}') && flow_depth > 0) {
+                --flow_depth;
+            } else if (c == '-' && flow_depth == 0 && token_start &&
+                       (i + 1 == line.text.size() || line.text[i + 1] == ' ')) {
+                ++dashes;
+            }
+            if (c != ' ') {
+                last_content = i;
+            }
+            previous = c;
+        }
+        const auto depth = static_cast<int>(indents.size()) + dashes + flow_depth;
+        if (depth > limit) {
+            return line;
+        }
+        // A line ending in a block scalar indicator (`|`, `>-`, `|2+`...) starts literal text.
+        auto tail = line.text.substr(0, last_content + 1);
+        while (!tail.empty() && (tail.back() == '-' || tail.back() == '+' ||
+                                 (tail.back() >= '0' && tail.back() <= '9'))) {
+            tail.remove_suffix(1);
+        }
+        if (!tail.empty() && (tail.back() == '|' || tail.back() == '>') && flow_depth == 0) {
+            block_scalar_indent = first;
+        }
+    }
+    return std::nullopt;
+}
+
+// yaml-cpp's syntax messages, in our words.
+std::string describe_syntax_error(const std::string& message) {
+    struct Known {
+        const char* library;
+        std::string_view ours;
+    };
+    const std::array<Known, 14> known{{
+        {YAML::ErrorMsg::END_OF_MAP_FLOW, "a '{' is never closed with '}'"},
+        {YAML::ErrorMsg::END_OF_SEQ_FLOW, "a '[' is never closed with ']'"},
+        {YAML::ErrorMsg::END_OF_MAP, "a key is not indented like the keys before it"},
+        {YAML::ErrorMsg::END_OF_SEQ, "a list entry is not indented like the entries before it"},
+        {YAML::ErrorMsg::EOF_IN_SCALAR, "a quoted string is never closed"},
+        {YAML::ErrorMsg::CHAR_IN_SCALAR, "unexpected character in a quoted string"},
+        {YAML::ErrorMsg::INVALID_ESCAPE, "unknown escape sequence in a double-quoted string"},
+        {YAML::ErrorMsg::TAB_IN_INDENTATION, "tab character in indentation (indent with spaces)"},
+        {YAML::ErrorMsg::MAP_VALUE,
+         "unexpected ':' (quote a value that contains \": \", or fix the indentation)"},
+        {YAML::ErrorMsg::MAP_KEY, "unexpected key (check the indentation)"},
+        {YAML::ErrorMsg::BLOCK_ENTRY, "unexpected list entry '-' (check the indentation)"},
+        {YAML::ErrorMsg::FLOW_END, "unexpected ']' or '}'"},
+        {YAML::ErrorMsg::UNKNOWN_ANCHOR, "'*' refers to an anchor that is not defined"},
+        {YAML::ErrorMsg::UNKNOWN_TOKEN, "unexpected character"},
+    }};
+    for (const auto& entry : known) {
+        if (message.starts_with(entry.library)) {
+            return "invalid YAML: " + std::string(entry.ours);
+        }
+    }
+    return "invalid YAML syntax";
+}
+
+// ---- the schema walk ---------------------------------------------------------------------------
+
+struct Entry {
+    YAML::Node key;
+    YAML::Node value;
+};
+
+// The known keys of one mapping (null values count as absent).
+struct MapView {
+    std::string path;
+    YAML::Node node;
+    std::map<std::string, Entry, std::less<>> entries;
+
+    const Entry* find(std::string_view key) const {
+        const auto it = entries.find(key);
+        return it == entries.end() || it->second.value.IsNull() ? nullptr : &it->second;
+    }
+    bool has(std::string_view key) const { return find(key) != nullptr; }
+};
+
+enum class Required { no, yes };
+
+class Loader {
+public:
+    explicit Loader(const LoadOptions& options) : m_options(options) {
+        m_context = options.substitution;
+        static const util::MapEnvironment k_empty;
+        if (m_context.environment == nullptr) {
+            m_context.environment = &k_empty;
+        }
+    }
+
+    LoadResult run(std::string_view text);
+
+private:
+    // -- reporting
+    void report(Position position, std::string path, std::string message) {
+        ++m_problems;
+        if (m_diagnostics.size() < k_max_diagnostics) {
+            m_diagnostics.push_back({m_options.file, position.line, position.column,
+                                     std::move(path), std::move(message)});
+        }
+    }
+    void report(const YAML::Node& node, std::string path, std::string message) {
+        report(position_of(node.Mark()), std::move(path), std::move(message));
+    }
+
+    // -- generic readers
+    std::optional<MapView> map(const YAML::Node& node, const std::string& path, Keys known);
+    std::optional<std::string> text(const YAML::Node& node, const std::string& path,
+                                    bool substitute = true);
+    std::optional<std::string> string(const MapView& map, std::string_view key, Required required,
+                                      bool substitute = true);
+    std::optional<int> integer(const MapView& map, std::string_view key, int minimum, int maximum);
+    std::optional<bool> boolean(const MapView& map, std::string_view key);
+    std::optional<milliseconds> duration(const MapView& map, std::string_view key);
+    std::optional<std::vector<std::string>> strings(const MapView& map, std::string_view key,
+                                                    Required required);
+    std::optional<std::map<std::string, std::string>>
+    string_map(const MapView& map, std::string_view key,
+               const std::function<std::optional<std::string>(std::string_view)>& check_key,
+               std::string_view key_kind);
+    std::optional<SecretRef> secret(const MapView& map, std::string_view key);
+    void check_name(const YAML::Node& node, const std::string& path, const std::string& value,
+                    std::string_view kind, std::optional<std::string> (*check)(std::string_view));
+    void check_file(const YAML::Node& node, const std::string& path, const std::string& value);
+
+    // -- sections
+    void read_cluster(const MapView& root, Cluster& cluster);
+    void read_portworx(const MapView& root, Portworx& portworx);
+    void read_source(const MapView& root, Source& source);
+    std::vector<Hook> read_hook_list(const MapView& hooks, std::string_view key);
+    void read_snapshot(const MapView& root, Snapshot& snapshot);
+    void read_staging(const MapView& root, const Source& source, Staging& staging);
+    std::optional<Mask> read_mask(const MapView& staging,
+                                  const std::vector<std::string>& manifests);
+
+    const LoadOptions& m_options;
+    SubstitutionContext m_context;
+    std::string m_base_dir;
+    std::vector<Diagnostic> m_diagnostics;
+    std::size_t m_problems = 0;
+};
+
+std::optional<MapView> Loader::map(const YAML::Node& node, const std::string& path, Keys known) {
+    if (!node.IsMap()) {
+        report(node, path, fmt::format("expected a mapping (key: value), got {}", kind_of(node)));
+        return std::nullopt;
+    }
+    MapView view{path, node, {}};
+    for (auto it = node.begin(); it != node.end(); ++it) {
+        const YAML::Node key = it->first;
+        if (!key.IsScalar()) {
+            report(key, path, "keys must be plain names");
+            continue;
+        }
+        const auto& name = key.Scalar();
+        if (const auto seen = view.entries.find(name); seen != view.entries.end()) {
+            report(key, join(path, name),
+                   fmt::format("duplicate key (first given at line {})",
+                               position_of(seen->second.key.Mark()).line));
+            continue;
+        }
+        if (!known.empty() && std::find(known.begin(), known.end(), name) == known.end()) {
+            report(key, join(path, name), "unknown key" + util::did_you_mean(name, known));
+        }
+        view.entries.emplace(name, Entry{key, it->second});
+    }
+    return view;
+}
+
+std::optional<std::string> Loader::text(const YAML::Node& node, const std::string& path,
+                                        bool substitute) {
+    if (!node.IsScalar()) {
+        report(node, path, fmt::format("expected a single value, got {}", kind_of(node)));
+        return std::nullopt;
+    }
+    if (!substitute) {
+        return node.Scalar();
+    }
+    auto result = profile::substitute(node.Scalar(), m_context);
+    for (auto& error : result.errors) {
+        report(node, path, std::move(error));
+    }
+    if (!result.errors.empty()) {
+        return std::nullopt;
+    }
+    return std::move(result.value);
+}
+
+std::optional<std::string> Loader::string(const MapView& map, std::string_view key,
+                                          Required required, bool substitute) {
+    const auto* entry = map.find(key);
+    if (entry == nullptr) {
+        if (required == Required::yes) {
+            const auto it = map.entries.find(key);
+            report(it != map.entries.end() ? it->second.key : map.node, join(map.path, key),
+                   it != map.entries.end() ? "must not be empty" : "required key is missing");
+        }
+        return std::nullopt;
+    }
+    return text(entry->value, join(map.path, key), substitute);
+}
+
+std::optional<int> Loader::integer(const MapView& map, std::string_view key, int minimum,
+                                   int maximum) {
+    const auto* entry = map.find(key);
+    if (entry == nullptr) {
+        return std::nullopt;
+    }
+    const auto path = join(map.path, key);
+    const auto& node = entry->value;
+    const bool plain = node.IsScalar() && node.Tag() == "?";
+    int value = 0;
+    if (!plain || !YAML::convert<int>::decode(node, value)) {
+        report(node, path,
+               node.IsScalar() ? fmt::format("expected a whole number, got '{}'", node.Scalar())
+                               : fmt::format("expected a whole number, got {}", kind_of(node)));
+        return std::nullopt;
+    }
+    if (value < minimum || value > maximum) {
+        report(node, path,
+               fmt::format("must be between {} and {} (is {})", minimum, maximum, value));
+        return std::nullopt;
+    }
+    return value;
+}
+
+std::optional<bool> Loader::boolean(const MapView& map, std::string_view key) {
+    const auto* entry = map.find(key);
+    if (entry == nullptr) {
+        return std::nullopt;
+    }
+    const auto& node = entry->value;
+    if (node.IsScalar() && node.Tag() == "?") {
+        const auto& value = node.Scalar();
+        if (value == "true" || value == "True" || value == "TRUE") {
+            return true;
+        }
+        if (value == "false" || value == "False" || value == "FALSE") {
+            return false;
+        }
+    }
+    report(node, join(map.path, key),
+           node.IsScalar() ? fmt::format("expected true or false, got '{}'", node.Scalar())
+                           : fmt::format("expected true or false, got {}", kind_of(node)));
+    return std::nullopt;
+}
+
+std::optional<milliseconds> Loader::duration(const MapView& map, std::string_view key) {
+    const auto* entry = map.find(key);
+    if (entry == nullptr) {
+        return std::nullopt;
+    }
+    const auto path = join(map.path, key);
+    const auto value = text(entry->value, path);
+    if (!value) {
+        return std::nullopt;
+    }
+    const auto parsed = util::parse_duration(*value);
+    if (!parsed) {
+        report(entry->value, path,
+               fmt::format("'{}' is not a duration (write e.g. 90s, 10m, 1h30m, 24h)", *value));
+        return std::nullopt;
+    }
+    if (parsed->count() <= 0) {
+        report(entry->value, path, "must be longer than 0s");
+        return std::nullopt;
+    }
+    return parsed;
+}
+
+std::optional<std::vector<std::string>> Loader::strings(const MapView& map, std::string_view key,
+                                                        Required required) {
+    const auto* entry = map.find(key);
+    const auto path = join(map.path, key);
+    if (entry == nullptr) {
+        if (required == Required::yes) {
+            const auto it = map.entries.find(key);
+            report(it != map.entries.end() ? it->second.key : map.node, path,
+                   it != map.entries.end() ? "must not be empty" : "required key is missing");
+        }
+        return std::nullopt;
+    }
+    const auto& node = entry->value;
+    if (!node.IsSequence()) {
+        report(node, path,
+               fmt::format("expected a list (e.g. [a, b] or '- a' lines), got {}", kind_of(node)));
+        return std::nullopt;
+    }
+    std::vector<std::string> values;
+    bool ok = true;
+    for (std::size_t i = 0; i < node.size(); ++i) {
+        if (auto value = text(node[i], indexed(path, i))) {
+            values.push_back(std::move(*value));
+        } else {
+            ok = false;
+        }
+    }
+    if (!ok) {
+        return std::nullopt;
+    }
+    return values;
+}
+
+std::optional<std::map<std::string, std::string>>
+Loader::string_map(const MapView& parent, std::string_view key,
+                   const std::function<std::optional<std::string>(std::string_view)>& check_key,
+                   std::string_view key_kind) {
+    const auto* entry = parent.find(key);
+    if (entry == nullptr) {
+        return std::nullopt;
+    }
+    const auto view = map(entry->value, join(parent.path, key), {});
+    if (!view) {
+        return std::nullopt;
+    }
+    std::map<std::string, std::string> values;
+    bool ok = true;
+    for (const auto& [name, item] : view->entries) {
+        const auto path = join(view->path, name);
+        if (const auto problem = check_key(name)) {
+            report(item.key, path,
+                   fmt::format("'{}' is not a valid {}: {}", name, key_kind, *problem));
+            ok = false;
+        }
+        if (item.value.IsNull()) {
+            report(item.key, path, "must have a value");
+            ok = false;
+            continue;
+        }
+        if (auto value = text(item.value, path)) {
+            values.emplace(name, std::move(*value));
+        } else {
+            ok = false;
+        }
+    }
+    if (!ok) {
+        return std::nullopt;
+    }
+    return values;
+}
+
+std::optional<SecretRef> Loader::secret(const MapView& parent, std::string_view key) {
+    const auto* entry = parent.find(key);
+    if (entry == nullptr) {
+        return std::nullopt;
+    }
+    const auto path = join(parent.path, key);
+    if (entry->value.IsScalar()) {
+        // Never echo the value: it is probably the secret itself.
+        report(entry->value, path, fmt::format("inline secrets are refused; {}", k_secret_forms));
+        return std::nullopt;
+    }
+    const auto view = map(entry->value, path, k_secret_keys);
+    if (!view) {
+        return std::nullopt;
+    }
+    const int forms =
+        (view->has("env") ? 1 : 0) + (view->has("file") ? 1 : 0) + (view->has("secret") ? 1 : 0);
+    if (forms != 1) {
+        report(entry->value, path,
+               fmt::format("give exactly one of env, file or secret; {}", k_secret_forms));
+        return std::nullopt;
+    }
+    if (view->has("key") && !view->has("secret")) {
+        report(view->find("key")->key, join(path, "key"), "is only used with secret");
+        return std::nullopt;
+    }
+    if (view->has("env")) {
+        auto name = string(*view, "env", Required::yes);
+        if (name && !util::is_shell_variable_name(*name)) {
+            report(view->find("env")->value, join(path, "env"),
+                   fmt::format("'{}' is not an environment variable name", *name));
+            return std::nullopt;
+        }
+        return name ? std::optional<SecretRef>(EnvSecret{*name}) : std::nullopt;
+    }
+    if (view->has("file")) {
+        auto file = string(*view, "file", Required::yes);
+        return file ? std::optional<SecretRef>(FileSecret{*file}) : std::nullopt;
+    }
+    const auto reference = string(*view, "secret", Required::yes);
+    const auto secret_key = string(*view, "key", Required::yes);
+    if (!reference || !secret_key) {
+        return std::nullopt;
+    }
+    const auto& node = view->find("secret")->value;
+    const auto slash = reference->find('/');
+    if (slash == std::string::npos) {
+        report(node, join(path, "secret"), fmt::format("'{}' must be NAMESPACE/NAME", *reference));
+        return std::nullopt;
+    }
+    KubeSecret result{reference->substr(0, slash), reference->substr(slash + 1), *secret_key};
+    bool ok = true;
+    if (const auto problem = util::check_dns1123_label(result.secret_namespace)) {
+        report(node, join(path, "secret"),
+               fmt::format("'{}' is not a valid namespace: {}", result.secret_namespace, *problem));
+        ok = false;
+    }
+    if (const auto problem = util::check_dns1123_subdomain(result.name)) {
+        report(node, join(path, "secret"),
+               fmt::format("'{}' is not a valid Secret name: {}", result.name, *problem));
+        ok = false;
+    }
+    const bool key_ok = std::all_of(result.key.begin(), result.key.end(), [](char c) {
+        return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.';
+    });
+    if (!key_ok || result.key.empty()) {
+        report(view->find("key")->value, join(path, "key"),
+               fmt::format("'{}' is not a valid Secret key", result.key));
+        ok = false;
+    }
+    return ok ? std::optional<SecretRef>(result) : std::nullopt;
+}
+
+void Loader::check_name(const YAML::Node& node, const std::string& path, const std::string& value,
+                        std::string_view kind,
+                        std::optional<std::string> (*check)(std::string_view)) {
+    if (const auto problem = check(value)) {
+        report(node, path, fmt::format("'{}' is not a valid {}: {}", value, kind, *problem));
+    }
+}
+
+void Loader::check_file(const YAML::Node& node, const std::string& path, const std::string& value) {
+    if (value.empty()) {
+        report(node, path, "must not be empty");
+        return;
+    }
+    if (!m_options.file_exists) {
+        return;
+    }
+    const auto resolved = std::filesystem::path(value).is_absolute()
+                              ? value
+                              : (std::filesystem::path(m_base_dir) / value).string();
+    if (!m_options.file_exists(resolved)) {
+        report(node, path,
+               fmt::format("file '{}' does not exist (relative paths start at the profile's "
+                           "directory, '{}')",
+                           value, m_base_dir));
+    }
+}
+
+void Loader::read_cluster(const MapView& root, Cluster& cluster) {
+    const auto* entry = root.find("cluster");
+    if (entry == nullptr) {
+        return;
+    }
+    const auto view = map(entry->value, "cluster", k_cluster_keys);
+    if (!view) {
+        return;
+    }
+    if (auto context = string(*view, "context", Required::no)) {
+        cluster.context = *context;
+    }
+    if (auto kubeconfig = string(*view, "kubeconfig", Required::no)) {
+        cluster.kubeconfig = *kubeconfig;
+        check_file(view->find("kubeconfig")->value, "cluster.kubeconfig", *kubeconfig);
+    }
+}
+
+void Loader::read_portworx(const MapView& root, Portworx& portworx) {
+    const auto* entry = root.find("portworx");
+    if (entry == nullptr) {
+        return;
+    }
+    const auto view = map(entry->value, "portworx", k_portworx_keys);
+    if (!view) {
+        return;
+    }
+    if (auto endpoint = string(*view, "endpoint", Required::no)) {
+        const auto& node = view->find("endpoint")->value;
+        const std::string path = "portworx.endpoint";
+        const std::string_view text = *endpoint;
+        if (text.starts_with("service:")) {
+            // service:NAMESPACE/NAME:PORT
+            const auto rest = text.substr(8);
+            const auto slash = rest.find('/');
+            const auto colon = rest.rfind(':');
+            int port = 0;
+            const bool shaped =
+                slash != std::string_view::npos && colon != std::string_view::npos && colon > slash;
+            if (shaped) {
+                const auto digits = rest.substr(colon + 1);
+                const auto [end, ec] =
+                    std::from_chars(digits.data(), digits.data() + digits.size(), port);
+                if (ec != std::errc{} || end != digits.data() + digits.size() || port < 1 ||
+                    port > 65535) {
+                    port = 0;
+                }
+            }
+            if (!shaped || port == 0) {
+                report(node, path,
+                       fmt::format("'{}' must be service:NAMESPACE/NAME:PORT (e.g. "
+                                   "service:kube-system/portworx-api:9021)",
+                                   text));
+            } else {
+                portworx.endpoint.kind = Endpoint::Kind::service;
+                portworx.endpoint.service_namespace = std::string(rest.substr(0, slash));
+                portworx.endpoint.service_name =
+                    std::string(rest.substr(slash + 1, colon - slash - 1));
+                portworx.endpoint.port = port;
+                check_name(node, path, portworx.endpoint.service_namespace, "namespace",
+                           util::check_dns1123_label);
+                check_name(node, path, portworx.endpoint.service_name, "Service name",
+                           util::check_dns1123_label);
+            }
+        } else if (text.starts_with("https://") || text.starts_with("http://")) {
+            auto url = std::string(text);
+            while (url.ends_with('/')) {
+                url.pop_back();
+            }
+            const auto host_start = url.find("://") + 3;
+            if (url.size() <= host_start || url.find_first_of(" \t\"'<>\\") != std::string::npos) {
+                report(node, path, fmt::format("'{}' is not a valid URL", text));
+            } else {
+                portworx.endpoint.kind = Endpoint::Kind::url;
+                portworx.endpoint.url = url;
+            }
+        } else {
+            report(
+                node, path,
+                fmt::format("'{}' must be service:NAMESPACE/NAME:PORT or an https:// URL", text));
+        }
+    }
+    portworx.token = secret(*view, "token");
+    if (auto ca_file = string(*view, "ca_file", Required::no)) {
+        portworx.ca_file = *ca_file;
+        check_file(view->find("ca_file")->value, "portworx.ca_file", *ca_file);
+    }
+    if (auto insecure = boolean(*view, "insecure")) {
+        portworx.insecure = *insecure;
+    }
+}
+
+std::vector<Hook> Loader::read_hook_list(const MapView& hooks, std::string_view key) {
+    std::vector<Hook> result;
+    const auto* entry = hooks.find(key);
+    if (entry == nullptr) {
+        return result;
+    }
+    const auto path = join(hooks.path, key);
+    if (!entry->value.IsSequence()) {
+        report(entry->value, path,
+               fmt::format("expected a list of hooks ('- run: [...]'), got {}",
+                           kind_of(entry->value)));
+        return result;
+    }
+    for (std::size_t i = 0; i < entry->value.size(); ++i) {
+        const auto item_path = indexed(path, i);
+        const auto view = map(entry->value[i], item_path, k_hook_keys);
+        if (!view) {
+            continue;
+        }
+        Hook hook;
+        if (const auto* run = view->find("run"); run != nullptr && run->value.IsScalar()) {
+            report(run->value, join(item_path, "run"),
+                   "expected a list of arguments, e.g. [./scripts/lock.sh, --wait]; no shell is "
+                   "involved");
+            continue;
+        }
+        if (auto argv = strings(*view, "run", Required::yes)) {
+            if (argv->empty()) {
+                report(view->find("run")->value, join(item_path, "run"), "must name a command");
+            } else {
+                if (argv->front().find('/') != std::string::npos) {
+                    check_file(view->find("run")->value, join(item_path, "run"), argv->front());
+                }
+                hook.run = std::move(*argv);
+            }
+        }
+        if (auto timeout = duration(*view, "timeout")) {
+            hook.timeout = *timeout;
+        }
+        result.push_back(std::move(hook));
+    }
+    return result;
+}
+
+void Loader::read_source(const MapView& root, Source& source) {
+    const auto* entry = root.find("source");
+    if (entry == nullptr) {
+        report(root.node, "source", "required key is missing");
+        return;
+    }
+    const auto view = map(entry->value, "source", k_source_keys);
+    if (!view) {
+        return;
+    }
+    if (auto ns = string(*view, "namespace", Required::yes)) {
+        source.source_namespace = *ns;
+        check_name(view->find("namespace")->value, "source.namespace", *ns, "namespace",
+                   util::check_dns1123_label);
+    }
+    if (view->has("pvcs") && view->has("selector")) {
+        report(view->find("selector")->key, "source.selector",
+               "give either pvcs or selector, not both");
+    } else if (!view->has("pvcs") && !view->has("selector")) {
+        report(entry->value, "source",
+               "name the volumes: pvcs: [NAME, ...] or selector: {LABEL: VALUE}");
+    }
+    if (auto pvcs = strings(*view, "pvcs", Required::no)) {
+        const auto& node = view->find("pvcs")->value;
+        if (pvcs->empty()) {
+            report(node, "source.pvcs", "must list at least one PVC");
+        }
+        std::set<std::string> seen;
+        for (std::size_t i = 0; i < pvcs->size(); ++i) {
+            const auto& pvc = (*pvcs)[i];
+            check_name(node[i], indexed("source.pvcs", i), pvc, "PVC name",
+                       util::check_dns1123_subdomain);
+            if (!seen.insert(pvc).second) {
+                report(node[i], indexed("source.pvcs", i),
+                       fmt::format("'{}' is listed twice", pvc));
+            }
+        }
+        source.pvcs = std::move(*pvcs);
+    }
+    if (auto selector = string_map(*view, "selector", util::check_label_key, "label key")) {
+        const auto& node = view->find("selector")->value;
+        if (selector->empty()) {
+            report(node, "source.selector",
+                   "must have at least one label (an empty selector would match every PVC)");
+        }
+        for (const auto& [key, value] : *selector) {
+            if (const auto problem = util::check_label_value(value)) {
+                report(node[key], join("source.selector", key),
+                       fmt::format("'{}' is not a valid label value: {}", value, *problem));
+            }
+        }
+        source.selector = std::move(*selector);
+    }
+    if (const auto* hooks = view->find("hooks")) {
+        if (const auto hooks_view = map(hooks->value, "source.hooks", k_hooks_keys)) {
+            source.hooks.pre = read_hook_list(*hooks_view, "pre");
+            source.hooks.post = read_hook_list(*hooks_view, "post");
+        }
+    }
+}
+
+void Loader::read_snapshot(const MapView& root, Snapshot& snapshot) {
+    const auto* entry = root.find("snapshot");
+    if (entry == nullptr) {
+        return;
+    }
+    const auto view = map(entry->value, "snapshot", k_snapshot_keys);
+    if (!view) {
+        return;
+    }
+    if (auto method = string(*view, "method", Required::no)) {
+        if (*method == "portworx") {
+            snapshot.method = SnapshotMethod::portworx;
+        } else if (*method == "csi") {
+            snapshot.method = SnapshotMethod::csi;
+        } else {
+            report(view->find("method")->value, "snapshot.method",
+                   fmt::format("unknown method '{}'{}; use portworx or csi", *method,
+                               util::did_you_mean(*method, k_methods)));
+        }
+    }
+    if (auto snapshot_class = string(*view, "class", Required::no)) {
+        snapshot.snapshot_class = *snapshot_class;
+        check_name(view->find("class")->value, "snapshot.class", *snapshot_class,
+                   "VolumeSnapshotClass name", util::check_dns1123_subdomain);
+        if (snapshot.method != SnapshotMethod::csi) {
+            report(view->find("class")->key, "snapshot.class", "is only used with method: csi");
+        }
+    } else if (snapshot.method == SnapshotMethod::csi) {
+        report(view->find("method")->value, "snapshot.class",
+               "method csi needs class: the VolumeSnapshotClass to use");
+    }
+    if (auto keep = integer(*view, "keep", 1, 1000)) {
+        snapshot.keep = *keep;
+    }
+    if (auto timeout = duration(*view, "timeout")) {
+        snapshot.timeout = *timeout;
+    }
+}
+
+std::optional<Mask> Loader::read_mask(const MapView& staging,
+                                      const std::vector<std::string>& manifests) {
+    const auto* entry = staging.find("mask");
+    if (entry == nullptr) {
+        return std::nullopt;
+    }
+    const auto view = map(entry->value, "staging.mask", k_mask_keys);
+    if (!view) {
+        return std::nullopt;
+    }
+    Mask mask;
+    if (auto after = string(*view, "after", Required::no)) {
+        if (std::find(manifests.begin(), manifests.end(), *after) == manifests.end()) {
+            std::vector<std::string_view> names(manifests.begin(), manifests.end());
+            report(view->find("after")->value, "staging.mask.after",
+                   fmt::format("'{}' is not one of staging.manifests{}", *after,
+                               util::did_you_mean(*after, names)));
+        }
+        mask.after = *after;
+    }
+    if (auto image = string(*view, "image", Required::yes)) {
+        if (image->find_first_of(" \t") != std::string::npos) {
+            report(view->find("image")->value, "staging.mask.image",
+                   fmt::format("'{}' is not an image reference", *image));
+        }
+        mask.image = *image;
+    }
+    if (const auto* command = view->find("command");
+        command != nullptr && command->value.IsScalar()) {
+        report(command->value, "staging.mask.command",
+               "expected a list of arguments, e.g. [mongosh, /masking/mask.js]");
+    } else if (auto argv = strings(*view, "command", Required::yes)) {
+        if (argv->empty()) {
+            report(command->value, "staging.mask.command", "must name a command");
+        }
+        mask.command = std::move(*argv);
+    }
+    if (auto env =
+            string_map(*view, "env", util::check_env_var_name, "environment variable name")) {
+        mask.env = std::move(*env);
+    }
+    if (auto files = strings(*view, "files", Required::no)) {
+        const auto& node = view->find("files")->value;
+        std::set<std::string> names;
+        for (std::size_t i = 0; i < files->size(); ++i) {
+            const auto& file = (*files)[i];
+            check_file(node[i], indexed("staging.mask.files", i), file);
+            const auto name = std::filesystem::path(file).filename().string();
+            if (!names.insert(name).second) {
+                report(node[i], indexed("staging.mask.files", i),
+                       fmt::format("another file is also mounted as /masking/{}", name));
+            }
+        }
+        mask.files = std::move(*files);
+    }
+    if (auto timeout = duration(*view, "timeout")) {
+        mask.timeout = *timeout;
+    }
+    return mask;
+}
+
+void Loader::read_staging(const MapView& root, const Source& source, Staging& staging) {
+    const auto* entry = root.find("staging");
+    std::optional<MapView> view;
+    if (entry != nullptr) {
+        view = map(entry->value, "staging", k_staging_keys);
+        if (!view) {
+            return;
+        }
+    }
+    const YAML::Node anchor = entry != nullptr ? entry->value : root.node;
+    if (auto ns = view ? string(*view, "namespace", Required::no) : std::nullopt) {
+        staging.staging_namespace = *ns;
+        check_name(view->find("namespace")->value, "staging.namespace", *ns, "namespace",
+                   util::check_dns1123_label);
+    } else if (!view || !view->has("namespace")) {
+        staging.staging_namespace =
+            fmt::format("{}-stg-{}", m_context.profile_name, m_context.run_id);
+        check_name(anchor, "staging.namespace", staging.staging_namespace,
+                   "namespace (the default <name>-stg-<run id>)", util::check_dns1123_label);
+    }
+    if (!source.source_namespace.empty() && staging.staging_namespace == source.source_namespace) {
+        report(view && view->has("namespace") ? view->find("namespace")->value : anchor,
+               "staging.namespace",
+               "must differ from source.namespace: staging never runs in the production namespace");
+    }
+    if (!view) {
+        return;
+    }
+    if (auto ttl = duration(*view, "ttl")) {
+        staging.ttl = *ttl;
+    }
+    if (auto storage_class = string(*view, "storage_class", Required::no)) {
+        staging.storage_class = *storage_class;
+        check_name(view->find("storage_class")->value, "staging.storage_class", *storage_class,
+                   "StorageClass name", util::check_dns1123_subdomain);
+    }
+    if (auto volumes = string_map(*view, "volumes", util::check_dns1123_subdomain, "PVC name")) {
+        const auto& node = view->find("volumes")->value;
+        std::map<std::string, std::string> targets;
+        std::vector<std::string_view> pvcs(source.pvcs.begin(), source.pvcs.end());
+        for (const auto& [from, to] : *volumes) {
+            const auto path = join("staging.volumes", from);
+            if (!source.pvcs.empty() &&
+                std::find(source.pvcs.begin(), source.pvcs.end(), from) == source.pvcs.end()) {
+                report(node[from].IsDefined() ? node[from] : node, path,
+                       fmt::format("'{}' is not one of source.pvcs{}", from,
+                                   util::did_you_mean(from, pvcs)));
+            }
+            check_name(node[from], path, to, "PVC name", util::check_dns1123_subdomain);
+            if (const auto [it, inserted] = targets.emplace(to, from); !inserted) {
+                report(node[from], path,
+                       fmt::format("'{}' is also the staging name of '{}'", to, it->second));
+            }
+        }
+        staging.volumes = std::move(*volumes);
+    }
+    if (auto manifests = strings(*view, "manifests", Required::no)) {
+        const auto& node = view->find("manifests")->value;
+        std::set<std::string> seen;
+        for (std::size_t i = 0; i < manifests->size(); ++i) {
+            const auto& manifest = (*manifests)[i];
+            check_file(node[i], indexed("staging.manifests", i), manifest);
+            if (!seen.insert(manifest).second) {
+                report(node[i], indexed("staging.manifests", i),
+                       fmt::format("'{}' is listed twice", manifest));
+            }
+        }
+        staging.manifests = std::move(*manifests);
+    }
+    if (auto images = string_map(*view, "images", util::check_dns1123_label, "container name")) {
+        const auto& node = view->find("images")->value;
+        for (const auto& [container, image] : *images) {
+            if (image.empty() || image.find_first_of(" \t\n") != std::string::npos) {
+                report(node[container], join("staging.images", container),
+                       fmt::format("'{}' is not an image reference", image));
+            }
+        }
+        staging.images = std::move(*images);
+    }
+    staging.mask = read_mask(*view, staging.manifests);
+    if (const auto* wait = view->find("wait")) {
+        if (const auto wait_view = map(wait->value, "staging.wait", k_wait_keys)) {
+            if (auto timeout = duration(*wait_view, "timeout")) {
+                staging.wait.timeout = *timeout;
+            }
+        }
+    }
+}
+
+LoadResult Loader::run(std::string_view text) {
+    LoadResult result;
+    const auto finish = [&]() {
+        if (m_problems > m_diagnostics.size()) {
+            m_diagnostics.push_back(
+                {m_options.file, 0, 0, "",
+                 fmt::format("... and {} more problems", m_problems - m_diagnostics.size())});
+        }
+        result.diagnostics = std::move(m_diagnostics);
+        return result;
+    };
+
+    if (text.size() > k_max_profile_bytes) {
+        report(Position{}, "",
+               fmt::format("file is too large ({} bytes; a profile may have at most {})",
+                           text.size(), k_max_profile_bytes));
+        return finish();
+    }
+    if (text.starts_with("\xEF\xBB\xBF")) {
+        text.remove_prefix(3);
+    }
+    if (const auto offset = find_binary(text)) {
+        report(position_at(text, *offset), "",
+               fmt::format("not a YAML text file (byte 0x{:02X} here; profiles are UTF-8 text)",
+                           static_cast<unsigned char>(text[*offset])));
+        return finish();
+    }
+    const auto lines = split_lines(text);
+    for (const auto& line : lines) {
+        const auto first = line.text.find_first_not_of(" \t");
+        const auto tab = line.text.find('\t');
+        if (first != std::string_view::npos && tab != std::string_view::npos && tab < first) {
+            report(Position{line.number, static_cast<int>(tab) + 1}, "",
+                   "tab character in indentation (YAML indents with spaces)");
+        }
+    }
+    if (!m_diagnostics.empty()) {
+        return finish();
+    }
+    if (const auto deep = find_deep_nesting(lines, k_max_nesting_depth)) {
+        report(Position{deep->number, 1}, "",
+               fmt::format("nested more than {} levels deep; a profile is much flatter",
+                           k_max_nesting_depth));
+        return finish();
+    }
+
+    std::vector<YAML::Node> documents;
+    try {
+        documents = YAML::LoadAll(std::string(text));
+    } catch (const YAML::DeepRecursion& error) {
+        report(position_of(error.mark), "",
+               fmt::format("nested more than {} levels deep; a profile is much flatter",
+                           k_max_nesting_depth));
+        return finish();
+    } catch (const YAML::ParserException& error) {
+        report(position_of(error.mark), "", describe_syntax_error(error.msg));
+        return finish();
+    } catch (const YAML::Exception& error) {
+        report(position_of(error.mark), "", "invalid YAML syntax");
+        return finish();
+    }
+    if (documents.empty() || documents.front().IsNull()) {
+        report(Position{}, "", "the profile is empty (start with 'version: 1')");
+        return finish();
+    }
+    if (documents.size() > 1) {
+        report(documents[1], "", "more than one YAML document ('---'); a profile is one document");
+        return finish();
+    }
+    const auto root = map(documents.front(), "", k_top_keys);
+    if (!root) {
+        return finish();
+    }
+
+    Profile profile;
+    profile.file = m_options.file;
+    const auto parent = std::filesystem::path(m_options.file).parent_path();
+    profile.base_dir = parent.empty() ? "." : parent.string();
+    m_base_dir = profile.base_dir;
+
+    if (root->has("version")) {
+        if (auto version = integer(*root, "version", 0, 1000)) {
+            if (*version != 1) {
+                report(
+                    root->find("version")->value, "version",
+                    fmt::format("unsupported version {} (this pxclone reads version 1)", *version));
+            }
+        }
+    } else {
+        report(root->node, "version", "required key is missing (write 'version: 1')");
+    }
+    if (auto name = string(*root, "name", Required::yes, false)) {
+        const auto& node = root->find("name")->value;
+        if (has_references(*name)) {
+            report(node, "name", "cannot use ${...}: it is what ${profile.name} refers to");
+        } else {
+            check_name(node, "name", *name, "profile name", util::check_dns1123_label);
+        }
+        profile.name = *name;
+        m_context.profile_name = *name;
+    }
+
+    read_cluster(*root, profile.cluster);
+    read_portworx(*root, profile.portworx);
+    read_source(*root, profile.source);
+    read_snapshot(*root, profile.snapshot);
+    read_staging(*root, profile.source, profile.staging);
+
+    if (m_problems == 0) {
+        result.profile = std::move(profile);
+    }
+    std::stable_sort(m_diagnostics.begin(), m_diagnostics.end(),
+                     [](const Diagnostic& a, const Diagnostic& b) {
+                         return std::tie(a.line, a.column) < std::tie(b.line, b.column);
+                     });
+    return finish();
+}
+
+} // namespace
+
+LoadResult load_profile(std::string_view text, const LoadOptions& options) {
+    return Loader(options).run(text);
+}
+
+std::string resolve_path(const Profile& profile, const std::string& path) {
+    if (std::filesystem::path(path).is_absolute()) {
+        return path;
+    }
+    return (std::filesystem::path(profile.base_dir) / path).lexically_normal().string();
+}
+
+} // namespace pxclone::profile

@@ -1,0 +1,26 @@
+#include "pxclone/profile/profile.hpp"
+
+#include <fmt/format.h>
+
+namespace pxclone::profile {
+
+std::string Endpoint::text() const {
+    if (kind == Kind::url) {
+        return url;
+    }
+    return fmt::format("service:{}/{}:{}", service_namespace, service_name, port);
+}
+
+std::string staging_pvc_name(const Profile& profile, const std::string& source_pvc) {
+    if (const auto it = profile.staging.volumes.find(source_pvc);
+        it != profile.staging.volumes.end()) {
+        return it->second;
+    }
+    return source_pvc;
+}
+
+std::string_view method_name(SnapshotMethod method) {
+    return method == SnapshotMethod::csi ? "csi" : "portworx";
+}
+
+} // namespace pxclone::profile

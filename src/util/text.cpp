@@ -1,0 +1,65 @@
+#include "pxclone/util/text.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <vector>
+
+namespace pxclone::util {
+
+namespace {
+bool equal_ignoring_case(std::string_view a, std::string_view b) {
+    return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](char x, char y) {
+        return std::tolower(static_cast<unsigned char>(x)) ==
+               std::tolower(static_cast<unsigned char>(y));
+    });
+}
+} // namespace
+
+std::size_t edit_distance(std::string_view a, std::string_view b) {
+    std::vector<std::size_t> row(b.size() + 1);
+    for (std::size_t j = 0; j <= b.size(); ++j) {
+        row[j] = j;
+    }
+    for (std::size_t i = 1; i <= a.size(); ++i) {
+        std::size_t diagonal = row[0];
+        row[0] = i;
+        for (std::size_t j = 1; j <= b.size(); ++j) {
+            const std::size_t above = row[j];
+            row[j] =
+                std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0U : 1U)});
+            diagonal = above;
+        }
+    }
+    return row[b.size()];
+}
+
+std::optional<std::string> closest_match(std::string_view word,
+                                         std::span<const std::string_view> candidates) {
+    // Words longer than any candidate by far are not typos; skip the quadratic work on them.
+    if (word.size() > 64) {
+        return std::nullopt;
+    }
+    const std::size_t allowed = std::max<std::size_t>(word.size() <= 3 ? 1 : 2, word.size() / 3);
+    std::optional<std::string> best;
+    std::size_t best_distance = allowed + 1;
+    for (const auto candidate : candidates) {
+        if (equal_ignoring_case(word, candidate)) {
+            return std::string(candidate);
+        }
+        const auto distance = edit_distance(word, candidate);
+        if (distance < best_distance) {
+            best_distance = distance;
+            best = std::string(candidate);
+        }
+    }
+    return best;
+}
+
+std::string did_you_mean(std::string_view word, std::span<const std::string_view> candidates) {
+    if (const auto match = closest_match(word, candidates)) {
+        return " (did you mean '" + *match + "'?)";
+    }
+    return {};
+}
+
+} // namespace pxclone::util
