@@ -1,0 +1,63 @@
+// The labels and annotations that make every object pxclone creates traceable to its profile,
+// run, source and commit (DESIGN.md §4), and findable again from any machine: state lives in
+// the cluster, not on the runner.
+#pragma once
+
+#include <map>
+#include <string>
+#include <string_view>
+
+namespace pxclone::plan {
+
+using Labels = std::map<std::string, std::string>;
+
+// Labels: selectable, so values are label-safe.
+inline constexpr std::string_view k_managed_by_key = "app.kubernetes.io/managed-by";
+inline constexpr std::string_view k_managed_by_value = "pxclone";
+inline constexpr std::string_view k_profile_key = "pxclone.io/profile";
+inline constexpr std::string_view k_run_key = "pxclone.io/run";
+inline constexpr std::string_view k_role_key = "pxclone.io/role";
+// The snapshot set an object was made from (a set's id is the run id that took it). A label, so
+// that retention can ask "does any live environment still use this set?".
+inline constexpr std::string_view k_snapshot_set_key = "pxclone.io/snapshot-set";
+
+// Annotations (Kubernetes) or further labels (Portworx, which has only labels): free text.
+inline constexpr std::string_view k_source_key = "pxclone.io/source"; // "namespace/pvc"
+inline constexpr std::string_view k_git_sha_key = "pxclone.io/git-sha";
+inline constexpr std::string_view k_build_id_key = "pxclone.io/build-id";
+inline constexpr std::string_view k_created_at_key = "pxclone.io/created-at"; // RFC 3339 UTC
+inline constexpr std::string_view k_expires_at_key = "pxclone.io/expires-at"; // RFC 3339 UTC
+
+enum class Role { snapshot, staging };
+std::string_view role_name(Role role); // "snapshot" / "staging"
+
+// Who made an object and for what.
+struct Lineage {
+    std::string profile; // profile name
+    std::string run;     // label-safe run id
+    Role role = Role::snapshot;
+    std::string snapshot_set; // the set id ("" when none applies)
+    std::string source;       // "namespace/pvc" ("" when none applies)
+    std::string git_sha;      // "" when unknown
+    std::string build_id;
+    std::string created_at; // RFC 3339 UTC
+    std::string expires_at; // RFC 3339 UTC, staging only ("" otherwise)
+};
+
+// managed-by, profile, run and role: what proves an object belongs to one run of one profile.
+// Teardown deletes nothing that lacks every one of these.
+Labels ownership_labels(const Lineage& lineage);
+
+// The Kubernetes labels: ownership_labels plus the snapshot set when there is one.
+Labels kubernetes_labels(const Lineage& lineage);
+
+// The Kubernetes annotations: source, git sha, build id, created-at, expires-at (non-empty only).
+Labels kubernetes_annotations(const Lineage& lineage);
+
+// Portworx volume labels: kubernetes_labels and kubernetes_annotations in one map.
+Labels portworx_labels(const Lineage& lineage);
+
+// "app.kubernetes.io/managed-by=pxclone,pxclone.io/profile=orders,..." for a label selector.
+std::string selector_for(const Labels& labels);
+
+} // namespace pxclone::plan

@@ -1,0 +1,58 @@
+#include "pxclone/plan/lineage.hpp"
+
+namespace pxclone::plan {
+
+std::string_view role_name(Role role) {
+    return role == Role::snapshot ? "snapshot" : "staging";
+}
+
+Labels ownership_labels(const Lineage& lineage) {
+    return {
+        {std::string(k_managed_by_key), std::string(k_managed_by_value)},
+        {std::string(k_profile_key), lineage.profile},
+        {std::string(k_run_key), lineage.run},
+        {std::string(k_role_key), std::string(role_name(lineage.role))},
+    };
+}
+
+Labels kubernetes_labels(const Lineage& lineage) {
+    auto labels = ownership_labels(lineage);
+    if (!lineage.snapshot_set.empty()) {
+        labels.emplace(k_snapshot_set_key, lineage.snapshot_set);
+    }
+    return labels;
+}
+
+Labels kubernetes_annotations(const Lineage& lineage) {
+    Labels annotations;
+    const auto add = [&annotations](std::string_view key, const std::string& value) {
+        if (!value.empty()) {
+            annotations.emplace(key, value);
+        }
+    };
+    add(k_source_key, lineage.source);
+    add(k_git_sha_key, lineage.git_sha);
+    add(k_build_id_key, lineage.build_id);
+    add(k_created_at_key, lineage.created_at);
+    add(k_expires_at_key, lineage.expires_at);
+    return annotations;
+}
+
+Labels portworx_labels(const Lineage& lineage) {
+    auto labels = kubernetes_labels(lineage);
+    labels.merge(kubernetes_annotations(lineage));
+    return labels;
+}
+
+std::string selector_for(const Labels& labels) {
+    std::string selector;
+    for (const auto& [key, value] : labels) {
+        if (!selector.empty()) {
+            selector += ',';
+        }
+        selector += key + '=' + value;
+    }
+    return selector;
+}
+
+} // namespace pxclone::plan

@@ -1,0 +1,100 @@
+#include "pxclone/plan/snapshot_plan.hpp"
+
+#include <algorithm>
+#include <cstdint>
+
+#include <fmt/format.h>
+
+namespace pxclone::plan {
+
+namespace {
+
+constexpr std::size_t k_max_name = 63;
+
+// FNV-1a: stable across platforms and releases, which std::hash is not; names must not change
+// between pxclone versions or a re-run would stop finding its own objects.
+std::uint32_t stable_hash(std::string_view text) {
+    std::uint32_t hash = 2166136261U;
+    for (const char c : text) {
+        hash ^= static_cast<unsigned char>(c);
+        hash *= 16777619U;
+    }
+    return hash;
+}
+
+} // namespace
+
+std::string object_name(std::string_view profile, std::string_view run, std::string_view suffix) {
+    auto name = fmt::format("{}-{}-{}", profile, run, suffix);
+    if (name.size() <= k_max_name) {
+        return name;
+    }
+    const auto tail = fmt::format("-{:08x}", stable_hash(name));
+    name.resize(k_max_name - tail.size());
+    while (!name.empty() && name.back() == '-') {
+        name.pop_back();
+    }
+    return name + tail;
+}
+
+std::size_t SnapshotPlan::to_create() const {
+    return static_cast<std::size_t>(std::count_if(
+        snapshots.begin(), snapshots.end(), [](const auto& s) { return s.existing.empty(); }));
+}
+
+SnapshotPlan plan_snapshot(const profile::Profile& profile, Lineage lineage,
+                           const std::vector<SourceVolume>& sources,
+                           const std::vector<ExistingSnapshot>& existing) {
+    lineage.role = Role::snapshot;
+    lineage.snapshot_set = lineage.run;
+
+    SnapshotPlan plan;
+    plan.set_id = lineage.run;
+    plan.method = profile.snapshot.method;
+    plan.source_namespace = profile.source.source_namespace;
+    plan.snapshot_class = profile.snapshot.snapshot_class;
+    for (const auto& source : sources) {
+        lineage.source = fmt::format("{}/{}", plan.source_namespace, source.pvc);
+        PlannedSnapshot snapshot{
+            .source = source,
+            .name = object_name(lineage.profile, lineage.run, source.pvc),
+            .labels = plan.method == profile::SnapshotMethod::portworx ? portworx_labels(lineage)
+                                                                       : kubernetes_labels(lineage),
+            .annotations = plan.method == profile::SnapshotMethod::csi
+                               ? kubernetes_annotations(lineage)
+                               : Labels{},
+            .existing = {},
+        };
+        const auto earlier = std::find_if(existing.begin(), existing.end(), [&](const auto& e) {
+            return e.source == lineage.source;
+        });
+        if (earlier != existing.end()) {
+            snapshot.existing = earlier->id;
+        }
+        plan.snapshots.push_back(std::move(snapshot));
+    }
+    return plan;
+}
+
+std::vector<std::string> sets_to_prune(std::vector<SnapshotSetSummary> sets, int keep,
+                                       const std::set<std::string>& in_use,
+                                       const std::string& current) {
+    // Newest first; the id breaks ties so the order never depends on listing order.
+    std::sort(sets.begin(), sets.end(), [](const auto& a, const auto& b) {
+        return std::tie(a.created_at, a.id) > std::tie(b.created_at, b.id);
+    });
+    std::vector<std::string> prune;
+    int kept = 0;
+    for (const auto& set : sets) {
+        const bool protected_set = set.id == current || in_use.contains(set.id);
+        if (protected_set || kept < keep) {
+            ++kept;
+            continue;
+        }
+        prune.push_back(set.id);
+    }
+    std::reverse(prune.begin(), prune.end());
+    return prune;
+}
+
+} // namespace pxclone::plan

@@ -1,0 +1,100 @@
+#include "pxclone/plan/snapshot_plan.hpp"
+#include "pxclone/util/names.hpp"
+
+#include <doctest/doctest.h>
+
+using namespace pxclone;
+using namespace pxclone::plan;
+
+namespace {
+profile::Profile orders_profile(profile::SnapshotMethod method) {
+    profile::Profile profile;
+    profile.name = "orders";
+    profile.source.source_namespace = "prod";
+    profile.snapshot.method = method;
+    return profile;
+}
+
+Lineage run_lineage() {
+    return Lineage{.profile = "orders",
+                   .run = "1234",
+                   .git_sha = "abc123",
+                   .build_id = "orders:1234",
+                   .created_at = "2026-11-27T10:00:00Z"};
+}
+
+std::vector<SourceVolume> two_volumes() {
+    return {{.pvc = "data-0", .volume_id = "111"}, {.pvc = "data-1", .volume_id = "222"}};
+}
+} // namespace
+
+TEST_CASE("object_name joins profile, run and suffix") {
+    CHECK(object_name("orders", "1234", "mongo-data-mongo-0") == "orders-1234-mongo-data-mongo-0");
+}
+
+TEST_CASE("object_name shortens long names with a stable hash and stays a DNS-1123 label") {
+    const std::string long_pvc(80, 'a');
+    const auto one = object_name("orders", "20261127-100000-abcd", long_pvc + "-1");
+    const auto two = object_name("orders", "20261127-100000-abcd", long_pvc + "-2");
+    CHECK(one.size() == 63);
+    CHECK(one != two);
+    CHECK_FALSE(util::check_dns1123_label(one).has_value());
+    CHECK(one == object_name("orders", "20261127-100000-abcd", long_pvc + "-1"));
+}
+
+TEST_CASE("a Portworx snapshot carries every lineage label") {
+    const auto plan = plan_snapshot(orders_profile(profile::SnapshotMethod::portworx),
+                                    run_lineage(), two_volumes(), {});
+    REQUIRE(plan.snapshots.size() == 2);
+    CHECK(plan.set_id == "1234");
+    CHECK(plan.to_create() == 2);
+    const auto& labels = plan.snapshots[0].labels;
+    CHECK(labels.at("app.kubernetes.io/managed-by") == "pxclone");
+    CHECK(labels.at("pxclone.io/profile") == "orders");
+    CHECK(labels.at("pxclone.io/run") == "1234");
+    CHECK(labels.at("pxclone.io/role") == "snapshot");
+    CHECK(labels.at("pxclone.io/snapshot-set") == "1234");
+    CHECK(labels.at("pxclone.io/source") == "prod/data-0");
+    CHECK(labels.at("pxclone.io/git-sha") == "abc123");
+    CHECK(labels.at("pxclone.io/created-at") == "2026-11-27T10:00:00Z");
+    CHECK(plan.snapshots[0].annotations.empty());
+    CHECK(plan.snapshots[1].name == "orders-1234-data-1");
+}
+
+TEST_CASE("a CSI snapshot keeps free text in annotations, not labels") {
+    const auto plan = plan_snapshot(orders_profile(profile::SnapshotMethod::csi), run_lineage(),
+                                    two_volumes(), {});
+    const auto& snapshot = plan.snapshots[1];
+    CHECK_FALSE(snapshot.labels.contains("pxclone.io/source"));
+    CHECK(snapshot.annotations.at("pxclone.io/source") == "prod/data-1");
+    for (const auto& [key, value] : snapshot.labels) {
+        CAPTURE(key);
+        CHECK_FALSE(util::check_label_value(value).has_value());
+    }
+}
+
+TEST_CASE("a re-run reuses this run's earlier snapshots instead of making second ones") {
+    const auto plan = plan_snapshot(orders_profile(profile::SnapshotMethod::portworx),
+                                    run_lineage(), two_volumes(), {{"snap-9", "prod/data-1"}});
+    CHECK(plan.snapshots[0].existing.empty());
+    CHECK(plan.snapshots[1].existing == "snap-9");
+    CHECK(plan.to_create() == 1);
+}
+
+TEST_CASE("retention prunes the oldest sets beyond keep") {
+    const std::vector<SnapshotSetSummary> sets{{"a", "2026-01-01T00:00:00Z"},
+                                               {"b", "2026-01-02T00:00:00Z"},
+                                               {"c", "2026-01-03T00:00:00Z"},
+                                               {"d", "2026-01-04T00:00:00Z"}};
+    CHECK(sets_to_prune(sets, 2, {}, "d") == std::vector<std::string>{"a", "b"});
+    CHECK(sets_to_prune(sets, 4, {}, "d").empty());
+}
+
+TEST_CASE("retention never prunes a set in use or the current one") {
+    const std::vector<SnapshotSetSummary> sets{{"a", "2026-01-01T00:00:00Z"},
+                                               {"b", "2026-01-02T00:00:00Z"},
+                                               {"c", "2026-01-03T00:00:00Z"}};
+    CHECK(sets_to_prune(sets, 1, {"a"}, "c") == std::vector<std::string>{"b"});
+    // The current set is protected even when it sorts oldest (a clock that went back).
+    CHECK(sets_to_prune(sets, 1, {}, "a") == std::vector<std::string>{"b"});
+}
