@@ -765,33 +765,36 @@ Json call_create(Context& ctx, const Json& body) {
     Json stored_spec = spec;
     stored_spec.erase("volume_labels");
     const std::int64_t size = spec_int(spec, "size");
-
-    {
-        std::lock_guard lock(ctx.mutex);
-        if (const Volume* existing = ctx.state.find_by_name(name)) {
-            const std::string id = existing_or_conflict(*existing, size, "");
-            return {{"volume_id", id}};
-        }
-        // The driver's own validation, wrapped by the SDK as Internal.
+    // The driver's own validation of a new volume, wrapped by the SDK as Internal.
+    auto validate_new = [&] {
         if (spec_int(spec, "ha_level") == 0) {
             throw RpcError{k_internal, "Failed to create volume: HA level cannot be zero"};
         }
         if (size == 0) {
             throw RpcError{k_internal, "Failed to create volume: Volume size cannot be zero"};
         }
+    };
+    {
+        std::lock_guard lock(ctx.mutex);
+        if (ctx.state.find_by_name(name) == nullptr) {
+            validate_new();
+        }
     }
+    // Creating costs time; so does re-issuing Create for an existing name: the real server waits
+    // for the existing volume to be ready before comparing it with the request.
     ctx.hooks.wait("create");
+    const auto now = ctx.hooks.now(); // hooks run without our mutex
     std::lock_guard lock(ctx.mutex);
-    // A concurrent Create of the same name may have finished while we waited.
     if (const Volume* existing = ctx.state.find_by_name(name)) {
         return {{"volume_id", existing_or_conflict(*existing, size, "")}};
     }
+    validate_new();
     Volume volume;
     volume.id = ctx.state.new_id();
     volume.name = name;
     volume.labels = labels;
     volume.spec = stored_spec;
-    volume.ctime = ctx.hooks.now();
+    volume.ctime = now;
     return {{"volume_id", ctx.state.insert(std::move(volume)).id}};
 }
 
@@ -805,33 +808,27 @@ Json call_clone(Context& ctx, const Json& body) {
     if (parent_id.empty()) {
         throw RpcError{k_invalid_argument, "Must parent volume id"}; // sic
     }
-    auto check = [&]() -> std::optional<std::string> {
+    auto find_parent = [&]() -> const Volume& {
         const Volume* parent = ctx.state.find(parent_id);
         if (parent == nullptr) {
             throw RpcError{k_not_found, not_found_message(parent_id)};
         }
-        if (const Volume* existing = ctx.state.find_by_name(name)) {
-            return existing_or_conflict(*existing, spec_int(parent->spec, "size"), parent_id);
-        }
-        return std::nullopt;
+        return *parent;
     };
-    std::optional<std::string> existing;
     {
         std::lock_guard lock(ctx.mutex);
-        existing = check();
+        find_parent();
     }
-    if (existing) {
-        // The real server still waits for the existing volume to be ready before answering.
-        ctx.hooks.wait("clone");
-        return {{"volume_id", *existing}};
-    }
+    // Cloning costs time; so does re-issuing Clone for an existing name (the real server waits for
+    // the existing volume to be ready before comparing it with the request).
     ctx.hooks.wait("clone");
+    const auto now = ctx.hooks.now(); // hooks run without our mutex
     std::lock_guard lock(ctx.mutex);
-    // A concurrent Clone of the same name may have finished while we waited.
-    if (auto raced = check()) {
-        return {{"volume_id", *raced}};
+    const Volume& parent = find_parent();
+    if (const Volume* existing = ctx.state.find_by_name(name)) {
+        return {{"volume_id",
+                 existing_or_conflict(*existing, spec_int(parent.spec, "size"), parent_id)}};
     }
-    const Volume& parent = *ctx.state.find(parent_id);
     Volume volume;
     volume.id = ctx.state.new_id();
     volume.name = name;
@@ -839,7 +836,7 @@ Json call_clone(Context& ctx, const Json& body) {
     volume.parent = parent_id;
     volume.spec = parent.spec;
     volume.format = parent.format;
-    volume.ctime = ctx.hooks.now();
+    volume.ctime = now;
     return {{"volume_id", ctx.state.insert(std::move(volume)).id}};
 }
 
@@ -860,6 +857,7 @@ Json call_snapshot_create(Context& ctx, const Json& body) {
         }
     }
     ctx.hooks.wait("snapshot");
+    const auto now = ctx.hooks.now(); // hooks run without our mutex
     std::lock_guard lock(ctx.mutex);
     const Volume* parent = ctx.state.find(volume_id);
     if (parent == nullptr) {
@@ -874,7 +872,7 @@ Json call_snapshot_create(Context& ctx, const Json& body) {
     snapshot.snapshot = true;
     snapshot.spec = parent->spec;
     snapshot.format = parent->format;
-    snapshot.ctime = ctx.hooks.now();
+    snapshot.ctime = now;
     return {{"snapshot_id", ctx.state.insert(std::move(snapshot)).id}};
 }
 
