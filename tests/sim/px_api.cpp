@@ -981,7 +981,7 @@ Json call_restore(Context& ctx, const Json& body) {
         if (snapshot == nullptr) {
             throw RpcError{k_not_found, "Id " + volume_id + " or " + snapshot_id + " not found"};
         }
-        if (snapshot->parent != volume_id) {
+        if (snapshot->parent != volume_id || !snapshot->snapshot) {
             throw RpcError{k_internal,
                            failed + snapshot_id + " is not a snapshot of volume " + volume_id};
         }
@@ -1248,7 +1248,13 @@ nlohmann::json PxApi::dump() const {
     std::lock_guard lock(m_mutex);
     Json list = Json::array();
     for (const auto& [id, volume] : m_state->store.volumes) {
-        list.push_back(to_json(volume, false));
+        Json item = to_json(volume, false);
+        if (volume.snapshot) {
+            // Not in the gateway's replies (the reference server omits it), but it lets
+            // load_volume tell a snapshot from a clone when a dump seeds a simulator.
+            item["volume"]["readonly"] = true;
+        }
+        list.push_back(std::move(item));
     }
     return list;
 }

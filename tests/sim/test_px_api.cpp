@@ -410,6 +410,13 @@ TEST_CASE("clone carries only additional_labels, points at its parent and is ide
     check_error(sim.call("POST", "/v1/volumes/clone",
                          R"({"name":"pvc-staging-data","parent_id":")" + volume + "\"}"),
                 409, 6, "Existing volume has conflicting parent value");
+    // Names are one namespace for volumes, snapshots and clones (and an id counts as a name).
+    check_error(sim.call("POST", "/v1/volumes/clone",
+                         R"({"name":"pxclone-snap-1","parent_id":")" + snap + "\"}"),
+                409, 6, "Existing volume has conflicting parent value");
+    CHECK(sim.call_json("POST", "/v1/volumes",
+                        R"({"name":")" + volume + R"(","spec":{"size":"1073741824"}})")
+              .at("volume_id") == volume);
     // lowerCamel request fields are accepted.
     CHECK(sim.call_json("POST", "/v1/volumes/clone",
                         R"({"name":"pvc-staging-data","parentId":")" + snap + "\"}")
@@ -496,13 +503,16 @@ TEST_CASE("restore in place succeeds on a detached volume and refuses the rest")
     check_error(restore(volume, other_snap), 500, 13,
                 "Failed to restore volume " + volume + " to snapshot " + other_snap + ": " +
                     other_snap + " is not a snapshot of volume " + volume);
+    // A clone of the volume has it as source.parent but is no snapshot.
+    const std::string clone = sim.clone(volume, "a-clone-not-a-snapshot");
+    CHECK(restore(volume, clone).status == 500);
     sim.attached.insert(volume);
     const SimReply attached = restore(volume, snap);
     CHECK(attached.status == 400);
     CHECK(json::parse(attached.body).at("code") == 9);
     check_error(sim.call("POST", "/v1/volumes/snapshots/restore", R"({"volume_id":"x"})"), 400, 3,
                 "Must supply snapshot id");
-    CHECK(sim.waits == std::vector<std::string>{"restore"});
+    CHECK(sim.waits == std::vector<std::string>{"restore", "clone"});
 }
 
 TEST_CASE("production guard: writes to a source volume are violations and still answered") {
@@ -564,7 +574,7 @@ TEST_CASE("stats and usage answer for a known volume and 404 for an unknown one"
     CHECK(sim.call("GET", "/v1/volumes/stats/nope").status == 404);
 }
 
-TEST_CASE("load_volume seeds volumes and snapshots; dump lists them by id; reset empties") {
+TEST_CASE("load_volume seeds volumes and snapshots, dump lists them by id, reset empties") {
     Sim sim;
     sim.api.load_volume(json::parse(R"({
         "id": "zz-prod-1", "locator": {"name": "pvc-1", "volume_labels": {"app": "mongo"}},
@@ -584,6 +594,7 @@ TEST_CASE("load_volume seeds volumes and snapshots; dump lists them by id; reset
     const json dump = sim.api.dump();
     REQUIRE(dump.size() == 2);
     CHECK(dump.at(0).at("volume").at("id") == "aa-snap");
+    CHECK(dump.at(0).at("volume").at("readonly") == true); // so a dump seeds a snapshot back
     CHECK(dump.at(1) == seeded);
     CHECK_THROWS_AS(sim.api.load_volume(json{{"locator", {{"name", "x"}}}}), std::invalid_argument);
 
