@@ -43,16 +43,20 @@ struct Sim {
     PxHooks hooks() {
         PxHooks h;
         h.is_attached = [this](const std::string& id) {
+            reenter();
             return attached.count(id) != 0;
         };
         h.is_source = [this](const std::string& id) {
+            reenter();
             return sources.count(id) != 0;
         };
         h.violation = [this](const std::string& what) {
+            reenter();
             std::lock_guard lock(hooks_mutex);
             violations.push_back(what);
         };
         h.wait = [this](const std::string& operation) {
+            reenter();
             {
                 std::lock_guard lock(hooks_mutex);
                 waits.push_back(operation);
@@ -60,10 +64,21 @@ struct Sim {
             on_wait(operation);
         };
         h.now = [this] {
+            reenter();
             return now;
         };
         return h;
     }
+
+    // With reentrant set, every hook calls back into the API, as the Kubernetes side's hooks
+    // may: a hook run under PxApi's mutex would deadlock the test.
+    bool reentrant = false;
+    void reenter() {
+        if (reentrant) {
+            hook_calls += api.dump().size() + 1;
+        }
+    }
+    std::atomic<std::size_t> hook_calls{0};
 
     SimReply call(const std::string& method, const std::string& path, const std::string& body = "",
                   std::multimap<std::string, std::string> query = {}) {
@@ -255,7 +270,7 @@ TEST_CASE("an attached volume inspects as VOLUME_STATE_ATTACHED") {
     CHECK(volume.at("attached_on") == "1");
 }
 
-TEST_CASE("filters and inspectwithfilters take top-level name and labels; locator is ignored") {
+TEST_CASE("filters and inspectwithfilters take top-level name and labels and ignore locator") {
     Sim sim;
     const std::string data = sim.create("pvc-prod-data", R"({"app":"db","namespace":"prod"})");
     const std::string other = sim.create("pvc-other", R"({"app":"web"})");
@@ -653,4 +668,22 @@ TEST_CASE("concurrent snapshots of one volume are all kept") {
     }
     CHECK(ok == 8);
     CHECK(ids_of(sim.call_json("GET", "/v1/volumes/snapshots"), "volume_snapshot_ids").size() == 8);
+}
+
+TEST_CASE("every hook runs without the API's mutex held") {
+    Sim sim;
+    sim.reentrant = true;
+    const std::string volume = sim.create("v");
+    sim.sources.insert(volume);
+    const std::string snap = sim.snapshot(volume, "s");
+    const std::string clone = sim.clone(snap, "c");
+    sim.inspect(volume);
+    sim.call_json("POST", "/v1/volumes/inspectwithfilters", "{}");
+    sim.call_json("PUT", "/v1/volumes/" + volume, R"({"labels":{"a":"b"}})");
+    sim.call_json("POST", "/v1/volumes/snapshots/restore",
+                  R"({"volume_id":")" + volume + R"(","snapshot_id":")" + snap + "\"}");
+    sim.call_json("DELETE", "/v1/volumes/" + clone);
+    sim.api.load_volume(json{{"id", "seeded"}, {"locator", {{"name", "seeded"}}}});
+    CHECK(sim.violations.size() == 2);
+    CHECK(sim.hook_calls > 10);
 }
