@@ -316,7 +316,8 @@ Json parse_body(const std::string& body) {
     }
 }
 
-// The VolumeSpec fields pxsim keeps (others are dropped, as unknown fields are by the gateway).
+// The VolumeSpec fields pxsim keeps (others are dropped, as unknown fields are by the gateway;
+// `passphrase` too, so that no secret reaches an inspect reply or /_sim/state).
 const std::vector<std::string>& spec_fields() {
     static const std::vector<std::string> k_fields = {"ephemeral",
                                                       "size",
@@ -331,7 +332,6 @@ const std::vector<std::string>& spec_fields() {
                                                       "replica_set",
                                                       "aggregation_level",
                                                       "encrypted",
-                                                      "passphrase",
                                                       "snapshot_schedule",
                                                       "scale",
                                                       "sticky",
@@ -384,7 +384,7 @@ std::string enum_name(const std::string& field_name, std::int64_t number) {
 bool is_zero_value(const Json& value) {
     return value.is_null() || (value.is_boolean() && !value.get<bool>()) ||
            (value.is_number() && value == 0) || (value.is_string() && value.empty()) ||
-           (value.is_string() && value == "0") || (value.is_array() && value.empty());
+           (value.is_array() && value.empty());
 }
 
 // Recursively: lowerCamel keys to snake_case, zero values dropped.

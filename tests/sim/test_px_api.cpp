@@ -212,7 +212,7 @@ TEST_CASE("create accepts lowerCamel names and int64 as numbers, and replies int
     const std::string id =
         sim.call_json("POST", "/v1/volumes",
                       R"({"name":"camel","spec":{"size":1073741824,"haLevel":2,"format":2,
-                          "cos":"NONE","shared":false,"bogus":1}})")
+                          "cos":"NONE","shared":false,"bogus":1,"passphrase":"s3cret"}})")
             .at("volume_id");
     const json spec = sim.inspect(id).at("volume").at("spec");
     CHECK(spec == json{{"size", "1073741824"}, {"ha_level", "2"}, {"format", "FS_TYPE_EXT4"}});
