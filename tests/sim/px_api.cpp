@@ -1126,6 +1126,9 @@ SimReply PxApi::handle(const SimRequest& request) {
                                             std::string(route->pattern)};
     } catch (const RpcError& error) {
         return error_reply(error);
+    } catch (const std::exception& error) {
+        // A bug in pxsim must not take the server down: answer as the gateway answers a panic.
+        return error_reply(RpcError{k_internal, std::string("pxsim: ") + error.what()});
     }
 }
 
@@ -1133,35 +1136,43 @@ SimReply PxApi::handle(const SimRequest& request) {
 // ------------------------------------------------------
 
 void PxApi::load_volume(const nlohmann::json& document) {
+    if (!document.is_object()) {
+        throw std::invalid_argument("pxsim: a Portworx volume in the state is not an object");
+    }
     const Json& source = document.contains("volume") ? document.at("volume") : document;
     Volume volume;
-    volume.id = source.value("id", std::string());
-    if (volume.id.empty()) {
-        throw std::invalid_argument("pxsim: a Portworx volume in the state has no \"id\"");
-    }
-    const Json empty = Json::object();
-    const Json& locator = source.contains("locator") ? source.at("locator") : empty;
-    volume.name = locator.value("name", source.value("name", volume.id));
     try {
+        volume.id = source.value("id", std::string());
+        if (volume.id.empty()) {
+            throw std::invalid_argument("pxsim: a Portworx volume in the state has no \"id\"");
+        }
+        const Json empty = Json::object();
+        const Json& locator = source.contains("locator") ? source.at("locator") : empty;
+        volume.name = locator.value("name", document.value("name", volume.id));
         volume.labels = labels_field(locator, "volume_labels");
         if (volume.labels.empty()) {
             volume.labels = labels_field(document, "labels");
         }
         volume.spec = source.contains("spec") ? normalize_spec(source.at("spec")) : Json::object();
+        volume.spec.erase("volume_labels");
+        volume.parent = source.value("source", empty).value("parent", std::string());
+        // A seeded volume with a parent is a snapshot when marked read-only (as Portworx marks
+        // them, and as dump() writes them) or explicitly; otherwise it is a clone.
+        volume.snapshot = !volume.parent.empty() &&
+                          (source.value("readonly", false) || document.value("snapshot", false));
+        volume.format = source.value("format", std::string("FS_TYPE_XFS"));
+        const std::string ctime_text = source.value("ctime", std::string());
+        const auto ctime = parse_timestamp(ctime_text);
+        if (!ctime_text.empty() && !ctime) {
+            throw std::invalid_argument("pxsim: Portworx volume " + volume.id + ": ctime \"" +
+                                        ctime_text + "\" is not an RFC 3339 timestamp");
+        }
+        volume.ctime = ctime ? *ctime : m_hooks.now();
     } catch (const RpcError& error) {
         throw std::invalid_argument("pxsim: Portworx volume " + volume.id + ": " + error.message);
+    } catch (const Json::exception& error) {
+        throw std::invalid_argument("pxsim: Portworx volume " + volume.id + ": " + error.what());
     }
-    volume.spec.erase("volume_labels");
-    if (source.contains("source") && source.at("source").contains("parent")) {
-        volume.parent = source.at("source").at("parent").get<std::string>();
-    }
-    // A seeded volume with a parent is a snapshot when marked read-only (as Portworx marks them) or
-    // explicitly; otherwise a clone.
-    volume.snapshot = !volume.parent.empty() &&
-                      (source.value("readonly", false) || document.value("snapshot", false));
-    volume.format = source.value("format", std::string("FS_TYPE_XFS"));
-    const auto ctime = parse_timestamp(source.value("ctime", std::string()));
-    volume.ctime = ctime ? *ctime : m_hooks.now();
     std::lock_guard lock(m_mutex);
     m_state->store.erase(volume.id);
     m_state->store.insert(std::move(volume));

@@ -615,6 +615,12 @@ TEST_CASE("load_volume seeds volumes and snapshots, dump lists them by id, reset
     CHECK(dump.at(0).at("volume").at("readonly") == true); // so a dump seeds a snapshot back
     CHECK(dump.at(1) == seeded);
     CHECK_THROWS_AS(sim.api.load_volume(json{{"locator", {{"name", "x"}}}}), std::invalid_argument);
+    CHECK_THROWS_AS(sim.api.load_volume(json{{"id", 5}}), std::invalid_argument);
+    CHECK_THROWS_AS(sim.api.load_volume(json{{"id", "x"}, {"ctime", "yesterday"}}),
+                    std::invalid_argument);
+    CHECK_THROWS_AS(sim.api.load_volume(json{{"id", "x"}, {"spec", {{"size", "big"}}}}),
+                    std::invalid_argument);
+    CHECK_THROWS_AS(sim.api.load_volume(json::array()), std::invalid_argument);
 
     const std::string first = sim.create("fresh");
     sim.api.reset();
@@ -818,4 +824,19 @@ TEST_CASE("replaying the recorded real gateway session gives the recorded replie
         }
     }
     CHECK(ids.size() == 5);
+}
+
+TEST_CASE("a failure inside pxsim answers 500 code 13 instead of escaping handle") {
+    PxHooks hooks;
+    hooks.is_source = [](const std::string&) -> bool {
+        throw std::runtime_error("hook broke");
+    };
+    PxApi api(hooks);
+    SimRequest request;
+    request.method = "DELETE";
+    request.path = "/v1/volumes/x";
+    const SimReply reply = api.handle(request);
+    CHECK(reply.status == 500);
+    CHECK(json::parse(reply.body) ==
+          json{{"error", "pxsim: hook broke"}, {"code", 13}, {"message", "pxsim: hook broke"}});
 }
