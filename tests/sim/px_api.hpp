@@ -1,6 +1,6 @@
 // pxsim's OpenStorage SDK REST gateway (API.md §1): volumes, snapshots, clones, restore, labels,
 // identities. Faithful to the real gateway's JSON (snake_case, int64 as strings, enum names, zero
-// values omitted, `{}` for empty) and its errors ({"error","code","message","details"}; plain-text
+// values omitted, `{}` for empty) and its errors ({"error","code","message"}; plain-text
 // 404/405 for unknown routes). Thread-safe.
 #pragma once
 
