@@ -1,7 +1,7 @@
-#include <sstream>
-
 #include "pxclone/cli/cli.hpp"
 #include "pxclone/error.hpp"
+
+#include <sstream>
 
 #include <CLI/CLI.hpp>
 #include <doctest/doctest.h>

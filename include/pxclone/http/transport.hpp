@@ -25,10 +25,10 @@ std::optional<std::string> find_header(const Headers& headers, std::string_view 
 
 struct Request {
     Method method = Method::get;
-    std::string url;     // absolute, query included and already percent-encoded
-    Headers headers;     // Content-Type, Accept, ...; authentication is added by a decorator
+    std::string url; // absolute, query included and already percent-encoded
+    Headers headers; // Content-Type, Accept, ...; authentication is added by a decorator
     std::string body;
-    std::string api;     // which API this is for in logs and records: "k8s" or "px"
+    std::string api; // which API this is for in logs and records: "k8s" or "px"
     // Whether sending it twice is harmless. GET, PUT with resourceVersion, DELETE and server-side
     // apply are; POST creates are not, and are never re-sent after a connection error.
     bool idempotent = false;
