@@ -1,5 +1,6 @@
 #include "pxclone/http/curl_transport.hpp"
 
+#include "pxclone/error.hpp"
 #include "pxclone/http/library.hpp"
 #include "pxclone/http/redact.hpp"
 
@@ -122,6 +123,11 @@ size_t on_body(char* data, size_t size, size_t count, void* user) {
     return chunk.size();
 }
 
+int on_progress(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
+    const auto* cancelled = static_cast<const std::atomic<bool>*>(user);
+    return cancelled->load() ? 1 : 0;
+}
+
 void set_blob(CURL* handle, CURLoption option, const std::string& data) {
     curl_blob blob{};
     blob.data = const_cast<char*>(data.data());
@@ -219,6 +225,9 @@ struct CurlTransport::Impl {
 };
 
 Response CurlTransport::Impl::perform(const Request& request, const ChunkHandler* on_chunk) {
+    if (options.cancelled && options.cancelled->load()) {
+        throw InterruptedError();
+    }
     CURL* handle = acquire();
     struct Release {
         Impl* impl;
@@ -343,9 +352,19 @@ Response CurlTransport::Impl::perform(const Request& request, const ChunkHandler
     curl_easy_setopt(handle, CURLOPT_WRITEFUNCTION, on_body);
     curl_easy_setopt(handle, CURLOPT_WRITEDATA, &transfer);
 
+    if (options.cancelled) {
+        curl_easy_setopt(handle, CURLOPT_NOPROGRESS, 0L);
+        curl_easy_setopt(handle, CURLOPT_XFERINFOFUNCTION, on_progress);
+        curl_easy_setopt(handle, CURLOPT_XFERINFODATA,
+                         const_cast<std::atomic<bool>*>(options.cancelled.get()));
+    }
+
     const CURLcode code = curl_easy_perform(handle);
     if (transfer.failure) {
         std::rethrow_exception(transfer.failure);
+    }
+    if (code == CURLE_ABORTED_BY_CALLBACK) {
+        throw InterruptedError();
     }
     if (code != CURLE_OK && !(code == CURLE_WRITE_ERROR && transfer.aborted)) {
         const std::string detail =

@@ -1,4 +1,6 @@
+#include "pxclone/error.hpp"
 #include "pxclone/http/curl_transport.hpp"
+#include "pxclone/util/worker_pool.hpp"
 
 #include <condition_variable>
 #include <mutex>
@@ -287,4 +289,74 @@ TEST_CASE("CurlTransport presents a client certificate from files or memory") {
         CHECK_THROWS_AS(http::CurlTransport(options).send(get(server.url("/whoami"))),
                         http::TransportError);
     }
+}
+
+TEST_CASE("CurlTransport is safe from many threads and bounded by its handle pool") {
+    test::HttpServer server;
+    std::mutex mutex;
+    std::set<int> ports;
+    server.routes().Get("/n", [&](const httplib::Request& req, httplib::Response& res) {
+        {
+            const std::scoped_lock lock(mutex);
+            ports.insert(req.remote_port);
+        }
+        res.set_content(req.get_param_value("i"), "text/plain");
+    });
+    server.start();
+    http::CurlOptions options;
+    options.max_idle_handles = 4;
+    http::CurlTransport transport(options);
+    util::WorkerPool pool(4);
+    std::vector<std::function<std::string()>> tasks;
+    for (int i = 0; i < 100; ++i) {
+        tasks.emplace_back(
+            [&, i] { return transport.send(get(server.url("/n?i=" + std::to_string(i)))).body; });
+    }
+    const auto results = util::run_all(pool, std::move(tasks));
+    for (std::size_t i = 0; i < results.size(); ++i) {
+        REQUIRE(results[i].ok());
+        CHECK(*results[i].value == std::to_string(i));
+    }
+    // httplib closes a connection after 5 requests, so 100 requests need at least 20; without
+    // reuse there would be 100.
+    CHECK(ports.size() < 100);
+}
+
+TEST_CASE("CurlTransport goes through proxy-url") {
+    test::HttpServer target;
+    target.routes().Get("/", [](const httplib::Request&, httplib::Response& res) {
+        res.set_content("direct", "text/plain");
+    });
+    target.start();
+    test::HttpServer closed;
+    closed.start();
+    const auto proxy = "http://127.0.0.1:" + std::to_string(closed.port());
+    closed.stop();
+    http::CurlOptions options;
+    options.proxy_url = proxy;
+    // The target is up, the proxy is not: the request must fail to connect.
+    try {
+        http::CurlTransport(options).send(get(target.url("/")));
+        FAIL("expected a TransportError");
+    } catch (const http::TransportError& error) {
+        CHECK(error.kind() == http::TransportError::Kind::connect);
+    }
+}
+
+TEST_CASE("CurlTransport stops when the cancellation flag is raised") {
+    test::HttpServer server;
+    Gate gate;
+    auto cancelled = std::make_shared<std::atomic<bool>>(false);
+    server.routes().Get("/slow", [&](const httplib::Request&, httplib::Response& res) {
+        cancelled->store(true); // the user pressed Ctrl-C while the server works
+        gate.wait();
+        res.set_content("late", "text/plain");
+    });
+    server.start();
+    http::CurlOptions options;
+    options.cancelled = cancelled;
+    http::CurlTransport transport(options);
+    CHECK_THROWS_AS(transport.send(get(server.url("/slow"))), InterruptedError);
+    gate.open();
+    CHECK_THROWS_AS(transport.send(get(server.url("/slow"))), InterruptedError);
 }

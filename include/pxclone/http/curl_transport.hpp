@@ -3,6 +3,7 @@
 
 #include "pxclone/http/transport.hpp"
 
+#include <atomic>
 #include <chrono>
 #include <functional>
 #include <memory>
@@ -43,6 +44,9 @@ struct CurlOptions {
     std::chrono::seconds low_speed_window{120};
     // Idle easy handles kept for reuse; about the number of worker threads (--parallel).
     std::size_t max_idle_handles = 8;
+    // When set and true, transfers in flight stop within about a second and new ones fail at
+    // once, with pxclone::InterruptedError (SIGINT/SIGTERM handling sets it).
+    std::shared_ptr<const std::atomic<bool>> cancelled;
     // Receives warnings (insecure TLS); may be empty.
     std::function<void(std::string_view)> warn;
     std::string user_agent = "pxclone";
