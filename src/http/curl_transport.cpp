@@ -1,12 +1,425 @@
+#include "pxclone/http/curl_transport.hpp"
+
+#include "pxclone/error.hpp"
 #include "pxclone/http/library.hpp"
+#include "pxclone/http/redact.hpp"
+
+#include <array>
+#include <cstring>
+#include <mutex>
+#include <vector>
 
 #include <curl/curl.h>
+#include <fmt/format.h>
 
 namespace pxclone::http {
 
 std::string libcurl_version() {
     const auto* info = curl_version_info(CURLVERSION_NOW);
     return info != nullptr && info->version != nullptr ? info->version : "unknown";
+}
+
+namespace {
+
+void global_init() {
+    static std::once_flag once;
+    std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+}
+
+TransportError::Kind kind_of(CURLcode code) {
+    switch (code) {
+    case CURLE_COULDNT_RESOLVE_HOST:
+    case CURLE_COULDNT_RESOLVE_PROXY:
+    case CURLE_COULDNT_CONNECT:
+    case CURLE_UNSUPPORTED_PROTOCOL:
+    case CURLE_URL_MALFORMAT:
+        return TransportError::Kind::connect;
+    case CURLE_OPERATION_TIMEDOUT:
+        return TransportError::Kind::timeout;
+    case CURLE_SSL_CONNECT_ERROR:
+    case CURLE_PEER_FAILED_VERIFICATION:
+    case CURLE_SSL_CERTPROBLEM:
+    case CURLE_SSL_CIPHER:
+    case CURLE_SSL_CACERT_BADFILE:
+    case CURLE_SSL_ENGINE_NOTFOUND:
+    case CURLE_SSL_ENGINE_SETFAILED:
+    case CURLE_SSL_ISSUER_ERROR:
+    case CURLE_SSL_CRL_BADFILE:
+    case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
+    case CURLE_SSL_INVALIDCERTSTATUS:
+        return TransportError::Kind::tls;
+    case CURLE_SEND_ERROR:
+    case CURLE_RECV_ERROR:
+    case CURLE_GOT_NOTHING:
+    case CURLE_PARTIAL_FILE:
+    case CURLE_HTTP2:
+    case CURLE_HTTP2_STREAM:
+        return TransportError::Kind::reset;
+    default:
+        return TransportError::Kind::other;
+    }
+}
+
+// Who we are to the server; replaced as a whole so a request never sees half an update.
+struct Identity {
+    std::string cert_file;
+    std::string cert_pem;
+    std::string key_file;
+    std::string key_pem;
+};
+
+// One transfer's state, reached from libcurl's callbacks.
+struct Transfer {
+    CURL* handle = nullptr;
+    Response response;
+    const ChunkHandler* on_chunk = nullptr;
+    bool aborted = false;
+    std::exception_ptr failure;
+};
+
+size_t on_header(char* data, size_t size, size_t count, void* user) {
+    auto& transfer = *static_cast<Transfer*>(user);
+    std::string_view line(data, size * count);
+    while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) {
+        line.remove_suffix(1);
+    }
+    if (line.rfind("HTTP/", 0) == 0) {
+        // A new status line (after 100 Continue, a proxy CONNECT or a redirect): start over.
+        transfer.response.headers.clear();
+        return size * count;
+    }
+    if (const auto colon = line.find(':'); colon != std::string_view::npos) {
+        auto value = line.substr(colon + 1);
+        while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) {
+            value.remove_prefix(1);
+        }
+        transfer.response.headers.emplace_back(std::string(line.substr(0, colon)),
+                                               std::string(value));
+    }
+    return size * count;
+}
+
+size_t on_body(char* data, size_t size, size_t count, void* user) {
+    auto& transfer = *static_cast<Transfer*>(user);
+    const std::string_view chunk(data, size * count);
+    if (transfer.on_chunk != nullptr) {
+        long status = 0;
+        curl_easy_getinfo(transfer.handle, CURLINFO_RESPONSE_CODE, &status);
+        if (status >= 200 && status < 300) {
+            try {
+                if (!(*transfer.on_chunk)(chunk)) {
+                    transfer.aborted = true;
+                    return 0;
+                }
+            } catch (...) {
+                // Never let an exception cross libcurl's C frames; rethrown after perform.
+                transfer.failure = std::current_exception();
+                return 0;
+            }
+            return chunk.size();
+        }
+    }
+    transfer.response.body.append(chunk);
+    return chunk.size();
+}
+
+int on_progress(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
+    const auto* cancelled = static_cast<const std::atomic<bool>*>(user);
+    return cancelled->load() ? 1 : 0;
+}
+
+void set_blob(CURL* handle, CURLoption option, const std::string& data) {
+    curl_blob blob{};
+    blob.data = const_cast<char*>(data.data());
+    blob.len = data.size();
+    blob.flags = CURL_BLOB_COPY;
+    curl_easy_setopt(handle, option, &blob);
+}
+
+struct UrlParts {
+    std::string host;
+    std::string port;
+};
+
+std::optional<UrlParts> split_url(const std::string& url) {
+    CURLU* parsed = curl_url();
+    if (parsed == nullptr) {
+        return std::nullopt;
+    }
+    std::optional<UrlParts> result;
+    char* host = nullptr;
+    char* port = nullptr;
+    if (curl_url_set(parsed, CURLUPART_URL, url.c_str(), 0) == CURLUE_OK &&
+        curl_url_get(parsed, CURLUPART_HOST, &host, 0) == CURLUE_OK &&
+        curl_url_get(parsed, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) == CURLUE_OK) {
+        result = UrlParts{host, port};
+    }
+    curl_free(host);
+    curl_free(port);
+    curl_url_cleanup(parsed);
+    return result;
+}
+
+std::string with_host(const std::string& url, const std::string& host) {
+    CURLU* parsed = curl_url();
+    std::string result = url;
+    char* text = nullptr;
+    if (curl_url_set(parsed, CURLUPART_URL, url.c_str(), 0) == CURLUE_OK &&
+        curl_url_set(parsed, CURLUPART_HOST, host.c_str(), 0) == CURLUE_OK &&
+        curl_url_get(parsed, CURLUPART_URL, &text, 0) == CURLUE_OK) {
+        result = text;
+    }
+    curl_free(text);
+    curl_url_cleanup(parsed);
+    return result;
+}
+
+} // namespace
+
+struct CurlTransport::Impl {
+    CurlOptions options;
+    CURLSH* share = nullptr;
+    std::array<std::mutex, CURL_LOCK_DATA_LAST> share_locks;
+
+    std::mutex pool_mutex;
+    std::vector<CURL*> idle;
+
+    std::mutex identity_mutex;
+    std::shared_ptr<const Identity> identity;
+
+    static void lock(CURL*, curl_lock_data data, curl_lock_access, void* user) {
+        static_cast<Impl*>(user)->share_locks.at(static_cast<std::size_t>(data)).lock();
+    }
+    static void unlock(CURL*, curl_lock_data data, void* user) {
+        static_cast<Impl*>(user)->share_locks.at(static_cast<std::size_t>(data)).unlock();
+    }
+
+    CURL* acquire() {
+        {
+            const std::scoped_lock guard(pool_mutex);
+            if (!idle.empty()) {
+                CURL* handle = idle.back();
+                idle.pop_back();
+                return handle;
+            }
+        }
+        CURL* handle = curl_easy_init();
+        if (handle == nullptr) {
+            throw TransportError(TransportError::Kind::other, "libcurl: cannot create a handle");
+        }
+        return handle;
+    }
+
+    void release(CURL* handle) {
+        // reset drops this transfer's options; connections live on in the share handle.
+        curl_easy_reset(handle);
+        const std::scoped_lock guard(pool_mutex);
+        if (idle.size() < options.max_idle_handles) {
+            idle.push_back(handle);
+            return;
+        }
+        curl_easy_cleanup(handle);
+    }
+
+    Response perform(const Request& request, const ChunkHandler* on_chunk);
+};
+
+Response CurlTransport::Impl::perform(const Request& request, const ChunkHandler* on_chunk) {
+    if (options.cancelled && options.cancelled->load()) {
+        throw InterruptedError();
+    }
+    CURL* handle = acquire();
+    struct Release {
+        Impl* impl;
+        CURL* handle;
+        curl_slist* headers = nullptr;
+        ~Release() {
+            curl_slist_free_all(headers);
+            impl->release(handle);
+        }
+    } release{this, handle};
+
+    Transfer transfer;
+    transfer.handle = handle;
+    transfer.on_chunk = on_chunk;
+    std::array<char, CURL_ERROR_SIZE> error_text{};
+
+    std::string url = request.url;
+    std::string connect_to;
+    curl_slist* connect_list = nullptr;
+    if (!options.tls.server_name.empty()) {
+        // Verify (and send SNI for) server_name while connecting to the URL's real address.
+        if (const auto parts = split_url(request.url)) {
+            url = with_host(request.url, options.tls.server_name);
+            connect_to = fmt::format("{}:{}:{}:{}", options.tls.server_name, parts->port,
+                                     parts->host, parts->port);
+            connect_list = curl_slist_append(nullptr, connect_to.c_str());
+        }
+    }
+    struct FreeList {
+        curl_slist* list;
+        ~FreeList() { curl_slist_free_all(list); }
+    } free_connect{connect_list};
+
+    curl_easy_setopt(handle, CURLOPT_URL, url.c_str());
+    curl_easy_setopt(handle, CURLOPT_SHARE, share);
+    curl_easy_setopt(handle, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(handle, CURLOPT_ERRORBUFFER, error_text.data());
+    curl_easy_setopt(handle, CURLOPT_HTTP_VERSION, static_cast<long>(CURL_HTTP_VERSION_2TLS));
+    curl_easy_setopt(handle, CURLOPT_TCP_KEEPALIVE, 1L);
+    curl_easy_setopt(handle, CURLOPT_TCP_KEEPIDLE, 30L);
+    curl_easy_setopt(handle, CURLOPT_TCP_KEEPINTVL, 15L);
+    curl_easy_setopt(handle, CURLOPT_ACCEPT_ENCODING, "");
+    curl_easy_setopt(handle, CURLOPT_USERAGENT, options.user_agent.c_str());
+    curl_easy_setopt(handle, CURLOPT_CONNECTTIMEOUT_MS,
+                     static_cast<long>(options.connect_timeout.count()));
+    auto timeout = request.timeout.count() > 0 ? request.timeout
+                                               : (on_chunk != nullptr ? std::chrono::milliseconds(0)
+                                                                      : options.request_timeout);
+    curl_easy_setopt(handle, CURLOPT_TIMEOUT_MS, static_cast<long>(timeout.count()));
+    if (on_chunk != nullptr) {
+        curl_easy_setopt(handle, CURLOPT_LOW_SPEED_LIMIT, options.low_speed_bytes);
+        curl_easy_setopt(handle, CURLOPT_LOW_SPEED_TIME,
+                         static_cast<long>(options.low_speed_window.count()));
+    }
+    if (connect_list != nullptr) {
+        curl_easy_setopt(handle, CURLOPT_CONNECT_TO, connect_list);
+    }
+
+    // TLS
+    const auto& tls = options.tls;
+    if (!tls.ca_pem.empty()) {
+        set_blob(handle, CURLOPT_CAINFO_BLOB, tls.ca_pem);
+    } else if (!tls.ca_file.empty()) {
+        curl_easy_setopt(handle, CURLOPT_CAINFO, tls.ca_file.c_str());
+    }
+    if (tls.insecure_skip_verify) {
+        curl_easy_setopt(handle, CURLOPT_SSL_VERIFYPEER, 0L);
+        curl_easy_setopt(handle, CURLOPT_SSL_VERIFYHOST, 0L);
+    }
+    std::shared_ptr<const Identity> who;
+    {
+        const std::scoped_lock guard(identity_mutex);
+        who = identity;
+    }
+    if (who) {
+        if (!who->cert_pem.empty()) {
+            set_blob(handle, CURLOPT_SSLCERT_BLOB, who->cert_pem);
+            curl_easy_setopt(handle, CURLOPT_SSLCERTTYPE, "PEM");
+        } else if (!who->cert_file.empty()) {
+            curl_easy_setopt(handle, CURLOPT_SSLCERT, who->cert_file.c_str());
+        }
+        if (!who->key_pem.empty()) {
+            set_blob(handle, CURLOPT_SSLKEY_BLOB, who->key_pem);
+            curl_easy_setopt(handle, CURLOPT_SSLKEYTYPE, "PEM");
+        } else if (!who->key_file.empty()) {
+            curl_easy_setopt(handle, CURLOPT_SSLKEY, who->key_file.c_str());
+        }
+    }
+    if (!options.proxy_url.empty()) {
+        curl_easy_setopt(handle, CURLOPT_PROXY, options.proxy_url.c_str());
+    }
+
+    // Method and body
+    switch (request.method) {
+    case Method::get:
+        curl_easy_setopt(handle, CURLOPT_HTTPGET, 1L);
+        break;
+    case Method::post:
+        curl_easy_setopt(handle, CURLOPT_POST, 1L);
+        break;
+    case Method::put:
+    case Method::patch:
+    case Method::del:
+        curl_easy_setopt(handle, CURLOPT_CUSTOMREQUEST, method_name(request.method).data());
+        break;
+    }
+    if (request.method != Method::get &&
+        (!request.body.empty() || request.method == Method::post)) {
+        curl_easy_setopt(handle, CURLOPT_POSTFIELDS, request.body.data());
+        curl_easy_setopt(handle, CURLOPT_POSTFIELDSIZE_LARGE,
+                         static_cast<curl_off_t>(request.body.size()));
+    }
+    for (const auto& [name, value] : request.headers) {
+        release.headers = curl_slist_append(release.headers, (name + ": " + value).c_str());
+    }
+    // No "Expect: 100-continue" round trip before bodies.
+    release.headers = curl_slist_append(release.headers, "Expect:");
+    curl_easy_setopt(handle, CURLOPT_HTTPHEADER, release.headers);
+
+    curl_easy_setopt(handle, CURLOPT_HEADERFUNCTION, on_header);
+    curl_easy_setopt(handle, CURLOPT_HEADERDATA, &transfer);
+    curl_easy_setopt(handle, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(handle, CURLOPT_WRITEDATA, &transfer);
+
+    if (options.cancelled) {
+        curl_easy_setopt(handle, CURLOPT_NOPROGRESS, 0L);
+        curl_easy_setopt(handle, CURLOPT_XFERINFOFUNCTION, on_progress);
+        curl_easy_setopt(handle, CURLOPT_XFERINFODATA,
+                         const_cast<std::atomic<bool>*>(options.cancelled.get()));
+    }
+
+    const CURLcode code = curl_easy_perform(handle);
+    if (transfer.failure) {
+        std::rethrow_exception(transfer.failure);
+    }
+    if (code == CURLE_ABORTED_BY_CALLBACK) {
+        throw InterruptedError();
+    }
+    if (code != CURLE_OK && !(code == CURLE_WRITE_ERROR && transfer.aborted)) {
+        const std::string detail =
+            error_text[0] != '\0' ? error_text.data() : curl_easy_strerror(code);
+        throw TransportError(kind_of(code), fmt::format("{} {}: {}", method_name(request.method),
+                                                        redact_url(request.url), detail));
+    }
+    long status = 0;
+    curl_easy_getinfo(handle, CURLINFO_RESPONSE_CODE, &status);
+    transfer.response.status = static_cast<int>(status);
+    return std::move(transfer.response);
+}
+
+CurlTransport::CurlTransport(CurlOptions options) : m_impl(std::make_unique<Impl>()) {
+    global_init();
+    m_impl->options = std::move(options);
+    const auto& tls = m_impl->options.tls;
+    m_impl->identity = std::make_shared<const Identity>(
+        Identity{tls.cert_file, tls.cert_pem, tls.key_file, tls.key_pem});
+    m_impl->share = curl_share_init();
+    if (m_impl->share == nullptr) {
+        throw TransportError(TransportError::Kind::other, "libcurl: cannot create a share handle");
+    }
+    curl_share_setopt(m_impl->share, CURLSHOPT_LOCKFUNC, &Impl::lock);
+    curl_share_setopt(m_impl->share, CURLSHOPT_UNLOCKFUNC, &Impl::unlock);
+    curl_share_setopt(m_impl->share, CURLSHOPT_USERDATA, m_impl.get());
+    curl_share_setopt(m_impl->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
+    curl_share_setopt(m_impl->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
+    curl_share_setopt(m_impl->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_CONNECT);
+    if (tls.insecure_skip_verify && m_impl->options.warn) {
+        m_impl->options.warn("warning: TLS certificate verification is disabled "
+                             "(insecure-skip-tls-verify); the connection is not authenticated");
+    }
+}
+
+CurlTransport::~CurlTransport() {
+    for (CURL* handle : m_impl->idle) {
+        curl_easy_cleanup(handle);
+    }
+    curl_share_cleanup(m_impl->share);
+}
+
+Response CurlTransport::send(const Request& request) {
+    return m_impl->perform(request, nullptr);
+}
+
+Response CurlTransport::stream(const Request& request, const ChunkHandler& on_chunk) {
+    return m_impl->perform(request, &on_chunk);
+}
+
+void CurlTransport::set_client_certificate(std::string cert_pem, std::string key_pem) {
+    auto next =
+        std::make_shared<const Identity>(Identity{{}, std::move(cert_pem), {}, std::move(key_pem)});
+    const std::scoped_lock guard(m_impl->identity_mutex);
+    m_impl->identity = std::move(next);
 }
 
 } // namespace pxclone::http

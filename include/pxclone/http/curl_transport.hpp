@@ -1,0 +1,79 @@
+// The libcurl implementation of Transport. Only its .cpp includes <curl/curl.h>.
+#pragma once
+
+#include "pxclone/http/transport.hpp"
+
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+
+namespace pxclone::http {
+
+// How to trust the server and how to prove who we are. In-memory PEM wins over a file when both
+// are set. Nothing set: the system's CA store, no client certificate.
+struct TlsConfig {
+    std::string ca_file;   // PEM bundle path
+    std::string ca_pem;    // PEM bundle content (CURLOPT_CAINFO_BLOB)
+    std::string cert_file; // client certificate (PEM) path
+    std::string cert_pem;  // client certificate content
+    std::string key_file;  // client key (PEM) path
+    std::string key_pem;   // client key content
+    // Skips verification of the server's certificate; a warning is emitted when the transport
+    // is made. Only ever from an explicit `insecure-skip-tls-verify: true`.
+    bool insecure_skip_verify = false;
+    // The name to verify the server's certificate against (and send as SNI) instead of the URL's
+    // host; requests still connect to the URL's host and port (CURLOPT_CONNECT_TO).
+    std::string server_name;
+};
+
+struct CurlOptions {
+    TlsConfig tls;
+    // Explicit proxy ("http://proxy:3128", "socks5://..."). Empty: libcurl's usual variables
+    // (http_proxy, https_proxy, HTTPS_PROXY, all_proxy, no_proxy) apply.
+    std::string proxy_url;
+    std::chrono::milliseconds connect_timeout{10'000};
+    // Whole-request limit when Request::timeout is 0. Streams have none by default and rely on
+    // the low-speed limit instead.
+    std::chrono::milliseconds request_timeout{60'000};
+    // A stream that delivers fewer than low_speed_bytes per second for low_speed_window is cut
+    // (TransportError timeout), so a dead watch connection cannot hang forever.
+    long low_speed_bytes = 1;
+    std::chrono::seconds low_speed_window{120};
+    // Idle easy handles kept for reuse; about the number of worker threads (--parallel).
+    std::size_t max_idle_handles = 8;
+    // When set and true, transfers in flight stop within about a second and new ones fail at
+    // once, with pxclone::InterruptedError (SIGINT/SIGTERM handling sets it).
+    std::shared_ptr<const std::atomic<bool>> cancelled;
+    // Receives warnings (insecure TLS); may be empty.
+    std::function<void(std::string_view)> warn;
+    std::string user_agent = "pxclone";
+};
+
+// Thread-safe. Connections, TLS sessions and DNS answers are shared between all requests through
+// one libcurl share handle; easy handles are pooled and reused across threads. HTTP/2 is used
+// when the server offers it over TLS. Errors map to TransportError kinds: connect (DNS, refused,
+// proxy), tls (handshake, verification, bad certificate/key), timeout, reset (connection dropped
+// mid-answer), other.
+class CurlTransport final : public Transport {
+public:
+    explicit CurlTransport(CurlOptions options);
+    ~CurlTransport() override;
+    CurlTransport(const CurlTransport&) = delete;
+    CurlTransport& operator=(const CurlTransport&) = delete;
+
+    Response send(const Request& request) override;
+    Response stream(const Request& request, const ChunkHandler& on_chunk) override;
+
+    // Replaces the client certificate and key (PEM content) for the requests that follow; an
+    // exec credential plugin that returns a certificate uses this. Empty strings remove it.
+    void set_client_certificate(std::string cert_pem, std::string key_pem);
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> m_impl;
+};
+
+} // namespace pxclone::http

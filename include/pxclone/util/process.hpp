@@ -1,0 +1,51 @@
+// Running a program (exec credential plugins, hooks) without a shell, behind an interface so
+// tests can script outcomes.
+#pragma once
+
+#include <chrono>
+#include <string>
+#include <vector>
+
+namespace pxclone::util {
+
+struct ProcessSpec {
+    // A path, or a name looked up in the PATH of `env` (never through a shell).
+    std::string program;
+    std::vector<std::string> args; // argv[1..]
+    std::vector<std::string> env;  // the child's whole environment, "NAME=value" each
+    bool inherit_stdin = false;    // else stdin is /dev/null
+    std::chrono::milliseconds timeout{60'000};
+    std::size_t max_output = 1 << 20; // bytes kept of stdout and of stderr each
+};
+
+struct ProcessResult {
+    enum class Outcome { exited, signalled, timed_out, not_found };
+    Outcome outcome = Outcome::exited;
+    int exit_code = 0;        // when exited
+    int signal = 0;           // when signalled
+    std::string out;          // captured stdout
+    std::string err;          // captured stderr
+    std::string program_path; // the resolved path (when found)
+};
+
+class ProcessRunner {
+public:
+    virtual ~ProcessRunner() = default;
+    // Runs to completion or timeout (then the child is killed). Throws pxclone::Error only when
+    // the process cannot be started for a reason other than not being found.
+    virtual ProcessResult run(const ProcessSpec& spec) = 0;
+};
+
+// posix_spawn with pipes for stdout and stderr.
+class PosixProcessRunner final : public ProcessRunner {
+public:
+    ProcessResult run(const ProcessSpec& spec) override;
+};
+
+// This process's environment as "NAME=value" entries (what a child inherits).
+std::vector<std::string> current_environment();
+
+// Whether this process's stdin is a terminal.
+bool stdin_is_terminal();
+
+} // namespace pxclone::util

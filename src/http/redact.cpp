@@ -1,0 +1,167 @@
+#include "pxclone/http/redact.hpp"
+
+#include <algorithm>
+#include <cctype>
+
+#include <nlohmann/json.hpp>
+
+namespace pxclone::http {
+
+namespace {
+
+std::string lower(std::string_view text) {
+    std::string out(text);
+    std::transform(out.begin(), out.end(), out.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    return out;
+}
+
+bool contains(std::string_view haystack, std::string_view needle) {
+    return haystack.find(needle) != std::string_view::npos;
+}
+
+bool ends_with(std::string_view text, std::string_view suffix) {
+    return text.size() >= suffix.size() && text.substr(text.size() - suffix.size()) == suffix;
+}
+
+void redact_json(nlohmann::json& value) {
+    if (value.is_array()) {
+        for (auto& item : value) {
+            redact_json(item);
+        }
+        return;
+    }
+    if (!value.is_object()) {
+        return;
+    }
+    const auto kind = value.contains("kind") && value["kind"].is_string()
+                          ? value["kind"].get<std::string>()
+                          : std::string();
+    for (auto it = value.begin(); it != value.end(); ++it) {
+        const auto& key = it.key();
+        const bool secret_payload = kind == "Secret" && (key == "data" || key == "stringData");
+        const bool exec_status = kind == "ExecCredential" && key == "status";
+        if (secret_payload || exec_status || (is_secret_key(key) && it->is_string())) {
+            if (it->is_object()) {
+                // Keep the keys of a Secret's data (they say what is stored), never the values.
+                for (auto& field : *it) {
+                    field = k_redacted;
+                }
+            } else {
+                *it = k_redacted;
+            }
+            continue;
+        }
+        redact_json(*it);
+    }
+}
+
+std::string redact_json_text(std::string_view text, bool& ok) {
+    auto parsed = nlohmann::json::parse(text, nullptr, false);
+    if (parsed.is_discarded()) {
+        ok = false;
+        return {};
+    }
+    ok = true;
+    redact_json(parsed);
+    return parsed.dump();
+}
+
+} // namespace
+
+bool is_secret_header(std::string_view name) {
+    const auto key = lower(name);
+    return key == "authorization" || key == "proxy-authorization" || key == "cookie" ||
+           key == "set-cookie" || contains(key, "token") || contains(key, "secret") ||
+           contains(key, "password") || contains(key, "api-key");
+}
+
+std::string redact_header(std::string_view name, std::string_view value) {
+    if (!is_secret_header(name)) {
+        return std::string(value);
+    }
+    // "Bearer abc" -> "Bearer <redacted>": the scheme tells which auth mode was used.
+    if (const auto space = value.find(' '); space != std::string_view::npos && space > 0) {
+        return std::string(value.substr(0, space)) + " " + std::string(k_redacted);
+    }
+    return std::string(k_redacted);
+}
+
+bool is_secret_key(std::string_view key) {
+    const auto name = lower(key);
+    return name == "token" || contains(name, "token") || contains(name, "password") ||
+           name == "secret" || ends_with(name, "client-secret") ||
+           ends_with(name, "clientsecret") || ends_with(name, "-data") ||
+           ends_with(name, "keydata") || ends_with(name, "certificatedata") || name == "bearer" ||
+           name == "authorization";
+}
+
+std::string redact_body(std::string_view body) {
+    if (body.empty()) {
+        return {};
+    }
+    bool ok = false;
+    auto whole = redact_json_text(body, ok);
+    if (ok) {
+        return whole;
+    }
+    // A watch stream: one JSON document per line.
+    std::string out;
+    std::size_t start = 0;
+    while (start < body.size()) {
+        auto end = body.find('\n', start);
+        if (end == std::string_view::npos) {
+            end = body.size();
+        }
+        const auto line = body.substr(start, end - start);
+        if (!line.empty()) {
+            auto redacted = redact_json_text(line, ok);
+            if (!ok) {
+                return "<" + std::to_string(body.size()) + " bytes, not JSON>";
+            }
+            out += redacted;
+            out += '\n';
+        }
+        start = end + 1;
+    }
+    return out;
+}
+
+std::string redact_url(std::string_view url) {
+    std::string out(url);
+    // userinfo: scheme://user:pass@host
+    if (const auto scheme = out.find("://"); scheme != std::string::npos) {
+        const auto host_start = scheme + 3;
+        const auto host_end = out.find_first_of("/?#", host_start);
+        const auto at = out.rfind('@', host_end == std::string::npos ? out.size() : host_end);
+        if (at != std::string::npos && at >= host_start) {
+            out.replace(host_start, at - host_start, std::string(k_redacted));
+        }
+    }
+    const auto query = out.find('?');
+    if (query == std::string::npos) {
+        return out;
+    }
+    std::string result = out.substr(0, query + 1);
+    std::size_t start = query + 1;
+    while (start <= out.size()) {
+        auto end = out.find('&', start);
+        if (end == std::string::npos) {
+            end = out.size();
+        }
+        const auto pair = std::string_view(out).substr(start, end - start);
+        const auto eq = pair.find('=');
+        if (eq != std::string_view::npos && is_secret_key(pair.substr(0, eq))) {
+            result += std::string(pair.substr(0, eq + 1)) + std::string(k_redacted);
+        } else {
+            result += pair;
+        }
+        if (end < out.size()) {
+            result += '&';
+        }
+        start = end + 1;
+    }
+    return result;
+}
+
+} // namespace pxclone::http

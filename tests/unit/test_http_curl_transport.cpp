@@ -1,0 +1,362 @@
+#include "pxclone/error.hpp"
+#include "pxclone/http/curl_transport.hpp"
+#include "pxclone/util/worker_pool.hpp"
+
+#include <condition_variable>
+#include <mutex>
+#include <set>
+
+#include <doctest/doctest.h>
+
+#include "support/http_server.hpp"
+#include "support/tls_files.hpp"
+
+using namespace pxclone;
+using namespace std::chrono_literals;
+
+namespace {
+
+http::Request get(const std::string& url) {
+    http::Request request;
+    request.url = url;
+    request.api = "k8s";
+    request.idempotent = true;
+    return request;
+}
+
+// A gate a server handler waits at until the test opens it.
+class Gate {
+public:
+    void wait() {
+        std::unique_lock lock(m_mutex);
+        m_cv.wait(lock, [this] { return m_open; });
+    }
+    void open() {
+        {
+            const std::scoped_lock lock(m_mutex);
+            m_open = true;
+        }
+        m_cv.notify_all();
+    }
+
+private:
+    std::mutex m_mutex;
+    std::condition_variable m_cv;
+    bool m_open = false;
+};
+
+} // namespace
+
+TEST_CASE("CurlTransport sends method, headers and body and returns status, headers and body") {
+    test::HttpServer server;
+    server.routes().Post("/api/v1/namespaces/a/pods",
+                         [](const httplib::Request& req, httplib::Response& res) {
+                             res.status = 201;
+                             res.set_header("X-Seen-Type", req.get_header_value("Content-Type"));
+                             res.set_content("{\"echo\":" + req.body + "}", "application/json");
+                         });
+    server.routes().Delete("/thing", [](const httplib::Request&, httplib::Response& res) {
+        res.status = 404;
+        res.set_content("{\"kind\":\"Status\"}", "application/json");
+    });
+    server.start();
+    http::CurlTransport transport({});
+
+    http::Request request;
+    request.method = http::Method::post;
+    request.url = server.url("/api/v1/namespaces/a/pods");
+    request.headers = {{"Content-Type", "application/json"}};
+    request.body = "{\"x\":1}";
+    const auto response = transport.send(request);
+    CHECK(response.status == 201);
+    CHECK(response.header("x-seen-type") == "application/json");
+    CHECK(response.body == "{\"echo\":{\"x\":1}}");
+
+    http::Request del;
+    del.method = http::Method::del;
+    del.url = server.url("/thing");
+    CHECK(transport.send(del).status == 404);
+}
+
+TEST_CASE("CurlTransport reuses connections across requests and threads") {
+    test::HttpServer server;
+    std::mutex mutex;
+    std::multiset<int> ports;
+    server.routes().Get("/ping", [&](const httplib::Request& req, httplib::Response& res) {
+        const std::scoped_lock lock(mutex);
+        ports.insert(req.remote_port);
+        res.set_content("pong", "text/plain");
+    });
+    server.start();
+    http::CurlTransport transport({});
+    for (int i = 0; i < 3; ++i) {
+        CHECK(transport.send(get(server.url("/ping"))).body == "pong");
+    }
+    std::thread other([&] { CHECK(transport.send(get(server.url("/ping"))).status == 200); });
+    other.join();
+    // All four requests, from two threads, came over one connection (one client port).
+    CHECK(ports.size() == 4);
+    CHECK(ports.count(*ports.begin()) == 4);
+}
+
+TEST_CASE("CurlTransport maps failures to TransportError kinds") {
+    SUBCASE("nothing listening") {
+        test::HttpServer server;
+        server.start();
+        const auto url = server.url("/");
+        server.stop();
+        http::CurlTransport transport({});
+        try {
+            transport.send(get(url));
+            FAIL("expected a TransportError");
+        } catch (const http::TransportError& error) {
+            CHECK(error.kind() == http::TransportError::Kind::connect);
+        }
+    }
+    SUBCASE("a request that outlives its timeout") {
+        test::HttpServer server;
+        Gate gate;
+        server.routes().Get("/slow", [&](const httplib::Request&, httplib::Response& res) {
+            gate.wait();
+            res.set_content("late", "text/plain");
+        });
+        server.start();
+        http::CurlTransport transport({});
+        auto request = get(server.url("/slow"));
+        request.timeout = 200ms;
+        try {
+            transport.send(request);
+            FAIL("expected a TransportError");
+        } catch (const http::TransportError& error) {
+            CHECK(error.kind() == http::TransportError::Kind::timeout);
+            CHECK(std::string(error.what()).find("/slow") != std::string::npos);
+        }
+        gate.open();
+    }
+}
+
+TEST_CASE("CurlTransport streams a 2xx body chunk by chunk and stops when told") {
+    test::HttpServer server;
+    server.routes().Get("/watch", [](const httplib::Request&, httplib::Response& res) {
+        res.set_chunked_content_provider("application/json", [](size_t, httplib::DataSink& sink) {
+            for (int i = 0; i < 200; ++i) {
+                const auto line = "{\"type\":\"ADDED\",\"n\":" + std::to_string(i) + "}\n";
+                if (!sink.write(line.data(), line.size())) {
+                    return false;
+                }
+            }
+            sink.done();
+            return true;
+        });
+    });
+    server.routes().Get("/gone", [](const httplib::Request&, httplib::Response& res) {
+        res.status = 410;
+        res.set_content("{\"kind\":\"Status\",\"code\":410}", "application/json");
+    });
+    server.start();
+    http::CurlTransport transport({});
+
+    std::string all;
+    auto response = transport.stream(get(server.url("/watch")), [&](std::string_view chunk) {
+        all.append(chunk);
+        return true;
+    });
+    CHECK(response.status == 200);
+    CHECK(response.body.empty());
+    CHECK(all.find("\"n\":0}") != std::string::npos);
+    CHECK(all.find("\"n\":199}") != std::string::npos);
+
+    int chunks = 0;
+    response = transport.stream(get(server.url("/watch")), [&](std::string_view) {
+        ++chunks;
+        return false;
+    });
+    CHECK(response.status == 200);
+    CHECK(chunks == 1);
+
+    response = transport.stream(get(server.url("/gone")), [](std::string_view) {
+        FAIL("a non-2xx body is not streamed");
+        return true;
+    });
+    CHECK(response.status == 410);
+    CHECK(response.body.find("410") != std::string::npos);
+}
+
+TEST_CASE("CurlTransport cuts a stream that stalls below the low-speed limit") {
+    test::HttpServer server;
+    Gate gate;
+    server.routes().Get("/stall", [&](const httplib::Request&, httplib::Response& res) {
+        res.set_chunked_content_provider("application/json", [&](size_t, httplib::DataSink& sink) {
+            sink.write("{}\n", 3);
+            gate.wait();
+            return false;
+        });
+    });
+    server.start();
+    http::CurlOptions options;
+    options.low_speed_window = 1s;
+    http::CurlTransport transport(options);
+    try {
+        transport.stream(get(server.url("/stall")), [](std::string_view) { return true; });
+        FAIL("expected a TransportError");
+    } catch (const http::TransportError& error) {
+        CHECK(error.kind() == http::TransportError::Kind::timeout);
+    }
+    gate.open();
+}
+
+TEST_CASE("CurlTransport over HTTPS verifies the server against the configured CA") {
+    const auto& tls = test::tls_files();
+    test::HttpServer server(tls.server_crt.string(), tls.server_key.string());
+    server.routes().Get("/version", [](const httplib::Request&, httplib::Response& res) {
+        res.set_content("{\"major\":\"1\"}", "application/json");
+    });
+    server.start();
+
+    SUBCASE("CA file") {
+        http::CurlOptions options;
+        options.tls.ca_file = tls.ca_crt.string();
+        http::CurlTransport transport(options);
+        CHECK(transport.send(get(server.url("/version"))).status == 200);
+    }
+    SUBCASE("CA in memory") {
+        http::CurlOptions options;
+        options.tls.ca_pem = test::read_file(tls.ca_crt);
+        http::CurlTransport transport(options);
+        CHECK(transport.send(get(server.url("/version"))).status == 200);
+    }
+    SUBCASE("an unrelated CA fails as a TLS error") {
+        http::CurlOptions options;
+        options.tls.ca_file = tls.other_ca_crt.string();
+        http::CurlTransport transport(options);
+        try {
+            transport.send(get(server.url("/version")));
+            FAIL("expected a TransportError");
+        } catch (const http::TransportError& error) {
+            CHECK(error.kind() == http::TransportError::Kind::tls);
+        }
+    }
+    SUBCASE("insecure skips verification and warns") {
+        http::CurlOptions options;
+        options.tls.ca_file = tls.other_ca_crt.string();
+        options.tls.insecure_skip_verify = true;
+        std::string warning;
+        options.warn = [&](std::string_view text) {
+            warning = text;
+        };
+        http::CurlTransport transport(options);
+        CHECK(warning.find("insecure-skip-tls-verify") != std::string::npos);
+        CHECK(transport.send(get(server.url("/version"))).status == 200);
+    }
+    SUBCASE("tls-server-name is the name verified") {
+        http::CurlOptions options;
+        options.tls.ca_file = tls.ca_crt.string();
+        options.tls.server_name = "pxsim.test";
+        CHECK(http::CurlTransport(options).send(get(server.url("/version"))).status == 200);
+        options.tls.server_name = "wrong.test";
+        CHECK_THROWS_AS(http::CurlTransport(options).send(get(server.url("/version"))),
+                        http::TransportError);
+    }
+}
+
+TEST_CASE("CurlTransport presents a client certificate from files or memory") {
+    const auto& tls = test::tls_files();
+    test::HttpServer server(tls.server_crt.string(), tls.server_key.string(), tls.ca_crt.string());
+    server.routes().Get("/whoami", [](const httplib::Request&, httplib::Response& res) {
+        res.set_content("ok", "text/plain");
+    });
+    server.start();
+    http::CurlOptions options;
+    options.tls.ca_file = tls.ca_crt.string();
+
+    SUBCASE("files") {
+        options.tls.cert_file = tls.client_crt.string();
+        options.tls.key_file = tls.client_key.string();
+        CHECK(http::CurlTransport(options).send(get(server.url("/whoami"))).body == "ok");
+    }
+    SUBCASE("memory") {
+        options.tls.cert_pem = test::read_file(tls.client_crt);
+        options.tls.key_pem = test::read_file(tls.client_key);
+        CHECK(http::CurlTransport(options).send(get(server.url("/whoami"))).body == "ok");
+    }
+    SUBCASE("set later, as an exec plugin does") {
+        http::CurlTransport transport(options);
+        transport.set_client_certificate(test::read_file(tls.client_crt),
+                                         test::read_file(tls.client_key));
+        CHECK(transport.send(get(server.url("/whoami"))).body == "ok");
+    }
+    SUBCASE("none: the server refuses the handshake") {
+        CHECK_THROWS_AS(http::CurlTransport(options).send(get(server.url("/whoami"))),
+                        http::TransportError);
+    }
+}
+
+TEST_CASE("CurlTransport is safe from many threads and bounded by its handle pool") {
+    test::HttpServer server;
+    std::mutex mutex;
+    std::set<int> ports;
+    server.routes().Get("/n", [&](const httplib::Request& req, httplib::Response& res) {
+        {
+            const std::scoped_lock lock(mutex);
+            ports.insert(req.remote_port);
+        }
+        res.set_content(req.get_param_value("i"), "text/plain");
+    });
+    server.start();
+    http::CurlOptions options;
+    options.max_idle_handles = 4;
+    http::CurlTransport transport(options);
+    util::WorkerPool pool(4);
+    std::vector<std::function<std::string()>> tasks;
+    for (int i = 0; i < 100; ++i) {
+        tasks.emplace_back(
+            [&, i] { return transport.send(get(server.url("/n?i=" + std::to_string(i)))).body; });
+    }
+    const auto results = util::run_all(pool, std::move(tasks));
+    for (std::size_t i = 0; i < results.size(); ++i) {
+        REQUIRE(results[i].ok());
+        CHECK(*results[i].value == std::to_string(i));
+    }
+    // httplib closes a connection after 5 requests, so 100 requests need at least 20; without
+    // reuse there would be 100.
+    CHECK(ports.size() < 100);
+}
+
+TEST_CASE("CurlTransport goes through proxy-url") {
+    test::HttpServer target;
+    target.routes().Get("/", [](const httplib::Request&, httplib::Response& res) {
+        res.set_content("direct", "text/plain");
+    });
+    target.start();
+    test::HttpServer closed;
+    closed.start();
+    const auto proxy = "http://127.0.0.1:" + std::to_string(closed.port());
+    closed.stop();
+    http::CurlOptions options;
+    options.proxy_url = proxy;
+    // The target is up, the proxy is not: the request must fail to connect.
+    try {
+        http::CurlTransport(options).send(get(target.url("/")));
+        FAIL("expected a TransportError");
+    } catch (const http::TransportError& error) {
+        CHECK(error.kind() == http::TransportError::Kind::connect);
+    }
+}
+
+TEST_CASE("CurlTransport stops when the cancellation flag is raised") {
+    test::HttpServer server;
+    Gate gate;
+    auto cancelled = std::make_shared<std::atomic<bool>>(false);
+    server.routes().Get("/slow", [&](const httplib::Request&, httplib::Response& res) {
+        cancelled->store(true); // the user pressed Ctrl-C while the server works
+        gate.wait();
+        res.set_content("late", "text/plain");
+    });
+    server.start();
+    http::CurlOptions options;
+    options.cancelled = cancelled;
+    http::CurlTransport transport(options);
+    CHECK_THROWS_AS(transport.send(get(server.url("/slow"))), InterruptedError);
+    gate.open();
+    CHECK_THROWS_AS(transport.send(get(server.url("/slow"))), InterruptedError);
+}
