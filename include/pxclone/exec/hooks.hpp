@@ -1,0 +1,41 @@
+// The profile's source hooks (e.g. MongoDB's fsyncLock/fsyncUnlock): local programs run without a
+// shell, with the run's identity in PXCLONE_* variables.
+#pragma once
+
+#include "pxclone/profile/profile.hpp"
+#include "pxclone/util/process.hpp"
+
+#include <string>
+#include <vector>
+
+namespace pxclone::exec {
+
+// What a hook is told, as environment variables added to pxclone's own environment.
+struct HookEnvironment {
+    std::string run;               // PXCLONE_RUN
+    std::string profile;           // PXCLONE_PROFILE: the profile file
+    std::string source_namespace;  // PXCLONE_SOURCE_NAMESPACE
+    std::vector<std::string> pvcs; // PXCLONE_PVCS, space-separated
+    std::string kubeconfig;        // KUBECONFIG, when pxclone was given one
+    std::string context;           // PXCLONE_CONTEXT, when pxclone was given one
+};
+
+struct HookOutcome {
+    std::string command; // argv joined with spaces, for messages
+    bool ok = false;
+    std::string reason; // why it failed: "exited 1: <last stderr line>", "timed out after 5m", ...
+};
+
+// Runs `hooks` in order. With stop_at_failure (pre-hooks), the first failure ends the list; without
+// it (post-hooks), every hook runs whatever the others did, so a lock taken is always released.
+// Relative program paths containing '/' are resolved against the profile's directory.
+std::vector<HookOutcome> run_hooks(util::ProcessRunner& runner, const profile::Profile& profile,
+                                   const std::vector<profile::Hook>& hooks,
+                                   const HookEnvironment& environment, bool stop_at_failure);
+
+// The environment a hook gets: `inherited` ("NAME=value" entries) with the PXCLONE_* variables
+// replacing any of the same name.
+std::vector<std::string> hook_environment(std::vector<std::string> inherited,
+                                          const HookEnvironment& environment);
+
+} // namespace pxclone::exec

@@ -1,0 +1,100 @@
+#include "pxclone/exec/hooks.hpp"
+
+#include "pxclone/profile/loader.hpp"
+#include "pxclone/util/duration.hpp"
+
+#include <algorithm>
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+namespace pxclone::exec {
+
+namespace {
+
+std::string last_line(std::string_view text) {
+    while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) {
+        text.remove_suffix(1);
+    }
+    const auto newline = text.rfind('\n');
+    auto line = newline == std::string_view::npos ? text : text.substr(newline + 1);
+    constexpr std::size_t k_max = 200;
+    return std::string(line.substr(0, k_max));
+}
+
+std::string failure_reason(const util::ProcessResult& result, const profile::Hook& hook) {
+    using Outcome = util::ProcessResult::Outcome;
+    switch (result.outcome) {
+    case Outcome::not_found:
+        return "program not found";
+    case Outcome::timed_out:
+        return fmt::format("timed out after {}", util::format_duration(hook.timeout));
+    case Outcome::signalled:
+        return fmt::format("killed by signal {}", result.signal);
+    case Outcome::exited:
+        break;
+    }
+    const auto detail = last_line(result.err.empty() ? result.out : result.err);
+    return detail.empty() ? fmt::format("exited {}", result.exit_code)
+                          : fmt::format("exited {}: {}", result.exit_code, detail);
+}
+
+} // namespace
+
+std::vector<std::string> hook_environment(std::vector<std::string> inherited,
+                                          const HookEnvironment& environment) {
+    std::vector<std::pair<std::string, std::string>> added{
+        {"PXCLONE_RUN", environment.run},
+        {"PXCLONE_PROFILE", environment.profile},
+        {"PXCLONE_SOURCE_NAMESPACE", environment.source_namespace},
+        {"PXCLONE_PVCS", fmt::format("{}", fmt::join(environment.pvcs, " "))},
+    };
+    if (!environment.kubeconfig.empty()) {
+        added.emplace_back("KUBECONFIG", environment.kubeconfig);
+    }
+    if (!environment.context.empty()) {
+        added.emplace_back("PXCLONE_CONTEXT", environment.context);
+    }
+    std::erase_if(inherited, [&added](const std::string& entry) {
+        return std::any_of(added.begin(), added.end(), [&entry](const auto& variable) {
+            return entry.starts_with(variable.first + "=");
+        });
+    });
+    for (const auto& [name, value] : added) {
+        inherited.push_back(name + "=" + value);
+    }
+    return inherited;
+}
+
+std::vector<HookOutcome> run_hooks(util::ProcessRunner& runner, const profile::Profile& profile,
+                                   const std::vector<profile::Hook>& hooks,
+                                   const HookEnvironment& environment, bool stop_at_failure) {
+    const auto env = hook_environment(util::current_environment(), environment);
+    std::vector<HookOutcome> outcomes;
+    for (const auto& hook : hooks) {
+        auto program = hook.run.front();
+        if (program.find('/') != std::string::npos) {
+            program = profile::resolve_path(profile, program);
+        }
+        util::ProcessSpec spec{
+            .program = program,
+            .args = std::vector<std::string>(hook.run.begin() + 1, hook.run.end()),
+            .env = env,
+            .timeout = hook.timeout,
+        };
+        const auto result = runner.run(spec);
+        const bool ok =
+            result.outcome == util::ProcessResult::Outcome::exited && result.exit_code == 0;
+        outcomes.push_back({
+            .command = fmt::format("{}", fmt::join(hook.run, " ")),
+            .ok = ok,
+            .reason = ok ? std::string() : failure_reason(result, hook),
+        });
+        if (!ok && stop_at_failure) {
+            break;
+        }
+    }
+    return outcomes;
+}
+
+} // namespace pxclone::exec
