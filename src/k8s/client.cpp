@@ -14,6 +14,7 @@ constexpr const char* k_json = "application/json";
 constexpr const char* k_apply_patch = "application/apply-patch+yaml";
 constexpr const char* k_merge_patch = "application/merge-patch+json";
 constexpr const char* k_field_manager = "pxclone";
+constexpr int k_max_list_restarts = 2;
 
 bool success(int status) {
     return status >= 200 && status < 300;
@@ -114,7 +115,8 @@ ObjectList Client::list(const Resource& resource, std::string_view ns,
                         const ListOptions& options) const {
     ObjectList out;
     std::string continue_token;
-    do {
+    int restarts = 0;
+    for (;;) {
         Query query;
         query.add_if("labelSelector", options.label_selector)
             .add_if("fieldSelector", options.field_selector);
@@ -125,9 +127,16 @@ ObjectList Client::list(const Resource& resource, std::string_view ns,
         const auto response =
             send(http::Method::get, collection_path(resource, ns) + query.str(), {}, {}, true);
         if (!success(response.status)) {
-            // A continue token that expired mid-listing (410) surfaces as an ApiError with
-            // is_gone(); the caller lists again.
-            throw make_api_error(response, resource, ns, {}, "list");
+            auto error = make_api_error(response, resource, ns, {}, "list");
+            // A continue token expires after a few minutes (410 Expired): the pages already read
+            // belong to an old snapshot, so start over, as client-go's pager does.
+            if (error.is_gone() && !continue_token.empty() && restarts < k_max_list_restarts) {
+                ++restarts;
+                out = ObjectList{};
+                continue_token.clear();
+                continue;
+            }
+            throw error;
         }
         const auto page = parse_object(response, resource, ns, {}, "list");
         if (const auto items = page.find("items"); items != page.end() && items->is_array()) {
@@ -143,8 +152,10 @@ ObjectList Client::list(const Resource& resource, std::string_view ns,
             }
             continue_token = metadata->value("continue", "");
         }
-    } while (!continue_token.empty());
-    return out;
+        if (continue_token.empty()) {
+            return out;
+        }
+    }
 }
 
 CreateResult Client::create(const Resource& resource, std::string_view ns, const json& object,

@@ -345,3 +345,45 @@ TEST_CASE("has_labels requires every label with the same value") {
     CHECK_FALSE(has_labels(object, {{"c", "1"}}));
     CHECK_FALSE(has_labels(json::object(), {{"a", "1"}}));
 }
+
+TEST_CASE("list starts over when a continue token expires (410) mid-listing") {
+    FakeTransport fake;
+    const Client client(fake, "https://k8s.test");
+    const auto expired = json::parse(R"({"kind":"Status","apiVersion":"v1","status":"Failure",
+        "message":"The provided continue parameter is too old to display a consistent list result.",
+        "reason":"Expired","code":410})");
+    const auto page = [](const std::string& rv, const std::string& next,
+                         std::vector<std::string> names) {
+        json items = json::array();
+        for (const auto& name : names) {
+            items.push_back({{"metadata", {{"name", name}}}});
+        }
+        json metadata = {{"resourceVersion", rv}};
+        if (!next.empty()) {
+            metadata["continue"] = next;
+        }
+        return json{{"kind", "PodList"}, {"metadata", metadata}, {"items", items}};
+    };
+    fake.expect(Method::get, "/api/v1/namespaces/ns/pods?limit=1")
+        .reply(200, page("10", "t1", {"a"}));
+    fake.expect(Method::get, "/api/v1/namespaces/ns/pods?limit=1&continue=t1").reply(410, expired);
+    fake.expect(Method::get, "/api/v1/namespaces/ns/pods?limit=1")
+        .reply(200, page("20", "t2", {"a"}));
+    fake.expect(Method::get, "/api/v1/namespaces/ns/pods?limit=1&continue=t2")
+        .reply(200, page("20", "", {"b"}));
+    ListOptions options;
+    options.page_size = 1;
+    const auto list = client.list(resource_of("Pod"), "ns", options);
+    CHECK(list.resource_version == "20");
+    REQUIRE(list.items.size() == 2);
+    CHECK(list.items[1]["metadata"]["name"] == "b");
+
+    // A 410 on the first page is not a continue problem: it is thrown.
+    fake.expect(Method::get, "/api/v1/namespaces/ns/pods?limit=1").reply(410, expired);
+    try {
+        client.list(resource_of("Pod"), "ns", options);
+        FAIL("expected an ApiError");
+    } catch (const ApiError& error) {
+        CHECK(error.is_gone());
+    }
+}
