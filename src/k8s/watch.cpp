@@ -24,7 +24,7 @@ std::string resource_version_of(const json& object) {
 }
 
 // Why the stream ended, as far as the loop cares.
-enum class StreamEnd { closed, broken, gone, stopped, deadline };
+enum class StreamEnd { closed, broken, gone, stopped, deadline, cancelled };
 
 milliseconds remaining(const util::Clock& clock, std::chrono::system_clock::time_point deadline) {
     return std::chrono::duration_cast<milliseconds>(deadline - clock.now());
@@ -117,7 +117,13 @@ WatchEnd list_and_watch(const Client& client, const Resource& resource, std::str
         backoff = std::min(backoff * 2, options.max_backoff);
     };
 
+    const auto cancelled = [&] {
+        return options.cancelled && options.cancelled();
+    };
     for (;;) {
+        if (cancelled()) {
+            return WatchEnd::cancelled;
+        }
         const auto left = remaining(clock, deadline);
         if (left <= milliseconds(0)) {
             return WatchEnd::deadline;
@@ -172,6 +178,10 @@ WatchEnd list_and_watch(const Client& client, const Resource& resource, std::str
                 end = StreamEnd::deadline;
                 return false;
             }
+            if (cancelled()) {
+                end = StreamEnd::cancelled;
+                return false;
+            }
             return true;
         };
 
@@ -193,6 +203,9 @@ WatchEnd list_and_watch(const Client& client, const Resource& resource, std::str
         }
         if (end == StreamEnd::deadline) {
             return WatchEnd::deadline;
+        }
+        if (end == StreamEnd::cancelled) {
+            return WatchEnd::cancelled;
         }
         if (end != StreamEnd::broken && response.status != 0 &&
             (response.status < 200 || response.status >= 300)) {
@@ -324,6 +337,9 @@ std::optional<json> wait_for(const Client& client, const Resource& resource, std
         list_and_watch(client, resource, ns, watch, handlers, clock, sleeper, deadline);
     if (end == WatchEnd::stopped && last.ready) {
         return current;
+    }
+    if (end == WatchEnd::cancelled) {
+        throw InterruptedError("interrupted while waiting for " + label);
     }
     auto details = diagnose(client, resource, ns, name, current ? &*current : nullptr);
     const auto describe_hint =

@@ -387,3 +387,12 @@ TEST_CASE("list starts over when a continue token expires (410) mid-listing") {
         CHECK(error.is_gone());
     }
 }
+
+// The fake itself must be strict, or every test above proves less than it claims: a request that
+// was not scripted fails the test (this case is expected to fail) and throws.
+TEST_CASE("the fake transport fails the test on an unexpected request" * doctest::should_fail()) {
+    FakeTransport fake;
+    const Client client(fake, "https://k8s.test");
+    fake.expect(Method::get, "/api/v1/namespaces/a/pods/p").reply(200, json::object());
+    CHECK_THROWS_AS(client.get(resource_of("Pod"), "b", "p"), testing::UnexpectedRequest);
+}

@@ -382,3 +382,34 @@ TEST_CASE("wait_for stops at a failure without waiting for the timeout") {
         CHECK(error.details()[0].find("condition Failed=True") == 0);
     }
 }
+
+TEST_CASE("wait_for ends with InterruptedError when cancelled between events") {
+    FakeTransport fake;
+    FakeClock clock;
+    FakeSleeper sleeper(clock);
+    const Client client(fake, "https://k8s.test");
+    const auto selector = std::string("metadata.name%3Ddata");
+    bool stop = false;
+    fake.expect(Method::get, k_collection + "?fieldSelector=" + selector + "&limit=500")
+        .reply(200, pvc_list("500", {pvc("data", "499", "Pending")}));
+    fake.expect(Method::get, watch_url("500", 60, selector))
+        .reply(200)
+        .chunks({event_line("MODIFIED", pvc("data", "501", "Pending")),
+                 event_line("MODIFIED", pvc("data", "502", "Bound"))})
+        .then([&] { stop = true; });
+    WaitOptions options;
+    options.timeout = 1min;
+    options.watch.cancelled = [&] {
+        return stop;
+    };
+    try {
+        wait_for(client, k_pvcs, "pxdemo", "data",
+                 when_present(pvc_readiness, "persistentvolumeclaim/data"), options, clock,
+                 sleeper);
+        FAIL("expected an InterruptedError");
+    } catch (const InterruptedError& error) {
+        CHECK(error.code() == ExitCode::interrupted);
+        CHECK(std::string(error.what()) ==
+              "interrupted while waiting for persistentvolumeclaim/data");
+    }
+}

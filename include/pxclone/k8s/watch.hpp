@@ -50,6 +50,10 @@ struct WatchOptions {
     // Waits between reconnects after an error or an empty stream: doubles from min to max.
     std::chrono::milliseconds min_backoff{500};
     std::chrono::milliseconds max_backoff{16000};
+    // Asked between events and before each reconnect; true ends the watch with `cancelled`
+    // (SIGINT/SIGTERM). A quiet stream notices only at its next event or bookmark, so keep
+    // max_stream short when prompt cancellation matters.
+    std::function<bool()> cancelled;
 };
 
 struct WatchHandlers {
@@ -60,12 +64,13 @@ struct WatchHandlers {
     std::function<bool(const WatchEvent& event)> on_event;
 };
 
-enum class WatchEnd { stopped, deadline };
+enum class WatchEnd { stopped, deadline, cancelled };
 
 // Lists, then watches from the list's resourceVersion (`watch=1&allowWatchBookmarks=true&
 // timeoutSeconds=N`). A stream that closes, or breaks, is reopened from the last resourceVersion
 // seen (bookmarks move it); 410 Gone or an ERROR event with code 410 / reason Expired lists again.
-// Returns stopped when a handler returned false, deadline when `clock` reached `deadline` (checked
+// Returns stopped when a handler returned false, cancelled when options.cancelled() said so,
+// deadline when `clock` reached `deadline` (checked
 // between events and before each reconnect; a quiet stream ends by timeoutSeconds, which is never
 // later than the deadline). Throws ApiError for other error replies and ERROR events.
 WatchEnd list_and_watch(const Client& client, const Resource& resource, std::string_view ns,
@@ -84,7 +89,8 @@ struct WaitOptions {
 // fieldSelector metadata.name=NAME). Returns the object it judged (nullopt when the predicate was
 // satisfied by absence, see deleted()). Throws Error with exit code 4 when the timeout passes, and
 // exit code 1 when the predicate reports failure; both messages carry the last text, and detail
-// lines carry the object's conditions and its recent Warning events.
+// lines carry the object's conditions and its recent Warning events. Throws InterruptedError when
+// options.watch.cancelled() turns true.
 std::optional<nlohmann::json> wait_for(const Client& client, const Resource& resource,
                                        std::string_view ns, std::string_view name,
                                        const WaitPredicate& predicate, const WaitOptions& options,
