@@ -4,6 +4,7 @@
 #include "pxclone/util/duration.hpp"
 
 #include <algorithm>
+#include <exception>
 
 #include <fmt/format.h>
 
@@ -185,15 +186,33 @@ WatchEnd list_and_watch(const Client& client, const Resource& resource, std::str
             return true;
         };
 
+        // Handlers run inside the transport's read callback (libcurl's, a C function): nothing
+        // may be thrown through it. Keep the exception and rethrow it once the stream is closed.
+        std::exception_ptr handler_error;
+        const auto on_chunk = [&](std::string_view chunk) {
+            try {
+                return splitter.feed(chunk, on_line);
+            } catch (...) {
+                handler_error = std::current_exception();
+                return false;
+            }
+        };
         http::Response response;
         try {
             response = client.stream_get(
                 collection_path(resource, ns) + query.str(),
                 std::chrono::duration_cast<milliseconds>(seconds(stream_seconds) + seconds(30)),
-                [&](std::string_view chunk) { return splitter.feed(chunk, on_line); });
+                on_chunk);
         } catch (const http::TransportError&) {
-            // The connection broke mid-watch (or never opened): resume from the last rv.
-            end = StreamEnd::broken;
+            // The connection broke mid-watch (or never opened): resume from the last rv. When
+            // the stream was ended on purpose the transport may report the abort as an error too;
+            // what was decided then stands.
+            if (end == StreamEnd::closed) {
+                end = StreamEnd::broken;
+            }
+        }
+        if (handler_error) {
+            std::rethrow_exception(handler_error);
         }
         if (error_event) {
             throw *error_event;

@@ -413,3 +413,42 @@ TEST_CASE("wait_for ends with InterruptedError when cancelled between events") {
               "interrupted while waiting for persistentvolumeclaim/data");
     }
 }
+
+TEST_CASE("a handler's exception is not thrown through the transport, and an abort reported as a "
+          "transport error keeps what was decided") {
+    FakeTransport fake;
+    FakeClock clock;
+    FakeSleeper sleeper(clock);
+    const Client client(fake, "https://k8s.test");
+    fake.expect(Method::get, k_collection + "?limit=500").reply(200, pvc_list("1", {}));
+    // Like libcurl after a write callback refused data: the stream ends with an error.
+    fake.expect(Method::get, watch_url("1", 60))
+        .reply(200)
+        .chunks({event_line("ADDED", pvc("a", "2", "Pending")), "never read\n"})
+        .fail(http::TransportError::Kind::other, "Failed writing received data");
+    fake.expect(Method::get, k_collection + "?limit=500").reply(200, pvc_list("1", {}));
+    fake.expect(Method::get, watch_url("1", 60))
+        .reply(200)
+        .chunks({event_line("ADDED", pvc("a", "2", "Pending"))})
+        .fail(http::TransportError::Kind::other, "Failed writing received data");
+
+    WatchHandlers handlers;
+    handlers.on_list = [](const ObjectList&) {
+        return true;
+    };
+    int calls = 0;
+    handlers.on_event = [&](const WatchEvent&) {
+        ++calls;
+        return false;
+    };
+    CHECK(list_and_watch(client, k_pvcs, "pxdemo", {}, handlers, clock, sleeper,
+                         clock.now() + 60s) == WatchEnd::stopped);
+    CHECK(calls == 1);
+
+    handlers.on_event = [](const WatchEvent&) -> bool {
+        throw std::runtime_error("handler");
+    };
+    CHECK_THROWS_WITH_AS(
+        list_and_watch(client, k_pvcs, "pxdemo", {}, handlers, clock, sleeper, clock.now() + 60s),
+        "handler", std::runtime_error);
+}
