@@ -1,0 +1,105 @@
+// Watches (list, then watch from the list's resourceVersion, as client-go's reflector does) and
+// wait_for, the bounded wait every "until ready" step uses.
+#pragma once
+
+#include "pxclone/k8s/client.hpp"
+#include "pxclone/k8s/readiness.hpp"
+#include "pxclone/util/clock.hpp"
+
+#include <chrono>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include <nlohmann/json.hpp>
+
+namespace pxclone::k8s {
+
+enum class WatchEventType { added, modified, deleted, bookmark, error };
+
+struct WatchEvent {
+    WatchEventType type = WatchEventType::added;
+    // The object; for ERROR a Status; for BOOKMARK only metadata.resourceVersion is meaningful.
+    nlohmann::json object;
+};
+
+// One line of a watch stream: `{"type": "ADDED", "object": {...}}`. nullopt for anything else
+// (not JSON, unknown type, no object). Never throws.
+std::optional<WatchEvent> parse_watch_event(std::string_view line);
+
+// Joins a streamed body into lines, whatever the chunk boundaries.
+class LineSplitter {
+public:
+    // Appends chunk and calls on_line for each complete non-empty line (without the newline).
+    // Returns false as soon as on_line does (the rest of the chunk is dropped).
+    bool feed(std::string_view chunk, const std::function<bool(std::string_view line)>& on_line);
+    // Bytes of an unfinished line are waiting.
+    bool has_partial() const { return !m_buffer.empty(); }
+    void reset() { m_buffer.clear(); }
+
+private:
+    std::string m_buffer;
+};
+
+struct WatchOptions {
+    std::string label_selector;
+    std::string field_selector;
+    // timeoutSeconds of one watch request; the server closes it then and it is reopened.
+    std::chrono::seconds max_stream{300};
+    // Waits between reconnects after an error or an empty stream: doubles from min to max.
+    std::chrono::milliseconds min_backoff{500};
+    std::chrono::milliseconds max_backoff{16000};
+    // Asked between events and before each reconnect; true ends the watch with `cancelled`
+    // (SIGINT/SIGTERM). A quiet stream notices only at its next event or bookmark, so keep
+    // max_stream short when prompt cancellation matters.
+    std::function<bool()> cancelled;
+};
+
+struct WatchHandlers {
+    // The full current state: first, and again after 410 Gone. Return false to stop.
+    std::function<bool(const ObjectList& list)> on_list;
+    // ADDED, MODIFIED and DELETED events (bookmarks and errors are handled inside). Return false
+    // to stop.
+    std::function<bool(const WatchEvent& event)> on_event;
+};
+
+enum class WatchEnd { stopped, deadline, cancelled };
+
+// Lists, then watches from the list's resourceVersion (`watch=1&allowWatchBookmarks=true&
+// timeoutSeconds=N`). A stream that closes, or breaks, is reopened from the last resourceVersion
+// seen (bookmarks move it); 410 Gone or an ERROR event with code 410 / reason Expired lists again.
+// Returns stopped when a handler returned false, cancelled when options.cancelled() said so,
+// deadline when `clock` reached `deadline` (checked
+// between events and before each reconnect; a quiet stream ends by timeoutSeconds, which is never
+// later than the deadline). Throws ApiError for other error replies and ERROR events.
+WatchEnd list_and_watch(const Client& client, const Resource& resource, std::string_view ns,
+                        const WatchOptions& options, const WatchHandlers& handlers,
+                        const util::Clock& clock, util::Sleeper& sleeper,
+                        std::chrono::system_clock::time_point deadline);
+
+struct WaitOptions {
+    std::chrono::milliseconds timeout{std::chrono::minutes(5)};
+    // Called with the predicate's text each time it changes ("deployment/db 0/1 available").
+    std::function<void(const std::string& pending)> on_progress;
+    WatchOptions watch; // selectors are set by wait_for; timings may be tuned
+};
+
+// Waits until `predicate` says ready for the one object ns/name (watched through
+// fieldSelector metadata.name=NAME). Returns the object it judged (nullopt when the predicate was
+// satisfied by absence, see deleted()). Throws Error with exit code 4 when the timeout passes, and
+// exit code 1 when the predicate reports failure; both messages carry the last text, and detail
+// lines carry the object's conditions and its recent Warning events. Throws InterruptedError when
+// options.watch.cancelled() turns true.
+std::optional<nlohmann::json> wait_for(const Client& client, const Resource& resource,
+                                       std::string_view ns, std::string_view name,
+                                       const WaitPredicate& predicate, const WaitOptions& options,
+                                       const util::Clock& clock, util::Sleeper& sleeper);
+
+// Lines describing why an object is not ready, for errors: its status.conditions, then its recent
+// Warning events (listed best-effort; a failure to list them is ignored).
+std::vector<std::string> diagnose(const Client& client, const Resource& resource,
+                                  std::string_view ns, std::string_view name,
+                                  const nlohmann::json* object);
+
+} // namespace pxclone::k8s

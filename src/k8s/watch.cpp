@@ -1,0 +1,377 @@
+#include "pxclone/k8s/watch.hpp"
+
+#include "pxclone/k8s/paths.hpp"
+#include "pxclone/util/duration.hpp"
+
+#include <algorithm>
+#include <exception>
+
+#include <fmt/format.h>
+
+namespace pxclone::k8s {
+
+namespace {
+
+using nlohmann::json;
+using std::chrono::milliseconds;
+using std::chrono::seconds;
+
+std::string resource_version_of(const json& object) {
+    const auto metadata = object.find("metadata");
+    if (metadata == object.end() || !metadata->is_object()) {
+        return {};
+    }
+    return metadata->value("resourceVersion", "");
+}
+
+// Why the stream ended, as far as the loop cares.
+enum class StreamEnd { closed, broken, gone, stopped, deadline, cancelled };
+
+milliseconds remaining(const util::Clock& clock, std::chrono::system_clock::time_point deadline) {
+    return std::chrono::duration_cast<milliseconds>(deadline - clock.now());
+}
+
+} // namespace
+
+std::optional<WatchEvent> parse_watch_event(std::string_view line) {
+    const auto parsed = json::parse(line.begin(), line.end(), nullptr, false);
+    if (parsed.is_discarded() || !parsed.is_object()) {
+        return std::nullopt;
+    }
+    const auto type = parsed.find("type");
+    const auto object = parsed.find("object");
+    if (type == parsed.end() || !type->is_string() || object == parsed.end() ||
+        !object->is_object()) {
+        return std::nullopt;
+    }
+    WatchEvent event;
+    const auto& name = type->get_ref<const std::string&>();
+    if (name == "ADDED") {
+        event.type = WatchEventType::added;
+    } else if (name == "MODIFIED") {
+        event.type = WatchEventType::modified;
+    } else if (name == "DELETED") {
+        event.type = WatchEventType::deleted;
+    } else if (name == "BOOKMARK") {
+        event.type = WatchEventType::bookmark;
+    } else if (name == "ERROR") {
+        event.type = WatchEventType::error;
+    } else {
+        return std::nullopt;
+    }
+    event.object = *object;
+    return event;
+}
+
+bool LineSplitter::feed(std::string_view chunk,
+                        const std::function<bool(std::string_view line)>& on_line) {
+    m_buffer.append(chunk);
+    std::size_t start = 0;
+    bool keep_going = true;
+    while (keep_going) {
+        const auto end = m_buffer.find('\n', start);
+        if (end == std::string::npos) {
+            break;
+        }
+        auto line = std::string_view(m_buffer).substr(start, end - start);
+        if (!line.empty() && line.back() == '\r') {
+            line.remove_suffix(1);
+        }
+        start = end + 1;
+        if (!line.empty()) {
+            keep_going = on_line(line);
+        }
+    }
+    if (!keep_going) {
+        m_buffer.clear();
+        return false;
+    }
+    m_buffer.erase(0, start);
+    return true;
+}
+
+WatchEnd list_and_watch(const Client& client, const Resource& resource, std::string_view ns,
+                        const WatchOptions& options, const WatchHandlers& handlers,
+                        const util::Clock& clock, util::Sleeper& sleeper,
+                        std::chrono::system_clock::time_point deadline) {
+    ListOptions list_options;
+    list_options.label_selector = options.label_selector;
+    list_options.field_selector = options.field_selector;
+
+    std::string resource_version;
+    const auto relist = [&] {
+        const auto list = client.list(resource, ns, list_options);
+        resource_version = list.resource_version;
+        return handlers.on_list(list);
+    };
+    if (!relist()) {
+        return WatchEnd::stopped;
+    }
+
+    auto backoff = options.min_backoff;
+    const auto pause = [&] {
+        const auto left = remaining(clock, deadline);
+        if (left <= milliseconds(0)) {
+            return;
+        }
+        sleeper.sleep(std::min(left, backoff));
+        backoff = std::min(backoff * 2, options.max_backoff);
+    };
+
+    const auto cancelled = [&] {
+        return options.cancelled && options.cancelled();
+    };
+    for (;;) {
+        if (cancelled()) {
+            return WatchEnd::cancelled;
+        }
+        const auto left = remaining(clock, deadline);
+        if (left <= milliseconds(0)) {
+            return WatchEnd::deadline;
+        }
+        // Round up so a wait of 300ms still asks for one second rather than zero (= default).
+        const auto stream_seconds = std::clamp<long long>(
+            (left.count() + 999) / 1000, 1, static_cast<long long>(options.max_stream.count()));
+        Query query;
+        query.add("watch", "1")
+            .add("allowWatchBookmarks", "true")
+            .add_if("labelSelector", options.label_selector)
+            .add_if("fieldSelector", options.field_selector)
+            .add_if("resourceVersion", resource_version)
+            .add("timeoutSeconds", std::to_string(stream_seconds));
+
+        LineSplitter splitter;
+        auto end = StreamEnd::closed;
+        int events = 0;
+        std::optional<ApiError> error_event;
+        const auto on_line = [&](std::string_view line) {
+            auto event = parse_watch_event(line);
+            if (!event) {
+                // A garbled line (a proxy cutting in): drop this stream, resume from the last rv.
+                end = StreamEnd::broken;
+                return false;
+            }
+            if (event->type == WatchEventType::error) {
+                http::Response as_response;
+                as_response.status = event->object.value("code", 0);
+                as_response.body = event->object.dump();
+                auto error = make_api_error(as_response, resource, ns, {}, "watch");
+                if (error.is_gone()) {
+                    end = StreamEnd::gone;
+                } else {
+                    error_event = std::move(error);
+                    end = StreamEnd::stopped;
+                }
+                return false;
+            }
+            ++events;
+            if (auto rv = resource_version_of(event->object); !rv.empty()) {
+                resource_version = std::move(rv);
+            }
+            if (event->type == WatchEventType::bookmark) {
+                return true;
+            }
+            if (!handlers.on_event(*event)) {
+                end = StreamEnd::stopped;
+                return false;
+            }
+            if (remaining(clock, deadline) <= milliseconds(0)) {
+                end = StreamEnd::deadline;
+                return false;
+            }
+            if (cancelled()) {
+                end = StreamEnd::cancelled;
+                return false;
+            }
+            return true;
+        };
+
+        // Handlers run inside the transport's read callback (libcurl's, a C function): nothing
+        // may be thrown through it. Keep the exception and rethrow it once the stream is closed.
+        std::exception_ptr handler_error;
+        const auto on_chunk = [&](std::string_view chunk) {
+            try {
+                return splitter.feed(chunk, on_line);
+            } catch (...) {
+                handler_error = std::current_exception();
+                return false;
+            }
+        };
+        http::Response response;
+        try {
+            response = client.stream_get(
+                collection_path(resource, ns) + query.str(),
+                std::chrono::duration_cast<milliseconds>(seconds(stream_seconds) + seconds(30)),
+                on_chunk);
+        } catch (const http::TransportError&) {
+            // The connection broke mid-watch (or never opened): resume from the last rv. When
+            // the stream was ended on purpose the transport may report the abort as an error too;
+            // what was decided then stands.
+            if (end == StreamEnd::closed) {
+                end = StreamEnd::broken;
+            }
+        }
+        if (handler_error) {
+            std::rethrow_exception(handler_error);
+        }
+        if (error_event) {
+            throw *error_event;
+        }
+        if (end == StreamEnd::stopped) {
+            return WatchEnd::stopped;
+        }
+        if (end == StreamEnd::deadline) {
+            return WatchEnd::deadline;
+        }
+        if (end == StreamEnd::cancelled) {
+            return WatchEnd::cancelled;
+        }
+        if (end != StreamEnd::broken && response.status != 0 &&
+            (response.status < 200 || response.status >= 300)) {
+            auto error = make_api_error(response, resource, ns, {}, "watch");
+            if (!error.is_gone()) {
+                throw error;
+            }
+            end = StreamEnd::gone;
+        }
+        if (end == StreamEnd::gone) {
+            if (!relist()) {
+                return WatchEnd::stopped;
+            }
+            backoff = options.min_backoff;
+            continue;
+        }
+        if (end == StreamEnd::broken || events == 0) {
+            // Back off before reopening: a stream that breaks or brings nothing must not spin.
+            pause();
+        } else {
+            backoff = options.min_backoff;
+        }
+    }
+}
+
+std::vector<std::string> diagnose(const Client& client, const Resource& resource,
+                                  std::string_view ns, std::string_view name, const json* object) {
+    std::vector<std::string> lines;
+    if (object != nullptr) {
+        const auto status = object->find("status");
+        if (status != object->end() && status->is_object()) {
+            const auto conditions = status->find("conditions");
+            if (conditions != status->end() && conditions->is_array()) {
+                for (const auto& condition : *conditions) {
+                    if (!condition.is_object()) {
+                        continue;
+                    }
+                    auto line = fmt::format("condition {}={}", condition.value("type", "?"),
+                                            condition.value("status", "?"));
+                    if (const auto reason = condition.value("reason", ""); !reason.empty()) {
+                        line += " (" + reason + ")";
+                    }
+                    if (const auto message = condition.value("message", ""); !message.empty()) {
+                        line += ": " + message;
+                    }
+                    lines.push_back(std::move(line));
+                }
+            }
+        }
+    }
+    if (!resource.namespaced || ns.empty()) {
+        return lines;
+    }
+    // Events are cheap to ask for and often the only place the cause is written
+    // (ProvisioningFailed, FailedScheduling, FailedMount).
+    try {
+        ListOptions options;
+        options.field_selector =
+            fmt::format("involvedObject.name={},involvedObject.kind={}", name, resource.kind);
+        auto events = client.list(resource_of("Event"), ns, options).items;
+        const auto when = [](const json& event) {
+            for (const auto* key : {"lastTimestamp", "eventTime", "firstTimestamp"}) {
+                if (const auto it = event.find(key); it != event.end() && it->is_string()) {
+                    return it->get<std::string>();
+                }
+            }
+            return std::string{};
+        };
+        std::stable_sort(events.begin(), events.end(),
+                         [&](const json& a, const json& b) { return when(a) < when(b); });
+        std::vector<std::string> warnings;
+        for (const auto& event : events) {
+            if (event.value("type", "") == "Warning") {
+                warnings.push_back(fmt::format("event {}: {}", event.value("reason", "?"),
+                                               event.value("message", "")));
+            }
+        }
+        const auto first = warnings.size() > 3 ? warnings.end() - 3 : warnings.begin();
+        lines.insert(lines.end(), first, warnings.end());
+    } catch (const ApiError&) {
+        // Best effort: the error being reported matters more than the events.
+    } catch (const http::TransportError&) {
+    }
+    return lines;
+}
+
+std::optional<json> wait_for(const Client& client, const Resource& resource, std::string_view ns,
+                             std::string_view name, const WaitPredicate& predicate,
+                             const WaitOptions& options, const util::Clock& clock,
+                             util::Sleeper& sleeper) {
+    const auto label = object_label(resource, std::string(name));
+    const auto deadline = clock.now() + options.timeout;
+    std::optional<json> current;
+    Readiness last;
+    std::string reported;
+    const auto judge = [&] {
+        last = predicate(current ? &*current : nullptr);
+        if (last.text != reported) {
+            reported = last.text;
+            if (options.on_progress) {
+                options.on_progress(reported);
+            }
+        }
+        return !last.ready && !last.failed;
+    };
+
+    WatchOptions watch = options.watch;
+    watch.field_selector = "metadata.name=" + std::string(name);
+    watch.label_selector.clear();
+    WatchHandlers handlers;
+    handlers.on_list = [&](const ObjectList& list) {
+        current.reset();
+        for (const auto& item : list.items) {
+            if (item.contains("metadata") && item["metadata"].value("name", "") == name) {
+                current = item;
+            }
+        }
+        return judge();
+    };
+    handlers.on_event = [&](const WatchEvent& event) {
+        if (event.type == WatchEventType::deleted) {
+            current.reset();
+        } else {
+            current = event.object;
+        }
+        return judge();
+    };
+    const auto end =
+        list_and_watch(client, resource, ns, watch, handlers, clock, sleeper, deadline);
+    if (end == WatchEnd::stopped && last.ready) {
+        return current;
+    }
+    if (end == WatchEnd::cancelled) {
+        throw InterruptedError("interrupted while waiting for " + label);
+    }
+    auto details = diagnose(client, resource, ns, name, current ? &*current : nullptr);
+    const auto describe_hint =
+        fmt::format("see `kubectl{} describe {}`",
+                    resource.namespaced ? " -n " + std::string(ns) : std::string{}, label);
+    if (last.failed) {
+        throw Error(ExitCode::failed, last.text, describe_hint, std::move(details));
+    }
+    throw Error(ExitCode::timed_out,
+                fmt::format("timed out after {} waiting for {}: {}",
+                            util::format_duration(options.timeout), label,
+                            last.text.empty() ? "no answer yet" : last.text),
+                describe_hint, std::move(details));
+}
+
+} // namespace pxclone::k8s

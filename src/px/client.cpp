@@ -1,0 +1,425 @@
+#include "pxclone/px/client.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <stdexcept>
+
+#include <fmt/format.h>
+
+namespace pxclone::px {
+
+namespace {
+
+using nlohmann::json;
+
+constexpr const char* k_forms =
+    "expected https://HOST:PORT, http://HOST:PORT or service:NAMESPACE/NAME:PORT "
+    "(e.g. service:kube-system/portworx-api:9021)";
+
+bool dns_label(std::string_view text) {
+    if (text.empty() || text.size() > 63 || text.front() == '-' || text.back() == '-') {
+        return false;
+    }
+    return std::all_of(text.begin(), text.end(), [](char c) {
+        return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-';
+    });
+}
+
+bool valid_port(std::string_view port) {
+    if (port.empty()) {
+        return false;
+    }
+    if (std::all_of(port.begin(), port.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+        return port.size() <= 5 && std::stoi(std::string(port)) >= 1 &&
+               std::stoi(std::string(port)) <= 65535;
+    }
+    return dns_label(port); // a named port
+}
+
+std::string encode_segment(std::string_view segment) {
+    std::string out;
+    for (const char ch : segment) {
+        const auto c = static_cast<unsigned char>(ch);
+        if (std::isalnum(c) || ch == '-' || ch == '.' || ch == '_' || ch == '~') {
+            out += ch;
+        } else {
+            out += fmt::format("%{:02X}", c);
+        }
+    }
+    return out;
+}
+
+std::string hint_for_code(int grpc_code) {
+    switch (grpc_code) {
+    case 16:
+        return "the Portworx API did not accept the token (malformed, or an issuer it does not "
+               "trust): check portworx.token";
+    case 7:
+        return "the token lacks the permission, has a wrong signature or has expired: check "
+               "portworx.token and its role";
+    case 14:
+        return "Portworx is unavailable: check `pxctl status` on a node";
+    default:
+        return {};
+    }
+}
+
+ExitCode exit_code_for(int grpc_code) {
+    switch (grpc_code) {
+    case 5:
+        return ExitCode::not_found;
+    case 4:
+        return ExitCode::timed_out;
+    default:
+        return ExitCode::failed;
+    }
+}
+
+// The first line of a body, control characters dropped, cut short.
+std::string excerpt(std::string_view body) {
+    std::string out;
+    for (const char ch : body) {
+        if (ch == '\n' || ch == '\r') {
+            if (!out.empty()) {
+                break;
+            }
+            continue;
+        }
+        out += std::iscntrl(static_cast<unsigned char>(ch)) ? ' ' : ch;
+        if (out.size() >= 100) {
+            out += "...";
+            break;
+        }
+    }
+    return out;
+}
+
+std::vector<std::string> string_list(const json& reply, const char* key) {
+    std::vector<std::string> out;
+    const auto it = reply.find(key);
+    if (it == reply.end() || !it->is_array()) {
+        return out;
+    }
+    for (const auto& entry : *it) {
+        if (entry.is_string()) {
+            out.push_back(entry.get<std::string>());
+        }
+    }
+    return out;
+}
+
+} // namespace
+
+Endpoint parse_endpoint(std::string_view text) {
+    Endpoint out;
+    out.text = std::string(text);
+    const auto fail = [&](const std::string& why) {
+        return UsageError(fmt::format("portworx.endpoint \"{}\": {}", text, why), k_forms);
+    };
+    if (text.empty()) {
+        throw fail("empty");
+    }
+    if (text.starts_with("https://") || text.starts_with("http://")) {
+        out.kind = Endpoint::Kind::direct;
+        auto url = std::string(text);
+        const auto host_start = url.find("://") + 3;
+        while (url.size() > host_start && url.back() == '/') {
+            url.pop_back();
+        }
+        const auto host = url.substr(host_start, url.find('/', host_start) - host_start);
+        if (host.empty() || host.front() == ':') {
+            throw fail("no host");
+        }
+        if (url.find_first_of("?# ") != std::string::npos) {
+            throw fail("a query, fragment or space has no place in an endpoint");
+        }
+        if (const auto colon = host.rfind(':'); colon != std::string::npos && host.back() != ']' &&
+                                                !valid_port(host.substr(colon + 1))) {
+            throw fail("bad port");
+        }
+        out.url = std::move(url);
+        return out;
+    }
+    constexpr std::string_view k_service = "service:";
+    if (!text.starts_with(k_service)) {
+        throw fail("unknown form");
+    }
+    out.kind = Endpoint::Kind::service_proxy;
+    auto rest = text.substr(k_service.size());
+    const auto slash = rest.find('/');
+    if (slash == std::string_view::npos) {
+        throw fail("missing NAMESPACE/ before the service name");
+    }
+    out.ns = std::string(rest.substr(0, slash));
+    auto target = rest.substr(slash + 1);
+    if (target.starts_with("https:")) {
+        out.scheme = "https";
+        target.remove_prefix(6);
+    } else if (target.starts_with("http:")) {
+        target.remove_prefix(5);
+    }
+    const auto colon = target.find(':');
+    out.service = std::string(target.substr(0, colon));
+    out.port = colon == std::string_view::npos ? "9021" : std::string(target.substr(colon + 1));
+    if (!dns_label(out.ns)) {
+        throw fail(fmt::format("\"{}\" is not a namespace name", out.ns));
+    }
+    if (!dns_label(out.service)) {
+        throw fail(fmt::format("\"{}\" is not a service name", out.service));
+    }
+    if (!valid_port(out.port)) {
+        throw fail(fmt::format("\"{}\" is not a port", out.port));
+    }
+    return out;
+}
+
+std::string base_url(const Endpoint& endpoint, std::string_view kubernetes_server) {
+    if (endpoint.kind == Endpoint::Kind::direct) {
+        return endpoint.url;
+    }
+    if (kubernetes_server.empty()) {
+        throw std::invalid_argument("base_url: a service proxy endpoint needs the API server URL");
+    }
+    auto server = std::string(kubernetes_server);
+    while (!server.empty() && server.back() == '/') {
+        server.pop_back();
+    }
+    return fmt::format("{}/api/v1/namespaces/{}/services/{}{}:{}/proxy", server, endpoint.ns,
+                       endpoint.scheme.empty() ? "" : endpoint.scheme + ":", endpoint.service,
+                       endpoint.port);
+}
+
+SdkError::SdkError(int http_status, int grpc_code, std::string server_message, std::string what,
+                   std::string hint)
+    : Error(exit_code_for(grpc_code), std::move(what), std::move(hint)), m_http_status(http_status),
+      m_grpc_code(grpc_code), m_server_message(std::move(server_message)) {}
+
+Client::Client(http::Transport& transport, std::string base_url, std::string token,
+               std::string endpoint_text)
+    : m_transport(transport), m_base_url(std::move(base_url)), m_token(std::move(token)),
+      m_endpoint_text(std::move(endpoint_text)) {
+    while (!m_base_url.empty() && m_base_url.back() == '/') {
+        m_base_url.pop_back();
+    }
+    if (m_endpoint_text.empty()) {
+        m_endpoint_text = m_base_url;
+    }
+}
+
+json Client::call(http::Method method, const std::string& path, const json* body, bool idempotent,
+                  std::string_view what) const {
+    http::Request request;
+    request.method = method;
+    request.url = m_base_url + path;
+    request.api = "px";
+    request.idempotent = idempotent;
+    request.headers.emplace_back("Accept", "application/json");
+    if (body != nullptr) {
+        request.headers.emplace_back("Content-Type", "application/json");
+        request.body = body->dump();
+    }
+    if (!m_token.empty()) {
+        request.headers.emplace_back("Authorization", "bearer " + m_token);
+    }
+    const auto response = m_transport.send(request);
+    const auto parsed = json::parse(response.body, nullptr, false);
+    const auto is_object = !parsed.is_discarded() && parsed.is_object();
+    const auto not_sdk = [&](const std::string& why) {
+        return Error(ExitCode::failed,
+                     fmt::format("portworx endpoint {}: this endpoint is not an OpenStorage SDK "
+                                 "gateway ({} {} answered {})",
+                                 m_endpoint_text, http::method_name(method), path, why),
+                     "portworx.endpoint must point at the Portworx REST gateway (port 9021), "
+                     "e.g. service:kube-system/portworx-api:9021");
+    };
+
+    if (response.status >= 200 && response.status < 300) {
+        if (!is_object) {
+            throw not_sdk(fmt::format("HTTP {} with a body that is not a JSON object: \"{}\"",
+                                      response.status, excerpt(response.body)));
+        }
+        return parsed;
+    }
+    if (is_object && parsed.value("kind", "") == "Status") {
+        // The Kubernetes API server answered for the service proxy: no such service, no ready
+        // endpoints, or RBAC refusing services/proxy.
+        throw Error(ExitCode::failed,
+                    fmt::format("portworx endpoint {}: {}: the Kubernetes API server answered "
+                                "HTTP {}: {}",
+                                m_endpoint_text, what, response.status,
+                                parsed.value("message", "")),
+                    "check that the Service exists, has ready endpoints, and that you may "
+                    "`get services/proxy` in its namespace");
+    }
+    if (is_object && parsed.contains("code") && parsed["code"].is_number_integer()) {
+        const auto code = parsed["code"].get<int>();
+        auto message = parsed.value("message", "");
+        if (message.empty()) {
+            message = parsed.value("error", "");
+        }
+        throw SdkError(response.status, code, message,
+                       fmt::format("portworx: {}: {} ({})", what, message, grpc_code_name(code)),
+                       hint_for_code(code));
+    }
+    if (response.status == 404 || response.status == 405) {
+        throw not_sdk(fmt::format("HTTP {} \"{}\"", response.status, excerpt(response.body)));
+    }
+    throw Error(ExitCode::failed,
+                fmt::format("portworx endpoint {}: {}: HTTP {} with a reply that is not an SDK "
+                            "error: \"{}\"",
+                            m_endpoint_text, what, response.status, excerpt(response.body)),
+                "something between pxclone and Portworx (a proxy or load balancer) answered");
+}
+
+VersionInfo Client::version() const {
+    return parse_version(
+        call(http::Method::get, "/v1/identities/version", nullptr, true, "version"));
+}
+
+std::vector<std::string> Client::capabilities() const {
+    const auto reply =
+        call(http::Method::get, "/v1/identities/capabilities", nullptr, true, "capabilities");
+    std::vector<std::string> out;
+    if (const auto it = reply.find("capabilities"); it != reply.end() && it->is_array()) {
+        for (const auto& capability : *it) {
+            if (!capability.is_object()) {
+                continue;
+            }
+            const auto service = capability.find("service");
+            if (service != capability.end() && service->is_object()) {
+                out.push_back(service->value("type", "UNKNOWN"));
+            }
+        }
+    }
+    return out;
+}
+
+VersionInfo Client::check_endpoint() const {
+    VersionInfo info;
+    try {
+        info = version();
+    } catch (const http::TransportError& error) {
+        throw Error(
+            ExitCode::failed,
+            fmt::format("portworx endpoint {}: cannot reach it: {}", m_endpoint_text, error.what()),
+            "check portworx.endpoint, and that the network allows the connection");
+    } catch (const std::invalid_argument& error) {
+        throw Error(ExitCode::failed,
+                    fmt::format("portworx endpoint {}: this endpoint is not an OpenStorage SDK "
+                                "gateway (version reply: {})",
+                                m_endpoint_text, error.what()));
+    }
+    if (info.sdk_version.empty() && info.sdk_major == 0 && info.sdk_minor == 0) {
+        throw Error(ExitCode::failed,
+                    fmt::format("portworx endpoint {}: this endpoint is not an OpenStorage SDK "
+                                "gateway (GET /v1/identities/version has no sdk_version)",
+                                m_endpoint_text),
+                    "portworx.endpoint must point at the Portworx REST gateway (port 9021)");
+    }
+    return info;
+}
+
+std::string Client::create_volume(const CreateVolumeRequest& request) const {
+    const auto body = to_json(request);
+    const auto reply = call(http::Method::post, "/v1/volumes", &body, false,
+                            fmt::format("create volume \"{}\"", request.name));
+    return reply.value("volume_id", "");
+}
+
+std::string Client::clone_volume(const CloneRequest& request) const {
+    const auto body = to_json(request);
+    const auto reply = call(http::Method::post, "/v1/volumes/clone", &body, false,
+                            fmt::format("clone \"{}\" from {}", request.name, request.parent_id));
+    return reply.value("volume_id", "");
+}
+
+void Client::delete_volume(const std::string& volume_id) const {
+    call(http::Method::del, "/v1/volumes/" + encode_segment(volume_id), nullptr, true,
+         fmt::format("delete volume {}", volume_id));
+}
+
+std::optional<Volume> Client::inspect(const std::string& volume_id) const {
+    try {
+        return parse_volume(call(http::Method::get,
+                                 "/v1/volumes/inspect/" + encode_segment(volume_id), nullptr, true,
+                                 fmt::format("inspect volume {}", volume_id)));
+    } catch (const SdkError& error) {
+        if (error.grpc_code() == 5) {
+            return std::nullopt;
+        }
+        throw;
+    }
+}
+
+std::vector<Volume> Client::inspect_with_filters(const VolumeFilter& filter) const {
+    const auto body = to_json(filter);
+    const auto reply = call(http::Method::post, "/v1/volumes/inspectwithfilters", &body, true,
+                            "inspect volumes with filters");
+    std::vector<Volume> out;
+    if (const auto it = reply.find("volumes"); it != reply.end() && it->is_array()) {
+        for (const auto& entry : *it) {
+            out.push_back(parse_volume(entry));
+        }
+    }
+    return out;
+}
+
+std::vector<std::string> Client::enumerate() const {
+    return string_list(call(http::Method::get, "/v1/volumes", nullptr, true, "enumerate volumes"),
+                       "volume_ids");
+}
+
+std::vector<std::string> Client::enumerate_with_filters(const VolumeFilter& filter) const {
+    const auto body = to_json(filter);
+    return string_list(call(http::Method::post, "/v1/volumes/filters", &body, true,
+                            "enumerate volumes with filters"),
+                       "volume_ids");
+}
+
+void Client::update_labels(const std::string& volume_id, const Labels& labels) const {
+    const json body = {{"labels", labels}};
+    call(http::Method::put, "/v1/volumes/" + encode_segment(volume_id), &body, true,
+         fmt::format("update labels of volume {}", volume_id));
+}
+
+std::string Client::snapshot_create(const SnapshotCreateRequest& request) const {
+    const auto body = to_json(request);
+    const auto reply =
+        call(http::Method::post, "/v1/volumes/snapshots", &body, false,
+             fmt::format("snapshot volume {} as \"{}\"", request.volume_id, request.name));
+    return reply.value("snapshot_id", "");
+}
+
+void Client::snapshot_restore(const std::string& volume_id, const std::string& snapshot_id) const {
+    const json body = {{"volume_id", volume_id}, {"snapshot_id", snapshot_id}};
+    call(http::Method::post, "/v1/volumes/snapshots/restore", &body, false,
+         fmt::format("restore volume {} from snapshot {}", volume_id, snapshot_id));
+}
+
+std::vector<std::string> Client::snapshot_list(const std::string& volume_id) const {
+    auto path = std::string("/v1/volumes/snapshots");
+    if (!volume_id.empty()) {
+        path += "?volume_id=" + encode_segment(volume_id);
+    }
+    return string_list(call(http::Method::get, path, nullptr, true,
+                            volume_id.empty() ? std::string("list snapshots")
+                                              : "list snapshots of volume " + volume_id),
+                       "volume_snapshot_ids");
+}
+
+std::vector<std::string> Client::snapshot_list_by_labels(const std::string& volume_id,
+                                                         const Labels& labels) const {
+    if (volume_id.empty()) {
+        throw std::invalid_argument("snapshot_list_by_labels: the gateway needs a volume id");
+    }
+    json body = json::object();
+    if (!labels.empty()) {
+        body["labels"] = labels;
+    }
+    return string_list(call(http::Method::post,
+                            "/v1/volumes/snapshots/filters/" + encode_segment(volume_id), &body,
+                            true, "list snapshots of volume " + volume_id + " by labels"),
+                       "volume_snapshot_ids");
+}
+
+} // namespace pxclone::px
