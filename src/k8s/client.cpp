@@ -2,6 +2,8 @@
 
 #include "pxclone/k8s/paths.hpp"
 
+#include <stdexcept>
+
 #include <fmt/format.h>
 
 namespace pxclone::k8s {

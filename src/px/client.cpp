@@ -189,6 +189,16 @@ std::string base_url(const Endpoint& endpoint, std::string_view kubernetes_serve
                        endpoint.port);
 }
 
+std::optional<std::string> token_route_problem(const Endpoint& endpoint, bool has_token) {
+    if (!has_token || endpoint.kind == Endpoint::Kind::direct) {
+        return std::nullopt;
+    }
+    return fmt::format("portworx.token cannot be sent through {}: the Kubernetes API server takes "
+                       "the Authorization header for itself; use a direct endpoint "
+                       "(https://HOST:9021) with PX-Security",
+                       endpoint.text);
+}
+
 SdkError::SdkError(int http_status, int grpc_code, std::string server_message, std::string what,
                    std::string hint)
     : Error(exit_code_for(grpc_code), std::move(what), std::move(hint)), m_http_status(http_status),

@@ -327,3 +327,12 @@ TEST_CASE("the service-proxy route sends /v1 calls below the API server's proxy 
         .reply(200, k_inspect);
     CHECK(client.inspect(k_volume)->id == k_volume);
 }
+
+TEST_CASE("a Portworx token needs a direct endpoint") {
+    CHECK_FALSE(token_route_problem(parse_endpoint("https://px:9021"), true));
+    CHECK_FALSE(token_route_problem(parse_endpoint(k_default_endpoint), false));
+    const auto problem = token_route_problem(parse_endpoint(k_default_endpoint), true);
+    REQUIRE(problem);
+    CHECK(problem->find("service:kube-system/portworx-api:9021") != std::string::npos);
+    CHECK(problem->find("direct endpoint") != std::string::npos);
+}

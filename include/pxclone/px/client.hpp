@@ -38,6 +38,12 @@ Endpoint parse_endpoint(std::string_view text);
 // Kubernetes transport, which authenticates to the API server).
 std::string base_url(const Endpoint& endpoint, std::string_view kubernetes_server);
 
+// Why a Portworx token cannot travel this route, or nullopt when it can. Through the service proxy
+// the request's Authorization header is the Kubernetes credential; the API server consumes it and
+// does not pass it on, so PX-Security (a bearer token) needs a direct endpoint. Pure, for the
+// profile's validation.
+std::optional<std::string> token_route_problem(const Endpoint& endpoint, bool has_token);
+
 // An error body from the gateway: `{"error", "code", "message"}` with the gRPC code kept.
 // Exit code: NotFound -> 3, DeadlineExceeded -> 4, anything else -> 1.
 class SdkError : public Error {
