@@ -678,9 +678,10 @@ void Loader::check_file(const YAML::Node& node, const std::string& path, const s
     if (!m_options.file_exists) {
         return;
     }
-    const auto resolved = std::filesystem::path(value).is_absolute()
-                              ? value
-                              : (std::filesystem::path(m_base_dir) / value).string();
+    const auto resolved =
+        std::filesystem::path(value).is_absolute()
+            ? value
+            : (std::filesystem::path(m_base_dir) / value).lexically_normal().string();
     if (!m_options.file_exists(resolved)) {
         report(node, path,
                fmt::format("file '{}' does not exist (relative paths start at the profile's "
