@@ -829,7 +829,9 @@ std::vector<Hook> Loader::read_hook_list(const MapView& hooks, std::string_view 
 void Loader::read_source(const MapView& root, Source& source) {
     const auto* entry = root.find("source");
     if (entry == nullptr) {
-        report(root.node, "source", "required key is missing");
+        const auto it = root.entries.find("source");
+        report(it != root.entries.end() ? it->second.key : root.node, "source",
+               it != root.entries.end() ? "must not be empty" : "required key is missing");
         return;
     }
     const auto view = map(entry->value, "source", k_source_keys);
