@@ -259,6 +259,52 @@ std::string describe_syntax_error(const std::string& message) {
     return "invalid YAML syntax";
 }
 
+// Whether the quoted scalar starting at `offset` (at its quote) is closed before the end.
+bool quote_is_closed(std::string_view text, std::size_t offset) {
+    const char quote = text[offset];
+    for (std::size_t i = offset + 1; i < text.size(); ++i) {
+        if (quote == '"' && text[i] == '\\') {
+            ++i;
+        } else if (text[i] == quote) {
+            if (quote == '\'' && i + 1 < text.size() && text[i + 1] == '\'') {
+                ++i;
+                continue;
+            }
+            return true;
+        }
+    }
+    return false;
+}
+
+// The quoted scalar (value or key) that starts last in the text. yaml-cpp 0.7 accepts a quoted
+// string that runs to the end of the input; such a string can only be the last one.
+void find_last_quoted(const YAML::Node& node, std::string_view text, std::size_t& budget,
+                      std::optional<YAML::Mark>& last) {
+    if (budget == 0) {
+        return;
+    }
+    --budget;
+    if (node.IsScalar()) {
+        const auto mark = node.Mark();
+        if (node.Tag() == "!" && mark.pos >= 0 &&
+            static_cast<std::size_t>(mark.pos) < text.size() &&
+            (text[static_cast<std::size_t>(mark.pos)] == '"' ||
+             text[static_cast<std::size_t>(mark.pos)] == '\'') &&
+            (!last || mark.pos > last->pos)) {
+            last = mark;
+        }
+    } else if (node.IsMap()) {
+        for (auto it = node.begin(); it != node.end(); ++it) {
+            find_last_quoted(it->first, text, budget, last);
+            find_last_quoted(it->second, text, budget, last);
+        }
+    } else if (node.IsSequence()) {
+        for (auto it = node.begin(); it != node.end(); ++it) {
+            find_last_quoted(*it, text, budget, last);
+        }
+    }
+}
+
 // ---- the schema walk ---------------------------------------------------------------------------
 
 struct Entry {
@@ -341,6 +387,7 @@ private:
     std::string m_base_dir;
     std::vector<Diagnostic> m_diagnostics;
     std::size_t m_problems = 0;
+    bool m_name_ok = false; // the profile's name is valid, so defaults may be built from it
 };
 
 std::optional<MapView> Loader::map(const YAML::Node& node, const std::string& path, Keys known) {
@@ -631,9 +678,10 @@ void Loader::check_file(const YAML::Node& node, const std::string& path, const s
     if (!m_options.file_exists) {
         return;
     }
-    const auto resolved = std::filesystem::path(value).is_absolute()
-                              ? value
-                              : (std::filesystem::path(m_base_dir) / value).string();
+    const auto resolved =
+        std::filesystem::path(value).is_absolute()
+            ? value
+            : (std::filesystem::path(m_base_dir) / value).lexically_normal().string();
     if (!m_options.file_exists(resolved)) {
         report(node, path,
                fmt::format("file '{}' does not exist (relative paths start at the profile's "
@@ -781,7 +829,9 @@ std::vector<Hook> Loader::read_hook_list(const MapView& hooks, std::string_view 
 void Loader::read_source(const MapView& root, Source& source) {
     const auto* entry = root.find("source");
     if (entry == nullptr) {
-        report(root.node, "source", "required key is missing");
+        const auto it = root.entries.find("source");
+        report(it != root.entries.end() ? it->second.key : root.node, "source",
+               it != root.entries.end() ? "must not be empty" : "required key is missing");
         return;
     }
     const auto view = map(entry->value, "source", k_source_keys);
@@ -953,7 +1003,7 @@ void Loader::read_staging(const MapView& root, const Source& source, Staging& st
         staging.staging_namespace = *ns;
         check_name(view->find("namespace")->value, "staging.namespace", *ns, "namespace",
                    util::check_dns1123_label);
-    } else if (!view || !view->has("namespace")) {
+    } else if ((!view || !view->has("namespace")) && m_name_ok) {
         staging.staging_namespace =
             fmt::format("{}-stg-{}", m_context.profile_name, m_context.run_id);
         check_name(anchor, "staging.namespace", staging.staging_namespace,
@@ -1042,8 +1092,8 @@ LoadResult Loader::run(std::string_view text) {
 
     if (text.size() > k_max_profile_bytes) {
         report(Position{}, "",
-               fmt::format("file is too large ({} bytes; a profile may have at most {})",
-                           text.size(), k_max_profile_bytes));
+               fmt::format("file is too large (a profile may have at most {} bytes)",
+                           k_max_profile_bytes));
         return finish();
     }
     if (text.starts_with("\xEF\xBB\xBF")) {
@@ -1089,6 +1139,15 @@ LoadResult Loader::run(std::string_view text) {
         report(position_of(error.mark), "", "invalid YAML syntax");
         return finish();
     }
+    std::optional<YAML::Mark> last_quoted;
+    std::size_t budget = 100000;
+    for (const auto& document : documents) {
+        find_last_quoted(document, text, budget, last_quoted);
+    }
+    if (last_quoted && !quote_is_closed(text, static_cast<std::size_t>(last_quoted->pos))) {
+        report(position_of(*last_quoted), "", "invalid YAML: a quoted string is never closed");
+        return finish();
+    }
     if (documents.empty() || documents.front().IsNull()) {
         report(Position{}, "", "the profile is empty (start with 'version: 1')");
         return finish();
@@ -1124,6 +1183,7 @@ LoadResult Loader::run(std::string_view text) {
         if (has_references(*name)) {
             report(node, "name", "cannot use ${...}: it is what ${profile.name} refers to");
         } else {
+            m_name_ok = !util::check_dns1123_label(*name);
             check_name(node, "name", *name, "profile name", util::check_dns1123_label);
         }
         profile.name = *name;
