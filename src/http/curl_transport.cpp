@@ -4,6 +4,7 @@
 #include "pxclone/http/library.hpp"
 #include "pxclone/http/redact.hpp"
 
+#include <algorithm>
 #include <array>
 #include <cstring>
 #include <mutex>
@@ -266,6 +267,10 @@ Response CurlTransport::Impl::perform(const Request& request, const ChunkHandler
     curl_easy_setopt(handle, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(handle, CURLOPT_ERRORBUFFER, error_text.data());
     curl_easy_setopt(handle, CURLOPT_HTTP_VERSION, static_cast<long>(CURL_HTTP_VERSION_2TLS));
+    // The shared connection cache keeps at most this many idle connections (libcurl's default
+    // of 5 would close and reopen connections as soon as more workers than that run at once).
+    curl_easy_setopt(handle, CURLOPT_MAXCONNECTS,
+                     static_cast<long>(std::max<std::size_t>(options.max_idle_handles * 2, 5)));
     curl_easy_setopt(handle, CURLOPT_TCP_KEEPALIVE, 1L);
     curl_easy_setopt(handle, CURLOPT_TCP_KEEPIDLE, 30L);
     curl_easy_setopt(handle, CURLOPT_TCP_KEEPINTVL, 15L);

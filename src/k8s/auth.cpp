@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <ctime>
 #include <fstream>
@@ -267,7 +268,9 @@ ExecCredential ExecCredentialSource::run_plugin() const {
     spec.program = m_exec.command;
     spec.args = m_exec.args;
     spec.timeout = m_deps.timeout;
+    // Interactive plugins (a login prompt) talk to the user's terminal directly.
     spec.inherit_stdin = m_exec.interactive_mode != "Never" && m_deps.stdin_is_terminal;
+    spec.inherit_stderr = spec.inherit_stdin;
     // Inherited environment, then the entry's env (overriding), then KUBERNETES_EXEC_INFO.
     const auto overridden = [&](const std::string& entry) {
         const auto name = entry.substr(0, entry.find('='));

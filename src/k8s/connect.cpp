@@ -20,6 +20,7 @@ ClusterConnection connect_cluster(const ConnectOptions& options) {
     curl.proxy_url = config.proxy_url;
     curl.connect_timeout = options.connect_timeout;
     curl.request_timeout = options.request_timeout;
+    curl.cancelled = options.cancelled;
     curl.max_idle_handles = static_cast<std::size_t>(std::max(options.parallel, 1));
     if (options.log) {
         curl.warn = [log = options.log](std::string_view text) {

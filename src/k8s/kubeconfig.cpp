@@ -71,10 +71,10 @@ bool flag_at(const YAML::Node& map, const std::string& key, const std::string& w
     if (!value) {
         return false;
     }
-    if (*value == "true") {
+    if (*value == "true" || *value == "True" || *value == "TRUE") {
         return true;
     }
-    if (*value == "false") {
+    if (*value == "false" || *value == "False" || *value == "FALSE") {
         return false;
     }
     throw UsageError(
@@ -208,6 +208,9 @@ ExecConfig load_exec(const YAML::Node& node, const fs::path& file, const std::st
             throw UsageError(where + ": key 'args' must be a list of strings");
         }
         for (const auto& arg : args) {
+            if (!arg.IsScalar()) {
+                throw UsageError(where + ": key 'args' must be a list of strings");
+            }
             exec.args.push_back(arg.as<std::string>());
         }
     }

@@ -105,7 +105,9 @@ ProcessResult PosixProcessRunner::run(const ProcessSpec& spec) {
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
     }
     posix_spawn_file_actions_adddup2(&actions, out.write.get(), 1);
-    posix_spawn_file_actions_adddup2(&actions, err.write.get(), 2);
+    if (!spec.inherit_stderr) {
+        posix_spawn_file_actions_adddup2(&actions, err.write.get(), 2);
+    }
 
     std::vector<char*> argv;
     argv.push_back(const_cast<char*>(result.program_path.c_str()));

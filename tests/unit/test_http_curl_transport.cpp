@@ -302,11 +302,12 @@ TEST_CASE("CurlTransport is safe from many threads and bounded by its handle poo
         }
         res.set_content(req.get_param_value("i"), "text/plain");
     });
+    server.routes().set_keep_alive_max_count(1000);
     server.start();
     http::CurlOptions options;
-    options.max_idle_handles = 4;
+    options.max_idle_handles = 8;
     http::CurlTransport transport(options);
-    util::WorkerPool pool(4);
+    util::WorkerPool pool(8);
     std::vector<std::function<std::string()>> tasks;
     for (int i = 0; i < 100; ++i) {
         tasks.emplace_back(
@@ -317,9 +318,9 @@ TEST_CASE("CurlTransport is safe from many threads and bounded by its handle poo
         REQUIRE(results[i].ok());
         CHECK(*results[i].value == std::to_string(i));
     }
-    // httplib closes a connection after 5 requests, so 100 requests need at least 20; without
-    // reuse there would be 100.
-    CHECK(ports.size() < 100);
+    // Never more connections than requests in flight at once: each worker's next request
+    // reuses an idle connection from the shared cache instead of opening one.
+    CHECK(ports.size() <= 8);
 }
 
 TEST_CASE("CurlTransport goes through proxy-url") {

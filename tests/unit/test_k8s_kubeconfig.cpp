@@ -78,7 +78,7 @@ std::string message_of(Fixture& f) {
 
 } // namespace
 
-TEST_CASE("~/.kube/config is used when KUBECONFIG is unset; relative paths resolve per file") {
+TEST_CASE("~/.kube/config is used when KUBECONFIG is unset and relative paths resolve per file") {
     Fixture f;
     f.dir.write("home/.kube/config", k_dev_config);
     f.dir.write("home/.kube/certs/ca.crt", "PEM");
@@ -93,7 +93,7 @@ TEST_CASE("~/.kube/config is used when KUBECONFIG is unset; relative paths resol
     CHECK_FALSE(config.in_cluster);
 }
 
-TEST_CASE("--context overrides current-context; no namespace means default") {
+TEST_CASE("--context overrides current-context and no namespace means default") {
     Fixture f;
     f.dir.write("home/.kube/config", k_dev_config);
     f.dir.write("home/.kube/certs/ca.crt", "PEM");
@@ -143,7 +143,7 @@ TEST_CASE("--kubeconfig uses that file only and it must exist") {
           std::string::npos);
 }
 
-TEST_CASE("*-data fields are decoded; exec entries are parsed with their env") {
+TEST_CASE("*-data fields are decoded and exec entries are parsed with their env") {
     Fixture f;
     const auto ca = util::base64_encode("CA-PEM");
     const auto cert = util::base64_encode("CERT-PEM");

@@ -37,3 +37,15 @@ TEST_CASE("PosixProcessRunner reports a missing program and kills one that overr
     spec.timeout = 100ms;
     CHECK(runner.run(spec).outcome == Outcome::timed_out);
 }
+
+TEST_CASE("PosixProcessRunner can leave stderr to the terminal (interactive plugins)") {
+    util::PosixProcessRunner runner;
+    util::ProcessSpec spec;
+    spec.program = "sh";
+    spec.args = {"-c", "echo out; echo prompt >&2"};
+    spec.env = {"PATH=/usr/bin:/bin"};
+    spec.inherit_stderr = true;
+    const auto result = runner.run(spec);
+    CHECK(result.out == "out\n");
+    CHECK(result.err.empty());
+}

@@ -38,7 +38,7 @@ TEST_CASE("the pool runs tasks concurrently up to its size") {
     CHECK(pool.size() == 2);
 }
 
-TEST_CASE("cancel stops queued tasks from starting; they fail with InterruptedError") {
+TEST_CASE("cancel stops queued tasks from starting and they fail with InterruptedError") {
     util::WorkerPool pool(1);
     std::latch started(1);
     std::latch release(1);

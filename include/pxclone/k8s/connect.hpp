@@ -10,6 +10,7 @@
 #include "pxclone/util/environment.hpp"
 #include "pxclone/util/process.hpp"
 
+#include <atomic>
 #include <filesystem>
 #include <memory>
 #include <optional>
@@ -29,6 +30,9 @@ struct ConnectOptions {
                                              // verbosity > 0 or the cluster is insecure
     std::shared_ptr<http::RunRecord> record; // --record; nullptr for none
     int parallel = 8;                        // --parallel: pooled connections/handles
+
+    // Raised on SIGINT/SIGTERM: transfers in flight stop, new ones throw InterruptedError.
+    std::shared_ptr<const std::atomic<bool>> cancelled;
 
     http::RetryPolicy retry;
     std::chrono::milliseconds connect_timeout{10'000};

@@ -14,6 +14,7 @@ struct ProcessSpec {
     std::vector<std::string> args; // argv[1..]
     std::vector<std::string> env;  // the child's whole environment, "NAME=value" each
     bool inherit_stdin = false;    // else stdin is /dev/null
+    bool inherit_stderr = false;   // else stderr is captured into ProcessResult::err
     std::chrono::milliseconds timeout{60'000};
     std::size_t max_output = 1 << 20; // bytes kept of stdout and of stderr each
 };
