@@ -2,6 +2,7 @@
 
 #include "pxclone/error.hpp"
 #include "pxclone/util/base64.hpp"
+#include "pxclone/util/time.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -137,53 +138,6 @@ std::string exec_info(const ExecConfig& exec, const ClusterConfig& cluster, bool
 
 } // namespace
 
-std::optional<std::chrono::system_clock::time_point> parse_rfc3339(const std::string& text) {
-    int year = 0;
-    int month = 0;
-    int day = 0;
-    int hour = 0;
-    int minute = 0;
-    int second = 0;
-    int consumed = 0;
-    if (std::sscanf(text.c_str(), "%4d-%2d-%2d%*1[Tt]%2d:%2d:%2d%n", &year, &month, &day, &hour,
-                    &minute, &second, &consumed) != 6) {
-        return std::nullopt;
-    }
-    std::size_t pos = static_cast<std::size_t>(consumed);
-    if (pos < text.size() && text[pos] == '.') {
-        ++pos;
-        while (pos < text.size() && std::isdigit(static_cast<unsigned char>(text[pos])) != 0) {
-            ++pos;
-        }
-    }
-    int offset_seconds = 0;
-    if (pos < text.size() && (text[pos] == 'Z' || text[pos] == 'z')) {
-        ++pos;
-    } else if (pos < text.size() && (text[pos] == '+' || text[pos] == '-')) {
-        int oh = 0;
-        int om = 0;
-        if (std::sscanf(text.c_str() + pos + 1, "%2d:%2d", &oh, &om) != 2) {
-            return std::nullopt;
-        }
-        offset_seconds = (text[pos] == '+' ? 1 : -1) * (oh * 3600 + om * 60);
-        pos += 6;
-    } else {
-        return std::nullopt;
-    }
-    if (pos != text.size() || month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 ||
-        minute > 59 || second > 60) {
-        return std::nullopt;
-    }
-    std::tm tm{};
-    tm.tm_year = year - 1900;
-    tm.tm_mon = month - 1;
-    tm.tm_mday = day;
-    tm.tm_hour = hour;
-    tm.tm_min = minute;
-    tm.tm_sec = second;
-    return std::chrono::system_clock::from_time_t(timegm(&tm) - offset_seconds);
-}
-
 ExecCredential parse_exec_credential(const std::string& stdout_text,
                                      const std::string& expected_api_version,
                                      const std::string& where) {
@@ -233,7 +187,7 @@ ExecCredential parse_exec_credential(const std::string& stdout_text,
                     fmt::format("{} returned neither a token nor a client certificate", where));
     }
     if (const auto expiry = status->value("expirationTimestamp", ""); !expiry.empty()) {
-        credential.expiry = parse_rfc3339(expiry);
+        credential.expiry = util::parse_rfc3339(expiry);
         if (!credential.expiry) {
             throw Error(ExitCode::failed,
                         fmt::format("{} returned expirationTimestamp '{}', which is not RFC 3339",

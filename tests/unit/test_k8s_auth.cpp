@@ -1,5 +1,6 @@
 #include "pxclone/error.hpp"
 #include "pxclone/k8s/auth.hpp"
+#include "pxclone/util/time.hpp"
 
 #include <doctest/doctest.h>
 #include <nlohmann/json.hpp>
@@ -192,7 +193,7 @@ TEST_CASE("parse_exec_credential reads certificates and RFC 3339 expiry forms") 
     CHECK(credential.cert_pem == "CERT");
     CHECK(credential.key_pem == "KEY");
     CHECK(credential.expiry == std::chrono::system_clock::from_time_t(1'700'000'000));
-    CHECK_FALSE(k8s::parse_rfc3339("2023-11-14 22:13:20").has_value());
+    CHECK_FALSE(util::parse_rfc3339("2023-11-14 22:13:20").has_value());
     CHECK_THROWS_AS(k8s::parse_exec_credential(
                         R"({"apiVersion":"client.authentication.k8s.io/v1beta1",
                             "kind":"ExecCredential","status":{"clientKeyData":"KEY"}})",

@@ -46,9 +46,6 @@ ExecCredential parse_exec_credential(const std::string& stdout_text,
                                      const std::string& expected_api_version,
                                      const std::string& where);
 
-// An RFC 3339 timestamp ("2030-01-02T03:04:05Z", fraction and offset allowed); nullopt if not.
-std::optional<std::chrono::system_clock::time_point> parse_rfc3339(const std::string& text);
-
 struct ExecDependencies {
     std::shared_ptr<util::ProcessRunner> runner;
     std::shared_ptr<util::Clock> clock;

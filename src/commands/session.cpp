@@ -1,0 +1,155 @@
+#include "pxclone/commands/session.hpp"
+
+#include "pxclone/error.hpp"
+#include "pxclone/http/curl_transport.hpp"
+#include "pxclone/http/stack.hpp"
+#include "pxclone/k8s/secret.hpp"
+#include "pxclone/profile/loader.hpp"
+#include "pxclone/util/time.hpp"
+
+#include <fstream>
+#include <sstream>
+
+#include <fmt/format.h>
+
+namespace pxclone::cmd {
+
+namespace {
+
+// Real time shifted so that it read `start` when the process began.
+class ShiftedClock final : public util::Clock {
+public:
+    explicit ShiftedClock(std::chrono::system_clock::time_point start)
+        : m_offset(start - std::chrono::system_clock::now()) {}
+    std::chrono::system_clock::time_point now() const override {
+        return std::chrono::system_clock::now() + m_offset;
+    }
+
+private:
+    std::chrono::system_clock::duration m_offset;
+};
+
+std::string read_secret_file(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) {
+        throw NotFoundError(fmt::format("{}: cannot read the Portworx token file", path));
+    }
+    std::stringstream text;
+    text << in.rdbuf();
+    auto value = text.str();
+    while (!value.empty() && (value.back() == '\n' || value.back() == '\r')) {
+        value.pop_back();
+    }
+    return value;
+}
+
+} // namespace
+
+std::shared_ptr<util::Clock> make_clock(const util::Environment& environment) {
+    const auto text = environment.get("PXCLONE_NOW");
+    if (!text || text->empty()) {
+        return std::make_shared<util::SystemClock>();
+    }
+    const auto start = util::parse_rfc3339(*text);
+    if (!start) {
+        throw UsageError(fmt::format("PXCLONE_NOW: '{}' is not an RFC 3339 time", *text),
+                         "e.g. PXCLONE_NOW=2026-11-27T10:00:00Z");
+    }
+    return std::make_shared<ShiftedClock>(*start);
+}
+
+Session::Session(const GlobalOptions& globals, Streams streams, const profile::Profile& profile,
+                 const util::Environment& environment)
+    : m_globals(globals), m_profile(profile), m_environment(environment),
+      m_log(std::make_shared<http::LogSink>(streams.err)),
+      m_record(globals.record_path.empty() ? nullptr : std::make_shared<http::RunRecord>()),
+      m_clock(make_clock(environment)), m_sleeper(std::make_shared<util::ThreadSleeper>()),
+      m_progress(streams.err, !globals.quiet, [clock = m_clock] { return clock->now(); }) {
+    k8s::ConnectOptions options;
+    options.kubeconfig_path =
+        !globals.kubeconfig.empty()
+            ? globals.kubeconfig
+            : (profile.cluster.kubeconfig.empty()
+                   ? std::string()
+                   : profile::resolve_path(profile, profile.cluster.kubeconfig));
+    options.context = !globals.context.empty() ? globals.context : profile.cluster.context;
+    options.env = &environment;
+    options.verbosity = globals.verbosity;
+    options.log = m_log;
+    options.record = m_record;
+    options.parallel = globals.parallel;
+    options.clock = m_clock;
+    options.sleeper = m_sleeper;
+    m_cluster = k8s::connect_cluster(options);
+    m_kube = std::make_unique<k8s::Client>(*m_cluster.transport, m_cluster.server);
+    m_pool = std::make_unique<util::WorkerPool>(static_cast<std::size_t>(globals.parallel));
+}
+
+Session::~Session() = default;
+
+std::string Session::resolve_token(const profile::SecretRef& reference) const {
+    if (const auto* env = std::get_if<profile::EnvSecret>(&reference)) {
+        const auto value = m_environment.get(env->name);
+        if (!value || value->empty()) {
+            throw NotFoundError(
+                fmt::format("portworx.token: environment variable {} is not set", env->name));
+        }
+        return *value;
+    }
+    if (const auto* file = std::get_if<profile::FileSecret>(&reference)) {
+        return read_secret_file(profile::resolve_path(m_profile, file->path));
+    }
+    const auto& secret = std::get<profile::KubeSecret>(reference);
+    return k8s::read_secret_value(*m_kube, secret.secret_namespace, secret.name, secret.key);
+}
+
+const px::Client& Session::portworx() {
+    if (m_px) {
+        return *m_px;
+    }
+    const auto endpoint = px::parse_endpoint(m_profile.portworx.endpoint.text());
+    const bool has_token = m_profile.portworx.token.has_value();
+    if (const auto problem = px::token_route_problem(endpoint, has_token)) {
+        throw UsageError(fmt::format("{}: portworx.token: {}", m_profile.file, *problem));
+    }
+    const auto token = has_token ? resolve_token(*m_profile.portworx.token) : std::string();
+    if (endpoint.kind == px::Endpoint::Kind::service_proxy) {
+        m_px = std::make_unique<px::Client>(
+            *m_cluster.transport, px::base_url(endpoint, m_cluster.server), token, endpoint.text);
+        return *m_px;
+    }
+    http::CurlOptions curl;
+    curl.tls.ca_file = m_profile.portworx.ca_file.empty()
+                           ? std::string()
+                           : profile::resolve_path(m_profile, m_profile.portworx.ca_file);
+    curl.tls.insecure_skip_verify = m_profile.portworx.insecure;
+    curl.max_idle_handles = static_cast<std::size_t>(m_globals.parallel);
+    curl.warn = [log = m_log](std::string_view text) {
+        log->write(fmt::format("pxclone: warning: {}", text));
+    };
+    http::StackOptions stack;
+    stack.clock = m_clock;
+    stack.sleeper = m_sleeper;
+    stack.verbosity = m_globals.verbosity;
+    stack.log = m_log;
+    stack.record = m_record;
+    m_px_transport = http::decorate(std::make_shared<http::CurlTransport>(curl), stack);
+    m_px = std::make_unique<px::Client>(*m_px_transport, endpoint.url, token, endpoint.text);
+    return *m_px;
+}
+
+std::chrono::milliseconds Session::timeout_or(std::chrono::milliseconds profile_default) const {
+    if (m_globals.timeout) {
+        return std::chrono::duration_cast<std::chrono::milliseconds>(*m_globals.timeout);
+    }
+    return profile_default;
+}
+
+void Session::finish(const nlohmann::json& result) {
+    if (m_record) {
+        m_record->set_result(result);
+        m_record->write_file(m_globals.record_path);
+    }
+}
+
+} // namespace pxclone::cmd
