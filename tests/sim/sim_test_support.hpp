@@ -1,6 +1,7 @@
 // Helpers shared by pxsim's own tests (header-only; not part of pxsim_lib's interface).
 #pragma once
 
+#include <algorithm>
 #include <chrono>
 #include <functional>
 #include <string>
@@ -11,14 +12,33 @@
 
 namespace pxsim::testing {
 
-// Runs a request through the server in-process and parses the JSON reply.
+// Runs a request through the server in-process and parses the JSON reply. The path may carry a
+// query (only %3D is decoded).
 inline nlohmann::json call(Server& server, const std::string& method, const std::string& path,
                            const nlohmann::json& body = nullptr,
                            const std::string& content_type = "application/json",
                            int* status = nullptr) {
     SimRequest request;
     request.method = method;
-    request.path = path;
+    request.path = path.substr(0, path.find('?'));
+    if (const auto mark = path.find('?'); mark != std::string::npos) {
+        std::string query = path.substr(mark + 1);
+        for (std::size_t at = 0; (at = query.find("%3D")) != std::string::npos;) {
+            query.replace(at, 3, "\x01");
+        }
+        std::size_t start = 0;
+        while (start <= query.size()) {
+            const std::size_t end = std::min(query.find('&', start), query.size());
+            const std::string item = query.substr(start, end - start);
+            const auto eq = item.find('=');
+            std::string value = eq == std::string::npos ? "" : item.substr(eq + 1);
+            for (char& c : value) {
+                c = c == '\x01' ? '=' : c;
+            }
+            request.query.emplace(item.substr(0, eq), value);
+            start = end + 1;
+        }
+    }
     if (!body.is_null()) {
         request.body = body.is_string() ? body.get<std::string>() : body.dump();
         request.headers["content-type"] = content_type;
