@@ -5,6 +5,7 @@
 #include <variant>
 
 #include "k8s_objects.hpp"
+#include "k8s_table.hpp"
 #include "yaml_json.hpp"
 
 namespace pxsim {
@@ -478,6 +479,8 @@ K8sApi::Outcome K8sApi::handle_resource(const SimRequest& request, const Target&
             if (!timeout.empty()) {
                 spec.timeout = std::chrono::seconds(std::stoll(timeout));
             }
+            spec.table = wants_table(header(request, "accept"));
+            spec.include_object = query_value(request, "includeObject");
             return {SimReply{}, spec};
         }
         return {list(request, target), std::nullopt};
@@ -490,6 +493,14 @@ K8sApi::Outcome K8sApi::handle_resource(const SimRequest& request, const Target&
             [&](Store::Txn& txn) { return txn.get(*target.type, target.ns, target.name); });
         if (!object) {
             return {not_found(*target.type, target.name), std::nullopt};
+        }
+        if (wants_table(header(request, "accept")) && target.subresource.empty()) {
+            return {json_reply(200, to_table(*target.type, {without_type(*object)},
+                                             query_value(request, "includeObject"),
+                                             {{"resourceVersion",
+                                               (*object)["metadata"]["resourceVersion"]}},
+                                             m_options.now())),
+                    std::nullopt};
         }
         return {json_reply(200, *object), std::nullopt};
     }
@@ -570,6 +581,11 @@ SimReply K8sApi::list(const SimRequest& request, const Target& target) {
                 {"v", "meta.k8s.io/v1"}, {"rv", rv}, {"start", last_key + std::string(1, '\0')}};
             metadata["continue"] = base64url_encode(token.dump());
             metadata["remainingItemCount"] = remaining;
+        }
+        if (wants_table(header(request, "accept"))) {
+            return json_reply(200, to_table(*target.type, items.get<std::vector<Json>>(),
+                                            query_value(request, "includeObject"), metadata,
+                                            m_options.now()));
         }
         return json_reply(200, {{"apiVersion", target.type->api_version()},
                                 {"kind", target.type->kind + "List"},
@@ -1001,7 +1017,16 @@ void K8sApi::stream_watch(const WatchSpec& watch,
                           const std::function<bool(const std::string&)>& write,
                           const std::function<bool()>& stopping,
                           std::optional<std::size_t> close_after) {
-    const auto event_line = [](const std::string& type, const Json& object) {
+    const auto event_line = [&](const std::string& type, const Json& object) {
+        if (watch.table && type != "ERROR" && type != "BOOKMARK") {
+            return Json{{"type", type},
+                        {"object",
+                         to_table(*watch.type, {without_type(object)}, watch.include_object,
+                                  {{"resourceVersion", object["metadata"]["resourceVersion"]}},
+                                  m_options.now())}}
+                       .dump() +
+                   "\n";
+        }
         return Json{{"type", type}, {"object", object}}.dump() + "\n";
     };
     std::size_t sent = 0;

@@ -40,6 +40,8 @@ struct WatchSpec {
     std::optional<std::uint64_t> since; // nullopt: the current objects first, as ADDED
     bool bookmarks = false;
     std::chrono::milliseconds timeout{std::chrono::minutes(30)};
+    bool table = false;         // events carry one-row Tables (kubectl get -w)
+    std::string include_object; // the Table rows' includeObject
 };
 
 class K8sApi {

@@ -1,6 +1,7 @@
 #include <doctest/doctest.h>
 
 #include "k8s_api.hpp"
+#include "k8s_table.hpp"
 
 using pxsim::Json;
 
@@ -408,4 +409,25 @@ TEST_CASE("production guard: writes to source objects are recorded, answered nor
     // Dry runs change nothing and are not writes.
     CHECK(api.call("DELETE", prod + "/configmaps/ok", "", "", {{"dryRun", "All"}}).status == 200);
     CHECK(api.violations.size() == 3);
+}
+
+TEST_CASE("server-side printing: Tables for kubectl get") {
+    Api api;
+    REQUIRE(api.call("POST", k_pvcs, pvc("data")).status == 201);
+    pxsim::SimRequest request;
+    request.method = "GET";
+    request.path = k_pvcs;
+    request.headers["accept"] = "application/json;as=Table;v=v1;g=meta.k8s.io,application/"
+                                "json;as=Table;v=v1beta1;g=meta.k8s.io,application/json";
+    const Json table = Json::parse(api.api.handle(request).reply.body);
+    CHECK(table["kind"] == "Table");
+    CHECK(table["apiVersion"] == "meta.k8s.io/v1");
+    CHECK(table["columnDefinitions"][1]["name"] == "Status");
+    REQUIRE(table["rows"].size() == 1);
+    CHECK(table["rows"][0]["cells"][0] == "data");
+    CHECK(table["rows"][0]["cells"][1] == "Pending");
+    CHECK(table["rows"][0]["object"]["kind"] == "PartialObjectMetadata");
+    CHECK(pxsim::human_duration(std::chrono::seconds(357)) == "5m57s");
+    CHECK(pxsim::human_duration(std::chrono::seconds(90)) == "90s");
+    CHECK(pxsim::human_duration(std::chrono::hours(53)) == "2d5h");
 }
