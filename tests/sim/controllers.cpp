@@ -203,7 +203,22 @@ void Controllers::in_background(std::function<void()> work) {
     if (m_stopping) {
         return;
     }
-    m_workers.emplace_back(std::move(work));
+    // Join the workers that are done, so a long run does not pile up finished threads.
+    for (const std::thread::id id : m_finished) {
+        const auto found =
+            std::find_if(m_workers.begin(), m_workers.end(),
+                         [id](const std::thread& worker) { return worker.get_id() == id; });
+        if (found != m_workers.end()) {
+            found->join();
+            m_workers.erase(found);
+        }
+    }
+    m_finished.clear();
+    m_workers.emplace_back([this, work = std::move(work)] {
+        work();
+        std::lock_guard done(m_mutex);
+        m_finished.push_back(std::this_thread::get_id());
+    });
 }
 
 void Controllers::run_scheduler() {

@@ -61,6 +61,7 @@ private:
     std::thread m_scheduler;
     std::thread m_follower;
     std::vector<std::thread> m_workers;
+    std::vector<std::thread::id> m_finished; // workers done, to be joined
     // Keys ("kind/ns/name") with a delayed step already scheduled or a Portworx call in flight.
     std::set<std::string> m_pending;
     std::map<std::string, Clock::time_point> m_ready_at;

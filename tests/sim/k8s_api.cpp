@@ -437,7 +437,7 @@ K8sApi::Outcome K8sApi::handle_resource(const SimRequest& request, const Target&
                                         bool internal) {
     const std::string& method = request.method;
     const bool item = !target.name.empty();
-    if (!item && target.type->namespaced && target.ns.empty() && method != "GET") {
+    if (!item && target.type->namespaced && target.ns.empty() && method == "POST") {
         return {generic_not_found(), std::nullopt};
     }
     if (target.subresource == "scale") {
@@ -512,6 +512,36 @@ K8sApi::Outcome K8sApi::handle_resource(const SimRequest& request, const Target&
     }
     if (item && method == "DELETE") {
         return {remove(request, target, internal), std::nullopt};
+    }
+    if (!item && method == "DELETE") {
+        // deletecollection: each matching object as if deleted one by one.
+        SimRequest listing = request;
+        listing.method = "GET";
+        listing.query.erase("limit");
+        listing.query.erase("continue");
+        const SimReply listed = list(listing, target);
+        if (listed.status != 200) {
+            return {listed, std::nullopt};
+        }
+        Json deleted = Json::array();
+        const Json matching = Json::parse(listed.body);
+        for (const Json& object : matching["items"]) {
+            Target one = target;
+            one.ns = object["metadata"].value("namespace", "");
+            one.name = object["metadata"].value("name", "");
+            const SimReply reply = remove(request, one, internal);
+            if (reply.status == 200) {
+                Json result = Json::parse(reply.body);
+                if (result.value("kind", "") != "Status") {
+                    deleted.push_back(without_type(result));
+                }
+            }
+        }
+        return {json_reply(200, {{"apiVersion", target.type->api_version()},
+                                 {"kind", target.type->kind + "List"},
+                                 {"metadata", Json::object()},
+                                 {"items", deleted}}),
+                std::nullopt};
     }
     return {status_reply(status_failure(405, "MethodNotAllowed",
                                         "the server does not allow this method on the requested "

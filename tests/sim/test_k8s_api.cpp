@@ -431,3 +431,18 @@ TEST_CASE("server-side printing: Tables for kubectl get") {
     CHECK(pxsim::human_duration(std::chrono::seconds(90)) == "90s");
     CHECK(pxsim::human_duration(std::chrono::hours(53)) == "2d5h");
 }
+
+TEST_CASE("deletecollection deletes what the selector matches") {
+    Api api;
+    for (const char* name : {"a", "b", "c"}) {
+        REQUIRE(api.call("POST", "/api/v1/namespaces/default/configmaps",
+                         configmap(name, {{"keep", name == std::string("b") ? "yes" : "no"}}))
+                    .status == 201);
+    }
+    const auto reply = api.call("DELETE", "/api/v1/namespaces/default/configmaps", "", "",
+                                {{"labelSelector", "keep=no"}});
+    CHECK(reply.status == 200);
+    const Json left = body(api.call("GET", "/api/v1/namespaces/default/configmaps"));
+    REQUIRE(left["items"].size() == 1);
+    CHECK(left["items"][0]["metadata"]["name"] == "b");
+}
