@@ -20,6 +20,9 @@ inline constexpr std::string_view k_role_key = "pxclone.io/role";
 // The snapshot set an object was made from (a set's id is the run id that took it). A label, so
 // that retention can ask "does any live environment still use this set?".
 inline constexpr std::string_view k_snapshot_set_key = "pxclone.io/snapshot-set";
+// How many snapshots a complete set has (set by `snapshot` on each of them), so that `list` can
+// tell a partial set (a run that died half-way) from a complete one.
+inline constexpr std::string_view k_set_size_key = "pxclone.io/set-size";
 
 // Annotations (Kubernetes) or further labels (Portworx, which has only labels): free text.
 inline constexpr std::string_view k_source_key = "pxclone.io/source"; // "namespace/pvc"
@@ -27,6 +30,9 @@ inline constexpr std::string_view k_git_sha_key = "pxclone.io/git-sha";
 inline constexpr std::string_view k_build_id_key = "pxclone.io/build-id";
 inline constexpr std::string_view k_created_at_key = "pxclone.io/created-at"; // RFC 3339 UTC
 inline constexpr std::string_view k_expires_at_key = "pxclone.io/expires-at"; // RFC 3339 UTC
+// Set on the staging Namespace by deploy-staging once every workload is ready (RFC 3339 UTC):
+// an environment without it is still being made, or its deploy was interrupted.
+inline constexpr std::string_view k_ready_at_key = "pxclone.io/ready-at";
 
 enum class Role { snapshot, staging };
 std::string_view role_name(Role role); // "snapshot" / "staging"
