@@ -20,6 +20,9 @@ Labels kubernetes_labels(const Lineage& lineage) {
     if (!lineage.snapshot_set.empty()) {
         labels.emplace(k_snapshot_set_key, lineage.snapshot_set);
     }
+    if (lineage.set_size > 0) {
+        labels.emplace(k_set_size_key, std::to_string(lineage.set_size));
+    }
     return labels;
 }
 

@@ -47,6 +47,7 @@ SnapshotPlan plan_snapshot(const profile::Profile& profile, Lineage lineage,
                            const std::vector<ExistingSnapshot>& existing) {
     lineage.role = Role::snapshot;
     lineage.snapshot_set = lineage.run;
+    lineage.set_size = static_cast<int>(sources.size());
 
     SnapshotPlan plan;
     plan.set_id = lineage.run;

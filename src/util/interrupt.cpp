@@ -1,6 +1,5 @@
 #include "pxclone/util/interrupt.hpp"
 
-#include <atomic>
 #include <csignal>
 #include <mutex>
 
@@ -8,11 +7,13 @@ namespace pxclone::util {
 
 namespace {
 // Only lock-free atomics may be touched from a signal handler.
+std::atomic<bool> g_interrupted{false};
 std::atomic<int> g_signal{0};
-static_assert(std::atomic<int>::is_always_lock_free);
+static_assert(std::atomic<bool>::is_always_lock_free && std::atomic<int>::is_always_lock_free);
 
 extern "C" void on_signal(int signal) {
     g_signal.store(signal);
+    g_interrupted.store(true);
 }
 } // namespace
 
@@ -29,11 +30,16 @@ void install_interrupt_handlers() {
 }
 
 bool interrupted() {
-    return g_signal.load() != 0;
+    return g_interrupted.load();
 }
 
 int interrupt_signal() {
     return g_signal.load();
+}
+
+std::shared_ptr<const std::atomic<bool>> interrupt_flag() {
+    // Aliasing a static: nothing to free.
+    return {std::shared_ptr<void>(), &g_interrupted};
 }
 
 } // namespace pxclone::util

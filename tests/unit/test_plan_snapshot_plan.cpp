@@ -54,6 +54,7 @@ TEST_CASE("a Portworx snapshot carries every lineage label") {
     CHECK(labels.at("pxclone.io/run") == "1234");
     CHECK(labels.at("pxclone.io/role") == "snapshot");
     CHECK(labels.at("pxclone.io/snapshot-set") == "1234");
+    CHECK(labels.at("pxclone.io/set-size") == "2");
     CHECK(labels.at("pxclone.io/source") == "prod/data-0");
     CHECK(labels.at("pxclone.io/git-sha") == "abc123");
     CHECK(labels.at("pxclone.io/created-at") == "2026-11-27T10:00:00Z");

@@ -20,8 +20,8 @@ inline constexpr std::string_view k_role_key = "pxclone.io/role";
 // The snapshot set an object was made from (a set's id is the run id that took it). A label, so
 // that retention can ask "does any live environment still use this set?".
 inline constexpr std::string_view k_snapshot_set_key = "pxclone.io/snapshot-set";
-// How many snapshots a complete set has (set by `snapshot` on each of them), so that `list` can
-// tell a partial set (a run that died half-way) from a complete one.
+// On snapshots: how many snapshots their set was planned with, so that a listing can tell a
+// complete set from one whose run died half-way.
 inline constexpr std::string_view k_set_size_key = "pxclone.io/set-size";
 
 // Annotations (Kubernetes) or further labels (Portworx, which has only labels): free text.
@@ -48,13 +48,14 @@ struct Lineage {
     std::string build_id;
     std::string created_at; // RFC 3339 UTC
     std::string expires_at; // RFC 3339 UTC, staging only ("" otherwise)
+    int set_size = 0;       // snapshots only: the planned size of the set (0: not labelled)
 };
 
 // managed-by, profile, run and role: what proves an object belongs to one run of one profile.
 // Teardown deletes nothing that lacks every one of these.
 Labels ownership_labels(const Lineage& lineage);
 
-// The Kubernetes labels: ownership_labels plus the snapshot set when there is one.
+// The Kubernetes labels: ownership_labels plus the snapshot set and its size when known.
 Labels kubernetes_labels(const Lineage& lineage);
 
 // The Kubernetes annotations: source, git sha, build id, created-at, expires-at (non-empty only).

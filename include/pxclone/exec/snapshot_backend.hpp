@@ -1,0 +1,75 @@
+// Taking the snapshots of a plan: one backend per method, and a dry-run backend that shows the
+// exact requests instead of sending them. The snapshot command drives a backend; it never talks
+// to a client directly, so `--dry-run` is a different backend, not an `if`.
+#pragma once
+
+#include "pxclone/k8s/client.hpp"
+#include "pxclone/plan/snapshot_plan.hpp"
+#include "pxclone/px/client.hpp"
+#include "pxclone/util/clock.hpp"
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <ostream>
+#include <string>
+#include <vector>
+
+namespace pxclone::exec {
+
+struct TakenSnapshot {
+    std::string source; // "namespace/pvc"
+    std::string pvc;
+    std::string id;          // Portworx snapshot id (portworx) / VolumeSnapshot name (csi)
+    std::string portworx_id; // the Portworx snapshot behind it (both methods)
+    std::int64_t size_bytes = 0;
+    bool reused = false; // made by an earlier attempt of this run
+    std::chrono::milliseconds took{0};
+};
+
+// What a backend needs besides its client.
+struct BackendContext {
+    const util::Clock* clock = nullptr;
+    util::Sleeper* sleeper = nullptr;
+    // Progress: called with a key and a state line ("snapshot data-0 pending").
+    std::function<void(const std::string& key, const std::string& text)> on_progress;
+    std::function<bool()> cancelled; // SIGINT/SIGTERM
+};
+
+class SnapshotBackend {
+public:
+    virtual ~SnapshotBackend() = default;
+
+    // This run's snapshots that exist already (an attempt that died), found by their labels.
+    virtual std::vector<plan::ExistingSnapshot> find_existing(const plan::SnapshotPlan& plan) = 0;
+
+    // Creates the snapshot (or takes the existing one) and waits until it is ready, at the latest
+    // until `deadline`. Throws Error: exit 4 when the deadline passes, 1 when the server refuses
+    // or reports failure (the message names the volume and gives the server's reason).
+    virtual TakenSnapshot take(const plan::SnapshotPlan& plan,
+                               const plan::PlannedSnapshot& snapshot,
+                               std::chrono::system_clock::time_point deadline) = 0;
+
+    // Deletes one of this run's snapshots (rollback, retention). Absence is success.
+    virtual void remove(const plan::SnapshotPlan& plan, const TakenSnapshot& snapshot) = 0;
+};
+
+// method: portworx — OpenStorage SDK SnapshotCreate, checked by inspect.
+std::unique_ptr<SnapshotBackend> make_portworx_backend(const px::Client& portworx,
+                                                       BackendContext context);
+
+// method: csi — a VolumeSnapshot per PVC in the source namespace, ready when readyToUse, the
+// Portworx id read from its VolumeSnapshotContent's status.snapshotHandle.
+std::unique_ptr<SnapshotBackend> make_csi_backend(const k8s::Client& kube, BackendContext context);
+
+// Prints each request the real backend would send (method, path and JSON body) to `out` and
+// sends none of them; find_existing still asks `real` (read-only), so a dry run of a re-run shows
+// what would be reused.
+std::unique_ptr<SnapshotBackend> make_dry_run_backend(SnapshotBackend& real, std::ostream& out);
+
+// The request bodies, shared by the real and the dry-run backends.
+px::SnapshotCreateRequest portworx_snapshot_request(const plan::PlannedSnapshot& snapshot);
+nlohmann::json volume_snapshot_object(const plan::SnapshotPlan& plan,
+                                      const plan::PlannedSnapshot& snapshot);
+
+} // namespace pxclone::exec

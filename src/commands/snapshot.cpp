@@ -1,0 +1,320 @@
+// `pxclone snapshot`: traceable snapshots of the production volumes, without disturbing
+// production. Discover (read-only) → plan (pure) → pre-hooks → snapshot all volumes in parallel
+// → post-hooks (always) → all-or-nothing → print the set.
+#include "pxclone/commands/commands.hpp"
+#include "pxclone/commands/load_profile.hpp"
+#include "pxclone/commands/session.hpp"
+#include "pxclone/error.hpp"
+#include "pxclone/exec/hooks.hpp"
+#include "pxclone/exec/snapshot_backend.hpp"
+#include "pxclone/k8s/paths.hpp"
+#include "pxclone/output/format.hpp"
+#include "pxclone/plan/snapshot_plan.hpp"
+#include "pxclone/util/duration.hpp"
+#include "pxclone/util/interrupt.hpp"
+#include "pxclone/util/quantity.hpp"
+#include "pxclone/util/time.hpp"
+
+#include <future>
+#include <map>
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+namespace pxclone::cmd {
+
+namespace {
+
+using nlohmann::json;
+using std::chrono::milliseconds;
+
+struct SnapshotOptions {
+    bool skip_hooks = false; // --skip-hooks: for crash-consistent snapshots of idle data
+};
+
+// What discovery found, all read-only.
+struct SnapshotFacts {
+    std::vector<plan::SourceVolume> volumes;
+    px::VersionInfo portworx;
+};
+
+// Phase 1, read-only: the source PVCs, their PVs and the Portworx endpoint. Every problem is
+// reported at once; a missing object is exit 3, anything else exit 1.
+SnapshotFacts discover_snapshot(Session& session, const profile::Profile& profile) {
+    const auto& kube = session.kube();
+    const auto& source = profile.source;
+    const auto& pvcs = k8s::resource_of("PersistentVolumeClaim");
+    const auto& pvs = k8s::resource_of("PersistentVolume");
+
+    // Ask the Portworx endpoint while the PVCs are read.
+    auto version =
+        session.pool().submit([&session] { return session.portworx().check_endpoint(); });
+
+    std::vector<json> claims;
+    if (!source.pvcs.empty()) {
+        std::vector<std::future<std::optional<json>>> gets;
+        for (const auto& name : source.pvcs) {
+            gets.push_back(session.pool().submit([&kube, &pvcs, &source, name] {
+                return kube.get(pvcs, source.source_namespace, name);
+            }));
+        }
+        for (auto& get : gets) {
+            if (auto claim = get.get()) {
+                claims.push_back(std::move(*claim));
+            }
+        }
+    } else {
+        k8s::ListOptions options;
+        options.label_selector = k8s::label_selector(source.selector);
+        claims = kube.list(pvcs, source.source_namespace, options).items;
+    }
+
+    std::map<std::string, std::future<std::optional<json>>> pv_gets;
+    for (const auto& claim : claims) {
+        const auto pv = claim.value(json::json_pointer("/spec/volumeName"), "");
+        if (!pv.empty() && !pv_gets.contains(pv)) {
+            pv_gets.emplace(
+                pv, session.pool().submit([&kube, &pvs, pv] { return kube.get(pvs, "", pv); }));
+        }
+    }
+    std::map<std::string, json> volumes;
+    for (auto& [name, get] : pv_gets) {
+        if (auto pv = get.get()) {
+            volumes.emplace(name, std::move(*pv));
+        }
+    }
+
+    auto resolution =
+        plan::resolve_source_volumes(source.source_namespace, source.pvcs, claims, volumes);
+    SnapshotFacts facts{.volumes = std::move(resolution.volumes), .portworx = version.get()};
+    if (!resolution.problems.empty()) {
+        std::vector<std::string> details;
+        bool missing = false;
+        for (const auto& problem : resolution.problems) {
+            details.push_back(fmt::format("  {}: {}", problem.object, problem.message));
+            missing = missing || problem.kind == plan::SourceProblem::Kind::missing;
+        }
+        throw Error(missing ? ExitCode::not_found : ExitCode::failed,
+                    fmt::format("cannot snapshot the source volumes of profile '{}' ({} problem{})",
+                                profile.name, details.size(), details.size() == 1 ? "" : "s"),
+                    "", std::move(details));
+    }
+    return facts;
+}
+
+json set_record(const plan::SnapshotPlan& plan, const plan::Lineage& lineage,
+                const std::vector<exec::TakenSnapshot>& taken, milliseconds took) {
+    json snapshots = json::array();
+    for (std::size_t i = 0; i < taken.size(); ++i) {
+        const auto& planned = plan.snapshots[i];
+        snapshots.push_back({{"pvc", planned.source.pvc},
+                             {"volumeId", planned.source.volume_id},
+                             {"snapshot", taken[i].id},
+                             {"portworxSnapshotId", taken[i].portworx_id},
+                             {"name", planned.name},
+                             {"sizeBytes", planned.source.size_bytes},
+                             {"reused", taken[i].reused},
+                             {"durationMs", taken[i].took.count()}});
+    }
+    return {{"snapshotSet", plan.set_id},
+            {"profile", lineage.profile},
+            {"method", profile::method_name(plan.method)},
+            {"sourceNamespace", plan.source_namespace},
+            {"gitSha", lineage.git_sha},
+            {"buildId", lineage.build_id},
+            {"createdAt", lineage.created_at},
+            {"durationMs", took.count()},
+            {"snapshots", std::move(snapshots)}};
+}
+
+void print_result(const json& record, output::Format format, std::ostream& out) {
+    switch (format) {
+    case output::Format::json:
+        output::print_json(record, out);
+        return;
+    case output::Format::yaml:
+        output::print_yaml(record, out);
+        return;
+    case output::Format::env:
+        output::print_env({{"PXCLONE_SNAPSHOT_SET", record.at("snapshotSet").get<std::string>()},
+                           {"PXCLONE_RUN", record.at("snapshotSet").get<std::string>()}},
+                          out);
+        return;
+    case output::Format::name:
+        out << "snapshot-set/" << record.at("snapshotSet").get<std::string>() << '\n';
+        return;
+    case output::Format::text:
+        break;
+    }
+    out << fmt::format(
+        "snapshot set {} of profile {}: {} volume{} of namespace {} ({}) in {}\n",
+        record.at("snapshotSet").get<std::string>(), record.at("profile").get<std::string>(),
+        record.at("snapshots").size(), record.at("snapshots").size() == 1 ? "" : "s",
+        record.at("sourceNamespace").get<std::string>(), record.at("method").get<std::string>(),
+        util::format_duration(milliseconds(record.at("durationMs").get<long>())));
+    for (const auto& snapshot : record.at("snapshots")) {
+        out << fmt::format("  {:<28} {:<40} {:>8}  {}\n", snapshot.at("pvc").get<std::string>(),
+                           snapshot.at("snapshot").get<std::string>(),
+                           util::format_quantity(snapshot.at("sizeBytes").get<std::int64_t>()),
+                           snapshot.at("reused").get<bool>() ? "reused" : "created");
+    }
+}
+
+// Deletes what this run made when the set cannot be complete. Returns the lines of what could
+// not be deleted (each a leftover that `teardown --snapshots` or the next run removes).
+std::vector<std::string> roll_back(exec::SnapshotBackend& backend, const plan::SnapshotPlan& plan,
+                                   const std::vector<exec::TakenSnapshot>& taken) {
+    std::vector<std::string> leftovers;
+    for (const auto& snapshot : taken) {
+        if (snapshot.id.empty()) {
+            continue;
+        }
+        try {
+            backend.remove(plan, snapshot);
+        } catch (const std::exception& e) {
+            leftovers.push_back(
+                fmt::format("  snapshot {} of {}: {}", snapshot.id, snapshot.pvc, e.what()));
+        }
+    }
+    return leftovers;
+}
+
+void run_snapshot(const GlobalOptions& globals, const SnapshotOptions& options, Streams streams) {
+    // Complete: the profile, the run, the connection.
+    const util::ProcessEnvironment environment;
+    const auto loaded = load_profile(globals, environment);
+    const auto& profile = loaded.profile;
+    util::install_interrupt_handlers();
+    Session session(globals, streams, profile, environment);
+    auto& progress = session.progress();
+
+    // Validate and discover (read-only).
+    const auto facts = discover_snapshot(session, profile);
+    const auto start = session.clock().now();
+    plan::Lineage lineage{.profile = profile.name,
+                          .run = loaded.run.id,
+                          .git_sha = loaded.run.git_sha.value_or(""),
+                          .build_id = loaded.run.build_id,
+                          .created_at = util::format_rfc3339(start)};
+
+    exec::BackendContext context{
+        .clock = &session.clock(),
+        .sleeper = &session.sleeper(),
+        .on_progress = [&progress](const std::string& key,
+                                   const std::string& text) { progress.update(key, text); },
+        .cancelled = [] { return util::interrupted(); },
+    };
+    auto real = profile.snapshot.method == profile::SnapshotMethod::portworx
+                    ? exec::make_portworx_backend(session.portworx(), context)
+                    : exec::make_csi_backend(session.kube(), context);
+    auto dry_run = globals.dry_run ? exec::make_dry_run_backend(*real, streams.out) : nullptr;
+    auto& backend = dry_run ? *dry_run : *real;
+
+    // Plan: reuse what an earlier attempt of this run left.
+    const auto draft = plan::plan_snapshot(profile, lineage, facts.volumes, {});
+    const auto plan =
+        plan::plan_snapshot(profile, lineage, facts.volumes, backend.find_existing(draft));
+    progress.note(fmt::format("snapshot set {}: {} volume{} of {} ({} to create)", plan.set_id,
+                              plan.snapshots.size(), plan.snapshots.size() == 1 ? "" : "s",
+                              plan.source_namespace, plan.to_create()));
+
+    // Run: hooks only around real work (a re-run that reuses every snapshot freezes nothing).
+    const bool hooks = !options.skip_hooks && plan.to_create() > 0 && !globals.dry_run;
+    exec::HookEnvironment hook_env{.run = lineage.run,
+                                   .profile = profile.file,
+                                   .source_namespace = plan.source_namespace,
+                                   .pvcs = {},
+                                   .kubeconfig = globals.kubeconfig,
+                                   .context = globals.context};
+    for (const auto& snapshot : plan.snapshots) {
+        hook_env.pvcs.push_back(snapshot.source.pvc);
+    }
+    util::PosixProcessRunner runner;
+    std::vector<std::string> failures;
+    if (hooks && !profile.source.hooks.pre.empty()) {
+        progress.note("running pre-hooks");
+        for (const auto& outcome :
+             exec::run_hooks(runner, profile, profile.source.hooks.pre, hook_env, true)) {
+            if (!outcome.ok) {
+                failures.push_back(
+                    fmt::format("pre-hook `{}` {}", outcome.command, outcome.reason));
+            }
+        }
+    }
+
+    const auto deadline = session.clock().now() + session.timeout_or(profile.snapshot.timeout);
+    std::vector<exec::TakenSnapshot> taken(plan.snapshots.size());
+    std::optional<ExitCode> failure_code;
+    if (failures.empty()) {
+        std::vector<std::future<exec::TakenSnapshot>> work;
+        for (const auto& snapshot : plan.snapshots) {
+            work.push_back(session.pool().submit([&backend, &plan, &snapshot, deadline] {
+                if (util::interrupted()) {
+                    throw InterruptedError();
+                }
+                return backend.take(plan, snapshot, deadline);
+            }));
+        }
+        for (std::size_t i = 0; i < work.size(); ++i) {
+            try {
+                taken[i] = work[i].get();
+            } catch (const Error& e) {
+                // Keep what may exist so that the roll-back finds it.
+                taken[i] = {.pvc = plan.snapshots[i].source.pvc, .id = plan.snapshots[i].existing};
+                failures.push_back(fmt::format("snapshot of {} ({}): {}",
+                                               plan.snapshots[i].source.pvc,
+                                               plan.snapshots[i].source.volume_id, e.what()));
+                if (!failure_code || e.code() == ExitCode::interrupted) {
+                    failure_code = e.code();
+                }
+            }
+        }
+    }
+
+    // Post-hooks always run once the pre-hooks ran: a database is never left frozen.
+    if (hooks && !profile.source.hooks.post.empty()) {
+        progress.note("running post-hooks");
+        for (const auto& outcome :
+             exec::run_hooks(runner, profile, profile.source.hooks.post, hook_env, false)) {
+            if (!outcome.ok) {
+                progress.warn(fmt::format("post-hook `{}` {}", outcome.command, outcome.reason));
+            }
+        }
+    }
+
+    if (!failures.empty()) {
+        // All or nothing: a partial set must not be mistaken for a copy of production.
+        auto leftovers = roll_back(backend, plan, taken);
+        auto details = failures;
+        const auto code = failure_code.value_or(ExitCode::failed);
+        if (!leftovers.empty()) {
+            details.emplace_back("could not delete (remove with `pxclone teardown --snapshots`):");
+            details.insert(details.end(), leftovers.begin(), leftovers.end());
+        }
+        throw Error(leftovers.empty() ? code : ExitCode::partial,
+                    fmt::format("snapshot set {} failed and was rolled back", plan.set_id), "",
+                    std::move(details));
+    }
+
+    const auto record =
+        set_record(plan, lineage, taken,
+                   std::chrono::duration_cast<milliseconds>(session.clock().now() - start));
+    session.finish(record);
+    if (!globals.dry_run) {
+        print_result(record, globals.output, streams.out);
+    }
+}
+
+} // namespace
+
+void add_snapshot_command(CLI::App& app, const GlobalOptions& globals, Streams streams) {
+    auto options = std::make_shared<SnapshotOptions>();
+    auto* sub = app.add_subcommand(
+        "snapshot",
+        "Snapshot the source volumes (between the profile's hooks) as one labelled set");
+    sub->add_flag("--skip-hooks", options->skip_hooks,
+                  "Do not run the source hooks (crash-consistent snapshots)");
+    sub->callback([&globals, options, streams] { run_snapshot(globals, *options, streams); });
+}
+
+} // namespace pxclone::cmd

@@ -1,0 +1,96 @@
+// pxsim's controllers: what kube-controller-manager, the kubelet, the CSI external provisioner and
+// snapshotter and Portworx would do, each step after its --latency delay. One scheduler thread runs
+// every reconcile (so they never race each other); blocking Portworx calls run on worker threads.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <queue>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "faults.hpp"
+#include "k8s_api.hpp"
+#include "k8s_store.hpp"
+#include "px_api.hpp"
+
+namespace pxsim {
+
+class Controllers {
+public:
+    Controllers(Store& store, K8sApi& api, PxApi& px, const Latency& latency, FaultPlan& faults);
+    ~Controllers();
+    Controllers(const Controllers&) = delete;
+    Controllers& operator=(const Controllers&) = delete;
+
+    // Reconciles every existing object, then follows the store's events.
+    void start();
+    // Stops the threads; pending work is dropped. Idempotent.
+    void stop();
+
+private:
+    using Clock = std::chrono::steady_clock;
+    struct Task {
+        Clock::time_point due;
+        std::uint64_t sequence;
+        std::function<void()> work;
+        bool operator>(const Task& other) const {
+            return due != other.due ? due > other.due : sequence > other.sequence;
+        }
+    };
+
+    Store& m_store;
+    K8sApi& m_api;
+    PxApi& m_px;
+    const Latency& m_latency;
+    FaultPlan& m_faults;
+
+    std::mutex m_mutex;
+    std::condition_variable m_wake;
+    std::priority_queue<Task, std::vector<Task>, std::greater<>> m_tasks;
+    std::uint64_t m_sequence = 0;
+    bool m_stopping = false;
+    std::thread m_scheduler;
+    std::thread m_follower;
+    std::vector<std::thread> m_workers;
+    std::vector<std::thread::id> m_finished; // workers done, to be joined
+    // Keys ("kind/ns/name") with a delayed step already scheduled or a Portworx call in flight.
+    std::set<std::string> m_pending;
+    std::map<std::string, Clock::time_point> m_ready_at;
+
+    void after(std::chrono::milliseconds delay, std::function<void()> work);
+    // Runs `work` on a worker thread, then `done` on the scheduler thread.
+    void in_background(std::function<void()> work);
+    void run_scheduler();
+    void follow_events();
+    void reconcile(const ResourceType& type, const nlohmann::json& object,
+                   const std::string& event);
+    // Returns true once `delay` has passed since the first call for `key` (scheduling a
+    // re-run of `retry` then).
+    bool waited(const std::string& key, std::chrono::milliseconds delay,
+                const std::function<void()>& retry);
+
+    void reconcile_namespace(const nlohmann::json& ns);
+    void reconcile_pvc(const nlohmann::json& pvc);
+    void reconcile_pv(const nlohmann::json& pv);
+    void reconcile_deployment(const nlohmann::json& deployment);
+    void reconcile_replicaset(const nlohmann::json& replicaset);
+    void reconcile_statefulset(const nlohmann::json& statefulset);
+    void reconcile_job(const nlohmann::json& job);
+    void reconcile_pod(const nlohmann::json& pod);
+    void reconcile_snapshot(const nlohmann::json& snapshot);
+    void reconcile_snapshot_content(const nlohmann::json& content);
+    void reconcile_deleted(const ResourceType& type, const nlohmann::json& object);
+    void reconcile_finalizers(const ResourceType& type, const nlohmann::json& object);
+    void requeue(const ResourceType& type, const std::string& ns, const std::string& name);
+};
+
+} // namespace pxsim

@@ -1,0 +1,98 @@
+// pxsim's Kubernetes API server: discovery, CRUD, patch (merge, JSON, server-side apply), delete
+// with finalizers and propagation, dry run, list paging and watch, with a real v1.26 server's
+// paths, Status bodies and codes (API.md §2, reference/k8s-rest*.txt).
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <set>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "k8s_store.hpp"
+#include "k8s_util.hpp"
+#include "sim_http.hpp"
+
+namespace pxsim {
+
+struct K8sOptions {
+    std::function<std::chrono::system_clock::time_point()> now = [] {
+        return std::chrono::system_clock::now();
+    };
+    // A new metadata.uid (deterministic under --seed).
+    std::function<std::string()> new_uid;
+    // Records a production-guard violation; the request is still answered normally.
+    std::function<void(const std::string& what)> violation = [](const std::string&) {
+    };
+    std::set<std::string> source_namespaces;
+    std::string server_address = "127.0.0.1";
+};
+
+// One watch to stream (the reply to a `?watch=1` request).
+struct WatchSpec {
+    const ResourceType* type = nullptr;
+    std::string ns; // "" = every namespace
+    std::vector<LabelRequirement> labels;
+    std::vector<FieldRequirement> fields;
+    std::optional<std::uint64_t> since; // nullopt: the current objects first, as ADDED
+    bool bookmarks = false;
+    std::chrono::milliseconds timeout{std::chrono::minutes(30)};
+    bool table = false;         // events carry one-row Tables (kubectl get -w)
+    std::string include_object; // the Table rows' includeObject
+};
+
+class K8sApi {
+public:
+    K8sApi(Store& store, K8sOptions options);
+
+    struct Outcome {
+        SimReply reply;
+        std::optional<WatchSpec> watch; // set: stream this watch instead of sending `reply`
+    };
+    // Handles one request under /api, /apis, /version or /openapi. `internal` requests come from
+    // pxsim's own controllers: never production-guard violations.
+    Outcome handle(const SimRequest& request, bool internal = false);
+
+    // Streams a watch as newline-delimited JSON events. Stops when `write` returns false, when
+    // `stopping` returns true, at the timeout, or after `close_after` events (a fault).
+    void stream_watch(const WatchSpec& watch, const std::function<bool(const std::string&)>& write,
+                      const std::function<bool()>& stopping,
+                      std::optional<std::size_t> close_after = std::nullopt);
+
+    // Seeds one object from a state file: defaults filled, status kept. Throws std::runtime_error
+    // for an unknown kind or an invalid object.
+    void load(nlohmann::json object);
+
+    bool is_source_namespace(const std::string& ns) const;
+    // True when the object is a production object (in a source namespace, or a PV bound to a PVC
+    // there).
+    bool is_source_object(const ResourceType& type, const nlohmann::json& object) const;
+    const K8sOptions& options() const { return m_options; }
+    // Where clients reach this server (for /api's serverAddressByClientCIDRs); set before serving.
+    void set_server_address(std::string address) { m_options.server_address = std::move(address); }
+
+private:
+    Store& m_store;
+    K8sOptions m_options;
+    std::uint32_t m_next_cluster_ip = 10;
+
+    struct Target;
+    Outcome handle_resource(const SimRequest& request, const Target& target, bool internal);
+    SimReply list(const SimRequest& request, const Target& target);
+    SimReply create(const SimRequest& request, const Target& target, bool internal);
+    SimReply update(const SimRequest& request, const Target& target, bool internal);
+    SimReply patch(const SimRequest& request, const Target& target, bool internal);
+    SimReply remove(const SimRequest& request, const Target& target, bool internal);
+    SimReply scale(const SimRequest& request, const Target& target, bool internal);
+    SimReply create_object(Store::Txn& txn, const Target& target, nlohmann::json object,
+                           bool dry_run, bool internal);
+    SimReply finish_update(Store::Txn& txn, const Target& target, const nlohmann::json& existing,
+                           nlohmann::json incoming, bool dry_run, bool internal);
+    void guard(const std::string& verb, const ResourceType& type, const nlohmann::json& object,
+               bool creating, bool internal);
+};
+
+} // namespace pxsim

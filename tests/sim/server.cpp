@@ -1,0 +1,623 @@
+#include "server.hpp"
+
+#include <cctype>
+#include <sstream>
+#include <stdexcept>
+
+#include <httplib.h>
+
+#include "controllers.hpp"
+#include "k8s_util.hpp"
+#include "yaml_json.hpp"
+
+namespace pxsim {
+
+namespace {
+
+const std::string k_proxy_prefix =
+    "/api/v1/namespaces/kube-system/services/portworx-api:9021/proxy";
+
+std::string read_file(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) {
+        throw std::runtime_error(path + ": cannot read");
+    }
+    std::ostringstream text;
+    text << in.rdbuf();
+    return text.str();
+}
+
+std::string lower(std::string text) {
+    for (char& c : text) {
+        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    }
+    return text;
+}
+
+SimReply json_reply(int status, const Json& body) {
+    SimReply reply;
+    reply.status = status;
+    reply.body = body.dump();
+    return reply;
+}
+
+SimReply px_error(int status, int code, const std::string& message) {
+    return json_reply(status, {{"error", message}, {"code", code}, {"message", message}});
+}
+
+void redact(Json& value, bool secret_body) {
+    if (value.is_object()) {
+        for (auto& [key, item] : value.items()) {
+            const std::string name = lower(key);
+            const bool sensitive = name == "token" || name == "password" ||
+                                   (secret_body && (name == "data" || name == "stringdata"));
+            if (sensitive && item.is_object()) {
+                for (auto& [inner_key, inner] : item.items()) {
+                    (void)inner_key;
+                    inner = "<redacted>";
+                }
+            } else if (sensitive && item.is_string()) {
+                item = "<redacted>";
+            } else {
+                redact(item, false);
+            }
+        }
+    } else if (value.is_array()) {
+        for (Json& item : value) {
+            redact(item, secret_body);
+        }
+    }
+}
+
+bool is_watch(const SimRequest& request) {
+    const auto found = request.query.find("watch");
+    return request.method == "GET" && found != request.query.end() &&
+           (found->second == "1" || found->second == "true");
+}
+
+void sleep_for(std::chrono::milliseconds delay, const std::atomic<bool>& stopping) {
+    const auto until = std::chrono::steady_clock::now() + delay;
+    while (!stopping && std::chrono::steady_clock::now() < until) {
+        std::this_thread::sleep_for(std::min<std::chrono::steady_clock::duration>(
+            until - std::chrono::steady_clock::now(), std::chrono::milliseconds(50)));
+    }
+}
+
+} // namespace
+
+Server::Server(ServerOptions options)
+    : m_options(std::move(options)), m_latency(Latency::parse(m_options.latency)),
+      m_faults(std::make_unique<FaultPlan>(FaultPlan::parse(m_options.faults, m_options.seed))),
+      m_store(m_options.history), m_random(m_options.seed) {
+    if (!m_options.log_file.empty()) {
+        m_log.open(m_options.log_file, std::ios::app);
+        if (!m_log) {
+            throw std::runtime_error(m_options.log_file + ": cannot open the request log");
+        }
+    }
+    if (m_options.tls_cert.empty() != m_options.tls_key.empty()) {
+        throw std::invalid_argument("--tls-cert and --tls-key go together");
+    }
+    if (!m_options.client_ca.empty() && m_options.tls_cert.empty()) {
+        throw std::invalid_argument("--client-ca needs --tls-cert and --tls-key");
+    }
+    K8sOptions k8s;
+    k8s.new_uid = [this] {
+        return new_uid();
+    };
+    k8s.violation = [this](const std::string& what) {
+        record_violation("kubernetes", what);
+    };
+    k8s.source_namespaces = {m_options.source_namespaces.begin(),
+                             m_options.source_namespaces.end()};
+    m_k8s = std::make_unique<K8sApi>(m_store, std::move(k8s));
+    PxHooks hooks;
+    hooks.is_attached = [this](const std::string& id) {
+        return is_attached(id);
+    };
+    hooks.is_source = [this](const std::string& id) {
+        return is_source_volume(id);
+    };
+    hooks.violation = [this](const std::string& what) {
+        record_violation("portworx", what);
+    };
+    hooks.wait = [this](const std::string& operation) {
+        sleep_for(m_latency.of(operation), m_stopping);
+    };
+    m_px = std::make_unique<PxApi>(std::move(hooks));
+    load_state();
+    if (m_options.controllers) {
+        m_controllers = std::make_unique<Controllers>(m_store, *m_k8s, *m_px, m_latency, *m_faults);
+    }
+}
+
+Server::~Server() {
+    stop();
+}
+
+std::string Server::new_uid() {
+    std::uint64_t high = 0;
+    std::uint64_t low = 0;
+    {
+        std::lock_guard lock(m_random_mutex);
+        high = m_random();
+        low = m_random();
+    }
+    high = (high & 0xffffffffffff0fffULL) | 0x0000000000004000ULL;
+    low = (low & 0x3fffffffffffffffULL) | 0x8000000000000000ULL;
+    char text[40];
+    std::snprintf(text, sizeof text, "%08x-%04x-%04x-%04x-%012llx",
+                  static_cast<unsigned>(high >> 32), static_cast<unsigned>((high >> 16) & 0xffff),
+                  static_cast<unsigned>(high & 0xffff), static_cast<unsigned>(low >> 48),
+                  static_cast<unsigned long long>(low & 0xffffffffffffULL));
+    return text;
+}
+
+void Server::load_state() {
+    for (const char* name : {"default", "kube-node-lease", "kube-public", "kube-system"}) {
+        m_k8s->load({{"apiVersion", "v1"}, {"kind", "Namespace"}, {"metadata", {{"name", name}}}});
+    }
+    for (const std::string& file : m_options.state_files) {
+        std::vector<Json> documents;
+        try {
+            documents = parse_yaml_documents(read_file(file));
+        } catch (const std::runtime_error& error) {
+            throw std::runtime_error(file + ": " + error.what());
+        }
+        std::vector<Json> flat;
+        for (Json& document : documents) {
+            if (document.is_object() && document.value("kind", "") == "List") {
+                for (Json& item : document["items"]) {
+                    flat.push_back(std::move(item));
+                }
+            } else {
+                flat.push_back(std::move(document));
+            }
+        }
+        std::stable_partition(flat.begin(), flat.end(), [](const Json& document) {
+            return document.is_object() && document.value("kind", "") == "Namespace";
+        });
+        for (std::size_t i = 0; i < flat.size(); ++i) {
+            Json& document = flat[i];
+            const std::string where = file + ": object " + std::to_string(i + 1);
+            if (!document.is_object()) {
+                throw std::runtime_error(where + ": not a mapping");
+            }
+            try {
+                if (document.value("apiVersion", "") == "pxsim/v1" &&
+                    document.value("kind", "") == "PortworxVolume") {
+                    document.erase("apiVersion");
+                    document.erase("kind");
+                    m_px->load_volume(document);
+                } else if (document.value("kind", "") == "Namespace" &&
+                           m_store.transact([&](Store::Txn& txn) {
+                               return txn
+                                   .get(*find_resource("", "v1", "namespaces"), "",
+                                        document["metadata"].value("name", ""))
+                                   .has_value();
+                           })) {
+                    continue; // a built-in namespace restated
+                } else {
+                    m_k8s->load(document);
+                }
+            } catch (const std::exception& error) {
+                throw std::runtime_error(where + ": " + error.what());
+            }
+        }
+    }
+}
+
+int Server::start() {
+    if (m_options.tls_cert.empty()) {
+        m_http = std::make_unique<httplib::Server>();
+    } else {
+        auto tls = std::make_unique<httplib::SSLServer>(
+            m_options.tls_cert.c_str(), m_options.tls_key.c_str(),
+            m_options.client_ca.empty() ? nullptr : m_options.client_ca.c_str());
+        if (!tls->is_valid()) {
+            throw std::runtime_error("cannot use the TLS certificate " + m_options.tls_cert +
+                                     " and key " + m_options.tls_key);
+        }
+        m_http = std::move(tls);
+    }
+    const std::size_t threads = m_options.threads;
+    m_http->new_task_queue = [threads] {
+        return new httplib::ThreadPool(threads);
+    };
+    m_http->set_keep_alive_timeout(30);
+    m_http->set_read_timeout(30);
+    m_http->set_write_timeout(30);
+    m_http->set_payload_max_length(64 * 1024 * 1024);
+    const auto handler = [this](const httplib::Request& request, httplib::Response& response) {
+        serve(request, response);
+    };
+    m_http->Get(".*", handler);
+    m_http->Post(".*", handler);
+    m_http->Put(".*", handler);
+    m_http->Patch(".*", handler);
+    m_http->Delete(".*", handler);
+    m_http->Options(".*", handler);
+    if (m_options.port == 0) {
+        m_port = m_http->bind_to_any_port(m_options.host);
+    } else {
+        m_port = m_http->bind_to_port(m_options.host, m_options.port) ? m_options.port : -1;
+    }
+    if (m_port <= 0) {
+        throw std::runtime_error("cannot listen on " + m_options.host + ":" +
+                                 std::to_string(m_options.port));
+    }
+    m_k8s->set_server_address(m_options.host + ":" + std::to_string(m_port));
+    if (m_controllers) {
+        m_controllers->start();
+    }
+    m_thread = std::thread([this] { m_http->listen_after_bind(); });
+    // stop() is a no-op until the accept loop runs; start() returns only once it does.
+    while (!m_http->is_running()) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    return m_port;
+}
+
+void Server::stop() {
+    if (m_stopping.exchange(true)) {
+        return;
+    }
+    m_store.shutdown();
+    if (m_controllers) {
+        m_controllers->stop();
+    }
+    if (m_http) {
+        m_http->stop();
+    }
+    if (m_thread.joinable()) {
+        m_thread.join();
+    }
+}
+
+std::string Server::url() const {
+    return (m_options.tls_cert.empty() ? "http://" : "https://") + m_options.host + ":" +
+           std::to_string(m_port);
+}
+
+std::string Server::kubeconfig() const {
+    std::ostringstream out;
+    out << "apiVersion: v1\nkind: Config\nclusters:\n- name: pxsim\n  cluster:\n    server: "
+        << url() << "\n";
+    if (!m_options.tls_cert.empty()) {
+        out << "    certificate-authority-data: " << base64_encode(read_file(m_options.tls_cert))
+            << "\n";
+    }
+    out << "contexts:\n- name: pxsim\n  context:\n    cluster: pxsim\n    user: pxsim\n"
+        << "    namespace: default\ncurrent-context: pxsim\nusers:\n- name: pxsim\n  user:";
+    if (m_options.token.empty()) {
+        out << " {}\n";
+    } else {
+        out << "\n    token: " << m_options.token << "\n";
+    }
+    out << "preferences: {}\n";
+    return out.str();
+}
+
+void Server::record_violation(const std::string& api, const std::string& what) {
+    std::lock_guard lock(m_record_mutex);
+    m_violations.push_back({{"api", api}, {"what", what}});
+}
+
+Json Server::violations() const {
+    std::lock_guard lock(m_record_mutex);
+    return m_violations;
+}
+
+Json Server::requests() const {
+    std::lock_guard lock(m_record_mutex);
+    return m_requests;
+}
+
+void Server::log_request(const SimRequest& request, int status,
+                         std::chrono::steady_clock::duration duration) {
+    Json query = Json::object();
+    for (const auto& [key, value] : request.query) {
+        if (!query.contains(key)) {
+            query[key] = value;
+        } else {
+            if (!query[key].is_array()) {
+                query[key] = Json::array({query[key]});
+            }
+            query[key].push_back(value);
+        }
+    }
+    Json body;
+    if (!request.body.empty()) {
+        try {
+            body = Json::parse(request.body);
+        } catch (const Json::parse_error&) {
+            try {
+                const auto documents = parse_yaml_documents(request.body);
+                body = documents.empty() ? Json(request.body) : documents.front();
+            } catch (const std::exception&) {
+                body = request.body;
+            }
+        }
+    }
+    redact(body, request.path.find("/secrets") != std::string::npos);
+    Json entry = {
+        {"method", request.method},
+        {"path", request.path},
+        {"query", query},
+        {"body", body},
+        {"status", status},
+        {"duration_ms", std::chrono::duration_cast<std::chrono::milliseconds>(duration).count()}};
+    std::lock_guard lock(m_record_mutex);
+    if (m_log.is_open()) {
+        m_log << entry.dump() << "\n" << std::flush;
+    }
+    m_requests.push_back(std::move(entry));
+}
+
+std::optional<SimReply> Server::admin(const SimRequest& request) {
+    if (request.path.rfind("/_sim/", 0) != 0) {
+        return std::nullopt;
+    }
+    if (request.path == "/_sim/state" && request.method == "GET") {
+        return json_reply(200, {{"kubernetes", m_store.dump()},
+                                {"portworx", m_px->dump()},
+                                {"resourceVersion", std::to_string(m_store.resource_version())}});
+    }
+    if (request.path == "/_sim/requests" && request.method == "GET") {
+        return json_reply(200, requests());
+    }
+    if (request.path == "/_sim/violations" && request.method == "GET") {
+        return json_reply(200, violations());
+    }
+    if (request.path == "/_sim/reset" && request.method == "POST") {
+        if (m_controllers) {
+            m_controllers->stop();
+        }
+        m_store.clear();
+        m_px->reset();
+        {
+            std::lock_guard lock(m_record_mutex);
+            m_requests.clear();
+            m_violations.clear();
+        }
+        load_state();
+        if (m_controllers) {
+            m_controllers =
+                std::make_unique<Controllers>(m_store, *m_k8s, *m_px, m_latency, *m_faults);
+            m_controllers->start();
+        }
+        return json_reply(200, Json::object());
+    }
+    SimReply reply;
+    reply.status = 404;
+    reply.content_type = "text/plain";
+    reply.body = "404 page not found\n";
+    return reply;
+}
+
+std::optional<SimReply> Server::authenticate(const SimRequest& request, bool px, bool client_cert) {
+    if (m_options.token.empty() || client_cert) {
+        return std::nullopt;
+    }
+    const auto found = request.headers.find("authorization");
+    const std::string value = found == request.headers.end() ? "" : found->second;
+    const auto space = value.find(' ');
+    const bool bearer = space != std::string::npos && lower(value.substr(0, space)) == "bearer";
+    const bool valid = bearer && value.substr(space + 1) == m_options.token;
+    if (valid) {
+        return std::nullopt;
+    }
+    if (px) {
+        if (request.path == "/v1/identities/version") {
+            return std::nullopt; // answers without a token on the real gateway
+        }
+        if (value.empty()) {
+            return px_error(401, 16, "Access denied without authentication token");
+        }
+        if (!bearer) {
+            return px_error(401, 16, "Unable to obtain token issuer from authorization token");
+        }
+        return px_error(403, 7, "Unable to authenticate token");
+    }
+    return json_reply(401, status_failure(401, "Unauthorized", "Unauthorized"));
+}
+
+SimReply Server::route(const SimRequest& request, std::optional<WatchSpec>& watch, bool& px) {
+    if (px) {
+        return m_px->handle(request);
+    }
+    K8sApi::Outcome outcome = m_k8s->handle(request);
+    watch = std::move(outcome.watch);
+    return outcome.reply;
+}
+
+SimReply Server::dispatch(const SimRequest& request) {
+    if (auto reply = admin(request)) {
+        return *reply;
+    }
+    SimRequest routed = request;
+    bool px = false;
+    if (routed.path == "/v1" || routed.path.rfind("/v1/", 0) == 0) {
+        px = true;
+    } else if (routed.path.rfind(k_proxy_prefix + "/", 0) == 0) {
+        px = true;
+        routed.path = routed.path.substr(k_proxy_prefix.size());
+    }
+    if (auto denied = authenticate(routed, px, false)) {
+        return *denied;
+    }
+    std::optional<WatchSpec> watch;
+    SimReply reply = route(routed, watch, px);
+    if (watch) {
+        return json_reply(400, status_failure(400, "BadRequest", "watch needs the HTTP server"));
+    }
+    return reply;
+}
+
+void Server::serve(const httplib::Request& http_request, httplib::Response& http_response) {
+    const auto started = std::chrono::steady_clock::now();
+    // No compression: a gzip stream would hold watch events back in its buffer.
+    const_cast<httplib::Request&>(http_request).headers.erase("Accept-Encoding");
+    SimRequest request;
+    request.method = http_request.method;
+    request.path = http_request.path;
+    for (const auto& [key, value] : http_request.params) {
+        request.query.emplace(key, value);
+    }
+    for (const auto& [key, value] : http_request.headers) {
+        request.headers[lower(key)] = value;
+    }
+    request.body = http_request.body;
+    const auto respond = [&](const SimReply& reply) {
+        http_response.status = reply.status;
+        for (const auto& [key, value] : reply.headers) {
+            http_response.set_header(key, value);
+        }
+        http_response.set_content(reply.body, reply.content_type.c_str());
+        log_request(request, reply.status, std::chrono::steady_clock::now() - started);
+    };
+    if (auto reply = admin(request)) {
+        respond(*reply);
+        return;
+    }
+    SimRequest routed = request;
+    bool px = false;
+    if (routed.path == "/v1" || routed.path.rfind("/v1/", 0) == 0) {
+        px = true;
+    } else if (routed.path.rfind(k_proxy_prefix + "/", 0) == 0) {
+        px = true;
+        routed.path = routed.path.substr(k_proxy_prefix.size());
+    }
+    const bool client_cert = !m_options.client_ca.empty() && http_request.ssl != nullptr;
+    if (auto denied = authenticate(routed, px, client_cert)) {
+        respond(*denied);
+        return;
+    }
+    const bool watching = !px && is_watch(routed);
+    const FaultDecision fault = m_faults->decide(request.method, request.path, watching);
+    const int retry_after = m_faults->retry_after_seconds();
+    switch (fault.kind) {
+    case FaultKind::TooManyRequests:
+    case FaultKind::Unavailable: {
+        const bool throttle = fault.kind == FaultKind::TooManyRequests;
+        SimReply reply =
+            px ? px_error(throttle ? 429 : 503, throttle ? 8 : 14,
+                          throttle ? "rate limited (injected fault)"
+                                   : "unavailable (injected fault)")
+               : json_reply(throttle ? 429 : 503,
+                            status_failure(throttle ? 429 : 503,
+                                           throttle ? "TooManyRequests" : "ServiceUnavailable",
+                                           throttle ? "Too many requests, please try again later."
+                                                    : "the server is currently unable to handle "
+                                                      "the request",
+                                           {{"retryAfterSeconds", retry_after}}));
+        reply.headers.emplace_back("Retry-After", std::to_string(retry_after));
+        respond(reply);
+        return;
+    }
+    case FaultKind::Status: {
+        respond(px ? px_error(fault.status, 13, "injected fault")
+                   : json_reply(fault.status, status_failure(fault.status, "InternalError",
+                                                             "Internal error occurred: injected "
+                                                             "fault")));
+        return;
+    }
+    case FaultKind::Reset:
+        http_response.status = 200;
+        http_response.set_content_provider(
+            1024, "application/json",
+            [](std::size_t, std::size_t, httplib::DataSink&) { return false; });
+        log_request(request, 0, std::chrono::steady_clock::now() - started);
+        return;
+    case FaultKind::Slow:
+        sleep_for(m_faults->slow_delay(), m_stopping);
+        break;
+    default:
+        break;
+    }
+    sleep_for(m_latency.of("request"), m_stopping);
+    std::optional<WatchSpec> watch;
+    SimReply reply = route(routed, watch, px);
+    if (!watch) {
+        respond(reply);
+        return;
+    }
+    log_request(request, 200, std::chrono::steady_clock::now() - started);
+    http_response.status = 200;
+    const bool gone = fault.kind == FaultKind::Gone;
+    std::optional<std::size_t> close_after;
+    if (fault.kind == FaultKind::WatchClose) {
+        close_after = fault.close_after;
+    }
+    http_response.set_chunked_content_provider(
+        "application/json",
+        [this, spec = *watch, gone, close_after](std::size_t, httplib::DataSink& sink) {
+            const auto write = [&sink](const std::string& line) {
+                return sink.write(line.data(), line.size());
+            };
+            if (gone) {
+                write(Json{{"type", "ERROR"},
+                           {"object", status_failure(410, "Expired",
+                                                     "too old resource version (injected fault)")}}
+                          .dump() +
+                      "\n");
+            } else if (!close_after || *close_after > 0) {
+                m_k8s->stream_watch(
+                    spec, write, [this] { return m_stopping.load(); }, close_after);
+            }
+            sink.done();
+            return true;
+        });
+}
+
+bool Server::is_attached(const std::string& volume_id) {
+    return m_store.transact([&](Store::Txn& txn) {
+        const ResourceType& pvs = *find_resource("", "v1", "persistentvolumes");
+        const ResourceType& pods = *find_resource("", "v1", "pods");
+        for (const Json& pv : txn.list(pvs, "")) {
+            const Json spec = pv.value("spec", Json::object());
+            const std::string handle =
+                spec.contains("csi")
+                    ? spec["csi"].value("volumeHandle", "")
+                    : spec.value("portworxVolume", Json::object()).value("volumeID", "");
+            if (handle != volume_id || !spec.contains("claimRef")) {
+                continue;
+            }
+            const std::string ns = spec["claimRef"].value("namespace", "");
+            const std::string claim = spec["claimRef"].value("name", "");
+            for (const Json& pod : txn.list(pods, ns)) {
+                if (pod["metadata"].contains("deletionTimestamp") ||
+                    pod.value("status", Json::object()).value("phase", "") != "Running") {
+                    continue;
+                }
+                for (const Json& volume :
+                     pod.value("spec", Json::object()).value("volumes", Json::array())) {
+                    if (volume.value("persistentVolumeClaim", Json::object())
+                            .value("claimName", "") == claim) {
+                        return true;
+                    }
+                }
+            }
+        }
+        return false;
+    });
+}
+
+bool Server::is_source_volume(const std::string& volume_id) {
+    return m_store.transact([&](Store::Txn& txn) {
+        const ResourceType& pvs = *find_resource("", "v1", "persistentvolumes");
+        for (const Json& pv : txn.list(pvs, "")) {
+            const Json spec = pv.value("spec", Json::object());
+            const std::string handle =
+                spec.contains("csi")
+                    ? spec["csi"].value("volumeHandle", "")
+                    : spec.value("portworxVolume", Json::object()).value("volumeID", "");
+            if (handle == volume_id && m_k8s->is_source_object(pvs, pv)) {
+                return true;
+            }
+        }
+        return false;
+    });
+}
+
+} // namespace pxsim

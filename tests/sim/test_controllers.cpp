@@ -1,0 +1,300 @@
+#include <fstream>
+#include <sstream>
+
+#include <doctest/doctest.h>
+
+#include "fixture.hpp"
+#include "sim_test_support.hpp"
+
+using pxsim::Json;
+using pxsim::testing::await;
+using pxsim::testing::call;
+
+namespace {
+
+pxsim::ServerOptions fixture_options() {
+    pxsim::ServerOptions options;
+    options.state_files = {std::string(PXSIM_SOURCE_DIR) + "/fixtures/prod-mongo.yaml"};
+    options.source_namespaces = {"prod"};
+    options.latency = "pvc-bind=20ms,rollout=30ms,job=20ms,ns-delete=20ms";
+    options.threads = 8;
+    return options;
+}
+
+Json get(pxsim::Server& server, const std::string& path, int* status = nullptr) {
+    return call(server, "GET", path, nullptr, "application/json", status);
+}
+
+bool exists(pxsim::Server& server, const std::string& path) {
+    int status = 0;
+    get(server, path, &status);
+    return status == 200;
+}
+
+std::string field(const Json& object, const std::string& pointer) {
+    const Json::json_pointer path(pointer);
+    if (!object.is_object() || !object.contains(path)) {
+        return "";
+    }
+    const Json& value = object[path];
+    return value.is_string() ? value.get<std::string>() : value.dump();
+}
+
+const std::string k_prod = "/api/v1/namespaces/prod";
+
+} // namespace
+
+TEST_CASE("the fixture is what the generator makes for 3 volumes") {
+    std::ifstream in(std::string(PXSIM_SOURCE_DIR) + "/fixtures/prod-mongo.yaml");
+    std::ostringstream text;
+    text << in.rdbuf();
+    CHECK(text.str() == pxsim::generate_fixture(3));
+}
+
+TEST_CASE("the fixture comes up: StatefulSet and Deployment ready, volumes attached") {
+    pxsim::Server server(fixture_options());
+    server.start();
+    const std::string sts = "/apis/apps/v1/namespaces/prod/statefulsets/mongo";
+    CHECK(await(server, [&] {
+        const Json object = get(server, sts);
+        return field(object, "/status/readyReplicas") == "3" &&
+               field(object, "/status/currentRevision") == field(object, "/status/updateRevision");
+    }));
+    const std::string deploy = "/apis/apps/v1/namespaces/prod/deployments/orders-api";
+    CHECK(await(server, [&] {
+        const Json object = get(server, deploy);
+        return field(object, "/status/availableReplicas") == "2" &&
+               field(object, "/status/updatedReplicas") == "2";
+    }));
+    const Json pods = get(server, k_prod + "/pods?labelSelector=app%3Dmongo");
+    CHECK(get(server, k_prod + "/pods")["items"].size() == 5);
+    const Json pvcs = get(server, k_prod + "/persistentvolumeclaims");
+    REQUIRE(pvcs["items"].size() == 3);
+    for (const Json& pvc : pvcs["items"]) {
+        CHECK(pvc["status"]["phase"] == "Bound");
+    }
+    const Json pv =
+        get(server, "/api/v1/persistentvolumes/" + field(pvcs["items"][0], "/spec/volumeName"));
+    CHECK(pv["status"]["phase"] == "Bound");
+    CHECK(pv["spec"]["csi"]["driver"] == "pxd.portworx.com");
+    CHECK(server.px().inspect(pv["spec"]["csi"]["volumeHandle"]).has_value());
+    CHECK(server.violations().empty()); // controllers never count as production writes
+    server.stop();
+}
+
+TEST_CASE("dynamic provisioning, CSI snapshot, restore from it, reclaim Delete") {
+    pxsim::Server server(fixture_options());
+    server.start();
+    int status = 0;
+    call(server, "POST", "/api/v1/namespaces",
+         Json{{"apiVersion", "v1"}, {"kind", "Namespace"}, {"metadata", {{"name", "stage"}}}},
+         "application/json", &status);
+    REQUIRE(status == 201);
+    const std::string stage = "/api/v1/namespaces/stage";
+    const auto claim = [](const std::string& name, const Json& data_source) {
+        Json pvc = {{"apiVersion", "v1"},
+                    {"kind", "PersistentVolumeClaim"},
+                    {"metadata", {{"name", name}}},
+                    {"spec",
+                     {{"accessModes", {"ReadWriteOnce"}},
+                      {"storageClassName", "px-db"},
+                      {"resources", {{"requests", {{"storage", "2Gi"}}}}}}}};
+        if (!data_source.is_null()) {
+            pvc["spec"]["dataSource"] = data_source;
+        }
+        return pvc;
+    };
+    call(server, "POST", stage + "/persistentvolumeclaims", claim("data", nullptr),
+         "application/json", &status);
+    REQUIRE(status == 201);
+    CHECK(await(server, [&] {
+        return field(get(server, stage + "/persistentvolumeclaims/data"), "/status/phase") ==
+               "Bound";
+    }));
+    const Json bound = get(server, stage + "/persistentvolumeclaims/data");
+    const Json pv = get(server, "/api/v1/persistentvolumes/" + field(bound, "/spec/volumeName"));
+    const std::string volume_id = field(pv, "/spec/csi/volumeHandle");
+    CHECK_FALSE(volume_id.empty());
+    CHECK(server.px().inspect(volume_id).has_value());
+    CHECK(pv["spec"]["persistentVolumeReclaimPolicy"] == "Delete");
+
+    const std::string snapshots =
+        "/apis/snapshot.storage.k8s.io/v1/namespaces/stage/volumesnapshots";
+    call(server, "POST", snapshots,
+         Json{{"apiVersion", "snapshot.storage.k8s.io/v1"},
+              {"kind", "VolumeSnapshot"},
+              {"metadata", {{"name", "snap"}}},
+              {"spec",
+               {{"source", {{"persistentVolumeClaimName", "data"}}},
+                {"volumeSnapshotClassName", "px-csi-snapclass"}}}},
+         "application/json", &status);
+    REQUIRE(status == 201);
+    CHECK(await(server, [&] {
+        return field(get(server, snapshots + "/snap"), "/status/readyToUse") == "true";
+    }));
+    const Json snapshot = get(server, snapshots + "/snap");
+    CHECK(snapshot["status"]["restoreSize"] == "2Gi");
+    const Json content = get(server, "/apis/snapshot.storage.k8s.io/v1/volumesnapshotcontents/" +
+                                         field(snapshot, "/status/boundVolumeSnapshotContentName"));
+    const std::string snapshot_id = field(content, "/status/snapshotHandle");
+    REQUIRE(server.px().inspect(snapshot_id).has_value());
+
+    call(server, "POST", stage + "/persistentvolumeclaims",
+         claim("restored", {{"apiGroup", "snapshot.storage.k8s.io"},
+                            {"kind", "VolumeSnapshot"},
+                            {"name", "snap"}}),
+         "application/json", &status);
+    REQUIRE(status == 201);
+    CHECK(await(server, [&] {
+        return field(get(server, stage + "/persistentvolumeclaims/restored"), "/status/phase") ==
+               "Bound";
+    }));
+    const Json restored_pv =
+        get(server,
+            "/api/v1/persistentvolumes/" +
+                field(get(server, stage + "/persistentvolumeclaims/restored"), "/spec/volumeName"));
+    const auto clone = server.px().inspect(field(restored_pv, "/spec/csi/volumeHandle"));
+    REQUIRE(clone.has_value());
+    CHECK(field(*clone, "/source/parent") == snapshot_id);
+
+    // Deleting the claim releases its PV; reclaim Delete removes the PV and the volume.
+    call(server, "DELETE", stage + "/persistentvolumeclaims/data", nullptr, "application/json",
+         &status);
+    CHECK(status == 200);
+    CHECK(await(server, [&] {
+        return !exists(server, "/api/v1/persistentvolumes/" + field(pv, "/metadata/name")) &&
+               !server.px().inspect(volume_id).has_value();
+    }));
+    // Deleting the snapshot removes its content and the Portworx snapshot.
+    call(server, "DELETE", snapshots + "/snap", nullptr, "application/json", &status);
+    CHECK(await(server, [&] {
+        return !exists(server, snapshots + "/snap") &&
+               !server.px().inspect(snapshot_id).has_value();
+    }));
+    CHECK(server.violations().empty());
+    server.stop();
+}
+
+TEST_CASE("a statically pre-bound PV and PVC bind to each other") {
+    pxsim::Server server(fixture_options());
+    server.start();
+    int status = 0;
+    call(server, "POST", "/api/v1/persistentvolumes",
+         Json{{"apiVersion", "v1"},
+              {"kind", "PersistentVolume"},
+              {"metadata", {{"name", "pv-static"}}},
+              {"spec",
+               {{"accessModes", {"ReadWriteOnce"}},
+                {"capacity", {{"storage", "1Gi"}}},
+                {"storageClassName", ""},
+                {"claimRef", {{"namespace", "default"}, {"name", "static"}}},
+                {"csi", {{"driver", "pxd.portworx.com"}, {"volumeHandle", "1234"}}}}}},
+         "application/json", &status);
+    REQUIRE(status == 201);
+    call(server, "POST", "/api/v1/namespaces/default/persistentvolumeclaims",
+         Json{{"apiVersion", "v1"},
+              {"kind", "PersistentVolumeClaim"},
+              {"metadata", {{"name", "static"}}},
+              {"spec",
+               {{"accessModes", {"ReadWriteOnce"}},
+                {"storageClassName", ""},
+                {"volumeName", "pv-static"},
+                {"resources", {{"requests", {{"storage", "1Gi"}}}}}}}},
+         "application/json", &status);
+    REQUIRE(status == 201);
+    CHECK(await(server, [&] {
+        return field(get(server, "/api/v1/namespaces/default/persistentvolumeclaims/static"),
+                     "/status/phase") == "Bound" &&
+               field(get(server, "/api/v1/persistentvolumes/pv-static"), "/status/phase") ==
+                   "Bound";
+    }));
+    // Retain: the claim goes, the PV is Released and stays.
+    call(server, "DELETE", "/api/v1/namespaces/default/persistentvolumeclaims/static");
+    CHECK(await(server, [&] {
+        return field(get(server, "/api/v1/persistentvolumes/pv-static"), "/status/phase") ==
+               "Released";
+    }));
+    server.stop();
+}
+
+TEST_CASE("jobs complete, or fail when told to") {
+    pxsim::Server server(fixture_options());
+    server.start();
+    const std::string jobs = "/apis/batch/v1/namespaces/default/jobs";
+    const auto job = [](const std::string& name, bool fail) {
+        Json object = {{"apiVersion", "batch/v1"},
+                       {"kind", "Job"},
+                       {"metadata", {{"name", name}}},
+                       {"spec",
+                        {{"template",
+                          {{"spec",
+                            {{"restartPolicy", "Never"},
+                             {"containers", {{{"name", "c"}, {"image", "busybox:1"}}}}}}}}}}};
+        if (fail) {
+            object["metadata"]["annotations"]["pxsim.io/fail"] = "true";
+        }
+        return object;
+    };
+    int status = 0;
+    call(server, "POST", jobs, job("ok", false), "application/json", &status);
+    REQUIRE(status == 201);
+    call(server, "POST", jobs, job("bad", true), "application/json", &status);
+    REQUIRE(status == 201);
+    const auto condition = [&](const std::string& name) {
+        for (const Json& c :
+             get(server, jobs + "/" + name)["status"].value("conditions", Json::array())) {
+            if (c["status"] == "True") {
+                return c["type"].get<std::string>();
+            }
+        }
+        return std::string();
+    };
+    CHECK(await(server,
+                [&] { return condition("ok") == "Complete" && condition("bad") == "Failed"; }));
+    const Json pods = get(server, "/api/v1/namespaces/default/pods?labelSelector=job-name%3Dok");
+    REQUIRE(pods["items"].size() == 1);
+    CHECK(pods["items"][0]["status"]["phase"] == "Succeeded");
+    server.stop();
+}
+
+TEST_CASE("a namespace deletes asynchronously: Terminating, emptied, then 404") {
+    pxsim::Server server(fixture_options());
+    server.start();
+    int status = 0;
+    call(server, "POST", "/api/v1/namespaces",
+         Json{{"apiVersion", "v1"}, {"kind", "Namespace"}, {"metadata", {{"name", "gone"}}}},
+         "application/json", &status);
+    call(server, "POST", "/api/v1/namespaces/gone/configmaps",
+         Json{{"apiVersion", "v1"}, {"kind", "ConfigMap"}, {"metadata", {{"name", "c"}}}},
+         "application/json", &status);
+    REQUIRE(status == 201);
+    const Json deleted = call(server, "DELETE", "/api/v1/namespaces/gone");
+    CHECK(deleted["status"]["phase"] == "Terminating");
+    CHECK(await(server, [&] { return !exists(server, "/api/v1/namespaces/gone"); }));
+    CHECK_FALSE(exists(server, "/api/v1/namespaces/gone/configmaps/c"));
+    server.stop();
+}
+
+TEST_CASE("deployment scale down and garbage collection on delete") {
+    pxsim::Server server(fixture_options());
+    server.start();
+    const std::string deploy = "/apis/apps/v1/namespaces/prod/deployments/orders-api";
+    CHECK(await(server,
+                [&] { return field(get(server, deploy), "/status/availableReplicas") == "2"; }));
+    // pxclone would never do this in prod: the guard records it.
+    call(server, "PATCH", deploy + "/scale", Json{{"spec", {{"replicas", 0}}}},
+         "application/merge-patch+json");
+    CHECK(await(server, [&] {
+        return get(server, k_prod + "/pods?labelSelector=app%3Dorders-api")["items"].empty() &&
+               field(get(server, deploy), "/status/replicas").empty();
+    }));
+    REQUIRE(server.violations().size() == 1);
+    call(server, "DELETE", deploy);
+    CHECK(await(server, [&] {
+        return get(server,
+                   "/apis/apps/v1/namespaces/prod/replicasets?labelSelector=app%3Dorders-api")
+            ["items"]
+                .empty();
+    }));
+    server.stop();
+}
