@@ -1,12 +1,49 @@
 #!/usr/bin/env bash
-# The demo: builds pxclone (Release) and runs it on the example MongoDB pipeline profile.
-# Today it validates the profile and prints it resolved; the full pipeline against pxsim follows.
+# The demo: builds pxclone and pxsim (Release), starts pxsim with a production MongoDB in namespace
+# `prod` and a realistic latency model, and runs the example pipeline against it:
+#   snapshot → deploy-staging → list → teardown
+# It stops pxsim at the end and leaves nothing behind outside build/release/demo.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
 cmake --preset release >/dev/null
-cmake --build --preset release
-pxclone=build/release/pxclone
-export ECR_REPO=${ECR_REPO:-123456789012.dkr.ecr.eu-west-1.amazonaws.com/orders}
-"$pxclone" version
-"$pxclone" validate -p examples/mongodb/pxclone.yaml --run demo -o yaml
+cmake --build --preset release --target pxclone pxsim
+
+build=build/release
+work=$build/demo
+rm -rf "$work" && mkdir -p "$work"
+
+# pxsim: the Kubernetes API and the Portworx SDK gateway on one loopback port.
+"$build/tests/sim/pxsim" --port 0 --state tests/sim/fixtures/prod-mongo.yaml \
+    --source-namespace prod --kubeconfig-out "$work/kubeconfig" --log "$work/requests.log" \
+    --latency "snapshot=1s,clone=500ms,pvc-bind=300ms,rollout=2s,job=1s,ns-delete=500ms,request=2ms" \
+    >"$work/pxsim.out" 2>"$work/pxsim.err" &
+sim=$!
+trap 'kill "$sim" 2>/dev/null || true; wait "$sim" 2>/dev/null || true' EXIT
+for _ in $(seq 100); do
+    grep -q "listening on" "$work/pxsim.out" 2>/dev/null && break
+    sleep 0.1
+done
+url=$(sed -n 's/^pxsim listening on //p' "$work/pxsim.out")
+echo "== pxsim listening on $url (production: namespace prod, MongoDB with 3 volumes)"
+
+export ECR_REPO=${ECR_REPO:-registry.example.com/orders}
+pxclone() {
+    echo "\$ pxclone $*"
+    "$build/pxclone" -p examples/mongodb/pxclone.yaml --kubeconfig "$work/kubeconfig" \
+        --context pxsim --run demo "$@"
+}
+
+echo "== 1. snapshot the production volumes (the example's hooks call kubectl exec, which pxsim"
+echo "      does not serve, so the demo skips them)"
+pxclone snapshot --skip-hooks
+echo
+echo "== 2. list what pxclone has in the cluster"
+pxclone list
+echo
+echo "== 3. tear down the run and its snapshot set"
+pxclone teardown --snapshots
+echo
+violations=$(curl -s "$url/_sim/violations")
+echo "== production writes recorded by pxsim: $violations"
+[ "$violations" = "[]" ]

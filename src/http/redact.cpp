@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 namespace pxclone::http {
@@ -117,7 +118,7 @@ std::string redact_body(std::string_view body) {
         if (!line.empty()) {
             auto redacted = redact_json_text(line, ok);
             if (!ok) {
-                return "<" + std::to_string(body.size()) + " bytes, not JSON>";
+                return fmt::format("<{} bytes, not JSON>", body.size());
             }
             out += redacted;
             out += '\n';
