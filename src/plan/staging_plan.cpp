@@ -82,6 +82,22 @@ constexpr std::array<std::string_view, 18> k_cluster_scoped_kinds{
 constexpr std::array<std::string_view, 7> k_workload_kinds{
     "Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "CronJob", "Pod"};
 
+// Tolerant readers: manifests are user input, and a field of an unexpected type must lead to a
+// problem message or be ignored, never to a JSON type_error.
+const json& member(const json& object, const char* key) {
+    static const json k_null;
+    if (!object.is_object()) {
+        return k_null;
+    }
+    const auto it = object.find(key);
+    return it == object.end() ? k_null : *it;
+}
+
+std::string text_of(const json& object, const char* key, std::string fallback = {}) {
+    const auto& value = member(object, key);
+    return value.is_string() ? value.get<std::string>() : fallback;
+}
+
 bool is_workload(std::string_view kind) {
     return std::find(k_workload_kinds.begin(), k_workload_kinds.end(), kind) !=
            k_workload_kinds.end();
@@ -289,8 +305,8 @@ std::string describe_claims(const std::set<std::string>& names) {
 std::optional<k8s::Resource> manifest_resource(const std::string& file,
                                                const profile::ManifestObject& entry,
                                                Problems& problems) {
-    const auto kind = entry.object.value("kind", std::string());
-    const auto [group, version] = split_api_version(entry.object.value("apiVersion", ""));
+    const auto kind = text_of(entry.object, "kind");
+    const auto [group, version] = split_api_version(text_of(entry.object, "apiVersion"));
     if (std::find(k_cluster_scoped_kinds.begin(), k_cluster_scoped_kinds.end(), kind) !=
         k_cluster_scoped_kinds.end()) {
         problems.manifest(file, entry, "kind",
@@ -318,7 +334,7 @@ std::optional<k8s::Resource> manifest_resource(const std::string& file,
         problems.manifest(file, entry, "apiVersion",
                           fmt::format("{} is served by {}/..., not by {}", kind,
                                       found->group.empty() ? "v1 (core)" : found->group,
-                                      entry.object.value("apiVersion", "")));
+                                      text_of(entry.object, "apiVersion")));
         return std::nullopt;
     }
     auto resource = *found;
@@ -335,7 +351,10 @@ void process_pod_spec(json& pod_spec, const std::string& file, const profile::Ma
             continue;
         }
         for (auto& container : pod_spec[list]) {
-            const auto name = container.value("name", std::string());
+            if (!container.is_object()) {
+                continue;
+            }
+            const auto name = text_of(container, "name");
             if (const auto image = profile.staging.images.find(name);
                 image != profile.staging.images.end()) {
                 container["image"] = image->second;
@@ -351,7 +370,7 @@ void process_pod_spec(json& pod_spec, const std::string& file, const profile::Ma
         if (!volume.contains("persistentVolumeClaim")) {
             continue;
         }
-        const auto claim = volume["persistentVolumeClaim"].value("claimName", std::string());
+        const auto claim = text_of(member(volume, "persistentVolumeClaim"), "claimName");
         if (!context.staging_pvcs.contains(claim) && !context.manifest_pvcs.contains(claim)) {
             problems.manifest(
                 file, entry,
@@ -368,13 +387,14 @@ void process_pod_spec(json& pod_spec, const std::string& file, const profile::Ma
 void check_claim_templates(const json& object, const std::string& file,
                            const profile::ManifestObject& entry, const ManifestContext& context,
                            Problems& problems) {
-    const auto& spec = object.value("spec", json::object());
+    const auto& spec = member(object, "spec");
     if (!spec.contains("volumeClaimTemplates") || !spec["volumeClaimTemplates"].is_array()) {
         return;
     }
-    const auto replicas_value = spec.value("replicas", json(1));
-    const auto start_value =
-        spec.contains("ordinals") ? spec["ordinals"].value("start", json(0)) : json(0);
+    const auto& replicas_member = member(spec, "replicas");
+    const auto& start_member = member(member(spec, "ordinals"), "start");
+    const auto replicas_value = replicas_member.is_null() ? json(1) : replicas_member;
+    const auto start_value = start_member.is_null() ? json(0) : start_member;
     if (!replicas_value.is_number_integer() || !start_value.is_number_integer()) {
         problems.manifest(file, entry, "spec.replicas",
                           "replicas and ordinals.start must be whole numbers");
@@ -382,11 +402,10 @@ void check_claim_templates(const json& object, const std::string& file,
     }
     const auto replicas = replicas_value.get<std::int64_t>();
     const auto start = start_value.get<std::int64_t>();
-    const auto set_name = object["metadata"].value("name", std::string());
+    const auto set_name = text_of(member(object, "metadata"), "name");
     const auto& templates = spec["volumeClaimTemplates"];
     for (std::size_t i = 0; i < templates.size(); ++i) {
-        const auto template_name =
-            templates[i].value("metadata", json::object()).value("name", std::string());
+        const auto template_name = text_of(member(templates[i], "metadata"), "name");
         std::vector<std::string> missing;
         for (std::int64_t ordinal = start; ordinal < start + replicas && missing.size() < 5;
              ++ordinal) {
@@ -417,8 +436,23 @@ std::optional<PlannedObject> process_manifest_object(const std::string& file,
                                                      ManifestContext& context, Problems& problems) {
     auto object = entry.object;
     bool ok = true;
-    if (!object.contains("metadata") || !object["metadata"].is_object()) {
-        object["metadata"] = json::object();
+    if (!member(object, "metadata").is_object()) {
+        problems.manifest(file, entry, "metadata", "metadata must be a mapping with a name");
+        return std::nullopt;
+    }
+    for (const char* key : {"labels", "annotations"}) {
+        const auto& value = member(object["metadata"], key);
+        const bool strings =
+            value.is_null() ||
+            (value.is_object() &&
+             std::all_of(value.begin(), value.end(), [](const json& v) { return v.is_string(); }));
+        if (!strings) {
+            problems.manifest(file, entry, fmt::format("metadata.{}", key),
+                              fmt::format("{} must map keys to strings (quote numbers and "
+                                          "booleans)",
+                                          key));
+            ok = false;
+        }
     }
     auto& meta = object["metadata"];
     const auto name =
@@ -640,12 +674,15 @@ void add_services(const ManifestStage& stage, StagingReport& report) {
             continue;
         }
         ServiceReport service{.name = object.name(), .ports = {}, .load_balancer_hostname = {}};
-        const auto spec = object.object.value("spec", json::object());
-        for (const auto& port : spec.value("ports", json::array())) {
-            const auto number = port.value("port", json(0));
-            service.ports.push_back({port.value("name", std::string()),
+        const auto& ports = member(member(object.object, "spec"), "ports");
+        if (!ports.is_array()) {
+            continue;
+        }
+        for (const auto& port : ports) {
+            const auto& number = member(port, "port");
+            service.ports.push_back({text_of(port, "name"),
                                      number.is_number_integer() ? number.get<std::int64_t>() : 0,
-                                     port.value("protocol", std::string("TCP"))});
+                                     text_of(port, "protocol", "TCP")});
         }
         report.services.push_back(std::move(service));
     }
@@ -660,7 +697,7 @@ const std::string& PlannedObject::name() const {
 }
 
 std::string PlannedObject::object_namespace() const {
-    return object.at("metadata").value("namespace", std::string());
+    return text_of(member(object, "metadata"), "namespace");
 }
 
 std::string PlannedObject::label() const {
@@ -860,9 +897,8 @@ StagingPlanResult plan_staging(const profile::Profile& profile, Lineage lineage,
     // Manifests: PVCs they define may be claimed by their workloads.
     for (const auto& manifest : manifests) {
         for (const auto& entry : manifest.objects) {
-            if (entry.object.value("kind", "") == "PersistentVolumeClaim") {
-                const auto name =
-                    entry.object.value("metadata", json::object()).value("name", std::string());
+            if (text_of(entry.object, "kind") == "PersistentVolumeClaim") {
+                const auto name = text_of(member(entry.object, "metadata"), "name");
                 if (!context.staging_pvcs.contains(name)) {
                     context.manifest_pvcs.insert(name);
                 }

@@ -527,3 +527,41 @@ TEST_CASE("the example profile and manifests plan without problems") {
     CHECK(env[3] == std::pair<std::string, std::string>{"PXCLONE_SERVICE_MONGO",
                                                         "mongo.orders-stg-1234.svc:27017"});
 }
+
+TEST_CASE("odd shapes in manifests are problems or ignored, never exceptions") {
+    const auto profile = orders_profile();
+    auto files = two_files();
+    auto& odd = files[1].objects[0].object;
+    odd["spec"]["template"]["spec"]["containers"] = json::array({42, {{"name", 7}}});
+    odd["spec"]["template"]["spec"].erase("initContainers");
+    odd["spec"]["template"]["spec"]["volumes"] = {"x", {{"persistentVolumeClaim", "y"}}};
+    files[1].objects.push_back(object_of({{"apiVersion", "v1"},
+                                          {"kind", "Service"},
+                                          {"metadata", {{"name", "s"}}},
+                                          {"spec", {{"ports", {"80", {{"port", "http"}}}}}}}));
+    files[1].objects.push_back(
+        object_of({{"apiVersion", "apps/v1"},
+                   {"kind", "StatefulSet"},
+                   {"metadata", {{"name", "st"}}},
+                   {"spec", {{"ordinals", 3}, {"volumeClaimTemplates", {1}}}}}));
+    files[1].objects.push_back(object_of({{"apiVersion", "apps/v1"},
+                                          {"kind", "Deployment"},
+                                          {"metadata", {{"name", "d2"}}},
+                                          {"spec", "x"}}));
+    files[1].objects.push_back(
+        object_of({{"apiVersion", "v1"}, {"kind", "ConfigMap"}, {"metadata", json::array()}}));
+    files[1].objects.push_back(object_of({{"apiVersion", "v1"},
+                                          {"kind", "Secret"},
+                                          {"metadata", {{"name", "s2"}, {"labels", "x"}}}}));
+    files[1].objects.push_back(
+        object_of({{"apiVersion", "v1"},
+                   {"kind", "Secret"},
+                   {"metadata", {{"name", "s3"}, {"annotations", {{"n", 1}}}}}}));
+    std::vector<std::string> problems;
+    CHECK_NOTHROW(problems = problems_of(profile, files));
+    CHECK(any_contains(problems, "volumes[1].persistentVolumeClaim.claimName: claim ''"));
+    CHECK(any_contains(problems, "metadata: metadata must be a mapping"));
+    CHECK(any_contains(problems, "metadata.labels: labels must map keys to strings"));
+    CHECK(any_contains(problems, "metadata.annotations: annotations must map keys"));
+    CHECK(any_contains(problems, "empty volumes for -st-0"));
+}
