@@ -80,6 +80,23 @@ std::string describe_syntax_error(const std::string& message) {
     return "invalid YAML syntax";
 }
 
+// Whether the quoted scalar starting at `offset` (at its quote) is closed before the end.
+bool quote_is_closed(std::string_view text, std::size_t offset) {
+    const char quote = text[offset];
+    for (std::size_t i = offset + 1; i < text.size(); ++i) {
+        if (quote == '"' && text[i] == '\\') {
+            ++i;
+        } else if (text[i] == quote) {
+            if (quote == '\'' && i + 1 < text.size() && text[i + 1] == '\'') {
+                ++i;
+                continue;
+            }
+            return true;
+        }
+    }
+    return false;
+}
+
 bool is_plain(const YAML::Node& node) {
     return node.Tag() == "?" || node.Tag().empty();
 }
@@ -90,9 +107,20 @@ std::string join(const std::string& path, const std::string& key) {
 
 class Converter {
 public:
-    Converter(const std::string& file, const SubstitutionContext& substitution,
-              std::vector<Diagnostic>& diagnostics)
-        : m_file(file), m_substitution(substitution), m_diagnostics(diagnostics) {}
+    Converter(std::string_view text, const std::string& file,
+              const SubstitutionContext& substitution, std::vector<Diagnostic>& diagnostics)
+        : m_text(text), m_file(file), m_substitution(substitution), m_diagnostics(diagnostics) {}
+
+    // yaml-cpp 0.7 accepts a quoted string that runs to the end of the input; such a string can
+    // only be the last quoted one, so checking that one finds it.
+    void check_last_quote() {
+        if (m_last_quoted &&
+            !quote_is_closed(m_text, static_cast<std::size_t>(m_last_quoted->pos))) {
+            const auto position = position_of(*m_last_quoted);
+            m_diagnostics.push_back({m_file, position.line, position.column, "",
+                                     "invalid YAML: a quoted string is never closed"});
+        }
+    }
 
     // nullopt after reporting why the node cannot be converted.
     std::optional<nlohmann::json> convert(const YAML::Node& node, const std::string& path,
@@ -135,6 +163,7 @@ public:
             bool ok = true;
             for (auto it = node.begin(); it != node.end(); ++it) {
                 const YAML::Node key = it->first;
+                note_quote(key);
                 if (!key.IsScalar()) {
                     report(key, path, "a key must be a single value, not a list or mapping");
                     ok = false;
@@ -171,7 +200,21 @@ public:
     }
 
 private:
+    void note_quote(const YAML::Node& node) {
+        if (!node.IsScalar() || node.Tag() != "!") {
+            return;
+        }
+        const auto mark = node.Mark();
+        if (mark.pos >= 0 && static_cast<std::size_t>(mark.pos) < m_text.size() &&
+            (m_text[static_cast<std::size_t>(mark.pos)] == '"' ||
+             m_text[static_cast<std::size_t>(mark.pos)] == '\'') &&
+            (!m_last_quoted || mark.pos > m_last_quoted->pos)) {
+            m_last_quoted = mark;
+        }
+    }
+
     std::optional<nlohmann::json> scalar(const YAML::Node& node, const std::string& path) {
+        note_quote(node);
         const auto substituted = substitute(node.Scalar(), m_substitution);
         if (!substituted.errors.empty()) {
             for (const auto& error : substituted.errors) {
@@ -187,8 +230,10 @@ private:
         return nlohmann::json(substituted.value);
     }
 
+    std::string_view m_text;
     const std::string& m_file;
     const SubstitutionContext& m_substitution;
+    std::optional<YAML::Mark> m_last_quoted;
     std::vector<Diagnostic>& m_diagnostics;
     std::size_t m_nodes = 0;
     bool m_too_big_reported = false;
@@ -318,7 +363,7 @@ ManifestParse parse_manifests(std::string_view text, const std::string& file,
         return result;
     }
 
-    Converter converter(file, substitution, diagnostics);
+    Converter converter(text, file, substitution, diagnostics);
     for (std::size_t index = 0; index < documents.size(); ++index) {
         const auto& document = documents[index];
         if (document.IsNull() || !document.IsDefined()) {
@@ -363,6 +408,7 @@ ManifestParse parse_manifests(std::string_view text, const std::string& file,
                 {items[i], item_position.line, item_position.column, index});
         }
     }
+    converter.check_last_quote();
     return result;
 }
 

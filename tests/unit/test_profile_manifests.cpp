@@ -222,3 +222,15 @@ TEST_CASE("the example manifests parse") {
         CHECK(parsed.manifests.objects.size() == 2);
     }
 }
+
+TEST_CASE("an unclosed quote at the end of the file and tab indentation are refused") {
+    const Fixture fixture;
+    const auto unclosed = fixture.parse("apiVersion: v1\nkind: ConfigMap\nmetadata:\n"
+                                        "  name: x\ndata:\n  a: \"open\n");
+    REQUIRE_FALSE(unclosed.diagnostics.empty());
+    CHECK(unclosed.diagnostics[0].line == 6);
+    CHECK(unclosed.diagnostics[0].message.find("never closed") != std::string::npos);
+    const auto tabs = fixture.parse("apiVersion: v1\nkind: ConfigMap\nmetadata:\n\tname: x\n");
+    REQUIRE_FALSE(tabs.diagnostics.empty());
+    CHECK(tabs.diagnostics[0].line == 4);
+}
