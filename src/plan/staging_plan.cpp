@@ -204,9 +204,7 @@ StagingVolume portworx_volume(const profile::Profile& profile, const Lineage& li
         .parent_id = source.snapshot_id,
         .additional_labels = portworx_labels(lineage),
     };
-    json csi{{"driver", k_portworx_csi_driver},
-             {"volumeHandle", k_clone_id_placeholder},
-             {"volumeAttributes", {{"pxclone.io/clone-name", volume.clone->name}}}};
+    json csi{{"driver", k_portworx_csi_driver}, {"volumeHandle", k_clone_id_placeholder}};
     if (!source.fs_type.empty()) {
         csi["fsType"] = source.fs_type;
     }

@@ -165,8 +165,7 @@ TEST_CASE("portworx method: clone request, PV and PVC (golden)") {
     CHECK(pv.object["spec"] == json::parse(R"({
       "capacity": {"storage": "20Gi"}, "accessModes": ["ReadWriteOnce"],
       "persistentVolumeReclaimPolicy": "Delete", "storageClassName": "px-db",
-      "csi": {"driver": "pxd.portworx.com", "volumeHandle": "778899", "fsType": "ext4",
-              "volumeAttributes": {"pxclone.io/clone-name": "orders-1234-clone-data"}},
+      "csi": {"driver": "pxd.portworx.com", "volumeHandle": "778899", "fsType": "ext4"},
       "claimRef": {"apiVersion": "v1", "kind": "PersistentVolumeClaim",
                    "namespace": "orders-stg-1234", "name": "data"}})"));
     CHECK(volume.objects[0].object["spec"]["csi"]["volumeHandle"] == k_clone_id_placeholder);
