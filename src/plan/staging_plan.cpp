@@ -702,6 +702,21 @@ std::string PlannedObject::label() const {
     return k8s::object_label(resource, name());
 }
 
+nlohmann::json printable(const PlannedObject& object) {
+    auto out = object.object;
+    if (object.resource.kind != "Secret") {
+        return out;
+    }
+    for (const char* key : {"data", "stringData"}) {
+        if (out.contains(key) && out[key].is_object()) {
+            for (auto& [name, value] : out[key].items()) {
+                value = "<redacted>";
+            }
+        }
+    }
+    return out;
+}
+
 std::string_view predicate_name(Predicate predicate) {
     switch (predicate) {
     case Predicate::bound:

@@ -564,3 +564,22 @@ TEST_CASE("odd shapes in manifests are problems or ignored, never exceptions") {
     CHECK(any_contains(problems, "metadata.annotations: annotations must map keys"));
     CHECK(any_contains(problems, "empty volumes for -st-0"));
 }
+
+TEST_CASE("printable hides Secret values, keeps their keys, leaves other objects alone") {
+    auto files = two_files();
+    files[1].objects.push_back(object_of({{"apiVersion", "v1"},
+                                          {"kind", "Secret"},
+                                          {"metadata", {{"name", "creds"}}},
+                                          {"data", {{"password", "c2VjcmV0"}}},
+                                          {"stringData", {{"token", "t0k3n"}}}}));
+    const auto plan = plan_ok(orders_profile(), one_snapshot(), files);
+    const auto& secret = plan.stages.at(1).config.at(1);
+    REQUIRE(secret.resource.kind == "Secret");
+    const auto shown = printable(secret);
+    CHECK(shown["data"]["password"] == "<redacted>");
+    CHECK(shown["stringData"]["token"] == "<redacted>");
+    CHECK(shown.dump().find("t0k3n") == std::string::npos);
+    CHECK(secret.object["data"]["password"] == "c2VjcmV0"); // what is sent is unchanged
+    const auto& config_map = plan.stages.at(1).config.at(0);
+    CHECK(printable(config_map) == config_map.object);
+}

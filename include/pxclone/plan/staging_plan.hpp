@@ -67,6 +67,10 @@ struct PlannedObject {
     std::string label() const;            // "deployment/orders" for messages
 };
 
+// The object as `--dry-run` and logs may show it: a Secret's data and stringData values replaced
+// by "<redacted>" (keys kept), everything else as is.
+nlohmann::json printable(const PlannedObject& object);
+
 // What "ready" means for a wait (k8s::readiness_rule gives the rule for the resource).
 enum class Predicate { bound, rolled_out, complete, ready_to_use };
 std::string_view predicate_name(Predicate predicate); // "Bound", "RolledOut", "Complete", ...
