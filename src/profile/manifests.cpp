@@ -1,8 +1,10 @@
 #include "pxclone/profile/manifests.hpp"
 
 #include <array>
+#include <cctype>
 #include <charconv>
 #include <cmath>
+#include <cstdlib>
 #include <limits>
 #include <optional>
 #include <regex>
@@ -294,7 +296,14 @@ nlohmann::json core_schema_scalar(const std::string& plain) {
             std::from_chars(digits.data(), digits.data() + digits.size(), magnitude, base);
         if (error != std::errc() || end != digits.data() + digits.size()) {
             // Too large for 64 bits: still a number, as precise as a double allows.
-            return std::stod(plain);
+            double value = 0;
+            for (const char c : digits) {
+                value =
+                    value * base + (std::isdigit(static_cast<unsigned char>(c)) != 0
+                                        ? c - '0'
+                                        : std::tolower(static_cast<unsigned char>(c)) - 'a' + 10);
+            }
+            return negative ? -value : value;
         }
         if (!negative) {
             return magnitude;
@@ -317,7 +326,8 @@ nlohmann::json core_schema_scalar(const std::string& plain) {
         return integer(std::string_view(plain).substr(2), 16);
     }
     if (std::regex_match(plain, k_float)) {
-        return std::stod(plain);
+        // strtod, not stod: an exponent out of range gives infinity instead of throwing.
+        return std::strtod(plain.c_str(), nullptr);
     }
     if (std::regex_match(plain, k_infinity)) {
         return plain.front() == '-' ? -std::numeric_limits<double>::infinity()

@@ -52,6 +52,11 @@ TEST_CASE("core schema scalars: YAML 1.2 types, 1.1 surprises stay strings") {
     CHECK(core_schema_scalar("1.2.3") == json("1.2.3"));
     CHECK(core_schema_scalar("-9223372036854775808") == json(INT64_MIN));
     CHECK(core_schema_scalar(".inf").get<double>() > 1e308);
+    CHECK(core_schema_scalar("1e999").get<double>() > 1e308);
+    CHECK(core_schema_scalar("99999999999999999999").get<double>() == doctest::Approx(1e20));
+    CHECK(core_schema_scalar("0o7777777777777777777777").get<double>() > 9e18);
+    CHECK(core_schema_scalar("0xFFFFFFFFFFFFFFFFFF").get<double>() > 4e21);
+    CHECK(core_schema_scalar("-0x1F") == json("-0x1F")); // 1.2 core: hex has no sign
 }
 
 TEST_CASE("a multi-document file becomes objects in order; quoted scalars stay strings") {
