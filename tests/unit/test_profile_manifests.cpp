@@ -239,3 +239,42 @@ TEST_CASE("an unclosed quote at the end of the file and tab indentation are refu
     REQUIRE_FALSE(tabs.diagnostics.empty());
     CHECK(tabs.diagnostics[0].line == 4);
 }
+
+TEST_CASE("mutated manifests give diagnostics or objects, never exceptions") {
+    const Fixture fixture;
+    const auto original =
+        read_text(std::string(PXCLONE_SOURCE_DIR) + "/examples/mongodb/manifests/mongo.yaml");
+    REQUIRE_FALSE(original.empty());
+    const std::string alphabet = " \n-:#'\"[]{}&*!|>%@`,?~0123456789abcxyz\t\\";
+    std::uint32_t state = 12345; // a fixed seed: the same variants on every run
+    const auto next = [&state] {
+        state = state * 1664525U + 1013904223U;
+        return state >> 8;
+    };
+    std::size_t with_objects = 0;
+    for (int variant = 0; variant < 300; ++variant) {
+        auto text = original;
+        for (int edit = 0; edit < 3; ++edit) {
+            const auto at = next() % text.size();
+            const char c = alphabet[next() % alphabet.size()];
+            switch (next() % 3) {
+            case 0:
+                text[at] = c;
+                break;
+            case 1:
+                text.insert(text.begin() + static_cast<std::ptrdiff_t>(at), c);
+                break;
+            default:
+                text.erase(at, 1);
+                break;
+            }
+        }
+        ManifestParse parsed;
+        CHECK_NOTHROW(parsed = fixture.parse(text));
+        for (const auto& diagnostic : parsed.diagnostics) {
+            CHECK(diagnostic.file == "manifests/app.yaml");
+        }
+        with_objects += parsed.diagnostics.empty() ? 1 : 0;
+    }
+    CHECK(with_objects > 0); // the mutations are small enough that some still parse
+}
