@@ -1,5 +1,4 @@
 # shellcheck shell=bash
-# shellcheck disable=SC2016 # jq programs are single-quoted on purpose
 # shellcheck disable=SC2034 # variables for the scenario scripts that source this file
 # End-to-end test helpers: the real pxclone binary against pxsim on loopback (STYLE.md "Tests").
 # A scenario script is run as `bash SCENARIO.sh PATH/TO/pxclone PATH/TO/pxsim` from the source
@@ -233,6 +232,12 @@ sim_jq() {
 count_requests() {
     sim_jq '[pxclone_requests[] | select(.method == $m and is_px and px_path == $p)] | length' \
         --arg m "$1" --arg p "$2"
+}
+
+# count_requests_matching METHOD REGEX: like count_requests, the Portworx path matching REGEX.
+count_requests_matching() {
+    sim_jq '[pxclone_requests[] | select(.method == $m and is_px and (px_path | test($re)))] | length' \
+        --arg m "$1" --arg re "$2"
 }
 
 expect_no_violations() {
