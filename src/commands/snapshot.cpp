@@ -94,9 +94,12 @@ SnapshotFacts discover_snapshot(Session& session, const profile::Profile& profil
             details.push_back(fmt::format("  {}: {}", problem.object, problem.message));
             missing = missing || problem.kind == plan::SourceProblem::Kind::missing;
         }
+        // Counted before the call: its arguments are evaluated in no set order, and the last
+        // one moves `details` away.
+        const auto count = details.size();
         throw Error(missing ? ExitCode::not_found : ExitCode::failed,
                     fmt::format("cannot snapshot the source volumes of profile '{}' ({} problem{})",
-                                profile.name, details.size(), details.size() == 1 ? "" : "s"),
+                                profile.name, count, count == 1 ? "" : "s"),
                     "", std::move(details));
     }
     return facts;
