@@ -160,13 +160,17 @@ sim_stop() {
     fi
 }
 
-# sim_restart: checks the invariants so far, then a fresh pxsim (seed state, empty request log,
-# fault counters from zero) with the same arguments, and an empty hook log.
+# sim_restart [ARGS...]: checks the invariants so far, then a fresh pxsim (seed state, empty
+# request log, fault counters from zero) with ARGS, or else the same arguments as before, and an
+# empty hook log.
 sim_restart() {
     expect_invariants
     sim_stop
     rm -f "$E2E_HOOK_LOG"
-    sim_start "${E2E_SIM_ARGS[@]}"
+    if [[ $# -eq 0 ]]; then
+        set -- "${E2E_SIM_ARGS[@]}"
+    fi
+    sim_start "$@"
 }
 
 # sim_get PATH: GET from pxsim's admin API (no token needed) to stdout.
@@ -261,10 +265,10 @@ expect_created_owned() {
     unowned=$(sim_jq '
         [pxclone_requests[] | select(mutating and .method != "DELETE") |
          if is_px then
-             (if px_path == "/v1/volumes" or px_path == "/v1/volumes/snapshots" then .body.labels
-              elif px_path == "/v1/volumes/clone" then .body.additional_labels
-              else null end) as $labels
-             | select($labels != null and ($labels | owned($keys) | not))
+             select(px_path == "/v1/volumes" or px_path == "/v1/volumes/snapshots"
+                    or px_path == "/v1/volumes/clone")
+             | select((if px_path == "/v1/volumes/clone" then .body.additional_labels
+                       else .body.labels end) | owned($keys) | not)
          else
              select((.body | type) == "object" and (.body.metadata | type) == "object"
                     and (.body.kind // "") != "" and (.body.metadata.labels | owned($keys) | not))
