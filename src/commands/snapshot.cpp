@@ -299,7 +299,11 @@ void run_snapshot(const GlobalOptions& globals, const SnapshotOptions& options, 
         for (std::size_t i = 0; i < work.size(); ++i) {
             try {
                 taken[i] = work[i].get();
-            } catch (const Error& e) {
+            } catch (const std::exception& e) {
+                // Any failure, also a transport error (a connection cut during a create),
+                // fails the set: the post-hooks still run and the roll-back follows.
+                const auto* error = dynamic_cast<const Error*>(&e);
+                const auto code = error != nullptr ? error->code() : ExitCode::failed;
                 // Keep what may exist so that the roll-back finds it (a reused Portworx
                 // snapshot is deleted by its portworx_id).
                 taken[i] = {.pvc = plan.snapshots[i].source.pvc,
@@ -308,8 +312,8 @@ void run_snapshot(const GlobalOptions& globals, const SnapshotOptions& options, 
                 failures.push_back(fmt::format("snapshot of {} ({}): {}",
                                                plan.snapshots[i].source.pvc,
                                                plan.snapshots[i].source.volume_id, e.what()));
-                if (!failure_code || e.code() == ExitCode::interrupted) {
-                    failure_code = e.code();
+                if (!failure_code || code == ExitCode::interrupted) {
+                    failure_code = code;
                 }
             }
         }
