@@ -91,6 +91,16 @@ public:
         if (taken.id.empty()) {
             report(m_context, key, fmt::format("snapshot {} creating", snapshot.source.pvc));
             taken.id = m_px.snapshot_create(portworx_snapshot_request(snapshot));
+            // SnapshotCreate is synchronous: when it answers after the deadline, the set took
+            // longer than allowed just as when its readiness wait runs out (the caller rolls
+            // the snapshot back).
+            if (m_context.clock->now() > deadline) {
+                throw TimeoutError(fmt::format(
+                    "snapshot {} of {} was made only after the timeout ran out (SnapshotCreate "
+                    "took {})",
+                    taken.id, snapshot.source.pvc,
+                    util::format_duration(since(*m_context.clock, start))));
+            }
         }
         taken.portworx_id = taken.id;
         wait_ready(snapshot, taken.id, deadline, key);
