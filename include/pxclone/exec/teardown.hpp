@@ -1,0 +1,69 @@
+// Carrying out a teardown plan (plan/teardown_plan.hpp): finding a run's objects by labels on both
+// APIs, deleting them stage by stage, waiting until they are gone, and checking that nothing
+// labelled for the run remains.
+#pragma once
+
+#include "pxclone/k8s/client.hpp"
+#include "pxclone/plan/teardown_plan.hpp"
+#include "pxclone/px/client.hpp"
+#include "pxclone/util/clock.hpp"
+
+#include <chrono>
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace pxclone::exec {
+
+// The Kubernetes resource for a teardown kind; nullptr for portworx_volume.
+const k8s::Resource* teardown_resource(plan::TeardownKind kind);
+
+// The request that deletes `object`: "DELETE /apis/apps/v1/namespaces/NS/deployments/NAME" or
+// "DELETE /v1/volumes/ID" (for --dry-run).
+std::string delete_request(const plan::FoundObject& object);
+
+// Everything labelled managed-by=pxclone, pxclone.io/profile=`profile`, pxclone.io/run=`run` on
+// both APIs: Deployments, StatefulSets, Jobs, PVCs, VolumeSnapshots (all namespaces),
+// PersistentVolumes, VolumeSnapshotContents, Namespaces, and Portworx volumes. Read-only; throws
+// ApiError/SdkError when a listing fails.
+std::vector<plan::FoundObject> find_run_objects(const k8s::Client& kube, const px::Client& portworx,
+                                                const std::string& profile, const std::string& run);
+
+// find_run_objects for every run of the target (staging runs and snapshot sets).
+std::vector<plan::FoundObject> find_target_objects(const k8s::Client& kube,
+                                                   const px::Client& portworx,
+                                                   const plan::TeardownTarget& target);
+
+struct TeardownContext {
+    const k8s::Client& kube;
+    const px::Client& portworx;
+    const util::Clock& clock;
+    util::Sleeper& sleeper;
+    // Bounds every wait for objects to be gone (PVCs before their volumes, namespaces, leftovers).
+    std::chrono::milliseconds timeout{std::chrono::minutes(10)};
+    std::function<void(const std::string& key, const std::string& text)> on_progress;
+    std::function<void(const plan::FoundObject& object)> on_deleted;
+    std::function<bool()> cancelled;
+};
+
+struct TeardownFailure {
+    plan::FoundObject object;
+    std::string error; // why it could not be deleted or is still there
+};
+
+struct TeardownReport {
+    std::vector<plan::FoundObject> deleted; // DELETE accepted (or already gone)
+    std::vector<TeardownFailure> failed;    // could not be deleted, or still present at the end
+    bool ok() const { return failed.empty(); }
+};
+
+// Deletes the plan's objects in order: Kubernetes objects with propagationPolicy Background,
+// Portworx volumes by id. Before the Portworx stage it waits for the deleted PVCs to be gone (a PVC
+// stays while a pod uses it, so its volume is then detached); after the namespaces, until they are
+// gone (what holds one is reported). Finally it lists the target again: an object still there is a
+// failure (one being deleted is awaited first). A failing deletion does not stop the others.
+// Throws InterruptedError when `cancelled` turns true between deletions.
+TeardownReport execute_teardown(const plan::TeardownTarget& target, const plan::TeardownPlan& plan,
+                                const TeardownContext& context);
+
+} // namespace pxclone::exec

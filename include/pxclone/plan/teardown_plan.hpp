@@ -1,0 +1,80 @@
+// What `pxclone teardown` deletes, and in which order, decided from the objects found by labels.
+// Pure. The planner is the last line of defence: it refuses any object that does not prove, by
+// every ownership label, that pxclone made it for one of the runs being torn down.
+#pragma once
+
+#include "pxclone/plan/lineage.hpp"
+
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace pxclone::plan {
+
+// The kinds teardown deletes, in deletion order.
+enum class TeardownKind {
+    deployment,
+    statefulset,
+    job,
+    pvc,
+    volume_snapshot,
+    pv,
+    volume_snapshot_content,
+    portworx_volume, // a Portworx clone (role staging) or snapshot (role snapshot)
+    ns,
+};
+
+// "Deployment", "StatefulSet", "Job", "PersistentVolumeClaim", "VolumeSnapshot",
+// "PersistentVolume", "VolumeSnapshotContent", "PortworxVolume", "Namespace".
+std::string_view teardown_kind_name(TeardownKind kind);
+
+// An object found by labels on either API.
+struct FoundObject {
+    TeardownKind kind = TeardownKind::deployment;
+    std::string ns;   // namespaced kinds only
+    std::string name; // Kubernetes name, or the Portworx volume's locator name
+    std::string id;   // Portworx volume id (portworx_volume only)
+    Labels labels;
+    bool deleting = false; // Kubernetes: metadata.deletionTimestamp is set
+
+    // "deployment/app in orders-stg-42", "persistentvolume/pv-1", "portworx volume 123 (name)".
+    std::string describe() const;
+};
+
+// What to tear down: staging environments by run, and snapshot sets by id.
+struct TeardownTarget {
+    std::string profile;
+    std::string source_namespace;        // never deleted, nor anything but snapshots in it
+    std::set<std::string> runs;          // staging runs (objects with role=staging)
+    std::set<std::string> snapshot_sets; // sets to delete (objects with role=snapshot)
+};
+
+struct Deletion {
+    FoundObject object;
+    int stage = 0; // 0 workloads & jobs, 1 PVCs, 2 VolumeSnapshots, 3 PVs & contents,
+                   // 4 Portworx volumes (clones before snapshots), 5 namespaces
+};
+
+struct Refusal {
+    FoundObject object;
+    std::string reason; // "no pxclone.io/run label", "the source namespace", ...
+};
+
+struct TeardownPlan {
+    std::vector<Deletion> deletions; // in order
+    std::vector<Refusal> refused;
+    bool empty() const { return deletions.empty(); }
+};
+
+// Orders the deletions; an object found twice (same kind and identity) is deleted once. Refused,
+// never deleted: an object lacking any ownership label (managed-by=pxclone, the target profile,
+// a run, a role); a staging object whose run is not in `runs`; a snapshot object whose run is not
+// in `snapshot_sets` or whose pxclone.io/snapshot-set differs from its run; the source namespace;
+// and in the source namespace anything but a snapshot object (production objects live there).
+TeardownPlan plan_teardown(const TeardownTarget& target, const std::vector<FoundObject>& found);
+
+// Why `object` may not be deleted for `target`, or "" when it may.
+std::string refusal_reason(const TeardownTarget& target, const FoundObject& object);
+
+} // namespace pxclone::plan

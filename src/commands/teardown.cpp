@@ -1,0 +1,281 @@
+// `pxclone teardown`: delete what pxclone made for one run (--run ID), for every expired run
+// (--expired) or for every run of the profile (--all), found by labels on both APIs; with
+// --snapshots also the snapshot sets those runs used, unless another live environment uses them.
+#include "pxclone/exec/teardown.hpp"
+
+#include "pxclone/commands/commands.hpp"
+#include "pxclone/commands/load_profile.hpp"
+#include "pxclone/commands/session.hpp"
+#include "pxclone/error.hpp"
+#include "pxclone/exec/catalog.hpp"
+#include "pxclone/output/format.hpp"
+#include "pxclone/plan/teardown_plan.hpp"
+#include "pxclone/util/environment.hpp"
+#include "pxclone/util/interrupt.hpp"
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+namespace pxclone::cmd {
+
+namespace {
+
+struct TeardownOptions {
+    bool expired = false;   // --expired
+    bool all = false;       // --all
+    bool snapshots = false; // --snapshots
+};
+
+// The runs and sets chosen, and the sets kept because another environment uses them.
+struct Selection {
+    plan::TeardownTarget target;
+    std::map<std::string, std::vector<std::string>> kept_sets; // set -> runs still using it
+};
+
+std::string join(const std::set<std::string>& items) {
+    std::string text;
+    for (const auto& item : items) {
+        text += (text.empty() ? "" : ", ") + item;
+    }
+    return text;
+}
+
+nlohmann::ordered_json object_json(const plan::FoundObject& object) {
+    nlohmann::ordered_json json{{"kind", plan::teardown_kind_name(object.kind)}};
+    if (!object.ns.empty()) {
+        json["namespace"] = object.ns;
+    }
+    json["name"] = object.name;
+    if (!object.id.empty()) {
+        json["id"] = object.id;
+    }
+    return json;
+}
+
+// Which runs and sets to tear down (reads the catalog; no write).
+Selection select_target(const GlobalOptions& globals, const TeardownOptions& options,
+                        const LoadedProfile& loaded, const exec::Catalog& catalog,
+                        std::chrono::system_clock::time_point now) {
+    Selection selection;
+    auto& target = selection.target;
+    target.profile = loaded.profile.name;
+    target.source_namespace = loaded.profile.source.source_namespace;
+
+    const auto staging = catalog.staging_objects(target.profile);
+    const auto environments = exec::group_environments(staging);
+    if (!globals.run_id.empty()) {
+        target.runs.insert(loaded.run.id);
+    } else {
+        for (const auto& environment : environments) {
+            if (options.all || exec::is_expired(environment, now)) {
+                target.runs.insert(environment.run);
+            }
+        }
+    }
+    if (!options.snapshots) {
+        return selection;
+    }
+
+    // The sets these runs used, and a set taken by the run itself (deploy-staging --fresh).
+    std::set<std::string> candidates;
+    for (const auto& environment : environments) {
+        if (target.runs.count(environment.run) != 0 && !environment.snapshot_set.empty()) {
+            candidates.insert(environment.snapshot_set);
+        }
+    }
+    const auto sets = catalog.snapshot_sets(target.profile);
+    for (const auto& run : target.runs) {
+        if (exec::find_set(sets, run) != nullptr) {
+            candidates.insert(run);
+        }
+    }
+    const auto in_use = exec::snapshot_sets_used(staging, target.runs);
+    for (const auto& set : candidates) {
+        if (in_use.count(set) == 0) {
+            target.snapshot_sets.insert(set);
+            continue;
+        }
+        auto& users = selection.kept_sets[set];
+        for (const auto& environment : environments) {
+            if (environment.snapshot_set == set && target.runs.count(environment.run) == 0) {
+                users.push_back(environment.run);
+            }
+        }
+    }
+    return selection;
+}
+
+void print_text_plan(const Selection& selection, const plan::TeardownPlan& plan, bool dry_run,
+                     std::ostream& out) {
+    const auto& target = selection.target;
+    out << fmt::format("teardown of run{} {}", target.runs.size() == 1 ? "" : "s",
+                       target.runs.empty() ? "(none)" : join(target.runs));
+    if (!target.snapshot_sets.empty()) {
+        out << fmt::format(" and snapshot set{} {}", target.snapshot_sets.size() == 1 ? "" : "s",
+                           join(target.snapshot_sets));
+    }
+    out << fmt::format(": {} object{} to delete{}\n", plan.deletions.size(),
+                       plan.deletions.size() == 1 ? "" : "s", dry_run ? " (dry run)" : "");
+    if (dry_run) {
+        for (const auto& deletion : plan.deletions) {
+            out << fmt::format("  {}   # {}\n", exec::delete_request(deletion.object),
+                               deletion.object.describe());
+        }
+    }
+}
+
+void run_teardown(const GlobalOptions& globals, const TeardownOptions& options, Streams streams) {
+    // Complete.
+    const util::ProcessEnvironment environment;
+    const auto loaded = load_profile(globals, environment);
+
+    // Validate: exactly one way of choosing, and explicitly (a run id from CI variables alone
+    // never selects what to delete).
+    const int modes =
+        (globals.run_id.empty() ? 0 : 1) + (options.expired ? 1 : 0) + (options.all ? 1 : 0);
+    if (modes != 1) {
+        throw UsageError("teardown: give exactly one of --run ID, --expired or --all",
+                         "`pxclone list` shows the runs of this profile");
+    }
+    if (globals.output != output::Format::text && globals.output != output::Format::json) {
+        throw UsageError(
+            fmt::format("teardown: -o {} is not supported", output::format_name(globals.output)),
+            "use -o text or -o json");
+    }
+
+    // Run: find (read-only), plan (pure), delete, verify.
+    util::install_interrupt_handlers();
+    Session session(globals, streams, loaded.profile, environment);
+    const auto& portworx = session.portworx();
+    const exec::Catalog catalog(session.kube(), portworx);
+    const auto selection = select_target(globals, options, loaded, catalog, session.clock().now());
+    const auto& target = selection.target;
+    for (const auto& [set, users] : selection.kept_sets) {
+        std::string runs;
+        for (const auto& run : users) {
+            runs += (runs.empty() ? "" : ", ") + run;
+        }
+        session.progress().warn(
+            fmt::format("keeping snapshot set {}: still used by run {}", set, runs));
+    }
+
+    const auto found = exec::find_target_objects(session.kube(), portworx, target);
+    const auto plan = plan::plan_teardown(target, found);
+    for (const auto& refusal : plan.refused) {
+        session.progress().warn(
+            fmt::format("not deleting {}: {}", refusal.object.describe(), refusal.reason));
+    }
+
+    nlohmann::ordered_json result;
+    result["runs"] = target.runs;
+    result["snapshot_sets"] = target.snapshot_sets;
+    result["dry_run"] = globals.dry_run;
+    const auto list_json = [](const auto& objects, const auto& get) {
+        nlohmann::ordered_json list = nlohmann::ordered_json::array();
+        for (const auto& entry : objects) {
+            list.push_back(get(entry));
+        }
+        return list;
+    };
+    result["refused"] = list_json(plan.refused, [](const plan::Refusal& refusal) {
+        auto json = object_json(refusal.object);
+        json["reason"] = refusal.reason;
+        return json;
+    });
+
+    const bool text = globals.output == output::Format::text;
+    if (plan.empty()) {
+        result["deleted"] = nlohmann::ordered_json::array();
+        result["failed"] = nlohmann::ordered_json::array();
+        session.finish(nlohmann::json::parse(result.dump()));
+        if (text) {
+            streams.out << "nothing to delete\n";
+        } else {
+            output::print_json(result, streams.out);
+        }
+        return;
+    }
+
+    if (globals.dry_run) {
+        result["plan"] = list_json(plan.deletions, [](const plan::Deletion& deletion) {
+            auto json = object_json(deletion.object);
+            json["request"] = exec::delete_request(deletion.object);
+            return json;
+        });
+        session.finish(nlohmann::json::parse(result.dump()));
+        if (text) {
+            print_text_plan(selection, plan, true, streams.out);
+        } else {
+            output::print_json(result, streams.out);
+        }
+        return;
+    }
+
+    if (text) {
+        print_text_plan(selection, plan, false, streams.out);
+    }
+    exec::TeardownContext context{.kube = session.kube(),
+                                  .portworx = portworx,
+                                  .clock = session.clock(),
+                                  .sleeper = session.sleeper()};
+    context.timeout = session.timeout_or(loaded.profile.staging.wait.timeout);
+    context.on_progress = [&session](const std::string& key, const std::string& line) {
+        session.progress().update(key, line);
+    };
+    context.on_deleted = [text, &streams](const plan::FoundObject& object) {
+        if (text) {
+            streams.out << object.describe() << " deleted\n";
+        }
+    };
+    context.cancelled = [] {
+        return util::interrupted();
+    };
+    const auto report = exec::execute_teardown(target, plan, context);
+
+    result["deleted"] = list_json(report.deleted, object_json);
+    result["failed"] = list_json(report.failed, [](const exec::TeardownFailure& failure) {
+        auto json = object_json(failure.object);
+        json["error"] = failure.error;
+        return json;
+    });
+    session.finish(nlohmann::json::parse(result.dump()));
+    if (!text) {
+        output::print_json(result, streams.out);
+    }
+    if (!report.ok()) {
+        std::vector<std::string> details;
+        for (const auto& failure : report.failed) {
+            details.push_back(failure.object.describe() + ": " + failure.error);
+        }
+        throw Error(ExitCode::partial,
+                    fmt::format("teardown incomplete: {} object{} could not be deleted",
+                                report.failed.size(), report.failed.size() == 1 ? "" : "s"),
+                    "fix the cause, then run the same teardown again (it is idempotent)",
+                    std::move(details));
+    }
+    if (text) {
+        streams.out << fmt::format("teardown complete: {} object{} deleted\n",
+                                   report.deleted.size(), report.deleted.size() == 1 ? "" : "s");
+    }
+}
+
+} // namespace
+
+void add_teardown_command(CLI::App& app, const GlobalOptions& globals, Streams streams) {
+    auto options = std::make_shared<TeardownOptions>();
+    auto* sub = app.add_subcommand(
+        "teardown",
+        "Delete staging environments pxclone made, found by labels: --run ID (one run), "
+        "--expired (TTL passed) or --all (every run of the profile); --snapshots also deletes "
+        "the snapshot sets they used unless another environment uses them");
+    sub->add_flag("--expired", options->expired,
+                  "Every environment of the profile whose TTL has passed (PXCLONE_NOW honoured)");
+    sub->add_flag("--all", options->all, "Every environment of the profile");
+    sub->add_flag("--snapshots", options->snapshots,
+                  "Also delete the snapshot sets of these runs (never one still in use)");
+    sub->footer("Choose the run with the global --run ID (it must be given; CI variables never "
+                "choose what to delete). --dry-run prints each DELETE without sending it.");
+    sub->callback([&globals, options, streams] { run_teardown(globals, *options, streams); });
+}
+
+} // namespace pxclone::cmd

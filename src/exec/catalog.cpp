@@ -1,0 +1,434 @@
+#include "pxclone/exec/catalog.hpp"
+
+#include "pxclone/k8s/paths.hpp"
+#include "pxclone/k8s/resource.hpp"
+#include "pxclone/plan/lineage.hpp"
+#include "pxclone/util/quantity.hpp"
+#include "pxclone/util/time.hpp"
+
+#include <algorithm>
+#include <charconv>
+#include <tuple>
+
+namespace pxclone::exec {
+
+using nlohmann::json;
+
+namespace {
+
+const json& field(const json& object, const char* key) {
+    static const json k_null;
+    if (!object.is_object()) {
+        return k_null;
+    }
+    const auto found = object.find(key);
+    return found == object.end() ? k_null : *found;
+}
+
+std::string text(const json& object, const char* key) {
+    const auto& value = field(object, key);
+    return value.is_string() ? value.get<std::string>() : std::string();
+}
+
+// A value from metadata.labels, else metadata.annotations ("" when neither has it).
+std::string meta_value(const json& object, std::string_view key) {
+    const auto& metadata = field(object, "metadata");
+    for (const char* where : {"labels", "annotations"}) {
+        const auto& map = field(metadata, where);
+        if (map.is_object()) {
+            const auto found = map.find(std::string(key));
+            if (found != map.end() && found->is_string()) {
+                return found->get<std::string>();
+            }
+        }
+    }
+    return {};
+}
+
+std::string label_value(const px::Labels& labels, std::string_view key) {
+    const auto found = labels.find(std::string(key));
+    return found == labels.end() ? std::string() : found->second;
+}
+
+std::optional<std::size_t> parse_count(const std::string& value) {
+    std::size_t count = 0;
+    const auto* end = value.data() + value.size();
+    const auto [ptr, error] = std::from_chars(value.data(), end, count);
+    if (value.empty() || error != std::errc() || ptr != end) {
+        return std::nullopt;
+    }
+    return count;
+}
+
+// Fills the set's facts from the first snapshot that has them.
+void take_facts(SnapshotSet& set, const std::string& profile, const std::string& created_at,
+                const std::string& source, const std::string& git_sha, const std::string& build_id,
+                const std::string& set_size) {
+    const auto fill = [](std::string& target, const std::string& value) {
+        if (target.empty()) {
+            target = value;
+        }
+    };
+    fill(set.profile, profile);
+    fill(set.created_at, created_at);
+    fill(set.git_sha, git_sha);
+    fill(set.build_id, build_id);
+    if (set.source_namespace.empty()) {
+        set.source_namespace = source.substr(0, source.find('/'));
+    }
+    if (!set.expected) {
+        set.expected = parse_count(set_size);
+    }
+}
+
+bool portworx_snapshot_ready(const px::Volume& volume) {
+    return volume.state != "VOLUME_STATE_PENDING" && volume.state != "VOLUME_STATE_ERROR" &&
+           volume.status != "VOLUME_STATUS_DOWN";
+}
+
+// Newest first: created_at (RFC 3339 UTC text order is time order), then id.
+template <typename T>
+void sort_newest_first(std::vector<T>& items, auto id_of) {
+    std::sort(items.begin(), items.end(), [&id_of](const T& left, const T& right) {
+        return std::tie(left.created_at, id_of(left)) > std::tie(right.created_at, id_of(right));
+    });
+}
+
+struct EnvKey {
+    std::string profile;
+    std::string run;
+    auto operator<=>(const EnvKey&) const = default;
+};
+
+} // namespace
+
+std::string_view set_state_name(SetState state) {
+    return state == SetState::complete ? "complete" : "partial";
+}
+
+std::string_view environment_state_name(EnvironmentState state) {
+    switch (state) {
+    case EnvironmentState::ready:
+        return "ready";
+    case EnvironmentState::expired:
+        return "expired";
+    case EnvironmentState::partial:
+        break;
+    }
+    return "partial";
+}
+
+bool is_expired(const Environment& environment, std::chrono::system_clock::time_point now) {
+    if (environment.expires_at.empty()) {
+        return false;
+    }
+    const auto expires = util::parse_rfc3339(environment.expires_at);
+    return expires && *expires < now;
+}
+
+EnvironmentState judge_environment(const Environment& environment,
+                                   std::chrono::system_clock::time_point now) {
+    if (is_expired(environment, now)) {
+        return EnvironmentState::expired;
+    }
+    if (environment.phase == "Active" && !environment.ready_at.empty()) {
+        return EnvironmentState::ready;
+    }
+    return EnvironmentState::partial;
+}
+
+std::vector<SnapshotSet> group_snapshot_sets(const std::vector<px::Volume>& portworx_snapshots,
+                                             const std::vector<json>& volume_snapshots,
+                                             const std::map<std::string, json>& contents) {
+    std::map<std::string, SnapshotSet> sets;
+    const auto set_for = [&sets](const std::string& id, std::string_view method) -> SnapshotSet& {
+        auto& set = sets[id];
+        if (set.id.empty()) {
+            set.id = id;
+            set.method = std::string(method);
+        }
+        return set;
+    };
+
+    for (const auto& volume : portworx_snapshots) {
+        const auto set_id = label_value(volume.labels, plan::k_snapshot_set_key);
+        if (set_id.empty()) {
+            continue;
+        }
+        auto& set = set_for(set_id, "portworx");
+        const auto source = label_value(volume.labels, plan::k_source_key);
+        take_facts(set, label_value(volume.labels, plan::k_profile_key),
+                   label_value(volume.labels, plan::k_created_at_key), source,
+                   label_value(volume.labels, plan::k_git_sha_key),
+                   label_value(volume.labels, plan::k_build_id_key),
+                   label_value(volume.labels, plan::k_set_size_key));
+        set.snapshots.push_back(SetSnapshot{.source = source,
+                                            .id = volume.id,
+                                            .portworx_id = volume.id,
+                                            .size = volume.spec.size,
+                                            .name = volume.name,
+                                            .ready = portworx_snapshot_ready(volume)});
+    }
+
+    for (const auto& snapshot : volume_snapshots) {
+        const auto set_id = meta_value(snapshot, plan::k_snapshot_set_key);
+        if (set_id.empty()) {
+            continue;
+        }
+        auto& set = set_for(set_id, "csi");
+        const auto& metadata = field(snapshot, "metadata");
+        const auto& status = field(snapshot, "status");
+        const auto source = meta_value(snapshot, plan::k_source_key);
+        take_facts(set, meta_value(snapshot, plan::k_profile_key),
+                   meta_value(snapshot, plan::k_created_at_key), source,
+                   meta_value(snapshot, plan::k_git_sha_key),
+                   meta_value(snapshot, plan::k_build_id_key),
+                   meta_value(snapshot, plan::k_set_size_key));
+        SetSnapshot entry;
+        entry.source = source;
+        entry.name = text(metadata, "name");
+        entry.id = text(metadata, "namespace") + "/" + entry.name;
+        entry.size = util::parse_quantity(text(status, "restoreSize")).value_or(0);
+        const auto& ready = field(status, "readyToUse");
+        entry.ready = ready.is_boolean() && ready.get<bool>() && field(status, "error").is_null();
+        const auto content = contents.find(text(status, "boundVolumeSnapshotContentName"));
+        if (content != contents.end()) {
+            entry.portworx_id = text(field(content->second, "status"), "snapshotHandle");
+        }
+        set.snapshots.push_back(std::move(entry));
+    }
+
+    std::vector<SnapshotSet> result;
+    for (auto& [id, set] : sets) {
+        std::sort(set.snapshots.begin(), set.snapshots.end(),
+                  [](const SetSnapshot& left, const SetSnapshot& right) {
+                      return std::tie(left.source, left.id) < std::tie(right.source, right.id);
+                  });
+        const bool all_ready = std::all_of(set.snapshots.begin(), set.snapshots.end(),
+                                           [](const SetSnapshot& entry) { return entry.ready; });
+        std::set<std::string> sources;
+        for (const auto& entry : set.snapshots) {
+            sources.insert(entry.source);
+        }
+        const bool enough = !set.expected || sources.size() >= *set.expected;
+        set.state =
+            all_ready && enough && !set.snapshots.empty() ? SetState::complete : SetState::partial;
+        result.push_back(std::move(set));
+    }
+    sort_newest_first(result, [](const SnapshotSet& set) -> const std::string& { return set.id; });
+    return result;
+}
+
+std::vector<Environment> group_environments(const StagingObjects& objects) {
+    std::map<EnvKey, Environment> environments;
+    const auto environment_for = [&environments](const std::string& profile,
+                                                 const std::string& run) -> Environment* {
+        if (run.empty()) {
+            return nullptr;
+        }
+        auto& environment = environments[EnvKey{profile, run}];
+        environment.profile = profile;
+        environment.run = run;
+        return &environment;
+    };
+    const auto fill = [](std::string& target, const std::string& value) {
+        if (target.empty()) {
+            target = value;
+        }
+    };
+    const auto add_kube = [&](const json& object, const std::string& kind) -> Environment* {
+        auto* environment = environment_for(meta_value(object, plan::k_profile_key),
+                                            meta_value(object, plan::k_run_key));
+        if (environment == nullptr) {
+            return nullptr;
+        }
+        ++environment->counts[kind];
+        fill(environment->snapshot_set, meta_value(object, plan::k_snapshot_set_key));
+        fill(environment->created_at, meta_value(object, plan::k_created_at_key));
+        fill(environment->expires_at, meta_value(object, plan::k_expires_at_key));
+        return environment;
+    };
+
+    // Namespaces first: their facts are the environment's.
+    for (const auto& ns : objects.namespaces) {
+        if (auto* environment = add_kube(ns, "namespace")) {
+            environment->ns = text(field(ns, "metadata"), "name");
+            environment->phase = text(field(ns, "status"), "phase");
+            if (environment->phase.empty()) {
+                environment->phase = "Active";
+            }
+            environment->ready_at = meta_value(ns, plan::k_ready_at_key);
+        }
+    }
+    for (const auto& pvc : objects.pvcs) {
+        if (auto* environment = add_kube(pvc, "persistentvolumeclaim")) {
+            fill(environment->ns, text(field(pvc, "metadata"), "namespace"));
+        }
+    }
+    for (const auto& pv : objects.pvs) {
+        add_kube(pv, "persistentvolume");
+    }
+    for (const auto& snapshot : objects.volume_snapshots) {
+        add_kube(snapshot, "volumesnapshot");
+    }
+    for (const auto& content : objects.contents) {
+        add_kube(content, "volumesnapshotcontent");
+    }
+    for (const auto& clone : objects.clones) {
+        auto* environment = environment_for(label_value(clone.labels, plan::k_profile_key),
+                                            label_value(clone.labels, plan::k_run_key));
+        if (environment == nullptr) {
+            continue;
+        }
+        ++environment->counts["portworx-clone"];
+        fill(environment->snapshot_set, label_value(clone.labels, plan::k_snapshot_set_key));
+        fill(environment->created_at, label_value(clone.labels, plan::k_created_at_key));
+        fill(environment->expires_at, label_value(clone.labels, plan::k_expires_at_key));
+    }
+
+    std::vector<Environment> result;
+    for (auto& [key, environment] : environments) {
+        if (environment.counts.count("namespace") == 0) {
+            // Only volumes (or objects of a namespace being removed) are left.
+            environment.phase = "Orphaned";
+        }
+        result.push_back(std::move(environment));
+    }
+    sort_newest_first(result, [](const Environment& environment) -> const std::string& {
+        return environment.run;
+    });
+    return result;
+}
+
+std::set<std::string> snapshot_sets_used(const StagingObjects& objects,
+                                         const std::set<std::string>& except) {
+    std::set<std::string> used;
+    const auto add = [&used, &except](const std::string& run, const std::string& value) {
+        if (!value.empty() && except.count(run) == 0) {
+            used.insert(value);
+        }
+    };
+    for (const auto* list : {&objects.namespaces, &objects.pvcs, &objects.pvs,
+                             &objects.volume_snapshots, &objects.contents}) {
+        for (const auto& object : *list) {
+            add(meta_value(object, plan::k_run_key), meta_value(object, plan::k_snapshot_set_key));
+        }
+    }
+    for (const auto& clone : objects.clones) {
+        add(label_value(clone.labels, plan::k_run_key),
+            label_value(clone.labels, plan::k_snapshot_set_key));
+    }
+    return used;
+}
+
+const SnapshotSet* newest_complete(const std::vector<SnapshotSet>& sets) {
+    const SnapshotSet* best = nullptr;
+    for (const auto& set : sets) {
+        if (set.state != SetState::complete) {
+            continue;
+        }
+        if (best == nullptr ||
+            std::tie(set.created_at, set.id) > std::tie(best->created_at, best->id)) {
+            best = &set;
+        }
+    }
+    return best;
+}
+
+const SnapshotSet* find_set(const std::vector<SnapshotSet>& sets, const std::string& id) {
+    const auto found = std::find_if(sets.begin(), sets.end(),
+                                    [&id](const SnapshotSet& set) { return set.id == id; });
+    return found == sets.end() ? nullptr : &*found;
+}
+
+std::map<std::string, std::string> catalog_selector(const std::string& profile,
+                                                    std::string_view role) {
+    std::map<std::string, std::string> labels{
+        {std::string(plan::k_managed_by_key), std::string(plan::k_managed_by_value)},
+        {std::string(plan::k_role_key), std::string(role)},
+    };
+    if (!profile.empty()) {
+        labels.emplace(plan::k_profile_key, profile);
+    }
+    return labels;
+}
+
+std::vector<json> list_labelled(const k8s::Client& kube, const k8s::Resource& resource,
+                                const std::map<std::string, std::string>& labels) {
+    k8s::ListOptions options;
+    options.label_selector = k8s::label_selector(labels);
+    std::vector<json> items;
+    try {
+        items = kube.list(resource, "", options).items;
+    } catch (const k8s::ApiError& error) {
+        // Without the CSI snapshot CRDs the group is not served: nothing of that kind exists.
+        if (resource.group == "snapshot.storage.k8s.io" && error.http_status() == 404 &&
+            !error.is_not_found()) {
+            return {};
+        }
+        throw;
+    }
+    std::erase_if(items,
+                  [&labels](const json& object) { return !k8s::has_labels(object, labels); });
+    return items;
+}
+
+Catalog::Catalog(const k8s::Client& kube, const px::Client& portworx)
+    : m_kube(kube), m_px(portworx) {}
+
+std::vector<SnapshotSet> Catalog::snapshot_sets(const std::string& profile) const {
+    const auto labels = catalog_selector(profile, plan::role_name(plan::Role::snapshot));
+    px::VolumeFilter filter;
+    filter.labels = labels;
+    auto volumes = m_px.inspect_with_filters(filter);
+    // The gateway ignores filters it does not understand: keep only what really matches.
+    std::erase_if(volumes, [&labels](const px::Volume& volume) {
+        return !std::includes(volume.labels.begin(), volume.labels.end(), labels.begin(),
+                              labels.end());
+    });
+
+    const auto snapshots = list_labelled(m_kube, k8s::resource_of("VolumeSnapshot"), labels);
+
+    std::map<std::string, json> contents;
+    for (const auto& snapshot : snapshots) {
+        const auto name = text(field(snapshot, "status"), "boundVolumeSnapshotContentName");
+        if (name.empty() || contents.count(name) != 0) {
+            continue;
+        }
+        if (auto content = m_kube.get(k8s::resource_of("VolumeSnapshotContent"), "", name)) {
+            contents.emplace(name, std::move(*content));
+        }
+    }
+    return group_snapshot_sets(volumes, snapshots, contents);
+}
+
+StagingObjects Catalog::staging_objects(const std::string& profile) const {
+    const auto labels = catalog_selector(profile, plan::role_name(plan::Role::staging));
+    const auto list = [&](std::string_view kind) {
+        return list_labelled(m_kube, k8s::resource_of(kind), labels);
+    };
+    StagingObjects objects;
+    objects.namespaces = list("Namespace");
+    objects.pvcs = list("PersistentVolumeClaim");
+    objects.pvs = list("PersistentVolume");
+    objects.volume_snapshots = list("VolumeSnapshot");
+    objects.contents = list("VolumeSnapshotContent");
+    px::VolumeFilter filter;
+    filter.labels = labels;
+    objects.clones = m_px.inspect_with_filters(filter);
+    std::erase_if(objects.clones, [&labels](const px::Volume& volume) {
+        return !std::includes(volume.labels.begin(), volume.labels.end(), labels.begin(),
+                              labels.end());
+    });
+    return objects;
+}
+
+std::vector<Environment> Catalog::environments(const std::string& profile) const {
+    return group_environments(staging_objects(profile));
+}
+
+std::set<std::string> Catalog::sets_in_use(const std::string& profile) const {
+    return snapshot_sets_used(staging_objects(profile));
+}
+
+} // namespace pxclone::exec

@@ -1,0 +1,236 @@
+#include "pxclone/exec/teardown.hpp"
+
+#include "pxclone/error.hpp"
+#include "pxclone/exec/catalog.hpp"
+#include "pxclone/k8s/paths.hpp"
+#include "pxclone/k8s/readiness.hpp"
+#include "pxclone/k8s/watch.hpp"
+#include "pxclone/plan/lineage.hpp"
+
+#include <algorithm>
+
+namespace pxclone::exec {
+
+using nlohmann::json;
+using plan::FoundObject;
+using plan::TeardownKind;
+
+namespace {
+
+constexpr TeardownKind k_kube_kinds[] = {
+    TeardownKind::deployment,
+    TeardownKind::statefulset,
+    TeardownKind::job,
+    TeardownKind::pvc,
+    TeardownKind::volume_snapshot,
+    TeardownKind::pv,
+    TeardownKind::volume_snapshot_content,
+    TeardownKind::ns,
+};
+
+FoundObject from_kube(TeardownKind kind, const json& item) {
+    FoundObject object;
+    object.kind = kind;
+    const auto& metadata = item.value("metadata", json::object());
+    object.name = metadata.value("name", "");
+    if (teardown_resource(kind)->namespaced) {
+        object.ns = metadata.value("namespace", "");
+    }
+    const auto labels = metadata.find("labels");
+    if (labels != metadata.end() && labels->is_object()) {
+        for (const auto& [key, value] : labels->items()) {
+            if (value.is_string()) {
+                object.labels.emplace(key, value.get<std::string>());
+            }
+        }
+    }
+    object.deleting = metadata.contains("deletionTimestamp");
+    return object;
+}
+
+bool same_object(const FoundObject& left, const FoundObject& right) {
+    return left.kind == right.kind && left.ns == right.ns && left.name == right.name &&
+           left.id == right.id;
+}
+
+// The first lines of an error's details (conditions, events), to say what holds an object.
+std::string error_text(const Error& error) {
+    std::string text = error.what();
+    const auto& details = error.details();
+    for (std::size_t i = 0; i < details.size() && i < 3; ++i) {
+        text += "; " + details[i];
+    }
+    return text;
+}
+
+class Runner {
+public:
+    Runner(const TeardownContext& context, TeardownReport& report)
+        : m_context(context), m_report(report), m_deadline(context.clock.now() + context.timeout) {}
+
+    void check_cancelled() const {
+        if (m_context.cancelled && m_context.cancelled()) {
+            throw InterruptedError("interrupted during teardown");
+        }
+    }
+
+    bool remove(const FoundObject& object) {
+        try {
+            if (object.kind == TeardownKind::portworx_volume) {
+                m_context.portworx.delete_volume(object.id);
+            } else {
+                m_context.kube.remove(*teardown_resource(object.kind), object.ns, object.name);
+            }
+        } catch (const Error& error) {
+            fail(object, error_text(error));
+            return false;
+        }
+        m_report.deleted.push_back(object);
+        if (m_context.on_deleted) {
+            m_context.on_deleted(object);
+        }
+        return true;
+    }
+
+    // Waits until the Kubernetes object is gone; a failure to go is recorded.
+    void wait_gone(const FoundObject& object) {
+        const auto& resource = *teardown_resource(object.kind);
+        const auto label = k8s::object_label(resource, object.name);
+        k8s::WaitOptions options;
+        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+            m_deadline - m_context.clock.now());
+        options.timeout = std::max(left, std::chrono::milliseconds(1000));
+        options.on_progress = [this, label](const std::string& text) {
+            if (m_context.on_progress) {
+                m_context.on_progress(label, text);
+            }
+        };
+        options.watch.cancelled = m_context.cancelled;
+        try {
+            k8s::wait_for(m_context.kube, resource, object.ns, object.name, k8s::deleted(label),
+                          options, m_context.clock, m_context.sleeper);
+        } catch (const InterruptedError&) {
+            throw;
+        } catch (const Error& error) {
+            fail(object, error_text(error));
+        }
+    }
+
+    void fail(const FoundObject& object, std::string error) {
+        m_report.failed.push_back(TeardownFailure{object, std::move(error)});
+    }
+
+    bool failed(const FoundObject& object) const {
+        return std::any_of(m_report.failed.begin(), m_report.failed.end(),
+                           [&object](const TeardownFailure& failure) {
+                               return same_object(failure.object, object);
+                           });
+    }
+
+private:
+    const TeardownContext& m_context;
+    TeardownReport& m_report;
+    std::chrono::system_clock::time_point m_deadline;
+};
+
+} // namespace
+
+const k8s::Resource* teardown_resource(TeardownKind kind) {
+    if (kind == TeardownKind::portworx_volume) {
+        return nullptr;
+    }
+    return &k8s::resource_of(plan::teardown_kind_name(kind));
+}
+
+std::string delete_request(const FoundObject& object) {
+    if (object.kind == TeardownKind::portworx_volume) {
+        return "DELETE /v1/volumes/" + object.id;
+    }
+    return "DELETE " + k8s::item_path(*teardown_resource(object.kind), object.ns, object.name);
+}
+
+std::vector<FoundObject> find_run_objects(const k8s::Client& kube, const px::Client& portworx,
+                                          const std::string& profile, const std::string& run) {
+    const std::map<std::string, std::string> labels{
+        {std::string(plan::k_managed_by_key), std::string(plan::k_managed_by_value)},
+        {std::string(plan::k_profile_key), profile},
+        {std::string(plan::k_run_key), run},
+    };
+    std::vector<FoundObject> found;
+    for (const auto kind : k_kube_kinds) {
+        for (const auto& item : list_labelled(kube, *teardown_resource(kind), labels)) {
+            found.push_back(from_kube(kind, item));
+        }
+    }
+    px::VolumeFilter filter;
+    filter.labels = labels;
+    for (const auto& volume : portworx.inspect_with_filters(filter)) {
+        found.push_back(
+            FoundObject{TeardownKind::portworx_volume, "", volume.name, volume.id, volume.labels});
+    }
+    return found;
+}
+
+std::vector<FoundObject> find_target_objects(const k8s::Client& kube, const px::Client& portworx,
+                                             const plan::TeardownTarget& target) {
+    std::set<std::string> runs = target.runs;
+    runs.insert(target.snapshot_sets.begin(), target.snapshot_sets.end());
+    std::vector<FoundObject> found;
+    for (const auto& run : runs) {
+        auto objects = find_run_objects(kube, portworx, target.profile, run);
+        found.insert(found.end(), std::make_move_iterator(objects.begin()),
+                     std::make_move_iterator(objects.end()));
+    }
+    return found;
+}
+
+TeardownReport execute_teardown(const plan::TeardownTarget& target, const plan::TeardownPlan& plan,
+                                const TeardownContext& context) {
+    TeardownReport report;
+    Runner runner(context, report);
+    std::vector<FoundObject> pvcs;
+    std::vector<FoundObject> namespaces;
+    bool pvcs_awaited = false;
+
+    for (const auto& deletion : plan.deletions) {
+        runner.check_cancelled();
+        const auto& object = deletion.object;
+        if (object.kind == TeardownKind::portworx_volume && !pvcs_awaited) {
+            // A PVC goes only once no pod uses it: then its clone is detached and can go.
+            for (const auto& pvc : pvcs) {
+                runner.wait_gone(pvc);
+            }
+            pvcs_awaited = true;
+        }
+        if (!runner.remove(object)) {
+            continue;
+        }
+        if (object.kind == TeardownKind::pvc) {
+            pvcs.push_back(object);
+        } else if (object.kind == TeardownKind::ns) {
+            namespaces.push_back(object);
+        }
+    }
+    for (const auto& ns : namespaces) {
+        runner.wait_gone(ns);
+    }
+
+    // Verify: nothing labelled for the target may remain.
+    runner.check_cancelled();
+    const auto again =
+        plan::plan_teardown(target, find_target_objects(context.kube, context.portworx, target));
+    for (const auto& deletion : again.deletions) {
+        const auto& object = deletion.object;
+        if (runner.failed(object)) {
+            continue;
+        }
+        if (object.kind != TeardownKind::portworx_volume && object.deleting) {
+            runner.wait_gone(object);
+        } else {
+            runner.fail(object, "still present after teardown");
+        }
+    }
+    return report;
+}
+
+} // namespace pxclone::exec

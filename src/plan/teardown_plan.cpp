@@ -1,0 +1,148 @@
+#include "pxclone/plan/teardown_plan.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <tuple>
+
+namespace pxclone::plan {
+
+namespace {
+
+int stage_of(TeardownKind kind) {
+    switch (kind) {
+    case TeardownKind::deployment:
+    case TeardownKind::statefulset:
+    case TeardownKind::job:
+        return 0;
+    case TeardownKind::pvc:
+        return 1;
+    case TeardownKind::volume_snapshot:
+        return 2;
+    case TeardownKind::pv:
+    case TeardownKind::volume_snapshot_content:
+        return 3;
+    case TeardownKind::portworx_volume:
+        return 4;
+    case TeardownKind::ns:
+        break;
+    }
+    return 5;
+}
+
+std::string label(const FoundObject& object, std::string_view key) {
+    const auto found = object.labels.find(std::string(key));
+    return found == object.labels.end() ? std::string() : found->second;
+}
+
+// Within a stage: clones before snapshots (a clone's parent is a snapshot), then by identity.
+auto order_key(const Deletion& deletion) {
+    const auto& object = deletion.object;
+    const bool is_snapshot = label(object, k_role_key) == role_name(Role::snapshot);
+    return std::make_tuple(deletion.stage, is_snapshot, static_cast<int>(object.kind), object.ns,
+                           object.name, object.id);
+}
+
+} // namespace
+
+std::string_view teardown_kind_name(TeardownKind kind) {
+    switch (kind) {
+    case TeardownKind::deployment:
+        return "Deployment";
+    case TeardownKind::statefulset:
+        return "StatefulSet";
+    case TeardownKind::job:
+        return "Job";
+    case TeardownKind::pvc:
+        return "PersistentVolumeClaim";
+    case TeardownKind::volume_snapshot:
+        return "VolumeSnapshot";
+    case TeardownKind::pv:
+        return "PersistentVolume";
+    case TeardownKind::volume_snapshot_content:
+        return "VolumeSnapshotContent";
+    case TeardownKind::portworx_volume:
+        return "PortworxVolume";
+    case TeardownKind::ns:
+        break;
+    }
+    return "Namespace";
+}
+
+std::string FoundObject::describe() const {
+    if (kind == TeardownKind::portworx_volume) {
+        return "portworx volume " + id + (name.empty() ? "" : " (" + name + ")");
+    }
+    std::string kind_name(teardown_kind_name(kind));
+    std::transform(kind_name.begin(), kind_name.end(), kind_name.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    return kind_name + "/" + name + (ns.empty() ? "" : " in " + ns);
+}
+
+std::string refusal_reason(const TeardownTarget& target, const FoundObject& object) {
+    if (label(object, k_managed_by_key) != k_managed_by_value) {
+        return "not labelled app.kubernetes.io/managed-by=pxclone";
+    }
+    if (target.profile.empty() || label(object, k_profile_key) != target.profile) {
+        return "not labelled pxclone.io/profile=" + target.profile;
+    }
+    const auto run = label(object, k_run_key);
+    if (run.empty()) {
+        return "no pxclone.io/run label";
+    }
+    const auto role = label(object, k_role_key);
+    const bool is_snapshot = role == role_name(Role::snapshot);
+    if (!is_snapshot && role != role_name(Role::staging)) {
+        return "no pxclone.io/role label";
+    }
+    if (object.kind == TeardownKind::ns && object.name == target.source_namespace) {
+        return "it is the source namespace";
+    }
+    if (!object.ns.empty() && object.ns == target.source_namespace &&
+        !(is_snapshot && object.kind == TeardownKind::volume_snapshot)) {
+        return "it is in the source namespace " + target.source_namespace;
+    }
+    if (object.kind == TeardownKind::portworx_volume && object.id.empty()) {
+        return "no Portworx volume id";
+    }
+    if (object.kind != TeardownKind::portworx_volume && object.name.empty()) {
+        return "no name";
+    }
+    if (is_snapshot) {
+        if (target.snapshot_sets.count(run) == 0) {
+            return "snapshot set " + run + " is not being deleted";
+        }
+        if (label(object, k_snapshot_set_key) != run) {
+            return "its pxclone.io/snapshot-set is not its run " + run;
+        }
+        return {};
+    }
+    if (target.runs.count(run) == 0) {
+        return "run " + run + " is not being torn down";
+    }
+    return {};
+}
+
+TeardownPlan plan_teardown(const TeardownTarget& target, const std::vector<FoundObject>& found) {
+    TeardownPlan plan;
+    for (const auto& object : found) {
+        auto reason = refusal_reason(target, object);
+        if (!reason.empty()) {
+            plan.refused.push_back(Refusal{object, std::move(reason)});
+            continue;
+        }
+        plan.deletions.push_back(Deletion{object, stage_of(object.kind)});
+    }
+    std::sort(plan.deletions.begin(), plan.deletions.end(),
+              [](const Deletion& left, const Deletion& right) {
+                  return order_key(left) < order_key(right);
+              });
+    // The same object found by two listings (two runs' selectors) is deleted once.
+    plan.deletions.erase(std::unique(plan.deletions.begin(), plan.deletions.end(),
+                                     [](const Deletion& left, const Deletion& right) {
+                                         return order_key(left) == order_key(right);
+                                     }),
+                         plan.deletions.end());
+    return plan;
+}
+
+} // namespace pxclone::plan

@@ -1,0 +1,225 @@
+#include "pxclone/exec/teardown.hpp"
+
+#include <doctest/doctest.h>
+#include <nlohmann/json.hpp>
+
+#include "fake_clock.hpp"
+#include "fake_transport.hpp"
+
+using namespace pxclone;
+using namespace pxclone::exec;
+using namespace std::chrono_literals;
+using http::Method;
+using nlohmann::json;
+using plan::FoundObject;
+using plan::TeardownKind;
+using testing::FakeClock;
+using testing::FakeSleeper;
+using testing::FakeTransport;
+
+namespace {
+
+const std::string k_ns = "orders-stg-42";
+const std::string k_selector = "?labelSelector=app.kubernetes.io%2Fmanaged-by%3Dpxclone%2C"
+                               "pxclone.io%2Fprofile%3Dorders%2Cpxclone.io%2Frun%3D42&limit=500";
+
+plan::Labels owned() {
+    plan::Lineage lineage;
+    lineage.profile = "orders";
+    lineage.run = "42";
+    lineage.role = plan::Role::staging;
+    lineage.snapshot_set = "41";
+    return plan::kubernetes_labels(lineage);
+}
+
+json list_of(const json& items, const std::string& rv = "10") {
+    return {{"metadata", {{"resourceVersion", rv}}}, {"items", items}};
+}
+
+json ns_object(const std::string& phase) {
+    return {{"metadata",
+             {{"name", k_ns}, {"labels", owned()}, {"deletionTimestamp", "2026-11-27T10:00:00Z"}}},
+            {"status",
+             {{"phase", phase},
+              {"conditions",
+               {{{"type", "NamespaceContentRemaining"},
+                 {"status", "True"},
+                 {"message", "Some content in the namespace has finalizers remaining"}}}}}}};
+}
+
+plan::TeardownTarget target() {
+    return plan::TeardownTarget{.profile = "orders", .source_namespace = "prod", .runs = {"42"}};
+}
+
+plan::TeardownPlan make_plan() {
+    const auto labels = owned();
+    return plan::plan_teardown(
+        target(), {FoundObject{TeardownKind::ns, "", k_ns, "", labels},
+                   FoundObject{TeardownKind::portworx_volume, "", "orders-42-data", "900", labels},
+                   FoundObject{TeardownKind::pv, "", "orders-42-data", "", labels},
+                   FoundObject{TeardownKind::pvc, k_ns, "data", "", labels},
+                   FoundObject{TeardownKind::deployment, k_ns, "app", "", labels}});
+}
+
+// The verification listing: every kind, all namespaces, nothing left.
+void expect_nothing_left(FakeTransport& kube, FakeTransport& portworx) {
+    for (const auto* path :
+         {"/apis/apps/v1/deployments", "/apis/apps/v1/statefulsets", "/apis/batch/v1/jobs",
+          "/api/v1/persistentvolumeclaims", "/apis/snapshot.storage.k8s.io/v1/volumesnapshots",
+          "/api/v1/persistentvolumes", "/apis/snapshot.storage.k8s.io/v1/volumesnapshotcontents",
+          "/api/v1/namespaces"}) {
+        kube.expect(Method::get, path + k_selector).reply(200, list_of(json::array()));
+    }
+    portworx.expect(Method::post, "/v1/volumes/inspectwithfilters")
+        .body(json{{"labels",
+                    {{"app.kubernetes.io/managed-by", "pxclone"},
+                     {"pxclone.io/profile", "orders"},
+                     {"pxclone.io/run", "42"}}}})
+        .reply(200, "{}");
+}
+
+} // namespace
+
+TEST_CASE("delete_request names the exact DELETE for --dry-run") {
+    CHECK(delete_request(FoundObject{TeardownKind::deployment, k_ns, "app", "", {}}) ==
+          "DELETE /apis/apps/v1/namespaces/orders-stg-42/deployments/app");
+    CHECK(delete_request(FoundObject{TeardownKind::pv, "", "pv-1", "", {}}) ==
+          "DELETE /api/v1/persistentvolumes/pv-1");
+    CHECK(delete_request(FoundObject{TeardownKind::portworx_volume, "", "c", "900", {}}) ==
+          "DELETE /v1/volumes/900");
+    CHECK(delete_request(FoundObject{TeardownKind::ns, "", k_ns, "", {}}) ==
+          "DELETE /api/v1/namespaces/orders-stg-42");
+}
+
+TEST_CASE("teardown deletes in order, waits for PVCs before the clone and for the namespace") {
+    FakeTransport kube;
+    FakeTransport portworx("https://px.test:9021");
+    FakeClock clock;
+    FakeSleeper sleeper(clock);
+    const k8s::Client kube_client(kube, "https://k8s.test");
+    const px::Client px_client(portworx, "https://px.test:9021");
+
+    const json background = {
+        {"kind", "DeleteOptions"}, {"apiVersion", "v1"}, {"propagationPolicy", "Background"}};
+    kube.expect(Method::del, "/apis/apps/v1/namespaces/orders-stg-42/deployments/app")
+        .body(background)
+        .reply(200, json{{"kind", "Status"}, {"status", "Success"}});
+    kube.expect(Method::del, "/api/v1/namespaces/orders-stg-42/persistentvolumeclaims/data")
+        .reply(200, json::object());
+    // Already gone: success for teardown.
+    kube.expect(Method::del, "/api/v1/persistentvolumes/orders-42-data")
+        .reply(404, json{{"kind", "Status"}, {"reason", "NotFound"}, {"code", 404}});
+    kube.expect(Method::get, "/api/v1/namespaces/orders-stg-42/persistentvolumeclaims"
+                             "?fieldSelector=metadata.name%3Ddata&limit=500")
+        .reply(200, list_of(json::array()));
+    portworx.expect(Method::del, "/v1/volumes/900").reply(200, "{}");
+    kube.expect(Method::del, "/api/v1/namespaces/orders-stg-42")
+        .reply(200, ns_object("Terminating"));
+    kube.expect(Method::get, "/api/v1/namespaces?fieldSelector=metadata.name%3Dorders-stg-42"
+                             "&limit=500")
+        .reply(200, list_of({ns_object("Terminating")}, "20"));
+    kube.expect(Method::get, "/api/v1/namespaces?watch=1&allowWatchBookmarks=true&fieldSelector="
+                             "metadata.name%3Dorders-stg-42&resourceVersion=20&timeoutSeconds=60")
+        .reply(200)
+        .chunks({json{{"type", "DELETED"}, {"object", ns_object("Terminating")}}.dump() + "\n"});
+    expect_nothing_left(kube, portworx);
+
+    std::vector<std::string> deleted;
+    std::vector<std::string> progress;
+    TeardownContext context{.kube = kube_client,
+                            .portworx = px_client,
+                            .clock = clock,
+                            .sleeper = sleeper,
+                            .timeout = 60s};
+    context.on_deleted = [&deleted](const FoundObject& object) {
+        deleted.push_back(object.describe());
+    };
+    context.on_progress = [&progress](const std::string&, const std::string& text) {
+        progress.push_back(text);
+    };
+    const auto report = execute_teardown(target(), make_plan(), context);
+    CHECK(report.ok());
+    CHECK(deleted == std::vector<std::string>{"deployment/app in orders-stg-42",
+                                              "persistentvolumeclaim/data in orders-stg-42",
+                                              "persistentvolume/orders-42-data",
+                                              "portworx volume 900 (orders-42-data)",
+                                              "namespace/orders-stg-42"});
+    REQUIRE_FALSE(progress.empty());
+    CHECK(progress.back() == "namespace/orders-stg-42 deleted");
+    CHECK(kube.remaining() == 0);
+    CHECK(portworx.remaining() == 0);
+}
+
+TEST_CASE("a refused deletion and a namespace that will not go are failures; the rest goes on") {
+    FakeTransport kube;
+    FakeTransport portworx("https://px.test:9021");
+    FakeClock clock;
+    FakeSleeper sleeper(clock);
+    const k8s::Client kube_client(kube, "https://k8s.test");
+    const px::Client px_client(portworx, "https://px.test:9021");
+
+    kube.expect(Method::del, "/apis/apps/v1/namespaces/orders-stg-42/deployments/app")
+        .reply(403, json{{"kind", "Status"},
+                         {"reason", "Forbidden"},
+                         {"code", 403},
+                         {"message", "deployments.apps \"app\" is forbidden"}});
+    kube.expect(Method::del, "/api/v1/namespaces/orders-stg-42/persistentvolumeclaims/data")
+        .reply(200, json::object());
+    kube.expect(Method::del, "/api/v1/persistentvolumes/orders-42-data").reply(200, "{}");
+    kube.expect(Method::get, "/api/v1/namespaces/orders-stg-42/persistentvolumeclaims"
+                             "?fieldSelector=metadata.name%3Ddata&limit=500")
+        .reply(200, list_of(json::array()));
+    portworx.expect(Method::del, "/v1/volumes/900")
+        .reply(500, json{{"error", "volume is attached"}, {"code", 13}, {"message", "attached"}});
+    kube.expect(Method::del, "/api/v1/namespaces/orders-stg-42")
+        .reply(200, ns_object("Terminating"));
+    // The namespace stays Terminating until the wait runs out (the stream ends at its timeout).
+    kube.expect(Method::get, "/api/v1/namespaces?fieldSelector=metadata.name%3Dorders-stg-42"
+                             "&limit=500")
+        .reply(200, list_of({ns_object("Terminating")}, "20"));
+    kube.expect(Method::get, "/api/v1/namespaces?watch=1&allowWatchBookmarks=true&fieldSelector="
+                             "metadata.name%3Dorders-stg-42&resourceVersion=20&timeoutSeconds=60")
+        .reply(200)
+        .chunks({})
+        .then([&clock] { clock.advance(60s); });
+    // Verification finds the deployment and the clone still there.
+    const auto labels = owned();
+    kube.expect(Method::get, "/apis/apps/v1/deployments" + k_selector)
+        .reply(200, list_of({json{{"metadata",
+                                   {{"name", "app"}, {"namespace", k_ns}, {"labels", labels}}}}}));
+    for (const auto* path :
+         {"/apis/apps/v1/statefulsets", "/apis/batch/v1/jobs", "/api/v1/persistentvolumeclaims",
+          "/apis/snapshot.storage.k8s.io/v1/volumesnapshots", "/api/v1/persistentvolumes",
+          "/apis/snapshot.storage.k8s.io/v1/volumesnapshotcontents"}) {
+        kube.expect(Method::get, path + k_selector).reply(200, list_of(json::array()));
+    }
+    kube.expect(Method::get, "/api/v1/namespaces" + k_selector)
+        .reply(200, list_of({ns_object("Terminating")}));
+    portworx.expect(Method::post, "/v1/volumes/inspectwithfilters")
+        .reply(
+            200,
+            json{{"volumes",
+                  {{{"volume",
+                     {{"id", "900"},
+                      {"locator", {{"name", "orders-42-data"}, {"volume_labels", labels}}}}}}}}});
+
+    TeardownContext context{.kube = kube_client,
+                            .portworx = px_client,
+                            .clock = clock,
+                            .sleeper = sleeper,
+                            .timeout = 60s};
+    const auto report = execute_teardown(target(), make_plan(), context);
+    CHECK_FALSE(report.ok());
+    std::vector<std::string> failed;
+    for (const auto& failure : report.failed) {
+        failed.push_back(failure.object.describe());
+    }
+    // Each is reported once: the failed DELETEs are not waited for again in verification.
+    CHECK(failed == std::vector<std::string>{"deployment/app in orders-stg-42",
+                                             "portworx volume 900 (orders-42-data)",
+                                             "namespace/orders-stg-42"});
+    CHECK(report.failed[2].error.find("finalizers remaining") != std::string::npos);
+    CHECK(report.deleted.size() == 3);
+    CHECK(kube.remaining() == 0);
+    CHECK(portworx.remaining() == 0);
+}
