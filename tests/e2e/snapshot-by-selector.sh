@@ -28,7 +28,7 @@ expect_equal "owned VolumeSnapshots" "prod/orders-e2e-sel-mongo-data-mongo-0
 prod/orders-e2e-sel-mongo-data-mongo-1
 prod/orders-e2e-sel-mongo-data-mongo-2" "$(sim_owned_volume_snapshots e2e-sel)"
 expect_equal "PVC requests" "GET /api/v1/namespaces/prod/persistentvolumeclaims?labelSelector=app=mongo&limit=500" \
-    "$(request_lines | grep persistentvolumeclaims)"
+    "$(request_lines | grep /namespaces/prod/persistentvolumeclaims)"
 expect_equal "hook log" "pre run=e2e-sel ns=prod pvcs=mongo-data-mongo-0 mongo-data-mongo-1 mongo-data-mongo-2 context=pxsim kubeconfig=set creates=0
 post run=e2e-sel ns=prod pvcs=mongo-data-mongo-0 mongo-data-mongo-1 mongo-data-mongo-2 context=pxsim kubeconfig=set creates=3" "$(hook_log)"
 e2e_done
