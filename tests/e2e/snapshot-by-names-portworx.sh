@@ -30,7 +30,7 @@ expect_golden "$golden"
 
 # The same in parallel (the default): the same requests, in whatever order.
 sim_restart
-px_run snapshot -p "$profile" --run e2e-names
+px_run snapshot -p "$profile" --run e2e-names -vvv
 expect_exit 0
 expect_out_contains "snapshot set e2e-names of profile orders: 3 volumes of namespace prod (portworx)"
 expect_equal "owned snapshots" "orders-e2e-names-mongo-data-mongo-0
