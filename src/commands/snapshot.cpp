@@ -20,6 +20,7 @@
 
 #include <future>
 #include <map>
+#include <set>
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
@@ -98,9 +99,12 @@ SnapshotFacts discover_snapshot(Session& session, const profile::Profile& profil
             details.push_back(fmt::format("  {}: {}", problem.object, problem.message));
             missing = missing || problem.kind == plan::SourceProblem::Kind::missing;
         }
+        // Counted before the call: its arguments are evaluated in no set order, and the last
+        // one moves `details` away.
+        const auto count = details.size();
         throw Error(missing ? ExitCode::not_found : ExitCode::failed,
                     fmt::format("cannot snapshot the source volumes of profile '{}' ({} problem{})",
-                                profile.name, details.size(), details.size() == 1 ? "" : "s"),
+                                profile.name, count, count == 1 ? "" : "s"),
                     "", std::move(details));
     }
     return facts;
@@ -164,15 +168,11 @@ void print_result(const json& record, output::Format format, std::ostream& out) 
     }
 }
 
-// Deletes what this run made when the set cannot be complete. Returns the lines of what could
-// not be deleted (each a leftover that `teardown --snapshots` or the next run removes).
-std::vector<std::string> roll_back(exec::SnapshotBackend& backend, const plan::SnapshotPlan& plan,
-                                   const std::vector<exec::TakenSnapshot>& taken) {
+// Deletes `snapshots`; returns a line for each that could not be deleted.
+std::vector<std::string> remove_all(exec::SnapshotBackend& backend, const plan::SnapshotPlan& plan,
+                                    const std::vector<exec::TakenSnapshot>& snapshots) {
     std::vector<std::string> leftovers;
-    for (const auto& snapshot : taken) {
-        if (snapshot.id.empty()) {
-            continue;
-        }
+    for (const auto& snapshot : snapshots) {
         try {
             backend.remove(plan, snapshot);
         } catch (const std::exception& e) {
@@ -180,6 +180,46 @@ std::vector<std::string> roll_back(exec::SnapshotBackend& backend, const plan::S
                 fmt::format("  snapshot {} of {}: {}", snapshot.id, snapshot.pvc, e.what()));
         }
     }
+    return leftovers;
+}
+
+// Deletes what this run made when the set cannot be complete: what the workers returned, and
+// what only the server knows of — a snapshot created before its worker failed (its check, its
+// wait) — found again by this run's labels. Returns the lines of what could not be deleted
+// (each a leftover that `teardown --snapshots` or the next run removes).
+std::vector<std::string> roll_back(exec::SnapshotBackend& backend, const plan::SnapshotPlan& plan,
+                                   const std::vector<exec::TakenSnapshot>& taken,
+                                   bool snapshots_attempted) {
+    std::vector<exec::TakenSnapshot> made;
+    std::set<std::string> ids;
+    for (const auto& snapshot : taken) {
+        if (!snapshot.id.empty() && ids.insert(snapshot.id).second) {
+            made.push_back(snapshot);
+        }
+    }
+    std::vector<std::string> leftovers;
+    if (!snapshots_attempted) {
+        // A pre-hook failed: this attempt made nothing (an earlier attempt's snapshots stay
+        // for the next one to reuse).
+        return remove_all(backend, plan, made);
+    }
+    try {
+        for (const auto& found : backend.find_existing(plan)) {
+            if (ids.insert(found.id).second) {
+                const auto slash = found.source.find('/');
+                made.push_back({.source = found.source,
+                                .pvc = slash == std::string::npos ? found.source
+                                                                  : found.source.substr(slash + 1),
+                                .id = found.id,
+                                .portworx_id = found.id});
+            }
+        }
+    } catch (const std::exception& e) {
+        leftovers.push_back(
+            fmt::format("  this run's snapshots could not be listed: {}", e.what()));
+    }
+    auto failed = remove_all(backend, plan, made);
+    leftovers.insert(leftovers.end(), failed.begin(), failed.end());
     return leftovers;
 }
 
@@ -281,7 +321,8 @@ void run_snapshot(const GlobalOptions& globals, const SnapshotOptions& options, 
     const auto deadline = session.clock().now() + session.timeout_or(profile.snapshot.timeout);
     std::vector<exec::TakenSnapshot> taken(plan.snapshots.size());
     std::optional<ExitCode> failure_code;
-    if (failures.empty()) {
+    const bool snapshots_attempted = failures.empty();
+    if (snapshots_attempted) {
         std::vector<std::future<exec::TakenSnapshot>> work;
         for (const auto& snapshot : plan.snapshots) {
             work.push_back(session.pool().submit([&backend, &plan, &snapshot, deadline] {
@@ -294,14 +335,21 @@ void run_snapshot(const GlobalOptions& globals, const SnapshotOptions& options, 
         for (std::size_t i = 0; i < work.size(); ++i) {
             try {
                 taken[i] = work[i].get();
-            } catch (const Error& e) {
-                // Keep what may exist so that the roll-back finds it.
-                taken[i] = {.pvc = plan.snapshots[i].source.pvc, .id = plan.snapshots[i].existing};
+            } catch (const std::exception& e) {
+                // Any failure, also a transport error (a connection cut during a create),
+                // fails the set: the post-hooks still run and the roll-back follows.
+                const auto* error = dynamic_cast<const Error*>(&e);
+                const auto code = error != nullptr ? error->code() : ExitCode::failed;
+                // Keep what may exist so that the roll-back finds it (a reused Portworx
+                // snapshot is deleted by its portworx_id).
+                taken[i] = {.pvc = plan.snapshots[i].source.pvc,
+                            .id = plan.snapshots[i].existing,
+                            .portworx_id = plan.snapshots[i].existing};
                 failures.push_back(fmt::format("snapshot of {} ({}): {}",
                                                plan.snapshots[i].source.pvc,
                                                plan.snapshots[i].source.volume_id, e.what()));
-                if (!failure_code || e.code() == ExitCode::interrupted) {
-                    failure_code = e.code();
+                if (!failure_code || code == ExitCode::interrupted) {
+                    failure_code = code;
                 }
             }
         }
@@ -320,7 +368,7 @@ void run_snapshot(const GlobalOptions& globals, const SnapshotOptions& options, 
 
     if (!failures.empty()) {
         // All or nothing: a partial set must not be mistaken for a copy of production.
-        auto leftovers = roll_back(backend, plan, taken);
+        auto leftovers = roll_back(backend, plan, taken, snapshots_attempted);
         auto details = failures;
         const auto code = failure_code.value_or(ExitCode::failed);
         if (!leftovers.empty()) {

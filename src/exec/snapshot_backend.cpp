@@ -7,6 +7,7 @@
 #include "pxclone/util/duration.hpp"
 
 #include <algorithm>
+#include <mutex>
 
 #include <fmt/format.h>
 
@@ -90,6 +91,16 @@ public:
         if (taken.id.empty()) {
             report(m_context, key, fmt::format("snapshot {} creating", snapshot.source.pvc));
             taken.id = m_px.snapshot_create(portworx_snapshot_request(snapshot));
+            // SnapshotCreate is synchronous: when it answers after the deadline, the set took
+            // longer than allowed just as when its readiness wait runs out (the caller rolls
+            // the snapshot back).
+            if (m_context.clock->now() > deadline) {
+                throw TimeoutError(fmt::format(
+                    "snapshot {} of {} was made only after the timeout ran out (SnapshotCreate "
+                    "took {})",
+                    taken.id, snapshot.source.pvc,
+                    util::format_duration(since(*m_context.clock, start))));
+            }
         }
         taken.portworx_id = taken.id;
         wait_ready(snapshot, taken.id, deadline, key);
@@ -241,13 +252,11 @@ public:
                        std::chrono::system_clock::time_point deadline) override {
         (void)deadline;
         if (snapshot.existing.empty()) {
-            if (plan.method == profile::SnapshotMethod::portworx) {
-                m_out << "POST /v1/volumes/snapshots "
-                      << px::to_json(portworx_snapshot_request(snapshot)).dump() << '\n';
-            } else {
-                m_out << "POST " << k8s::collection_path(volume_snapshots(), plan.source_namespace)
-                      << ' ' << volume_snapshot_object(plan, snapshot).dump() << '\n';
-            }
+            write(plan.method == profile::SnapshotMethod::portworx
+                      ? "POST /v1/volumes/snapshots " +
+                            px::to_json(portworx_snapshot_request(snapshot)).dump()
+                      : "POST " + k8s::collection_path(volume_snapshots(), plan.source_namespace) +
+                            ' ' + volume_snapshot_object(plan, snapshot).dump());
         }
         return {.source = plan.source_namespace + "/" + snapshot.source.pvc,
                 .pvc = snapshot.source.pvc,
@@ -259,12 +268,19 @@ public:
 
     void remove(const plan::SnapshotPlan& plan, const TakenSnapshot& snapshot) override {
         (void)plan;
-        m_out << "DELETE " << snapshot.id << '\n';
+        write("DELETE " + snapshot.id);
     }
 
 private:
+    // take() runs on several workers at once: each line goes out whole.
+    void write(const std::string& line) {
+        const std::lock_guard lock(m_mutex);
+        m_out << line << '\n';
+    }
+
     SnapshotBackend& m_real;
     std::ostream& m_out;
+    std::mutex m_mutex;
 };
 
 } // namespace

@@ -328,16 +328,17 @@ bool K8sApi::is_source_object(const ResourceType& type, const Json& object) cons
 }
 
 void K8sApi::guard(const std::string& verb, const ResourceType& type, const Json& object,
-                   bool creating, bool internal) {
+                   bool internal) {
     if (internal || !is_source_object(type, object)) {
         return;
     }
+    // pxclone's own objects there (e.g. the VolumeSnapshots of method csi): creating one that
+    // carries its label, and updating or deleting one that already carried it. `object` is the
+    // stored object for update and delete, so labelling a production object is still caught.
     const Json& metadata = object["metadata"];
-    if (creating) {
-        const Json labels = metadata.value("labels", Json::object());
-        if (labels.value("app.kubernetes.io/managed-by", "") == "pxclone") {
-            return;
-        }
+    const Json labels = metadata.value("labels", Json::object());
+    if (labels.value("app.kubernetes.io/managed-by", "") == "pxclone") {
+        return;
     }
     std::string what = verb + " " + type.qualified_plural() + " ";
     if (type.namespaced) {
@@ -697,7 +698,7 @@ SimReply K8sApi::create_object(Store::Txn& txn, const Target& target, Json objec
     if (dry_run) {
         return json_reply(201, object);
     }
-    guard("create", type, object, true, internal);
+    guard("create", type, object, internal);
     return json_reply(201, txn.put(type, std::move(object)));
 }
 
@@ -758,7 +759,7 @@ SimReply K8sApi::finish_update(Store::Txn& txn, const Target& target, const Json
     if (dry_run) {
         return json_reply(200, result);
     }
-    guard("update", type, existing, false, internal);
+    guard("update", type, existing, internal);
     if (result["metadata"].contains("deletionTimestamp") && !has_finalizers(result)) {
         auto erased = txn.erase(type, target.ns, target.name);
         return json_reply(200, erased.value_or(result));
@@ -927,7 +928,7 @@ SimReply K8sApi::remove(const SimRequest& request, const Target& target, bool in
         if (dry_run) {
             return json_reply(200, *existing);
         }
-        guard("delete", type, *existing, false, internal);
+        guard("delete", type, *existing, internal);
         Json object = *existing;
         Json& meta = object["metadata"];
         if (type.kind == "Namespace") {

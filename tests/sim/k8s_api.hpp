@@ -92,7 +92,7 @@ private:
     SimReply finish_update(Store::Txn& txn, const Target& target, const nlohmann::json& existing,
                            nlohmann::json incoming, bool dry_run, bool internal);
     void guard(const std::string& verb, const ResourceType& type, const nlohmann::json& object,
-               bool creating, bool internal);
+               bool internal);
 };
 
 } // namespace pxsim

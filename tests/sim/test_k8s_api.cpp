@@ -409,6 +409,14 @@ TEST_CASE("production guard: writes to source objects are recorded, answered nor
     // Dry runs change nothing and are not writes.
     CHECK(api.call("DELETE", prod + "/configmaps/ok", "", "", {{"dryRun", "All"}}).status == 200);
     CHECK(api.violations.size() == 3);
+    // Labelling a production object is a write to it; deleting pxclone's own object is not.
+    CHECK(api.call("PATCH", prod + "/configmaps/unlabelled",
+                   R"({"metadata":{"labels":{"app.kubernetes.io/managed-by":"pxclone"}}})",
+                   "application/merge-patch+json")
+              .status == 200);
+    CHECK(api.violations.size() == 4);
+    CHECK(api.call("DELETE", prod + "/configmaps/ok").status == 200);
+    CHECK(api.violations.size() == 4);
 }
 
 TEST_CASE("server-side printing: Tables for kubectl get") {

@@ -1,0 +1,391 @@
+# shellcheck shell=bash
+# shellcheck disable=SC2034 # variables for the scenario scripts that source this file
+# End-to-end test helpers: the real pxclone binary against pxsim on loopback (STYLE.md "Tests").
+# A scenario script is run as `bash SCENARIO.sh PATH/TO/pxclone PATH/TO/pxsim` from the source
+# tree and starts with:
+#
+#   source "$(dirname "$0")/lib.sh"
+#   e2e_init "$@"
+#   sim_start [extra pxsim arguments...]
+#   px_run snapshot -p "$E2E_PROFILES/names-portworx.yaml" --run r1 -o json
+#   expect_exit 0
+#   ...
+#   e2e_done            # the invariants every run must keep, then PASS
+#
+# Every helper that checks something ends the scenario with exit 1 and a message saying what
+# was expected, what came, and pxclone's last stderr. pxsim is stopped on exit whatever happens.
+# UPDATE_GOLDEN=1 rewrites golden files instead of comparing; E2E_KEEP=1 keeps the temp dir.
+
+set -euo pipefail
+
+# The bearer token pxsim requires: it must never appear in anything pxclone or a hook prints.
+readonly E2E_TOKEN="pxsim-e2e-token-4c1f9a7d"
+# The labels that prove an object belongs to a pxclone run (DESIGN.md §4).
+readonly E2E_OWNERSHIP_KEYS='["app.kubernetes.io/managed-by","pxclone.io/profile","pxclone.io/run","pxclone.io/role"]'
+
+# jq definitions shared by the request-log checks.
+# - pxclone's requests: everything but pxsim's admin API (/_sim/...), which only the tests call.
+# - px_path: the Portworx path, also when it went through the API server's service proxy.
+# - read-only POSTs: the SDK's filter/inspect calls and Kubernetes server-side dry runs.
+readonly E2E_JQ_DEFS='
+def pxclone_requests: map(select(.path | startswith("/_sim/") | not));
+def is_px: (.path | startswith("/v1/")) or (.path | test("^/api/v1/namespaces/[^/]+/services/[^/]+/proxy/v1/"));
+def px_path: .path | sub("^/api/v1/namespaces/[^/]+/services/[^/]+/proxy"; "");
+def read_only_post: .method == "POST" and (
+    (is_px and (px_path == "/v1/volumes/inspectwithfilters" or px_path == "/v1/volumes/filters"
+                or (px_path | startswith("/v1/volumes/snapshots/filters/"))))
+    or ((.query.dryRun // "") == "All"));
+def mutating: (.method == "POST" or .method == "PUT" or .method == "PATCH" or .method == "DELETE")
+    and (read_only_post | not) and ((.query.dryRun // "") != "All");
+def owned($keys): type == "object" and .["app.kubernetes.io/managed-by"] == "pxclone"
+    and all($keys[] as $k | .[$k] // ""; type == "string" and length > 0);
+def canonical_query: if (.query | length) == 0 then ""
+    else "?" + ([.query | to_entries | sort_by(.key)[] | .key as $k
+                | (if (.value | type) == "array" then .value[] else .value end) | "\($k)=\(.)"]
+               | join("&")) end;
+# Portworx ids in paths as {uuid} (pxsim draws them); Kubernetes names stay as they are.
+def uuid_free_path: if is_px then .path | gsub("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"; "{uuid}") else .path end;
+'
+
+E2E_PXCLONE=""
+E2E_PXSIM=""
+E2E_NAME=""
+E2E_SRC=""
+E2E_DIR=""      # tests/e2e
+E2E_PROFILES="" # tests/e2e/profiles
+E2E_TMP=""      # this run's temp dir
+E2E_FIXTURE=""  # pxsim's seed state
+SIM_PID=""
+SIM_URL=""
+PX_OUT=""   # file: stdout of the last px_run
+PX_ERR=""   # file: stderr of the last px_run
+PX_RC=""    # exit code of the last px_run
+PX_ARGS=""  # the last px_run's argv, for messages
+E2E_RUNS=0
+E2E_PASSED=0
+
+# e2e_init PXCLONE PXSIM: checks the arguments, makes the temp dir, installs the EXIT trap.
+e2e_init() {
+    if [[ $# -lt 2 ]]; then
+        echo "usage: $0 PATH/TO/pxclone PATH/TO/pxsim" >&2
+        exit 2
+    fi
+    E2E_PXCLONE=$1
+    E2E_PXSIM=$2
+    E2E_NAME=$(basename "$0" .sh)
+    E2E_SRC=$(pwd)
+    E2E_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+    E2E_PROFILES=$E2E_DIR/profiles
+    E2E_FIXTURE=$E2E_SRC/tests/sim/fixtures/prod-mongo.yaml
+    for tool in "$E2E_PXCLONE" "$E2E_PXSIM"; do
+        [[ -x $tool ]] || { echo "$E2E_NAME: $tool is not an executable" >&2; exit 2; }
+    done
+    for tool in jq curl; do
+        command -v "$tool" >/dev/null 2>&1 ||
+            { echo "$E2E_NAME: $tool not found (scripts/install-deps.sh installs it)" >&2; exit 2; }
+    done
+    [[ -f $E2E_FIXTURE ]] || { echo "$E2E_NAME: run from the source tree" >&2; exit 2; }
+    E2E_TMP=$(mktemp -d "${TMPDIR:-/tmp}/pxclone-e2e-$E2E_NAME.XXXXXX")
+    # Hooks (tests/e2e/hooks/record) append to this file; they inherit pxclone's environment.
+    export E2E_HOOK_LOG=$E2E_TMP/hooks.log
+    trap e2e_cleanup EXIT
+}
+
+e2e_cleanup() {
+    local rc=$?
+    sim_stop
+    if [[ $E2E_PASSED != 1 ]] || [[ ${E2E_KEEP:-0} == 1 ]]; then
+        echo "$E2E_NAME: files kept in $E2E_TMP" >&2
+    else
+        rm -rf "$E2E_TMP"
+    fi
+    exit "$rc"
+}
+
+# e2e_fail MESSAGE...: ends the scenario, with the last pxclone run for context.
+e2e_fail() {
+    {
+        echo "FAIL $E2E_NAME: $*"
+        if [[ -n $PX_ARGS ]]; then
+            echo "--- last run: pxclone $PX_ARGS (exit $PX_RC)"
+            echo "--- its stdout (first 40 lines):"
+            head -n 40 "$PX_OUT" 2>/dev/null || true
+            echo "--- its stderr (last 40 lines):"
+            tail -n 40 "$PX_ERR" 2>/dev/null || true
+        fi
+        if [[ -s $E2E_TMP/sim.err ]]; then
+            echo "--- pxsim stderr (last 10 lines):"
+            tail -n 10 "$E2E_TMP/sim.err"
+        fi
+    } >&2
+    exit 1
+}
+
+# sim_start [ARGS...]: pxsim on a free loopback port with the prod-mongo fixture, production
+# namespace prod, a token, a request log and a kubeconfig in the temp dir; ARGS are added
+# (--state FILE for more seed objects, --latency, --faults, ...). Sets SIM_URL and exports
+# E2E_SIM_URL and E2E_SIM_LOG (the request log, one JSON object a line) for the hooks.
+E2E_SIM_ARGS=()
+E2E_SIM_STARTS=0
+sim_start() {
+    [[ -z $SIM_PID ]] || e2e_fail "sim_start: pxsim already runs"
+    E2E_SIM_ARGS=("$@")
+    E2E_SIM_STARTS=$((E2E_SIM_STARTS + 1))
+    local out=$E2E_TMP/sim-$E2E_SIM_STARTS.out
+    export E2E_SIM_LOG=$E2E_TMP/sim-requests-$E2E_SIM_STARTS.jsonl
+    : >"$E2E_SIM_LOG"
+    mkfifo "$out"
+    "$E2E_PXSIM" --port 0 --threads 32 --state "$E2E_FIXTURE" --source-namespace prod --token "$E2E_TOKEN" \
+        --kubeconfig-out "$E2E_TMP/k.yaml" --log "$E2E_SIM_LOG" "$@" \
+        >"$out" 2>"$E2E_TMP/sim.err" &
+    SIM_PID=$!
+    # The first line says where it listens; EOF means it could not start.
+    exec 3<"$out"
+    local first=""
+    read -r -t 30 first <&3 || e2e_fail "pxsim did not start: $(cat "$E2E_TMP/sim.err")"
+    [[ $first =~ ^pxsim\ listening\ on\ (http://127\.0\.0\.1:[0-9]+)$ ]] ||
+        e2e_fail "pxsim's first line: '$first'"
+    SIM_URL=${BASH_REMATCH[1]}
+    export E2E_SIM_URL=$SIM_URL
+    # What existed before pxclone ran: objects deleted later must have carried pxclone's labels.
+    sim_get /_sim/state >"$E2E_TMP/state-before.json"
+}
+
+sim_stop() {
+    if [[ -n $SIM_PID ]]; then
+        kill -TERM "$SIM_PID" 2>/dev/null || true
+        wait "$SIM_PID" 2>/dev/null || true
+        SIM_PID=""
+        exec 3<&- || true
+    fi
+}
+
+# sim_restart [ARGS...]: checks the invariants so far, then a fresh pxsim (seed state, empty
+# request log, fault counters from zero) with ARGS, or else the same arguments as before, and an
+# empty hook log.
+sim_restart() {
+    expect_invariants
+    sim_stop
+    rm -f "$E2E_HOOK_LOG"
+    if [[ $# -eq 0 ]]; then
+        set -- "${E2E_SIM_ARGS[@]}"
+    fi
+    sim_start "$@"
+}
+
+# sim_get PATH: GET from pxsim's admin API (no token needed) to stdout.
+sim_get() {
+    curl -sS --fail --max-time 20 "$SIM_URL$1" || e2e_fail "GET $SIM_URL$1 failed"
+}
+
+# px_run ARGS...: runs pxclone with ARGS plus the kubeconfig pxsim wrote and its context;
+# stdout, stderr and the exit code go to PX_OUT, PX_ERR and PX_RC. Never fails by itself.
+px_run() {
+    E2E_RUNS=$((E2E_RUNS + 1))
+    PX_OUT=$E2E_TMP/run-$E2E_RUNS.out
+    PX_ERR=$E2E_TMP/run-$E2E_RUNS.err
+    PX_ARGS="$* --kubeconfig $E2E_TMP/k.yaml --context pxsim"
+    PX_RC=0
+    "$E2E_PXCLONE" "$@" --kubeconfig "$E2E_TMP/k.yaml" --context pxsim \
+        >"$PX_OUT" 2>"$PX_ERR" </dev/null || PX_RC=$?
+    echo "run $E2E_RUNS: pxclone $* -> exit $PX_RC"
+}
+
+expect_exit() {
+    [[ $PX_RC == "$1" ]] || e2e_fail "expected exit code $1, got $PX_RC"
+}
+
+# expect_{out,err}_{contains,lacks} TEXT: fixed-string checks on the last run's stdout/stderr.
+expect_out_contains() { _expect_file_contains "$PX_OUT" stdout "$1"; }
+expect_err_contains() { _expect_file_contains "$PX_ERR" stderr "$1"; }
+expect_out_lacks() { _expect_file_lacks "$PX_OUT" stdout "$1"; }
+expect_err_lacks() { _expect_file_lacks "$PX_ERR" stderr "$1"; }
+
+_expect_file_contains() {
+    grep -qF -- "$3" "$1" || e2e_fail "expected $2 to contain '$3'"
+}
+_expect_file_lacks() {
+    if grep -qF -- "$3" "$1"; then
+        e2e_fail "expected $2 not to contain '$3'; it does: $(grep -F -- "$3" "$1" | head -n 3)"
+    fi
+}
+
+# json_out FILTER: jq FILTER applied to the last run's stdout (-r: raw strings).
+json_out() {
+    jq -r "$1" "$PX_OUT" 2>/dev/null || e2e_fail "stdout is not JSON (or '$1' does not apply)"
+}
+
+# expect_json FILTER EXPECTED: the last run's stdout, through jq FILTER, prints EXPECTED.
+expect_json() {
+    local got
+    got=$(json_out "$1")
+    [[ $got == "$2" ]] || e2e_fail "expected stdout's $1 to be '$2', got '$got'"
+}
+
+# sim_jq FILTER [ARGS...]: jq FILTER (with the shared definitions) over the request log of the
+# running pxsim as one array (every request so far, admin ones included; pxsim writes a request's
+# line before it answers, so a finished pxclone run is all there).
+sim_jq() {
+    local filter=$1
+    shift
+    jq -rs "$@" "$E2E_JQ_DEFS $filter" "$E2E_SIM_LOG" || e2e_fail "jq over the request log: $filter"
+}
+
+# count_requests METHOD PX_PATH: how many of pxclone's requests were METHOD to that Portworx
+# path (through the service proxy or directly).
+count_requests() {
+    sim_jq '[pxclone_requests[] | select(.method == $m and is_px and px_path == $p)] | length' \
+        --arg m "$1" --arg p "$2"
+}
+
+# count_requests_matching METHOD REGEX: like count_requests, the Portworx path matching REGEX.
+count_requests_matching() {
+    sim_jq '[pxclone_requests[] | select(.method == $m and is_px and (px_path | test($re)))] | length' \
+        --arg m "$1" --arg re "$2"
+}
+
+expect_no_violations() {
+    local violations
+    violations=$(sim_get /_sim/violations | jq -c .)
+    [[ $violations == "[]" ]] || e2e_fail "pxsim recorded violations: $violations"
+}
+
+# No POST/PUT/PATCH/DELETE but read-only ones (SDK filters/inspect, server-side dry runs).
+expect_no_mutations() {
+    local mutations
+    mutations=$(sim_jq '[pxclone_requests[] | select(mutating) | "\(.method) \(.path)"] | join("\n")')
+    [[ -z $mutations ]] || e2e_fail "expected no mutating request, got:
+$mutations"
+}
+
+# Every object pxclone created carries the ownership labels: Portworx creates (volume,
+# clone, snapshot) and Kubernetes creates (POST, or a whole-object PATCH/PUT as apply sends).
+expect_created_owned() {
+    local unowned
+    unowned=$(sim_jq '
+        [pxclone_requests[] | select(mutating and .method != "DELETE") |
+         if is_px then
+             select(px_path == "/v1/volumes" or px_path == "/v1/volumes/snapshots"
+                    or px_path == "/v1/volumes/clone")
+             | select((if px_path == "/v1/volumes/clone" then .body.additional_labels
+                       else .body.labels end) | owned($keys) | not)
+         else
+             select((.body | type) == "object" and (.body.metadata | type) == "object"
+                    and (.body.kind // "") != "" and (.body.metadata.labels | owned($keys) | not))
+         end
+         | "\(.method) \(.path) \(.body | tostring | .[0:300])"] | join("\n")' \
+        --argjson keys "$E2E_OWNERSHIP_KEYS")
+    [[ -z $unowned ]] || e2e_fail "objects created without pxclone's ownership labels:
+$unowned"
+}
+
+# Every DELETE targets an object that carried pxclone's labels: one that existed before with
+# them, or one created during the test (whose create expect_created_owned checks).
+# A collection DELETE must select by app.kubernetes.io/managed-by=pxclone.
+expect_deletes_owned() {
+    local bad
+    bad=$(sim_jq '
+        ($before[0]) as $s
+        | ([$s.portworx[] | {key: .volume.id, value: (.labels | owned($keys))}] | from_entries) as $px
+        | ([$s.kubernetes | to_entries[] | .key as $r | .value[]
+            | {key: (($r | split("/")) as $p
+                     | (if ($p | length) == 2 then "/api/\($p[0])" else "/apis/\($p[0])/\($p[1])" end)
+                       + (if .metadata.namespace then "/namespaces/\(.metadata.namespace)" else "" end)
+                       + "/\($p[-1])/\(.metadata.name)"),
+               value: (.metadata.labels | owned($keys))}] | from_entries) as $k8s
+        | [pxclone_requests[] | select(.method == "DELETE") |
+           if is_px then
+               (px_path | ltrimstr("/v1/volumes/")) as $id
+               | select($px[$id] == false)
+           elif (.query.labelSelector // "") != "" then
+               select(.query.labelSelector | contains("app.kubernetes.io/managed-by=pxclone") | not)
+           else
+               select($k8s[.path] == false)
+           end
+           | "\(.method) \(.path)"] | join("\n")' \
+        --argjson keys "$E2E_OWNERSHIP_KEYS" --slurpfile before "$E2E_TMP/state-before.json")
+    [[ -z $bad ]] || e2e_fail "DELETE of objects that did not carry pxclone's labels:
+$bad"
+}
+
+# The test token appears in nothing pxclone or a hook wrote.
+expect_no_token() {
+    local leaks
+    leaks=$(grep -lF -- "$E2E_TOKEN" "$E2E_TMP"/run-* "$E2E_TMP"/hooks.log \
+        "$E2E_TMP"/*.record.json 2>/dev/null || true)
+    [[ -z $leaks ]] || e2e_fail "the token appears in: $leaks"
+}
+
+# Portworx snapshots in pxsim's state carrying pxclone's labels (run RUN when given), as
+# "name" lines, sorted.
+sim_owned_snapshots() {
+    sim_get /_sim/state | jq -r --arg run "${1:-}" '
+        [.portworx[] | select(.volume.source.parent != null)
+         | select(.labels["app.kubernetes.io/managed-by"] == "pxclone")
+         | select($run == "" or .labels["pxclone.io/run"] == $run) | .name] | sort | .[]'
+}
+
+# VolumeSnapshots in pxsim's state carrying pxclone's labels (run RUN when given).
+sim_owned_volume_snapshots() {
+    sim_get /_sim/state | jq -r --arg run "${1:-}" '
+        [(.kubernetes["snapshot.storage.k8s.io/v1/volumesnapshots"] // [])[]
+         | select(.metadata.labels["app.kubernetes.io/managed-by"] == "pxclone")
+         | select($run == "" or .metadata.labels["pxclone.io/run"] == $run)
+         | "\(.metadata.namespace)/\(.metadata.name)"] | sort | .[]'
+}
+
+# expect_equal WHAT EXPECTED GOT
+expect_equal() {
+    [[ $2 == "$3" ]] || e2e_fail "$1: expected
+$2
+got
+$3"
+}
+
+# The hook log (one line per hook run), or nothing.
+hook_log() {
+    cat "$E2E_HOOK_LOG" 2>/dev/null || true
+}
+
+# request_lines: pxclone's requests so far as "METHOD PATH?QUERY" lines, Portworx ids as {uuid}.
+request_lines() {
+    sim_jq '[pxclone_requests[] | "\(.method) \(uuid_free_path)\(canonical_query)"] | .[]'
+}
+
+# expect_golden FILE [sorted]: pxclone's requests so far equal FILE line by line; with
+# `sorted`, as a multiset (order free: parallel requests). UPDATE_GOLDEN=1 writes FILE (exact).
+expect_golden() {
+    local file=$1 mode=${2:-exact} got
+    got=$(request_lines)
+    if [[ ${UPDATE_GOLDEN:-0} == 1 && $mode == exact ]]; then
+        printf '%s\n' "$got" >"$file"
+        echo "updated $file"
+        return
+    fi
+    [[ -f $file ]] || e2e_fail "golden file $file is missing (UPDATE_GOLDEN=1 writes it)"
+    local want
+    want=$(cat "$file")
+    if [[ $mode == sorted ]]; then
+        want=$(sort <<<"$want")
+        got=$(sort <<<"$got")
+    fi
+    if [[ $want != "$got" ]]; then
+        e2e_fail "requests differ from $file ($mode; UPDATE_GOLDEN=1 rewrites it):
+$(diff <(printf '%s\n' "$want") <(printf '%s\n' "$got") | head -n 40)"
+    fi
+}
+
+# The invariants every run keeps (STYLE.md): checked by e2e_done and sim_restart.
+expect_invariants() {
+    expect_no_violations
+    expect_created_owned
+    expect_deletes_owned
+    expect_no_token
+}
+
+# e2e_done: the invariants of every run, then PASS.
+e2e_done() {
+    expect_invariants
+    E2E_PASSED=1
+    echo "PASS $E2E_NAME ($E2E_RUNS pxclone runs)"
+}

@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# snapshot by PVC names, method portworx: three labelled SDK snapshots between the hooks, the
+# JSON record, and the exact request sequence (golden, --parallel 1); the default parallel run
+# sends the same requests in another order.
+# shellcheck source=tests/e2e/lib.sh
+source "$(dirname "$0")/lib.sh"
+e2e_init "$@"
+sim_start
+profile=$E2E_PROFILES/names-portworx.yaml
+golden=$E2E_DIR/snapshot-by-names-portworx.requests
+
+px_run snapshot -p "$profile" --run e2e-names -o json --parallel 1
+expect_exit 0
+expect_json .snapshotSet e2e-names
+expect_json .method portworx
+expect_json '[.snapshots[] | "\(.pvc) \(.name) \(.volumeId) \(.reused)"] | join(",")' \
+    "mongo-data-mongo-0 orders-e2e-names-mongo-data-mongo-0 1100000000000000000 false,mongo-data-mongo-1 orders-e2e-names-mongo-data-mongo-1 1100000000000007919 false,mongo-data-mongo-2 orders-e2e-names-mongo-data-mongo-2 1100000000000015838 false"
+# The ids printed are the snapshots pxsim holds, each a child of its PVC's volume, labelled.
+got=$(sim_get /_sim/state | jq -r --slurpfile out "$PX_OUT" '
+    [$out[0].snapshots[] as $s | .portworx[] | select(.volume.id == $s.snapshot)
+     | "\(.name) parent=\(.volume.source.parent) set=\(.labels["pxclone.io/snapshot-set"]) source=\(.labels["pxclone.io/source"]) size=\(.labels["pxclone.io/set-size"]) role=\(.labels["pxclone.io/role"])"]
+    | sort | .[]')
+expect_equal "snapshots in pxsim" "orders-e2e-names-mongo-data-mongo-0 parent=1100000000000000000 set=e2e-names source=prod/mongo-data-mongo-0 size=3 role=snapshot
+orders-e2e-names-mongo-data-mongo-1 parent=1100000000000007919 set=e2e-names source=prod/mongo-data-mongo-1 size=3 role=snapshot
+orders-e2e-names-mongo-data-mongo-2 parent=1100000000000015838 set=e2e-names source=prod/mongo-data-mongo-2 size=3 role=snapshot" "$got"
+# Pre-hook before any snapshot create, post-hook after all three.
+expect_equal "hook log" "pre run=e2e-names ns=prod pvcs=mongo-data-mongo-0 mongo-data-mongo-1 mongo-data-mongo-2 context=pxsim kubeconfig=set creates=0
+post run=e2e-names ns=prod pvcs=mongo-data-mongo-0 mongo-data-mongo-1 mongo-data-mongo-2 context=pxsim kubeconfig=set creates=3" "$(hook_log)"
+expect_golden "$golden"
+
+# The same in parallel (the default): the same requests, in whatever order.
+sim_restart
+px_run snapshot -p "$profile" --run e2e-names -vvv
+expect_exit 0
+expect_out_contains "snapshot set e2e-names of profile orders: 3 volumes of namespace prod (portworx)"
+expect_equal "owned snapshots" "orders-e2e-names-mongo-data-mongo-0
+orders-e2e-names-mongo-data-mongo-1
+orders-e2e-names-mongo-data-mongo-2" "$(sim_owned_snapshots e2e-names)"
+expect_golden "$golden" sorted
+e2e_done
