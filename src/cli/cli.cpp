@@ -78,6 +78,7 @@ Cli::Cli(cmd::Streams streams)
     cmd::add_version_command(app, m_globals, m_streams);
     cmd::add_validate_command(app, m_globals, m_streams);
     cmd::add_snapshot_command(app, m_globals, m_streams);
+    cmd::add_deploy_staging_command(app, m_globals, m_streams);
     cmd::add_list_command(app, m_globals, m_streams);
     cmd::add_teardown_command(app, m_globals, m_streams);
 

@@ -14,6 +14,7 @@ namespace pxclone::cmd {
 void add_version_command(CLI::App& app, const GlobalOptions& globals, Streams streams);
 void add_validate_command(CLI::App& app, const GlobalOptions& globals, Streams streams);
 void add_snapshot_command(CLI::App& app, const GlobalOptions& globals, Streams streams);
+void add_deploy_staging_command(CLI::App& app, const GlobalOptions& globals, Streams streams);
 void add_list_command(CLI::App& app, const GlobalOptions& globals, Streams streams);
 void add_teardown_command(CLI::App& app, const GlobalOptions& globals, Streams streams);
 

@@ -1,0 +1,58 @@
+// Running a StagingPlan (plan/staging_plan.hpp) step by step. The steps talk to the cluster only
+// through a StagingRunner: the real one sends requests, the dry-run one prints each object and
+// sends nothing that writes, so `--dry-run` walks exactly the same steps.
+#pragma once
+
+#include "pxclone/k8s/client.hpp"
+#include "pxclone/plan/staging_plan.hpp"
+#include "pxclone/px/client.hpp"
+#include "pxclone/util/clock.hpp"
+#include "pxclone/util/worker_pool.hpp"
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <ostream>
+#include <string>
+
+namespace pxclone::exec {
+
+struct StagingContext {
+    const util::Clock* clock = nullptr;
+    util::Sleeper* sleeper = nullptr;
+    std::function<void(const std::string& key, const std::string& text)> on_progress;
+    std::function<bool()> cancelled;
+};
+
+class StagingRunner {
+public:
+    virtual ~StagingRunner() = default;
+
+    // Creates the namespace, or accepts it when this run made it. Throws UsageError (exit 2)
+    // when it exists and is not this run's, or is being deleted.
+    virtual void create_namespace(const plan::StagingPlan& plan) = 0;
+    // This run's clone of the snapshot (found by its labels), else a new one. Returns its id.
+    virtual std::string clone(const plan::StagingVolume& volume) = 0;
+    // Creates the object, or adopts it when this run created it before (its labels prove it).
+    virtual void create(const plan::PlannedObject& object) = 0;
+    // Server-side apply (field manager pxclone).
+    virtual void apply(const plan::PlannedObject& object) = 0;
+    // Waits until ready or `deadline`: exit 4 past it, exit 1 when it failed (a Job that failed).
+    virtual nlohmann::json wait(const plan::WaitFor& wait,
+                                std::chrono::system_clock::time_point deadline) = 0;
+};
+
+std::unique_ptr<StagingRunner>
+make_staging_runner(const k8s::Client& kube, const px::Client* portworx, StagingContext context);
+// Prints `POST|PATCH <path>` and the object for every write; waits print what they would await.
+std::unique_ptr<StagingRunner> make_dry_run_staging_runner(std::ostream& out);
+
+// Runs plan.steps in order (volumes in parallel on `pool`), stopping at the first failure or
+// interruption (the error propagates; what exists stays for `teardown --run`). Returns the report
+// with the clone ids filled in.
+plan::StagingReport run_staging_plan(const plan::StagingPlan& plan, StagingRunner& runner,
+                                     util::WorkerPool& pool, const util::Clock& clock,
+                                     std::chrono::system_clock::time_point deadline,
+                                     const std::function<bool()>& cancelled);
+
+} // namespace pxclone::exec

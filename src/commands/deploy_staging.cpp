@@ -1,0 +1,330 @@
+// `pxclone deploy-staging`: a ready staging environment with production data and this build's
+// app. Choose the snapshot set → read the manifests → plan (pure) → namespace → volumes (in
+// parallel) → PVCs Bound → config → [masking] → workloads → ready → report.
+#include "pxclone/commands/commands.hpp"
+#include "pxclone/commands/load_profile.hpp"
+#include "pxclone/commands/session.hpp"
+#include "pxclone/error.hpp"
+#include "pxclone/exec/catalog.hpp"
+#include "pxclone/exec/staging_runner.hpp"
+#include "pxclone/exec/teardown.hpp"
+#include "pxclone/output/format.hpp"
+#include "pxclone/plan/staging_plan.hpp"
+#include "pxclone/plan/teardown_plan.hpp"
+#include "pxclone/profile/loader.hpp"
+#include "pxclone/profile/manifests.hpp"
+#include "pxclone/util/duration.hpp"
+#include "pxclone/util/interrupt.hpp"
+#include "pxclone/util/time.hpp"
+
+#include <fstream>
+#include <future>
+#include <sstream>
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+namespace pxclone::cmd {
+
+namespace {
+
+using nlohmann::json;
+using std::chrono::milliseconds;
+
+struct DeployOptions {
+    std::string snapshot_set;     // --snapshot: the set to use; default the newest complete one
+    bool keep_on_failure = false; // --keep-on-failure: leave a failed environment for debugging
+};
+
+std::string read_text(const std::string& path, const std::string& what) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) {
+        throw UsageError(fmt::format("{}: cannot read {}", path, what));
+    }
+    std::stringstream text;
+    text << in.rdbuf();
+    return text.str();
+}
+
+// The chosen set from the catalog: --snapshot, else the newest complete set. Exit 3 when none.
+exec::SnapshotSet choose_set(Session& session, const profile::Profile& profile,
+                             const DeployOptions& options) {
+    const exec::Catalog catalog(session.kube(), session.portworx());
+    const auto sets = catalog.snapshot_sets(profile.name);
+    if (!options.snapshot_set.empty()) {
+        const auto* found = exec::find_set(sets, options.snapshot_set);
+        if (found == nullptr) {
+            throw NotFoundError(fmt::format("snapshot set {} of profile {} not found",
+                                            options.snapshot_set, profile.name),
+                                "`pxclone list` shows the sets there are");
+        }
+        if (found->state != exec::SetState::complete) {
+            throw Error(ExitCode::failed,
+                        fmt::format("snapshot set {} is partial: its run did not finish",
+                                    options.snapshot_set),
+                        "take a new one with `pxclone snapshot`");
+        }
+        return *found;
+    }
+    const auto* newest = exec::newest_complete(sets);
+    if (newest == nullptr) {
+        throw NotFoundError(fmt::format("profile {} has no complete snapshot set", profile.name),
+                            "take one with `pxclone snapshot` first");
+    }
+    return *newest;
+}
+
+// What the plan needs of each snapshot's source PVC (class, access modes, fs type), read from the
+// source PVC and PV (read-only); defaults when production has moved on since.
+plan::SnapshotSet describe_set(Session& session, const profile::Profile& profile,
+                               const exec::SnapshotSet& set) {
+    plan::SnapshotSet described;
+    described.id = set.id;
+    described.method =
+        set.method == "csi" ? profile::SnapshotMethod::csi : profile::SnapshotMethod::portworx;
+    const auto& kube = session.kube();
+    std::vector<std::future<plan::SnapshotSetVolume>> work;
+    for (const auto& snapshot : set.snapshots) {
+        work.push_back(session.pool().submit([&kube, &profile, snapshot] {
+            const auto slash = snapshot.source.find('/');
+            const auto ns = snapshot.source.substr(0, slash);
+            const auto pvc = snapshot.source.substr(slash + 1);
+            plan::SnapshotSetVolume volume{
+                .source_pvc = pvc,
+                .snapshot_id = snapshot.portworx_id.empty() ? snapshot.id : snapshot.portworx_id,
+                .size_bytes = snapshot.size,
+                .storage_class = profile.staging.storage_class,
+                .access_modes = {"ReadWriteOnce"},
+            };
+            if (const auto slash_id = snapshot.id.find('/'); slash_id != std::string::npos) {
+                volume.csi_snapshot_namespace = snapshot.id.substr(0, slash_id);
+                volume.csi_snapshot_name = snapshot.id.substr(slash_id + 1);
+            }
+            const auto claim = kube.get(k8s::resource_of("PersistentVolumeClaim"), ns, pvc);
+            if (!claim) {
+                return volume;
+            }
+            if (volume.storage_class.empty()) {
+                volume.storage_class =
+                    claim->value(json::json_pointer("/spec/storageClassName"), "");
+            }
+            const auto modes = claim->value(json::json_pointer("/spec/accessModes"), json::array());
+            if (!modes.empty()) {
+                volume.access_modes = modes.get<std::vector<std::string>>();
+            }
+            const auto pv_name = claim->value(json::json_pointer("/spec/volumeName"), "");
+            if (!pv_name.empty()) {
+                if (const auto pv = kube.get(k8s::resource_of("PersistentVolume"), "", pv_name)) {
+                    volume.fs_type = pv->value(json::json_pointer("/spec/csi/fsType"), "");
+                }
+            }
+            return volume;
+        }));
+    }
+    for (auto& volume : work) {
+        described.volumes.push_back(volume.get());
+    }
+    return described;
+}
+
+// Reads and parses staging.manifests (substituted) and staging.mask.files.
+struct StagingInputs {
+    std::vector<profile::ManifestFile> manifests;
+    std::map<std::string, std::string> mask_files;
+};
+
+StagingInputs read_inputs(const profile::Profile& profile, const profile::RunInfo& run,
+                          const util::Environment& environment) {
+    profile::SubstitutionContext substitution{.environment = &environment,
+                                              .run_id = run.id,
+                                              .profile_name = profile.name,
+                                              .git_sha = run.git_sha,
+                                              .build_id = run.build_id};
+    StagingInputs inputs;
+    std::vector<profile::Diagnostic> problems;
+    for (const auto& file : profile.staging.manifests) {
+        auto parsed = profile::parse_manifests(
+            read_text(profile::resolve_path(profile, file), "the manifest"), file, substitution);
+        problems.insert(problems.end(), parsed.diagnostics.begin(), parsed.diagnostics.end());
+        inputs.manifests.push_back(std::move(parsed.manifests));
+    }
+    if (profile.staging.mask) {
+        for (const auto& file : profile.staging.mask->files) {
+            inputs.mask_files.emplace(
+                file, read_text(profile::resolve_path(profile, file), "the masking file"));
+        }
+    }
+    if (!problems.empty()) {
+        throw UsageError(fmt::format("the staging manifests of profile {} are invalid ({} "
+                                     "problem{})",
+                                     profile.name, problems.size(),
+                                     problems.size() == 1 ? "" : "s"),
+                         "", profile::format_all(problems));
+    }
+    return inputs;
+}
+
+void print_report(const plan::StagingReport& report, output::Format format, milliseconds took,
+                  std::ostream& out) {
+    switch (format) {
+    case output::Format::json:
+        output::print_json(plan::to_json(report), out);
+        return;
+    case output::Format::yaml:
+        output::print_yaml(plan::to_json(report), out);
+        return;
+    case output::Format::env:
+        output::print_env(plan::env_variables(report), out);
+        return;
+    case output::Format::name:
+        out << "run/" << report.run << '\n';
+        return;
+    case output::Format::text:
+        break;
+    }
+    out << fmt::format("staging environment {} ready in {} (run {}, snapshot set {}, expires {})\n",
+                       report.staging_namespace, util::format_duration(took), report.run,
+                       report.snapshot_set, report.expires_at);
+    for (const auto& volume : report.volumes) {
+        out << fmt::format("  volume  {} -> pvc/{} ({})\n", volume.source, volume.staging_pvc,
+                           volume.clone_id);
+    }
+    for (const auto& service : report.services) {
+        std::string ports;
+        for (const auto& port : service.ports) {
+            ports += fmt::format("{}{}/{}", ports.empty() ? "" : ",", port.port, port.protocol);
+        }
+        const auto host = service.load_balancer_hostname.empty()
+                              ? fmt::format("{}.{}.svc", service.name, report.staging_namespace)
+                              : service.load_balancer_hostname;
+        out << fmt::format("  service {} {} {}\n", service.name, host, ports);
+    }
+}
+
+// A failed deployment whose data may be unmasked is removed (unless --keep-on-failure): the lines
+// of what could not be removed are returned for the error message.
+std::vector<std::string> remove_environment(Session& session, const profile::Profile& profile,
+                                            const std::string& run) {
+    plan::TeardownTarget target{.profile = profile.name,
+                                .source_namespace = profile.source.source_namespace,
+                                .runs = {run},
+                                .snapshot_sets = {}};
+    const auto found = exec::find_target_objects(session.kube(), session.portworx(), target);
+    const auto plan = plan::plan_teardown(target, found);
+    exec::TeardownContext context{.kube = session.kube(),
+                                  .portworx = session.portworx(),
+                                  .clock = session.clock(),
+                                  .sleeper = session.sleeper()};
+    const auto report = exec::execute_teardown(target, plan, context);
+    std::vector<std::string> lines;
+    for (const auto& failure : report.failed) {
+        lines.push_back(
+            fmt::format("  not removed: {}: {}", failure.object.describe(), failure.error));
+    }
+    return lines;
+}
+
+void run_deploy_staging(const GlobalOptions& globals, const DeployOptions& options,
+                        Streams streams) {
+    // Complete: profile, run, connection, the set and the manifests.
+    const util::ProcessEnvironment environment;
+    const auto loaded = load_profile(globals, environment);
+    const auto& profile = loaded.profile;
+    util::install_interrupt_handlers();
+    Session session(globals, streams, profile, environment);
+    auto& progress = session.progress();
+    const auto start = session.clock().now();
+
+    const auto set = choose_set(session, profile, options);
+    progress.note(fmt::format("snapshot set {} ({} volume{}, {})", set.id, set.snapshots.size(),
+                              set.snapshots.size() == 1 ? "" : "s", set.created_at));
+    const auto described = describe_set(session, profile, set);
+    const auto inputs = read_inputs(profile, loaded.run, environment);
+
+    // Plan (pure): every object, or every problem.
+    plan::Lineage lineage{.profile = profile.name,
+                          .run = loaded.run.id,
+                          .git_sha = loaded.run.git_sha.value_or(""),
+                          .build_id = loaded.run.build_id,
+                          .created_at = util::format_rfc3339(start)};
+    auto planned =
+        plan::plan_staging(profile, lineage, described, inputs.manifests, inputs.mask_files, start);
+    if (!planned.plan) {
+        throw UsageError(fmt::format("cannot deploy staging for profile {} ({} problem{})",
+                                     profile.name, planned.problems.size(),
+                                     planned.problems.size() == 1 ? "" : "s"),
+                         "", profile::format_all(planned.problems));
+    }
+    const auto& plan = *planned.plan;
+    progress.note(fmt::format("staging namespace {}: {} volume{}, {} manifest file{}",
+                              plan.staging_namespace, plan.volumes.size(),
+                              plan.volumes.size() == 1 ? "" : "s", plan.stages.size(),
+                              plan.stages.size() == 1 ? "" : "s"));
+
+    // Run: the same steps for a dry run, with a runner that only prints.
+    const auto cancelled = [] {
+        return util::interrupted();
+    };
+    exec::StagingContext context{
+        .clock = &session.clock(),
+        .sleeper = &session.sleeper(),
+        .on_progress = [&progress](const std::string& key,
+                                   const std::string& text) { progress.update(key, text); },
+        .cancelled = cancelled,
+    };
+    const bool portworx = described.method == profile::SnapshotMethod::portworx;
+    auto runner = globals.dry_run
+                      ? exec::make_dry_run_staging_runner(streams.out)
+                      : exec::make_staging_runner(
+                            session.kube(), portworx ? &session.portworx() : nullptr, context);
+    const auto deadline = start + session.timeout_or(profile.staging.wait.timeout);
+    plan::StagingReport report;
+    try {
+        report = exec::run_staging_plan(plan, *runner, session.pool(), session.clock(), deadline,
+                                        cancelled);
+    } catch (const Error& e) {
+        // Unmasked production data must not stay behind a failed masking job.
+        const bool unmasked = plan.mask.has_value() && !globals.dry_run &&
+                              e.code() != ExitCode::interrupted && !options.keep_on_failure;
+        if (!unmasked) {
+            throw;
+        }
+        progress.note(fmt::format("removing the failed environment {}", plan.staging_namespace));
+        auto details = e.details();
+        const auto leftovers = remove_environment(session, profile, loaded.run.id);
+        details.insert(details.end(), leftovers.begin(), leftovers.end());
+        throw Error(leftovers.empty() ? e.code() : ExitCode::partial,
+                    fmt::format("{} (the environment was removed)", e.what()), e.hint(),
+                    std::move(details));
+    }
+    if (globals.dry_run) {
+        return;
+    }
+
+    // Ready: mark it so (list shows it ready), then report.
+    session.kube().merge_patch(
+        k8s::resource_of("Namespace"), "", plan.staging_namespace,
+        {{"metadata",
+          {{"annotations",
+            {{"pxclone.io/ready-at", util::format_rfc3339(session.clock().now())}}}}}});
+    const auto took = std::chrono::duration_cast<milliseconds>(session.clock().now() - start);
+    session.finish(plan::to_json(report));
+    print_report(report, globals.output, took, streams.out);
+}
+
+} // namespace
+
+void add_deploy_staging_command(CLI::App& app, const GlobalOptions& globals, Streams streams) {
+    auto options = std::make_shared<DeployOptions>();
+    auto* sub = app.add_subcommand(
+        "deploy-staging",
+        "Create a staging environment from a snapshot set: namespace, volumes, manifests, masking");
+    sub->add_option("--snapshot", options->snapshot_set,
+                    "Snapshot set to use (default: the newest complete set of the profile)")
+        ->option_text("SET");
+    sub->add_flag("--keep-on-failure", options->keep_on_failure,
+                  "Leave a failed environment in place for debugging (even with unmasked data)");
+    sub->callback([&globals, options, streams] { run_deploy_staging(globals, *options, streams); });
+}
+
+} // namespace pxclone::cmd

@@ -1,0 +1,291 @@
+#include "pxclone/exec/staging_runner.hpp"
+
+#include "pxclone/error.hpp"
+#include "pxclone/k8s/paths.hpp"
+#include "pxclone/k8s/readiness.hpp"
+#include "pxclone/k8s/watch.hpp"
+
+#include <algorithm>
+#include <future>
+
+#include <fmt/format.h>
+
+namespace pxclone::exec {
+
+namespace {
+
+using nlohmann::json;
+using std::chrono::milliseconds;
+using time_point = std::chrono::system_clock::time_point;
+
+plan::Labels ownership_of(const plan::Lineage& lineage) {
+    return plan::ownership_labels(lineage);
+}
+
+plan::Labels ownership_of_object(const json& object) {
+    plan::Labels labels;
+    const auto& present = object.at("metadata").value("labels", json::object());
+    for (const auto key :
+         {plan::k_managed_by_key, plan::k_profile_key, plan::k_run_key, plan::k_role_key}) {
+        labels.emplace(key, present.value(std::string(key), ""));
+    }
+    return labels;
+}
+
+milliseconds remaining(const util::Clock& clock, time_point deadline) {
+    return std::max(milliseconds{0},
+                    std::chrono::duration_cast<milliseconds>(deadline - clock.now()));
+}
+
+class ClusterStagingRunner final : public StagingRunner {
+public:
+    ClusterStagingRunner(const k8s::Client& kube, const px::Client* portworx,
+                         StagingContext context)
+        : m_kube(kube), m_px(portworx), m_context(std::move(context)) {}
+
+    void create_namespace(const plan::StagingPlan& plan) override {
+        const auto& namespaces = k8s::resource_of("Namespace");
+        const auto ours = ownership_of(plan.lineage);
+        if (const auto existing = m_kube.get(namespaces, "", plan.staging_namespace)) {
+            if (!k8s::has_labels(*existing, ours)) {
+                throw UsageError(
+                    fmt::format("namespace {} exists and was not created by pxclone for run {}",
+                                plan.staging_namespace, plan.lineage.run),
+                    "choose another staging.namespace, or another --run");
+            }
+            if (existing->value(json::json_pointer("/status/phase"), "") == "Terminating") {
+                throw UsageError(fmt::format("namespace {} is being deleted (a teardown of run {} "
+                                             "is under way)",
+                                             plan.staging_namespace, plan.lineage.run),
+                                 "wait until it is gone, or use another --run");
+            }
+            return;
+        }
+        m_kube.create_or_adopt(namespaces, "", plan.namespace_object.object, ours);
+    }
+
+    std::string clone(const plan::StagingVolume& volume) override {
+        if (m_px == nullptr || !volume.clone) {
+            throw Error(ExitCode::failed, "internal: a Portworx clone without a Portworx client");
+        }
+        // Re-issuing a Clone for an existing name costs the server a long wait: look first.
+        px::VolumeFilter filter;
+        filter.name = volume.clone->name;
+        for (const auto& found : m_px->inspect_with_filters(filter)) {
+            if (found.parent == volume.snapshot_id &&
+                std::all_of(volume.clone->additional_labels.begin(),
+                            volume.clone->additional_labels.end(), [&found](const auto& label) {
+                                const auto it = found.labels.find(label.first);
+                                return it != found.labels.end() && it->second == label.second;
+                            })) {
+                return found.id;
+            }
+        }
+        progress(
+            "volume/" + volume.staging_pvc,
+            fmt::format("cloning snapshot {} for pvc/{}", volume.snapshot_id, volume.staging_pvc));
+        return m_px->clone_volume(*volume.clone);
+    }
+
+    void create(const plan::PlannedObject& object) override {
+        m_kube.create_or_adopt(object.resource, object.object_namespace(), object.object,
+                               ownership_of_object(object.object));
+    }
+
+    void apply(const plan::PlannedObject& object) override {
+        m_kube.apply(object.resource, object.object_namespace(), object.object);
+    }
+
+    json wait(const plan::WaitFor& wait, time_point deadline) override {
+        const auto rule = k8s::readiness_rule(wait.resource);
+        if (!rule) {
+            throw Error(ExitCode::failed,
+                        fmt::format("internal: no readiness rule for {}", wait.resource.kind));
+        }
+        const auto label = k8s::object_label(wait.resource, wait.name);
+        k8s::WaitOptions options;
+        options.timeout = remaining(*m_context.clock, deadline);
+        options.on_progress = [this, label](const std::string& text) {
+            progress(label, text);
+        };
+        options.watch.cancelled = m_context.cancelled;
+        const auto object = k8s::wait_for(m_kube, wait.resource, wait.wait_namespace, wait.name,
+                                          k8s::when_present(*rule, label), options,
+                                          *m_context.clock, *m_context.sleeper);
+        return object.value_or(json::object());
+    }
+
+private:
+    void progress(const std::string& key, const std::string& text) const {
+        if (m_context.on_progress) {
+            m_context.on_progress(key, text);
+        }
+    }
+
+    const k8s::Client& m_kube;
+    const px::Client* m_px;
+    StagingContext m_context;
+};
+
+class DryRunStagingRunner final : public StagingRunner {
+public:
+    explicit DryRunStagingRunner(std::ostream& out) : m_out(out) {}
+
+    void create_namespace(const plan::StagingPlan& plan) override { create(plan.namespace_object); }
+
+    std::string clone(const plan::StagingVolume& volume) override {
+        if (volume.clone) {
+            m_out << "POST /v1/volumes/clone " << px::to_json(*volume.clone).dump() << '\n';
+        }
+        return std::string(plan::k_clone_id_placeholder);
+    }
+
+    void create(const plan::PlannedObject& object) override {
+        m_out << "POST " << k8s::collection_path(object.resource, object.object_namespace()) << ' '
+              << object.object.dump() << '\n';
+    }
+
+    void apply(const plan::PlannedObject& object) override {
+        m_out << "PATCH "
+              << k8s::item_path(object.resource, object.object_namespace(), object.name())
+              << "?fieldManager=pxclone&force=true " << object.object.dump() << '\n';
+    }
+
+    json wait(const plan::WaitFor& wait, time_point deadline) override {
+        (void)deadline;
+        m_out << "WAIT " << k8s::object_label(wait.resource, wait.name) << ' '
+              << plan::predicate_name(wait.predicate) << '\n';
+        return json::object();
+    }
+
+private:
+    std::ostream& m_out;
+};
+
+void check(const std::function<bool()>& cancelled) {
+    if (cancelled && cancelled()) {
+        throw InterruptedError();
+    }
+}
+
+// Every volume in parallel; the first failure is rethrown after all have finished, so nothing
+// is still being created behind the error.
+std::vector<std::string> make_volumes(const plan::StagingPlan& plan, StagingRunner& runner,
+                                      util::WorkerPool& pool,
+                                      const std::function<bool()>& cancelled) {
+    std::vector<std::future<std::string>> work;
+    for (const auto& volume : plan.volumes) {
+        work.push_back(pool.submit([&runner, &volume, &cancelled] {
+            check(cancelled);
+            auto ready = volume;
+            if (volume.clone) {
+                ready = plan::with_clone_id(volume, runner.clone(volume));
+            }
+            for (const auto& object : ready.objects) {
+                runner.create(object);
+            }
+            return ready.clone_id;
+        }));
+    }
+    std::vector<std::string> ids;
+    std::exception_ptr first;
+    for (auto& result : work) {
+        try {
+            ids.push_back(result.get());
+        } catch (...) {
+            ids.emplace_back();
+            if (!first) {
+                first = std::current_exception();
+            }
+        }
+    }
+    if (first) {
+        std::rethrow_exception(first);
+    }
+    return ids;
+}
+
+void wait_all(const std::vector<plan::WaitFor>& waits, StagingRunner& runner,
+              util::WorkerPool& pool, time_point deadline) {
+    std::vector<std::future<json>> work;
+    for (const auto& wait : waits) {
+        work.push_back(
+            pool.submit([&runner, &wait, deadline] { return runner.wait(wait, deadline); }));
+    }
+    std::exception_ptr first;
+    for (auto& result : work) {
+        try {
+            result.get();
+        } catch (...) {
+            if (!first) {
+                first = std::current_exception();
+            }
+        }
+    }
+    if (first) {
+        std::rethrow_exception(first);
+    }
+}
+
+} // namespace
+
+std::unique_ptr<StagingRunner>
+make_staging_runner(const k8s::Client& kube, const px::Client* portworx, StagingContext context) {
+    return std::make_unique<ClusterStagingRunner>(kube, portworx, std::move(context));
+}
+
+std::unique_ptr<StagingRunner> make_dry_run_staging_runner(std::ostream& out) {
+    return std::make_unique<DryRunStagingRunner>(out);
+}
+
+plan::StagingReport run_staging_plan(const plan::StagingPlan& plan, StagingRunner& runner,
+                                     util::WorkerPool& pool, const util::Clock& clock,
+                                     time_point deadline, const std::function<bool()>& cancelled) {
+    auto report = plan.report;
+    for (const auto& step : plan.steps) {
+        check(cancelled);
+        switch (step.kind) {
+        case plan::StepKind::create_namespace:
+            runner.create_namespace(plan);
+            break;
+        case plan::StepKind::make_volumes: {
+            const auto ids = make_volumes(plan, runner, pool, cancelled);
+            for (std::size_t i = 0; i < ids.size() && i < report.volumes.size(); ++i) {
+                if (!ids[i].empty()) {
+                    report.volumes[i].clone_id = ids[i];
+                }
+            }
+            break;
+        }
+        case plan::StepKind::wait_volumes:
+            wait_all(plan.volume_waits, runner, pool, deadline);
+            break;
+        case plan::StepKind::run_mask: {
+            const auto& mask = *plan.mask;
+            for (const auto& object : mask.objects) {
+                runner.create(object);
+            }
+            // The mask has its own bound, but never past the command's.
+            const auto mask_deadline = std::min(deadline, clock.now() + mask.timeout);
+            runner.wait(mask.wait, mask_deadline);
+            break;
+        }
+        case plan::StepKind::apply_config:
+            for (const auto& object : plan.stages.at(step.stage).config) {
+                runner.apply(object);
+            }
+            break;
+        case plan::StepKind::apply_workloads:
+            for (const auto& object : plan.stages.at(step.stage).workloads) {
+                runner.apply(object);
+            }
+            break;
+        case plan::StepKind::wait_workloads:
+            wait_all(plan.stages.at(step.stage).waits, runner, pool, deadline);
+            break;
+        }
+    }
+    return report;
+}
+
+} // namespace pxclone::exec
