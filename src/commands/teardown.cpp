@@ -222,9 +222,9 @@ void run_teardown(const GlobalOptions& globals, const TeardownOptions& options, 
     context.on_progress = [&session](const std::string& key, const std::string& line) {
         session.progress().update(key, line);
     };
-    context.on_deleted = [text, &streams](const plan::FoundObject& object) {
+    context.on_deleted = [text, &streams](const plan::FoundObject& object, bool existed) {
         if (text) {
-            streams.out << object.describe() << " deleted\n";
+            streams.out << object.describe() << (existed ? " deleted\n" : " already gone\n");
         }
     };
     context.cancelled = [] {

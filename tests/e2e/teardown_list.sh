@@ -56,7 +56,7 @@ out=$(px list -o json)
 [[ $(px list -o name) == $'snapshot-set/5\nsnapshot-set/4\nrun/8\nrun/7' ]] || fail "list -o name"
 out=$(px list)
 grep -q '^STAGING ENVIRONMENTS$' <<<"$out" || fail "list text: $out"
-grep -Eq '^7 +orders-stg-7 +5 +3h +1h ago +expired$' <<<"$out" || fail "list text row: $out"
+grep -Eq '^7 +orders-stg-7 +5 +3h +60m ago +expired$' <<<"$out" || fail "list text row: $out"
 
 # --dry-run prints each DELETE of the expired run and sends none.
 out=$(px teardown --expired --dry-run)

@@ -131,8 +131,8 @@ TEST_CASE("teardown deletes in order, waits for PVCs before the clone and for th
                             .clock = clock,
                             .sleeper = sleeper,
                             .timeout = 60s};
-    context.on_deleted = [&deleted](const FoundObject& object) {
-        deleted.push_back(object.describe());
+    context.on_deleted = [&deleted](const FoundObject& object, bool existed) {
+        deleted.push_back(object.describe() + (existed ? "" : " (gone)"));
     };
     context.on_progress = [&progress](const std::string&, const std::string& text) {
         progress.push_back(text);
@@ -141,7 +141,7 @@ TEST_CASE("teardown deletes in order, waits for PVCs before the clone and for th
     CHECK(report.ok());
     CHECK(deleted == std::vector<std::string>{"deployment/app in orders-stg-42",
                                               "persistentvolumeclaim/data in orders-stg-42",
-                                              "persistentvolume/orders-42-data",
+                                              "persistentvolume/orders-42-data (gone)",
                                               "portworx volume 900 (orders-42-data)",
                                               "namespace/orders-stg-42"});
     REQUIRE_FALSE(progress.empty());
