@@ -5,11 +5,14 @@
 #include "pxclone/commands/load_profile.hpp"
 #include "pxclone/commands/session.hpp"
 #include "pxclone/error.hpp"
+#include "pxclone/exec/catalog.hpp"
 #include "pxclone/exec/hooks.hpp"
 #include "pxclone/exec/snapshot_backend.hpp"
+#include "pxclone/exec/teardown.hpp"
 #include "pxclone/k8s/paths.hpp"
 #include "pxclone/output/format.hpp"
 #include "pxclone/plan/snapshot_plan.hpp"
+#include "pxclone/plan/teardown_plan.hpp"
 #include "pxclone/util/duration.hpp"
 #include "pxclone/util/interrupt.hpp"
 #include "pxclone/util/quantity.hpp"
@@ -20,6 +23,7 @@
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 namespace pxclone::cmd {
 
@@ -179,6 +183,38 @@ std::vector<std::string> roll_back(exec::SnapshotBackend& backend, const plan::S
     return leftovers;
 }
 
+// Retention (snapshot.keep): deletes this profile's oldest sets beyond `keep`, never the new set
+// and never one a live staging environment was made from. Returns the ids of the sets deleted;
+// what could not be deleted is a warning (the next run tries again), not a failed snapshot.
+std::vector<std::string> prune_sets(Session& session, const profile::Profile& profile,
+                                    const std::string& current) {
+    const exec::Catalog catalog(session.kube(), session.portworx());
+    std::vector<plan::SnapshotSetSummary> summaries;
+    for (const auto& set : catalog.snapshot_sets(profile.name)) {
+        summaries.push_back({.id = set.id, .created_at = set.created_at});
+    }
+    const auto prune = plan::sets_to_prune(summaries, profile.snapshot.keep,
+                                           catalog.sets_in_use(profile.name), current);
+    if (prune.empty()) {
+        return {};
+    }
+    plan::TeardownTarget target{.profile = profile.name,
+                                .source_namespace = profile.source.source_namespace,
+                                .runs = {},
+                                .snapshot_sets = {prune.begin(), prune.end()}};
+    const auto found = exec::find_target_objects(session.kube(), session.portworx(), target);
+    exec::TeardownContext context{.kube = session.kube(),
+                                  .portworx = session.portworx(),
+                                  .clock = session.clock(),
+                                  .sleeper = session.sleeper()};
+    const auto report = exec::execute_teardown(target, plan::plan_teardown(target, found), context);
+    for (const auto& failure : report.failed) {
+        session.progress().warn(fmt::format("retention: could not delete {}: {}",
+                                            failure.object.describe(), failure.error));
+    }
+    return prune;
+}
+
 void run_snapshot(const GlobalOptions& globals, const SnapshotOptions& options, Streams streams) {
     // Complete: the profile, the run, the connection.
     const util::ProcessEnvironment environment;
@@ -296,9 +332,18 @@ void run_snapshot(const GlobalOptions& globals, const SnapshotOptions& options, 
                     std::move(details));
     }
 
-    const auto record =
+    auto record =
         set_record(plan, lineage, taken,
                    std::chrono::duration_cast<milliseconds>(session.clock().now() - start));
+    if (!globals.dry_run) {
+        const auto pruned = prune_sets(session, profile, plan.set_id);
+        if (!pruned.empty()) {
+            progress.note(fmt::format("retention (keep {}): deleted snapshot set{} {}",
+                                      profile.snapshot.keep, pruned.size() == 1 ? "" : "s",
+                                      fmt::join(pruned, ", ")));
+        }
+        record["pruned"] = pruned;
+    }
     session.finish(record);
     if (!globals.dry_run) {
         print_result(record, globals.output, streams.out);
