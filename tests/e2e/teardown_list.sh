@@ -88,6 +88,18 @@ grep -q '"snap-5"' <<<"$state" && fail "snap-5 remains"
 grep -q '"snap-4"' <<<"$state" || fail "snap-4 deleted"
 grep -q 'orders-stg-8' <<<"$state" && fail "orders-stg-8 remains"
 
+# A set taken by `snapshot`, used by no environment: teardown --run without --snapshots keeps
+# it (no warning: it is not selected), with --snapshots deletes it.
+px snapshot --run s1 >/dev/null || fail "snapshot --run s1"
+[[ $(px list -o json | jq -c '[.snapshot_sets[] | select(.id == "s1") | .state]') == '["complete"]' ]] ||
+    fail "list after snapshot"
+out=$(px teardown --run s1 2>"$work/stderr") || fail "teardown --run s1: $out"
+[[ $out == "nothing to delete" ]] || fail "teardown --run s1 without --snapshots: $out"
+if grep -q "not deleting" "$work/stderr"; then fail "warned: $(cat "$work/stderr")"; fi
+out=$(px teardown --run s1 --snapshots -o json) || fail "teardown --run s1 --snapshots: $out"
+[[ $(jq -c '[.deleted[] | .kind]' <<<"$out") == '["PortworxVolume"]' ]] || fail "set s1: $out"
+[[ $(px list -o name) == "snapshot-set/4" ]] || fail "list at the end: $(px list -o name)"
+
 # Nothing production was written.
 [[ $(sim violations) == "[]" ]] || fail "violations: $(sim violations)"
 echo "ok"
