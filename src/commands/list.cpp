@@ -11,6 +11,8 @@
 #include "pxclone/util/quantity.hpp"
 #include "pxclone/util/time.hpp"
 
+#include <algorithm>
+
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
@@ -169,6 +171,9 @@ void run_list(const GlobalOptions& globals, const ListOptions& options, Streams 
         if (!environment_entry.snapshot_set.empty()) {
             listing.used_by[environment_entry.snapshot_set].push_back(environment_entry.run);
         }
+    }
+    for (auto& [set, runs] : listing.used_by) {
+        std::sort(runs.begin(), runs.end());
     }
 
     nlohmann::ordered_json result;

@@ -161,9 +161,23 @@ void run_teardown(const GlobalOptions& globals, const TeardownOptions& options, 
 
     const auto found = exec::find_target_objects(session.kube(), portworx, target);
     const auto plan = plan::plan_teardown(target, found);
+    std::set<std::string> sets_not_asked;
     for (const auto& refusal : plan.refused) {
-        session.progress().warn(
-            fmt::format("not deleting {}: {}", refusal.object.describe(), refusal.reason));
+        if (!refusal.not_selected) {
+            session.progress().warn(
+                fmt::format("not deleting {}: {}", refusal.object.describe(), refusal.reason));
+        } else if (const auto set =
+                       refusal.object.labels.find(std::string(plan::k_snapshot_set_key));
+                   !options.snapshots && set != refusal.object.labels.end() &&
+                   refusal.object.labels.count(std::string(plan::k_role_key)) != 0 &&
+                   refusal.object.labels.at(std::string(plan::k_role_key)) ==
+                       plan::role_name(plan::Role::snapshot)) {
+            sets_not_asked.insert(set->second);
+        }
+    }
+    for (const auto& set : sets_not_asked) {
+        session.progress().note(
+            fmt::format("snapshot set {} kept (add --snapshots to delete it)", set));
     }
 
     nlohmann::ordered_json result;
@@ -180,6 +194,7 @@ void run_teardown(const GlobalOptions& globals, const TeardownOptions& options, 
     result["refused"] = list_json(plan.refused, [](const plan::Refusal& refusal) {
         auto json = object_json(refusal.object);
         json["reason"] = refusal.reason;
+        json["not_selected"] = refusal.not_selected;
         return json;
     });
 
@@ -222,9 +237,9 @@ void run_teardown(const GlobalOptions& globals, const TeardownOptions& options, 
     context.on_progress = [&session](const std::string& key, const std::string& line) {
         session.progress().update(key, line);
     };
-    context.on_deleted = [text, &streams](const plan::FoundObject& object) {
+    context.on_deleted = [text, &streams](const plan::FoundObject& object, bool existed) {
         if (text) {
-            streams.out << object.describe() << " deleted\n";
+            streams.out << object.describe() << (existed ? " deleted\n" : " already gone\n");
         }
     };
     context.cancelled = [] {

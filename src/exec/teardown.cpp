@@ -75,11 +75,13 @@ public:
     }
 
     bool remove(const FoundObject& object) {
+        bool existed = true;
         try {
             if (object.kind == TeardownKind::portworx_volume) {
                 m_context.portworx.delete_volume(object.id);
             } else {
-                m_context.kube.remove(*teardown_resource(object.kind), object.ns, object.name);
+                existed =
+                    m_context.kube.remove(*teardown_resource(object.kind), object.ns, object.name);
             }
         } catch (const Error& error) {
             fail(object, error_text(error));
@@ -87,7 +89,7 @@ public:
         }
         m_report.deleted.push_back(object);
         if (m_context.on_deleted) {
-            m_context.on_deleted(object);
+            m_context.on_deleted(object, existed);
         }
         return true;
     }

@@ -8,6 +8,9 @@ namespace pxclone::plan {
 
 namespace {
 
+constexpr std::string_view k_not_torn_down = " is not being torn down";
+constexpr std::string_view k_not_deleted = " is not being deleted";
+
 int stage_of(TeardownKind kind) {
     switch (kind) {
     case TeardownKind::deployment:
@@ -109,7 +112,7 @@ std::string refusal_reason(const TeardownTarget& target, const FoundObject& obje
     }
     if (is_snapshot) {
         if (target.snapshot_sets.count(run) == 0) {
-            return "snapshot set " + run + " is not being deleted";
+            return "snapshot set " + run + std::string(k_not_deleted);
         }
         if (label(object, k_snapshot_set_key) != run) {
             return "its pxclone.io/snapshot-set is not its run " + run;
@@ -117,7 +120,7 @@ std::string refusal_reason(const TeardownTarget& target, const FoundObject& obje
         return {};
     }
     if (target.runs.count(run) == 0) {
-        return "run " + run + " is not being torn down";
+        return "run " + run + std::string(k_not_torn_down);
     }
     return {};
 }
@@ -127,7 +130,9 @@ TeardownPlan plan_teardown(const TeardownTarget& target, const std::vector<Found
     for (const auto& object : found) {
         auto reason = refusal_reason(target, object);
         if (!reason.empty()) {
-            plan.refused.push_back(Refusal{object, std::move(reason)});
+            const bool not_selected =
+                reason.ends_with(k_not_torn_down) || reason.ends_with(k_not_deleted);
+            plan.refused.push_back(Refusal{object, std::move(reason), not_selected});
             continue;
         }
         plan.deletions.push_back(Deletion{object, stage_of(object.kind)});

@@ -305,14 +305,14 @@ TEST_CASE("Catalog finds staging objects across namespaces and the sets they use
         return json{{"metadata", {{"resourceVersion", "9"}}}, {"items", items}};
     };
     kube_fake.expect(Method::get, "/api/v1/namespaces" + selector)
-        .reply(200, list({staging_namespace("50", "Active", true)}));
+        .reply(200, list(json::array({staging_namespace("50", "Active", true)})));
     kube_fake.expect(Method::get, "/api/v1/persistentvolumeclaims" + selector)
         .reply(200, list(json::array()));
     // An object the server sent although it lacks the role label is dropped.
     json foreign = staging_pv("48", "39");
     foreign["metadata"]["labels"].erase("pxclone.io/role");
     kube_fake.expect(Method::get, "/api/v1/persistentvolumes" + selector)
-        .reply(200, list({staging_pv("50", "41"), foreign}));
+        .reply(200, list(json::array({staging_pv("50", "41"), foreign})));
     kube_fake.expect(Method::get, "/apis/snapshot.storage.k8s.io/v1/volumesnapshots" + selector)
         .reply(200, list(json::array()));
     kube_fake
@@ -323,6 +323,8 @@ TEST_CASE("Catalog finds staging objects across namespaces and the sets they use
     const auto environments = catalog.environments("");
     REQUIRE(environments.size() == 1);
     CHECK(environments[0].run == "50");
+    CHECK(environments[0].ns == "orders-stg-50");
+    CHECK(environments[0].counts.at("namespace") == 1);
     CHECK(environments[0].counts.at("persistentvolume") == 1);
     CHECK(kube_fake.remaining() == 0);
     CHECK(px_fake.remaining() == 0);

@@ -117,7 +117,7 @@ TEST_CASE("teardown deletes in order, waits for PVCs before the clone and for th
         .reply(200, ns_object("Terminating"));
     kube.expect(Method::get, "/api/v1/namespaces?fieldSelector=metadata.name%3Dorders-stg-42"
                              "&limit=500")
-        .reply(200, list_of({ns_object("Terminating")}, "20"));
+        .reply(200, list_of(json::array({ns_object("Terminating")}), "20"));
     kube.expect(Method::get, "/api/v1/namespaces?watch=1&allowWatchBookmarks=true&fieldSelector="
                              "metadata.name%3Dorders-stg-42&resourceVersion=20&timeoutSeconds=60")
         .reply(200)
@@ -131,8 +131,8 @@ TEST_CASE("teardown deletes in order, waits for PVCs before the clone and for th
                             .clock = clock,
                             .sleeper = sleeper,
                             .timeout = 60s};
-    context.on_deleted = [&deleted](const FoundObject& object) {
-        deleted.push_back(object.describe());
+    context.on_deleted = [&deleted](const FoundObject& object, bool existed) {
+        deleted.push_back(object.describe() + (existed ? "" : " (gone)"));
     };
     context.on_progress = [&progress](const std::string&, const std::string& text) {
         progress.push_back(text);
@@ -141,7 +141,7 @@ TEST_CASE("teardown deletes in order, waits for PVCs before the clone and for th
     CHECK(report.ok());
     CHECK(deleted == std::vector<std::string>{"deployment/app in orders-stg-42",
                                               "persistentvolumeclaim/data in orders-stg-42",
-                                              "persistentvolume/orders-42-data",
+                                              "persistentvolume/orders-42-data (gone)",
                                               "portworx volume 900 (orders-42-data)",
                                               "namespace/orders-stg-42"});
     REQUIRE_FALSE(progress.empty());
@@ -176,7 +176,7 @@ TEST_CASE("a refused deletion and a namespace that will not go are failures; the
     // The namespace stays Terminating until the wait runs out (the stream ends at its timeout).
     kube.expect(Method::get, "/api/v1/namespaces?fieldSelector=metadata.name%3Dorders-stg-42"
                              "&limit=500")
-        .reply(200, list_of({ns_object("Terminating")}, "20"));
+        .reply(200, list_of(json::array({ns_object("Terminating")}), "20"));
     kube.expect(Method::get, "/api/v1/namespaces?watch=1&allowWatchBookmarks=true&fieldSelector="
                              "metadata.name%3Dorders-stg-42&resourceVersion=20&timeoutSeconds=60")
         .reply(200)
@@ -185,8 +185,9 @@ TEST_CASE("a refused deletion and a namespace that will not go are failures; the
     // Verification finds the deployment and the clone still there.
     const auto labels = owned();
     kube.expect(Method::get, "/apis/apps/v1/deployments" + k_selector)
-        .reply(200, list_of({json{{"metadata",
-                                   {{"name", "app"}, {"namespace", k_ns}, {"labels", labels}}}}}));
+        .reply(200,
+               list_of(json::array({json{
+                   {"metadata", {{"name", "app"}, {"namespace", k_ns}, {"labels", labels}}}}})));
     for (const auto* path :
          {"/apis/apps/v1/statefulsets", "/apis/batch/v1/jobs", "/api/v1/persistentvolumeclaims",
           "/apis/snapshot.storage.k8s.io/v1/volumesnapshots", "/api/v1/persistentvolumes",
@@ -194,7 +195,7 @@ TEST_CASE("a refused deletion and a namespace that will not go are failures; the
         kube.expect(Method::get, path + k_selector).reply(200, list_of(json::array()));
     }
     kube.expect(Method::get, "/api/v1/namespaces" + k_selector)
-        .reply(200, list_of({ns_object("Terminating")}));
+        .reply(200, list_of(json::array({ns_object("Terminating")})));
     portworx.expect(Method::post, "/v1/volumes/inspectwithfilters")
         .reply(
             200,

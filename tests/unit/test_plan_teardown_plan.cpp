@@ -82,6 +82,7 @@ TEST_CASE("teardown refuses objects lacking any ownership label") {
         CHECK(plan.deletions.empty());
         REQUIRE(plan.refused.size() == 2);
         CHECK_FALSE(plan.refused[0].reason.empty());
+        CHECK_FALSE(plan.refused[0].not_selected);
     }
     SUBCASE("a wrong managed-by value or another profile is refused too") {
         auto labels = full;
@@ -110,6 +111,7 @@ TEST_CASE("teardown refuses another run's objects") {
           std::vector<std::string>{"persistentvolumeclaim/data in orders-stg-42"});
     REQUIRE(plan.refused.size() == 2);
     CHECK(plan.refused[0].reason == "run 43 is not being torn down");
+    CHECK(plan.refused[0].not_selected);
 }
 
 TEST_CASE("teardown never deletes the source namespace nor production objects in it") {
@@ -121,6 +123,7 @@ TEST_CASE("teardown never deletes the source namespace nor production objects in
     CHECK(plan.deletions.empty());
     REQUIRE(plan.refused.size() == 3);
     CHECK(plan.refused[0].reason == "it is the source namespace");
+    CHECK_FALSE(plan.refused[0].not_selected);
     CHECK(plan.refused[1].reason == "it is in the source namespace prod");
 }
 
@@ -146,7 +149,9 @@ TEST_CASE("snapshot objects are deleted only for a set being deleted, and only t
                              });
     REQUIRE(plan.refused.size() == 2);
     CHECK(plan.refused[0].reason == "snapshot set 40 is not being deleted");
+    CHECK(plan.refused[0].not_selected);
     CHECK(plan.refused[1].reason == "its pxclone.io/snapshot-set is not its run 41");
+    CHECK_FALSE(plan.refused[1].not_selected);
 }
 
 TEST_CASE("an object found twice is deleted once; nothing found is an empty plan") {

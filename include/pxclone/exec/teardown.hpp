@@ -42,7 +42,8 @@ struct TeardownContext {
     // Bounds every wait for objects to be gone (PVCs before their volumes, namespaces, leftovers).
     std::chrono::milliseconds timeout{std::chrono::minutes(10)};
     std::function<void(const std::string& key, const std::string& text)> on_progress;
-    std::function<void(const plan::FoundObject& object)> on_deleted;
+    // After each accepted DELETE; `existed` is false when the object was already gone (404).
+    std::function<void(const plan::FoundObject& object, bool existed)> on_deleted;
     std::function<bool()> cancelled;
 };
 

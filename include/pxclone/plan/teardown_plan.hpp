@@ -59,6 +59,10 @@ struct Deletion {
 struct Refusal {
     FoundObject object;
     std::string reason; // "no pxclone.io/run label", "the source namespace", ...
+    // Only "not selected": pxclone's own object of another run, or of a set not being deleted
+    // (expected, e.g. a run's snapshot set without --snapshots); false for objects that fail
+    // the ownership checks or are protected (worth a warning).
+    bool not_selected = false;
 };
 
 struct TeardownPlan {
