@@ -40,8 +40,8 @@ std::string join(const std::set<std::string>& items) {
     return text;
 }
 
-nlohmann::ordered_json object_json(const plan::FoundObject& object) {
-    nlohmann::ordered_json json{{"kind", plan::teardown_kind_name(object.kind)}};
+nlohmann::json object_json(const plan::FoundObject& object) {
+    nlohmann::json json{{"kind", plan::teardown_kind_name(object.kind)}};
     if (!object.ns.empty()) {
         json["namespace"] = object.ns;
     }
@@ -180,12 +180,12 @@ void run_teardown(const GlobalOptions& globals, const TeardownOptions& options, 
             fmt::format("snapshot set {} kept (add --snapshots to delete it)", set));
     }
 
-    nlohmann::ordered_json result;
+    nlohmann::json result;
     result["runs"] = target.runs;
     result["snapshot_sets"] = target.snapshot_sets;
     result["dry_run"] = globals.dry_run;
     const auto list_json = [](const auto& objects, const auto& get) {
-        nlohmann::ordered_json list = nlohmann::ordered_json::array();
+        nlohmann::json list = nlohmann::json::array();
         for (const auto& entry : objects) {
             list.push_back(get(entry));
         }
@@ -200,9 +200,9 @@ void run_teardown(const GlobalOptions& globals, const TeardownOptions& options, 
 
     const bool text = globals.output == output::Format::text;
     if (plan.empty()) {
-        result["deleted"] = nlohmann::ordered_json::array();
-        result["failed"] = nlohmann::ordered_json::array();
-        session.finish(nlohmann::json::parse(result.dump()));
+        result["deleted"] = nlohmann::json::array();
+        result["failed"] = nlohmann::json::array();
+        session.finish(result);
         if (text) {
             streams.out << "nothing to delete\n";
         } else {
@@ -217,7 +217,7 @@ void run_teardown(const GlobalOptions& globals, const TeardownOptions& options, 
             json["request"] = exec::delete_request(deletion.object);
             return json;
         });
-        session.finish(nlohmann::json::parse(result.dump()));
+        session.finish(result);
         if (text) {
             print_text_plan(selection, plan, true, streams.out);
         } else {
@@ -253,7 +253,7 @@ void run_teardown(const GlobalOptions& globals, const TeardownOptions& options, 
         json["error"] = failure.error;
         return json;
     });
-    session.finish(nlohmann::json::parse(result.dump()));
+    session.finish(result);
     if (!text) {
         output::print_json(result, streams.out);
     }

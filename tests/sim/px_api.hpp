@@ -60,6 +60,7 @@ public:
     std::optional<std::string> clone_volume(const std::string& parent_id, const std::string& name,
                                             const std::map<std::string, std::string>& labels);
     void delete_volume(const std::string& volume_id);
+    // In the inspect reply shape: {"volume": {...}, "name", "labels"}.
     std::optional<nlohmann::json> inspect(const std::string& volume_id) const;
 
     // Every volume and snapshot, sorted by id, in the inspect shape (for /_sim/state).

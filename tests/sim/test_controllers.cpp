@@ -155,7 +155,7 @@ TEST_CASE("dynamic provisioning, CSI snapshot, restore from it, reclaim Delete")
                 field(get(server, stage + "/persistentvolumeclaims/restored"), "/spec/volumeName"));
     const auto clone = server.px().inspect(field(restored_pv, "/spec/csi/volumeHandle"));
     REQUIRE(clone.has_value());
-    CHECK(field(*clone, "/source/parent") == snapshot_id);
+    CHECK(field(*clone, "/volume/source/parent") == snapshot_id);
 
     // Deleting the claim releases its PV; reclaim Delete removes the PV and the volume.
     call(server, "DELETE", stage + "/persistentvolumeclaims/data", nullptr, "application/json",
