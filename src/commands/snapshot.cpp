@@ -69,9 +69,14 @@ SnapshotFacts discover_snapshot(Session& session, const profile::Profile& profil
             }
         }
     } else {
+        // On the pool too, so that with --parallel 1 the requests keep one order.
         k8s::ListOptions options;
         options.label_selector = k8s::label_selector(source.selector);
-        claims = kube.list(pvcs, source.source_namespace, options).items;
+        claims = session.pool()
+                     .submit([&kube, &pvcs, &source, options] {
+                         return kube.list(pvcs, source.source_namespace, options).items;
+                     })
+                     .get();
     }
 
     std::map<std::string, std::future<std::optional<json>>> pv_gets;
