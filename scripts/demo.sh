@@ -38,10 +38,14 @@ echo "== 1. snapshot the production volumes (the example's hooks call kubectl ex
 echo "      does not serve, so the demo skips them)"
 pxclone snapshot --skip-hooks
 echo
-echo "== 2. list what pxclone has in the cluster"
+echo "== 2. deploy a staging environment from that set: namespace, cloned volumes, MongoDB,"
+echo "      the masking job, then the app (the variables a CI job would export):"
+pxclone deploy-staging -o env
+echo
+echo "== 3. list what pxclone has in the cluster"
 pxclone list
 echo
-echo "== 3. tear down the run and its snapshot set"
+echo "== 4. tear down the run: the environment and its snapshot set"
 pxclone teardown --snapshots
 echo
 violations=$(curl -s "$url/_sim/violations")
