@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
-# Builds pxclone and pxsim (Debug, warnings as errors) and runs every test: the README's test command.
+# The README's test command: builds pxclone and pxsim with AddressSanitizer + UndefinedBehaviorSanitizer
+# (Debug, warnings as errors) and runs every test under them. The sanitizers make every test a memory
+# and UB check as well, so there is one build to wait for, not two; `cmake --workflow --preset dev`
+# is the faster unsanitized loop while editing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
-cmake --workflow --preset dev
+cmake --workflow --preset asan
