@@ -1,15 +1,25 @@
 // pxclone's entry point: parse, dispatch, and turn the one outcome into an exit code.
 #include "pxclone/cli/cli.hpp"
 #include "pxclone/error.hpp"
+#include "pxclone/output/terminal.hpp"
+#include "pxclone/util/environment.hpp"
 
 #include <exception>
 #include <iostream>
+#include <unistd.h>
 
 #include <CLI/CLI.hpp>
 
 int main(int argc, char** argv) {
     using pxclone::ExitCode;
-    pxclone::cli::Cli cli({std::cout, std::cerr});
+    using pxclone::output::Color;
+    using pxclone::output::paint;
+    const pxclone::util::ProcessEnvironment environment;
+    const auto terminal = pxclone::output::detect_terminal(STDERR_FILENO, environment);
+    pxclone::cli::Cli cli({std::cout, std::cerr, terminal});
+    const auto color = [&] {
+        return pxclone::output::use_color(cli.globals().color, terminal, environment);
+    };
     try {
         cli.run(argc, argv);
         return static_cast<int>(ExitCode::ok);
@@ -17,7 +27,7 @@ int main(int argc, char** argv) {
         // CLI11 uses 0 for --help and 100-127 for its own errors; our contract says 2.
         return cli.print_parse_error(e) == 0 ? 0 : static_cast<int>(ExitCode::usage);
     } catch (const pxclone::Error& e) {
-        std::cerr << "pxclone: error: " << e.what() << '\n';
+        std::cerr << paint(Color::red, "pxclone: error:", color()) << ' ' << e.what() << '\n';
         for (const auto& line : e.details()) {
             std::cerr << line << '\n';
         }
@@ -26,7 +36,7 @@ int main(int argc, char** argv) {
         }
         return static_cast<int>(e.code());
     } catch (const std::exception& e) {
-        std::cerr << "pxclone: internal error: " << e.what()
+        std::cerr << paint(Color::red, "pxclone: internal error:", color()) << ' ' << e.what()
                   << " (please report this with the command line and -vv output)\n";
         return static_cast<int>(ExitCode::failed);
     }

@@ -60,6 +60,14 @@ void add_global_options(CLI::App& app, cmd::GlobalOptions& globals) {
     app.add_option("--parallel", globals.parallel, "Concurrent requests")
         ->check(CLI::Range(1, 64))
         ->capture_default_str();
+    const std::map<std::string, output::ColorMode> colors{{"auto", output::ColorMode::automatic},
+                                                          {"always", output::ColorMode::always},
+                                                          {"never", output::ColorMode::never}};
+    app.add_option("--color", globals.color,
+                   "Colour progress and errors on stderr: auto (a terminal without NO_COLOR), "
+                   "always, never")
+        ->transform(CLI::CheckedTransformer(colors, CLI::ignore_case))
+        ->option_text("WHEN");
 }
 
 } // namespace

@@ -271,6 +271,7 @@ void run_deploy_staging(const GlobalOptions& globals, const DeployOptions& optio
         .on_progress = [&progress](const std::string& key,
                                    const std::string& text) { progress.update(key, text); },
         .cancelled = cancelled,
+        .on_done = [&progress](const std::string& key, bool ok) { progress.done(key, ok); },
     };
     const bool portworx = described.method == profile::SnapshotMethod::portworx;
     auto runner = globals.dry_run

@@ -45,6 +45,17 @@ std::string read_secret_file(const std::string& path) {
 
 } // namespace
 
+output::ProgressOptions progress_options(const GlobalOptions& globals, const Streams& streams,
+                                         const util::Environment& environment) {
+    output::ProgressOptions options;
+    options.enabled = !globals.quiet;
+    options.terminal = streams.err_terminal;
+    // Request logs (-v) write to stderr on their own; live lines would be torn by them.
+    options.terminal.is_terminal = streams.err_terminal.is_terminal && globals.verbosity == 0;
+    options.color = output::use_color(globals.color, streams.err_terminal, environment);
+    return options;
+}
+
 std::shared_ptr<util::Clock> make_clock(const util::Environment& environment) {
     const auto text = environment.get("PXCLONE_NOW");
     if (!text || text->empty()) {
@@ -64,7 +75,8 @@ Session::Session(const GlobalOptions& globals, Streams streams, const profile::P
       m_log(std::make_shared<http::LogSink>(streams.err)),
       m_record(globals.record_path.empty() ? nullptr : std::make_shared<http::RunRecord>()),
       m_clock(make_clock(environment)), m_sleeper(std::make_shared<util::ThreadSleeper>()),
-      m_progress(streams.err, !globals.quiet, [clock = m_clock] { return clock->now(); }) {
+      m_progress(streams.err, progress_options(globals, streams, environment),
+                 [clock = m_clock] { return clock->now(); }) {
     k8s::ConnectOptions options;
     options.kubeconfig_path =
         !globals.kubeconfig.empty()
@@ -107,7 +119,7 @@ const px::Client& Session::portworx() {
     if (m_px) {
         return *m_px;
     }
-    const auto endpoint = px::parse_endpoint(m_profile.portworx.endpoint.text());
+    const auto& endpoint = m_profile.portworx.endpoint;
     const bool has_token = m_profile.portworx.token.has_value();
     if (const auto problem = px::token_route_problem(endpoint, has_token)) {
         throw UsageError(fmt::format("{}: portworx.token: {}", m_profile.file, *problem));

@@ -284,6 +284,7 @@ void run_snapshot(const GlobalOptions& globals, const SnapshotOptions& options, 
         .on_progress = [&progress](const std::string& key,
                                    const std::string& text) { progress.update(key, text); },
         .cancelled = [] { return util::interrupted(); },
+        .on_done = [&progress](const std::string& key, bool ok) { progress.done(key, ok); },
     };
     auto real = profile.snapshot.method == profile::SnapshotMethod::portworx
                     ? exec::make_portworx_backend(session.portworx(), context)

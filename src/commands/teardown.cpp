@@ -237,9 +237,14 @@ void run_teardown(const GlobalOptions& globals, const TeardownOptions& options, 
     context.on_progress = [&session](const std::string& key, const std::string& line) {
         session.progress().update(key, line);
     };
-    context.on_deleted = [text, &streams](const plan::FoundObject& object, bool existed) {
+    context.on_done = [&session](const std::string& key, bool ok) {
+        session.progress().done(key, ok);
+    };
+    context.on_deleted = [text, &streams, &session](const plan::FoundObject& object, bool existed) {
         if (text) {
-            streams.out << object.describe() << (existed ? " deleted\n" : " already gone\n");
+            // Through progress: stdout may share the terminal with its live lines.
+            session.progress().print(streams.out,
+                                     object.describe() + (existed ? " deleted" : " already gone"));
         }
     };
     context.cancelled = [] {

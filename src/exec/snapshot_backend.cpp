@@ -42,6 +42,11 @@ milliseconds since(const util::Clock& clock, std::chrono::system_clock::time_poi
     return std::chrono::duration_cast<milliseconds>(clock.now() - start);
 }
 
+// The progress key of one volume's snapshot.
+std::string step_key(const plan::PlannedSnapshot& snapshot) {
+    return "snapshot/" + snapshot.source.pvc;
+}
+
 void report(const BackendContext& context, const std::string& key, const std::string& text) {
     if (context.on_progress) {
         context.on_progress(key, text);
@@ -77,9 +82,21 @@ public:
 
     TakenSnapshot take(const plan::SnapshotPlan& plan, const plan::PlannedSnapshot& snapshot,
                        std::chrono::system_clock::time_point deadline) override {
+        return run_step(m_context.on_done, step_key(snapshot),
+                        [&] { return take_step(plan, snapshot, deadline); });
+    }
+
+    void remove(const plan::SnapshotPlan& plan, const TakenSnapshot& snapshot) override {
+        (void)plan;
+        m_px.delete_volume(snapshot.portworx_id);
+    }
+
+private:
+    TakenSnapshot take_step(const plan::SnapshotPlan& plan, const plan::PlannedSnapshot& snapshot,
+                            std::chrono::system_clock::time_point deadline) {
         (void)plan;
         const auto start = m_context.clock->now();
-        const auto key = "snapshot/" + snapshot.source.pvc;
+        const auto key = step_key(snapshot);
         TakenSnapshot taken{
             .source = label(snapshot.labels, plan::k_source_key),
             .pvc = snapshot.source.pvc,
@@ -110,12 +127,6 @@ public:
         return taken;
     }
 
-    void remove(const plan::SnapshotPlan& plan, const TakenSnapshot& snapshot) override {
-        (void)plan;
-        m_px.delete_volume(snapshot.portworx_id);
-    }
-
-private:
     // SnapshotCreate answers once the snapshot exists; inspect confirms it is what we asked for
     // and waits out a driver that reports it pending.
     void wait_ready(const plan::PlannedSnapshot& snapshot, const std::string& id,
@@ -183,8 +194,19 @@ public:
 
     TakenSnapshot take(const plan::SnapshotPlan& plan, const plan::PlannedSnapshot& snapshot,
                        std::chrono::system_clock::time_point deadline) override {
+        return run_step(m_context.on_done, step_key(snapshot),
+                        [&] { return take_step(plan, snapshot, deadline); });
+    }
+
+    void remove(const plan::SnapshotPlan& plan, const TakenSnapshot& snapshot) override {
+        m_kube.remove(volume_snapshots(), plan.source_namespace, snapshot.id);
+    }
+
+private:
+    TakenSnapshot take_step(const plan::SnapshotPlan& plan, const plan::PlannedSnapshot& snapshot,
+                            std::chrono::system_clock::time_point deadline) {
         const auto start = m_context.clock->now();
-        const auto key = "snapshot/" + snapshot.source.pvc;
+        const auto key = step_key(snapshot);
         TakenSnapshot taken{
             .source = plan.source_namespace + "/" + snapshot.source.pvc,
             .pvc = snapshot.source.pvc,
@@ -218,11 +240,6 @@ public:
         return taken;
     }
 
-    void remove(const plan::SnapshotPlan& plan, const TakenSnapshot& snapshot) override {
-        m_kube.remove(volume_snapshots(), plan.source_namespace, snapshot.id);
-    }
-
-private:
     std::string portworx_id_of(const json& snapshot, const plan::PlannedSnapshot& planned) const {
         const auto content =
             snapshot.value(json::json_pointer("/status/boundVolumeSnapshotContentName"), "");

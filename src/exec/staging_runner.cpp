@@ -81,10 +81,10 @@ public:
                 return found.id;
             }
         }
-        progress(
-            "volume/" + volume.staging_pvc,
-            fmt::format("cloning snapshot {} for pvc/{}", volume.snapshot_id, volume.staging_pvc));
-        return m_px->clone_volume(*volume.clone);
+        const auto key = "volume/" + volume.staging_pvc;
+        progress(key, fmt::format("cloning snapshot {} for pvc/{}", volume.snapshot_id,
+                                  volume.staging_pvc));
+        return run_step(m_context.on_done, key, [&] { return m_px->clone_volume(*volume.clone); });
     }
 
     void create(const plan::PlannedObject& object) override {
@@ -109,9 +109,11 @@ public:
             progress(label, text);
         };
         options.watch.cancelled = m_context.cancelled;
-        const auto object = k8s::wait_for(m_kube, wait.resource, wait.wait_namespace, wait.name,
-                                          k8s::when_present(*rule, label), options,
-                                          *m_context.clock, *m_context.sleeper);
+        const auto object = run_step(m_context.on_done, label, [&] {
+            return k8s::wait_for(m_kube, wait.resource, wait.wait_namespace, wait.name,
+                                 k8s::when_present(*rule, label), options, *m_context.clock,
+                                 *m_context.sleeper);
+        });
         return object.value_or(json::object());
     }
 

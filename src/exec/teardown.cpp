@@ -109,8 +109,10 @@ public:
         };
         options.watch.cancelled = m_context.cancelled;
         try {
-            k8s::wait_for(m_context.kube, resource, object.ns, object.name, k8s::deleted(label),
-                          options, m_context.clock, m_context.sleeper);
+            run_step(m_context.on_done, label, [&] {
+                k8s::wait_for(m_context.kube, resource, object.ns, object.name, k8s::deleted(label),
+                              options, m_context.clock, m_context.sleeper);
+            });
         } catch (const InterruptedError&) {
             throw;
         } catch (const Error& error) {

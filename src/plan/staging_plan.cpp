@@ -5,6 +5,7 @@
 #include "pxclone/plan/source_volumes.hpp"
 #include "pxclone/util/base64.hpp"
 #include "pxclone/util/quantity.hpp"
+#include "pxclone/util/text.hpp"
 #include "pxclone/util/time.hpp"
 
 #include <algorithm>
@@ -500,38 +501,6 @@ std::optional<PlannedObject> process_manifest_object(const std::string& file,
     return PlannedObject{*resource, std::move(object)};
 }
 
-bool is_valid_utf8(std::string_view text) {
-    std::size_t i = 0;
-    while (i < text.size()) {
-        const auto c = static_cast<unsigned char>(text[i]);
-        std::size_t length = 1;
-        if (c == 0) {
-            return false;
-        }
-        if (c >= 0x80) {
-            if ((c & 0xE0) == 0xC0 && c >= 0xC2) {
-                length = 2;
-            } else if ((c & 0xF0) == 0xE0) {
-                length = 3;
-            } else if ((c & 0xF8) == 0xF0 && c <= 0xF4) {
-                length = 4;
-            } else {
-                return false;
-            }
-            if (i + length > text.size()) {
-                return false;
-            }
-            for (std::size_t k = 1; k < length; ++k) {
-                if ((static_cast<unsigned char>(text[i + k]) & 0xC0) != 0x80) {
-                    return false;
-                }
-            }
-        }
-        i += length;
-    }
-    return true;
-}
-
 bool is_config_map_key(std::string_view key) {
     return !key.empty() && key.size() <= 253 && key != "." && key != ".." &&
            std::all_of(key.begin(), key.end(), [](char c) {
@@ -608,7 +577,9 @@ std::optional<MaskPlan> plan_mask(const profile::Profile& profile, const Lineage
                 continue;
             }
             total += content->second.size();
-            if (is_valid_utf8(content->second)) {
+            // ConfigMap data is UTF-8 text; NUL would not survive a round trip through it.
+            if (util::is_valid_utf8(content->second) &&
+                content->second.find('\0') == std::string::npos) {
                 data[key] = content->second;
             } else {
                 binary[key] = util::base64_encode(content->second);

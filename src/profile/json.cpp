@@ -62,7 +62,7 @@ nlohmann::ordered_json to_json(const Profile& profile) {
         out["cluster"] = cluster;
     }
 
-    nlohmann::ordered_json portworx = {{"endpoint", profile.portworx.endpoint.text()}};
+    nlohmann::ordered_json portworx = {{"endpoint", profile.portworx.endpoint.text}};
     if (profile.portworx.token) {
         portworx["token"] = to_json(*profile.portworx.token);
     }

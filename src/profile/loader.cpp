@@ -1,5 +1,6 @@
 #include "pxclone/profile/loader.hpp"
 
+#include "pxclone/profile/yaml_text.hpp"
 #include "pxclone/util/duration.hpp"
 #include "pxclone/util/names.hpp"
 #include "pxclone/util/text.hpp"
@@ -44,10 +45,7 @@ constexpr std::array<std::string_view, 4> k_secret_keys{"env", "file", "secret",
 constexpr std::string_view k_secret_forms =
     "write {env: NAME}, {file: PATH} or {secret: NAMESPACE/NAME, key: KEY}";
 
-struct Position {
-    int line = 1;
-    int column = 1;
-};
+using Position = TextPosition;
 
 Position position_of(const YAML::Mark& mark) {
     if (mark.is_null() || mark.line < 0) {
@@ -79,55 +77,14 @@ std::string_view kind_of(const YAML::Node& node) {
 
 // ---- checks on the raw text, before yaml-cpp sees it ----------------------------------------
 
-Position position_at(std::string_view text, std::size_t offset) {
-    Position position;
-    for (std::size_t i = 0; i < offset && i < text.size(); ++i) {
-        if (text[i] == '\n') {
-            ++position.line;
-            position.column = 1;
-        } else if ((static_cast<unsigned char>(text[i]) & 0xC0) != 0x80) {
-            ++position.column;
-        }
-    }
-    return position;
-}
-
 // The offset of the first byte that cannot be in a UTF-8 YAML text file, if any.
 std::optional<std::size_t> find_binary(std::string_view text) {
-    std::size_t i = 0;
-    while (i < text.size()) {
-        const auto c = static_cast<unsigned char>(text[i]);
-        if (c < 0x80) {
-            if (c < 0x20 && c != '\t' && c != '\n' && c != '\r') {
-                return i;
-            }
-            if (c == 0x7F) {
-                return i;
-            }
-            ++i;
-            continue;
-        }
-        std::size_t length = 0;
-        if ((c & 0xE0) == 0xC0 && c >= 0xC2) {
-            length = 2;
-        } else if ((c & 0xF0) == 0xE0) {
-            length = 3;
-        } else if ((c & 0xF8) == 0xF0 && c <= 0xF4) {
-            length = 4;
-        } else {
-            return i;
-        }
-        if (i + length > text.size()) {
-            return i;
-        }
-        for (std::size_t k = 1; k < length; ++k) {
-            if ((static_cast<unsigned char>(text[i + k]) & 0xC0) != 0x80) {
-                return i;
-            }
-        }
-        i += length;
+    const auto control = find_control_byte(text);
+    const auto malformed = util::find_invalid_utf8(text);
+    if (control && malformed) {
+        return std::min(*control, *malformed);
     }
-    return std::nullopt;
+    return control ? control : malformed;
 }
 
 struct Line {
@@ -226,54 +183,6 @@ std::optional<Line> find_deep_nesting(const std::vector<Line>& lines, int limit)
         }
     }
     return std::nullopt;
-}
-
-// yaml-cpp's syntax messages, in our words.
-std::string describe_syntax_error(const std::string& message) {
-    struct Known {
-        const char* library;
-        std::string_view ours;
-    };
-    const std::array<Known, 14> known{{
-        {YAML::ErrorMsg::END_OF_MAP_FLOW, "a '{' is never closed with '}'"},
-        {YAML::ErrorMsg::END_OF_SEQ_FLOW, "a '[' is never closed with ']'"},
-        {YAML::ErrorMsg::END_OF_MAP, "a key is not indented like the keys before it"},
-        {YAML::ErrorMsg::END_OF_SEQ, "a list entry is not indented like the entries before it"},
-        {YAML::ErrorMsg::EOF_IN_SCALAR, "a quoted string is never closed"},
-        {YAML::ErrorMsg::CHAR_IN_SCALAR, "unexpected character in a quoted string"},
-        {YAML::ErrorMsg::INVALID_ESCAPE, "unknown escape sequence in a double-quoted string"},
-        {YAML::ErrorMsg::TAB_IN_INDENTATION, "tab character in indentation (indent with spaces)"},
-        {YAML::ErrorMsg::MAP_VALUE,
-         "unexpected ':' (quote a value that contains \": \", or fix the indentation)"},
-        {YAML::ErrorMsg::MAP_KEY, "unexpected key (check the indentation)"},
-        {YAML::ErrorMsg::BLOCK_ENTRY, "unexpected list entry '-' (check the indentation)"},
-        {YAML::ErrorMsg::FLOW_END, "unexpected ']' or '}'"},
-        {YAML::ErrorMsg::UNKNOWN_ANCHOR, "'*' refers to an anchor that is not defined"},
-        {YAML::ErrorMsg::UNKNOWN_TOKEN, "unexpected character"},
-    }};
-    for (const auto& entry : known) {
-        if (message.starts_with(entry.library)) {
-            return "invalid YAML: " + std::string(entry.ours);
-        }
-    }
-    return "invalid YAML syntax";
-}
-
-// Whether the quoted scalar starting at `offset` (at its quote) is closed before the end.
-bool quote_is_closed(std::string_view text, std::size_t offset) {
-    const char quote = text[offset];
-    for (std::size_t i = offset + 1; i < text.size(); ++i) {
-        if (quote == '"' && text[i] == '\\') {
-            ++i;
-        } else if (text[i] == quote) {
-            if (quote == '\'' && i + 1 < text.size() && text[i + 1] == '\'') {
-                ++i;
-                continue;
-            }
-            return true;
-        }
-    }
-    return false;
 }
 
 // The quoted scalar (value or key) that starts last in the text. yaml-cpp 0.7 accepts a quoted
@@ -721,55 +630,12 @@ void Loader::read_portworx(const MapView& root, Portworx& portworx) {
         const auto& node = view->find("endpoint")->value;
         const std::string path = "portworx.endpoint";
         const std::string_view text = *endpoint;
-        if (text.starts_with("service:")) {
-            // service:NAMESPACE/NAME:PORT
-            const auto rest = text.substr(8);
-            const auto slash = rest.find('/');
-            const auto colon = rest.rfind(':');
-            int port = 0;
-            const bool shaped =
-                slash != std::string_view::npos && colon != std::string_view::npos && colon > slash;
-            if (shaped) {
-                const auto digits = rest.substr(colon + 1);
-                const auto [end, ec] =
-                    std::from_chars(digits.data(), digits.data() + digits.size(), port);
-                if (ec != std::errc{} || end != digits.data() + digits.size() || port < 1 ||
-                    port > 65535) {
-                    port = 0;
-                }
-            }
-            if (!shaped || port == 0) {
-                report(node, path,
-                       fmt::format("'{}' must be service:NAMESPACE/NAME:PORT (e.g. "
-                                   "service:kube-system/portworx-api:9021)",
-                                   text));
-            } else {
-                portworx.endpoint.kind = Endpoint::Kind::service;
-                portworx.endpoint.service_namespace = std::string(rest.substr(0, slash));
-                portworx.endpoint.service_name =
-                    std::string(rest.substr(slash + 1, colon - slash - 1));
-                portworx.endpoint.port = port;
-                check_name(node, path, portworx.endpoint.service_namespace, "namespace",
-                           util::check_dns1123_label);
-                check_name(node, path, portworx.endpoint.service_name, "Service name",
-                           util::check_dns1123_label);
-            }
-        } else if (text.starts_with("https://") || text.starts_with("http://")) {
-            auto url = std::string(text);
-            while (url.ends_with('/')) {
-                url.pop_back();
-            }
-            const auto host_start = url.find("://") + 3;
-            if (url.size() <= host_start || url.find_first_of(" \t\"'<>\\") != std::string::npos) {
-                report(node, path, fmt::format("'{}' is not a valid URL", text));
-            } else {
-                portworx.endpoint.kind = Endpoint::Kind::url;
-                portworx.endpoint.url = url;
-            }
+        if (auto parsed = px::try_parse_endpoint(text); parsed.endpoint) {
+            portworx.endpoint = std::move(*parsed.endpoint);
         } else {
-            report(
-                node, path,
-                fmt::format("'{}' must be service:NAMESPACE/NAME:PORT or an https:// URL", text));
+            report(node, path,
+                   fmt::format("'{}' is not an endpoint: {}; {}", text, parsed.problem,
+                               px::k_endpoint_forms));
         }
     }
     portworx.token = secret(*view, "token");

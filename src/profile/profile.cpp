@@ -4,13 +4,6 @@
 
 namespace pxclone::profile {
 
-std::string Endpoint::text() const {
-    if (kind == Kind::url) {
-        return url;
-    }
-    return fmt::format("service:{}/{}:{}", service_namespace, service_name, port);
-}
-
 std::string staging_pvc_name(const Profile& profile, const std::string& source_pvc) {
     if (const auto it = profile.staging.volumes.find(source_pvc);
         it != profile.staging.volumes.end()) {

@@ -12,30 +12,6 @@ namespace {
 
 using nlohmann::json;
 
-constexpr const char* k_forms =
-    "expected https://HOST:PORT, http://HOST:PORT or service:NAMESPACE/NAME:PORT "
-    "(e.g. service:kube-system/portworx-api:9021)";
-
-bool dns_label(std::string_view text) {
-    if (text.empty() || text.size() > 63 || text.front() == '-' || text.back() == '-') {
-        return false;
-    }
-    return std::all_of(text.begin(), text.end(), [](char c) {
-        return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-';
-    });
-}
-
-bool valid_port(std::string_view port) {
-    if (port.empty()) {
-        return false;
-    }
-    if (std::all_of(port.begin(), port.end(), [](char c) { return c >= '0' && c <= '9'; })) {
-        return port.size() <= 5 && std::stoi(std::string(port)) >= 1 &&
-               std::stoi(std::string(port)) <= 65535;
-    }
-    return dns_label(port); // a named port
-}
-
 std::string encode_segment(std::string_view segment) {
     std::string out;
     for (const char ch : segment) {
@@ -109,95 +85,6 @@ std::vector<std::string> string_list(const json& reply, const char* key) {
 }
 
 } // namespace
-
-Endpoint parse_endpoint(std::string_view text) {
-    Endpoint out;
-    out.text = std::string(text);
-    const auto fail = [&](const std::string& why) {
-        return UsageError(fmt::format("portworx.endpoint \"{}\": {}", text, why), k_forms);
-    };
-    if (text.empty()) {
-        throw fail("empty");
-    }
-    if (text.starts_with("https://") || text.starts_with("http://")) {
-        out.kind = Endpoint::Kind::direct;
-        auto url = std::string(text);
-        const auto host_start = url.find("://") + 3;
-        while (url.size() > host_start && url.back() == '/') {
-            url.pop_back();
-        }
-        const auto host = url.substr(host_start, url.find('/', host_start) - host_start);
-        if (host.empty() || host.front() == ':') {
-            throw fail("no host");
-        }
-        if (url.find_first_of("?# ") != std::string::npos) {
-            throw fail("a query, fragment or space has no place in an endpoint");
-        }
-        if (const auto colon = host.rfind(':'); colon != std::string::npos && host.back() != ']' &&
-                                                !valid_port(host.substr(colon + 1))) {
-            throw fail("bad port");
-        }
-        out.url = std::move(url);
-        return out;
-    }
-    constexpr std::string_view k_service = "service:";
-    if (!text.starts_with(k_service)) {
-        throw fail("unknown form");
-    }
-    out.kind = Endpoint::Kind::service_proxy;
-    auto rest = text.substr(k_service.size());
-    const auto slash = rest.find('/');
-    if (slash == std::string_view::npos) {
-        throw fail("missing NAMESPACE/ before the service name");
-    }
-    out.ns = std::string(rest.substr(0, slash));
-    auto target = rest.substr(slash + 1);
-    if (target.starts_with("https:")) {
-        out.scheme = "https";
-        target.remove_prefix(6);
-    } else if (target.starts_with("http:")) {
-        target.remove_prefix(5);
-    }
-    const auto colon = target.find(':');
-    out.service = std::string(target.substr(0, colon));
-    out.port = colon == std::string_view::npos ? "9021" : std::string(target.substr(colon + 1));
-    if (!dns_label(out.ns)) {
-        throw fail(fmt::format("\"{}\" is not a namespace name", out.ns));
-    }
-    if (!dns_label(out.service)) {
-        throw fail(fmt::format("\"{}\" is not a service name", out.service));
-    }
-    if (!valid_port(out.port)) {
-        throw fail(fmt::format("\"{}\" is not a port", out.port));
-    }
-    return out;
-}
-
-std::string base_url(const Endpoint& endpoint, std::string_view kubernetes_server) {
-    if (endpoint.kind == Endpoint::Kind::direct) {
-        return endpoint.url;
-    }
-    if (kubernetes_server.empty()) {
-        throw std::invalid_argument("base_url: a service proxy endpoint needs the API server URL");
-    }
-    auto server = std::string(kubernetes_server);
-    while (!server.empty() && server.back() == '/') {
-        server.pop_back();
-    }
-    return fmt::format("{}/api/v1/namespaces/{}/services/{}{}:{}/proxy", server, endpoint.ns,
-                       endpoint.scheme.empty() ? "" : endpoint.scheme + ":", endpoint.service,
-                       endpoint.port);
-}
-
-std::optional<std::string> token_route_problem(const Endpoint& endpoint, bool has_token) {
-    if (!has_token || endpoint.kind == Endpoint::Kind::direct) {
-        return std::nullopt;
-    }
-    return fmt::format("portworx.token cannot be sent through {}: the Kubernetes API server takes "
-                       "the Authorization header for itself; use a direct endpoint "
-                       "(https://HOST:9021) with PX-Security",
-                       endpoint.text);
-}
 
 SdkError::SdkError(int http_status, int grpc_code, std::string server_message, std::string what,
                    std::string hint)

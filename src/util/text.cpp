@@ -62,4 +62,37 @@ std::string did_you_mean(std::string_view word, std::span<const std::string_view
     return {};
 }
 
+std::optional<std::size_t> find_invalid_utf8(std::string_view text) {
+    std::size_t i = 0;
+    while (i < text.size()) {
+        const auto c = static_cast<unsigned char>(text[i]);
+        std::size_t length = 1;
+        if (c >= 0x80) {
+            if ((c & 0xE0) == 0xC0 && c >= 0xC2) {
+                length = 2;
+            } else if ((c & 0xF0) == 0xE0) {
+                length = 3;
+            } else if ((c & 0xF8) == 0xF0 && c <= 0xF4) {
+                length = 4;
+            } else {
+                return i;
+            }
+            if (i + length > text.size()) {
+                return i;
+            }
+            for (std::size_t k = 1; k < length; ++k) {
+                if ((static_cast<unsigned char>(text[i + k]) & 0xC0) != 0x80) {
+                    return i;
+                }
+            }
+        }
+        i += length;
+    }
+    return std::nullopt;
+}
+
+bool is_valid_utf8(std::string_view text) {
+    return !find_invalid_utf8(text);
+}
+
 } // namespace pxclone::util

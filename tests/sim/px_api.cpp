@@ -633,6 +633,22 @@ struct Store {
         return volumes[id] = std::move(volume);
     }
 
+    // A new snapshot or clone of `parent`: a fresh id, and the parent's spec (size, HA level,
+    // labels aside) and filesystem.
+    Volume& insert_child(const Volume& parent, std::string name, Labels labels, bool snapshot,
+                         std::chrono::system_clock::time_point ctime) {
+        Volume child;
+        child.id = new_id();
+        child.name = std::move(name);
+        child.labels = std::move(labels);
+        child.parent = parent.id;
+        child.snapshot = snapshot;
+        child.spec = parent.spec;
+        child.format = parent.format;
+        child.ctime = ctime;
+        return insert(std::move(child));
+    }
+
     void erase(const std::string& id) {
         if (volumes.erase(id) != 0) {
             order.erase(std::remove(order.begin(), order.end(), id), order.end());
@@ -829,15 +845,7 @@ Json call_clone(Context& ctx, const Json& body) {
         return {{"volume_id",
                  existing_or_conflict(*existing, spec_int(parent.spec, "size"), parent_id)}};
     }
-    Volume volume;
-    volume.id = ctx.state.new_id();
-    volume.name = name;
-    volume.labels = labels;
-    volume.parent = parent_id;
-    volume.spec = parent.spec;
-    volume.format = parent.format;
-    volume.ctime = now;
-    return {{"volume_id", ctx.state.insert(std::move(volume)).id}};
+    return {{"volume_id", ctx.state.insert_child(parent, name, labels, false, now).id}};
 }
 
 Json call_snapshot_create(Context& ctx, const Json& body) {
@@ -864,16 +872,7 @@ Json call_snapshot_create(Context& ctx, const Json& body) {
         throw RpcError{k_not_found, not_found_message(volume_id)};
     }
     // Snapshot names are not unique: every call makes a new snapshot.
-    Volume snapshot;
-    snapshot.id = ctx.state.new_id();
-    snapshot.name = name;
-    snapshot.labels = labels;
-    snapshot.parent = volume_id;
-    snapshot.snapshot = true;
-    snapshot.spec = parent->spec;
-    snapshot.format = parent->format;
-    snapshot.ctime = now;
-    return {{"snapshot_id", ctx.state.insert(std::move(snapshot)).id}};
+    return {{"snapshot_id", ctx.state.insert_child(*parent, name, labels, true, now).id}};
 }
 
 std::vector<std::string> list_snapshots(Store& state, const std::string& volume_id,
@@ -1203,16 +1202,7 @@ PxApi::create_snapshot(const std::string& volume_id, const std::string& name,
     if (parent == nullptr) {
         return std::nullopt;
     }
-    Volume snapshot;
-    snapshot.id = m_state->store.new_id();
-    snapshot.name = name;
-    snapshot.labels = labels;
-    snapshot.parent = volume_id;
-    snapshot.snapshot = true;
-    snapshot.spec = parent->spec;
-    snapshot.format = parent->format;
-    snapshot.ctime = now;
-    return m_state->store.insert(std::move(snapshot)).id;
+    return m_state->store.insert_child(*parent, name, labels, true, now).id;
 }
 
 std::optional<std::string> PxApi::clone_volume(const std::string& parent_id,
@@ -1230,15 +1220,7 @@ std::optional<std::string> PxApi::clone_volume(const std::string& parent_id,
         }
         return std::nullopt;
     }
-    Volume clone;
-    clone.id = m_state->store.new_id();
-    clone.name = name;
-    clone.labels = labels;
-    clone.parent = parent_id;
-    clone.spec = parent->spec;
-    clone.format = parent->format;
-    clone.ctime = now;
-    return m_state->store.insert(std::move(clone)).id;
+    return m_state->store.insert_child(*parent, name, labels, false, now).id;
 }
 
 void PxApi::delete_volume(const std::string& volume_id) {

@@ -51,3 +51,10 @@ TEST_CASE("every exit code has a description") {
         CHECK(pxclone::describe(code) != "unknown");
     }
 }
+
+TEST_CASE("--color takes auto, always or never, in any case") {
+    Captured io;
+    CHECK_NOTHROW(run(io, {"version", "--color", "never"}));
+    CHECK_NOTHROW(run(io, {"--color=ALWAYS", "version"}));
+    CHECK_THROWS_AS(run(io, {"version", "--color", "sometimes"}), CLI::ParseError);
+}

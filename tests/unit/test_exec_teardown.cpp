@@ -3,8 +3,8 @@
 #include <doctest/doctest.h>
 #include <nlohmann/json.hpp>
 
-#include "fake_clock.hpp"
-#include "fake_transport.hpp"
+#include "support/fake_clock.hpp"
+#include "support/fake_transport.hpp"
 
 using namespace pxclone;
 using namespace pxclone::exec;
@@ -13,9 +13,9 @@ using http::Method;
 using nlohmann::json;
 using plan::FoundObject;
 using plan::TeardownKind;
-using testing::FakeClock;
-using testing::FakeSleeper;
-using testing::FakeTransport;
+using test::FakeClock;
+using test::FakeSleeper;
+using test::FakeTransport;
 
 namespace {
 

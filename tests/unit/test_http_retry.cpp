@@ -2,6 +2,7 @@
 
 #include <doctest/doctest.h>
 
+#include "support/fake_clock.hpp"
 #include "support/fake_transport.hpp"
 
 using namespace pxclone;

@@ -5,6 +5,7 @@
 #include <doctest/doctest.h>
 #include <nlohmann/json.hpp>
 
+#include "support/fake_clock.hpp"
 #include "support/fake_transport.hpp"
 #include "support/temp_dir.hpp"
 

@@ -3,13 +3,13 @@
 #include <doctest/doctest.h>
 #include <nlohmann/json.hpp>
 
-#include "fake_transport.hpp"
+#include "support/fake_transport.hpp"
 
 using namespace pxclone;
 using namespace pxclone::k8s;
 using http::Method;
 using nlohmann::json;
-using testing::FakeTransport;
+using test::FakeTransport;
 
 namespace {
 
@@ -394,5 +394,5 @@ TEST_CASE("the fake transport fails the test on an unexpected request" * doctest
     FakeTransport fake;
     const Client client(fake, "https://k8s.test");
     fake.expect(Method::get, "/api/v1/namespaces/a/pods/p").reply(200, json::object());
-    CHECK_THROWS_AS(client.get(resource_of("Pod"), "b", "p"), testing::UnexpectedRequest);
+    CHECK_THROWS_AS(client.get(resource_of("Pod"), "b", "p"), test::UnexpectedRequest);
 }

@@ -7,6 +7,7 @@
 
 #include <doctest/doctest.h>
 
+#include "support/fake_clock.hpp"
 #include "support/fake_transport.hpp"
 #include "support/http_server.hpp"
 #include "support/temp_dir.hpp"

@@ -3,13 +3,13 @@
 #include <doctest/doctest.h>
 #include <nlohmann/json.hpp>
 
-#include "fake_transport.hpp"
+#include "support/fake_transport.hpp"
 
 using namespace pxclone;
 using namespace pxclone::k8s;
 using http::Method;
 using nlohmann::json;
-using testing::FakeTransport;
+using test::FakeTransport;
 
 namespace {
 

@@ -6,17 +6,17 @@
 #include <doctest/doctest.h>
 #include <nlohmann/json.hpp>
 
-#include "fake_clock.hpp"
-#include "fake_transport.hpp"
+#include "support/fake_clock.hpp"
+#include "support/fake_transport.hpp"
 
 using namespace pxclone;
 using namespace pxclone::k8s;
 using namespace std::chrono_literals;
 using http::Method;
 using nlohmann::json;
-using testing::FakeClock;
-using testing::FakeSleeper;
-using testing::FakeTransport;
+using test::FakeClock;
+using test::FakeSleeper;
+using test::FakeTransport;
 
 namespace {
 
@@ -152,7 +152,7 @@ TEST_CASE("list_and_watch: events across chunks, reconnect from the last rv, boo
     CHECK(end == WatchEnd::stopped);
     CHECK(seen == std::vector<std::string>{"list@448", "449", "451", "461"});
     // Only the broken stream was followed by a pause.
-    CHECK(sleeper.slept() == std::vector<std::chrono::milliseconds>{500ms});
+    CHECK(sleeper.waits() == std::vector<std::chrono::milliseconds>{500ms});
     const auto requests = fake.requests();
     REQUIRE(requests.size() == 4);
     CHECK(requests[1].idempotent);
@@ -193,7 +193,7 @@ TEST_CASE("list_and_watch lists again after 410 Gone and after an ERROR event wi
     CHECK(list_and_watch(client, k_pvcs, "pxdemo", {}, handlers, clock, sleeper,
                          clock.now() + 60s) == WatchEnd::stopped);
     CHECK(lists == std::vector<std::string>{"448", "470", "480"});
-    CHECK(sleeper.slept().empty());
+    CHECK(sleeper.waits().empty());
 }
 
 TEST_CASE("list_and_watch throws other ERROR events and error replies as ApiError") {
@@ -350,7 +350,7 @@ TEST_CASE("wait_for gives up at the timeout with the last state, conditions and 
                                        "Deployment does not have minimum availability.",
                                        "event FailedCreate: quota exceeded"});
     }
-    CHECK(sleeper.slept() == std::vector<std::chrono::milliseconds>{500ms});
+    CHECK(sleeper.waits() == std::vector<std::chrono::milliseconds>{500ms});
 }
 
 TEST_CASE("wait_for stops at a failure without waiting for the timeout") {

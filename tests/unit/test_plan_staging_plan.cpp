@@ -11,6 +11,8 @@
 #include <doctest/doctest.h>
 #include <fmt/format.h>
 
+#include "support/temp_dir.hpp"
+
 using namespace pxclone;
 using namespace pxclone::plan;
 using nlohmann::json;
@@ -114,13 +116,6 @@ bool any_contains(const std::vector<std::string>& texts, std::string_view part) 
     return std::any_of(texts.begin(), texts.end(), [&](const std::string& text) {
         return text.find(part) != std::string::npos;
     });
-}
-
-std::string read_text(const std::string& path) {
-    std::ifstream in(path);
-    std::stringstream buffer;
-    buffer << in.rdbuf();
-    return buffer.str();
 }
 
 } // namespace
@@ -489,7 +484,7 @@ TEST_CASE("the example profile and manifests plan without problems") {
                             .profile_name = "",
                             .git_sha = "abc123",
                             .build_id = "b-77"};
-    const auto loaded = profile::load_profile(read_text(options.file), options);
+    const auto loaded = profile::load_profile(pxclone::test::read_file(options.file), options);
     for (const auto& diagnostic : loaded.diagnostics) {
         MESSAGE(diagnostic.format());
     }
@@ -498,14 +493,15 @@ TEST_CASE("the example profile and manifests plan without problems") {
 
     std::vector<profile::ManifestFile> manifests;
     for (const auto& file : profile.staging.manifests) {
-        auto parsed = profile::parse_manifests(read_text(profile::resolve_path(profile, file)),
-                                               file, options.substitution);
+        auto parsed =
+            profile::parse_manifests(pxclone::test::read_file(profile::resolve_path(profile, file)),
+                                     file, options.substitution);
         REQUIRE(parsed.diagnostics.empty());
         manifests.push_back(std::move(parsed.manifests));
     }
     std::map<std::string, std::string> mask_files;
     for (const auto& file : profile.staging.mask->files) {
-        mask_files[file] = read_text(profile::resolve_path(profile, file));
+        mask_files[file] = pxclone::test::read_file(profile::resolve_path(profile, file));
     }
     SnapshotSet set{.id = "1200", .method = profile::SnapshotMethod::portworx, .volumes = {}};
     for (int i = 0; i < 3; ++i) {

@@ -59,8 +59,8 @@ TEST_CASE("a minimal profile gets every default") {
     CHECK(p.name == "orders");
     CHECK(p.base_dir == "dir");
     CHECK(p.cluster.context.empty());
-    CHECK(p.portworx.endpoint.kind == Endpoint::Kind::service);
-    CHECK(p.portworx.endpoint.text() == "service:kube-system/portworx-api:9021");
+    CHECK(p.portworx.endpoint.kind == pxclone::px::Endpoint::Kind::service_proxy);
+    CHECK(p.portworx.endpoint.text == "service:kube-system/portworx-api:9021");
     CHECK_FALSE(p.portworx.token);
     CHECK_FALSE(p.portworx.insecure);
     CHECK(p.source.pvcs == std::vector<std::string>{"mongo-data-mongo-0"});
@@ -117,7 +117,7 @@ staging:
     REQUIRE_MESSAGE(result.profile, joined(result));
     const auto& p = *result.profile;
     CHECK(p.cluster.kubeconfig == "/etc/kube/config");
-    CHECK(p.portworx.endpoint.kind == Endpoint::Kind::url);
+    CHECK(p.portworx.endpoint.kind == pxclone::px::Endpoint::Kind::direct);
     CHECK(p.portworx.endpoint.url == "https://px.example.com:9021");
     const auto* secret = std::get_if<KubeSecret>(&*p.portworx.token);
     REQUIRE(secret != nullptr);
@@ -145,6 +145,28 @@ staging:
     CHECK(p.staging.wait.timeout == 3min);
     CHECK(resolve_path(p, "manifests/db.yaml") == "dir/manifests/db.yaml");
     CHECK(resolve_path(p, "/abs") == "/abs");
+}
+
+TEST_CASE("portworx.endpoint is read by the client's parser: what one accepts, so does the other") {
+    const Fixture f;
+    const auto with = [&f](std::string_view endpoint) {
+        return f.load(std::string(k_minimal) + "portworx:\n  endpoint: " + std::string(endpoint) +
+                      "\n");
+    };
+    const auto named = with("service:px/https:portworx-api:px-api");
+    REQUIRE_MESSAGE(named.profile, joined(named));
+    CHECK(named.profile->portworx.endpoint.ns == "px");
+    CHECK(named.profile->portworx.endpoint.scheme == "https");
+    CHECK(named.profile->portworx.endpoint.port == "px-api");
+    CHECK(pxclone::px::base_url(named.profile->portworx.endpoint, "https://k") ==
+          "https://k/api/v1/namespaces/px/services/https:portworx-api:px-api/proxy");
+
+    const auto bad = with("service:kube-system/portworx-api:70000");
+    CHECK_FALSE(bad.profile);
+    REQUIRE(lines_of(bad).size() == 1);
+    CHECK(lines_of(bad)[0].find("7:13: portworx.endpoint: 'service:kube-system/portworx-api:70000' "
+                                "is not an endpoint: \"70000\" is not a port; expected") !=
+          std::string::npos);
 }
 
 TEST_CASE("secret references: env and file") {

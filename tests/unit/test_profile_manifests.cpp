@@ -6,6 +6,8 @@
 
 #include <doctest/doctest.h>
 
+#include "support/temp_dir.hpp"
+
 using namespace pxclone;
 using namespace pxclone::profile;
 using nlohmann::json;
@@ -24,13 +26,6 @@ struct Fixture {
         return parse_manifests(text, "manifests/app.yaml", context);
     }
 };
-
-std::string read_text(const std::string& path) {
-    std::ifstream in(path);
-    std::stringstream buffer;
-    buffer << in.rdbuf();
-    return buffer.str();
-}
 
 } // namespace
 
@@ -219,8 +214,8 @@ TEST_CASE("aliases that expand without end are refused") {
 TEST_CASE("the example manifests parse") {
     const Fixture fixture;
     for (const auto* name : {"mongo.yaml", "app.yaml"}) {
-        const auto text =
-            read_text(std::string(PXCLONE_SOURCE_DIR) + "/examples/mongodb/manifests/" + name);
+        const auto text = pxclone::test::read_file(std::string(PXCLONE_SOURCE_DIR) +
+                                                   "/examples/mongodb/manifests/" + name);
         REQUIRE_FALSE(text.empty());
         const auto parsed = parse_manifests(text, name, fixture.context);
         CHECK(parsed.diagnostics.empty());
@@ -242,8 +237,8 @@ TEST_CASE("an unclosed quote at the end of the file and tab indentation are refu
 
 TEST_CASE("mutated manifests give diagnostics or objects, never exceptions") {
     const Fixture fixture;
-    const auto original =
-        read_text(std::string(PXCLONE_SOURCE_DIR) + "/examples/mongodb/manifests/mongo.yaml");
+    const auto original = pxclone::test::read_file(std::string(PXCLONE_SOURCE_DIR) +
+                                                   "/examples/mongodb/manifests/mongo.yaml");
     REQUIRE_FALSE(original.empty());
     const std::string alphabet = " \n-:#'\"[]{}&*!|>%@`,?~0123456789abcxyz\t\\";
     std::uint32_t state = 12345; // a fixed seed: the same variants on every run

@@ -24,3 +24,17 @@ TEST_CASE("closest_match suggests only plausible typos") {
     CHECK(did_you_mean("volums", keys) == " (did you mean 'volumes'?)");
     CHECK(did_you_mean("zzzzzz", keys).empty());
 }
+
+TEST_CASE("find_invalid_utf8 finds the first byte that does not start well-formed UTF-8") {
+    CHECK_FALSE(find_invalid_utf8(""));
+    CHECK_FALSE(find_invalid_utf8("plain ascii\ttext\n"));
+    CHECK_FALSE(find_invalid_utf8("caf\xC3\xA9 \xE2\x9C\x93 \xF0\x9F\x98\x80"));
+    CHECK_FALSE(find_invalid_utf8(std::string_view("nul\0ok", 6)));
+    CHECK(find_invalid_utf8("ab\x80") == 2u);            // a stray continuation byte
+    CHECK(find_invalid_utf8("a\xC0\xAF") == 1u);         // an overlong form of '/'
+    CHECK(find_invalid_utf8("x\xF5\x80\x80\x80") == 1u); // above U+10FFFF
+    CHECK(find_invalid_utf8("ok\xE2\x9C") == 2u);        // cut short
+    CHECK(find_invalid_utf8("\xC3(") == 0u);             // not a continuation
+    CHECK(is_valid_utf8("\xE2\x9C\x93"));
+    CHECK_FALSE(is_valid_utf8("\xFF"));
+}

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "pxclone/output/format.hpp"
+#include "pxclone/output/terminal.hpp"
 
 #include <chrono>
 #include <optional>
@@ -22,12 +23,16 @@ struct GlobalOptions {
     std::optional<std::chrono::seconds> timeout;  // --timeout: overrides the profile's waits
     std::string record_path;                      // --record: JSON record of the run
     int parallel = 8;                             // --parallel: concurrent requests
+    output::ColorMode color = output::ColorMode::automatic; // --color: progress and errors
 };
 
-// Where a command writes: `out` is the product (stdout), `err` carries progress and warnings.
+// Where a command writes: `out` is the product (stdout), `err` carries progress and warnings;
+// `err_terminal` says what `err` is attached to (main.cpp asks the OS; tests leave it "not a
+// terminal").
 struct Streams {
     std::ostream& out;
     std::ostream& err;
+    output::Terminal err_terminal = {};
 };
 
 } // namespace pxclone::cmd

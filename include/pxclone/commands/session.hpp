@@ -23,6 +23,11 @@ namespace pxclone::cmd {
 // expiry are deterministic, and runs on from there at the real pace (waits still end).
 std::shared_ptr<util::Clock> make_clock(const util::Environment& environment);
 
+// How progress is shown: live lines on a terminal (plain lines when -v request logs share
+// stderr), nothing but warnings under -q, colour by --color and NO_COLOR.
+output::ProgressOptions progress_options(const GlobalOptions& globals, const Streams& streams,
+                                         const util::Environment& environment);
+
 class Session {
 public:
     // Loads the kubeconfig (--kubeconfig, --context, else the profile's cluster section) and builds

@@ -3,6 +3,7 @@
 // to a client directly, so `--dry-run` is a different backend, not an `if`.
 #pragma once
 
+#include "pxclone/exec/step.hpp"
 #include "pxclone/k8s/client.hpp"
 #include "pxclone/plan/snapshot_plan.hpp"
 #include "pxclone/px/client.hpp"
@@ -34,6 +35,8 @@ struct BackendContext {
     // Progress: called with a key and a state line ("snapshot data-0 pending").
     std::function<void(const std::string& key, const std::string& text)> on_progress;
     std::function<bool()> cancelled; // SIGINT/SIGTERM
+    // A step reported through on_progress ended (ok false: it failed).
+    DoneFn on_done;
 };
 
 class SnapshotBackend {

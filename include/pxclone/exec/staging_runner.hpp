@@ -3,6 +3,7 @@
 // sends nothing that writes, so `--dry-run` walks exactly the same steps.
 #pragma once
 
+#include "pxclone/exec/step.hpp"
 #include "pxclone/k8s/client.hpp"
 #include "pxclone/plan/staging_plan.hpp"
 #include "pxclone/px/client.hpp"
@@ -22,6 +23,8 @@ struct StagingContext {
     util::Sleeper* sleeper = nullptr;
     std::function<void(const std::string& key, const std::string& text)> on_progress;
     std::function<bool()> cancelled;
+    // A step reported through on_progress ended (ok false: it failed).
+    DoneFn on_done;
 };
 
 class StagingRunner {

@@ -3,6 +3,7 @@
 // labelled for the run remains.
 #pragma once
 
+#include "pxclone/exec/step.hpp"
 #include "pxclone/k8s/client.hpp"
 #include "pxclone/plan/teardown_plan.hpp"
 #include "pxclone/px/client.hpp"
@@ -45,6 +46,8 @@ struct TeardownContext {
     // After each accepted DELETE; `existed` is false when the object was already gone (404).
     std::function<void(const plan::FoundObject& object, bool existed)> on_deleted;
     std::function<bool()> cancelled;
+    // A step reported through on_progress ended (ok false: it failed).
+    DoneFn on_done;
 };
 
 struct TeardownFailure {

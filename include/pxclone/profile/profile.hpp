@@ -6,6 +6,8 @@
 // (`Profile::base_dir`), never to the working directory, so a pipeline may run from anywhere.
 #pragma once
 
+#include "pxclone/px/endpoint.hpp"
+
 #include <chrono>
 #include <map>
 #include <optional>
@@ -39,22 +41,11 @@ struct Cluster {
     std::string kubeconfig; // default: KUBECONFIG or ~/.kube/config
 };
 
-// portworx.endpoint: either the API server's service proxy to a Service
-// (`service:NAMESPACE/NAME:PORT`) or a direct URL (`https://host:9021`, `http://` for tests).
-struct Endpoint {
-    enum class Kind { service, url };
-    Kind kind = Kind::service;
-    std::string service_namespace = "kube-system"; // Kind::service
-    std::string service_name = "portworx-api";     // Kind::service
-    int port = 9021;                               // Kind::service
-    std::string url;                               // Kind::url, without a trailing '/'
-
-    // The endpoint as a profile writes it.
-    std::string text() const;
-};
-
 struct Portworx {
-    Endpoint endpoint;              // default: service:kube-system/portworx-api:9021
+    // The API server's service proxy to a Service (`service:NAMESPACE/NAME[:PORT]`) or a direct
+    // URL (`https://host:9021`, `http://` for tests); default:
+    // service:kube-system/portworx-api:9021
+    px::Endpoint endpoint = px::default_endpoint();
     std::optional<SecretRef> token; // default: none (Portworx without PX-Security)
     std::string ca_file;            // default: the system trust store (direct https only)
     bool insecure = false;          // default: verify TLS; true skips verification

@@ -5,6 +5,7 @@
 
 #include "pxclone/error.hpp"
 #include "pxclone/http/transport.hpp"
+#include "pxclone/px/endpoint.hpp"
 #include "pxclone/px/types.hpp"
 
 #include <optional>
@@ -13,36 +14,6 @@
 #include <vector>
 
 namespace pxclone::px {
-
-// Where the profile's `portworx.endpoint` points.
-struct Endpoint {
-    enum class Kind { direct, service_proxy };
-    Kind kind = Kind::direct;
-    std::string url;     // direct: "https://px.example:9021" (no trailing slash)
-    std::string ns;      // service_proxy: the Service's namespace
-    std::string service; // service_proxy: its name
-    std::string port;    // service_proxy: port number or name
-    std::string scheme;  // service_proxy: "" (http) or "https" (the proxy speaks TLS to it)
-    std::string text;    // as written, for messages
-};
-
-inline constexpr std::string_view k_default_endpoint = "service:kube-system/portworx-api:9021";
-
-// Parses `https://HOST[:PORT]`, `http://HOST[:PORT]`, or `service:NAMESPACE/NAME[:PORT]` (port
-// 9021 when omitted; `service:NS/https:NAME:PORT` makes the proxy use TLS). Pure. Throws
-// UsageError naming the value and the accepted forms.
-Endpoint parse_endpoint(std::string_view text);
-
-// The gateway's base URL: the direct URL, or
-// `<kubernetes_server>/api/v1/namespaces/NS/services/[https:]NAME:PORT/proxy` (send it through the
-// Kubernetes transport, which authenticates to the API server).
-std::string base_url(const Endpoint& endpoint, std::string_view kubernetes_server);
-
-// Why a Portworx token cannot travel this route, or nullopt when it can. Through the service proxy
-// the request's Authorization header is the Kubernetes credential; the API server consumes it and
-// does not pass it on, so PX-Security (a bearer token) needs a direct endpoint. Pure, for the
-// profile's validation.
-std::optional<std::string> token_route_problem(const Endpoint& endpoint, bool has_token);
 
 // An error body from the gateway: `{"error", "code", "message"}` with the gRPC code kept.
 // Exit code: NotFound -> 3, DeadlineExceeded -> 4, anything else -> 1.

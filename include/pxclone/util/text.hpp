@@ -21,4 +21,10 @@ std::optional<std::string> closest_match(std::string_view word,
 // " (did you mean 'x'?)" for the closest candidate, or "" when there is none.
 std::string did_you_mean(std::string_view word, std::span<const std::string_view> candidates);
 
+// The offset of the first byte that does not start a well-formed UTF-8 sequence (a stray
+// continuation byte, an overlong two-byte form, a code point above U+10FFFF, a sequence cut
+// short), or nullopt when all of `text` is UTF-8. NUL and other control characters are UTF-8.
+std::optional<std::size_t> find_invalid_utf8(std::string_view text);
+bool is_valid_utf8(std::string_view text);
+
 } // namespace pxclone::util
