@@ -1,6 +1,7 @@
 #include "pxclone/exec/staging_runner.hpp"
 
 #include "pxclone/error.hpp"
+#include "pxclone/exec/restore_runner.hpp"
 #include "pxclone/k8s/paths.hpp"
 #include "pxclone/k8s/readiness.hpp"
 #include "pxclone/k8s/watch.hpp"
@@ -117,6 +118,15 @@ public:
         return object.value_or(json::object());
     }
 
+    std::string baseline(const plan::BaselineRequest& baseline) override {
+        if (m_px == nullptr) {
+            throw Error(ExitCode::failed, "internal: a baseline without a Portworx client");
+        }
+        progress("volume/" + baseline.staging_pvc,
+                 fmt::format("baseline snapshot of pvc/{}", baseline.staging_pvc));
+        return find_or_take_baseline(*m_px, baseline);
+    }
+
 private:
     void progress(const std::string& key, const std::string& text) const {
         if (m_context.on_progress) {
@@ -158,6 +168,11 @@ public:
         m_out << "WAIT " << k8s::object_label(wait.resource, wait.name) << ' '
               << plan::predicate_name(wait.predicate) << '\n';
         return json::object();
+    }
+
+    std::string baseline(const plan::BaselineRequest& baseline) override {
+        m_out << "POST /v1/volumes/snapshots " << px::to_json(baseline.request).dump() << '\n';
+        return "<baseline-id>";
     }
 
 private:
@@ -229,6 +244,20 @@ void wait_all(const std::vector<plan::WaitFor>& waits, StagingRunner& runner,
     }
 }
 
+// The baseline of every Portworx clone, once its data is final (restore rolls back to it).
+void take_baselines(const plan::StagingPlan& plan, const plan::StagingReport& report,
+                    StagingRunner& runner) {
+    for (std::size_t i = 0; i < plan.volumes.size() && i < report.volumes.size(); ++i) {
+        const auto& volume = plan.volumes[i];
+        if (volume.clone && !report.volumes[i].clone_id.empty()) {
+            auto lineage = plan.lineage;
+            lineage.source = volume.source;
+            runner.baseline(
+                plan::baseline_request(lineage, volume.staging_pvc, report.volumes[i].clone_id));
+        }
+    }
+}
+
 } // namespace
 
 std::unique_ptr<StagingRunner>
@@ -261,6 +290,9 @@ plan::StagingReport run_staging_plan(const plan::StagingPlan& plan, StagingRunne
         }
         case plan::StepKind::wait_volumes:
             wait_all(plan.volume_waits, runner, pool, deadline);
+            if (!plan.mask) {
+                take_baselines(plan, report, runner);
+            }
             break;
         case plan::StepKind::run_mask: {
             const auto& mask = *plan.mask;
@@ -270,6 +302,7 @@ plan::StagingReport run_staging_plan(const plan::StagingPlan& plan, StagingRunne
             // The mask has its own bound, but never past the command's.
             const auto mask_deadline = std::min(deadline, clock.now() + mask.timeout);
             runner.wait(mask.wait, mask_deadline);
+            take_baselines(plan, report, runner);
             break;
         }
         case plan::StepKind::apply_config:

@@ -3,7 +3,15 @@
 namespace pxclone::plan {
 
 std::string_view role_name(Role role) {
-    return role == Role::snapshot ? "snapshot" : "staging";
+    switch (role) {
+    case Role::snapshot:
+        return "snapshot";
+    case Role::baseline:
+        return "baseline";
+    case Role::staging:
+        break;
+    }
+    return "staging";
 }
 
 Labels ownership_labels(const Lineage& lineage) {

@@ -94,7 +94,8 @@ std::string refusal_reason(const TeardownTarget& target, const FoundObject& obje
     }
     const auto role = label(object, k_role_key);
     const bool is_snapshot = role == role_name(Role::snapshot);
-    if (!is_snapshot && role != role_name(Role::staging)) {
+    // A baseline (a snapshot of a staging clone) belongs to its staging run.
+    if (!is_snapshot && role != role_name(Role::staging) && role != role_name(Role::baseline)) {
         return "no pxclone.io/role label";
     }
     if (object.kind == TeardownKind::ns && object.name == target.source_namespace) {

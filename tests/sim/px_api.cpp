@@ -591,6 +591,10 @@ struct VolumeRecord {
     Json spec = Json::object();
     std::chrono::system_clock::time_point ctime;
     std::string format = "FS_TYPE_XFS"; // Volume.format as the reference server reports it
+    // What the volume holds, modelled as one string (not in any SDK reply; /_sim/state shows it
+    // as "sim_data"): a snapshot or clone starts with its parent's, a restore takes the
+    // snapshot's, tests write it through PUT /_sim/volume-data/{id}.
+    std::string data;
 };
 
 using Volume = VolumeRecord;
@@ -645,6 +649,7 @@ struct Store {
         child.snapshot = snapshot;
         child.spec = parent.spec;
         child.format = parent.format;
+        child.data = parent.data;
         child.ctime = ctime;
         return insert(std::move(child));
     }
@@ -991,6 +996,12 @@ Json call_restore(Context& ctx, const Json& body) {
                            "; stop the applications using it before restoring"};
     }
     ctx.hooks.wait("restore");
+    std::lock_guard lock(ctx.mutex);
+    Volume* volume = ctx.state.find(volume_id);
+    const Volume* snapshot = ctx.state.find(snapshot_id);
+    if (volume != nullptr && snapshot != nullptr) {
+        volume->data = snapshot->data;
+    }
     return Json::object();
 }
 
@@ -1160,6 +1171,7 @@ void PxApi::load_volume(const nlohmann::json& document) {
         volume.snapshot = !volume.parent.empty() &&
                           (source.value("readonly", false) || document.value("snapshot", false));
         volume.format = source.value("format", std::string("FS_TYPE_XFS"));
+        volume.data = document.value("sim_data", std::string());
         const std::string ctime_text = source.value("ctime", std::string());
         const auto ctime = parse_timestamp(ctime_text);
         if (!ctime_text.empty() && !ctime) {
@@ -1247,9 +1259,22 @@ nlohmann::json PxApi::dump() const {
             // load_volume tell a snapshot from a clone when a dump seeds a simulator.
             item["volume"]["readonly"] = true;
         }
+        if (!volume.data.empty()) {
+            item["sim_data"] = volume.data;
+        }
         list.push_back(std::move(item));
     }
     return list;
+}
+
+bool PxApi::write_data(const std::string& volume_id, const std::string& data) {
+    std::lock_guard lock(m_mutex);
+    Volume* volume = m_state->store.find(volume_id);
+    if (volume == nullptr || volume->snapshot) {
+        return false;
+    }
+    volume->data = data;
+    return true;
 }
 
 void PxApi::reset() {

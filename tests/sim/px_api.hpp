@@ -63,8 +63,12 @@ public:
     // In the inspect reply shape: {"volume": {...}, "name", "labels"}.
     std::optional<nlohmann::json> inspect(const std::string& volume_id) const;
 
-    // Every volume and snapshot, sorted by id, in the inspect shape (for /_sim/state).
+    // Every volume and snapshot, sorted by id, in the inspect shape (for /_sim/state), with
+    // "sim_data" beside "volume" when the volume holds modelled data.
     nlohmann::json dump() const;
+    // Replaces the modelled data of a volume (not a snapshot: those are read-only); false when
+    // there is no such volume. A restore copies the snapshot's data back; tests check it.
+    bool write_data(const std::string& volume_id, const std::string& data);
     void reset();
 
 private:

@@ -369,6 +369,13 @@ std::optional<SimReply> Server::admin(const SimRequest& request) {
     if (request.path == "/_sim/violations" && request.method == "GET") {
         return json_reply(200, violations());
     }
+    if (request.path.rfind("/_sim/volume-data/", 0) == 0 && request.method == "PUT") {
+        const auto id = request.path.substr(std::string("/_sim/volume-data/").size());
+        if (!m_px->write_data(id, request.body)) {
+            return json_reply(404, {{"error", "no volume " + id}});
+        }
+        return json_reply(200, Json::object());
+    }
     if (request.path == "/_sim/reset" && request.method == "POST") {
         if (m_controllers) {
             m_controllers->stop();

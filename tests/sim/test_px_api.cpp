@@ -533,6 +533,35 @@ TEST_CASE("restore in place succeeds on a detached volume and refuses the rest")
     CHECK(sim.waits == std::vector<std::string>{"restore", "clone"});
 }
 
+TEST_CASE("modelled data: snapshots and clones copy it, restore brings the snapshot's back") {
+    Sim sim;
+    const std::string volume = sim.create("v");
+    CHECK(sim.api.write_data(volume, "v1"));
+    const std::string snap = sim.snapshot(volume, "s");
+    const std::string clone = sim.clone(snap, "c");
+    CHECK(sim.api.write_data(volume, "v2"));
+    CHECK_FALSE(sim.api.write_data(snap, "x")); // snapshots are read-only
+    CHECK_FALSE(sim.api.write_data("gone", "x"));
+    const auto data_of = [&sim](const std::string& id) {
+        for (const auto& item : sim.api.dump()) {
+            if (item.at("volume").at("id") == id) {
+                return item.value("sim_data", std::string());
+            }
+        }
+        return std::string("(absent)");
+    };
+    CHECK(data_of(snap) == "v1");
+    CHECK(data_of(clone) == "v1");
+    CHECK(data_of(volume) == "v2");
+    CHECK(sim.call("POST", "/v1/volumes/snapshots/restore",
+                   R"({"volume_id":")" + volume + R"(","snapshot_id":")" + snap + "\"}")
+              .body == "{}");
+    CHECK(data_of(volume) == "v1");
+    // The SDK replies never show it.
+    CHECK_FALSE(sim.inspect(volume).contains("sim_data"));
+    CHECK_FALSE(sim.inspect(volume).at("volume").contains("sim_data"));
+}
+
 TEST_CASE("production guard: writes to a source volume are violations and still answered") {
     Sim sim;
     const std::string source = sim.create("prod", R"({"app":"db"})");

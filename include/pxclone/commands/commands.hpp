@@ -17,5 +17,6 @@ void add_snapshot_command(CLI::App& app, const GlobalOptions& globals, Streams s
 void add_deploy_staging_command(CLI::App& app, const GlobalOptions& globals, Streams streams);
 void add_list_command(CLI::App& app, const GlobalOptions& globals, Streams streams);
 void add_teardown_command(CLI::App& app, const GlobalOptions& globals, Streams streams);
+void add_restore_command(CLI::App& app, const GlobalOptions& globals, Streams streams);
 
 } // namespace pxclone::cmd

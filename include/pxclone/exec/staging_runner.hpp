@@ -5,6 +5,7 @@
 
 #include "pxclone/exec/step.hpp"
 #include "pxclone/k8s/client.hpp"
+#include "pxclone/plan/restore_plan.hpp"
 #include "pxclone/plan/staging_plan.hpp"
 #include "pxclone/px/client.hpp"
 #include "pxclone/util/clock.hpp"
@@ -43,6 +44,9 @@ public:
     // Waits until ready or `deadline`: exit 4 past it, exit 1 when it failed (a Job that failed).
     virtual nlohmann::json wait(const plan::WaitFor& wait,
                                 std::chrono::system_clock::time_point deadline) = 0;
+    // The baseline snapshot of a staging clone (found by its labels, else taken), what
+    // `pxclone restore` rolls the volume back to. Returns its id.
+    virtual std::string baseline(const plan::BaselineRequest& baseline) = 0;
 };
 
 std::unique_ptr<StagingRunner>
@@ -51,8 +55,9 @@ make_staging_runner(const k8s::Client& kube, const px::Client* portworx, Staging
 std::unique_ptr<StagingRunner> make_dry_run_staging_runner(std::ostream& out);
 
 // Runs plan.steps in order (volumes in parallel on `pool`), stopping at the first failure or
-// interruption (the error propagates; what exists stays for `teardown --run`). Returns the report
-// with the clone ids filled in.
+// interruption (the error propagates; what exists stays for `teardown --run`). Once the data is
+// final (after the masking Job, else once the volumes are Bound) it takes the baseline of every
+// Portworx clone. Returns the report with the clone ids filled in.
 plan::StagingReport run_staging_plan(const plan::StagingPlan& plan, StagingRunner& runner,
                                      util::WorkerPool& pool, const util::Clock& clock,
                                      std::chrono::system_clock::time_point deadline,

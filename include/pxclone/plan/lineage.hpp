@@ -34,8 +34,10 @@ inline constexpr std::string_view k_expires_at_key = "pxclone.io/expires-at"; //
 // an environment without it is still being made, or its deploy was interrupted.
 inline constexpr std::string_view k_ready_at_key = "pxclone.io/ready-at";
 
-enum class Role { snapshot, staging };
-std::string_view role_name(Role role); // "snapshot" / "staging"
+// baseline: a Portworx snapshot of a staging clone once its data is final (masked), what
+// `pxclone restore` rolls the staging volume back to; it belongs to its staging run.
+enum class Role { snapshot, staging, baseline };
+std::string_view role_name(Role role); // "snapshot" / "staging" / "baseline"
 
 // Who made an object and for what.
 struct Lineage {

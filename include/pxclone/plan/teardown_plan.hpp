@@ -46,7 +46,7 @@ struct FoundObject {
 struct TeardownTarget {
     std::string profile;
     std::string source_namespace;        // never deleted, nor anything but snapshots in it
-    std::set<std::string> runs;          // staging runs (objects with role=staging)
+    std::set<std::string> runs;          // staging runs (objects with role=staging or baseline)
     std::set<std::string> snapshot_sets; // sets to delete (objects with role=snapshot)
 };
 

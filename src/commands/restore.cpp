@@ -1,0 +1,551 @@
+// `pxclone restore`: roll staging PVCs back to their baseline in place (--pvc NAME... | --all),
+// or make a new PVC from one snapshot of a set (--new-pvc NAME -n NS --from PVC). Only PVCs
+// pxclone made for this profile and run are touched; nothing is ever written to the source
+// namespace.
+//
+// In place: discover (read-only: the PVCs, their PVs and clones, the baselines, the workloads
+// mounting them) → plan (pure) → record the replica counts → scale to 0 → pods gone → volumes
+// detached → SDK restore to the baseline → scale back → ready → annotation removed. The baseline
+// is the clone's snapshot deploy-staging took once the data was masked: restoring it never brings
+// back unmasked production data.
+//
+// --new-pvc: the set's snapshot of the source PVC becomes a Portworx clone + static PV + PVC (or
+// a CSI PVC with dataSource), generated exactly as deploy-staging does, labelled as a one-volume
+// staging environment of the run (role staging), so `list` shows it and `teardown --run` removes
+// it; then its baseline, so that it can itself be restored in place later.
+#include "pxclone/commands/commands.hpp"
+#include "pxclone/commands/load_profile.hpp"
+#include "pxclone/commands/session.hpp"
+#include "pxclone/error.hpp"
+#include "pxclone/exec/catalog.hpp"
+#include "pxclone/exec/restore_runner.hpp"
+#include "pxclone/exec/staging_runner.hpp"
+#include "pxclone/k8s/paths.hpp"
+#include "pxclone/output/format.hpp"
+#include "pxclone/plan/restore_plan.hpp"
+#include "pxclone/plan/source_volumes.hpp"
+#include "pxclone/plan/staging_plan.hpp"
+#include "pxclone/profile/loader.hpp"
+#include "pxclone/util/interrupt.hpp"
+#include "pxclone/util/time.hpp"
+
+#include <sstream>
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+namespace pxclone::cmd {
+
+namespace {
+
+using nlohmann::json;
+
+struct RestoreOptions {
+    std::string snapshot_set;      // --snapshot
+    std::vector<std::string> pvcs; // --pvc
+    bool all = false;              // --all
+    std::string ns;                // -n
+    std::string new_pvc;           // --new-pvc
+    std::string from;              // --from
+};
+
+// metadata.<where>[key] of a Kubernetes object; "" when absent.
+std::string meta_of(const json& object, const char* where, std::string_view key) {
+    const auto metadata = object.find("metadata");
+    if (metadata == object.end() || !metadata->is_object()) {
+        return {};
+    }
+    const auto map = metadata->find(where);
+    if (map == metadata->end() || !map->is_object()) {
+        return {};
+    }
+    const auto found = map->find(std::string(key));
+    return found != map->end() && found->is_string() ? found->get<std::string>() : std::string();
+}
+
+std::string label_of(const json& object, std::string_view key) {
+    return meta_of(object, "labels", key);
+}
+
+std::string annotation_of(const json& object, std::string_view key) {
+    return meta_of(object, "annotations", key);
+}
+
+// The dry-run runners' lines ("POST /v1/...", "WAIT ..."), for -o json/yaml.
+nlohmann::ordered_json lines_of(const std::string& text) {
+    auto lines = nlohmann::ordered_json::array();
+    std::istringstream in(text);
+    for (std::string line; std::getline(in, line);) {
+        lines.push_back(line);
+    }
+    return lines;
+}
+
+void print_result(const nlohmann::ordered_json& result, output::Format format, std::ostream& out) {
+    if (format == output::Format::yaml) {
+        output::print_yaml(result, out);
+    } else {
+        output::print_json(result, out);
+    }
+}
+
+// ---- in place ----------------------------------------------------------------------------------
+
+// The PVCs asked for, each checked to be this run's staging PVC (exit 2 with every reason, exit
+// 3 when one is missing).
+std::vector<json> find_pvcs(Session& session, const LoadedProfile& loaded,
+                            const RestoreOptions& options, const std::string& ns) {
+    const auto& pvcs = k8s::resource_of("PersistentVolumeClaim");
+    const auto& profile = loaded.profile;
+    std::vector<json> found;
+    if (options.all) {
+        plan::Lineage lineage{.profile = profile.name, .run = loaded.run.id};
+        lineage.role = plan::Role::staging;
+        k8s::ListOptions list;
+        list.label_selector = k8s::label_selector(plan::ownership_labels(lineage));
+        found = session.kube().list(pvcs, ns, list).items;
+        if (found.empty()) {
+            throw NotFoundError(
+                fmt::format("run {} of profile {} has no staging PVC in namespace {}",
+                            loaded.run.id, profile.name, ns),
+                "`pxclone list` shows the environments and their namespaces");
+        }
+    } else {
+        for (const auto& name : options.pvcs) {
+            auto pvc = session.kube().get(pvcs, ns, name);
+            if (!pvc) {
+                throw NotFoundError(fmt::format("persistentvolumeclaim {}/{} not found", ns, name),
+                                    "give the staging namespace with -n");
+            }
+            found.push_back(std::move(*pvc));
+        }
+    }
+    std::vector<std::string> refusals;
+    for (const auto& pvc : found) {
+        if (pvc.value(json::json_pointer("/metadata/namespace"), "").empty()) {
+            continue;
+        }
+        const auto reason = plan::restore_refusal(pvc, profile.name, loaded.run.id,
+                                                  profile.source.source_namespace);
+        if (!reason.empty()) {
+            refusals.push_back(fmt::format("persistentvolumeclaim {}/{}: {}", ns,
+                                           pvc.value(json::json_pointer("/metadata/name"), ""),
+                                           reason));
+        }
+    }
+    if (!refusals.empty()) {
+        throw UsageError(fmt::format("restore refused: only staging PVCs that pxclone made for "
+                                     "run {} of profile {} can be restored",
+                                     loaded.run.id, profile.name),
+                         "", refusals);
+    }
+    return found;
+}
+
+plan::RestorePlan discover_in_place(Session& session, const LoadedProfile& loaded,
+                                    const RestoreOptions& options, const std::string& ns) {
+    const auto& profile = loaded.profile;
+    const auto pvcs = find_pvcs(session, loaded, options, ns);
+    const auto& kube = session.kube();
+
+    std::string set;
+    std::vector<plan::RestoreVolume> volumes;
+    std::set<std::string> names;
+    for (const auto& pvc : pvcs) {
+        const auto name = pvc.value(json::json_pointer("/metadata/name"), "");
+        const auto pvc_set = label_of(pvc, plan::k_snapshot_set_key);
+        if (!options.snapshot_set.empty() && pvc_set != options.snapshot_set) {
+            throw UsageError(
+                fmt::format("pvc/{} was made from snapshot set {}; restoring it to another set "
+                            "({}) is not supported yet",
+                            name, pvc_set.empty() ? "(unknown)" : pvc_set, options.snapshot_set),
+                fmt::format("restore it to its own set (leave out --snapshot), make a new PVC with "
+                            "`pxclone restore --snapshot {} --new-pvc NAME -n {} --from SOURCE`, "
+                            "or deploy a new environment from that set",
+                            options.snapshot_set, ns));
+        }
+        if (!plan::csi_data_source(pvc).empty()) {
+            throw UsageError(fmt::format("pvc/{} was made by the CSI method (dataSource); "
+                                         "restoring it in place is not supported yet",
+                                         name),
+                             "make a new PVC with `pxclone restore --new-pvc`, or redeploy the "
+                             "environment");
+        }
+        if (set.empty()) {
+            set = pvc_set;
+        }
+        const auto pv_name = pvc.value(json::json_pointer("/spec/volumeName"), "");
+        const auto pv = pv_name.empty()
+                            ? std::nullopt
+                            : kube.get(k8s::resource_of("PersistentVolume"), "", pv_name);
+        const auto clone = pv ? plan::portworx_volume_id(*pv) : std::string();
+        if (clone.empty()) {
+            throw NotFoundError(
+                fmt::format("pvc/{} in {} is not bound to a Portworx volume", name, ns));
+        }
+        volumes.push_back({.pvc = name, .clone_id = clone, .baseline_id = {}});
+        names.insert(name);
+    }
+
+    // The baselines: one query for the run, then each matched by its parent.
+    plan::Lineage lineage{.profile = profile.name, .run = loaded.run.id};
+    auto& portworx = session.portworx();
+    const auto probe = plan::baseline_request(lineage, "", "");
+    px::VolumeFilter filter;
+    filter.labels = probe.selector;
+    const auto candidates = portworx.inspect_with_filters(filter);
+    std::vector<std::string> missing;
+    for (auto& volume : volumes) {
+        const auto request = plan::baseline_request(lineage, volume.pvc, volume.clone_id);
+        if (const auto* baseline = plan::find_baseline(request, candidates)) {
+            volume.baseline_id = baseline->id;
+        } else {
+            missing.push_back(
+                fmt::format("pvc/{} (Portworx volume {})", volume.pvc, volume.clone_id));
+        }
+    }
+    if (!missing.empty()) {
+        std::string list;
+        for (const auto& line : missing) {
+            list += (list.empty() ? "" : ", ") + line;
+        }
+        throw NotFoundError(
+            fmt::format("no baseline snapshot for {}: nothing to roll back to", list),
+            "deploy-staging takes it once the data is masked; an environment "
+            "deployed before baselines existed must be deployed again");
+    }
+
+    const auto& deployments = k8s::resource_of("Deployment");
+    const auto& statefulsets = k8s::resource_of("StatefulSet");
+    auto workloads = plan::workloads_mounting(kube.list(deployments, ns).items,
+                                              kube.list(statefulsets, ns).items, names);
+    for (auto& workload : workloads) {
+        if (workload.ns.empty()) {
+            workload.ns = ns;
+        }
+    }
+    return plan::plan_restore_in_place(ns, loaded.run.id, set, std::move(volumes),
+                                       std::move(workloads));
+}
+
+void print_in_place_text(const plan::RestorePlan& plan, bool dry_run, std::ostream& out) {
+    out << fmt::format("{} {} volume{} in {} to {} baseline{} (run {}, snapshot set {}){}\n",
+                       dry_run ? "would restore" : "restored", plan.volumes.size(),
+                       plan.volumes.size() == 1 ? "" : "s", plan.ns,
+                       plan.volumes.size() == 1 ? "its" : "their",
+                       plan.volumes.size() == 1 ? "" : "s", plan.run, plan.snapshot_set,
+                       dry_run ? " (dry run)" : "");
+    for (const auto& volume : plan.volumes) {
+        out << fmt::format("  pvc/{}  volume {} <- baseline {}\n", volume.pvc, volume.clone_id,
+                           volume.baseline_id);
+    }
+    for (const auto& workload : plan.workloads) {
+        out << fmt::format("  {}  {} {}\n", workload.label(),
+                           dry_run ? "stopped, then back to" : "back to", workload.replicas);
+    }
+}
+
+void run_in_place(const GlobalOptions& globals, const RestoreOptions& options,
+                  const LoadedProfile& loaded, Session& session, Streams streams) {
+    const auto& profile = loaded.profile;
+    const auto ns = options.ns.empty() ? profile.staging.staging_namespace : options.ns;
+    if (ns == profile.source.source_namespace) {
+        throw UsageError(fmt::format("restore refused: namespace {} is the source namespace; "
+                                     "production volumes are never restored",
+                                     ns),
+                         "give the staging namespace with -n");
+    }
+    const auto plan = discover_in_place(session, loaded, options, ns);
+    auto& progress = session.progress();
+    progress.note(fmt::format("restoring {} volume{} in {}; {} workload{} to stop",
+                              plan.volumes.size(), plan.volumes.size() == 1 ? "" : "s", ns,
+                              plan.workloads.size(), plan.workloads.size() == 1 ? "" : "s"));
+
+    const auto cancelled = [] {
+        return util::interrupted();
+    };
+    const bool text = globals.output == output::Format::text;
+    const auto deadline = session.clock().now() + session.timeout_or(profile.staging.wait.timeout);
+    std::ostringstream requests;
+    if (globals.dry_run) {
+        if (text) {
+            print_in_place_text(plan, true, streams.out);
+        }
+        auto runner = exec::make_dry_run_restore_runner(text ? streams.out : requests);
+        exec::run_restore_plan(plan, *runner, deadline, cancelled);
+    } else {
+        exec::RestoreContext context{
+            .clock = &session.clock(),
+            .sleeper = &session.sleeper(),
+            .on_progress = [&progress](const std::string& key,
+                                       const std::string& line) { progress.update(key, line); },
+            .cancelled = cancelled,
+        };
+        auto runner = exec::make_restore_runner(session.kube(), session.portworx(), context);
+        exec::run_restore_plan(plan, *runner, deadline, cancelled);
+    }
+    auto result = plan::to_json(plan);
+    result["dryRun"] = globals.dry_run;
+    if (globals.dry_run) {
+        result["requests"] = lines_of(requests.str());
+    }
+    session.finish(json(result));
+    if (!text) {
+        print_result(result, globals.output, streams.out);
+    } else if (!globals.dry_run) {
+        print_in_place_text(plan, false, streams.out);
+    }
+}
+
+// ---- --new-pvc ---------------------------------------------------------------------------------
+
+// What the plan needs of the source PVC (class, access modes, fs type), read-only; defaults when
+// production has moved on since the snapshot.
+plan::SnapshotSetVolume describe_source(Session& session, const profile::Profile& profile,
+                                        const exec::SetSnapshot& snapshot,
+                                        const std::string& source_pvc) {
+    plan::SnapshotSetVolume volume{
+        .source_pvc = source_pvc,
+        .snapshot_id = snapshot.portworx_id.empty() ? snapshot.id : snapshot.portworx_id,
+        .size_bytes = snapshot.size,
+        .storage_class = profile.staging.storage_class,
+        .access_modes = {"ReadWriteOnce"},
+    };
+    if (const auto slash = snapshot.id.find('/'); slash != std::string::npos) {
+        volume.csi_snapshot_namespace = snapshot.id.substr(0, slash);
+        volume.csi_snapshot_name = snapshot.id.substr(slash + 1);
+    }
+    const auto& kube = session.kube();
+    const auto claim = kube.get(k8s::resource_of("PersistentVolumeClaim"),
+                                profile.source.source_namespace, source_pvc);
+    if (!claim) {
+        return volume;
+    }
+    if (volume.storage_class.empty()) {
+        volume.storage_class = claim->value(json::json_pointer("/spec/storageClassName"), "");
+    }
+    const auto modes = claim->value(json::json_pointer("/spec/accessModes"), json::array());
+    if (!modes.empty()) {
+        volume.access_modes = modes.get<std::vector<std::string>>();
+    }
+    const auto pv_name = claim->value(json::json_pointer("/spec/volumeName"), "");
+    if (!pv_name.empty()) {
+        if (const auto pv = kube.get(k8s::resource_of("PersistentVolume"), "", pv_name)) {
+            volume.fs_type = pv->value(json::json_pointer("/spec/csi/fsType"), "");
+        }
+    }
+    return volume;
+}
+
+void run_new_pvc(const GlobalOptions& globals, const RestoreOptions& options,
+                 const LoadedProfile& loaded, Session& session, Streams streams) {
+    const auto& profile = loaded.profile;
+    const auto& ns = options.ns;
+    const auto source = fmt::format("{}/{}", profile.source.source_namespace, options.from);
+    const auto& kube = session.kube();
+    auto& progress = session.progress();
+
+    // Complete: the namespace, the set and its snapshot of the source PVC.
+    if (!kube.get(k8s::resource_of("Namespace"), "", ns)) {
+        throw NotFoundError(fmt::format("namespace {} not found", ns),
+                            "create it first; pxclone does not own it");
+    }
+    const exec::Catalog catalog(kube, session.portworx());
+    const auto sets = catalog.snapshot_sets(profile.name);
+    const auto* set = exec::find_set(sets, options.snapshot_set);
+    if (set == nullptr) {
+        throw NotFoundError(fmt::format("snapshot set {} of profile {} not found",
+                                        options.snapshot_set, profile.name),
+                            "`pxclone list` shows the sets there are");
+    }
+    const auto snapshot = std::find_if(set->snapshots.begin(), set->snapshots.end(),
+                                       [&source](const auto& s) { return s.source == source; });
+    if (snapshot == set->snapshots.end() || !snapshot->ready) {
+        throw NotFoundError(fmt::format("snapshot set {} has no {}snapshot of {}",
+                                        options.snapshot_set,
+                                        snapshot == set->snapshots.end() ? "" : "ready ", source));
+    }
+
+    // The PVC may exist: ours from this set and source (a re-run: adopt it under its own run),
+    // or anything else (refused).
+    auto run = loaded.run.id;
+    if (const auto existing =
+            kube.get(k8s::resource_of("PersistentVolumeClaim"), ns, options.new_pvc)) {
+        const bool ours =
+            label_of(*existing, plan::k_managed_by_key) == plan::k_managed_by_value &&
+            label_of(*existing, plan::k_profile_key) == profile.name &&
+            label_of(*existing, plan::k_role_key) == plan::role_name(plan::Role::staging) &&
+            label_of(*existing, plan::k_snapshot_set_key) == options.snapshot_set &&
+            annotation_of(*existing, plan::k_source_key) == source &&
+            !label_of(*existing, plan::k_run_key).empty();
+        if (!ours) {
+            throw UsageError(
+                fmt::format("persistentvolumeclaim {}/{} exists and is not pxclone's copy of {} "
+                            "from snapshot set {}",
+                            ns, options.new_pvc, source, options.snapshot_set),
+                "choose another --new-pvc name");
+        }
+        run = label_of(*existing, plan::k_run_key);
+        progress.note(fmt::format("pvc/{} exists (run {}): checking it", options.new_pvc, run));
+    }
+
+    // Plan: the staging generation for one volume in `ns`, nothing else.
+    auto one = profile;
+    one.staging.staging_namespace = ns;
+    one.staging.volumes = {{options.from, options.new_pvc}};
+    one.staging.manifests.clear();
+    one.staging.images.clear();
+    one.staging.mask.reset();
+    const auto start = session.clock().now();
+    plan::Lineage lineage{.profile = profile.name,
+                          .run = run,
+                          .git_sha = loaded.run.git_sha.value_or(""),
+                          .build_id = loaded.run.build_id,
+                          .created_at = util::format_rfc3339(start)};
+    plan::SnapshotSet described{
+        .id = set->id,
+        .method =
+            set->method == "csi" ? profile::SnapshotMethod::csi : profile::SnapshotMethod::portworx,
+        .volumes = {describe_source(session, profile, *snapshot, options.from)}};
+    auto planned = plan::plan_staging(one, lineage, described, {}, {}, start);
+    if (!planned.plan) {
+        throw UsageError(fmt::format("cannot make pvc/{} in {}", options.new_pvc, ns), "",
+                         profile::format_all(planned.problems));
+    }
+    auto plan = std::move(*planned.plan);
+    // The namespace is the user's: only the volume, its wait and its baseline.
+    plan.steps = {{plan::StepKind::make_volumes, 0}, {plan::StepKind::wait_volumes, 0}};
+
+    const auto cancelled = [] {
+        return util::interrupted();
+    };
+    exec::StagingContext context{
+        .clock = &session.clock(),
+        .sleeper = &session.sleeper(),
+        .on_progress = [&progress](const std::string& key,
+                                   const std::string& line) { progress.update(key, line); },
+        .cancelled = cancelled,
+    };
+    const bool portworx = described.method == profile::SnapshotMethod::portworx;
+    const bool text = globals.output == output::Format::text;
+    std::ostringstream requests;
+    auto runner =
+        globals.dry_run
+            ? exec::make_dry_run_staging_runner(text ? streams.out : requests)
+            : exec::make_staging_runner(kube, portworx ? &session.portworx() : nullptr, context);
+    const auto deadline = start + session.timeout_or(profile.staging.wait.timeout);
+    const auto report =
+        exec::run_staging_plan(plan, *runner, session.pool(), session.clock(), deadline, cancelled);
+
+    nlohmann::ordered_json result{{"namespace", ns},
+                                  {"pvc", options.new_pvc},
+                                  {"run", run},
+                                  {"snapshotSet", set->id},
+                                  {"source", source},
+                                  {"cloneId", report.volumes.at(0).clone_id},
+                                  {"expiresAt", plan.expires_at},
+                                  {"dryRun", globals.dry_run}};
+    if (globals.dry_run) {
+        result["requests"] = lines_of(requests.str());
+    }
+    session.finish(json(result));
+    if (!text) {
+        print_result(result, globals.output, streams.out);
+        return;
+    }
+    if (globals.dry_run) {
+        return;
+    }
+    streams.out << fmt::format("pvc/{} in {} ready: {} from snapshot set {} (volume {}, run {}, "
+                               "expires {}); remove it with `pxclone teardown --run {}`\n",
+                               options.new_pvc, ns, source, set->id, report.volumes.at(0).clone_id,
+                               run, plan.expires_at, run);
+}
+
+void run_restore(const GlobalOptions& globals, const RestoreOptions& options, Streams streams) {
+    // Complete.
+    const util::ProcessEnvironment environment;
+    const auto loaded = load_profile(globals, environment);
+    const auto& profile = loaded.profile;
+
+    // Validate: one mode, its flags, an output we can print.
+    if (globals.output != output::Format::text && globals.output != output::Format::json &&
+        globals.output != output::Format::yaml) {
+        throw UsageError(
+            fmt::format("restore: -o {} is not supported", output::format_name(globals.output)),
+            "use -o text, json or yaml");
+    }
+    const bool new_pvc = !options.new_pvc.empty();
+    if (new_pvc) {
+        if (!options.pvcs.empty() || options.all) {
+            throw UsageError("restore: --new-pvc makes a new PVC; it cannot be combined with "
+                             "--pvc or --all");
+        }
+        if (options.snapshot_set.empty() || options.ns.empty() || options.from.empty()) {
+            throw UsageError("restore --new-pvc needs --snapshot SET, -n NAMESPACE and --from "
+                             "SOURCE_PVC",
+                             "`pxclone list` shows the snapshot sets");
+        }
+        if (options.ns == profile.source.source_namespace) {
+            throw UsageError(fmt::format("restore refused: -n {} is the source namespace; "
+                                         "pxclone never writes there",
+                                         options.ns),
+                             "give another namespace");
+        }
+    } else {
+        if (globals.run_id.empty()) {
+            throw UsageError("restore: give --run RUN, the staging environment to restore",
+                             "`pxclone list` shows the runs of this profile");
+        }
+        if (options.pvcs.empty() == !options.all) {
+            throw UsageError("restore: give --pvc NAME (repeatable) or --all",
+                             "or --new-pvc NAME -n NAMESPACE --from SOURCE_PVC for a new PVC");
+        }
+        if (!options.from.empty()) {
+            throw UsageError("restore: --from goes with --new-pvc");
+        }
+    }
+
+    // Run.
+    util::install_interrupt_handlers();
+    Session session(globals, streams, profile, environment);
+    if (new_pvc) {
+        run_new_pvc(globals, options, loaded, session, streams);
+    } else {
+        run_in_place(globals, options, loaded, session, streams);
+    }
+}
+
+} // namespace
+
+void add_restore_command(CLI::App& app, const GlobalOptions& globals, Streams streams) {
+    auto options = std::make_shared<RestoreOptions>();
+    auto* sub = app.add_subcommand(
+        "restore",
+        "Roll staging PVCs back in place to the data deploy-staging gave them (--run RUN --pvc "
+        "NAME... | --all), or make a new PVC from a snapshot (--snapshot SET --new-pvc NAME -n NS "
+        "--from SOURCE_PVC)");
+    sub->add_option("--snapshot", options->snapshot_set,
+                    "Snapshot set (in place: default and only supported value, the environment's "
+                    "own set)")
+        ->option_text("SET");
+    sub->add_option("--pvc", options->pvcs, "Staging PVC to roll back (repeatable)")
+        ->option_text("NAME");
+    sub->add_flag("--all", options->all, "Every staging PVC of the run");
+    sub->add_option("-n,--namespace", options->ns,
+                    "Namespace (in place: default the profile's staging namespace of the run)")
+        ->option_text("NAMESPACE");
+    sub->add_option("--new-pvc", options->new_pvc, "Make this new PVC from the snapshot")
+        ->option_text("NAME");
+    sub->add_option("--from", options->from, "With --new-pvc: the source PVC whose snapshot to use")
+        ->option_text("SOURCE_PVC");
+    sub->footer("Only PVCs pxclone made for this profile and run are restored (a production PVC "
+                "is refused with exit 2). In place, the workloads mounting the PVCs are scaled to "
+                "0 (their counts kept in the pxclone.io/restore-replicas annotation, so a "
+                "restore that was interrupted resumes when run again), the volumes are restored "
+                "to their baseline (the masked data deploy-staging gave them) and the workloads "
+                "scaled back. --dry-run prints every write without sending it.");
+    sub->callback([&globals, options, streams] { run_restore(globals, *options, streams); });
+}
+
+} // namespace pxclone::cmd

@@ -1,0 +1,329 @@
+#include "pxclone/exec/restore_runner.hpp"
+
+#include "pxclone/error.hpp"
+#include "pxclone/k8s/paths.hpp"
+#include "pxclone/k8s/readiness.hpp"
+#include "pxclone/k8s/watch.hpp"
+#include "pxclone/util/duration.hpp"
+
+#include <algorithm>
+#include <map>
+
+#include <fmt/format.h>
+
+namespace pxclone::exec {
+
+namespace {
+
+using nlohmann::json;
+using std::chrono::milliseconds;
+
+milliseconds remaining(const util::Clock& clock, time_point deadline) {
+    return std::max(milliseconds{0},
+                    std::chrono::duration_cast<milliseconds>(deadline - clock.now()));
+}
+
+// Whether a pod still holds one of the PVCs: not finished, and mounting one of them.
+bool holds_claim(const json& pod, const std::set<std::string>& pvcs) {
+    const auto phase = pod.value(json::json_pointer("/status/phase"), "");
+    if (phase == "Succeeded" || phase == "Failed") {
+        return false;
+    }
+    const json::json_pointer volumes_at("/spec/volumes");
+    if (!pod.contains(volumes_at) || !pod.at(volumes_at).is_array()) {
+        return false;
+    }
+    return std::any_of(
+        pod.at(volumes_at).begin(), pod.at(volumes_at).end(), [&pvcs](const json& volume) {
+            return pvcs.contains(
+                volume.value(json::json_pointer("/persistentVolumeClaim/claimName"), ""));
+        });
+}
+
+std::string names_of(const std::set<std::string>& names) {
+    std::string text;
+    for (const auto& name : names) {
+        text += (text.empty() ? "" : ", ") + name;
+    }
+    return text;
+}
+
+class ClusterRestoreRunner final : public RestoreRunner {
+public:
+    ClusterRestoreRunner(const k8s::Client& kube, const px::Client& portworx,
+                         RestoreContext context)
+        : m_kube(kube), m_px(portworx), m_context(std::move(context)) {}
+
+    void record_replicas(const plan::Workload& workload) override {
+        progress(workload.label(), fmt::format("recording {} replicas", workload.replicas));
+        m_kube.merge_patch(workload.resource, workload.ns, workload.name,
+                           plan::record_replicas_patch(workload.replicas));
+    }
+
+    void scale(const plan::Workload& workload, int replicas) override {
+        progress(workload.label(), fmt::format("scaling to {}", replicas));
+        m_kube.set_replicas(workload.resource, workload.ns, workload.name, replicas);
+    }
+
+    void wait_pods_gone(const std::string& ns, const std::set<std::string>& pvcs,
+                        time_point deadline) override {
+        const auto& pods = k8s::resource_of("Pod");
+        std::map<std::string, json> holding; // pod name -> pod
+        const auto update = [&holding, &pvcs](const json& pod, bool gone) {
+            const auto name = pod.value(json::json_pointer("/metadata/name"), "");
+            if (!gone && holds_claim(pod, pvcs)) {
+                holding[name] = pod;
+            } else {
+                holding.erase(name);
+            }
+        };
+        const auto pending = [&holding] {
+            std::set<std::string> names;
+            for (const auto& [name, pod] : holding) {
+                names.insert(name);
+            }
+            return names;
+        };
+        const auto key = "pods/" + ns;
+        k8s::WatchHandlers handlers;
+        handlers.on_list = [&](const k8s::ObjectList& list) {
+            holding.clear();
+            for (const auto& pod : list.items) {
+                update(pod, false);
+            }
+            if (!holding.empty()) {
+                progress(key, fmt::format("waiting for pod{} {} to go",
+                                          holding.size() == 1 ? "" : "s", names_of(pending())));
+            }
+            return !holding.empty();
+        };
+        handlers.on_event = [&](const k8s::WatchEvent& event) {
+            update(event.object, event.type == k8s::WatchEventType::deleted);
+            return !holding.empty();
+        };
+        k8s::WatchOptions options;
+        options.cancelled = m_context.cancelled;
+        options.max_stream = std::chrono::seconds(30);
+        const auto end = k8s::list_and_watch(m_kube, pods, ns, options, handlers, *m_context.clock,
+                                             *m_context.sleeper, deadline);
+        if (end == k8s::WatchEnd::cancelled) {
+            throw InterruptedError("interrupted while waiting for the pods to stop");
+        }
+        if (!holding.empty()) {
+            throw TimeoutError(fmt::format("timed out waiting for pod{} {} in {} to stop (they "
+                                           "mount {})",
+                                           holding.size() == 1 ? "" : "s", names_of(pending()), ns,
+                                           names_of(pvcs)),
+                               "a pod that no Deployment or StatefulSet owns must be deleted "
+                               "by hand; then run the same restore again (it resumes)");
+        }
+    }
+
+    void wait_detached(const plan::RestoreVolume& volume, time_point deadline) override {
+        const auto key = "volume/" + volume.pvc;
+        for (;;) {
+            const auto found = m_px.inspect(volume.clone_id);
+            if (!found) {
+                throw NotFoundError(fmt::format("the Portworx volume {} of pvc/{} is gone",
+                                                volume.clone_id, volume.pvc));
+            }
+            if (!found->attached() && found->attached_on.empty()) {
+                return;
+            }
+            progress(key, fmt::format("waiting for volume {} to detach from node {}",
+                                      volume.clone_id, found->attached_on));
+            if (m_context.cancelled && m_context.cancelled()) {
+                throw InterruptedError("interrupted while waiting for a volume to detach");
+            }
+            if (remaining(*m_context.clock, deadline) <= milliseconds(0)) {
+                throw TimeoutError(
+                    fmt::format("timed out waiting for Portworx volume {} of pvc/{} to detach "
+                                "(attached on node {})",
+                                volume.clone_id, volume.pvc, found->attached_on),
+                    "something else still uses it; run the same restore again once it is free");
+            }
+            m_context.sleeper->sleep(
+                std::min(m_context.detach_poll, remaining(*m_context.clock, deadline)));
+        }
+    }
+
+    void restore(const plan::RestoreVolume& volume) override {
+        // The server does not check the snapshot (API.md §1): a wrong one would overwrite the
+        // volume with another volume's data.
+        const auto baseline = m_px.inspect(volume.baseline_id);
+        if (!baseline) {
+            throw NotFoundError(
+                fmt::format("the baseline {} of pvc/{} is gone", volume.baseline_id, volume.pvc));
+        }
+        if (baseline->parent != volume.clone_id) {
+            throw Error(ExitCode::failed,
+                        fmt::format("refusing to restore pvc/{}: snapshot {} is not a snapshot "
+                                    "of its volume {} (its parent is {})",
+                                    volume.pvc, volume.baseline_id, volume.clone_id,
+                                    baseline->parent.empty() ? "none" : baseline->parent));
+        }
+        progress("volume/" + volume.pvc, fmt::format("restoring volume {} to baseline {}",
+                                                     volume.clone_id, volume.baseline_id));
+        m_px.snapshot_restore(volume.clone_id, volume.baseline_id);
+    }
+
+    void wait_ready(const plan::Workload& workload, time_point deadline) override {
+        const auto rule = k8s::readiness_rule(workload.resource);
+        if (!rule) {
+            throw Error(ExitCode::failed,
+                        fmt::format("internal: no readiness rule for {}", workload.resource.kind));
+        }
+        const auto label = workload.label();
+        k8s::WaitOptions options;
+        options.timeout = remaining(*m_context.clock, deadline);
+        options.on_progress = [this, label](const std::string& text) {
+            progress(label, text);
+        };
+        options.watch.cancelled = m_context.cancelled;
+        k8s::wait_for(m_kube, workload.resource, workload.ns, workload.name,
+                      k8s::when_present(*rule, label), options, *m_context.clock,
+                      *m_context.sleeper);
+    }
+
+    void clear_record(const plan::Workload& workload) override {
+        m_kube.merge_patch(workload.resource, workload.ns, workload.name,
+                           plan::clear_record_patch());
+    }
+
+    std::string baseline(const plan::BaselineRequest& baseline) override {
+        progress("volume/" + baseline.staging_pvc,
+                 fmt::format("baseline snapshot of pvc/{}", baseline.staging_pvc));
+        return find_or_take_baseline(m_px, baseline);
+    }
+
+private:
+    void progress(const std::string& key, const std::string& text) const {
+        if (m_context.on_progress) {
+            m_context.on_progress(key, text);
+        }
+    }
+
+    const k8s::Client& m_kube;
+    const px::Client& m_px;
+    RestoreContext m_context;
+};
+
+class DryRunRestoreRunner final : public RestoreRunner {
+public:
+    explicit DryRunRestoreRunner(std::ostream& out) : m_out(out) {}
+
+    void record_replicas(const plan::Workload& workload) override {
+        m_out << "PATCH " << k8s::item_path(workload.resource, workload.ns, workload.name) << ' '
+              << plan::record_replicas_patch(workload.replicas).dump() << '\n';
+    }
+
+    void scale(const plan::Workload& workload, int replicas) override {
+        m_out << "PATCH "
+              << k8s::subresource_path(workload.resource, workload.ns, workload.name, "scale")
+              << ' ' << json{{"spec", {{"replicas", replicas}}}}.dump() << '\n';
+    }
+
+    void wait_pods_gone(const std::string& ns, const std::set<std::string>& pvcs,
+                        time_point deadline) override {
+        (void)deadline;
+        m_out << "WAIT pods in " << ns << " mounting " << names_of(pvcs) << " Gone\n";
+    }
+
+    void wait_detached(const plan::RestoreVolume& volume, time_point deadline) override {
+        (void)deadline;
+        m_out << "WAIT portworx volume " << volume.clone_id << " Detached\n";
+    }
+
+    void restore(const plan::RestoreVolume& volume) override {
+        m_out << "POST /v1/volumes/snapshots/restore "
+              << json{{"volume_id", volume.clone_id}, {"snapshot_id", volume.baseline_id}}.dump()
+              << '\n';
+    }
+
+    void wait_ready(const plan::Workload& workload, time_point deadline) override {
+        (void)deadline;
+        m_out << "WAIT " << workload.label() << " RolledOut\n";
+    }
+
+    void clear_record(const plan::Workload& workload) override {
+        m_out << "PATCH " << k8s::item_path(workload.resource, workload.ns, workload.name) << ' '
+              << plan::clear_record_patch().dump() << '\n';
+    }
+
+    std::string baseline(const plan::BaselineRequest& baseline) override {
+        m_out << "POST /v1/volumes/snapshots " << px::to_json(baseline.request).dump() << '\n';
+        return "<baseline-id>";
+    }
+
+private:
+    std::ostream& m_out;
+};
+
+void check(const std::function<bool()>& cancelled) {
+    if (cancelled && cancelled()) {
+        throw InterruptedError("interrupted during restore");
+    }
+}
+
+} // namespace
+
+std::unique_ptr<RestoreRunner>
+make_restore_runner(const k8s::Client& kube, const px::Client& portworx, RestoreContext context) {
+    return std::make_unique<ClusterRestoreRunner>(kube, portworx, std::move(context));
+}
+
+std::unique_ptr<RestoreRunner> make_dry_run_restore_runner(std::ostream& out) {
+    return std::make_unique<DryRunRestoreRunner>(out);
+}
+
+std::string find_or_take_baseline(const px::Client& portworx,
+                                  const plan::BaselineRequest& baseline) {
+    px::VolumeFilter filter;
+    filter.labels = baseline.selector;
+    const auto found = portworx.inspect_with_filters(filter);
+    if (const auto* existing = plan::find_baseline(baseline, found)) {
+        return existing->id;
+    }
+    return portworx.snapshot_create(baseline.request);
+}
+
+void run_restore_plan(const plan::RestorePlan& plan, RestoreRunner& runner, time_point deadline,
+                      const std::function<bool()>& cancelled) {
+    std::set<std::string> pvcs;
+    for (const auto& volume : plan.volumes) {
+        pvcs.insert(volume.pvc);
+    }
+    for (const auto& step : plan.steps) {
+        check(cancelled);
+        switch (step.kind) {
+        case plan::RestoreStepKind::record_replicas:
+            runner.record_replicas(plan.workloads.at(step.index));
+            break;
+        case plan::RestoreStepKind::scale_down:
+            runner.scale(plan.workloads.at(step.index), 0);
+            break;
+        case plan::RestoreStepKind::wait_pods_gone:
+            runner.wait_pods_gone(plan.ns, pvcs, deadline);
+            break;
+        case plan::RestoreStepKind::wait_detached:
+            runner.wait_detached(plan.volumes.at(step.index), deadline);
+            break;
+        case plan::RestoreStepKind::restore_volume:
+            runner.restore(plan.volumes.at(step.index));
+            break;
+        case plan::RestoreStepKind::scale_up: {
+            const auto& workload = plan.workloads.at(step.index);
+            runner.scale(workload, workload.replicas);
+            break;
+        }
+        case plan::RestoreStepKind::wait_ready:
+            runner.wait_ready(plan.workloads.at(step.index), deadline);
+            break;
+        case plan::RestoreStepKind::clear_record:
+            runner.clear_record(plan.workloads.at(step.index));
+            break;
+        }
+    }
+}
+
+} // namespace pxclone::exec

@@ -1,0 +1,284 @@
+#include "pxclone/plan/restore_plan.hpp"
+
+#include "pxclone/plan/snapshot_plan.hpp"
+
+#include <algorithm>
+#include <charconv>
+#include <map>
+#include <tuple>
+
+#include <fmt/format.h>
+
+namespace pxclone::plan {
+
+namespace {
+
+using nlohmann::json;
+
+std::string text_at(const json& object, const char* pointer) {
+    const json::json_pointer at(pointer);
+    if (!object.contains(at)) {
+        return {};
+    }
+    const auto& value = object.at(at);
+    return value.is_string() ? value.get<std::string>() : std::string();
+}
+
+std::string label_of(const json& object, std::string_view key) {
+    const auto& metadata = object.value("metadata", json::object());
+    const auto labels = metadata.find("labels");
+    if (labels == metadata.end() || !labels->is_object()) {
+        return {};
+    }
+    const auto found = labels->find(std::string(key));
+    return found != labels->end() && found->is_string() ? found->get<std::string>() : std::string();
+}
+
+std::optional<int> parse_count(const std::string& text) {
+    int value = 0;
+    const auto* end = text.data() + text.size();
+    const auto [ptr, error] = std::from_chars(text.data(), end, value);
+    if (text.empty() || error != std::errc() || ptr != end || value < 0) {
+        return std::nullopt;
+    }
+    return value;
+}
+
+int spec_replicas(const json& workload) {
+    const json::json_pointer at("/spec/replicas");
+    if (workload.contains(at) && workload.at(at).is_number_integer()) {
+        return workload.at(at).get<int>();
+    }
+    return 1; // the API server's default
+}
+
+// The PVCs in `pvcs` that this workload's pods mount.
+std::vector<std::string> mounted_claims(const json& workload, bool statefulset,
+                                        const std::set<std::string>& pvcs) {
+    std::set<std::string> found;
+    const json::json_pointer volumes_at("/spec/template/spec/volumes");
+    if (workload.contains(volumes_at) && workload.at(volumes_at).is_array()) {
+        for (const auto& volume : workload.at(volumes_at)) {
+            const auto claim = text_at(volume, "/persistentVolumeClaim/claimName");
+            if (pvcs.contains(claim)) {
+                found.insert(claim);
+            }
+        }
+    }
+    const json::json_pointer templates_at("/spec/volumeClaimTemplates");
+    if (statefulset && workload.contains(templates_at) && workload.at(templates_at).is_array()) {
+        const auto set_name = text_at(workload, "/metadata/name");
+        for (const auto& claim_template : workload.at(templates_at)) {
+            const auto prefix = text_at(claim_template, "/metadata/name") + "-" + set_name + "-";
+            for (const auto& pvc : pvcs) {
+                if (pvc.size() <= prefix.size() || !pvc.starts_with(prefix)) {
+                    continue;
+                }
+                const auto ordinal = pvc.substr(prefix.size());
+                if (std::all_of(ordinal.begin(), ordinal.end(),
+                                [](char c) { return c >= '0' && c <= '9'; })) {
+                    found.insert(pvc);
+                }
+            }
+        }
+    }
+    return {found.begin(), found.end()};
+}
+
+} // namespace
+
+BaselineRequest baseline_request(Lineage staging_lineage, const std::string& staging_pvc,
+                                 const std::string& clone_id) {
+    staging_lineage.role = Role::baseline;
+    BaselineRequest baseline;
+    baseline.staging_pvc = staging_pvc;
+    baseline.selector = ownership_labels(staging_lineage);
+    baseline.request.volume_id = clone_id;
+    baseline.request.name =
+        object_name(staging_lineage.profile, staging_lineage.run, "baseline-" + staging_pvc);
+    baseline.request.labels = portworx_labels(staging_lineage);
+    baseline.request.labels.emplace(k_staging_pvc_key, staging_pvc);
+    return baseline;
+}
+
+const px::Volume* find_baseline(const BaselineRequest& baseline,
+                                const std::vector<px::Volume>& candidates) {
+    for (const auto& volume : candidates) {
+        const bool labelled = std::all_of(
+            baseline.selector.begin(), baseline.selector.end(), [&volume](const auto& label) {
+                const auto found = volume.labels.find(label.first);
+                return found != volume.labels.end() && found->second == label.second;
+            });
+        if (labelled && !volume.parent.empty() && volume.parent == baseline.request.volume_id) {
+            return &volume;
+        }
+    }
+    return nullptr;
+}
+
+std::string restore_refusal(const json& pvc, const std::string& profile, const std::string& run,
+                            const std::string& source_namespace) {
+    const auto ns = text_at(pvc, "/metadata/namespace");
+    if (!ns.empty() && ns == source_namespace) {
+        return fmt::format("it is in the source namespace {}: production volumes are never "
+                           "restored",
+                           source_namespace);
+    }
+    const auto expect = [&pvc](std::string_view key, const std::string& value,
+                               std::string_view why) -> std::string {
+        if (label_of(pvc, key) == value) {
+            return {};
+        }
+        return fmt::format("it is not labelled {}={}: {}", key, value, why);
+    };
+    for (const auto& reason :
+         {expect(k_managed_by_key, std::string(k_managed_by_value), "pxclone did not create it"),
+          expect(k_profile_key, profile, "another profile made it"),
+          expect(k_run_key, run, "it belongs to another run"),
+          expect(k_role_key, std::string(role_name(Role::staging)),
+                 "it is not a staging volume")}) {
+        if (!reason.empty()) {
+            return reason;
+        }
+    }
+    return {};
+}
+
+std::string csi_data_source(const json& pvc) {
+    if (text_at(pvc, "/spec/dataSource/kind") != "VolumeSnapshot") {
+        return {};
+    }
+    return text_at(pvc, "/spec/dataSource/name");
+}
+
+std::string Workload::label() const {
+    return resource.singular() + "/" + name;
+}
+
+std::vector<Workload> workloads_mounting(const std::vector<json>& deployments,
+                                         const std::vector<json>& statefulsets,
+                                         const std::set<std::string>& pvcs) {
+    std::vector<Workload> out;
+    const auto add = [&](const json& object, std::string_view kind) {
+        const bool statefulset = kind == "StatefulSet";
+        auto claims = mounted_claims(object, statefulset, pvcs);
+        if (claims.empty()) {
+            return;
+        }
+        Workload workload{.resource = k8s::resource_of(kind),
+                          .ns = text_at(object, "/metadata/namespace"),
+                          .name = text_at(object, "/metadata/name"),
+                          .replicas = spec_replicas(object),
+                          .recorded = false,
+                          .pvcs = std::move(claims)};
+        // '/' in a key is "~1" in a JSON pointer.
+        const json::json_pointer annotation_at(
+            "/metadata/annotations/pxclone.io~1restore-replicas");
+        if (object.contains(annotation_at) && object.at(annotation_at).is_string()) {
+            if (const auto count = parse_count(object.at(annotation_at).get<std::string>())) {
+                workload.replicas = *count;
+                workload.recorded = true;
+            }
+        }
+        out.push_back(std::move(workload));
+    };
+    for (const auto& deployment : deployments) {
+        add(deployment, "Deployment");
+    }
+    for (const auto& statefulset : statefulsets) {
+        add(statefulset, "StatefulSet");
+    }
+    std::sort(out.begin(), out.end(), [](const Workload& left, const Workload& right) {
+        return std::tie(left.resource.kind, left.name) < std::tie(right.resource.kind, right.name);
+    });
+    return out;
+}
+
+json record_replicas_patch(int replicas) {
+    return {{"metadata",
+             {{"annotations", {{std::string(k_restore_replicas_key), std::to_string(replicas)}}}}}};
+}
+
+json clear_record_patch() {
+    return {{"metadata", {{"annotations", {{std::string(k_restore_replicas_key), nullptr}}}}}};
+}
+
+std::string_view restore_step_name(RestoreStepKind kind) {
+    switch (kind) {
+    case RestoreStepKind::record_replicas:
+        return "record-replicas";
+    case RestoreStepKind::scale_down:
+        return "scale-down";
+    case RestoreStepKind::wait_pods_gone:
+        return "wait-pods-gone";
+    case RestoreStepKind::wait_detached:
+        return "wait-detached";
+    case RestoreStepKind::restore_volume:
+        return "restore-volume";
+    case RestoreStepKind::scale_up:
+        return "scale-up";
+    case RestoreStepKind::wait_ready:
+        return "wait-ready";
+    case RestoreStepKind::clear_record:
+        break;
+    }
+    return "clear-record";
+}
+
+RestorePlan plan_restore_in_place(std::string ns, std::string run, std::string snapshot_set,
+                                  std::vector<RestoreVolume> volumes,
+                                  std::vector<Workload> workloads) {
+    RestorePlan plan{.ns = std::move(ns),
+                     .run = std::move(run),
+                     .snapshot_set = std::move(snapshot_set),
+                     .volumes = std::move(volumes),
+                     .workloads = std::move(workloads),
+                     .steps = {}};
+    const auto each_workload = [&plan](RestoreStepKind kind) {
+        for (std::size_t i = 0; i < plan.workloads.size(); ++i) {
+            if (kind == RestoreStepKind::record_replicas && plan.workloads[i].recorded) {
+                continue;
+            }
+            plan.steps.push_back({kind, i});
+        }
+    };
+    const auto each_volume = [&plan](RestoreStepKind kind) {
+        for (std::size_t i = 0; i < plan.volumes.size(); ++i) {
+            plan.steps.push_back({kind, i});
+        }
+    };
+    each_workload(RestoreStepKind::record_replicas);
+    each_workload(RestoreStepKind::scale_down);
+    if (!plan.workloads.empty()) {
+        plan.steps.push_back({RestoreStepKind::wait_pods_gone, 0});
+    }
+    each_volume(RestoreStepKind::wait_detached);
+    each_volume(RestoreStepKind::restore_volume);
+    each_workload(RestoreStepKind::scale_up);
+    each_workload(RestoreStepKind::wait_ready);
+    each_workload(RestoreStepKind::clear_record);
+    return plan;
+}
+
+nlohmann::ordered_json to_json(const RestorePlan& plan) {
+    nlohmann::ordered_json out{
+        {"namespace", plan.ns}, {"run", plan.run}, {"snapshotSet", plan.snapshot_set}};
+    auto volumes = nlohmann::ordered_json::array();
+    for (const auto& volume : plan.volumes) {
+        volumes.push_back({{"pvc", volume.pvc},
+                           {"cloneId", volume.clone_id},
+                           {"baselineId", volume.baseline_id}});
+    }
+    out["volumes"] = std::move(volumes);
+    auto workloads = nlohmann::ordered_json::array();
+    for (const auto& workload : plan.workloads) {
+        workloads.push_back({{"kind", workload.resource.kind},
+                             {"name", workload.name},
+                             {"replicas", workload.replicas},
+                             {"pvcs", workload.pvcs}});
+    }
+    out["workloads"] = std::move(workloads);
+    return out;
+}
+
+} // namespace pxclone::plan

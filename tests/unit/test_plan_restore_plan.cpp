@@ -1,0 +1,220 @@
+#include "pxclone/plan/restore_plan.hpp"
+#include "pxclone/plan/teardown_plan.hpp"
+
+#include <doctest/doctest.h>
+#include <fmt/format.h>
+
+using namespace pxclone::plan;
+using nlohmann::json;
+
+namespace {
+
+Lineage staging_lineage() {
+    Lineage lineage;
+    lineage.profile = "orders";
+    lineage.run = "42";
+    lineage.role = Role::staging;
+    lineage.snapshot_set = "7";
+    lineage.source = "prod/mongo-data-mongo-0";
+    lineage.created_at = "2026-11-27T10:00:00Z";
+    return lineage;
+}
+
+json staging_pvc(const std::string& name, const std::string& ns = "orders-stg-42") {
+    json labels = json::object();
+    for (const auto& [key, value] : kubernetes_labels(staging_lineage())) {
+        labels[key] = value;
+    }
+    return {{"metadata", {{"name", name}, {"namespace", ns}, {"labels", labels}}},
+            {"spec", {{"volumeName", "pv-" + name}}}};
+}
+
+json deployment(const std::string& name, const std::string& claim, json replicas = 2) {
+    json object{{"metadata", {{"name", name}, {"namespace", "orders-stg-42"}}},
+                {"spec",
+                 {{"template",
+                   {{"spec",
+                     {{"volumes",
+                       json::array({{{"name", "data"},
+                                     {"persistentVolumeClaim", {{"claimName", claim}}}}})}}}}}}}};
+    if (!replicas.is_null()) {
+        object["spec"]["replicas"] = replicas;
+    }
+    return object;
+}
+
+json statefulset(const std::string& name, const std::string& claim_template, int replicas) {
+    return {
+        {"metadata", {{"name", name}, {"namespace", "orders-stg-42"}}},
+        {"spec",
+         {{"replicas", replicas},
+          {"template", {{"spec", json::object()}}},
+          {"volumeClaimTemplates", json::array({{{"metadata", {{"name", claim_template}}}}})}}}};
+}
+
+std::vector<std::string> step_names(const RestorePlan& plan) {
+    std::vector<std::string> out;
+    for (const auto& step : plan.steps) {
+        out.push_back(fmt::format("{}:{}", restore_step_name(step.kind), step.index));
+    }
+    return out;
+}
+
+} // namespace
+
+TEST_CASE("baseline request: the clone's snapshot, labelled for its run with role baseline") {
+    const auto baseline = baseline_request(staging_lineage(), "mongo-data", "clone-1");
+    CHECK(baseline.staging_pvc == "mongo-data");
+    CHECK(baseline.request.volume_id == "clone-1");
+    CHECK(baseline.request.name == "orders-42-baseline-mongo-data");
+    const auto& labels = baseline.request.labels;
+    CHECK(labels.at("app.kubernetes.io/managed-by") == "pxclone");
+    CHECK(labels.at("pxclone.io/profile") == "orders");
+    CHECK(labels.at("pxclone.io/run") == "42");
+    CHECK(labels.at("pxclone.io/role") == "baseline");
+    CHECK(labels.at("pxclone.io/snapshot-set") == "7");
+    CHECK(labels.at("pxclone.io/source") == "prod/mongo-data-mongo-0");
+    CHECK(labels.at("pxclone.io/staging-pvc") == "mongo-data");
+    CHECK(baseline.selector == Labels{{"app.kubernetes.io/managed-by", "pxclone"},
+                                      {"pxclone.io/profile", "orders"},
+                                      {"pxclone.io/run", "42"},
+                                      {"pxclone.io/role", "baseline"}});
+}
+
+TEST_CASE("find_baseline: the labelled snapshot whose parent is the clone, nothing else") {
+    const auto baseline = baseline_request(staging_lineage(), "mongo-data", "clone-1");
+    pxclone::px::Volume other_parent{.id = "b-0", .parent = "clone-2", .labels = baseline.selector};
+    pxclone::px::Volume unlabelled{.id = "b-1", .parent = "clone-1", .labels = {}};
+    auto other_run = baseline.selector;
+    other_run["pxclone.io/run"] = "43";
+    pxclone::px::Volume wrong_run{.id = "b-2", .parent = "clone-1", .labels = other_run};
+    pxclone::px::Volume good{.id = "b-3", .parent = "clone-1", .labels = baseline.request.labels};
+    CHECK(find_baseline(baseline, {other_parent, unlabelled, wrong_run}) == nullptr);
+    const std::vector<pxclone::px::Volume> all{other_parent, unlabelled, wrong_run, good};
+    const auto* found = find_baseline(baseline, all);
+    REQUIRE(found != nullptr);
+    CHECK(found->id == "b-3");
+}
+
+TEST_CASE("baselines belong to their staging run for teardown") {
+    auto lineage = staging_lineage();
+    lineage.role = Role::baseline;
+    const FoundObject baseline{TeardownKind::portworx_volume, "", "orders-42-baseline-x", "b-1",
+                               ownership_labels(lineage)};
+    const TeardownTarget run_42{.profile = "orders", .source_namespace = "prod", .runs = {"42"}};
+    CHECK(refusal_reason(run_42, baseline) == "");
+    const TeardownTarget run_43{.profile = "orders", .source_namespace = "prod", .runs = {"43"}};
+    CHECK(refusal_reason(run_43, baseline) == "run 42 is not being torn down");
+    CHECK(role_name(Role::baseline) == "baseline");
+}
+
+TEST_CASE("restore_refusal: only this run's staging PVCs, never the source namespace") {
+    CHECK(restore_refusal(staging_pvc("data"), "orders", "42", "prod") == "");
+
+    const json production{{"metadata", {{"name", "mongo-data-mongo-0"}, {"namespace", "prod"}}}};
+    CHECK(restore_refusal(production, "orders", "42", "prod") ==
+          "it is in the source namespace prod: production volumes are never restored");
+
+    const json foreign{{"metadata", {{"name", "x"}, {"namespace", "dev"}}}};
+    CHECK(restore_refusal(foreign, "orders", "42", "prod") ==
+          "it is not labelled app.kubernetes.io/managed-by=pxclone: pxclone did not create it");
+
+    // Even carrying pxclone's labels, a PVC in the source namespace is refused.
+    CHECK(restore_refusal(staging_pvc("data", "prod"), "orders", "42", "prod")
+              .starts_with("it is in the source namespace"));
+    CHECK(restore_refusal(staging_pvc("data"), "billing", "42", "prod") ==
+          "it is not labelled pxclone.io/profile=billing: another profile made it");
+    CHECK(restore_refusal(staging_pvc("data"), "orders", "43", "prod") ==
+          "it is not labelled pxclone.io/run=43: it belongs to another run");
+    auto snapshot_role = staging_pvc("data");
+    snapshot_role["metadata"]["labels"]["pxclone.io/role"] = "snapshot";
+    CHECK(restore_refusal(snapshot_role, "orders", "42", "prod") ==
+          "it is not labelled pxclone.io/role=staging: it is not a staging volume");
+}
+
+TEST_CASE("csi_data_source: the VolumeSnapshot a PVC was made from") {
+    CHECK(csi_data_source(staging_pvc("data")) == "");
+    auto csi = staging_pvc("data");
+    csi["spec"]["dataSource"] = {
+        {"apiGroup", "snapshot.storage.k8s.io"}, {"kind", "VolumeSnapshot"}, {"name", "data"}};
+    CHECK(csi_data_source(csi) == "data");
+}
+
+TEST_CASE("workloads_mounting: claims in the pod template and StatefulSet claim templates") {
+    const std::vector<json> deployments{deployment("app", "data"), deployment("other", "logs"),
+                                        deployment("default", "data", nullptr)};
+    const std::vector<json> statefulsets{statefulset("mongo", "mongo-data", 3),
+                                         statefulset("cache", "cache-data", 1)};
+    const auto found =
+        workloads_mounting(deployments, statefulsets, {"data", "mongo-data-mongo-1"});
+    REQUIRE(found.size() == 3);
+    CHECK(found[0].label() == "deployment/app");
+    CHECK(found[0].ns == "orders-stg-42");
+    CHECK(found[0].replicas == 2);
+    CHECK_FALSE(found[0].recorded);
+    CHECK(found[0].pvcs == std::vector<std::string>{"data"});
+    CHECK(found[1].label() == "deployment/default");
+    CHECK(found[1].replicas == 1); // spec.replicas omitted: the server's default
+    CHECK(found[2].label() == "statefulset/mongo");
+    CHECK(found[2].replicas == 3);
+    CHECK(found[2].pvcs == std::vector<std::string>{"mongo-data-mongo-1"});
+
+    // Not a claim of the template: the ordinal must be a number.
+    CHECK(workloads_mounting({}, statefulsets, {"mongo-data-mongo-x"}).empty());
+}
+
+TEST_CASE("workloads_mounting: a recorded count wins (an interrupted restore resumes)") {
+    auto stopped = deployment("app", "data", 0);
+    stopped["metadata"]["annotations"] = {{"pxclone.io/restore-replicas", "4"}};
+    auto garbage = deployment("junk", "data", 2);
+    garbage["metadata"]["annotations"] = {{"pxclone.io/restore-replicas", "four"}};
+    const auto found = workloads_mounting({stopped, garbage}, {}, {"data"});
+    REQUIRE(found.size() == 2);
+    CHECK(found[0].replicas == 4);
+    CHECK(found[0].recorded);
+    CHECK(found[1].replicas == 2);
+    CHECK_FALSE(found[1].recorded);
+}
+
+TEST_CASE("patches record and clear the replica count") {
+    CHECK(record_replicas_patch(3) ==
+          json::parse(R"({"metadata":{"annotations":{"pxclone.io/restore-replicas":"3"}}})"));
+    CHECK(clear_record_patch() ==
+          json::parse(R"({"metadata":{"annotations":{"pxclone.io/restore-replicas":null}}})"));
+}
+
+TEST_CASE("plan_restore_in_place: stop, wait, restore, start, clear, in that order") {
+    const auto workloads =
+        workloads_mounting({deployment("app", "data")}, {statefulset("mongo", "mongo-data", 3)},
+                           {"data", "mongo-data-mongo-0"});
+    const auto plan = plan_restore_in_place(
+        "orders-stg-42", "42", "7",
+        {{"data", "clone-1", "base-1"}, {"mongo-data-mongo-0", "clone-2", "base-2"}}, workloads);
+    CHECK(step_names(plan) ==
+          std::vector<std::string>{"record-replicas:0", "record-replicas:1", "scale-down:0",
+                                   "scale-down:1", "wait-pods-gone:0", "wait-detached:0",
+                                   "wait-detached:1", "restore-volume:0", "restore-volume:1",
+                                   "scale-up:0", "scale-up:1", "wait-ready:0", "wait-ready:1",
+                                   "clear-record:0", "clear-record:1"});
+    const auto out = to_json(plan);
+    CHECK(out["namespace"] == "orders-stg-42");
+    CHECK(out["snapshotSet"] == "7");
+    CHECK(out["volumes"][1]["baselineId"] == "base-2");
+    CHECK(out["workloads"][1]["kind"] == "StatefulSet");
+    CHECK(out["workloads"][1]["replicas"] == 3);
+}
+
+TEST_CASE("plan_restore_in_place: a resumed restore does not record again; no workload, no wait") {
+    auto stopped = deployment("app", "data", 0);
+    stopped["metadata"]["annotations"] = {{"pxclone.io/restore-replicas", "2"}};
+    const auto resumed = plan_restore_in_place("ns", "42", "7", {{"data", "c", "b"}},
+                                               workloads_mounting({stopped}, {}, {"data"}));
+    CHECK(step_names(resumed) == std::vector<std::string>{"scale-down:0", "wait-pods-gone:0",
+                                                          "wait-detached:0", "restore-volume:0",
+                                                          "scale-up:0", "wait-ready:0",
+                                                          "clear-record:0"});
+    CHECK(resumed.workloads[0].replicas == 2);
+
+    const auto alone = plan_restore_in_place("ns", "42", "7", {{"data", "c", "b"}}, {});
+    CHECK(step_names(alone) == std::vector<std::string>{"wait-detached:0", "restore-volume:0"});
+}
