@@ -8,6 +8,32 @@ if(GIT_FOUND AND EXISTS ${PROJECT_SOURCE_DIR}/.git)
     if(_rc EQUAL 0 AND _sha)
         set(PXCLONE_GIT_SHA ${_sha})
     endif()
+    # Re-configure when HEAD moves (checkout, commit), so that `pxclone version` never reports
+    # the commit an old configure saw. Works in linked worktrees too (--git-path).
+    foreach(_ref HEAD refs/heads)
+        execute_process(COMMAND ${GIT_EXECUTABLE} rev-parse --git-path ${_ref}
+            WORKING_DIRECTORY ${PROJECT_SOURCE_DIR}
+            OUTPUT_VARIABLE _path OUTPUT_STRIP_TRAILING_WHITESPACE ERROR_QUIET RESULT_VARIABLE _rc)
+        if(_ref STREQUAL "refs/heads")
+            execute_process(COMMAND ${GIT_EXECUTABLE} symbolic-ref -q HEAD
+                WORKING_DIRECTORY ${PROJECT_SOURCE_DIR}
+                OUTPUT_VARIABLE _branch OUTPUT_STRIP_TRAILING_WHITESPACE ERROR_QUIET)
+            if(NOT _branch)
+                continue()
+            endif()
+            execute_process(COMMAND ${GIT_EXECUTABLE} rev-parse --git-path ${_branch}
+                WORKING_DIRECTORY ${PROJECT_SOURCE_DIR}
+                OUTPUT_VARIABLE _path OUTPUT_STRIP_TRAILING_WHITESPACE ERROR_QUIET
+                RESULT_VARIABLE _rc)
+        endif()
+        if(_rc EQUAL 0 AND _path)
+            get_filename_component(_path ${_path} ABSOLUTE BASE_DIR ${PROJECT_SOURCE_DIR})
+            if(EXISTS ${_path})
+                set_property(DIRECTORY ${PROJECT_SOURCE_DIR} APPEND PROPERTY
+                    CMAKE_CONFIGURE_DEPENDS ${_path})
+            endif()
+        endif()
+    endforeach()
 endif()
 if(NOT CMAKE_BUILD_TYPE)
     set(PXCLONE_BUILD_TYPE "unspecified")

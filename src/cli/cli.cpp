@@ -90,6 +90,7 @@ Cli::Cli(cmd::Streams streams)
     cmd::add_list_command(app, m_globals, m_streams);
     cmd::add_teardown_command(app, m_globals, m_streams);
     cmd::add_restore_command(app, m_globals, m_streams);
+    cmd::add_complete_command(app, m_globals, m_streams);
 
     // Global options may come after the subcommand, as with kubectl.
     for (auto* sub : app.get_subcommands({})) {

@@ -37,4 +37,27 @@ if grep -q "s3cr3t-token" <<<"$out"; then
     echo "FAIL: the token's value was printed"
     fail=1
 fi
+# The developer's profile takes its TTL and context from the environment, with defaults.
+out=$(env -i PATH="$PATH" USER=alice REPRO_TTL=2h PXCLONE_CONTEXT=dev-eks \
+    "$pxclone" validate -p examples/local/pxclone.yaml --run dev-alice-ord-1 -o yaml 2>&1)
+for want in "ttl: 2h" "context: dev-eks" "namespace: orders-dev-dev-alice-ord-1"; do
+    grep -qF "$want" <<<"$out" || { echo "FAIL: resolved local example lacks '$want'"; fail=1; }
+done
+
+# Every example shell script parses, and passes shellcheck when it is installed.
+while IFS= read -r script; do
+    bash -n "$script" || { echo "FAIL: bash -n $script"; fail=1; }
+    if command -v shellcheck >/dev/null; then
+        shellcheck -x "$script" || { echo "FAIL: shellcheck $script"; fail=1; }
+    fi
+done < <(find examples -name '*.sh' | sort)
+for file in examples/codebuild/buildspec.yml examples/github-actions/staging.yml \
+    examples/local/repro.sh; do
+    [ -f "$file" ] || { echo "FAIL: $file is missing"; fail=1; }
+done
+# The CI examples tear down even when the tests fail.
+grep -A8 '^  post_build:' examples/codebuild/buildspec.yml | grep -q 'pxclone teardown' ||
+    { echo "FAIL: buildspec.yml does not tear down in post_build"; fail=1; }
+grep -B2 'run: pxclone teardown' examples/github-actions/staging.yml | grep -q 'if: always()' ||
+    { echo "FAIL: staging.yml does not tear down with if: always()"; fail=1; }
 exit $fail

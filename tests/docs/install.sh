@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# `cmake --install` into a temporary DESTDIR with prefix /usr puts exactly these files in the
+# standard places, and the installed binary runs. The binary's shared libraries come from the
+# Debian packages the .deb must depend on (dpkg-shlibdeps derives Depends from the same files).
+# Usage: install.sh CMAKE BUILD_DIR DOCS(0|1)
+set -u
+cmake=$1
+build=$2
+docs=$3
+fail=0
+dest=$(mktemp -d)
+trap 'rm -rf "$dest"' EXIT
+
+if ! out=$(DESTDIR=$dest "$cmake" --install "$build" --prefix /usr 2>&1); then
+    echo "FAIL: cmake --install:"
+    echo "$out"
+    exit 1
+fi
+want=(
+    usr/bin/pxclone
+    usr/share/bash-completion/completions/pxclone
+    usr/share/fish/vendor_completions.d/pxclone.fish
+    usr/share/zsh/vendor-completions/_pxclone
+)
+if [ "$docs" = 1 ]; then
+    want+=(usr/share/man/man1/pxclone.1 usr/share/man/man5/pxclone-profile.5)
+fi
+got=$(cd "$dest" && find . -type f | sed 's|^\./||' | sort)
+expected=$(printf '%s\n' "${want[@]}" | sort)
+if [ "$got" != "$expected" ]; then
+    echo "FAIL: installed files differ from the expected set:"
+    diff <(echo "$expected") <(echo "$got")
+    fail=1
+fi
+[ -x "$dest/usr/bin/pxclone" ] || { echo "FAIL: usr/bin/pxclone is not executable"; fail=1; }
+version=$("$dest/usr/bin/pxclone" --version 2>&1) ||
+    { echo "FAIL: the installed pxclone does not run: $version"; fail=1; }
+[[ $version == "pxclone "* ]] || { echo "FAIL: pxclone --version printed '$version'"; fail=1; }
+cmp -s completions/pxclone.bash "$dest/usr/share/bash-completion/completions/pxclone" ||
+    { echo "FAIL: the installed bash completion is not completions/pxclone.bash"; fail=1; }
+if [ "$docs" = 1 ]; then
+    grep -q '^\.TH "pxclone" "1"' "$dest/usr/share/man/man1/pxclone.1" ||
+        { echo "FAIL: usr/share/man/man1/pxclone.1 is not a built man page"; fail=1; }
+fi
+
+# The packages behind the binary's shared libraries (what the .deb's Depends will name).
+if command -v dpkg >/dev/null && command -v ldd >/dev/null; then
+    packages=$(ldd "$dest/usr/bin/pxclone" | awk '$3 ~ /^\// { print $3 }' |
+        xargs -r realpath | xargs -r dpkg -S 2>/dev/null | cut -d: -f1 | sort -u)
+    for package in libcurl4 libyaml-cpp0.7 libfmt9; do
+        grep -qx "$package" <<<"$packages" ||
+            { echo "FAIL: pxclone does not link a library of $package (links: $packages)"; fail=1; }
+    done
+fi
+exit $fail
