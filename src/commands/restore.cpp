@@ -368,7 +368,13 @@ void run_new_pvc(const GlobalOptions& globals, const RestoreOptions& options,
 
     // The PVC may exist: ours from this set and source (a re-run: adopt it under its own run),
     // or anything else (refused).
-    auto run = loaded.run.id;
+    const auto start = session.clock().now();
+    plan::Lineage lineage{.profile = profile.name,
+                          .run = loaded.run.id,
+                          .git_sha = loaded.run.git_sha.value_or(""),
+                          .build_id = loaded.run.build_id,
+                          .created_at = util::format_rfc3339(start)};
+    auto made_at = start; // expires-at counts from here
     if (const auto existing =
             kube.get(k8s::resource_of("PersistentVolumeClaim"), ns, options.new_pvc)) {
         const bool ours =
@@ -385,9 +391,19 @@ void run_new_pvc(const GlobalOptions& globals, const RestoreOptions& options,
                             ns, options.new_pvc, source, options.snapshot_set),
                 "choose another --new-pvc name");
         }
-        run = label_of(*existing, plan::k_run_key);
-        progress.note(fmt::format("pvc/{} exists (run {}): checking it", options.new_pvc, run));
+        // Its own lineage, so that the clone, PV and baseline it has are recognised as its.
+        lineage.run = label_of(*existing, plan::k_run_key);
+        lineage.git_sha = annotation_of(*existing, plan::k_git_sha_key);
+        lineage.build_id = annotation_of(*existing, plan::k_build_id_key);
+        if (const auto created =
+                util::parse_rfc3339(annotation_of(*existing, plan::k_created_at_key))) {
+            lineage.created_at = util::format_rfc3339(*created);
+            made_at = *created;
+        }
+        progress.note(
+            fmt::format("pvc/{} exists (run {}): checking it", options.new_pvc, lineage.run));
     }
+    const auto& run = lineage.run;
 
     // Plan: the staging generation for one volume in `ns`, nothing else.
     auto one = profile;
@@ -396,18 +412,12 @@ void run_new_pvc(const GlobalOptions& globals, const RestoreOptions& options,
     one.staging.manifests.clear();
     one.staging.images.clear();
     one.staging.mask.reset();
-    const auto start = session.clock().now();
-    plan::Lineage lineage{.profile = profile.name,
-                          .run = run,
-                          .git_sha = loaded.run.git_sha.value_or(""),
-                          .build_id = loaded.run.build_id,
-                          .created_at = util::format_rfc3339(start)};
     plan::SnapshotSet described{
         .id = set->id,
         .method =
             set->method == "csi" ? profile::SnapshotMethod::csi : profile::SnapshotMethod::portworx,
         .volumes = {describe_source(session, profile, *snapshot, options.from)}};
-    auto planned = plan::plan_staging(one, lineage, described, {}, {}, start);
+    auto planned = plan::plan_staging(one, lineage, described, {}, {}, made_at);
     if (!planned.plan) {
         throw UsageError(fmt::format("cannot make pvc/{} in {}", options.new_pvc, ns), "",
                          profile::format_all(planned.problems));

@@ -52,8 +52,9 @@ int spec_replicas(const json& workload) {
     return 1; // the API server's default
 }
 
-// The PVCs in `pvcs` that this workload's pods mount.
-std::vector<std::string> mounted_claims(const json& workload, bool statefulset,
+// The PVCs in `pvcs` that this workload's pods mount; a StatefulSet's claim templates make
+// claims for the ordinals below `replicas`.
+std::vector<std::string> mounted_claims(const json& workload, bool statefulset, int replicas,
                                         const std::set<std::string>& pvcs) {
     std::set<std::string> found;
     const json::json_pointer volumes_at("/spec/template/spec/volumes");
@@ -74,9 +75,8 @@ std::vector<std::string> mounted_claims(const json& workload, bool statefulset,
                 if (pvc.size() <= prefix.size() || !pvc.starts_with(prefix)) {
                     continue;
                 }
-                const auto ordinal = pvc.substr(prefix.size());
-                if (std::all_of(ordinal.begin(), ordinal.end(),
-                                [](char c) { return c >= '0' && c <= '9'; })) {
+                const auto ordinal = parse_count(pvc.substr(prefix.size()));
+                if (ordinal && *ordinal < replicas) {
                     found.insert(pvc);
                 }
             }
@@ -160,17 +160,12 @@ std::vector<Workload> workloads_mounting(const std::vector<json>& deployments,
                                          const std::set<std::string>& pvcs) {
     std::vector<Workload> out;
     const auto add = [&](const json& object, std::string_view kind) {
-        const bool statefulset = kind == "StatefulSet";
-        auto claims = mounted_claims(object, statefulset, pvcs);
-        if (claims.empty()) {
-            return;
-        }
         Workload workload{.resource = k8s::resource_of(kind),
                           .ns = text_at(object, "/metadata/namespace"),
                           .name = text_at(object, "/metadata/name"),
                           .replicas = spec_replicas(object),
                           .recorded = false,
-                          .pvcs = std::move(claims)};
+                          .pvcs = {}};
         // '/' in a key is "~1" in a JSON pointer.
         const json::json_pointer annotation_at(
             "/metadata/annotations/pxclone.io~1restore-replicas");
@@ -180,7 +175,12 @@ std::vector<Workload> workloads_mounting(const std::vector<json>& deployments,
                 workload.recorded = true;
             }
         }
-        out.push_back(std::move(workload));
+        // While stopped by a restore, its claims are those of the recorded count.
+        const int members = std::max(workload.replicas, spec_replicas(object));
+        workload.pvcs = mounted_claims(object, kind == "StatefulSet", members, pvcs);
+        if (!workload.pvcs.empty()) {
+            out.push_back(std::move(workload));
+        }
     };
     for (const auto& deployment : deployments) {
         add(deployment, "Deployment");

@@ -39,8 +39,8 @@ write_data() {
 }
 # pxclone's writes after request number $1, as "METHOD PATH BODY" lines (Portworx ids as {uuid}).
 writes_since() {
-    sim_jq --argjson n "$1" '.[$n:] | [pxclone_requests[] | select(mutating)
-        | "\(.method) \(uuid_free_path) \(.body | tostring | gsub("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"; "{uuid}"))"] | .[]'
+    sim_jq '.[$n:] | [pxclone_requests[] | select(mutating)
+        | "\(.method) \(uuid_free_path) \(.body | tostring | gsub("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"; "{uuid}"))"] | .[]' --argjson n "$1"
 }
 expect_writes_golden() { # FILE SINCE
     local got
@@ -55,19 +55,23 @@ expect_writes_golden() { # FILE SINCE
 $(diff <(cat "$1") <(printf '%s\n' "$got") | head -n 40)"
 }
 restores_since() { # the SDK restores after request $1 as "volume snapshot" lines
-    sim_jq --argjson n "$1" '.[$n:] | [pxclone_requests[]
+    sim_jq '.[$n:] | [pxclone_requests[]
         | select(.method == "POST" and is_px and px_path == "/v1/volumes/snapshots/restore")
-        | "\(.body.volume_id) \(.body.snapshot_id)"] | .[]'
+        | "\(.body.volume_id) \(.body.snapshot_id)"] | .[]' --argjson n "$1"
 }
 
 # Production holds "orders of monday" when the snapshot is taken.
 write_data "$(volume_of prod mongo-data-mongo-1)" "orders of monday"
 
-# The environment, with its baselines (taken once the volumes were Bound: no masking).
+# The environment, with its baselines: taken once the masking Job completed, never before.
 px_run snapshot -p "$profile" --run s1 -q
 expect_exit 0
 px_run deploy-staging -p "$profile" --run r1 --snapshot s1 -q
 expect_exit 0
+order=$(sim_jq '[pxclone_requests[] | select(.method != "GET") | if (.path | endswith("/jobs")) then "job"
+    elif (is_px and px_path == "/v1/volumes/snapshots" and .body.labels["pxclone.io/role"] == "baseline")
+    then "baseline" else empty end] | join(",")')
+expect_equal "masking Job, then the baselines" "job,baseline,baseline" "$order"
 expect_equal "baselines after deploy-staging" $'mongo-data-mongo-0 r1 staging\nmongo-data-mongo-1 r1 staging' "$(baselines)"
 expect_equal "sts before" "1 -" "$(workload statefulsets mongo)"
 expect_equal "deployment before" "2 -" "$(workload deployments reports)"
@@ -84,7 +88,8 @@ expect_exit 0
 expect_out_contains "would restore 2 volumes in $ns to their baselines (run r1, snapshot set s1) (dry run)"
 expect_out_contains "PATCH /apis/apps/v1/namespaces/$ns/deployments/reports/scale {\"spec\":{\"replicas\":0}}"
 expect_out_contains "POST /v1/volumes/snapshots/restore"
-[[ -z $(writes_since "$mark") ]] || e2e_fail "the dry run wrote: $(writes_since "$mark")"
+written=$(writes_since "$mark")
+[[ -z $written ]] || e2e_fail "the dry run wrote: $written"
 
 # Refused: the source namespace, another run's PVC; nothing written.
 px_run restore -p "$profile" --run r1 --pvc mongo-data-mongo-0 -n prod
@@ -98,7 +103,8 @@ expect_exit 3
 px_run restore -p "$profile" --run r1 --pvc mongo-data-mongo-0 --snapshot s9
 expect_exit 2
 expect_err_contains "not supported yet"
-[[ -z $(writes_since "$mark") ]] || e2e_fail "a refused restore wrote: $(writes_since "$mark")"
+written=$(writes_since "$mark")
+[[ -z $written ]] || e2e_fail "a refused restore wrote: $written"
 expect_equal "data after the dry run and refusals" "orders changed by a test" "$(data_of "$clone")"
 
 # The restore: writes in order (golden), each clone restored to its own baseline, workloads back.

@@ -12,7 +12,7 @@ ns=orders-stg-r1 # a namespace that exists; the copy belongs to run n1, not to r
 
 requests_so_far() { sim_jq 'length'; }
 writes_since() {
-    sim_jq --argjson n "$1" '.[$n:] | [pxclone_requests[] | select(mutating) | "\(.method) \(.path)"] | .[]'
+    sim_jq '.[$n:] | [pxclone_requests[] | select(mutating) | "\(.method) \(.path)"] | .[]' --argjson n "$1"
 }
 # pxclone's objects of run n1: Kubernetes "kind/name" and Portworx "role name" lines.
 run_objects() {
@@ -35,7 +35,8 @@ expect_exit 0
 expect_out_contains "POST /v1/volumes/clone "
 expect_out_contains "POST /api/v1/namespaces/$ns/persistentvolumeclaims "
 expect_out_contains "POST /v1/volumes/snapshots "
-[[ -z $(writes_since "$mark") ]] || e2e_fail "the dry run wrote: $(writes_since "$mark")"
+written=$(writes_since "$mark")
+[[ -z $written ]] || e2e_fail "the dry run wrote: $written"
 
 # Refused: the source namespace; a name taken by something else; a missing namespace or source.
 px_run restore -p "$profile" --run n1 --snapshot s1 --new-pvc copy -n prod --from mongo-data-mongo-1
@@ -48,7 +49,8 @@ px_run restore -p "$profile" --run n1 --snapshot s1 --new-pvc copy -n nowhere --
 expect_exit 3
 px_run restore -p "$profile" --run n1 --snapshot s1 --new-pvc copy -n "$ns" --from mongo-data-mongo-2
 expect_exit 3
-[[ -z $(writes_since "$mark") ]] || e2e_fail "a refused restore wrote: $(writes_since "$mark")"
+written=$(writes_since "$mark")
+[[ -z $written ]] || e2e_fail "a refused restore wrote: $written"
 
 # The copy: Bound, from the set's snapshot of the source, with its baseline.
 px_run restore -p "$profile" --run n1 --snapshot s1 --new-pvc copy -n "$ns" --from mongo-data-mongo-1 -o json

@@ -812,6 +812,21 @@ void Controllers::reconcile_pvc(const Json& pvc) {
 
 void Controllers::reconcile_pv(const Json& pv) {
     if (deleting(pv)) {
+        // The binder still syncs a deleted PV: once its claim is gone it turns Released, which
+        // lets the pv-protection finalizer go (a PV deleted just before its PVC went stayed
+        // Bound for ever otherwise).
+        const Json ref = at(pv, "/spec/claimRef", Json());
+        if (at(pv, "/status/phase", "") == "Bound" && ref.is_object()) {
+            const auto claim = m_store.transact([&](Store::Txn& txn) {
+                return txn.get(k_pvcs(), ref.value("namespace", ""), ref.value("name", ""));
+            });
+            if (!claim || (ref.contains("uid") && ref.value("uid", "") != uid_of(*claim))) {
+                mutate(m_store, k_pvs(), "", name_of(pv), [](Json& updated) {
+                    updated["status"]["phase"] = "Released";
+                    return true;
+                });
+            }
+        }
         return;
     }
     const std::string name = name_of(pv);

@@ -159,8 +159,15 @@ TEST_CASE("workloads_mounting: claims in the pod template and StatefulSet claim 
     CHECK(found[2].replicas == 3);
     CHECK(found[2].pvcs == std::vector<std::string>{"mongo-data-mongo-1"});
 
-    // Not a claim of the template: the ordinal must be a number.
+    // Not a claim of the template: the ordinal must be a number below the replicas.
     CHECK(workloads_mounting({}, statefulsets, {"mongo-data-mongo-x"}).empty());
+    CHECK(workloads_mounting({}, statefulsets, {"mongo-data-mongo-3"}).empty());
+    // Stopped by an interrupted restore: the recorded count says which members it has.
+    auto stopped = statefulset("mongo", "mongo-data", 0);
+    stopped["metadata"]["annotations"] = {{"pxclone.io/restore-replicas", "3"}};
+    const auto resumed = workloads_mounting({}, {stopped}, {"mongo-data-mongo-2"});
+    REQUIRE(resumed.size() == 1);
+    CHECK(resumed[0].replicas == 3);
 }
 
 TEST_CASE("workloads_mounting: a recorded count wins (an interrupted restore resumes)") {

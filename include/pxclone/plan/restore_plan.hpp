@@ -86,7 +86,8 @@ struct Workload {
 
 // The Deployments and StatefulSets (items of a list, any order) whose pod template mounts one of
 // `pvcs`: spec.template.spec.volumes[].persistentVolumeClaim.claimName, or for a StatefulSet a
-// volumeClaimTemplate whose claims <template>-<set>-<ordinal> include it. Sorted by kind, name.
+// volumeClaimTemplate whose claims <template>-<set>-<ordinal> (ordinal below its replicas, or the
+// recorded count while a restore has it stopped) include it. Sorted by kind, name.
 // A recorded k_restore_replicas_key that is not a count is ignored (spec.replicas is used).
 std::vector<Workload> workloads_mounting(const std::vector<nlohmann::json>& deployments,
                                          const std::vector<nlohmann::json>& statefulsets,
