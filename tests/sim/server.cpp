@@ -595,7 +595,10 @@ void Server::serve(const httplib::Request& http_request, httplib::Response& http
     const bool gone = fault.kind == FaultKind::Gone;
     std::optional<std::size_t> close_after;
     if (fault.kind == FaultKind::WatchClose) {
+        // Closed after a few events, or after a second when nothing happens.
         close_after = fault.close_after;
+        watch->timeout =
+            std::min<std::chrono::milliseconds>(watch->timeout, std::chrono::seconds(1));
     }
     const int socket = find_socket(http_request);
     http_response.set_chunked_content_provider(

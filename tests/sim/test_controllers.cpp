@@ -298,3 +298,19 @@ TEST_CASE("deployment scale down and garbage collection on delete") {
     }));
     server.stop();
 }
+
+TEST_CASE("Portworx hooks: attached while a running pod mounts it; source volumes") {
+    pxsim::Server server(fixture_options());
+    server.start();
+    const std::string volume = "1100000000000000000"; // mongo-data-mongo-0's volume
+    CHECK(await(server, [&] { return server.is_attached(volume); }));
+    CHECK(server.is_source_volume(volume));
+    CHECK_FALSE(server.is_source_volume("no-such-volume"));
+    CHECK_FALSE(server.is_attached("no-such-volume"));
+    // Scaling the StatefulSet to zero detaches it (and is a production write: recorded).
+    call(server, "PATCH", "/apis/apps/v1/namespaces/prod/statefulsets/mongo/scale",
+         Json{{"spec", {{"replicas", 0}}}}, "application/merge-patch+json");
+    CHECK(await(server, [&] { return !server.is_attached(volume); }));
+    CHECK(server.violations().size() == 1);
+    server.stop();
+}
