@@ -542,7 +542,7 @@ void Server::serve(const httplib::Request& http_request, httplib::Response& http
         return;
     }
     const bool watching = !px && is_watch(routed);
-    const FaultDecision fault = m_faults->decide(request.method, request.path, watching);
+    const FaultDecision fault = m_faults->decide(request.method, routed.path, watching);
     const int retry_after = m_faults->retry_after_seconds();
     switch (fault.kind) {
     case FaultKind::TooManyRequests:

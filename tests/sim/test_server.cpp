@@ -295,3 +295,20 @@ TEST_CASE("watch faults: closed early, or 410 Expired as an ERROR event") {
         server.stop();
     }
 }
+
+TEST_CASE("a targeted Portworx fault matches the gateway path, also through the proxy") {
+    pxsim::ServerOptions options;
+    options.controllers = false;
+    options.faults = {"POST /v1/volumes/snapshots#2=500"};
+    pxsim::Server server(options);
+    httplib::Client client("127.0.0.1", server.start());
+    const std::string proxy = "/api/v1/namespaces/kube-system/services/portworx-api:9021/proxy";
+    const std::string body = R"({"volume_id":"1","name":"s"})";
+    CHECK(client.Post("/v1/volumes/snapshots", body, "application/json")->status != 500);
+    const auto second = client.Post(proxy + "/v1/volumes/snapshots", body, "application/json");
+    REQUIRE(second);
+    CHECK(second->status == 500);
+    CHECK(Json::parse(second->body)["code"] == 13);
+    CHECK(client.Post("/v1/volumes/snapshots", body, "application/json")->status != 500);
+    server.stop();
+}
