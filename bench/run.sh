@@ -14,6 +14,7 @@
 #   --rollout-check N             deploy-staging at N volumes with rollout=1s and rollout=30s, to
 #                                 show that the request count does not depend on the wait (default
 #                                 10; 0 skips it)
+#   --wide-parallel P             the largest N again with `--parallel P` (default 64; 0 skips)
 #   --no-kubectl                  skip the kubectl baseline
 #   --smoke                       N=2, zero latencies, 5 start-up runs, no rollout check (CI)
 #   --out FILE                    the report (default bench/RESULTS.md)
@@ -32,6 +33,7 @@ sizes="1 10 50 200"
 latency=$k_latency
 startup_runs=101
 rollout_check=10
+wide_parallel=64
 kubectl_baseline=1
 smoke=0
 out=$root/bench/RESULTS.md
@@ -44,11 +46,12 @@ while [[ $# -gt 0 ]]; do
     --latency) latency=$2; shift 2 ;;
     --startup-runs) startup_runs=$2; shift 2 ;;
     --rollout-check) rollout_check=$2; shift 2 ;;
+    --wide-parallel) wide_parallel=$2; shift 2 ;;
     --no-kubectl) kubectl_baseline=0; shift ;;
     --smoke) smoke=1; shift ;;
     --out) out=$(realpath -m "$2"); shift 2 ;;
     --keep) keep=1; shift ;;
-    -h | --help) sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h | --help) sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "bench/run.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
     esac
 done
@@ -57,6 +60,7 @@ if [[ $smoke == 1 ]]; then
     latency="snapshot=0s,clone=0s,pvc-bind=0s,rollout=0s,ns-delete=0s,job=0s,request=0ms"
     startup_runs=5
     rollout_check=0
+    wide_parallel=0
 fi
 for tool in jq curl openssl awk /usr/bin/time; do
     command -v "$tool" >/dev/null 2>&1 ||
@@ -305,28 +309,31 @@ load() { cut -d' ' -f1-3 /proc/loadavg; }
 
 # ---- measurements --------------------------------------------------------------------------------
 declare -A wall cpu rss reqs verbs breakdown kwall kcpu krss kreqs kverbs loads
+# run_pxclone N [TAG PXCLONE-ARGS...]: the three commands on a fresh pxsim; figures under N (or TAG).
 run_pxclone() {
     local n=$1
+    local tag=${2:-$1}
+    shift $(($# > 1 ? 2 : 1))
     local dir=$work/n$n
     write_workload "$dir" "$n"
     "$pxsim" --generate-fixture "$n" >"$dir/fixture.yaml"
     sim_start "$dir/fixture.yaml" "$latency"
-    loads[$n]="$(load)"
-    local px=("$pxclone" -p "$dir/pxclone.yaml" --kubeconfig "$work/k.yaml" --run "b$n" -q)
-    log "N=$n: pxclone snapshot / deploy-staging / teardown"
-    time_run "px-snapshot-$n" "${px[@]}" snapshot --skip-hooks
-    time_run "px-deploy-$n" "${px[@]}" deploy-staging
-    time_run "px-teardown-$n" "${px[@]}" teardown --snapshots
+    loads[$tag]="$(load)"
+    local px=("$pxclone" -p "$dir/pxclone.yaml" --kubeconfig "$work/k.yaml" --run "b$n" -q "$@")
+    log "N=$n: pxclone snapshot / deploy-staging / teardown $*"
+    time_run "px-snapshot-$tag" "${px[@]}" snapshot --skip-hooks
+    time_run "px-deploy-$tag" "${px[@]}" deploy-staging
+    time_run "px-teardown-$tag" "${px[@]}" teardown --snapshots
     local violations
     violations=$(sim_get _sim/violations)
     [[ $violations == "[]" ]] || { echo "bench: production was written: $violations" >&2; exit 1; }
     sim_stop
     local cmd
     for cmd in snapshot deploy teardown; do
-        read -r "wall[$cmd,$n]" "cpu[$cmd,$n]" "rss[$cmd,$n]" <<<"$(time_fields "px-$cmd-$n")"
-        reqs[$cmd,$n]=$(request_count "px-$cmd-$n")
-        verbs[$cmd,$n]=$(request_verbs "px-$cmd-$n")
-        breakdown[$cmd,$n]=$(request_breakdown "px-$cmd-$n")
+        read -r "wall[$cmd,$tag]" "cpu[$cmd,$tag]" "rss[$cmd,$tag]" <<<"$(time_fields "px-$cmd-$tag")"
+        reqs[$cmd,$tag]=$(request_count "px-$cmd-$tag")
+        verbs[$cmd,$tag]=$(request_verbs "px-$cmd-$tag")
+        breakdown[$cmd,$tag]=$(request_breakdown "px-$cmd-$tag")
     done
 }
 
@@ -370,6 +377,13 @@ for n in $sizes; do
         run_kubectl "$n"
     fi
 done
+
+# The largest N again with more concurrency than the default --parallel 8.
+wide_n=""
+if [[ $wide_parallel -gt 0 ]]; then
+    wide_n=$(tr ' ' '\n' <<<"$sizes" | sort -n | tail -n 1)
+    run_pxclone "$wide_n" wide --parallel "$wide_parallel"
+fi
 
 # The same deploy-staging with a 1 s and a 30 s rollout: the request count must not change.
 rollout_rows=""
@@ -468,6 +482,19 @@ target_mark() { awk -v v="$1" -v t="$2" 'BEGIN { print (v <= t ? "met" : "**miss
         echo "| $n | **pipeline** | $pw | $(ratio "$pw" "$cp_pipeline") | $(pipeline_of cpu "$n" sum) | $(mib "$(pipeline_of rss "$n" max)") | $preq | $((3 * (8 * n + 30))) | |"
     done
     echo
+    if [[ -n $wide_n ]]; then
+        echo "## N=$wide_n with \`--parallel $wide_parallel\` (default: 8)"
+        echo
+        echo "| command | wall s | × bound | CPU s | peak RSS MiB | requests | by verb |"
+        echo "|---|---|---|---|---|---|---|"
+        for cmd in snapshot deploy teardown; do
+            case $cmd in snapshot) cp=$cp_snapshot ;; deploy) cp=$cp_deploy ;; teardown) cp=$cp_teardown ;; esac
+            echo "| ${cmd/deploy/deploy-staging} | ${wall[$cmd,wide]} | $(ratio "${wall[$cmd,wide]}" "$cp") | ${cpu[$cmd,wide]} | $(mib "${rss[$cmd,wide]}") | ${reqs[$cmd,wide]} | ${verbs[$cmd,wide]} |"
+        done
+        pw=$(pipeline_of wall wide sum)
+        echo "| **pipeline** | $pw | $(ratio "$pw" "$cp_pipeline") | $(pipeline_of cpu wide sum) | $(mib "$(pipeline_of rss wide max)") | $((reqs[snapshot,wide] + reqs[deploy,wide] + reqs[teardown,wide])) | |"
+        echo
+    fi
     if [[ $kubectl_baseline == 1 ]]; then
         echo "## kubectl baseline (bench/kubectl-baseline.sh, same pxsim model, fresh server per N)"
         echo
