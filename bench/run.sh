@@ -15,6 +15,8 @@
 #                                 show that the request count does not depend on the wait (default
 #                                 10; 0 skips it)
 #   --wide-parallel P             the largest N again with `--parallel P` (default 64; 0 skips)
+#   --kubectl-max N               the kubectl baseline only for sizes up to N (its clones and
+#                                 deletions are one kubectl process each: slow on a loaded machine)
 #   --no-kubectl                  skip the kubectl baseline
 #   --smoke                       N=2, zero latencies, 5 start-up runs, no rollout check (CI)
 #   --out FILE                    the report (default bench/RESULTS.md)
@@ -34,6 +36,7 @@ latency=$k_latency
 startup_runs=101
 rollout_check=10
 wide_parallel=64
+kubectl_max=1000000
 kubectl_baseline=1
 smoke=0
 out=$root/bench/RESULTS.md
@@ -47,11 +50,12 @@ while [[ $# -gt 0 ]]; do
     --startup-runs) startup_runs=$2; shift 2 ;;
     --rollout-check) rollout_check=$2; shift 2 ;;
     --wide-parallel) wide_parallel=$2; shift 2 ;;
+    --kubectl-max) kubectl_max=$2; shift 2 ;;
     --no-kubectl) kubectl_baseline=0; shift ;;
     --smoke) smoke=1; shift ;;
     --out) out=$(realpath -m "$2"); shift 2 ;;
     --keep) keep=1; shift ;;
-    -h | --help) sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h | --help) sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "bench/run.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
     esac
 done
@@ -373,7 +377,7 @@ started_at=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 load_before=$(load)
 for n in $sizes; do
     run_pxclone "$n"
-    if [[ $kubectl_baseline == 1 ]]; then
+    if [[ $kubectl_baseline == 1 && $n -le $kubectl_max ]]; then
         run_kubectl "$n"
     fi
 done
@@ -418,6 +422,7 @@ dirty=$(git -C "$root" status --porcelain --untracked-files=no 2>/dev/null | hea
 cpu_model=$(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -n 1)
 command_line="bench/run.sh"
 [[ $smoke == 1 ]] && command_line+=" --smoke"
+[[ $kubectl_max -lt 1000000 ]] && command_line+=" --kubectl-max $kubectl_max"
 pipeline_of() { # ARRAY-NAME N FIELD: sum (wall, cpu) or max (rss) over the three commands
     local -n values=$1
     local n=$2 how=$3
@@ -501,6 +506,7 @@ target_mark() { awk -v v="$1" -v t="$2" 'BEGIN { print (v <= t ? "met" : "**miss
         echo "| N | step | kubectl wall s | pxclone wall s | kubectl / pxclone | kubectl CPU s | kubectl peak RSS MiB | kubectl requests | by verb |"
         echo "|---|---|---|---|---|---|---|---|---|"
         for n in $sizes; do
+            [[ $n -le $kubectl_max ]] || continue
             for cmd in snapshot deploy teardown; do
                 echo "| $n | ${cmd/deploy/deploy-staging} | ${kwall[$cmd,$n]} | ${wall[$cmd,$n]} | $(ratio "${kwall[$cmd,$n]}" "${wall[$cmd,$n]}") | ${kcpu[$cmd,$n]} | $(mib "${krss[$cmd,$n]}") | ${kreqs[$cmd,$n]} | ${kverbs[$cmd,$n]} |"
             done
@@ -550,7 +556,7 @@ for n in $sizes; do
     for cmd in snapshot deploy teardown; do
         [[ ${reqs[$cmd,$n]} -gt 0 && -n ${wall[$cmd,$n]} && ${rss[$cmd,$n]} -gt 0 ]] ||
             { echo "bench: N=$n $cmd: missing figures" >&2; exit 1; }
-        if [[ $kubectl_baseline == 1 ]]; then
+        if [[ $kubectl_baseline == 1 && $n -le $kubectl_max ]]; then
             [[ ${kreqs[$cmd,$n]} -gt 0 ]] || { echo "bench: N=$n kubectl $cmd sent nothing" >&2; exit 1; }
         fi
     done
