@@ -1,6 +1,7 @@
 #include "server.hpp"
 
 #include <cctype>
+#include <map>
 #include <netinet/in.h>
 #include <poll.h>
 #include <sstream>
@@ -161,6 +162,9 @@ Server::Server(ServerOptions options)
     PxHooks hooks;
     hooks.is_attached = [this](const std::string& id) {
         return is_attached(id);
+    };
+    hooks.attached_among = [this](const std::vector<std::string>& ids) {
+        return attached_among(ids);
     };
     hooks.is_source = [this](const std::string& id) {
         return is_source_volume(id);
@@ -654,6 +658,54 @@ bool Server::is_attached(const std::string& volume_id) {
             }
         }
         return false;
+    });
+}
+
+std::set<std::string> Server::attached_among(const std::vector<std::string>& volume_ids) {
+    const std::set<std::string> wanted(volume_ids.begin(), volume_ids.end());
+    return m_store.transact([&](Store::Txn& txn) {
+        const ResourceType& pvs = *find_resource("", "v1", "persistentvolumes");
+        const ResourceType& pods = *find_resource("", "v1", "pods");
+        // namespace -> claims mounted by its running pods, each namespace listed once.
+        std::map<std::string, std::set<std::string>> mounted;
+        const auto claims_in = [&](const std::string& ns) -> const std::set<std::string>& {
+            const auto found = mounted.find(ns);
+            if (found != mounted.end()) {
+                return found->second;
+            }
+            std::set<std::string>& claims = mounted[ns];
+            for (const Json& pod : txn.list(pods, ns)) {
+                if (pod["metadata"].contains("deletionTimestamp") ||
+                    pod.value("status", Json::object()).value("phase", "") != "Running") {
+                    continue;
+                }
+                for (const Json& volume :
+                     pod.value("spec", Json::object()).value("volumes", Json::array())) {
+                    const std::string claim = volume.value("persistentVolumeClaim", Json::object())
+                                                  .value("claimName", "");
+                    if (!claim.empty()) {
+                        claims.insert(claim);
+                    }
+                }
+            }
+            return claims;
+        };
+        std::set<std::string> attached;
+        for (const Json& pv : txn.list(pvs, "")) {
+            const Json spec = pv.value("spec", Json::object());
+            const std::string handle =
+                spec.contains("csi")
+                    ? spec["csi"].value("volumeHandle", "")
+                    : spec.value("portworxVolume", Json::object()).value("volumeID", "");
+            if (wanted.count(handle) == 0 || !spec.contains("claimRef")) {
+                continue;
+            }
+            if (claims_in(spec["claimRef"].value("namespace", ""))
+                    .count(spec["claimRef"].value("name", "")) != 0) {
+                attached.insert(handle);
+            }
+        }
+        return attached;
     });
 }
 

@@ -10,6 +10,7 @@
 #include <memory>
 #include <mutex>
 #include <random>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -75,6 +76,7 @@ public:
     // The PxHooks the Portworx side gets: a running pod mounts the volume's PV; the volume is
     // behind a PV bound to a --source-namespace claim.
     bool is_attached(const std::string& volume_id);
+    std::set<std::string> attached_among(const std::vector<std::string>& volume_ids);
     bool is_source_volume(const std::string& volume_id);
     Store& store() { return m_store; }
     K8sApi& k8s() { return *m_k8s; }

@@ -1,5 +1,7 @@
 #include <fstream>
+#include <set>
 #include <sstream>
+#include <string>
 
 #include <doctest/doctest.h>
 
@@ -307,10 +309,12 @@ TEST_CASE("Portworx hooks: attached while a running pod mounts it; source volume
     CHECK(server.is_source_volume(volume));
     CHECK_FALSE(server.is_source_volume("no-such-volume"));
     CHECK_FALSE(server.is_attached("no-such-volume"));
+    CHECK(server.attached_among({volume, "no-such-volume"}) == std::set<std::string>{volume});
     // Scaling the StatefulSet to zero detaches it (and is a production write: recorded).
     call(server, "PATCH", "/apis/apps/v1/namespaces/prod/statefulsets/mongo/scale",
          Json{{"spec", {{"replicas", 0}}}}, "application/merge-patch+json");
     CHECK(await(server, [&] { return !server.is_attached(volume); }));
+    CHECK(server.attached_among({volume}).empty());
     CHECK(server.violations().size() == 1);
     server.stop();
 }
