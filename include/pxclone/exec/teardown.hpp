@@ -7,6 +7,7 @@
 #include "pxclone/plan/teardown_plan.hpp"
 #include "pxclone/px/client.hpp"
 #include "pxclone/util/clock.hpp"
+#include "pxclone/util/worker_pool.hpp"
 
 #include <chrono>
 #include <functional>
@@ -45,6 +46,9 @@ struct TeardownContext {
     // After each accepted DELETE; `existed` is false when the object was already gone (404).
     std::function<void(const plan::FoundObject& object, bool existed)> on_deleted;
     std::function<bool()> cancelled;
+    // Independent deletions and waits (one stage, one kind) run in parallel on this pool; without
+    // one, one after another. Either way the report and on_deleted follow the plan's order.
+    util::WorkerPool* pool = nullptr;
 };
 
 struct TeardownFailure {
