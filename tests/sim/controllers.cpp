@@ -528,7 +528,15 @@ void Controllers::reconcile_finalizers(const ResourceType& type, const Json& obj
                 remove_finalizer(m_store, type, object, finalizer);
             }
         } else if (finalizer == "kubernetes.io/pv-protection") {
-            if (at(object, "/status/phase", "") != "Bound") {
+            // Kept while bound to a claim that still exists (a claim's deletion requeues its PV;
+            // a PV deleted before its claim went would otherwise stay Terminating for ever).
+            const std::string claim_ns = at(object, "/spec/claimRef/namespace", "");
+            const std::string claim_name = at(object, "/spec/claimRef/name", "");
+            const bool claimed = at(object, "/status/phase", "") == "Bound" &&
+                                 !claim_name.empty() && m_store.transact([&](Store::Txn& txn) {
+                                     return txn.get(k_pvcs(), claim_ns, claim_name).has_value();
+                                 });
+            if (!claimed) {
                 remove_finalizer(m_store, type, object, finalizer);
             }
         } else if (finalizer.rfind("snapshot.storage.kubernetes.io/", 0) == 0) {
