@@ -250,6 +250,7 @@ void run_teardown(const GlobalOptions& globals, const TeardownOptions& options, 
     context.cancelled = [] {
         return util::interrupted();
     };
+    context.pool = &session.pool();
     const auto report = exec::execute_teardown(target, plan, context);
 
     result["deleted"] = list_json(report.deleted, object_json);

@@ -8,6 +8,9 @@
 #include "pxclone/plan/lineage.hpp"
 
 #include <algorithm>
+#include <future>
+#include <optional>
+#include <tuple>
 
 namespace pxclone::exec {
 
@@ -74,28 +77,48 @@ public:
         }
     }
 
-    bool remove(const FoundObject& object) {
+    // What sending one DELETE gave. Thread-safe: nothing is recorded yet.
+    struct Removal {
+        bool ok = true;
         bool existed = true;
+        std::string error;
+    };
+    Removal attempt_remove(const FoundObject& object) const {
+        check_cancelled();
+        Removal removal;
         try {
             if (object.kind == TeardownKind::portworx_volume) {
                 m_context.portworx.delete_volume(object.id);
             } else {
-                existed =
+                removal.existed =
                     m_context.kube.remove(*teardown_resource(object.kind), object.ns, object.name);
             }
+        } catch (const InterruptedError&) {
+            throw;
         } catch (const Error& error) {
-            fail(object, error_text(error));
+            removal.ok = false;
+            removal.error = error_text(error);
+        }
+        return removal;
+    }
+
+    // Records a removal in the report (and tells on_deleted); returns whether the DELETE was
+    // accepted.
+    bool record(const FoundObject& object, const Removal& removal) {
+        if (!removal.ok) {
+            fail(object, removal.error);
             return false;
         }
         m_report.deleted.push_back(object);
         if (m_context.on_deleted) {
-            m_context.on_deleted(object, existed);
+            m_context.on_deleted(object, removal.existed);
         }
         return true;
     }
 
-    // Waits until the Kubernetes object is gone; a failure to go is recorded.
-    void wait_gone(const FoundObject& object) {
+    // Waits until the Kubernetes object is gone; returns why it did not go (nothing when it
+    // went). Thread-safe: nothing is recorded.
+    std::optional<std::string> await_gone(const FoundObject& object) const {
         const auto& resource = *teardown_resource(object.kind);
         const auto label = k8s::object_label(resource, object.name);
         k8s::WaitOptions options;
@@ -116,7 +139,49 @@ public:
         } catch (const InterruptedError&) {
             throw;
         } catch (const Error& error) {
-            fail(object, error_text(error));
+            return error_text(error);
+        }
+        return std::nullopt;
+    }
+
+    // Waits until every object is gone (in parallel on the context's pool), then records the
+    // failures in the objects' order.
+    void wait_gone(const std::vector<FoundObject>& objects) {
+        std::vector<std::optional<std::string>> errors(objects.size());
+        for_each(objects.size(), [&](std::size_t i) { errors[i] = await_gone(objects[i]); });
+        for (std::size_t i = 0; i < objects.size(); ++i) {
+            if (errors[i]) {
+                fail(objects[i], *errors[i]);
+            }
+        }
+    }
+
+    // Runs work(0) .. work(count - 1) on the context's pool (inline without one) and returns when
+    // all have finished; the first exception (an interruption) is then rethrown.
+    void for_each(std::size_t count, const std::function<void(std::size_t)>& work) const {
+        if (m_context.pool == nullptr || count < 2) {
+            for (std::size_t i = 0; i < count; ++i) {
+                work(i);
+            }
+            return;
+        }
+        std::vector<std::future<void>> running;
+        running.reserve(count);
+        for (std::size_t i = 0; i < count; ++i) {
+            running.push_back(m_context.pool->submit([&work, i] { work(i); }));
+        }
+        std::exception_ptr first;
+        for (auto& task : running) {
+            try {
+                task.get();
+            } catch (...) {
+                if (!first) {
+                    first = std::current_exception();
+                }
+            }
+        }
+        if (first) {
+            std::rethrow_exception(first);
         }
     }
 
@@ -196,28 +261,43 @@ TeardownReport execute_teardown(const plan::TeardownTarget& target, const plan::
     std::vector<FoundObject> namespaces;
     bool pvcs_awaited = false;
 
-    for (const auto& deletion : plan.deletions) {
+    // Deletions of one group (same stage, kind and role: clones before snapshots) do not depend
+    // on each other: they are sent in parallel, and recorded in plan order.
+    const auto& deletions = plan.deletions;
+    const auto group_of = [](const plan::Deletion& deletion) {
+        const auto role = deletion.object.labels.find(std::string(plan::k_role_key));
+        return std::make_tuple(deletion.stage, deletion.object.kind,
+                               role == deletion.object.labels.end() ? std::string() : role->second);
+    };
+    for (std::size_t begin = 0; begin < deletions.size();) {
         runner.check_cancelled();
-        const auto& object = deletion.object;
-        if (object.kind == TeardownKind::portworx_volume && !pvcs_awaited) {
+        std::size_t end = begin + 1;
+        while (end < deletions.size() && group_of(deletions[end]) == group_of(deletions[begin])) {
+            ++end;
+        }
+        if (deletions[begin].object.kind == TeardownKind::portworx_volume && !pvcs_awaited) {
             // A PVC goes only once no pod uses it: then its clone is detached and can go.
-            for (const auto& pvc : pvcs) {
-                runner.wait_gone(pvc);
-            }
+            runner.wait_gone(pvcs);
             pvcs_awaited = true;
         }
-        if (!runner.remove(object)) {
-            continue;
+        std::vector<Runner::Removal> removals(end - begin);
+        runner.for_each(removals.size(), [&](std::size_t i) {
+            removals[i] = runner.attempt_remove(deletions[begin + i].object);
+        });
+        for (std::size_t i = 0; i < removals.size(); ++i) {
+            const auto& object = deletions[begin + i].object;
+            if (!runner.record(object, removals[i])) {
+                continue;
+            }
+            if (object.kind == TeardownKind::pvc) {
+                pvcs.push_back(object);
+            } else if (object.kind == TeardownKind::ns) {
+                namespaces.push_back(object);
+            }
         }
-        if (object.kind == TeardownKind::pvc) {
-            pvcs.push_back(object);
-        } else if (object.kind == TeardownKind::ns) {
-            namespaces.push_back(object);
-        }
+        begin = end;
     }
-    for (const auto& ns : namespaces) {
-        runner.wait_gone(ns);
-    }
+    runner.wait_gone(namespaces);
 
     // Verify: nothing labelled for the target may remain.
     runner.check_cancelled();
@@ -229,7 +309,7 @@ TeardownReport execute_teardown(const plan::TeardownTarget& target, const plan::
             continue;
         }
         if (object.kind != TeardownKind::portworx_volume && object.deleting) {
-            runner.wait_gone(object);
+            runner.wait_gone({object});
         } else {
             runner.fail(object, "still present after teardown");
         }

@@ -10,7 +10,9 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -24,6 +26,9 @@ struct PxHooks {
     std::function<bool(const std::string& volume_id)> is_attached = [](const std::string&) {
         return false;
     };
+    // The attached volumes among `ids`, in one pass (inspecting many volumes at once); empty
+    // function: is_attached for each.
+    std::function<std::set<std::string>(const std::vector<std::string>& ids)> attached_among;
     // True for volumes behind PVs bound to PVCs of a --source-namespace (production).
     std::function<bool(const std::string& volume_id)> is_source = [](const std::string&) {
         return false;

@@ -8,6 +8,7 @@
 #include "pxclone/plan/teardown_plan.hpp"
 #include "pxclone/px/client.hpp"
 #include "pxclone/util/clock.hpp"
+#include "pxclone/util/worker_pool.hpp"
 
 #include <chrono>
 #include <functional>
@@ -48,6 +49,9 @@ struct TeardownContext {
     std::function<bool()> cancelled;
     // A step reported through on_progress ended (ok false: it failed).
     DoneFn on_done;
+    // Independent deletions and waits (one stage, one kind) run in parallel on this pool; without
+    // one, one after another. Either way the report and on_deleted follow the plan's order.
+    util::WorkerPool* pool = nullptr;
 };
 
 struct TeardownFailure {

@@ -1,0 +1,564 @@
+#!/usr/bin/env bash
+# The benchmark of issue 8: pxclone against the critical-path bound and against the kubectl way,
+# on pxsim with a latency model, for N = 1, 10, 50, 200 production volumes. Writes bench/RESULTS.md.
+#
+#   bench/run.sh                       # Release build (ccache), N = 1 10 50 200, the full report
+#   bench/run.sh --sizes "10" --out /tmp/r.md
+#   bench/run.sh --smoke --pxclone build/dev/pxclone --pxsim build/dev/tests/sim/pxsim --out F
+#
+# Options:
+#   --pxclone PATH --pxsim PATH   use these binaries (default: build the Release preset)
+#   --sizes "N ..."               fixture sizes (default "1 10 50 200")
+#   --latency SPEC                pxsim's latency model (default: $k_latency below)
+#   --startup-runs N              runs of `validate` / `version` for the median (default 101)
+#   --rollout-check N             deploy-staging at N volumes with rollout=1s and rollout=30s, to
+#                                 show that the request count does not depend on the wait (default
+#                                 10; 0 skips it)
+#   --wide-parallel P             the largest N again with `--parallel P` (default 64; 0 skips)
+#   --kubectl-max N               the kubectl baseline only for sizes up to N (its clones and
+#                                 deletions are one kubectl process each: slow on a loaded machine)
+#   --no-kubectl                  skip the kubectl baseline
+#   --smoke                       N=2, zero latencies, 5 start-up runs, no rollout check (CI)
+#   --out FILE                    the report (default bench/RESULTS.md)
+#   --keep                        keep the work directory (request logs, time -v outputs)
+#
+# Every command runs under /usr/bin/time -v; pxsim's /_sim/requests gives the requests each sent.
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/.." && pwd)
+k_latency="snapshot=2s,clone=1s,pvc-bind=500ms,rollout=3s,ns-delete=1s,job=2s,request=5ms"
+
+pxclone=""
+pxsim=""
+sizes="1 10 50 200"
+latency=$k_latency
+startup_runs=101
+rollout_check=10
+wide_parallel=64
+kubectl_max=1000000
+kubectl_baseline=1
+smoke=0
+out=$root/bench/RESULTS.md
+keep=0
+while [[ $# -gt 0 ]]; do
+    case $1 in
+    --pxclone) pxclone=$(realpath "$2"); shift 2 ;;
+    --pxsim) pxsim=$(realpath "$2"); shift 2 ;;
+    --sizes) sizes=$2; shift 2 ;;
+    --latency) latency=$2; shift 2 ;;
+    --startup-runs) startup_runs=$2; shift 2 ;;
+    --rollout-check) rollout_check=$2; shift 2 ;;
+    --wide-parallel) wide_parallel=$2; shift 2 ;;
+    --kubectl-max) kubectl_max=$2; shift 2 ;;
+    --no-kubectl) kubectl_baseline=0; shift ;;
+    --smoke) smoke=1; shift ;;
+    --out) out=$(realpath -m "$2"); shift 2 ;;
+    --keep) keep=1; shift ;;
+    -h | --help) sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) echo "bench/run.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
+    esac
+done
+if [[ $smoke == 1 ]]; then
+    sizes=2
+    latency="snapshot=0s,clone=0s,pvc-bind=0s,rollout=0s,ns-delete=0s,job=0s,request=0ms"
+    startup_runs=5
+    rollout_check=0
+    wide_parallel=0
+fi
+for tool in jq curl openssl awk /usr/bin/time; do
+    command -v "$tool" >/dev/null 2>&1 ||
+        { echo "bench/run.sh: $tool not found (apt-get install jq curl openssl gawk time)" >&2; exit 2; }
+done
+if [[ $kubectl_baseline == 1 ]] && ! command -v kubectl >/dev/null 2>&1; then
+    echo "bench/run.sh: kubectl not found: no kubectl baseline" >&2
+    kubectl_baseline=0
+fi
+
+# ---- binaries ------------------------------------------------------------------------------------
+build_commands=""
+if [[ -z $pxclone || -z $pxsim ]]; then
+    build_commands="cmake --preset release -DCMAKE_CXX_COMPILER_LAUNCHER=ccache
+cmake --build build/release --target pxclone pxsim -j2"
+    (cd "$root" && cmake --preset release -DCMAKE_CXX_COMPILER_LAUNCHER=ccache >/dev/null &&
+        cmake --build build/release --target pxclone pxsim -j2 >/dev/null)
+    pxclone=$root/build/release/pxclone
+    pxsim=$root/build/release/tests/sim/pxsim
+fi
+for tool in "$pxclone" "$pxsim"; do
+    [[ -x $tool ]] || { echo "bench/run.sh: $tool is not an executable" >&2; exit 2; }
+done
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/pxclone-bench.XXXXXX")
+sim_pid=""
+cleanup() {
+    local rc=$?
+    sim_stop
+    if [[ $keep == 1 || $rc != 0 ]]; then
+        echo "bench/run.sh: files kept in $work" >&2
+    else
+        rm -rf "$work"
+    fi
+    exit "$rc"
+}
+trap cleanup EXIT
+log() { echo "bench: $*" >&2; }
+
+# kubectl sends its token only over HTTPS, so pxsim serves TLS with a token for both clients.
+openssl req -x509 -newkey rsa:2048 -nodes -keyout "$work/tls.key" -out "$work/tls.crt" -days 1 \
+    -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 >/dev/null 2>&1
+readonly token="pxclone-bench-token"
+
+# sim_start FIXTURE LATENCY: pxsim on a free port; sets sim_url, writes $work/k.yaml.
+sim_url=""
+sim_start() {
+    local fixture=$1 model=$2
+    rm -f "$work/sim.out" && mkfifo "$work/sim.out"
+    "$pxsim" --port 0 --state "$fixture" --source-namespace prod --token "$token" \
+        --tls-cert "$work/tls.crt" --tls-key "$work/tls.key" --kubeconfig-out "$work/k.yaml" \
+        --latency "$model" --seed 1 >"$work/sim.out" 2>"$work/sim.err" &
+    sim_pid=$!
+    local first=""
+    exec 3<"$work/sim.out"
+    read -r -t 60 first <&3 || { echo "pxsim did not start: $(cat "$work/sim.err")" >&2; exit 1; }
+    sim_url=${first#pxsim listening on }
+    # The fixture's production StatefulSet must be up (its pods hold the volumes) before timing.
+    local i
+    for ((i = 0; i < 600; i++)); do
+        [[ $(sim_get "apis/apps/v1/namespaces/prod/statefulsets/mongo" |
+            jq '.status.readyReplicas // 0') == "$(sim_get "apis/apps/v1/namespaces/prod/statefulsets/mongo" |
+            jq '.spec.replicas')" ]] && return 0
+        sleep 0.1
+    done
+    echo "pxsim: the production StatefulSet did not become ready" >&2
+    exit 1
+}
+sim_stop() {
+    if [[ -n $sim_pid ]]; then
+        kill -TERM "$sim_pid" 2>/dev/null || true
+        wait "$sim_pid" 2>/dev/null || true
+        sim_pid=""
+    fi
+    exec 3<&- 2>/dev/null || true
+}
+sim_get() { curl -sfk -H "Authorization: Bearer $token" "$sim_url/$1"; }
+
+# The requests clients sent (pxsim's admin calls left out), one JSON array.
+requests() { sim_get _sim/requests | jq -c '[.[] | select(.path | startswith("/_sim/") | not)]'; }
+
+# jq: a request's verb (GET, LIST, WATCH, POST, PUT, PATCH, DELETE) and resource
+# (Kubernetes: the plural, with a subresource; Portworx: px:<path> with ids as {id}).
+# shellcheck disable=SC2016 # jq's $variables
+readonly jq_classify='
+def px_path: .path | sub("^/api/v1/namespaces/[^/]+/services/[^/]+/proxy"; "");
+def is_px: (.path | startswith("/v1/")) or (.path | test("^/api/v1/namespaces/[^/]+/services/[^/]+/proxy/v1/"));
+def segments: .path | split("/") | map(select(. != ""));
+def k8s_rest: segments as $s | if $s[0] == "api" then $s[2:] elif $s[0] == "apis" then $s[3:] else null end;
+def resource:
+  if is_px then "px:" + (px_path | sub("^/v1/"; "") | gsub("/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|/[0-9]{6,}"; "/{id}"))
+  else k8s_rest as $r
+    | if $r == null or ($r | length) == 0 then "discovery:" + ((segments[0:2]) | join("/"))
+      elif $r[0] == "namespaces" and ($r | length) >= 3 then $r[2] + (if ($r | length) >= 5 then "/" + $r[4] else "" end)
+      else $r[0] + (if ($r | length) >= 3 then "/" + $r[2] else "" end) end end;
+def is_item:
+  if is_px then false
+  else k8s_rest as $r | if $r == null then false
+    elif $r[0] == "namespaces" and ($r | length) >= 3 then ($r | length) >= 4
+    else ($r | length) >= 2 end end;
+def verb:
+  if .method == "GET" and ((.query.watch // "") == "1" or (.query.watch // "") == "true") then "WATCH"
+  elif .method == "GET" and (is_px | not) and (is_item | not) then "LIST"
+  else .method end;
+'
+
+# time_run NAME CMD...: runs CMD under /usr/bin/time -v with its output in $work/NAME.*, the
+# requests it caused in $work/NAME.requests.json; prints nothing; fails the bench on failure.
+time_run() {
+    local name=$1
+    shift
+    local before
+    before=$(requests | jq length)
+    if ! /usr/bin/time -v -o "$work/$name.time" "$@" >"$work/$name.stdout" 2>"$work/$name.stderr"; then
+        echo "bench: $name failed: $*" >&2
+        tail -n 20 "$work/$name.stderr" >&2
+        exit 1
+    fi
+    requests | jq -c --argjson from "$before" '.[$from:]' >"$work/$name.requests.json"
+}
+# time_field NAME: wall seconds, cpu seconds, max RSS KiB (from time -v).
+time_fields() {
+    awk -F': ' '
+        /Elapsed \(wall clock\)/ { n = split($2, p, ":"); w = 0; for (i = 1; i <= n; i++) w = w * 60 + p[i] }
+        /User time/ { u = $2 } /System time/ { s = $2 } /Maximum resident/ { r = $2 }
+        END { printf "%.3f %.3f %d\n", w, u + s, r }' "$work/$1.time"
+}
+request_count() { jq length "$work/$1.requests.json"; }
+# "GET px:volumes/inspect/{id} ×3, ..." sorted by count.
+request_breakdown() {
+    jq -r "$jq_classify"' map("\(verb) \(resource)") | group_by(.) | map([length, .[0]])
+        | sort_by(-.[0]) | map("\(.[1]) ×\(.[0])") | join(", ")' "$work/$1.requests.json"
+}
+request_verbs() {
+    jq -r "$jq_classify"' map(verb) | group_by(.) | map("\(.[0]) \(length)") | join(", ")' \
+        "$work/$1.requests.json"
+}
+
+# ---- the workload --------------------------------------------------------------------------------
+# write_profile DIR N: the bench profile (source: the fixture's StatefulSet by selector) and its
+# staging manifests: the same MongoDB StatefulSet with N members (Parallel), a headless Service, and
+# the app (Deployment + Service).
+write_workload() {
+    local dir=$1 n=$2
+    mkdir -p "$dir"
+    cat >"$dir/pxclone.yaml" <<'YAML'
+version: 1
+name: bench
+portworx:
+  endpoint: service:kube-system/portworx-api:9021
+source:
+  namespace: prod
+  selector: {app: mongo}
+snapshot:
+  method: portworx
+  keep: 5
+  timeout: 10m
+staging:
+  namespace: bench-stg-${run.id}
+  ttl: 24h
+  manifests: [manifests.yaml]
+  wait: {timeout: 10m}
+YAML
+    cat >"$dir/manifests.yaml" <<YAML
+apiVersion: v1
+kind: Service
+metadata: {name: mongo, labels: {app: mongo}}
+spec:
+  clusterIP: None
+  selector: {app: mongo}
+  ports: [{name: mongodb, port: 27017, targetPort: 27017}]
+---
+apiVersion: apps/v1
+kind: StatefulSet
+metadata: {name: mongo, labels: {app: mongo}}
+spec:
+  serviceName: mongo
+  podManagementPolicy: Parallel
+  replicas: $n
+  selector: {matchLabels: {app: mongo}}
+  template:
+    metadata: {labels: {app: mongo}}
+    spec:
+      containers:
+      - name: mongo
+        image: mongo:7
+        ports: [{name: mongodb, containerPort: 27017}]
+        volumeMounts: [{name: mongo-data, mountPath: /data/db}]
+  volumeClaimTemplates:
+  - metadata: {name: mongo-data}
+    spec:
+      accessModes: [ReadWriteOnce]
+      storageClassName: px-db
+      resources: {requests: {storage: 10Gi}}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: orders, labels: {app: orders}}
+spec:
+  replicas: 2
+  selector: {matchLabels: {app: orders}}
+  template:
+    metadata: {labels: {app: orders}}
+    spec:
+      containers:
+      - name: app
+        image: registry.example.com/orders:bench
+        ports: [{name: http, containerPort: 8080}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: orders, labels: {app: orders}}
+spec:
+  selector: {app: orders}
+  ports: [{name: http, port: 80, targetPort: http}]
+YAML
+}
+
+# ---- the critical-path bound ---------------------------------------------------------------------
+# latency_of NAME: seconds of the model's NAME (0 when absent).
+latency_of() {
+    local value
+    value=$(tr ',' '\n' <<<"$latency" | sed -n "s/^$1=//p" | head -n 1)
+    [[ -n $value ]] || { echo 0; return; }
+    awk -v v="$value" 'BEGIN {
+        n = v + 0; u = v; sub(/^[0-9.]+/, "", u)
+        if (u == "ms" || u == "") n /= 1000; else if (u == "m") n *= 60; else if (u == "h") n *= 3600
+        printf "%.3f\n", n }'
+}
+L_snap=$(latency_of snapshot)
+L_clone=$(latency_of clone)
+L_bind=$(latency_of pvc-bind)
+L_rollout=$(latency_of rollout)
+L_nsdel=$(latency_of ns-delete)
+L_req=$(latency_of request)
+# Independent of N: every volume's chain runs in parallel (see RESULTS.md for the graph).
+cp_snapshot=$(awk -v s="$L_snap" -v r="$L_req" 'BEGIN { printf "%.3f", s + 2 * r }')
+cp_deploy=$(awk -v c="$L_clone" -v b="$L_bind" -v o="$L_rollout" -v r="$L_req" \
+    'BEGIN { printf "%.3f", c + b + o + 4 * r }')
+cp_teardown=$(awk -v d="$L_nsdel" -v r="$L_req" 'BEGIN { printf "%.3f", d + 2 * r }')
+cp_pipeline=$(awk -v a="$cp_snapshot" -v b="$cp_deploy" -v c="$cp_teardown" \
+    'BEGIN { printf "%.3f", a + b + c }')
+
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else printf "–" }'; }
+load() { cut -d' ' -f1-3 /proc/loadavg; }
+
+# ---- measurements --------------------------------------------------------------------------------
+declare -A wall cpu rss reqs verbs breakdown kwall kcpu krss kreqs kverbs loads
+# run_pxclone N [TAG PXCLONE-ARGS...]: the three commands on a fresh pxsim; figures under N (or TAG).
+run_pxclone() {
+    local n=$1
+    local tag=${2:-$1}
+    shift $(($# > 1 ? 2 : 1))
+    local dir=$work/n$n
+    write_workload "$dir" "$n"
+    "$pxsim" --generate-fixture "$n" >"$dir/fixture.yaml"
+    sim_start "$dir/fixture.yaml" "$latency"
+    loads[$tag]="$(load)"
+    local px=("$pxclone" -p "$dir/pxclone.yaml" --kubeconfig "$work/k.yaml" --run "b$n" -q "$@")
+    log "N=$n: pxclone snapshot / deploy-staging / teardown $*"
+    time_run "px-snapshot-$tag" "${px[@]}" snapshot --skip-hooks
+    time_run "px-deploy-$tag" "${px[@]}" deploy-staging
+    time_run "px-teardown-$tag" "${px[@]}" teardown --snapshots
+    local violations
+    violations=$(sim_get _sim/violations)
+    [[ $violations == "[]" ]] || { echo "bench: production was written: $violations" >&2; exit 1; }
+    sim_stop
+    local cmd
+    for cmd in snapshot deploy teardown; do
+        read -r "wall[$cmd,$tag]" "cpu[$cmd,$tag]" "rss[$cmd,$tag]" <<<"$(time_fields "px-$cmd-$tag")"
+        reqs[$cmd,$tag]=$(request_count "px-$cmd-$tag")
+        verbs[$cmd,$tag]=$(request_verbs "px-$cmd-$tag")
+        breakdown[$cmd,$tag]=$(request_breakdown "px-$cmd-$tag")
+    done
+}
+
+run_kubectl() {
+    local n=$1
+    local dir=$work/n$n
+    sim_start "$dir/fixture.yaml" "$latency"
+    log "N=$n: kubectl baseline"
+    local kb=(env KUBECONFIG="$work/k.yaml" KUBECACHEDIR="$work/kcache-$n" bash "$here/kubectl-baseline.sh")
+    time_run "kc-snapshot-$n" "${kb[@]}" snapshot "b$n" "$dir/manifests.yaml"
+    time_run "kc-deploy-$n" "${kb[@]}" deploy "b$n" "$dir/manifests.yaml"
+    time_run "kc-teardown-$n" "${kb[@]}" teardown "b$n" "$dir/manifests.yaml"
+    sim_stop
+    local cmd
+    for cmd in snapshot deploy teardown; do
+        read -r "kwall[$cmd,$n]" "kcpu[$cmd,$n]" "krss[$cmd,$n]" <<<"$(time_fields "kc-$cmd-$n")"
+        kreqs[$cmd,$n]=$(request_count "kc-$cmd-$n")
+        kverbs[$cmd,$n]=$(request_verbs "kc-$cmd-$n")
+    done
+}
+
+# median_ms CMD...: the median wall time of startup_runs runs, in milliseconds.
+median_ms() {
+    local i start end
+    local -a times=()
+    for ((i = 0; i < startup_runs; i++)); do
+        start=$EPOCHREALTIME
+        "$@" >/dev/null 2>&1 || { echo "bench: failed: $*" >&2; exit 1; }
+        end=$EPOCHREALTIME
+        times+=("$(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.3f", (b - a) * 1000 }')")
+    done
+    printf '%s\n' "${times[@]}" | sort -g | awk '{ v[NR] = $1 } END { printf "%.2f", v[int((NR + 1) / 2)] }'
+}
+
+mkdir -p "$(dirname "$out")"
+started_at=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+load_before=$(load)
+for n in $sizes; do
+    run_pxclone "$n"
+    if [[ $kubectl_baseline == 1 && $n -le $kubectl_max ]]; then
+        run_kubectl "$n"
+    fi
+done
+
+# The largest N again with more concurrency than the default --parallel 8.
+wide_n=""
+if [[ $wide_parallel -gt 0 ]]; then
+    wide_n=$(tr ' ' '\n' <<<"$sizes" | sort -n | tail -n 1)
+    run_pxclone "$wide_n" wide --parallel "$wide_parallel"
+fi
+
+# The same deploy-staging with a 1 s and a 30 s rollout: the request count must not change.
+rollout_rows=""
+if [[ $rollout_check -gt 0 ]]; then
+    n=$rollout_check
+    dir=$work/n$n
+    [[ -f $dir/fixture.yaml ]] || { write_workload "$dir" "$n"; "$pxsim" --generate-fixture "$n" >"$dir/fixture.yaml"; }
+    for rollout in 1s 30s; do
+        log "N=$n: deploy-staging with rollout=$rollout"
+        model=$(sed -E "s/rollout=[^,]*/rollout=$rollout/" <<<"$latency")
+        sim_start "$dir/fixture.yaml" "$model"
+        px=("$pxclone" -p "$dir/pxclone.yaml" --kubeconfig "$work/k.yaml" --run "r$rollout" -q)
+        time_run "rollout-snap-$rollout" "${px[@]}" snapshot --skip-hooks
+        time_run "rollout-$rollout" "${px[@]}" deploy-staging
+        sim_stop
+        read -r w _ _ <<<"$(time_fields "rollout-$rollout")"
+        rollout_rows+="| $rollout | $w | $(request_count "rollout-$rollout") | $(request_verbs "rollout-$rollout") |"$'\n'
+    done
+fi
+
+log "start-up: $startup_runs runs each of version and validate"
+startup_dir=$work/n-startup
+write_workload "$startup_dir" 3
+version_ms=$(median_ms "$pxclone" version)
+validate_ms=$(median_ms "$pxclone" validate -p "$startup_dir/pxclone.yaml")
+load_after=$(load)
+
+# ---- the report ----------------------------------------------------------------------------------
+commit=$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)
+dirty=$(git -C "$root" status --porcelain --untracked-files=no 2>/dev/null | head -c1)
+[[ -z $dirty ]] || commit="$commit (+ uncommitted changes)"
+cpu_model=$(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -n 1)
+command_line="bench/run.sh"
+[[ $smoke == 1 ]] && command_line+=" --smoke"
+[[ $kubectl_max -lt 1000000 ]] && command_line+=" --kubectl-max $kubectl_max"
+pipeline_of() { # ARRAY-NAME N FIELD: sum (wall, cpu) or max (rss) over the three commands
+    local -n values=$1
+    local n=$2 how=$3
+    awk -v a="${values[snapshot,$n]}" -v b="${values[deploy,$n]}" -v c="${values[teardown,$n]}" -v how="$how" \
+        'BEGIN { if (how == "max") { m = a; if (b > m) m = b; if (c > m) m = c; printf "%d", m }
+                 else printf "%.3f", a + b + c }'
+}
+mib() { awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }'; }
+target_mark() { awk -v v="$1" -v t="$2" 'BEGIN { print (v <= t ? "met" : "**missed**") }'; }
+
+{
+    echo "# pxclone benchmark results"
+    echo
+    echo "Generated by \`$command_line\` (issue 8). Do not edit by hand: re-run the harness."
+    echo
+    echo "| | |"
+    echo "|---|---|"
+    echo "| date | $started_at |"
+    echo "| commit | $commit |"
+    echo "| machine | $(nproc) CPUs, $cpu_model, $(awk '/MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo), $(uname -sr) |"
+    echo "| load average (1/5/15 min) | before: $load_before · after: $load_after (other builds share the CPUs) |"
+    echo "| pxclone | \`$pxclone\` |"
+    echo "| pxsim | \`$pxsim\` |"
+    echo "| latency model | \`$latency\` |"
+    [[ -n $build_commands ]] && echo "| build | \`${build_commands//$'\n'/\` then \`}\` |"
+    echo
+    echo "Commands per N (in a temp dir with \`pxsim --generate-fixture N\`, the profile and manifests"
+    echo "of \`write_workload\` in bench/run.sh; pxsim serves TLS with a token, as kubectl needs):"
+    echo
+    echo '```sh'
+    echo "pxsim --port 0 --state fixture.yaml --source-namespace prod --token T --tls-cert C --tls-key K \\"
+    echo "      --kubeconfig-out k.yaml --latency '$latency' --seed 1"
+    echo "pxclone -p pxclone.yaml --kubeconfig k.yaml --run bN -q snapshot --skip-hooks"
+    echo "pxclone -p pxclone.yaml --kubeconfig k.yaml --run bN -q deploy-staging"
+    echo "pxclone -p pxclone.yaml --kubeconfig k.yaml --run bN -q teardown --snapshots"
+    echo "bench/kubectl-baseline.sh snapshot|deploy|teardown bN manifests.yaml   # fresh pxsim"
+    echo '```'
+    echo
+    echo "## Critical-path bound (seconds, the same for every N)"
+    echo
+    echo "| command | bound | formula |"
+    echo "|---|---|---|"
+    echo "| snapshot | $cp_snapshot | snapshot + 2·request |"
+    echo "| deploy-staging | $cp_deploy | clone + pvc-bind + rollout + 4·request |"
+    echo "| teardown | $cp_teardown | ns-delete + 2·request |"
+    echo "| pipeline | $cp_pipeline | the sum |"
+    echo
+    echo "## pxclone"
+    echo
+    echo "| N | command | wall s | × bound | CPU s | peak RSS MiB | requests | limit 8N+30 | by verb |"
+    echo "|---|---|---|---|---|---|---|---|---|"
+    for n in $sizes; do
+        for cmd in snapshot deploy teardown; do
+            case $cmd in snapshot) cp=$cp_snapshot ;; deploy) cp=$cp_deploy ;; teardown) cp=$cp_teardown ;; esac
+            limit=$((8 * n + 30))
+            mark=""
+            ((reqs[$cmd,$n] > limit)) && mark=" **over**"
+            echo "| $n | ${cmd/deploy/deploy-staging} | ${wall[$cmd,$n]} | $(ratio "${wall[$cmd,$n]}" "$cp") | ${cpu[$cmd,$n]} | $(mib "${rss[$cmd,$n]}") | ${reqs[$cmd,$n]}$mark | $limit | ${verbs[$cmd,$n]} |"
+        done
+        pw=$(pipeline_of wall "$n" sum)
+        preq=$((reqs[snapshot,$n] + reqs[deploy,$n] + reqs[teardown,$n]))
+        echo "| $n | **pipeline** | $pw | $(ratio "$pw" "$cp_pipeline") | $(pipeline_of cpu "$n" sum) | $(mib "$(pipeline_of rss "$n" max)") | $preq | $((3 * (8 * n + 30))) | |"
+    done
+    echo
+    if [[ -n $wide_n ]]; then
+        echo "## N=$wide_n with \`--parallel $wide_parallel\` (default: 8)"
+        echo
+        echo "| command | wall s | × bound | CPU s | peak RSS MiB | requests | by verb |"
+        echo "|---|---|---|---|---|---|---|"
+        for cmd in snapshot deploy teardown; do
+            case $cmd in snapshot) cp=$cp_snapshot ;; deploy) cp=$cp_deploy ;; teardown) cp=$cp_teardown ;; esac
+            echo "| ${cmd/deploy/deploy-staging} | ${wall[$cmd,wide]} | $(ratio "${wall[$cmd,wide]}" "$cp") | ${cpu[$cmd,wide]} | $(mib "${rss[$cmd,wide]}") | ${reqs[$cmd,wide]} | ${verbs[$cmd,wide]} |"
+        done
+        pw=$(pipeline_of wall wide sum)
+        echo "| **pipeline** | $pw | $(ratio "$pw" "$cp_pipeline") | $(pipeline_of cpu wide sum) | $(mib "$(pipeline_of rss wide max)") | $((reqs[snapshot,wide] + reqs[deploy,wide] + reqs[teardown,wide])) | |"
+        echo
+    fi
+    if [[ $kubectl_baseline == 1 ]]; then
+        echo "## kubectl baseline (bench/kubectl-baseline.sh, same pxsim model, fresh server per N)"
+        echo
+        echo "| N | step | kubectl wall s | pxclone wall s | kubectl / pxclone | kubectl CPU s | kubectl peak RSS MiB | kubectl requests | by verb |"
+        echo "|---|---|---|---|---|---|---|---|---|"
+        for n in $sizes; do
+            [[ $n -le $kubectl_max ]] || continue
+            for cmd in snapshot deploy teardown; do
+                echo "| $n | ${cmd/deploy/deploy-staging} | ${kwall[$cmd,$n]} | ${wall[$cmd,$n]} | $(ratio "${kwall[$cmd,$n]}" "${wall[$cmd,$n]}") | ${kcpu[$cmd,$n]} | $(mib "${krss[$cmd,$n]}") | ${kreqs[$cmd,$n]} | ${kverbs[$cmd,$n]} |"
+            done
+            kw=$(pipeline_of kwall "$n" sum)
+            pw=$(pipeline_of wall "$n" sum)
+            echo "| $n | **pipeline** | $kw | $pw | **$(ratio "$kw" "$pw")** | $(pipeline_of kcpu "$n" sum) | $(mib "$(pipeline_of krss "$n" max)") | $((kreqs[snapshot,$n] + kreqs[deploy,$n] + kreqs[teardown,$n])) | |"
+        done
+        echo
+    fi
+    echo "## Start-up (median of $startup_runs runs, wall ms, including fork/exec from bash)"
+    echo
+    echo "| command | median ms | target |"
+    echo "|---|---|---|"
+    echo "| \`pxclone version\` | $version_ms | |"
+    echo "| \`pxclone validate -p pxclone.yaml\` | $validate_ms | ≤ 10 ms: $(target_mark "$validate_ms" 10) |"
+    echo
+    if [[ -n $rollout_rows ]]; then
+        echo "## Requests do not depend on how long the rollout takes (deploy-staging, N=$rollout_check)"
+        echo
+        echo "| rollout | wall s | requests | by verb |"
+        echo "|---|---|---|---|"
+        printf '%s' "$rollout_rows"
+        echo
+    fi
+    echo "## Requests by verb and resource (pxclone)"
+    echo
+    for n in $sizes; do
+        for cmd in snapshot deploy teardown; do
+            echo "- N=$n ${cmd/deploy/deploy-staging}: ${breakdown[$cmd,$n]}"
+        done
+    done
+    echo
+    echo "## Load average when each N started"
+    echo
+    for n in $sizes; do echo "- N=$n: ${loads[$n]}"; done
+} >"$out.tmp"
+
+# Notes kept by hand below the generated part survive a re-run.
+if [[ -f $out ]] && grep -q '^<!-- notes -->' "$out"; then
+    { echo; sed -n '/^<!-- notes -->/,$p' "$out"; } >>"$out.tmp"
+fi
+mv "$out.tmp" "$out"
+log "wrote $out"
+
+# Every command sent requests and every figure is there (what the CI smoke run checks).
+for n in $sizes; do
+    for cmd in snapshot deploy teardown; do
+        [[ ${reqs[$cmd,$n]} -gt 0 && -n ${wall[$cmd,$n]} && ${rss[$cmd,$n]} -gt 0 ]] ||
+            { echo "bench: N=$n $cmd: missing figures" >&2; exit 1; }
+        if [[ $kubectl_baseline == 1 && $n -le $kubectl_max ]]; then
+            [[ ${kreqs[$cmd,$n]} -gt 0 ]] || { echo "bench: N=$n kubectl $cmd sent nothing" >&2; exit 1; }
+        fi
+    done
+done
+[[ -n $version_ms && -n $validate_ms ]] || { echo "bench: no start-up figures" >&2; exit 1; }
