@@ -1,0 +1,129 @@
+#!/usr/bin/env bash
+# Fault soak (issue 9): the whole pipeline — snapshot → deploy-staging → restore → teardown —
+# against pxsim injecting seeded faults (429 + Retry-After, 503, connection resets before and
+# after the server handled the request, slow replies, watch closes, 410 Gone, failing masking
+# jobs), once per seed. For every seed:
+#   - each command succeeds or fails with a documented exit code (include/pxclone/error.hpp) and a
+#     one-line reason: no crash, no sanitizer report, no internal error, no raw library text;
+#   - every pre-hook is followed by a post-hook;
+#   - after a final teardown, re-run as a user would until it exits 0 (bounded), pxsim holds no
+#     pxclone-labelled object (Kubernetes or Portworx) and /_sim/violations is empty.
+#
+# Usage (from the source tree):
+#   tests/reliability/soak.sh PXCLONE PXSIM [--seeds K] [--first S] [--rate R] [--kinds K]
+#                             [--retry-after N] [--slow D] [--table FILE]
+# Defaults: 20 seeds from 1, rate 0.05, every kind, Retry-After 0 s, slow 200ms (the CI run).
+# The long run (tests/reliability/RESULTS.md):
+#   tests/reliability/soak.sh build/dev/pxclone build/dev/tests/sim/pxsim --seeds 200 --rate 0.1 \
+#       --retry-after 1 --table /tmp/soak.md
+# Each seed prints the line to replay it alone; REL_KEEP=1 keeps every command's output.
+set -uo pipefail
+# shellcheck source=tests/reliability/lib.sh
+source "$(dirname "$0")/lib.sh"
+rel_init "$1" "$2"
+shift 2
+
+seeds=20
+first=1
+rate=0.05
+kinds=429+503+reset+reset-after+slow+watch-close+410+job-fail
+retry_after=0
+slow=200ms
+table=""
+while [[ $# -gt 0 ]]; do
+    case $1 in
+    --seeds) seeds=$2 ;;
+    --first) first=$2 ;;
+    --rate) rate=$2 ;;
+    --kinds) kinds=$2 ;;
+    --retry-after) retry_after=$2 ;;
+    --slow) slow=$2 ;;
+    --table) table=$2 ;;
+    *) echo "unknown option $1" >&2; exit 2 ;;
+    esac
+    shift 2
+done
+faults="rate=$rate,kinds=$kinds,retry-after=$retry_after,slow=$slow"
+latency="snapshot=50ms,clone=50ms,pvc-bind=50ms,rollout=100ms,job=100ms,ns-delete=50ms"
+# Whether this build has `restore` (it is added by issue 5; the soak runs it once it exists).
+has_restore=0
+if "$REL_PXCLONE" restore --help >/dev/null 2>&1; then
+    has_restore=1
+fi
+
+declare -A code_counts=() # "command code" -> count
+passed=0
+failed=0
+rows=()
+started=$(date +%s)
+for ((seed = first; seed < first + seeds; ++seed)); do
+    run="s$seed"
+    rel_sim_start "seed-$seed" "$seed" --faults "$faults" --latency "$latency"
+    codes=()
+
+    rel_px snapshot snapshot --run "$run"
+    rel_check_outcome snapshot
+    codes+=("snapshot=$REL_RC")
+    code_counts["snapshot $REL_RC"]=$((${code_counts["snapshot $REL_RC"]:-0} + 1))
+
+    rel_px deploy deploy-staging --run "$run" --snapshot "$run"
+    rel_check_outcome deploy-staging
+    codes+=("deploy=$REL_RC")
+    code_counts["deploy-staging $REL_RC"]=$((${code_counts["deploy-staging $REL_RC"]:-0} + 1))
+
+    if [[ $has_restore == 1 ]]; then
+        rel_px restore restore --run "$run" --snapshot "$run" --pvc mongo-data-mongo-0
+        rel_check_outcome restore
+        codes+=("restore=$REL_RC")
+        code_counts["restore $REL_RC"]=$((${code_counts["restore $REL_RC"]:-0} + 1))
+    fi
+
+    rel_teardown_until_clean "$run"
+    codes+=("teardown=$REL_TEARDOWN_CODES")
+    code_counts["teardown(final) $REL_RC"]=$((${code_counts["teardown(final) $REL_RC"]:-0} + 1))
+    rel_expect_hooks_paired
+    rel_expect_clean
+    rel_sim_stop
+
+    if [[ ${#REL_PROBLEMS[@]} == 0 ]]; then
+        passed=$((passed + 1))
+        verdict=PASS
+    else
+        failed=$((failed + 1))
+        verdict=FAIL
+    fi
+    rows+=("| $seed | ${codes[*]} | $verdict | ${REL_PROBLEMS[*]:-} |")
+    echo "seed $seed: ${codes[*]} $verdict"
+    for problem in "${REL_PROBLEMS[@]}"; do
+        echo "  problem: $problem"
+    done
+    if [[ $verdict == FAIL ]]; then
+        echo "  replay: REL_KEEP=1 $0 $REL_PXCLONE $REL_PXSIM --first $seed --seeds 1 --rate $rate" \
+            "--kinds $kinds --retry-after $retry_after --slow $slow"
+    fi
+done
+took=$(($(date +%s) - started))
+
+summary() {
+    echo "faults: \`$faults\`, latency: \`$latency\`; seeds $first..$((first + seeds - 1));" \
+        "restore: $([[ $has_restore == 1 ]] && echo yes || echo "not in this build"); ${took}s"
+    echo
+    echo "| command | exit code | runs |"
+    echo "|---|---|---|"
+    for key in $(printf '%s\n' "${!code_counts[@]}" | tr ' ' '#' | sort); do
+        echo "| ${key%%#*} | ${key##*#} | ${code_counts[${key//#/ }]} |"
+    done
+    echo
+    echo "passed $passed of $seeds seeds, failed $failed"
+}
+summary
+if [[ -n $table ]]; then
+    {
+        summary
+        echo
+        echo "| seed | exit codes | verdict | problems |"
+        echo "|---|---|---|---|"
+        printf '%s\n' "${rows[@]}"
+    } >"$table"
+fi
+[[ $failed == 0 ]]
