@@ -36,7 +36,7 @@ while [[ $# -gt 0 ]]; do
 done
 latency="snapshot=150ms,clone=100ms,pvc-bind=100ms,rollout=300ms,job=200ms,ns-delete=50ms,request=2ms"
 commands=(snapshot deploy-staging)
-if "$REL_PXCLONE" restore --help >/dev/null 2>&1; then
+if "$REL_PXCLONE" --help 2>/dev/null | grep -qE '^ +restore '; then
     commands+=(restore)
 fi
 

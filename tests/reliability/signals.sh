@@ -26,15 +26,17 @@ start_bg() {
     PID=$!
 }
 
-# await_request REGEX: follows pxsim's request log until a pxclone request "METHOD PATH" matches.
+# await_request METHOD PATH_REGEX: follows pxsim's request log until pxclone's request METHOD
+# to a path matching PATH_REGEX (anchored, no quotes) was handled. Matched on the raw line
+# (pxsim writes keys sorted: ..."method":"POST","path":"/..."...): one jq per line would lag.
 await_request() {
-    local line
+    local line pattern="\"method\":\"$1\",\"path\":\"$2\""
     while read -r line; do
-        if [[ $(jq -r '"\(.method) \(.path)"' <<<"$line") =~ $1 ]]; then
+        if [[ $line =~ $pattern ]]; then
             return 0
         fi
     done < <(timeout 30 tail -n +1 -f --pid "$PID" "$REL_WORK/requests.jsonl" 2>/dev/null)
-    rel_problem "no request matching '$1' came"
+    rel_problem "no request $1 $2 came"
 }
 
 # finish_bg: waits for the background pxclone; REL_RC.
@@ -86,11 +88,12 @@ grep -q '^post i1$' "$REL_HOOK_LOG" || rel_problem "the post-hook did not run: $
     rel_problem "snapshots of run i1 remain after the interrupted snapshot"
 finish_case snapshot-sigint-in-pre-hook i1
 
-# snapshot, SIGTERM to pxclone alone while SnapshotCreate is in flight: the snapshots made are
-# rolled back (or listed as left), the post-hook runs, exit 130.
+# snapshot, SIGTERM to pxclone alone while SnapshotCreate is in flight (right after the lookup of
+# earlier snapshots that precedes the creates): the snapshots made are rolled back (or listed
+# as left), the post-hook runs, exit 130.
 rel_sim_start snapshot-sigterm-during-create 2 --latency "$latency"
 start_bg snapshot --run i2
-await_request '^POST .*/v1/volumes/snapshots$'
+await_request POST '[^"]*/v1/volumes/inspectwithfilters'
 kill -TERM "$PID"
 finish_bg
 expect_interrupted snapshot
@@ -104,13 +107,14 @@ finish_case snapshot-sigterm-during-create i2
 # deploy-staging, SIGINT while the workloads roll out, SIGTERM while the masking job runs: exit
 # 130 and an account naming what exists (the namespace) and how to remove it; list shows the
 # environment as not ready.
-for case in "SIGINT PATCH .*/statefulsets/mongo$ i3" "SIGTERM POST .*/jobs$ i4"; do
+for case in "SIGINT PATCH /apis/apps/v1/namespaces/orders-stg-i3/statefulsets/mongo i3" \
+    "SIGTERM POST /apis/batch/v1/namespaces/orders-stg-i4/jobs i4"; do
     read -r signal method path run <<<"$case"
     rel_sim_start "deploy-$signal" 3 --latency "$latency"
     rel_px prepare snapshot --run "$run" --skip-hooks
     [[ $REL_RC == 0 ]] || rel_problem "prepare: snapshot exit $REL_RC: $(rel_first_error)"
     start_bg deploy-staging --run "$run" --snapshot "$run"
-    await_request "^$method $path"
+    await_request "$method" "$path"
     kill "-${signal#SIG}" "$PID"
     finish_bg
     expect_interrupted deploy-staging

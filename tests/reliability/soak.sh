@@ -11,8 +11,9 @@
 #
 # Usage (from the source tree):
 #   tests/reliability/soak.sh PXCLONE PXSIM [--seeds K] [--first S] [--rate R] [--kinds K]
-#                             [--retry-after N] [--slow D] [--table FILE]
-# Defaults: 20 seeds from 1, rate 0.05, every kind, Retry-After 0 s, slow 200ms (the CI run).
+#                             [--retry-after N] [--slow D] [--jobs J] [--table FILE]
+# Defaults: 20 seeds from 1, 4 at a time, rate 0.05, every kind, Retry-After 0 s, slow 200ms
+# (the CI run).
 # The long run (tests/reliability/RESULTS.md):
 #   tests/reliability/soak.sh build/dev/pxclone build/dev/tests/sim/pxsim --seeds 200 --rate 0.1 \
 #       --retry-after 1 --table /tmp/soak.md
@@ -30,6 +31,7 @@ kinds=429+503+reset+reset-after+slow+watch-close+410+job-fail
 retry_after=0
 slow=200ms
 table=""
+jobs=4
 while [[ $# -gt 0 ]]; do
     case $1 in
     --seeds) seeds=$2 ;;
@@ -39,64 +41,90 @@ while [[ $# -gt 0 ]]; do
     --retry-after) retry_after=$2 ;;
     --slow) slow=$2 ;;
     --table) table=$2 ;;
+    --jobs) jobs=$2 ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
     esac
     shift 2
 done
 faults="rate=$rate,kinds=$kinds,retry-after=$retry_after,slow=$slow"
-latency="snapshot=50ms,clone=50ms,pvc-bind=50ms,rollout=100ms,job=100ms,ns-delete=50ms"
+latency="snapshot=20ms,clone=20ms,pvc-bind=20ms,rollout=50ms,job=50ms,ns-delete=20ms"
 # Whether this build has `restore` (it is added by issue 5; the soak runs it once it exists).
 has_restore=0
-if "$REL_PXCLONE" restore --help >/dev/null 2>&1; then
+if "$REL_PXCLONE" --help 2>/dev/null | grep -qE '^ +restore '; then
     has_restore=1
 fi
 
-declare -A code_counts=() # "command code" -> count
-passed=0
-failed=0
-rows=()
-started=$(date +%s)
-for ((seed = first; seed < first + seeds; ++seed)); do
-    run="s$seed"
+# run_seed SEED: the pipeline under SEED's faults; writes $REL_TMP/seed-SEED.result: a line
+# "codes COMMAND=CODE..." (for the table), a line "verdict PASS|FAIL", then "problem ..." lines.
+run_seed() {
+    local seed=$1 run="s$1" codes=()
     rel_sim_start "seed-$seed" "$seed" --faults "$faults" --latency "$latency"
-    codes=()
 
     rel_px snapshot snapshot --run "$run"
     rel_check_outcome snapshot
     codes+=("snapshot=$REL_RC")
-    code_counts["snapshot $REL_RC"]=$((${code_counts["snapshot $REL_RC"]:-0} + 1))
 
     rel_px deploy deploy-staging --run "$run" --snapshot "$run"
     rel_check_outcome deploy-staging
-    codes+=("deploy=$REL_RC")
-    code_counts["deploy-staging $REL_RC"]=$((${code_counts["deploy-staging $REL_RC"]:-0} + 1))
+    codes+=("deploy-staging=$REL_RC")
 
     if [[ $has_restore == 1 ]]; then
         rel_px restore restore --run "$run" --snapshot "$run" --pvc mongo-data-mongo-0
         rel_check_outcome restore
         codes+=("restore=$REL_RC")
-        code_counts["restore $REL_RC"]=$((${code_counts["restore $REL_RC"]:-0} + 1))
     fi
 
     rel_teardown_until_clean "$run"
     codes+=("teardown=$REL_TEARDOWN_CODES")
-    code_counts["teardown(final) $REL_RC"]=$((${code_counts["teardown(final) $REL_RC"]:-0} + 1))
     rel_expect_hooks_paired
     rel_expect_clean
     rel_sim_stop
+    {
+        echo "codes ${codes[*]}"
+        echo "verdict $([[ ${#REL_PROBLEMS[@]} == 0 ]] && echo PASS || echo FAIL)"
+        for problem in "${REL_PROBLEMS[@]}"; do
+            echo "problem $problem"
+        done
+    } >"$REL_TMP/seed-$seed.result"
+}
 
-    if [[ ${#REL_PROBLEMS[@]} == 0 ]]; then
-        passed=$((passed + 1))
-        verdict=PASS
-    else
-        failed=$((failed + 1))
-        verdict=FAIL
-    fi
-    rows+=("| $seed | ${codes[*]} | $verdict | ${REL_PROBLEMS[*]:-} |")
-    echo "seed $seed: ${codes[*]} $verdict"
-    for problem in "${REL_PROBLEMS[@]}"; do
-        echo "  problem: $problem"
+# Seeds run $jobs at a time, each with its own pxsim: most of a run is waiting on the network.
+started=$(date +%s)
+for ((seed = first; seed < first + seeds; ++seed)); do
+    while (($(jobs -rp | wc -l) >= jobs)); do
+        wait -n
     done
+    (run_seed "$seed") &
+done
+wait
+
+declare -A code_counts=() # "command code" -> runs
+passed=0
+failed=0
+rows=()
+for ((seed = first; seed < first + seeds; ++seed)); do
+    result=$REL_TMP/seed-$seed.result
+    seed_codes=$(sed -n 's/^codes //p' "$result" 2>/dev/null)
+    verdict=$(sed -n 's/^verdict //p' "$result" 2>/dev/null)
+    problems=$(sed -n 's/^problem //p' "$result" 2>/dev/null)
+    if [[ $verdict == PASS ]]; then
+        passed=$((passed + 1))
+    else
+        verdict=FAIL
+        failed=$((failed + 1))
+        [[ -n $problems ]] || problems="the seed's run ended without a result"
+    fi
+    for item in $seed_codes; do
+        command=${item%%=*}
+        code=${item#*=}
+        [[ $command != teardown ]] || command="teardown-attempts"
+        code_counts["$command $code"]=$((${code_counts["$command $code"]:-0} + 1))
+    done
+    rows+=("| $seed | $seed_codes | $verdict | $(tr '\n|' '; ' <<<"$problems") |")
+    echo "seed $seed: $seed_codes $verdict"
+    while IFS= read -r problem; do
+        [[ -z $problem ]] || echo "  problem: $problem"
+    done <<<"$problems"
     if [[ $verdict == FAIL ]]; then
         echo "  replay: REL_KEEP=1 $0 $REL_PXCLONE $REL_PXSIM --first $seed --seeds 1 --rate $rate" \
             "--kinds $kinds --retry-after $retry_after --slow $slow"
