@@ -7,14 +7,14 @@
 # seeded 0-40 ms: the kill lands with requests in flight, replies lost, watches open. Then:
 #   - `list -o json` shows the partial state: a set with some (not all) of its snapshots is
 #     `partial`; a run with staging objects is listed, and not `ready` unless it was marked so;
-#   - for snapshot, odd seeds re-run the same `snapshot --run` (it must complete the set from the
-#     snapshots already made: exactly one snapshot per volume), even seeds go straight to teardown;
+#   - for snapshot, every other kill re-runs the same `snapshot --run` (it must complete the set
+#     from the snapshots already made: exactly one per volume); the others go straight to teardown;
 #   - `teardown --run RUN --snapshots` exits 0 (re-run up to 3 times), after which pxsim holds no
 #     pxclone-labelled object and /_sim/violations is empty.
 #
 # Usage (from the source tree):
-#   tests/reliability/crash.sh PXCLONE PXSIM [--runs N] [--first S] [--table FILE]
-# Defaults: 12 runs from seed 1 (the CI run). The long run (tests/reliability/RESULTS.md):
+#   tests/reliability/crash.sh PXCLONE PXSIM [--runs N] [--first S] [--jobs J] [--table FILE]
+# Defaults: 8 runs from seed 1, 4 at a time (the CI run). The long run (RESULTS.md beside this):
 #   tests/reliability/crash.sh build/dev/pxclone build/dev/tests/sim/pxsim --runs 50
 set -uo pipefail
 # shellcheck source=tests/reliability/lib.sh
@@ -22,14 +22,16 @@ source "$(dirname "$0")/lib.sh"
 rel_init "$1" "$2"
 shift 2
 
-runs=12
+runs=8
 first=1
+jobs=4
 table=""
 while [[ $# -gt 0 ]]; do
     case $1 in
     --runs) runs=$2 ;;
     --first) first=$2 ;;
     --table) table=$2 ;;
+    --jobs) jobs=$2 ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
     esac
     shift 2
@@ -50,7 +52,7 @@ command_args() {
     case $1 in
     snapshot) echo "snapshot --run $2" ;;
     deploy-staging) echo "deploy-staging --run $2 --snapshot $2" ;;
-    restore) echo "restore --run $2 --snapshot $2 --pvc mongo-data-mongo-0" ;;
+    restore) echo "restore --run $2 --all" ;;
     esac
 }
 
@@ -148,16 +150,14 @@ check_list() {
     LIST_SUMMARY="snapshots=$snaps set=$listed_set staged=$staged env=$listed_env"
 }
 
-passed=0
-failed=0
-rows=()
-started=$(date +%s)
-for ((seed = first; seed < first + runs; ++seed)); do
+# run_seed SEED: one kill and its clean-up; writes $REL_TMP/seed-SEED.result: "line ...",
+# "verdict PASS|FAIL", then "problem ..." lines.
+run_seed() {
+    local seed=$1 run="k$1" command n delay_ms outcome rerun="" count
     RANDOM=$seed
     command=${commands[$((seed % ${#commands[@]}))]}
     n=$((1 + RANDOM % total[$command]))
     delay_ms=$((RANDOM % 40))
-    run="k$seed"
     rel_sim_start "seed-$seed" "$seed" --latency "$latency"
     prepare "$command" "$run"
     kill_at "$command" "$run" "$n" "$delay_ms"
@@ -166,8 +166,9 @@ for ((seed = first; seed < first + runs; ++seed)); do
     # latency, at most 300 ms here): let them, as any real server would, before looking.
     sleep 0.5
     check_list "$run"
-    rerun=""
-    if [[ $command == snapshot && $((seed % 2)) == 1 ]]; then
+    # Every other snapshot kill is followed by the same snapshot again, which must complete
+    # the set from what the killed run made.
+    if [[ $command == snapshot && $(((seed / ${#commands[@]}) % 2)) == 1 ]]; then
         rel_px rerun snapshot --run "$run"
         rel_check_outcome rerun "0"
         rerun="rerun=$REL_RC"
@@ -178,19 +179,44 @@ for ((seed = first; seed < first + runs; ++seed)); do
     rel_teardown_until_clean "$run" 3
     rel_expect_clean
     rel_sim_stop
-    if [[ ${#REL_PROBLEMS[@]} == 0 ]]; then
-        passed=$((passed + 1))
-        verdict=PASS
-    else
-        failed=$((failed + 1))
-        verdict=FAIL
-    fi
-    line="$command at request $n/${total[$command]} +${delay_ms}ms: $outcome; $LIST_SUMMARY; ${rerun:+$rerun; }teardown=$REL_TEARDOWN_CODES"
-    rows+=("| $seed | $line | $verdict | ${REL_PROBLEMS[*]:-} |")
-    echo "seed $seed: $line $verdict"
-    for problem in "${REL_PROBLEMS[@]}"; do
-        echo "  problem: $problem"
+    {
+        echo "line $command at request $n/${total[$command]} +${delay_ms}ms: $outcome; $LIST_SUMMARY; ${rerun:+$rerun; }teardown=$REL_TEARDOWN_CODES"
+        echo "verdict $([[ ${#REL_PROBLEMS[@]} == 0 ]] && echo PASS || echo FAIL)"
+        for problem in "${REL_PROBLEMS[@]}"; do
+            echo "problem $problem"
+        done
+    } >"$REL_TMP/seed-$seed.result"
+}
+
+started=$(date +%s)
+for ((seed = first; seed < first + runs; ++seed)); do
+    while (($(jobs -rp | wc -l) >= jobs)); do
+        wait -n
     done
+    (run_seed "$seed") &
+done
+wait
+
+passed=0
+failed=0
+rows=()
+for ((seed = first; seed < first + runs; ++seed)); do
+    result=$REL_TMP/seed-$seed.result
+    line=$(sed -n 's/^line //p' "$result" 2>/dev/null)
+    verdict=$(sed -n 's/^verdict //p' "$result" 2>/dev/null)
+    problems=$(sed -n 's/^problem //p' "$result" 2>/dev/null)
+    if [[ $verdict == PASS ]]; then
+        passed=$((passed + 1))
+    else
+        verdict=FAIL
+        failed=$((failed + 1))
+        [[ -n $problems ]] || problems="the run ended without a result"
+    fi
+    rows+=("| $seed | $line | $verdict | $(tr '\n|' '; ' <<<"$problems") |")
+    echo "seed $seed: $line $verdict"
+    while IFS= read -r problem; do
+        [[ -z $problem ]] || echo "  problem: $problem"
+    done <<<"$problems"
     if [[ $verdict == FAIL ]]; then
         echo "  replay: REL_KEEP=1 $0 $REL_PXCLONE $REL_PXSIM --first $seed --runs 1"
     fi

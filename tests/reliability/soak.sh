@@ -69,7 +69,7 @@ run_seed() {
     codes+=("deploy-staging=$REL_RC")
 
     if [[ $has_restore == 1 ]]; then
-        rel_px restore restore --run "$run" --snapshot "$run" --pvc mongo-data-mongo-0
+        rel_px restore restore --run "$run" --all
         rel_check_outcome restore
         codes+=("restore=$REL_RC")
     fi
