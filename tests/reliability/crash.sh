@@ -212,7 +212,7 @@ for ((seed = first; seed < first + runs; ++seed)); do
         failed=$((failed + 1))
         [[ -n $problems ]] || problems="the run ended without a result"
     fi
-    rows+=("| $seed | $line | $verdict | $(tr '\n|' '; ' <<<"$problems") |")
+    rows+=("| $seed | $line | $verdict | $(tr '\n|' '; ' <<<"$problems" | sed 's/; *$//') |")
     echo "seed $seed: $line $verdict"
     while IFS= read -r problem; do
         [[ -z $problem ]] || echo "  problem: $problem"

@@ -120,7 +120,7 @@ for ((seed = first; seed < first + seeds; ++seed)); do
         [[ $command != teardown ]] || command="teardown-attempts"
         code_counts["$command $code"]=$((${code_counts["$command $code"]:-0} + 1))
     done
-    rows+=("| $seed | $seed_codes | $verdict | $(tr '\n|' '; ' <<<"$problems") |")
+    rows+=("| $seed | $seed_codes | $verdict | $(tr '\n|' '; ' <<<"$problems" | sed 's/; *$//') |")
     echo "seed $seed: $seed_codes $verdict"
     while IFS= read -r problem; do
         [[ -z $problem ]] || echo "  problem: $problem"
