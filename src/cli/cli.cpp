@@ -3,6 +3,7 @@
 #include "pxclone/build_info.hpp"
 #include "pxclone/commands/commands.hpp"
 #include "pxclone/error.hpp"
+#include "pxclone/http/transport.hpp"
 #include "pxclone/util/duration.hpp"
 
 #include <map>
@@ -101,7 +102,14 @@ Cli::Cli(cmd::Streams streams)
 Cli::~Cli() = default;
 
 void Cli::run(int argc, const char* const* argv) {
-    m_app->parse(argc, argv);
+    try {
+        m_app->parse(argc, argv);
+    } catch (const http::TransportError& e) {
+        // No answer at all, after the retries that were safe (a create whose reply was lost is
+        // never re-sent blindly): an operation that failed, exit 1, not an internal error.
+        throw Error(ExitCode::failed, e.what(),
+                    "check the connection to the cluster, then run the same command again");
+    }
 }
 
 int Cli::print_parse_error(const CLI::Error& error) {

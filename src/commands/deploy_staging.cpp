@@ -8,6 +8,7 @@
 #include "pxclone/exec/catalog.hpp"
 #include "pxclone/exec/staging_runner.hpp"
 #include "pxclone/exec/teardown.hpp"
+#include "pxclone/http/transport.hpp"
 #include "pxclone/output/format.hpp"
 #include "pxclone/plan/staging_plan.hpp"
 #include "pxclone/plan/teardown_plan.hpp"
@@ -224,6 +225,34 @@ std::vector<std::string> remove_environment(Session& session, const profile::Pro
     return lines;
 }
 
+// An interrupted deployment (SIGINT/SIGTERM) stops where it is: the error names what of the run
+// exists now, so that the user knows what is left and how to remove it.
+Error interrupted_account(Session& session, const profile::Profile& profile, const std::string& run,
+                          const std::string& staging_namespace, const Error& interrupted) {
+    auto details = interrupted.details();
+    try {
+        std::size_t count = 0;
+        for (const auto& object :
+             exec::find_run_objects(session.kube(), session.portworx(), profile.name, run)) {
+            const auto role = object.labels.find(std::string(plan::k_role_key));
+            if (role != object.labels.end() &&
+                role->second == plan::role_name(plan::Role::staging)) {
+                details.push_back("  exists: " + object.describe());
+                ++count;
+            }
+        }
+        if (count == 0) {
+            details.emplace_back("  nothing of the run exists yet");
+        }
+    } catch (const std::exception& e) {
+        details.push_back(fmt::format("  what exists could not be listed: {}", e.what()));
+    }
+    return Error(ExitCode::interrupted,
+                 fmt::format("{}: staging environment {} of run {} left unfinished",
+                             interrupted.what(), staging_namespace, run),
+                 fmt::format("`pxclone teardown --run {}` removes it", run), std::move(details));
+}
+
 void run_deploy_staging(const GlobalOptions& globals, const DeployOptions& options,
                         Streams streams) {
     // Complete: profile, run, connection, the set and the manifests.
@@ -281,9 +310,19 @@ void run_deploy_staging(const GlobalOptions& globals, const DeployOptions& optio
     const auto deadline = start + session.timeout_or(profile.staging.wait.timeout);
     plan::StagingReport report;
     try {
-        report = exec::run_staging_plan(plan, *runner, session.pool(), session.clock(), deadline,
-                                        cancelled);
+        try {
+            report = exec::run_staging_plan(plan, *runner, session.pool(), session.clock(),
+                                            deadline, cancelled);
+        } catch (const http::TransportError& e) {
+            // A connection that failed for good is a failure like any other: below, an
+            // environment that may hold unmasked data is removed for it too.
+            throw Error(ExitCode::failed, e.what(),
+                        "check the connection to the cluster, then run the same command again");
+        }
     } catch (const Error& e) {
+        if (e.code() == ExitCode::interrupted && !globals.dry_run) {
+            throw interrupted_account(session, profile, loaded.run.id, plan.staging_namespace, e);
+        }
         // Unmasked production data must not stay behind a failed masking job.
         const bool unmasked = plan.mask.has_value() && !globals.dry_run &&
                               e.code() != ExitCode::interrupted && !options.keep_on_failure;

@@ -376,14 +376,19 @@ void run_snapshot(const GlobalOptions& globals, const SnapshotOptions& options, 
         // All or nothing: a partial set must not be mistaken for a copy of production.
         auto leftovers = roll_back(backend, plan, taken, snapshots_attempted);
         auto details = failures;
-        const auto code = failure_code.value_or(ExitCode::failed);
+        // A signal is the reason even when what it broke was a hook (Ctrl-C reaches the whole
+        // process group, the pre-hook included).
+        const bool interrupted = util::interrupted();
+        const auto code =
+            interrupted ? ExitCode::interrupted : failure_code.value_or(ExitCode::failed);
         if (!leftovers.empty()) {
             details.emplace_back("could not delete (remove with `pxclone teardown --snapshots`):");
             details.insert(details.end(), leftovers.begin(), leftovers.end());
         }
         throw Error(leftovers.empty() ? code : ExitCode::partial,
-                    fmt::format("snapshot set {} failed and was rolled back", plan.set_id), "",
-                    std::move(details));
+                    fmt::format("snapshot set {} {} and was rolled back", plan.set_id,
+                                interrupted ? "was interrupted" : "failed"),
+                    "", std::move(details));
     }
 
     auto record =

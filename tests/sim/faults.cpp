@@ -34,6 +34,9 @@ FaultKind kind_named(const std::string& name) {
     if (name == "reset") {
         return FaultKind::Reset;
     }
+    if (name == "reset-after") {
+        return FaultKind::ResetAfter;
+    }
     if (name == "slow") {
         return FaultKind::Slow;
     }
@@ -43,8 +46,9 @@ FaultKind kind_named(const std::string& name) {
     if (name == "410") {
         return FaultKind::Gone;
     }
-    throw std::invalid_argument("unknown fault kind '" + name +
-                                "' (kinds: 429, 503, reset, slow, watch-close, 410, job-fail)");
+    throw std::invalid_argument(
+        "unknown fault kind '" + name +
+        "' (kinds: 429, 503, reset, reset-after, slow, watch-close, 410, job-fail)");
 }
 
 std::vector<std::string> split(const std::string& text, char separator) {

@@ -30,7 +30,19 @@ private:
     std::map<std::string, std::chrono::milliseconds> m_times;
 };
 
-enum class FaultKind { None, TooManyRequests, Unavailable, Reset, Slow, WatchClose, Gone, Status };
+// Reset drops the connection before the request is handled; ResetAfter handles it (a create
+// lands) and then drops the connection, so the client never sees the reply.
+enum class FaultKind {
+    None,
+    TooManyRequests,
+    Unavailable,
+    Reset,
+    ResetAfter,
+    Slow,
+    WatchClose,
+    Gone,
+    Status
+};
 
 struct FaultDecision {
     FaultKind kind = FaultKind::None;
@@ -38,9 +50,10 @@ struct FaultDecision {
     std::size_t close_after = 0; // for FaultKind::WatchClose: events sent before closing
 };
 
-// `rate=0.1,kinds=429+503+reset+slow+watch-close+410+job-fail,retry-after=1,slow=2s` plus targeted
-// items `METHOD PATH#N=STATUS|KIND` (the N-th such request, counting from 1). Portworx paths are
-// matched in their gateway form (/v1/...), also when the request came through the service proxy.
+// `rate=0.1,kinds=429+503+reset+reset-after+slow+watch-close+410+job-fail,retry-after=1,slow=2s`
+// plus targeted items `METHOD PATH#N=STATUS|KIND` (the N-th such request, counting from 1). Portworx
+// paths are matched in their gateway form (/v1/...), also when the request came through the
+// service proxy.
 class FaultPlan {
 public:
     FaultPlan() = default;

@@ -20,7 +20,7 @@ const char* const k_usage =
   --state FILE              seed objects (YAML or JSON, several documents; repeatable)
   --log FILE                one canonical JSON line per request
   --latency SPEC            e.g. snapshot=2s,clone=1s,pvc-bind=500ms,rollout=3s,job=2s,ns-delete=1s,request=5ms
-  --faults SPEC             e.g. rate=0.1,kinds=429+503+reset+slow+watch-close+410,retry-after=1
+  --faults SPEC             e.g. rate=0.1,kinds=429+503+reset+reset-after+slow+watch-close+410,retry-after=1
                             or 'POST /v1/volumes/snapshots#2=500' (repeatable)
   --seed N                  seed for faults and uids (default 1)
   --kubeconfig-out FILE     write a kubeconfig that points at this server

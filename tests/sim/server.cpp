@@ -597,6 +597,15 @@ void Server::serve(const httplib::Request& http_request, httplib::Response& http
     sleep_for(m_latency.of("request"), m_stopping);
     std::optional<WatchSpec> watch;
     SimReply reply = route(routed, watch, px);
+    if (fault.kind == FaultKind::ResetAfter && !watch) {
+        // Handled (a create landed), but the reply is lost with the connection.
+        http_response.status = 200;
+        http_response.set_content_provider(
+            1024, "application/json",
+            [](std::size_t, std::size_t, httplib::DataSink&) { return false; });
+        log_request(request, 0, std::chrono::steady_clock::now() - started);
+        return;
+    }
     if (!watch) {
         respond(reply);
         return;

@@ -219,6 +219,45 @@ TEST_CASE("a statically pre-bound PV and PVC bind to each other") {
     server.stop();
 }
 
+TEST_CASE("a PV deleted before its bound PVC goes once the PVC goes") {
+    pxsim::Server server(fixture_options());
+    server.start();
+    int status = 0;
+    call(server, "POST", "/api/v1/persistentvolumes",
+         Json{{"apiVersion", "v1"},
+              {"kind", "PersistentVolume"},
+              {"metadata", {{"name", "pv-first"}}},
+              {"spec",
+               {{"accessModes", {"ReadWriteOnce"}},
+                {"capacity", {{"storage", "1Gi"}}},
+                {"storageClassName", ""},
+                {"persistentVolumeReclaimPolicy", "Retain"},
+                {"claimRef", {{"namespace", "default"}, {"name", "first"}}},
+                {"csi", {{"driver", "pxd.portworx.com"}, {"volumeHandle", "5678"}}}}}},
+         "application/json", &status);
+    REQUIRE(status == 201);
+    call(server, "POST", "/api/v1/namespaces/default/persistentvolumeclaims",
+         Json{{"apiVersion", "v1"},
+              {"kind", "PersistentVolumeClaim"},
+              {"metadata", {{"name", "first"}}},
+              {"spec",
+               {{"accessModes", {"ReadWriteOnce"}},
+                {"storageClassName", ""},
+                {"volumeName", "pv-first"},
+                {"resources", {{"requests", {{"storage", "1Gi"}}}}}}}},
+         "application/json", &status);
+    REQUIRE(status == 201);
+    REQUIRE(await(server, [&] {
+        return field(get(server, "/api/v1/persistentvolumes/pv-first"), "/status/phase") == "Bound";
+    }));
+    // Bound: pv-protection holds the PV; when the claim goes, it is released and goes too.
+    call(server, "DELETE", "/api/v1/persistentvolumes/pv-first");
+    CHECK(exists(server, "/api/v1/persistentvolumes/pv-first"));
+    call(server, "DELETE", "/api/v1/namespaces/default/persistentvolumeclaims/first");
+    CHECK(await(server, [&] { return !exists(server, "/api/v1/persistentvolumes/pv-first"); }));
+    server.stop();
+}
+
 TEST_CASE("jobs complete, or fail when told to") {
     pxsim::Server server(fixture_options());
     server.start();

@@ -188,6 +188,18 @@ TEST_CASE("faults: seeded 429 with Retry-After, targeted 500, reset") {
     const auto cut = reset_client.Get("/api/v1/namespaces");
     CHECK_FALSE(cut);
     reset_server.stop();
+
+    // reset-after: the create lands, only its reply is lost.
+    pxsim::ServerOptions after_options;
+    after_options.controllers = false;
+    after_options.faults = {"POST /api/v1/namespaces#1=reset-after"};
+    pxsim::Server after_server(after_options);
+    httplib::Client after_client("127.0.0.1", after_server.start());
+    CHECK_FALSE(after_client.Post(
+        "/api/v1/namespaces", R"({"apiVersion":"v1","kind":"Namespace","metadata":{"name":"x"}})",
+        "application/json"));
+    CHECK(after_client.Get("/api/v1/namespaces/x")->status == 200);
+    after_server.stop();
 }
 
 TEST_CASE("the request log: canonical JSON lines, secrets redacted; admin endpoints") {
