@@ -59,9 +59,11 @@ public:
                                              plan.staging_namespace, plan.lineage.run),
                                  "wait until it is gone, or use another --run");
             }
+            written("namespace/" + plan.staging_namespace);
             return;
         }
         m_kube.create_or_adopt(namespaces, "", plan.namespace_object.object, ours);
+        written("namespace/" + plan.staging_namespace);
     }
 
     std::string clone(const plan::StagingVolume& volume) override {
@@ -78,22 +80,27 @@ public:
                                 const auto it = found.labels.find(label.first);
                                 return it != found.labels.end() && it->second == label.second;
                             })) {
+                written(fmt::format("portworx volume {} ({})", found.id, volume.clone->name));
                 return found.id;
             }
         }
         progress(
             "volume/" + volume.staging_pvc,
             fmt::format("cloning snapshot {} for pvc/{}", volume.snapshot_id, volume.staging_pvc));
-        return m_px->clone_volume(*volume.clone);
+        auto id = m_px->clone_volume(*volume.clone);
+        written(fmt::format("portworx volume {} ({})", id, volume.clone->name));
+        return id;
     }
 
     void create(const plan::PlannedObject& object) override {
         m_kube.create_or_adopt(object.resource, object.object_namespace(), object.object,
                                ownership_of_object(object.object));
+        written_object(object);
     }
 
     void apply(const plan::PlannedObject& object) override {
         m_kube.apply(object.resource, object.object_namespace(), object.object);
+        written_object(object);
     }
 
     json wait(const plan::WaitFor& wait, time_point deadline) override {
@@ -120,6 +127,17 @@ private:
         if (m_context.on_progress) {
             m_context.on_progress(key, text);
         }
+    }
+
+    void written(const std::string& what) const {
+        if (m_context.on_written) {
+            m_context.on_written(what);
+        }
+    }
+
+    void written_object(const plan::PlannedObject& object) const {
+        const auto ns = object.object_namespace();
+        written(object.label() + (ns.empty() ? "" : " in " + ns));
     }
 
     const k8s::Client& m_kube;
@@ -272,11 +290,13 @@ plan::StagingReport run_staging_plan(const plan::StagingPlan& plan, StagingRunne
         }
         case plan::StepKind::apply_config:
             for (const auto& object : plan.stages.at(step.stage).config) {
+                check(cancelled);
                 runner.apply(object);
             }
             break;
         case plan::StepKind::apply_workloads:
             for (const auto& object : plan.stages.at(step.stage).workloads) {
+                check(cancelled);
                 runner.apply(object);
             }
             break;

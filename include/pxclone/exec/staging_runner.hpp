@@ -22,6 +22,10 @@ struct StagingContext {
     util::Sleeper* sleeper = nullptr;
     std::function<void(const std::string& key, const std::string& text)> on_progress;
     std::function<bool()> cancelled;
+    // After each write the server accepted (or each object of this run found again), with what
+    // now exists: "namespace/orders-stg-42", "service/mongo in orders-stg-42", "portworx volume
+    // ID (name)" (the form of plan::FoundObject::describe()). May be called from several threads.
+    std::function<void(const std::string& what)> on_written;
 };
 
 class StagingRunner {
