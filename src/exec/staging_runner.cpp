@@ -32,6 +32,12 @@ plan::Labels ownership_of_object(const json& object) {
     return labels;
 }
 
+// The labels that say which run's object it is (not when or by which build it was made).
+bool is_identity_label(const std::string& key) {
+    return key == plan::k_managed_by_key || key == plan::k_profile_key || key == plan::k_run_key ||
+           key == plan::k_role_key || key == plan::k_snapshot_set_key || key == plan::k_source_key;
+}
+
 milliseconds remaining(const util::Clock& clock, time_point deadline) {
     return std::max(milliseconds{0},
                     std::chrono::duration_cast<milliseconds>(deadline - clock.now()));
@@ -74,9 +80,14 @@ public:
         px::VolumeFilter filter;
         filter.name = volume.clone->name;
         for (const auto& found : m_px->inspect_with_filters(filter)) {
+            // Identity labels only: a re-run has its own created-at/expires-at (and maybe
+            // another build id), and must still find the clone the first attempt made.
             if (found.parent == volume.snapshot_id &&
                 std::all_of(volume.clone->additional_labels.begin(),
                             volume.clone->additional_labels.end(), [&found](const auto& label) {
+                                if (!is_identity_label(label.first)) {
+                                    return true;
+                                }
                                 const auto it = found.labels.find(label.first);
                                 return it != found.labels.end() && it->second == label.second;
                             })) {
