@@ -197,8 +197,9 @@ TeardownReport execute_teardown(const plan::TeardownTarget& target, const plan::
     for (const auto& deletion : plan.deletions) {
         runner.check_cancelled();
         const auto& object = deletion.object;
-        if (object.kind == TeardownKind::portworx_volume && !pvcs_awaited) {
-            // A PVC goes only once no pod uses it: then its clone is detached and can go.
+        if (deletion.stage >= 3 && !pvcs_awaited) {
+            // A PVC goes only once no pod uses it: then its PV is released (a PV deleted while
+            // still bound keeps its pv-protection finalizer) and its clone detached.
             for (const auto& pvc : pvcs) {
                 runner.wait_gone(pvc);
             }
