@@ -4,6 +4,7 @@
 #include "pxclone/commands/commands.hpp"
 #include "pxclone/commands/load_profile.hpp"
 #include "pxclone/commands/session.hpp"
+#include "pxclone/commands/snapshot.hpp"
 #include "pxclone/error.hpp"
 #include "pxclone/exec/catalog.hpp"
 #include "pxclone/exec/staging_runner.hpp"
@@ -20,6 +21,8 @@
 
 #include <fstream>
 #include <future>
+#include <mutex>
+#include <set>
 #include <sstream>
 
 #include <CLI/CLI.hpp>
@@ -34,6 +37,8 @@ using std::chrono::milliseconds;
 
 struct DeployOptions {
     std::string snapshot_set;     // --snapshot: the set to use; default the newest complete one
+    bool fresh = false;           // --fresh: take a new set (id = the run id) and use it
+    bool skip_hooks = false;      // --skip-hooks: with --fresh, no source hooks
     bool keep_on_failure = false; // --keep-on-failure: leave a failed environment for debugging
 };
 
@@ -73,6 +78,31 @@ exec::SnapshotSet choose_set(Session& session, const profile::Profile& profile,
                             "take one with `pxclone snapshot` first");
     }
     return *newest;
+}
+
+// The set a `--fresh --dry-run` would take, from the snapshot plan's record: the snapshots do not
+// exist, so their ids are placeholders (reused ones keep theirs).
+exec::SnapshotSet set_from_record(const json& record) {
+    exec::SnapshotSet set;
+    set.id = record.at("snapshotSet").get<std::string>();
+    set.method = record.at("method").get<std::string>();
+    set.created_at = record.value("createdAt", "");
+    set.source_namespace = record.value("sourceNamespace", "");
+    set.state = exec::SetState::complete;
+    for (const auto& snapshot : record.at("snapshots")) {
+        const auto pvc = snapshot.at("pvc").get<std::string>();
+        auto id = snapshot.value("snapshot", "");
+        if (id.empty()) {
+            id = fmt::format("<snapshot-of-{}>", pvc);
+        }
+        set.snapshots.push_back({.source = set.source_namespace + "/" + pvc,
+                                 .id = id,
+                                 .portworx_id = snapshot.value("portworxSnapshotId", ""),
+                                 .size = snapshot.value("sizeBytes", std::int64_t{0}),
+                                 .name = snapshot.value("name", ""),
+                                 .ready = true});
+    }
+    return set;
 }
 
 // What the plan needs of each snapshot's source PVC (class, access modes, fs type), read from the
@@ -225,32 +255,36 @@ std::vector<std::string> remove_environment(Session& session, const profile::Pro
     return lines;
 }
 
-// An interrupted deployment (SIGINT/SIGTERM) stops where it is: the error names what of the run
-// exists now, so that the user knows what is left and how to remove it.
-Error interrupted_account(Session& session, const profile::Profile& profile, const std::string& run,
-                          const std::string& staging_namespace, const Error& interrupted) {
-    auto details = interrupted.details();
+// What exists of an interrupted deployment, for the message: the run's staging objects found by
+// their labels on both APIs (also what an earlier attempt made), then what this attempt wrote
+// that teardown does not look for (Services, ConfigMaps, ...). Listing is read-only; when it
+// fails, what this attempt wrote is all there is to say.
+std::vector<std::string> account_of(Session& session, const profile::Profile& profile,
+                                    const std::string& run,
+                                    const std::vector<std::string>& written) {
+    std::vector<std::string> lines;
+    std::set<std::string> seen;
+    const auto add = [&lines, &seen](const std::string& what) {
+        if (seen.insert(what).second) {
+            lines.push_back("  " + what);
+        }
+    };
     try {
-        std::size_t count = 0;
         for (const auto& object :
              exec::find_run_objects(session.kube(), session.portworx(), profile.name, run)) {
             const auto role = object.labels.find(std::string(plan::k_role_key));
             if (role != object.labels.end() &&
-                role->second == plan::role_name(plan::Role::staging)) {
-                details.push_back("  exists: " + object.describe());
-                ++count;
+                role->second != plan::role_name(plan::Role::snapshot)) {
+                add(object.describe());
             }
         }
-        if (count == 0) {
-            details.emplace_back("  nothing of the run exists yet");
-        }
     } catch (const std::exception& e) {
-        details.push_back(fmt::format("  what exists could not be listed: {}", e.what()));
+        lines.push_back(fmt::format("  (could not list the run's objects: {})", e.what()));
     }
-    return Error(ExitCode::interrupted,
-                 fmt::format("{}: staging environment {} of run {} left unfinished",
-                             interrupted.what(), staging_namespace, run),
-                 fmt::format("`pxclone teardown --run {}` removes it", run), std::move(details));
+    for (const auto& what : written) {
+        add(what);
+    }
+    return lines;
 }
 
 void run_deploy_staging(const GlobalOptions& globals, const DeployOptions& options,
@@ -264,7 +298,32 @@ void run_deploy_staging(const GlobalOptions& globals, const DeployOptions& optio
     auto& progress = session.progress();
     const auto start = session.clock().now();
 
-    const auto set = choose_set(session, profile, options);
+    // Validate.
+    if (options.fresh && !options.snapshot_set.empty()) {
+        throw UsageError("deploy-staging: --fresh and --snapshot exclude each other",
+                         "--fresh takes a new set; --snapshot SET uses an existing one");
+    }
+    if (options.skip_hooks && !options.fresh) {
+        throw UsageError("deploy-staging: --skip-hooks applies only with --fresh");
+    }
+
+    // The set: a fresh one (its id is the run id, as `pxclone snapshot` names it), or one that
+    // exists.
+    exec::SnapshotSet set;
+    if (options.fresh) {
+        progress.note(fmt::format("taking snapshot set {}", loaded.run.id));
+        const auto record =
+            take_snapshot_set(session, globals, loaded, options.skip_hooks, streams.out);
+        if (globals.dry_run) {
+            set = set_from_record(record);
+        } else {
+            DeployOptions chosen = options;
+            chosen.snapshot_set = record.at("snapshotSet").get<std::string>();
+            set = choose_set(session, profile, chosen);
+        }
+    } else {
+        set = choose_set(session, profile, options);
+    }
     progress.note(fmt::format("snapshot set {} ({} volume{}, {})", set.id, set.snapshots.size(),
                               set.snapshots.size() == 1 ? "" : "s", set.created_at));
     const auto described = describe_set(session, profile, set);
@@ -301,6 +360,13 @@ void run_deploy_staging(const GlobalOptions& globals, const DeployOptions& optio
                                    const std::string& text) { progress.update(key, text); },
         .cancelled = cancelled,
         .on_done = [&progress](const std::string& key, bool ok) { progress.done(key, ok); },
+        .on_written = {},
+    };
+    std::mutex written_mutex;
+    std::vector<std::string> written;
+    context.on_written = [&written_mutex, &written](const std::string& what) {
+        const std::lock_guard lock(written_mutex);
+        written.push_back(what);
     };
     const bool portworx = described.method == profile::SnapshotMethod::portworx;
     auto runner = globals.dry_run
@@ -321,7 +387,26 @@ void run_deploy_staging(const GlobalOptions& globals, const DeployOptions& optio
         }
     } catch (const Error& e) {
         if (e.code() == ExitCode::interrupted && !globals.dry_run) {
-            throw interrupted_account(session, profile, loaded.run.id, plan.staging_namespace, e);
+            // Steps stopped starting and the requests in flight ended: say what is left.
+            std::vector<std::string> written_copy;
+            {
+                const std::lock_guard lock(written_mutex);
+                written_copy = written;
+            }
+            auto details = account_of(session, profile, loaded.run.id, written_copy);
+            details.insert(details.begin(), fmt::format("what exists of staging environment {} "
+                                                        "(run {}):",
+                                                        plan.staging_namespace, loaded.run.id));
+            if (details.size() == 1) {
+                details.back() += " nothing";
+            }
+            throw Error(
+                ExitCode::interrupted,
+                fmt::format("deploy-staging of run {} interrupted ({})", loaded.run.id, e.what()),
+                fmt::format("resume with the same command and --run {}, or remove it with "
+                            "`pxclone teardown --run {}`",
+                            loaded.run.id, loaded.run.id),
+                std::move(details));
         }
         // Unmasked production data must not stay behind a failed masking job.
         const bool unmasked = plan.mask.has_value() && !globals.dry_run &&
@@ -362,6 +447,11 @@ void add_deploy_staging_command(CLI::App& app, const GlobalOptions& globals, Str
     sub->add_option("--snapshot", options->snapshot_set,
                     "Snapshot set to use (default: the newest complete set of the profile)")
         ->option_text("SET");
+    sub->add_flag("--fresh", options->fresh,
+                  "Take a new snapshot set now (as `pxclone snapshot` does, id = the run id) and "
+                  "deploy from it");
+    sub->add_flag("--skip-hooks", options->skip_hooks,
+                  "With --fresh: do not run the source hooks (crash-consistent snapshots)");
     sub->add_flag("--keep-on-failure", options->keep_on_failure,
                   "Leave a failed environment in place for debugging (even with unmasked data)");
     sub->callback([&globals, options, streams] { run_deploy_staging(globals, *options, streams); });

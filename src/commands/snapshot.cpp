@@ -1,6 +1,8 @@
 // `pxclone snapshot`: traceable snapshots of the production volumes, without disturbing
 // production. Discover (read-only) → plan (pure) → pre-hooks → snapshot all volumes in parallel
 // → post-hooks (always) → all-or-nothing → print the set.
+#include "pxclone/commands/snapshot.hpp"
+
 #include "pxclone/commands/commands.hpp"
 #include "pxclone/commands/load_profile.hpp"
 #include "pxclone/commands/session.hpp"
@@ -260,13 +262,11 @@ std::vector<std::string> prune_sets(Session& session, const profile::Profile& pr
     return prune;
 }
 
-void run_snapshot(const GlobalOptions& globals, const SnapshotOptions& options, Streams streams) {
-    // Complete: the profile, the run, the connection.
-    const util::ProcessEnvironment environment;
-    const auto loaded = load_profile(globals, environment);
+} // namespace
+
+json take_snapshot_set(Session& session, const GlobalOptions& globals, const LoadedProfile& loaded,
+                       bool skip_hooks, std::ostream& out) {
     const auto& profile = loaded.profile;
-    util::install_interrupt_handlers();
-    Session session(globals, streams, profile, environment);
     auto& progress = session.progress();
 
     // Validate and discover (read-only).
@@ -289,7 +289,7 @@ void run_snapshot(const GlobalOptions& globals, const SnapshotOptions& options, 
     auto real = profile.snapshot.method == profile::SnapshotMethod::portworx
                     ? exec::make_portworx_backend(session.portworx(), context)
                     : exec::make_csi_backend(session.kube(), context);
-    auto dry_run = globals.dry_run ? exec::make_dry_run_backend(*real, streams.out) : nullptr;
+    auto dry_run = globals.dry_run ? exec::make_dry_run_backend(*real, out) : nullptr;
     auto& backend = dry_run ? *dry_run : *real;
 
     // Plan: reuse what an earlier attempt of this run left.
@@ -301,7 +301,7 @@ void run_snapshot(const GlobalOptions& globals, const SnapshotOptions& options, 
                               plan.source_namespace, plan.to_create()));
 
     // Run: hooks only around real work (a re-run that reuses every snapshot freezes nothing).
-    const bool hooks = !options.skip_hooks && plan.to_create() > 0 && !globals.dry_run;
+    const bool hooks = !skip_hooks && plan.to_create() > 0 && !globals.dry_run;
     exec::HookEnvironment hook_env{.run = lineage.run,
                                    .profile = profile.file,
                                    .source_namespace = plan.source_namespace,
@@ -403,6 +403,20 @@ void run_snapshot(const GlobalOptions& globals, const SnapshotOptions& options, 
         }
         record["pruned"] = pruned;
     }
+    return record;
+}
+
+namespace {
+
+void run_snapshot(const GlobalOptions& globals, const SnapshotOptions& options, Streams streams) {
+    // Complete: the profile, the run, the connection.
+    const util::ProcessEnvironment environment;
+    const auto loaded = load_profile(globals, environment);
+    util::install_interrupt_handlers();
+    Session session(globals, streams, loaded.profile, environment);
+
+    const auto record =
+        take_snapshot_set(session, globals, loaded, options.skip_hooks, streams.out);
     session.finish(record);
     if (!globals.dry_run) {
         print_result(record, globals.output, streams.out);

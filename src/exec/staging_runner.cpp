@@ -33,6 +33,12 @@ plan::Labels ownership_of_object(const json& object) {
     return labels;
 }
 
+// The labels that say which run's object it is (not when or by which build it was made).
+bool is_identity_label(const std::string& key) {
+    return key == plan::k_managed_by_key || key == plan::k_profile_key || key == plan::k_run_key ||
+           key == plan::k_role_key || key == plan::k_snapshot_set_key || key == plan::k_source_key;
+}
+
 milliseconds remaining(const util::Clock& clock, time_point deadline) {
     return std::max(milliseconds{0},
                     std::chrono::duration_cast<milliseconds>(deadline - clock.now()));
@@ -60,9 +66,11 @@ public:
                                              plan.staging_namespace, plan.lineage.run),
                                  "wait until it is gone, or use another --run");
             }
+            written("namespace/" + plan.staging_namespace);
             return;
         }
         m_kube.create_or_adopt(namespaces, "", plan.namespace_object.object, ours);
+        written("namespace/" + plan.staging_namespace);
     }
 
     std::string clone(const plan::StagingVolume& volume) override {
@@ -73,28 +81,38 @@ public:
         px::VolumeFilter filter;
         filter.name = volume.clone->name;
         for (const auto& found : m_px->inspect_with_filters(filter)) {
+            // Identity labels only: a re-run has its own created-at/expires-at (and maybe
+            // another build id), and must still find the clone the first attempt made.
             if (found.parent == volume.snapshot_id &&
                 std::all_of(volume.clone->additional_labels.begin(),
                             volume.clone->additional_labels.end(), [&found](const auto& label) {
+                                if (!is_identity_label(label.first)) {
+                                    return true;
+                                }
                                 const auto it = found.labels.find(label.first);
                                 return it != found.labels.end() && it->second == label.second;
                             })) {
+                written(fmt::format("portworx volume {} ({})", found.id, volume.clone->name));
                 return found.id;
             }
         }
         const auto key = "volume/" + volume.staging_pvc;
         progress(key, fmt::format("cloning snapshot {} for pvc/{}", volume.snapshot_id,
                                   volume.staging_pvc));
-        return run_step(m_context.on_done, key, [&] { return m_px->clone_volume(*volume.clone); });
+        auto id = run_step(m_context.on_done, key, [&] { return m_px->clone_volume(*volume.clone); });
+        written(fmt::format("portworx volume {} ({})", id, volume.clone->name));
+        return id;
     }
 
     void create(const plan::PlannedObject& object) override {
         m_kube.create_or_adopt(object.resource, object.object_namespace(), object.object,
                                ownership_of_object(object.object));
+        written_object(object);
     }
 
     void apply(const plan::PlannedObject& object) override {
         m_kube.apply(object.resource, object.object_namespace(), object.object);
+        written_object(object);
     }
 
     json wait(const plan::WaitFor& wait, time_point deadline) override {
@@ -132,6 +150,17 @@ private:
         if (m_context.on_progress) {
             m_context.on_progress(key, text);
         }
+    }
+
+    void written(const std::string& what) const {
+        if (m_context.on_written) {
+            m_context.on_written(what);
+        }
+    }
+
+    void written_object(const plan::PlannedObject& object) const {
+        const auto ns = object.object_namespace();
+        written(object.label() + (ns.empty() ? "" : " in " + ns));
     }
 
     const k8s::Client& m_kube;
@@ -307,11 +336,13 @@ plan::StagingReport run_staging_plan(const plan::StagingPlan& plan, StagingRunne
         }
         case plan::StepKind::apply_config:
             for (const auto& object : plan.stages.at(step.stage).config) {
+                check(cancelled);
                 runner.apply(object);
             }
             break;
         case plan::StepKind::apply_workloads:
             for (const auto& object : plan.stages.at(step.stage).workloads) {
+                check(cancelled);
                 runner.apply(object);
             }
             break;

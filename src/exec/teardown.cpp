@@ -275,8 +275,9 @@ TeardownReport execute_teardown(const plan::TeardownTarget& target, const plan::
         while (end < deletions.size() && group_of(deletions[end]) == group_of(deletions[begin])) {
             ++end;
         }
-        if (deletions[begin].object.kind == TeardownKind::portworx_volume && !pvcs_awaited) {
-            // A PVC goes only once no pod uses it: then its clone is detached and can go.
+        if (deletions[begin].stage >= 3 && !pvcs_awaited) {
+            // A PVC goes only once no pod uses it: then its PV is released (a PV deleted while
+            // still bound keeps its pv-protection finalizer) and its clone detached.
             runner.wait_gone(pvcs);
             pvcs_awaited = true;
         }

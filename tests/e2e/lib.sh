@@ -389,3 +389,98 @@ e2e_done() {
     E2E_PASSED=1
     echo "PASS $E2E_NAME ($E2E_RUNS pxclone runs)"
 }
+
+# ---- staging scenarios: request marks, background runs, kills at a chosen request ----------------
+
+E2E_MARK=0
+# request_mark: later *_since_mark helpers look only at requests logged after this point.
+request_mark() {
+    E2E_MARK=$(wc -l <"$E2E_SIM_LOG")
+}
+
+# request_lines_since_mark [mutating]: like request_lines, for the requests after the mark
+# (with `mutating`: only the mutating ones, whose order --parallel 1 fixes; reads depend on
+# timing: whether a watch was needed, how often it was reopened).
+request_lines_since_mark() {
+    sim_jq '.[$mark:] | pxclone_requests[] | select($only != "mutating" or mutating)
+            | "\(.method) \(uuid_free_path)\(canonical_query)"' \
+        --argjson mark "$E2E_MARK" --arg only "${1:-all}"
+}
+
+# expect_golden_since_mark FILE [mutating]: the requests after the mark equal FILE line by
+# line. UPDATE_GOLDEN=1 writes FILE.
+expect_golden_since_mark() {
+    local file=$1 got want
+    got=$(request_lines_since_mark "${2:-all}")
+    if [[ ${UPDATE_GOLDEN:-0} == 1 ]]; then
+        printf '%s\n' "$got" >"$file"
+        echo "updated $file"
+        return
+    fi
+    [[ -f $file ]] || e2e_fail "golden file $file is missing (UPDATE_GOLDEN=1 writes it)"
+    want=$(cat "$file")
+    [[ $want == "$got" ]] || e2e_fail "requests since the mark differ from $file (UPDATE_GOLDEN=1 rewrites it):
+$(diff <(printf '%s\n' "$want") <(printf '%s\n' "$got") | head -n 40)"
+}
+
+# expect_no_mutations_since_mark: nothing was written after the mark.
+expect_no_mutations_since_mark() {
+    local got
+    got=$(request_lines_since_mark mutating)
+    [[ -z $got ]] || e2e_fail "expected no mutating request, got:
+$got"
+}
+
+# px_start ARGS...: like px_run, in the background (PX_PID); px_wait collects it.
+PX_PID=""
+px_start() {
+    E2E_RUNS=$((E2E_RUNS + 1))
+    PX_OUT=$E2E_TMP/run-$E2E_RUNS.out
+    PX_ERR=$E2E_TMP/run-$E2E_RUNS.err
+    PX_ARGS="$* --kubeconfig $E2E_TMP/k.yaml --context pxsim"
+    PX_RC=""
+    "$E2E_PXCLONE" "$@" --kubeconfig "$E2E_TMP/k.yaml" --context pxsim \
+        >"$PX_OUT" 2>"$PX_ERR" </dev/null &
+    PX_PID=$!
+}
+
+px_wait() {
+    PX_RC=0
+    wait "$PX_PID" || PX_RC=$?
+    PX_PID=""
+    echo "run $E2E_RUNS: pxclone $PX_ARGS -> exit $PX_RC"
+}
+
+# signal_at_request SIGNAL REGEX: waits (no polling: it follows the request log) until a
+# mutating request of pxclone logged after the mark reads "METHOD PATH" matching REGEX (pxsim
+# logs a request once it has been carried out), then sends SIGNAL to the background pxclone.
+# Fails when pxclone ends first or nothing matches within 20 s.
+signal_at_request() {
+    local signal=$1 regex=$2 follower matched=""
+    exec 4< <(exec tail -n "+$((E2E_MARK + 1))" -f --pid="$PX_PID" "$E2E_SIM_LOG")
+    follower=$!
+    local line
+    local method path
+    # Plain bash on each line (no jq per line): the signal must follow the request closely.
+    # The line's keys are sorted, so its own method and path come after the body (which may
+    # hold keys of the same names): the last match is the request's.
+    while IFS= read -r -t 20 line <&4; do
+        [[ $line =~ .*\"method\":\"([A-Z]+)\" ]] || continue
+        method=${BASH_REMATCH[1]}
+        [[ $line =~ .*\"path\":\"([^\"]*)\" ]] || continue
+        path=${BASH_REMATCH[1]}
+        case $method in POST | PUT | PATCH | DELETE) ;; *) continue ;; esac
+        [[ $path == /_sim/* || $path == */filters* || $path == */inspectwithfilters ]] && continue
+        [[ $line == *'"dryRun":"All"'* ]] && continue
+        if [[ "$method $path" =~ $regex ]]; then
+            matched="$method $path"
+            break
+        fi
+    done
+    if [[ -n $matched ]]; then
+        kill "-$signal" "$PX_PID" 2>/dev/null || true
+    fi
+    kill "$follower" 2>/dev/null || true
+    exec 4<&-
+    [[ -n $matched ]] || e2e_fail "no request matching '$regex' before pxclone ended (or 20 s)"
+}

@@ -95,7 +95,7 @@ TEST_CASE("delete_request names the exact DELETE for --dry-run") {
           "DELETE /api/v1/namespaces/orders-stg-42");
 }
 
-TEST_CASE("teardown deletes in order, waits for PVCs before the clone and for the namespace") {
+TEST_CASE("teardown deletes in order, waits for PVCs before the PV and for the namespace") {
     FakeTransport kube;
     FakeTransport portworx("https://px.test:9021");
     FakeClock clock;
@@ -110,12 +110,12 @@ TEST_CASE("teardown deletes in order, waits for PVCs before the clone and for th
         .reply(200, json{{"kind", "Status"}, {"status", "Success"}});
     kube.expect(Method::del, "/api/v1/namespaces/orders-stg-42/persistentvolumeclaims/data")
         .reply(200, json::object());
-    // Already gone: success for teardown.
-    kube.expect(Method::del, "/api/v1/persistentvolumes/orders-42-data")
-        .reply(404, json{{"kind", "Status"}, {"reason", "NotFound"}, {"code", 404}});
     kube.expect(Method::get, "/api/v1/namespaces/orders-stg-42/persistentvolumeclaims"
                              "?fieldSelector=metadata.name%3Ddata&limit=500")
         .reply(200, list_of(json::array()));
+    // Already gone: success for teardown.
+    kube.expect(Method::del, "/api/v1/persistentvolumes/orders-42-data")
+        .reply(404, json{{"kind", "Status"}, {"reason", "NotFound"}, {"code", 404}});
     portworx.expect(Method::del, "/v1/volumes/900").reply(200, "{}");
     kube.expect(Method::del, "/api/v1/namespaces/orders-stg-42")
         .reply(200, ns_object("Terminating"));
@@ -169,10 +169,10 @@ TEST_CASE("a refused deletion and a namespace that will not go are failures; the
                          {"message", "deployments.apps \"app\" is forbidden"}});
     kube.expect(Method::del, "/api/v1/namespaces/orders-stg-42/persistentvolumeclaims/data")
         .reply(200, json::object());
-    kube.expect(Method::del, "/api/v1/persistentvolumes/orders-42-data").reply(200, "{}");
     kube.expect(Method::get, "/api/v1/namespaces/orders-stg-42/persistentvolumeclaims"
                              "?fieldSelector=metadata.name%3Ddata&limit=500")
         .reply(200, list_of(json::array()));
+    kube.expect(Method::del, "/api/v1/persistentvolumes/orders-42-data").reply(200, "{}");
     portworx.expect(Method::del, "/v1/volumes/900")
         .reply(500, json{{"error", "volume is attached"}, {"code", 13}, {"message", "attached"}});
     kube.expect(Method::del, "/api/v1/namespaces/orders-stg-42")

@@ -26,6 +26,10 @@ struct StagingContext {
     std::function<bool()> cancelled;
     // A step reported through on_progress ended (ok false: it failed).
     DoneFn on_done;
+    // After each write the server accepted (or each object of this run found again), with what
+    // now exists: "namespace/orders-stg-42", "service/mongo in orders-stg-42", "portworx volume
+    // ID (name)" (the form of plan::FoundObject::describe()). May be called from several threads.
+    std::function<void(const std::string& what)> on_written;
 };
 
 class StagingRunner {

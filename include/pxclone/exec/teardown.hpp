@@ -66,9 +66,10 @@ struct TeardownReport {
 };
 
 // Deletes the plan's objects in order: Kubernetes objects with propagationPolicy Background,
-// Portworx volumes by id. Before the Portworx stage it waits for the deleted PVCs to be gone (a PVC
-// stays while a pod uses it, so its volume is then detached); after the namespaces, until they are
-// gone (what holds one is reported). Finally it lists the target again: an object still there is a
+// Portworx volumes by id. Before the PVs (stage 3) it waits for the deleted PVCs to be gone (a PVC
+// stays while a pod uses it; once gone, its PV is released and its volume detached); after the
+// namespaces, until they are gone (what holds one is reported). Finally it lists the target
+// again: an object still there is a
 // failure (one being deleted is awaited first). A failing deletion does not stop the others.
 // Throws InterruptedError when `cancelled` turns true between deletions.
 TeardownReport execute_teardown(const plan::TeardownTarget& target, const plan::TeardownPlan& plan,
