@@ -62,4 +62,25 @@ std::string did_you_mean(std::string_view word, std::span<const std::string_view
     return {};
 }
 
+std::string one_line(std::string_view text, std::size_t max_bytes) {
+    std::string out;
+    bool space = false;
+    for (const char ch : text) {
+        if (std::iscntrl(static_cast<unsigned char>(ch)) != 0) {
+            space = !out.empty();
+            continue;
+        }
+        if (space) {
+            out += ' ';
+            space = false;
+        }
+        if (out.size() >= max_bytes) {
+            out += "...";
+            break;
+        }
+        out += ch;
+    }
+    return out;
+}
+
 } // namespace pxclone::util

@@ -21,4 +21,8 @@ std::optional<std::string> closest_match(std::string_view word,
 // " (did you mean 'x'?)" for the closest candidate, or "" when there is none.
 std::string did_you_mean(std::string_view word, std::span<const std::string_view> candidates);
 
+// Text from a server (an error message) made fit for a one-line message: line breaks and other
+// control characters become single spaces, and more than max_bytes are cut with "...".
+std::string one_line(std::string_view text, std::size_t max_bytes = 400);
+
 } // namespace pxclone::util
