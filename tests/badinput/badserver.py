@@ -8,6 +8,8 @@ one place per case. The case is the first path segment: a kubeconfig whose serve
 CASES below: a list of (regex on "METHOD PATH", reply). A reply is (status, content type, body),
 or one of the stream misbehaviours "truncate", "close", "huge-json", "huge-garbage".
 
+`GET /_seen` lists the requests seen so far ("METHOD PATH AUTHORIZATION" lines).
+
 Usage: badserver.py [--tls CERT KEY]   prints `badserver listening on PORT`, serves until killed.
 Standard library only, so it costs the build nothing.
 """
@@ -63,6 +65,11 @@ WORLD = [
     (r"POST " + PX + r"/v1/volumes/inspectwithfilters", ok({})),
     (r"GET " + PX + r"/v1/volumes/inspect/1100", ok({"volume": VOLUME, "name": "pvc-data"})),
     (r"POST " + PX + r"/v1/volumes/filters", ok({})),
+    # The Portworx token as a Kubernetes Secret (tests/cli/security.sh): "pxclone-test-secret-data".
+    (r"GET /api/v1/namespaces/kube-system/secrets/px-token\b",
+     ok({"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "px-token",
+                                                            "namespace": "kube-system"},
+         "type": "Opaque", "data": {"token": "cHhjbG9uZS10ZXN0LXNlY3JldC1kYXRh"}})),
     (r"GET " + PX + r"/v1/volumes/snapshots", ok({})),
     (r"GET /api/v1/(namespaces/[^/]+/)?[a-z]+\?", ok({"kind": "List", "apiVersion": "v1",
                                                        "metadata": {"resourceVersion": "20"},
@@ -172,6 +179,13 @@ class Handler(http.server.BaseHTTPRequestHandler):
         parts = self.path.split("/", 2)
         case = parts[1] if len(parts) > 1 else ""
         rest = "/" + (parts[2] if len(parts) > 2 else "")
+        if self.path == "/_seen":
+            return self.reply(200, "text/plain", "".join(
+                f"{m} {p} {a}\n" for m, p, a in self.server.seen))
+        if case == "v1":
+            # A direct Portworx endpoint (http://127.0.0.1:PORT): the healthy gateway.
+            case, rest = "ok", PX + self.path
+        self.server.seen.append((self.command, self.path, self.headers.get("Authorization", "")))
         if case not in CASES:
             return self.reply(404, "text/plain", "no such case: " + case + "\n")
         key = self.command + " " + rest
@@ -216,6 +230,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
 class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
     daemon_threads = True
+    seen = []
 
     def server_bind(self):
         # HTTPServer's own looks the host name up (getfqdn), which can hang without DNS.
