@@ -63,7 +63,7 @@ run() {
     fi
 }
 
-plain_port= tls_port=
+plain_port='' tls_port=''
 start_server plain
 
 # --- TLS verified by default --------------------------------------------------------------------
