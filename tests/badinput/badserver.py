@@ -217,8 +217,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.end_headers()
             self.wfile.write(b'{"kind": "PersistentVolumeClaim", "metadata": {"na')
         else:
-            # 24 MiB: one string value (valid JSON) or bytes that are not JSON at all.
-            size = 24 * 1024 * 1024
+            # 8 MiB: one string value (valid JSON) or bytes that are not JSON at all.
+            size = 8 * 1024 * 1024
             body = (b'{"kind": "X", "pad": "' + b"a" * size + b'"}' if how == "huge-json"
                     else bytes(range(256)) * (size // 256))
             self.send_header("Content-Length", str(len(body)))

@@ -24,3 +24,10 @@ TEST_CASE("closest_match suggests only plausible typos") {
     CHECK(did_you_mean("volums", keys) == " (did you mean 'volumes'?)");
     CHECK(did_you_mean("zzzzzz", keys).empty());
 }
+
+TEST_CASE("one_line turns control characters into single spaces and cuts long text") {
+    using pxclone::util::one_line;
+    CHECK(one_line("a\nb\r\n\tc\n") == "a b c");
+    CHECK(one_line("\n\nx") == "x");
+    CHECK(one_line(std::string(500, 'y'), 10) == std::string(10, 'y') + "...");
+}
