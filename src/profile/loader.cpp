@@ -228,6 +228,61 @@ std::optional<Line> find_deep_nesting(const std::vector<Line>& lines, int limit)
     return std::nullopt;
 }
 
+// yaml-cpp 0.7's LoadAll never returns (it allocates until memory runs out) on some texts with a
+// line that starts with ',' in block context, e.g. ", a:7\n- b\n" (found by fuzz_profile). Such a
+// line is invalid YAML anyway outside a flow collection, a block scalar or a more indented
+// continuation, so it is refused before yaml-cpp sees it. Returns the line and the ','s column.
+std::optional<std::pair<Line, int>> find_block_comma(const std::vector<Line>& lines) {
+    int flow_depth = 0;
+    std::optional<std::size_t> block_scalar_indent;
+    std::optional<std::size_t> previous_indent;
+    for (const auto& line : lines) {
+        const auto first = line.text.find_first_not_of(' ');
+        if (first == std::string_view::npos || line.text[first] == '#') {
+            continue;
+        }
+        if (block_scalar_indent) {
+            if (first > *block_scalar_indent) {
+                continue;
+            }
+            block_scalar_indent.reset();
+        }
+        if (line.text[first] == ',' && flow_depth == 0 &&
+            (!previous_indent || first <= *previous_indent)) {
+            return std::pair{line, static_cast<int>(first) + 1};
+        }
+        previous_indent = first;
+        char quote = 0;
+        char previous = ' ';
+        for (std::size_t i = first; i < line.text.size(); ++i) {
+            const char c = line.text[i];
+            if (quote != 0) {
+                quote = c == quote ? 0 : quote;
+            } else if (c == '#' && previous == ' ') {
+                break;
+            } else if ((c == '"' || c == '\'') &&
+                       (previous == ' ' || previous == '[' || previous == '{' || previous == ',' ||
+                        previous == ':' || i == first)) {
+                quote = c;
+            } else if (c == '[' || c == '{') {
+                ++flow_depth;
+            } else if ((c == ']' || c == '}') && flow_depth > 0) {
+                --flow_depth;
+            }
+            previous = c;
+        }
+        auto tail = line.text;
+        while (!tail.empty() && (tail.back() == ' ' || tail.back() == '-' || tail.back() == '+' ||
+                                 (tail.back() >= '0' && tail.back() <= '9'))) {
+            tail.remove_suffix(1);
+        }
+        if (!tail.empty() && (tail.back() == '|' || tail.back() == '>') && flow_depth == 0) {
+            block_scalar_indent = first;
+        }
+    }
+    return std::nullopt;
+}
+
 // yaml-cpp's syntax messages, in our words.
 std::string describe_syntax_error(const std::string& message) {
     struct Known {
@@ -1121,6 +1176,13 @@ LoadResult Loader::run(std::string_view text) {
         report(Position{deep->number, 1}, "",
                fmt::format("nested more than {} levels deep; a profile is much flatter",
                            k_max_nesting_depth));
+        return finish();
+    }
+
+    if (const auto comma = find_block_comma(lines)) {
+        report(Position{comma->first.number, comma->second}, "",
+               "invalid YAML: ',' cannot start a value here (quote the text, or put the list "
+               "in [ ])");
         return finish();
     }
 
