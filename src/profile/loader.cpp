@@ -12,10 +12,12 @@
 #include <map>
 #include <set>
 #include <span>
+#include <sstream>
 #include <tuple>
 
 #include <fmt/format.h>
 #include <yaml-cpp/depthguard.h>
+#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
 namespace pxclone::profile {
@@ -281,6 +283,39 @@ std::optional<std::pair<Line, int>> find_block_comma(const std::vector<Line>& li
         }
     }
     return std::nullopt;
+}
+
+// Counts documents and nothing else: a first pass over the text whose loop pxclone bounds.
+class DocumentCounter final : public YAML::EventHandler {
+public:
+    void OnDocumentStart(const YAML::Mark&) override {}
+    void OnDocumentEnd() override {}
+    void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
+    void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
+    void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                  const std::string&) override {}
+    void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                         YAML::EmitterStyle::value) override {}
+    void OnSequenceEnd() override {}
+    void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                    YAML::EmitterStyle::value) override {}
+    void OnMapEnd() override {}
+};
+
+// yaml-cpp 0.7's LoadAll loops forever, allocating, on texts where its parser stops advancing
+// (e.g. "!K,KKK...", found by fuzz_profile): it keeps returning another empty document. Walks
+// the documents with a bounded loop first; false when there are more than `limit` (a profile is
+// one document), so LoadAll is only called on text it finishes. Throws what the parser throws.
+bool documents_end_within(const std::string& text, int limit) {
+    std::istringstream stream(text);
+    YAML::Parser parser(stream);
+    DocumentCounter counter;
+    for (int documents = 0; parser.HandleNextDocument(counter); ++documents) {
+        if (documents >= limit) {
+            return false;
+        }
+    }
+    return true;
 }
 
 // yaml-cpp's syntax messages, in our words.
@@ -1188,7 +1223,14 @@ LoadResult Loader::run(std::string_view text) {
 
     std::vector<YAML::Node> documents;
     try {
-        documents = YAML::LoadAll(std::string(text));
+        const auto copy = std::string(text);
+        if (!documents_end_within(copy, 16)) {
+            report(Position{1, 1}, "",
+                   "invalid YAML: more than 16 documents, or text the YAML parser cannot get "
+                   "past (a profile is one document)");
+            return finish();
+        }
+        documents = YAML::LoadAll(copy);
     } catch (const YAML::DeepRecursion& error) {
         report(position_of(error.mark), "",
                fmt::format("nested more than {} levels deep; a profile is much flatter",
