@@ -3,6 +3,7 @@
 #include "pxclone/error.hpp"
 #include "pxclone/output/terminal.hpp"
 #include "pxclone/util/environment.hpp"
+#include "pxclone/http/transport.hpp"
 
 #include <exception>
 #include <iostream>
@@ -35,6 +36,17 @@ int main(int argc, char** argv) {
             std::cerr << "  hint: " << e.hint() << '\n';
         }
         return static_cast<int>(e.code());
+    } catch (const pxclone::http::TransportError& e) {
+        // No answer came, even after the retries: the message names the request and the cause.
+        std::cerr << "pxclone: error: " << e.what() << '\n';
+        if (e.kind() == pxclone::http::TransportError::Kind::tls) {
+            std::cerr << "  hint: TLS is verified: give the server's CA (kubeconfig "
+                         "certificate-authority, or portworx.ca_file in the profile)\n";
+        } else {
+            std::cerr << "  hint: the connection failed before the server answered: check the "
+                         "server address, proxy and network\n";
+        }
+        return static_cast<int>(ExitCode::failed);
     } catch (const std::exception& e) {
         std::cerr << paint(Color::red, "pxclone: internal error:", color()) << ' ' << e.what()
                   << " (please report this with the command line and -vv output)\n";

@@ -136,17 +136,26 @@ plan::SnapshotSet describe_set(Session& session, const profile::Profile& profile
                 return volume;
             }
             if (volume.storage_class.empty()) {
-                volume.storage_class =
-                    claim->value(json::json_pointer("/spec/storageClassName"), "");
+                volume.storage_class = k8s::string_field(*claim, "/spec/storageClassName");
             }
-            const auto modes = claim->value(json::json_pointer("/spec/accessModes"), json::array());
-            if (!modes.empty()) {
-                volume.access_modes = modes.get<std::vector<std::string>>();
+            const auto spec = claim->find("spec");
+            if (spec != claim->end() && spec->is_object()) {
+                const auto modes = spec->find("accessModes");
+                std::vector<std::string> names;
+                for (const auto& mode :
+                     modes != spec->end() && modes->is_array() ? *modes : json::array()) {
+                    if (mode.is_string()) {
+                        names.push_back(mode.get<std::string>());
+                    }
+                }
+                if (!names.empty()) {
+                    volume.access_modes = std::move(names);
+                }
             }
-            const auto pv_name = claim->value(json::json_pointer("/spec/volumeName"), "");
+            const auto pv_name = k8s::string_field(*claim, "/spec/volumeName");
             if (!pv_name.empty()) {
                 if (const auto pv = kube.get(k8s::resource_of("PersistentVolume"), "", pv_name)) {
-                    volume.fs_type = pv->value(json::json_pointer("/spec/csi/fsType"), "");
+                    volume.fs_type = k8s::string_field(*pv, "/spec/csi/fsType");
                 }
             }
             return volume;

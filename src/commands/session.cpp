@@ -3,6 +3,7 @@
 #include "pxclone/error.hpp"
 #include "pxclone/http/curl_transport.hpp"
 #include "pxclone/http/stack.hpp"
+#include "pxclone/k8s/connect.hpp"
 #include "pxclone/k8s/secret.hpp"
 #include "pxclone/profile/loader.hpp"
 #include "pxclone/util/time.hpp"
@@ -129,6 +130,10 @@ const px::Client& Session::portworx() {
         m_px = std::make_unique<px::Client>(
             *m_cluster.transport, px::base_url(endpoint, m_cluster.server), token, endpoint.text);
         return *m_px;
+    }
+    if (!token.empty()) {
+        k8s::check_credentials_route(endpoint.url, "portworx.token",
+                                     m_profile.file + ": portworx.endpoint", m_environment);
     }
     http::CurlOptions curl;
     curl.tls.ca_file = m_profile.portworx.ca_file.empty()

@@ -83,7 +83,7 @@ SnapshotFacts discover_snapshot(Session& session, const profile::Profile& profil
 
     std::map<std::string, std::future<std::optional<json>>> pv_gets;
     for (const auto& claim : claims) {
-        const auto pv = claim.value(json::json_pointer("/spec/volumeName"), "");
+        const auto pv = k8s::string_field(claim, "/spec/volumeName");
         if (!pv.empty() && !pv_gets.contains(pv)) {
             pv_gets.emplace(
                 pv, session.pool().submit([&kube, &pvs, pv] { return kube.get(pvs, "", pv); }));

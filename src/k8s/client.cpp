@@ -2,6 +2,7 @@
 
 #include "pxclone/k8s/paths.hpp"
 
+#include <algorithm>
 #include <stdexcept>
 
 #include <fmt/format.h>
@@ -141,22 +142,37 @@ ObjectList Client::list(const Resource& resource, std::string_view ns,
             throw error;
         }
         const auto page = parse_object(response, resource, ns, {}, "list");
-        if (const auto items = page.find("items"); items != page.end() && items->is_array()) {
+        const auto malformed = [&](std::string_view why) {
+            Status status;
+            status.code = response.status;
+            return ApiError(response.status, std::move(status),
+                            fmt::format("{}: list: HTTP {} with a reply that is not a list ({})",
+                                        describe_object(resource, ns, {}), response.status, why),
+                            "something between pxclone and the API server answered instead of it");
+        };
+        if (const auto items = page.find("items"); items != page.end() && !items->is_null()) {
+            if (!items->is_array()) {
+                throw malformed("items is not an array");
+            }
             for (const auto& item : *items) {
+                if (!item.is_object()) {
+                    throw malformed("an item is not an object");
+                }
                 out.items.push_back(item);
             }
         }
-        continue_token.clear();
-        if (const auto metadata = page.find("metadata");
-            metadata != page.end() && metadata->is_object()) {
-            if (out.resource_version.empty()) {
-                out.resource_version = metadata->value("resourceVersion", "");
-            }
-            continue_token = metadata->value("continue", "");
+        if (out.resource_version.empty()) {
+            out.resource_version = string_field(page, "/metadata/resourceVersion");
         }
-        if (continue_token.empty()) {
+        auto next = string_field(page, "/metadata/continue");
+        if (next.empty()) {
             return out;
         }
+        if (next == continue_token) {
+            // A server that hands out the same page again would keep pxclone paging forever.
+            throw malformed("the continue token did not change");
+        }
+        continue_token = std::move(next);
     }
 }
 
@@ -341,6 +357,25 @@ bool has_labels(const json& object, const Labels& labels) {
         }
     }
     return true;
+}
+
+std::string string_field(const json& object, std::string_view pointer) {
+    const json* node = &object;
+    std::size_t at = 0;
+    while (at < pointer.size() && pointer[at] == '/') {
+        const auto end = std::min(pointer.find('/', at + 1), pointer.size());
+        const auto key = pointer.substr(at + 1, end - at - 1);
+        if (!node->is_object()) {
+            return {};
+        }
+        const auto it = node->find(key);
+        if (it == node->end()) {
+            return {};
+        }
+        node = &*it;
+        at = end;
+    }
+    return node->is_string() ? node->get<std::string>() : std::string{};
 }
 
 } // namespace pxclone::k8s

@@ -1,9 +1,14 @@
 #include "pxclone/k8s/connect.hpp"
 
+#include "pxclone/error.hpp"
 #include "pxclone/http/stack.hpp"
 #include "pxclone/k8s/auth.hpp"
 
+#include <algorithm>
+#include <cctype>
 #include <stdexcept>
+
+#include <fmt/format.h>
 
 namespace pxclone::k8s {
 
@@ -14,6 +19,13 @@ ClusterConnection connect_cluster(const ConnectOptions& options) {
     load.env = options.env;
     load.in_cluster_root = options.in_cluster_root;
     auto config = load_cluster_config(load);
+    const auto& auth = config.auth;
+    if (!auth.token.empty() || !auth.token_file.empty() || !auth.password.empty() ||
+        auth.exec.has_value()) {
+        check_credentials_route(config.server, "the kubeconfig user's credentials",
+                                fmt::format("{}: cluster '{}'", config.origin, config.cluster_name),
+                                *options.env);
+    }
 
     http::CurlOptions curl;
     curl.tls = config.tls;
@@ -63,6 +75,44 @@ ClusterConnection connect_cluster(const ConnectOptions& options) {
     connection.transport = http::decorate(std::move(transport), stack);
     connection.config = std::move(config);
     return connection;
+}
+
+bool is_plaintext_remote(std::string_view url) {
+    constexpr std::string_view k_http = "http://";
+    if (url.size() < k_http.size() ||
+        !std::equal(k_http.begin(), k_http.end(), url.begin(), [](char a, char b) {
+            return a == std::tolower(static_cast<unsigned char>(b));
+        })) {
+        return false;
+    }
+    auto authority = url.substr(k_http.size());
+    authority = authority.substr(0, authority.find_first_of("/?#"));
+    if (const auto at = authority.rfind('@'); at != std::string_view::npos) {
+        authority = authority.substr(at + 1);
+    }
+    std::string_view host;
+    if (!authority.empty() && authority.front() == '[') {
+        host = authority.substr(0, authority.find(']') + 1);
+    } else {
+        host = authority.substr(0, authority.find(':'));
+    }
+    std::string lower(host);
+    std::transform(lower.begin(), lower.end(), lower.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    const bool loopback = lower == "localhost" || lower == "[::1]" || lower.starts_with("127.");
+    return !loopback;
+}
+
+void check_credentials_route(std::string_view url, std::string_view what, std::string_view where,
+                             const util::Environment& env) {
+    if (!is_plaintext_remote(url) || env.get(k_allow_http_credentials).value_or("") == "1") {
+        return;
+    }
+    throw UsageError(
+        fmt::format("{}: refusing to send {} over plain http to {}", where, what, url),
+        fmt::format("use https:// (the credentials would travel in clear text), or set {}=1 if "
+                    "this network is trusted",
+                    k_allow_http_credentials));
 }
 
 } // namespace pxclone::k8s

@@ -1,5 +1,7 @@
 #include "pxclone/k8s/status.hpp"
 
+#include "pxclone/util/text.hpp"
+
 #include <algorithm>
 #include <cctype>
 
@@ -135,13 +137,14 @@ ApiError make_api_error(const http::Response& response, const Resource& resource
         std::vector<std::string> details;
         for (const auto& cause : status->causes) {
             // The top-level message already quotes the first cause; the list is for the rest.
-            details.push_back(cause.field.empty() ? cause.message
-                                                  : cause.field + ": " + cause.message);
+            details.push_back(util::one_line(
+                cause.field.empty() ? cause.message : cause.field + ": " + cause.message));
         }
-        auto what = fmt::format("{}: {}: {}", object, verb,
-                                status->message.empty() ? status->reason : status->message);
+        auto what =
+            fmt::format("{}: {}: {}", object, verb,
+                        util::one_line(status->message.empty() ? status->reason : status->message));
         if (!status->reason.empty()) {
-            what += fmt::format(" ({})", status->reason);
+            what += fmt::format(" ({})", util::one_line(status->reason, 80));
         }
         auto hint = hint_for(response.status, status->reason, resource);
         return ApiError(response.status, std::move(*status), std::move(what), std::move(hint),

@@ -83,6 +83,12 @@ SourceResolution resolve_source_volumes(const std::string& source_namespace,
         const auto& pvc = *found->second;
         const auto phase = text_at(pvc, json::json_pointer("/status/phase"));
         const auto pv_name = text_at(pvc, json::json_pointer("/spec/volumeName"));
+        if (phase == "Bound" && pv_name.empty()) {
+            result.problems.push_back({SourceProblem::Kind::not_bound, object,
+                                       "is Bound but names no volume (spec.volumeName is "
+                                       "missing or not a string)"});
+            continue;
+        }
         if (phase != "Bound" || pv_name.empty()) {
             result.problems.push_back(
                 {SourceProblem::Kind::not_bound, object,

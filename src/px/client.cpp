@@ -1,5 +1,7 @@
 #include "pxclone/px/client.hpp"
 
+#include "pxclone/util/text.hpp"
+
 #include <algorithm>
 #include <cctype>
 #include <stdexcept>
@@ -70,16 +72,46 @@ std::string excerpt(std::string_view body) {
     return out;
 }
 
+std::string text_at(const json& object, const char* key) {
+    const auto it = object.find(key);
+    return it != object.end() && it->is_string() ? it->get<std::string>() : std::string{};
+}
+
+// Runs a decoder on a reply; a reply of the wrong shape (a decoder's std::invalid_argument, or a
+// JSON type error) becomes an Error naming the endpoint and the call, never an internal error.
+template <typename Decode>
+auto decoded(std::string_view endpoint, std::string_view what, Decode&& decode) {
+    const auto refuse = [&](const char* why) {
+        return Error(ExitCode::failed,
+                     fmt::format("portworx endpoint {}: {}: the reply does not have the "
+                                 "OpenStorage SDK's shape ({})",
+                                 endpoint, what, util::one_line(why, 200)),
+                     "portworx.endpoint must point at the Portworx REST gateway (port 9021)");
+    };
+    try {
+        return decode();
+    } catch (const std::invalid_argument& error) {
+        throw refuse(error.what());
+    } catch (const json::exception& error) {
+        throw refuse(error.what());
+    }
+}
+
 std::vector<std::string> string_list(const json& reply, const char* key) {
     std::vector<std::string> out;
     const auto it = reply.find(key);
-    if (it == reply.end() || !it->is_array()) {
+    if (it == reply.end() || it->is_null()) {
         return out;
     }
+    // A list of another type means this is not the SDK answering (an empty list is absent).
+    if (!it->is_array()) {
+        throw std::invalid_argument(std::string("field ") + key + " is not a list");
+    }
     for (const auto& entry : *it) {
-        if (entry.is_string()) {
-            out.push_back(entry.get<std::string>());
+        if (!entry.is_string()) {
+            throw std::invalid_argument(std::string("field ") + key + " holds a non-string");
         }
+        out.push_back(entry.get<std::string>());
     }
     return out;
 }
@@ -137,22 +169,22 @@ json Client::call(http::Method method, const std::string& path, const json* body
         }
         return parsed;
     }
-    if (is_object && parsed.value("kind", "") == "Status") {
+    if (is_object && text_at(parsed, "kind") == "Status") {
         // The Kubernetes API server answered for the service proxy: no such service, no ready
         // endpoints, or RBAC refusing services/proxy.
         throw Error(ExitCode::failed,
                     fmt::format("portworx endpoint {}: {}: the Kubernetes API server answered "
                                 "HTTP {}: {}",
                                 m_endpoint_text, what, response.status,
-                                parsed.value("message", "")),
+                                util::one_line(text_at(parsed, "message"))),
                     "check that the Service exists, has ready endpoints, and that you may "
                     "`get services/proxy` in its namespace");
     }
     if (is_object && parsed.contains("code") && parsed["code"].is_number_integer()) {
         const auto code = parsed["code"].get<int>();
-        auto message = parsed.value("message", "");
+        auto message = util::one_line(text_at(parsed, "message"));
         if (message.empty()) {
-            message = parsed.value("error", "");
+            message = util::one_line(text_at(parsed, "error"));
         }
         throw SdkError(response.status, code, message,
                        fmt::format("portworx: {}: {} ({})", what, message, grpc_code_name(code)),
@@ -169,8 +201,8 @@ json Client::call(http::Method method, const std::string& path, const json* body
 }
 
 VersionInfo Client::version() const {
-    return parse_version(
-        call(http::Method::get, "/v1/identities/version", nullptr, true, "version"));
+    const auto reply = call(http::Method::get, "/v1/identities/version", nullptr, true, "version");
+    return decoded(m_endpoint_text, "version", [&] { return parse_version(reply); });
 }
 
 std::vector<std::string> Client::capabilities() const {
@@ -184,7 +216,8 @@ std::vector<std::string> Client::capabilities() const {
             }
             const auto service = capability.find("service");
             if (service != capability.end() && service->is_object()) {
-                out.push_back(service->value("type", "UNKNOWN"));
+                const auto type = text_at(*service, "type");
+                out.push_back(type.empty() ? "UNKNOWN" : type);
             }
         }
     }
@@ -220,14 +253,14 @@ std::string Client::create_volume(const CreateVolumeRequest& request) const {
     const auto body = to_json(request);
     const auto reply = call(http::Method::post, "/v1/volumes", &body, false,
                             fmt::format("create volume \"{}\"", request.name));
-    return reply.value("volume_id", "");
+    return text_at(reply, "volume_id");
 }
 
 std::string Client::clone_volume(const CloneRequest& request) const {
     const auto body = to_json(request);
     const auto reply = call(http::Method::post, "/v1/volumes/clone", &body, false,
                             fmt::format("clone \"{}\" from {}", request.name, request.parent_id));
-    return reply.value("volume_id", "");
+    return text_at(reply, "volume_id");
 }
 
 void Client::delete_volume(const std::string& volume_id) const {
@@ -237,9 +270,11 @@ void Client::delete_volume(const std::string& volume_id) const {
 
 std::optional<Volume> Client::inspect(const std::string& volume_id) const {
     try {
-        return parse_volume(call(http::Method::get,
-                                 "/v1/volumes/inspect/" + encode_segment(volume_id), nullptr, true,
-                                 fmt::format("inspect volume {}", volume_id)));
+        const auto what = fmt::format("inspect volume {}", volume_id);
+        const auto reply =
+            call(http::Method::get, "/v1/volumes/inspect/" + encode_segment(volume_id), nullptr,
+                 true, what);
+        return decoded(m_endpoint_text, what, [&] { return parse_volume(reply); });
     } catch (const SdkError& error) {
         if (error.grpc_code() == 5) {
             return std::nullopt;
@@ -252,25 +287,34 @@ std::vector<Volume> Client::inspect_with_filters(const VolumeFilter& filter) con
     const auto body = to_json(filter);
     const auto reply = call(http::Method::post, "/v1/volumes/inspectwithfilters", &body, true,
                             "inspect volumes with filters");
-    std::vector<Volume> out;
-    if (const auto it = reply.find("volumes"); it != reply.end() && it->is_array()) {
+    return decoded(m_endpoint_text, "inspect volumes with filters", [&] {
+        std::vector<Volume> out;
+        const auto it = reply.find("volumes");
+        if (it == reply.end() || it->is_null()) {
+            return out;
+        }
+        if (!it->is_array()) {
+            throw std::invalid_argument("field volumes is not a list");
+        }
         for (const auto& entry : *it) {
             out.push_back(parse_volume(entry));
         }
-    }
-    return out;
+        return out;
+    });
 }
 
 std::vector<std::string> Client::enumerate() const {
-    return string_list(call(http::Method::get, "/v1/volumes", nullptr, true, "enumerate volumes"),
-                       "volume_ids");
+    const auto reply = call(http::Method::get, "/v1/volumes", nullptr, true, "enumerate volumes");
+    return decoded(m_endpoint_text, "enumerate volumes",
+                   [&] { return string_list(reply, "volume_ids"); });
 }
 
 std::vector<std::string> Client::enumerate_with_filters(const VolumeFilter& filter) const {
     const auto body = to_json(filter);
-    return string_list(call(http::Method::post, "/v1/volumes/filters", &body, true,
-                            "enumerate volumes with filters"),
-                       "volume_ids");
+    const auto reply = call(http::Method::post, "/v1/volumes/filters", &body, true,
+                            "enumerate volumes with filters");
+    return decoded(m_endpoint_text, "enumerate volumes with filters",
+                   [&] { return string_list(reply, "volume_ids"); });
 }
 
 void Client::update_labels(const std::string& volume_id, const Labels& labels) const {
@@ -284,7 +328,7 @@ std::string Client::snapshot_create(const SnapshotCreateRequest& request) const 
     const auto reply =
         call(http::Method::post, "/v1/volumes/snapshots", &body, false,
              fmt::format("snapshot volume {} as \"{}\"", request.volume_id, request.name));
-    return reply.value("snapshot_id", "");
+    return text_at(reply, "snapshot_id");
 }
 
 void Client::snapshot_restore(const std::string& volume_id, const std::string& snapshot_id) const {
@@ -298,10 +342,11 @@ std::vector<std::string> Client::snapshot_list(const std::string& volume_id) con
     if (!volume_id.empty()) {
         path += "?volume_id=" + encode_segment(volume_id);
     }
-    return string_list(call(http::Method::get, path, nullptr, true,
-                            volume_id.empty() ? std::string("list snapshots")
-                                              : "list snapshots of volume " + volume_id),
-                       "volume_snapshot_ids");
+    const auto what =
+        volume_id.empty() ? std::string("list snapshots") : "list snapshots of volume " + volume_id;
+    const auto reply = call(http::Method::get, path, nullptr, true, what);
+    return decoded(m_endpoint_text, what,
+                   [&] { return string_list(reply, "volume_snapshot_ids"); });
 }
 
 std::vector<std::string> Client::snapshot_list_by_labels(const std::string& volume_id,
@@ -313,10 +358,12 @@ std::vector<std::string> Client::snapshot_list_by_labels(const std::string& volu
     if (!labels.empty()) {
         body["labels"] = labels;
     }
-    return string_list(call(http::Method::post,
-                            "/v1/volumes/snapshots/filters/" + encode_segment(volume_id), &body,
-                            true, "list snapshots of volume " + volume_id + " by labels"),
-                       "volume_snapshot_ids");
+    const auto what = "list snapshots of volume " + volume_id + " by labels";
+    const auto reply =
+        call(http::Method::post, "/v1/volumes/snapshots/filters/" + encode_segment(volume_id),
+             &body, true, what);
+    return decoded(m_endpoint_text, what,
+                   [&] { return string_list(reply, "volume_snapshot_ids"); });
 }
 
 } // namespace pxclone::px

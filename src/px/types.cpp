@@ -171,6 +171,12 @@ VolumeSpec parse_spec(const json& spec) {
 Volume parse_volume(const json& reply) {
     const auto nested = reply.is_object() && reply.contains("volume");
     const auto& volume = nested ? reply.at("volume") : reply;
+    if (!volume.is_object()) {
+        throw std::invalid_argument("the volume is not an object");
+    }
+    if (const auto id = volume.find("id"); id != volume.end() && !id->is_string()) {
+        throw std::invalid_argument("field id is not a string");
+    }
     Volume out;
     out.raw = volume;
     out.id = string_at(volume, "id");

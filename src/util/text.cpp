@@ -95,4 +95,25 @@ bool is_valid_utf8(std::string_view text) {
     return !find_invalid_utf8(text);
 }
 
+std::string one_line(std::string_view text, std::size_t max_bytes) {
+    std::string out;
+    bool space = false;
+    for (const char ch : text) {
+        if (std::iscntrl(static_cast<unsigned char>(ch)) != 0) {
+            space = !out.empty();
+            continue;
+        }
+        if (space) {
+            out += ' ';
+            space = false;
+        }
+        if (out.size() >= max_bytes) {
+            out += "...";
+            break;
+        }
+        out += ch;
+    }
+    return out;
+}
+
 } // namespace pxclone::util

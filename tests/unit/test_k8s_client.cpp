@@ -396,3 +396,35 @@ TEST_CASE("the fake transport fails the test on an unexpected request" * doctest
     fake.expect(Method::get, "/api/v1/namespaces/a/pods/p").reply(200, json::object());
     CHECK_THROWS_AS(client.get(resource_of("Pod"), "b", "p"), test::UnexpectedRequest);
 }
+
+// Bad-input corpus (tests/cli/bad_input.sh): replies of the wrong shape are errors, not crashes.
+TEST_CASE("string_field reads strings and gives empty for absent fields or other types") {
+    const auto pvc = json::parse(R"({"spec":{"volumeName":42,"storageClassName":"px"},"a":"x"})");
+    CHECK(string_field(pvc, "/spec/storageClassName") == "px");
+    CHECK(string_field(pvc, "/spec/volumeName").empty());
+    CHECK(string_field(pvc, "/spec/missing").empty());
+    CHECK(string_field(pvc, "/a/deeper").empty());
+    CHECK(string_field(json::parse("[1]"), "/spec").empty());
+}
+
+TEST_CASE("list refuses items that are not a list of objects, and a continue token that repeats") {
+    FakeTransport fake;
+    const Client client(fake, "https://k8s.test");
+    fake.expect(Method::get, "/api/v1/namespaces?limit=500")
+        .reply(200, json::parse(R"({"items":"none"})"));
+    fake.expect(Method::get, "/api/v1/namespaces?limit=500")
+        .reply(200, json::parse(R"({"items":[1,2]})"));
+    fake.expect(Method::get, "/api/v1/namespaces?limit=500")
+        .reply(200, json::parse(R"({"metadata":{"continue":"c1"},"items":[]})"));
+    fake.expect(Method::get, "/api/v1/namespaces?limit=500&continue=c1")
+        .reply(200, json::parse(R"({"metadata":{"continue":"c1"},"items":[]})"));
+    const auto& namespaces = resource_of("Namespace");
+    CHECK_THROWS_WITH_AS(client.list(namespaces, ""),
+                         "namespaces: list: HTTP 200 with a reply that is not a list (items is "
+                         "not an array)",
+                         ApiError);
+    CHECK_THROWS_WITH_AS(client.list(namespaces, ""),
+                         doctest::Contains("(an item is not an object)"), ApiError);
+    CHECK_THROWS_WITH_AS(client.list(namespaces, ""),
+                         doctest::Contains("(the continue token did not change)"), ApiError);
+}

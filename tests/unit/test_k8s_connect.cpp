@@ -192,3 +192,49 @@ TEST_CASE("connect_cluster: insecure-skip-tls-verify warns through the log sink"
         0));
     CHECK(f.log_text.str().find("TLS certificate verification is disabled") != std::string::npos);
 }
+
+TEST_CASE("is_plaintext_remote: plain http to a host other than loopback") {
+    CHECK(k8s::is_plaintext_remote("http://10.0.0.1:8080"));
+    CHECK(k8s::is_plaintext_remote("HTTP://api.example.com/prefix"));
+    CHECK(k8s::is_plaintext_remote("http://user@0.0.0.0:80"));
+    CHECK(k8s::is_plaintext_remote("http://[fe80::1]:80"));
+    CHECK_FALSE(k8s::is_plaintext_remote("https://10.0.0.1:6443"));
+    CHECK_FALSE(k8s::is_plaintext_remote("http://127.0.0.1:8080/x"));
+    CHECK_FALSE(k8s::is_plaintext_remote("http://127.1.2.3"));
+    CHECK_FALSE(k8s::is_plaintext_remote("http://LOCALHOST:80"));
+    CHECK_FALSE(k8s::is_plaintext_remote("http://[::1]:80"));
+}
+
+TEST_CASE("connect_cluster refuses a token over plain http to a remote host unless allowed") {
+    Fixture f;
+    const std::string kubeconfig = R"(
+clusters: [{name: c, cluster: {server: "http://10.0.0.1:8080"}}]
+users: [{name: u, user: {token: s3cret}}]
+contexts: [{name: x, context: {cluster: c, user: u}}]
+current-context: x
+)";
+    const auto options = f.options(kubeconfig, 0);
+    try {
+        k8s::connect_cluster(options);
+        FAIL("no error");
+    } catch (const Error& e) {
+        CHECK(e.code() == ExitCode::usage);
+        CHECK(std::string(e.what()).find("refusing to send the kubeconfig user's credentials over "
+                                         "plain http to http://10.0.0.1:8080") !=
+              std::string::npos);
+        CHECK(std::string(e.what()).find("s3cret") == std::string::npos);
+        CHECK(e.hint().find("PXCLONE_ALLOW_HTTP_CREDENTIALS=1") != std::string::npos);
+    }
+    f.env.set("PXCLONE_ALLOW_HTTP_CREDENTIALS", "1");
+    CHECK(k8s::connect_cluster(options).server == "http://10.0.0.1:8080");
+    // Without credentials there is nothing to protect.
+    Fixture anonymous;
+    CHECK_NOTHROW(k8s::connect_cluster(anonymous.options(
+        R"(
+clusters: [{name: c, cluster: {server: "http://10.0.0.1:8080"}}]
+users: [{name: u, user: {}}]
+contexts: [{name: x, context: {cluster: c, user: u}}]
+current-context: x
+)",
+        0)));
+}

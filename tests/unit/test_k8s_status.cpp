@@ -132,3 +132,16 @@ TEST_CASE("a body that is not a Status gives one clear line, not a parse error")
         make_api_error(reply(500, std::string(5000, 'x'), "text/plain"), pvc, "ns", "x", "get");
     CHECK(std::string(long_body.what()).size() < 300);
 }
+
+TEST_CASE("make_api_error keeps a server message with line breaks on one line") {
+    http::Response response;
+    response.status = 500;
+    response.body = R"({"kind":"Status","status":"Failure","message":"line one\nline two\r\nthree",
+        "reason":"InternalError","code":500,"details":{"causes":[{"message":"a\nb"}]}})";
+    const auto error =
+        make_api_error(response, resource_of("PersistentVolumeClaim"), "prod", "data", "get");
+    CHECK(std::string(error.what()) ==
+          R"(persistentvolumeclaims "data" in namespace "prod": get: line one line two three )"
+          "(InternalError)");
+    CHECK(error.details() == std::vector<std::string>{"a b"});
+}

@@ -67,3 +67,12 @@ TEST_CASE("a selector that matches nothing is a problem") {
     REQUIRE(result.problems.size() == 1);
     CHECK(result.problems[0].message.find("selector") != std::string::npos);
 }
+
+TEST_CASE("a Bound PVC whose spec.volumeName is not a string says so") {
+    auto claim = pvc("data", "Bound", "pv1");
+    claim["spec"]["volumeName"] = 42;
+    const auto result = resolve_source_volumes("prod", {"data"}, {claim}, {});
+    REQUIRE(result.problems.size() == 1);
+    CHECK(result.problems[0].message ==
+          "is Bound but names no volume (spec.volumeName is missing or not a string)");
+}

@@ -281,3 +281,52 @@ TEST_CASE("the service-proxy route sends /v1 calls below the API server's proxy 
         .reply(200, k_inspect);
     CHECK(client.inspect(k_volume)->id == k_volume);
 }
+
+TEST_CASE("a Portworx token needs a direct endpoint") {
+    CHECK_FALSE(token_route_problem(parse_endpoint("https://px:9021"), true));
+    CHECK_FALSE(token_route_problem(parse_endpoint(k_default_endpoint), false));
+    const auto problem = token_route_problem(parse_endpoint(k_default_endpoint), true);
+    REQUIRE(problem);
+    CHECK(problem->find("service:kube-system/portworx-api:9021") != std::string::npos);
+    CHECK(problem->find("direct endpoint") != std::string::npos);
+}
+
+// Bad-input corpus and fuzz_px_reply: a reply of the wrong shape is an Error naming the endpoint
+// and the call (exit 1), never a std::invalid_argument or JSON type error ("internal error").
+TEST_CASE("replies of the wrong shape are errors naming the endpoint and the call") {
+    FakeTransport fake(k_base);
+    const Client client(fake, k_base);
+    fake.expect(Method::get, "/v1/identities/version")
+        .reply(200, json::parse(R"({"sdk_version":{"major":"x","minor":[]}})"));
+    fake.expect(Method::post, "/v1/volumes/inspectwithfilters")
+        .reply(200, json::parse(R"({"volumes":"all"})"));
+    fake.expect(Method::post, "/v1/volumes/inspectwithfilters")
+        .reply(200, json::parse(R"({"volumes":[{"volume":{"id":"v","spec":{"size":"big"}}}]})"));
+    fake.expect(Method::post, "/v1/volumes/inspectwithfilters")
+        .reply(200, json::parse(R"({"volumes":[{"volume":{"id":{"x":1}}}]})"));
+    fake.expect(Method::post, "/v1/volumes/inspectwithfilters")
+        .reply(200, json::parse(R"({"volumes":[5]})"));
+    fake.expect(Method::get, "/v1/volumes").reply(200, json::parse(R"({"volume_ids":[1]})"));
+    fake.expect(Method::post, "/v1/volumes").reply(200, json::parse(R"({"volume_id":7})"));
+    fake.expect(Method::get, "/v1/identities/version")
+        .reply(503, json::parse(R"({"kind":"Status","message":["x"]})"));
+    CHECK_THROWS_WITH_AS(client.version(),
+                         "portworx endpoint https://px.test:9021: version: the reply does not "
+                         "have the OpenStorage SDK's shape (field major is not a 64-bit integer)",
+                         Error);
+    CHECK_THROWS_WITH_AS(client.inspect_with_filters({}),
+                         doctest::Contains("(field volumes is not a list)"), Error);
+    CHECK_THROWS_WITH_AS(client.inspect_with_filters({}),
+                         doctest::Contains("(field size is not a 64-bit integer)"), Error);
+    CHECK_THROWS_WITH_AS(client.inspect_with_filters({}),
+                         doctest::Contains("(field id is not a string)"), Error);
+    CHECK_THROWS_WITH_AS(client.inspect_with_filters({}),
+                         doctest::Contains("(the volume is not an object)"), Error);
+    CHECK_THROWS_WITH_AS(client.enumerate(), doctest::Contains("holds a non-string"), Error);
+    // A volume id of another type reads as none (the caller reports the missing id).
+    CHECK(client.create_volume({"v", {.size = 1, .ha_level = 1}, {}}).empty());
+    CHECK_THROWS_WITH_AS(client.version(),
+                         "portworx endpoint https://px.test:9021: version: the Kubernetes API "
+                         "server answered HTTP 503: ",
+                         Error);
+}

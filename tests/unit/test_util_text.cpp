@@ -38,3 +38,10 @@ TEST_CASE("find_invalid_utf8 finds the first byte that does not start well-forme
     CHECK(is_valid_utf8("\xE2\x9C\x93"));
     CHECK_FALSE(is_valid_utf8("\xFF"));
 }
+
+TEST_CASE("one_line turns control characters into single spaces and cuts long text") {
+    using pxclone::util::one_line;
+    CHECK(one_line("a\nb\r\n\tc\n") == "a b c");
+    CHECK(one_line("\n\nx") == "x");
+    CHECK(one_line(std::string(500, 'y'), 10) == std::string(10, 'y') + "...");
+}

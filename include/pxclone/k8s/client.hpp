@@ -151,4 +151,8 @@ int scale_replicas(const nlohmann::json& scale);
 // Whether `object` carries every label in `labels` with the same value.
 bool has_labels(const nlohmann::json& object, const Labels& labels);
 
+// The string at `pointer` ("/spec/volumeName") in a server object; empty when it is absent or not
+// a string (a reply of an unexpected shape must not become a JSON type error).
+std::string string_field(const nlohmann::json& object, std::string_view pointer);
+
 } // namespace pxclone::k8s

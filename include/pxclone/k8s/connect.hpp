@@ -15,6 +15,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace pxclone::k8s {
@@ -65,5 +66,19 @@ struct ClusterConnection {
 //   request is one log line / record with its retry count.
 // No request is sent here.
 ClusterConnection connect_cluster(const ConnectOptions& options);
+
+// The environment variable that lets credentials travel over plain http to a host that is not
+// this machine (PXCLONE_ALLOW_HTTP_CREDENTIALS=1); without it that is refused.
+inline constexpr const char* k_allow_http_credentials = "PXCLONE_ALLOW_HTTP_CREDENTIALS";
+
+// Whether `url` is plain http to a host other than loopback (localhost, 127.0.0.0/8, [::1]):
+// a bearer token or password sent there can be read on the way.
+bool is_plaintext_remote(std::string_view url);
+
+// Refuses (UsageError, exit 2) to send `what` ("the kubeconfig user's token", "portworx.token")
+// in clear text: when `url` is_plaintext_remote and env does not set k_allow_http_credentials to
+// 1. `where` names the place the URL came from for the message.
+void check_credentials_route(std::string_view url, std::string_view what, std::string_view where,
+                             const util::Environment& env);
 
 } // namespace pxclone::k8s

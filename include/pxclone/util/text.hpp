@@ -27,4 +27,8 @@ std::string did_you_mean(std::string_view word, std::span<const std::string_view
 std::optional<std::size_t> find_invalid_utf8(std::string_view text);
 bool is_valid_utf8(std::string_view text);
 
+// Text from a server (an error message) made fit for a one-line message: line breaks and other
+// control characters become single spaces, and more than max_bytes are cut with "...".
+std::string one_line(std::string_view text, std::size_t max_bytes = 400);
+
 } // namespace pxclone::util
