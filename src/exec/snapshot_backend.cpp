@@ -7,6 +7,7 @@
 #include "pxclone/util/duration.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <mutex>
 
 #include <fmt/format.h>
@@ -40,6 +41,19 @@ plan::Labels run_selector(const plan::PlannedSnapshot& any) {
 
 milliseconds since(const util::Clock& clock, std::chrono::system_clock::time_point start) {
     return std::chrono::duration_cast<milliseconds>(clock.now() - start);
+}
+
+// "VOLUME_STATE_PENDING" as a progress line says it: "pending".
+std::string state_word(std::string_view state) {
+    constexpr std::string_view k_prefix = "VOLUME_STATE_";
+    if (state.starts_with(k_prefix)) {
+        state.remove_prefix(k_prefix.size());
+    }
+    std::string word;
+    for (const char c : state) {
+        word += c == '_' ? ' ' : static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    }
+    return word;
 }
 
 // The progress key of one volume's snapshot.
@@ -153,7 +167,8 @@ private:
                 state == "VOLUME_STATE_DETACHED" || state == "VOLUME_STATE_ATTACHED") {
                 return;
             }
-            report(m_context, key, fmt::format("snapshot {} {}", snapshot.source.pvc, state));
+            report(m_context, key,
+                   fmt::format("snapshot {} {}", snapshot.source.pvc, state_word(state)));
             if (m_context.cancelled && m_context.cancelled()) {
                 throw InterruptedError();
             }

@@ -26,7 +26,10 @@ TEST_CASE("progress_options: live lines on a terminal unless -v logs share stder
     CHECK_FALSE(cmd::progress_options(globals, piped, none).terminal.is_terminal);
     CHECK_FALSE(cmd::progress_options(globals, piped, none).color);
     CHECK_FALSE(
-        cmd::progress_options(globals, tty, util::MapEnvironment({{"NO_COLOR", "1"}})).color);
+        cmd::progress_options(globals, tty,
+                              util::MapEnvironment(std::map<std::string, std::string, std::less<>>{
+                                  {"NO_COLOR", "1"}}))
+            .color);
 
     globals.verbosity = 1;
     options = cmd::progress_options(globals, tty, none);

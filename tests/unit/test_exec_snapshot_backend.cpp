@@ -3,8 +3,12 @@
 #include <algorithm>
 #include <sstream>
 #include <thread>
+#include <utility>
 
 #include <doctest/doctest.h>
+
+#include "support/fake_clock.hpp"
+#include "support/fake_transport.hpp"
 
 using namespace pxclone;
 
@@ -40,7 +44,56 @@ plan::SnapshotPlan plan_of(std::size_t volumes) {
         {});
 }
 
+// An inspect reply for snapshot `id` of volume `parent` in `state`.
+nlohmann::json inspected(const std::string& id, const std::string& parent,
+                         const std::string& state) {
+    return {{"name", "snap"},
+            {"volume",
+             {{"id", id},
+              {"source", {{"parent", parent}}},
+              {"locator", {{"name", "snap"}}},
+              {"spec", {{"size", "1073741824"}}},
+              {"state", state}}}};
+}
+
 } // namespace
+
+TEST_CASE("portworx backend: a step says what it waits for and ends ok, or not") {
+    test::FakeTransport fake("https://px.test:9021");
+    const px::Client client(fake, "https://px.test:9021");
+    test::FakeClock clock;
+    test::FakeSleeper sleeper(clock);
+    std::vector<std::string> states;
+    std::vector<std::pair<std::string, bool>> ended;
+    exec::BackendContext context{
+        .clock = &clock,
+        .sleeper = &sleeper,
+        .on_progress = [&states](const std::string& key,
+                                 const std::string& text) { states.push_back(key + ": " + text); },
+        .cancelled = {},
+        .on_done = [&ended](const std::string& key, bool ok) { ended.emplace_back(key, ok); },
+    };
+    auto backend = exec::make_portworx_backend(client, context);
+    const auto plan = plan_of(1);
+    const auto deadline = clock.now() + std::chrono::minutes(1);
+
+    fake.expect(http::Method::post, "/v1/volumes/snapshots").reply(200, R"({"snapshot_id":"s1"})");
+    fake.expect(http::Method::get, "/v1/volumes/inspect/s1")
+        .reply(200, inspected("s1", "100", "VOLUME_STATE_PENDING"));
+    fake.expect(http::Method::get, "/v1/volumes/inspect/s1")
+        .reply(200, inspected("s1", "100", "VOLUME_STATE_AVAILABLE"));
+    CHECK(backend->take(plan, plan.snapshots[0], deadline).id == "s1");
+    CHECK(states == std::vector<std::string>{"snapshot/data-0: snapshot data-0 creating",
+                                             "snapshot/data-0: snapshot data-0 pending",
+                                             "snapshot/data-0: snapshot data-0 ready (s1)"});
+    CHECK(ended == std::vector<std::pair<std::string, bool>>{{"snapshot/data-0", true}});
+
+    fake.expect(http::Method::post, "/v1/volumes/snapshots").reply(200, R"({"snapshot_id":"s2"})");
+    fake.expect(http::Method::get, "/v1/volumes/inspect/s2")
+        .reply(200, inspected("s2", "100", "VOLUME_STATE_ERROR"));
+    CHECK_THROWS_AS(backend->take(plan, plan.snapshots[0], deadline), Error);
+    CHECK(ended.back() == std::pair<std::string, bool>{"snapshot/data-0", false});
+}
 
 TEST_CASE("dry-run backend: takes from parallel workers print whole lines, one per snapshot") {
     ReadOnlyBackend real;

@@ -2,6 +2,8 @@
 
 #include <cstdlib>
 #include <fcntl.h>
+#include <map>
+#include <string>
 #include <sys/ioctl.h>
 #include <unistd.h>
 
@@ -11,6 +13,10 @@ using namespace pxclone::output;
 using pxclone::util::MapEnvironment;
 
 namespace {
+
+MapEnvironment env(std::map<std::string, std::string, std::less<>> values) {
+    return MapEnvironment(std::move(values));
+}
 
 // A pseudo-terminal pair: the secondary side is a terminal as far as isatty knows.
 struct Pty {
@@ -38,8 +44,8 @@ TEST_CASE("use_color: auto means a terminal without NO_COLOR; always and never a
     const Terminal tty{true, 80};
     const Terminal pipe{false, 80};
     const MapEnvironment none;
-    const MapEnvironment no_color({{"NO_COLOR", "1"}});
-    const MapEnvironment empty_no_color({{"NO_COLOR", ""}});
+    const auto no_color = env({{"NO_COLOR", "1"}});
+    const auto empty_no_color = env({{"NO_COLOR", ""}});
     CHECK(use_color(ColorMode::automatic, tty, none));
     CHECK_FALSE(use_color(ColorMode::automatic, pipe, none));
     CHECK_FALSE(use_color(ColorMode::automatic, tty, no_color));
@@ -51,10 +57,10 @@ TEST_CASE("use_color: auto means a terminal without NO_COLOR; always and never a
 TEST_CASE("detect_terminal: a pipe is not a terminal; its width comes from COLUMNS") {
     int fds[2];
     REQUIRE(pipe(fds) == 0);
-    const auto plain = detect_terminal(fds[1], MapEnvironment({{"COLUMNS", "132"}}));
+    const auto plain = detect_terminal(fds[1], env({{"COLUMNS", "132"}}));
     CHECK_FALSE(plain.is_terminal);
     CHECK(plain.width == 132);
-    CHECK(detect_terminal(fds[1], MapEnvironment({{"COLUMNS", "wide"}})).width == 80);
+    CHECK(detect_terminal(fds[1], env({{"COLUMNS", "wide"}})).width == 80);
     close(fds[0]);
     close(fds[1]);
 }
@@ -65,10 +71,10 @@ TEST_CASE("detect_terminal: a pseudo-terminal is one, as wide as it says; TERM=d
     size.ws_col = 123;
     size.ws_row = 40;
     REQUIRE(ioctl(pty.secondary, TIOCSWINSZ, &size) == 0);
-    const auto terminal = detect_terminal(pty.secondary, MapEnvironment({{"COLUMNS", "50"}}));
+    const auto terminal = detect_terminal(pty.secondary, env({{"COLUMNS", "50"}}));
     CHECK(terminal.is_terminal);
     CHECK(terminal.width == 123);
-    CHECK_FALSE(detect_terminal(pty.secondary, MapEnvironment({{"TERM", "dumb"}})).is_terminal);
+    CHECK_FALSE(detect_terminal(pty.secondary, env({{"TERM", "dumb"}})).is_terminal);
 }
 
 TEST_CASE("paint wraps text in an SGR sequence and a reset, or leaves it alone") {
