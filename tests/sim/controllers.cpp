@@ -427,6 +427,38 @@ static std::optional<Json> api_create(K8sApi& api, const ResourceType& type, con
     return Json::parse(outcome.reply.body);
 }
 
+void Controllers::record_event(const ResourceType& type, const Json& object,
+                               const std::string& event_type, const std::string& reason,
+                               const std::string& message, const std::string& component) {
+    if (!m_pending.insert("event/" + uid_of(object) + "/" + reason).second) {
+        return;
+    }
+    const std::string now = format_time(m_api.options().now());
+    const std::string ns = type.namespaced ? ns_of(object) : "default";
+    Json event = {{"apiVersion", "v1"},
+                  {"kind", "Event"},
+                  {"metadata",
+                   {{"name", name_of(object) + "." + short_hash(uid_of(object) + reason, 16)},
+                    {"namespace", ns}}},
+                  {"involvedObject",
+                   {{"apiVersion", type.api_version()},
+                    {"kind", type.kind},
+                    {"name", name_of(object)},
+                    {"namespace", ns_of(object)},
+                    {"resourceVersion", object["metadata"].value("resourceVersion", "")},
+                    {"uid", uid_of(object)}}},
+                  {"reason", reason},
+                  {"message", message},
+                  {"type", event_type},
+                  {"source", {{"component", component}}},
+                  {"reportingComponent", component},
+                  {"reportingInstance", ""},
+                  {"firstTimestamp", now},
+                  {"lastTimestamp", now},
+                  {"count", 1}};
+    api_create(m_api, rt("", "events"), event);
+}
+
 // --- finalizers, garbage collection ------------------------------------------------------------
 
 void Controllers::reconcile_finalizers(const ResourceType& type, const Json& object) {
@@ -697,7 +729,13 @@ void Controllers::reconcile_pvc(const Json& pvc) {
     const std::string class_name = at(pvc, "/spec/storageClassName", "");
     const auto storage_class = m_store.transact(
         [&](Store::Txn& txn) { return txn.get(k_storageclasses(), "", class_name); });
-    if (class_name.empty() || !storage_class) {
+    if (!class_name.empty() && !storage_class) {
+        record_event(k_pvcs(), pvc, "Warning", "ProvisioningFailed",
+                     "storageclass.storage.k8s.io \"" + class_name + "\" not found",
+                     "persistentvolume-controller");
+        return;
+    }
+    if (class_name.empty()) {
         return;
     }
     const std::string provisioner = storage_class->value("provisioner", "");
@@ -756,6 +794,12 @@ void Controllers::reconcile_pvc(const Json& pvc) {
         }
         after(std::chrono::milliseconds(0), [this, volume_id, pv_name, pvc, storage_class] {
             if (!volume_id || volume_id->empty()) {
+                record_event(k_pvcs(), pvc, "Warning", "ProvisioningFailed",
+                             "failed to provision volume with StorageClass \"" +
+                                 name_of(storage_class) +
+                                 "\": rpc error: code = Internal desc = volume source not found",
+                             k_portworx + "_pxsim");
+                m_pending.erase("provision/" + uid_of(pvc));
                 return;
             }
             const std::string claim_ns = ns_of(pvc);
@@ -1137,6 +1181,13 @@ void Controllers::reconcile_deployment(const Json& deployment) {
     const int max_unavailable = replicas / 4;
     const bool available = ready >= replicas - max_unavailable;
     const bool complete = updated_replicas == replicas && total == replicas && ready == replicas;
+    // No progress (no new ready pod) for progressDeadlineSeconds: ProgressDeadlineExceeded.
+    const auto deadline =
+        std::chrono::seconds(at(deployment, "/spec/progressDeadlineSeconds", 600).get<int>());
+    const bool stalled =
+        !complete && waited("progress/" + uid + "/" + hash + "/" + std::to_string(ready),
+                            std::chrono::duration_cast<std::chrono::milliseconds>(deadline),
+                            [this, ns, name] { requeue(k_deployments(), ns, name); });
     mutate(m_store, k_deployments(), ns, name, [&](Json& changed) {
         Json status = changed.value("status", Json::object());
         status["observedGeneration"] = at(changed, "/metadata/generation", 1);
@@ -1159,15 +1210,25 @@ void Controllers::reconcile_deployment(const Json& deployment) {
                                    : "Deployment does not have minimum availability."},
              {"lastUpdateTime", now}},
             now);
-        set_condition(
-            status,
-            {{"type", "Progressing"},
-             {"status", "True"},
-             {"reason", complete ? "NewReplicaSetAvailable" : "ReplicaSetUpdated"},
-             {"message", complete ? "ReplicaSet \"" + rs_name + "\" has successfully progressed."
-                                  : "ReplicaSet \"" + rs_name + "\" is progressing."},
-             {"lastUpdateTime", now}},
-            now);
+        if (stalled) {
+            set_condition(status,
+                          {{"type", "Progressing"},
+                           {"status", "False"},
+                           {"reason", "ProgressDeadlineExceeded"},
+                           {"message", "ReplicaSet \"" + rs_name + "\" has timed out progressing."},
+                           {"lastUpdateTime", now}},
+                          now);
+        } else {
+            set_condition(status,
+                          {{"type", "Progressing"},
+                           {"status", "True"},
+                           {"reason", complete ? "NewReplicaSetAvailable" : "ReplicaSetUpdated"},
+                           {"message",
+                            complete ? "ReplicaSet \"" + rs_name + "\" has successfully progressed."
+                                     : "ReplicaSet \"" + rs_name + "\" is progressing."},
+                           {"lastUpdateTime", now}},
+                          now);
+        }
         changed["status"] = status;
         return true;
     });

@@ -91,6 +91,10 @@ private:
     void reconcile_deleted(const ResourceType& type, const nlohmann::json& object);
     void reconcile_finalizers(const ResourceType& type, const nlohmann::json& object);
     void requeue(const ResourceType& type, const std::string& ns, const std::string& name);
+    // Records a core/v1 Event about `object` once per (object, reason).
+    void record_event(const ResourceType& type, const nlohmann::json& object,
+                      const std::string& event_type, const std::string& reason,
+                      const std::string& message, const std::string& component);
 };
 
 } // namespace pxsim

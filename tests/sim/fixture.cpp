@@ -92,6 +92,7 @@ metadata:
     app: mongo
 spec:
   serviceName: mongo
+  podManagementPolicy: Parallel
   replicas: )"
         << volumes << R"(
   selector:

@@ -1,8 +1,12 @@
 #include "server.hpp"
 
 #include <cctype>
+#include <netinet/in.h>
+#include <poll.h>
 #include <sstream>
 #include <stdexcept>
+#include <sys/resource.h>
+#include <sys/socket.h>
 
 #include <httplib.h>
 
@@ -81,6 +85,49 @@ void sleep_for(std::chrono::milliseconds delay, const std::atomic<bool>& stoppin
         std::this_thread::sleep_for(std::min<std::chrono::steady_clock::duration>(
             until - std::chrono::steady_clock::now(), std::chrono::milliseconds(50)));
     }
+}
+
+// The socket of a request's connection: httplib does not hand it to handlers, so find the fd
+// whose ports match (unique while the connection lives). -1 when not found.
+int find_socket(const httplib::Request& request) {
+    rlimit limit{};
+    getrlimit(RLIMIT_NOFILE, &limit);
+    const int last = static_cast<int>(std::min<rlim_t>(limit.rlim_cur, 65536));
+    for (int fd = 3; fd < last; ++fd) {
+        sockaddr_storage local{};
+        sockaddr_storage peer{};
+        socklen_t local_size = sizeof local;
+        socklen_t peer_size = sizeof peer;
+        if (getsockname(fd, reinterpret_cast<sockaddr*>(&local), &local_size) != 0 ||
+            getpeername(fd, reinterpret_cast<sockaddr*>(&peer), &peer_size) != 0 ||
+            local.ss_family != AF_INET) {
+            continue;
+        }
+        const auto port = [](const sockaddr_storage& address) {
+            return ntohs(reinterpret_cast<const sockaddr_in&>(address).sin_port);
+        };
+        if (port(local) == request.local_port && port(peer) == request.remote_port) {
+            return fd;
+        }
+    }
+    return -1;
+}
+
+// True once the peer has closed (or reset) the connection; a watch then ends at once instead of
+// holding its thread until its timeout.
+bool peer_closed(int fd) {
+    if (fd < 0) {
+        return false;
+    }
+    pollfd entry{fd, POLLIN | POLLRDHUP, 0};
+    if (poll(&entry, 1, 0) <= 0) {
+        return false;
+    }
+    if ((entry.revents & (POLLRDHUP | POLLHUP | POLLERR | POLLNVAL)) != 0) {
+        return true;
+    }
+    char byte = 0;
+    return recv(fd, &byte, 1, MSG_PEEK | MSG_DONTWAIT) == 0;
 }
 
 } // namespace
@@ -224,6 +271,7 @@ int Server::start() {
     m_http->new_task_queue = [threads] {
         return new httplib::ThreadPool(threads);
     };
+    m_http->set_tcp_nodelay(true); // no Nagle stalls between a reply's header and body
     m_http->set_keep_alive_timeout(30);
     m_http->set_read_timeout(30);
     m_http->set_write_timeout(30);
@@ -494,7 +542,7 @@ void Server::serve(const httplib::Request& http_request, httplib::Response& http
         return;
     }
     const bool watching = !px && is_watch(routed);
-    const FaultDecision fault = m_faults->decide(request.method, request.path, watching);
+    const FaultDecision fault = m_faults->decide(request.method, routed.path, watching);
     const int retry_after = m_faults->retry_after_seconds();
     switch (fault.kind) {
     case FaultKind::TooManyRequests:
@@ -547,11 +595,15 @@ void Server::serve(const httplib::Request& http_request, httplib::Response& http
     const bool gone = fault.kind == FaultKind::Gone;
     std::optional<std::size_t> close_after;
     if (fault.kind == FaultKind::WatchClose) {
+        // Closed after a few events, or after a second when nothing happens.
         close_after = fault.close_after;
+        watch->timeout =
+            std::min<std::chrono::milliseconds>(watch->timeout, std::chrono::seconds(1));
     }
+    const int socket = find_socket(http_request);
     http_response.set_chunked_content_provider(
         "application/json",
-        [this, spec = *watch, gone, close_after](std::size_t, httplib::DataSink& sink) {
+        [this, spec = *watch, gone, close_after, socket](std::size_t, httplib::DataSink& sink) {
             const auto write = [&sink](const std::string& line) {
                 return sink.write(line.data(), line.size());
             };
@@ -563,7 +615,9 @@ void Server::serve(const httplib::Request& http_request, httplib::Response& http
                       "\n");
             } else if (!close_after || *close_after > 0) {
                 m_k8s->stream_watch(
-                    spec, write, [this] { return m_stopping.load(); }, close_after);
+                    spec, write,
+                    [this, socket] { return m_stopping.load() || peer_closed(socket); },
+                    close_after);
             }
             sink.done();
             return true;

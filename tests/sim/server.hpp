@@ -72,6 +72,10 @@ public:
     SimReply dispatch(const SimRequest& request);
     nlohmann::json violations() const;
     nlohmann::json requests() const;
+    // The PxHooks the Portworx side gets: a running pod mounts the volume's PV; the volume is
+    // behind a PV bound to a --source-namespace claim.
+    bool is_attached(const std::string& volume_id);
+    bool is_source_volume(const std::string& volume_id);
     Store& store() { return m_store; }
     K8sApi& k8s() { return *m_k8s; }
     PxApi& px() { return *m_px; }
@@ -106,8 +110,6 @@ private:
     SimReply route(const SimRequest& request, std::optional<WatchSpec>& watch, bool& px);
     std::optional<SimReply> admin(const SimRequest& request);
     std::optional<SimReply> authenticate(const SimRequest& request, bool px, bool client_cert);
-    bool is_attached(const std::string& volume_id);
-    bool is_source_volume(const std::string& volume_id);
 };
 
 } // namespace pxsim

@@ -298,3 +298,76 @@ TEST_CASE("deployment scale down and garbage collection on delete") {
     }));
     server.stop();
 }
+
+TEST_CASE("Portworx hooks: attached while a running pod mounts it; source volumes") {
+    pxsim::Server server(fixture_options());
+    server.start();
+    const std::string volume = "1100000000000000000"; // mongo-data-mongo-0's volume
+    CHECK(await(server, [&] { return server.is_attached(volume); }));
+    CHECK(server.is_source_volume(volume));
+    CHECK_FALSE(server.is_source_volume("no-such-volume"));
+    CHECK_FALSE(server.is_attached("no-such-volume"));
+    // Scaling the StatefulSet to zero detaches it (and is a production write: recorded).
+    call(server, "PATCH", "/apis/apps/v1/namespaces/prod/statefulsets/mongo/scale",
+         Json{{"spec", {{"replicas", 0}}}}, "application/merge-patch+json");
+    CHECK(await(server, [&] { return !server.is_attached(volume); }));
+    CHECK(server.violations().size() == 1);
+    server.stop();
+}
+
+TEST_CASE("failures surface as real clusters show them: ProvisioningFailed, progress deadline") {
+    pxsim::Server server(fixture_options());
+    server.start();
+    int status = 0;
+    call(server, "POST", "/api/v1/namespaces/default/persistentvolumeclaims",
+         Json{{"apiVersion", "v1"},
+              {"kind", "PersistentVolumeClaim"},
+              {"metadata", {{"name", "orphan"}}},
+              {"spec",
+               {{"accessModes", {"ReadWriteOnce"}},
+                {"storageClassName", "no-such-class"},
+                {"resources", {{"requests", {{"storage", "1Gi"}}}}}}}},
+         "application/json", &status);
+    REQUIRE(status == 201);
+    const auto failed_event = [&] {
+        const Json events = get(server, "/api/v1/namespaces/default/events");
+        for (const Json& event : events["items"]) {
+            if (event["reason"] == "ProvisioningFailed" &&
+                event["involvedObject"]["name"] == "orphan") {
+                return true;
+            }
+        }
+        return false;
+    };
+    CHECK(await(server, failed_event));
+
+    // A Deployment whose pod waits on that claim never progresses.
+    call(server, "POST", "/apis/apps/v1/namespaces/default/deployments",
+         Json{{"apiVersion", "apps/v1"},
+              {"kind", "Deployment"},
+              {"metadata", {{"name", "stuck"}}},
+              {"spec",
+               {{"progressDeadlineSeconds", 1},
+                {"selector", {{"matchLabels", {{"app", "stuck"}}}}},
+                {"template",
+                 {{"metadata", {{"labels", {{"app", "stuck"}}}}},
+                  {"spec",
+                   {{"containers", {{{"name", "c"}, {"image", "busybox:1"}}}},
+                    {"volumes",
+                     {{{"name", "data"},
+                       {"persistentVolumeClaim", {{"claimName", "orphan"}}}}}}}}}}}}},
+         "application/json", &status);
+    REQUIRE(status == 201);
+    const auto reason = [&] {
+        for (const Json& condition :
+             get(server, "/apis/apps/v1/namespaces/default/deployments/stuck")["status"].value(
+                 "conditions", Json::array())) {
+            if (condition["type"] == "Progressing") {
+                return condition["reason"].get<std::string>();
+            }
+        }
+        return std::string();
+    };
+    CHECK(await(server, [&] { return reason() == "ProgressDeadlineExceeded"; }));
+    server.stop();
+}

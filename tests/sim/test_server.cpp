@@ -264,3 +264,51 @@ TEST_CASE("a bad state file is reported with its place") {
                          std::runtime_error);
     std::filesystem::remove_all(dir);
 }
+
+TEST_CASE("watch faults: closed early, or 410 Expired as an ERROR event") {
+    for (const std::string kind : {"watch-close", "410"}) {
+        pxsim::ServerOptions options;
+        options.controllers = false;
+        options.faults = {"GET /api/v1/namespaces/default/configmaps#1=" + kind};
+        pxsim::Server server(options);
+        httplib::Client client("127.0.0.1", server.start());
+        REQUIRE(
+            client.Post("/api/v1/namespaces/default/configmaps", k_configmap, "application/json")
+                ->status == 201);
+        std::string received;
+        // Without the fault this watch would stream the ConfigMap and then wait 30 s.
+        const auto reply =
+            client.Get("/api/v1/namespaces/default/configmaps?watch=1&timeoutSeconds=30",
+                       [&](const char* data, std::size_t length) {
+                           received.append(data, length);
+                           return true;
+                       });
+        REQUIRE(reply);
+        CHECK(reply->status == 200);
+        if (kind == "410") {
+            const Json event = Json::parse(received);
+            CHECK(event["type"] == "ERROR");
+            CHECK(event["object"]["code"] == 410);
+        } else {
+            CHECK(std::count(received.begin(), received.end(), '\n') <= 1);
+        }
+        server.stop();
+    }
+}
+
+TEST_CASE("a targeted Portworx fault matches the gateway path, also through the proxy") {
+    pxsim::ServerOptions options;
+    options.controllers = false;
+    options.faults = {"POST /v1/volumes/snapshots#2=500"};
+    pxsim::Server server(options);
+    httplib::Client client("127.0.0.1", server.start());
+    const std::string proxy = "/api/v1/namespaces/kube-system/services/portworx-api:9021/proxy";
+    const std::string body = R"({"volume_id":"1","name":"s"})";
+    CHECK(client.Post("/v1/volumes/snapshots", body, "application/json")->status != 500);
+    const auto second = client.Post(proxy + "/v1/volumes/snapshots", body, "application/json");
+    REQUIRE(second);
+    CHECK(second->status == 500);
+    CHECK(Json::parse(second->body)["code"] == 13);
+    CHECK(client.Post("/v1/volumes/snapshots", body, "application/json")->status != 500);
+    server.stop();
+}
