@@ -855,12 +855,27 @@ void Controllers::reconcile_pvc(const Json& pvc) {
 }
 
 void Controllers::reconcile_pv(const Json& pv) {
-    if (deleting(pv)) {
-        return;
-    }
     const std::string name = name_of(pv);
     const std::string phase = at(pv, "/status/phase", "");
     const Json claim_ref = at(pv, "/spec/claimRef", Json());
+    if (deleting(pv)) {
+        // The PV controller still syncs a PV being deleted: once its claim is gone it is
+        // Released, which lets the pv-protection finalizer go (the erase then reclaims it).
+        if (phase == "Bound" && claim_ref.is_object()) {
+            const auto claim = m_store.transact([&](Store::Txn& txn) {
+                return txn.get(k_pvcs(), claim_ref.value("namespace", ""),
+                               claim_ref.value("name", ""));
+            });
+            if (!claim ||
+                (claim_ref.contains("uid") && claim_ref.value("uid", "") != uid_of(*claim))) {
+                mutate(m_store, k_pvs(), "", name, [](Json& updated) {
+                    updated["status"]["phase"] = "Released";
+                    return true;
+                });
+            }
+        }
+        return;
+    }
     if (!claim_ref.is_object()) {
         if (phase != "Available") {
             mutate(m_store, k_pvs(), "", name, [](Json& updated) {

@@ -371,3 +371,38 @@ TEST_CASE("failures surface as real clusters show them: ProvisioningFailed, prog
     CHECK(await(server, [&] { return reason() == "ProgressDeadlineExceeded"; }));
     server.stop();
 }
+
+TEST_CASE("a PV deleted while Bound goes once its claim is gone, and takes its volume") {
+    pxsim::Server server(fixture_options());
+    server.start();
+    int status = 0;
+    const std::string claims = "/api/v1/namespaces/default/persistentvolumeclaims";
+    call(server, "POST", claims,
+         Json{{"apiVersion", "v1"},
+              {"kind", "PersistentVolumeClaim"},
+              {"metadata", {{"name", "data"}}},
+              {"spec",
+               {{"accessModes", {"ReadWriteOnce"}},
+                {"storageClassName", "px-db"},
+                {"resources", {{"requests", {{"storage", "1Gi"}}}}}}}},
+         "application/json", &status);
+    REQUIRE(status == 201);
+    CHECK(await(server,
+                [&] { return field(get(server, claims + "/data"), "/status/phase") == "Bound"; }));
+    const std::string pv =
+        "/api/v1/persistentvolumes/" + field(get(server, claims + "/data"), "/spec/volumeName");
+    const std::string volume_id = field(get(server, pv), "/spec/csi/volumeHandle");
+    // Deleted first (as a teardown may), the PV is held by pv-protection while Bound...
+    call(server, "DELETE", pv, nullptr, "application/json", &status);
+    CHECK(status == 200);
+    const Json held = get(server, pv);
+    CHECK_FALSE(field(held, "/metadata/deletionTimestamp").empty());
+    CHECK(field(held, "/status/phase") == "Bound");
+    // ...and released, then gone with its Portworx volume, once the claim goes.
+    call(server, "DELETE", claims + "/data", nullptr, "application/json", &status);
+    CHECK(status == 200);
+    CHECK(await(server, [&] {
+        return !exists(server, pv) && !server.px().inspect(volume_id).has_value();
+    }));
+    server.stop();
+}
