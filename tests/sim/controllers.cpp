@@ -1,6 +1,8 @@
 #include "controllers.hpp"
 
 #include <algorithm>
+#include <cstdio>
+#include <ctime>
 
 #include "k8s_util.hpp"
 
@@ -50,6 +52,13 @@ const ResourceType& k_snapshot_contents() {
 
 const std::string k_portworx = "pxd.portworx.com";
 const std::string k_node = "pxsim-node-1";
+// The external-snapshotter's finalizers (utils.Volume*Finalizer).
+const std::string k_as_source_finalizer =
+    "snapshot.storage.kubernetes.io/volumesnapshot-as-source-protection";
+const std::string k_bound_finalizer =
+    "snapshot.storage.kubernetes.io/volumesnapshot-bound-protection";
+const std::string k_content_finalizer =
+    "snapshot.storage.kubernetes.io/volumesnapshotcontent-bound-protection";
 
 std::string ns_of(const Json& object) {
     return object["metadata"].value("namespace", "");
@@ -136,6 +145,38 @@ void set_condition(Json& status, Json condition, const std::string& now) {
     }
     condition["lastTransitionTime"] = now;
     conditions.push_back(condition);
+}
+
+bool has_finalizer(const Json& object, const std::string& finalizer) {
+    const Json finalizers = at(object, "/metadata/finalizers", Json::array());
+    return std::find(finalizers.begin(), finalizers.end(), Json(finalizer)) != finalizers.end();
+}
+
+// Nanoseconds since the epoch of an RFC 3339 "YYYY-MM-DDTHH:MM:SS..." UTC timestamp (a
+// Portworx ctime), as VolumeSnapshotContent.status.creationTime holds it; nullopt if malformed.
+std::optional<std::int64_t> unix_nanos(const std::string& text) {
+    std::tm parts{};
+    if (std::sscanf(text.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d", &parts.tm_year, &parts.tm_mon,
+                    &parts.tm_mday, &parts.tm_hour, &parts.tm_min, &parts.tm_sec) != 6) {
+        return std::nullopt;
+    }
+    parts.tm_year -= 1900;
+    parts.tm_mon -= 1;
+    return static_cast<std::int64_t>(timegm(&parts)) * 1000000000;
+}
+
+// The claims in `ns` still waiting to be provisioned from VolumeSnapshot `name`.
+bool restoring_from(Store& store, const std::string& ns, const std::string& name) {
+    return store.transact([&](Store::Txn& txn) {
+        for (const Json& pvc : txn.list(k_pvcs(), ns)) {
+            if (at(pvc, "/spec/dataSource/kind", "") == "VolumeSnapshot" &&
+                at(pvc, "/spec/dataSource/name", "") == name &&
+                at(pvc, "/status/phase", "") == "Pending" && !deleting(pvc)) {
+                return true;
+            }
+        }
+        return false;
+    });
 }
 
 // Drops zero counters, as the real status JSON omits them.
@@ -539,6 +580,14 @@ void Controllers::reconcile_finalizers(const ResourceType& type, const Json& obj
             if (!claimed) {
                 remove_finalizer(m_store, type, object, finalizer);
             }
+        } else if (finalizer == k_as_source_finalizer) {
+            // Kept while a claim is still being provisioned from the snapshot (the claim's
+            // binding or deletion requeues us).
+            if (!restoring_from(m_store, ns_of(object), name_of(object))) {
+                remove_finalizer(m_store, type, object, finalizer);
+            }
+        } else if (finalizer == k_content_finalizer) {
+            finalize_content(object);
         } else if (finalizer.rfind("snapshot.storage.kubernetes.io/", 0) == 0) {
             if (type.kind == "VolumeSnapshot") {
                 const std::string content =
@@ -581,6 +630,9 @@ void Controllers::reconcile_deleted(const ResourceType& type, const Json& object
         if (!pv.empty()) {
             requeue(k_pvs(), "", pv);
         }
+        if (at(object, "/spec/dataSource/kind", "") == "VolumeSnapshot") {
+            requeue(k_snapshots(), ns_of(object), at(object, "/spec/dataSource/name", ""));
+        }
     } else if (type.kind == "Pod") {
         for (const Json& owner : at(object, "/metadata/ownerReferences", Json::array())) {
             const std::string kind = owner.value("kind", "");
@@ -596,12 +648,16 @@ void Controllers::reconcile_deleted(const ResourceType& type, const Json& object
         const std::string content = at(object, "/status/boundVolumeSnapshotContentName", "");
         const auto bound = m_store.transact(
             [&](Store::Txn& txn) { return txn.get(k_snapshot_contents(), "", content); });
-        if (bound && at(*bound, "/spec/deletionPolicy", "") == "Delete") {
+        if (bound && at(*bound, "/spec/deletionPolicy", "") == "Delete" && !deleting(*bound)) {
             api_delete(m_api, k_snapshot_contents(), *bound);
+        } else if (bound) {
+            requeue(k_snapshot_contents(), "", content); // a content waiting on its snapshot
         }
     } else if (type.kind == "VolumeSnapshotContent") {
+        // Contents without the sidecar's finalizer (seeded ones) delete their snapshot now.
         const std::string handle = at(object, "/status/snapshotHandle", "");
-        if (!handle.empty() && at(object, "/spec/deletionPolicy", "") == "Delete") {
+        if (!handle.empty() && at(object, "/spec/deletionPolicy", "") == "Delete" &&
+            m_pending.insert("content-deleted/" + uid).second) {
             in_background([this, handle] { m_px.delete_volume(handle); });
         }
     } else if (type.kind == "PersistentVolume") {
@@ -681,7 +737,9 @@ void Controllers::reconcile_pvc(const Json& pvc) {
                     }
                 }
                 for (const Json& snapshot : txn.list(k_snapshots(), ns_of(pvc))) {
-                    if (!at(snapshot, "/status/readyToUse", false).get<bool>()) {
+                    if (!at(snapshot, "/status/readyToUse", false).get<bool>() ||
+                        (deleting(snapshot) &&
+                         at(pvc, "/spec/dataSource/name", "") == name_of(snapshot))) {
                         requeue(k_snapshots(), ns_of(snapshot), name_of(snapshot));
                     }
                 }
@@ -783,6 +841,22 @@ void Controllers::reconcile_pvc(const Json& pvc) {
             return;
         }
         parent = at(*content, "/status/snapshotHandle", "");
+        // The external-provisioner refuses a claim smaller than the snapshot.
+        const std::int64_t restore_size =
+            parse_quantity(at(*snapshot, "/status/restoreSize", "0").get<std::string>())
+                .value_or(0);
+        if (size < restore_size) {
+            record_event(k_pvcs(), pvc, "Warning", "ProvisioningFailed",
+                         "failed to provision volume with StorageClass \"" + class_name +
+                             "\": error getting handle for DataSource Type VolumeSnapshot by "
+                             "Name " +
+                             name_of(*snapshot) + ": requested volume size " +
+                             std::to_string(size) + " is less than the size " +
+                             std::to_string(restore_size) + " for the source snapshot " +
+                             name_of(*snapshot),
+                         k_portworx + "_pxsim");
+            return;
+        }
     }
     if (!waited("bind/" + uid, m_latency.of("pvc-bind"), retry)) {
         return;
@@ -1475,7 +1549,8 @@ void Controllers::reconcile_snapshot(const Json& snapshot) {
     };
     const std::string claim_name = at(snapshot, "/spec/source/persistentVolumeClaimName", "");
     if (claim_name.empty()) {
-        return; // pre-provisioned contents are not modelled
+        bind_to_content(snapshot);
+        return;
     }
     const auto claim =
         m_store.transact([&](Store::Txn& txn) { return txn.get(k_pvcs(), ns, claim_name); });
@@ -1599,7 +1674,7 @@ void Controllers::reconcile_snapshot(const Json& snapshot) {
             // Claims restoring from this snapshot can be provisioned done_at.
             m_store.transact([&](Store::Txn& txn) {
                 for (const Json& pvc : txn.list(k_pvcs(), snap_ns)) {
-                    if (at(pvc, "/spec/dataSource/snap_name", "") == snap_name &&
+                    if (at(pvc, "/spec/dataSource/name", "") == snap_name &&
                         at(pvc, "/status/phase", "") != "Bound") {
                         requeue(k_pvcs(), snap_ns, name_of(pvc));
                     }
@@ -1609,19 +1684,216 @@ void Controllers::reconcile_snapshot(const Json& snapshot) {
     });
 }
 
-void Controllers::reconcile_snapshot_content(const Json& content) {
-    if (deleting(content)) {
+// The snapshot controller's side of a VolumeSnapshot with spec.source.volumeSnapshotContentName:
+// the content must name it in volumeSnapshotRef; binding fills in the ref's uid; the snapshot's
+// status follows the content's (which the sidecar fills in, reconcile_snapshot_content).
+void Controllers::bind_to_content(const Json& snapshot) {
+    const std::string ns = ns_of(snapshot);
+    const std::string name = name_of(snapshot);
+    const std::string uid = uid_of(snapshot);
+    const std::string content_name = at(snapshot, "/spec/source/volumeSnapshotContentName", "");
+    const std::string now = format_time(m_api.options().now());
+    const auto set_error = [&](const std::string& message) {
+        mutate(m_store, k_snapshots(), ns, name, [&](Json& updated) {
+            Json status = updated.value("status", Json::object());
+            if (status.value("error", Json::object()).value("message", "") == message &&
+                status.contains("readyToUse")) {
+                return false;
+            }
+            status["readyToUse"] = false;
+            status["error"] = {{"message", message}, {"time", now}};
+            updated["status"] = status;
+            return true;
+        });
+    };
+    const auto content = m_store.transact(
+        [&](Store::Txn& txn) { return txn.get(k_snapshot_contents(), "", content_name); });
+    if (!content || deleting(*content)) {
+        set_error("VolumeSnapshotContent is missing");
         return;
     }
-    // A content whose snapshot is gone goes too when its policy is Delete.
+    const Json ref = at(*content, "/spec/volumeSnapshotRef", Json::object());
+    const std::string ref_uid = ref.value("uid", "");
+    if (ref.value("namespace", "") != ns || ref.value("name", "") != name ||
+        (!ref_uid.empty() && ref_uid != uid)) {
+        set_error("VolumeSnapshotContent is not bound to the VolumeSnapshot correctly");
+        return;
+    }
+    if (ref_uid.empty()) {
+        mutate(m_store, k_snapshot_contents(), "", content_name, [&](Json& updated) {
+            Json& bound_ref = updated["spec"]["volumeSnapshotRef"];
+            bound_ref["apiVersion"] = "snapshot.storage.k8s.io/v1";
+            bound_ref["kind"] = "VolumeSnapshot";
+            bound_ref["resourceVersion"] = snapshot["metadata"]["resourceVersion"];
+            bound_ref["uid"] = uid;
+            const std::string class_name = at(snapshot, "/spec/volumeSnapshotClassName", "");
+            if (!class_name.empty() && !updated["spec"].contains("volumeSnapshotClassName")) {
+                updated["spec"]["volumeSnapshotClassName"] = class_name;
+            }
+            return true;
+        });
+    }
+    const bool delete_policy = at(*content, "/spec/deletionPolicy", "") == "Delete";
+    mutate(m_store, k_snapshots(), ns, name, [&](Json& updated) {
+        Json& finalizers = updated["metadata"]["finalizers"];
+        if (!finalizers.is_array()) {
+            finalizers = Json::array();
+        }
+        std::vector<std::string> wanted = {k_as_source_finalizer};
+        if (delete_policy) {
+            wanted.push_back(k_bound_finalizer);
+        }
+        for (const std::string& finalizer : wanted) {
+            if (std::find(finalizers.begin(), finalizers.end(), Json(finalizer)) ==
+                finalizers.end()) {
+                finalizers.push_back(finalizer);
+            }
+        }
+        return true;
+    });
+    const Json content_status = at(*content, "/status", Json::object());
+    const bool ready = content_status.value("readyToUse", false);
+    Json status = {{"boundVolumeSnapshotContentName", content_name}, {"readyToUse", ready}};
+    if (content_status.contains("creationTime") && content_status["creationTime"].is_number()) {
+        const std::chrono::nanoseconds nanos(content_status["creationTime"].get<std::int64_t>());
+        status["creationTime"] = format_time(std::chrono::system_clock::time_point(
+            std::chrono::duration_cast<std::chrono::system_clock::duration>(nanos)));
+    }
+    if (content_status.contains("restoreSize") && content_status["restoreSize"].is_number()) {
+        status["restoreSize"] = format_quantity(content_status["restoreSize"].get<std::int64_t>());
+    }
+    if (content_status.contains("error")) {
+        status["error"] = content_status["error"];
+    }
+    mutate(m_store, k_snapshots(), ns, name, [&](Json& updated) {
+        updated["status"] = status;
+        return true;
+    });
+    if (ready) {
+        requeue_restores(ns, name);
+    }
+}
+
+void Controllers::requeue_restores(const std::string& ns, const std::string& snapshot_name) {
+    m_store.transact([&](Store::Txn& txn) {
+        for (const Json& pvc : txn.list(k_pvcs(), ns)) {
+            if (at(pvc, "/spec/dataSource/kind", "") == "VolumeSnapshot" &&
+                at(pvc, "/spec/dataSource/name", "") == snapshot_name &&
+                at(pvc, "/status/phase", "") != "Bound") {
+                requeue(k_pvcs(), ns, name_of(pvc));
+            }
+        }
+    });
+}
+
+// The CSI snapshotter sidecar (for pxd.portworx.com) and the snapshot controller's content side.
+void Controllers::reconcile_snapshot_content(const Json& content) {
+    if (deleting(content)) {
+        return; // reconcile_finalizers
+    }
+    const std::string name = name_of(content);
+    const std::string uid = uid_of(content);
     const Json ref = at(content, "/spec/volumeSnapshotRef", Json::object());
+    const bool portworx = at(content, "/spec/driver", "") == k_portworx;
+    const bool delete_policy = at(content, "/spec/deletionPolicy", "") == "Delete";
+    // The sidecar keeps a Delete-policy content until it has deleted the snapshot behind it.
+    if (portworx && delete_policy && !has_finalizer(content, k_content_finalizer)) {
+        mutate(m_store, k_snapshot_contents(), "", name, [](Json& updated) {
+            Json& finalizers = updated["metadata"]["finalizers"];
+            if (!finalizers.is_array()) {
+                finalizers = Json::array();
+            }
+            finalizers.push_back(k_content_finalizer);
+            return true;
+        });
+    }
+    // Pre-provisioned: the sidecar asks the driver for the snapshot (ListSnapshots by id) and
+    // fills in the status.
+    const std::string handle = at(content, "/spec/source/snapshotHandle", "");
+    if (portworx && !handle.empty() && !content.contains("status")) {
+        const std::string key = "content/" + uid;
+        if (!m_pending.insert(key).second) {
+            return;
+        }
+        in_background([this, handle, name, ref, key] {
+            const auto found = m_px.inspect(handle);
+            after(std::chrono::milliseconds(0), [this, handle, name, ref, key, found] {
+                const std::string now = format_time(m_api.options().now());
+                mutate(m_store, k_snapshot_contents(), "", name, [&](Json& updated) {
+                    if (!found) {
+                        updated["status"] = {
+                            {"error",
+                             {{"message",
+                               "Failed to check and update snapshot content: failed to list "
+                               "snapshot for content " +
+                                   name + ": \"rpc error: code = NotFound desc = Snapshot id " +
+                                   handle + " not found\""},
+                              {"time", now}}},
+                            {"readyToUse", false}};
+                        return true;
+                    }
+                    Json status = {{"readyToUse", true}, {"snapshotHandle", handle}};
+                    const auto created =
+                        unix_nanos(at(*found, "/volume/ctime", "").get<std::string>());
+                    if (created) {
+                        status["creationTime"] = *created;
+                    }
+                    const auto size =
+                        parse_quantity(at(*found, "/volume/spec/size", "0").get<std::string>());
+                    status["restoreSize"] = size.value_or(0);
+                    updated["status"] = status;
+                    return true;
+                });
+                m_pending.erase(key);
+                requeue(k_snapshots(), ref.value("namespace", ""), ref.value("name", ""));
+            });
+        });
+        return;
+    }
     const auto snapshot = m_store.transact([&](Store::Txn& txn) {
         return txn.get(k_snapshots(), ref.value("namespace", ""), ref.value("name", ""));
     });
-    if (!snapshot && at(content, "/status/readyToUse", false).get<bool>() &&
-        at(content, "/spec/deletionPolicy", "") == "Delete") {
+    // A snapshot waiting on this content sees its status.
+    if (snapshot && !deleting(*snapshot) &&
+        at(*snapshot, "/spec/source/volumeSnapshotContentName", "") == name &&
+        at(*snapshot, "/status/readyToUse", false) != at(content, "/status/readyToUse", false)) {
+        requeue(k_snapshots(), ns_of(*snapshot), name_of(*snapshot));
+    }
+    // A bound content whose snapshot is gone goes too when its policy is Delete.
+    const std::string ref_uid = ref.value("uid", "");
+    const bool snapshot_gone = !snapshot || (!ref_uid.empty() && uid_of(*snapshot) != ref_uid);
+    if (snapshot_gone && !ref_uid.empty() && delete_policy &&
+        at(content, "/status/readyToUse", false).get<bool>()) {
         api_delete(m_api, k_snapshot_contents(), content);
     }
+}
+
+// A deleted Delete-policy content: once no VolumeSnapshot is bound to it any more, the sidecar
+// deletes the Portworx snapshot, then lets the content go. (Retain contents carry no finalizer:
+// they go at once and the Portworx snapshot stays.)
+void Controllers::finalize_content(const Json& content) {
+    const std::string name = name_of(content);
+    const Json ref = at(content, "/spec/volumeSnapshotRef", Json::object());
+    const std::string ref_uid = ref.value("uid", "");
+    const auto snapshot = m_store.transact([&](Store::Txn& txn) {
+        return txn.get(k_snapshots(), ref.value("namespace", ""), ref.value("name", ""));
+    });
+    if (snapshot && !deleting(*snapshot) && !ref_uid.empty() && uid_of(*snapshot) == ref_uid) {
+        return; // requeued when the snapshot is deleted
+    }
+    const std::string handle = at(content, "/status/snapshotHandle", "");
+    const std::string key = "content-deleted/" + uid_of(content);
+    if (!m_pending.insert(key).second) {
+        return;
+    }
+    in_background([this, handle, content] {
+        if (!handle.empty() && at(content, "/spec/deletionPolicy", "") == "Delete") {
+            m_px.delete_volume(handle);
+        }
+        after(std::chrono::milliseconds(0), [this, content] {
+            remove_finalizer(m_store, k_snapshot_contents(), content, k_content_finalizer);
+        });
+    });
 }
 
 } // namespace pxsim

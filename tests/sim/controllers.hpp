@@ -88,6 +88,12 @@ private:
     void reconcile_pod(const nlohmann::json& pod);
     void reconcile_snapshot(const nlohmann::json& snapshot);
     void reconcile_snapshot_content(const nlohmann::json& content);
+    // A VolumeSnapshot of a pre-provisioned content (spec.source.volumeSnapshotContentName).
+    void bind_to_content(const nlohmann::json& snapshot);
+    // A deleted content's sidecar finalizer: the Portworx snapshot goes first (policy Delete).
+    void finalize_content(const nlohmann::json& content);
+    // Claims waiting to be provisioned from a snapshot that just became ready.
+    void requeue_restores(const std::string& ns, const std::string& snapshot_name);
     void reconcile_deleted(const ResourceType& type, const nlohmann::json& object);
     void reconcile_finalizers(const ResourceType& type, const nlohmann::json& object);
     void requeue(const ResourceType& type, const std::string& ns, const std::string& name);

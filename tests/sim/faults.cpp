@@ -123,8 +123,16 @@ FaultPlan FaultPlan::parse(const std::vector<std::string>& specs, std::uint64_t 
                 } else {
                     decision.kind = kind_named(what);
                 }
-                plan.m_targeted[match[1].str() + " " + match[2].str()]
-                               [std::stoull(match[3].str())] = decision;
+                // A Portworx path written as the service proxy serves it counts in its gateway
+                // form, which is what decide() is asked about.
+                static const std::regex k_proxied(
+                    R"(^/api/v1/namespaces/[^/]+/services/[^/]+/proxy(/v1/\S*)$)");
+                std::smatch proxied;
+                const std::string path = match[2].str();
+                const std::string route =
+                    std::regex_match(path, proxied, k_proxied) ? proxied[1].str() : path;
+                plan.m_targeted[match[1].str() + " " + route][std::stoull(match[3].str())] =
+                    decision;
                 continue;
             }
             const auto eq = item.find('=');

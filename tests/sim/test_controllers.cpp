@@ -414,3 +414,190 @@ TEST_CASE("failures surface as real clusters show them: ProvisioningFailed, prog
     CHECK(await(server, [&] { return reason() == "ProgressDeadlineExceeded"; }));
     server.stop();
 }
+
+TEST_CASE("a PV deleted while Bound goes once its claim is gone, and takes its volume") {
+    pxsim::Server server(fixture_options());
+    server.start();
+    int status = 0;
+    const std::string claims = "/api/v1/namespaces/default/persistentvolumeclaims";
+    call(server, "POST", claims,
+         Json{{"apiVersion", "v1"},
+              {"kind", "PersistentVolumeClaim"},
+              {"metadata", {{"name", "data"}}},
+              {"spec",
+               {{"accessModes", {"ReadWriteOnce"}},
+                {"storageClassName", "px-db"},
+                {"resources", {{"requests", {{"storage", "1Gi"}}}}}}}},
+         "application/json", &status);
+    REQUIRE(status == 201);
+    CHECK(await(server,
+                [&] { return field(get(server, claims + "/data"), "/status/phase") == "Bound"; }));
+    const std::string pv =
+        "/api/v1/persistentvolumes/" + field(get(server, claims + "/data"), "/spec/volumeName");
+    const std::string volume_id = field(get(server, pv), "/spec/csi/volumeHandle");
+    // Deleted first (as a teardown may), the PV is held by pv-protection while Bound...
+    call(server, "DELETE", pv, nullptr, "application/json", &status);
+    CHECK(status == 200);
+    const Json held = get(server, pv);
+    CHECK_FALSE(field(held, "/metadata/deletionTimestamp").empty());
+    CHECK(field(held, "/status/phase") == "Bound");
+    // ...and released, then gone with its Portworx volume, once the claim goes.
+    call(server, "DELETE", claims + "/data", nullptr, "application/json", &status);
+    CHECK(status == 200);
+    CHECK(await(server, [&] {
+        return !exists(server, pv) && !server.px().inspect(volume_id).has_value();
+    }));
+    server.stop();
+}
+
+TEST_CASE("pre-provisioned VolumeSnapshotContent: bind, restore a PVC, Retain and Delete") {
+    pxsim::Server server(fixture_options());
+    server.start();
+    const std::string volume = "1100000000000000000"; // mongo-data-mongo-0's volume, 10Gi
+    const auto snapshot_id = server.px().create_snapshot(volume, "prod-snap", {});
+    REQUIRE(snapshot_id.has_value());
+    int status = 0;
+    call(server, "POST", "/api/v1/namespaces",
+         Json{{"apiVersion", "v1"}, {"kind", "Namespace"}, {"metadata", {{"name", "stage"}}}},
+         "application/json", &status);
+    REQUIRE(status == 201);
+    const std::string contents = "/apis/snapshot.storage.k8s.io/v1/volumesnapshotcontents";
+    const std::string snapshots =
+        "/apis/snapshot.storage.k8s.io/v1/namespaces/stage/volumesnapshots";
+    const std::string claims = "/api/v1/namespaces/stage/persistentvolumeclaims";
+    const auto create = [&](const std::string& path, const Json& object) {
+        call(server, "POST", path, object, "application/json", &status);
+        REQUIRE(status == 201);
+    };
+    const auto content = [](const std::string& name, const std::string& handle,
+                            const std::string& policy, const std::string& snapshot) {
+        return Json{{"apiVersion", "snapshot.storage.k8s.io/v1"},
+                    {"kind", "VolumeSnapshotContent"},
+                    {"metadata", {{"name", name}}},
+                    {"spec",
+                     {{"driver", "pxd.portworx.com"},
+                      {"deletionPolicy", policy},
+                      {"source", {{"snapshotHandle", handle}}},
+                      {"volumeSnapshotRef", {{"namespace", "stage"}, {"name", snapshot}}}}}};
+    };
+    const auto snapshot = [](const std::string& name, const std::string& content_name) {
+        return Json{{"apiVersion", "snapshot.storage.k8s.io/v1"},
+                    {"kind", "VolumeSnapshot"},
+                    {"metadata", {{"name", name}}},
+                    {"spec", {{"source", {{"volumeSnapshotContentName", content_name}}}}}};
+    };
+    const auto claim = [](const std::string& name, const std::string& size,
+                          const std::string& snapshot_name) {
+        return Json{{"apiVersion", "v1"},
+                    {"kind", "PersistentVolumeClaim"},
+                    {"metadata", {{"name", name}}},
+                    {"spec",
+                     {{"accessModes", {"ReadWriteOnce"}},
+                      {"storageClassName", "px-db"},
+                      {"resources", {{"requests", {{"storage", size}}}}},
+                      {"dataSource",
+                       {{"apiGroup", "snapshot.storage.k8s.io"},
+                        {"kind", "VolumeSnapshot"},
+                        {"name", snapshot_name}}}}}};
+    };
+    const auto ready = [&](const std::string& name) {
+        return field(get(server, snapshots + "/" + name), "/status/readyToUse") == "true";
+    };
+    const auto error_of = [&](const std::string& name) {
+        return field(get(server, snapshots + "/" + name), "/status/error/message");
+    };
+
+    // Retain: the VolumeSnapshot binds to the content (which learns its uid) and is ready with
+    // the Portworx snapshot's size.
+    create(contents, content("pre-retain", *snapshot_id, "Retain", "snap"));
+    create(snapshots, snapshot("snap", "pre-retain"));
+    CHECK(await(server, [&] { return ready("snap"); }));
+    const Json bound = get(server, snapshots + "/snap");
+    CHECK(field(bound, "/status/boundVolumeSnapshotContentName") == "pre-retain");
+    CHECK(field(bound, "/status/restoreSize") == "10Gi");
+    CHECK_FALSE(field(bound, "/status/creationTime").empty());
+    const Json retained = get(server, contents + "/pre-retain");
+    CHECK(field(retained, "/spec/volumeSnapshotRef/uid") == field(bound, "/metadata/uid"));
+    CHECK(field(retained, "/status/snapshotHandle") == *snapshot_id);
+    CHECK(field(retained, "/status/restoreSize") == "10737418240");
+    CHECK(field(retained, "/metadata/finalizers").empty()); // Retain: nothing to clean up
+
+    // A PVC from it is a Portworx clone of the snapshot behind a dynamic PV of the class.
+    create(claims, claim("restored", "10Gi", "snap"));
+    CHECK(await(server, [&] {
+        return field(get(server, claims + "/restored"), "/status/phase") == "Bound";
+    }));
+    const Json pv = get(server, "/api/v1/persistentvolumes/" +
+                                    field(get(server, claims + "/restored"), "/spec/volumeName"));
+    CHECK(field(pv, "/spec/persistentVolumeReclaimPolicy") == "Delete");
+    CHECK(field(pv, "/spec/storageClassName") == "px-db");
+    const std::string clone_id = field(pv, "/spec/csi/volumeHandle");
+    const auto clone = server.px().inspect(clone_id);
+    REQUIRE(clone.has_value());
+    CHECK(field(*clone, "/volume/source/parent") == *snapshot_id);
+    // Smaller than the snapshot: the provisioner refuses.
+    create(claims, claim("too-small", "1Gi", "snap"));
+    CHECK(await(server, [&] {
+        const Json events = get(server, "/api/v1/namespaces/stage/events");
+        for (const Json& event : events["items"]) {
+            if (event["reason"] == "ProvisioningFailed" &&
+                event["involvedObject"]["name"] == "too-small") {
+                return event["message"].get<std::string>().find("less than the size") !=
+                       std::string::npos;
+            }
+        }
+        return false;
+    }));
+    CHECK(field(get(server, claims + "/too-small"), "/status/phase") == "Pending");
+    // While a claim waits to be provisioned from it, the snapshot is protected.
+    call(server, "DELETE", snapshots + "/snap", nullptr, "application/json", &status);
+    CHECK(status == 200);
+    CHECK_FALSE(field(get(server, snapshots + "/snap"), "/metadata/deletionTimestamp").empty());
+    call(server, "DELETE", claims + "/too-small", nullptr, "application/json", &status);
+    CHECK(await(server, [&] { return !exists(server, snapshots + "/snap"); }));
+    // Retain: the content and the Portworx snapshot stay; deleting the content keeps the latter.
+    CHECK(exists(server, contents + "/pre-retain"));
+    CHECK(server.px().inspect(*snapshot_id).has_value());
+    call(server, "DELETE", contents + "/pre-retain", nullptr, "application/json", &status);
+    CHECK(await(server, [&] { return !exists(server, contents + "/pre-retain"); }));
+    CHECK(server.px().inspect(*snapshot_id).has_value());
+    // The released Delete-policy PV takes its clone with it.
+    call(server, "DELETE", claims + "/restored", nullptr, "application/json", &status);
+    CHECK(await(server, [&] {
+        return !exists(server, "/api/v1/persistentvolumes/" + field(pv, "/metadata/name")) &&
+               !server.px().inspect(clone_id).has_value();
+    }));
+    CHECK(server.px().inspect(*snapshot_id).has_value());
+
+    // Delete: the content waits while its snapshot is bound, then goes with the Portworx snapshot.
+    const auto doomed_id = server.px().create_snapshot(volume, "prod-snap-2", {});
+    REQUIRE(doomed_id.has_value());
+    create(contents, content("pre-delete", *doomed_id, "Delete", "snap2"));
+    create(snapshots, snapshot("snap2", "pre-delete"));
+    CHECK(await(server, [&] { return ready("snap2"); }));
+    call(server, "DELETE", contents + "/pre-delete", nullptr, "application/json", &status);
+    CHECK(status == 200);
+    CHECK_FALSE(
+        field(get(server, contents + "/pre-delete"), "/metadata/deletionTimestamp").empty());
+    CHECK(server.px().inspect(*doomed_id).has_value());
+    call(server, "DELETE", snapshots + "/snap2", nullptr, "application/json", &status);
+    CHECK(await(server, [&] {
+        return !exists(server, snapshots + "/snap2") && !exists(server, contents + "/pre-delete") &&
+               !server.px().inspect(*doomed_id).has_value();
+    }));
+
+    // Failures as the snapshot controller reports them.
+    create(snapshots, snapshot("lost", "no-such-content"));
+    CHECK(await(server, [&] { return error_of("lost") == "VolumeSnapshotContent is missing"; }));
+    create(contents, content("other", *snapshot_id, "Retain", "someone-else"));
+    create(snapshots, snapshot("misbound", "other"));
+    CHECK(await(server, [&] { return !error_of("misbound").empty(); }));
+    CHECK_FALSE(ready("misbound"));
+    CHECK(field(get(server, contents + "/other"), "/spec/volumeSnapshotRef/uid").empty());
+    create(contents, content("gone", "no-such-snapshot", "Retain", "dangling"));
+    create(snapshots, snapshot("dangling", "gone"));
+    CHECK(await(server, [&] { return !error_of("dangling").empty(); }));
+    CHECK_FALSE(ready("dangling"));
+    CHECK(server.violations().empty());
+    server.stop();
+}

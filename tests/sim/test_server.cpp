@@ -324,3 +324,18 @@ TEST_CASE("a targeted Portworx fault matches the gateway path, also through the 
     CHECK(client.Post("/v1/volumes/snapshots", body, "application/json")->status != 500);
     server.stop();
 }
+
+TEST_CASE("a targeted Portworx fault may name the path as the service proxy serves it") {
+    pxsim::ServerOptions options;
+    options.controllers = false;
+    const std::string proxy = "/api/v1/namespaces/kube-system/services/portworx-api:9021/proxy";
+    options.faults = {"POST " + proxy + "/v1/volumes/snapshots#2=500"};
+    pxsim::Server server(options);
+    httplib::Client client("127.0.0.1", server.start());
+    const std::string body = R"({"volume_id":"1","name":"s"})";
+    CHECK(client.Post(proxy + "/v1/volumes/snapshots", body, "application/json")->status != 500);
+    const auto second = client.Post("/v1/volumes/snapshots", body, "application/json");
+    REQUIRE(second);
+    CHECK(second->status == 500);
+    server.stop();
+}
