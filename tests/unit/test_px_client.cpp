@@ -282,15 +282,6 @@ TEST_CASE("the service-proxy route sends /v1 calls below the API server's proxy 
     CHECK(client.inspect(k_volume)->id == k_volume);
 }
 
-TEST_CASE("a Portworx token needs a direct endpoint") {
-    CHECK_FALSE(token_route_problem(parse_endpoint("https://px:9021"), true));
-    CHECK_FALSE(token_route_problem(parse_endpoint(k_default_endpoint), false));
-    const auto problem = token_route_problem(parse_endpoint(k_default_endpoint), true);
-    REQUIRE(problem);
-    CHECK(problem->find("service:kube-system/portworx-api:9021") != std::string::npos);
-    CHECK(problem->find("direct endpoint") != std::string::npos);
-}
-
 // Bad-input corpus and fuzz_px_reply: a reply of the wrong shape is an Error naming the endpoint
 // and the call (exit 1), never a std::invalid_argument or JSON type error ("internal error").
 TEST_CASE("replies of the wrong shape are errors naming the endpoint and the call") {
