@@ -10,7 +10,9 @@ packages=(
     libcli11-dev libcurl4-openssl-dev libyaml-cpp-dev libfmt-dev doctest-dev nlohmann-json3-dev
     libcpp-httplib-dev
     # tests, docs and CI checks
-    openssl curl jq clang-format scdoc groff-base zsh fish shellcheck dpkg-dev
+    openssl curl jq clang-format scdoc groff-base zsh fish shellcheck dpkg-dev python3 time
+    # the libFuzzer stage of CI (tests/fuzz)
+    clang-14 libclang-rt-14-dev
 )
 
 missing=()
