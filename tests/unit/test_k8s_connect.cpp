@@ -1,3 +1,4 @@
+#include "pxclone/error.hpp"
 #include "pxclone/k8s/connect.hpp"
 #include "pxclone/util/base64.hpp"
 
