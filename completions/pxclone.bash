@@ -8,15 +8,15 @@
 
 _pxclone_commands="version validate snapshot deploy-staging restore list teardown"
 _pxclone_global_flags="--help --profile --context --kubeconfig --run --output --dry-run --quiet
-    --verbose --timeout --record --parallel"
+    --verbose --timeout --record --parallel --color"
 # Flags whose next word is their value.
 _pxclone_value_flags="-p --profile --context --kubeconfig --run -o --output --timeout --record
-    --parallel --snapshot --pvc -n --namespace --new-pvc --from"
+    --parallel --snapshot --pvc -n --namespace --new-pvc --from --color"
 
 _pxclone_command_flags() {
     case $1 in
         snapshot) echo "--skip-hooks" ;;
-        deploy-staging) echo "--snapshot --keep-on-failure" ;;
+        deploy-staging) echo "--snapshot --keep-on-failure --fresh --skip-hooks" ;;
         restore) echo "--snapshot --pvc --all --namespace --new-pvc --from" ;;
         list) echo "--all-profiles" ;;
         teardown) echo "--expired --all --snapshots" ;;
@@ -116,6 +116,10 @@ _pxclone() {
             ;;
         --kubeconfig | --record)
             _pxclone_files
+            return
+            ;;
+        --color)
+            _pxclone_reply "auto always never"
             return
             ;;
         -o | --output)

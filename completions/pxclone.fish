@@ -60,12 +60,15 @@ complete -c pxclone -s v -l verbose -d 'Log requests (-v), headers (-vv), bodies
 complete -c pxclone -l timeout -x -d 'Bound every wait (e.g. 10m)'
 complete -c pxclone -l record -r -F -d 'Write a JSON record of the run to FILE'
 complete -c pxclone -l parallel -x -d 'Concurrent requests (1-64)'
+complete -c pxclone -l color -x -a 'auto always never' -d 'Colour on standard error'
 
 # snapshot
 complete -c pxclone -n '__fish_seen_subcommand_from snapshot' -l skip-hooks -d 'Do not run the source hooks'
 # deploy-staging
 complete -c pxclone -n '__fish_seen_subcommand_from deploy-staging restore' -l snapshot -x -a '(__pxclone_dynamic sets)' -d 'Snapshot set'
 complete -c pxclone -n '__fish_seen_subcommand_from deploy-staging' -l keep-on-failure -d 'Leave a failed environment in place'
+complete -c pxclone -n '__fish_seen_subcommand_from deploy-staging' -l fresh -d 'Take a snapshot set now and deploy from it'
+complete -c pxclone -n '__fish_seen_subcommand_from deploy-staging' -l skip-hooks -d 'With --fresh: do not run the source hooks'
 # restore
 complete -c pxclone -n '__fish_seen_subcommand_from restore' -l pvc -x -d 'Staging PVC to roll back'
 complete -c pxclone -n '__fish_seen_subcommand_from restore teardown' -l all -d 'Every PVC (restore) or environment (teardown)'

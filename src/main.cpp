@@ -1,9 +1,9 @@
 // pxclone's entry point: parse, dispatch, and turn the one outcome into an exit code.
 #include "pxclone/cli/cli.hpp"
 #include "pxclone/error.hpp"
+#include "pxclone/http/transport.hpp"
 #include "pxclone/output/terminal.hpp"
 #include "pxclone/util/environment.hpp"
-#include "pxclone/http/transport.hpp"
 
 #include <exception>
 #include <iostream>

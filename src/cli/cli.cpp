@@ -102,14 +102,9 @@ Cli::Cli(cmd::Streams streams)
 Cli::~Cli() = default;
 
 void Cli::run(int argc, const char* const* argv) {
-    try {
-        m_app->parse(argc, argv);
-    } catch (const http::TransportError& e) {
-        // No answer at all, after the retries that were safe (a create whose reply was lost is
-        // never re-sent blindly): an operation that failed, exit 1, not an internal error.
-        throw Error(ExitCode::failed, e.what(),
-                    "check the connection to the cluster, then run the same command again");
-    }
+    // A TransportError (no answer at all, after the retries that were safe) reaches main(), which
+    // reports it as a failed operation (exit 1) with a hint for its kind (TLS or connection).
+    m_app->parse(argc, argv);
 }
 
 int Cli::print_parse_error(const CLI::Error& error) {

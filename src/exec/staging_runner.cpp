@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <future>
+#include <mutex>
 
 #include <fmt/format.h>
 
@@ -99,7 +100,8 @@ public:
         const auto key = "volume/" + volume.staging_pvc;
         progress(key, fmt::format("cloning snapshot {} for pvc/{}", volume.snapshot_id,
                                   volume.staging_pvc));
-        auto id = run_step(m_context.on_done, key, [&] { return m_px->clone_volume(*volume.clone); });
+        auto id =
+            run_step(m_context.on_done, key, [&] { return m_px->clone_volume(*volume.clone); });
         written(fmt::format("portworx volume {} ({})", id, volume.clone->name));
         return id;
     }
@@ -176,36 +178,42 @@ public:
 
     std::string clone(const plan::StagingVolume& volume) override {
         if (volume.clone) {
-            m_out << "POST /v1/volumes/clone " << px::to_json(*volume.clone).dump() << '\n';
+            line("POST /v1/volumes/clone " + px::to_json(*volume.clone).dump());
         }
         return std::string(plan::k_clone_id_placeholder);
     }
 
     void create(const plan::PlannedObject& object) override {
-        m_out << "POST " << k8s::collection_path(object.resource, object.object_namespace()) << ' '
-              << object.object.dump() << '\n';
+        line("POST " + k8s::collection_path(object.resource, object.object_namespace()) + ' ' +
+             object.object.dump());
     }
 
     void apply(const plan::PlannedObject& object) override {
-        m_out << "PATCH "
-              << k8s::item_path(object.resource, object.object_namespace(), object.name())
-              << "?fieldManager=pxclone&force=true " << object.object.dump() << '\n';
+        line("PATCH " + k8s::item_path(object.resource, object.object_namespace(), object.name()) +
+             "?fieldManager=pxclone&force=true " + object.object.dump());
     }
 
     json wait(const plan::WaitFor& wait, time_point deadline) override {
         (void)deadline;
-        m_out << "WAIT " << k8s::object_label(wait.resource, wait.name) << ' '
-              << plan::predicate_name(wait.predicate) << '\n';
+        line("WAIT " + k8s::object_label(wait.resource, wait.name) + ' ' +
+             std::string(plan::predicate_name(wait.predicate)));
         return json::object();
     }
 
     std::string baseline(const plan::BaselineRequest& baseline) override {
-        m_out << "POST /v1/volumes/snapshots " << px::to_json(baseline.request).dump() << '\n';
+        line("POST /v1/volumes/snapshots " + px::to_json(baseline.request).dump());
         return "<baseline-id>";
     }
 
 private:
+    // Steps of one stage run on the worker pool: each request is written as one whole line.
+    void line(const std::string& text) {
+        const std::lock_guard lock(m_mutex);
+        m_out << text << '\n';
+    }
+
     std::ostream& m_out;
+    std::mutex m_mutex;
 };
 
 void check(const std::function<bool()>& cancelled) {

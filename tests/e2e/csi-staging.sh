@@ -67,7 +67,7 @@ expect_json '[.environments[] | [.run, .namespace, .snapshot_set] | join(" ")] |
 
 # teardown of the run: its objects go, in order; the set and production stay.
 requests_before=$(sim_jq '[pxclone_requests[]] | length')
-px_run teardown -p "$profile" --run c1 -o json
+px_run teardown -p "$profile" --run c1 --parallel 1 -o json
 expect_exit 0
 expect_json '[.deleted[] | .kind] | join(",")' \
     "StatefulSet,PersistentVolumeClaim,PersistentVolumeClaim,PersistentVolumeClaim,VolumeSnapshot,VolumeSnapshot,VolumeSnapshot,VolumeSnapshotContent,VolumeSnapshotContent,VolumeSnapshotContent,Namespace"

@@ -16,7 +16,7 @@ expect_err_contains "--fresh and --snapshot exclude each other"
 px_run deploy-staging -p "$profile" --run e2e-fresh --fresh --dry-run
 expect_exit 0
 expect_no_mutations
-expect_equal "planned snapshots" 3 "$(grep -c '^POST /v1/volumes/snapshots ' "$PX_OUT")"
+expect_equal "planned snapshots" 3 "$(grep "^POST /v1/volumes/snapshots " "$PX_OUT" | grep -c "\"pxclone.io/role\":\"snapshot\"")"
 expect_equal "planned clones" 3 "$(grep -c '^POST /v1/volumes/clone .*"parent_id":"<snapshot-of-mongo-data-mongo-' "$PX_OUT")"
 expect_out_contains "POST /api/v1/namespaces "
 expect_equal "hooks in a dry run" "" "$(hook_log)"

@@ -33,7 +33,7 @@ expect_equal "clones (name parent-is-a-set-snapshot)" "orders-e2e-stg-clone-mong
 orders-e2e-stg-clone-mongo-data-mongo-1 true
 orders-e2e-stg-clone-mongo-data-mongo-2 true" "$(jq -r '
     ([.portworx[] | select(.labels["pxclone.io/snapshot-set"] == "e2e-set" and .labels["pxclone.io/role"] == "snapshot") | .volume.id]) as $snaps
-    | [.portworx[] | select(.labels["pxclone.io/run"] == "e2e-stg")
+    | [.portworx[] | select(.labels["pxclone.io/run"] == "e2e-stg" and .labels["pxclone.io/role"] == "staging")
        | "\(.name) \(.volume.source.parent as $p | $snaps | index($p) != null)"] | sort | .[]' <<<"$state")"
 expect_equal "staging PVCs" "mongo-data-mongo-0 Bound
 mongo-data-mongo-1 Bound
@@ -64,7 +64,7 @@ expect_equal "list -o name" "snapshot-set/e2e-set
 run/e2e-stg" "$(cat "$PX_OUT")"
 
 request_mark
-px_run teardown -p "$profile" --run e2e-stg --snapshots
+px_run teardown -p "$profile" --run e2e-stg --snapshots --parallel 1
 expect_exit 0
 expect_out_contains "namespace/orders-stg-e2e-stg deleted"
 expect_out_contains "teardown complete: "

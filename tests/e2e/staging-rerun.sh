@@ -32,7 +32,7 @@ expect_equal "Portworx clone calls in the second run" "" \
 expect_equal "deletes and updates in the second run" "" \
     "$(request_lines_since_mark mutating | grep -E '^(PUT|DELETE) ' || true)"
 expect_equal "clones of the run" 3 "$(sim_get /_sim/state |
-    jq '[.portworx[] | select(.labels["pxclone.io/run"] == "e2e-again")] | length')"
+    jq '[.portworx[] | select(.labels["pxclone.io/run"] == "e2e-again" and .labels["pxclone.io/role"] == "staging")] | length')"
 
 # A run killed once its PVCs were made: the re-run creates only what is missing.
 request_mark
@@ -48,6 +48,7 @@ created_after=$(created_since_mark)
 # Over both runs every object was created exactly once.
 expect_equal "creates over both runs" "POST /api/v1/namespaces
 POST /api/v1/namespaces/kube-system/services/portworx-api:9021/proxy/v1/volumes/clone x3
+POST /api/v1/namespaces/kube-system/services/portworx-api:9021/proxy/v1/volumes/snapshots x3
 POST /api/v1/namespaces/orders-stg-e2e-killed/configmaps
 POST /api/v1/namespaces/orders-stg-e2e-killed/persistentvolumeclaims x3
 POST /api/v1/persistentvolumes x3

@@ -51,9 +51,9 @@ struct FaultDecision {
 };
 
 // `rate=0.1,kinds=429+503+reset+reset-after+slow+watch-close+410+job-fail,retry-after=1,slow=2s`
-// plus targeted items `METHOD PATH#N=STATUS|KIND` (the N-th such request, counting from 1). Portworx
-// paths are matched in their gateway form (/v1/...), also when the request came through the
-// service proxy (an item may name either form).
+// plus targeted items `METHOD PATH#N=STATUS|KIND` (the N-th such request, counting from 1).
+// Portworx paths are matched in their gateway form (/v1/...), also when the request came through
+// the service proxy (an item may name either form).
 class FaultPlan {
 public:
     FaultPlan() = default;
