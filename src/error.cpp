@@ -1,6 +1,12 @@
 #include "pxclone/error.hpp"
 
+#include "pxclone/util/text.hpp"
+
 namespace pxclone {
+
+namespace {
+constexpr std::size_t k_max_message_bytes = 4096;
+} // namespace
 
 std::string_view describe(ExitCode code) {
     switch (code) {
@@ -22,8 +28,10 @@ std::string_view describe(ExitCode code) {
     return "unknown";
 }
 
+// The message is printed as one line whatever it quotes (a server's text, a value from a file):
+// line breaks and other control characters in it become spaces.
 Error::Error(ExitCode code, std::string what, std::string hint, std::vector<std::string> details)
-    : std::runtime_error(std::move(what)), m_code(code), m_hint(std::move(hint)),
-      m_details(std::move(details)) {}
+    : std::runtime_error(util::one_line(what, k_max_message_bytes)), m_code(code),
+      m_hint(std::move(hint)), m_details(std::move(details)) {}
 
 } // namespace pxclone

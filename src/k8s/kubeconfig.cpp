@@ -2,6 +2,7 @@
 
 #include "pxclone/error.hpp"
 #include "pxclone/util/base64.hpp"
+#include "pxclone/util/text.hpp"
 
 #include <algorithm>
 #include <fstream>
@@ -148,7 +149,7 @@ void merge_file(const fs::path& file, Merged& merged) {
         root = YAML::Load(text);
     } catch (const YAML::Exception& error) {
         throw UsageError(fmt::format("kubeconfig {}:{}:{}: {}", file.string(), error.mark.line + 1,
-                                     error.mark.column + 1, error.msg));
+                                     error.mark.column + 1, util::one_line(error.msg)));
     }
     merged.files.push_back(file);
     if (!root || root.IsNull()) {
