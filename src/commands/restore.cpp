@@ -16,6 +16,7 @@
 #include "pxclone/commands/commands.hpp"
 #include "pxclone/commands/load_profile.hpp"
 #include "pxclone/commands/session.hpp"
+#include "pxclone/commands/source_volume.hpp"
 #include "pxclone/error.hpp"
 #include "pxclone/exec/catalog.hpp"
 #include "pxclone/exec/restore_runner.hpp"
@@ -299,44 +300,6 @@ void run_in_place(const GlobalOptions& globals, const RestoreOptions& options,
 
 // ---- --new-pvc ---------------------------------------------------------------------------------
 
-// What the plan needs of the source PVC (class, access modes, fs type), read-only; defaults when
-// production has moved on since the snapshot.
-plan::SnapshotSetVolume describe_source(Session& session, const profile::Profile& profile,
-                                        const exec::SetSnapshot& snapshot,
-                                        const std::string& source_pvc) {
-    plan::SnapshotSetVolume volume{
-        .source_pvc = source_pvc,
-        .snapshot_id = snapshot.portworx_id.empty() ? snapshot.id : snapshot.portworx_id,
-        .size_bytes = snapshot.size,
-        .storage_class = profile.staging.storage_class,
-        .access_modes = {"ReadWriteOnce"},
-    };
-    if (const auto slash = snapshot.id.find('/'); slash != std::string::npos) {
-        volume.csi_snapshot_namespace = snapshot.id.substr(0, slash);
-        volume.csi_snapshot_name = snapshot.id.substr(slash + 1);
-    }
-    const auto& kube = session.kube();
-    const auto claim = kube.get(k8s::resource_of("PersistentVolumeClaim"),
-                                profile.source.source_namespace, source_pvc);
-    if (!claim) {
-        return volume;
-    }
-    if (volume.storage_class.empty()) {
-        volume.storage_class = claim->value(json::json_pointer("/spec/storageClassName"), "");
-    }
-    const auto modes = claim->value(json::json_pointer("/spec/accessModes"), json::array());
-    if (!modes.empty()) {
-        volume.access_modes = modes.get<std::vector<std::string>>();
-    }
-    const auto pv_name = claim->value(json::json_pointer("/spec/volumeName"), "");
-    if (!pv_name.empty()) {
-        if (const auto pv = kube.get(k8s::resource_of("PersistentVolume"), "", pv_name)) {
-            volume.fs_type = pv->value(json::json_pointer("/spec/csi/fsType"), "");
-        }
-    }
-    return volume;
-}
-
 void run_new_pvc(const GlobalOptions& globals, const RestoreOptions& options,
                  const LoadedProfile& loaded, Session& session, Streams streams) {
     const auto& profile = loaded.profile;
@@ -416,7 +379,7 @@ void run_new_pvc(const GlobalOptions& globals, const RestoreOptions& options,
         .id = set->id,
         .method =
             set->method == "csi" ? profile::SnapshotMethod::csi : profile::SnapshotMethod::portworx,
-        .volumes = {describe_source(session, profile, *snapshot, options.from)}};
+        .volumes = {describe_source_volume(session.kube(), profile, *snapshot)}};
     auto planned = plan::plan_staging(one, lineage, described, {}, {}, made_at);
     if (!planned.plan) {
         throw UsageError(fmt::format("cannot make pvc/{} in {}", options.new_pvc, ns), "",
