@@ -6,6 +6,7 @@
 #include "pxclone/k8s/connect.hpp"
 #include "pxclone/k8s/secret.hpp"
 #include "pxclone/profile/loader.hpp"
+#include "pxclone/util/interrupt.hpp"
 #include "pxclone/util/time.hpp"
 
 #include <fstream>
@@ -93,6 +94,9 @@ Session::Session(const GlobalOptions& globals, Streams streams, const profile::P
     options.parallel = globals.parallel;
     options.clock = m_clock;
     options.sleeper = m_sleeper;
+    // Ctrl-C must end a long wait (a rollout, a masking Job) at once, not when it is over; the
+    // requests that report and clean up after it must still go out.
+    options.streams_cancelled = util::interrupt_flag();
     m_cluster = k8s::connect_cluster(options);
     m_kube = std::make_unique<k8s::Client>(*m_cluster.transport, m_cluster.server);
     m_pool = std::make_unique<util::WorkerPool>(static_cast<std::size_t>(globals.parallel));

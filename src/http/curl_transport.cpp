@@ -226,7 +226,9 @@ struct CurlTransport::Impl {
 };
 
 Response CurlTransport::Impl::perform(const Request& request, const ChunkHandler* on_chunk) {
-    if (options.cancelled && options.cancelled->load()) {
+    const auto& cancelled =
+        options.cancelled || on_chunk == nullptr ? options.cancelled : options.streams_cancelled;
+    if (cancelled && cancelled->load()) {
         throw InterruptedError();
     }
     CURL* handle = acquire();
@@ -357,11 +359,11 @@ Response CurlTransport::Impl::perform(const Request& request, const ChunkHandler
     curl_easy_setopt(handle, CURLOPT_WRITEFUNCTION, on_body);
     curl_easy_setopt(handle, CURLOPT_WRITEDATA, &transfer);
 
-    if (options.cancelled) {
+    if (cancelled) {
         curl_easy_setopt(handle, CURLOPT_NOPROGRESS, 0L);
         curl_easy_setopt(handle, CURLOPT_XFERINFOFUNCTION, on_progress);
         curl_easy_setopt(handle, CURLOPT_XFERINFODATA,
-                         const_cast<std::atomic<bool>*>(options.cancelled.get()));
+                         const_cast<std::atomic<bool>*>(cancelled.get()));
     }
 
     const CURLcode code = curl_easy_perform(handle);

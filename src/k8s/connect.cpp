@@ -33,6 +33,7 @@ ClusterConnection connect_cluster(const ConnectOptions& options) {
     curl.connect_timeout = options.connect_timeout;
     curl.request_timeout = options.request_timeout;
     curl.cancelled = options.cancelled;
+    curl.streams_cancelled = options.streams_cancelled;
     curl.max_idle_handles = static_cast<std::size_t>(std::max(options.parallel, 1));
     if (options.log) {
         curl.warn = [log = options.log](std::string_view text) {

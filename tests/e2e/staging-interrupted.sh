@@ -5,13 +5,14 @@
 # shellcheck source=tests/e2e/lib.sh
 source "$(dirname "$0")/lib.sh"
 e2e_init "$@"
-sim_start --latency job=3s,pvc-bind=3s
+# The waits are long so that the signal lands inside them on a loaded machine; it cuts them short.
+sim_start --latency job=20s,pvc-bind=20s
 profile=$E2E_PROFILES/staging-portworx.yaml
 
 px_run snapshot -p "$profile" --run e2e-set -q
 expect_exit 0
 
-# SIGINT while the masking Job runs (3 s): the database and its Service exist, the app does not.
+# SIGINT while the masking Job runs: the database and its Service exist, the app does not.
 request_mark
 px_start deploy-staging -p "$profile" --run e2e-int
 signal_at_request INT '^POST .*/jobs$'
@@ -30,7 +31,7 @@ expect_err_contains "pxclone teardown --run e2e-int"
 expect_equal "requests after the Job's" "" "$(request_lines_since_mark mutating |
     sed -n '/\/jobs$/,$p' | sed 1d)"
 
-# SIGTERM while the PVCs wait to be bound (3 s): no manifest is applied.
+# SIGTERM while the PVCs wait to be bound: no manifest is applied.
 request_mark
 px_start deploy-staging -p "$profile" --run e2e-term
 signal_at_request TERM '/persistentvolumeclaims$'

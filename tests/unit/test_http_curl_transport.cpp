@@ -361,3 +361,34 @@ TEST_CASE("CurlTransport stops when the cancellation flag is raised") {
     gate.open();
     CHECK_THROWS_AS(transport.send(get(server.url("/slow"))), InterruptedError);
 }
+
+TEST_CASE("CurlTransport's streams_cancelled ends a quiet stream but lets requests run") {
+    test::HttpServer server;
+    Gate gate;
+    auto interrupted = std::make_shared<std::atomic<bool>>(false);
+    server.routes().Get("/quiet-watch", [&](const httplib::Request&, httplib::Response& res) {
+        res.set_chunked_content_provider("application/json", [&](size_t, httplib::DataSink&) {
+            // A watch on a Job that runs for minutes: no event comes, and Ctrl-C is pressed.
+            interrupted->store(true);
+            gate.wait();
+            return false;
+        });
+    });
+    server.routes().Get("/list", [](const httplib::Request&, httplib::Response& res) {
+        res.set_content("{\"items\":[]}", "application/json");
+    });
+    server.start();
+    http::CurlOptions options;
+    options.streams_cancelled = interrupted;
+    http::CurlTransport transport(options);
+    CHECK_THROWS_AS(
+        transport.stream(get(server.url("/quiet-watch")), [](std::string_view) { return true; }),
+        InterruptedError);
+    gate.open();
+    // After the interrupt the command still reports and cleans up: plain requests go out,
+    // new streams do not.
+    CHECK(transport.send(get(server.url("/list"))).status == 200);
+    CHECK_THROWS_AS(
+        transport.stream(get(server.url("/quiet-watch")), [](std::string_view) { return true; }),
+        InterruptedError);
+}

@@ -47,6 +47,10 @@ struct CurlOptions {
     // When set and true, transfers in flight stop within about a second and new ones fail at
     // once, with pxclone::InterruptedError (SIGINT/SIGTERM handling sets it).
     std::shared_ptr<const std::atomic<bool>> cancelled;
+    // The same for streams (watches) only: a wait that can last minutes stops within about a
+    // second, while ordinary requests still run, so an interrupted command can still clean up
+    // and report what exists. `cancelled`, when set, wins.
+    std::shared_ptr<const std::atomic<bool>> streams_cancelled;
     // Receives warnings (insecure TLS); may be empty.
     std::function<void(std::string_view)> warn;
     std::string user_agent = "pxclone";

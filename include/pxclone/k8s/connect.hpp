@@ -34,6 +34,8 @@ struct ConnectOptions {
 
     // Raised on SIGINT/SIGTERM: transfers in flight stop, new ones throw InterruptedError.
     std::shared_ptr<const std::atomic<bool>> cancelled;
+    // Raised on SIGINT/SIGTERM: watches in flight stop; other requests still run.
+    std::shared_ptr<const std::atomic<bool>> streams_cancelled;
 
     http::RetryPolicy retry;
     std::chrono::milliseconds connect_timeout{10'000};
