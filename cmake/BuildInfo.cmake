@@ -42,3 +42,20 @@ else()
 endif()
 configure_file(${PROJECT_SOURCE_DIR}/cmake/build_info.hpp.in
     ${PROJECT_BINARY_DIR}/generated/pxclone/build_info.hpp @ONLY)
+
+# The completion scripts, embedded for `pxclone completion SHELL` (re-configured when they change).
+foreach(_shell bash zsh fish)
+    set(_file ${PROJECT_SOURCE_DIR}/completions/pxclone.${_shell})
+    if(_shell STREQUAL "zsh")
+        set(_file ${PROJECT_SOURCE_DIR}/completions/_pxclone)
+    endif()
+    file(READ ${_file} _text)
+    if(_text MATCHES "\\)pxclone_script\"")
+        message(FATAL_ERROR "${_file} contains the raw-string delimiter )pxclone_script\"")
+    endif()
+    string(TOUPPER ${_shell} _upper)
+    set(PXCLONE_COMPLETION_${_upper} "${_text}")
+    set_property(DIRECTORY ${PROJECT_SOURCE_DIR} APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS ${_file})
+endforeach()
+configure_file(${PROJECT_SOURCE_DIR}/cmake/completion_scripts.hpp.in
+    ${PROJECT_BINARY_DIR}/generated/pxclone/completion_scripts.hpp @ONLY)

@@ -26,9 +26,16 @@ if(PXCLONE_BUILD_DOCS)
             DEPENDS ${_source}
             COMMENT "scdoc ${page}"
             VERBATIM)
-        list(APPEND _outputs ${_output})
+        # Installed compressed, as Debian policy (12.1) and man-db expect; -n keeps the archive
+        # free of the build's time stamp and file name, so builds are reproducible.
+        add_custom_command(OUTPUT ${_output}.gz
+            COMMAND sh -c "gzip -9nc \"$0\" > \"$1\"" ${_output} ${_output}.gz
+            DEPENDS ${_output}
+            COMMENT "gzip ${page}"
+            VERBATIM)
+        list(APPEND _outputs ${_output} ${_output}.gz)
         string(REGEX MATCH "[0-9]$" _section ${page})
-        install(FILES ${_output} DESTINATION ${CMAKE_INSTALL_MANDIR}/man${_section})
+        install(FILES ${_output}.gz DESTINATION ${CMAKE_INSTALL_MANDIR}/man${_section})
     endforeach()
     add_custom_target(man ALL DEPENDS ${_outputs})
 endif()

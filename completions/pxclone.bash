@@ -6,7 +6,7 @@
 # those of the cluster and profile the command will use. Installed as
 # share/bash-completion/completions/pxclone; works without the bash-completion package too.
 
-_pxclone_commands="version validate snapshot deploy-staging restore list teardown"
+_pxclone_commands="version validate snapshot deploy-staging restore list teardown completion"
 _pxclone_global_flags="--help --profile --context --kubeconfig --run --output --dry-run --quiet
     --verbose --timeout --record --parallel --color"
 # Flags whose next word is their value.
@@ -157,6 +157,8 @@ _pxclone() {
     fi
     if [ -z "$command" ]; then
         _pxclone_reply "$_pxclone_commands"
+    elif [ "$command" = completion ] && [ "$prev" = completion ]; then
+        _pxclone_reply "bash zsh fish"
     fi
 }
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The demo: builds pxclone and pxsim (Release), starts pxsim with a production MongoDB in namespace
 # `prod` and a realistic latency model, and runs the example pipeline against it:
-#   snapshot → deploy-staging → list → teardown
+#   snapshot → deploy-staging → list → restore → teardown
 # It stops pxsim at the end and leaves nothing behind outside build/release/demo.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -45,7 +45,25 @@ echo
 echo "== 3. list what pxclone has in the cluster"
 pxclone list
 echo
-echo "== 4. tear down the run: the environment and its snapshot set"
+# What a test suite would do to the staging copy: pxsim models each volume's data as a string.
+staging_volume() {
+    curl -s "$url/_sim/state" | jq -r '.kubernetes["v1/persistentvolumes"][]
+        | select(.spec.claimRef.namespace == "orders-stg-demo"
+                 and .spec.claimRef.name == "mongo-data-mongo-0")
+        | .spec.csi.volumeHandle // .spec.portworxVolume.volumeID'
+}
+volume_data() {
+    curl -s "$url/_sim/state" | jq -r --arg id "$1" '.portworx[] | select(.volume.id == $id)
+        | .sim_data // "(the data cloned from production)"'
+}
+clone=$(staging_volume)
+curl -s -X PUT --data "rows a test suite changed" "$url/_sim/volume-data/$clone" >/dev/null
+echo "== 4. a test suite changed the staging data: mongo-data-mongo-0 holds '$(volume_data "$clone")'"
+echo "      roll every staging volume back to the masked copy deploy-staging made (between suites):"
+pxclone restore --all
+echo "      mongo-data-mongo-0 holds '$(volume_data "$clone")' again"
+echo
+echo "== 5. tear down the run: the environment and its snapshot set"
 pxclone teardown --snapshots
 echo
 violations=$(curl -s "$url/_sim/violations")

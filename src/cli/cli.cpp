@@ -5,6 +5,7 @@
 #include "pxclone/error.hpp"
 #include "pxclone/http/transport.hpp"
 #include "pxclone/util/duration.hpp"
+#include "pxclone/util/text.hpp"
 
 #include <map>
 #include <string>
@@ -81,6 +82,7 @@ Cli::Cli(cmd::Streams streams)
     app.name("pxclone");
     app.footer(exit_code_table());
     app.require_subcommand(1);
+    app.failure_message(&Cli::usage_error_message);
     app.set_version_flag("--version", std::string("pxclone ") + build_info::k_version);
     add_global_options(app, m_globals);
 
@@ -91,6 +93,7 @@ Cli::Cli(cmd::Streams streams)
     cmd::add_list_command(app, m_globals, m_streams);
     cmd::add_teardown_command(app, m_globals, m_streams);
     cmd::add_restore_command(app, m_globals, m_streams);
+    cmd::add_completion_command(app, m_globals, m_streams);
     cmd::add_complete_command(app, m_globals, m_streams);
 
     // Global options may come after the subcommand, as with kubectl.
@@ -109,6 +112,22 @@ void Cli::run(int argc, const char* const* argv) {
 
 int Cli::print_parse_error(const CLI::Error& error) {
     return m_app->exit(error, m_streams.out, m_streams.err);
+}
+
+std::string Cli::usage_error_message(const CLI::App* app, const CLI::Error& error) {
+    // The same shape as every other error (one `pxclone: error:` line naming the flag or value,
+    // then a hint), pointing at the help of the command that was being parsed.
+    std::string command = "pxclone";
+    for (const auto* sub : app->get_subcommands()) {
+        command += " " + sub->get_name();
+    }
+    std::string what = error.what();
+    if (app->get_subcommands().empty() && !app->remaining().empty()) {
+        // CLI11 says "A subcommand is required" for `pxclone snapshto`: name the word instead.
+        what = "unknown command '" + app->remaining().front() + "'";
+    }
+    return "pxclone: error: " + util::one_line(what, 1024) + "\n  hint: see '" + command +
+           " --help'\n";
 }
 
 } // namespace pxclone::cli

@@ -118,6 +118,27 @@ expect_bash "$(printf '%s\n' ci.yml profiles pxclone.yaml)" pxclone -p ""
 expect_bash "pxclone.yaml" pxclone snapshot --profile px
 expect_bash "$(printf '%s\n' dev-kind prod-eks)" pxclone --kubeconfig "$tmp/kubeconfig" list --context ""
 expect_bash "prod-eks" pxclone list --kubeconfig "$tmp/kubeconfig" --context pr
+expect_bash "$(printf '%s\n' bash fish zsh)" pxclone completion ""
+expect_bash "" pxclone completion bash ""
+
+# `pxclone completion SHELL` prints exactly the script that is installed for that shell.
+for entry in bash:completions/pxclone.bash zsh:completions/_pxclone fish:completions/pxclone.fish; do
+    pxclone completion "${entry%%:*}" >"$tmp/printed" 2>&1 ||
+        { echo "FAIL: pxclone completion ${entry%%:*} exited $?"; fail=1; }
+    cmp -s "$tmp/printed" "${entry#*:}" ||
+        { echo "FAIL: pxclone completion ${entry%%:*} differs from ${entry#*:}"; fail=1; }
+done
+out=$(pxclone completion tcsh 2>&1)
+rc=$?
+if [ "$rc" != 2 ] || [ "$(grep -c '^pxclone: error: .*tcsh' <<<"$out")" != 1 ]; then
+    echo "FAIL: pxclone completion tcsh: exit $rc (want 2, one error line naming tcsh): $out"
+    fail=1
+fi
+# What a user pastes into ~/.bashrc works: the printed script registers the completion.
+# shellcheck disable=SC1090
+registered=$(bash -c 'source <(pxclone completion bash) && complete -p pxclone' 2>&1)
+[ "$registered" = "complete -F _pxclone pxclone" ] ||
+    { echo "FAIL: source <(pxclone completion bash) registered: $registered"; fail=1; }
 expect_bash "" pxclone teardown -p missing.yaml --run ""
 expect_bash "" pxclone deploy-staging --snapshot ""
 global_flags=$(help_long_flags "$pxclone" | grep -vx -- --version)

@@ -23,7 +23,7 @@ want=(
     usr/share/zsh/vendor-completions/_pxclone
 )
 if [ "$docs" = 1 ]; then
-    want+=(usr/share/man/man1/pxclone.1 usr/share/man/man5/pxclone-profile.5)
+    want+=(usr/share/man/man1/pxclone.1.gz usr/share/man/man5/pxclone-profile.5.gz)
 fi
 got=$(cd "$dest" && find . -type f | sed 's|^\./||' | sort)
 expected=$(printf '%s\n' "${want[@]}" | sort)
@@ -39,8 +39,14 @@ version=$("$dest/usr/bin/pxclone" --version 2>&1) ||
 cmp -s completions/pxclone.bash "$dest/usr/share/bash-completion/completions/pxclone" ||
     { echo "FAIL: the installed bash completion is not completions/pxclone.bash"; fail=1; }
 if [ "$docs" = 1 ]; then
-    grep -q '^\.TH "pxclone" "1"' "$dest/usr/share/man/man1/pxclone.1" ||
-        { echo "FAIL: usr/share/man/man1/pxclone.1 is not a built man page"; fail=1; }
+    # Compressed with -n (no name or time stamp in the header: reproducible), and a built page.
+    for page in man1/pxclone.1 man5/pxclone-profile.5; do
+        gz=$dest/usr/share/man/$page.gz
+        [ "$(od -An -tx1 -j4 -N4 "$gz" | tr -d ' ')" = 00000000 ] ||
+            { echo "FAIL: usr/share/man/$page.gz carries a time stamp (gzip without -n)"; fail=1; }
+        gzip -dc "$gz" | grep -q '^\.TH "pxclone' ||
+            { echo "FAIL: usr/share/man/$page.gz is not a built man page"; fail=1; }
+    done
 fi
 
 # The packages behind the binary's shared libraries (what the .deb's Depends will name).

@@ -27,6 +27,9 @@ public:
     // own code: 0 for --help, non-zero for real usage errors.
     int print_parse_error(const CLI::Error& error);
 
+    // The text of a usage error: `pxclone: error: WHAT` and a hint naming the command's --help.
+    static std::string usage_error_message(const CLI::App* app, const CLI::Error& error);
+
     // The global options as parsed so far (defaults before run()); main colours errors by them.
     const cmd::GlobalOptions& globals() const { return m_globals; }
 
