@@ -389,13 +389,16 @@ void wait_all(const std::vector<plan::WaitFor>& waits, StagingRunner& runner,
 // The baseline of every Portworx clone, once its data is final (restore rolls back to it), all
 // at once; the first failure is rethrown once every one has ended.
 void take_baselines(const plan::StagingPlan& plan, const plan::StagingReport& report,
-                    StagingRunner& runner, util::WorkerPool& pool) {
+                    StagingRunner& runner, util::WorkerPool& pool,
+                    const std::function<bool()>& cancelled) {
     std::vector<std::future<std::string>> work;
     for (std::size_t i = 0; i < plan.volumes.size() && i < report.volumes.size(); ++i) {
         const auto& volume = plan.volumes[i];
         if (volume.clone && !report.volumes[i].clone_id.empty()) {
-            work.push_back(pool.submit(
-                [&runner, request = baseline_of(plan, volume, report.volumes[i].clone_id)] {
+            work.push_back(
+                pool.submit([&runner, &cancelled,
+                             request = baseline_of(plan, volume, report.volumes[i].clone_id)] {
+                    check(cancelled);
                     return runner.baseline(request);
                 }));
         }
@@ -458,7 +461,9 @@ plan::StagingReport run_staging_plan(const plan::StagingPlan& plan, StagingRunne
             // The mask has its own bound, but never past the command's.
             const auto mask_deadline = std::min(deadline, clock.now() + mask.timeout);
             runner.wait(mask.wait, mask_deadline);
-            take_baselines(plan, report, runner, wide);
+            // A signal that came as the Job completed: no baseline starts.
+            check(cancelled);
+            take_baselines(plan, report, runner, wide, cancelled);
             break;
         }
         case plan::StepKind::apply_config:
