@@ -302,8 +302,10 @@ L_nsdel=$(latency_of ns-delete)
 L_req=$(latency_of request)
 # Independent of N: every volume's chain runs in parallel (see RESULTS.md for the graph).
 cp_snapshot=$(awk -v s="$L_snap" -v r="$L_req" 'BEGIN { printf "%.3f", s + 2 * r }')
-cp_deploy=$(awk -v c="$L_clone" -v b="$L_bind" -v o="$L_rollout" -v r="$L_req" \
-    'BEGIN { printf "%.3f", c + b + o + 4 * r }')
+# deploy-staging: the clone, then its PV+PVC (the bind) alongside its baseline snapshot (the
+# clone's data is final: no mask in this workload), then the manifests and the rollout.
+cp_deploy=$(awk -v c="$L_clone" -v b="$L_bind" -v s="$L_snap" -v o="$L_rollout" -v r="$L_req" \
+    'BEGIN { m = (b > s ? b : s); printf "%.3f", c + m + o + 4 * r }')
 cp_teardown=$(awk -v d="$L_nsdel" -v r="$L_req" 'BEGIN { printf "%.3f", d + 2 * r }')
 cp_pipeline=$(awk -v a="$cp_snapshot" -v b="$cp_deploy" -v c="$cp_teardown" \
     'BEGIN { printf "%.3f", a + b + c }')
@@ -466,7 +468,7 @@ target_mark() { awk -v v="$1" -v t="$2" 'BEGIN { print (v <= t ? "met" : "**miss
     echo "| command | bound | formula |"
     echo "|---|---|---|"
     echo "| snapshot | $cp_snapshot | snapshot + 2·request |"
-    echo "| deploy-staging | $cp_deploy | clone + pvc-bind + rollout + 4·request |"
+    echo "| deploy-staging | $cp_deploy | clone + max(pvc-bind, snapshot) + rollout + 4·request |"
     echo "| teardown | $cp_teardown | ns-delete + 2·request |"
     echo "| pipeline | $cp_pipeline | the sum |"
     echo

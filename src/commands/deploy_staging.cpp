@@ -347,7 +347,7 @@ void run_deploy_staging(const GlobalOptions& globals, const DeployOptions& optio
     try {
         try {
             report = exec::run_staging_plan(plan, *runner, session.pool(), session.clock(),
-                                            deadline, cancelled);
+                                            deadline, cancelled, &session.fan_out());
         } catch (const http::TransportError& e) {
             // A connection that failed for good is a failure like any other: below, an
             // environment that may hold unmasked data is removed for it too.

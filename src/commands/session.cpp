@@ -100,6 +100,9 @@ Session::Session(const GlobalOptions& globals, Streams streams, const profile::P
     m_cluster = k8s::connect_cluster(options);
     m_kube = std::make_unique<k8s::Client>(*m_cluster.transport, m_cluster.server);
     m_pool = std::make_unique<util::WorkerPool>(static_cast<std::size_t>(globals.parallel));
+    m_fan_out = std::make_unique<util::WorkerPool>(
+        util::fan_out_width(static_cast<std::size_t>(std::max(globals.parallel, 1))),
+        util::WorkerPool::Start::on_demand);
 }
 
 Session::~Session() = default;

@@ -329,9 +329,11 @@ json take_snapshot_set(Session& session, const GlobalOptions& globals, const Loa
     std::optional<ExitCode> failure_code;
     const bool snapshots_attempted = failures.empty();
     if (snapshots_attempted) {
+        // Every volume at once (up to the fan-out width): a SnapshotCreate is seconds of
+        // server time and nothing on this side, and the pre-hook's freeze lasts until the last.
         std::vector<std::future<exec::TakenSnapshot>> work;
         for (const auto& snapshot : plan.snapshots) {
-            work.push_back(session.pool().submit([&backend, &plan, &snapshot, deadline] {
+            work.push_back(session.fan_out().submit([&backend, &plan, &snapshot, deadline] {
                 if (util::interrupted()) {
                     throw InterruptedError();
                 }

@@ -5,10 +5,14 @@
 #include "pxclone/k8s/paths.hpp"
 #include "pxclone/k8s/readiness.hpp"
 #include "pxclone/k8s/watch.hpp"
+#include "pxclone/plan/wait_groups.hpp"
 
 #include <algorithm>
+#include <deque>
 #include <future>
+#include <map>
 #include <mutex>
+#include <set>
 
 #include <fmt/format.h>
 
@@ -78,13 +82,20 @@ public:
         if (m_px == nullptr || !volume.clone) {
             throw Error(ExitCode::failed, "internal: a Portworx clone without a Portworx client");
         }
-        // Re-issuing a Clone for an existing name costs the server a long wait: look first.
-        px::VolumeFilter filter;
-        filter.name = volume.clone->name;
-        for (const auto& found : m_px->inspect_with_filters(filter)) {
+        // Re-issuing a Clone for an existing name costs the server a long wait: look first,
+        // once for every clone of this run (one request, not one per volume).
+        px::Labels selector;
+        for (const auto key :
+             {plan::k_managed_by_key, plan::k_profile_key, plan::k_run_key, plan::k_role_key}) {
+            const auto found = volume.clone->additional_labels.find(std::string(key));
+            if (found != volume.clone->additional_labels.end()) {
+                selector.insert(*found);
+            }
+        }
+        for (const auto& found : found_once(selector, volume.clone->name)) {
             // Identity labels only: a re-run has its own created-at/expires-at (and maybe
             // another build id), and must still find the clone the first attempt made.
-            if (found.parent == volume.snapshot_id &&
+            if (found.name == volume.clone->name && found.parent == volume.snapshot_id &&
                 std::all_of(volume.clone->additional_labels.begin(),
                             volume.clone->additional_labels.end(), [&found](const auto& label) {
                                 if (!is_identity_label(label.first)) {
@@ -138,16 +149,92 @@ public:
         return object.value_or(json::object());
     }
 
+    void wait_many(const std::vector<plan::WaitFor>& waits, time_point deadline) override {
+        if (waits.size() < 2 || waits.front().wait_namespace.empty()) {
+            StagingRunner::wait_many(waits, deadline);
+            return;
+        }
+        const auto& first = waits.front();
+        const auto rule = k8s::readiness_rule(first.resource);
+        if (!rule) {
+            throw Error(ExitCode::failed,
+                        fmt::format("internal: no readiness rule for {}", first.resource.kind));
+        }
+        std::vector<std::string> names;
+        for (const auto& each : waits) {
+            names.push_back(each.name);
+        }
+        const auto label_of = [&first](const std::string& name) {
+            return k8s::object_label(first.resource, name);
+        };
+        k8s::SetWaitOptions options;
+        options.timeout = remaining(*m_context.clock, deadline);
+        options.on_progress = [this, &label_of](const std::string& name, const std::string& text) {
+            progress(label_of(name), text);
+        };
+        std::set<std::string> ready;
+        options.on_ready = [this, &label_of, &ready](const std::string& name) {
+            ready.insert(name);
+            if (m_context.on_done) {
+                m_context.on_done(label_of(name), true);
+            }
+        };
+        options.watch.cancelled = m_context.cancelled;
+        try {
+            k8s::wait_for_all(
+                m_kube, first.resource, first.wait_namespace, names,
+                [&rule, &label_of](const std::string& name) {
+                    return k8s::when_present(*rule, label_of(name));
+                },
+                options, *m_context.clock, *m_context.sleeper);
+        } catch (...) {
+            // The steps still running end with the wait (ready ones were reported done).
+            if (m_context.on_done) {
+                for (const auto& name : names) {
+                    if (!ready.contains(name)) {
+                        m_context.on_done(label_of(name), false);
+                    }
+                }
+            }
+            throw;
+        }
+    }
+
     std::string baseline(const plan::BaselineRequest& baseline) override {
         if (m_px == nullptr) {
             throw Error(ExitCode::failed, "internal: a baseline without a Portworx client");
         }
-        progress("volume/" + baseline.staging_pvc,
-                 fmt::format("baseline snapshot of pvc/{}", baseline.staging_pvc));
-        return find_or_take_baseline(*m_px, baseline);
+        // This run's baselines are looked up once for all volumes (a re-run finds its own).
+        if (const auto* existing = plan::find_baseline(baseline, found_once(baseline.selector))) {
+            return existing->id;
+        }
+        const auto key = "volume/" + baseline.staging_pvc;
+        progress(key, fmt::format("baseline snapshot of pvc/{}", baseline.staging_pvc));
+        return m_px->snapshot_create(baseline.request);
     }
 
 private:
+    // The Portworx volumes carrying every label of `selector`, asked once per selector and kept
+    // (what an earlier attempt of this run made; what this attempt makes it knows). Without a
+    // run label the selector could match any run's volumes: then `name` is asked for each time.
+    const std::vector<px::Volume>& found_once(const px::Labels& selector,
+                                              const std::string& name = {}) {
+        const std::lock_guard lock(m_found_mutex);
+        if (!selector.contains(std::string(plan::k_run_key))) {
+            px::VolumeFilter filter;
+            filter.name = name;
+            filter.labels = selector;
+            return m_found_uncached.emplace_back(m_px->inspect_with_filters(filter));
+        }
+        auto& slot = m_found[selector];
+        if (!slot) {
+            px::VolumeFilter filter;
+            filter.labels = selector;
+            slot = m_px->inspect_with_filters(filter);
+        }
+        return *slot;
+    }
+
     void progress(const std::string& key, const std::string& text) const {
         if (m_context.on_progress) {
             m_context.on_progress(key, text);
@@ -168,6 +255,9 @@ private:
     const k8s::Client& m_kube;
     const px::Client* m_px;
     StagingContext m_context;
+    std::mutex m_found_mutex;
+    std::map<px::Labels, std::optional<std::vector<px::Volume>>> m_found;
+    std::deque<std::vector<px::Volume>> m_found_uncached; // references stay valid
 };
 
 class DryRunStagingRunner final : public StagingRunner {
@@ -222,14 +312,23 @@ void check(const std::function<bool()>& cancelled) {
     }
 }
 
+// The baseline request of a Portworx clone of `volume`.
+plan::BaselineRequest baseline_of(const plan::StagingPlan& plan, const plan::StagingVolume& volume,
+                                  const std::string& clone_id) {
+    auto lineage = plan.lineage;
+    lineage.source = volume.source;
+    return plan::baseline_request(lineage, volume.staging_pvc, clone_id);
+}
+
 // Every volume in parallel; the first failure is rethrown after all have finished, so nothing
-// is still being created behind the error.
+// is still being created behind the error. With `baselines`, each Portworx clone's baseline is
+// taken once its objects exist (its data is final: no mask will change it).
 std::vector<std::string> make_volumes(const plan::StagingPlan& plan, StagingRunner& runner,
-                                      util::WorkerPool& pool,
+                                      util::WorkerPool& pool, bool baselines,
                                       const std::function<bool()>& cancelled) {
     std::vector<std::future<std::string>> work;
     for (const auto& volume : plan.volumes) {
-        work.push_back(pool.submit([&runner, &volume, &cancelled] {
+        work.push_back(pool.submit([&plan, &runner, &volume, baselines, &cancelled] {
             check(cancelled);
             auto ready = volume;
             if (volume.clone) {
@@ -237,6 +336,10 @@ std::vector<std::string> make_volumes(const plan::StagingPlan& plan, StagingRunn
             }
             for (const auto& object : ready.objects) {
                 runner.create(object);
+            }
+            if (baselines && volume.clone && !ready.clone_id.empty()) {
+                check(cancelled);
+                runner.baseline(baseline_of(plan, volume, ready.clone_id));
             }
             return ready.clone_id;
         }));
@@ -259,12 +362,14 @@ std::vector<std::string> make_volumes(const plan::StagingPlan& plan, StagingRunn
     return ids;
 }
 
+// Each group of waits (one kind, namespace and predicate) is one watch, all groups at once.
 void wait_all(const std::vector<plan::WaitFor>& waits, StagingRunner& runner,
               util::WorkerPool& pool, time_point deadline) {
-    std::vector<std::future<json>> work;
-    for (const auto& wait : waits) {
+    const auto groups = plan::group_waits(waits);
+    std::vector<std::future<void>> work;
+    for (const auto& group : groups) {
         work.push_back(
-            pool.submit([&runner, &wait, deadline] { return runner.wait(wait, deadline); }));
+            pool.submit([&runner, &group, deadline] { runner.wait_many(group, deadline); }));
     }
     std::exception_ptr first;
     for (auto& result : work) {
@@ -281,17 +386,35 @@ void wait_all(const std::vector<plan::WaitFor>& waits, StagingRunner& runner,
     }
 }
 
-// The baseline of every Portworx clone, once its data is final (restore rolls back to it).
+// The baseline of every Portworx clone, once its data is final (restore rolls back to it), all
+// at once; the first failure is rethrown once every one has ended.
 void take_baselines(const plan::StagingPlan& plan, const plan::StagingReport& report,
-                    StagingRunner& runner) {
+                    StagingRunner& runner, util::WorkerPool& pool,
+                    const std::function<bool()>& cancelled) {
+    std::vector<std::future<std::string>> work;
     for (std::size_t i = 0; i < plan.volumes.size() && i < report.volumes.size(); ++i) {
         const auto& volume = plan.volumes[i];
         if (volume.clone && !report.volumes[i].clone_id.empty()) {
-            auto lineage = plan.lineage;
-            lineage.source = volume.source;
-            runner.baseline(
-                plan::baseline_request(lineage, volume.staging_pvc, report.volumes[i].clone_id));
+            work.push_back(
+                pool.submit([&runner, &cancelled,
+                             request = baseline_of(plan, volume, report.volumes[i].clone_id)] {
+                    check(cancelled);
+                    return runner.baseline(request);
+                }));
         }
+    }
+    std::exception_ptr first;
+    for (auto& result : work) {
+        try {
+            result.get();
+        } catch (...) {
+            if (!first) {
+                first = std::current_exception();
+            }
+        }
+    }
+    if (first) {
+        std::rethrow_exception(first);
     }
 }
 
@@ -308,7 +431,9 @@ std::unique_ptr<StagingRunner> make_dry_run_staging_runner(std::ostream& out) {
 
 plan::StagingReport run_staging_plan(const plan::StagingPlan& plan, StagingRunner& runner,
                                      util::WorkerPool& pool, const util::Clock& clock,
-                                     time_point deadline, const std::function<bool()>& cancelled) {
+                                     time_point deadline, const std::function<bool()>& cancelled,
+                                     util::WorkerPool* fan_out) {
+    auto& wide = fan_out != nullptr ? *fan_out : pool;
     auto report = plan.report;
     for (const auto& step : plan.steps) {
         check(cancelled);
@@ -317,7 +442,7 @@ plan::StagingReport run_staging_plan(const plan::StagingPlan& plan, StagingRunne
             runner.create_namespace(plan);
             break;
         case plan::StepKind::make_volumes: {
-            const auto ids = make_volumes(plan, runner, pool, cancelled);
+            const auto ids = make_volumes(plan, runner, wide, !plan.mask, cancelled);
             for (std::size_t i = 0; i < ids.size() && i < report.volumes.size(); ++i) {
                 if (!ids[i].empty()) {
                     report.volumes[i].clone_id = ids[i];
@@ -326,10 +451,7 @@ plan::StagingReport run_staging_plan(const plan::StagingPlan& plan, StagingRunne
             break;
         }
         case plan::StepKind::wait_volumes:
-            wait_all(plan.volume_waits, runner, pool, deadline);
-            if (!plan.mask) {
-                take_baselines(plan, report, runner);
-            }
+            wait_all(plan.volume_waits, runner, wide, deadline);
             break;
         case plan::StepKind::run_mask: {
             const auto& mask = *plan.mask;
@@ -339,7 +461,9 @@ plan::StagingReport run_staging_plan(const plan::StagingPlan& plan, StagingRunne
             // The mask has its own bound, but never past the command's.
             const auto mask_deadline = std::min(deadline, clock.now() + mask.timeout);
             runner.wait(mask.wait, mask_deadline);
-            take_baselines(plan, report, runner);
+            // A signal that came as the Job completed: no baseline starts.
+            check(cancelled);
+            take_baselines(plan, report, runner, wide, cancelled);
             break;
         }
         case plan::StepKind::apply_config:
@@ -355,7 +479,7 @@ plan::StagingReport run_staging_plan(const plan::StagingPlan& plan, StagingRunne
             }
             break;
         case plan::StepKind::wait_workloads:
-            wait_all(plan.stages.at(step.stage).waits, runner, pool, deadline);
+            wait_all(plan.stages.at(step.stage).waits, runner, wide, deadline);
             break;
         }
     }

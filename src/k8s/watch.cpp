@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <exception>
+#include <stdexcept>
 
 #include <fmt/format.h>
 
@@ -372,6 +373,169 @@ std::optional<json> wait_for(const Client& client, const Resource& resource, std
                             util::format_duration(options.timeout), label,
                             last.text.empty() ? "no answer yet" : last.text),
                 describe_hint, std::move(details));
+}
+
+SetReadiness::SetReadiness(std::vector<std::string> names, const PredicateFor& predicate_for,
+                           ProgressFn on_progress, ReadyFn on_ready)
+    : m_on_progress(std::move(on_progress)), m_on_ready(std::move(on_ready)) {
+    for (auto& name : names) {
+        if (m_entries.contains(name)) {
+            continue;
+        }
+        m_entries.emplace(name, Entry{.predicate = predicate_for(name)});
+        m_order.push_back(std::move(name));
+    }
+    m_pending = m_order.size();
+}
+
+void SetReadiness::judge(const std::string& name, Entry& entry) {
+    if (entry.ready) {
+        return;
+    }
+    const auto verdict = entry.predicate(entry.current ? &*entry.current : nullptr);
+    if (verdict.text != entry.text) {
+        entry.text = verdict.text;
+        if (m_on_progress) {
+            m_on_progress(name, entry.text);
+        }
+    }
+    if (verdict.ready) {
+        entry.ready = true;
+        --m_pending;
+        if (m_on_ready) {
+            m_on_ready(name);
+        }
+    } else if (verdict.failed && !m_failed) {
+        m_failed = name;
+    }
+}
+
+void SetReadiness::observe_list(const std::vector<json>& items) {
+    std::map<std::string, const json*> listed;
+    for (const auto& item : items) {
+        const auto metadata = item.find("metadata");
+        if (metadata != item.end() && metadata->is_object()) {
+            listed.emplace(metadata->value("name", ""), &item);
+        }
+    }
+    for (const auto& name : m_order) {
+        auto& entry = m_entries.at(name);
+        const auto found = listed.find(name);
+        if (found == listed.end()) {
+            entry.current.reset();
+        } else {
+            entry.current = *found->second;
+        }
+        judge(name, entry);
+    }
+}
+
+void SetReadiness::observe_event(const WatchEvent& event) {
+    const auto metadata = event.object.find("metadata");
+    if (metadata == event.object.end() || !metadata->is_object()) {
+        return;
+    }
+    const auto name = metadata->value("name", "");
+    const auto found = m_entries.find(name);
+    if (found == m_entries.end()) {
+        return;
+    }
+    if (event.type == WatchEventType::deleted) {
+        found->second.current.reset();
+    } else {
+        found->second.current = event.object;
+    }
+    judge(name, found->second);
+}
+
+std::vector<std::string> SetReadiness::pending() const {
+    std::vector<std::string> names;
+    for (const auto& name : m_order) {
+        if (!m_entries.at(name).ready) {
+            names.push_back(name);
+        }
+    }
+    return names;
+}
+
+const std::string& SetReadiness::text(const std::string& name) const {
+    return m_entries.at(name).text;
+}
+
+std::optional<json> SetReadiness::object(const std::string& name) const {
+    const auto& entry = m_entries.at(name);
+    return entry.ready ? entry.current : std::nullopt;
+}
+
+const json* SetReadiness::current(const std::string& name) const {
+    const auto& entry = m_entries.at(name);
+    return entry.current ? &*entry.current : nullptr;
+}
+
+std::map<std::string, std::optional<json>>
+wait_for_all(const Client& client, const Resource& resource, std::string_view ns,
+             const std::vector<std::string>& names, const SetReadiness::PredicateFor& predicate_for,
+             const SetWaitOptions& options, const util::Clock& clock, util::Sleeper& sleeper) {
+    if (ns.empty()) {
+        throw std::invalid_argument("wait_for_all: a namespace is required");
+    }
+    const auto deadline = clock.now() + options.timeout;
+    SetReadiness set(names, predicate_for, options.on_progress, options.on_ready);
+
+    WatchOptions watch = options.watch;
+    watch.field_selector.clear();
+    WatchHandlers handlers;
+    handlers.on_list = [&](const ObjectList& list) {
+        set.observe_list(list.items);
+        return !set.done();
+    };
+    handlers.on_event = [&](const WatchEvent& event) {
+        set.observe_event(event);
+        return !set.done();
+    };
+    std::map<std::string, std::optional<json>> objects;
+    if (!set.done()) {
+        const auto end =
+            list_and_watch(client, resource, ns, watch, handlers, clock, sleeper, deadline);
+        if (end == WatchEnd::cancelled) {
+            throw InterruptedError(fmt::format("interrupted while waiting for {} {}",
+                                               set.pending().size(), resource.plural));
+        }
+    }
+    const auto pending = set.pending();
+    if (pending.empty()) {
+        for (const auto& name : names) {
+            objects.emplace(name, set.object(name));
+        }
+        return objects;
+    }
+    // The first object that failed, else the first still pending, is the one diagnosed.
+    const auto& culprit = set.failed() ? *set.failed() : pending.front();
+    const auto label = object_label(resource, culprit);
+    auto details = diagnose(client, resource, ns, culprit, set.current(culprit));
+    const auto describe_hint = fmt::format("see `kubectl -n {} describe {}`", ns, label);
+    if (set.failed()) {
+        throw Error(ExitCode::failed, set.text(culprit), describe_hint, std::move(details));
+    }
+    // Name the objects still pending (the first few: a set may be hundreds).
+    constexpr std::size_t k_listed = 5;
+    std::vector<std::string> lines;
+    for (std::size_t i = 0; i < pending.size() && i < k_listed; ++i) {
+        const auto& text = set.text(pending[i]);
+        lines.push_back(text.empty() ? object_label(resource, pending[i]) + ": no answer yet"
+                                     : text);
+    }
+    if (pending.size() > k_listed) {
+        lines.push_back(fmt::format("and {} more", pending.size() - k_listed));
+    }
+    lines.insert(lines.end(), details.begin(), details.end());
+    throw Error(
+        ExitCode::timed_out,
+        fmt::format("timed out after {} waiting for {} of {} {} in {}: {}",
+                    util::format_duration(options.timeout), pending.size(), set.size(),
+                    resource.plural, ns,
+                    set.text(culprit).empty() ? label + " no answer yet" : set.text(culprit)),
+        describe_hint, std::move(lines));
 }
 
 } // namespace pxclone::k8s

@@ -4,12 +4,27 @@
 
 namespace pxclone::util {
 
-WorkerPool::WorkerPool(std::size_t threads) {
-    const auto count = std::max<std::size_t>(threads, 1);
-    m_threads.reserve(count);
-    for (std::size_t i = 0; i < count; ++i) {
+WorkerPool::WorkerPool(std::size_t threads, Start start)
+    : m_max_threads(std::max<std::size_t>(threads, 1)) {
+    if (start == Start::on_demand) {
+        return;
+    }
+    m_threads.reserve(m_max_threads);
+    for (std::size_t i = 0; i < m_max_threads; ++i) {
         m_threads.emplace_back([this] { work(); });
     }
+}
+
+std::size_t WorkerPool::size() const {
+    const std::scoped_lock lock(m_mutex);
+    return m_threads.size();
+}
+
+std::size_t fan_out_width(std::size_t parallel) {
+    if (parallel <= 1) {
+        return 1;
+    }
+    return std::max(parallel, k_max_fan_out);
 }
 
 WorkerPool::~WorkerPool() {
@@ -18,7 +33,17 @@ WorkerPool::~WorkerPool() {
         m_stopping = true;
     }
     m_ready.notify_all();
-    for (auto& thread : m_threads) {
+    // A running task may still queue one more (and so start a worker): join until none is left.
+    for (;;) {
+        std::thread thread;
+        {
+            const std::scoped_lock lock(m_mutex);
+            if (m_threads.empty()) {
+                return;
+            }
+            thread = std::move(m_threads.back());
+            m_threads.pop_back();
+        }
         thread.join();
     }
 }
@@ -27,6 +52,10 @@ void WorkerPool::enqueue(std::function<void(bool)> job) {
     {
         const std::scoped_lock lock(m_mutex);
         m_queue.push_back(std::move(job));
+        // More tasks waiting than idle workers to take them: one more worker, while allowed.
+        if (m_queue.size() > m_idle && m_threads.size() < m_max_threads) {
+            m_threads.emplace_back([this] { work(); });
+        }
     }
     m_ready.notify_one();
 }
@@ -36,7 +65,9 @@ void WorkerPool::work() {
         std::function<void(bool)> job;
         {
             std::unique_lock lock(m_mutex);
+            ++m_idle;
             m_ready.wait(lock, [this] { return m_stopping || !m_queue.empty(); });
+            --m_idle;
             if (m_queue.empty()) {
                 return;
             }

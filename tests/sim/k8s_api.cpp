@@ -1119,13 +1119,16 @@ void K8sApi::stream_watch(const WatchSpec& watch,
                 return;
             }
         }
+        // Every event up to the store's resourceVersion at the wait was seen. A bookmark must
+        // not name a later one: events recorded since the wait returned are still to be sent,
+        // and a client resuming from a later bookmark would never get them (the watch stall of
+        // deploy-staging with --parallel 64, bench/RESULTS.md).
+        cursor = std::max(cursor, result.resource_version);
         if (watch.bookmarks &&
             std::chrono::steady_clock::now() - last_write > std::chrono::seconds(5)) {
-            const Json bookmark = {
-                {"kind", watch.type->kind},
-                {"apiVersion", watch.type->api_version()},
-                {"metadata", {{"resourceVersion", std::to_string(m_store.resource_version())}}}};
-            cursor = std::max(cursor, m_store.resource_version());
+            const Json bookmark = {{"kind", watch.type->kind},
+                                   {"apiVersion", watch.type->api_version()},
+                                   {"metadata", {{"resourceVersion", std::to_string(cursor)}}}};
             if (!write(event_line("BOOKMARK", bookmark))) {
                 return;
             }

@@ -94,6 +94,7 @@ Store::WaitResult Store::wait_events(std::uint64_t after, std::chrono::milliseco
     };
     m_changed.wait_for(lock, timeout, ready);
     result.stopping = m_stopping;
+    result.resource_version = m_resource_version;
     if (after < m_compacted) {
         result.expired = true;
         return result;

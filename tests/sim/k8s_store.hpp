@@ -73,6 +73,9 @@ public:
         bool expired = false;  // `after` is older than the kept history
         bool stopping = false; // shutdown() was called
         std::vector<StoreEvent> events;
+        // The store's resourceVersion when the events were taken: every event up to it is in
+        // `events`, so a watch may resume (or bookmark) from here without losing one.
+        std::uint64_t resource_version = 0;
     };
     // Events newer than `after`, waiting up to `timeout` for the first one.
     WaitResult wait_events(std::uint64_t after, std::chrono::milliseconds timeout);

@@ -454,3 +454,21 @@ TEST_CASE("deletecollection deletes what the selector matches") {
     REQUIRE(left["items"].size() == 1);
     CHECK(left["items"][0]["metadata"]["name"] == "b");
 }
+
+TEST_CASE("store: wait_events reports the resourceVersion its events reach") {
+    // A watch resumes (and bookmarks) from this value: it must not pass an event not returned.
+    Api api;
+    const std::uint64_t start = api.store.resource_version();
+    REQUIRE(api.call("POST", "/api/v1/namespaces/default/configmaps", configmap("a")).status ==
+            201);
+    REQUIRE(api.call("POST", "/api/v1/namespaces/default/configmaps", configmap("b")).status ==
+            201);
+    const auto result = api.store.wait_events(start, std::chrono::milliseconds(0));
+    REQUIRE(result.events.size() == 2);
+    CHECK(result.resource_version == result.events.back().resource_version);
+    CHECK(result.resource_version == api.store.resource_version());
+
+    const auto quiet = api.store.wait_events(result.resource_version, std::chrono::milliseconds(0));
+    CHECK(quiet.events.empty());
+    CHECK(quiet.resource_version == result.resource_version);
+}

@@ -452,3 +452,119 @@ TEST_CASE("a handler's exception is not thrown through the transport, and an abo
         list_and_watch(client, k_pvcs, "pxdemo", {}, handlers, clock, sleeper, clock.now() + 60s),
         "handler", std::runtime_error);
 }
+
+TEST_CASE("SetReadiness: ready once each is, failure stops, other objects ignored") {
+    std::vector<std::string> progress;
+    std::vector<std::string> ready;
+    SetReadiness set(
+        {"data-0", "data-1", "data-2", "data-0"},
+        [](const std::string& name) {
+            return when_present(pvc_readiness, "persistentvolumeclaim/" + name);
+        },
+        [&](const std::string& name, const std::string& text) {
+            progress.push_back(name + ": " + text);
+        },
+        [&](const std::string& name) { ready.push_back(name); });
+    CHECK(set.size() == 3);
+    CHECK_FALSE(set.done());
+
+    set.observe_list(
+        {pvc("data-0", "5", "Bound"), pvc("data-1", "6", "Pending"), pvc("other", "7", "Pending")});
+    CHECK(set.pending() == std::vector<std::string>{"data-1", "data-2"});
+    CHECK(ready == std::vector<std::string>{"data-0"});
+    CHECK(set.text("data-2") == "persistentvolumeclaim/data-2 does not exist yet");
+    CHECK(set.current("data-2") == nullptr);
+
+    set.observe_event({WatchEventType::modified, pvc("other", "8", "Bound")});
+    set.observe_event({WatchEventType::added, pvc("data-2", "9", "Bound")});
+    // Ready stays ready: a later state of data-0 is not judged again.
+    set.observe_event({WatchEventType::modified, pvc("data-0", "10", "Lost")});
+    CHECK_FALSE(set.done());
+    CHECK_FALSE(set.failed());
+    set.observe_event({WatchEventType::modified, pvc("data-1", "11", "Bound")});
+    CHECK(set.done());
+    CHECK(set.pending().empty());
+    CHECK(ready == std::vector<std::string>{"data-0", "data-2", "data-1"});
+    CHECK((*set.object("data-1"))["metadata"]["resourceVersion"] == "11");
+    CHECK(progress.front() == "data-0: persistentvolumeclaim/data-0 Bound");
+
+    SetReadiness failing({"a", "b"}, [](const std::string& name) {
+        return when_present(pvc_readiness, "persistentvolumeclaim/" + name);
+    });
+    failing.observe_list({pvc("a", "1", "Lost"), pvc("b", "2", "Pending")});
+    CHECK(failing.done());
+    REQUIRE(failing.failed());
+    CHECK(*failing.failed() == "a");
+    CHECK(failing.pending() == std::vector<std::string>{"a", "b"});
+}
+
+TEST_CASE("wait_for_all: one list and one watch of the namespace for every object") {
+    FakeTransport fake;
+    FakeClock clock;
+    FakeSleeper sleeper(clock);
+    const Client client(fake, "https://k8s.test");
+
+    fake.expect(Method::get, k_collection + "?limit=500")
+        .reply(200, pvc_list("40", {pvc("data-0", "31", "Pending"), pvc("data-1", "32", "Bound"),
+                                    pvc("unrelated", "33", "Pending")}));
+    fake.expect(Method::get, watch_url("40", 120))
+        .reply(200)
+        .chunks(pieces(event_line("ADDED", pvc("data-2", "41", "Pending")) +
+                           event_line("MODIFIED", pvc("unrelated", "42", "Bound")) +
+                           event_line("MODIFIED", pvc("data-0", "43", "Bound")) +
+                           event_line("MODIFIED", pvc("data-2", "44", "Bound")),
+                       17));
+
+    SetWaitOptions options;
+    options.timeout = 2min;
+    std::vector<std::string> ready;
+    options.on_ready = [&](const std::string& name) {
+        ready.push_back(name);
+    };
+    const auto objects = wait_for_all(
+        client, k_pvcs, "pxdemo", {"data-0", "data-1", "data-2"},
+        [](const std::string& name) {
+            return when_present(pvc_readiness, "persistentvolumeclaim/" + name);
+        },
+        options, clock, sleeper);
+    CHECK(fake.remaining() == 0);
+    REQUIRE(objects.size() == 3);
+    CHECK((*objects.at("data-2"))["metadata"]["resourceVersion"] == "44");
+    CHECK(ready == std::vector<std::string>{"data-1", "data-0", "data-2"});
+}
+
+TEST_CASE("wait_for_all names what is still pending at the timeout") {
+    FakeTransport fake;
+    FakeClock clock;
+    FakeSleeper sleeper(clock);
+    const Client client(fake, "https://k8s.test");
+
+    fake.expect(Method::get, k_collection + "?limit=500")
+        .reply(200, pvc_list("40", {pvc("data-0", "31", "Pending"), pvc("data-1", "32", "Bound")}));
+    fake.expect(Method::get, watch_url("40", 30)).reply(200).then([&] { clock.advance(30s); });
+    fake.expect(Method::get, "/api/v1/namespaces/pxdemo/events?fieldSelector=involvedObject.name%"
+                             "3Ddata-0%2CinvolvedObject.kind%3DPersistentVolumeClaim&limit=500")
+        .reply(200, json{{"kind", "EventList"},
+                         {"metadata", {{"resourceVersion", "41"}}},
+                         {"items", json::array()}});
+
+    SetWaitOptions options;
+    options.timeout = 30s;
+    try {
+        wait_for_all(
+            client, k_pvcs, "pxdemo", {"data-0", "data-1", "data-2"},
+            [](const std::string& name) {
+                return when_present(pvc_readiness, "persistentvolumeclaim/" + name);
+            },
+            options, clock, sleeper);
+        FAIL("expected a timeout");
+    } catch (const Error& error) {
+        CHECK(error.code() == ExitCode::timed_out);
+        CHECK(std::string(error.what()) ==
+              "timed out after 30s waiting for 2 of 3 persistentvolumeclaims in pxdemo: "
+              "persistentvolumeclaim/data-0 Pending");
+        CHECK(error.details() ==
+              std::vector<std::string>{"persistentvolumeclaim/data-0 Pending",
+                                       "persistentvolumeclaim/data-2 does not exist yet"});
+    }
+}

@@ -1,5 +1,6 @@
 #include "pxclone/util/worker_pool.hpp"
 
+#include <future>
 #include <latch>
 #include <stdexcept>
 
@@ -58,4 +59,40 @@ TEST_CASE("cancel stops queued tasks from starting and they fail with Interrupte
     CHECK(running.get() == 1);
     CHECK_THROWS_AS(queued.get(), InterruptedError);
     CHECK_FALSE(ran);
+}
+
+TEST_CASE("an on-demand pool starts workers only as tasks queue up, up to its limit") {
+    util::WorkerPool pool(3, util::WorkerPool::Start::on_demand);
+    CHECK(pool.size() == 0);
+    pool.submit([] {}).get();
+    CHECK(pool.size() == 1);
+
+    // Three tasks that can only finish together need three workers.
+    std::latch all(3);
+    std::vector<std::future<void>> running;
+    for (int i = 0; i < 3; ++i) {
+        running.push_back(pool.submit([&] { all.arrive_and_wait(); }));
+    }
+    for (auto& task : running) {
+        task.get();
+    }
+    CHECK(pool.size() == 3);
+
+    // The limit holds: five more tasks still run on three workers.
+    std::vector<std::future<int>> more;
+    for (int i = 0; i < 5; ++i) {
+        more.push_back(pool.submit([i] { return i; }));
+    }
+    for (int i = 0; i < 5; ++i) {
+        CHECK(more[static_cast<std::size_t>(i)].get() == i);
+    }
+    CHECK(pool.size() == 3);
+}
+
+TEST_CASE("fan_out_width: at least --parallel, 64 for waits, one at a time with --parallel 1") {
+    CHECK(util::fan_out_width(1) == 1);
+    CHECK(util::fan_out_width(0) == 1);
+    CHECK(util::fan_out_width(2) == util::k_max_fan_out);
+    CHECK(util::fan_out_width(8) == 64);
+    CHECK(util::fan_out_width(100) == 100);
 }

@@ -44,6 +44,9 @@ public:
     const px::Client& portworx();
 
     util::WorkerPool& pool() { return *m_pool; }
+    // The steps that mostly wait on the server (snapshot and clone creation, readiness waits):
+    // up to util::fan_out_width(--parallel) at once, workers started as needed.
+    util::WorkerPool& fan_out() { return *m_fan_out; }
     const util::Clock& clock() const { return *m_clock; }
     util::Sleeper& sleeper() { return *m_sleeper; }
     output::Progress& progress() { return m_progress; }
@@ -70,6 +73,7 @@ private:
     std::shared_ptr<http::Transport> m_px_transport;
     std::unique_ptr<px::Client> m_px;
     std::unique_ptr<util::WorkerPool> m_pool;
+    std::unique_ptr<util::WorkerPool> m_fan_out;
 };
 
 } // namespace pxclone::cmd

@@ -16,6 +16,7 @@
 #include <memory>
 #include <ostream>
 #include <string>
+#include <vector>
 
 namespace pxclone::exec {
 
@@ -48,6 +49,15 @@ public:
     // Waits until ready or `deadline`: exit 4 past it, exit 1 when it failed (a Job that failed).
     virtual nlohmann::json wait(const plan::WaitFor& wait,
                                 std::chrono::system_clock::time_point deadline) = 0;
+    // Waits until every one of `waits` is ready or `deadline`, as wait() does for each. The
+    // waits are one group of plan::group_waits (one kind, namespace and predicate): a runner may
+    // await them together. By default one after another.
+    virtual void wait_many(const std::vector<plan::WaitFor>& waits,
+                           std::chrono::system_clock::time_point deadline) {
+        for (const auto& each : waits) {
+            wait(each, deadline);
+        }
+    }
     // The baseline snapshot of a staging clone (found by its labels, else taken), what
     // `pxclone restore` rolls the volume back to. Returns its id.
     virtual std::string baseline(const plan::BaselineRequest& baseline) = 0;
@@ -58,13 +68,18 @@ make_staging_runner(const k8s::Client& kube, const px::Client* portworx, Staging
 // Prints `POST|PATCH <path>` and the object for every write; waits print what they would await.
 std::unique_ptr<StagingRunner> make_dry_run_staging_runner(std::ostream& out);
 
-// Runs plan.steps in order (volumes in parallel on `pool`), stopping at the first failure or
-// interruption (the error propagates; what exists stays for `teardown --run`). Once the data is
-// final (after the masking Job, else once the volumes are Bound) it takes the baseline of every
-// Portworx clone. Returns the report with the clone ids filled in.
+// Runs plan.steps in order, stopping at the first failure or interruption (the error
+// propagates; what exists stays for `teardown --run`). The steps that mostly wait on the server
+// (each volume's clone and objects, the waits, the baselines) run on `fan_out` (`pool` when
+// null), every volume at once up to its size; waits of one kind and namespace are awaited
+// together (StagingRunner::wait_many). Once the data is final it takes the baseline of every
+// Portworx clone: without a mask right after the clone's objects are created (the clone's data
+// is final then; the bind goes on meanwhile), with one after the masking Job. Returns the report
+// with the clone ids filled in.
 plan::StagingReport run_staging_plan(const plan::StagingPlan& plan, StagingRunner& runner,
                                      util::WorkerPool& pool, const util::Clock& clock,
                                      std::chrono::system_clock::time_point deadline,
-                                     const std::function<bool()>& cancelled);
+                                     const std::function<bool()>& cancelled,
+                                     util::WorkerPool* fan_out = nullptr);
 
 } // namespace pxclone::exec

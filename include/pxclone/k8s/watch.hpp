@@ -8,9 +8,11 @@
 
 #include <chrono>
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -95,6 +97,77 @@ std::optional<nlohmann::json> wait_for(const Client& client, const Resource& res
                                        std::string_view ns, std::string_view name,
                                        const WaitPredicate& predicate, const WaitOptions& options,
                                        const util::Clock& clock, util::Sleeper& sleeper);
+
+// Which objects of a set are ready, judged from a list and watch events (pure, no I/O). An
+// object counts as ready from the first time its predicate says so (as wait_for stops there).
+class SetReadiness {
+public:
+    using PredicateFor = std::function<WaitPredicate(const std::string& name)>;
+    // Called with the name and the predicate's text each time that object's text changes.
+    using ProgressFn = std::function<void(const std::string& name, const std::string& text)>;
+    // Called once per object, when it turns ready.
+    using ReadyFn = std::function<void(const std::string& name)>;
+
+    // `names` in the order messages list them (duplicates are one object).
+    SetReadiness(std::vector<std::string> names, const PredicateFor& predicate_for,
+                 ProgressFn on_progress = {}, ReadyFn on_ready = {});
+
+    // A full list: objects of the set not in it are absent. Others are ignored.
+    void observe_list(const std::vector<nlohmann::json>& items);
+    // One ADDED/MODIFIED/DELETED event; objects outside the set are ignored.
+    void observe_event(const WatchEvent& event);
+
+    // Every object ready, or one failed: nothing more to wait for.
+    bool done() const { return m_failed.has_value() || m_pending == 0; }
+    // The first object (in `names` order) whose predicate reported failure.
+    const std::optional<std::string>& failed() const { return m_failed; }
+    // How many objects the set has.
+    std::size_t size() const { return m_order.size(); }
+    // The objects not ready yet, in `names` order.
+    std::vector<std::string> pending() const;
+    // The last text of an object's predicate ("" before it was judged).
+    const std::string& text(const std::string& name) const;
+    // The object as it was when judged ready (nullopt: ready by absence, or not ready).
+    std::optional<nlohmann::json> object(const std::string& name) const;
+    // The last version seen of an object (nullptr: absent or never seen).
+    const nlohmann::json* current(const std::string& name) const;
+
+private:
+    struct Entry {
+        WaitPredicate predicate;
+        std::optional<nlohmann::json> current;
+        std::string text;
+        bool ready = false;
+    };
+    void judge(const std::string& name, Entry& entry);
+
+    std::vector<std::string> m_order;
+    std::map<std::string, Entry> m_entries;
+    std::size_t m_pending = 0;
+    std::optional<std::string> m_failed;
+    ProgressFn m_on_progress;
+    ReadyFn m_on_ready;
+};
+
+struct SetWaitOptions {
+    std::chrono::milliseconds timeout{std::chrono::minutes(5)};
+    // (name, text) each time an object's text changes.
+    SetReadiness::ProgressFn on_progress;
+    // (name) once, when that object turns ready.
+    SetReadiness::ReadyFn on_ready;
+    WatchOptions watch; // label_selector narrows the list and watch; field_selector is unused
+};
+
+// Waits until every named object of `resource` in namespace `ns` is ready, with ONE list and
+// watch of the namespace (narrowed by options.watch.label_selector when set): a constant number
+// of requests for any number of objects, however long they take. Returns each object as judged
+// ready. Throws as wait_for does: exit 4 at the timeout (the message names the objects still
+// pending), exit 1 when one reports failure, InterruptedError when cancelled. `ns` must not be
+// empty (a cluster-wide list would read every object of the kind).
+std::map<std::string, std::optional<nlohmann::json>>
+wait_for_all(const Client& client, const Resource& resource, std::string_view ns,
+             const std::vector<std::string>& names, const SetReadiness::PredicateFor& predicate_for,
+             const SetWaitOptions& options, const util::Clock& clock, util::Sleeper& sleeper);
 
 // Lines describing why an object is not ready, for errors: its status.conditions, then its recent
 // Warning events (listed best-effort; a failure to list them is ignored).

@@ -1,4 +1,5 @@
-// A fixed number of threads running independent tasks (--parallel N, default 8).
+// Threads running independent tasks: a fixed number (--parallel N, default 8), or up to a limit
+// started as tasks queue up (the fan-out pool of the steps that mostly wait on the server).
 #pragma once
 
 #include "pxclone/error.hpp"
@@ -23,8 +24,11 @@ class WorkerPool {
 public:
     static constexpr std::size_t k_default_threads = 8;
 
-    // Starts `threads` workers (at least one).
-    explicit WorkerPool(std::size_t threads = k_default_threads);
+    enum class Start { eager, on_demand };
+
+    // eager: starts `threads` workers (at least one) now. on_demand: starts a worker when a task
+    // is queued and no idle worker is left to take it, up to `threads` (at least one).
+    explicit WorkerPool(std::size_t threads = k_default_threads, Start start = Start::eager);
     // Runs what is queued (or fails it when cancelled), then joins the workers.
     ~WorkerPool();
     WorkerPool(const WorkerPool&) = delete;
@@ -59,19 +63,30 @@ public:
     // Stops starting queued tasks (SIGINT/SIGTERM); running ones finish. Safe from any thread.
     void cancel() { m_cancelled = true; }
     bool cancelled() const { return m_cancelled; }
-    std::size_t size() const { return m_threads.size(); }
+    // The workers started so far.
+    std::size_t size() const;
 
 private:
     void enqueue(std::function<void(bool cancelled)> job);
     void work();
 
     std::atomic<bool> m_cancelled{false};
-    std::mutex m_mutex;
+    std::size_t m_max_threads = 1;
+    std::size_t m_idle = 0; // workers waiting for a task
+    mutable std::mutex m_mutex;
     std::condition_variable m_ready;
     std::deque<std::function<void(bool)>> m_queue;
     bool m_stopping = false;
     std::vector<std::thread> m_threads;
 };
+
+// How many latency-bound tasks (a snapshot or clone the server takes seconds over, a readiness
+// wait) may be in flight at once. They cost the client almost nothing while they wait, so they
+// are not bounded by --parallel (which bounds the API-server requests of ordinary steps) but by
+// k_max_fan_out: never fewer than `parallel`; `parallel` 1 keeps everything one at a time (a
+// deterministic order of requests).
+inline constexpr std::size_t k_max_fan_out = 64;
+std::size_t fan_out_width(std::size_t parallel);
 
 // The outcome of one task of run_all: a value or the exception it threw.
 template <typename T>
