@@ -3,6 +3,7 @@
 #include "pxclone/error.hpp"
 #include "pxclone/http/library.hpp"
 #include "pxclone/http/redact.hpp"
+#include "pxclone/util/text.hpp"
 
 #include <algorithm>
 #include <array>
@@ -74,7 +75,9 @@ struct Transfer {
     CURL* handle = nullptr;
     Response response;
     const ChunkHandler* on_chunk = nullptr;
+    std::size_t max_body_bytes = 0;
     bool aborted = false;
+    bool too_large = false;
     std::exception_ptr failure;
 };
 
@@ -119,6 +122,11 @@ size_t on_body(char* data, size_t size, size_t count, void* user) {
             }
             return chunk.size();
         }
+    }
+    if (chunk.size() > transfer.max_body_bytes - transfer.response.body.size()) {
+        // Returning less than was given makes libcurl end the transfer (CURLE_WRITE_ERROR).
+        transfer.too_large = true;
+        return 0;
     }
     transfer.response.body.append(chunk);
     return chunk.size();
@@ -245,6 +253,7 @@ Response CurlTransport::Impl::perform(const Request& request, const ChunkHandler
     Transfer transfer;
     transfer.handle = handle;
     transfer.on_chunk = on_chunk;
+    transfer.max_body_bytes = options.max_body_bytes;
     std::array<char, CURL_ERROR_SIZE> error_text{};
 
     std::string url = request.url;
@@ -288,6 +297,12 @@ Response CurlTransport::Impl::perform(const Request& request, const ChunkHandler
         curl_easy_setopt(handle, CURLOPT_LOW_SPEED_LIMIT, options.low_speed_bytes);
         curl_easy_setopt(handle, CURLOPT_LOW_SPEED_TIME,
                          static_cast<long>(options.low_speed_window.count()));
+    }
+    if (on_chunk == nullptr) {
+        // Refuses at once a reply whose Content-Length is over the limit; on_body counts the
+        // rest (chunked or close-delimited replies). A stream's 2xx body is not kept.
+        curl_easy_setopt(handle, CURLOPT_MAXFILESIZE_LARGE,
+                         static_cast<curl_off_t>(options.max_body_bytes));
     }
     if (connect_list != nullptr) {
         curl_easy_setopt(handle, CURLOPT_CONNECT_TO, connect_list);
@@ -372,6 +387,15 @@ Response CurlTransport::Impl::perform(const Request& request, const ChunkHandler
     }
     if (code == CURLE_ABORTED_BY_CALLBACK) {
         throw InterruptedError();
+    }
+    if (transfer.too_large || code == CURLE_FILESIZE_EXCEEDED) {
+        throw Error(ExitCode::failed,
+                    fmt::format("{} {}: the reply is larger than {}, the most pxclone reads of "
+                                "one reply",
+                                method_name(request.method), redact_url(request.url),
+                                util::describe_bytes(options.max_body_bytes)),
+                    "something between pxclone and the server (a proxy or load balancer), or the "
+                    "server itself, sent far more than an API answer");
     }
     if (code != CURLE_OK && !(code == CURLE_WRITE_ERROR && transfer.aborted)) {
         const std::string detail =

@@ -1,7 +1,11 @@
 #include "pxclone/k8s/watch.hpp"
 
+#include "pxclone/error.hpp"
+#include "pxclone/http/redact.hpp"
 #include "pxclone/k8s/paths.hpp"
+#include "pxclone/k8s/status.hpp"
 #include "pxclone/util/duration.hpp"
+#include "pxclone/util/text.hpp"
 
 #include <algorithm>
 #include <exception>
@@ -66,19 +70,29 @@ std::optional<WatchEvent> parse_watch_event(std::string_view line) {
 
 bool LineSplitter::feed(std::string_view chunk,
                         const std::function<bool(std::string_view line)>& on_line) {
+    // Between feeds the buffer is one unfinished line (no '\n'): only the new bytes are searched.
+    auto from = m_buffer.size();
     m_buffer.append(chunk);
     std::size_t start = 0;
     bool keep_going = true;
     while (keep_going) {
-        const auto end = m_buffer.find('\n', start);
-        if (end == std::string::npos) {
-            break;
-        }
-        auto line = std::string_view(m_buffer).substr(start, end - start);
+        const auto end = m_buffer.find('\n', from);
+        auto line = std::string_view(m_buffer).substr(
+            start, end == std::string::npos ? std::string::npos : end - start);
         if (!line.empty() && line.back() == '\r') {
             line.remove_suffix(1);
         }
+        if (line.size() > m_max_line_bytes) {
+            // Finished or not, this line is already too long: none of it is kept.
+            m_overflowed = true;
+            keep_going = false;
+            break;
+        }
+        if (end == std::string::npos) {
+            break;
+        }
         start = end + 1;
+        from = start;
         if (!line.empty()) {
             keep_going = on_line(line);
         }
@@ -141,7 +155,7 @@ WatchEnd list_and_watch(const Client& client, const Resource& resource, std::str
             .add_if("resourceVersion", resource_version)
             .add("timeoutSeconds", std::to_string(stream_seconds));
 
-        LineSplitter splitter;
+        LineSplitter splitter(options.max_event_bytes);
         auto end = StreamEnd::closed;
         int events = 0;
         std::optional<ApiError> error_event;
@@ -214,6 +228,17 @@ WatchEnd list_and_watch(const Client& client, const Resource& resource, std::str
         }
         if (handler_error) {
             std::rethrow_exception(handler_error);
+        }
+        if (splitter.overflowed()) {
+            throw Error(ExitCode::failed,
+                        fmt::format("{}: watch: an event is larger than {}, the most pxclone reads "
+                                    "of one watch event (GET {})",
+                                    describe_object(resource, ns, {}),
+                                    util::describe_bytes(options.max_event_bytes),
+                                    http::redact_url(client.server() +
+                                                     collection_path(resource, ns) + query.str())),
+                        "something between pxclone and the API server (a proxy or load balancer), "
+                        "or the server itself, sent far more than a watch event");
         }
         if (error_event) {
             throw *error_event;

@@ -13,12 +13,10 @@
 #include <map>
 #include <set>
 #include <span>
-#include <sstream>
 #include <tuple>
 
 #include <fmt/format.h>
 #include <yaml-cpp/depthguard.h>
-#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
 namespace pxclone::profile {
@@ -87,192 +85,6 @@ std::optional<std::size_t> find_binary(std::string_view text) {
         return std::min(*control, *malformed);
     }
     return control ? control : malformed;
-}
-
-struct Line {
-    std::string_view text;
-    int number = 0;
-};
-
-std::vector<Line> split_lines(std::string_view text) {
-    std::vector<Line> lines;
-    int number = 1;
-    std::size_t start = 0;
-    while (start <= text.size()) {
-        auto end = text.find('\n', start);
-        if (end == std::string_view::npos) {
-            end = text.size();
-        }
-        auto line = text.substr(start, end - start);
-        if (!line.empty() && line.back() == '\r') {
-            line.remove_suffix(1);
-        }
-        lines.push_back({line, number++});
-        start = end + 1;
-    }
-    return lines;
-}
-
-// A conservative estimate of how deeply the text nests (block indentation levels, "- " entries
-// and flow brackets), so that absurd nesting is refused before a recursive parser sees it.
-// Returns the first line where the estimate passes `limit`.
-std::optional<Line> find_deep_nesting(const std::vector<Line>& lines, int limit) {
-    std::vector<std::size_t> indents;
-    int flow_depth = 0;
-    std::optional<std::size_t> block_scalar_indent;
-    for (const auto& line : lines) {
-        const auto first = line.text.find_first_not_of(' ');
-        if (first == std::string_view::npos || line.text[first] == '#') {
-            continue;
-        }
-        if (block_scalar_indent) {
-            if (first > *block_scalar_indent) {
-                continue;
-            }
-            block_scalar_indent.reset();
-        }
-        if (flow_depth == 0) {
-            while (!indents.empty() && indents.back() >= first) {
-                indents.pop_back();
-            }
-            indents.push_back(first);
-        }
-        int dashes = 0;
-        char quote = 0;
-        char previous = ' ';
-        std::size_t last_content = first;
-        for (std::size_t i = first; i < line.text.size(); ++i) {
-            const char c = line.text[i];
-            if (quote != 0) {
-                if (c == quote) {
-                    quote = 0;
-                }
-                previous = c;
-                continue;
-            }
-            const bool token_start = previous == ' ' || previous == '[' || previous == '{' ||
-                                     previous == ',' || previous == ':' || i == first;
-            if (c == '#' && previous == ' ') {
-                break;
-            }
-            if ((c == '"' || c == '\'') && token_start) {
-                quote = c;
-            } else if ((c == '[' || c == '{') && (token_start || flow_depth > 0)) {
-                ++flow_depth;
-            } else if ((c == ']' || c == '}') && flow_depth > 0) {
-                --flow_depth;
-            } else if (c == '-' && flow_depth == 0 && token_start &&
-                       (i + 1 == line.text.size() || line.text[i + 1] == ' ')) {
-                ++dashes;
-            }
-            if (c != ' ') {
-                last_content = i;
-            }
-            previous = c;
-        }
-        const auto depth = static_cast<int>(indents.size()) + dashes + flow_depth;
-        if (depth > limit) {
-            return line;
-        }
-        // A line ending in a block scalar indicator (`|`, `>-`, `|2+`...) starts literal text.
-        auto tail = line.text.substr(0, last_content + 1);
-        while (!tail.empty() && (tail.back() == '-' || tail.back() == '+' ||
-                                 (tail.back() >= '0' && tail.back() <= '9'))) {
-            tail.remove_suffix(1);
-        }
-        if (!tail.empty() && (tail.back() == '|' || tail.back() == '>') && flow_depth == 0) {
-            block_scalar_indent = first;
-        }
-    }
-    return std::nullopt;
-}
-
-// yaml-cpp 0.7's LoadAll never returns (it allocates until memory runs out) on some texts with a
-// line that starts with ',' in block context, e.g. ", a:7\n- b\n" (found by fuzz_profile). Such a
-// line is invalid YAML anyway outside a flow collection, a block scalar or a more indented
-// continuation, so it is refused before yaml-cpp sees it. Returns the line and the ','s column.
-std::optional<std::pair<Line, int>> find_block_comma(const std::vector<Line>& lines) {
-    int flow_depth = 0;
-    std::optional<std::size_t> block_scalar_indent;
-    std::optional<std::size_t> previous_indent;
-    for (const auto& line : lines) {
-        const auto first = line.text.find_first_not_of(' ');
-        if (first == std::string_view::npos || line.text[first] == '#') {
-            continue;
-        }
-        if (block_scalar_indent) {
-            if (first > *block_scalar_indent) {
-                continue;
-            }
-            block_scalar_indent.reset();
-        }
-        if (line.text[first] == ',' && flow_depth == 0 &&
-            (!previous_indent || first <= *previous_indent)) {
-            return std::pair{line, static_cast<int>(first) + 1};
-        }
-        previous_indent = first;
-        char quote = 0;
-        char previous = ' ';
-        for (std::size_t i = first; i < line.text.size(); ++i) {
-            const char c = line.text[i];
-            if (quote != 0) {
-                quote = c == quote ? 0 : quote;
-            } else if (c == '#' && previous == ' ') {
-                break;
-            } else if ((c == '"' || c == '\'') &&
-                       (previous == ' ' || previous == '[' || previous == '{' || previous == ',' ||
-                        previous == ':' || i == first)) {
-                quote = c;
-            } else if (c == '[' || c == '{') {
-                ++flow_depth;
-            } else if ((c == ']' || c == '}') && flow_depth > 0) {
-                --flow_depth;
-            }
-            previous = c;
-        }
-        auto tail = line.text;
-        while (!tail.empty() && (tail.back() == ' ' || tail.back() == '-' || tail.back() == '+' ||
-                                 (tail.back() >= '0' && tail.back() <= '9'))) {
-            tail.remove_suffix(1);
-        }
-        if (!tail.empty() && (tail.back() == '|' || tail.back() == '>') && flow_depth == 0) {
-            block_scalar_indent = first;
-        }
-    }
-    return std::nullopt;
-}
-
-// Counts documents and nothing else: a first pass over the text whose loop pxclone bounds.
-class DocumentCounter final : public YAML::EventHandler {
-public:
-    void OnDocumentStart(const YAML::Mark&) override {}
-    void OnDocumentEnd() override {}
-    void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
-    void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
-    void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t,
-                  const std::string&) override {}
-    void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
-                         YAML::EmitterStyle::value) override {}
-    void OnSequenceEnd() override {}
-    void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
-                    YAML::EmitterStyle::value) override {}
-    void OnMapEnd() override {}
-};
-
-// yaml-cpp 0.7's LoadAll loops forever, allocating, on texts where its parser stops advancing
-// (e.g. "!K,KKK...", found by fuzz_profile): it keeps returning another empty document. Walks
-// the documents with a bounded loop first; false when there are more than `limit` (a profile is
-// one document), so LoadAll is only called on text it finishes. Throws what the parser throws.
-bool documents_end_within(const std::string& text, int limit) {
-    std::istringstream stream(text);
-    YAML::Parser parser(stream);
-    DocumentCounter counter;
-    for (int documents = 0; parser.HandleNextDocument(counter); ++documents) {
-        if (documents >= limit) {
-            return false;
-        }
-    }
-    return true;
 }
 
 // The quoted scalar (value or key) that starts last in the text. yaml-cpp 0.7 accepts a quoted
@@ -1073,15 +885,15 @@ LoadResult Loader::run(std::string_view text) {
     if (!m_diagnostics.empty()) {
         return finish();
     }
-    if (const auto deep = find_deep_nesting(lines, k_max_nesting_depth)) {
-        report(Position{deep->number, 1}, "",
+    const auto scan = scan_lines(lines, k_max_nesting_depth);
+    if (scan.too_deep) {
+        report(Position{scan.too_deep->number, 1}, "",
                fmt::format("nested more than {} levels deep; a profile is much flatter",
                            k_max_nesting_depth));
         return finish();
     }
-
-    if (const auto comma = find_block_comma(lines)) {
-        report(Position{comma->first.number, comma->second}, "",
+    if (scan.block_comma) {
+        report(*scan.block_comma, "",
                "invalid YAML: ',' cannot start a value here (quote the text, or put the list "
                "in [ ])");
         return finish();

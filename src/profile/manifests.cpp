@@ -291,9 +291,31 @@ ManifestParse parse_manifests(std::string_view text, const std::string& file,
         return result;
     }
 
+    // The guards the profile loader has too: texts on which yaml-cpp 0.7 never returns.
+    const auto scan = scan_lines(split_lines(text), k_max_manifest_depth);
+    if (scan.too_deep) {
+        diagnostics.push_back({file, scan.too_deep->number, 1, "",
+                               fmt::format("nested more than {} levels", k_max_manifest_depth)});
+        return result;
+    }
+    if (scan.block_comma) {
+        diagnostics.push_back({file, scan.block_comma->line, scan.block_comma->column, "",
+                               "invalid YAML: ',' cannot start a value here (quote the text, or "
+                               "put the list in [ ])"});
+        return result;
+    }
     std::vector<YAML::Node> documents;
     try {
-        documents = YAML::LoadAll(std::string(text));
+        const auto copy = std::string(text);
+        if (!documents_end_within(copy, k_max_manifest_documents)) {
+            diagnostics.push_back(
+                {file, 1, 1, "",
+                 fmt::format("invalid YAML: more than {} documents, or text the YAML parser "
+                             "cannot get past",
+                             k_max_manifest_documents)});
+            return result;
+        }
+        documents = YAML::LoadAll(copy);
     } catch (const YAML::DeepRecursion& error) {
         const auto position = position_of(error.mark);
         diagnostics.push_back({file, position.line, position.column, "",

@@ -116,4 +116,15 @@ std::string one_line(std::string_view text, std::size_t max_bytes) {
     return out;
 }
 
+std::string describe_bytes(std::size_t bytes) {
+    constexpr std::size_t k_kib = 1024;
+    if (bytes != 0 && bytes % (k_kib * k_kib) == 0) {
+        return std::to_string(bytes / (k_kib * k_kib)) + " MiB";
+    }
+    if (bytes != 0 && bytes % k_kib == 0) {
+        return std::to_string(bytes / k_kib) + " KiB";
+    }
+    return std::to_string(bytes) + (bytes == 1 ? " byte" : " bytes");
+}
+
 } // namespace pxclone::util

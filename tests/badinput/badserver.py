@@ -6,7 +6,9 @@ CSI volume, a Portworx SDK gateway behind the API server's service proxy) and mi
 one place per case. The case is the first path segment: a kubeconfig whose server is
 `http://127.0.0.1:PORT/CASE` makes every request of that run hit `/CASE/api/...`. Cases live in
 CASES below: a list of (regex on "METHOD PATH", reply). A reply is (status, content type, body),
-or one of the stream misbehaviours "truncate", "close", "huge-json", "huge-garbage".
+or one of the stream misbehaviours "truncate", "close", "huge-json", "huge-garbage",
+"huge-announced" (a Content-Length over pxclone's 64 MiB limit) and "huge-watch-line" (a watch
+stream, without Content-Length, whose first event does not end before the client stops reading).
 
 `GET /_seen` lists the requests seen so far ("METHOD PATH AUTHORIZATION" lines).
 
@@ -104,6 +106,17 @@ def with_(obj, path, value):
     return obj
 
 
+# The staging namespace of run bad1, which `teardown --run bad1` finds, deletes and then waits for
+# (watching it) until it is gone.
+STAGED_NS = {"apiVersion": "v1", "kind": "Namespace",
+             "metadata": {"name": "bad-stg-bad1", "resourceVersion": "21", "labels": {
+                 "app.kubernetes.io/managed-by": "pxclone", "pxclone.io/profile": "bad",
+                 "pxclone.io/run": "bad1", "pxclone.io/role": "staging"}},
+             "status": {"phase": "Active"}}
+STAGED_NS_LIST = ok({"kind": "NamespaceList", "apiVersion": "v1",
+                     "metadata": {"resourceVersion": "21"}, "items": [STAGED_NS]})
+
+
 CASES = {
     "ok": [],
     # Kubernetes API server replies, on the source PVC's GET.
@@ -129,6 +142,14 @@ CASES = {
     "pvc-closed": [(PVC_GET, "close")],
     "pvc-huge-json": [(PVC_GET, "huge-json")],
     "pvc-huge-garbage": [(PVC_GET, "huge-garbage")],
+    "pvc-huge-announced": [(PVC_GET, "huge-announced")],
+    # teardown: the staging namespace is found and deleted; the watch that waits for it to go never
+    # ends its first line.
+    "watch-huge-line": [
+        (r"GET /api/v1/namespaces\?labelSelector=[^&]*run%3Dbad1", STAGED_NS_LIST),
+        (r"DELETE /api/v1/namespaces/bad-stg-bad1", ok(STAGED_NS)),
+        (r"GET /api/v1/namespaces\?.*watch=1", "huge-watch-line"),
+        (r"GET /api/v1/namespaces\?.*fieldSelector=", STAGED_NS_LIST)],
     "pvc-status-multiline": [(PVC_GET, status(500, "InternalError", "line one\nline two\r\nthree"))],
     "pvc-pending": [(PVC_GET, ok(with_(with_(PVC, "spec.volumeName", None), "status.phase",
                                        "Pending")))],
@@ -168,6 +189,9 @@ CASES = {
 
 class Handler(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    # Headers and body are separate writes: without TCP_NODELAY each reply waits ~40 ms for the
+    # client's delayed ACK.
+    disable_nagle_algorithm = True
 
     def log_message(self, fmt, *args):  # quiet: the test prints what matters
         pass
@@ -212,6 +236,20 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return
         self.send_response(200)
         self.send_header("Content-Type", JSON)
+        self.close_connection = True
+        if how == "huge-announced":
+            self.send_header("Content-Length", str(80 * 1024 * 1024))
+            self.end_headers()
+            self.write_until_refused([b'{"kind": "PersistentVolumeClaim", "pad": "'])
+            return
+        if how == "huge-watch-line":
+            # No Content-Length: the body ends when the connection does, here when pxclone stops
+            # reading (or at 128 MiB, far past its 16 MiB limit).
+            self.send_header("Connection", "close")
+            self.end_headers()
+            self.write_until_refused([b'{"type": "ADDED", "object": {"pad": "'] +
+                                     [b"a" * 1024 * 1024] * 128)
+            return
         if how == "truncate":
             self.send_header("Content-Length", "4096")
             self.end_headers()
@@ -225,7 +263,14 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.end_headers()
             self.wfile.write(body)
         self.wfile.flush()
-        self.close_connection = True
+
+    def write_until_refused(self, pieces):
+        try:
+            for piece in pieces:
+                self.wfile.write(piece)
+            self.wfile.flush()
+        except OSError:
+            pass  # pxclone hung up, as it should
 
 
 class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):

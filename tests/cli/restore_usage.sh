@@ -3,22 +3,9 @@
 # or both of --pvc/--all, --new-pvc without its flags or into the source namespace, an
 # unsupported format all exit 2 naming what to give.
 set -u
-pxclone=$1
-fail=0
-profile=examples/mongodb/pxclone.yaml
-check() {
-    local want=$1 text=$2; shift 2
-    local out got
-    out=$(env -i PATH="$PATH" KUBECONFIG=/nonexistent CODEBUILD_BUILD_NUMBER=9 "$pxclone" "$@" 2>&1)
-    got=$?
-    if [ "$got" != "$want" ]; then
-        echo "FAIL: pxclone $* exited $got, want $want: $out"
-        fail=1
-    elif ! grep -qF -- "$text" <<<"$out"; then
-        echo "FAIL: pxclone $* did not say '$text': $out"
-        fail=1
-    fi
-}
+# shellcheck source=tests/cli/lib.sh
+source "$(dirname "$0")/lib.sh"
+cli_init "$1"
 # A run id from CI variables alone never chooses what to roll back.
 check 2 "give --run RUN" restore -p "$profile" --all
 check 2 "give --pvc NAME (repeatable) or --all" restore -p "$profile" --run 4
@@ -29,6 +16,5 @@ check 2 "cannot be combined with --pvc or --all" restore -p "$profile" --new-pvc
 check 2 "-n prod is the source namespace" \
     restore -p "$profile" --snapshot 3 --new-pvc x -n prod --from mongo-data-mongo-0
 check 2 "-o env is not supported" restore -p "$profile" --run 4 --all -o env
-env -i PATH="$PATH" "$pxclone" restore --help | grep -q -- "--new-pvc" ||
-    { echo "FAIL: restore --help lacks --new-pvc"; fail=1; }
+expect_help restore --new-pvc
 exit $fail

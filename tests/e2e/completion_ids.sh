@@ -3,31 +3,13 @@
 # pxsim seeded with production and two staging environments of profile `orders`
 # (fixtures/staging-envs.yaml), directly and through the bash completion, read-only.
 # Usage: completion_ids.sh PATH/TO/pxclone PATH/TO/pxsim
-set -euo pipefail
-
-pxclone=$(realpath "$1")
-pxsim=$2
-here=$(cd "$(dirname "$0")" && pwd)
-work=$(mktemp -d)
-pxsim_pid=""
-cleanup() {
-    if [[ -n $pxsim_pid ]]; then kill "$pxsim_pid" 2>/dev/null || true; fi
-    rm -rf "$work"
-}
-trap cleanup EXIT
-fail() {
-    echo "FAIL: $*" >&2
-    exit 1
-}
-
-mkfifo "$work/out"
-"$pxsim" --port 0 --state "$here/../sim/fixtures/prod-mongo.yaml" \
-    --state "$here/fixtures/staging-envs.yaml" --kubeconfig-out "$work/k.yaml" \
-    --source-namespace prod --seed 7 >"$work/out" 2>"$work/err" &
-pxsim_pid=$!
-exec 3<"$work/out"
-read -r -t 20 first <&3 || fail "pxsim did not start: $(cat "$work/err")"
-url=${first#pxsim listening on }
+# shellcheck source=tests/e2e/lib.sh
+source "$(dirname "$0")/lib.sh"
+e2e_init "$(realpath "$1")" "$2"
+pxclone=$E2E_PXCLONE
+work=$E2E_TMP
+fail() { e2e_fail "$@"; }
+sim_start --state "$E2E_DIR/fixtures/staging-envs.yaml" --seed 7
 
 cat >"$work/pxclone.yaml" <<'PROFILE'
 version: 1
@@ -62,10 +44,9 @@ _pxclone
 [[ ${COMPREPLY[*]} == "5" ]] || fail "bash completion of --snapshot 5: ${COMPREPLY[*]}"
 
 # Completion only reads.
-writes=$(curl -sf "$url/_sim/requests" |
+writes=$(sim_get /_sim/requests |
     jq '[.[] | select(.path | startswith("/_sim/") | not)
          | select(.method == "PUT" or .method == "PATCH" or .method == "DELETE"
                   or (.method == "POST" and (.path | test("filters|inspect") | not)))] | length')
 [[ $writes == 0 ]] || fail "completion sent $writes writing requests"
-[[ $(curl -sf "$url/_sim/violations") == "[]" ]] || fail "pxsim recorded violations"
-echo PASS
+e2e_done

@@ -3,7 +3,6 @@
 // decoders never throw; the client and the watch may refuse a reply only with a pxclone::Error
 // whose message is one line. Anything else (another exception, a crash, a sanitizer report) is a
 // finding.
-#include "pxclone/error.hpp"
 #include "pxclone/http/transport.hpp"
 #include "pxclone/k8s/client.hpp"
 #include "pxclone/k8s/resource.hpp"
@@ -21,14 +20,13 @@
 #include <string>
 #include <string_view>
 
+#include "fuzz_check.hpp"
+
 namespace {
 
 using namespace pxclone;
-
-[[noreturn]] void finding(const char* where, const std::string& what) {
-    std::fprintf(stderr, "%s: %s\n", where, what.c_str());
-    std::abort();
-}
+using fuzz::check_error;
+using fuzz::expect_only_pxclone_errors;
 
 // Replies with the fuzzed status and body; a watch gets the body as a stream cut every `chunk`
 // bytes, and the list before it a fixed empty list.
@@ -82,24 +80,6 @@ public:
     void sleep(std::chrono::milliseconds) override {}
 };
 
-void check_error(const char* where, const Error& e) {
-    const std::string what = e.what();
-    if (what.empty() || what.find('\n') != std::string::npos) {
-        finding(where, "not a one-line message: '" + what + "'");
-    }
-}
-
-template <typename F>
-void expect_only_pxclone_errors(const char* where, F&& f) {
-    try {
-        f();
-    } catch (const Error& e) {
-        check_error(where, e);
-    } catch (const std::exception& e) {
-        finding(where, std::string("threw a non-pxclone error: ") + e.what());
-    }
-}
-
 } // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
@@ -114,7 +94,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const std::string_view body(reinterpret_cast<const char*>(data + 2), size - 2);
     const auto& pods = k8s::resource_of("Pod");
 
-    try {
+    fuzz::expect_no_exception("decoders", [&] {
         (void)k8s::parse_status(body);
         k8s::LineSplitter splitter;
         for (std::size_t at = 0; at < body.size(); at += chunk) {
@@ -127,9 +107,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         if (status >= 400) {
             check_error("make_api_error", k8s::make_api_error(response, pods, "ns", "p", "get"));
         }
-    } catch (const std::exception& e) {
-        finding("decoders", std::string("threw: ") + e.what());
-    }
+    });
 
     FuzzTransport transport(status, body, chunk);
     const k8s::Client client(transport, "https://k8s.test:6443");

@@ -2,7 +2,6 @@
 // and body, through every client call. A reply may be refused only with a pxclone::Error whose
 // message is one line; any other exception (a JSON type error, std::invalid_argument escaping a
 // decoder), a crash or a sanitizer report is a finding.
-#include "pxclone/error.hpp"
 #include "pxclone/http/transport.hpp"
 #include "pxclone/px/client.hpp"
 #include "pxclone/px/types.hpp"
@@ -14,6 +13,8 @@
 #include <exception>
 #include <string>
 #include <string_view>
+
+#include "fuzz_check.hpp"
 
 namespace {
 
@@ -94,17 +95,6 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const std::string_view body(reinterpret_cast<const char*>(data + 2), size - 2);
     FuzzTransport transport(status, body);
     const px::Client client(transport, "https://px.test:9021", "token", "https://px.test:9021");
-    try {
-        call(client, data[1]);
-    } catch (const Error& e) {
-        const std::string what = e.what();
-        if (what.empty() || what.find('\n') != std::string::npos) {
-            std::fprintf(stderr, "not a one-line message: '%s'\n", what.c_str());
-            std::abort();
-        }
-    } catch (const std::exception& e) {
-        std::fprintf(stderr, "px client threw a non-pxclone error: %s\n", e.what());
-        std::abort();
-    }
+    fuzz::expect_only_pxclone_errors("px client", [&] { call(client, data[1]); });
     return 0;
 }

@@ -52,7 +52,10 @@ def main():
     for path in (glob.glob(os.path.join(ROOT, "examples", "*", "pxclone.yaml")) +
                  glob.glob(os.path.join(ROOT, "tests", "e2e", "profiles", "*.yaml")) +
                  glob.glob(os.path.join(ROOT, "tests", "data", "profiles", "bad", "*.yaml")) +
-                 glob.glob(os.path.join(ROOT, "tests", "badinput", "*.yaml"))):
+                 glob.glob(os.path.join(ROOT, "tests", "badinput", "*.yaml")) +
+                 # fuzz_profile reads each input as a staging manifest file too.
+                 glob.glob(os.path.join(ROOT, "examples", "*", "manifests", "*.yaml")) +
+                 glob.glob(os.path.join(ROOT, "tests", "e2e", "manifests", "*.yaml"))):
         write("profile", open(path, "rb").read())
 
     kubeconfigs = [

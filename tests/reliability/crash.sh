@@ -150,8 +150,8 @@ check_list() {
     LIST_SUMMARY="snapshots=$snaps set=$listed_set staged=$staged env=$listed_env"
 }
 
-# run_seed SEED: one kill and its clean-up; writes $REL_TMP/seed-SEED.result: "line ...",
-# "verdict PASS|FAIL", then "problem ..." lines.
+# run_seed SEED: one kill and its clean-up; its result's summary says where the kill landed and
+# what followed.
 run_seed() {
     local seed=$1 run="k$1" command n delay_ms outcome rerun="" count
     RANDOM=$seed
@@ -179,57 +179,23 @@ run_seed() {
     rel_teardown_until_clean "$run" 3
     rel_expect_clean
     rel_sim_stop
-    {
-        echo "line $command at request $n/${total[$command]} +${delay_ms}ms: $outcome; $LIST_SUMMARY; ${rerun:+$rerun; }teardown=$REL_TEARDOWN_CODES"
-        echo "verdict $([[ ${#REL_PROBLEMS[@]} == 0 ]] && echo PASS || echo FAIL)"
-        for problem in "${REL_PROBLEMS[@]}"; do
-            echo "problem $problem"
-        done
-    } >"$REL_TMP/seed-$seed.result"
+    rel_write_result "$seed" "$command at request $n/${total[$command]} +${delay_ms}ms: $outcome; $LIST_SUMMARY; ${rerun:+$rerun; }teardown=$REL_TEARDOWN_CODES"
 }
 
 started=$(date +%s)
+rel_run_seeds "$first" "$runs" "$jobs"
 for ((seed = first; seed < first + runs; ++seed)); do
-    while (($(jobs -rp | wc -l) >= jobs)); do
-        wait -n
-    done
-    (run_seed "$seed") &
-done
-wait
-
-passed=0
-failed=0
-rows=()
-for ((seed = first; seed < first + runs; ++seed)); do
-    result=$REL_TMP/seed-$seed.result
-    line=$(sed -n 's/^line //p' "$result" 2>/dev/null)
-    verdict=$(sed -n 's/^verdict //p' "$result" 2>/dev/null)
-    problems=$(sed -n 's/^problem //p' "$result" 2>/dev/null)
-    if [[ $verdict == PASS ]]; then
-        passed=$((passed + 1))
-    else
-        verdict=FAIL
-        failed=$((failed + 1))
-        [[ -n $problems ]] || problems="the run ended without a result"
-    fi
-    rows+=("| $seed | $line | $verdict | $(tr '\n|' '; ' <<<"$problems" | sed 's/; *$//') |")
-    echo "seed $seed: $line $verdict"
-    while IFS= read -r problem; do
-        [[ -z $problem ]] || echo "  problem: $problem"
-    done <<<"$problems"
-    if [[ $verdict == FAIL ]]; then
-        echo "  replay: REL_KEEP=1 $0 $REL_PXCLONE $REL_PXSIM --first $seed --runs 1"
-    fi
+    rel_collect_result "$seed" "$0 $REL_PXCLONE $REL_PXSIM --first $seed --runs 1"
 done
 took=$(($(date +%s) - started))
-echo "passed $passed of $runs runs, failed $failed (${took}s)"
+echo "passed $REL_PASSED of $runs runs, failed $REL_FAILED (${took}s)"
 if [[ -n $table ]]; then
     {
-        echo "latency: \`$latency\`; seeds $first..$((first + runs - 1)); passed $passed of $runs; ${took}s"
+        echo "latency: \`$latency\`; seeds $first..$((first + runs - 1)); passed $REL_PASSED of $runs; ${took}s"
         echo
         echo "| seed | kill | verdict | problems |"
         echo "|---|---|---|---|"
-        printf '%s\n' "${rows[@]}"
+        printf '%s\n' "${REL_ROWS[@]}"
     } >"$table"
 fi
-[[ $failed == 0 ]]
+[[ $REL_FAILED == 0 ]]

@@ -9,6 +9,9 @@
 #   rel_check_outcome NAME               # a documented exit code, a one-line reason
 #   rel_expect_clean                     # no pxclone-labelled object, no violation
 #   rel_sim_stop
+#   rel_write_result SEED SUMMARY        # what rel_collect_result reads back
+# and runs the seeds with rel_run_seeds (which calls the suite's run_seed SEED), then
+# rel_collect_result for each seed.
 
 set -uo pipefail
 
@@ -215,4 +218,59 @@ rel_teardown_until_clean() {
         [[ $REL_RC != 0 ]] || return 0
     done
     rel_problem "teardown did not exit 0 in $max attempts (codes $REL_TEARDOWN_CODES): $(rel_first_error)"
+}
+
+# rel_write_result SEED SUMMARY: the seed's result file $REL_TMP/seed-SEED.result: "summary
+# SUMMARY", "verdict PASS" (FAIL when rel_problem was called), then a "problem ..." line each.
+rel_write_result() {
+    local seed=$1 summary=$2
+    {
+        echo "summary $summary"
+        echo "verdict $([[ ${#REL_PROBLEMS[@]} == 0 ]] && echo PASS || echo FAIL)"
+        for problem in "${REL_PROBLEMS[@]}"; do
+            echo "problem $problem"
+        done
+    } >"$REL_TMP/seed-$seed.result"
+}
+
+# rel_run_seeds FIRST COUNT JOBS: the suite's run_seed SEED for FIRST .. FIRST+COUNT-1, each in a
+# subshell, JOBS at a time (most of a run is waiting on the network); returns when all ended.
+rel_run_seeds() {
+    local first=$1 count=$2 jobs=$3 seed
+    for ((seed = first; seed < first + count; ++seed)); do
+        while (($(jobs -rp | wc -l) >= jobs)); do
+            wait -n
+        done
+        (run_seed "$seed") &
+    done
+    wait
+}
+
+# rel_collect_result SEED REPLAY: reads the seed's result back (a seed without one FAILs), counts
+# it in REL_PASSED or REL_FAILED, adds its table row to REL_ROWS, prints "seed N: SUMMARY
+# VERDICT", its problems and, when it failed, "replay: REL_KEEP=1 REPLAY". Sets REL_SUMMARY.
+REL_PASSED=0
+REL_FAILED=0
+REL_ROWS=()
+REL_SUMMARY=""
+rel_collect_result() {
+    local seed=$1 replay=$2 result=$REL_TMP/seed-$1.result verdict problems
+    REL_SUMMARY=$(sed -n 's/^summary //p' "$result" 2>/dev/null)
+    verdict=$(sed -n 's/^verdict //p' "$result" 2>/dev/null)
+    problems=$(sed -n 's/^problem //p' "$result" 2>/dev/null)
+    if [[ $verdict == PASS ]]; then
+        REL_PASSED=$((REL_PASSED + 1))
+    else
+        verdict=FAIL
+        REL_FAILED=$((REL_FAILED + 1))
+        [[ -n $problems ]] || problems="the seed's run ended without a result"
+    fi
+    REL_ROWS+=("| $seed | $REL_SUMMARY | $verdict | $(tr '\n|' '; ' <<<"$problems" | sed 's/; *$//') |")
+    echo "seed $seed: $REL_SUMMARY $verdict"
+    while IFS= read -r problem; do
+        [[ -z $problem ]] || echo "  problem: $problem"
+    done <<<"$problems"
+    if [[ $verdict == FAIL ]]; then
+        echo "  replay: REL_KEEP=1 $replay"
+    fi
 }

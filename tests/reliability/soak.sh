@@ -54,8 +54,8 @@ if "$REL_PXCLONE" --help 2>/dev/null | grep -qE '^ +restore '; then
     has_restore=1
 fi
 
-# run_seed SEED: the pipeline under SEED's faults; writes $REL_TMP/seed-SEED.result: a line
-# "codes COMMAND=CODE..." (for the table), a line "verdict PASS|FAIL", then "problem ..." lines.
+# run_seed SEED: the pipeline under SEED's faults; its result's summary is "COMMAND=CODE..." (for
+# the table).
 run_seed() {
     local seed=$1 run="s$1" codes=()
     rel_sim_start "seed-$seed" "$seed" --faults "$faults" --latency "$latency"
@@ -79,56 +79,22 @@ run_seed() {
     rel_expect_hooks_paired
     rel_expect_clean
     rel_sim_stop
-    {
-        echo "codes ${codes[*]}"
-        echo "verdict $([[ ${#REL_PROBLEMS[@]} == 0 ]] && echo PASS || echo FAIL)"
-        for problem in "${REL_PROBLEMS[@]}"; do
-            echo "problem $problem"
-        done
-    } >"$REL_TMP/seed-$seed.result"
+    rel_write_result "$seed" "${codes[*]}"
 }
 
-# Seeds run $jobs at a time, each with its own pxsim: most of a run is waiting on the network.
 started=$(date +%s)
-for ((seed = first; seed < first + seeds; ++seed)); do
-    while (($(jobs -rp | wc -l) >= jobs)); do
-        wait -n
-    done
-    (run_seed "$seed") &
-done
-wait
+rel_run_seeds "$first" "$seeds" "$jobs"
 
 declare -A code_counts=() # "command code" -> runs
-passed=0
-failed=0
-rows=()
 for ((seed = first; seed < first + seeds; ++seed)); do
-    result=$REL_TMP/seed-$seed.result
-    seed_codes=$(sed -n 's/^codes //p' "$result" 2>/dev/null)
-    verdict=$(sed -n 's/^verdict //p' "$result" 2>/dev/null)
-    problems=$(sed -n 's/^problem //p' "$result" 2>/dev/null)
-    if [[ $verdict == PASS ]]; then
-        passed=$((passed + 1))
-    else
-        verdict=FAIL
-        failed=$((failed + 1))
-        [[ -n $problems ]] || problems="the seed's run ended without a result"
-    fi
-    for item in $seed_codes; do
+    rel_collect_result "$seed" "$0 $REL_PXCLONE $REL_PXSIM --first $seed --seeds 1 --rate $rate \
+--kinds $kinds --retry-after $retry_after --slow $slow"
+    for item in $REL_SUMMARY; do
         command=${item%%=*}
         code=${item#*=}
         [[ $command != teardown ]] || command="teardown-attempts"
         code_counts["$command $code"]=$((${code_counts["$command $code"]:-0} + 1))
     done
-    rows+=("| $seed | $seed_codes | $verdict | $(tr '\n|' '; ' <<<"$problems" | sed 's/; *$//') |")
-    echo "seed $seed: $seed_codes $verdict"
-    while IFS= read -r problem; do
-        [[ -z $problem ]] || echo "  problem: $problem"
-    done <<<"$problems"
-    if [[ $verdict == FAIL ]]; then
-        echo "  replay: REL_KEEP=1 $0 $REL_PXCLONE $REL_PXSIM --first $seed --seeds 1 --rate $rate" \
-            "--kinds $kinds --retry-after $retry_after --slow $slow"
-    fi
 done
 took=$(($(date +%s) - started))
 
@@ -142,7 +108,7 @@ summary() {
         echo "| ${key%%#*} | ${key##*#} | ${code_counts[${key//#/ }]} |"
     done
     echo
-    echo "passed $passed of $seeds seeds, failed $failed"
+    echo "passed $REL_PASSED of $seeds seeds, failed $REL_FAILED"
 }
 summary
 if [[ -n $table ]]; then
@@ -151,7 +117,7 @@ if [[ -n $table ]]; then
         echo
         echo "| seed | exit codes | verdict | problems |"
         echo "|---|---|---|---|"
-        printf '%s\n' "${rows[@]}"
+        printf '%s\n' "${REL_ROWS[@]}"
     } >"$table"
 fi
-[[ $failed == 0 ]]
+[[ $REL_FAILED == 0 ]]

@@ -73,6 +73,19 @@ std::vector<std::string> pieces(const std::string& text, std::size_t size) {
     return out;
 }
 
+// Handlers that take every list and count the events in `events`.
+WatchHandlers counting(int& events) {
+    WatchHandlers handlers;
+    handlers.on_list = [](const ObjectList&) {
+        return true;
+    };
+    handlers.on_event = [&events](const WatchEvent&) {
+        ++events;
+        return true;
+    };
+    return handlers;
+}
+
 } // namespace
 
 TEST_CASE("LineSplitter joins lines across chunk boundaries") {
@@ -94,6 +107,40 @@ TEST_CASE("LineSplitter joins lines across chunk boundaries") {
     // A handler that stops drops the rest.
     CHECK_FALSE(splitter.feed("x\ny\n", [](std::string_view) { return false; }));
     CHECK_FALSE(splitter.has_partial());
+}
+
+TEST_CASE("LineSplitter refuses a line longer than its limit, finished or not") {
+    const auto collect_into = [](std::vector<std::string>& lines) {
+        return [&lines](std::string_view line) {
+            lines.emplace_back(line);
+            return true;
+        };
+    };
+    SUBCASE("a line of exactly the limit passes, with or without \\r") {
+        LineSplitter splitter(4);
+        std::vector<std::string> lines;
+        CHECK(splitter.feed("abcd\nef", collect_into(lines)));
+        CHECK(splitter.feed("gh\r", collect_into(lines)));
+        CHECK(splitter.feed("\n", collect_into(lines)));
+        CHECK(lines == std::vector<std::string>{"abcd", "efgh"});
+        CHECK_FALSE(splitter.overflowed());
+    }
+    SUBCASE("an unfinished line over the limit ends the feed and keeps nothing") {
+        LineSplitter splitter(4);
+        std::vector<std::string> lines;
+        CHECK(splitter.feed("ok\nabc", collect_into(lines)));
+        CHECK_FALSE(splitter.feed("de", collect_into(lines)));
+        CHECK(splitter.overflowed());
+        CHECK_FALSE(splitter.has_partial());
+        CHECK(lines == std::vector<std::string>{"ok"});
+    }
+    SUBCASE("a finished line over the limit in one chunk: the lines before it still count") {
+        LineSplitter splitter(4);
+        std::vector<std::string> lines;
+        CHECK_FALSE(splitter.feed("ab\nabcde\nxy\n", collect_into(lines)));
+        CHECK(splitter.overflowed());
+        CHECK(lines == std::vector<std::string>{"ab"});
+    }
 }
 
 TEST_CASE("parse_watch_event reads the five event types and rejects the rest") {
@@ -201,13 +248,8 @@ TEST_CASE("list_and_watch throws other ERROR events and error replies as ApiErro
     FakeClock clock;
     FakeSleeper sleeper(clock);
     const Client client(fake, "https://k8s.test");
-    WatchHandlers handlers;
-    handlers.on_list = [](const ObjectList&) {
-        return true;
-    };
-    handlers.on_event = [](const WatchEvent&) {
-        return true;
-    };
+    int events = 0;
+    const auto handlers = counting(events);
 
     SUBCASE("ERROR event") {
         fake.expect(Method::get, k_collection + "?limit=500").reply(200, pvc_list("1", {}));
@@ -567,4 +609,35 @@ TEST_CASE("wait_for_all names what is still pending at the timeout") {
               std::vector<std::string>{"persistentvolumeclaim/data-0 Pending",
                                        "persistentvolumeclaim/data-2 does not exist yet"});
     }
+}
+
+TEST_CASE("list_and_watch refuses an event longer than max_event_bytes with the watch and the "
+          "limit named") {
+    FakeTransport fake;
+    FakeClock clock;
+    FakeSleeper sleeper(clock);
+    const Client client(fake, "https://k8s.test");
+    int events = 0;
+    const auto handlers = counting(events);
+    WatchOptions options;
+    options.max_event_bytes = 1024;
+    const auto huge = R"({"type":"ADDED","object":{"pad":")" + std::string(2000, 'a') + "\"}}\n";
+    fake.expect(Method::get, k_collection + "?limit=500").reply(200, pvc_list("1", {}));
+    fake.expect(Method::get, watch_url("1", 60))
+        .reply(200)
+        .chunks(pieces(event_line("ADDED", pvc("a", "2", "Pending")) + huge, 100));
+    try {
+        list_and_watch(client, k_pvcs, "pxdemo", options, handlers, clock, sleeper,
+                       clock.now() + 60s);
+        FAIL("expected an Error");
+    } catch (const ApiError&) {
+        FAIL("not an API error");
+    } catch (const Error& error) {
+        CHECK(error.code() == ExitCode::failed);
+        CHECK(std::string(error.what()) ==
+              R"(persistentvolumeclaims in namespace "pxdemo": watch: an event is larger than 1 )"
+              "KiB, the most pxclone reads of one watch event (GET https://k8s.test" +
+                  watch_url("1", 60) + ")");
+    }
+    CHECK(events == 1);
 }

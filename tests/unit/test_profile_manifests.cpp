@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include <doctest/doctest.h>
+#include <fmt/format.h>
 
 #include "support/temp_dir.hpp"
 
@@ -272,4 +273,49 @@ TEST_CASE("mutated manifests give diagnostics or objects, never exceptions") {
         with_objects += parsed.diagnostics.empty() ? 1 : 0;
     }
     CHECK(with_objects > 0); // the mutations are small enough that some still parse
+}
+
+TEST_CASE(
+    "texts on which yaml-cpp 0.7 never returns are refused promptly (fuzz_profile findings)") {
+    // Before the shared guards, parse_manifests never returned on these (LoadAll allocated until
+    // memory ran out); a regression makes this test hang until ctest's timeout fails it.
+    const Fixture fixture;
+    const auto comma = fixture.parse(", a:7\n- b\n");
+    REQUIRE(comma.diagnostics.size() == 1);
+    CHECK(comma.diagnostics[0].line == 1);
+    CHECK(comma.diagnostics[0].column == 1);
+    CHECK(comma.diagnostics[0].message.starts_with("invalid YAML: ',' cannot start a value here"));
+    CHECK(comma.manifests.objects.empty());
+
+    const auto stuck = fixture.parse(pxclone::test::read_file(
+        std::string(PXCLONE_SOURCE_DIR) + "/tests/fuzz/corpus/profile/regression-tag-comma-hang"));
+    REQUIRE(stuck.diagnostics.size() == 1);
+    CHECK(stuck.diagnostics[0].message.find("text the YAML parser cannot get past") !=
+          std::string::npos);
+    CHECK(stuck.manifests.objects.empty());
+}
+
+TEST_CASE("more documents than the limit are refused; empty documents count") {
+    const Fixture fixture;
+    std::string text;
+    for (int i = 0; i <= k_max_manifest_documents; ++i) {
+        text += "---\n";
+    }
+    const auto parsed = fixture.parse(text);
+    REQUIRE(parsed.diagnostics.size() == 1);
+    CHECK(parsed.diagnostics[0].message.find(fmt::format(
+              "more than {} documents", k_max_manifest_documents)) != std::string::npos);
+}
+
+TEST_CASE("nesting deeper than the limit is refused before yaml-cpp reads it") {
+    const Fixture fixture;
+    std::string text = "apiVersion: v1\nkind: ConfigMap\n";
+    for (int depth = 0; depth <= k_max_manifest_depth; ++depth) {
+        text += std::string(static_cast<std::size_t>(depth) * 2, ' ') + "k:\n";
+    }
+    const auto parsed = fixture.parse(text);
+    REQUIRE(parsed.diagnostics.size() == 1);
+    CHECK(parsed.diagnostics[0].message ==
+          fmt::format("nested more than {} levels", k_max_manifest_depth));
+    CHECK(parsed.diagnostics[0].line > 2);
 }

@@ -45,3 +45,12 @@ TEST_CASE("one_line turns control characters into single spaces and cuts long te
     CHECK(one_line("\n\nx") == "x");
     CHECK(one_line(std::string(500, 'y'), 10) == std::string(10, 'y') + "...");
 }
+
+TEST_CASE("describe_bytes names whole MiB and KiB, and bytes otherwise") {
+    CHECK(describe_bytes(64 * 1024 * 1024) == "64 MiB");
+    CHECK(describe_bytes(1536 * 1024) == "1536 KiB");
+    CHECK(describe_bytes(2048) == "2 KiB");
+    CHECK(describe_bytes(1000) == "1000 bytes");
+    CHECK(describe_bytes(1) == "1 byte");
+    CHECK(describe_bytes(0) == "0 bytes");
+}

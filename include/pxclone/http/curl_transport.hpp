@@ -29,6 +29,11 @@ struct TlsConfig {
     std::string server_name;
 };
 
+// The most of one reply body kept in memory by default: far above any API answer pxclone reads
+// (the API server refuses objects over about 1.5 MiB; a list of thousands is a few MiB), far
+// below what would exhaust memory.
+inline constexpr std::size_t k_default_max_body_bytes = 64 * 1024 * 1024;
+
 struct CurlOptions {
     TlsConfig tls;
     // Explicit proxy ("http://proxy:3128", "socks5://..."). Empty: libcurl's usual variables
@@ -44,6 +49,11 @@ struct CurlOptions {
     std::chrono::seconds low_speed_window{120};
     // Idle easy handles kept for reuse; about the number of worker threads (--parallel).
     std::size_t max_idle_handles = 8;
+    // A reply body larger than this (announced by Content-Length, or counted as it arrives) ends
+    // the transfer with pxclone::Error (exit 1) naming the request's URL and the limit: a server
+    // or proxy that sends without end cannot make pxclone buffer it all. Not retried. A 2xx body
+    // handed to a stream's ChunkHandler is not kept and not counted here (its reader bounds it).
+    std::size_t max_body_bytes = k_default_max_body_bytes;
     // When set and true, transfers in flight stop within about a second and new ones fail at
     // once, with pxclone::InterruptedError (SIGINT/SIGTERM handling sets it).
     std::shared_ptr<const std::atomic<bool>> cancelled;
@@ -60,7 +70,7 @@ struct CurlOptions {
 // one libcurl share handle; easy handles are pooled and reused across threads. HTTP/2 is used
 // when the server offers it over TLS. Errors map to TransportError kinds: connect (DNS, refused,
 // proxy), tls (handshake, verification, bad certificate/key), timeout, reset (connection dropped
-// mid-answer), other.
+// mid-answer), other. A reply over CurlOptions::max_body_bytes is a pxclone::Error instead.
 class CurlTransport final : public Transport {
 public:
     explicit CurlTransport(CurlOptions options);

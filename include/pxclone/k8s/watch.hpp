@@ -30,18 +30,32 @@ struct WatchEvent {
 // (not JSON, unknown type, no object). Never throws.
 std::optional<WatchEvent> parse_watch_event(std::string_view line);
 
+// The most one watch event (one line of the stream) may have by default: the API server refuses
+// objects over about 1.5 MiB, so this is only ever reached by a server or proxy gone wrong.
+inline constexpr std::size_t k_default_max_event_bytes = 16 * 1024 * 1024;
+
 // Joins a streamed body into lines, whatever the chunk boundaries.
 class LineSplitter {
 public:
+    explicit LineSplitter(std::size_t max_line_bytes = k_default_max_event_bytes)
+        : m_max_line_bytes(max_line_bytes) {}
     // Appends chunk and calls on_line for each complete non-empty line (without the newline).
-    // Returns false as soon as on_line does (the rest of the chunk is dropped).
+    // Returns false as soon as on_line does (the rest of the chunk is dropped), and when a line
+    // (complete or not) is longer than max_line_bytes: then overflowed() is true and nothing more
+    // of it is kept.
     bool feed(std::string_view chunk, const std::function<bool(std::string_view line)>& on_line);
     // Bytes of an unfinished line are waiting.
     bool has_partial() const { return !m_buffer.empty(); }
-    void reset() { m_buffer.clear(); }
+    bool overflowed() const { return m_overflowed; }
+    void reset() {
+        m_buffer.clear();
+        m_overflowed = false;
+    }
 
 private:
+    std::size_t m_max_line_bytes;
     std::string m_buffer;
+    bool m_overflowed = false;
 };
 
 struct WatchOptions {
@@ -52,6 +66,9 @@ struct WatchOptions {
     // Waits between reconnects after an error or an empty stream: doubles from min to max.
     std::chrono::milliseconds min_backoff{500};
     std::chrono::milliseconds max_backoff{16000};
+    // A longer event (one line of the stream) ends the watch with an Error (exit 1) naming the
+    // watch and the limit, instead of being buffered.
+    std::size_t max_event_bytes = k_default_max_event_bytes;
     // Asked between events and before each reconnect; true ends the watch with `cancelled`
     // (SIGINT/SIGTERM). A quiet stream notices only at its next event or bookmark, so keep
     // max_stream short when prompt cancellation matters.
@@ -74,7 +91,8 @@ enum class WatchEnd { stopped, deadline, cancelled };
 // Returns stopped when a handler returned false, cancelled when options.cancelled() said so,
 // deadline when `clock` reached `deadline` (checked
 // between events and before each reconnect; a quiet stream ends by timeoutSeconds, which is never
-// later than the deadline). Throws ApiError for other error replies and ERROR events.
+// later than the deadline). Throws ApiError for other error replies and ERROR events, and Error
+// (exit 1) for an event longer than options.max_event_bytes.
 WatchEnd list_and_watch(const Client& client, const Resource& resource, std::string_view ns,
                         const WatchOptions& options, const WatchHandlers& handlers,
                         const util::Clock& clock, util::Sleeper& sleeper,

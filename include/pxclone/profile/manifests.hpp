@@ -14,7 +14,8 @@
 // kind ending in "List" that has `items`, as kubectl writes) is expanded into its items.
 // Refused (as diagnostics): syntax errors, non-mapping documents, non-scalar or duplicate keys,
 // merge keys (`<<`, which yaml-cpp does not implement), documents without apiVersion or kind,
-// files over k_max_manifest_bytes, and alias bombs (more than k_max_manifest_nodes nodes).
+// files over k_max_manifest_bytes or k_max_manifest_documents, nesting deeper than
+// k_max_manifest_depth, and alias bombs (more than k_max_manifest_nodes nodes).
 #pragma once
 
 #include "pxclone/profile/diagnostic.hpp"
@@ -32,6 +33,7 @@ namespace pxclone::profile {
 inline constexpr std::size_t k_max_manifest_bytes = 4 * 1024 * 1024;
 inline constexpr std::size_t k_max_manifest_nodes = 200000;
 inline constexpr int k_max_manifest_depth = 64;
+inline constexpr int k_max_manifest_documents = 10000;
 
 // One Kubernetes object of a manifest file, with where it starts (for messages).
 struct ManifestObject {

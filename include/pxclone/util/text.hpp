@@ -31,4 +31,7 @@ bool is_valid_utf8(std::string_view text);
 // control characters become single spaces, and more than max_bytes are cut with "...".
 std::string one_line(std::string_view text, std::size_t max_bytes = 400);
 
+// A size for messages: "64 MiB", "512 KiB" when it is a whole number of those, else "N bytes".
+std::string describe_bytes(std::size_t bytes);
+
 } // namespace pxclone::util
