@@ -601,3 +601,80 @@ TEST_CASE("pre-provisioned VolumeSnapshotContent: bind, restore a PVC, Retain an
     CHECK(server.violations().empty());
     server.stop();
 }
+
+TEST_CASE("a Job pod's log is its container's PXSIM_LOG, read as the API server serves logs") {
+    pxsim::Server server(fixture_options());
+    server.start();
+    const std::string jobs = "/apis/batch/v1/namespaces/default/jobs";
+    const Json job = {
+        {"apiVersion", "batch/v1"},
+        {"kind", "Job"},
+        {"metadata", {{"name", "talk"}}},
+        {"spec",
+         {{"template",
+           {{"spec",
+             {{"restartPolicy", "Never"},
+              {"containers",
+               {{{"name", "c"},
+                 {"image", "busybox:1"},
+                 {"env", {{{"name", "PXSIM_LOG"}, {"value", "one\ntwo\nthree"}}}}}}}}}}}}}};
+    int status = 0;
+    call(server, "POST", jobs, job, "application/json", &status);
+    REQUIRE(status == 201);
+    const std::string pods = "/api/v1/namespaces/default/pods";
+    std::string pod;
+    CHECK(await(server, [&] {
+        const Json list = get(server, pods + "?labelSelector=job-name%3Dtalk");
+        if (list["items"].empty() || list["items"][0]["status"]["phase"] != "Succeeded") {
+            return false;
+        }
+        pod = list["items"][0]["metadata"]["name"];
+        return true;
+    }));
+    const std::string log = pods + "/" + pod + "/log";
+    CHECK(get(server, log) == "one\ntwo\nthree\n");
+    CHECK(get(server, log + "?container=c&tailLines=2") == "two\nthree\n");
+    CHECK(get(server, log + "?tailLines=2&limitBytes=5") == "two\nt");
+    const Json wrong = get(server, log + "?container=x", &status);
+    CHECK(status == 400);
+    CHECK(wrong["message"] == "container x is not valid for pod " + pod);
+    get(server, pods + "/nobody/log", &status);
+    CHECK(status == 404);
+    server.stop();
+}
+
+TEST_CASE("a namespace held by another system's finalizer stays Terminating until it goes") {
+    pxsim::Server server(fixture_options());
+    server.start();
+    int status = 0;
+    call(server, "POST", "/api/v1/namespaces",
+         Json{{"apiVersion", "v1"},
+              {"kind", "Namespace"},
+              {"metadata", {{"name", "held"}, {"finalizers", {"example.com/hold"}}}},
+              {"spec", {{"finalizers", {"backup.example.com/ns"}}}}},
+         "application/json", &status);
+    REQUIRE(status == 201);
+    const std::string ns = "/api/v1/namespaces/held";
+    CHECK(get(server, ns)["spec"]["finalizers"] ==
+          Json::array({"backup.example.com/ns", "kubernetes"}));
+    call(server, "DELETE", ns);
+    // Emptied: the namespace controller's own finalizer goes, the others stay.
+    CHECK(await(server, [&] {
+        return get(server, ns)["spec"]["finalizers"] == Json::array({"backup.example.com/ns"});
+    }));
+    Json held = get(server, ns);
+    CHECK(held["status"]["phase"] == "Terminating");
+    CHECK(held["metadata"]["finalizers"] == Json::array({"example.com/hold"}));
+    CHECK(held["metadata"].contains("deletionTimestamp"));
+    // Its owners remove theirs: a merge patch of metadata, the finalize subresource for spec.
+    call(server, "PATCH", ns, Json{{"metadata", {{"finalizers", nullptr}}}},
+         "application/merge-patch+json", &status);
+    CHECK(status == 200);
+    CHECK(exists(server, ns));
+    held = get(server, ns);
+    held["spec"]["finalizers"] = Json::array();
+    call(server, "PUT", ns + "/finalize", held, "application/json", &status);
+    CHECK(status == 200);
+    CHECK_FALSE(exists(server, ns));
+    server.stop();
+}
