@@ -430,6 +430,7 @@ plan::StagingReport run_staging_plan(const plan::StagingPlan& plan, StagingRunne
                 }
             }
             if (!plan.mask) {
+                check(cancelled);
                 take_baselines(plan, report, runner);
             }
             break;
@@ -453,6 +454,9 @@ plan::StagingReport run_staging_plan(const plan::StagingPlan& plan, StagingRunne
                     with_log_tail(e.what(), runner.job_log_tail(mask.wait, container), secrets),
                     e.hint(), e.details());
             }
+            // A wait that ended ready may not have seen an interruption: the baselines are a
+            // step of their own.
+            check(cancelled);
             take_baselines(plan, report, runner);
             break;
         }
