@@ -8,8 +8,9 @@
 function(pxclone_add_doctest_files target prefix)
     foreach(source ${ARGN})
         get_filename_component(stem ${source} NAME_WE)
-        if(stem STREQUAL "main")
-            continue() # doctest's main(), no cases of its own
+        file(STRINGS ${source} cases REGEX "TEST_CASE" LIMIT_COUNT 1)
+        if(NOT cases)
+            continue() # doctest's main() and support files: no cases of their own
         endif()
         add_test(NAME ${prefix}${stem}
             COMMAND $<TARGET_FILE:${target}> --source-file=*/${stem}.cpp --no-version

@@ -337,11 +337,10 @@ void run_deploy_staging(const GlobalOptions& globals, const DeployOptions& optio
         const std::lock_guard lock(written_mutex);
         written.push_back(what);
     };
-    const bool portworx = described.method == profile::SnapshotMethod::portworx;
+    // Also for csi: the Portworx volumes provisioned for the staging PVCs get the run's labels.
     auto runner = globals.dry_run
                       ? exec::make_dry_run_staging_runner(streams.out)
-                      : exec::make_staging_runner(
-                            session.kube(), portworx ? &session.portworx() : nullptr, context);
+                      : exec::make_staging_runner(session.kube(), &session.portworx(), context);
     const auto deadline = start + session.timeout_or(profile.staging.wait.timeout);
     plan::StagingReport report;
     try {

@@ -265,13 +265,24 @@ void run_teardown(const GlobalOptions& globals, const TeardownOptions& options, 
     }
     if (!report.ok()) {
         std::vector<std::string> details;
+        bool finalizers = false;
         for (const auto& failure : report.failed) {
             details.push_back(failure.object.describe() + ": " + failure.error);
+            finalizers = finalizers || failure.error.find("finalizers") != std::string::npos;
         }
-        throw Error(ExitCode::partial,
-                    fmt::format("teardown incomplete: {} object{} could not be deleted",
-                                report.failed.size(), report.failed.size() == 1 ? "" : "s"),
-                    "fix the cause, then run the same teardown again (it is idempotent)",
+        // One object: the headline names it and why (e.g. a namespace and its finalizer).
+        const auto headline =
+            report.failed.size() == 1
+                ? fmt::format("teardown incomplete: 1 object could not be deleted: {}",
+                              details.front())
+                : fmt::format("teardown incomplete: {} objects could not be deleted",
+                              report.failed.size());
+        throw Error(ExitCode::partial, headline,
+                    finalizers ? "finalizers hold it: pxclone never removes finalizers it did "
+                                 "not set; once the systems that own them have, run the same "
+                                 "teardown again (it is idempotent)"
+                               : "fix the cause, then run the same teardown again (it is "
+                                 "idempotent)",
                     std::move(details));
     }
     if (text) {

@@ -2,9 +2,11 @@
 
 #include "pxclone/error.hpp"
 #include "pxclone/exec/restore_runner.hpp"
+#include "pxclone/http/redact.hpp"
 #include "pxclone/k8s/paths.hpp"
 #include "pxclone/k8s/readiness.hpp"
 #include "pxclone/k8s/watch.hpp"
+#include "pxclone/plan/source_volumes.hpp"
 #include "pxclone/plan/wait_groups.hpp"
 
 #include <algorithm>
@@ -213,6 +215,68 @@ public:
         return m_px->snapshot_create(baseline.request);
     }
 
+    void label_bound_volume(const plan::StagingVolume& volume,
+                            const std::string& staging_namespace) override {
+        const auto pvc = m_kube.get_required(k8s::resource_of("PersistentVolumeClaim"),
+                                             staging_namespace, volume.staging_pvc);
+        const auto pv_name = k8s::string_field(pvc, "/spec/volumeName");
+        if (pv_name.empty()) {
+            throw Error(ExitCode::failed, fmt::format("pvc/{} in {} is Bound but names no volume",
+                                                      volume.staging_pvc, staging_namespace));
+        }
+        const auto& pvs = k8s::resource_of("PersistentVolume");
+        const auto pv = m_kube.get_required(pvs, "", pv_name);
+        // Only a PV bound to this run's staging PVC is a staging object: anything else may be
+        // production's, and a label would make teardown delete it.
+        const auto claim_namespace = k8s::string_field(pv, "/spec/claimRef/namespace");
+        const auto claim_name = k8s::string_field(pv, "/spec/claimRef/name");
+        const auto claim_uid = k8s::string_field(pv, "/spec/claimRef/uid");
+        if (claim_namespace != staging_namespace || claim_name != volume.staging_pvc ||
+            claim_uid != k8s::string_field(pvc, "/metadata/uid")) {
+            throw Error(ExitCode::failed,
+                        fmt::format("persistentvolume/{} is not bound to the staging pvc/{} in {} "
+                                    "(its claimRef is {}/{}): refusing to label it",
+                                    pv_name, volume.staging_pvc, staging_namespace, claim_namespace,
+                                    claim_name),
+                        fmt::format("see `kubectl get pv {} -o yaml`", pv_name));
+        }
+        if (!k8s::has_labels(pv, volume.bound_pv_labels)) {
+            auto labels = json::object();
+            for (const auto& [key, value] : volume.bound_pv_labels) {
+                labels[key] = value;
+            }
+            m_kube.merge_patch(pvs, "", pv_name, {{"metadata", {{"labels", labels}}}});
+        }
+        written("persistentvolume/" + pv_name);
+        const auto handle = k8s::string_field(pv, "/spec/csi/volumeHandle");
+        if (m_px == nullptr || handle.empty() ||
+            k8s::string_field(pv, "/spec/csi/driver") != plan::k_portworx_csi_driver) {
+            return;
+        }
+        const auto found = m_px->inspect(handle);
+        if (!found) {
+            return; // nothing behind it to leak
+        }
+        // Identity labels only: a re-run has its own created-at/expires-at.
+        const bool labelled =
+            std::all_of(volume.bound_volume_labels.begin(), volume.bound_volume_labels.end(),
+                        [&found](const auto& label) {
+                            if (!is_identity_label(label.first)) {
+                                return true;
+                            }
+                            const auto it = found->labels.find(label.first);
+                            return it != found->labels.end() && it->second == label.second;
+                        });
+        if (!labelled) {
+            m_px->update_labels(handle, volume.bound_volume_labels);
+        }
+        written(fmt::format("portworx volume {} ({})", handle, found->name));
+    }
+
+    LogTail job_log_tail(const plan::WaitFor& job, const std::string& container) override {
+        return read_job_log_tail(m_kube, job.wait_namespace, job.name, container);
+    }
+
 private:
     // The Portworx volumes carrying every label of `selector`, asked once per selector and kept
     // (what an earlier attempt of this run made; what this attempt makes it knows). Without a
@@ -293,6 +357,13 @@ public:
     std::string baseline(const plan::BaselineRequest& baseline) override {
         line("POST /v1/volumes/snapshots " + px::to_json(baseline.request).dump());
         return "<baseline-id>";
+    }
+
+    void label_bound_volume(const plan::StagingVolume& volume,
+                            const std::string& staging_namespace) override {
+        line(fmt::format("PATCH /api/v1/persistentvolumes/<bound to pvc/{} in {}> {}",
+                         volume.staging_pvc, staging_namespace,
+                         json{{"metadata", {{"labels", volume.bound_pv_labels}}}}.dump()));
     }
 
 private:
@@ -386,6 +457,31 @@ void wait_all(const std::vector<plan::WaitFor>& waits, StagingRunner& runner,
     }
 }
 
+// The masking Job's container, and the values of its environment variables whose names say
+// they are secrets (redacted from its log).
+std::pair<std::string, std::vector<std::string>> mask_container(const plan::MaskPlan& mask) {
+    std::pair<std::string, std::vector<std::string>> out;
+    for (const auto& object : mask.objects) {
+        if (object.resource.kind != "Job") {
+            continue;
+        }
+        const auto& containers =
+            object.object.value(json::json_pointer("/spec/template/spec/containers"), json());
+        if (!containers.is_array() || containers.empty()) {
+            continue;
+        }
+        out.first = k8s::string_field(containers[0], "/name");
+        for (const auto& variable : containers[0].value("env", json::array())) {
+            const auto name = k8s::string_field(variable, "/name");
+            const auto value = k8s::string_field(variable, "/value");
+            if (!value.empty() && http::redact_text(name + "=" + value) != name + "=" + value) {
+                out.second.push_back(value);
+            }
+        }
+    }
+    return out;
+}
+
 // The baseline of every Portworx clone, once its data is final (restore rolls back to it), all
 // at once; the first failure is rethrown once every one has ended.
 void take_baselines(const plan::StagingPlan& plan, const plan::StagingReport& report,
@@ -452,6 +548,12 @@ plan::StagingReport run_staging_plan(const plan::StagingPlan& plan, StagingRunne
         }
         case plan::StepKind::wait_volumes:
             wait_all(plan.volume_waits, runner, wide, deadline);
+            for (const auto& volume : plan.volumes) {
+                if (!volume.bound_pv_labels.empty()) {
+                    check(cancelled);
+                    runner.label_bound_volume(volume, plan.staging_namespace);
+                }
+            }
             break;
         case plan::StepKind::run_mask: {
             const auto& mask = *plan.mask;
@@ -460,7 +562,19 @@ plan::StagingReport run_staging_plan(const plan::StagingPlan& plan, StagingRunne
             }
             // The mask has its own bound, but never past the command's.
             const auto mask_deadline = std::min(deadline, clock.now() + mask.timeout);
-            runner.wait(mask.wait, mask_deadline);
+            try {
+                runner.wait(mask.wait, mask_deadline);
+            } catch (const Error& e) {
+                if (e.code() == ExitCode::interrupted) {
+                    throw;
+                }
+                // What the job printed last is usually why it failed.
+                const auto [container, secrets] = mask_container(mask);
+                throw Error(
+                    e.code(),
+                    with_log_tail(e.what(), runner.job_log_tail(mask.wait, container), secrets),
+                    e.hint(), e.details());
+            }
             // A signal that came as the Job completed: no baseline starts.
             check(cancelled);
             take_baselines(plan, report, runner, wide, cancelled);

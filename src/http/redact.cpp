@@ -165,4 +165,115 @@ std::string redact_url(std::string_view url) {
     return result;
 }
 
+namespace {
+
+bool is_key_char(char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '_' || c == '-' || c == '.';
+}
+
+bool ends_value(char c) {
+    return std::isspace(static_cast<unsigned char>(c)) != 0 || c == '"' || c == '\'' || c == ',' ||
+           c == '&' || c == ';' || c == '}' || c == ')';
+}
+
+bool names_secret(std::string_view key) {
+    const auto name = lower(key);
+    return is_secret_key(name) || contains(name, "secret") || contains(name, "passwd");
+}
+
+void replace_all(std::string& text, std::string_view value) {
+    for (auto at = text.find(value); at != std::string::npos;
+         at = text.find(value, at + k_redacted.size())) {
+        text.replace(at, value.size(), k_redacted);
+    }
+}
+
+} // namespace
+
+std::string redact_text(std::string_view text, const std::vector<std::string>& known) {
+    std::string out;
+    out.reserve(text.size());
+    std::size_t i = 0;
+    const auto skip_value = [&text](std::size_t from) {
+        while (from < text.size() && !ends_value(text[from])) {
+            ++from;
+        }
+        return from;
+    };
+    while (i < text.size()) {
+        // scheme://user:pass@host -> scheme://<redacted>@host
+        if (text.compare(i, 3, "://") == 0) {
+            const auto start = i + 3;
+            auto end = start;
+            while (end < text.size() && text[end] != '@' && text[end] != '/' &&
+                   !ends_value(text[end])) {
+                ++end;
+            }
+            out += "://";
+            if (end < text.size() && text[end] == '@' && end > start) {
+                out += k_redacted;
+                i = end;
+            } else {
+                i = start;
+            }
+            continue;
+        }
+        if (!is_key_char(text[i]) || (i > 0 && is_key_char(text[i - 1]))) {
+            out += text[i++];
+            continue;
+        }
+        // A word: a scheme word (Bearer/Basic) or a KEY followed by = or :.
+        auto end = i;
+        while (end < text.size() && is_key_char(text[end])) {
+            ++end;
+        }
+        const auto word = text.substr(i, end - i);
+        out += word;
+        const auto scheme = lower(word);
+        if ((scheme == "bearer" || scheme == "basic") && end < text.size() && text[end] == ' ') {
+            const auto value_start = end + 1;
+            const auto value_end = skip_value(value_start);
+            if (value_end > value_start) {
+                out += ' ';
+                out += k_redacted;
+                i = value_end;
+                continue;
+            }
+        }
+        auto sep = end;
+        if (sep < text.size() && (text[sep] == '"' || text[sep] == '\'')) {
+            ++sep;
+        }
+        if (sep < text.size() && (text[sep] == '=' || text[sep] == ':') && names_secret(word)) {
+            auto value_start = sep + 1;
+            while (value_start < text.size() &&
+                   (text[value_start] == ' ' || text[value_start] == '"' ||
+                    text[value_start] == '\'')) {
+                ++value_start;
+            }
+            // "Authorization: Bearer X": the scheme stays, the credential goes.
+            for (const std::string_view scheme_word : {"bearer ", "basic "}) {
+                if (lower(text.substr(value_start, scheme_word.size())) == scheme_word) {
+                    value_start += scheme_word.size();
+                    break;
+                }
+            }
+            const auto value_end = skip_value(value_start);
+            if (value_end > value_start) {
+                out.append(text.substr(end, value_start - end));
+                out += k_redacted;
+                i = value_end;
+                continue;
+            }
+        }
+        i = end;
+    }
+    for (const auto& value : known) {
+        if (value.size() >= 4) {
+            replace_all(out, value);
+        }
+    }
+    return out;
+}
+
 } // namespace pxclone::http

@@ -73,12 +73,12 @@ Client::Client(http::Transport& transport, std::string server)
 }
 
 http::Response Client::send(http::Method method, const std::string& path_and_query,
-                            const std::string& content_type, std::string body,
-                            bool idempotent) const {
+                            const std::string& content_type, std::string body, bool idempotent,
+                            const char* accept) const {
     http::Request request;
     request.method = method;
     request.url = m_server + path_and_query;
-    request.headers.emplace_back("Accept", k_json);
+    request.headers.emplace_back("Accept", accept);
     if (!content_type.empty()) {
         request.headers.emplace_back("Content-Type", content_type);
     }
@@ -304,6 +304,23 @@ json Client::get_scale(const Resource& resource, std::string_view ns, std::strin
         throw make_api_error(response, resource, ns, name, "get scale");
     }
     return parse_object(response, resource, ns, name, "get scale");
+}
+
+std::string Client::pod_log(std::string_view ns, std::string_view pod, std::string_view container,
+                            int tail_lines, int limit_bytes) const {
+    const auto& pods = resource_of("Pod");
+    Query query;
+    query.add_if("container", std::string(container))
+        .add("tailLines", std::to_string(tail_lines))
+        .add("limitBytes", std::to_string(limit_bytes));
+    // The log is text/plain; errors are Status objects (JSON).
+    const auto response =
+        send(http::Method::get, subresource_path(pods, ns, pod, "log") + query.str(), {}, {}, true,
+             "text/plain, application/json");
+    if (!success(response.status)) {
+        throw make_api_error(response, pods, ns, pod, "get log");
+    }
+    return response.body;
 }
 
 json Client::set_replicas(const Resource& resource, std::string_view ns, std::string_view name,

@@ -222,12 +222,20 @@ WaitPredicate deleted(std::string label) {
                 }
             }
         }
-        const auto& finalizers = field(field(*object, "metadata"), "finalizers");
-        if (finalizers.is_array() && !finalizers.empty()) {
-            message += ": finalizers";
-            for (const auto& finalizer : finalizers) {
-                message += " " + (finalizer.is_string() ? finalizer.get<std::string>() : "?");
+        // Its own finalizers, and a Namespace's spec.finalizers (other systems may hold it there
+        // too, besides the namespace controller's "kubernetes").
+        std::string names;
+        for (const auto* finalizers : {&field(field(*object, "metadata"), "finalizers"),
+                                       &field(field(*object, "spec"), "finalizers")}) {
+            if (!finalizers->is_array()) {
+                continue;
             }
+            for (const auto& finalizer : *finalizers) {
+                names += " " + (finalizer.is_string() ? finalizer.get<std::string>() : "?");
+            }
+        }
+        if (!names.empty()) {
+            message += ": finalizers" + names;
         }
         return pending(message);
     };

@@ -259,6 +259,8 @@ StagingVolume csi_volume(const profile::Profile& profile, const Lineage& lineage
                                  {"kind", "VolumeSnapshot"},
                                  {"name", snapshot_name}};
     volume.clone_id = snapshot_name;
+    volume.bound_pv_labels = kubernetes_labels(lineage);
+    volume.bound_volume_labels = portworx_labels(lineage);
     volume.objects.push_back(planned("VolumeSnapshotContent", std::move(content)));
     volume.objects.push_back(planned("VolumeSnapshot", std::move(snapshot)));
     volume.objects.push_back(planned("PersistentVolumeClaim", std::move(pvc)));

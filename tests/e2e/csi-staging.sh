@@ -44,10 +44,15 @@ mongo-data-mongo-1 Bound vs-ready=true content=Retain/true/true pv=px-db/Delete 
 mongo-data-mongo-2 Bound vs-ready=true content=Retain/true/true pv=px-db/Delete clone-parent-is-set=true" "$got"
 ready=$(sim_get /_sim/state | jq -r '.kubernetes["apps/v1/statefulsets"][] | select(.metadata.namespace == "orders-csi-c1") | .status.readyReplicas')
 expect_equal "staging StatefulSet ready replicas" 3 "$ready"
-# deploy-staging's writes (volumes in parallel: compared as a multiset).
-got=$(sim_jq '[[pxclone_requests[]][$n:][] | select(mutating) | "\(.method) \(uuid_free_path)"] | sort[]' --argjson n "$requests_before")
+# deploy-staging's writes (volumes in parallel: compared as a multiset; provisioned PV names
+# and Portworx ids as {uuid}). Once Bound, each PVC's PV and its Portworx volume get the run's
+# labels.
+got=$(sim_jq '[[pxclone_requests[]][$n:][] | select(mutating) | "\(.method) \(.path | gsub("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"; "{uuid}"))"] | sort[]' --argjson n "$requests_before")
 expect_equal "deploy-staging writes" "PATCH /api/v1/namespaces/orders-csi-c1
 PATCH /api/v1/namespaces/orders-csi-c1/services/mongo
+PATCH /api/v1/persistentvolumes/pvc-{uuid}
+PATCH /api/v1/persistentvolumes/pvc-{uuid}
+PATCH /api/v1/persistentvolumes/pvc-{uuid}
 PATCH /apis/apps/v1/namespaces/orders-csi-c1/statefulsets/mongo
 POST /api/v1/namespaces
 POST /api/v1/namespaces/orders-csi-c1/persistentvolumeclaims
@@ -58,7 +63,10 @@ POST /apis/snapshot.storage.k8s.io/v1/namespaces/orders-csi-c1/volumesnapshots
 POST /apis/snapshot.storage.k8s.io/v1/namespaces/orders-csi-c1/volumesnapshots
 POST /apis/snapshot.storage.k8s.io/v1/volumesnapshotcontents
 POST /apis/snapshot.storage.k8s.io/v1/volumesnapshotcontents
-POST /apis/snapshot.storage.k8s.io/v1/volumesnapshotcontents" "$got"
+POST /apis/snapshot.storage.k8s.io/v1/volumesnapshotcontents
+PUT /api/v1/namespaces/kube-system/services/portworx-api:9021/proxy/v1/volumes/{uuid}
+PUT /api/v1/namespaces/kube-system/services/portworx-api:9021/proxy/v1/volumes/{uuid}
+PUT /api/v1/namespaces/kube-system/services/portworx-api:9021/proxy/v1/volumes/{uuid}" "$got"
 
 px_run list -p "$profile" -o json
 expect_exit 0
@@ -70,10 +78,11 @@ requests_before=$(sim_jq '[pxclone_requests[]] | length')
 px_run teardown -p "$profile" --run c1 --parallel 1 -o json
 expect_exit 0
 expect_json '[.deleted[] | .kind] | join(",")' \
-    "StatefulSet,PersistentVolumeClaim,PersistentVolumeClaim,PersistentVolumeClaim,VolumeSnapshot,VolumeSnapshot,VolumeSnapshot,VolumeSnapshotContent,VolumeSnapshotContent,VolumeSnapshotContent,Namespace"
+    "StatefulSet,PersistentVolumeClaim,PersistentVolumeClaim,PersistentVolumeClaim,VolumeSnapshot,VolumeSnapshot,VolumeSnapshot,PersistentVolume,PersistentVolume,PersistentVolume,VolumeSnapshotContent,VolumeSnapshotContent,VolumeSnapshotContent,PortworxVolume,PortworxVolume,PortworxVolume,Namespace"
 # (The waits for the namespace to go, whose count and resourceVersions depend on timing, aside.)
+# (Provisioned PVs are named after uids, which depend on timing: {uuid} as Portworx ids.)
 sim_jq '[pxclone_requests[]][$n:][] | select((.query.fieldSelector // "") == "")
-        | "\(.method) \(uuid_free_path)\(canonical_query)"' --argjson n "$requests_before" \
+        | "\(.method) \(.path | gsub("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"; "{uuid}"))\(canonical_query)"' --argjson n "$requests_before" \
     >"$E2E_TMP/teardown.requests"
 golden=$E2E_DIR/csi-staging-teardown.requests
 if [[ ${UPDATE_GOLDEN:-0} == 1 ]]; then

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The masking Job fails (pxsim fails every Job: faults kinds=job-fail at rate 1): the
 # environment holds unmasked production data, so deploy-staging removes it and exits 1 with the
-# Job's reason; nothing of the run is left. With --keep-on-failure it stays (list: partial) for
+# Job's reason and the tail of its pod's log (read through the API server, credentials redacted);
+# nothing of the run is left. With --keep-on-failure it stays (list: partial) for
 # debugging, until a teardown removes it.
 # shellcheck source=tests/e2e/lib.sh
 source "$(dirname "$0")/lib.sh"
@@ -25,7 +26,15 @@ expect_exit 1
 expect_out_lacks "namespace"
 expect_err_contains "job/orders-e2e-mask-mask"
 expect_err_contains "BackoffLimitExceeded"
+expect_err_contains "; log of pod orders-e2e-mask-mask-"
+expect_err_contains "masking users | auth with MASK_PASSWORD=<redacted> | MongoServerError: not primary (the environment was removed)"
+expect_err_contains "mongodb://<redacted>@mongo-0.mongo:27017/orders"
+expect_err_lacks "e2e-uri-pw"
+expect_err_lacks "e2e-mask-pw-123"
 expect_err_contains "(the environment was removed)"
+# Read as the API serves it: the Job's pod by its controller-uid, then its log's tail.
+expect_equal "log reads" "GET /api/v1/namespaces/orders-stg-e2e-mask/pods/{pod}/log?container=mask&limitBytes=16384&tailLines=5" \
+    "$(sim_jq '[pxclone_requests[] | select(.path | endswith("/log")) | "\(.method) \(.path | sub("pods/[^/]+/log$"; "pods/{pod}/log"))\(canonical_query)"] | unique | .[]')"
 expect_equal "objects of run e2e-mask" "" "$(run_objects e2e-mask)"
 # The app never started on unmasked data.
 expect_equal "orders Deployment applies" 0 \

@@ -425,7 +425,11 @@ static bool mutate(Store& store, const ResourceType& type, const std::string& ns
             return false;
         }
         const Json finalizers = at(updated, "/metadata/finalizers", Json::array());
-        if (deleting(updated) && finalizers.empty()) {
+        // A Namespace also waits for its spec.finalizers.
+        const Json spec_finalizers = type.kind == "Namespace"
+                                         ? at(updated, "/spec/finalizers", Json::array())
+                                         : Json::array();
+        if (deleting(updated) && finalizers.empty() && spec_finalizers.empty()) {
             txn.erase(type, ns, name);
         } else {
             txn.put(type, std::move(updated));
@@ -693,7 +697,34 @@ void Controllers::reconcile_namespace(const Json& ns) {
         }
     });
     if (contents.empty()) {
-        m_store.transact([&](Store::Txn& txn) { txn.erase(k_namespaces(), "", name); });
+        // Empty: the namespace controller's own finalizer goes (PUT .../finalize); finalizers
+        // of other systems, in spec or metadata, keep the namespace Terminating until those
+        // systems remove them.
+        const std::string now = format_time(m_api.options().now());
+        mutate(m_store, k_namespaces(), "", name, [&](Json& updated) {
+            Json& spec_finalizers = updated["spec"]["finalizers"];
+            Json kept = Json::array();
+            for (const Json& finalizer : at(updated, "/spec/finalizers", Json::array())) {
+                if (finalizer != "kubernetes") {
+                    kept.push_back(finalizer);
+                }
+            }
+            spec_finalizers = kept;
+            Json& status = updated["status"];
+            set_condition(status,
+                          {{"type", "NamespaceContentRemaining"},
+                           {"status", "False"},
+                           {"reason", "ContentRemoved"},
+                           {"message", "All content successfully removed"}},
+                          now);
+            set_condition(status,
+                          {{"type", "NamespaceFinalizersRemaining"},
+                           {"status", "False"},
+                           {"reason", "ContentHasNoFinalizers"},
+                           {"message", "All content-preserving finalizers finished"}},
+                          now);
+            return true;
+        });
         return;
     }
     std::map<std::string, int> remaining;

@@ -181,8 +181,15 @@ Json spec_part(const Json& object) {
 
 bool has_finalizers(const Json& object) {
     const Json& metadata = object["metadata"];
-    return metadata.contains("finalizers") && metadata["finalizers"].is_array() &&
-           !metadata["finalizers"].empty();
+    const bool own = metadata.contains("finalizers") && metadata["finalizers"].is_array() &&
+                     !metadata["finalizers"].empty();
+    // A Namespace also waits for its spec.finalizers (the namespace controller's "kubernetes",
+    // and any other system's), which only the finalize subresource changes.
+    const Json spec_finalizers =
+        object.value("kind", "") == "Namespace"
+            ? object.value("spec", Json::object()).value("finalizers", Json::array())
+            : Json::array();
+    return own || (spec_finalizers.is_array() && !spec_finalizers.empty());
 }
 
 std::string base64url_encode(const std::string& input) {
@@ -425,9 +432,11 @@ K8sApi::Outcome K8sApi::handle(const SimRequest& request, bool internal) {
     if (target.type->kind == "Namespace" && !target.name.empty()) {
         target.ns.clear();
     }
-    const bool known_subresource = target.subresource.empty() ||
-                                   (target.subresource == "status" && target.type->has_status) ||
-                                   (target.subresource == "scale" && target.type->has_scale);
+    const bool known_subresource =
+        target.subresource.empty() || (target.subresource == "status" && target.type->has_status) ||
+        (target.subresource == "scale" && target.type->has_scale) ||
+        (target.subresource == "log" && target.type->kind == "Pod") ||
+        (target.subresource == "finalize" && target.type->kind == "Namespace");
     if (!known_subresource) {
         return {generic_not_found(), std::nullopt};
     }
@@ -443,6 +452,24 @@ K8sApi::Outcome K8sApi::handle_resource(const SimRequest& request, const Target&
     }
     if (target.subresource == "scale") {
         return {scale(request, target, internal), std::nullopt};
+    }
+    if (target.subresource == "finalize") {
+        if (method != "PUT") {
+            return {status_reply(status_failure(405, "MethodNotAllowed",
+                                                "the server does not allow this method on the "
+                                                "requested resource")),
+                    std::nullopt};
+        }
+        return {finalize_namespace(request, target, internal), std::nullopt};
+    }
+    if (target.subresource == "log") {
+        if (method != "GET") {
+            return {status_reply(status_failure(405, "MethodNotAllowed",
+                                                "the server does not allow this method on the "
+                                                "requested resource")),
+                    std::nullopt};
+        }
+        return {pod_log(request, target), std::nullopt};
     }
     if (!item && method == "GET") {
         const std::string watch = query_value(request, "watch");
@@ -967,6 +994,134 @@ SimReply K8sApi::remove(const SimRequest& request, const Target& target, bool in
                                 {"status", "Success"},
                                 {"details", details}});
     });
+}
+
+SimReply K8sApi::finalize_namespace(const SimRequest& request, const Target& target,
+                                    bool internal) {
+    const ResourceType& type = *target.type;
+    auto parsed = parse_body(request, type);
+    if (auto* error = std::get_if<SimReply>(&parsed)) {
+        return *error;
+    }
+    const Json incoming = std::get<Json>(std::move(parsed));
+    if (incoming["metadata"].value("name", "") != target.name) {
+        return bad_request("the name of the object (" + incoming["metadata"].value("name", "") +
+                           ") does not match the name on the URL (" + target.name + ")");
+    }
+    return m_store.transact([&](Store::Txn& txn) {
+        const auto existing = txn.get(type, "", target.name);
+        if (!existing) {
+            return not_found(type, target.name);
+        }
+        Json result = *existing;
+        result["spec"]["finalizers"] =
+            incoming.value("spec", Json::object()).value("finalizers", Json::array());
+        if (result == *existing) {
+            return json_reply(200, *existing);
+        }
+        guard("update", type, *existing, internal);
+        if (result["metadata"].contains("deletionTimestamp") && !has_finalizers(result)) {
+            auto erased = txn.erase(type, "", target.name);
+            return json_reply(200, erased.value_or(result));
+        }
+        return json_reply(200, txn.put(type, std::move(result)));
+    });
+}
+
+SimReply K8sApi::pod_log(const SimRequest& request, const Target& target) {
+    const auto pod = m_store.transact(
+        [&](Store::Txn& txn) { return txn.get(*target.type, target.ns, target.name); });
+    if (!pod) {
+        return not_found(*target.type, target.name);
+    }
+    const Json containers = pod->value("spec", Json::object()).value("containers", Json::array());
+    std::string container = query_value(request, "container");
+    if (container.empty()) {
+        if (containers.size() != 1) {
+            std::string names;
+            for (const Json& entry : containers) {
+                names += (names.empty() ? "" : " ") + entry.value("name", "");
+            }
+            return bad_request("a container name must be specified for pod " + target.name +
+                               ", choose one of: [" + names + "]");
+        }
+        container = containers[0].value("name", "");
+    }
+    const Json* spec = nullptr;
+    for (const Json& entry : containers) {
+        if (entry.value("name", "") == container) {
+            spec = &entry;
+        }
+    }
+    if (spec == nullptr) {
+        return bad_request("container " + container + " is not valid for pod " + target.name);
+    }
+    // A container that has not started has no log yet (the kubelet answers so).
+    bool started = false;
+    const Json status = pod->value("status", Json::object());
+    for (const Json& entry : status.value("containerStatuses", Json::array())) {
+        if (entry.value("name", "") == container && entry.contains("state") &&
+            !entry["state"].contains("waiting")) {
+            started = true;
+        }
+    }
+    if (!started) {
+        return bad_request("container \"" + container + "\" in pod \"" + target.name +
+                           "\" is waiting to start: ContainerCreating");
+    }
+    // The simulated process prints its PXSIM_LOG variable and nothing else.
+    std::string text;
+    for (const Json& variable : spec->value("env", Json::array())) {
+        if (variable.value("name", "") == "PXSIM_LOG" && variable.contains("value") &&
+            variable["value"].is_string()) {
+            text = variable["value"].get<std::string>();
+        }
+    }
+    if (!text.empty() && text.back() != '\n') {
+        text += '\n';
+    }
+    const auto number = [&](const char* key) -> std::optional<long long> {
+        const std::string value = query_value(request, key);
+        if (value.empty()) {
+            return std::nullopt;
+        }
+        try {
+            return std::stoll(value);
+        } catch (const std::exception&) {
+            return -1;
+        }
+    };
+    const auto tail = number("tailLines");
+    const auto limit = number("limitBytes");
+    if ((tail && *tail < 0) || (limit && *limit < 1)) {
+        return status_reply(status_failure(
+            422, "Invalid",
+            std::string("PodLogOptions \"") + target.name + "\" is invalid: " +
+                (tail && *tail < 0 ? "tailLines: Invalid value: must be greater than or equal to 0"
+                                   : "limitBytes: Invalid value: must be greater than 0")));
+    }
+    if (tail) {
+        // The last N lines: keep what follows the (N+1)-th newline from the end.
+        std::size_t start = text.size();
+        long long lines = 0;
+        while (start > 0) {
+            if (text[start - 1] == '\n' && start != text.size() && ++lines == *tail) {
+                break;
+            }
+            --start;
+        }
+        if (*tail == 0) {
+            start = text.size();
+        }
+        text.erase(0, start);
+    }
+    if (limit && static_cast<std::size_t>(*limit) < text.size()) {
+        text.resize(static_cast<std::size_t>(*limit));
+    }
+    SimReply reply;
+    reply.content_type = "text/plain";
+    reply.body = std::move(text);
+    return reply;
 }
 
 SimReply K8sApi::scale(const SimRequest& request, const Target& target, bool internal) {

@@ -87,6 +87,13 @@ private:
     SimReply patch(const SimRequest& request, const Target& target, bool internal);
     SimReply remove(const SimRequest& request, const Target& target, bool internal);
     SimReply scale(const SimRequest& request, const Target& target, bool internal);
+    // GET pods/NAME/log (text/plain): what the simulated container printed, which is the value
+    // of its PXSIM_LOG environment variable (empty without one); `container` (required when the
+    // pod has several), `tailLines`, `limitBytes`.
+    SimReply pod_log(const SimRequest& request, const Target& target);
+    // PUT namespaces/NAME/finalize: replaces spec.finalizers (only); a deleted namespace left
+    // with no finalizers at all goes.
+    SimReply finalize_namespace(const SimRequest& request, const Target& target, bool internal);
     SimReply create_object(Store::Txn& txn, const Target& target, nlohmann::json object,
                            bool dry_run, bool internal);
     SimReply finish_update(Store::Txn& txn, const Target& target, const nlohmann::json& existing,

@@ -1,5 +1,7 @@
 #include "k8s_objects.hpp"
 
+#include <algorithm>
+
 #include "k8s_util.hpp"
 
 namespace pxsim {
@@ -206,7 +208,16 @@ void apply_create_defaults(const ResourceType& type, Json& object,
     }
     if (type.kind == "Namespace") {
         metadata["labels"]["kubernetes.io/metadata.name"] = metadata["name"];
-        object["spec"]["finalizers"] = Json::array({"kubernetes"});
+        // Finalizers the client asked for are kept; "kubernetes" is always there (the
+        // namespace controller removes it once the namespace is empty).
+        Json& finalizers = object["spec"]["finalizers"];
+        if (!finalizers.is_array()) {
+            finalizers = Json::array();
+        }
+        if (std::find(finalizers.begin(), finalizers.end(), Json("kubernetes")) ==
+            finalizers.end()) {
+            finalizers.push_back("kubernetes");
+        }
         object["status"] = {{"phase", "Active"}};
     } else if (type.kind == "PersistentVolumeClaim") {
         add_finalizer(object, "kubernetes.io/pvc-protection");

@@ -504,3 +504,75 @@ TEST_CASE_FIXTURE(Cluster,
     CHECK_FALSE(ready("dangling"));
     CHECK(server.violations().empty());
 }
+
+TEST_CASE_FIXTURE(
+    Cluster, "a Job pod's log is its container's PXSIM_LOG, read as the API server serves logs") {
+    const std::string jobs = "/apis/batch/v1/namespaces/default/jobs";
+    const Json job = {
+        {"apiVersion", "batch/v1"},
+        {"kind", "Job"},
+        {"metadata", {{"name", "talk"}}},
+        {"spec",
+         {{"template",
+           {{"spec",
+             {{"restartPolicy", "Never"},
+              {"containers",
+               {{{"name", "c"},
+                 {"image", "busybox:1"},
+                 {"env", {{{"name", "PXSIM_LOG"}, {"value", "one\ntwo\nthree"}}}}}}}}}}}}}};
+    int status = 0;
+    call(server, "POST", jobs, job, "application/json", &status);
+    REQUIRE(status == 201);
+    const std::string pods = "/api/v1/namespaces/default/pods";
+    std::string pod;
+    CHECK(await(server, [&] {
+        const Json list = get(pods + "?labelSelector=job-name%3Dtalk");
+        if (list["items"].empty() || list["items"][0]["status"]["phase"] != "Succeeded") {
+            return false;
+        }
+        pod = list["items"][0]["metadata"]["name"];
+        return true;
+    }));
+    const std::string log = pods + "/" + pod + "/log";
+    CHECK(get(log) == "one\ntwo\nthree\n");
+    CHECK(get(log + "?container=c&tailLines=2") == "two\nthree\n");
+    CHECK(get(log + "?tailLines=2&limitBytes=5") == "two\nt");
+    const Json wrong = get(log + "?container=x", &status);
+    CHECK(status == 400);
+    CHECK(wrong["message"] == "container x is not valid for pod " + pod);
+    get(pods + "/nobody/log", &status);
+    CHECK(status == 404);
+}
+
+TEST_CASE_FIXTURE(
+    Cluster, "a namespace held by another system's finalizer stays Terminating until it goes") {
+    int status = 0;
+    call(server, "POST", "/api/v1/namespaces",
+         Json{{"apiVersion", "v1"},
+              {"kind", "Namespace"},
+              {"metadata", {{"name", "held"}, {"finalizers", {"example.com/hold"}}}},
+              {"spec", {{"finalizers", {"backup.example.com/ns"}}}}},
+         "application/json", &status);
+    REQUIRE(status == 201);
+    const std::string ns = "/api/v1/namespaces/held";
+    CHECK(get(ns)["spec"]["finalizers"] == Json::array({"backup.example.com/ns", "kubernetes"}));
+    call(server, "DELETE", ns);
+    // Emptied: the namespace controller's own finalizer goes, the others stay.
+    CHECK(await(server, [&] {
+        return get(ns)["spec"]["finalizers"] == Json::array({"backup.example.com/ns"});
+    }));
+    Json held = get(ns);
+    CHECK(held["status"]["phase"] == "Terminating");
+    CHECK(held["metadata"]["finalizers"] == Json::array({"example.com/hold"}));
+    CHECK(held["metadata"].contains("deletionTimestamp"));
+    // Its owners remove theirs: a merge patch of metadata, the finalize subresource for spec.
+    call(server, "PATCH", ns, Json{{"metadata", {{"finalizers", nullptr}}}},
+         "application/merge-patch+json", &status);
+    CHECK(status == 200);
+    CHECK(exists(ns));
+    held = get(ns);
+    held["spec"]["finalizers"] = Json::array();
+    call(server, "PUT", ns + "/finalize", held, "application/json", &status);
+    CHECK(status == 200);
+    CHECK_FALSE(exists(ns));
+}

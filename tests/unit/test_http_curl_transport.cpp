@@ -391,68 +391,67 @@ TEST_CASE("CurlTransport's streams_cancelled ends a quiet stream but lets reques
     CHECK_THROWS_AS(
         transport.stream(get(server.url("/quiet-watch")), [](std::string_view) { return true; }),
         InterruptedError);
+}
 
-    TEST_CASE("CurlTransport refuses a reply larger than max_body_bytes, announced or not") {
-        test::HttpServer server;
-        const std::string big(2000, 'x');
-        server.routes().Get("/fits", [](const httplib::Request&, httplib::Response& res) {
-            res.set_content(std::string(1000, 'x'), "application/json");
-        });
-        server.routes().Get("/announced", [&](const httplib::Request&, httplib::Response& res) {
-            res.set_content(big, "application/json");
-        });
-        // Chunked: no Content-Length, so only counting what arrives can stop it.
-        const auto chunked = [&](httplib::Response& res) {
-            res.set_chunked_content_provider(
-                "application/json", [&](size_t, httplib::DataSink& sink) {
-                    for (std::size_t at = 0; at < big.size(); at += 100) {
-                        if (!sink.write(big.data() + at, 100)) {
-                            return false;
-                        }
-                    }
-                    sink.done();
-                    return true;
-                });
-        };
-        server.routes().Get("/chunked",
-                            [&](const httplib::Request&, httplib::Response& res) { chunked(res); });
-        server.routes().Get("/error", [&](const httplib::Request&, httplib::Response& res) {
-            res.status = 500;
-            chunked(res);
-        });
-        server.start();
-        http::CurlOptions options;
-        options.max_body_bytes = 1000;
-        http::CurlTransport transport(options);
-
-        CHECK(transport.send(get(server.url("/fits"))).body.size() == 1000);
-        for (const char* path : {"/announced", "/chunked"}) {
-            CAPTURE(path);
-            try {
-                transport.send(get(server.url(path)));
-                FAIL("expected an Error");
-            } catch (const http::TransportError&) {
-                FAIL("not a TransportError: it must not be retried");
-            } catch (const Error& error) {
-                CHECK(error.code() == ExitCode::failed);
-                CHECK(std::string(error.what()) == "GET " + server.url(path) +
-                                                       ": the reply is larger than 1000 bytes, the "
-                                                       "most pxclone reads of one reply");
+TEST_CASE("CurlTransport refuses a reply larger than max_body_bytes, announced or not") {
+    test::HttpServer server;
+    const std::string big(2000, 'x');
+    server.routes().Get("/fits", [](const httplib::Request&, httplib::Response& res) {
+        res.set_content(std::string(1000, 'x'), "application/json");
+    });
+    server.routes().Get("/announced", [&](const httplib::Request&, httplib::Response& res) {
+        res.set_content(big, "application/json");
+    });
+    // Chunked: no Content-Length, so only counting what arrives can stop it.
+    const auto chunked = [&](httplib::Response& res) {
+        res.set_chunked_content_provider("application/json", [&](size_t, httplib::DataSink& sink) {
+            for (std::size_t at = 0; at < big.size(); at += 100) {
+                if (!sink.write(big.data() + at, 100)) {
+                    return false;
+                }
             }
+            sink.done();
+            return true;
+        });
+    };
+    server.routes().Get("/chunked",
+                        [&](const httplib::Request&, httplib::Response& res) { chunked(res); });
+    server.routes().Get("/error", [&](const httplib::Request&, httplib::Response& res) {
+        res.status = 500;
+        chunked(res);
+    });
+    server.start();
+    http::CurlOptions options;
+    options.max_body_bytes = 1000;
+    http::CurlTransport transport(options);
+
+    CHECK(transport.send(get(server.url("/fits"))).body.size() == 1000);
+    for (const char* path : {"/announced", "/chunked"}) {
+        CAPTURE(path);
+        try {
+            transport.send(get(server.url(path)));
+            FAIL("expected an Error");
+        } catch (const http::TransportError&) {
+            FAIL("not a TransportError: it must not be retried");
+        } catch (const Error& error) {
+            CHECK(error.code() == ExitCode::failed);
+            CHECK(std::string(error.what()) ==
+                  "GET " + server.url(path) +
+                      ": the reply is larger than 1000 bytes, the most pxclone reads of one reply");
         }
-        // A stream's 2xx body is the reader's to bound; an error reply it keeps is bounded here.
-        std::size_t streamed = 0;
-        CHECK(transport
-                  .stream(get(server.url("/chunked")),
-                          [&](std::string_view chunk) {
-                              streamed += chunk.size();
-                              return true;
-                          })
-                  .status == 200);
-        CHECK(streamed == big.size());
-        CHECK_THROWS_AS(
-            transport.stream(get(server.url("/error")), [](std::string_view) { return true; }),
-            Error);
-        // The handle that was cut is reused without trouble.
-        CHECK(transport.send(get(server.url("/fits"))).status == 200);
     }
+    // A stream's 2xx body is the reader's to bound; an error reply it keeps is bounded here.
+    std::size_t streamed = 0;
+    CHECK(transport
+              .stream(get(server.url("/chunked")),
+                      [&](std::string_view chunk) {
+                          streamed += chunk.size();
+                          return true;
+                      })
+              .status == 200);
+    CHECK(streamed == big.size());
+    CHECK_THROWS_AS(
+        transport.stream(get(server.url("/error")), [](std::string_view) { return true; }), Error);
+    // The handle that was cut is reused without trouble.
+    CHECK(transport.send(get(server.url("/fits"))).status == 200);
+}

@@ -59,3 +59,21 @@ TEST_CASE("redact_url drops userinfo and credential query values") {
           "https://<redacted>@host:6443/api?token=<redacted>&limit=5");
     CHECK(redact_url("/api/v1/pods?labelSelector=a%3Db") == "/api/v1/pods?labelSelector=a%3Db");
 }
+
+TEST_CASE("redact_text hides credentials in free text: URL userinfo, schemes, secret keys") {
+    CHECK(redact_text("connecting to mongodb://admin:s3cr3t@mongo-0:27017/orders") ==
+          "connecting to mongodb://<redacted>@mongo-0:27017/orders");
+    CHECK(redact_text("GET https://example.com/x?y=1 ok") == "GET https://example.com/x?y=1 ok");
+    CHECK(redact_text("Authorization: Bearer abc.def") == "Authorization: Bearer <redacted>");
+    CHECK(redact_text("sent bearer abc.def") == "sent bearer <redacted>");
+    CHECK(redact_text("MONGO_PASSWORD=hunter22 user=alice") ==
+          "MONGO_PASSWORD=<redacted> user=alice");
+    CHECK(redact_text(R"({"apiToken": "t-1", "name": "x"})") ==
+          R"({"apiToken": "<redacted>", "name": "x"})");
+    CHECK(redact_text("db_secret: abc; passwd=xyz") == "db_secret: <redacted>; passwd=<redacted>");
+    // Words that merely contain a key are not keys; values end at separators.
+    CHECK(redact_text("tokens counted: 3") == "tokens counted: 3");
+    CHECK(redact_text("login failed for hunter22", {"hunter22", "ab"}) ==
+          "login failed for <redacted>");
+    CHECK(redact_text("") == "");
+}

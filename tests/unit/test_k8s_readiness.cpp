@@ -204,3 +204,15 @@ TEST_CASE("when_present and readiness_rule") {
     CHECK_FALSE(readiness_rule(resource_of("ConfigMap")));
     CHECK(object_label(resource_of("Deployment"), "app") == "deployment/app");
 }
+
+TEST_CASE("deleted: a namespace emptied but held by finalizers names them, spec's too") {
+    const auto held = json::parse(R"({"metadata": {"name": "stg",
+        "deletionTimestamp": "2026-11-27T09:12:22Z", "finalizers": ["example.com/hold"]},
+      "spec": {"finalizers": ["backup.example.com/ns"]},
+      "status": {"phase": "Terminating", "conditions": [
+        {"type": "NamespaceContentRemaining", "status": "False", "reason": "ContentRemoved",
+         "message": "All content successfully removed"}]}})");
+    CHECK(deleted("namespace/stg")(&held).text ==
+          "namespace/stg still exists (Terminating): finalizers example.com/hold "
+          "backup.example.com/ns");
+}

@@ -209,6 +209,14 @@ TEST_CASE("csi method: pre-provisioned content, bound snapshot, PVC from it (gol
       "storageClassName": "px-staging",
       "dataSource": {"apiGroup": "snapshot.storage.k8s.io", "kind": "VolumeSnapshot",
                      "name": "data"}})"));
+    // The provisioned PV gets the PVC's labels, its Portworx volume a clone's (with the source).
+    CHECK(volume.bound_pv_labels == pvc.object["metadata"]["labels"].get<Labels>());
+    CHECK(volume.bound_pv_labels.at("pxclone.io/role") == "staging");
+    CHECK(volume.bound_volume_labels.at("pxclone.io/run") == "1234");
+    CHECK(volume.bound_volume_labels.count("pxclone.io/source") == 1);
+    // Portworx: pxclone makes the PV and the clone itself.
+    const auto portworx = plan_ok(orders_profile(), one_snapshot(), two_files());
+    CHECK(portworx.volumes.at(0).bound_pv_labels.empty());
 }
 
 TEST_CASE("images are overridden in containers and initContainers; others untouched") {

@@ -3,6 +3,7 @@
 // sends nothing that writes, so `--dry-run` walks exactly the same steps.
 #pragma once
 
+#include "pxclone/exec/job_log.hpp"
 #include "pxclone/exec/step.hpp"
 #include "pxclone/k8s/client.hpp"
 #include "pxclone/plan/restore_plan.hpp"
@@ -61,6 +62,19 @@ public:
     // The baseline snapshot of a staging clone (found by its labels, else taken), what
     // `pxclone restore` rolls the volume back to. Returns its id.
     virtual std::string baseline(const plan::BaselineRequest& baseline) = 0;
+    // csi: labels the PV the staging PVC is Bound to (volume.bound_pv_labels) and the Portworx
+    // volume behind it (volume.bound_volume_labels), unless they carry them already. Throws Error
+    // (exit 1), labelling nothing, when the PV's claimRef is not that PVC: a PV bound elsewhere
+    // is not a staging object.
+    virtual void label_bound_volume(const plan::StagingVolume& volume,
+                                    const std::string& staging_namespace) = 0;
+    // The end of `container`'s log in the Job's pod, for the error when the Job failed or timed
+    // out. Never throws; a runner that cannot read logs says so in LogTail::error.
+    virtual LogTail job_log_tail(const plan::WaitFor& job, const std::string& container) {
+        (void)job;
+        (void)container;
+        return LogTail{.pod = {}, .text = {}, .error = "not read"};
+    }
 };
 
 std::unique_ptr<StagingRunner>
@@ -75,7 +89,8 @@ std::unique_ptr<StagingRunner> make_dry_run_staging_runner(std::ostream& out);
 // together (StagingRunner::wait_many). Once the data is final it takes the baseline of every
 // Portworx clone: without a mask right after the clone's objects are created (the clone's data
 // is final then; the bind goes on meanwhile), with one after the masking Job. Returns the report
-// with the clone ids filled in.
+// with the clone ids filled in. When the masking Job fails or times out, its error (same exit
+// code) ends with the tail of the Job's pod log (with_log_tail).
 plan::StagingReport run_staging_plan(const plan::StagingPlan& plan, StagingRunner& runner,
                                      util::WorkerPool& pool, const util::Clock& clock,
                                      std::chrono::system_clock::time_point deadline,

@@ -4,6 +4,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace pxclone::http {
 
@@ -31,5 +32,12 @@ std::string redact_body(std::string_view body);
 // A URL without userinfo and with the values of credential-like query parameters (token,
 // access_token, password, ...) replaced.
 std::string redact_url(std::string_view url);
+
+// Free text (a pod's log, a command's output) with what looks like a credential replaced by
+// "<redacted>": URL userinfo (`scheme://user:pass@` -> `scheme://<redacted>@`), the credential
+// after `Bearer ` or `Basic `, the value after `KEY=`, `KEY: ` or `"KEY": ` when KEY names a
+// secret (is_secret_key, or it contains "secret" or "passwd"), and every occurrence of each
+// `known` value (at least 4 bytes long; e.g. the values of secret environment variables).
+std::string redact_text(std::string_view text, const std::vector<std::string>& known = {});
 
 } // namespace pxclone::http

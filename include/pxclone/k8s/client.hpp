@@ -132,6 +132,13 @@ public:
                                 std::string_view name, int replicas,
                                 const WriteOptions& options = {}) const;
 
+    // The end of a container's log: GET pods/POD/log?container=C&tailLines=N&limitBytes=M
+    // (text/plain; limitBytes counts from the start of those lines). An empty container means
+    // the pod's only one. Throws ApiError: NotFound without the pod, BadRequest while the
+    // container has not started or when it is not the pod's.
+    std::string pod_log(std::string_view ns, std::string_view pod, std::string_view container,
+                        int tail_lines, int limit_bytes = 16384) const;
+
     // GET of `path_and_query` (absolute path, encoded query) with the body streamed to on_chunk;
     // the building block of watches (watch.hpp). timeout bounds the whole request.
     http::Response stream_get(const std::string& path_and_query, std::chrono::milliseconds timeout,
@@ -139,7 +146,8 @@ public:
 
 private:
     http::Response send(http::Method method, const std::string& path_and_query,
-                        const std::string& content_type, std::string body, bool idempotent) const;
+                        const std::string& content_type, std::string body, bool idempotent,
+                        const char* accept = "application/json") const;
 
     http::Transport& m_transport;
     std::string m_server;

@@ -50,7 +50,8 @@ using WaitPredicate = std::function<Readiness(const nlohmann::json* object)>;
 WaitPredicate when_present(std::function<Readiness(const nlohmann::json&)> rule, std::string label);
 
 // Ready once the object is gone (GET would be 404): a deleted Namespace, PV or PVC. While it
-// lingers the text says why (phase Terminating, finalizers, the namespace's True conditions).
+// lingers the text says why (phase Terminating, the namespace's True conditions, else its
+// metadata.finalizers and a Namespace's spec.finalizers).
 WaitPredicate deleted(std::string label);
 
 // "deployment/app" from the resource and name.

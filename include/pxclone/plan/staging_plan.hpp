@@ -7,7 +7,8 @@
 //   create_namespace  -> the Namespace (refuse when it exists without this run's labels)
 //   make_volumes      -> every StagingVolume in parallel: Portworx clone (portworx) then
 //                        with_clone_id() and its objects, or its objects alone (csi)
-//   wait_volumes      -> volume_waits (every staging PVC Bound)
+//   wait_volumes      -> volume_waits (every staging PVC Bound); csi: then label each PVC's PV
+//                        and its Portworx volume (StagingVolume::bound_*_labels)
 //   run_mask          -> mask->objects (ConfigMap, Job), then mask->wait (Complete)
 //   apply_config      -> stages[stage].config (server-side apply)
 //   apply_workloads   -> stages[stage].workloads
@@ -93,6 +94,11 @@ struct StagingVolume {
     std::optional<px::CloneRequest> clone; // portworx only
     std::string clone_id;                  // set by with_clone_id
     std::vector<PlannedObject> objects;
+    // csi: the labels of the PV provisioned for the PVC (the PVC's) and of the Portworx volume
+    // behind it (as a clone's), set once the PVC is Bound so that teardown finds both whatever
+    // the storage class's reclaimPolicy. Empty for portworx (pxclone makes its PV and clone).
+    Labels bound_pv_labels;
+    px::Labels bound_volume_labels;
 };
 
 // The clone's volume id in the PV (spec.csi.volumeHandle), which holds k_clone_id_placeholder
