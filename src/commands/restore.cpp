@@ -255,6 +255,34 @@ std::map<std::string, json> pending_pvs(Session& session, const LoadedProfile& l
     return out;
 }
 
+// csi: this run's staging VolumeSnapshots in ns by the PVC they make (annotation
+// k_staging_pvc_key, else their name: deploy-staging names them so), for the PVCs missing (a swap
+// interrupted after deleting its PVC) and, with --pvc, asked for.
+std::map<std::string, std::vector<json>> csi_pending(Session& session, const LoadedProfile& loaded,
+                                                     const std::string& ns,
+                                                     const std::set<std::string>& present,
+                                                     const std::vector<std::string>& asked) {
+    plan::Lineage lineage{.profile = loaded.profile.name, .run = loaded.run.id};
+    lineage.role = plan::Role::staging;
+    std::map<std::string, std::vector<json>> out;
+    for (auto& snapshot : exec::list_labelled(session.kube(), k8s::resource_of("VolumeSnapshot"),
+                                              plan::ownership_labels(lineage))) {
+        if (k8s::string_field(snapshot, "/metadata/namespace") != ns) {
+            continue;
+        }
+        auto pvc = annotation_of(snapshot, plan::k_staging_pvc_key);
+        if (pvc.empty()) {
+            pvc = k8s::string_field(snapshot, "/metadata/name");
+        }
+        if (present.contains(pvc) ||
+            (!asked.empty() && std::find(asked.begin(), asked.end(), pvc) == asked.end())) {
+            continue;
+        }
+        out[pvc].push_back(std::move(snapshot));
+    }
+    return out;
+}
+
 // The masking to run again after a swap, and the workloads to bring back before it (mask.after's
 // manifests), from the profile's full staging plan for the set; only for the environment
 // deploy-staging made in the profile's staging namespace.
@@ -293,6 +321,7 @@ plan::RestorePlan discover_in_place(Session& session, const LoadedProfile& loade
     // The PVCs asked for; with --pvc, a missing one may be a Portworx swap's, interrupted.
     std::vector<json> pvcs;
     std::map<std::string, json> pending;
+    std::map<std::string, std::vector<json>> pending_csi;
     {
         auto asked = options;
         std::vector<std::string> missing;
@@ -321,14 +350,18 @@ plan::RestorePlan discover_in_place(Session& session, const LoadedProfile& loade
         }
         if (options.all || !missing.empty()) {
             pending = pending_pvs(session, loaded, ns, present, missing);
+            for (const auto& [name, pv] : pending) {
+                present.insert(name);
+            }
+            pending_csi = csi_pending(session, loaded, ns, present, missing);
         }
         for (const auto& name : missing) {
-            if (!pending.contains(name)) {
+            if (!pending.contains(name) && !pending_csi.contains(name)) {
                 throw NotFoundError(fmt::format("persistentvolumeclaim {}/{} not found", ns, name),
                                     "give the staging namespace with -n");
             }
         }
-        if (pvcs.empty() && pending.empty()) {
+        if (pvcs.empty() && pending.empty() && pending_csi.empty()) {
             throw NotFoundError(
                 fmt::format("run {} of profile {} has no staging PVC in namespace {}",
                             loaded.run.id, profile.name, ns),
@@ -359,8 +392,10 @@ plan::RestorePlan discover_in_place(Session& session, const LoadedProfile& loade
     };
     if (!pvcs.empty()) {
         adopt_lineage(pvcs.front());
-    } else {
+    } else if (!pending.empty()) {
         adopt_lineage(pending.begin()->second);
+    } else {
+        adopt_lineage(pending_csi.begin()->second.front());
     }
     bool sets_loaded = false;
     const auto load_sets = [&] {
@@ -442,6 +477,55 @@ plan::RestorePlan discover_in_place(Session& session, const LoadedProfile& loade
         if (target_set.empty()) {
             target_set = label_of(*pvc_ptr, plan::k_snapshot_set_key);
         }
+    }
+    // csi PVCs deleted by an interrupted restore: made again from the set's VolumeSnapshot, the
+    // others of that PVC deleted.
+    for (const auto& [name, snapshots] : pending_csi) {
+        csi = true;
+        if (target_set.empty()) {
+            std::set<std::string> found;
+            for (const auto& snapshot : snapshots) {
+                found.insert(label_of(snapshot, plan::k_snapshot_set_key));
+            }
+            if (found.size() != 1) {
+                throw UsageError(fmt::format("pvc/{} in {} is missing (an interrupted restore) "
+                                             "and its VolumeSnapshots are of several sets",
+                                             name, ns),
+                                 "give the set to restore it from with --snapshot");
+            }
+            target_set = *found.begin();
+        }
+        const json* chosen = nullptr;
+        const json* other = nullptr;
+        for (const auto& snapshot : snapshots) {
+            auto& slot =
+                label_of(snapshot, plan::k_snapshot_set_key) == target_set ? chosen : other;
+            if (slot == nullptr) {
+                slot = &snapshot;
+            }
+        }
+        load_sets();
+        const auto source =
+            annotation_of(chosen != nullptr ? *chosen : snapshots.front(), plan::k_source_key);
+        auto [target, lineage] = context.volume(target_set, source, name);
+        plan::SwapVolume swap{.pvc = name,
+                              .target = {},
+                              .old_clone_id = {},
+                              .old_baselines = {},
+                              .old_pv = {},
+                              .old_snapshot = {},
+                              .old_content = {},
+                              .pvc_exists = false,
+                              .swapped = false};
+        if (other != nullptr) {
+            swap.old_snapshot = k8s::string_field(*other, "/metadata/name");
+            swap.old_content = k8s::string_field(*other, "/spec/source/volumeSnapshotContentName");
+        }
+        swap.target = plan::swap_target(
+            std::move(target), lineage, swap.old_snapshot, swap.old_content,
+            chosen != nullptr ? k8s::string_field(*chosen, "/metadata/name") : std::string());
+        swaps.push_back(std::move(swap));
+        names.insert(name);
     }
     for (const auto& pvc : pvcs) {
         const auto name = pvc.value(json::json_pointer("/metadata/name"), "");

@@ -318,6 +318,8 @@ StagingVolume swap_target(StagingVolume planned, const Lineage& lineage,
             } else if (kind == "VolumeSnapshot") {
                 object.object["metadata"]["name"] = set_name;
                 object.object["spec"]["source"]["volumeSnapshotContentName"] = set_name;
+                // Named for the set, it says which PVC it makes (a resumed swap needs that).
+                object.object["metadata"]["annotations"][std::string(k_staging_pvc_key)] = pvc_name;
             }
             objects.push_back(std::move(object));
         }
@@ -340,6 +342,8 @@ RestorePlan plan_restore_swap(std::string ns, Lineage lineage, std::vector<Resto
                               const std::set<std::string>& before_mask, bool baselines) {
     auto plan = plan_restore_in_place(std::move(ns), lineage.run, lineage.snapshot_set,
                                       std::move(volumes), std::move(workloads));
+    std::sort(swaps.begin(), swaps.end(),
+              [](const SwapVolume& left, const SwapVolume& right) { return left.pvc < right.pvc; });
     plan.swaps = std::move(swaps);
     plan.mask = std::move(mask);
     plan.lineage = std::move(lineage);

@@ -12,29 +12,36 @@ profile=$E2E_PROFILES/restore-csi.yaml
 ns=orders-csi-r1
 
 requests_so_far() { sim_jq 'length'; }
+# pxsim's state, fetched once after each change (write_data, pxclone runs): sj is jq over it.
+sj() {
+    [[ -f $E2E_TMP/state.json ]] || sim_get /_sim/state >"$E2E_TMP/state.json"
+    jq "$@" "$E2E_TMP/state.json"
+}
+stale() { rm -f "$E2E_TMP/state.json"; }
 writes_since() {
     sim_jq '.[$n:] | [pxclone_requests[] | select(mutating) | "\(.method) \(.path)"] | .[]' --argjson n "$1"
 }
 volume_of() { # NAMESPACE PVC -> the Portworx volume behind it
-    sim_get /_sim/state | jq -r --arg ns "$1" --arg n "$2" '
+    sj -r --arg ns "$1" --arg n "$2" '
         (.kubernetes["v1/persistentvolumeclaims"][] | select(.metadata.namespace == $ns and .metadata.name == $n)
          | .spec.volumeName) as $pv
         | .kubernetes["v1/persistentvolumes"][] | select(.metadata.name == $pv)
         | .spec.csi.volumeHandle // .spec.portworxVolume.volumeID'
 }
 data_of() {
-    sim_get /_sim/state | jq -r --arg id "$1" '.portworx[] | select(.volume.id == $id) | .sim_data // ""'
+    sj -r --arg id "$1" '.portworx[] | select(.volume.id == $id) | .sim_data // ""'
 }
 write_data() {
     curl -sS --fail -X PUT --data "$2" "$SIM_URL/_sim/volume-data/$1" >/dev/null ||
         e2e_fail "writing data to volume $1"
+    stale
 }
 data_source() { # PVC -> its dataSource VolumeSnapshot
-    sim_get /_sim/state | jq -r --arg ns "$ns" --arg n "$1" '.kubernetes["v1/persistentvolumeclaims"][]
+    sj -r --arg ns "$ns" --arg n "$1" '.kubernetes["v1/persistentvolumeclaims"][]
         | select(.metadata.namespace == $ns and .metadata.name == $n) | .spec.dataSource.name'
 }
 staging_snapshots() { # the VolumeSnapshots and contents of the staging namespace, with their set
-    sim_get /_sim/state | jq -r --arg ns "$ns" '
+    sj -r --arg ns "$ns" '
         [(.kubernetes["snapshot.storage.k8s.io/v1/volumesnapshots"][] | select(.metadata.namespace == $ns)
           | "vs \(.metadata.name) \(.metadata.labels["pxclone.io/snapshot-set"])"),
          (.kubernetes["snapshot.storage.k8s.io/v1/volumesnapshotcontents"][]
@@ -42,7 +49,7 @@ staging_snapshots() { # the VolumeSnapshots and contents of the staging namespac
           | "content \(.metadata.name) \(.metadata.labels["pxclone.io/snapshot-set"])")] | sort | .[]'
 }
 workload() { # KIND-PLURAL NAME -> "replicas annotation"
-    sim_get /_sim/state | jq -r --arg r "apps/v1/$1" --arg n "$2" --arg ns "$ns" '
+    sj -r --arg r "apps/v1/$1" --arg n "$2" --arg ns "$ns" '
         .kubernetes[$r][] | select(.metadata.namespace == $ns and .metadata.name == $n)
         | "\(.spec.replicas) \(.metadata.annotations["pxclone.io/restore-replicas"] // "-")"'
 }
@@ -50,26 +57,30 @@ mask_jobs() { # the masking Jobs created so far
     sim_jq '[pxclone_requests[] | select(.method == "POST" and .path == $p and (.query.dryRun // "") == "")] | length' \
         --arg p "/apis/batch/v1/namespaces/$ns/jobs"
 }
-set_snapshots() { # the Portworx snapshots of the sets
-    sim_get /_sim/state | jq -c '[.portworx[] | select(.volume.source.parent != null and .labels["pxclone.io/run"] == null) | .volume.id] | sort'
+set_snapshots() { # the Portworx snapshots behind the sets' VolumeSnapshots in prod, and whether they exist
+    sj -r '(.portworx | map(.volume.id)) as $ids
+        | [.kubernetes["snapshot.storage.k8s.io/v1/volumesnapshotcontents"][]
+           | select(.spec.volumeSnapshotRef.namespace == "prod") | .status.snapshotHandle
+           | "\(.) \(. as $h | $ids | index($h) != null)"] | sort | .[]'
 }
 
 prod=$(volume_of prod mongo-data-mongo-1)
 write_data "$prod" "orders of monday"
-px_run snapshot -p "$profile" --run s1 -q
+px_run snapshot -p "$profile" --run s1 -q; stale
 expect_exit 0
 write_data "$prod" "orders of tuesday"
-px_run snapshot -p "$profile" --run s2 -q
+px_run snapshot -p "$profile" --run s2 -q; stale
 expect_exit 0
-px_run deploy-staging -p "$profile" --run r1 --snapshot s1 -q
+px_run deploy-staging -p "$profile" --run r1 --snapshot s1 -q; stale
 expect_exit 0
 expect_equal "staging data from s1" "orders of monday" "$(data_of "$(volume_of "$ns" mongo-data-mongo-1)")"
 write_data "$(volume_of "$ns" mongo-data-mongo-1)" "changed by a test"
 sets_before=$(set_snapshots)
+[[ $(grep -c ' true$' <<<"$sets_before") == 4 ]] || e2e_fail "the sets' snapshots: $sets_before"
 
 # Dry run: the PVC made again, nothing sent.
 mark=$(requests_so_far)
-px_run restore -p "$profile" --run r1 --all --dry-run
+px_run restore -p "$profile" --run r1 --all --dry-run; stale
 expect_exit 0
 expect_out_contains "would make 2 volumes in $ns from snapshot set s1 (run r1), masked again (dry run)"
 expect_out_contains "DELETE /api/v1/namespaces/$ns/persistentvolumeclaims/mongo-data-mongo-1"
@@ -78,7 +89,7 @@ written=$(writes_since "$mark")
 [[ -z $written ]] || e2e_fail "the dry run wrote: $written"
 
 # Its own set: the PVC again from the VolumeSnapshot it came from, masked again.
-px_run restore -p "$profile" --run r1 --pvc mongo-data-mongo-1
+px_run restore -p "$profile" --run r1 --pvc mongo-data-mongo-1; stale
 expect_exit 0
 expect_out_contains "made 1 volume in $ns from snapshot set s1 (run r1), masked again"
 expect_equal "data back to s1's" "orders of monday" "$(data_of "$(volume_of "$ns" mongo-data-mongo-1)")"
@@ -88,7 +99,7 @@ expect_equal "deployment back" "2 -" "$(workload deployments reports)"
 
 # Another set: new content and VolumeSnapshot of s2, the old ones deleted.
 write_data "$(volume_of "$ns" mongo-data-mongo-1)" "changed again"
-px_run restore -p "$profile" --run r1 --all --snapshot s2 -o json
+px_run restore -p "$profile" --run r1 --all --snapshot s2 -o json; stale
 expect_exit 0
 expect_json '[.swaps[] | "\(.pvc) \(.method) \(.volumeId) \(.replaces)"] | join(",")' \
     "mongo-data-mongo-0 csi orders-r1-mongo-data-mongo-0-s2 mongo-data-mongo-0,mongo-data-mongo-1 csi orders-r1-mongo-data-mongo-1-s2 mongo-data-mongo-1"
@@ -102,10 +113,10 @@ expect_equal "masking ran again" 3 "$(mask_jobs)"
 expect_equal "sts back" "1 -" "$(workload statefulsets mongo)"
 expect_equal "deployment back" "2 -" "$(workload deployments reports)"
 expect_equal "the sets' Portworx snapshots kept" "$sets_before" "$(set_snapshots)"
-expect_equal "no swap left unfinished" "0" "$(sim_get /_sim/state | jq '[.kubernetes["v1/persistentvolumeclaims"][]
+expect_equal "no swap left unfinished" "0" "$(sj '[.kubernetes["v1/persistentvolumeclaims"][]
     | select(.metadata.annotations["pxclone.io/restore-replaces"] != null)] | length')"
 
-px_run teardown -p "$profile" --run r1
+px_run teardown -p "$profile" --run r1; stale
 expect_exit 0
 expect_err_lacks "not deleting"
 state=$(sim_get /_sim/state)

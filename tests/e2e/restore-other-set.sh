@@ -6,47 +6,54 @@
 # first PVC deleted) is finished by running it again, and teardown leaves nothing of the run.
 source "$(dirname "$0")/lib.sh"
 e2e_init "$@"
-sim_start
+sim_start --latency pvc-bind=300ms
 
 profile=$E2E_PROFILES/restore-portworx.yaml
 ns=orders-stg-r1
 
 requests_so_far() { sim_jq 'length'; }
+# pxsim's state, fetched once after each change (write_data, pxclone runs): sj is jq over it.
+sj() {
+    [[ -f $E2E_TMP/state.json ]] || sim_get /_sim/state >"$E2E_TMP/state.json"
+    jq "$@" "$E2E_TMP/state.json"
+}
+stale() { rm -f "$E2E_TMP/state.json"; }
 writes_since() {
     sim_jq '.[$n:] | [pxclone_requests[] | select(mutating) | "\(.method) \(.path)"] | .[]' --argjson n "$1"
 }
 volume_of() { # NAMESPACE PVC -> the Portworx volume behind it
-    sim_get /_sim/state | jq -r --arg ns "$1" --arg n "$2" '
+    sj -r --arg ns "$1" --arg n "$2" '
         (.kubernetes["v1/persistentvolumeclaims"][] | select(.metadata.namespace == $ns and .metadata.name == $n)
          | .spec.volumeName) as $pv
         | .kubernetes["v1/persistentvolumes"][] | select(.metadata.name == $pv)
         | .spec.csi.volumeHandle // .spec.portworxVolume.volumeID'
 }
 data_of() {
-    sim_get /_sim/state | jq -r --arg id "$1" '.portworx[] | select(.volume.id == $id) | .sim_data // ""'
+    sj -r --arg id "$1" '.portworx[] | select(.volume.id == $id) | .sim_data // ""'
 }
 parent_of() {
-    sim_get /_sim/state | jq -r --arg id "$1" '.portworx[] | select(.volume.id == $id) | .volume.source.parent // ""'
+    sj -r --arg id "$1" '.portworx[] | select(.volume.id == $id) | .volume.source.parent // ""'
 }
 write_data() {
     curl -sS --fail -X PUT --data "$2" "$SIM_URL/_sim/volume-data/$1" >/dev/null ||
         e2e_fail "writing data to volume $1"
+    stale
 }
 snapshot_of() { # SET SOURCE_PVC -> the set's Portworx snapshot of prod/SOURCE_PVC
-    sim_get /_sim/state | jq -r --arg s "$1" --arg p "prod/$2" '.portworx[]
+    sj -r --arg s "$1" --arg p "prod/$2" '.portworx[]
         | select(.labels["pxclone.io/role"] == "snapshot" and .labels["pxclone.io/snapshot-set"] == $s
                  and .labels["pxclone.io/source"] == $p) | .volume.id'
 }
 # Run r1's Portworx volumes as "role set staging-pvc parent-role" lines.
 run_volumes() {
-    sim_get /_sim/state | jq -r '
+    sj -r '
         (.portworx | map({key: .volume.id, value: .}) | from_entries) as $by_id
         | [.portworx[] | select(.labels["pxclone.io/run"] == "r1")
            | "\(.labels["pxclone.io/role"]) \(.labels["pxclone.io/snapshot-set"]) \(.labels["pxclone.io/staging-pvc"] // "-") \($by_id[.volume.source.parent].labels["pxclone.io/role"] // "-")"]
         | sort | .[]'
 }
 workload() { # KIND-PLURAL NAME -> "replicas annotation"
-    sim_get /_sim/state | jq -r --arg r "apps/v1/$1" --arg n "$2" --arg ns "$ns" '
+    sj -r --arg r "apps/v1/$1" --arg n "$2" --arg ns "$ns" '
         .kubernetes[$r][] | select(.metadata.namespace == $ns and .metadata.name == $n)
         | "\(.spec.replicas) \(.metadata.annotations["pxclone.io/restore-replicas"] // "-")"'
 }
@@ -58,12 +65,12 @@ mask_jobs() { # the masking Jobs created so far
 # Production holds "monday" in s1 and "tuesday" in s2.
 prod=$(volume_of prod mongo-data-mongo-1)
 write_data "$prod" "orders of monday"
-px_run snapshot -p "$profile" --run s1 -q
+px_run snapshot -p "$profile" --run s1 -q; stale
 expect_exit 0
 write_data "$prod" "orders of tuesday"
-px_run snapshot -p "$profile" --run s2 -q
+px_run snapshot -p "$profile" --run s2 -q; stale
 expect_exit 0
-px_run deploy-staging -p "$profile" --run r1 --snapshot s1 -q
+px_run deploy-staging -p "$profile" --run r1 --snapshot s1 -q; stale
 expect_exit 0
 old_clone=$(volume_of "$ns" mongo-data-mongo-1)
 expect_equal "staging data from s1" "orders of monday" "$(data_of "$old_clone")"
@@ -72,7 +79,7 @@ expect_equal "masking runs after deploy" 1 "$(mask_jobs)"
 
 # Dry run: the swap's writes printed, none sent.
 mark=$(requests_so_far)
-px_run restore -p "$profile" --run r1 --all --snapshot s2 --dry-run
+px_run restore -p "$profile" --run r1 --all --snapshot s2 --dry-run; stale
 expect_exit 0
 expect_out_contains "would make 2 volumes in $ns from snapshot set s2 (run r1), masked again (dry run)"
 expect_out_contains "POST /v1/volumes/clone "
@@ -80,18 +87,22 @@ expect_out_contains "DELETE /api/v1/namespaces/$ns/persistentvolumeclaims/mongo-
 expect_out_contains "DELETE /apis/batch/v1/namespaces/$ns/jobs/orders-r1-mask"
 written=$(writes_since "$mark")
 [[ -z $written ]] || e2e_fail "the dry run wrote: $written"
-px_run restore -p "$profile" --run r1 --all --snapshot s9
+px_run restore -p "$profile" --run r1 --all --snapshot s9; stale
 expect_exit 3
 expect_err_contains "snapshot set s9 of profile orders not found"
 
-# Killed once the first PVC is deleted: the new volumes exist, one PVC is missing.
+# Killed while the first new PVC binds: the old PVCs are deleted, one new PVC exists, the other
+# is missing.
 request_mark
 px_start restore -p "$profile" --run r1 --all --snapshot s2
-signal_at_request KILL "^DELETE /api/v1/namespaces/$ns/persistentvolumeclaims/"
-px_wait
+signal_at_request KILL "^POST /api/v1/namespaces/$ns/persistentvolumeclaims$"
+px_wait; stale
 expect_exit 137
+expect_equal "PVCs after the kill" "mongo-data-mongo-0 s2" "$(sj -r --arg ns "$ns" '
+    [.kubernetes["v1/persistentvolumeclaims"][] | select(.metadata.namespace == $ns)
+     | "\(.metadata.name) \(.metadata.labels["pxclone.io/snapshot-set"])"] | sort | .[]')"
 # Running it again finishes it.
-px_run restore -p "$profile" --run r1 --all --snapshot s2 -o json
+px_run restore -p "$profile" --run r1 --all --snapshot s2 -o json; stale
 expect_exit 0
 expect_json '[.swaps[] | .pvc] | join(",")' "mongo-data-mongo-0,mongo-data-mongo-1"
 expect_json '.masked' true
@@ -106,32 +117,32 @@ baseline s2 mongo-data-mongo-1 staging
 staging s2 - snapshot
 staging s2 - snapshot" "$(run_volumes)"
 expect_equal "masking ran again" 2 "$(mask_jobs)"
-expect_equal "mask Job complete" "True" "$(sim_get /_sim/state | jq -r --arg ns "$ns" '.kubernetes["batch/v1/jobs"][]
+expect_equal "mask Job complete" "True" "$(sj -r --arg ns "$ns" '.kubernetes["batch/v1/jobs"][]
     | select(.metadata.namespace == $ns) | .status.conditions[] | select(.type == "Complete") | .status')"
-pvcs=$(sim_get /_sim/state | jq -r --arg ns "$ns" '[.kubernetes["v1/persistentvolumeclaims"][] | select(.metadata.namespace == $ns)
+pvcs=$(sj -r --arg ns "$ns" '[.kubernetes["v1/persistentvolumeclaims"][] | select(.metadata.namespace == $ns)
     | "\(.metadata.name) \(.status.phase) \(.metadata.labels["pxclone.io/snapshot-set"])"] | sort | .[]')
 expect_equal "PVCs: same names, bound, set s2" "mongo-data-mongo-0 Bound s2
 mongo-data-mongo-1 Bound s2" "$pvcs"
-expect_equal "no swap left unfinished" "0" "$(sim_get /_sim/state | jq '[.kubernetes["v1/persistentvolumes"][]
+expect_equal "no swap left unfinished" "0" "$(sj '[.kubernetes["v1/persistentvolumes"][]
     | select(.metadata.annotations["pxclone.io/restore-replaces"] != null)] | length')"
 expect_equal "sts back" "1 -" "$(workload statefulsets mongo)"
 expect_equal "deployment back" "2 -" "$(workload deployments reports)"
 
 # Again to s2: the PVCs are on it, so they are rolled back to their (new) baselines.
 write_data "$new_clone" "changed again"
-px_run restore -p "$profile" --run r1 --pvc mongo-data-mongo-1 --snapshot s2
+px_run restore -p "$profile" --run r1 --pvc mongo-data-mongo-1 --snapshot s2; stale
 expect_exit 0
 expect_out_contains "restored 1 volume in $ns to its baseline (run r1, snapshot set s2)"
 expect_equal "rolled back to s2's masked data" "orders of tuesday" "$(data_of "$new_clone")"
 
 # list shows the environment; teardown leaves nothing of run r1 anywhere.
-px_run list -p "$profile" -o json
+px_run list -p "$profile" -o json; stale
 expect_exit 0
 expect_json '[.environments[] | select(.run == "r1") | .kind] | join(",")' "namespace"
-px_run teardown -p "$profile" --run r1
+px_run teardown -p "$profile" --run r1; stale
 expect_exit 0
 expect_err_lacks "not deleting"
-left=$(sim_get /_sim/state | jq -r '[(.kubernetes[][] | select(.metadata.labels["pxclone.io/run"] == "r1")
+left=$(sj -r '[(.kubernetes[][] | select(.metadata.labels["pxclone.io/run"] == "r1")
     | "\(.kind) \(.metadata.name)"), (.portworx[] | select(.labels["pxclone.io/run"] == "r1") | .name)] | .[]')
 expect_equal "run r1 after teardown" "" "$left"
 expect_equal "production data untouched" "orders of tuesday" "$(data_of "$prod")"

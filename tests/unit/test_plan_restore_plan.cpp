@@ -322,6 +322,7 @@ TEST_CASE("swap_target csi: a new content and VolumeSnapshot for another set, or
     CHECK(target.objects[1].name() == "orders-42-data-8");
     CHECK(target.objects[1].object["spec"]["source"]["volumeSnapshotContentName"] ==
           "orders-42-data-8");
+    CHECK(annotation(target.objects[1], k_staging_pvc_key) == "data");
     const auto& pvc = target.objects[2];
     CHECK(pvc.name() == "data");
     CHECK(pvc.object["spec"]["dataSource"]["name"] == "orders-42-data-8");

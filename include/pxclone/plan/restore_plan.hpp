@@ -53,7 +53,8 @@ namespace pxclone::plan {
 
 // On a workload while a restore runs: its replica count before the restore scaled it to 0.
 inline constexpr std::string_view k_restore_replicas_key = "pxclone.io/restore-replicas";
-// On a baseline: the staging PVC whose clone it is a snapshot of (the run names the namespace).
+// On a baseline: the staging PVC whose clone it is a snapshot of (the run names the namespace);
+// on a csi swap's VolumeSnapshot: the PVC it makes.
 inline constexpr std::string_view k_staging_pvc_key = "pxclone.io/staging-pvc";
 // On a swap's new PV (portworx) or PVC (csi) until the swap is finished: the Portworx volume id
 // (portworx) or staging VolumeSnapshot name (csi) it replaces, "-" for none.
@@ -141,8 +142,9 @@ struct SwapVolume {
 // object_name(profile, run, "clone-<pvc>-<set>") and PV object_name(profile, run, "<pvc>-<set>")
 // (the PVC's volumeName follows) annotated with what it replaces; csi, with `reuse_snapshot`
 // (the set's staging VolumeSnapshot already there) only the PVC from it, else the content and
-// VolumeSnapshot named object_name(profile, run, "<pvc>-<set>") and the PVC from them, the PVC
-// annotated. `replaces`/`replaces_object`: the k_restore_replaces_key values ("" becomes "-").
+// VolumeSnapshot named object_name(profile, run, "<pvc>-<set>") (the VolumeSnapshot annotated
+// k_staging_pvc_key=<pvc>) and the PVC from them, the PVC annotated. `replaces`/`replaces_object`:
+// the k_restore_replaces_key values ("" becomes "-").
 StagingVolume swap_target(StagingVolume planned, const Lineage& lineage,
                           const std::string& replaces, const std::string& replaces_object,
                           const std::string& reuse_snapshot = {});
@@ -204,8 +206,9 @@ RestorePlan plan_restore_in_place(std::string ns, std::string run, std::string s
 
 // Swapping `swaps` (and rolling `volumes` back to their baselines, PVCs already on the set)
 // while `workloads` are stopped: record, scale down, wait; per volume restore; per swap the
-// steps above; the mask (when given) with the workloads in `before_mask` (labels, mask.after's
-// manifests) brought back and ready before it, the others after; baselines when `baselines`.
+// steps above (swaps sorted by PVC); the mask (when given) with the workloads in `before_mask`
+// (labels, mask.after's manifests) brought back and ready before it, the others after; baselines
+// when `baselines`.
 RestorePlan plan_restore_swap(std::string ns, Lineage lineage, std::vector<RestoreVolume> volumes,
                               std::vector<SwapVolume> swaps, std::vector<Workload> workloads,
                               std::optional<MaskPlan> mask,
