@@ -426,6 +426,9 @@ plan::RestorePlan discover_in_place(Session& session, const LoadedProfile& loade
         }
     };
 
+    plan::Lineage owner{.profile = profile.name, .run = loaded.run.id};
+    owner.role = plan::Role::staging;
+    const auto ours = plan::ownership_labels(owner);
     std::vector<plan::RestoreVolume> volumes; // rolled back to their baselines
     std::vector<plan::SwapVolume> swaps;
     std::set<std::string> names;
@@ -562,6 +565,20 @@ plan::RestorePlan discover_in_place(Session& session, const LoadedProfile& loade
                     swap.old_content =
                         k8s::string_field(snapshot, "/status/boundVolumeSnapshotContentName");
                 }
+                // Deleted once replaced: they must be this run's (a production snapshot's
+                // content must never go).
+                const auto content =
+                    swap.old_content.empty()
+                        ? std::nullopt
+                        : kube.get(k8s::resource_of("VolumeSnapshotContent"), "", swap.old_content);
+                if (!k8s::has_labels(snapshot, ours) ||
+                    (content && !k8s::has_labels(*content, ours))) {
+                    throw UsageError(fmt::format("pvc/{} was made from volumesnapshot {} (content "
+                                                 "{}), which run {} did not make; it is not "
+                                                 "replaced",
+                                                 name, current, swap.old_content, loaded.run.id),
+                                     "deploy the environment again");
+                }
             }
             swap.target = plan::swap_target(std::move(target), lineage, swap.old_snapshot,
                                             swap.old_content, reuse ? current : std::string());
@@ -601,7 +618,19 @@ plan::RestorePlan discover_in_place(Session& session, const LoadedProfile& loade
             volumes.push_back({.pvc = name, .clone_id = clone, .baseline_id = {}});
             continue;
         }
-        // portworx, another set: a new clone of that set's snapshot under the same PVC name.
+        // portworx, another set: a new clone of that set's snapshot under the same PVC name. The
+        // PV and clone are deleted once replaced: they must be this run's.
+        const auto old_volume = session.portworx().inspect(clone);
+        if (!k8s::has_labels(*pv, ours) || !old_volume ||
+            !std::all_of(ours.begin(), ours.end(), [&old_volume](const auto& label) {
+                const auto found = old_volume->labels.find(label.first);
+                return found != old_volume->labels.end() && found->second == label.second;
+            })) {
+            throw UsageError(fmt::format("pvc/{} is bound to persistentvolume {} (Portworx volume "
+                                         "{}), which run {} did not make; it is not replaced",
+                                         name, pv_name, clone, loaded.run.id),
+                             "deploy the environment again");
+        }
         load_sets();
         auto [target, lineage] = context.volume(target_set, source, name);
         plan::SwapVolume swap{.pvc = name,
