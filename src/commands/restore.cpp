@@ -177,10 +177,19 @@ struct SwapContext {
     }
 
     // The staging volume plan_staging makes for `source` from set `id` as `staging_pvc` in ns,
-    // and the lineage of its objects.
-    std::pair<plan::StagingVolume, plan::Lineage>
-    volume(const std::string& id, const std::string& source, const std::string& staging_pvc) const {
+    // and the lineage of its objects. The set must be of `method`, the PVC's own: a swap keeps
+    // the method (a csi PVC has no baseline, a Portworx one no VolumeSnapshot).
+    std::pair<plan::StagingVolume, plan::Lineage> volume(const std::string& id,
+                                                         const std::string& source,
+                                                         const std::string& staging_pvc,
+                                                         std::string_view method) const {
         const auto& chosen = set(id);
+        if (chosen.method != method) {
+            throw UsageError(fmt::format("pvc/{} was made by the {} method and snapshot set {} "
+                                         "is a {} set: a restore keeps the method",
+                                         staging_pvc, method, id, chosen.method),
+                             "deploy a new environment from that set");
+        }
         const auto snapshot =
             std::find_if(chosen.snapshots.begin(), chosen.snapshots.end(),
                          [&source](const auto& entry) { return entry.source == source; });
@@ -438,7 +447,8 @@ plan::RestorePlan discover_in_place(Session& session, const LoadedProfile& loade
         const auto set = label_of(pv, plan::k_snapshot_set_key);
         settle_set(name, set);
         load_sets();
-        auto [target, lineage] = context.volume(set, annotation_of(pv, plan::k_source_key), name);
+        auto [target, lineage] =
+            context.volume(set, annotation_of(pv, plan::k_source_key), name, "portworx");
         plan::SwapVolume swap{
             .pvc = name,
             .target = plan::swap_target(std::move(target), lineage,
@@ -510,7 +520,7 @@ plan::RestorePlan discover_in_place(Session& session, const LoadedProfile& loade
         load_sets();
         const auto source =
             annotation_of(chosen != nullptr ? *chosen : snapshots.front(), plan::k_source_key);
-        auto [target, lineage] = context.volume(target_set, source, name);
+        auto [target, lineage] = context.volume(target_set, source, name, "csi");
         plan::SwapVolume swap{.pvc = name,
                               .target = {},
                               .old_clone_id = {},
@@ -543,7 +553,7 @@ plan::RestorePlan discover_in_place(Session& session, const LoadedProfile& loade
                 kube.get(k8s::resource_of("VolumeSnapshot"), ns, current).value_or(json());
             const bool reuse =
                 pending_swap || label_of(snapshot, plan::k_snapshot_set_key) == target_set;
-            auto [target, lineage] = context.volume(target_set, source, name);
+            auto [target, lineage] = context.volume(target_set, source, name, "csi");
             plan::SwapVolume swap{.pvc = name,
                                   .target = {},
                                   .old_clone_id = {},
@@ -595,7 +605,7 @@ plan::RestorePlan discover_in_place(Session& session, const LoadedProfile& loade
         if (!annotation_of(*pv, plan::k_restore_replaces_key).empty()) {
             // A swap that got as far as the new PVC: mask, baseline, clear are left.
             load_sets();
-            auto [target, lineage] = context.volume(pvc_set, source, name);
+            auto [target, lineage] = context.volume(pvc_set, source, name, "portworx");
             target = plan::with_clone_id(std::move(target), clone);
             plan::SwapVolume swap{
                 .pvc = name,
@@ -632,7 +642,7 @@ plan::RestorePlan discover_in_place(Session& session, const LoadedProfile& loade
                              "deploy the environment again");
         }
         load_sets();
-        auto [target, lineage] = context.volume(target_set, source, name);
+        auto [target, lineage] = context.volume(target_set, source, name, "portworx");
         plan::SwapVolume swap{.pvc = name,
                               .target =
                                   plan::swap_target(std::move(target), lineage, clone, pv_name),
