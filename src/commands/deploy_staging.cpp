@@ -43,16 +43,6 @@ struct DeployOptions {
     bool keep_on_failure = false; // --keep-on-failure: leave a failed environment for debugging
 };
 
-std::string read_text(const std::string& path, const std::string& what) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) {
-        throw UsageError(fmt::format("{}: cannot read {}", path, what));
-    }
-    std::stringstream text;
-    text << in.rdbuf();
-    return text.str();
-}
-
 // The chosen set from the catalog: --snapshot, else the newest complete set. Exit 3 when none.
 exec::SnapshotSet choose_set(Session& session, const profile::Profile& profile,
                              const DeployOptions& options) {
@@ -104,64 +94,6 @@ exec::SnapshotSet set_from_record(const json& record) {
                                  .ready = true});
     }
     return set;
-}
-
-// What the plan needs of each snapshot's source PVC (class, access modes, fs type), read from the
-// source PVC and PV (read-only); defaults when production has moved on since.
-plan::SnapshotSet describe_set(Session& session, const profile::Profile& profile,
-                               const exec::SnapshotSet& set) {
-    plan::SnapshotSet described;
-    described.id = set.id;
-    described.method =
-        set.method == "csi" ? profile::SnapshotMethod::csi : profile::SnapshotMethod::portworx;
-    const auto& kube = session.kube();
-    std::vector<std::future<plan::SnapshotSetVolume>> work;
-    for (const auto& snapshot : set.snapshots) {
-        work.push_back(session.pool().submit([&kube, &profile, snapshot] {
-            return describe_source_volume(kube, profile, snapshot);
-        }));
-    }
-    for (auto& volume : work) {
-        described.volumes.push_back(volume.get());
-    }
-    return described;
-}
-
-// Reads and parses staging.manifests (substituted) and staging.mask.files.
-struct StagingInputs {
-    std::vector<profile::ManifestFile> manifests;
-    std::map<std::string, std::string> mask_files;
-};
-
-StagingInputs read_inputs(const profile::Profile& profile, const profile::RunInfo& run,
-                          const util::Environment& environment) {
-    profile::SubstitutionContext substitution{.environment = &environment,
-                                              .run_id = run.id,
-                                              .profile_name = profile.name,
-                                              .git_sha = run.git_sha,
-                                              .build_id = run.build_id};
-    StagingInputs inputs;
-    std::vector<profile::Diagnostic> problems;
-    for (const auto& file : profile.staging.manifests) {
-        auto parsed = profile::parse_manifests(
-            read_text(profile::resolve_path(profile, file), "the manifest"), file, substitution);
-        problems.insert(problems.end(), parsed.diagnostics.begin(), parsed.diagnostics.end());
-        inputs.manifests.push_back(std::move(parsed.manifests));
-    }
-    if (profile.staging.mask) {
-        for (const auto& file : profile.staging.mask->files) {
-            inputs.mask_files.emplace(
-                file, read_text(profile::resolve_path(profile, file), "the masking file"));
-        }
-    }
-    if (!problems.empty()) {
-        throw UsageError(fmt::format("the staging manifests of profile {} are invalid ({} "
-                                     "problem{})",
-                                     profile.name, problems.size(),
-                                     problems.size() == 1 ? "" : "s"),
-                         "", profile::format_all(problems));
-    }
-    return inputs;
 }
 
 void print_report(const plan::StagingReport& report, output::Format format, milliseconds took,
@@ -295,8 +227,8 @@ void run_deploy_staging(const GlobalOptions& globals, const DeployOptions& optio
     }
     progress.note(fmt::format("snapshot set {} ({} volume{}, {})", set.id, set.snapshots.size(),
                               set.snapshots.size() == 1 ? "" : "s", set.created_at));
-    const auto described = describe_set(session, profile, set);
-    const auto inputs = read_inputs(profile, loaded.run, environment);
+    const auto described = describe_set(session.kube(), session.pool(), profile, set);
+    const auto inputs = read_staging_inputs(profile, loaded.run, environment);
 
     // Plan (pure): every object, or every problem.
     plan::Lineage lineage{.profile = profile.name,

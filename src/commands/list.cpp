@@ -83,6 +83,21 @@ nlohmann::ordered_json set_json(const exec::SnapshotSet& set, const Listing& lis
             {"snapshots", snapshots}};
 }
 
+// The NAMESPACE column: a `restore --new-pvc` copy names its PVCs too ("dev pvc/copy").
+std::string namespace_of(const exec::Environment& environment) {
+    if (environment.ns.empty()) {
+        return "-";
+    }
+    if (environment.kind != "pvc") {
+        return environment.ns;
+    }
+    std::string pvcs;
+    for (const auto& pvc : environment.pvcs) {
+        pvcs += (pvcs.empty() ? "pvc/" : ",pvc/") + pvc;
+    }
+    return environment.ns + " " + pvcs;
+}
+
 nlohmann::ordered_json environment_json(const exec::Environment& environment,
                                         const Listing& listing) {
     return {
@@ -93,7 +108,9 @@ nlohmann::ordered_json environment_json(const exec::Environment& environment,
         {"created_at", environment.created_at},
         {"expires_at", environment.expires_at},
         {"ready_at", environment.ready_at},
+        {"kind", environment.kind},
         {"phase", environment.phase},
+        {"pvcs", environment.pvcs},
         {"state", exec::environment_state_name(exec::judge_environment(environment, listing.now))},
         {"counts", environment.counts}};
 }
@@ -124,7 +141,7 @@ void print_text(const Listing& listing, bool all_profiles, std::ostream& out) {
     std::vector<output::Row> environment_rows;
     for (const auto& environment : listing.environments) {
         environment_rows.push_back(
-            with_profile({environment.run, environment.ns.empty() ? "-" : environment.ns,
+            with_profile({environment.run, namespace_of(environment),
                           environment.snapshot_set.empty() ? "-" : environment.snapshot_set,
                           age_of(environment.created_at, listing.now),
                           expiry_of(environment.expires_at, listing.now),

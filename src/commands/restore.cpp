@@ -1,13 +1,19 @@
 // `pxclone restore`: roll staging PVCs back to their baseline in place (--pvc NAME... | --all),
-// or make a new PVC from one snapshot of a set (--new-pvc NAME -n NS --from PVC). Only PVCs
-// pxclone made for this profile and run are touched; nothing is ever written to the source
-// namespace.
+// swap them to another snapshot set (--snapshot SET), or make a new PVC from one snapshot of a
+// set (--new-pvc NAME -n NS --from PVC). Only PVCs pxclone made for this profile and run are
+// touched; nothing is ever written to the source namespace.
 //
 // In place: discover (read-only: the PVCs, their PVs and clones, the baselines, the workloads
 // mounting them) → plan (pure) → record the replica counts → scale to 0 → pods gone → volumes
 // detached → SDK restore to the baseline → scale back → ready → annotation removed. The baseline
 // is the clone's snapshot deploy-staging took once the data was masked: restoring it never brings
 // back unmasked production data.
+//
+// To another set (portworx), and always for a csi volume (no baseline): the PVC is swapped to a
+// new volume made from the set's snapshot exactly as deploy-staging makes it (same name, same
+// labels, the run's), the old volume deleted, the profile's masking Job run again before the
+// workloads come back, and (portworx) the new baseline taken. The new PV (portworx) or PVC (csi)
+// says what it replaces until the swap is done, so that running the restore again finishes it.
 //
 // --new-pvc: the set's snapshot of the source PVC becomes a Portworx clone + static PV + PVC (or
 // a CSI PVC with dataSource), generated exactly as deploy-staging does, labelled as a one-volume
@@ -30,6 +36,9 @@
 #include "pxclone/util/interrupt.hpp"
 #include "pxclone/util/time.hpp"
 
+#include <algorithm>
+#include <map>
+#include <set>
 #include <sstream>
 
 #include <CLI/CLI.hpp>
@@ -143,62 +152,516 @@ std::vector<json> find_pvcs(Session& session, const LoadedProfile& loaded,
     return found;
 }
 
+// "" for the "-" that stands for none in k_restore_replaces_key annotations.
+std::string replaced(const std::string& value) {
+    return value == "-" ? std::string() : value;
+}
+
+// What a swap needs besides the cluster's objects: the sets, the lineage of the run, the inputs.
+struct SwapContext {
+    Session& session;
+    const LoadedProfile& loaded;
+    const std::string& ns;
+    std::vector<exec::SnapshotSet> sets;
+    plan::Lineage lineage; // the run's: profile, run, git sha, build id, created-at
+    std::chrono::system_clock::time_point made_at;
+
+    const exec::SnapshotSet& set(const std::string& id) const {
+        const auto* found = exec::find_set(sets, id);
+        if (found == nullptr) {
+            throw NotFoundError(
+                fmt::format("snapshot set {} of profile {} not found", id, loaded.profile.name),
+                "`pxclone list` shows the sets there are");
+        }
+        return *found;
+    }
+
+    // The staging volume plan_staging makes for `source` from set `id` as `staging_pvc` in ns,
+    // and the lineage of its objects. The set must be of `method`, the PVC's own: a swap keeps
+    // the method (a csi PVC has no baseline, a Portworx one no VolumeSnapshot).
+    std::pair<plan::StagingVolume, plan::Lineage> volume(const std::string& id,
+                                                         const std::string& source,
+                                                         const std::string& staging_pvc,
+                                                         std::string_view method) const {
+        const auto& chosen = set(id);
+        if (chosen.method != method) {
+            throw UsageError(fmt::format("pvc/{} was made by the {} method and snapshot set {} "
+                                         "is a {} set: a restore keeps the method",
+                                         staging_pvc, method, id, chosen.method),
+                             "deploy a new environment from that set");
+        }
+        const auto snapshot =
+            std::find_if(chosen.snapshots.begin(), chosen.snapshots.end(),
+                         [&source](const auto& entry) { return entry.source == source; });
+        if (snapshot == chosen.snapshots.end() || !snapshot->ready) {
+            throw NotFoundError(fmt::format("snapshot set {} has no {}snapshot of {} (the source "
+                                            "of pvc/{})",
+                                            id, snapshot == chosen.snapshots.end() ? "" : "ready ",
+                                            source, staging_pvc));
+        }
+        const auto& profile = loaded.profile;
+        auto one = profile;
+        one.staging.staging_namespace = ns;
+        one.staging.volumes = {{source.substr(source.find('/') + 1), staging_pvc}};
+        one.staging.manifests.clear();
+        one.staging.images.clear();
+        one.staging.mask.reset();
+        plan::SnapshotSet described{
+            .id = chosen.id,
+            .method = chosen.method == "csi" ? profile::SnapshotMethod::csi
+                                             : profile::SnapshotMethod::portworx,
+            .volumes = {describe_source_volume(session.kube(), profile, *snapshot)}};
+        auto planned = plan::plan_staging(one, lineage, described, {}, {}, made_at);
+        if (!planned.plan) {
+            throw UsageError(fmt::format("cannot make pvc/{} in {} again", staging_pvc, ns), "",
+                             profile::format_all(planned.problems));
+        }
+        return {std::move(planned.plan->volumes.at(0)), planned.plan->lineage};
+    }
+};
+
+// The baselines of this run (one query), for matching by parent.
+std::vector<px::Volume> run_baselines(Session& session, const LoadedProfile& loaded) {
+    plan::Lineage lineage{.profile = loaded.profile.name, .run = loaded.run.id};
+    const auto probe = plan::baseline_request(lineage, "", "");
+    px::VolumeFilter filter;
+    filter.labels = probe.selector;
+    return session.portworx().inspect_with_filters(filter);
+}
+
+std::vector<std::string> baselines_of(const std::vector<px::Volume>& baselines,
+                                      const std::string& clone) {
+    std::vector<std::string> ids;
+    for (const auto& volume : baselines) {
+        if (!clone.empty() && volume.parent == clone) {
+            ids.push_back(volume.id);
+        }
+    }
+    return ids;
+}
+
+// This run's PVs in ns left by a Portworx swap interrupted while their PVC was deleted: by PVC
+// name (claimRef), those whose PVC is missing (and, with --pvc, asked for).
+std::map<std::string, json> pending_pvs(Session& session, const LoadedProfile& loaded,
+                                        const std::string& ns, const std::set<std::string>& present,
+                                        const std::vector<std::string>& asked) {
+    plan::Lineage lineage{.profile = loaded.profile.name, .run = loaded.run.id};
+    lineage.role = plan::Role::staging;
+    k8s::ListOptions list;
+    list.label_selector = k8s::label_selector(plan::ownership_labels(lineage));
+    std::map<std::string, json> out;
+    for (auto& pv : session.kube().list(k8s::resource_of("PersistentVolume"), "", list).items) {
+        const auto claim = k8s::string_field(pv, "/spec/claimRef/name");
+        if (k8s::string_field(pv, "/spec/claimRef/namespace") != ns || claim.empty() ||
+            present.contains(claim) || annotation_of(pv, plan::k_restore_replaces_key).empty()) {
+            continue;
+        }
+        if (!asked.empty() && std::find(asked.begin(), asked.end(), claim) == asked.end()) {
+            continue;
+        }
+        out.emplace(claim, std::move(pv));
+    }
+    return out;
+}
+
+// csi: this run's staging VolumeSnapshots in ns by the PVC they make (annotation
+// k_staging_pvc_key, else their name: deploy-staging names them so), for the PVCs missing (a swap
+// interrupted after deleting its PVC) and, with --pvc, asked for.
+std::map<std::string, std::vector<json>> csi_pending(Session& session, const LoadedProfile& loaded,
+                                                     const std::string& ns,
+                                                     const std::set<std::string>& present,
+                                                     const std::vector<std::string>& asked) {
+    plan::Lineage lineage{.profile = loaded.profile.name, .run = loaded.run.id};
+    lineage.role = plan::Role::staging;
+    std::map<std::string, std::vector<json>> out;
+    for (auto& snapshot : exec::list_labelled(session.kube(), k8s::resource_of("VolumeSnapshot"),
+                                              plan::ownership_labels(lineage))) {
+        if (k8s::string_field(snapshot, "/metadata/namespace") != ns) {
+            continue;
+        }
+        auto pvc = annotation_of(snapshot, plan::k_staging_pvc_key);
+        if (pvc.empty()) {
+            pvc = k8s::string_field(snapshot, "/metadata/name");
+        }
+        if (present.contains(pvc) ||
+            (!asked.empty() && std::find(asked.begin(), asked.end(), pvc) == asked.end())) {
+            continue;
+        }
+        out[pvc].push_back(std::move(snapshot));
+    }
+    return out;
+}
+
+// The masking to run again after a swap, and the workloads to bring back before it (mask.after's
+// manifests), from the profile's full staging plan for the set; only for the environment
+// deploy-staging made in the profile's staging namespace.
+std::pair<std::optional<plan::MaskPlan>, std::set<std::string>>
+mask_for(const SwapContext& context, const std::string& set_id) {
+    const auto& profile = context.loaded.profile;
+    if (!profile.staging.mask || context.ns != profile.staging.staging_namespace) {
+        return {};
+    }
+    const util::ProcessEnvironment environment;
+    const auto inputs = read_staging_inputs(profile, context.loaded.run, environment);
+    const auto described =
+        describe_set(context.session.kube(), context.session.pool(), profile, context.set(set_id));
+    auto planned = plan::plan_staging(profile, context.lineage, described, inputs.manifests,
+                                      inputs.mask_files, context.made_at);
+    if (!planned.plan || !planned.plan->mask) {
+        throw UsageError(fmt::format("cannot plan the masking of {} again", context.ns), "",
+                         profile::format_all(planned.problems));
+    }
+    std::set<std::string> before;
+    const auto& mask = *planned.plan->mask;
+    for (std::size_t i = 0; i < mask.before_stage && i < planned.plan->stages.size(); ++i) {
+        for (const auto& workload : planned.plan->stages[i].workloads) {
+            before.insert(workload.label());
+        }
+    }
+    return {mask, before};
+}
+
 plan::RestorePlan discover_in_place(Session& session, const LoadedProfile& loaded,
                                     const RestoreOptions& options, const std::string& ns) {
     const auto& profile = loaded.profile;
-    const auto pvcs = find_pvcs(session, loaded, options, ns);
     const auto& kube = session.kube();
+    const auto& pv_resource = k8s::resource_of("PersistentVolume");
 
-    std::string set;
-    std::vector<plan::RestoreVolume> volumes;
+    // The PVCs asked for; with --pvc, a missing one may be a Portworx swap's, interrupted.
+    std::vector<json> pvcs;
+    std::map<std::string, json> pending;
+    std::map<std::string, std::vector<json>> pending_csi;
+    {
+        auto asked = options;
+        std::vector<std::string> missing;
+        if (!options.all) {
+            asked.pvcs.clear();
+            for (const auto& name : options.pvcs) {
+                if (kube.get(k8s::resource_of("PersistentVolumeClaim"), ns, name)) {
+                    asked.pvcs.push_back(name);
+                } else {
+                    missing.push_back(name);
+                }
+            }
+        }
+        std::set<std::string> present;
+        if (options.all || !asked.pvcs.empty()) {
+            try {
+                pvcs = find_pvcs(session, loaded, asked, ns);
+            } catch (const NotFoundError&) {
+                if (!options.all) {
+                    throw;
+                }
+            }
+        }
+        for (const auto& pvc : pvcs) {
+            present.insert(pvc.value(json::json_pointer("/metadata/name"), ""));
+        }
+        if (options.all || !missing.empty()) {
+            pending = pending_pvs(session, loaded, ns, present, missing);
+            for (const auto& [name, pv] : pending) {
+                present.insert(name);
+            }
+            pending_csi = csi_pending(session, loaded, ns, present, missing);
+        }
+        for (const auto& name : missing) {
+            if (!pending.contains(name) && !pending_csi.contains(name)) {
+                throw NotFoundError(fmt::format("persistentvolumeclaim {}/{} not found", ns, name),
+                                    "give the staging namespace with -n");
+            }
+        }
+        if (pvcs.empty() && pending.empty() && pending_csi.empty()) {
+            throw NotFoundError(
+                fmt::format("run {} of profile {} has no staging PVC in namespace {}",
+                            loaded.run.id, profile.name, ns),
+                "`pxclone list` shows the environments and their namespaces");
+        }
+    }
+
+    const auto start = session.clock().now();
+    SwapContext context{.session = session,
+                        .loaded = loaded,
+                        .ns = ns,
+                        .sets = {},
+                        .lineage = {.profile = profile.name,
+                                    .run = loaded.run.id,
+                                    .git_sha = loaded.run.git_sha.value_or(""),
+                                    .build_id = loaded.run.build_id,
+                                    .created_at = util::format_rfc3339(start)},
+                        .made_at = start};
+    // The new objects keep the environment's lineage (and so its expiry).
+    const auto adopt_lineage = [&context](const json& object) {
+        context.lineage.git_sha = annotation_of(object, plan::k_git_sha_key);
+        context.lineage.build_id = annotation_of(object, plan::k_build_id_key);
+        if (const auto created =
+                util::parse_rfc3339(annotation_of(object, plan::k_created_at_key))) {
+            context.lineage.created_at = util::format_rfc3339(*created);
+            context.made_at = *created;
+        }
+    };
+    if (!pvcs.empty()) {
+        adopt_lineage(pvcs.front());
+    } else if (!pending.empty()) {
+        adopt_lineage(pending.begin()->second);
+    } else {
+        adopt_lineage(pending_csi.begin()->second.front());
+    }
+    bool sets_loaded = false;
+    const auto load_sets = [&] {
+        if (!sets_loaded) {
+            context.sets = exec::Catalog(kube, session.portworx()).snapshot_sets(profile.name);
+            sets_loaded = true;
+        }
+    };
+    std::vector<px::Volume> baselines;
+    bool baselines_loaded = false;
+    const auto load_baselines = [&]() -> const std::vector<px::Volume>& {
+        if (!baselines_loaded) {
+            baselines = run_baselines(session, loaded);
+            baselines_loaded = true;
+        }
+        return baselines;
+    };
+
+    std::string target_set = options.snapshot_set;
+    const auto settle_set = [&target_set](const std::string& name, const std::string& set) {
+        if (target_set.empty()) {
+            target_set = set;
+        } else if (target_set != set) {
+            throw UsageError(fmt::format("pvc/{}: a restore to snapshot set {} is unfinished; "
+                                         "finish it before restoring to {}",
+                                         name, set, target_set),
+                             fmt::format("run the same restore with --snapshot {} first", set));
+        }
+    };
+
+    plan::Lineage owner{.profile = profile.name, .run = loaded.run.id};
+    owner.role = plan::Role::staging;
+    const auto ours = plan::ownership_labels(owner);
+    std::vector<plan::RestoreVolume> volumes; // rolled back to their baselines
+    std::vector<plan::SwapVolume> swaps;
     std::set<std::string> names;
+    bool csi = false;
+    // Pending swaps first: they fix the set.
+    for (const auto& [name, pv] : pending) {
+        const auto set = label_of(pv, plan::k_snapshot_set_key);
+        settle_set(name, set);
+        load_sets();
+        auto [target, lineage] =
+            context.volume(set, annotation_of(pv, plan::k_source_key), name, "portworx");
+        plan::SwapVolume swap{
+            .pvc = name,
+            .target = plan::swap_target(std::move(target), lineage,
+                                        annotation_of(pv, plan::k_restore_replaces_key),
+                                        annotation_of(pv, plan::k_restore_replaces_object_key)),
+            .old_clone_id = replaced(annotation_of(pv, plan::k_restore_replaces_key)),
+            .old_baselines = {},
+            .old_pv = replaced(annotation_of(pv, plan::k_restore_replaces_object_key)),
+            .old_snapshot = {},
+            .old_content = {},
+            .pvc_exists = false,
+            .swapped = false};
+        swap.old_baselines = baselines_of(load_baselines(), swap.old_clone_id);
+        swaps.push_back(std::move(swap));
+        names.insert(name);
+    }
+    // Then the PVCs: a pending swap's new volume first, a set to reach next.
+    std::vector<const json*> later;
+    for (const auto& pvc : pvcs) {
+        const auto name = pvc.value(json::json_pointer("/metadata/name"), "");
+        const bool pending_swap = !annotation_of(pvc, plan::k_restore_replaces_key).empty();
+        if (!plan::csi_data_source(pvc).empty()) {
+            csi = true;
+            if (pending_swap) {
+                settle_set(name, label_of(pvc, plan::k_snapshot_set_key));
+            } else {
+                later.push_back(&pvc);
+            }
+            continue;
+        }
+        const auto pv_name = pvc.value(json::json_pointer("/spec/volumeName"), "");
+        const auto pv = pv_name.empty() ? std::nullopt : kube.get(pv_resource, "", pv_name);
+        if (pv && !annotation_of(*pv, plan::k_restore_replaces_key).empty()) {
+            settle_set(name, label_of(*pv, plan::k_snapshot_set_key));
+        }
+        later.push_back(&pvc);
+    }
+    for (const auto* pvc_ptr : later) {
+        if (target_set.empty()) {
+            target_set = label_of(*pvc_ptr, plan::k_snapshot_set_key);
+        }
+    }
+    // csi PVCs deleted by an interrupted restore: made again from the set's VolumeSnapshot, the
+    // others of that PVC deleted.
+    for (const auto& [name, snapshots] : pending_csi) {
+        csi = true;
+        if (target_set.empty()) {
+            std::set<std::string> found;
+            for (const auto& snapshot : snapshots) {
+                found.insert(label_of(snapshot, plan::k_snapshot_set_key));
+            }
+            if (found.size() != 1) {
+                throw UsageError(fmt::format("pvc/{} in {} is missing (an interrupted restore) "
+                                             "and its VolumeSnapshots are of several sets",
+                                             name, ns),
+                                 "give the set to restore it from with --snapshot");
+            }
+            target_set = *found.begin();
+        }
+        const json* chosen = nullptr;
+        const json* other = nullptr;
+        for (const auto& snapshot : snapshots) {
+            auto& slot =
+                label_of(snapshot, plan::k_snapshot_set_key) == target_set ? chosen : other;
+            if (slot == nullptr) {
+                slot = &snapshot;
+            }
+        }
+        load_sets();
+        const auto source =
+            annotation_of(chosen != nullptr ? *chosen : snapshots.front(), plan::k_source_key);
+        auto [target, lineage] = context.volume(target_set, source, name, "csi");
+        plan::SwapVolume swap{.pvc = name,
+                              .target = {},
+                              .old_clone_id = {},
+                              .old_baselines = {},
+                              .old_pv = {},
+                              .old_snapshot = {},
+                              .old_content = {},
+                              .pvc_exists = false,
+                              .swapped = false};
+        if (other != nullptr) {
+            swap.old_snapshot = k8s::string_field(*other, "/metadata/name");
+            swap.old_content = k8s::string_field(*other, "/spec/source/volumeSnapshotContentName");
+        }
+        swap.target = plan::swap_target(
+            std::move(target), lineage, swap.old_snapshot, swap.old_content,
+            chosen != nullptr ? k8s::string_field(*chosen, "/metadata/name") : std::string());
+        swaps.push_back(std::move(swap));
+        names.insert(name);
+    }
     for (const auto& pvc : pvcs) {
         const auto name = pvc.value(json::json_pointer("/metadata/name"), "");
         const auto pvc_set = label_of(pvc, plan::k_snapshot_set_key);
-        if (!options.snapshot_set.empty() && pvc_set != options.snapshot_set) {
-            throw UsageError(
-                fmt::format("pvc/{} was made from snapshot set {}; restoring it to another set "
-                            "({}) is not supported yet",
-                            name, pvc_set.empty() ? "(unknown)" : pvc_set, options.snapshot_set),
-                fmt::format("restore it to its own set (leave out --snapshot), make a new PVC with "
-                            "`pxclone restore --snapshot {} --new-pvc NAME -n {} --from SOURCE`, "
-                            "or deploy a new environment from that set",
-                            options.snapshot_set, ns));
-        }
-        if (!plan::csi_data_source(pvc).empty()) {
-            throw UsageError(fmt::format("pvc/{} was made by the CSI method (dataSource); "
-                                         "restoring it in place is not supported yet",
-                                         name),
-                             "make a new PVC with `pxclone restore --new-pvc`, or redeploy the "
-                             "environment");
-        }
-        if (set.empty()) {
-            set = pvc_set;
+        const auto source = annotation_of(pvc, plan::k_source_key);
+        names.insert(name);
+        if (const auto current = plan::csi_data_source(pvc); !current.empty()) {
+            // csi: no baseline; the PVC is made again from the set's VolumeSnapshot, re-masked.
+            load_sets();
+            const bool pending_swap = !annotation_of(pvc, plan::k_restore_replaces_key).empty();
+            const auto snapshot =
+                kube.get(k8s::resource_of("VolumeSnapshot"), ns, current).value_or(json());
+            const bool reuse =
+                pending_swap || label_of(snapshot, plan::k_snapshot_set_key) == target_set;
+            auto [target, lineage] = context.volume(target_set, source, name, "csi");
+            plan::SwapVolume swap{.pvc = name,
+                                  .target = {},
+                                  .old_clone_id = {},
+                                  .old_baselines = {},
+                                  .old_pv = {},
+                                  .old_snapshot = {},
+                                  .old_content = {},
+                                  .pvc_exists = true,
+                                  .swapped = pending_swap};
+            if (pending_swap) {
+                swap.old_snapshot = replaced(annotation_of(pvc, plan::k_restore_replaces_key));
+                swap.old_content =
+                    replaced(annotation_of(pvc, plan::k_restore_replaces_object_key));
+            } else if (!reuse) {
+                swap.old_snapshot = current;
+                swap.old_content =
+                    k8s::string_field(snapshot, "/spec/source/volumeSnapshotContentName");
+                if (swap.old_content.empty()) {
+                    swap.old_content =
+                        k8s::string_field(snapshot, "/status/boundVolumeSnapshotContentName");
+                }
+                // Deleted once replaced: they must be this run's (a production snapshot's
+                // content must never go).
+                const auto content =
+                    swap.old_content.empty()
+                        ? std::nullopt
+                        : kube.get(k8s::resource_of("VolumeSnapshotContent"), "", swap.old_content);
+                if (!k8s::has_labels(snapshot, ours) ||
+                    (content && !k8s::has_labels(*content, ours))) {
+                    throw UsageError(fmt::format("pvc/{} was made from volumesnapshot {} (content "
+                                                 "{}), which run {} did not make; it is not "
+                                                 "replaced",
+                                                 name, current, swap.old_content, loaded.run.id),
+                                     "deploy the environment again");
+                }
+            }
+            swap.target = plan::swap_target(std::move(target), lineage, swap.old_snapshot,
+                                            swap.old_content, reuse ? current : std::string());
+            swaps.push_back(std::move(swap));
+            continue;
         }
         const auto pv_name = pvc.value(json::json_pointer("/spec/volumeName"), "");
-        const auto pv = pv_name.empty()
-                            ? std::nullopt
-                            : kube.get(k8s::resource_of("PersistentVolume"), "", pv_name);
+        const auto pv = pv_name.empty() ? std::nullopt : kube.get(pv_resource, "", pv_name);
         const auto clone = pv ? plan::portworx_volume_id(*pv) : std::string();
         if (clone.empty()) {
             throw NotFoundError(
                 fmt::format("pvc/{} in {} is not bound to a Portworx volume", name, ns));
         }
-        volumes.push_back({.pvc = name, .clone_id = clone, .baseline_id = {}});
-        names.insert(name);
+        if (!annotation_of(*pv, plan::k_restore_replaces_key).empty()) {
+            // A swap that got as far as the new PVC: mask, baseline, clear are left.
+            load_sets();
+            auto [target, lineage] = context.volume(pvc_set, source, name, "portworx");
+            target = plan::with_clone_id(std::move(target), clone);
+            plan::SwapVolume swap{
+                .pvc = name,
+                .target = plan::swap_target(
+                    std::move(target), lineage, annotation_of(*pv, plan::k_restore_replaces_key),
+                    annotation_of(*pv, plan::k_restore_replaces_object_key)),
+                .old_clone_id = replaced(annotation_of(*pv, plan::k_restore_replaces_key)),
+                .old_baselines = {},
+                .old_pv = replaced(annotation_of(*pv, plan::k_restore_replaces_object_key)),
+                .old_snapshot = {},
+                .old_content = {},
+                .pvc_exists = true,
+                .swapped = true};
+            swap.old_baselines = baselines_of(load_baselines(), swap.old_clone_id);
+            swap.target.clone_id = clone;
+            swaps.push_back(std::move(swap));
+            continue;
+        }
+        if (pvc_set == target_set) {
+            volumes.push_back({.pvc = name, .clone_id = clone, .baseline_id = {}});
+            continue;
+        }
+        // portworx, another set: a new clone of that set's snapshot under the same PVC name. The
+        // PV and clone are deleted once replaced: they must be this run's.
+        const auto old_volume = session.portworx().inspect(clone);
+        if (!k8s::has_labels(*pv, ours) || !old_volume ||
+            !std::all_of(ours.begin(), ours.end(), [&old_volume](const auto& label) {
+                const auto found = old_volume->labels.find(label.first);
+                return found != old_volume->labels.end() && found->second == label.second;
+            })) {
+            throw UsageError(fmt::format("pvc/{} is bound to persistentvolume {} (Portworx volume "
+                                         "{}), which run {} did not make; it is not replaced",
+                                         name, pv_name, clone, loaded.run.id),
+                             "deploy the environment again");
+        }
+        load_sets();
+        auto [target, lineage] = context.volume(target_set, source, name, "portworx");
+        plan::SwapVolume swap{.pvc = name,
+                              .target =
+                                  plan::swap_target(std::move(target), lineage, clone, pv_name),
+                              .old_clone_id = clone,
+                              .old_baselines = baselines_of(load_baselines(), clone),
+                              .old_pv = pv_name,
+                              .old_snapshot = {},
+                              .old_content = {},
+                              .pvc_exists = true,
+                              .swapped = false};
+        swaps.push_back(std::move(swap));
     }
 
-    // The baselines: one query for the run, then each matched by its parent.
-    plan::Lineage lineage{.profile = profile.name, .run = loaded.run.id};
-    auto& portworx = session.portworx();
-    const auto probe = plan::baseline_request(lineage, "", "");
-    px::VolumeFilter filter;
-    filter.labels = probe.selector;
-    const auto candidates = portworx.inspect_with_filters(filter);
+    // The baselines of the volumes rolled back.
     std::vector<std::string> missing;
+    plan::Lineage run_lineage{.profile = profile.name, .run = loaded.run.id};
     for (auto& volume : volumes) {
-        const auto request = plan::baseline_request(lineage, volume.pvc, volume.clone_id);
-        if (const auto* baseline = plan::find_baseline(request, candidates)) {
+        const auto request = plan::baseline_request(run_lineage, volume.pvc, volume.clone_id);
+        if (const auto* baseline = plan::find_baseline(request, load_baselines())) {
             volume.baseline_id = baseline->id;
         } else {
             missing.push_back(
@@ -225,20 +688,46 @@ plan::RestorePlan discover_in_place(Session& session, const LoadedProfile& loade
             workload.ns = ns;
         }
     }
-    return plan::plan_restore_in_place(ns, loaded.run.id, set, std::move(volumes),
-                                       std::move(workloads));
+    if (swaps.empty()) {
+        return plan::plan_restore_in_place(ns, loaded.run.id, target_set, std::move(volumes),
+                                           std::move(workloads));
+    }
+    auto [mask, before_mask] = mask_for(context, target_set);
+    auto lineage = context.lineage;
+    lineage.role = plan::Role::staging;
+    lineage.snapshot_set = target_set;
+    return plan::plan_restore_swap(ns, lineage, std::move(volumes), std::move(swaps),
+                                   std::move(workloads), std::move(mask), before_mask, !csi);
 }
 
-void print_in_place_text(const plan::RestorePlan& plan, bool dry_run, std::ostream& out) {
-    out << fmt::format("{} {} volume{} in {} to {} baseline{} (run {}, snapshot set {}){}\n",
-                       dry_run ? "would restore" : "restored", plan.volumes.size(),
-                       plan.volumes.size() == 1 ? "" : "s", plan.ns,
-                       plan.volumes.size() == 1 ? "its" : "their",
-                       plan.volumes.size() == 1 ? "" : "s", plan.run, plan.snapshot_set,
-                       dry_run ? " (dry run)" : "");
+void print_in_place_text(const plan::RestorePlan& plan, const std::vector<std::string>& ids,
+                         bool dry_run, std::ostream& out) {
+    if (!plan.volumes.empty()) {
+        out << fmt::format("{} {} volume{} in {} to {} baseline{} (run {}, snapshot set {}){}\n",
+                           dry_run ? "would restore" : "restored", plan.volumes.size(),
+                           plan.volumes.size() == 1 ? "" : "s", plan.ns,
+                           plan.volumes.size() == 1 ? "its" : "their",
+                           plan.volumes.size() == 1 ? "" : "s", plan.run, plan.snapshot_set,
+                           dry_run ? " (dry run)" : "");
+    }
     for (const auto& volume : plan.volumes) {
         out << fmt::format("  pvc/{}  volume {} <- baseline {}\n", volume.pvc, volume.clone_id,
                            volume.baseline_id);
+    }
+    if (!plan.swaps.empty()) {
+        out << fmt::format("{} {} volume{} in {} from snapshot set {} (run {}){}{}\n",
+                           dry_run ? "would make" : "made", plan.swaps.size(),
+                           plan.swaps.size() == 1 ? "" : "s", plan.ns, plan.snapshot_set, plan.run,
+                           plan.mask ? ", masked again" : "", dry_run ? " (dry run)" : "");
+    }
+    for (std::size_t i = 0; i < plan.swaps.size(); ++i) {
+        const auto& swap = plan.swaps[i];
+        const bool csi = swap.target.method == profile::SnapshotMethod::csi;
+        const auto& old = csi ? swap.old_snapshot : swap.old_clone_id;
+        out << fmt::format("  pvc/{}  {} {} <- {} of {}{}\n", swap.pvc,
+                           csi ? "volumesnapshot" : "volume",
+                           i < ids.size() ? ids[i] : swap.target.clone_id, swap.target.snapshot_id,
+                           swap.target.source, old.empty() ? "" : " (replaces " + old + ")");
     }
     for (const auto& workload : plan.workloads) {
         out << fmt::format("  {}  {} {}\n", workload.label(),
@@ -259,7 +748,8 @@ void run_in_place(const GlobalOptions& globals, const RestoreOptions& options,
     const auto plan = discover_in_place(session, loaded, options, ns);
     auto& progress = session.progress();
     progress.note(fmt::format("restoring {} volume{} in {}; {} workload{} to stop",
-                              plan.volumes.size(), plan.volumes.size() == 1 ? "" : "s", ns,
+                              plan.volumes.size() + plan.swaps.size(),
+                              plan.volumes.size() + plan.swaps.size() == 1 ? "" : "s", ns,
                               plan.workloads.size(), plan.workloads.size() == 1 ? "" : "s"));
 
     const auto cancelled = [] {
@@ -268,24 +758,42 @@ void run_in_place(const GlobalOptions& globals, const RestoreOptions& options,
     const bool text = globals.output == output::Format::text;
     const auto deadline = session.clock().now() + session.timeout_or(profile.staging.wait.timeout);
     std::ostringstream requests;
+    std::vector<std::string> ids;
     if (globals.dry_run) {
         if (text) {
-            print_in_place_text(plan, true, streams.out);
+            print_in_place_text(plan, {}, true, streams.out);
         }
-        auto runner = exec::make_dry_run_restore_runner(text ? streams.out : requests);
-        exec::run_restore_plan(plan, *runner, deadline, cancelled);
+        auto& out = text ? streams.out : requests;
+        auto runner = exec::make_dry_run_restore_runner(out);
+        auto staging = exec::make_dry_run_staging_runner(out);
+        ids = exec::run_restore_plan(plan, *runner, *staging, deadline, cancelled);
     } else {
+        const auto on_progress = [&progress](const std::string& key, const std::string& line) {
+            progress.update(key, line);
+        };
         exec::RestoreContext context{
             .clock = &session.clock(),
             .sleeper = &session.sleeper(),
-            .on_progress = [&progress](const std::string& key,
-                                       const std::string& line) { progress.update(key, line); },
+            .on_progress = on_progress,
+            .cancelled = cancelled,
+        };
+        exec::StagingContext staging_context{
+            .clock = &session.clock(),
+            .sleeper = &session.sleeper(),
+            .on_progress = on_progress,
             .cancelled = cancelled,
         };
         auto runner = exec::make_restore_runner(session.kube(), session.portworx(), context);
-        exec::run_restore_plan(plan, *runner, deadline, cancelled);
+        auto staging =
+            exec::make_staging_runner(session.kube(), &session.portworx(), staging_context);
+        ids = exec::run_restore_plan(plan, *runner, *staging, deadline, cancelled);
     }
     auto result = plan::to_json(plan);
+    if (result.contains("swaps")) {
+        for (std::size_t i = 0; i < ids.size() && i < result["swaps"].size(); ++i) {
+            result["swaps"][i]["volumeId"] = ids[i];
+        }
+    }
     result["dryRun"] = globals.dry_run;
     if (globals.dry_run) {
         result["requests"] = lines_of(requests.str());
@@ -294,7 +802,7 @@ void run_in_place(const GlobalOptions& globals, const RestoreOptions& options,
     if (!text) {
         print_result(result, globals.output, streams.out);
     } else if (!globals.dry_run) {
-        print_in_place_text(plan, false, streams.out);
+        print_in_place_text(plan, ids, false, streams.out);
     }
 }
 
@@ -495,12 +1003,13 @@ void add_restore_command(CLI::App& app, const GlobalOptions& globals, Streams st
     auto options = std::make_shared<RestoreOptions>();
     auto* sub = app.add_subcommand(
         "restore",
-        "Roll staging PVCs back in place to the data deploy-staging gave them (--run RUN --pvc "
-        "NAME... | --all), or make a new PVC from a snapshot (--snapshot SET --new-pvc NAME -n NS "
+        "Roll staging PVCs back in place to the data deploy-staging gave them, or to another "
+        "snapshot set (--run RUN --pvc NAME... | --all [--snapshot SET]), or make a new PVC from a "
+        "snapshot (--snapshot SET --new-pvc NAME -n NS "
         "--from SOURCE_PVC)");
     sub->add_option("--snapshot", options->snapshot_set,
-                    "Snapshot set (in place: default and only supported value, the environment's "
-                    "own set)")
+                    "Snapshot set (in place: default the PVCs' own set; another set swaps them to "
+                    "new volumes from its snapshots, masked again)")
         ->option_text("SET");
     sub->add_option("--pvc", options->pvcs, "Staging PVC to roll back (repeatable)")
         ->option_text("NAME");
@@ -517,7 +1026,11 @@ void add_restore_command(CLI::App& app, const GlobalOptions& globals, Streams st
                 "0 (their counts kept in the pxclone.io/restore-replicas annotation, so a "
                 "restore that was interrupted resumes when run again), the volumes are restored "
                 "to their baseline (the masked data deploy-staging gave them) and the workloads "
-                "scaled back. --dry-run prints every write without sending it.");
+                "scaled back. With --snapshot SET of another set (or for a csi environment) each "
+                "PVC is made again under its name from the set's snapshot, the old volume "
+                "deleted and the masking Job run again before the workloads come back; running "
+                "the same restore again finishes an interrupted one. --dry-run prints every write "
+                "without sending it.");
     sub->callback([&globals, options, streams] { run_restore(globals, *options, streams); });
 }
 

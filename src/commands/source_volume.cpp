@@ -1,11 +1,33 @@
 #include "pxclone/commands/source_volume.hpp"
 
+#include "pxclone/error.hpp"
 #include "pxclone/k8s/resource.hpp"
 #include "pxclone/k8s/status.hpp"
+#include "pxclone/profile/loader.hpp"
+
+#include <fstream>
+#include <future>
+#include <sstream>
+
+#include <fmt/format.h>
 
 namespace pxclone::cmd {
 
 using json = nlohmann::json;
+
+namespace {
+
+std::string read_text(const std::string& path, const std::string& what) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) {
+        throw UsageError(fmt::format("{}: cannot read {}", path, what));
+    }
+    std::stringstream text;
+    text << in.rdbuf();
+    return text.str();
+}
+
+} // namespace
 
 plan::SnapshotSetVolume describe_source_volume(const k8s::Client& kube,
                                                const profile::Profile& profile,
@@ -52,6 +74,55 @@ plan::SnapshotSetVolume describe_source_volume(const k8s::Client& kube,
         }
     }
     return volume;
+}
+
+plan::SnapshotSet describe_set(const k8s::Client& kube, util::WorkerPool& pool,
+                               const profile::Profile& profile, const exec::SnapshotSet& set) {
+    plan::SnapshotSet described;
+    described.id = set.id;
+    described.method =
+        set.method == "csi" ? profile::SnapshotMethod::csi : profile::SnapshotMethod::portworx;
+    std::vector<std::future<plan::SnapshotSetVolume>> work;
+    for (const auto& snapshot : set.snapshots) {
+        work.push_back(pool.submit([&kube, &profile, snapshot] {
+            return describe_source_volume(kube, profile, snapshot);
+        }));
+    }
+    for (auto& volume : work) {
+        described.volumes.push_back(volume.get());
+    }
+    return described;
+}
+
+StagingInputs read_staging_inputs(const profile::Profile& profile, const profile::RunInfo& run,
+                                  const util::Environment& environment) {
+    profile::SubstitutionContext substitution{.environment = &environment,
+                                              .run_id = run.id,
+                                              .profile_name = profile.name,
+                                              .git_sha = run.git_sha,
+                                              .build_id = run.build_id};
+    StagingInputs inputs;
+    std::vector<profile::Diagnostic> problems;
+    for (const auto& file : profile.staging.manifests) {
+        auto parsed = profile::parse_manifests(
+            read_text(profile::resolve_path(profile, file), "the manifest"), file, substitution);
+        problems.insert(problems.end(), parsed.diagnostics.begin(), parsed.diagnostics.end());
+        inputs.manifests.push_back(std::move(parsed.manifests));
+    }
+    if (profile.staging.mask) {
+        for (const auto& file : profile.staging.mask->files) {
+            inputs.mask_files.emplace(
+                file, read_text(profile::resolve_path(profile, file), "the masking file"));
+        }
+    }
+    if (!problems.empty()) {
+        throw UsageError(fmt::format("the staging manifests of profile {} are invalid ({} "
+                                     "problem{})",
+                                     profile.name, problems.size(),
+                                     problems.size() == 1 ? "" : "s"),
+                         "", profile::format_all(problems));
+    }
+    return inputs;
 }
 
 } // namespace pxclone::cmd

@@ -134,6 +134,9 @@ EnvironmentState judge_environment(const Environment& environment,
     if (environment.phase == "Active" && !environment.ready_at.empty()) {
         return EnvironmentState::ready;
     }
+    if (environment.kind == "pvc" && environment.phase == "Bound") {
+        return EnvironmentState::ready;
+    }
     return EnvironmentState::partial;
 }
 
@@ -260,9 +263,14 @@ std::vector<Environment> group_environments(const StagingObjects& objects) {
             environment->ready_at = meta_value(ns, plan::k_ready_at_key);
         }
     }
+    std::set<EnvKey> pending_pvcs; // environments with a PVC not Bound
     for (const auto& pvc : objects.pvcs) {
         if (auto* environment = add_kube(pvc, "persistentvolumeclaim")) {
             fill(environment->ns, text(field(pvc, "metadata"), "namespace"));
+            environment->pvcs.push_back(text(field(pvc, "metadata"), "name"));
+            if (text(field(pvc, "status"), "phase") != "Bound") {
+                pending_pvcs.insert(EnvKey{environment->profile, environment->run});
+            }
         }
     }
     for (const auto& pv : objects.pvs) {
@@ -288,8 +296,17 @@ std::vector<Environment> group_environments(const StagingObjects& objects) {
 
     std::vector<Environment> result;
     for (auto& [key, environment] : environments) {
-        if (environment.counts.count("namespace") == 0) {
+        if (environment.counts.count("namespace") != 0) {
+            environment.kind = "namespace";
+            environment.pvcs.clear();
+        } else if (!environment.pvcs.empty()) {
+            // PVCs in a namespace the run does not own: `restore --new-pvc` made them.
+            environment.kind = "pvc";
+            environment.phase = pending_pvcs.contains(key) ? "Pending" : "Bound";
+            std::sort(environment.pvcs.begin(), environment.pvcs.end());
+        } else {
             // Only volumes (or objects of a namespace being removed) are left.
+            environment.kind = "volumes";
             environment.phase = "Orphaned";
         }
         result.push_back(std::move(environment));

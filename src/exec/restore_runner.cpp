@@ -196,6 +196,34 @@ public:
         return find_or_take_baseline(m_px, baseline);
     }
 
+    void remove(const k8s::Resource& resource, const std::string& ns, const std::string& name,
+                bool wait, time_point deadline) override {
+        const auto label = k8s::object_label(resource, name);
+        progress(label, "deleting");
+        m_kube.remove(resource, ns, name);
+        if (!wait) {
+            return;
+        }
+        k8s::WaitOptions options;
+        options.timeout = remaining(*m_context.clock, deadline);
+        options.on_progress = [this, label](const std::string& text) {
+            progress(label, text);
+        };
+        options.watch.cancelled = m_context.cancelled;
+        k8s::wait_for(m_kube, resource, ns, name, k8s::deleted(label), options, *m_context.clock,
+                      *m_context.sleeper);
+    }
+
+    void delete_volume(const std::string& volume_id) override {
+        progress("volume/" + volume_id, fmt::format("deleting Portworx volume {}", volume_id));
+        m_px.delete_volume(volume_id);
+    }
+
+    void patch(const k8s::Resource& resource, const std::string& ns, const std::string& name,
+               const json& patch) override {
+        m_kube.merge_patch(resource, ns, name, patch);
+    }
+
 private:
     void progress(const std::string& key, const std::string& text) const {
         if (m_context.on_progress) {
@@ -255,6 +283,24 @@ public:
         return "<baseline-id>";
     }
 
+    void remove(const k8s::Resource& resource, const std::string& ns, const std::string& name,
+                bool wait, time_point deadline) override {
+        (void)deadline;
+        m_out << "DELETE " << k8s::item_path(resource, ns, name) << '\n';
+        if (wait) {
+            m_out << "WAIT " << k8s::object_label(resource, name) << " Gone\n";
+        }
+    }
+
+    void delete_volume(const std::string& volume_id) override {
+        m_out << "DELETE /v1/volumes/" << volume_id << '\n';
+    }
+
+    void patch(const k8s::Resource& resource, const std::string& ns, const std::string& name,
+               const json& patch) override {
+        m_out << "PATCH " << k8s::item_path(resource, ns, name) << ' ' << patch.dump() << '\n';
+    }
+
 private:
     std::ostream& m_out;
 };
@@ -287,12 +333,27 @@ std::string find_or_take_baseline(const px::Client& portworx,
     return portworx.snapshot_create(baseline.request);
 }
 
-void run_restore_plan(const plan::RestorePlan& plan, RestoreRunner& runner, time_point deadline,
-                      const std::function<bool()>& cancelled) {
+std::vector<std::string> run_restore_plan(const plan::RestorePlan& plan, RestoreRunner& runner,
+                                          StagingRunner& staging, time_point deadline,
+                                          const std::function<bool()>& cancelled) {
     std::set<std::string> pvcs;
     for (const auto& volume : plan.volumes) {
         pvcs.insert(volume.pvc);
     }
+    std::vector<plan::StagingVolume> targets; // with the clone id once made
+    for (const auto& swap : plan.swaps) {
+        pvcs.insert(swap.pvc);
+        targets.push_back(swap.target);
+    }
+    const auto& pvc_resource = k8s::resource_of("PersistentVolumeClaim");
+    const auto object_of = [&targets](std::size_t i, std::string_view kind) {
+        for (const auto& object : targets.at(i).objects) {
+            if (object.resource.kind == kind) {
+                return &object;
+            }
+        }
+        return static_cast<const plan::PlannedObject*>(nullptr);
+    };
     for (const auto& step : plan.steps) {
         check(cancelled);
         switch (step.kind) {
@@ -322,8 +383,98 @@ void run_restore_plan(const plan::RestorePlan& plan, RestoreRunner& runner, time
         case plan::RestoreStepKind::clear_record:
             runner.clear_record(plan.workloads.at(step.index));
             break;
+        case plan::RestoreStepKind::wait_old_detached: {
+            const auto& swap = plan.swaps.at(step.index);
+            runner.wait_detached({.pvc = swap.pvc, .clone_id = swap.old_clone_id}, deadline);
+            break;
+        }
+        case plan::RestoreStepKind::make_volume: {
+            auto& target = targets.at(step.index);
+            if (target.clone) {
+                target = plan::with_clone_id(target, staging.clone(target));
+            }
+            for (const auto& object : target.objects) {
+                if (object.resource.kind != "PersistentVolumeClaim") {
+                    staging.create(object);
+                }
+            }
+            break;
+        }
+        case plan::RestoreStepKind::delete_pvc:
+            runner.remove(pvc_resource, plan.ns, plan.swaps.at(step.index).pvc, true, deadline);
+            break;
+        case plan::RestoreStepKind::create_pvc: {
+            const auto* pvc = object_of(step.index, "PersistentVolumeClaim");
+            if (pvc != nullptr) {
+                staging.create(*pvc);
+                staging.wait({pvc_resource, plan.ns, pvc->name(), plan::Predicate::bound},
+                             deadline);
+            }
+            break;
+        }
+        case plan::RestoreStepKind::delete_old: {
+            const auto& swap = plan.swaps.at(step.index);
+            for (const auto& baseline : swap.old_baselines) {
+                runner.delete_volume(baseline);
+            }
+            if (!swap.old_pv.empty()) {
+                runner.remove(k8s::resource_of("PersistentVolume"), "", swap.old_pv, false,
+                              deadline);
+            }
+            if (!swap.old_clone_id.empty()) {
+                runner.delete_volume(swap.old_clone_id);
+            }
+            if (!swap.old_snapshot.empty()) {
+                runner.remove(k8s::resource_of("VolumeSnapshot"), plan.ns, swap.old_snapshot, false,
+                              deadline);
+            }
+            if (!swap.old_content.empty()) {
+                runner.remove(k8s::resource_of("VolumeSnapshotContent"), "", swap.old_content,
+                              false, deadline);
+            }
+            break;
+        }
+        case plan::RestoreStepKind::run_mask: {
+            const auto& mask = *plan.mask;
+            for (const auto& object : mask.objects) {
+                check(cancelled);
+                if (object.resource.kind == "Job") {
+                    // The Job of the last masking is Complete: it must run again, not be adopted.
+                    runner.remove(object.resource, object.object_namespace(), object.name(), true,
+                                  deadline);
+                    staging.create(object);
+                } else {
+                    staging.apply(object);
+                }
+            }
+            staging.wait(mask.wait, deadline);
+            break;
+        }
+        case plan::RestoreStepKind::take_baseline: {
+            const auto& target = targets.at(step.index);
+            auto lineage = plan.lineage;
+            lineage.source = target.source;
+            runner.baseline(plan::baseline_request(lineage, target.staging_pvc, target.clone_id));
+            break;
+        }
+        case plan::RestoreStepKind::clear_swap: {
+            const auto* marked = object_of(step.index, "PersistentVolume");
+            if (marked == nullptr) {
+                marked = object_of(step.index, "PersistentVolumeClaim");
+            }
+            if (marked != nullptr) {
+                runner.patch(marked->resource, marked->object_namespace(), marked->name(),
+                             plan::clear_swap_patch());
+            }
+            break;
+        }
         }
     }
+    std::vector<std::string> ids;
+    for (const auto& target : targets) {
+        ids.push_back(target.clone_id);
+    }
+    return ids;
 }
 
 } // namespace pxclone::exec

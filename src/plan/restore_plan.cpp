@@ -220,9 +220,25 @@ std::string_view restore_step_name(RestoreStepKind kind) {
     case RestoreStepKind::wait_ready:
         return "wait-ready";
     case RestoreStepKind::clear_record:
+        return "clear-record";
+    case RestoreStepKind::wait_old_detached:
+        return "wait-old-detached";
+    case RestoreStepKind::make_volume:
+        return "make-volume";
+    case RestoreStepKind::delete_pvc:
+        return "delete-pvc";
+    case RestoreStepKind::create_pvc:
+        return "create-pvc";
+    case RestoreStepKind::delete_old:
+        return "delete-old";
+    case RestoreStepKind::run_mask:
+        return "run-mask";
+    case RestoreStepKind::take_baseline:
+        return "take-baseline";
+    case RestoreStepKind::clear_swap:
         break;
     }
-    return "clear-record";
+    return "clear-swap";
 }
 
 RestorePlan plan_restore_in_place(std::string ns, std::string run, std::string snapshot_set,
@@ -260,6 +276,137 @@ RestorePlan plan_restore_in_place(std::string ns, std::string run, std::string s
     return plan;
 }
 
+StagingVolume swap_target(StagingVolume planned, const Lineage& lineage,
+                          const std::string& replaces, const std::string& replaces_object,
+                          const std::string& reuse_snapshot) {
+    const auto& pvc_name = planned.staging_pvc;
+    const auto set_name =
+        object_name(lineage.profile, lineage.run, pvc_name + "-" + lineage.snapshot_set);
+    const auto annotate = [&](json& object) {
+        auto& annotations = object["metadata"]["annotations"];
+        annotations[std::string(k_restore_replaces_key)] = replaces.empty() ? "-" : replaces;
+        annotations[std::string(k_restore_replaces_object_key)] =
+            replaces_object.empty() ? "-" : replaces_object;
+    };
+    std::vector<PlannedObject> objects;
+    if (planned.method == profile::SnapshotMethod::portworx) {
+        if (planned.clone) {
+            planned.clone->name = object_name(lineage.profile, lineage.run,
+                                              "clone-" + pvc_name + "-" + lineage.snapshot_set);
+        }
+        for (auto& object : planned.objects) {
+            if (object.resource.kind == "PersistentVolume") {
+                object.object["metadata"]["name"] = set_name;
+                annotate(object.object);
+            } else if (object.resource.kind == "PersistentVolumeClaim") {
+                object.object["spec"]["volumeName"] = set_name;
+            }
+            objects.push_back(std::move(object));
+        }
+    } else {
+        const auto snapshot = reuse_snapshot.empty() ? set_name : reuse_snapshot;
+        for (auto& object : planned.objects) {
+            const auto& kind = object.resource.kind;
+            if (kind == "PersistentVolumeClaim") {
+                object.object["spec"]["dataSource"]["name"] = snapshot;
+                annotate(object.object);
+            } else if (!reuse_snapshot.empty()) {
+                continue; // the set's VolumeSnapshot (and its content) exist
+            } else if (kind == "VolumeSnapshotContent") {
+                object.object["metadata"]["name"] = set_name;
+                object.object["spec"]["volumeSnapshotRef"]["name"] = set_name;
+            } else if (kind == "VolumeSnapshot") {
+                object.object["metadata"]["name"] = set_name;
+                object.object["spec"]["source"]["volumeSnapshotContentName"] = set_name;
+                // Named for the set, it says which PVC it makes (a resumed swap needs that).
+                object.object["metadata"]["annotations"][std::string(k_staging_pvc_key)] = pvc_name;
+            }
+            objects.push_back(std::move(object));
+        }
+        planned.clone_id = snapshot;
+    }
+    planned.objects = std::move(objects);
+    return planned;
+}
+
+json clear_swap_patch() {
+    return {{"metadata",
+             {{"annotations",
+               {{std::string(k_restore_replaces_key), nullptr},
+                {std::string(k_restore_replaces_object_key), nullptr}}}}}};
+}
+
+RestorePlan plan_restore_swap(std::string ns, Lineage lineage, std::vector<RestoreVolume> volumes,
+                              std::vector<SwapVolume> swaps, std::vector<Workload> workloads,
+                              std::optional<MaskPlan> mask,
+                              const std::set<std::string>& before_mask, bool baselines) {
+    auto plan = plan_restore_in_place(std::move(ns), lineage.run, lineage.snapshot_set,
+                                      std::move(volumes), std::move(workloads));
+    std::sort(swaps.begin(), swaps.end(),
+              [](const SwapVolume& left, const SwapVolume& right) { return left.pvc < right.pvc; });
+    plan.swaps = std::move(swaps);
+    plan.mask = std::move(mask);
+    plan.lineage = std::move(lineage);
+    plan.baselines = baselines;
+
+    // Up to the volume restores the steps are the in-place ones; the rest is rebuilt.
+    std::vector<RestoreStep> steps;
+    for (const auto& step : plan.steps) {
+        if (step.kind == RestoreStepKind::scale_up) {
+            break;
+        }
+        steps.push_back(step);
+    }
+    const auto each_swap = [&](RestoreStepKind kind, const auto& wanted) {
+        for (std::size_t i = 0; i < plan.swaps.size(); ++i) {
+            if (wanted(plan.swaps[i])) {
+                steps.push_back({kind, i});
+            }
+        }
+    };
+    const auto unswapped = [](const SwapVolume& swap) {
+        return !swap.swapped;
+    };
+    const auto always = [](const SwapVolume&) {
+        return true;
+    };
+    each_swap(RestoreStepKind::wait_old_detached, [](const SwapVolume& swap) {
+        return !swap.swapped && swap.pvc_exists && !swap.old_clone_id.empty();
+    });
+    each_swap(RestoreStepKind::make_volume, unswapped);
+    each_swap(RestoreStepKind::delete_pvc,
+              [](const SwapVolume& swap) { return !swap.swapped && swap.pvc_exists; });
+    each_swap(RestoreStepKind::create_pvc, unswapped);
+    each_swap(RestoreStepKind::delete_old, always);
+
+    const auto bring_back = [&](bool early) {
+        for (const auto kind : {RestoreStepKind::scale_up, RestoreStepKind::wait_ready}) {
+            for (std::size_t i = 0; i < plan.workloads.size(); ++i) {
+                if (before_mask.contains(plan.workloads[i].label()) == early) {
+                    steps.push_back({kind, i});
+                }
+            }
+        }
+    };
+    if (plan.mask) {
+        bring_back(true);
+        steps.push_back({RestoreStepKind::run_mask, 0});
+    }
+    if (plan.baselines) {
+        each_swap(RestoreStepKind::take_baseline, always);
+    }
+    each_swap(RestoreStepKind::clear_swap, always);
+    bring_back(false);
+    if (!plan.mask) {
+        bring_back(true);
+    }
+    for (std::size_t i = 0; i < plan.workloads.size(); ++i) {
+        steps.push_back({RestoreStepKind::clear_record, i});
+    }
+    plan.steps = std::move(steps);
+    return plan;
+}
+
 nlohmann::ordered_json to_json(const RestorePlan& plan) {
     nlohmann::ordered_json out{
         {"namespace", plan.ns}, {"run", plan.run}, {"snapshotSet", plan.snapshot_set}};
@@ -278,6 +425,24 @@ nlohmann::ordered_json to_json(const RestorePlan& plan) {
                              {"pvcs", workload.pvcs}});
     }
     out["workloads"] = std::move(workloads);
+    if (!plan.swaps.empty()) {
+        auto swaps = nlohmann::ordered_json::array();
+        for (const auto& swap : plan.swaps) {
+            swaps.push_back(
+                {{"pvc", swap.pvc},
+                 {"source", swap.target.source},
+                 {"method",
+                  swap.target.method == profile::SnapshotMethod::csi ? "csi" : "portworx"},
+                 {"snapshotId", swap.target.snapshot_id},
+                 {"volumeId", swap.target.clone_id},
+                 {"replaces", swap.target.method == profile::SnapshotMethod::csi
+                                  ? swap.old_snapshot
+                                  : swap.old_clone_id},
+                 {"resumed", swap.swapped || !swap.pvc_exists}});
+        }
+        out["swaps"] = std::move(swaps);
+        out["masked"] = plan.mask.has_value();
+    }
     return out;
 }
 

@@ -101,8 +101,8 @@ expect_err_contains "it is not labelled pxclone.io/run=r2: it belongs to another
 px_run restore -p "$profile" --run r1 --pvc nope
 expect_exit 3
 px_run restore -p "$profile" --run r1 --pvc mongo-data-mongo-0 --snapshot s9
-expect_exit 2
-expect_err_contains "not supported yet"
+expect_exit 3
+expect_err_contains "snapshot set s9 of profile orders not found"
 written=$(writes_since "$mark")
 [[ -z $written ]] || e2e_fail "a refused restore wrote: $written"
 expect_equal "data after the dry run and refusals" "orders changed by a test" "$(data_of "$clone")"

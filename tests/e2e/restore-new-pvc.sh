@@ -80,6 +80,12 @@ expect_equal "snapshot calls after the re-run" "$snapshots" "$(count_requests PO
 px_run list -p "$profile" -o json
 expect_exit 0
 expect_json '[.environments[] | select(.run == "n1") | .namespace] | join(",")' "$ns"
+# A copy in a namespace the run does not own: kind pvc, ready once Bound (not "Orphaned").
+expect_json '[.environments[] | select(.run == "n1") | "\(.kind) \(.phase) \(.state) \(.pvcs | join(","))"] | join(",")' \
+    "pvc Bound ready copy"
+px_run list -p "$profile"
+expect_exit 0
+grep -Eq "^n1 +$ns pvc/copy +s1 .* ready" "$PX_OUT" || e2e_fail "list text: $(cat "$PX_OUT")"
 px_run teardown -p "$profile" --run n1
 expect_exit 0
 expect_err_lacks "not deleting"

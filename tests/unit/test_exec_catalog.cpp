@@ -222,6 +222,8 @@ TEST_CASE("environments are grouped by run; orphaned volumes form their own envi
     CHECK(orphan.run == "49");
     CHECK(orphan.ns.empty());
     CHECK(orphan.phase == "Orphaned");
+    CHECK(orphan.kind == "volumes");
+    CHECK(live.kind == "namespace");
     CHECK(orphan.snapshot_set == "40");
     CHECK(orphan.created_at == "2026-11-27T07:00:00Z");
     CHECK(orphan.counts.count("namespace") == 0);
@@ -328,4 +330,38 @@ TEST_CASE("Catalog finds staging objects across namespaces and the sets they use
     CHECK(environments[0].counts.at("persistentvolume") == 1);
     CHECK(kube_fake.remaining() == 0);
     CHECK(px_fake.remaining() == 0);
+}
+
+TEST_CASE("a restore --new-pvc copy is a PVC environment, not orphaned; ready once Bound") {
+    const auto copy = [](const std::string& name, const std::string& phase) {
+        return json{{"metadata",
+                     {{"name", name},
+                      {"namespace", "dev"},
+                      {"labels",
+                       {{"app.kubernetes.io/managed-by", "pxclone"},
+                        {"pxclone.io/profile", "orders"},
+                        {"pxclone.io/run", "n1"},
+                        {"pxclone.io/role", "staging"},
+                        {"pxclone.io/snapshot-set", "40"}}}}},
+                    {"status", {{"phase", phase}}}};
+    };
+    StagingObjects objects;
+    objects.pvcs = {copy("copy-b", "Bound"), copy("copy-a", "Bound")};
+    objects.pvs = {staging_pv("n1", "40")};
+    objects.clones = {staging_clone("n1", "40")};
+    auto environments = group_environments(objects);
+    REQUIRE(environments.size() == 1);
+    const auto& environment = environments[0];
+    CHECK(environment.kind == "pvc");
+    CHECK(environment.phase == "Bound");
+    CHECK(environment.ns == "dev");
+    CHECK(environment.pvcs == std::vector<std::string>{"copy-a", "copy-b"});
+    const auto now = at("2026-11-27T07:30:00Z"); // before the clone's expiry
+    CHECK(judge_environment(environment, now) == EnvironmentState::ready);
+
+    objects.pvcs[1] = copy("copy-a", "Pending");
+    environments = group_environments(objects);
+    REQUIRE(environments.size() == 1);
+    CHECK(environments[0].phase == "Pending");
+    CHECK(judge_environment(environments[0], now) == EnvironmentState::partial);
 }

@@ -225,3 +225,175 @@ TEST_CASE("plan_restore_in_place: a resumed restore does not record again; no wo
     const auto alone = plan_restore_in_place("ns", "42", "7", {{"data", "c", "b"}}, {});
     CHECK(step_names(alone) == std::vector<std::string>{"wait-detached:0", "restore-volume:0"});
 }
+
+namespace {
+
+PlannedObject object_of(std::string_view kind, json object) {
+    const auto& resource = pxclone::k8s::resource_of(kind);
+    return {resource, std::move(object)};
+}
+
+// A staging volume as plan_staging makes it for set 8 (portworx: clone, PV, PVC).
+StagingVolume portworx_planned() {
+    StagingVolume volume;
+    volume.source_pvc = "mongo-data-mongo-0";
+    volume.source = "prod/mongo-data-mongo-0";
+    volume.staging_pvc = "data";
+    volume.snapshot_id = "snap-8";
+    volume.method = pxclone::profile::SnapshotMethod::portworx;
+    volume.clone = pxclone::px::CloneRequest{
+        .name = "orders-42-clone-data", .parent_id = "snap-8", .additional_labels = {}};
+    volume.objects.push_back(
+        object_of("PersistentVolume",
+                  {{"metadata", {{"name", "orders-42-data"}}},
+                   {"spec", {{"csi", {{"volumeHandle", std::string(k_clone_id_placeholder)}}}}}}));
+    volume.objects.push_back(object_of(
+        "PersistentVolumeClaim", {{"metadata", {{"name", "data"}, {"namespace", "orders-stg-42"}}},
+                                  {"spec", {{"volumeName", "orders-42-data"}}}}));
+    return volume;
+}
+
+StagingVolume csi_planned() {
+    StagingVolume volume;
+    volume.source = "prod/mongo-data-mongo-0";
+    volume.staging_pvc = "data";
+    volume.snapshot_id = "handle-8";
+    volume.method = pxclone::profile::SnapshotMethod::csi;
+    volume.clone_id = "data";
+    volume.objects.push_back(
+        object_of("VolumeSnapshotContent",
+                  {{"metadata", {{"name", "orders-42-data"}}},
+                   {"spec",
+                    {{"source", {{"snapshotHandle", "handle-8"}}},
+                     {"volumeSnapshotRef", {{"namespace", "orders-stg-42"}, {"name", "data"}}}}}}));
+    volume.objects.push_back(
+        object_of("VolumeSnapshot",
+                  {{"metadata", {{"name", "data"}, {"namespace", "orders-stg-42"}}},
+                   {"spec", {{"source", {{"volumeSnapshotContentName", "orders-42-data"}}}}}}));
+    volume.objects.push_back(
+        object_of("PersistentVolumeClaim",
+                  {{"metadata", {{"name", "data"}, {"namespace", "orders-stg-42"}}},
+                   {"spec", {{"dataSource", {{"kind", "VolumeSnapshot"}, {"name", "data"}}}}}}));
+    return volume;
+}
+
+Lineage set_8() {
+    auto lineage = staging_lineage();
+    lineage.snapshot_set = "8";
+    lineage.source.clear();
+    return lineage;
+}
+
+std::string annotation(const PlannedObject& object, std::string_view key) {
+    return object.object.at("metadata").at("annotations").at(std::string(key)).get<std::string>();
+}
+
+} // namespace
+
+TEST_CASE(
+    "swap_target portworx: a clone and PV named for the set, the PV saying what it replaces") {
+    const auto target = swap_target(portworx_planned(), set_8(), "clone-old", "orders-42-data");
+    REQUIRE(target.clone);
+    CHECK(target.clone->name == "orders-42-clone-data-8");
+    CHECK(target.clone->parent_id == "snap-8");
+    REQUIRE(target.objects.size() == 2);
+    const auto& pv = target.objects[0];
+    CHECK(pv.name() == "orders-42-data-8");
+    CHECK(annotation(pv, k_restore_replaces_key) == "clone-old");
+    CHECK(annotation(pv, k_restore_replaces_object_key) == "orders-42-data");
+    const auto& pvc = target.objects[1];
+    CHECK(pvc.name() == "data"); // the same PVC name
+    CHECK(pvc.object["spec"]["volumeName"] == "orders-42-data-8");
+    CHECK_FALSE(pvc.object["metadata"].contains("annotations"));
+    // The clone id goes into the renamed PV.
+    CHECK(with_clone_id(target, "new-1").objects[0].object["spec"]["csi"]["volumeHandle"] ==
+          "new-1");
+    // Nothing to replace (a resumed swap whose old volume was gone): "-".
+    const auto none = swap_target(portworx_planned(), set_8(), "", "");
+    CHECK(annotation(none.objects[0], k_restore_replaces_key) == "-");
+}
+
+TEST_CASE("swap_target csi: a new content and VolumeSnapshot for another set, or reuse") {
+    const auto target = swap_target(csi_planned(), set_8(), "data", "orders-42-data");
+    REQUIRE(target.objects.size() == 3);
+    CHECK(target.objects[0].name() == "orders-42-data-8");
+    CHECK(target.objects[0].object["spec"]["volumeSnapshotRef"]["name"] == "orders-42-data-8");
+    CHECK(target.objects[0].object["spec"]["source"]["snapshotHandle"] == "handle-8");
+    CHECK(target.objects[1].name() == "orders-42-data-8");
+    CHECK(target.objects[1].object["spec"]["source"]["volumeSnapshotContentName"] ==
+          "orders-42-data-8");
+    CHECK(annotation(target.objects[1], k_staging_pvc_key) == "data");
+    const auto& pvc = target.objects[2];
+    CHECK(pvc.name() == "data");
+    CHECK(pvc.object["spec"]["dataSource"]["name"] == "orders-42-data-8");
+    CHECK(annotation(pvc, k_restore_replaces_key) == "data");
+    CHECK(annotation(pvc, k_restore_replaces_object_key) == "orders-42-data");
+    CHECK(target.clone_id == "orders-42-data-8");
+
+    // The same set again: only the PVC, from the VolumeSnapshot that is there.
+    const auto again = swap_target(csi_planned(), set_8(), "", "", "data");
+    REQUIRE(again.objects.size() == 1);
+    CHECK(again.objects[0].object["spec"]["dataSource"]["name"] == "data");
+    CHECK(annotation(again.objects[0], k_restore_replaces_key) == "-");
+    CHECK(clear_swap_patch() ==
+          json::parse(R"({"metadata":{"annotations":{"pxclone.io/restore-replaces":null,
+                          "pxclone.io/restore-replaces-object":null}}})"));
+}
+
+TEST_CASE("plan_restore_swap: stop, swap, delete the old, mask, baseline, clear, start") {
+    const auto workloads = workloads_mounting({deployment("app", "data")}, {}, {"data"});
+    SwapVolume swap{.pvc = "data",
+                    .target = swap_target(portworx_planned(), set_8(), "clone-old", "pv-old"),
+                    .old_clone_id = "clone-old",
+                    .old_baselines = {"base-old"},
+                    .old_pv = "pv-old"};
+    MaskPlan mask;
+    mask.wait.name = "orders-42-mask";
+    const auto plan =
+        plan_restore_swap("orders-stg-42", set_8(), {}, {swap}, workloads, mask, {}, true);
+    CHECK(step_names(plan) ==
+          std::vector<std::string>{"record-replicas:0", "scale-down:0", "wait-pods-gone:0",
+                                   "wait-old-detached:0", "make-volume:0", "delete-pvc:0",
+                                   "create-pvc:0", "delete-old:0", "run-mask:0", "take-baseline:0",
+                                   "clear-swap:0", "scale-up:0", "wait-ready:0", "clear-record:0"});
+    CHECK(plan.snapshot_set == "8");
+    CHECK(plan.baselines);
+    const auto out = to_json(plan);
+    CHECK(out["swaps"][0]["pvc"] == "data");
+    CHECK(out["swaps"][0]["replaces"] == "clone-old");
+    CHECK(out["swaps"][0]["snapshotId"] == "snap-8");
+    CHECK(out["masked"] == true);
+
+    // mask.after: the workloads of the manifests up to it come back (and are ready) before it.
+    const auto both =
+        workloads_mounting({deployment("app", "data"), deployment("db", "data")}, {}, {"data"});
+    const auto after = plan_restore_swap("orders-stg-42", set_8(), {}, {swap}, both, mask,
+                                         {"deployment/db"}, false);
+    CHECK(step_names(after) ==
+          std::vector<std::string>{
+              "record-replicas:0", "record-replicas:1", "scale-down:0", "scale-down:1",
+              "wait-pods-gone:0", "wait-old-detached:0", "make-volume:0", "delete-pvc:0",
+              "create-pvc:0", "delete-old:0", "scale-up:1", "wait-ready:1", "run-mask:0",
+              "clear-swap:0", "scale-up:0", "wait-ready:0", "clear-record:0", "clear-record:1"});
+}
+
+TEST_CASE("plan_restore_swap: resumed swaps skip what is done; baselines restored beside") {
+    SwapVolume swapped{.pvc = "data",
+                       .target = swap_target(portworx_planned(), set_8(), "clone-old", "pv-old"),
+                       .old_clone_id = "clone-old",
+                       .old_pv = "pv-old",
+                       .swapped = true};
+    SwapVolume missing{.pvc = "logs",
+                       .target = swap_target(portworx_planned(), set_8(), "clone-2", "pv-2"),
+                       .old_clone_id = "clone-2",
+                       .old_pv = "pv-2",
+                       .pvc_exists = false};
+    const auto plan = plan_restore_swap("ns", set_8(), {{"cache", "c", "b"}}, {swapped, missing},
+                                        {}, std::nullopt, {}, true);
+    CHECK(step_names(plan) == std::vector<std::string>{
+                                  "wait-detached:0", "restore-volume:0", "make-volume:1",
+                                  "create-pvc:1", "delete-old:0", "delete-old:1", "take-baseline:0",
+                                  "take-baseline:1", "clear-swap:0", "clear-swap:1"});
+    CHECK(to_json(plan)["swaps"][0]["resumed"] == true);
+    CHECK(to_json(plan)["masked"] == false);
+}

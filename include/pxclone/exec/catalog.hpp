@@ -58,9 +58,14 @@ struct Environment {
     std::string created_at;   // RFC 3339 UTC; "" when unknown
     std::string expires_at;   // RFC 3339 UTC; "" when no TTL is recorded
     std::string ready_at;     // pxclone.io/ready-at on the namespace; "" while not ready
-    // "Active" or "Terminating" (the namespace's status.phase), or "Orphaned" when the namespace
-    // is gone but volumes (PVs, Portworx clones) remain.
+    // What it is: "namespace" (deploy-staging's, in its own namespace), "pvc" (`restore
+    // --new-pvc`: PVCs of the run in a namespace it does not own) or "volumes" (only PVs,
+    // Portworx clones and such are left).
+    std::string kind;
+    // namespace: "Active" or "Terminating" (the namespace's status.phase); pvc: "Bound" when
+    // every PVC is, else "Pending"; volumes: "Orphaned".
     std::string phase;
+    std::vector<std::string> pvcs; // kind pvc: the PVCs' names, sorted
     // Objects found per kind: "namespace", "persistentvolumeclaim", "persistentvolume",
     // "portworx-clone" (absent kinds are absent keys).
     std::map<std::string, std::size_t> counts;
@@ -70,7 +75,8 @@ enum class EnvironmentState { ready, partial, expired };
 std::string_view environment_state_name(EnvironmentState state); // "ready"/"partial"/"expired"
 
 // expired when expires_at has passed at `now`; else ready when its namespace is Active and carries
-// ready-at; partial otherwise (being deployed, interrupted, terminating, orphaned volumes).
+// ready-at, or (kind pvc) its PVCs are Bound; partial otherwise (being deployed, interrupted,
+// terminating, orphaned volumes).
 EnvironmentState judge_environment(const Environment& environment,
                                    std::chrono::system_clock::time_point now);
 

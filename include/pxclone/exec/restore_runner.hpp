@@ -3,6 +3,7 @@
 // prints each write and sends nothing, so `--dry-run` walks exactly the same steps.
 #pragma once
 
+#include "pxclone/exec/staging_runner.hpp"
 #include "pxclone/k8s/client.hpp"
 #include "pxclone/plan/restore_plan.hpp"
 #include "pxclone/px/client.hpp"
@@ -50,6 +51,15 @@ public:
     virtual void clear_record(const plan::Workload& workload) = 0;
     // This baseline if it exists (labels, parent), else a new snapshot. Returns its id.
     virtual std::string baseline(const plan::BaselineRequest& baseline) = 0;
+    // Deletes the object (already gone is fine); with `wait`, until it is gone (exit 4 at the
+    // deadline, naming what holds it).
+    virtual void remove(const k8s::Resource& resource, const std::string& ns,
+                        const std::string& name, bool wait, time_point deadline) = 0;
+    // Deletes a Portworx volume (already gone is fine).
+    virtual void delete_volume(const std::string& volume_id) = 0;
+    // Merge patch of an object.
+    virtual void patch(const k8s::Resource& resource, const std::string& ns,
+                       const std::string& name, const nlohmann::json& patch) = 0;
 };
 
 std::unique_ptr<RestoreRunner>
@@ -63,8 +73,13 @@ std::string find_or_take_baseline(const px::Client& portworx,
                                   const plan::BaselineRequest& baseline);
 
 // Runs plan.steps in order, stopping at the first failure or interruption (the error
-// propagates; the workloads keep their annotation so that running restore again resumes).
-void run_restore_plan(const plan::RestorePlan& plan, RestoreRunner& runner, time_point deadline,
-                      const std::function<bool()>& cancelled);
+// propagates; the workloads keep their annotation, a swap's new PV or PVC its
+// k_restore_replaces_key, so that running restore again resumes). A swap's objects are made
+// through `staging` (the clone found again by its labels, objects created or adopted, waits) as
+// deploy-staging makes them. Returns the new volume of every swap (Portworx clone id; csi: the
+// VolumeSnapshot), in plan.swaps order.
+std::vector<std::string> run_restore_plan(const plan::RestorePlan& plan, RestoreRunner& runner,
+                                          StagingRunner& staging, time_point deadline,
+                                          const std::function<bool()>& cancelled);
 
 } // namespace pxclone::exec

@@ -18,10 +18,27 @@
 //   scale_up         -> each workload back to its recorded count
 //   wait_ready       -> each workload ready (readiness as kubectl judges it)
 //   clear_record     -> the annotation removed
+//
+// To another snapshot set (portworx), or for a CSI volume (made again from a VolumeSnapshot, as
+// there is no baseline), the volume is swapped instead of restored (plan_restore_swap):
+//   wait_old_detached -> the Portworx volume the PVC is on now no longer attached
+//   make_volume       -> the target's Portworx clone and PV (portworx), or VolumeSnapshotContent
+//                        and VolumeSnapshot (csi) when no staging VolumeSnapshot of the set exists
+//   delete_pvc        -> the PVC deleted, and gone
+//   create_pvc        -> the PVC again, same name, bound to the new volume; until Bound
+//   delete_old        -> what the old PVC was made from: PV, clone, baselines / VolumeSnapshot,
+//                        VolumeSnapshotContent (404 is fine: a PV's reclaim may have done it)
+//   run_mask          -> the profile's masking Job again (the old Job deleted first), before the
+//                        workloads come back (with mask.after: after that manifest's workloads)
+//   take_baseline     -> portworx: the new clone's baseline
+//   clear_swap        -> the k_restore_replaces_key annotations removed: the swap is done
+// The swap's new PV (portworx) or PVC (csi) carries k_restore_replaces_key until clear_swap: a
+// restore that finds it resumes the swap (re-mask, baseline) instead of starting another.
 #pragma once
 
 #include "pxclone/k8s/resource.hpp"
 #include "pxclone/plan/lineage.hpp"
+#include "pxclone/plan/staging_plan.hpp"
 #include "pxclone/px/types.hpp"
 
 #include <optional>
@@ -36,8 +53,15 @@ namespace pxclone::plan {
 
 // On a workload while a restore runs: its replica count before the restore scaled it to 0.
 inline constexpr std::string_view k_restore_replicas_key = "pxclone.io/restore-replicas";
-// On a baseline: the staging PVC whose clone it is a snapshot of (the run names the namespace).
+// On a baseline: the staging PVC whose clone it is a snapshot of (the run names the namespace);
+// on a csi swap's VolumeSnapshot: the PVC it makes.
 inline constexpr std::string_view k_staging_pvc_key = "pxclone.io/staging-pvc";
+// On a swap's new PV (portworx) or PVC (csi) until the swap is finished: the Portworx volume id
+// (portworx) or staging VolumeSnapshot name (csi) it replaces, "-" for none.
+inline constexpr std::string_view k_restore_replaces_key = "pxclone.io/restore-replaces";
+// Beside it: the PV (portworx) or VolumeSnapshotContent (csi) it replaces, "-" for none.
+inline constexpr std::string_view k_restore_replaces_object_key =
+    "pxclone.io/restore-replaces-object";
 
 // ---- baselines -------------------------------------------------------------------------------
 
@@ -99,6 +123,35 @@ nlohmann::json clear_record_patch();
 
 // ---- the plan --------------------------------------------------------------------------------
 
+// One staging PVC swapped to a volume made from a snapshot (another set's, or for csi the same).
+struct SwapVolume {
+    std::string pvc;
+    StagingVolume target; // from swap_target(): what to create (the PVC last)
+    // What the PVC is made from now, deleted once it is replaced ("" when gone or none).
+    std::string old_clone_id;               // portworx
+    std::vector<std::string> old_baselines; // portworx: the old clone's baselines
+    std::string old_pv;                     // portworx
+    std::string old_snapshot;               // csi: staging VolumeSnapshot (not the target's)
+    std::string old_content;                // csi: its VolumeSnapshotContent
+    bool pvc_exists = true; // the PVC is there (not yet the target's, unless swapped)
+    bool swapped = false;   // resume: the PVC already is the target's; mask, baseline, clear left
+};
+
+// The target of a swap from `planned`, the volume plan_staging makes for the requested set (the
+// run's lineage). Names must not collide with what exists until delete_old: portworx, the clone
+// object_name(profile, run, "clone-<pvc>-<set>") and PV object_name(profile, run, "<pvc>-<set>")
+// (the PVC's volumeName follows) annotated with what it replaces; csi, with `reuse_snapshot`
+// (the set's staging VolumeSnapshot already there) only the PVC from it, else the content and
+// VolumeSnapshot named object_name(profile, run, "<pvc>-<set>") (the VolumeSnapshot annotated
+// k_staging_pvc_key=<pvc>) and the PVC from them, the PVC annotated. `replaces`/`replaces_object`:
+// the k_restore_replaces_key values ("" becomes "-").
+StagingVolume swap_target(StagingVolume planned, const Lineage& lineage,
+                          const std::string& replaces, const std::string& replaces_object,
+                          const std::string& reuse_snapshot = {});
+
+// The merge patch that removes both k_restore_replaces_key annotations.
+nlohmann::json clear_swap_patch();
+
 struct RestoreVolume {
     std::string pvc;
     std::string clone_id;    // the Portworx clone behind its PV
@@ -114,12 +167,20 @@ enum class RestoreStepKind {
     scale_up,
     wait_ready,
     clear_record,
+    wait_old_detached,
+    make_volume,
+    delete_pvc,
+    create_pvc,
+    delete_old,
+    run_mask,
+    take_baseline,
+    clear_swap,
 };
 std::string_view restore_step_name(RestoreStepKind kind); // "record-replicas", ...
 
 struct RestoreStep {
     RestoreStepKind kind;
-    std::size_t index = 0; // into workloads (record/scale/wait_ready/clear) or volumes
+    std::size_t index = 0; // into workloads (record/scale/wait_ready/clear), volumes or swaps
 };
 
 struct RestorePlan {
@@ -129,6 +190,12 @@ struct RestorePlan {
     std::vector<RestoreVolume> volumes;
     std::vector<Workload> workloads;
     std::vector<RestoreStep> steps;
+    // Swaps (plan_restore_swap): the volumes, the masking to run again, and the lineage of the
+    // new objects (role staging, the target set; source empty) for their baselines.
+    std::vector<SwapVolume> swaps;
+    std::optional<MaskPlan> mask;
+    Lineage lineage;
+    bool baselines = false; // portworx: take the new clones' baselines
 };
 
 // The steps for rolling `volumes` back in `ns` while `workloads` are stopped: record (only the
@@ -136,6 +203,16 @@ struct RestorePlan {
 RestorePlan plan_restore_in_place(std::string ns, std::string run, std::string snapshot_set,
                                   std::vector<RestoreVolume> volumes,
                                   std::vector<Workload> workloads);
+
+// Swapping `swaps` (and rolling `volumes` back to their baselines, PVCs already on the set)
+// while `workloads` are stopped: record, scale down, wait; per volume restore; per swap the
+// steps above (swaps sorted by PVC); the mask (when given) with the workloads in `before_mask`
+// (labels, mask.after's manifests) brought back and ready before it, the others after; baselines
+// when `baselines`.
+RestorePlan plan_restore_swap(std::string ns, Lineage lineage, std::vector<RestoreVolume> volumes,
+                              std::vector<SwapVolume> swaps, std::vector<Workload> workloads,
+                              std::optional<MaskPlan> mask,
+                              const std::set<std::string>& before_mask, bool baselines);
 
 // The plan as the command prints it with -o json/yaml.
 nlohmann::ordered_json to_json(const RestorePlan& plan);
