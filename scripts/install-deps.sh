@@ -5,7 +5,7 @@ set -euo pipefail
 
 packages=(
     # toolchain
-    g++ cmake make pkg-config git
+    g++ cmake make pkg-config git ccache
     # the mandated libraries
     libcli11-dev libcurl4-openssl-dev libyaml-cpp-dev libfmt-dev doctest-dev nlohmann-json3-dev
     libcpp-httplib-dev

@@ -166,4 +166,30 @@ if command -v fish >/dev/null; then
     [ "$got" = "$(printf '%s\n' ci.yml profiles/ pxclone.yaml)" ] ||
         { echo "FAIL: fish completion of -p: $got"; fail=1; }
 fi
+
+# zsh for real: an interactive zsh on a pseudo-terminal with compinit and completions/ in fpath,
+# TAB pressed at the end of the line (tests/cli/zsh_complete.zsh prints what _pxclone offers).
+if command -v zsh >/dev/null && zsh -c 'zmodload zsh/zpty' 2>/dev/null; then
+    expect_zsh() {
+        local want=$1 line=$2 got
+        got=$(cd "$tmp/work" && TMPDIR=$tmp timeout 30 zsh "$OLDPWD/tests/cli/zsh_complete.zsh" \
+            "$OLDPWD/completions" "$line" 2>&1)
+        if [ "$got" != "$want" ]; then
+            echo "FAIL: zsh completion of '$line': got:"
+            echo "$got"
+            echo "want:"
+            echo "$want"
+            fail=1
+        fi
+    }
+    # shellcheck disable=SC2086 # one word per subcommand
+    expect_zsh "$(printf '%s\n' $subcommands | sort -u)" "pxclone "
+    expect_zsh "$(printf '%s\n' env json name text yaml)" "pxclone -o "
+    expect_zsh "$(printf '%s\n' bash fish zsh)" "pxclone completion "
+    expect_zsh "$(printf '%s\n' dev-kind prod-eks)" "pxclone --kubeconfig $tmp/kubeconfig list --context "
+    expect_zsh "prod-eks" "pxclone --kubeconfig=$tmp/kubeconfig list --context pr"
+    expect_zsh "--new-pvc" "pxclone restore --new-"
+else
+    echo "note: zsh (with zsh/zpty) not installed, completions/_pxclone not exercised"
+fi
 exit $fail

@@ -12,8 +12,9 @@ cd "$(dirname "$0")/../.."
 build=build/fuzz
 cxx=${FUZZ_CXX:-clang++-14}
 launcher=()
-if command -v ccache >/dev/null; then
+if command -v ccache >/dev/null && [ -z "${CCACHE_DISABLE:-}" ]; then
     launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+    export CCACHE_BASEDIR=${CCACHE_BASEDIR:-$PWD} CCACHE_NOHASHDIR=${CCACHE_NOHASHDIR:-1}
 fi
 cmake -S tests/fuzz -B "$build" -DCMAKE_CXX_COMPILER="$cxx" "${launcher[@]}" >/dev/null
 cmake --build "$build" -j2
