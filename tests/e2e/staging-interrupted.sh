@@ -6,7 +6,7 @@
 source "$(dirname "$0")/lib.sh"
 e2e_init "$@"
 # The waits are long so that the signal lands inside them on a loaded machine; it cuts them short.
-sim_start --latency job=20s,pvc-bind=20s
+sim_start --latency job=20s,pvc-bind=5s
 profile=$E2E_PROFILES/staging-portworx.yaml
 
 px_run snapshot -p "$profile" --run e2e-set -q

@@ -72,7 +72,8 @@ expect_golden_since_mark "$E2E_DIR/staging-pipeline.teardown.requests" mutating
 
 # Back to the start: the same objects with the same content, but for what the server counts, and
 # for what pxsim'"'"'s controllers do to production on their own time (its Pods and the status of
-# its workloads; pxclone writing to any of them would be a violation).
+# its workloads, and the revision annotation the Deployment controller sets a moment after it
+# makes the first ReplicaSet; pxclone writing to any of them would be a violation).
 normalise='
 def scrub: walk(if type == "object" then
         del(.resourceVersion, .uid, .creationTimestamp, .generation, .managedFields,
@@ -81,7 +82,11 @@ def scrub: walk(if type == "object" then
     else . end);
 def controllers_free: del(.["v1/pods"])
     | with_entries(if (.key | test("/(deployments|replicasets|statefulsets)$"))
-                   then .value |= map(del(.status)) else . end);
+                   then .value |= map(del(.status)
+                       | del(.metadata.annotations["deployment.kubernetes.io/revision"])
+                       | if .metadata.annotations == {} then del(.metadata.annotations)
+                         else . end)
+                   else . end);
 {kubernetes: (.kubernetes | map_values(sort_by(.metadata.namespace, .metadata.name))
               | with_entries(select(.value | length > 0)) | controllers_free),
  portworx: (.portworx | sort_by(.volume.id))} | scrub'
