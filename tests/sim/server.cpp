@@ -366,7 +366,9 @@ Json Server::requests() const {
 }
 
 void Server::log_request(const SimRequest& request, int status,
-                         std::chrono::steady_clock::duration duration) {
+                         std::chrono::steady_clock::time_point started) {
+    using std::chrono::duration_cast;
+    using std::chrono::milliseconds;
     Json query = Json::object();
     for (const auto& [key, value] : request.query) {
         if (!query.contains(key)) {
@@ -398,7 +400,10 @@ void Server::log_request(const SimRequest& request, int status,
         {"query", query},
         {"body", body},
         {"status", status},
-        {"duration_ms", std::chrono::duration_cast<std::chrono::milliseconds>(duration).count()}};
+        // When it arrived, counted from the server's start: a benchmark's timeline.
+        {"started_ms", duration_cast<milliseconds>(started - m_started).count()},
+        {"duration_ms",
+         duration_cast<milliseconds>(std::chrono::steady_clock::now() - started).count()}};
     std::lock_guard lock(m_record_mutex);
     if (m_log.is_open()) {
         m_log << entry.dump() << "\n" << std::flush;
@@ -533,7 +538,7 @@ void Server::serve(const httplib::Request& http_request, httplib::Response& http
             http_response.set_header(key, value);
         }
         http_response.set_content(reply.body, reply.content_type.c_str());
-        log_request(request, reply.status, std::chrono::steady_clock::now() - started);
+        log_request(request, reply.status, started);
     };
     if (auto reply = admin(request)) {
         respond(*reply);
@@ -586,7 +591,7 @@ void Server::serve(const httplib::Request& http_request, httplib::Response& http
         http_response.set_content_provider(
             1024, "application/json",
             [](std::size_t, std::size_t, httplib::DataSink&) { return false; });
-        log_request(request, 0, std::chrono::steady_clock::now() - started);
+        log_request(request, 0, started);
         return;
     case FaultKind::Slow:
         sleep_for(m_faults->slow_delay(), m_stopping);
@@ -603,14 +608,14 @@ void Server::serve(const httplib::Request& http_request, httplib::Response& http
         http_response.set_content_provider(
             1024, "application/json",
             [](std::size_t, std::size_t, httplib::DataSink&) { return false; });
-        log_request(request, 0, std::chrono::steady_clock::now() - started);
+        log_request(request, 0, started);
         return;
     }
     if (!watch) {
         respond(reply);
         return;
     }
-    log_request(request, 200, std::chrono::steady_clock::now() - started);
+    log_request(request, 200, started);
     http_response.status = 200;
     const bool gone = fault.kind == FaultKind::Gone;
     std::optional<std::size_t> close_after;

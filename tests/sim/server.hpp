@@ -97,6 +97,7 @@ private:
 
     mutable std::mutex m_random_mutex;
     std::mt19937_64 m_random;
+    const std::chrono::steady_clock::time_point m_started = std::chrono::steady_clock::now();
     mutable std::mutex m_record_mutex;
     std::vector<nlohmann::json> m_requests;
     std::vector<nlohmann::json> m_violations;
@@ -106,7 +107,7 @@ private:
     std::string new_uid();
     void record_violation(const std::string& api, const std::string& what);
     void log_request(const SimRequest& request, int status,
-                     std::chrono::steady_clock::duration duration);
+                     std::chrono::steady_clock::time_point started);
     void serve(const httplib::Request& http_request, httplib::Response& http_response);
     // Routes an authenticated, fault-free request; sets `watch` when the reply is a stream.
     SimReply route(const SimRequest& request, std::optional<WatchSpec>& watch, bool& px);
