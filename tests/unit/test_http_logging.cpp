@@ -1,3 +1,4 @@
+#include "pxclone/error.hpp"
 #include "pxclone/http/logging.hpp"
 
 #include <filesystem>
@@ -73,14 +74,18 @@ TEST_CASE("the run record collects each request and is written with mode 0600") 
     request.url = "https://k8s.test/api/v1/pods?token=tok-SECRET-3";
     transport.send(request);
     CHECK_THROWS_AS(transport.send(request), http::TransportError);
+    inner->answer(200).then(
+        [] { throw Error(ExitCode::failed, "GET /api/v1/pods: the reply is larger than 64 MiB"); });
+    CHECK_THROWS_AS(transport.send(request), Error);
     record->set_result({{"snapshotSet", "s1"}});
 
     const auto json = record->to_json();
-    REQUIRE(json["requests"].size() == 2);
+    REQUIRE(json["requests"].size() == 3);
     CHECK(json["requests"][0]["status"] == 200);
     CHECK(json["requests"][0]["method"] == "POST");
     CHECK(json["requests"][0]["path"] == "/api/v1/pods?token=<redacted>");
     CHECK(json["requests"][1]["error"] == "timed out");
+    CHECK(json["requests"][2]["error"] == "GET /api/v1/pods: the reply is larger than 64 MiB");
     CHECK(json["result"]["snapshotSet"] == "s1");
 
     const auto path = std::filesystem::temp_directory_path() / "pxclone-record-test.json";
