@@ -1,7 +1,9 @@
 # `cpack` in a build directory makes pxclone_<version>_<arch>.deb from what `cmake --install`
 # installs: the binary, the man pages and the shell completions. Its Depends are computed by
-# dpkg-shlibdeps from the libraries the binary links (libcurl4, libyaml-cpp0.7, libfmt9, libc6,
-# libstdc++6, libgcc-s1 on Debian 12), so they cannot drift from the build.
+# dpkg-shlibdeps from the libraries the binary links (libyaml-cpp0.7, libfmt9, libc6, libstdc++6,
+# libgcc-s1 on Debian 12), so they cannot drift from the build, plus libcurl4, named here because
+# pxclone loads libcurl.so.4 with dlopen() (src/http/libcurl_api.hpp) and dpkg-shlibdeps cannot see
+# it. 7.77.0 is the first libcurl with every option pxclone sets (CURLOPT_CAINFO_BLOB).
 set(CPACK_GENERATOR DEB)
 set(CPACK_PACKAGE_NAME pxclone)
 set(CPACK_PACKAGE_VERSION ${PROJECT_VERSION})
@@ -18,6 +20,7 @@ set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
 set(CPACK_DEBIAN_PACKAGE_SECTION admin)
 set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
+set(CPACK_DEBIAN_PACKAGE_DEPENDS "libcurl4 (>= 7.77.0)")
 # kubectl is not needed by pxclone itself, but the example hooks and most pipelines use it.
 set(CPACK_DEBIAN_PACKAGE_SUGGESTS "kubectl, bash-completion")
 set(CPACK_PACKAGING_INSTALL_PREFIX /usr)

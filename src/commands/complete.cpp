@@ -43,7 +43,7 @@ std::vector<std::string> context_names(const GlobalOptions& globals,
     if (options.explicit_path.empty()) {
         // The profile may name its kubeconfig; a profile that does not load names none.
         try {
-            const auto loaded = load_profile(globals, environment);
+            const auto loaded = load_profile(globals, environment, GitLookup::when_referenced);
             if (!loaded.profile.cluster.kubeconfig.empty()) {
                 options.explicit_path =
                     profile::resolve_path(loaded.profile, loaded.profile.cluster.kubeconfig);
@@ -56,7 +56,7 @@ std::vector<std::string> context_names(const GlobalOptions& globals,
 
 std::vector<std::string> catalog_ids(const GlobalOptions& globals, const std::string& kind,
                                      const util::Environment& environment) {
-    const auto loaded = load_profile(globals, environment);
+    const auto loaded = load_profile(globals, environment, GitLookup::when_referenced);
     // Progress and request logs would land in the user's prompt: they go nowhere.
     std::ostringstream discard;
     Session session(globals, {discard, discard}, loaded.profile, environment);

@@ -2,12 +2,11 @@
 
 #include "pxclone/error.hpp"
 #include "pxclone/profile/loader.hpp"
+#include "pxclone/util/file.hpp"
 #include "pxclone/util/process_output.hpp"
 
 #include <cerrno>
-#include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <random>
 
 #include <fmt/format.h>
@@ -16,31 +15,32 @@ namespace pxclone::cmd {
 
 namespace {
 
-// The file's text, at most one byte beyond the loader's limit (it reports the excess).
+// The file's text, at most the loader's limit.
 std::string read_profile_file(const std::string& path) {
-    std::error_code error;
-    if (std::filesystem::is_directory(path, error)) {
+    auto file = util::read_file(path, profile::k_max_profile_bytes);
+    if (file.error == EISDIR) {
         throw UsageError(fmt::format("{}: cannot read: is a directory", path),
                          "give the profile file with -p FILE");
     }
-    std::ifstream in(path, std::ios::binary);
-    if (!in) {
-        const int reason = errno;
-        throw UsageError(fmt::format("{}: cannot read: {}", path, std::strerror(reason)),
-                         "give the profile with -p FILE (default ./pxclone.yaml)");
+    if (file.error == EFBIG) {
+        // The loader's diagnostic for it, without reading the rest of the file.
+        const profile::Diagnostic too_large{path, 1, 1, "", profile::too_large_message()};
+        throw UsageError(fmt::format("{}: invalid profile (1 problem)", path), {},
+                         {too_large.format()});
     }
-    std::string text(profile::k_max_profile_bytes + 1, '\0');
-    in.read(text.data(), static_cast<std::streamsize>(text.size()));
-    if (in.bad()) {
-        throw UsageError(fmt::format("{}: cannot read: I/O error", path));
+    if (!file) {
+        throw UsageError(
+            fmt::format("{}: cannot read: {}", path,
+                        util::describe_read_error(file, profile::k_max_profile_bytes, "a profile")),
+            "give the profile with -p FILE (default ./pxclone.yaml)");
     }
-    text.resize(static_cast<std::size_t>(in.gcount()));
-    return text;
+    return std::move(file.text);
 }
 
 } // namespace
 
-LoadedProfile load_profile(const GlobalOptions& globals, const util::Environment& environment) {
+LoadedProfile load_profile(const GlobalOptions& globals, const util::Environment& environment,
+                           GitLookup git) {
     const auto& path = globals.profile_path;
     const auto text = read_profile_file(path);
 
@@ -53,7 +53,10 @@ LoadedProfile load_profile(const GlobalOptions& globals, const util::Environment
     sources.random = [&device] {
         return static_cast<std::uint32_t>(device());
     };
-    sources.run_command = util::capture_output;
+    // Any mention counts (a comment, `$${git.sha}`): looking it up when unneeded is only slower.
+    if (git == GitLookup::always || text.find("git.sha") != std::string::npos) {
+        sources.run_command = util::capture_output;
+    }
     sources.git_directory = std::filesystem::path(path).parent_path().string();
     auto run = profile::derive_run_info(globals.run_id, sources);
 

@@ -6,11 +6,12 @@
 #include "pxclone/k8s/connect.hpp"
 #include "pxclone/k8s/secret.hpp"
 #include "pxclone/profile/loader.hpp"
+#include "pxclone/util/file.hpp"
 #include "pxclone/util/interrupt.hpp"
 #include "pxclone/util/time.hpp"
 
-#include <fstream>
-#include <sstream>
+#include <cerrno>
+#include <cstring>
 
 #include <fmt/format.h>
 
@@ -31,14 +32,21 @@ private:
     std::chrono::system_clock::duration m_offset;
 };
 
+// A token is a few KiB; the limit only stops a wrong path (/dev/zero) from exhausting memory.
+constexpr std::size_t k_max_token_bytes = 1024 * 1024;
+
 std::string read_secret_file(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) {
-        throw NotFoundError(fmt::format("{}: cannot read the Portworx token file", path));
+    auto file = util::read_file(path, k_max_token_bytes);
+    if (file.error == EFBIG) {
+        throw UsageError(
+            fmt::format("{}: cannot read the Portworx token file: {}", path,
+                        util::describe_read_error(file, k_max_token_bytes, "a token")));
     }
-    std::stringstream text;
-    text << in.rdbuf();
-    auto value = text.str();
+    if (!file) {
+        throw NotFoundError(fmt::format("{}: cannot read the Portworx token file: {}", path,
+                                        std::strerror(file.error)));
+    }
+    auto value = std::move(file.text);
     while (!value.empty() && (value.back() == '\n' || value.back() == '\r')) {
         value.pop_back();
     }

@@ -4,10 +4,9 @@
 #include "pxclone/k8s/resource.hpp"
 #include "pxclone/k8s/status.hpp"
 #include "pxclone/profile/loader.hpp"
+#include "pxclone/util/file.hpp"
 
-#include <fstream>
 #include <future>
-#include <sstream>
 
 #include <fmt/format.h>
 
@@ -17,14 +16,16 @@ using json = nlohmann::json;
 
 namespace {
 
+// Manifests may hold many objects (CRDs are large), but not gigabytes.
+constexpr std::size_t k_max_manifest_bytes = 16 * 1024 * 1024;
+
 std::string read_text(const std::string& path, const std::string& what) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) {
-        throw UsageError(fmt::format("{}: cannot read {}", path, what));
+    auto file = util::read_file(path, k_max_manifest_bytes);
+    if (!file) {
+        throw UsageError(fmt::format("{}: cannot read {}: {}", path, what,
+                                     util::describe_read_error(file, k_max_manifest_bytes, what)));
     }
-    std::stringstream text;
-    text << in.rdbuf();
-    return text.str();
+    return std::move(file.text);
 }
 
 } // namespace

@@ -55,7 +55,10 @@ void print_summary(const LoadedProfile& loaded, std::ostream& out) {
 void run_validate(const GlobalOptions& globals, Streams streams) {
     // Complete and Validate: everything happens in the loader; an invalid profile throws.
     const util::ProcessEnvironment environment;
-    const auto loaded = load_profile(globals, environment);
+    // Only -o env prints the commit; the other forms need it only for ${git.sha}.
+    const auto loaded = load_profile(
+        globals, environment,
+        globals.output == output::Format::env ? GitLookup::always : GitLookup::when_referenced);
 
     // Run: print in the requested form.
     switch (globals.output) {

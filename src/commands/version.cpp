@@ -29,10 +29,10 @@ nlohmann::json version_record() {
 }
 
 void run_version(const GlobalOptions& globals, Streams streams) {
-    const auto record = version_record();
     switch (globals.output) {
     case output::Format::json:
-        output::print_json(record, streams.out);
+        // Asking libcurl its version loads it (http/libcurl_api.hpp): only the JSON form does.
+        output::print_json(version_record(), streams.out);
         return;
     default:
         streams.out << fmt::format("pxclone {} ({}, {})\n", build_info::k_version,

@@ -11,22 +11,23 @@
 #include <mutex>
 #include <vector>
 
-#include <curl/curl.h>
 #include <fmt/format.h>
+
+#include "libcurl_api.hpp"
 
 namespace pxclone::http {
 
 std::string libcurl_version() {
-    const auto* info = curl_version_info(CURLVERSION_NOW);
-    return info != nullptr && info->version != nullptr ? info->version : "unknown";
+    // Loads libcurl (see libcurl_api.hpp); `pxclone version -o json` is the only caller.
+    try {
+        const auto* info = libcurl::api().version_info(CURLVERSION_NOW);
+        return info != nullptr && info->version != nullptr ? info->version : "unknown";
+    } catch (const Error& error) {
+        return fmt::format("unavailable ({})", error.what());
+    }
 }
 
 namespace {
-
-void global_init() {
-    static std::once_flag once;
-    std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
-}
 
 TransportError::Kind kind_of(CURLcode code) {
     switch (code) {
@@ -108,7 +109,7 @@ size_t on_body(char* data, size_t size, size_t count, void* user) {
     const std::string_view chunk(data, size * count);
     if (transfer.on_chunk != nullptr) {
         long status = 0;
-        curl_easy_getinfo(transfer.handle, CURLINFO_RESPONSE_CODE, &status);
+        libcurl::api().easy_getinfo(transfer.handle, CURLINFO_RESPONSE_CODE, &status);
         if (status >= 200 && status < 300) {
             try {
                 if (!(*transfer.on_chunk)(chunk)) {
@@ -138,11 +139,12 @@ int on_progress(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
 }
 
 void set_blob(CURL* handle, CURLoption option, const std::string& data) {
+    const auto& curl = libcurl::api();
     curl_blob blob{};
     blob.data = const_cast<char*>(data.data());
     blob.len = data.size();
     blob.flags = CURL_BLOB_COPY;
-    curl_easy_setopt(handle, option, &blob);
+    curl.easy_setopt(handle, option, &blob);
 }
 
 struct UrlParts {
@@ -151,41 +153,45 @@ struct UrlParts {
 };
 
 std::optional<UrlParts> split_url(const std::string& url) {
-    CURLU* parsed = curl_url();
+    const auto& curl = libcurl::api();
+    CURLU* parsed = curl.url();
     if (parsed == nullptr) {
         return std::nullopt;
     }
     std::optional<UrlParts> result;
     char* host = nullptr;
     char* port = nullptr;
-    if (curl_url_set(parsed, CURLUPART_URL, url.c_str(), 0) == CURLUE_OK &&
-        curl_url_get(parsed, CURLUPART_HOST, &host, 0) == CURLUE_OK &&
-        curl_url_get(parsed, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) == CURLUE_OK) {
+    if (curl.url_set(parsed, CURLUPART_URL, url.c_str(), 0) == CURLUE_OK &&
+        curl.url_get(parsed, CURLUPART_HOST, &host, 0) == CURLUE_OK &&
+        curl.url_get(parsed, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) == CURLUE_OK) {
         result = UrlParts{host, port};
     }
-    curl_free(host);
-    curl_free(port);
-    curl_url_cleanup(parsed);
+    curl.free(host);
+    curl.free(port);
+    curl.url_cleanup(parsed);
     return result;
 }
 
 std::string with_host(const std::string& url, const std::string& host) {
-    CURLU* parsed = curl_url();
+    const auto& curl = libcurl::api();
+    CURLU* parsed = curl.url();
     std::string result = url;
     char* text = nullptr;
-    if (curl_url_set(parsed, CURLUPART_URL, url.c_str(), 0) == CURLUE_OK &&
-        curl_url_set(parsed, CURLUPART_HOST, host.c_str(), 0) == CURLUE_OK &&
-        curl_url_get(parsed, CURLUPART_URL, &text, 0) == CURLUE_OK) {
+    if (curl.url_set(parsed, CURLUPART_URL, url.c_str(), 0) == CURLUE_OK &&
+        curl.url_set(parsed, CURLUPART_HOST, host.c_str(), 0) == CURLUE_OK &&
+        curl.url_get(parsed, CURLUPART_URL, &text, 0) == CURLUE_OK) {
         result = text;
     }
-    curl_free(text);
-    curl_url_cleanup(parsed);
+    curl.free(text);
+    curl.url_cleanup(parsed);
     return result;
 }
 
 } // namespace
 
 struct CurlTransport::Impl {
+    // Loaded by the first transport made (see libcurl_api.hpp); throws when it cannot be.
+    const libcurl::Api& curl = libcurl::api();
     CurlOptions options;
     CURLSH* share = nullptr;
     std::array<std::mutex, CURL_LOCK_DATA_LAST> share_locks;
@@ -212,7 +218,7 @@ struct CurlTransport::Impl {
                 return handle;
             }
         }
-        CURL* handle = curl_easy_init();
+        CURL* handle = curl.easy_init();
         if (handle == nullptr) {
             throw TransportError(TransportError::Kind::other, "libcurl: cannot create a handle");
         }
@@ -221,13 +227,13 @@ struct CurlTransport::Impl {
 
     void release(CURL* handle) {
         // reset drops this transfer's options; connections live on in the share handle.
-        curl_easy_reset(handle);
+        curl.easy_reset(handle);
         const std::scoped_lock guard(pool_mutex);
         if (idle.size() < options.max_idle_handles) {
             idle.push_back(handle);
             return;
         }
-        curl_easy_cleanup(handle);
+        curl.easy_cleanup(handle);
     }
 
     Response perform(const Request& request, const ChunkHandler* on_chunk);
@@ -245,7 +251,7 @@ Response CurlTransport::Impl::perform(const Request& request, const ChunkHandler
         CURL* handle;
         curl_slist* headers = nullptr;
         ~Release() {
-            curl_slist_free_all(headers);
+            impl->curl.slist_free_all(headers);
             impl->release(handle);
         }
     } release{this, handle};
@@ -265,47 +271,48 @@ Response CurlTransport::Impl::perform(const Request& request, const ChunkHandler
             url = with_host(request.url, options.tls.server_name);
             connect_to = fmt::format("{}:{}:{}:{}", options.tls.server_name, parts->port,
                                      parts->host, parts->port);
-            connect_list = curl_slist_append(nullptr, connect_to.c_str());
+            connect_list = curl.slist_append(nullptr, connect_to.c_str());
         }
     }
     struct FreeList {
+        const libcurl::Api& curl;
         curl_slist* list;
-        ~FreeList() { curl_slist_free_all(list); }
-    } free_connect{connect_list};
+        ~FreeList() { curl.slist_free_all(list); }
+    } free_connect{curl, connect_list};
 
-    curl_easy_setopt(handle, CURLOPT_URL, url.c_str());
-    curl_easy_setopt(handle, CURLOPT_SHARE, share);
-    curl_easy_setopt(handle, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(handle, CURLOPT_ERRORBUFFER, error_text.data());
-    curl_easy_setopt(handle, CURLOPT_HTTP_VERSION, static_cast<long>(CURL_HTTP_VERSION_2TLS));
+    curl.easy_setopt(handle, CURLOPT_URL, url.c_str());
+    curl.easy_setopt(handle, CURLOPT_SHARE, share);
+    curl.easy_setopt(handle, CURLOPT_NOSIGNAL, 1L);
+    curl.easy_setopt(handle, CURLOPT_ERRORBUFFER, error_text.data());
+    curl.easy_setopt(handle, CURLOPT_HTTP_VERSION, static_cast<long>(CURL_HTTP_VERSION_2TLS));
     // The shared connection cache keeps at most this many idle connections (libcurl's default
     // of 5 would close and reopen connections as soon as more workers than that run at once).
-    curl_easy_setopt(handle, CURLOPT_MAXCONNECTS,
+    curl.easy_setopt(handle, CURLOPT_MAXCONNECTS,
                      static_cast<long>(std::max<std::size_t>(options.max_idle_handles * 2, 5)));
-    curl_easy_setopt(handle, CURLOPT_TCP_KEEPALIVE, 1L);
-    curl_easy_setopt(handle, CURLOPT_TCP_KEEPIDLE, 30L);
-    curl_easy_setopt(handle, CURLOPT_TCP_KEEPINTVL, 15L);
-    curl_easy_setopt(handle, CURLOPT_ACCEPT_ENCODING, "");
-    curl_easy_setopt(handle, CURLOPT_USERAGENT, options.user_agent.c_str());
-    curl_easy_setopt(handle, CURLOPT_CONNECTTIMEOUT_MS,
+    curl.easy_setopt(handle, CURLOPT_TCP_KEEPALIVE, 1L);
+    curl.easy_setopt(handle, CURLOPT_TCP_KEEPIDLE, 30L);
+    curl.easy_setopt(handle, CURLOPT_TCP_KEEPINTVL, 15L);
+    curl.easy_setopt(handle, CURLOPT_ACCEPT_ENCODING, "");
+    curl.easy_setopt(handle, CURLOPT_USERAGENT, options.user_agent.c_str());
+    curl.easy_setopt(handle, CURLOPT_CONNECTTIMEOUT_MS,
                      static_cast<long>(options.connect_timeout.count()));
     auto timeout = request.timeout.count() > 0 ? request.timeout
                                                : (on_chunk != nullptr ? std::chrono::milliseconds(0)
                                                                       : options.request_timeout);
-    curl_easy_setopt(handle, CURLOPT_TIMEOUT_MS, static_cast<long>(timeout.count()));
+    curl.easy_setopt(handle, CURLOPT_TIMEOUT_MS, static_cast<long>(timeout.count()));
     if (on_chunk != nullptr) {
-        curl_easy_setopt(handle, CURLOPT_LOW_SPEED_LIMIT, options.low_speed_bytes);
-        curl_easy_setopt(handle, CURLOPT_LOW_SPEED_TIME,
+        curl.easy_setopt(handle, CURLOPT_LOW_SPEED_LIMIT, options.low_speed_bytes);
+        curl.easy_setopt(handle, CURLOPT_LOW_SPEED_TIME,
                          static_cast<long>(options.low_speed_window.count()));
     }
     if (on_chunk == nullptr) {
         // Refuses at once a reply whose Content-Length is over the limit; on_body counts the
         // rest (chunked or close-delimited replies). A stream's 2xx body is not kept.
-        curl_easy_setopt(handle, CURLOPT_MAXFILESIZE_LARGE,
+        curl.easy_setopt(handle, CURLOPT_MAXFILESIZE_LARGE,
                          static_cast<curl_off_t>(options.max_body_bytes));
     }
     if (connect_list != nullptr) {
-        curl_easy_setopt(handle, CURLOPT_CONNECT_TO, connect_list);
+        curl.easy_setopt(handle, CURLOPT_CONNECT_TO, connect_list);
     }
 
     // TLS
@@ -313,11 +320,11 @@ Response CurlTransport::Impl::perform(const Request& request, const ChunkHandler
     if (!tls.ca_pem.empty()) {
         set_blob(handle, CURLOPT_CAINFO_BLOB, tls.ca_pem);
     } else if (!tls.ca_file.empty()) {
-        curl_easy_setopt(handle, CURLOPT_CAINFO, tls.ca_file.c_str());
+        curl.easy_setopt(handle, CURLOPT_CAINFO, tls.ca_file.c_str());
     }
     if (tls.insecure_skip_verify) {
-        curl_easy_setopt(handle, CURLOPT_SSL_VERIFYPEER, 0L);
-        curl_easy_setopt(handle, CURLOPT_SSL_VERIFYHOST, 0L);
+        curl.easy_setopt(handle, CURLOPT_SSL_VERIFYPEER, 0L);
+        curl.easy_setopt(handle, CURLOPT_SSL_VERIFYHOST, 0L);
     }
     std::shared_ptr<const Identity> who;
     {
@@ -327,61 +334,61 @@ Response CurlTransport::Impl::perform(const Request& request, const ChunkHandler
     if (who) {
         if (!who->cert_pem.empty()) {
             set_blob(handle, CURLOPT_SSLCERT_BLOB, who->cert_pem);
-            curl_easy_setopt(handle, CURLOPT_SSLCERTTYPE, "PEM");
+            curl.easy_setopt(handle, CURLOPT_SSLCERTTYPE, "PEM");
         } else if (!who->cert_file.empty()) {
-            curl_easy_setopt(handle, CURLOPT_SSLCERT, who->cert_file.c_str());
+            curl.easy_setopt(handle, CURLOPT_SSLCERT, who->cert_file.c_str());
         }
         if (!who->key_pem.empty()) {
             set_blob(handle, CURLOPT_SSLKEY_BLOB, who->key_pem);
-            curl_easy_setopt(handle, CURLOPT_SSLKEYTYPE, "PEM");
+            curl.easy_setopt(handle, CURLOPT_SSLKEYTYPE, "PEM");
         } else if (!who->key_file.empty()) {
-            curl_easy_setopt(handle, CURLOPT_SSLKEY, who->key_file.c_str());
+            curl.easy_setopt(handle, CURLOPT_SSLKEY, who->key_file.c_str());
         }
     }
     if (!options.proxy_url.empty()) {
-        curl_easy_setopt(handle, CURLOPT_PROXY, options.proxy_url.c_str());
+        curl.easy_setopt(handle, CURLOPT_PROXY, options.proxy_url.c_str());
     }
 
     // Method and body
     switch (request.method) {
     case Method::get:
-        curl_easy_setopt(handle, CURLOPT_HTTPGET, 1L);
+        curl.easy_setopt(handle, CURLOPT_HTTPGET, 1L);
         break;
     case Method::post:
-        curl_easy_setopt(handle, CURLOPT_POST, 1L);
+        curl.easy_setopt(handle, CURLOPT_POST, 1L);
         break;
     case Method::put:
     case Method::patch:
     case Method::del:
-        curl_easy_setopt(handle, CURLOPT_CUSTOMREQUEST, method_name(request.method).data());
+        curl.easy_setopt(handle, CURLOPT_CUSTOMREQUEST, method_name(request.method).data());
         break;
     }
     if (request.method != Method::get &&
         (!request.body.empty() || request.method == Method::post)) {
-        curl_easy_setopt(handle, CURLOPT_POSTFIELDS, request.body.data());
-        curl_easy_setopt(handle, CURLOPT_POSTFIELDSIZE_LARGE,
+        curl.easy_setopt(handle, CURLOPT_POSTFIELDS, request.body.data());
+        curl.easy_setopt(handle, CURLOPT_POSTFIELDSIZE_LARGE,
                          static_cast<curl_off_t>(request.body.size()));
     }
     for (const auto& [name, value] : request.headers) {
-        release.headers = curl_slist_append(release.headers, (name + ": " + value).c_str());
+        release.headers = curl.slist_append(release.headers, (name + ": " + value).c_str());
     }
     // No "Expect: 100-continue" round trip before bodies.
-    release.headers = curl_slist_append(release.headers, "Expect:");
-    curl_easy_setopt(handle, CURLOPT_HTTPHEADER, release.headers);
+    release.headers = curl.slist_append(release.headers, "Expect:");
+    curl.easy_setopt(handle, CURLOPT_HTTPHEADER, release.headers);
 
-    curl_easy_setopt(handle, CURLOPT_HEADERFUNCTION, on_header);
-    curl_easy_setopt(handle, CURLOPT_HEADERDATA, &transfer);
-    curl_easy_setopt(handle, CURLOPT_WRITEFUNCTION, on_body);
-    curl_easy_setopt(handle, CURLOPT_WRITEDATA, &transfer);
+    curl.easy_setopt(handle, CURLOPT_HEADERFUNCTION, on_header);
+    curl.easy_setopt(handle, CURLOPT_HEADERDATA, &transfer);
+    curl.easy_setopt(handle, CURLOPT_WRITEFUNCTION, on_body);
+    curl.easy_setopt(handle, CURLOPT_WRITEDATA, &transfer);
 
     if (cancelled) {
-        curl_easy_setopt(handle, CURLOPT_NOPROGRESS, 0L);
-        curl_easy_setopt(handle, CURLOPT_XFERINFOFUNCTION, on_progress);
-        curl_easy_setopt(handle, CURLOPT_XFERINFODATA,
+        curl.easy_setopt(handle, CURLOPT_NOPROGRESS, 0L);
+        curl.easy_setopt(handle, CURLOPT_XFERINFOFUNCTION, on_progress);
+        curl.easy_setopt(handle, CURLOPT_XFERINFODATA,
                          const_cast<std::atomic<bool>*>(cancelled.get()));
     }
 
-    const CURLcode code = curl_easy_perform(handle);
+    const CURLcode code = curl.easy_perform(handle);
     if (transfer.failure) {
         std::rethrow_exception(transfer.failure);
     }
@@ -399,32 +406,32 @@ Response CurlTransport::Impl::perform(const Request& request, const ChunkHandler
     }
     if (code != CURLE_OK && !(code == CURLE_WRITE_ERROR && transfer.aborted)) {
         const std::string detail =
-            error_text[0] != '\0' ? error_text.data() : curl_easy_strerror(code);
+            error_text[0] != '\0' ? error_text.data() : curl.easy_strerror(code);
         throw TransportError(kind_of(code), fmt::format("{} {}: {}", method_name(request.method),
                                                         redact_url(request.url), detail));
     }
     long status = 0;
-    curl_easy_getinfo(handle, CURLINFO_RESPONSE_CODE, &status);
+    curl.easy_getinfo(handle, CURLINFO_RESPONSE_CODE, &status);
     transfer.response.status = static_cast<int>(status);
     return std::move(transfer.response);
 }
 
 CurlTransport::CurlTransport(CurlOptions options) : m_impl(std::make_unique<Impl>()) {
-    global_init();
+    const auto& curl = m_impl->curl;
     m_impl->options = std::move(options);
     const auto& tls = m_impl->options.tls;
     m_impl->identity = std::make_shared<const Identity>(
         Identity{tls.cert_file, tls.cert_pem, tls.key_file, tls.key_pem});
-    m_impl->share = curl_share_init();
+    m_impl->share = curl.share_init();
     if (m_impl->share == nullptr) {
         throw TransportError(TransportError::Kind::other, "libcurl: cannot create a share handle");
     }
-    curl_share_setopt(m_impl->share, CURLSHOPT_LOCKFUNC, &Impl::lock);
-    curl_share_setopt(m_impl->share, CURLSHOPT_UNLOCKFUNC, &Impl::unlock);
-    curl_share_setopt(m_impl->share, CURLSHOPT_USERDATA, m_impl.get());
-    curl_share_setopt(m_impl->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
-    curl_share_setopt(m_impl->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
-    curl_share_setopt(m_impl->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_CONNECT);
+    curl.share_setopt(m_impl->share, CURLSHOPT_LOCKFUNC, &Impl::lock);
+    curl.share_setopt(m_impl->share, CURLSHOPT_UNLOCKFUNC, &Impl::unlock);
+    curl.share_setopt(m_impl->share, CURLSHOPT_USERDATA, m_impl.get());
+    curl.share_setopt(m_impl->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
+    curl.share_setopt(m_impl->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
+    curl.share_setopt(m_impl->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_CONNECT);
     if (tls.insecure_skip_verify && m_impl->options.warn) {
         m_impl->options.warn("warning: TLS certificate verification is disabled "
                              "(insecure-skip-tls-verify); the connection is not authenticated");
@@ -432,10 +439,11 @@ CurlTransport::CurlTransport(CurlOptions options) : m_impl(std::make_unique<Impl
 }
 
 CurlTransport::~CurlTransport() {
+    const auto& curl = m_impl->curl;
     for (CURL* handle : m_impl->idle) {
-        curl_easy_cleanup(handle);
+        curl.easy_cleanup(handle);
     }
-    curl_share_cleanup(m_impl->share);
+    curl.share_cleanup(m_impl->share);
 }
 
 Response CurlTransport::send(const Request& request) {

@@ -2,6 +2,7 @@
 
 #include "pxclone/error.hpp"
 #include "pxclone/util/base64.hpp"
+#include "pxclone/util/file.hpp"
 #include "pxclone/util/time.hpp"
 
 #include <algorithm>
@@ -10,7 +11,6 @@
 #include <cstdio>
 #include <cstring>
 #include <ctime>
-#include <fstream>
 #include <sstream>
 #include <sys/stat.h>
 
@@ -47,12 +47,10 @@ std::vector<std::string> tail_lines(const std::string& text, std::size_t count) 
     return lines;
 }
 
-std::string read_whole(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    std::ostringstream text;
-    text << in.rdbuf();
-    return text.str();
-}
+// A bearer token is a few KiB at most; a CA bundle a few hundred (the whole Mozilla store is
+// ~220 KiB). The limits only stop a wrong path (/dev/zero, a disk image) from exhausting memory.
+constexpr std::size_t k_max_token_bytes = 1024 * 1024;
+constexpr std::size_t k_max_ca_bytes = 16 * 1024 * 1024;
 
 class StaticSource final : public CredentialSource {
 public:
@@ -94,7 +92,13 @@ private:
         if (!changed && !force) {
             return;
         }
-        auto token = trim(read_whole(m_path));
+        auto file = util::read_file(m_path, k_max_token_bytes);
+        if (!file) {
+            throw Error(ExitCode::failed,
+                        fmt::format("tokenFile {}: cannot read: {}", m_path,
+                                    util::describe_read_error(file, k_max_token_bytes, "a token")));
+        }
+        auto token = trim(std::move(file.text));
         if (token.empty()) {
             throw Error(ExitCode::failed, fmt::format("tokenFile {} is empty", m_path));
         }
@@ -114,9 +118,11 @@ std::string exec_info(const ExecConfig& exec, const ClusterConfig& cluster, bool
     nlohmann::json spec = {{"interactive", interactive}};
     if (exec.provide_cluster_info) {
         nlohmann::json info = {{"server", cluster.server}};
-        const auto ca = !cluster.tls.ca_pem.empty()    ? cluster.tls.ca_pem
-                        : !cluster.tls.ca_file.empty() ? read_whole(cluster.tls.ca_file)
-                                                       : std::string();
+        // An unreadable CA file is left out here; the connection itself reports it.
+        const auto ca = !cluster.tls.ca_pem.empty() ? cluster.tls.ca_pem
+                        : !cluster.tls.ca_file.empty()
+                            ? util::read_file(cluster.tls.ca_file, k_max_ca_bytes).text
+                            : std::string();
         if (!ca.empty()) {
             info["certificate-authority-data"] = util::base64_encode(ca);
         }

@@ -2,12 +2,11 @@
 
 #include "pxclone/error.hpp"
 #include "pxclone/util/base64.hpp"
+#include "pxclone/util/file.hpp"
 #include "pxclone/util/text.hpp"
 
 #include <algorithm>
-#include <fstream>
 #include <map>
-#include <sstream>
 
 #include <fmt/format.h>
 #include <yaml-cpp/yaml.h>
@@ -41,13 +40,13 @@ std::string place(const fs::path& file, std::string_view kind, std::string_view 
 }
 
 std::string read_text(const fs::path& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) {
-        throw UsageError(fmt::format("kubeconfig {}: cannot be read", path.string()));
+    auto file = util::read_file(path.string(), k_max_kubeconfig_bytes);
+    if (!file) {
+        throw UsageError(
+            fmt::format("kubeconfig {}: cannot be read: {}", path.string(),
+                        util::describe_read_error(file, k_max_kubeconfig_bytes, "a kubeconfig")));
     }
-    std::ostringstream text;
-    text << in.rdbuf();
-    return text.str();
+    return std::move(file.text);
 }
 
 // The string at `key`, nullopt when absent or null; a non-scalar is a UsageError.

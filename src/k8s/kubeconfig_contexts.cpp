@@ -1,5 +1,7 @@
 #include "pxclone/k8s/kubeconfig_contexts.hpp"
 
+#include "pxclone/util/file.hpp"
+
 #include <algorithm>
 #include <system_error>
 
@@ -20,8 +22,12 @@ std::vector<std::string> kubeconfig_context_names(const KubeconfigOptions& optio
         if (!std::filesystem::is_regular_file(path, error)) {
             continue;
         }
+        const auto file = util::read_file(path.string(), k_max_kubeconfig_bytes);
+        if (!file) {
+            continue;
+        }
         try {
-            const auto document = YAML::LoadFile(path.string());
+            const auto document = YAML::Load(file.text);
             const auto contexts = document["contexts"];
             if (!contexts.IsSequence()) {
                 continue;

@@ -859,9 +859,7 @@ LoadResult Loader::run(std::string_view text) {
     };
 
     if (text.size() > k_max_profile_bytes) {
-        report(Position{}, "",
-               fmt::format("file is too large (a profile may have at most {} bytes)",
-                           k_max_profile_bytes));
+        report(Position{}, "", too_large_message());
         return finish();
     }
     if (text.starts_with("\xEF\xBB\xBF")) {
@@ -989,6 +987,11 @@ LoadResult Loader::run(std::string_view text) {
 }
 
 } // namespace
+
+std::string too_large_message() {
+    return fmt::format("file is too large (a profile may have at most {} bytes)",
+                       k_max_profile_bytes);
+}
 
 LoadResult load_profile(std::string_view text, const LoadOptions& options) {
     return Loader(options).run(text);

@@ -220,6 +220,14 @@ spawn flag-output-unknown 2 '--output: ' -- "$pxclone" list -o xml -p "$profile"
 spawn flag-unknown 2 'The following argument was not expected: --frobnicate' -- "$pxclone" snapshot --frobnicate -p "$profile"
 spawn flag-run-symbols 2 "--run '***': a run id needs letters or digits" -- "$pxclone" snapshot --run '***' -p "$profile" --kubeconfig "$good"
 spawn flag-profile-directory 2 '/tmp: cannot read: is a directory' -- "$pxclone" validate -p /tmp
+# Endless or huge files: one line at once, without reading them (util::read_file).
+spawn flag-profile-dev-zero 2 '/dev/zero:1:1: file is too large (a profile may have at most 1048576 bytes)' -- \
+    "$pxclone" validate -p /dev/zero
+spawn flag-kubeconfig-dev-zero 2 'kubeconfig /dev/zero: cannot be read: larger than 16 MiB, the most pxclone reads of a kubeconfig' -- \
+    "$pxclone" snapshot --dry-run -q -p "$profile" --kubeconfig /dev/zero --run bad1
+truncate -s 8G "$tmp/kc-8g.yaml"
+spawn flag-kubeconfig-8g 2 'kc-8g.yaml: cannot be read: larger than 16 MiB' -- \
+    "$pxclone" snapshot --dry-run -q -p "$profile" --kubeconfig "$tmp/kc-8g.yaml" --run bad1
 spawn flag-verbose-value 2 'The following argument was not expected' -- "$pxclone" validate -v=3 -p "$profile"
 spawn flag-teardown-nothing 2 'teardown: give exactly one of --run ID, --expired or --all' -- "$pxclone" teardown -p "$profile" --kubeconfig "$good"
 

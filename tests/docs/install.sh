@@ -53,9 +53,23 @@ fi
 if command -v dpkg >/dev/null && command -v ldd >/dev/null; then
     packages=$(ldd "$dest/usr/bin/pxclone" | awk '$3 ~ /^\// { print $3 }' |
         xargs -r realpath | xargs -r dpkg -S 2>/dev/null | cut -d: -f1 | sort -u)
-    for package in libcurl4 libyaml-cpp0.7 libfmt9; do
+    for package in libyaml-cpp0.7 libfmt9; do
         grep -qx "$package" <<<"$packages" ||
             { echo "FAIL: pxclone does not link a library of $package (links: $packages)"; fail=1; }
     done
+    # libcurl is loaded with dlopen() when a command first talks to a server, never linked (start-up
+    # time): dpkg-shlibdeps cannot see it, so cmake/Packaging.cmake names libcurl4 itself, the
+    # package that ships the soname pxclone opens.
+    if grep -qx libcurl4 <<<"$packages"; then
+        echo "FAIL: pxclone links libcurl (every start would load its libraries)"
+        fail=1
+    fi
+    grep -q 'CPACK_DEBIAN_PACKAGE_DEPENDS "libcurl4 ' "$build/CPackConfig.cmake" ||
+        { echo "FAIL: the package does not depend on libcurl4 ($build/CPackConfig.cmake)"; fail=1; }
+    grep -aq 'libcurl\.so\.4' "$dest/usr/bin/pxclone" ||
+        { echo "FAIL: the binary does not name libcurl.so.4"; fail=1; }
+    soname_package=$(dpkg -S '*/libcurl.so.4' 2>/dev/null | cut -d: -f1 | sort -u)
+    [ "$soname_package" = libcurl4 ] ||
+        { echo "FAIL: libcurl.so.4 comes from '$soname_package', not libcurl4"; fail=1; }
 fi
 exit $fail

@@ -14,10 +14,18 @@ struct LoadedProfile {
     profile::RunInfo run;
 };
 
+// When the run's commit is asked of `git rev-parse HEAD` if no CI variable names it. Starting git
+// costs ~10 ms of CPU, as much as the rest of `validate`.
+enum class GitLookup {
+    always,          // the command records the commit on what it makes (snapshot, deploy, ...)
+    when_referenced, // only when the profile's text mentions ${git.sha}; else run.git_sha is unset
+};
+
 // Reads globals.profile_path, derives the run (--run, CI variables, git) and loads the profile.
 // Throws UsageError (exit 2) when the file cannot be read ("FILE: cannot read: reason") or the
 // profile is invalid (headline plus one detail line per diagnostic), and for a --run value with
 // nothing label-safe in it.
-LoadedProfile load_profile(const GlobalOptions& globals, const util::Environment& environment);
+LoadedProfile load_profile(const GlobalOptions& globals, const util::Environment& environment,
+                           GitLookup git = GitLookup::always);
 
 } // namespace pxclone::cmd

@@ -47,6 +47,10 @@ struct ClusterConfig {
     bool in_cluster = false;
 };
 
+// The most of one kubeconfig file read: far above any real one (thousands of contexts fit in a
+// few MiB), far below what would exhaust memory; a larger file (or /dev/zero) is a UsageError.
+inline constexpr std::size_t k_max_kubeconfig_bytes = 16 * 1024 * 1024;
+
 struct KubeconfigOptions {
     std::string explicit_path; // --kubeconfig: this file only, no merging, must exist
     std::string context;       // --context or the profile's cluster.context; empty = current

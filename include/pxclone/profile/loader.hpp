@@ -40,6 +40,10 @@ struct LoadResult {
 
 LoadResult load_profile(std::string_view text, const LoadOptions& options);
 
+// What the diagnostic for a text over k_max_profile_bytes says (a reader that stops at the limit
+// reports the same).
+std::string too_large_message();
+
 // `path` resolved against the profile's base_dir (absolute paths unchanged).
 std::string resolve_path(const Profile& profile, const std::string& path);
 
