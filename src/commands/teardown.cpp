@@ -250,7 +250,8 @@ void run_teardown(const GlobalOptions& globals, const TeardownOptions& options, 
     context.cancelled = [] {
         return util::interrupted();
     };
-    context.pool = &session.pool();
+    // Deletions and waits cost the client little while the server works: the fan-out width.
+    context.pool = &session.fan_out();
     const auto report = exec::execute_teardown(target, plan, context);
 
     result["deleted"] = list_json(report.deleted, object_json);
