@@ -554,11 +554,11 @@ void Controllers::reconcile_finalizers(const ResourceType& type, const Json& obj
                 if (!candidate.namespaced) {
                     continue;
                 }
-                for (Json& item : txn.list(candidate, ns_of(object))) {
+                txn.for_each(candidate, ns_of(object), [&](const Json& item) {
                     if (owned_by(item, uid)) {
-                        found.emplace_back(&candidate, std::move(item));
+                        found.emplace_back(&candidate, item);
                     }
-                }
+                });
             }
         });
         return found;
@@ -656,11 +656,12 @@ void Controllers::reconcile_deleted(const ResourceType& type, const Json& object
                 if (!candidate.namespaced) {
                     continue;
                 }
-                for (Json& item : txn.list(candidate, ns_of(object))) {
+                // In place: each deleted object looked at every object of its namespace.
+                txn.for_each(candidate, ns_of(object), [&](const Json& item) {
                     if (owned_by(item, uid)) {
-                        children.emplace_back(&candidate, std::move(item));
+                        children.emplace_back(&candidate, item);
                     }
-                }
+                });
             }
         });
         for (const auto& [child_type, child] : children) {
