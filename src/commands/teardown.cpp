@@ -159,7 +159,7 @@ void run_teardown(const GlobalOptions& globals, const TeardownOptions& options, 
             fmt::format("keeping snapshot set {}: still used by run {}", set, runs));
     }
 
-    const auto found = exec::find_target_objects(session.kube(), portworx, target);
+    const auto found = exec::find_target_objects(session.kube(), portworx, target, &session.pool());
     const auto plan = plan::plan_teardown(target, found);
     std::set<std::string> sets_not_asked;
     for (const auto& refusal : plan.refused) {

@@ -294,34 +294,62 @@ std::string delete_request(const FoundObject& object) {
 }
 
 std::vector<FoundObject> find_run_objects(const k8s::Client& kube, const px::Client& portworx,
-                                          const std::string& profile, const std::string& run) {
+                                          const std::string& profile, const std::string& run,
+                                          util::WorkerPool* pool) {
     const std::map<std::string, std::string> labels{
         {std::string(plan::k_managed_by_key), std::string(plan::k_managed_by_value)},
         {std::string(plan::k_profile_key), profile},
         {std::string(plan::k_run_key), run},
     };
-    std::vector<FoundObject> found;
+    // One listing per kind, then the Portworx volumes: independent requests, at once on a pool.
+    std::vector<std::function<std::vector<FoundObject>()>> listings;
     for (const auto kind : k_kube_kinds) {
-        for (const auto& item : list_labelled(kube, *teardown_resource(kind), labels)) {
-            found.push_back(from_kube(kind, item));
-        }
+        listings.emplace_back([&kube, &labels, kind] {
+            std::vector<FoundObject> found;
+            for (const auto& item : list_labelled(kube, *teardown_resource(kind), labels)) {
+                found.push_back(from_kube(kind, item));
+            }
+            return found;
+        });
     }
-    px::VolumeFilter filter;
-    filter.labels = labels;
-    for (const auto& volume : portworx.inspect_with_filters(filter)) {
-        found.push_back(
-            FoundObject{TeardownKind::portworx_volume, "", volume.name, volume.id, volume.labels});
+    listings.emplace_back([&portworx, &labels] {
+        px::VolumeFilter filter;
+        filter.labels = labels;
+        std::vector<FoundObject> found;
+        for (const auto& volume : portworx.inspect_with_filters(filter)) {
+            found.push_back(FoundObject{TeardownKind::portworx_volume, "", volume.name, volume.id,
+                                        volume.labels});
+        }
+        return found;
+    });
+    std::vector<std::vector<FoundObject>> parts;
+    if (pool == nullptr) {
+        for (const auto& listing : listings) {
+            parts.push_back(listing());
+        }
+    } else {
+        std::vector<std::future<std::vector<FoundObject>>> running;
+        for (const auto& listing : listings) {
+            running.push_back(pool->submit(listing));
+        }
+        parts = util::get_all(running);
+    }
+    std::vector<FoundObject> found;
+    for (auto& part : parts) {
+        found.insert(found.end(), std::make_move_iterator(part.begin()),
+                     std::make_move_iterator(part.end()));
     }
     return found;
 }
 
 std::vector<FoundObject> find_target_objects(const k8s::Client& kube, const px::Client& portworx,
-                                             const plan::TeardownTarget& target) {
+                                             const plan::TeardownTarget& target,
+                                             util::WorkerPool* pool) {
     std::set<std::string> runs = target.runs;
     runs.insert(target.snapshot_sets.begin(), target.snapshot_sets.end());
     std::vector<FoundObject> found;
     for (const auto& run : runs) {
-        auto objects = find_run_objects(kube, portworx, target.profile, run);
+        auto objects = find_run_objects(kube, portworx, target.profile, run, pool);
         found.insert(found.end(), std::make_move_iterator(objects.begin()),
                      std::make_move_iterator(objects.end()));
     }
@@ -377,8 +405,8 @@ TeardownReport execute_teardown(const plan::TeardownTarget& target, const plan::
 
     // Verify: nothing labelled for the target may remain.
     runner.check_cancelled();
-    const auto again =
-        plan::plan_teardown(target, find_target_objects(context.kube, context.portworx, target));
+    const auto again = plan::plan_teardown(
+        target, find_target_objects(context.kube, context.portworx, target, context.pool));
     for (const auto& deletion : again.deletions) {
         const auto& object = deletion.object;
         if (runner.failed(object)) {
