@@ -7,6 +7,7 @@
 
 #include <exception>
 #include <iostream>
+#include <malloc.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
@@ -16,6 +17,14 @@ int main(int argc, char** argv) {
     using pxclone::output::Color;
     using pxclone::output::paint;
     const pxclone::util::ProcessEnvironment environment;
+#ifdef M_ARENA_MAX
+    // glibc gives each thread that allocates its own malloc arena, up to 8 per CPU: with up to
+    // 256 requests in flight (util::k_max_fan_out) that is megabytes of RSS and no speed (the
+    // threads wait on the network). Two arenas: see bench/RESULTS.md, session 4.
+    if (!environment.get("MALLOC_ARENA_MAX")) {
+        mallopt(M_ARENA_MAX, 2);
+    }
+#endif
     const auto terminal = pxclone::output::detect_terminal(STDERR_FILENO, environment);
     pxclone::cli::Cli cli({std::cout, std::cerr, terminal});
     const auto color = [&] {

@@ -227,7 +227,9 @@ void run_deploy_staging(const GlobalOptions& globals, const DeployOptions& optio
     }
     progress.note(fmt::format("snapshot set {} ({} volume{}, {})", set.id, set.snapshots.size(),
                               set.snapshots.size() == 1 ? "" : "s", set.created_at));
-    const auto described = describe_set(session.kube(), session.pool(), profile, set);
+    // On the fan-out pool: the connections these reads open are the ones every volume's clone
+    // then uses at once (their TLS handshakes are not added to the clones' time).
+    const auto described = describe_set(session.kube(), session.fan_out(), profile, set);
     const auto inputs = read_staging_inputs(profile, loaded.run, environment);
 
     // Plan (pure): every object, or every problem.

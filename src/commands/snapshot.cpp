@@ -81,12 +81,14 @@ SnapshotFacts discover_snapshot(Session& session, const profile::Profile& profil
                      .get();
     }
 
+    // On the fan-out pool: the connections these reads open (one TLS handshake each) are the
+    // ones every volume's SnapshotCreate then uses at once, instead of opening them then.
     std::map<std::string, std::future<std::optional<json>>> pv_gets;
     for (const auto& claim : claims) {
         const auto pv = k8s::string_field(claim, "/spec/volumeName");
         if (!pv.empty() && !pv_gets.contains(pv)) {
             pv_gets.emplace(
-                pv, session.pool().submit([&kube, &pvs, pv] { return kube.get(pvs, "", pv); }));
+                pv, session.fan_out().submit([&kube, &pvs, pv] { return kube.get(pvs, "", pv); }));
         }
     }
     std::map<std::string, json> volumes;

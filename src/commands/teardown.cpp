@@ -159,7 +159,7 @@ void run_teardown(const GlobalOptions& globals, const TeardownOptions& options, 
             fmt::format("keeping snapshot set {}: still used by run {}", set, runs));
     }
 
-    const auto found = exec::find_target_objects(session.kube(), portworx, target);
+    const auto found = exec::find_target_objects(session.kube(), portworx, target, &session.pool());
     const auto plan = plan::plan_teardown(target, found);
     std::set<std::string> sets_not_asked;
     for (const auto& refusal : plan.refused) {
@@ -250,7 +250,8 @@ void run_teardown(const GlobalOptions& globals, const TeardownOptions& options, 
     context.cancelled = [] {
         return util::interrupted();
     };
-    context.pool = &session.pool();
+    // Deletions and waits cost the client little while the server works: the fan-out width.
+    context.pool = &session.fan_out();
     const auto report = exec::execute_teardown(target, plan, context);
 
     result["deleted"] = list_json(report.deleted, object_json);

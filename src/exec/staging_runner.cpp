@@ -415,22 +415,7 @@ std::vector<std::string> make_volumes(const plan::StagingPlan& plan, StagingRunn
             return ready.clone_id;
         }));
     }
-    std::vector<std::string> ids;
-    std::exception_ptr first;
-    for (auto& result : work) {
-        try {
-            ids.push_back(result.get());
-        } catch (...) {
-            ids.emplace_back();
-            if (!first) {
-                first = std::current_exception();
-            }
-        }
-    }
-    if (first) {
-        std::rethrow_exception(first);
-    }
-    return ids;
+    return util::get_all(work);
 }
 
 // Each group of waits (one kind, namespace and predicate) is one watch, all groups at once.
@@ -442,19 +427,7 @@ void wait_all(const std::vector<plan::WaitFor>& waits, StagingRunner& runner,
         work.push_back(
             pool.submit([&runner, &group, deadline] { runner.wait_many(group, deadline); }));
     }
-    std::exception_ptr first;
-    for (auto& result : work) {
-        try {
-            result.get();
-        } catch (...) {
-            if (!first) {
-                first = std::current_exception();
-            }
-        }
-    }
-    if (first) {
-        std::rethrow_exception(first);
-    }
+    util::get_all(work);
 }
 
 // The masking Job's container, and the values of its environment variables whose names say
@@ -499,19 +472,7 @@ void take_baselines(const plan::StagingPlan& plan, const plan::StagingReport& re
                 }));
         }
     }
-    std::exception_ptr first;
-    for (auto& result : work) {
-        try {
-            result.get();
-        } catch (...) {
-            if (!first) {
-                first = std::current_exception();
-            }
-        }
-    }
-    if (first) {
-        std::rethrow_exception(first);
-    }
+    util::get_all(work);
 }
 
 } // namespace

@@ -9,7 +9,10 @@
 
 #include <algorithm>
 #include <future>
+#include <map>
+#include <mutex>
 #include <optional>
+#include <set>
 #include <tuple>
 
 namespace pxclone::exec {
@@ -144,14 +147,98 @@ public:
         return std::nullopt;
     }
 
-    // Waits until every object is gone (in parallel on the context's pool), then records the
-    // failures in the objects' order.
+    // Waits until every object of `names` (one namespaced kind, one namespace) is gone, with one
+    // list and watch of the namespace; returns why each did not go (nothing for those that went).
+    // Thread-safe: nothing is recorded.
+    std::map<std::string, std::string> await_all_gone(TeardownKind kind, const std::string& ns,
+                                                      const std::vector<std::string>& names) const {
+        const auto& resource = *teardown_resource(kind);
+        const auto label_of = [&resource](const std::string& name) {
+            return k8s::object_label(resource, name);
+        };
+        k8s::SetWaitOptions options;
+        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+            m_deadline - m_context.clock.now());
+        options.timeout = std::max(left, std::chrono::milliseconds(1000));
+        options.on_progress = [this, &label_of](const std::string& name, const std::string& text) {
+            if (m_context.on_progress) {
+                m_context.on_progress(label_of(name), text);
+            }
+        };
+        std::set<std::string> gone;
+        options.on_ready = [this, &label_of, &gone](const std::string& name) {
+            gone.insert(name);
+            if (m_context.on_done) {
+                m_context.on_done(label_of(name), true);
+            }
+        };
+        options.watch.cancelled = m_context.cancelled;
+        std::map<std::string, std::string> errors;
+        try {
+            k8s::wait_for_all(
+                m_context.kube, resource, ns, names,
+                [&label_of](const std::string& name) { return k8s::deleted(label_of(name)); },
+                options, m_context.clock, m_context.sleeper);
+        } catch (const Error& error) {
+            // The objects still there share the set's error (it names them).
+            for (const auto& name : names) {
+                if (!gone.contains(name)) {
+                    if (m_context.on_done) {
+                        m_context.on_done(label_of(name), false);
+                    }
+                    errors.emplace(name, error_text(error));
+                }
+            }
+            if (error.code() == ExitCode::interrupted) {
+                throw;
+            }
+        }
+        return errors;
+    }
+
+    // Waits until every object is gone (the objects of one kind in one namespace with one watch,
+    // the groups in parallel on the context's pool), then records the failures in the objects'
+    // order.
     void wait_gone(const std::vector<FoundObject>& objects) {
+        std::map<std::pair<TeardownKind, std::string>, std::vector<std::string>> sets;
+        for (const auto& object : objects) {
+            if (!object.ns.empty()) {
+                sets[{object.kind, object.ns}].push_back(object.name);
+            }
+        }
+        std::vector<std::function<void()>> work;
         std::vector<std::optional<std::string>> errors(objects.size());
-        for_each(objects.size(), [&](std::size_t i) { errors[i] = await_gone(objects[i]); });
+        std::mutex errors_mutex;
+        std::map<std::pair<TeardownKind, std::string>, std::map<std::string, std::string>>
+            set_errors;
+        for (const auto& [key, names] : sets) {
+            if (names.size() < 2) {
+                continue;
+            }
+            work.emplace_back([this, &key, &names, &set_errors, &errors_mutex] {
+                auto failed = await_all_gone(key.first, key.second, names);
+                const std::scoped_lock lock(errors_mutex);
+                set_errors[key] = std::move(failed);
+            });
+        }
         for (std::size_t i = 0; i < objects.size(); ++i) {
+            const auto& object = objects[i];
+            const auto set = sets.find({object.kind, object.ns});
+            if (set == sets.end() || set->second.size() < 2) {
+                work.emplace_back([this, &object, &errors, i] { errors[i] = await_gone(object); });
+            }
+        }
+        for_each(work.size(), [&work](std::size_t i) { work[i](); });
+        for (std::size_t i = 0; i < objects.size(); ++i) {
+            const auto& object = objects[i];
+            if (const auto set = set_errors.find({object.kind, object.ns});
+                set != set_errors.end()) {
+                if (const auto error = set->second.find(object.name); error != set->second.end()) {
+                    errors[i] = error->second;
+                }
+            }
             if (errors[i]) {
-                fail(objects[i], *errors[i]);
+                fail(object, *errors[i]);
             }
         }
     }
@@ -170,19 +257,7 @@ public:
         for (std::size_t i = 0; i < count; ++i) {
             running.push_back(m_context.pool->submit([&work, i] { work(i); }));
         }
-        std::exception_ptr first;
-        for (auto& task : running) {
-            try {
-                task.get();
-            } catch (...) {
-                if (!first) {
-                    first = std::current_exception();
-                }
-            }
-        }
-        if (first) {
-            std::rethrow_exception(first);
-        }
+        util::get_all(running);
     }
 
     void fail(const FoundObject& object, std::string error) {
@@ -219,34 +294,62 @@ std::string delete_request(const FoundObject& object) {
 }
 
 std::vector<FoundObject> find_run_objects(const k8s::Client& kube, const px::Client& portworx,
-                                          const std::string& profile, const std::string& run) {
+                                          const std::string& profile, const std::string& run,
+                                          util::WorkerPool* pool) {
     const std::map<std::string, std::string> labels{
         {std::string(plan::k_managed_by_key), std::string(plan::k_managed_by_value)},
         {std::string(plan::k_profile_key), profile},
         {std::string(plan::k_run_key), run},
     };
-    std::vector<FoundObject> found;
+    // One listing per kind, then the Portworx volumes: independent requests, at once on a pool.
+    std::vector<std::function<std::vector<FoundObject>()>> listings;
     for (const auto kind : k_kube_kinds) {
-        for (const auto& item : list_labelled(kube, *teardown_resource(kind), labels)) {
-            found.push_back(from_kube(kind, item));
-        }
+        listings.emplace_back([&kube, &labels, kind] {
+            std::vector<FoundObject> found;
+            for (const auto& item : list_labelled(kube, *teardown_resource(kind), labels)) {
+                found.push_back(from_kube(kind, item));
+            }
+            return found;
+        });
     }
-    px::VolumeFilter filter;
-    filter.labels = labels;
-    for (const auto& volume : portworx.inspect_with_filters(filter)) {
-        found.push_back(
-            FoundObject{TeardownKind::portworx_volume, "", volume.name, volume.id, volume.labels});
+    listings.emplace_back([&portworx, &labels] {
+        px::VolumeFilter filter;
+        filter.labels = labels;
+        std::vector<FoundObject> found;
+        for (const auto& volume : portworx.inspect_with_filters(filter)) {
+            found.push_back(FoundObject{TeardownKind::portworx_volume, "", volume.name, volume.id,
+                                        volume.labels});
+        }
+        return found;
+    });
+    std::vector<std::vector<FoundObject>> parts;
+    if (pool == nullptr) {
+        for (const auto& listing : listings) {
+            parts.push_back(listing());
+        }
+    } else {
+        std::vector<std::future<std::vector<FoundObject>>> running;
+        for (const auto& listing : listings) {
+            running.push_back(pool->submit(listing));
+        }
+        parts = util::get_all(running);
+    }
+    std::vector<FoundObject> found;
+    for (auto& part : parts) {
+        found.insert(found.end(), std::make_move_iterator(part.begin()),
+                     std::make_move_iterator(part.end()));
     }
     return found;
 }
 
 std::vector<FoundObject> find_target_objects(const k8s::Client& kube, const px::Client& portworx,
-                                             const plan::TeardownTarget& target) {
+                                             const plan::TeardownTarget& target,
+                                             util::WorkerPool* pool) {
     std::set<std::string> runs = target.runs;
     runs.insert(target.snapshot_sets.begin(), target.snapshot_sets.end());
     std::vector<FoundObject> found;
     for (const auto& run : runs) {
-        auto objects = find_run_objects(kube, portworx, target.profile, run);
+        auto objects = find_run_objects(kube, portworx, target.profile, run, pool);
         found.insert(found.end(), std::make_move_iterator(objects.begin()),
                      std::make_move_iterator(objects.end()));
     }
@@ -302,8 +405,8 @@ TeardownReport execute_teardown(const plan::TeardownTarget& target, const plan::
 
     // Verify: nothing labelled for the target may remain.
     runner.check_cancelled();
-    const auto again =
-        plan::plan_teardown(target, find_target_objects(context.kube, context.portworx, target));
+    const auto again = plan::plan_teardown(
+        target, find_target_objects(context.kube, context.portworx, target, context.pool));
     for (const auto& deletion : again.deletions) {
         const auto& object = deletion.object;
         if (runner.failed(object)) {

@@ -27,6 +27,22 @@ std::size_t fan_out_width(std::size_t parallel) {
     return std::max(parallel, k_max_fan_out);
 }
 
+void get_all(std::vector<std::future<void>>& futures) {
+    std::exception_ptr first;
+    for (auto& future : futures) {
+        try {
+            future.get();
+        } catch (...) {
+            if (!first) {
+                first = std::current_exception();
+            }
+        }
+    }
+    if (first) {
+        std::rethrow_exception(first);
+    }
+}
+
 WorkerPool::~WorkerPool() {
     {
         const std::scoped_lock lock(m_mutex);

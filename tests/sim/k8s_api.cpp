@@ -619,20 +619,21 @@ SimReply K8sApi::list(const SimRequest& request, const Target& target) {
         const std::uint64_t rv = txn.resource_version();
         std::size_t remaining = 0;
         std::string last_key;
-        for (const Json& object : txn.list(*target.type, target.ns)) {
+        // In place: only the objects returned are copied.
+        txn.for_each(*target.type, target.ns, [&](const Json& object) {
             if (!start_after.empty() && key_of(object) + std::string(1, '\0') <= start_after) {
-                continue;
+                return;
             }
             if (!object_matches(filter, object)) {
-                continue;
+                return;
             }
             if (limit > 0 && items.size() >= limit) {
                 ++remaining;
-                continue;
+                return;
             }
             items.push_back(without_type(object));
             last_key = key_of(object);
-        }
+        });
         Json metadata = {{"resourceVersion", std::to_string(rv)}};
         if (remaining > 0) {
             const Json token = {

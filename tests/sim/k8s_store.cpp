@@ -36,18 +36,23 @@ std::optional<Json> Store::Txn::get(const ResourceType& type, const std::string&
 
 std::vector<Json> Store::Txn::list(const ResourceType& type, const std::string& ns) const {
     std::vector<Json> result;
+    for_each(type, ns, [&result](const Json& object) { result.push_back(object); });
+    return result;
+}
+
+void Store::Txn::for_each(const ResourceType& type, const std::string& ns,
+                          const std::function<void(const Json&)>& visit) const {
     const auto objects = m_store.m_objects.find(&type);
     if (objects == m_store.m_objects.end()) {
-        return result;
+        return;
     }
     const std::string prefix = ns.empty() || !type.namespaced ? "" : ns + "/";
     for (auto it = objects->second.lower_bound(prefix); it != objects->second.end(); ++it) {
         if (it->first.compare(0, prefix.size(), prefix) != 0) {
             break;
         }
-        result.push_back(it->second);
+        visit(it->second);
     }
-    return result;
 }
 
 Json Store::Txn::put(const ResourceType& type, Json object) {

@@ -39,6 +39,9 @@ public:
                                           const std::string& name) const;
         // Objects of a type, sorted by namespace then name; ns "" lists every namespace.
         std::vector<nlohmann::json> list(const ResourceType& type, const std::string& ns) const;
+        // list() without the copies: `visit` sees each object in place, in list()'s order.
+        void for_each(const ResourceType& type, const std::string& ns,
+                      const std::function<void(const nlohmann::json&)>& visit) const;
         // Stores a new object or replaces one: sets metadata.resourceVersion, records the event.
         nlohmann::json put(const ResourceType& type, nlohmann::json object);
         // Removes an object, recording a DELETED event with a new resourceVersion; nullopt if

@@ -131,6 +131,20 @@ bool peer_closed(int fd) {
     return recv(fd, &byte, 1, MSG_PEEK | MSG_DONTWAIT) == 0;
 }
 
+// An object's spec in place (an empty object when it has none).
+const Json& spec_of(const Json& object) {
+    static const Json k_none = Json::object();
+    const auto found = object.find("spec");
+    return found != object.end() && found->is_object() ? *found : k_none;
+}
+
+// The Portworx volume id a PV's spec names (CSI or in-tree), "" for none.
+std::string handle_of(const Json& spec) {
+    return spec.contains("csi")
+               ? spec["csi"].value("volumeHandle", "")
+               : spec.value("portworxVolume", Json::object()).value("volumeID", "");
+}
+
 } // namespace
 
 Server::Server(ServerOptions options)
@@ -650,36 +664,7 @@ void Server::serve(const httplib::Request& http_request, httplib::Response& http
 }
 
 bool Server::is_attached(const std::string& volume_id) {
-    return m_store.transact([&](Store::Txn& txn) {
-        const ResourceType& pvs = *find_resource("", "v1", "persistentvolumes");
-        const ResourceType& pods = *find_resource("", "v1", "pods");
-        for (const Json& pv : txn.list(pvs, "")) {
-            const Json spec = pv.value("spec", Json::object());
-            const std::string handle =
-                spec.contains("csi")
-                    ? spec["csi"].value("volumeHandle", "")
-                    : spec.value("portworxVolume", Json::object()).value("volumeID", "");
-            if (handle != volume_id || !spec.contains("claimRef")) {
-                continue;
-            }
-            const std::string ns = spec["claimRef"].value("namespace", "");
-            const std::string claim = spec["claimRef"].value("name", "");
-            for (const Json& pod : txn.list(pods, ns)) {
-                if (pod["metadata"].contains("deletionTimestamp") ||
-                    pod.value("status", Json::object()).value("phase", "") != "Running") {
-                    continue;
-                }
-                for (const Json& volume :
-                     pod.value("spec", Json::object()).value("volumes", Json::array())) {
-                    if (volume.value("persistentVolumeClaim", Json::object())
-                            .value("claimName", "") == claim) {
-                        return true;
-                    }
-                }
-            }
-        }
-        return false;
-    });
+    return !attached_among({volume_id}).empty();
 }
 
 std::set<std::string> Server::attached_among(const std::vector<std::string>& volume_ids) {
@@ -695,37 +680,33 @@ std::set<std::string> Server::attached_among(const std::vector<std::string>& vol
                 return found->second;
             }
             std::set<std::string>& claims = mounted[ns];
-            for (const Json& pod : txn.list(pods, ns)) {
+            txn.for_each(pods, ns, [&claims](const Json& pod) {
                 if (pod["metadata"].contains("deletionTimestamp") ||
                     pod.value("status", Json::object()).value("phase", "") != "Running") {
-                    continue;
+                    return;
                 }
-                for (const Json& volume :
-                     pod.value("spec", Json::object()).value("volumes", Json::array())) {
+                for (const Json& volume : spec_of(pod).value("volumes", Json::array())) {
                     const std::string claim = volume.value("persistentVolumeClaim", Json::object())
                                                   .value("claimName", "");
                     if (!claim.empty()) {
                         claims.insert(claim);
                     }
                 }
-            }
+            });
             return claims;
         };
         std::set<std::string> attached;
-        for (const Json& pv : txn.list(pvs, "")) {
-            const Json spec = pv.value("spec", Json::object());
-            const std::string handle =
-                spec.contains("csi")
-                    ? spec["csi"].value("volumeHandle", "")
-                    : spec.value("portworxVolume", Json::object()).value("volumeID", "");
+        txn.for_each(pvs, "", [&](const Json& pv) {
+            const Json& spec = spec_of(pv);
+            const std::string handle = handle_of(spec);
             if (wanted.count(handle) == 0 || !spec.contains("claimRef")) {
-                continue;
+                return;
             }
             if (claims_in(spec["claimRef"].value("namespace", ""))
                     .count(spec["claimRef"].value("name", "")) != 0) {
                 attached.insert(handle);
             }
-        }
+        });
         return attached;
     });
 }
@@ -733,17 +714,12 @@ std::set<std::string> Server::attached_among(const std::vector<std::string>& vol
 bool Server::is_source_volume(const std::string& volume_id) {
     return m_store.transact([&](Store::Txn& txn) {
         const ResourceType& pvs = *find_resource("", "v1", "persistentvolumes");
-        for (const Json& pv : txn.list(pvs, "")) {
-            const Json spec = pv.value("spec", Json::object());
-            const std::string handle =
-                spec.contains("csi")
-                    ? spec["csi"].value("volumeHandle", "")
-                    : spec.value("portworxVolume", Json::object()).value("volumeID", "");
-            if (handle == volume_id && m_k8s->is_source_object(pvs, pv)) {
-                return true;
-            }
-        }
-        return false;
+        bool source = false;
+        txn.for_each(pvs, "", [&](const Json& pv) {
+            source =
+                source || (handle_of(spec_of(pv)) == volume_id && m_k8s->is_source_object(pvs, pv));
+        });
+        return source;
     });
 }
 

@@ -1,5 +1,6 @@
 #include "pxclone/util/worker_pool.hpp"
 
+#include <atomic>
 #include <future>
 #include <latch>
 #include <stdexcept>
@@ -89,10 +90,38 @@ TEST_CASE("an on-demand pool starts workers only as tasks queue up, up to its li
     CHECK(pool.size() == 3);
 }
 
-TEST_CASE("fan_out_width: at least --parallel, 64 for waits, one at a time with --parallel 1") {
+TEST_CASE("fan_out_width: at least --parallel, 256 for waits, one at a time with --parallel 1") {
     CHECK(util::fan_out_width(1) == 1);
     CHECK(util::fan_out_width(0) == 1);
     CHECK(util::fan_out_width(2) == util::k_max_fan_out);
-    CHECK(util::fan_out_width(8) == 64);
-    CHECK(util::fan_out_width(100) == 100);
+    CHECK(util::fan_out_width(8) == 256);
+    CHECK(util::fan_out_width(300) == 300);
+}
+
+TEST_CASE("get_all returns the values in order once every task has ended") {
+    util::WorkerPool pool(3);
+    std::vector<std::future<int>> futures;
+    for (int i = 0; i < 6; ++i) {
+        futures.push_back(pool.submit([i] { return i * 10; }));
+    }
+    CHECK(util::get_all(futures) == std::vector<int>{0, 10, 20, 30, 40, 50});
+}
+
+TEST_CASE("get_all rethrows the first failure only after the other tasks have ended") {
+    util::WorkerPool pool(3);
+    std::latch first_failed(1);
+    std::atomic<bool> later_done{false};
+    std::vector<std::future<void>> futures;
+    futures.push_back(pool.submit([&] {
+        first_failed.count_down();
+        throw std::runtime_error("first");
+    }));
+    futures.push_back(pool.submit([&] {
+        // Still running when the first task's exception is there to rethrow.
+        first_failed.wait();
+        later_done = true;
+    }));
+    futures.push_back(pool.submit([] { throw std::runtime_error("second"); }));
+    CHECK_THROWS_WITH_AS(util::get_all(futures), "first", std::runtime_error);
+    CHECK(later_done);
 }

@@ -28,13 +28,16 @@ std::string delete_request(const plan::FoundObject& object);
 // both APIs: Deployments, StatefulSets, Jobs, PVCs, VolumeSnapshots (all namespaces),
 // PersistentVolumes, VolumeSnapshotContents, Namespaces, and Portworx volumes. Read-only; throws
 // ApiError/SdkError when a listing fails.
+// With a pool, the listings are sent at once (the objects keep the same order).
 std::vector<plan::FoundObject> find_run_objects(const k8s::Client& kube, const px::Client& portworx,
-                                                const std::string& profile, const std::string& run);
+                                                const std::string& profile, const std::string& run,
+                                                util::WorkerPool* pool = nullptr);
 
 // find_run_objects for every run of the target (staging runs and snapshot sets).
 std::vector<plan::FoundObject> find_target_objects(const k8s::Client& kube,
                                                    const px::Client& portworx,
-                                                   const plan::TeardownTarget& target);
+                                                   const plan::TeardownTarget& target,
+                                                   util::WorkerPool* pool = nullptr);
 
 struct TeardownContext {
     const k8s::Client& kube;
