@@ -395,21 +395,20 @@ struct Replaced {
 // run's baselines are read once, when first needed.
 class InPlaceDiscovery {
 public:
+    // `all`: every staging PVC of the run in ns is asked for (--all).
     InPlaceDiscovery(Session& session, const LoadedProfile& loaded, const std::string& ns,
-                     std::string target_set)
-        : m_session(session), m_loaded(loaded), m_ns(ns),
-          m_target_set(std::move(target_set)), m_context{
-                                                   .session = session,
-                                                   .loaded = loaded,
-                                                   .ns = ns,
-                                                   .sets = {},
-                                                   .lineage = {.profile = loaded.profile.name,
-                                                               .run = loaded.run.id,
-                                                               .git_sha =
-                                                                   loaded.run.git_sha.value_or(""),
-                                                               .build_id = loaded.run.build_id,
-                                                               .created_at = {}},
-                                                   .made_at = session.clock().now()} {
+                     std::string target_set, bool all)
+        : m_session(session), m_loaded(loaded), m_ns(ns), m_target_set(std::move(target_set)),
+          m_all(all), m_context{.session = session,
+                                .loaded = loaded,
+                                .ns = ns,
+                                .sets = {},
+                                .lineage = {.profile = loaded.profile.name,
+                                            .run = loaded.run.id,
+                                            .git_sha = loaded.run.git_sha.value_or(""),
+                                            .build_id = loaded.run.build_id,
+                                            .created_at = {}},
+                                .made_at = session.clock().now()} {
         m_context.lineage.created_at = util::format_rfc3339(m_context.made_at);
         plan::Lineage owner{.profile = loaded.profile.name, .run = loaded.run.id};
         owner.role = plan::Role::staging;
@@ -476,16 +475,21 @@ public:
                 workload.ns = m_ns;
             }
         }
+        const bool relabel = relabels_namespace(names);
+        plan::RestorePlan planned;
         if (m_swaps.empty()) {
-            return plan::plan_restore_in_place(m_ns, m_loaded.run.id, m_target_set,
-                                               std::move(m_volumes), std::move(workloads));
+            planned = plan::plan_restore_in_place(m_ns, m_loaded.run.id, m_target_set,
+                                                  std::move(m_volumes), std::move(workloads));
+        } else {
+            auto [mask, before_mask] = mask_for(m_context, m_target_set);
+            auto lineage = m_context.lineage;
+            lineage.role = plan::Role::staging;
+            lineage.snapshot_set = m_target_set;
+            planned =
+                plan::plan_restore_swap(m_ns, lineage, std::move(m_volumes), std::move(m_swaps),
+                                        std::move(workloads), std::move(mask), before_mask, !m_csi);
         }
-        auto [mask, before_mask] = mask_for(m_context, m_target_set);
-        auto lineage = m_context.lineage;
-        lineage.role = plan::Role::staging;
-        lineage.snapshot_set = m_target_set;
-        return plan::plan_restore_swap(m_ns, lineage, std::move(m_volumes), std::move(m_swaps),
-                                       std::move(workloads), std::move(mask), before_mask, !m_csi);
+        return relabel ? plan::with_namespace_relabel(std::move(planned)) : planned;
     }
 
 private:
@@ -671,6 +675,29 @@ private:
 
     // ---- both ----------------------------------------------------------------------------------
 
+    // Whether the namespace's set label must follow the target set: it is the run's staging
+    // namespace, its label names another set, and once the plan is done every staging PVC of the
+    // run in it (`planned`, the others as they are) is on the target set. Also true when a
+    // finished swap was interrupted before the label.
+    bool relabels_namespace(const std::set<std::string>& planned) const {
+        const auto& kube = m_session.kube();
+        const auto ns = kube.get(k8s::resource_of("Namespace"), "", m_ns);
+        if (!ns || !k8s::has_labels(*ns, m_ours) ||
+            label_of(*ns, plan::k_snapshot_set_key) == m_target_set) {
+            return false;
+        }
+        if (m_all) {
+            return true;
+        }
+        k8s::ListOptions list;
+        list.label_selector = k8s::label_selector(m_ours);
+        const auto pvcs = kube.list(k8s::resource_of("PersistentVolumeClaim"), m_ns, list).items;
+        return std::all_of(pvcs.begin(), pvcs.end(), [&](const json& pvc) {
+            return planned.contains(k8s::string_field(pvc, "/metadata/name")) ||
+                   label_of(pvc, plan::k_snapshot_set_key) == m_target_set;
+        });
+    }
+
     // The new objects keep the environment's lineage (and so its expiry).
     void adopt_lineage(const json& object) {
         m_context.lineage.git_sha = annotation_of(object, plan::k_git_sha_key);
@@ -734,6 +761,7 @@ private:
     const LoadedProfile& m_loaded;
     const std::string& m_ns;
     std::string m_target_set;
+    bool m_all = false;
     SwapContext m_context;
     bool m_sets_loaded = false;
     std::optional<std::vector<px::Volume>> m_baselines;
@@ -747,7 +775,7 @@ private:
 plan::RestorePlan discover_in_place(Session& session, const LoadedProfile& loaded,
                                     const RestoreOptions& options, const std::string& ns) {
     const auto found = find_in_place(session, loaded, options, ns);
-    return InPlaceDiscovery(session, loaded, ns, options.snapshot_set).plan(found);
+    return InPlaceDiscovery(session, loaded, ns, options.snapshot_set, options.all).plan(found);
 }
 
 void print_in_place_text(const plan::RestorePlan& plan, const std::vector<std::string>& ids,

@@ -128,6 +128,8 @@ expect_equal "no swap left unfinished" "0" "$(sj '[.kubernetes["v1/persistentvol
     | select(.metadata.annotations["pxclone.io/restore-replaces"] != null)] | length')"
 expect_equal "sts back" "1 -" "$(workload statefulsets mongo)"
 expect_equal "deployment back" "2 -" "$(workload deployments reports)"
+expect_equal "the namespace is on s2" "s2" "$(sj -r --arg ns "$ns" '.kubernetes["v1/namespaces"][]
+    | select(.metadata.name == $ns) | .metadata.labels["pxclone.io/snapshot-set"]')"
 
 # Again to s2: the PVCs are on it, so they are rolled back to their (new) baselines.
 write_data "$new_clone" "changed again"
@@ -140,6 +142,8 @@ expect_equal "rolled back to s2's masked data" "orders of tuesday" "$(data_of "$
 px_run list -p "$profile" -o json; stale
 expect_exit 0
 expect_json '[.environments[] | select(.run == "r1") | .kind] | join(",")' "namespace"
+expect_json '[.environments[] | select(.run == "r1") | "\(.snapshot_set) \(.snapshot_sets | join(","))"] | join(";")' "s2 s2"
+expect_json '[.snapshot_sets[] | "\(.id) \(.used_by | join(","))"] | sort | join(";")' "s1 ;s2 r1"
 px_run teardown -p "$profile" --run r1; stale
 expect_exit 0
 expect_err_lacks "not deleting"
