@@ -51,14 +51,6 @@ std::string expiry_of(const std::string& expires_at, std::chrono::system_clock::
                              : output::format_age(-left) + " ago";
 }
 
-std::string join(const std::vector<std::string>& items, std::string_view separator = ",") {
-    std::string text;
-    for (const auto& item : items) {
-        text += (text.empty() ? "" : std::string(separator)) + item;
-    }
-    return text;
-}
-
 nlohmann::ordered_json set_json(const exec::SnapshotSet& set, const Listing& listing) {
     nlohmann::ordered_json snapshots = nlohmann::ordered_json::array();
     for (const auto& snapshot : set.snapshots) {
@@ -105,6 +97,7 @@ nlohmann::ordered_json environment_json(const exec::Environment& environment,
         {"profile", environment.profile},
         {"namespace", environment.ns},
         {"snapshot_set", environment.snapshot_set},
+        {"snapshot_sets", environment.snapshot_sets},
         {"created_at", environment.created_at},
         {"expires_at", environment.expires_at},
         {"ready_at", environment.ready_at},
@@ -131,18 +124,20 @@ void print_text(const Listing& listing, bool all_profiles, std::ostream& out) {
         const auto count = set.expected ? fmt::format("{}/{}", set.snapshots.size(), *set.expected)
                                         : std::to_string(set.snapshots.size());
         const auto used = listing.used_by.find(set.id);
-        set_rows.push_back(with_profile({set.id, set.method, age_of(set.created_at, listing.now),
-                                         set.source_namespace, count,
-                                         bytes > 0 ? util::format_quantity(bytes) : "-",
-                                         used == listing.used_by.end() ? "-" : join(used->second),
-                                         std::string(exec::set_state_name(set.state))},
-                                        set.profile));
+        set_rows.push_back(with_profile(
+            {set.id, set.method, age_of(set.created_at, listing.now), set.source_namespace, count,
+             bytes > 0 ? util::format_quantity(bytes) : "-",
+             used == listing.used_by.end() ? "-" : fmt::format("{}", fmt::join(used->second, ",")),
+             std::string(exec::set_state_name(set.state))},
+            set.profile));
     }
     std::vector<output::Row> environment_rows;
     for (const auto& environment : listing.environments) {
         environment_rows.push_back(
             with_profile({environment.run, namespace_of(environment),
-                          environment.snapshot_set.empty() ? "-" : environment.snapshot_set,
+                          environment.snapshot_sets.empty()
+                              ? "-"
+                              : fmt::format("{}", fmt::join(environment.snapshot_sets, ",")),
                           age_of(environment.created_at, listing.now),
                           expiry_of(environment.expires_at, listing.now),
                           std::string(exec::environment_state_name(
@@ -185,8 +180,8 @@ void run_list(const GlobalOptions& globals, const ListOptions& options, Streams 
     const auto staging = catalog.staging_objects(profile);
     listing.environments = exec::group_environments(staging);
     for (const auto& environment_entry : listing.environments) {
-        if (!environment_entry.snapshot_set.empty()) {
-            listing.used_by[environment_entry.snapshot_set].push_back(environment_entry.run);
+        for (const auto& set : environment_entry.snapshot_sets) {
+            listing.used_by[set].push_back(environment_entry.run);
         }
     }
     for (auto& [set, runs] : listing.used_by) {

@@ -38,6 +38,7 @@
 
 #include <algorithm>
 #include <map>
+#include <optional>
 #include <set>
 #include <sstream>
 
@@ -321,181 +322,275 @@ mask_for(const SwapContext& context, const std::string& set_id) {
     return {mask, before};
 }
 
-plan::RestorePlan discover_in_place(Session& session, const LoadedProfile& loaded,
-                                    const RestoreOptions& options, const std::string& ns) {
-    const auto& profile = loaded.profile;
-    const auto& kube = session.kube();
-    const auto& pv_resource = k8s::resource_of("PersistentVolume");
-
-    // The PVCs asked for; with --pvc, a missing one may be a Portworx swap's, interrupted.
+// What an in-place restore works on: the PVCs asked for (each checked to be the run's), and by
+// PVC name the swaps an interrupted restore left without their PVC (portworx: the new PV; csi:
+// the PVC's VolumeSnapshots).
+struct InPlaceTargets {
     std::vector<json> pvcs;
     std::map<std::string, json> pending;
     std::map<std::string, std::vector<json>> pending_csi;
-    {
-        auto asked = options;
-        std::vector<std::string> missing;
-        if (!options.all) {
-            asked.pvcs.clear();
-            for (const auto& name : options.pvcs) {
-                if (kube.get(k8s::resource_of("PersistentVolumeClaim"), ns, name)) {
-                    asked.pvcs.push_back(name);
+};
+
+InPlaceTargets find_in_place(Session& session, const LoadedProfile& loaded,
+                             const RestoreOptions& options, const std::string& ns) {
+    InPlaceTargets found;
+    // With --pvc, a missing PVC may be a swap's, interrupted.
+    auto asked = options;
+    std::vector<std::string> missing;
+    if (!options.all) {
+        asked.pvcs.clear();
+        for (const auto& name : options.pvcs) {
+            if (session.kube().get(k8s::resource_of("PersistentVolumeClaim"), ns, name)) {
+                asked.pvcs.push_back(name);
+            } else {
+                missing.push_back(name);
+            }
+        }
+    }
+    if (options.all || !asked.pvcs.empty()) {
+        try {
+            found.pvcs = find_pvcs(session, loaded, asked, ns);
+        } catch (const NotFoundError&) {
+            if (!options.all) {
+                throw;
+            }
+        }
+    }
+    std::set<std::string> present;
+    for (const auto& pvc : found.pvcs) {
+        present.insert(k8s::string_field(pvc, "/metadata/name"));
+    }
+    if (options.all || !missing.empty()) {
+        found.pending = pending_pvs(session, loaded, ns, present, missing);
+        for (const auto& [name, pv] : found.pending) {
+            present.insert(name);
+        }
+        found.pending_csi = csi_pending(session, loaded, ns, present, missing);
+    }
+    for (const auto& name : missing) {
+        if (!found.pending.contains(name) && !found.pending_csi.contains(name)) {
+            throw NotFoundError(fmt::format("persistentvolumeclaim {}/{} not found", ns, name),
+                                "give the staging namespace with -n");
+        }
+    }
+    if (found.pvcs.empty() && found.pending.empty() && found.pending_csi.empty()) {
+        throw NotFoundError(fmt::format("run {} of profile {} has no staging PVC in namespace {}",
+                                        loaded.run.id, loaded.profile.name, ns),
+                            "`pxclone list` shows the environments and their namespaces");
+    }
+    return found;
+}
+
+// What a swap replaces, deleted once it is done ("" for none).
+struct Replaced {
+    std::string clone_id; // portworx
+    std::string pv;       // portworx
+    std::string snapshot; // csi
+    std::string content;  // csi
+};
+
+// The plan of an in-place restore from what find_in_place found, one PVC at a time by its
+// snapshot method: a Portworx PVC already on the target set is rolled back to its baseline,
+// any other PVC is swapped to a volume made from the target set's snapshot. The sets and the
+// run's baselines are read once, when first needed.
+class InPlaceDiscovery {
+public:
+    // `all`: every staging PVC of the run in ns is asked for (--all).
+    InPlaceDiscovery(Session& session, const LoadedProfile& loaded, const std::string& ns,
+                     std::string target_set, bool all)
+        : m_session(session), m_loaded(loaded), m_ns(ns), m_target_set(std::move(target_set)),
+          m_all(all), m_context{.session = session,
+                                .loaded = loaded,
+                                .ns = ns,
+                                .sets = {},
+                                .lineage = {.profile = loaded.profile.name,
+                                            .run = loaded.run.id,
+                                            .git_sha = loaded.run.git_sha.value_or(""),
+                                            .build_id = loaded.run.build_id,
+                                            .created_at = {}},
+                                .made_at = session.clock().now()} {
+        m_context.lineage.created_at = util::format_rfc3339(m_context.made_at);
+        plan::Lineage owner{.profile = loaded.profile.name, .run = loaded.run.id};
+        owner.role = plan::Role::staging;
+        m_ours = plan::ownership_labels(owner);
+    }
+
+    plan::RestorePlan plan(const InPlaceTargets& found) {
+        if (!found.pvcs.empty()) {
+            adopt_lineage(found.pvcs.front());
+        } else if (!found.pending.empty()) {
+            adopt_lineage(found.pending.begin()->second);
+        } else {
+            adopt_lineage(found.pending_csi.begin()->second.front());
+        }
+        // The target set: an unfinished swap's (pending ones first), else the first PVC's.
+        for (const auto& [name, pv] : found.pending) {
+            portworx_pending(name, pv);
+        }
+        const json* first = nullptr;
+        for (const auto& pvc : found.pvcs) {
+            const auto name = k8s::string_field(pvc, "/metadata/name");
+            if (!plan::csi_data_source(pvc).empty()) {
+                if (annotation_of(pvc, plan::k_restore_replaces_key).empty()) {
+                    first = first != nullptr ? first : &pvc;
                 } else {
-                    missing.push_back(name);
+                    settle_set(name, label_of(pvc, plan::k_snapshot_set_key));
                 }
+                continue;
+            }
+            if (const auto& pv = pv_of(pvc);
+                pv && !annotation_of(*pv, plan::k_restore_replaces_key).empty()) {
+                settle_set(name, label_of(*pv, plan::k_snapshot_set_key));
+            }
+            first = first != nullptr ? first : &pvc;
+        }
+        if (m_target_set.empty() && first != nullptr) {
+            m_target_set = label_of(*first, plan::k_snapshot_set_key);
+        }
+        for (const auto& [name, snapshots] : found.pending_csi) {
+            csi_pending(name, snapshots);
+        }
+        for (const auto& pvc : found.pvcs) {
+            if (plan::csi_data_source(pvc).empty()) {
+                portworx_pvc(pvc);
+            } else {
+                csi_pvc(pvc);
             }
         }
-        std::set<std::string> present;
-        if (options.all || !asked.pvcs.empty()) {
-            try {
-                pvcs = find_pvcs(session, loaded, asked, ns);
-            } catch (const NotFoundError&) {
-                if (!options.all) {
-                    throw;
-                }
+        find_baselines();
+
+        std::set<std::string> names;
+        for (const auto& swap : m_swaps) {
+            names.insert(swap.pvc);
+        }
+        for (const auto& volume : m_volumes) {
+            names.insert(volume.pvc);
+        }
+        const auto& kube = m_session.kube();
+        auto workloads =
+            plan::workloads_mounting(kube.list(k8s::resource_of("Deployment"), m_ns).items,
+                                     kube.list(k8s::resource_of("StatefulSet"), m_ns).items, names);
+        for (auto& workload : workloads) {
+            if (workload.ns.empty()) {
+                workload.ns = m_ns;
             }
         }
-        for (const auto& pvc : pvcs) {
-            present.insert(pvc.value(json::json_pointer("/metadata/name"), ""));
+        const bool relabel = relabels_namespace(names);
+        plan::RestorePlan planned;
+        if (m_swaps.empty()) {
+            planned = plan::plan_restore_in_place(m_ns, m_loaded.run.id, m_target_set,
+                                                  std::move(m_volumes), std::move(workloads));
+        } else {
+            auto [mask, before_mask] = mask_for(m_context, m_target_set);
+            auto lineage = m_context.lineage;
+            lineage.role = plan::Role::staging;
+            lineage.snapshot_set = m_target_set;
+            planned =
+                plan::plan_restore_swap(m_ns, lineage, std::move(m_volumes), std::move(m_swaps),
+                                        std::move(workloads), std::move(mask), before_mask, !m_csi);
         }
-        if (options.all || !missing.empty()) {
-            pending = pending_pvs(session, loaded, ns, present, missing);
-            for (const auto& [name, pv] : pending) {
-                present.insert(name);
-            }
-            pending_csi = csi_pending(session, loaded, ns, present, missing);
-        }
-        for (const auto& name : missing) {
-            if (!pending.contains(name) && !pending_csi.contains(name)) {
-                throw NotFoundError(fmt::format("persistentvolumeclaim {}/{} not found", ns, name),
-                                    "give the staging namespace with -n");
-            }
-        }
-        if (pvcs.empty() && pending.empty() && pending_csi.empty()) {
-            throw NotFoundError(
-                fmt::format("run {} of profile {} has no staging PVC in namespace {}",
-                            loaded.run.id, profile.name, ns),
-                "`pxclone list` shows the environments and their namespaces");
-        }
+        return relabel ? plan::with_namespace_relabel(std::move(planned)) : planned;
     }
 
-    const auto start = session.clock().now();
-    SwapContext context{.session = session,
-                        .loaded = loaded,
-                        .ns = ns,
-                        .sets = {},
-                        .lineage = {.profile = profile.name,
-                                    .run = loaded.run.id,
-                                    .git_sha = loaded.run.git_sha.value_or(""),
-                                    .build_id = loaded.run.build_id,
-                                    .created_at = util::format_rfc3339(start)},
-                        .made_at = start};
-    // The new objects keep the environment's lineage (and so its expiry).
-    const auto adopt_lineage = [&context](const json& object) {
-        context.lineage.git_sha = annotation_of(object, plan::k_git_sha_key);
-        context.lineage.build_id = annotation_of(object, plan::k_build_id_key);
-        if (const auto created =
-                util::parse_rfc3339(annotation_of(object, plan::k_created_at_key))) {
-            context.lineage.created_at = util::format_rfc3339(*created);
-            context.made_at = *created;
-        }
-    };
-    if (!pvcs.empty()) {
-        adopt_lineage(pvcs.front());
-    } else if (!pending.empty()) {
-        adopt_lineage(pending.begin()->second);
-    } else {
-        adopt_lineage(pending_csi.begin()->second.front());
-    }
-    bool sets_loaded = false;
-    const auto load_sets = [&] {
-        if (!sets_loaded) {
-            context.sets = exec::Catalog(kube, session.portworx()).snapshot_sets(profile.name);
-            sets_loaded = true;
-        }
-    };
-    std::vector<px::Volume> baselines;
-    bool baselines_loaded = false;
-    const auto load_baselines = [&]() -> const std::vector<px::Volume>& {
-        if (!baselines_loaded) {
-            baselines = run_baselines(session, loaded);
-            baselines_loaded = true;
-        }
-        return baselines;
-    };
+private:
+    // ---- portworx ------------------------------------------------------------------------------
 
-    std::string target_set = options.snapshot_set;
-    const auto settle_set = [&target_set](const std::string& name, const std::string& set) {
-        if (target_set.empty()) {
-            target_set = set;
-        } else if (target_set != set) {
-            throw UsageError(fmt::format("pvc/{}: a restore to snapshot set {} is unfinished; "
-                                         "finish it before restoring to {}",
-                                         name, set, target_set),
-                             fmt::format("run the same restore with --snapshot {} first", set));
-        }
-    };
-
-    plan::Lineage owner{.profile = profile.name, .run = loaded.run.id};
-    owner.role = plan::Role::staging;
-    const auto ours = plan::ownership_labels(owner);
-    std::vector<plan::RestoreVolume> volumes; // rolled back to their baselines
-    std::vector<plan::SwapVolume> swaps;
-    std::set<std::string> names;
-    bool csi = false;
-    // Pending swaps first: they fix the set.
-    for (const auto& [name, pv] : pending) {
+    // A swap interrupted after its PVC was deleted: made again from its new PV.
+    void portworx_pending(const std::string& name, const json& pv) {
         const auto set = label_of(pv, plan::k_snapshot_set_key);
         settle_set(name, set);
-        load_sets();
         auto [target, lineage] =
-            context.volume(set, annotation_of(pv, plan::k_source_key), name, "portworx");
-        plan::SwapVolume swap{
-            .pvc = name,
-            .target = plan::swap_target(std::move(target), lineage,
-                                        annotation_of(pv, plan::k_restore_replaces_key),
-                                        annotation_of(pv, plan::k_restore_replaces_object_key)),
-            .old_clone_id = replaced(annotation_of(pv, plan::k_restore_replaces_key)),
-            .old_baselines = {},
-            .old_pv = replaced(annotation_of(pv, plan::k_restore_replaces_object_key)),
-            .old_snapshot = {},
-            .old_content = {},
-            .pvc_exists = false,
-            .swapped = false};
-        swap.old_baselines = baselines_of(load_baselines(), swap.old_clone_id);
-        swaps.push_back(std::move(swap));
-        names.insert(name);
+            context().volume(set, annotation_of(pv, plan::k_source_key), name, "portworx");
+        add_swap(name, std::move(target), lineage,
+                 {.clone_id = replaced(annotation_of(pv, plan::k_restore_replaces_key)),
+                  .pv = replaced(annotation_of(pv, plan::k_restore_replaces_object_key))},
+                 false, false);
     }
-    // Then the PVCs: a pending swap's new volume first, a set to reach next.
-    std::vector<const json*> later;
-    for (const auto& pvc : pvcs) {
-        const auto name = pvc.value(json::json_pointer("/metadata/name"), "");
-        const bool pending_swap = !annotation_of(pvc, plan::k_restore_replaces_key).empty();
-        if (!plan::csi_data_source(pvc).empty()) {
-            csi = true;
-            if (pending_swap) {
-                settle_set(name, label_of(pvc, plan::k_snapshot_set_key));
+
+    void portworx_pvc(const json& pvc) {
+        const auto name = k8s::string_field(pvc, "/metadata/name");
+        const auto source = annotation_of(pvc, plan::k_source_key);
+        const auto& pv = pv_of(pvc);
+        const auto clone = pv ? plan::portworx_volume_id(*pv) : std::string();
+        if (clone.empty()) {
+            throw NotFoundError(
+                fmt::format("pvc/{} in {} is not bound to a Portworx volume", name, m_ns));
+        }
+        if (const auto replaces = annotation_of(*pv, plan::k_restore_replaces_key);
+            !replaces.empty()) {
+            // A swap that got as far as the new PVC: mask, baseline, clear are left.
+            auto [target, lineage] =
+                context().volume(label_of(pvc, plan::k_snapshot_set_key), source, name, "portworx");
+            add_swap(name, plan::with_clone_id(std::move(target), clone), lineage,
+                     {.clone_id = replaced(replaces),
+                      .pv = replaced(annotation_of(*pv, plan::k_restore_replaces_object_key))},
+                     true, true);
+            m_swaps.back().target.clone_id = clone;
+            return;
+        }
+        if (label_of(pvc, plan::k_snapshot_set_key) == m_target_set) {
+            m_volumes.push_back({.pvc = name, .clone_id = clone, .baseline_id = {}});
+            return;
+        }
+        // Another set: a new clone of that set's snapshot under the same PVC name. The PV and
+        // clone are deleted once replaced: they must be this run's.
+        const auto pv_name = k8s::string_field(pvc, "/spec/volumeName");
+        const auto old_volume = m_session.portworx().inspect(clone);
+        if (!k8s::has_labels(*pv, m_ours) || !old_volume ||
+            !std::all_of(m_ours.begin(), m_ours.end(), [&old_volume](const auto& label) {
+                const auto found = old_volume->labels.find(label.first);
+                return found != old_volume->labels.end() && found->second == label.second;
+            })) {
+            throw UsageError(fmt::format("pvc/{} is bound to persistentvolume {} (Portworx volume "
+                                         "{}), which run {} did not make; it is not replaced",
+                                         name, pv_name, clone, m_loaded.run.id),
+                             "deploy the environment again");
+        }
+        auto [target, lineage] = context().volume(m_target_set, source, name, "portworx");
+        add_swap(name, std::move(target), lineage, {.clone_id = clone, .pv = pv_name}, true, false);
+    }
+
+    // The PV a PVC is bound to (read once); nullopt when unbound or gone.
+    const std::optional<json>& pv_of(const json& pvc) {
+        const auto name = k8s::string_field(pvc, "/spec/volumeName");
+        const auto found = m_pvs.find(name);
+        if (found != m_pvs.end()) {
+            return found->second;
+        }
+        auto pv = name.empty()
+                      ? std::nullopt
+                      : m_session.kube().get(k8s::resource_of("PersistentVolume"), "", name);
+        return m_pvs.emplace(name, std::move(pv)).first->second;
+    }
+
+    // The baseline of every volume rolled back in place; exit 3 naming those that have none.
+    void find_baselines() {
+        std::vector<std::string> missing;
+        const plan::Lineage lineage{.profile = m_loaded.profile.name, .run = m_loaded.run.id};
+        for (auto& volume : m_volumes) {
+            const auto request = plan::baseline_request(lineage, volume.pvc, volume.clone_id);
+            if (const auto* baseline = plan::find_baseline(request, baselines())) {
+                volume.baseline_id = baseline->id;
             } else {
-                later.push_back(&pvc);
+                missing.push_back(
+                    fmt::format("pvc/{} (Portworx volume {})", volume.pvc, volume.clone_id));
             }
-            continue;
         }
-        const auto pv_name = pvc.value(json::json_pointer("/spec/volumeName"), "");
-        const auto pv = pv_name.empty() ? std::nullopt : kube.get(pv_resource, "", pv_name);
-        if (pv && !annotation_of(*pv, plan::k_restore_replaces_key).empty()) {
-            settle_set(name, label_of(*pv, plan::k_snapshot_set_key));
-        }
-        later.push_back(&pvc);
-    }
-    for (const auto* pvc_ptr : later) {
-        if (target_set.empty()) {
-            target_set = label_of(*pvc_ptr, plan::k_snapshot_set_key);
+        if (!missing.empty()) {
+            throw NotFoundError(fmt::format("no baseline snapshot for {}: nothing to roll back to",
+                                            fmt::join(missing, ", ")),
+                                "deploy-staging takes it once the data is masked; an environment "
+                                "deployed before baselines existed must be deployed again");
         }
     }
-    // csi PVCs deleted by an interrupted restore: made again from the set's VolumeSnapshot, the
-    // others of that PVC deleted.
-    for (const auto& [name, snapshots] : pending_csi) {
-        csi = true;
-        if (target_set.empty()) {
+
+    // ---- csi -----------------------------------------------------------------------------------
+
+    // A PVC deleted by an interrupted restore: made again from the target set's VolumeSnapshot,
+    // the PVC's others deleted.
+    void csi_pending(const std::string& name, const std::vector<json>& snapshots) {
+        m_csi = true;
+        if (m_target_set.empty()) {
             std::set<std::string> found;
             for (const auto& snapshot : snapshots) {
                 found.insert(label_of(snapshot, plan::k_snapshot_set_key));
@@ -503,201 +598,184 @@ plan::RestorePlan discover_in_place(Session& session, const LoadedProfile& loade
             if (found.size() != 1) {
                 throw UsageError(fmt::format("pvc/{} in {} is missing (an interrupted restore) "
                                              "and its VolumeSnapshots are of several sets",
-                                             name, ns),
+                                             name, m_ns),
                                  "give the set to restore it from with --snapshot");
             }
-            target_set = *found.begin();
+            m_target_set = *found.begin();
         }
         const json* chosen = nullptr;
         const json* other = nullptr;
         for (const auto& snapshot : snapshots) {
             auto& slot =
-                label_of(snapshot, plan::k_snapshot_set_key) == target_set ? chosen : other;
+                label_of(snapshot, plan::k_snapshot_set_key) == m_target_set ? chosen : other;
             if (slot == nullptr) {
                 slot = &snapshot;
             }
         }
-        load_sets();
+        const auto& sets = context();
         const auto source =
             annotation_of(chosen != nullptr ? *chosen : snapshots.front(), plan::k_source_key);
-        auto [target, lineage] = context.volume(target_set, source, name, "csi");
-        plan::SwapVolume swap{.pvc = name,
-                              .target = {},
-                              .old_clone_id = {},
-                              .old_baselines = {},
-                              .old_pv = {},
-                              .old_snapshot = {},
-                              .old_content = {},
-                              .pvc_exists = false,
-                              .swapped = false};
+        auto [target, lineage] = sets.volume(m_target_set, source, name, "csi");
+        Replaced old;
         if (other != nullptr) {
-            swap.old_snapshot = k8s::string_field(*other, "/metadata/name");
-            swap.old_content = k8s::string_field(*other, "/spec/source/volumeSnapshotContentName");
+            old.snapshot = k8s::string_field(*other, "/metadata/name");
+            old.content = k8s::string_field(*other, "/spec/source/volumeSnapshotContentName");
         }
-        swap.target = plan::swap_target(
-            std::move(target), lineage, swap.old_snapshot, swap.old_content,
-            chosen != nullptr ? k8s::string_field(*chosen, "/metadata/name") : std::string());
-        swaps.push_back(std::move(swap));
-        names.insert(name);
+        add_swap(name, std::move(target), lineage, old, false, false,
+                 chosen != nullptr ? k8s::string_field(*chosen, "/metadata/name") : std::string());
     }
-    for (const auto& pvc : pvcs) {
-        const auto name = pvc.value(json::json_pointer("/metadata/name"), "");
-        const auto pvc_set = label_of(pvc, plan::k_snapshot_set_key);
-        const auto source = annotation_of(pvc, plan::k_source_key);
-        names.insert(name);
-        if (const auto current = plan::csi_data_source(pvc); !current.empty()) {
-            // csi: no baseline; the PVC is made again from the set's VolumeSnapshot, re-masked.
-            load_sets();
-            const bool pending_swap = !annotation_of(pvc, plan::k_restore_replaces_key).empty();
-            const auto snapshot =
-                kube.get(k8s::resource_of("VolumeSnapshot"), ns, current).value_or(json());
-            const bool reuse =
-                pending_swap || label_of(snapshot, plan::k_snapshot_set_key) == target_set;
-            auto [target, lineage] = context.volume(target_set, source, name, "csi");
-            plan::SwapVolume swap{.pvc = name,
-                                  .target = {},
-                                  .old_clone_id = {},
-                                  .old_baselines = {},
-                                  .old_pv = {},
-                                  .old_snapshot = {},
-                                  .old_content = {},
-                                  .pvc_exists = true,
-                                  .swapped = pending_swap};
-            if (pending_swap) {
-                swap.old_snapshot = replaced(annotation_of(pvc, plan::k_restore_replaces_key));
-                swap.old_content =
-                    replaced(annotation_of(pvc, plan::k_restore_replaces_object_key));
-            } else if (!reuse) {
-                swap.old_snapshot = current;
-                swap.old_content =
-                    k8s::string_field(snapshot, "/spec/source/volumeSnapshotContentName");
-                if (swap.old_content.empty()) {
-                    swap.old_content =
-                        k8s::string_field(snapshot, "/status/boundVolumeSnapshotContentName");
-                }
-                // Deleted once replaced: they must be this run's (a production snapshot's
-                // content must never go).
-                const auto content =
-                    swap.old_content.empty()
-                        ? std::nullopt
-                        : kube.get(k8s::resource_of("VolumeSnapshotContent"), "", swap.old_content);
-                if (!k8s::has_labels(snapshot, ours) ||
-                    (content && !k8s::has_labels(*content, ours))) {
-                    throw UsageError(fmt::format("pvc/{} was made from volumesnapshot {} (content "
-                                                 "{}), which run {} did not make; it is not "
-                                                 "replaced",
-                                                 name, current, swap.old_content, loaded.run.id),
-                                     "deploy the environment again");
-                }
-            }
-            swap.target = plan::swap_target(std::move(target), lineage, swap.old_snapshot,
-                                            swap.old_content, reuse ? current : std::string());
-            swaps.push_back(std::move(swap));
-            continue;
+
+    // No baseline: the PVC is made again from the set's VolumeSnapshot (its own when it is of the
+    // target set), and masked again.
+    void csi_pvc(const json& pvc) {
+        m_csi = true;
+        const auto name = k8s::string_field(pvc, "/metadata/name");
+        const auto current = plan::csi_data_source(pvc);
+        const auto& sets = context();
+        const auto replaces = annotation_of(pvc, plan::k_restore_replaces_key);
+        const auto snapshot = m_session.kube()
+                                  .get(k8s::resource_of("VolumeSnapshot"), m_ns, current)
+                                  .value_or(json());
+        const bool reuse =
+            !replaces.empty() || label_of(snapshot, plan::k_snapshot_set_key) == m_target_set;
+        auto [target, lineage] =
+            sets.volume(m_target_set, annotation_of(pvc, plan::k_source_key), name, "csi");
+        Replaced old;
+        if (!replaces.empty()) {
+            old.snapshot = replaced(replaces);
+            old.content = replaced(annotation_of(pvc, plan::k_restore_replaces_object_key));
+        } else if (!reuse) {
+            old = owned_snapshot(name, current, snapshot);
         }
-        const auto pv_name = pvc.value(json::json_pointer("/spec/volumeName"), "");
-        const auto pv = pv_name.empty() ? std::nullopt : kube.get(pv_resource, "", pv_name);
-        const auto clone = pv ? plan::portworx_volume_id(*pv) : std::string();
-        if (clone.empty()) {
-            throw NotFoundError(
-                fmt::format("pvc/{} in {} is not bound to a Portworx volume", name, ns));
+        add_swap(name, std::move(target), lineage, old, true, !replaces.empty(),
+                 reuse ? current : std::string());
+    }
+
+    // The staging VolumeSnapshot `name` a csi PVC is made from, and its content: deleted once
+    // replaced, so they must be this run's (a production snapshot's content must never go).
+    Replaced owned_snapshot(const std::string& pvc, const std::string& name,
+                            const json& snapshot) const {
+        Replaced old{.snapshot = name};
+        old.content = k8s::string_field(snapshot, "/spec/source/volumeSnapshotContentName");
+        if (old.content.empty()) {
+            old.content = k8s::string_field(snapshot, "/status/boundVolumeSnapshotContentName");
         }
-        if (!annotation_of(*pv, plan::k_restore_replaces_key).empty()) {
-            // A swap that got as far as the new PVC: mask, baseline, clear are left.
-            load_sets();
-            auto [target, lineage] = context.volume(pvc_set, source, name, "portworx");
-            target = plan::with_clone_id(std::move(target), clone);
-            plan::SwapVolume swap{
-                .pvc = name,
-                .target = plan::swap_target(
-                    std::move(target), lineage, annotation_of(*pv, plan::k_restore_replaces_key),
-                    annotation_of(*pv, plan::k_restore_replaces_object_key)),
-                .old_clone_id = replaced(annotation_of(*pv, plan::k_restore_replaces_key)),
-                .old_baselines = {},
-                .old_pv = replaced(annotation_of(*pv, plan::k_restore_replaces_object_key)),
-                .old_snapshot = {},
-                .old_content = {},
-                .pvc_exists = true,
-                .swapped = true};
-            swap.old_baselines = baselines_of(load_baselines(), swap.old_clone_id);
-            swap.target.clone_id = clone;
-            swaps.push_back(std::move(swap));
-            continue;
-        }
-        if (pvc_set == target_set) {
-            volumes.push_back({.pvc = name, .clone_id = clone, .baseline_id = {}});
-            continue;
-        }
-        // portworx, another set: a new clone of that set's snapshot under the same PVC name. The
-        // PV and clone are deleted once replaced: they must be this run's.
-        const auto old_volume = session.portworx().inspect(clone);
-        if (!k8s::has_labels(*pv, ours) || !old_volume ||
-            !std::all_of(ours.begin(), ours.end(), [&old_volume](const auto& label) {
-                const auto found = old_volume->labels.find(label.first);
-                return found != old_volume->labels.end() && found->second == label.second;
-            })) {
-            throw UsageError(fmt::format("pvc/{} is bound to persistentvolume {} (Portworx volume "
-                                         "{}), which run {} did not make; it is not replaced",
-                                         name, pv_name, clone, loaded.run.id),
+        const auto content =
+            old.content.empty()
+                ? std::nullopt
+                : m_session.kube().get(k8s::resource_of("VolumeSnapshotContent"), "", old.content);
+        if (!k8s::has_labels(snapshot, m_ours) || (content && !k8s::has_labels(*content, m_ours))) {
+            throw UsageError(fmt::format("pvc/{} was made from volumesnapshot {} (content {}), "
+                                         "which run {} did not make; it is not replaced",
+                                         pvc, name, old.content, m_loaded.run.id),
                              "deploy the environment again");
         }
-        load_sets();
-        auto [target, lineage] = context.volume(target_set, source, name, "portworx");
-        plan::SwapVolume swap{.pvc = name,
-                              .target =
-                                  plan::swap_target(std::move(target), lineage, clone, pv_name),
-                              .old_clone_id = clone,
-                              .old_baselines = baselines_of(load_baselines(), clone),
-                              .old_pv = pv_name,
-                              .old_snapshot = {},
-                              .old_content = {},
-                              .pvc_exists = true,
-                              .swapped = false};
-        swaps.push_back(std::move(swap));
+        return old;
     }
 
-    // The baselines of the volumes rolled back.
-    std::vector<std::string> missing;
-    plan::Lineage run_lineage{.profile = profile.name, .run = loaded.run.id};
-    for (auto& volume : volumes) {
-        const auto request = plan::baseline_request(run_lineage, volume.pvc, volume.clone_id);
-        if (const auto* baseline = plan::find_baseline(request, load_baselines())) {
-            volume.baseline_id = baseline->id;
-        } else {
-            missing.push_back(
-                fmt::format("pvc/{} (Portworx volume {})", volume.pvc, volume.clone_id));
+    // ---- both ----------------------------------------------------------------------------------
+
+    // Whether the namespace's set label must follow the target set: it is the run's staging
+    // namespace, its label names another set, and once the plan is done every staging PVC of the
+    // run in it (`planned`, the others as they are) is on the target set. Also true when a
+    // finished swap was interrupted before the label.
+    bool relabels_namespace(const std::set<std::string>& planned) const {
+        const auto& kube = m_session.kube();
+        const auto ns = kube.get(k8s::resource_of("Namespace"), "", m_ns);
+        if (!ns || !k8s::has_labels(*ns, m_ours) ||
+            label_of(*ns, plan::k_snapshot_set_key) == m_target_set) {
+            return false;
         }
-    }
-    if (!missing.empty()) {
-        std::string list;
-        for (const auto& line : missing) {
-            list += (list.empty() ? "" : ", ") + line;
+        if (m_all) {
+            return true;
         }
-        throw NotFoundError(
-            fmt::format("no baseline snapshot for {}: nothing to roll back to", list),
-            "deploy-staging takes it once the data is masked; an environment "
-            "deployed before baselines existed must be deployed again");
+        k8s::ListOptions list;
+        list.label_selector = k8s::label_selector(m_ours);
+        const auto pvcs = kube.list(k8s::resource_of("PersistentVolumeClaim"), m_ns, list).items;
+        return std::all_of(pvcs.begin(), pvcs.end(), [&](const json& pvc) {
+            return planned.contains(k8s::string_field(pvc, "/metadata/name")) ||
+                   label_of(pvc, plan::k_snapshot_set_key) == m_target_set;
+        });
     }
 
-    const auto& deployments = k8s::resource_of("Deployment");
-    const auto& statefulsets = k8s::resource_of("StatefulSet");
-    auto workloads = plan::workloads_mounting(kube.list(deployments, ns).items,
-                                              kube.list(statefulsets, ns).items, names);
-    for (auto& workload : workloads) {
-        if (workload.ns.empty()) {
-            workload.ns = ns;
+    // The new objects keep the environment's lineage (and so its expiry).
+    void adopt_lineage(const json& object) {
+        m_context.lineage.git_sha = annotation_of(object, plan::k_git_sha_key);
+        m_context.lineage.build_id = annotation_of(object, plan::k_build_id_key);
+        if (const auto created =
+                util::parse_rfc3339(annotation_of(object, plan::k_created_at_key))) {
+            m_context.lineage.created_at = util::format_rfc3339(*created);
+            m_context.made_at = *created;
         }
     }
-    if (swaps.empty()) {
-        return plan::plan_restore_in_place(ns, loaded.run.id, target_set, std::move(volumes),
-                                           std::move(workloads));
+
+    void settle_set(const std::string& name, const std::string& set) {
+        if (m_target_set.empty()) {
+            m_target_set = set;
+        } else if (m_target_set != set) {
+            throw UsageError(fmt::format("pvc/{}: a restore to snapshot set {} is unfinished; "
+                                         "finish it before restoring to {}",
+                                         name, set, m_target_set),
+                             fmt::format("run the same restore with --snapshot {} first", set));
+        }
     }
-    auto [mask, before_mask] = mask_for(context, target_set);
-    auto lineage = context.lineage;
-    lineage.role = plan::Role::staging;
-    lineage.snapshot_set = target_set;
-    return plan::plan_restore_swap(ns, lineage, std::move(volumes), std::move(swaps),
-                                   std::move(workloads), std::move(mask), before_mask, !csi);
+
+    // The swap context, with the profile's sets read.
+    const SwapContext& context() {
+        if (!m_sets_loaded) {
+            m_context.sets = exec::Catalog(m_session.kube(), m_session.portworx())
+                                 .snapshot_sets(m_loaded.profile.name);
+            m_sets_loaded = true;
+        }
+        return m_context;
+    }
+
+    const std::vector<px::Volume>& baselines() {
+        if (!m_baselines) {
+            m_baselines = run_baselines(m_session, m_loaded);
+        }
+        return *m_baselines;
+    }
+
+    // The one way a swap is made: to `target`, replacing `old` (and, portworx, its baselines).
+    void add_swap(const std::string& pvc, plan::StagingVolume target, const plan::Lineage& lineage,
+                  const Replaced& old, bool pvc_exists, bool swapped,
+                  const std::string& reuse_snapshot = {}) {
+        const bool csi = target.method == profile::SnapshotMethod::csi;
+        m_swaps.push_back(plan::SwapVolume{
+            .pvc = pvc,
+            .target =
+                plan::swap_target(std::move(target), lineage, csi ? old.snapshot : old.clone_id,
+                                  csi ? old.content : old.pv, reuse_snapshot),
+            .old_clone_id = old.clone_id,
+            .old_baselines =
+                csi ? std::vector<std::string>{} : baselines_of(baselines(), old.clone_id),
+            .old_pv = old.pv,
+            .old_snapshot = old.snapshot,
+            .old_content = old.content,
+            .pvc_exists = pvc_exists,
+            .swapped = swapped});
+    }
+
+    Session& m_session;
+    const LoadedProfile& m_loaded;
+    const std::string& m_ns;
+    std::string m_target_set;
+    bool m_all = false;
+    SwapContext m_context;
+    bool m_sets_loaded = false;
+    std::optional<std::vector<px::Volume>> m_baselines;
+    plan::Labels m_ours;
+    std::map<std::string, std::optional<json>> m_pvs; // by name
+    std::vector<plan::RestoreVolume> m_volumes;       // rolled back to their baselines
+    std::vector<plan::SwapVolume> m_swaps;
+    bool m_csi = false;
+};
+
+plan::RestorePlan discover_in_place(Session& session, const LoadedProfile& loaded,
+                                    const RestoreOptions& options, const std::string& ns) {
+    const auto found = find_in_place(session, loaded, options, ns);
+    return InPlaceDiscovery(session, loaded, ns, options.snapshot_set, options.all).plan(found);
 }
 
 void print_in_place_text(const plan::RestorePlan& plan, const std::vector<std::string>& ids,

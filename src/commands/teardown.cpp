@@ -32,24 +32,16 @@ struct Selection {
     std::map<std::string, std::vector<std::string>> kept_sets; // set -> runs still using it
 };
 
-std::string join(const std::set<std::string>& items) {
-    std::string text;
-    for (const auto& item : items) {
-        text += (text.empty() ? "" : ", ") + item;
-    }
-    return text;
-}
-
 nlohmann::json object_json(const plan::FoundObject& object) {
-    nlohmann::json json{{"kind", plan::teardown_kind_name(object.kind)}};
+    nlohmann::json out{{"kind", plan::teardown_kind_name(object.kind)}};
     if (!object.ns.empty()) {
-        json["namespace"] = object.ns;
+        out["namespace"] = object.ns;
     }
-    json["name"] = object.name;
+    out["name"] = object.name;
     if (!object.id.empty()) {
-        json["id"] = object.id;
+        out["id"] = object.id;
     }
-    return json;
+    return out;
 }
 
 // Which runs and sets to tear down (reads the catalog; no write).
@@ -79,8 +71,8 @@ Selection select_target(const GlobalOptions& globals, const TeardownOptions& opt
     // The sets these runs used, and a set taken by the run itself (deploy-staging --fresh).
     std::set<std::string> candidates;
     for (const auto& environment : environments) {
-        if (target.runs.count(environment.run) != 0 && !environment.snapshot_set.empty()) {
-            candidates.insert(environment.snapshot_set);
+        if (target.runs.count(environment.run) != 0) {
+            candidates.insert(environment.snapshot_sets.begin(), environment.snapshot_sets.end());
         }
     }
     const auto sets = catalog.snapshot_sets(target.profile);
@@ -97,7 +89,8 @@ Selection select_target(const GlobalOptions& globals, const TeardownOptions& opt
         }
         auto& users = selection.kept_sets[set];
         for (const auto& environment : environments) {
-            if (environment.snapshot_set == set && target.runs.count(environment.run) == 0) {
+            if (environment.snapshot_sets.contains(set) &&
+                target.runs.count(environment.run) == 0) {
                 users.push_back(environment.run);
             }
         }
@@ -109,10 +102,11 @@ void print_text_plan(const Selection& selection, const plan::TeardownPlan& plan,
                      std::ostream& out) {
     const auto& target = selection.target;
     out << fmt::format("teardown of run{} {}", target.runs.size() == 1 ? "" : "s",
-                       target.runs.empty() ? "(none)" : join(target.runs));
+                       target.runs.empty() ? "(none)"
+                                           : fmt::format("{}", fmt::join(target.runs, ", ")));
     if (!target.snapshot_sets.empty()) {
         out << fmt::format(" and snapshot set{} {}", target.snapshot_sets.size() == 1 ? "" : "s",
-                           join(target.snapshot_sets));
+                           fmt::join(target.snapshot_sets, ", "));
     }
     out << fmt::format(": {} object{} to delete{}\n", plan.deletions.size(),
                        plan.deletions.size() == 1 ? "" : "s", dry_run ? " (dry run)" : "");
@@ -192,10 +186,10 @@ void run_teardown(const GlobalOptions& globals, const TeardownOptions& options, 
         return list;
     };
     result["refused"] = list_json(plan.refused, [](const plan::Refusal& refusal) {
-        auto json = object_json(refusal.object);
-        json["reason"] = refusal.reason;
-        json["not_selected"] = refusal.not_selected;
-        return json;
+        auto entry = object_json(refusal.object);
+        entry["reason"] = refusal.reason;
+        entry["not_selected"] = refusal.not_selected;
+        return entry;
     });
 
     const bool text = globals.output == output::Format::text;
@@ -213,9 +207,9 @@ void run_teardown(const GlobalOptions& globals, const TeardownOptions& options, 
 
     if (globals.dry_run) {
         result["plan"] = list_json(plan.deletions, [](const plan::Deletion& deletion) {
-            auto json = object_json(deletion.object);
-            json["request"] = exec::delete_request(deletion.object);
-            return json;
+            auto entry = object_json(deletion.object);
+            entry["request"] = exec::delete_request(deletion.object);
+            return entry;
         });
         session.finish(result);
         if (text) {
@@ -256,9 +250,9 @@ void run_teardown(const GlobalOptions& globals, const TeardownOptions& options, 
 
     result["deleted"] = list_json(report.deleted, object_json);
     result["failed"] = list_json(report.failed, [](const exec::TeardownFailure& failure) {
-        auto json = object_json(failure.object);
-        json["error"] = failure.error;
-        return json;
+        auto entry = object_json(failure.object);
+        entry["error"] = failure.error;
+        return entry;
     });
     session.finish(result);
     if (!text) {

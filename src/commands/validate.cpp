@@ -12,14 +12,6 @@ namespace pxclone::cmd {
 
 namespace {
 
-std::string join(const std::vector<std::string>& items) {
-    std::string text;
-    for (const auto& item : items) {
-        text += (text.empty() ? "" : ", ") + item;
-    }
-    return text;
-}
-
 void print_summary(const LoadedProfile& loaded, std::ostream& out) {
     const auto& profile = loaded.profile;
     const auto& source = profile.source;
@@ -29,14 +21,14 @@ void print_summary(const LoadedProfile& loaded, std::ostream& out) {
     if (!source.pvcs.empty()) {
         out << fmt::format("  source:   namespace {}, {} PVC{}: {}\n", source.source_namespace,
                            source.pvcs.size(), source.pvcs.size() == 1 ? "" : "s",
-                           join(source.pvcs));
+                           fmt::join(source.pvcs, ", "));
     } else {
         std::vector<std::string> labels;
         for (const auto& [key, value] : source.selector) {
             labels.push_back(key + "=" + value);
         }
         out << fmt::format("  source:   namespace {}, PVCs labelled {}\n", source.source_namespace,
-                           join(labels));
+                           fmt::join(labels, ", "));
     }
     out << fmt::format("  snapshot: {}, keep {}, timeout {}, {} pre-hook(s), {} post-hook(s)\n",
                        profile::method_name(profile.snapshot.method), profile.snapshot.keep,

@@ -239,6 +239,11 @@ std::vector<Environment> group_environments(const StagingObjects& objects) {
             target = value;
         }
     };
+    const auto add_set = [](Environment& environment, const std::string& set) {
+        if (!set.empty()) {
+            environment.snapshot_sets.insert(set);
+        }
+    };
     const auto add_kube = [&](const json& object, const std::string& kind) -> Environment* {
         auto* environment = environment_for(meta_value(object, plan::k_profile_key),
                                             meta_value(object, plan::k_run_key));
@@ -247,6 +252,7 @@ std::vector<Environment> group_environments(const StagingObjects& objects) {
         }
         ++environment->counts[kind];
         fill(environment->snapshot_set, meta_value(object, plan::k_snapshot_set_key));
+        add_set(*environment, meta_value(object, plan::k_snapshot_set_key));
         fill(environment->created_at, meta_value(object, plan::k_created_at_key));
         fill(environment->expires_at, meta_value(object, plan::k_expires_at_key));
         return environment;
@@ -290,6 +296,7 @@ std::vector<Environment> group_environments(const StagingObjects& objects) {
         }
         ++environment->counts["portworx-clone"];
         fill(environment->snapshot_set, label_value(clone.labels, plan::k_snapshot_set_key));
+        add_set(*environment, label_value(clone.labels, plan::k_snapshot_set_key));
         fill(environment->created_at, label_value(clone.labels, plan::k_created_at_key));
         fill(environment->expires_at, label_value(clone.labels, plan::k_expires_at_key));
     }

@@ -18,7 +18,7 @@ namespace {
 using nlohmann::json;
 using std::chrono::milliseconds;
 
-milliseconds remaining(const util::Clock& clock, time_point deadline) {
+milliseconds time_left(const util::Clock& clock, time_point deadline) {
     return std::max(milliseconds{0},
                     std::chrono::duration_cast<milliseconds>(deadline - clock.now()));
 }
@@ -135,7 +135,7 @@ public:
             if (m_context.cancelled && m_context.cancelled()) {
                 throw InterruptedError("interrupted while waiting for a volume to detach");
             }
-            if (remaining(*m_context.clock, deadline) <= milliseconds(0)) {
+            if (time_left(*m_context.clock, deadline) <= milliseconds(0)) {
                 throw TimeoutError(
                     fmt::format("timed out waiting for Portworx volume {} of pvc/{} to detach "
                                 "(attached on node {})",
@@ -143,7 +143,7 @@ public:
                     "something else still uses it; run the same restore again once it is free");
             }
             m_context.sleeper->sleep(
-                std::min(m_context.detach_poll, remaining(*m_context.clock, deadline)));
+                std::min(m_context.detach_poll, time_left(*m_context.clock, deadline)));
         }
     }
 
@@ -175,7 +175,7 @@ public:
         }
         const auto label = workload.label();
         k8s::WaitOptions options;
-        options.timeout = remaining(*m_context.clock, deadline);
+        options.timeout = time_left(*m_context.clock, deadline);
         options.on_progress = [this, label](const std::string& text) {
             progress(label, text);
         };
@@ -205,7 +205,7 @@ public:
             return;
         }
         k8s::WaitOptions options;
-        options.timeout = remaining(*m_context.clock, deadline);
+        options.timeout = time_left(*m_context.clock, deadline);
         options.on_progress = [this, label](const std::string& text) {
             progress(label, text);
         };
@@ -305,7 +305,7 @@ private:
     std::ostream& m_out;
 };
 
-void check(const std::function<bool()>& cancelled) {
+void stop_if_cancelled(const std::function<bool()>& cancelled) {
     if (cancelled && cancelled()) {
         throw InterruptedError("interrupted during restore");
     }
@@ -355,7 +355,7 @@ std::vector<std::string> run_restore_plan(const plan::RestorePlan& plan, Restore
         return static_cast<const plan::PlannedObject*>(nullptr);
     };
     for (const auto& step : plan.steps) {
-        check(cancelled);
+        stop_if_cancelled(cancelled);
         switch (step.kind) {
         case plan::RestoreStepKind::record_replicas:
             runner.record_replicas(plan.workloads.at(step.index));
@@ -437,7 +437,7 @@ std::vector<std::string> run_restore_plan(const plan::RestorePlan& plan, Restore
         case plan::RestoreStepKind::run_mask: {
             const auto& mask = *plan.mask;
             for (const auto& object : mask.objects) {
-                check(cancelled);
+                stop_if_cancelled(cancelled);
                 if (object.resource.kind == "Job") {
                     // The Job of the last masking is Complete: it must run again, not be adopted.
                     runner.remove(object.resource, object.object_namespace(), object.name(), true,
@@ -468,6 +468,10 @@ std::vector<std::string> run_restore_plan(const plan::RestorePlan& plan, Restore
             }
             break;
         }
+        case plan::RestoreStepKind::relabel_namespace:
+            runner.patch(k8s::resource_of("Namespace"), "", plan.ns,
+                         plan::namespace_set_patch(plan.snapshot_set));
+            break;
         }
     }
     std::vector<std::string> ids;

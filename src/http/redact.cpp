@@ -72,9 +72,7 @@ std::string redact_json_text(std::string_view text, bool& ok) {
 
 bool is_secret_header(std::string_view name) {
     const auto key = lower(name);
-    return key == "authorization" || key == "proxy-authorization" || key == "cookie" ||
-           key == "set-cookie" || contains(key, "token") || contains(key, "secret") ||
-           contains(key, "password") || contains(key, "api-key");
+    return key == "cookie" || key == "set-cookie" || is_secret_key(key);
 }
 
 std::string redact_header(std::string_view name, std::string_view value) {
@@ -88,13 +86,20 @@ std::string redact_header(std::string_view name, std::string_view value) {
     return std::string(k_redacted);
 }
 
-bool is_secret_key(std::string_view key) {
-    const auto name = lower(key);
-    return name == "token" || contains(name, "token") || contains(name, "password") ||
-           name == "secret" || ends_with(name, "client-secret") ||
-           ends_with(name, "clientsecret") || ends_with(name, "-data") ||
-           ends_with(name, "keydata") || ends_with(name, "certificatedata") || name == "bearer" ||
-           name == "authorization";
+bool is_secret_key(std::string_view name) {
+    const auto key = lower(name);
+    for (const std::string_view part :
+         {"token", "password", "passwd", "secret", "api-key", "apikey", "api_key"}) {
+        if (contains(key, part)) {
+            return true;
+        }
+    }
+    for (const std::string_view suffix : {"-data", "keydata", "certificatedata", "authorization"}) {
+        if (ends_with(key, suffix)) {
+            return true;
+        }
+    }
+    return key == "bearer";
 }
 
 std::string redact_body(std::string_view body) {
@@ -176,11 +181,6 @@ bool ends_value(char c) {
            c == '&' || c == ';' || c == '}' || c == ')';
 }
 
-bool names_secret(std::string_view key) {
-    const auto name = lower(key);
-    return is_secret_key(name) || contains(name, "secret") || contains(name, "passwd");
-}
-
 void replace_all(std::string& text, std::string_view value) {
     for (auto at = text.find(value); at != std::string::npos;
          at = text.find(value, at + k_redacted.size())) {
@@ -244,7 +244,7 @@ std::string redact_text(std::string_view text, const std::vector<std::string>& k
         if (sep < text.size() && (text[sep] == '"' || text[sep] == '\'')) {
             ++sep;
         }
-        if (sep < text.size() && (text[sep] == '=' || text[sep] == ':') && names_secret(word)) {
+        if (sep < text.size() && (text[sep] == '=' || text[sep] == ':') && is_secret_key(word)) {
             auto value_start = sep + 1;
             while (value_start < text.size() &&
                    (text[value_start] == ' ' || text[value_start] == '"' ||

@@ -236,9 +236,11 @@ std::string_view restore_step_name(RestoreStepKind kind) {
     case RestoreStepKind::take_baseline:
         return "take-baseline";
     case RestoreStepKind::clear_swap:
+        return "clear-swap";
+    case RestoreStepKind::relabel_namespace:
         break;
     }
-    return "clear-swap";
+    return "relabel-namespace";
 }
 
 RestorePlan plan_restore_in_place(std::string ns, std::string run, std::string snapshot_set,
@@ -405,6 +407,15 @@ RestorePlan plan_restore_swap(std::string ns, Lineage lineage, std::vector<Resto
     }
     plan.steps = std::move(steps);
     return plan;
+}
+
+RestorePlan with_namespace_relabel(RestorePlan plan) {
+    plan.steps.push_back({RestoreStepKind::relabel_namespace, 0});
+    return plan;
+}
+
+json namespace_set_patch(const std::string& set) {
+    return {{"metadata", {{"labels", {{std::string(k_snapshot_set_key), set}}}}}};
 }
 
 nlohmann::ordered_json to_json(const RestorePlan& plan) {

@@ -47,17 +47,6 @@ constexpr std::string_view k_secret_forms =
 
 using Position = TextPosition;
 
-Position position_of(const YAML::Mark& mark) {
-    if (mark.is_null() || mark.line < 0) {
-        return {};
-    }
-    return {mark.line + 1, mark.column + 1};
-}
-
-std::string join(const std::string& path, std::string_view key) {
-    return path.empty() ? std::string(key) : path + "." + std::string(key);
-}
-
 std::string indexed(const std::string& path, std::size_t index) {
     return fmt::format("{}[{}]", path, index);
 }
@@ -215,13 +204,13 @@ std::optional<MapView> Loader::map(const YAML::Node& node, const std::string& pa
         }
         const auto& name = key.Scalar();
         if (const auto seen = view.entries.find(name); seen != view.entries.end()) {
-            report(key, join(path, name),
+            report(key, join_path(path, name),
                    fmt::format("duplicate key (first given at line {})",
                                position_of(seen->second.key.Mark()).line));
             continue;
         }
         if (!known.empty() && std::find(known.begin(), known.end(), name) == known.end()) {
-            report(key, join(path, name), "unknown key" + util::did_you_mean(name, known));
+            report(key, join_path(path, name), "unknown key" + util::did_you_mean(name, known));
         }
         view.entries.emplace(name, Entry{key, it->second});
     }
@@ -253,12 +242,12 @@ std::optional<std::string> Loader::string(const MapView& map, std::string_view k
     if (entry == nullptr) {
         if (required == Required::yes) {
             const auto it = map.entries.find(key);
-            report(it != map.entries.end() ? it->second.key : map.node, join(map.path, key),
+            report(it != map.entries.end() ? it->second.key : map.node, join_path(map.path, key),
                    it != map.entries.end() ? "must not be empty" : "required key is missing");
         }
         return std::nullopt;
     }
-    return text(entry->value, join(map.path, key), substitute);
+    return text(entry->value, join_path(map.path, key), substitute);
 }
 
 std::optional<int> Loader::integer(const MapView& map, std::string_view key, int minimum,
@@ -267,7 +256,7 @@ std::optional<int> Loader::integer(const MapView& map, std::string_view key, int
     if (entry == nullptr) {
         return std::nullopt;
     }
-    const auto path = join(map.path, key);
+    const auto path = join_path(map.path, key);
     const auto& node = entry->value;
     const bool plain = node.IsScalar() && node.Tag() == "?";
     int value = 0;
@@ -300,7 +289,7 @@ std::optional<bool> Loader::boolean(const MapView& map, std::string_view key) {
             return false;
         }
     }
-    report(node, join(map.path, key),
+    report(node, join_path(map.path, key),
            node.IsScalar() ? fmt::format("expected true or false, got '{}'", node.Scalar())
                            : fmt::format("expected true or false, got {}", kind_of(node)));
     return std::nullopt;
@@ -311,7 +300,7 @@ std::optional<milliseconds> Loader::duration(const MapView& map, std::string_vie
     if (entry == nullptr) {
         return std::nullopt;
     }
-    const auto path = join(map.path, key);
+    const auto path = join_path(map.path, key);
     const auto value = text(entry->value, path);
     if (!value) {
         return std::nullopt;
@@ -332,7 +321,7 @@ std::optional<milliseconds> Loader::duration(const MapView& map, std::string_vie
 std::optional<std::vector<std::string>> Loader::strings(const MapView& map, std::string_view key,
                                                         Required required) {
     const auto* entry = map.find(key);
-    const auto path = join(map.path, key);
+    const auto path = join_path(map.path, key);
     if (entry == nullptr) {
         if (required == Required::yes) {
             const auto it = map.entries.find(key);
@@ -370,14 +359,14 @@ Loader::string_map(const MapView& parent, std::string_view key,
     if (entry == nullptr) {
         return std::nullopt;
     }
-    const auto view = map(entry->value, join(parent.path, key), {});
+    const auto view = map(entry->value, join_path(parent.path, key), {});
     if (!view) {
         return std::nullopt;
     }
     std::map<std::string, std::string> values;
     bool ok = true;
     for (const auto& [name, item] : view->entries) {
-        const auto path = join(view->path, name);
+        const auto path = join_path(view->path, name);
         if (const auto problem = check_key(name)) {
             report(item.key, path,
                    fmt::format("'{}' is not a valid {}: {}", name, key_kind, *problem));
@@ -405,7 +394,7 @@ std::optional<SecretRef> Loader::secret(const MapView& parent, std::string_view 
     if (entry == nullptr) {
         return std::nullopt;
     }
-    const auto path = join(parent.path, key);
+    const auto path = join_path(parent.path, key);
     if (entry->value.IsScalar()) {
         // Never echo the value: it is probably the secret itself.
         report(entry->value, path, fmt::format("inline secrets are refused; {}", k_secret_forms));
@@ -423,13 +412,13 @@ std::optional<SecretRef> Loader::secret(const MapView& parent, std::string_view 
         return std::nullopt;
     }
     if (view->has("key") && !view->has("secret")) {
-        report(view->find("key")->key, join(path, "key"), "is only used with secret");
+        report(view->find("key")->key, join_path(path, "key"), "is only used with secret");
         return std::nullopt;
     }
     if (view->has("env")) {
         auto name = string(*view, "env", Required::yes);
         if (name && !util::is_shell_variable_name(*name)) {
-            report(view->find("env")->value, join(path, "env"),
+            report(view->find("env")->value, join_path(path, "env"),
                    fmt::format("'{}' is not an environment variable name", *name));
             return std::nullopt;
         }
@@ -447,18 +436,19 @@ std::optional<SecretRef> Loader::secret(const MapView& parent, std::string_view 
     const auto& node = view->find("secret")->value;
     const auto slash = reference->find('/');
     if (slash == std::string::npos) {
-        report(node, join(path, "secret"), fmt::format("'{}' must be NAMESPACE/NAME", *reference));
+        report(node, join_path(path, "secret"),
+               fmt::format("'{}' must be NAMESPACE/NAME", *reference));
         return std::nullopt;
     }
     KubeSecret result{reference->substr(0, slash), reference->substr(slash + 1), *secret_key};
     bool ok = true;
     if (const auto problem = util::check_dns1123_label(result.secret_namespace)) {
-        report(node, join(path, "secret"),
+        report(node, join_path(path, "secret"),
                fmt::format("'{}' is not a valid namespace: {}", result.secret_namespace, *problem));
         ok = false;
     }
     if (const auto problem = util::check_dns1123_subdomain(result.name)) {
-        report(node, join(path, "secret"),
+        report(node, join_path(path, "secret"),
                fmt::format("'{}' is not a valid Secret name: {}", result.name, *problem));
         ok = false;
     }
@@ -466,7 +456,7 @@ std::optional<SecretRef> Loader::secret(const MapView& parent, std::string_view 
         return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.';
     });
     if (!key_ok || result.key.empty()) {
-        report(view->find("key")->value, join(path, "key"),
+        report(view->find("key")->value, join_path(path, "key"),
                fmt::format("'{}' is not a valid Secret key", result.key));
         ok = false;
     }
@@ -556,7 +546,7 @@ std::vector<Hook> Loader::read_hook_list(const MapView& hooks, std::string_view 
     if (entry == nullptr) {
         return result;
     }
-    const auto path = join(hooks.path, key);
+    const auto path = join_path(hooks.path, key);
     if (!entry->value.IsSequence()) {
         report(entry->value, path,
                fmt::format("expected a list of hooks ('- run: [...]'), got {}",
@@ -571,17 +561,19 @@ std::vector<Hook> Loader::read_hook_list(const MapView& hooks, std::string_view 
         }
         Hook hook;
         if (const auto* run = view->find("run"); run != nullptr && run->value.IsScalar()) {
-            report(run->value, join(item_path, "run"),
+            report(run->value, join_path(item_path, "run"),
                    "expected a list of arguments, e.g. [./scripts/lock.sh, --wait]; no shell is "
                    "involved");
             continue;
         }
         if (auto argv = strings(*view, "run", Required::yes)) {
             if (argv->empty()) {
-                report(view->find("run")->value, join(item_path, "run"), "must name a command");
+                report(view->find("run")->value, join_path(item_path, "run"),
+                       "must name a command");
             } else {
                 if (argv->front().find('/') != std::string::npos) {
-                    check_file(view->find("run")->value, join(item_path, "run"), argv->front());
+                    check_file(view->find("run")->value, join_path(item_path, "run"),
+                               argv->front());
                 }
                 hook.run = std::move(*argv);
             }
@@ -643,7 +635,7 @@ void Loader::read_source(const MapView& root, Source& source) {
         }
         for (const auto& [key, value] : *selector) {
             if (const auto problem = util::check_label_value(value)) {
-                report(node[key], join("source.selector", key),
+                report(node[key], join_path("source.selector", key),
                        fmt::format("'{}' is not a valid label value: {}", value, *problem));
             }
         }
@@ -798,7 +790,7 @@ void Loader::read_staging(const MapView& root, const Source& source, Staging& st
         std::map<std::string, std::string> targets;
         std::vector<std::string_view> pvcs(source.pvcs.begin(), source.pvcs.end());
         for (const auto& [from, to] : *volumes) {
-            const auto path = join("staging.volumes", from);
+            const auto path = join_path("staging.volumes", from);
             if (!source.pvcs.empty() &&
                 std::find(source.pvcs.begin(), source.pvcs.end(), from) == source.pvcs.end()) {
                 report(node[from].IsDefined() ? node[from] : node, path,
@@ -830,7 +822,7 @@ void Loader::read_staging(const MapView& root, const Source& source, Staging& st
         const auto& node = view->find("images")->value;
         for (const auto& [container, image] : *images) {
             if (image.empty() || image.find_first_of(" \t\n") != std::string::npos) {
-                report(node[container], join("staging.images", container),
+                report(node[container], join_path("staging.images", container),
                        fmt::format("'{}' is not an image reference", image));
             }
         }

@@ -20,24 +20,11 @@ namespace pxclone::profile {
 
 namespace {
 
-struct Position {
-    int line = 0;
-    int column = 0;
-};
-
-Position position_of(const YAML::Mark& mark) {
-    if (mark.is_null() || mark.line < 0) {
-        return {};
-    }
-    return {mark.line + 1, mark.column + 1};
-}
+// Diagnostics of a manifest without a place say line 0.
+constexpr TextPosition k_nowhere{0, 0};
 
 bool is_plain(const YAML::Node& node) {
     return node.Tag() == "?" || node.Tag().empty();
-}
-
-std::string join(const std::string& path, const std::string& key) {
-    return path.empty() ? key : path + "." + key;
 }
 
 class Converter {
@@ -51,7 +38,7 @@ public:
     void check_last_quote() {
         if (m_last_quoted &&
             !quote_is_closed(m_text, static_cast<std::size_t>(m_last_quoted->pos))) {
-            const auto position = position_of(*m_last_quoted);
+            const auto position = position_of(*m_last_quoted, k_nowhere);
             m_diagnostics.push_back({m_file, position.line, position.column, "",
                                      "invalid YAML: a quoted string is never closed"});
         }
@@ -112,11 +99,11 @@ public:
                     continue;
                 }
                 if (out.contains(name)) {
-                    report(key, join(path, name), "duplicate key");
+                    report(key, join_path(path, name), "duplicate key");
                     ok = false;
                     continue;
                 }
-                auto value = convert(it->second, join(path, name), depth + 1);
+                auto value = convert(it->second, join_path(path, name), depth + 1);
                 if (value) {
                     out[name] = std::move(*value);
                 } else {
@@ -130,7 +117,7 @@ public:
     }
 
     void report(const YAML::Node& node, const std::string& path, std::string message) {
-        const auto position = position_of(node.Mark());
+        const auto position = position_of(node.Mark(), k_nowhere);
         m_diagnostics.push_back({m_file, position.line, position.column, path, std::move(message)});
     }
 
@@ -186,7 +173,7 @@ bool check_type(const nlohmann::json& object, const YAML::Node& node, const std:
     for (const char* key : {"apiVersion", "kind"}) {
         const auto it = object.find(key);
         if (it == object.end() || !it->is_string() || it->get<std::string>().empty()) {
-            converter.report(node, join(path, key),
+            converter.report(node, join_path(path, key),
                              "a Kubernetes object needs apiVersion and kind (e.g. apiVersion: v1, "
                              "kind: ConfigMap)");
             ok = false;
@@ -317,12 +304,12 @@ ManifestParse parse_manifests(std::string_view text, const std::string& file,
         }
         documents = YAML::LoadAll(copy);
     } catch (const YAML::DeepRecursion& error) {
-        const auto position = position_of(error.mark);
+        const auto position = position_of(error.mark, k_nowhere);
         diagnostics.push_back({file, position.line, position.column, "",
                                "nested too deeply for a Kubernetes manifest"});
         return result;
     } catch (const YAML::Exception& error) {
-        const auto position = position_of(error.mark);
+        const auto position = position_of(error.mark, k_nowhere);
         diagnostics.push_back(
             {file, position.line, position.column, "", describe_syntax_error(error.msg)});
         return result;
@@ -346,7 +333,7 @@ ManifestParse parse_manifests(std::string_view text, const std::string& file,
         if (!check_type(*object, document, "", converter)) {
             continue;
         }
-        const auto position = position_of(document.Mark());
+        const auto position = position_of(document.Mark(), k_nowhere);
         if (!is_list_kind(*object)) {
             result.manifests.objects.push_back(
                 {std::move(*object), position.line, position.column, index});
@@ -368,7 +355,7 @@ ManifestParse parse_manifests(std::string_view text, const std::string& file,
             if (!check_type(items[i], item_node, item_path, converter)) {
                 continue;
             }
-            const auto item_position = position_of(item_node.Mark());
+            const auto item_position = position_of(item_node.Mark(), k_nowhere);
             result.manifests.objects.push_back(
                 {items[i], item_position.line, item_position.column, index});
         }

@@ -5,6 +5,7 @@
 
 #include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/exceptions.h>
+#include <yaml-cpp/mark.h>
 #include <yaml-cpp/parser.h>
 
 namespace pxclone::profile {
@@ -212,6 +213,17 @@ std::string describe_syntax_error(const std::string& message) {
         }
     }
     return "invalid YAML syntax";
+}
+
+TextPosition position_of(const YAML::Mark& mark, TextPosition unknown) {
+    if (mark.is_null() || mark.line < 0) {
+        return unknown;
+    }
+    return {mark.line + 1, mark.column + 1};
+}
+
+std::string join_path(const std::string& path, std::string_view key) {
+    return path.empty() ? std::string(key) : path + "." + std::string(key);
 }
 
 } // namespace pxclone::profile

@@ -484,3 +484,67 @@ signal_at_request() {
     exec 4<&-
     [[ -n $matched ]] || e2e_fail "no request matching '$regex' before pxclone ended (or 20 s)"
 }
+
+# ---- restore scenarios (restore-other-set.sh, restore-csi.sh) -------------------------------
+# restore_two_sets PROFILE: what both restore scenarios start from, with their shared helpers
+# defined (for the staging namespace in $ns): production's mongo-data-mongo-1 holds "orders of
+# monday" in snapshot set s1 and "orders of tuesday" in s2; run r1 is deployed from s1 and a test
+# has changed its staging data. Sets $prod (production's volume) and $old_volume (r1's).
+#   sj ARGS...            jq over pxsim's state, fetched once after each change (call `stale`
+#                         after anything that changes it)
+#   requests_so_far       the request log's length, for writes_since
+#   writes_since N        the writes pxclone sent after the first N requests
+#   volume_of NS PVC      the Portworx volume behind a PVC
+#   data_of VOLUME        pxsim's data of a volume ("" when it is gone)
+#   write_data VOLUME T   puts data in a volume
+#   workload KIND NAME    "replicas restore-annotation" of a workload in $ns (KIND plural)
+#   mask_jobs             the masking Jobs created in $ns so far
+restore_two_sets() {
+    local profile=$1
+    requests_so_far() { sim_jq 'length'; }
+    sj() {
+        [[ -f $E2E_TMP/state.json ]] || sim_get /_sim/state >"$E2E_TMP/state.json"
+        jq "$@" "$E2E_TMP/state.json"
+    }
+    stale() { rm -f "$E2E_TMP/state.json"; }
+    writes_since() {
+        sim_jq '.[$n:] | [pxclone_requests[] | select(mutating) | "\(.method) \(.path)"] | .[]' --argjson n "$1"
+    }
+    volume_of() {
+        sj -r --arg ns "$1" --arg n "$2" '
+            (.kubernetes["v1/persistentvolumeclaims"][] | select(.metadata.namespace == $ns and .metadata.name == $n)
+             | .spec.volumeName) as $pv
+            | .kubernetes["v1/persistentvolumes"][] | select(.metadata.name == $pv)
+            | .spec.csi.volumeHandle // .spec.portworxVolume.volumeID'
+    }
+    data_of() {
+        sj -r --arg id "$1" '.portworx[] | select(.volume.id == $id) | .sim_data // ""'
+    }
+    write_data() {
+        curl -sS --fail -X PUT --data "$2" "$SIM_URL/_sim/volume-data/$1" >/dev/null ||
+            e2e_fail "writing data to volume $1"
+        stale
+    }
+    workload() {
+        sj -r --arg r "apps/v1/$1" --arg n "$2" --arg ns "$ns" '
+            .kubernetes[$r][] | select(.metadata.namespace == $ns and .metadata.name == $n)
+            | "\(.spec.replicas) \(.metadata.annotations["pxclone.io/restore-replicas"] // "-")"'
+    }
+    mask_jobs() {
+        sim_jq '[pxclone_requests[] | select(.method == "POST" and .path == $p and (.query.dryRun // "") == "")] | length' \
+            --arg p "/apis/batch/v1/namespaces/$ns/jobs"
+    }
+
+    prod=$(volume_of prod mongo-data-mongo-1)
+    write_data "$prod" "orders of monday"
+    px_run snapshot -p "$profile" --run s1 -q; stale
+    expect_exit 0
+    write_data "$prod" "orders of tuesday"
+    px_run snapshot -p "$profile" --run s2 -q; stale
+    expect_exit 0
+    px_run deploy-staging -p "$profile" --run r1 --snapshot s1 -q; stale
+    expect_exit 0
+    old_volume=$(volume_of "$ns" mongo-data-mongo-1)
+    expect_equal "staging data from s1" "orders of monday" "$(data_of "$old_volume")"
+    write_data "$old_volume" "changed by a test"
+}

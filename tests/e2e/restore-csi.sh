@@ -13,31 +13,6 @@ sim_start --faults "POST /api/v1/namespaces/orders-csi-r1/persistentvolumeclaims
 profile=$E2E_PROFILES/restore-csi.yaml
 ns=orders-csi-r1
 
-requests_so_far() { sim_jq 'length'; }
-# pxsim's state, fetched once after each change (write_data, pxclone runs): sj is jq over it.
-sj() {
-    [[ -f $E2E_TMP/state.json ]] || sim_get /_sim/state >"$E2E_TMP/state.json"
-    jq "$@" "$E2E_TMP/state.json"
-}
-stale() { rm -f "$E2E_TMP/state.json"; }
-writes_since() {
-    sim_jq '.[$n:] | [pxclone_requests[] | select(mutating) | "\(.method) \(.path)"] | .[]' --argjson n "$1"
-}
-volume_of() { # NAMESPACE PVC -> the Portworx volume behind it
-    sj -r --arg ns "$1" --arg n "$2" '
-        (.kubernetes["v1/persistentvolumeclaims"][] | select(.metadata.namespace == $ns and .metadata.name == $n)
-         | .spec.volumeName) as $pv
-        | .kubernetes["v1/persistentvolumes"][] | select(.metadata.name == $pv)
-        | .spec.csi.volumeHandle // .spec.portworxVolume.volumeID'
-}
-data_of() {
-    sj -r --arg id "$1" '.portworx[] | select(.volume.id == $id) | .sim_data // ""'
-}
-write_data() {
-    curl -sS --fail -X PUT --data "$2" "$SIM_URL/_sim/volume-data/$1" >/dev/null ||
-        e2e_fail "writing data to volume $1"
-    stale
-}
 data_source() { # PVC -> its dataSource VolumeSnapshot
     sj -r --arg ns "$ns" --arg n "$1" '.kubernetes["v1/persistentvolumeclaims"][]
         | select(.metadata.namespace == $ns and .metadata.name == $n) | .spec.dataSource.name'
@@ -50,15 +25,6 @@ staging_snapshots() { # the VolumeSnapshots and contents of the staging namespac
           | select(.spec.volumeSnapshotRef.namespace == $ns)
           | "content \(.metadata.name) \(.metadata.labels["pxclone.io/snapshot-set"])")] | sort | .[]'
 }
-workload() { # KIND-PLURAL NAME -> "replicas annotation"
-    sj -r --arg r "apps/v1/$1" --arg n "$2" --arg ns "$ns" '
-        .kubernetes[$r][] | select(.metadata.namespace == $ns and .metadata.name == $n)
-        | "\(.spec.replicas) \(.metadata.annotations["pxclone.io/restore-replicas"] // "-")"'
-}
-mask_jobs() { # the masking Jobs created so far
-    sim_jq '[pxclone_requests[] | select(.method == "POST" and .path == $p and (.query.dryRun // "") == "")] | length' \
-        --arg p "/apis/batch/v1/namespaces/$ns/jobs"
-}
 set_snapshots() { # the Portworx snapshots behind the sets' VolumeSnapshots in prod, and whether they exist
     sj -r '(.portworx | map(.volume.id)) as $ids
         | [.kubernetes["snapshot.storage.k8s.io/v1/volumesnapshotcontents"][]
@@ -66,17 +32,7 @@ set_snapshots() { # the Portworx snapshots behind the sets' VolumeSnapshots in p
            | "\(.) \(. as $h | $ids | index($h) != null)"] | sort | .[]'
 }
 
-prod=$(volume_of prod mongo-data-mongo-1)
-write_data "$prod" "orders of monday"
-px_run snapshot -p "$profile" --run s1 -q; stale
-expect_exit 0
-write_data "$prod" "orders of tuesday"
-px_run snapshot -p "$profile" --run s2 -q; stale
-expect_exit 0
-px_run deploy-staging -p "$profile" --run r1 --snapshot s1 -q; stale
-expect_exit 0
-expect_equal "staging data from s1" "orders of monday" "$(data_of "$(volume_of "$ns" mongo-data-mongo-1)")"
-write_data "$(volume_of "$ns" mongo-data-mongo-1)" "changed by a test"
+restore_two_sets "$profile"
 sets_before=$(set_snapshots)
 [[ $(grep -c ' true$' <<<"$sets_before") == 4 ]] || e2e_fail "the sets' snapshots: $sets_before"
 
@@ -108,8 +64,17 @@ expect_equal "PVCs after the failure" "mongo-data-mongo-0 orders-r1-mongo-data-m
     [.kubernetes["v1/persistentvolumeclaims"][] | select(.metadata.namespace == $ns)
      | "\(.metadata.name) \(.spec.dataSource.name)"] | sort | .[]')"
 masks=$(mask_jobs)
+mark=$(requests_so_far)
 px_run restore -p "$profile" --run r1 --all --snapshot s2 -o json; stale
 expect_exit 0
+# mask.after: the database is back before the masking Job, the reader only after it.
+expect_equal "scale-ups and the masking Job, in order" "statefulsets/mongo 1
+job
+deployments/reports 2" "$(sim_jq '.[$n:] | [pxclone_requests[] | select(.method != "GET")
+    | if .method == "POST" and (.path | endswith("/jobs")) then "job"
+      elif .method == "PATCH" and (.path | endswith("/scale")) and .body.spec.replicas > 0
+      then (.path | split("/") | .[-3:-1] | join("/")) + " \(.body.spec.replicas)"
+      else empty end] | .[]' --argjson n "$mark")"
 expect_json '[.swaps[] | "\(.pvc) \(.method) \(.volumeId) \(.replaces)"] | join(",")' \
     "mongo-data-mongo-0 csi orders-r1-mongo-data-mongo-0-s2 mongo-data-mongo-0,mongo-data-mongo-1 csi orders-r1-mongo-data-mongo-1-s2 mongo-data-mongo-1"
 expect_equal "data from s2" "orders of tuesday" "$(data_of "$(volume_of "$ns" mongo-data-mongo-1)")"

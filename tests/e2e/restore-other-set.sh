@@ -14,33 +14,8 @@ sim_start --faults "POST /api/v1/namespaces/orders-stg-r1/persistentvolumeclaims
 profile=$E2E_PROFILES/restore-portworx.yaml
 ns=orders-stg-r1
 
-requests_so_far() { sim_jq 'length'; }
-# pxsim's state, fetched once after each change (write_data, pxclone runs): sj is jq over it.
-sj() {
-    [[ -f $E2E_TMP/state.json ]] || sim_get /_sim/state >"$E2E_TMP/state.json"
-    jq "$@" "$E2E_TMP/state.json"
-}
-stale() { rm -f "$E2E_TMP/state.json"; }
-writes_since() {
-    sim_jq '.[$n:] | [pxclone_requests[] | select(mutating) | "\(.method) \(.path)"] | .[]' --argjson n "$1"
-}
-volume_of() { # NAMESPACE PVC -> the Portworx volume behind it
-    sj -r --arg ns "$1" --arg n "$2" '
-        (.kubernetes["v1/persistentvolumeclaims"][] | select(.metadata.namespace == $ns and .metadata.name == $n)
-         | .spec.volumeName) as $pv
-        | .kubernetes["v1/persistentvolumes"][] | select(.metadata.name == $pv)
-        | .spec.csi.volumeHandle // .spec.portworxVolume.volumeID'
-}
-data_of() {
-    sj -r --arg id "$1" '.portworx[] | select(.volume.id == $id) | .sim_data // ""'
-}
 parent_of() {
     sj -r --arg id "$1" '.portworx[] | select(.volume.id == $id) | .volume.source.parent // ""'
-}
-write_data() {
-    curl -sS --fail -X PUT --data "$2" "$SIM_URL/_sim/volume-data/$1" >/dev/null ||
-        e2e_fail "writing data to volume $1"
-    stale
 }
 snapshot_of() { # SET SOURCE_PVC -> the set's Portworx snapshot of prod/SOURCE_PVC
     sj -r --arg s "$1" --arg p "prod/$2" '.portworx[]
@@ -55,29 +30,9 @@ run_volumes() {
            | "\(.labels["pxclone.io/role"]) \(.labels["pxclone.io/snapshot-set"]) \(.labels["pxclone.io/staging-pvc"] // "-") \($by_id[.volume.source.parent].labels["pxclone.io/role"] // "-")"]
         | sort | .[]'
 }
-workload() { # KIND-PLURAL NAME -> "replicas annotation"
-    sj -r --arg r "apps/v1/$1" --arg n "$2" --arg ns "$ns" '
-        .kubernetes[$r][] | select(.metadata.namespace == $ns and .metadata.name == $n)
-        | "\(.spec.replicas) \(.metadata.annotations["pxclone.io/restore-replicas"] // "-")"'
-}
-mask_jobs() { # the masking Jobs created so far
-    sim_jq '[pxclone_requests[] | select(.method == "POST" and .path == $p and (.query.dryRun // "") == "")] | length' \
-        --arg p "/apis/batch/v1/namespaces/$ns/jobs"
-}
 
-# Production holds "monday" in s1 and "tuesday" in s2.
-prod=$(volume_of prod mongo-data-mongo-1)
-write_data "$prod" "orders of monday"
-px_run snapshot -p "$profile" --run s1 -q; stale
-expect_exit 0
-write_data "$prod" "orders of tuesday"
-px_run snapshot -p "$profile" --run s2 -q; stale
-expect_exit 0
-px_run deploy-staging -p "$profile" --run r1 --snapshot s1 -q; stale
-expect_exit 0
-old_clone=$(volume_of "$ns" mongo-data-mongo-1)
-expect_equal "staging data from s1" "orders of monday" "$(data_of "$old_clone")"
-write_data "$old_clone" "changed by a test"
+restore_two_sets "$profile"
+old_clone=$old_volume
 expect_equal "masking runs after deploy" 1 "$(mask_jobs)"
 
 # Dry run: the swap's writes printed, none sent.
@@ -128,6 +83,8 @@ expect_equal "no swap left unfinished" "0" "$(sj '[.kubernetes["v1/persistentvol
     | select(.metadata.annotations["pxclone.io/restore-replaces"] != null)] | length')"
 expect_equal "sts back" "1 -" "$(workload statefulsets mongo)"
 expect_equal "deployment back" "2 -" "$(workload deployments reports)"
+expect_equal "the namespace is on s2" "s2" "$(sj -r --arg ns "$ns" '.kubernetes["v1/namespaces"][]
+    | select(.metadata.name == $ns) | .metadata.labels["pxclone.io/snapshot-set"]')"
 
 # Again to s2: the PVCs are on it, so they are rolled back to their (new) baselines.
 write_data "$new_clone" "changed again"
@@ -140,6 +97,8 @@ expect_equal "rolled back to s2's masked data" "orders of tuesday" "$(data_of "$
 px_run list -p "$profile" -o json; stale
 expect_exit 0
 expect_json '[.environments[] | select(.run == "r1") | .kind] | join(",")' "namespace"
+expect_json '[.environments[] | select(.run == "r1") | "\(.snapshot_set) \(.snapshot_sets | join(","))"] | join(";")' "s2 s2"
+expect_json '[.snapshot_sets[] | "\(.id) \(.used_by | join(","))"] | sort | join(";")' "s1 ;s2 r1"
 px_run teardown -p "$profile" --run r1; stale
 expect_exit 0
 expect_err_lacks "not deleting"

@@ -1,4 +1,5 @@
 #include "pxclone/exec/catalog.hpp"
+#include "pxclone/plan/snapshot_plan.hpp"
 #include "pxclone/util/time.hpp"
 
 #include <doctest/doctest.h>
@@ -231,6 +232,32 @@ TEST_CASE("environments are grouped by run; orphaned volumes form their own envi
     CHECK(snapshot_sets_used(objects) == std::set<std::string>{"40", "41"});
     // Tearing run 49 down frees set 40; run 50 still holds 41.
     CHECK(snapshot_sets_used(objects, {"49"}) == std::set<std::string>{"41"});
+}
+
+TEST_CASE("an environment swapped in part to another set uses both: list and retention see both") {
+    // Run 50 was deployed from set 41; `restore --pvc` swapped one volume to set 42: its PV and
+    // clone are of 42, the namespace and the other volume still of 41.
+    StagingObjects objects;
+    objects.namespaces = {staging_namespace("50", "Active", true)};
+    auto swapped = staging_pv("50", "42");
+    swapped["metadata"]["name"] = "pv-50-42";
+    objects.pvs = {staging_pv("50", "41"), swapped};
+    objects.clones = {staging_clone("50", "41"), staging_clone("50", "42")};
+
+    const auto environments = group_environments(objects);
+    REQUIRE(environments.size() == 1);
+    CHECK(environments[0].snapshot_set == "41"); // the namespace's
+    CHECK(environments[0].snapshot_sets == std::set<std::string>{"41", "42"});
+
+    // Retention (keep 1, taking set 43 now) deletes the older sets but neither one in use.
+    const auto in_use = snapshot_sets_used(objects);
+    CHECK(in_use == std::set<std::string>{"41", "42"});
+    const auto pruned = plan::sets_to_prune({{"40", "2026-11-27T06:00:00Z"},
+                                             {"41", "2026-11-27T07:00:00Z"},
+                                             {"42", "2026-11-27T08:00:00Z"},
+                                             {"43", "2026-11-27T09:00:00Z"}},
+                                            1, in_use, "43");
+    CHECK(pruned == std::vector<std::string>{"40"});
 }
 
 TEST_CASE("environment states: ready, partial (not ready, terminating, orphaned), expired") {

@@ -13,6 +13,17 @@ TEST_CASE("redact_header keeps the scheme of credentials and leaves other header
     CHECK(redact_header("Content-Type", "application/json") == "application/json");
 }
 
+TEST_CASE("is_secret_key is the one definition of a secret-named key, whatever its case") {
+    for (const auto* name :
+         {"token", "MONGO_PASSWORD", "db_secret", "client-secret", "passwd", "X-Api-Key",
+          "clientKeyData", "certificate-authority-data", "Proxy-Authorization", "Bearer"}) {
+        CHECK_MESSAGE(is_secret_key(name), name);
+    }
+    for (const auto* name : {"name", "user", "MONGO_HOST", "MONGO_URI", "data", ""}) {
+        CHECK_MESSAGE(!is_secret_key(name), name);
+    }
+}
+
 TEST_CASE("redact_body removes token, password and key material fields at any depth") {
     const auto body = R"({"users":[{"user":{"token":"tok-1","password":"pw-1",
         "client-key-data":"a2V5","username":"alice"}}],"spec":{"clientKeyData":"KEY"},

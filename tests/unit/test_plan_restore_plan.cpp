@@ -211,6 +211,15 @@ TEST_CASE("plan_restore_in_place: stop, wait, restore, start, clear, in that ord
     CHECK(out["workloads"][1]["replicas"] == 3);
 }
 
+TEST_CASE("with_namespace_relabel: the namespace takes the set's label once everything is done") {
+    const auto plan = with_namespace_relabel(
+        plan_restore_in_place("orders-stg-42", "42", "7", {{"data", "clone-1", "base-1"}}, {}));
+    REQUIRE(!plan.steps.empty());
+    CHECK(restore_step_name(plan.steps.back().kind) == "relabel-namespace");
+    CHECK(namespace_set_patch("7") ==
+          json::parse(R"({"metadata":{"labels":{"pxclone.io/snapshot-set":"7"}}})"));
+}
+
 TEST_CASE("plan_restore_in_place: a resumed restore does not record again; no workload, no wait") {
     auto stopped = deployment("app", "data", 0);
     stopped["metadata"]["annotations"] = {{"pxclone.io/restore-replicas", "2"}};

@@ -54,10 +54,13 @@ struct Environment {
     std::string run;
     std::string profile;
     std::string ns;           // the staging namespace ("" when only volumes are left)
-    std::string snapshot_set; // the set it was made from ("" when unknown)
-    std::string created_at;   // RFC 3339 UTC; "" when unknown
-    std::string expires_at;   // RFC 3339 UTC; "" when no TTL is recorded
-    std::string ready_at;     // pxclone.io/ready-at on the namespace; "" while not ready
+    std::string snapshot_set; // the set it is on: its namespace's label ("" when unknown)
+    // Every set its objects were made from: more than snapshot_set after `restore --snapshot`
+    // swapped some of its PVCs only (it uses all of them).
+    std::set<std::string> snapshot_sets;
+    std::string created_at; // RFC 3339 UTC; "" when unknown
+    std::string expires_at; // RFC 3339 UTC; "" when no TTL is recorded
+    std::string ready_at;   // pxclone.io/ready-at on the namespace; "" while not ready
     // What it is: "namespace" (deploy-staging's, in its own namespace), "pvc" (`restore
     // --new-pvc`: PVCs of the run in a namespace it does not own) or "volumes" (only PVs,
     // Portworx clones and such are left).

@@ -10,20 +10,23 @@ namespace pxclone::http {
 
 inline constexpr std::string_view k_redacted = "<redacted>";
 
-// Whether a header's value is a credential: Authorization, Proxy-Authorization, Cookie,
-// Set-Cookie and any name containing "token", "secret", "password" or "api-key".
+// Whether a header's value is a credential: Cookie, Set-Cookie and every secret-named header
+// (is_secret_key: Authorization, Proxy-Authorization, X-Api-Key, ...).
 bool is_secret_header(std::string_view name);
 
 // The value to show for a header: a credential keeps only its scheme ("Bearer <redacted>"),
 // anything else is returned unchanged.
 std::string redact_header(std::string_view name, std::string_view value);
 
-// Whether a JSON object key names a secret: keys containing "token" or "password", "secret",
-// "client-secret", and key material (`*-data`, `clientKeyData`, `clientCertificateData`). Only
-// string values of such keys are redacted (`automountServiceAccountToken: true` stays).
-bool is_secret_key(std::string_view key);
+// Whether a key (a JSON object key, a query parameter, a header, an environment variable, the KEY
+// of `KEY=value` in free text) names a secret, ignoring case: it contains "token", "password",
+// "passwd", "secret" or "api-key" (also "apikey", "api_key"), ends with "authorization" or names
+// key material (`*-data`, `clientKeyData`, `clientCertificateData`), or is "bearer". The one
+// definition every redaction here uses; it errs on the safe side (`secretName` counts).
+bool is_secret_key(std::string_view name);
 
-// A JSON body with every secret replaced by "<redacted>": values of secret keys, `data` and
+// A JSON body with every secret replaced by "<redacted>": string values of secret keys (so
+// `automountServiceAccountToken: true` stays), `data` and
 // `stringData` of any object of kind Secret, and the whole `status` of an ExecCredential. A
 // newline-delimited JSON stream (a watch) is redacted line by line. A body that is not JSON is
 // not shown at all ("<N bytes, not JSON>"), because nothing can be said about what it holds.
@@ -36,7 +39,7 @@ std::string redact_url(std::string_view url);
 // Free text (a pod's log, a command's output) with what looks like a credential replaced by
 // "<redacted>": URL userinfo (`scheme://user:pass@` -> `scheme://<redacted>@`), the credential
 // after `Bearer ` or `Basic `, the value after `KEY=`, `KEY: ` or `"KEY": ` when KEY names a
-// secret (is_secret_key, or it contains "secret" or "passwd"), and every occurrence of each
+// secret (is_secret_key), and every occurrence of each
 // `known` value (at least 4 bytes long; e.g. the values of secret environment variables).
 std::string redact_text(std::string_view text, const std::vector<std::string>& known = {});
 

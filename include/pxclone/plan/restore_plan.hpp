@@ -175,6 +175,7 @@ enum class RestoreStepKind {
     run_mask,
     take_baseline,
     clear_swap,
+    relabel_namespace,
 };
 std::string_view restore_step_name(RestoreStepKind kind); // "record-replicas", ...
 
@@ -203,6 +204,15 @@ struct RestorePlan {
 RestorePlan plan_restore_in_place(std::string ns, std::string run, std::string snapshot_set,
                                   std::vector<RestoreVolume> volumes,
                                   std::vector<Workload> workloads);
+
+// The namespace's k_snapshot_set_key label set to plan.snapshot_set as the last step: once every
+// staging PVC of the environment is on that set, the environment is (`list` and retention read
+// the label). After a swap of some PVCs only, the label stays: the environment uses both sets,
+// and every object of it says which one it was made from.
+RestorePlan with_namespace_relabel(RestorePlan plan);
+
+// The merge patch that sets a namespace's k_snapshot_set_key label to `set`.
+nlohmann::json namespace_set_patch(const std::string& set);
 
 // Swapping `swaps` (and rolling `volumes` back to their baselines, PVCs already on the set)
 // while `workloads` are stopped: record, scale down, wait; per volume restore; per swap the

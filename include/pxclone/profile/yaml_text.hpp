@@ -9,6 +9,10 @@
 #include <string_view>
 #include <vector>
 
+namespace YAML {
+struct Mark;
+}
+
 namespace pxclone::profile {
 
 // 1-based line and column (columns count code points, not bytes).
@@ -16,6 +20,13 @@ struct TextPosition {
     int line = 1;
     int column = 1;
 };
+
+// Where yaml-cpp's `mark` is, 1-based; `unknown` for a null mark.
+TextPosition position_of(const YAML::Mark& mark, TextPosition unknown = {});
+
+// The path of `key` in the mapping at `path` ("a.b" + "c" -> "a.b.c"; "" + "c" -> "c"), as the
+// diagnostics name places.
+std::string join_path(const std::string& path, std::string_view key);
 
 // The line and column of byte `offset` of `text`.
 TextPosition position_at(std::string_view text, std::size_t offset);
