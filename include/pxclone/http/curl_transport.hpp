@@ -1,4 +1,5 @@
-// The libcurl implementation of Transport. Only its .cpp includes <curl/curl.h>.
+// The libcurl implementation of Transport. Only its .cpp (and libcurl_api.{hpp,cpp}, which loads
+// libcurl at run time) include <curl/curl.h>.
 #pragma once
 
 #include "pxclone/http/transport.hpp"
