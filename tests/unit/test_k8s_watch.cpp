@@ -1,5 +1,7 @@
 #include "pxclone/k8s/watch.hpp"
 
+#include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -540,12 +542,30 @@ TEST_CASE("SetReadiness: ready once each is, failure stops, other objects ignore
     CHECK(failing.pending() == std::vector<std::string>{"a", "b"});
 }
 
-TEST_CASE("wait_for_all: one list and one watch of the namespace for every object") {
+namespace {
+
+// What the wait_for_all cases share: a fake API server, a clock its sleeper advances, and a wait
+// for the PVCs data-0, data-1 and data-2 of pxdemo to be Bound.
+struct PvcSetWait {
     FakeTransport fake;
     FakeClock clock;
-    FakeSleeper sleeper(clock);
-    const Client client(fake, "https://k8s.test");
+    FakeSleeper sleeper{clock};
+    const Client client{fake, "https://k8s.test"};
 
+    std::map<std::string, std::optional<json>> wait(const SetWaitOptions& options) {
+        return wait_for_all(
+            client, k_pvcs, "pxdemo", {"data-0", "data-1", "data-2"},
+            [](const std::string& name) {
+                return when_present(pvc_readiness, "persistentvolumeclaim/" + name);
+            },
+            options, clock, sleeper);
+    }
+};
+
+} // namespace
+
+TEST_CASE_FIXTURE(PvcSetWait,
+                  "wait_for_all: one list and one watch of the namespace for every object") {
     fake.expect(Method::get, k_collection + "?limit=500")
         .reply(200, pvc_list("40", {pvc("data-0", "31", "Pending"), pvc("data-1", "32", "Bound"),
                                     pvc("unrelated", "33", "Pending")}));
@@ -563,24 +583,14 @@ TEST_CASE("wait_for_all: one list and one watch of the namespace for every objec
     options.on_ready = [&](const std::string& name) {
         ready.push_back(name);
     };
-    const auto objects = wait_for_all(
-        client, k_pvcs, "pxdemo", {"data-0", "data-1", "data-2"},
-        [](const std::string& name) {
-            return when_present(pvc_readiness, "persistentvolumeclaim/" + name);
-        },
-        options, clock, sleeper);
+    const auto objects = wait(options);
     CHECK(fake.remaining() == 0);
     REQUIRE(objects.size() == 3);
     CHECK((*objects.at("data-2"))["metadata"]["resourceVersion"] == "44");
     CHECK(ready == std::vector<std::string>{"data-1", "data-0", "data-2"});
 }
 
-TEST_CASE("wait_for_all names what is still pending at the timeout") {
-    FakeTransport fake;
-    FakeClock clock;
-    FakeSleeper sleeper(clock);
-    const Client client(fake, "https://k8s.test");
-
+TEST_CASE_FIXTURE(PvcSetWait, "wait_for_all names what is still pending at the timeout") {
     fake.expect(Method::get, k_collection + "?limit=500")
         .reply(200, pvc_list("40", {pvc("data-0", "31", "Pending"), pvc("data-1", "32", "Bound")}));
     fake.expect(Method::get, watch_url("40", 30)).reply(200).then([&] { clock.advance(30s); });
@@ -593,12 +603,7 @@ TEST_CASE("wait_for_all names what is still pending at the timeout") {
     SetWaitOptions options;
     options.timeout = 30s;
     try {
-        wait_for_all(
-            client, k_pvcs, "pxdemo", {"data-0", "data-1", "data-2"},
-            [](const std::string& name) {
-                return when_present(pvc_readiness, "persistentvolumeclaim/" + name);
-            },
-            options, clock, sleeper);
+        wait(options);
         FAIL("expected a timeout");
     } catch (const Error& error) {
         CHECK(error.code() == ExitCode::timed_out);

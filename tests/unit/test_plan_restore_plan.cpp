@@ -29,7 +29,7 @@ json staging_pvc(const std::string& name, const std::string& ns = "orders-stg-42
             {"spec", {{"volumeName", "pv-" + name}}}};
 }
 
-json deployment(const std::string& name, const std::string& claim, json replicas = 2) {
+json deployment_mounting(const std::string& name, const std::string& claim, json replicas = 2) {
     json object{{"metadata", {{"name", name}, {"namespace", "orders-stg-42"}}},
                 {"spec",
                  {{"template",
@@ -141,8 +141,9 @@ TEST_CASE("csi_data_source: the VolumeSnapshot a PVC was made from") {
 }
 
 TEST_CASE("workloads_mounting: claims in the pod template and StatefulSet claim templates") {
-    const std::vector<json> deployments{deployment("app", "data"), deployment("other", "logs"),
-                                        deployment("default", "data", nullptr)};
+    const std::vector<json> deployments{deployment_mounting("app", "data"),
+                                        deployment_mounting("other", "logs"),
+                                        deployment_mounting("default", "data", nullptr)};
     const std::vector<json> statefulsets{statefulset("mongo", "mongo-data", 3),
                                          statefulset("cache", "cache-data", 1)};
     const auto found =
@@ -171,9 +172,9 @@ TEST_CASE("workloads_mounting: claims in the pod template and StatefulSet claim 
 }
 
 TEST_CASE("workloads_mounting: a recorded count wins (an interrupted restore resumes)") {
-    auto stopped = deployment("app", "data", 0);
+    auto stopped = deployment_mounting("app", "data", 0);
     stopped["metadata"]["annotations"] = {{"pxclone.io/restore-replicas", "4"}};
-    auto garbage = deployment("junk", "data", 2);
+    auto garbage = deployment_mounting("junk", "data", 2);
     garbage["metadata"]["annotations"] = {{"pxclone.io/restore-replicas", "four"}};
     const auto found = workloads_mounting({stopped, garbage}, {}, {"data"});
     REQUIRE(found.size() == 2);
@@ -192,8 +193,8 @@ TEST_CASE("patches record and clear the replica count") {
 
 TEST_CASE("plan_restore_in_place: stop, wait, restore, start, clear, in that order") {
     const auto workloads =
-        workloads_mounting({deployment("app", "data")}, {statefulset("mongo", "mongo-data", 3)},
-                           {"data", "mongo-data-mongo-0"});
+        workloads_mounting({deployment_mounting("app", "data")},
+                           {statefulset("mongo", "mongo-data", 3)}, {"data", "mongo-data-mongo-0"});
     const auto plan = plan_restore_in_place(
         "orders-stg-42", "42", "7",
         {{"data", "clone-1", "base-1"}, {"mongo-data-mongo-0", "clone-2", "base-2"}}, workloads);
@@ -221,7 +222,7 @@ TEST_CASE("with_namespace_relabel: the namespace takes the set's label once ever
 }
 
 TEST_CASE("plan_restore_in_place: a resumed restore does not record again; no workload, no wait") {
-    auto stopped = deployment("app", "data", 0);
+    auto stopped = deployment_mounting("app", "data", 0);
     stopped["metadata"]["annotations"] = {{"pxclone.io/restore-replicas", "2"}};
     const auto resumed = plan_restore_in_place("ns", "42", "7", {{"data", "c", "b"}},
                                                workloads_mounting({stopped}, {}, {"data"}));
@@ -237,7 +238,7 @@ TEST_CASE("plan_restore_in_place: a resumed restore does not record again; no wo
 
 namespace {
 
-PlannedObject object_of(std::string_view kind, json object) {
+PlannedObject planned_object(std::string_view kind, json object) {
     const auto& resource = pxclone::k8s::resource_of(kind);
     return {resource, std::move(object)};
 }
@@ -252,11 +253,11 @@ StagingVolume portworx_planned() {
     volume.method = pxclone::profile::SnapshotMethod::portworx;
     volume.clone = pxclone::px::CloneRequest{
         .name = "orders-42-clone-data", .parent_id = "snap-8", .additional_labels = {}};
-    volume.objects.push_back(
-        object_of("PersistentVolume",
-                  {{"metadata", {{"name", "orders-42-data"}}},
-                   {"spec", {{"csi", {{"volumeHandle", std::string(k_clone_id_placeholder)}}}}}}));
-    volume.objects.push_back(object_of(
+    volume.objects.push_back(planned_object(
+        "PersistentVolume",
+        {{"metadata", {{"name", "orders-42-data"}}},
+         {"spec", {{"csi", {{"volumeHandle", std::string(k_clone_id_placeholder)}}}}}}));
+    volume.objects.push_back(planned_object(
         "PersistentVolumeClaim", {{"metadata", {{"name", "data"}, {"namespace", "orders-stg-42"}}},
                                   {"spec", {{"volumeName", "orders-42-data"}}}}));
     return volume;
@@ -269,20 +270,20 @@ StagingVolume csi_planned() {
     volume.snapshot_id = "handle-8";
     volume.method = pxclone::profile::SnapshotMethod::csi;
     volume.clone_id = "data";
-    volume.objects.push_back(
-        object_of("VolumeSnapshotContent",
-                  {{"metadata", {{"name", "orders-42-data"}}},
-                   {"spec",
-                    {{"source", {{"snapshotHandle", "handle-8"}}},
-                     {"volumeSnapshotRef", {{"namespace", "orders-stg-42"}, {"name", "data"}}}}}}));
-    volume.objects.push_back(
-        object_of("VolumeSnapshot",
-                  {{"metadata", {{"name", "data"}, {"namespace", "orders-stg-42"}}},
-                   {"spec", {{"source", {{"volumeSnapshotContentName", "orders-42-data"}}}}}}));
-    volume.objects.push_back(
-        object_of("PersistentVolumeClaim",
-                  {{"metadata", {{"name", "data"}, {"namespace", "orders-stg-42"}}},
-                   {"spec", {{"dataSource", {{"kind", "VolumeSnapshot"}, {"name", "data"}}}}}}));
+    volume.objects.push_back(planned_object(
+        "VolumeSnapshotContent",
+        {{"metadata", {{"name", "orders-42-data"}}},
+         {"spec",
+          {{"source", {{"snapshotHandle", "handle-8"}}},
+           {"volumeSnapshotRef", {{"namespace", "orders-stg-42"}, {"name", "data"}}}}}}));
+    volume.objects.push_back(planned_object(
+        "VolumeSnapshot",
+        {{"metadata", {{"name", "data"}, {"namespace", "orders-stg-42"}}},
+         {"spec", {{"source", {{"volumeSnapshotContentName", "orders-42-data"}}}}}}));
+    volume.objects.push_back(planned_object(
+        "PersistentVolumeClaim",
+        {{"metadata", {{"name", "data"}, {"namespace", "orders-stg-42"}}},
+         {"spec", {{"dataSource", {{"kind", "VolumeSnapshot"}, {"name", "data"}}}}}}));
     return volume;
 }
 
@@ -350,7 +351,7 @@ TEST_CASE("swap_target csi: a new content and VolumeSnapshot for another set, or
 }
 
 TEST_CASE("plan_restore_swap: stop, swap, delete the old, mask, baseline, clear, start") {
-    const auto workloads = workloads_mounting({deployment("app", "data")}, {}, {"data"});
+    const auto workloads = workloads_mounting({deployment_mounting("app", "data")}, {}, {"data"});
     SwapVolume swap{.pvc = "data",
                     .target = swap_target(portworx_planned(), set_8(), "clone-old", "pv-old"),
                     .old_clone_id = "clone-old",
@@ -374,8 +375,8 @@ TEST_CASE("plan_restore_swap: stop, swap, delete the old, mask, baseline, clear,
     CHECK(out["masked"] == true);
 
     // mask.after: the workloads of the manifests up to it come back (and are ready) before it.
-    const auto both =
-        workloads_mounting({deployment("app", "data"), deployment("db", "data")}, {}, {"data"});
+    const auto both = workloads_mounting(
+        {deployment_mounting("app", "data"), deployment_mounting("db", "data")}, {}, {"data"});
     const auto after = plan_restore_swap("orders-stg-42", set_8(), {}, {swap}, both, mask,
                                          {"deployment/db"}, false);
     CHECK(step_names(after) ==

@@ -15,7 +15,7 @@ profile::Profile orders_profile(profile::SnapshotMethod method) {
     return profile;
 }
 
-Lineage run_lineage() {
+Lineage snapshot_lineage() {
     return Lineage{.profile = "orders",
                    .run = "1234",
                    .git_sha = "abc123",
@@ -44,7 +44,7 @@ TEST_CASE("object_name shortens long names with a stable hash and stays a DNS-11
 
 TEST_CASE("a Portworx snapshot carries every lineage label") {
     const auto plan = plan_snapshot(orders_profile(profile::SnapshotMethod::portworx),
-                                    run_lineage(), two_volumes(), {});
+                                    snapshot_lineage(), two_volumes(), {});
     REQUIRE(plan.snapshots.size() == 2);
     CHECK(plan.set_id == "1234");
     CHECK(plan.to_create() == 2);
@@ -63,8 +63,8 @@ TEST_CASE("a Portworx snapshot carries every lineage label") {
 }
 
 TEST_CASE("a CSI snapshot keeps free text in annotations, not labels") {
-    const auto plan = plan_snapshot(orders_profile(profile::SnapshotMethod::csi), run_lineage(),
-                                    two_volumes(), {});
+    const auto plan = plan_snapshot(orders_profile(profile::SnapshotMethod::csi),
+                                    snapshot_lineage(), two_volumes(), {});
     const auto& snapshot = plan.snapshots[1];
     CHECK_FALSE(snapshot.labels.contains("pxclone.io/source"));
     CHECK(snapshot.annotations.at("pxclone.io/source") == "prod/data-1");
@@ -76,7 +76,7 @@ TEST_CASE("a CSI snapshot keeps free text in annotations, not labels") {
 
 TEST_CASE("a re-run reuses this run's earlier snapshots instead of making second ones") {
     const auto plan = plan_snapshot(orders_profile(profile::SnapshotMethod::portworx),
-                                    run_lineage(), two_volumes(), {{"snap-9", "prod/data-1"}});
+                                    snapshot_lineage(), two_volumes(), {{"snap-9", "prod/data-1"}});
     CHECK(plan.snapshots[0].existing.empty());
     CHECK(plan.snapshots[1].existing == "snap-9");
     CHECK(plan.to_create() == 1);
