@@ -1699,8 +1699,9 @@ void Controllers::reconcile_snapshot(const Json& snapshot) {
                    key] {
         const std::map<std::string, std::string> labels;
         const auto snapshot_id = m_px.create_snapshot(handle, content_name, labels);
-        after(std::chrono::milliseconds(0), [this, snapshot_id, content_name, snapshot, size,
-                                             snapshot_class, handle, key] {
+        // The snapshot is ready `snapshot` after it was cut, as one taken through the SDK is.
+        after(m_latency.of("snapshot"), [this, snapshot_id, content_name, snapshot, size,
+                                         snapshot_class, handle, key] {
             const std::string snap_ns = ns_of(snapshot);
             const std::string snap_name = name_of(snapshot);
             const auto created_at = m_api.options().now();

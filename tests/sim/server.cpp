@@ -291,6 +291,9 @@ int Server::start() {
     };
     m_http->set_tcp_nodelay(true); // no Nagle stalls between a reply's header and body
     m_http->set_keep_alive_timeout(30);
+    // A real API server keeps a client's connection as long as it is used; cpp-httplib's
+    // default closes it after 5 requests, which made every 6th request pay a new TLS handshake.
+    m_http->set_keep_alive_max_count(100000);
     m_http->set_read_timeout(30);
     m_http->set_write_timeout(30);
     m_http->set_payload_max_length(64 * 1024 * 1024);
