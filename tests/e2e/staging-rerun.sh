@@ -7,7 +7,9 @@
 # shellcheck source=tests/e2e/lib.sh
 source "$(dirname "$0")/lib.sh"
 e2e_init "$@"
-sim_start
+# The killed run's second PVC create is held 3 s at the server, so the SIGKILL sent on its first
+# always lands while the run is alive (without it a fast run could finish before the signal).
+sim_start --faults 'slow=3s,POST /api/v1/namespaces/orders-stg-e2e-killed/persistentvolumeclaims#2=slow'
 profile=$E2E_PROFILES/staging-portworx.yaml
 
 # The creates pxsim carried out after the mark (a POST answered 2xx), as "POST path" lines.
