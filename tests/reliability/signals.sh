@@ -90,8 +90,9 @@ finish_case snapshot-sigint-in-pre-hook i1
 
 # snapshot, SIGTERM to pxclone alone while SnapshotCreate is in flight (right after the lookup of
 # earlier snapshots that precedes the creates): the snapshots made are rolled back (or listed
-# as left), the post-hook runs, exit 130.
-rel_sim_start snapshot-sigterm-during-create 2 --latency "$latency"
+# as left), the post-hook runs, exit 130. The creates take 3 s here, not 1 s: the signal follows the
+# lookup through a poll of pxsim's log, which on a loaded machine took longer than a 1 s create.
+rel_sim_start snapshot-sigterm-during-create 2 --latency "${latency/snapshot=1s/snapshot=3s}"
 start_bg snapshot --run i2
 await_request POST '[^"]*/v1/volumes/inspectwithfilters'
 kill -TERM "$PID"
