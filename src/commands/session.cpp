@@ -32,15 +32,12 @@ private:
     std::chrono::system_clock::duration m_offset;
 };
 
-// A token is a few KiB; the limit only stops a wrong path (/dev/zero) from exhausting memory.
-constexpr std::size_t k_max_token_bytes = 1024 * 1024;
-
 std::string read_secret_file(const std::string& path) {
-    auto file = util::read_file(path, k_max_token_bytes);
+    auto file = util::read_file(path, util::k_max_token_file_bytes);
     if (file.error == EFBIG) {
         throw UsageError(
             fmt::format("{}: cannot read the Portworx token file: {}", path,
-                        util::describe_read_error(file, k_max_token_bytes, "a token")));
+                        util::describe_read_error(file, util::k_max_token_file_bytes, "a token")));
     }
     if (!file) {
         throw NotFoundError(fmt::format("{}: cannot read the Portworx token file: {}", path,

@@ -239,7 +239,9 @@ std::vector<Environment> group_environments(const StagingObjects& objects) {
             target = value;
         }
     };
-    const auto add_set = [](Environment& environment, const std::string& set) {
+    // The first set seen is the environment's (the namespace comes first); every set counts.
+    const auto note_set = [&fill](Environment& environment, const std::string& set) {
+        fill(environment.snapshot_set, set);
         if (!set.empty()) {
             environment.snapshot_sets.insert(set);
         }
@@ -251,8 +253,7 @@ std::vector<Environment> group_environments(const StagingObjects& objects) {
             return nullptr;
         }
         ++environment->counts[kind];
-        fill(environment->snapshot_set, meta_value(object, plan::k_snapshot_set_key));
-        add_set(*environment, meta_value(object, plan::k_snapshot_set_key));
+        note_set(*environment, meta_value(object, plan::k_snapshot_set_key));
         fill(environment->created_at, meta_value(object, plan::k_created_at_key));
         fill(environment->expires_at, meta_value(object, plan::k_expires_at_key));
         return environment;
@@ -295,8 +296,7 @@ std::vector<Environment> group_environments(const StagingObjects& objects) {
             continue;
         }
         ++environment->counts["portworx-clone"];
-        fill(environment->snapshot_set, label_value(clone.labels, plan::k_snapshot_set_key));
-        add_set(*environment, label_value(clone.labels, plan::k_snapshot_set_key));
+        note_set(*environment, label_value(clone.labels, plan::k_snapshot_set_key));
         fill(environment->created_at, label_value(clone.labels, plan::k_created_at_key));
         fill(environment->expires_at, label_value(clone.labels, plan::k_expires_at_key));
     }

@@ -47,9 +47,8 @@ std::vector<std::string> tail_lines(const std::string& text, std::size_t count) 
     return lines;
 }
 
-// A bearer token is a few KiB at most; a CA bundle a few hundred (the whole Mozilla store is
-// ~220 KiB). The limits only stop a wrong path (/dev/zero, a disk image) from exhausting memory.
-constexpr std::size_t k_max_token_bytes = 1024 * 1024;
+// A CA bundle is a few hundred KiB at most (the whole Mozilla store is ~220 KiB). The limit only
+// stops a wrong path (/dev/zero, a disk image) from exhausting memory.
 constexpr std::size_t k_max_ca_bytes = 16 * 1024 * 1024;
 
 class StaticSource final : public CredentialSource {
@@ -92,11 +91,12 @@ private:
         if (!changed && !force) {
             return;
         }
-        auto file = util::read_file(m_path, k_max_token_bytes);
+        auto file = util::read_file(m_path, util::k_max_token_file_bytes);
         if (!file) {
             throw Error(ExitCode::failed,
                         fmt::format("tokenFile {}: cannot read: {}", m_path,
-                                    util::describe_read_error(file, k_max_token_bytes, "a token")));
+                                    util::describe_read_error(file, util::k_max_token_file_bytes,
+                                                              "a token")));
         }
         auto token = trim(std::move(file.text));
         if (token.empty()) {

@@ -7,6 +7,10 @@
 
 namespace pxclone::util {
 
+// The most read of a token file (a kubeconfig user's tokenFile, the Portworx token file): a token
+// is a few KiB; the limit only stops a wrong path (/dev/zero, a disk image) exhausting memory.
+inline constexpr std::size_t k_max_token_file_bytes = 1024 * 1024;
+
 // A file's bytes, or why they could not be read.
 struct FileText {
     std::string text; // the whole file when error == 0, else empty
