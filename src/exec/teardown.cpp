@@ -10,7 +10,6 @@
 #include <algorithm>
 #include <future>
 #include <map>
-#include <mutex>
 #include <optional>
 #include <set>
 #include <tuple>
@@ -200,45 +199,44 @@ public:
     // the groups in parallel on the context's pool), then records the failures in the objects'
     // order.
     void wait_gone(const std::vector<FoundObject>& objects) {
-        std::map<std::pair<TeardownKind, std::string>, std::vector<std::string>> sets;
-        for (const auto& object : objects) {
-            if (!object.ns.empty()) {
-                sets[{object.kind, object.ns}].push_back(object.name);
+        // The objects' indices by kind and namespace; each index is one task's alone, so the
+        // tasks write their objects' errors without a lock.
+        std::map<std::pair<TeardownKind, std::string>, std::vector<std::size_t>> sets;
+        for (std::size_t i = 0; i < objects.size(); ++i) {
+            if (!objects[i].ns.empty()) {
+                sets[{objects[i].kind, objects[i].ns}].push_back(i);
             }
         }
-        std::vector<std::function<void()>> work;
         std::vector<std::optional<std::string>> errors(objects.size());
-        std::mutex errors_mutex;
-        std::map<std::pair<TeardownKind, std::string>, std::map<std::string, std::string>>
-            set_errors;
-        for (const auto& [key, names] : sets) {
-            if (names.size() < 2) {
+        std::vector<std::function<void()>> work;
+        for (const auto& [key, members] : sets) {
+            if (members.size() < 2) {
                 continue;
             }
-            work.emplace_back([this, &key, &names, &set_errors, &errors_mutex] {
-                auto failed = await_all_gone(key.first, key.second, names);
-                const std::scoped_lock lock(errors_mutex);
-                set_errors[key] = std::move(failed);
+            work.emplace_back([this, &key, &members, &objects, &errors] {
+                std::vector<std::string> names;
+                for (const std::size_t i : members) {
+                    names.push_back(objects[i].name);
+                }
+                const auto failed = await_all_gone(key.first, key.second, names);
+                for (const std::size_t i : members) {
+                    if (const auto error = failed.find(objects[i].name); error != failed.end()) {
+                        errors[i] = error->second;
+                    }
+                }
             });
         }
         for (std::size_t i = 0; i < objects.size(); ++i) {
-            const auto& object = objects[i];
-            const auto set = sets.find({object.kind, object.ns});
+            const auto set = sets.find({objects[i].kind, objects[i].ns});
             if (set == sets.end() || set->second.size() < 2) {
-                work.emplace_back([this, &object, &errors, i] { errors[i] = await_gone(object); });
+                work.emplace_back(
+                    [this, &objects, &errors, i] { errors[i] = await_gone(objects[i]); });
             }
         }
         for_each(work.size(), [&work](std::size_t i) { work[i](); });
         for (std::size_t i = 0; i < objects.size(); ++i) {
-            const auto& object = objects[i];
-            if (const auto set = set_errors.find({object.kind, object.ns});
-                set != set_errors.end()) {
-                if (const auto error = set->second.find(object.name); error != set->second.end()) {
-                    errors[i] = error->second;
-                }
-            }
             if (errors[i]) {
-                fail(object, *errors[i]);
+                fail(objects[i], *errors[i]);
             }
         }
     }
