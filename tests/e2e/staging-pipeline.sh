@@ -71,17 +71,18 @@ expect_out_contains "teardown complete: "
 expect_golden_since_mark "$E2E_DIR/staging-pipeline.teardown.requests" mutating
 
 # Back to the start: the same objects with the same content, but for what the server counts, and
-# for what pxsim'"'"'s controllers do to production on their own time (its Pods and the status of
-# its workloads, and the revision annotation the Deployment controller sets a moment after it
-# makes the first ReplicaSet; pxclone writing to any of them would be a violation).
+# for what pxsim'"'"'s controllers do to production on their own time (its Pods and ReplicaSets,
+# which the controllers make a moment after pxsim starts, possibly after the state above was
+# taken; the status of its workloads; the revision annotation the Deployment controller sets with
+# the first ReplicaSet; pxclone writing to any of them would be a violation).
 normalise='
 def scrub: walk(if type == "object" then
         del(.resourceVersion, .uid, .creationTimestamp, .generation, .managedFields,
             .lastTransitionTime, .lastUpdateTime, .lastProbeTime, .startTime, .ctime,
             .observedGeneration)
     else . end);
-def controllers_free: del(.["v1/pods"])
-    | with_entries(if (.key | test("/(deployments|replicasets|statefulsets)$"))
+def controllers_free: del(.["v1/pods"], .["apps/v1/replicasets"])
+    | with_entries(if (.key | test("/(deployments|statefulsets)$"))
                    then .value |= map(del(.status)
                        | del(.metadata.annotations["deployment.kubernetes.io/revision"])
                        | if .metadata.annotations == {} then del(.metadata.annotations)
