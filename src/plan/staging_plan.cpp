@@ -430,19 +430,27 @@ void check_claim_templates(const json& object, const std::string& file,
     }
 }
 
-std::optional<PlannedObject> process_manifest_object(const std::string& file,
-                                                     const profile::ManifestObject& entry,
-                                                     const profile::Profile& profile,
-                                                     const Lineage& lineage,
-                                                     ManifestContext& context, Problems& problems) {
-    auto object = entry.object;
+// What every object of a manifest must be wherever manifests are read (validate, deploy-staging,
+// restore): `resource` is nullopt when nothing more can be said about it; `ok` is false when a
+// problem was added.
+struct ObjectCheck {
+    std::optional<k8s::Resource> resource;
+    std::string name;
     bool ok = true;
+};
+
+ObjectCheck check_object(const std::string& file, const profile::ManifestObject& entry,
+                         const std::string& staging_namespace, Problems& problems) {
+    ObjectCheck check;
+    const auto& object = entry.object;
     if (!member(object, "metadata").is_object()) {
         problems.manifest(file, entry, "metadata", "metadata must be a mapping with a name");
-        return std::nullopt;
+        check.ok = false;
+        return check;
     }
+    const auto& meta = object["metadata"];
     for (const char* key : {"labels", "annotations"}) {
-        const auto& value = member(object["metadata"], key);
+        const auto& value = member(meta, key);
         const bool strings =
             value.is_null() ||
             (value.is_object() &&
@@ -452,33 +460,47 @@ std::optional<PlannedObject> process_manifest_object(const std::string& file,
                               fmt::format("{} must map keys to strings (quote numbers and "
                                           "booleans)",
                                           key));
-            ok = false;
+            check.ok = false;
         }
     }
-    auto& meta = object["metadata"];
-    const auto name =
+    check.name =
         meta.contains("name") && meta["name"].is_string() ? meta["name"].get<std::string>() : "";
-    if (name.empty()) {
+    if (check.name.empty()) {
         problems.manifest(file, entry, "metadata.name",
                           "the object has no name (generateName is not supported: a re-run "
                           "could not find the object again)");
-        ok = false;
+        check.ok = false;
     }
     if (meta.contains("namespace")) {
         const auto& value = meta["namespace"];
-        if (!value.is_string() || value.get<std::string>() != context.staging_namespace) {
+        if (!value.is_string() || value.get<std::string>() != staging_namespace) {
             problems.manifest(
                 file, entry, "metadata.namespace",
                 fmt::format("names namespace {}; staging manifests go into the staging namespace "
                             "'{}' (leave metadata.namespace out)",
-                            value.dump(), context.staging_namespace));
-            ok = false;
+                            value.dump(), staging_namespace));
+            check.ok = false;
         }
     }
-    const auto resource = manifest_resource(file, entry, problems);
-    if (!resource) {
+    check.resource = manifest_resource(file, entry, problems);
+    check.ok = check.ok && check.resource.has_value();
+    return check;
+}
+
+std::optional<PlannedObject> process_manifest_object(const std::string& file,
+                                                     const profile::ManifestObject& entry,
+                                                     const profile::Profile& profile,
+                                                     const Lineage& lineage,
+                                                     ManifestContext& context, Problems& problems) {
+    const auto check = check_object(file, entry, context.staging_namespace, problems);
+    if (!check.resource) {
         return std::nullopt;
     }
+    bool ok = check.ok;
+    auto object = entry.object;
+    auto& meta = object["metadata"];
+    const auto& name = check.name;
+    const auto& resource = check.resource;
     const auto key = resource->kind + "/" + name;
     if (!name.empty() && context.reserved_names.contains(key)) {
         problems.manifest(
@@ -808,6 +830,26 @@ std::vector<std::pair<std::string, std::string>> env_variables(const StagingRepo
 }
 
 // ---- plan_staging -------------------------------------------------------------------------------
+
+ManifestCheck check_manifests(const profile::Profile& profile,
+                              const std::vector<profile::ManifestFile>& manifests) {
+    Problems problems(profile.file);
+    ManifestCheck result;
+    for (const auto& manifest : manifests) {
+        for (const auto& entry : manifest.objects) {
+            const auto check =
+                check_object(manifest.file, entry, profile.staging.staging_namespace, problems);
+            if (check.resource && std::none_of(result.resources.begin(), result.resources.end(),
+                                               [&check](const k8s::Resource& seen) {
+                                                   return seen.kind == check.resource->kind;
+                                               })) {
+                result.resources.push_back(*check.resource);
+            }
+        }
+    }
+    result.problems = std::move(problems.list());
+    return result;
+}
 
 StagingPlanResult plan_staging(const profile::Profile& profile, Lineage lineage,
                                const SnapshotSet& snapshot_set,

@@ -587,3 +587,38 @@ TEST_CASE("printable hides Secret values, keeps their keys, leaves other objects
     const auto& config_map = plan.stages.at(1).config.at(0);
     CHECK(printable(config_map) == config_map.object);
 }
+
+TEST_CASE("check_manifests: validate's offline check refuses what deploy-staging refuses") {
+    const auto profile = orders_profile();
+    auto files = two_files();
+    files[1].objects.push_back(object_of({{"apiVersion", "rbac.authorization.k8s.io/v1"},
+                                          {"kind", "ClusterRoleBinding"},
+                                          {"metadata", {{"name", "admin"}}}},
+                                         20));
+    auto foreign = service("cache", 6379);
+    foreign["metadata"]["namespace"] = "prod";
+    files[1].objects.push_back(object_of(foreign, 30));
+    const auto check = check_manifests(profile, files);
+    REQUIRE(check.problems.size() == 2);
+    CHECK(check.problems[0].line == 20);
+    CHECK(check.problems[0].message.find("ClusterRoleBinding is cluster-scoped") !=
+          std::string::npos);
+    CHECK(check.problems[1].line == 30);
+    CHECK(check.problems[1].path == "metadata.namespace");
+    // The same objects make plan_staging refuse with the same diagnostics.
+    const auto planned = plan_staging(profile, run_lineage(), one_snapshot(), files, {}, k_now);
+    CHECK_FALSE(planned.plan);
+    for (const auto& problem : check.problems) {
+        CHECK(std::any_of(planned.problems.begin(), planned.problems.end(),
+                          [&problem](const profile::Diagnostic& d) {
+                              return d.line == problem.line && d.message == problem.message;
+                          }));
+    }
+    // What the objects are applied as, each resource once (the foreign Service too).
+    std::vector<std::string> kinds;
+    for (const auto& resource : check.resources) {
+        kinds.push_back(resource.kind);
+    }
+    CHECK(kinds == std::vector<std::string>{"Service", "Deployment", "ConfigMap"});
+    CHECK(check_manifests(profile, two_files()).problems.empty());
+}

@@ -197,6 +197,18 @@ struct StagingPlanResult {
     std::vector<profile::Diagnostic> problems; // every problem; manifest ones with file:line:col
 };
 
+// The checks every manifest object passes wherever the manifests are read (`validate`, also
+// offline; deploy-staging and restore through plan_staging): metadata a mapping with string
+// labels and annotations, a name, no namespace but the staging namespace, and a kind pxclone knows
+// to be namespaced, served by the group its apiVersion names. `resources`: the distinct resources
+// the objects are applied as (first seen first), also of objects with other problems.
+struct ManifestCheck {
+    std::vector<k8s::Resource> resources;
+    std::vector<profile::Diagnostic> problems; // every problem, each with file:line:column
+};
+ManifestCheck check_manifests(const profile::Profile& profile,
+                              const std::vector<profile::ManifestFile>& manifests);
+
 // `lineage` carries profile, run, git sha, build id and created-at; role, snapshot set and
 // expires-at (now + staging.ttl) are filled in. `manifests` are the parsed staging.manifests
 // in order (ManifestFile::file as the profile writes it). `mask_files` maps each mask.files
