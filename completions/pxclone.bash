@@ -15,6 +15,7 @@ _pxclone_value_flags="-p --profile --context --kubeconfig --run -o --output --ti
 
 _pxclone_command_flags() {
     case $1 in
+        validate) echo "--online" ;;
         snapshot) echo "--skip-hooks" ;;
         deploy-staging) echo "--snapshot --keep-on-failure --fresh --skip-hooks" ;;
         restore) echo "--snapshot --pvc --all --namespace --new-pvc --from" ;;

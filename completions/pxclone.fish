@@ -63,6 +63,8 @@ complete -c pxclone -l record -r -F -d 'Write a JSON record of the run to FILE'
 complete -c pxclone -l parallel -x -d 'Concurrent requests (1-64)'
 complete -c pxclone -l color -x -a 'auto always never' -d 'Colour on standard error'
 
+# validate
+complete -c pxclone -n '__fish_seen_subcommand_from validate' -l online -d 'Also check the cluster, sending no write'
 # snapshot
 complete -c pxclone -n '__fish_seen_subcommand_from snapshot' -l skip-hooks -d 'Do not run the source hooks'
 # deploy-staging

@@ -26,7 +26,8 @@ int main(int argc, char** argv) {
     }
 #endif
     const auto terminal = pxclone::output::detect_terminal(STDERR_FILENO, environment);
-    pxclone::cli::Cli cli({std::cout, std::cerr, terminal});
+    pxclone::cli::Cli cli({std::cout, std::cerr, terminal,
+                           pxclone::output::detect_terminal(STDOUT_FILENO, environment)});
     const auto color = [&] {
         return pxclone::output::use_color(cli.globals().color, terminal, environment);
     };

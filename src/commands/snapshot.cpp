@@ -6,6 +6,7 @@
 #include "pxclone/commands/commands.hpp"
 #include "pxclone/commands/load_profile.hpp"
 #include "pxclone/commands/session.hpp"
+#include "pxclone/commands/source_volume.hpp"
 #include "pxclone/error.hpp"
 #include "pxclone/exec/catalog.hpp"
 #include "pxclone/exec/hooks.hpp"
@@ -48,58 +49,11 @@ struct SnapshotFacts {
 // Phase 1, read-only: the source PVCs, their PVs and the Portworx endpoint. Every problem is
 // reported at once; a missing object is exit 3, anything else exit 1.
 SnapshotFacts discover_snapshot(Session& session, const profile::Profile& profile) {
-    const auto& kube = session.kube();
-    const auto& source = profile.source;
-    const auto& pvcs = k8s::resource_of("PersistentVolumeClaim");
-    const auto& pvs = k8s::resource_of("PersistentVolume");
-
     // Ask the Portworx endpoint while the PVCs are read.
     auto version =
         session.pool().submit([&session] { return session.portworx().check_endpoint(); });
 
-    std::vector<json> claims;
-    if (!source.pvcs.empty()) {
-        std::vector<std::future<std::optional<json>>> gets;
-        for (const auto& name : source.pvcs) {
-            gets.push_back(session.pool().submit([&kube, &pvcs, &source, name] {
-                return kube.get(pvcs, source.source_namespace, name);
-            }));
-        }
-        for (auto& get : gets) {
-            if (auto claim = get.get()) {
-                claims.push_back(std::move(*claim));
-            }
-        }
-    } else {
-        // On the pool too, so that with --parallel 1 the requests keep one order.
-        k8s::ListOptions options;
-        options.label_selector = k8s::label_selector(source.selector);
-        claims = session.pool()
-                     .submit([&kube, &pvcs, &source, options] {
-                         return kube.list(pvcs, source.source_namespace, options).items;
-                     })
-                     .get();
-    }
-
-    // On the fan-out pool: the connections these reads open (one TLS handshake each) are the
-    // ones every volume's SnapshotCreate then uses at once, instead of opening them then.
-    std::map<std::string, std::future<std::optional<json>>> pv_gets;
-    for (const auto& claim : claims) {
-        const auto pv = k8s::string_field(claim, "/spec/volumeName");
-        if (!pv.empty() && !pv_gets.contains(pv)) {
-            pv_gets.emplace(
-                pv, session.fan_out().submit([&kube, &pvs, pv] { return kube.get(pvs, "", pv); }));
-        }
-    }
-    std::map<std::string, json> volumes;
-    for (auto& [name, get] : pv_gets) {
-        if (auto pv = get.get()) {
-            volumes.emplace(name, std::move(*pv));
-        }
-    }
-
-    auto resolution =
-        plan::resolve_source_volumes(source.source_namespace, source.pvcs, claims, volumes);
+    auto resolution = resolve_sources(session, profile);
     SnapshotFacts facts{.volumes = std::move(resolution.volumes), .portworx = version.get()};
     if (!resolution.problems.empty()) {
         std::vector<std::string> details;

@@ -1,12 +1,14 @@
 #include "pxclone/commands/source_volume.hpp"
 
 #include "pxclone/error.hpp"
+#include "pxclone/k8s/paths.hpp"
 #include "pxclone/k8s/resource.hpp"
 #include "pxclone/k8s/status.hpp"
 #include "pxclone/profile/loader.hpp"
 #include "pxclone/util/file.hpp"
 
 #include <future>
+#include <map>
 
 #include <fmt/format.h>
 
@@ -29,6 +31,54 @@ std::string read_text(const std::string& path, const std::string& what) {
 }
 
 } // namespace
+
+plan::SourceResolution resolve_sources(Session& session, const profile::Profile& profile) {
+    const auto& kube = session.kube();
+    const auto& source = profile.source;
+    const auto& pvcs = k8s::resource_of("PersistentVolumeClaim");
+    const auto& pvs = k8s::resource_of("PersistentVolume");
+    std::vector<json> claims;
+    if (!source.pvcs.empty()) {
+        std::vector<std::future<std::optional<json>>> gets;
+        for (const auto& name : source.pvcs) {
+            gets.push_back(session.pool().submit([&kube, &pvcs, &source, name] {
+                return kube.get(pvcs, source.source_namespace, name);
+            }));
+        }
+        for (auto& get : gets) {
+            if (auto claim = get.get()) {
+                claims.push_back(std::move(*claim));
+            }
+        }
+    } else {
+        // On the pool too, so that with --parallel 1 the requests keep one order.
+        k8s::ListOptions options;
+        options.label_selector = k8s::label_selector(source.selector);
+        claims = session.pool()
+                     .submit([&kube, &pvcs, &source, options] {
+                         return kube.list(pvcs, source.source_namespace, options).items;
+                     })
+                     .get();
+    }
+
+    // On the fan-out pool: the connections these reads open (one TLS handshake each) are the
+    // ones every volume's SnapshotCreate then uses at once, instead of opening them then.
+    std::map<std::string, std::future<std::optional<json>>> pv_gets;
+    for (const auto& claim : claims) {
+        const auto pv = k8s::string_field(claim, "/spec/volumeName");
+        if (!pv.empty() && !pv_gets.contains(pv)) {
+            pv_gets.emplace(
+                pv, session.fan_out().submit([&kube, &pvs, pv] { return kube.get(pvs, "", pv); }));
+        }
+    }
+    std::map<std::string, json> volumes;
+    for (auto& [name, get] : pv_gets) {
+        if (auto pv = get.get()) {
+            volumes.emplace(name, std::move(*pv));
+        }
+    }
+    return plan::resolve_source_volumes(source.source_namespace, source.pvcs, claims, volumes);
+}
 
 plan::SnapshotSetVolume describe_source_volume(const k8s::Client& kube,
                                                const profile::Profile& profile,

@@ -1,6 +1,11 @@
-// `pxclone validate`: check the profile without contacting the cluster, and show it resolved.
+// `pxclone validate`: check the profile and its manifests without contacting the cluster, and show
+// it resolved; with --online also the cluster, the permissions and the Portworx endpoint, sending
+// no write (the preflight of a CI job).
 #include "pxclone/commands/commands.hpp"
 #include "pxclone/commands/load_profile.hpp"
+#include "pxclone/commands/preflight.hpp"
+#include "pxclone/commands/source_volume.hpp"
+#include "pxclone/error.hpp"
 #include "pxclone/output/format.hpp"
 #include "pxclone/profile/json.hpp"
 #include "pxclone/util/duration.hpp"
@@ -44,13 +49,108 @@ void print_summary(const LoadedProfile& loaded, std::ostream& out) {
     }
 }
 
-void run_validate(const GlobalOptions& globals, Streams streams) {
-    // Complete and Validate: everything happens in the loader; an invalid profile throws.
+struct ValidateOptions {
+    bool online = false; // --online: also check the cluster, sending no write
+};
+
+// The staging manifests read and checked as deploy-staging checks them (namespaced kinds only,
+// none in another namespace). Throws UsageError listing every problem of reading or parsing them;
+// the object checks' problems are in the result.
+plan::ManifestCheck read_and_check_manifests(const LoadedProfile& loaded,
+                                             const util::Environment& environment) {
+    const auto inputs = read_staging_inputs(loaded.profile, loaded.run, environment);
+    return plan::check_manifests(loaded.profile, inputs.manifests);
+}
+
+std::string manifests_summary(const profile::Profile& profile) {
+    const auto count = profile.staging.manifests.size();
+    return count == 0 ? std::string("none")
+                      : fmt::format("{} file{}, only namespaced objects of the staging namespace",
+                                    count, count == 1 ? "" : "s");
+}
+
+void run_validate_online(const GlobalOptions& globals, Streams streams, const LoadedProfile& loaded,
+                         const util::Environment& environment) {
+    // Validate (offline first: the manifests decide what the commands need).
+    std::vector<plan::Check> checks;
+    checks.push_back({"profile",
+                      plan::CheckResult::ok,
+                      fmt::format("{}: valid profile '{}' (run {})", loaded.profile.file,
+                                  loaded.profile.name, loaded.run.id),
+                      {},
+                      ExitCode::ok});
+    plan::ManifestCheck manifests;
+    try {
+        manifests = read_and_check_manifests(loaded, environment);
+        if (manifests.problems.empty()) {
+            checks.push_back({"manifests",
+                              plan::CheckResult::ok,
+                              manifests_summary(loaded.profile),
+                              {},
+                              ExitCode::ok});
+        } else {
+            checks.push_back(
+                {"manifests", plan::CheckResult::failed,
+                 fmt::format("{} problem{} in the staging manifests", manifests.problems.size(),
+                             manifests.problems.size() == 1 ? "" : "s"),
+                 profile::format_all(manifests.problems), ExitCode::usage});
+        }
+    } catch (const Error& e) {
+        checks.push_back({"manifests", plan::CheckResult::failed, e.what(), e.details(), e.code()});
+    }
+
+    // Run: the cluster's checks, each a read or an access review.
+    auto online = online_checks(globals, streams, loaded, manifests, environment);
+    checks.insert(checks.end(), std::make_move_iterator(online.begin()),
+                  std::make_move_iterator(online.end()));
+    switch (globals.output) {
+    case output::Format::json:
+        output::print_json(plan::to_json(checks), streams.out);
+        break;
+    case output::Format::yaml:
+        output::print_yaml(plan::to_json(checks), streams.out);
+        break;
+    default:
+        for (const auto& line : plan::check_lines(checks, streams.out_terminal.is_terminal)) {
+            streams.out << line << '\n';
+        }
+        break;
+    }
+    const auto code = plan::preflight_exit_code(checks);
+    if (code != ExitCode::ok) {
+        const auto count = std::count_if(checks.begin(), checks.end(), [](const plan::Check& c) {
+            return c.result == plan::CheckResult::failed;
+        });
+        throw Error(code, fmt::format("validate --online: {} of {} checks failed for profile {}",
+                                      count, checks.size(), loaded.profile.name));
+    }
+}
+
+void run_validate(const GlobalOptions& globals, const ValidateOptions& options, Streams streams) {
+    // Complete and Validate: the loader checks the profile (an invalid one throws), then the
+    // manifests are read and checked.
     const util::ProcessEnvironment environment;
+    if (options.online &&
+        (globals.output == output::Format::env || globals.output == output::Format::name)) {
+        throw UsageError(fmt::format("validate --online prints text, json or yaml, not {}",
+                                     output::format_name(globals.output)));
+    }
     // Only -o env prints the commit; the other forms need it only for ${git.sha}.
     const auto loaded = load_profile(
         globals, environment,
         globals.output == output::Format::env ? GitLookup::always : GitLookup::when_referenced);
+    if (options.online) {
+        run_validate_online(globals, streams, loaded, environment);
+        return;
+    }
+    const auto manifests = read_and_check_manifests(loaded, environment);
+    if (!manifests.problems.empty()) {
+        throw UsageError(fmt::format("the staging manifests of profile {} are invalid ({} "
+                                     "problem{})",
+                                     loaded.profile.name, manifests.problems.size(),
+                                     manifests.problems.size() == 1 ? "" : "s"),
+                         "", profile::format_all(manifests.problems));
+    }
 
     // Run: print in the requested form.
     switch (globals.output) {
@@ -85,9 +185,15 @@ void run_validate(const GlobalOptions& globals, Streams streams) {
 
 void add_validate_command(CLI::App& app, const GlobalOptions& globals, Streams streams) {
     auto* sub = app.add_subcommand(
-        "validate", "Check the profile (-p FILE) without contacting the cluster; -o json|yaml "
-                    "prints it resolved (secrets as references)");
-    sub->callback([&globals, streams] { run_validate(globals, streams); });
+        "validate", "Check the profile (-p FILE) and its manifests without contacting the "
+                    "cluster; -o json|yaml prints it resolved (secrets as references)");
+    auto options = std::make_shared<ValidateOptions>();
+    sub->add_flag("--online", options->online,
+                  "Also check the cluster, sending no write: credentials, the permissions the "
+                  "commands need (access reviews), the source PVCs, storage and snapshot classes, "
+                  "the Portworx endpoint and token, the staging namespace; prints one result per "
+                  "check (-o json|yaml: the list)");
+    sub->callback([&globals, options, streams] { run_validate(globals, *options, streams); });
 }
 
 } // namespace pxclone::cmd

@@ -75,7 +75,7 @@ staging: {namespace: stg, manifests: [m.yaml]}
 PROFILE
 # shellcheck disable=SC2016 # a literal ${git.sha}
 sed 's/namespace: stg,/namespace: "stg-${git.sha}",/' "$tmp/p/plain.yaml" >"$tmp/p/sha.yaml"
-echo 'kind: ConfigMap' >"$tmp/p/m.yaml"
+printf 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: m}\n' >"$tmp/p/m.yaml"
 # git_starts WANT ARGS...: `pxclone ARGS` succeeds and starts git WANT times; its output is $out.
 git_starts() {
     local want=$1 got

@@ -33,6 +33,8 @@ struct Streams {
     std::ostream& out;
     std::ostream& err;
     output::Terminal err_terminal = {};
+    // What `out` is attached to (`validate --online` marks its lines with ✓/✗ on a terminal).
+    output::Terminal out_terminal = {};
 };
 
 } // namespace pxclone::cmd

@@ -2,8 +2,10 @@
 // shared by deploy-staging and restore (--new-pvc, and swaps in place).
 #pragma once
 
+#include "pxclone/commands/session.hpp"
 #include "pxclone/exec/catalog.hpp"
 #include "pxclone/k8s/client.hpp"
+#include "pxclone/plan/source_volumes.hpp"
 #include "pxclone/plan/staging_plan.hpp"
 #include "pxclone/profile/manifests.hpp"
 #include "pxclone/profile/profile.hpp"
@@ -16,6 +18,11 @@
 #include <vector>
 
 namespace pxclone::cmd {
+
+// The source PVCs (by name, or by selector), their PVs and the Portworx volumes behind them,
+// read-only (on the session's pools) and judged by plan::resolve_source_volumes: every problem is
+// in the result, none is thrown. Throws ApiError/TransportError when a read fails.
+plan::SourceResolution resolve_sources(Session& session, const profile::Profile& profile);
 
 // The volume of `snapshot` (source "NAMESPACE/PVC") with the source PVC's class, access modes and
 // its PV's fs type, read-only; the profile's and default values where production has moved on

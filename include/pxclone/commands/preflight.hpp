@@ -1,0 +1,28 @@
+// The checks of `pxclone validate --online`: what a CI job asks before it touches anything. Each
+// check sends only reads (GET, the SDK's filter calls) and access reviews, never a write; each
+// reports its own result, and a check that depends on one that failed is skipped, so every
+// problem shows at once.
+#pragma once
+
+#include "pxclone/commands/global_options.hpp"
+#include "pxclone/commands/load_profile.hpp"
+#include "pxclone/plan/check_report.hpp"
+#include "pxclone/plan/staging_plan.hpp"
+#include "pxclone/util/environment.hpp"
+
+#include <vector>
+
+namespace pxclone::cmd {
+
+// cluster (reachable, credentials accepted: exec plugins run here), access (one
+// SelfSubjectAccessReview per plan::needed_permissions entry), source-pvcs (exist, Bound,
+// Portworx volumes), storage-classes, snapshot-class (method csi), portworx (an SDK gateway that
+// accepts the token) and staging-namespace (free, or this run's). `manifests` are the offline
+// check's findings (its resources decide what the manifests need). Never throws for what it
+// checks; only for a failure of pxclone itself.
+std::vector<plan::Check> online_checks(const GlobalOptions& globals, Streams streams,
+                                       const LoadedProfile& loaded,
+                                       const plan::ManifestCheck& manifests,
+                                       const util::Environment& environment);
+
+} // namespace pxclone::cmd

@@ -1,0 +1,40 @@
+// What pxclone's Kubernetes user must be allowed for a profile: one entry per verb, resource and
+// namespace that `snapshot`, `deploy-staging`, `restore` and `teardown` request for it, as
+// `validate --online` asks the API server about them (SelfSubjectAccessReview). Pure: derived
+// from the profile and the manifests' resources, kept in step with what src/commands and
+// src/exec send (the unit test names each request it stands for).
+#pragma once
+
+#include "pxclone/k8s/resource.hpp"
+#include "pxclone/profile/profile.hpp"
+
+#include <string>
+#include <vector>
+
+namespace pxclone::plan {
+
+struct Permission {
+    std::string verb; // get list watch create update patch delete
+    std::string group;
+    std::string resource;
+    std::string subresource;
+    bool namespaced = true;             // of the resource
+    std::string ns;                     // "" = every namespace (namespaced) or the cluster scope
+    std::string name;                   // "" = any object
+    std::vector<std::string> needed_by; // the commands, in the order above
+    std::vector<std::string> why;       // what each command does with it, once each
+
+    // "delete persistentvolumes at the cluster scope", "patch statefulsets.apps/scale in
+    // namespace orders-stg-1", "list deployments.apps in all namespaces".
+    std::string describe() const;
+};
+
+// The permissions the four commands need for `profile` (its staging namespace already
+// substituted for this run), `manifest_resources` being what its staging manifests are applied
+// as. Each distinct verb/resource/subresource/namespace/name once, in first-needed order.
+// Leaves out what only `restore --new-pvc -n NS` needs in a namespace the profile does not name,
+// and best-effort reads (events for messages).
+std::vector<Permission> needed_permissions(const profile::Profile& profile,
+                                           const std::vector<k8s::Resource>& manifest_resources);
+
+} // namespace pxclone::plan

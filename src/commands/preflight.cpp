@@ -1,0 +1,303 @@
+#include "pxclone/commands/preflight.hpp"
+
+#include "pxclone/commands/session.hpp"
+#include "pxclone/commands/source_volume.hpp"
+#include "pxclone/error.hpp"
+#include "pxclone/http/transport.hpp"
+#include "pxclone/k8s/access_review.hpp"
+#include "pxclone/k8s/resource.hpp"
+#include "pxclone/plan/lineage.hpp"
+#include "pxclone/plan/permissions.hpp"
+#include "pxclone/px/client.hpp"
+
+#include <future>
+#include <set>
+
+#include <fmt/format.h>
+
+namespace pxclone::cmd {
+
+namespace {
+
+using nlohmann::json;
+using plan::Check;
+using plan::CheckResult;
+
+Check passed_check(std::string name, std::string message) {
+    return {std::move(name), CheckResult::ok, std::move(message), {}, ExitCode::ok};
+}
+
+Check failed_check(std::string name, std::string message, ExitCode code,
+                   std::vector<std::string> details = {}) {
+    return {std::move(name), CheckResult::failed, std::move(message), std::move(details), code};
+}
+
+Check skipped_check(std::string name, std::string why) {
+    return {std::move(name), CheckResult::skipped, std::move(why), {}, ExitCode::ok};
+}
+
+// The check `name` failed with the exception being handled: its message, detail lines and exit
+// code as the command that met it would report them.
+Check failed_with_current(const std::string& name) {
+    try {
+        throw;
+    } catch (const Error& e) {
+        auto details = e.details();
+        if (!e.hint().empty()) {
+            details.push_back("hint: " + e.hint());
+        }
+        return failed_check(name, e.what(), e.code(), std::move(details));
+    } catch (const http::TransportError& e) {
+        return failed_check(name, e.what(), ExitCode::failed);
+    } catch (const std::exception& e) {
+        return failed_check(name, e.what(), ExitCode::failed);
+    }
+}
+
+// GET /version: the server answers and takes the credentials (an exec plugin runs here).
+Check cluster_check(Session& session) {
+    const auto& cluster = session.cluster();
+    const auto where = cluster.context.empty()
+                           ? cluster.server
+                           : fmt::format("{} (context {})", cluster.server, cluster.context);
+    http::Request request;
+    request.method = http::Method::get;
+    request.url = cluster.server + "/version";
+    request.headers = {{"Accept", "application/json"}};
+    request.api = "k8s";
+    request.idempotent = true;
+    const auto response = cluster.transport->send(request);
+    if (response.status == 401) {
+        return failed_check(
+            "cluster",
+            fmt::format("{}: the API server refused the credentials (401 Unauthorized)", where),
+            ExitCode::failed,
+            {"hint: check the kubeconfig user's token, certificate or exec plugin"});
+    }
+    if (response.status < 200 || response.status > 299) {
+        return failed_check(
+            "cluster", fmt::format("{}: GET /version answered HTTP {}", where, response.status),
+            ExitCode::failed);
+    }
+    std::string version;
+    try {
+        version = json::parse(response.body).value("gitVersion", "");
+    } catch (const json::exception&) {
+    }
+    return passed_check("cluster", fmt::format("{} answers{}", where,
+                                               version.empty() ? "" : ", Kubernetes " + version));
+}
+
+// One access review per needed permission, all at once; every denial named.
+Check access_check(Session& session, const LoadedProfile& loaded,
+                   const plan::ManifestCheck& manifests) {
+    const auto needed = plan::needed_permissions(loaded.profile, manifests.resources);
+    std::vector<std::future<k8s::AccessAnswer>> answers;
+    for (const auto& permission : needed) {
+        k8s::AccessQuestion question{.verb = permission.verb,
+                                     .group = permission.group,
+                                     .resource = permission.resource,
+                                     .subresource = permission.subresource,
+                                     .ns = permission.ns,
+                                     .name = permission.name};
+        answers.push_back(session.pool().submit(
+            [&session, question] { return k8s::review_access(session.kube(), question); }));
+    }
+    std::vector<std::string> denials;
+    for (std::size_t i = 0; i < needed.size(); ++i) {
+        const auto answer = answers[i].get();
+        if (answer.allowed) {
+            continue;
+        }
+        const auto& permission = needed[i];
+        denials.push_back(fmt::format("cannot {} ({}){}", permission.describe(),
+                                      fmt::join(permission.why, "; "),
+                                      answer.reason.empty() ? "" : ": " + answer.reason));
+    }
+    if (denials.empty()) {
+        return passed_check(
+            "access",
+            fmt::format("all {} permissions the commands need are granted", needed.size()));
+    }
+    const auto count = denials.size();
+    return failed_check("access",
+                        fmt::format("{} of {} permissions the commands need {} denied", count,
+                                    needed.size(), count == 1 ? "is" : "are"),
+                        ExitCode::failed, std::move(denials));
+}
+
+// The source PVCs exist, are Bound and are Portworx volumes (the snapshot command's own rules).
+Check source_check(Session& session, const profile::Profile& profile) {
+    const auto resolution = resolve_sources(session, profile);
+    if (resolution.problems.empty()) {
+        std::vector<std::string> names;
+        for (const auto& volume : resolution.volumes) {
+            names.push_back(volume.pvc + " -> " + volume.volume_id);
+        }
+        return passed_check(
+            "source-pvcs", fmt::format("{} PVC{} in namespace {}, each a Bound Portworx volume: {}",
+                                       names.size(), names.size() == 1 ? "" : "s",
+                                       profile.source.source_namespace, fmt::join(names, ", ")));
+    }
+    std::vector<std::string> details;
+    bool missing = false;
+    for (const auto& problem : resolution.problems) {
+        details.push_back(fmt::format("{}: {}", problem.object, problem.message));
+        missing = missing || problem.kind == plan::SourceProblem::Kind::missing;
+    }
+    const auto count = details.size();
+    return failed_check("source-pvcs",
+                        fmt::format("{} problem{} with the source PVCs in namespace {}", count,
+                                    count == 1 ? "" : "s", profile.source.source_namespace),
+                        missing ? ExitCode::not_found : ExitCode::failed, std::move(details));
+}
+
+// The storage classes the staging PVCs will use: the profile's, or (csi, whose provisioner needs
+// one) the source PVCs' classes.
+Check storage_class_check(Session& session, const profile::Profile& profile) {
+    std::set<std::string> classes;
+    if (!profile.staging.storage_class.empty()) {
+        classes.insert(profile.staging.storage_class);
+    } else if (profile.snapshot.method == profile::SnapshotMethod::csi) {
+        for (const auto& volume : resolve_sources(session, profile).volumes) {
+            if (!volume.storage_class.empty()) {
+                classes.insert(volume.storage_class);
+            }
+        }
+    }
+    if (classes.empty()) {
+        return passed_check("storage-classes",
+                            "none named (the staging volumes take their source's)");
+    }
+    std::vector<std::string> missing;
+    for (const auto& name : classes) {
+        if (!session.kube().get(k8s::resource_of("StorageClass"), "", name)) {
+            missing.push_back(fmt::format("storageclass \"{}\" does not exist", name));
+        }
+    }
+    if (!missing.empty()) {
+        return failed_check("storage-classes",
+                            fmt::format("{} of {} storage class{} missing", missing.size(),
+                                        classes.size(), classes.size() == 1 ? "" : "es"),
+                            ExitCode::not_found, std::move(missing));
+    }
+    return passed_check("storage-classes", fmt::format("{} exist{}", fmt::join(classes, ", "),
+                                                       classes.size() == 1 ? "s" : ""));
+}
+
+Check snapshot_class_check(Session& session, const profile::Profile& profile) {
+    const auto& name = profile.snapshot.snapshot_class;
+    if (!session.kube().get(k8s::resource_of("VolumeSnapshotClass"), "", name)) {
+        return failed_check(
+            "snapshot-class",
+            fmt::format("volumesnapshotclass \"{}\" (snapshot.class) does not exist", name),
+            ExitCode::not_found);
+    }
+    return passed_check("snapshot-class", fmt::format("volumesnapshotclass \"{}\" exists", name));
+}
+
+// An SDK gateway (identities/version, which answers without a token) that accepts the token for
+// an authenticated read (this profile's snapshots, by label).
+Check portworx_check(Session& session, const profile::Profile& profile) {
+    const auto& portworx = session.portworx();
+    const auto version = portworx.check_endpoint();
+    px::VolumeFilter filter;
+    filter.labels = {{std::string(plan::k_managed_by_key), std::string(plan::k_managed_by_value)},
+                     {std::string(plan::k_profile_key), profile.name}};
+    portworx.inspect_with_filters(filter);
+    return passed_check("portworx",
+                        fmt::format("{}: OpenStorage SDK {} ({} {}), {}",
+                                    profile.portworx.endpoint.text, version.sdk_version,
+                                    version.driver, version.driver_version,
+                                    profile.portworx.token ? "the token is accepted" : "no token"));
+}
+
+// Free, or this run's (deploy-staging then continues); anything else makes deploy-staging refuse.
+Check staging_namespace_check(Session& session, const LoadedProfile& loaded) {
+    const auto& name = loaded.profile.staging.staging_namespace;
+    const auto existing = session.kube().get(k8s::resource_of("Namespace"), "", name);
+    if (!existing) {
+        return passed_check("staging-namespace", fmt::format("{} is free", name));
+    }
+    plan::Lineage lineage;
+    lineage.profile = loaded.profile.name;
+    lineage.run = loaded.run.id;
+    lineage.role = plan::Role::staging;
+    if (!k8s::has_labels(*existing, plan::ownership_labels(lineage))) {
+        const auto labels = existing->value(json::json_pointer("/metadata/labels"), json::object());
+        const auto run = labels.value(std::string(plan::k_run_key), "");
+        const auto profile = labels.value(std::string(plan::k_profile_key), "");
+        return failed_check(
+            "staging-namespace",
+            run.empty() ? fmt::format("{} exists and was not created by pxclone", name)
+                        : fmt::format("{} belongs to run {} of profile {}, not to run {}", name,
+                                      run, profile, loaded.run.id),
+            ExitCode::usage, {"hint: choose another staging.namespace, or another --run"});
+    }
+    if (existing->value(json::json_pointer("/status/phase"), "") == "Terminating") {
+        return failed_check("staging-namespace",
+                            fmt::format("{} is being deleted (a teardown of run {} is under way)",
+                                        name, loaded.run.id),
+                            ExitCode::usage, {"hint: wait until it is gone, or use another --run"});
+    }
+    return passed_check(
+        "staging-namespace",
+        fmt::format("{} is this run's already (deploy-staging continues it)", name));
+}
+
+} // namespace
+
+std::vector<Check> online_checks(const GlobalOptions& globals, Streams streams,
+                                 const LoadedProfile& loaded, const plan::ManifestCheck& manifests,
+                                 const util::Environment& environment) {
+    const auto& profile = loaded.profile;
+    const bool csi = profile.snapshot.method == profile::SnapshotMethod::csi;
+    const bool proxied = profile.portworx.endpoint.kind == px::Endpoint::Kind::service_proxy;
+    std::vector<Check> checks;
+    const auto run = [&checks](const std::string& name, const auto& check) {
+        try {
+            checks.push_back(check());
+        } catch (...) {
+            checks.push_back(failed_with_current(name));
+        }
+    };
+
+    std::unique_ptr<Session> session;
+    try {
+        session = std::make_unique<Session>(globals, streams, profile, environment);
+        checks.push_back(cluster_check(*session));
+    } catch (...) {
+        checks.push_back(failed_with_current("cluster"));
+    }
+    const bool reached = session && checks.back().result == CheckResult::ok;
+    const std::string unreached = "the cluster was not reached";
+    if (!reached) {
+        checks.push_back(skipped_check("access", unreached));
+        checks.push_back(skipped_check("source-pvcs", unreached));
+        checks.push_back(skipped_check("storage-classes", unreached));
+        if (csi) {
+            checks.push_back(skipped_check("snapshot-class", unreached));
+        }
+    } else {
+        run("access", [&] { return access_check(*session, loaded, manifests); });
+        run("source-pvcs", [&] { return source_check(*session, profile); });
+        run("storage-classes", [&] { return storage_class_check(*session, profile); });
+        if (csi) {
+            run("snapshot-class", [&] { return snapshot_class_check(*session, profile); });
+        }
+    }
+    if (session && (reached || !proxied)) {
+        run("portworx", [&] { return portworx_check(*session, profile); });
+    } else {
+        checks.push_back(
+            skipped_check("portworx", proxied ? unreached : "no connection could be made"));
+    }
+    if (reached) {
+        run("staging-namespace", [&] { return staging_namespace_check(*session, loaded); });
+    } else {
+        checks.push_back(skipped_check("staging-namespace", unreached));
+    }
+    return checks;
+}
+
+} // namespace pxclone::cmd

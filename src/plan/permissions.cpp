@@ -1,0 +1,320 @@
+#include "pxclone/plan/permissions.hpp"
+
+#include <algorithm>
+#include <tuple>
+
+#include <fmt/format.h>
+
+namespace pxclone::plan {
+
+namespace {
+
+constexpr std::string_view k_snapshot = "snapshot";
+constexpr std::string_view k_deploy = "deploy-staging";
+constexpr std::string_view k_restore = "restore";
+constexpr std::string_view k_teardown = "teardown";
+
+// Collects permissions, each distinct one once, remembering who needs it and why.
+class Needs {
+public:
+    void add(std::string_view command, std::string_view verb, const k8s::Resource& resource,
+             const std::string& ns, std::string_view why, std::string_view subresource = {},
+             const std::string& name = {}) {
+        const auto key = std::make_tuple(std::string(verb), resource.group, resource.plural,
+                                         std::string(subresource), ns, name);
+        auto found = std::find_if(m_list.begin(), m_list.end(), [&key](const Permission& p) {
+            return std::tie(p.verb, p.group, p.resource, p.subresource, p.ns, p.name) == key;
+        });
+        if (found == m_list.end()) {
+            m_list.push_back(
+                {.verb = std::string(verb),
+                 .group = resource.group,
+                 .resource = resource.plural,
+                 .subresource = std::string(subresource),
+                 .namespaced = resource.namespaced,
+                 .ns = resource.namespaced || resource.plural == "namespaces" ? ns : std::string(),
+                 .name = name,
+                 .needed_by = {},
+                 .why = {}});
+            found = std::prev(m_list.end());
+        }
+        const auto note = fmt::format("{}: {}", command, why);
+        if (std::find(found->needed_by.begin(), found->needed_by.end(), command) ==
+            found->needed_by.end()) {
+            found->needed_by.emplace_back(command);
+        }
+        if (std::find(found->why.begin(), found->why.end(), note) == found->why.end()) {
+            found->why.push_back(note);
+        }
+    }
+
+    // get, list and watch: what k8s::wait_for sends (a list, then a watch from its version).
+    void wait(std::string_view command, const k8s::Resource& resource, const std::string& ns,
+              std::string_view why) {
+        add(command, "list", resource, ns, why);
+        add(command, "watch", resource, ns, why);
+    }
+
+    std::vector<Permission> take() { return std::move(m_list); }
+
+private:
+    std::vector<Permission> m_list;
+};
+
+const k8s::Resource& needed_kind(std::string_view name) {
+    return k8s::resource_of(name);
+}
+
+// The Portworx SDK through the API server's service proxy: services/proxy in the Service's
+// namespace, with the verb of the HTTP method (GET get, POST create, PUT update, DELETE delete).
+void portworx_proxy(Needs& needs, const profile::Profile& profile, std::string_view command,
+                    std::initializer_list<std::string_view> verbs) {
+    const auto& endpoint = profile.portworx.endpoint;
+    if (endpoint.kind != px::Endpoint::Kind::service_proxy) {
+        return;
+    }
+    const auto name = (endpoint.scheme.empty() ? "" : endpoint.scheme + ":") + endpoint.service +
+                      ":" + endpoint.port;
+    for (const auto verb : verbs) {
+        needs.add(command, verb, needed_kind("Service"), endpoint.ns,
+                  "the Portworx SDK (service proxy)", "proxy", name);
+    }
+}
+
+// The token `{secret: NS/NAME, key}`, read by every command that talks to Portworx.
+void token_secret(Needs& needs, const profile::Profile& profile, std::string_view command) {
+    if (!profile.portworx.token) {
+        return;
+    }
+    if (const auto* secret = std::get_if<profile::KubeSecret>(&*profile.portworx.token)) {
+        needs.add(command, "get", needed_kind("Secret"), secret->secret_namespace,
+                  "read the Portworx token", {}, secret->name);
+    }
+}
+
+// exec::find_run_objects: every kind teardown knows, listed by labels in every namespace (also
+// for snapshot's retention and a failed deploy-staging's clean-up).
+void lists_run_objects(Needs& needs, std::string_view command, bool csi) {
+    for (const auto* name : {"Deployment", "StatefulSet", "Job", "PersistentVolumeClaim",
+                             "PersistentVolume", "Namespace"}) {
+        needs.add(command, "list", needed_kind(name), "", "find the run's objects by their labels");
+    }
+    if (csi) {
+        needs.add(command, "list", needed_kind("VolumeSnapshot"), "",
+                  "find the run's objects by their labels");
+        needs.add(command, "list", needed_kind("VolumeSnapshotContent"), "",
+                  "find the run's objects by their labels");
+    }
+}
+
+// exec::execute_teardown for a run in `staging` (and, with csi, snapshots in `source`).
+void deletes_run_objects(Needs& needs, std::string_view command, const std::string& staging,
+                         const std::string& source, bool csi) {
+    const std::string why = "delete the run's objects";
+    for (const auto* name : {"Deployment", "StatefulSet", "Job", "PersistentVolumeClaim"}) {
+        needs.add(command, "delete", needed_kind(name), staging, why);
+    }
+    needs.add(command, "delete", needed_kind("PersistentVolume"), "", why);
+    needs.add(command, "delete", needed_kind("Namespace"), staging, why, {}, staging);
+    needs.wait(command, needed_kind("PersistentVolumeClaim"), staging,
+               "wait until the PVCs are gone");
+    needs.add(command, "list", needed_kind("Namespace"), "", "wait until the namespace is gone", {},
+              staging);
+    needs.add(command, "watch", needed_kind("Namespace"), "", "wait until the namespace is gone",
+              {}, staging);
+    if (csi) {
+        needs.add(command, "delete", needed_kind("VolumeSnapshot"), staging, why);
+        needs.add(command, "delete", needed_kind("VolumeSnapshot"), source, "delete snapshot sets");
+        needs.add(command, "delete", needed_kind("VolumeSnapshotContent"), "", why);
+    }
+}
+
+// exec::Catalog::snapshot_sets: the Portworx snapshots, and with csi the VolumeSnapshots of
+// every namespace and their contents.
+void reads_snapshot_sets(Needs& needs, std::string_view command, bool csi) {
+    if (csi) {
+        needs.add(command, "list", needed_kind("VolumeSnapshot"), "", "find the snapshot sets");
+        needs.add(command, "get", needed_kind("VolumeSnapshotContent"), "",
+                  "find the snapshot sets");
+    }
+}
+
+void snapshot_needs(Needs& needs, const profile::Profile& profile, bool csi) {
+    const auto& source = profile.source.source_namespace;
+    const auto& pvc = needed_kind("PersistentVolumeClaim");
+    token_secret(needs, profile, k_snapshot);
+    portworx_proxy(needs, profile, k_snapshot, {"get", "create", "delete"});
+    // discover_snapshot: the PVCs by name or selector, then their PVs.
+    needs.add(k_snapshot, source.empty() || !profile.source.pvcs.empty() ? "get" : "list", pvc,
+              source, "read the source PVCs");
+    needs.add(k_snapshot, "get", needed_kind("PersistentVolume"), "", "resolve the source volumes");
+    if (csi) {
+        const auto& snapshots = needed_kind("VolumeSnapshot");
+        needs.add(k_snapshot, "list", snapshots, source, "find this run's snapshots");
+        needs.add(k_snapshot, "create", snapshots, source, "take the snapshots");
+        needs.add(k_snapshot, "get", snapshots, source, "take the snapshots");
+        needs.wait(k_snapshot, snapshots, source, "wait until the snapshots are ready");
+        needs.add(k_snapshot, "get", needed_kind("VolumeSnapshotContent"), "",
+                  "read the snapshots' handles");
+        needs.add(k_snapshot, "delete", snapshots, source, "roll back a failed set");
+    }
+    // Retention (snapshot.keep): the sets, the environments using them, their deletion.
+    reads_snapshot_sets(needs, k_snapshot, csi);
+    lists_run_objects(needs, k_snapshot, csi);
+    if (csi) {
+        needs.add(k_snapshot, "delete", needed_kind("VolumeSnapshot"), source,
+                  "delete sets beyond snapshot.keep");
+        needs.add(k_snapshot, "delete", needed_kind("VolumeSnapshotContent"), "",
+                  "delete sets beyond snapshot.keep");
+    }
+}
+
+void staging_objects(Needs& needs, const profile::Profile& profile, std::string_view command,
+                     const std::vector<k8s::Resource>& manifest_resources, bool csi) {
+    const auto& staging = profile.staging.staging_namespace;
+    const auto& pvc = needed_kind("PersistentVolumeClaim");
+    const auto& pv = needed_kind("PersistentVolume");
+    // describe_set: the source PVCs' classes and access modes, and their PVs' fs type.
+    needs.add(command, "get", pvc, profile.source.source_namespace, "read the source PVCs");
+    needs.add(command, "get", pv, "", "read the source volumes");
+    // The volumes: create_or_adopt (a GET after AlreadyExists), then Bound.
+    if (csi) {
+        needs.add(command, "create", needed_kind("VolumeSnapshotContent"), "", "make the volumes");
+        needs.add(command, "get", needed_kind("VolumeSnapshotContent"), "", "make the volumes");
+        needs.add(command, "create", needed_kind("VolumeSnapshot"), staging, "make the volumes");
+        needs.add(command, "get", needed_kind("VolumeSnapshot"), staging, "make the volumes");
+    } else {
+        needs.add(command, "create", pv, "", "make the volumes");
+        needs.add(command, "get", pv, "", "make the volumes");
+    }
+    needs.add(command, "create", pvc, staging, "make the volumes");
+    needs.add(command, "get", pvc, staging, "make the volumes");
+    needs.wait(command, pvc, staging, "wait until the PVCs are Bound");
+    if (csi) {
+        needs.add(command, "patch", pv, "", "label the provisioned volumes");
+    }
+    // The masking Job, and its pod's log when it fails.
+    if (profile.staging.mask) {
+        needs.add(command, "create", needed_kind("ConfigMap"), staging, "run the masking job");
+        needs.add(command, "get", needed_kind("ConfigMap"), staging, "run the masking job");
+        needs.add(command, "create", needed_kind("Job"), staging, "run the masking job");
+        needs.add(command, "get", needed_kind("Job"), staging, "run the masking job");
+        needs.wait(command, needed_kind("Job"), staging, "wait for the masking job");
+        needs.add(command, "list", needed_kind("Pod"), staging, "quote a failed masking job's log");
+        needs.add(command, "get", needed_kind("Pod"), staging, "quote a failed masking job's log",
+                  "log");
+    }
+    // The manifests: server-side apply (a patch, and a create when the object is new), then the
+    // workloads' readiness.
+    for (const auto& resource : manifest_resources) {
+        needs.add(command, "patch", resource, staging, "apply the staging manifests");
+        needs.add(command, "create", resource, staging, "apply the staging manifests");
+        if (resource.kind == "Deployment" || resource.kind == "StatefulSet" ||
+            resource.kind == "Job") {
+            needs.wait(command, resource, staging, "wait until the workloads are ready");
+        }
+    }
+}
+
+void deploy_needs(Needs& needs, const profile::Profile& profile,
+                  const std::vector<k8s::Resource>& manifest_resources, bool csi) {
+    const auto& staging = profile.staging.staging_namespace;
+    const auto& ns = needed_kind("Namespace");
+    token_secret(needs, profile, k_deploy);
+    portworx_proxy(
+        needs, profile, k_deploy,
+        csi ? std::initializer_list<std::string_view>{"get", "create", "update", "delete"}
+            : std::initializer_list<std::string_view>{"get", "create", "delete"});
+    reads_snapshot_sets(needs, k_deploy, csi);
+    needs.add(k_deploy, "get", ns, staging, "create the staging namespace", {}, staging);
+    needs.add(k_deploy, "create", ns, "", "create the staging namespace");
+    staging_objects(needs, profile, k_deploy, manifest_resources, csi);
+    needs.add(k_deploy, "patch", ns, staging, "mark the environment ready", {}, staging);
+    // A failed deployment removes what it made.
+    lists_run_objects(needs, k_deploy, csi);
+    deletes_run_objects(needs, k_deploy, staging, profile.source.source_namespace, csi);
+}
+
+void restore_needs(Needs& needs, const profile::Profile& profile,
+                   const std::vector<k8s::Resource>& manifest_resources, bool csi) {
+    const auto& staging = profile.staging.staging_namespace;
+    const auto& pvc = needed_kind("PersistentVolumeClaim");
+    const auto& pv = needed_kind("PersistentVolume");
+    token_secret(needs, profile, k_restore);
+    portworx_proxy(
+        needs, profile, k_restore,
+        csi ? std::initializer_list<std::string_view>{"get", "create", "update", "delete"}
+            : std::initializer_list<std::string_view>{"get", "create", "delete"});
+    reads_snapshot_sets(needs, k_restore, csi);
+    needs.add(k_restore, "get", needed_kind("Namespace"), staging, "find the environment", {},
+              staging);
+    needs.add(k_restore, "list", pvc, staging, "find the staging PVCs");
+    needs.add(k_restore, "get", pvc, staging, "find the staging PVCs");
+    needs.add(k_restore, "list", pv, "", "find the staging volumes");
+    needs.add(k_restore, "get", pv, "", "find the staging volumes");
+    // The workloads mounting the PVCs: recorded, scaled to zero and back, waited for.
+    for (const auto* name : {"Deployment", "StatefulSet"}) {
+        const auto& workload = needed_kind(name);
+        needs.add(k_restore, "list", workload, staging, "find the workloads mounting the PVCs");
+        needs.add(k_restore, "patch", workload, staging, "record the replica counts");
+        needs.add(k_restore, "patch", workload, staging, "scale the workloads", "scale");
+        needs.wait(k_restore, workload, staging, "wait until the workloads are ready");
+    }
+    needs.wait(k_restore, needed_kind("Pod"), staging, "wait until the pods are gone");
+    // A PVC made again from a snapshot (another set, or csi): the old one goes first.
+    needs.add(k_restore, "delete", pvc, staging, "replace the PVCs");
+    needs.wait(k_restore, pvc, staging, "replace the PVCs");
+    needs.add(k_restore, "delete", pv, "", "replace the PVCs");
+    if (csi) {
+        needs.add(k_restore, "get", needed_kind("VolumeSnapshot"), staging, "replace the PVCs");
+        needs.add(k_restore, "delete", needed_kind("VolumeSnapshot"), staging, "replace the PVCs");
+        needs.add(k_restore, "get", needed_kind("VolumeSnapshotContent"), "", "replace the PVCs");
+        needs.add(k_restore, "delete", needed_kind("VolumeSnapshotContent"), "",
+                  "replace the PVCs");
+    }
+    staging_objects(needs, profile, k_restore, manifest_resources, csi);
+    needs.add(k_restore, "patch", needed_kind("Namespace"), staging, "record the restore", {},
+              staging);
+}
+
+void teardown_needs(Needs& needs, const profile::Profile& profile, bool csi) {
+    token_secret(needs, profile, k_teardown);
+    portworx_proxy(needs, profile, k_teardown, {"get", "create", "delete"});
+    reads_snapshot_sets(needs, k_teardown, csi);
+    lists_run_objects(needs, k_teardown, csi);
+    deletes_run_objects(needs, k_teardown, profile.staging.staging_namespace,
+                        profile.source.source_namespace, csi);
+}
+
+} // namespace
+
+std::string Permission::describe() const {
+    auto what = group.empty() ? resource : resource + "." + group;
+    if (!subresource.empty()) {
+        what += "/" + subresource;
+    }
+    if (!name.empty()) {
+        what += fmt::format(" \"{}\"", name);
+    }
+    if (!namespaced && resource != "namespaces") {
+        return fmt::format("{} {} at the cluster scope", verb, what);
+    }
+    if (ns.empty()) {
+        return fmt::format("{} {} {}", verb, what,
+                           namespaced ? "in all namespaces" : "at the cluster scope");
+    }
+    return fmt::format("{} {} in namespace {}", verb, what, ns);
+}
+
+std::vector<Permission> needed_permissions(const profile::Profile& profile,
+                                           const std::vector<k8s::Resource>& manifest_resources) {
+    const bool csi = profile.snapshot.method == profile::SnapshotMethod::csi;
+    Needs needs;
+    snapshot_needs(needs, profile, csi);
+    deploy_needs(needs, profile, manifest_resources, csi);
+    restore_needs(needs, profile, manifest_resources, csi);
+    teardown_needs(needs, profile, csi);
+    return needs.take();
+}
+
+} // namespace pxclone::plan

@@ -1,0 +1,176 @@
+#include "pxclone/plan/permissions.hpp"
+
+#include <algorithm>
+#include <set>
+#include <tuple>
+
+#include <doctest/doctest.h>
+
+using namespace pxclone;
+using namespace pxclone::plan;
+
+namespace {
+
+profile::Profile orders(profile::SnapshotMethod method = profile::SnapshotMethod::portworx) {
+    profile::Profile profile;
+    profile.name = "orders";
+    profile.source.source_namespace = "prod";
+    profile.source.pvcs = {"mongo-data-mongo-0"};
+    profile.snapshot.method = method;
+    profile.snapshot.snapshot_class = "px-csi-snapclass";
+    profile.staging.staging_namespace = "orders-stg-7";
+    return profile;
+}
+
+// "verb resource[.group][/sub] ns [name]" of each permission, for readable checks.
+std::set<std::string> lines_of(const std::vector<Permission>& permissions) {
+    std::set<std::string> lines;
+    for (const auto& p : permissions) {
+        auto line = p.verb + " " + (p.group.empty() ? p.resource : p.resource + "." + p.group);
+        if (!p.subresource.empty()) {
+            line += "/" + p.subresource;
+        }
+        line += " @" + p.ns;
+        if (!p.name.empty()) {
+            line += " " + p.name;
+        }
+        lines.insert(line);
+    }
+    return lines;
+}
+
+const Permission& find(const std::vector<Permission>& permissions, const std::string& verb,
+                       const std::string& resource, const std::string& ns) {
+    const auto found = std::find_if(permissions.begin(), permissions.end(), [&](const auto& p) {
+        return p.verb == verb && p.resource == resource && p.ns == ns && p.subresource.empty();
+    });
+    REQUIRE(found != permissions.end());
+    return *found;
+}
+
+const std::vector<k8s::Resource> k_manifests{k8s::resource_of("Service"),
+                                             k8s::resource_of("StatefulSet")};
+
+} // namespace
+
+TEST_CASE("needed_permissions: method portworx through the service proxy") {
+    const auto needed = needed_permissions(orders(), k_manifests);
+    const auto lines = lines_of(needed);
+    // Each distinct question once.
+    CHECK(lines.size() == needed.size());
+    for (const char* line : {
+             // snapshot: discover_snapshot (source.pvcs by name), the PVs; the SDK via the proxy.
+             "get persistentvolumeclaims @prod",
+             "get persistentvolumes @",
+             "get services/proxy @kube-system portworx-api:9021",
+             "create services/proxy @kube-system portworx-api:9021",
+             "delete services/proxy @kube-system portworx-api:9021",
+             // retention and teardown: exec::find_run_objects lists by labels everywhere.
+             "list deployments.apps @",
+             "list statefulsets.apps @",
+             "list jobs.batch @",
+             "list persistentvolumeclaims @",
+             "list namespaces @",
+             // deploy-staging: the namespace, the clone's PV and PVC, Bound, ready-at.
+             "get namespaces @orders-stg-7 orders-stg-7",
+             "create namespaces @",
+             "create persistentvolumes @",
+             "create persistentvolumeclaims @orders-stg-7",
+             "watch persistentvolumeclaims @orders-stg-7",
+             "patch namespaces @orders-stg-7 orders-stg-7",
+             // the manifests: server-side apply is a patch, and a create for a new object.
+             "patch services @orders-stg-7",
+             "create services @orders-stg-7",
+             "patch statefulsets.apps @orders-stg-7",
+             "watch statefulsets.apps @orders-stg-7",
+             // restore: replicas recorded, scaled through the subresource, pods gone.
+             "patch statefulsets.apps/scale @orders-stg-7",
+             "patch deployments.apps/scale @orders-stg-7",
+             "watch pods @orders-stg-7",
+             // teardown.
+             "delete persistentvolumes @",
+             "delete namespaces @orders-stg-7 orders-stg-7",
+             "watch namespaces @ orders-stg-7",
+         }) {
+        CAPTURE(line);
+        CHECK(lines.count(line) == 1);
+    }
+    // Nothing of the CSI snapshot API, no masking job, no token Secret.
+    for (const auto& line : lines) {
+        CAPTURE(line);
+        CHECK(line.find("volumesnapshot") == std::string::npos);
+        CHECK(line.find("create jobs.batch") == std::string::npos);
+        CHECK(line.find("secrets") == std::string::npos);
+        CHECK(line.find("pods/log") == std::string::npos);
+    }
+    const auto& pv_delete = find(needed, "delete", "persistentvolumes", "");
+    CHECK(pv_delete.needed_by == std::vector<std::string>{"deploy-staging", "restore", "teardown"});
+    CHECK(pv_delete.describe() == "delete persistentvolumes at the cluster scope");
+    CHECK(find(needed, "get", "persistentvolumeclaims", "prod").needed_by ==
+          std::vector<std::string>{"snapshot", "deploy-staging", "restore"});
+}
+
+TEST_CASE(
+    "needed_permissions: method csi, a selector, a direct endpoint, a Secret token, masking") {
+    auto profile = orders(profile::SnapshotMethod::csi);
+    profile.source.pvcs.clear();
+    profile.source.selector = {{"app", "mongo"}};
+    profile.portworx.endpoint = px::parse_endpoint("https://px.example:9021");
+    profile.portworx.token = profile::KubeSecret{"kube-system", "px-token", "token"};
+    profile.staging.mask = profile::Mask{};
+    const auto needed = needed_permissions(profile, {});
+    const auto lines = lines_of(needed);
+    for (const char* line : {
+             "list persistentvolumeclaims @prod",
+             "create volumesnapshots.snapshot.storage.k8s.io @prod",
+             "watch volumesnapshots.snapshot.storage.k8s.io @prod",
+             "delete volumesnapshots.snapshot.storage.k8s.io @prod",
+             "list volumesnapshots.snapshot.storage.k8s.io @",
+             "get volumesnapshotcontents.snapshot.storage.k8s.io @",
+             "create volumesnapshotcontents.snapshot.storage.k8s.io @",
+             "create volumesnapshots.snapshot.storage.k8s.io @orders-stg-7",
+             "patch persistentvolumes @",
+             "get secrets @kube-system px-token",
+             "create jobs.batch @orders-stg-7",
+             "create configmaps @orders-stg-7",
+             "get pods/log @orders-stg-7",
+         }) {
+        CAPTURE(line);
+        CHECK(lines.count(line) == 1);
+    }
+    CHECK(lines.count("get persistentvolumeclaims @prod") == 1); // describe_set reads by name
+    CHECK(lines.count("create persistentvolumes @") == 0);       // the provisioner makes them
+    for (const auto& line : lines) {
+        CAPTURE(line);
+        CHECK(line.find("services/proxy") == std::string::npos);
+    }
+    CHECK(find(needed, "list", "volumesnapshots", "").describe() ==
+          "list volumesnapshots.snapshot.storage.k8s.io in all namespaces");
+}
+
+TEST_CASE("Permission::describe names the verb, the resource and where") {
+    Permission scale{.verb = "patch",
+                     .group = "apps",
+                     .resource = "statefulsets",
+                     .subresource = "scale",
+                     .namespaced = true,
+                     .ns = "orders-stg-7",
+                     .name = "",
+                     .needed_by = {},
+                     .why = {}};
+    CHECK(scale.describe() == "patch statefulsets.apps/scale in namespace orders-stg-7");
+    Permission ns{.verb = "delete",
+                  .group = "",
+                  .resource = "namespaces",
+                  .subresource = "",
+                  .namespaced = false,
+                  .ns = "orders-stg-7",
+                  .name = "orders-stg-7",
+                  .needed_by = {},
+                  .why = {}};
+    CHECK(ns.describe() == "delete namespaces \"orders-stg-7\" in namespace orders-stg-7");
+    ns.verb = "create";
+    ns.ns.clear();
+    ns.name.clear();
+    CHECK(ns.describe() == "create namespaces at the cluster scope");
+}
