@@ -24,16 +24,17 @@ using plan::Check;
 using plan::CheckResult;
 
 Check passed_check(std::string name, std::string message) {
-    return {std::move(name), CheckResult::ok, std::move(message), {}, ExitCode::ok};
+    return {std::move(name), CheckResult::ok, std::move(message), {}, ExitCode::ok, nullptr};
 }
 
 Check failed_check(std::string name, std::string message, ExitCode code,
                    std::vector<std::string> details = {}) {
-    return {std::move(name), CheckResult::failed, std::move(message), std::move(details), code};
+    return {std::move(name), CheckResult::failed, std::move(message), std::move(details), code,
+            nullptr};
 }
 
 Check skipped_check(std::string name, std::string why) {
-    return {std::move(name), CheckResult::skipped, std::move(why), {}, ExitCode::ok};
+    return {std::move(name), CheckResult::skipped, std::move(why), {}, ExitCode::ok, nullptr};
 }
 
 // The check `name` failed with the exception being handled: its message, detail lines and exit
@@ -104,26 +105,37 @@ Check access_check(Session& session, const LoadedProfile& loaded,
             [&session, question] { return k8s::review_access(session.kube(), question); }));
     }
     std::vector<std::string> denials;
+    auto asked = nlohmann::ordered_json::array();
     for (std::size_t i = 0; i < needed.size(); ++i) {
         const auto answer = answers[i].get();
-        if (answer.allowed) {
-            continue;
-        }
         const auto& permission = needed[i];
-        denials.push_back(fmt::format("cannot {} ({}){}", permission.describe(),
-                                      fmt::join(permission.why, "; "),
-                                      answer.reason.empty() ? "" : ": " + answer.reason));
+        asked.push_back({{"verb", permission.verb},
+                         {"group", permission.group},
+                         {"resource", permission.resource},
+                         {"subresource", permission.subresource},
+                         {"namespace", permission.ns},
+                         {"name", permission.name},
+                         {"allowed", answer.allowed},
+                         {"neededBy", permission.needed_by}});
+        if (!answer.allowed) {
+            denials.push_back(fmt::format("cannot {} ({}){}", permission.describe(),
+                                          fmt::join(permission.why, "; "),
+                                          answer.reason.empty() ? "" : ": " + answer.reason));
+        }
     }
-    if (denials.empty()) {
-        return passed_check(
-            "access",
-            fmt::format("all {} permissions the commands need are granted", needed.size()));
-    }
-    const auto count = denials.size();
-    return failed_check("access",
-                        fmt::format("{} of {} permissions the commands need {} denied", count,
-                                    needed.size(), count == 1 ? "is" : "are"),
-                        ExitCode::failed, std::move(denials));
+    // Counted before the call: its arguments are evaluated in no set order, and the last one
+    // moves `denials` away.
+    const auto denied = denials.size();
+    auto check =
+        denied == 0
+            ? passed_check("access", fmt::format("all {} permissions the commands need are granted",
+                                                 needed.size()))
+            : failed_check("access",
+                           fmt::format("{} of {} permissions the commands need {} denied", denied,
+                                       needed.size(), denied == 1 ? "is" : "are"),
+                           ExitCode::failed, std::move(denials));
+    check.data = {{"permissions", std::move(asked)}};
+    return check;
 }
 
 // The source PVCs exist, are Bound and are Portworx volumes (the snapshot command's own rules).
@@ -176,10 +188,9 @@ Check storage_class_check(Session& session, const profile::Profile& profile) {
         }
     }
     if (!missing.empty()) {
-        return failed_check("storage-classes",
-                            fmt::format("{} of {} storage class{} missing", missing.size(),
-                                        classes.size(), classes.size() == 1 ? "" : "es"),
-                            ExitCode::not_found, std::move(missing));
+        const auto message = fmt::format("{} of {} storage class{} missing", missing.size(),
+                                         classes.size(), classes.size() == 1 ? "" : "es");
+        return failed_check("storage-classes", message, ExitCode::not_found, std::move(missing));
     }
     return passed_check("storage-classes", fmt::format("{} exist{}", fmt::join(classes, ", "),
                                                        classes.size() == 1 ? "s" : ""));

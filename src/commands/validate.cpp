@@ -78,7 +78,8 @@ void run_validate_online(const GlobalOptions& globals, Streams streams, const Lo
                       fmt::format("{}: valid profile '{}' (run {})", loaded.profile.file,
                                   loaded.profile.name, loaded.run.id),
                       {},
-                      ExitCode::ok});
+                      ExitCode::ok,
+                      nullptr});
     plan::ManifestCheck manifests;
     try {
         manifests = read_and_check_manifests(loaded, environment);
@@ -87,16 +88,18 @@ void run_validate_online(const GlobalOptions& globals, Streams streams, const Lo
                               plan::CheckResult::ok,
                               manifests_summary(loaded.profile),
                               {},
-                              ExitCode::ok});
+                              ExitCode::ok,
+                              nullptr});
         } else {
             checks.push_back(
                 {"manifests", plan::CheckResult::failed,
                  fmt::format("{} problem{} in the staging manifests", manifests.problems.size(),
                              manifests.problems.size() == 1 ? "" : "s"),
-                 profile::format_all(manifests.problems), ExitCode::usage});
+                 profile::format_all(manifests.problems), ExitCode::usage, nullptr});
         }
     } catch (const Error& e) {
-        checks.push_back({"manifests", plan::CheckResult::failed, e.what(), e.details(), e.code()});
+        checks.push_back(
+            {"manifests", plan::CheckResult::failed, e.what(), e.details(), e.code(), nullptr});
     }
 
     // Run: the cluster's checks, each a read or an access review.

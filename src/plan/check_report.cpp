@@ -43,6 +43,11 @@ nlohmann::ordered_json to_json(const std::vector<Check>& checks) {
         if (!check.details.empty()) {
             entry["details"] = check.details;
         }
+        if (check.data.is_object()) {
+            for (const auto& [key, value] : check.data.items()) {
+                entry[key] = value;
+            }
+        }
         list.push_back(std::move(entry));
     }
     return {{"ok", preflight_exit_code(checks) == ExitCode::ok}, {"checks", std::move(list)}};

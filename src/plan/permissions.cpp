@@ -93,7 +93,9 @@ void token_secret(Needs& needs, const profile::Profile& profile, std::string_vie
 }
 
 // exec::find_run_objects: every kind teardown knows, listed by labels in every namespace (also
-// for snapshot's retention and a failed deploy-staging's clean-up).
+// for snapshot's retention and a failed deploy-staging's clean-up). The CSI snapshot kinds are
+// listed whatever the method (exec::list_labelled takes an unserved group for "none"); when
+// the commands read them only for method csi (issue 16 §7), pass `csi` here instead of true.
 void lists_run_objects(Needs& needs, std::string_view command, bool csi) {
     for (const auto* name : {"Deployment", "StatefulSet", "Job", "PersistentVolumeClaim",
                              "PersistentVolume", "Namespace"}) {
@@ -105,6 +107,12 @@ void lists_run_objects(Needs& needs, std::string_view command, bool csi) {
         needs.add(command, "list", needed_kind("VolumeSnapshotContent"), "",
                   "find the run's objects by their labels");
     }
+}
+
+// Whether the commands read the CSI snapshot kinds for this profile: today for every method
+// (see lists_run_objects).
+bool reads_csi_kinds(bool /*csi*/) {
+    return true;
 }
 
 // exec::execute_teardown for a run in `staging` (and, with csi, snapshots in `source`).
@@ -129,8 +137,8 @@ void deletes_run_objects(Needs& needs, std::string_view command, const std::stri
     }
 }
 
-// exec::Catalog::snapshot_sets: the Portworx snapshots, and with csi the VolumeSnapshots of
-// every namespace and their contents.
+// exec::Catalog::snapshot_sets: the Portworx snapshots, and the VolumeSnapshots of every namespace
+// and their contents (see reads_csi_kinds).
 void reads_snapshot_sets(Needs& needs, std::string_view command, bool csi) {
     if (csi) {
         needs.add(command, "list", needed_kind("VolumeSnapshot"), "", "find the snapshot sets");
@@ -159,8 +167,8 @@ void snapshot_needs(Needs& needs, const profile::Profile& profile, bool csi) {
         needs.add(k_snapshot, "delete", snapshots, source, "roll back a failed set");
     }
     // Retention (snapshot.keep): the sets, the environments using them, their deletion.
-    reads_snapshot_sets(needs, k_snapshot, csi);
-    lists_run_objects(needs, k_snapshot, csi);
+    reads_snapshot_sets(needs, k_snapshot, reads_csi_kinds(csi));
+    lists_run_objects(needs, k_snapshot, reads_csi_kinds(csi));
     if (csi) {
         needs.add(k_snapshot, "delete", needed_kind("VolumeSnapshot"), source,
                   "delete sets beyond snapshot.keep");
@@ -225,13 +233,13 @@ void deploy_needs(Needs& needs, const profile::Profile& profile,
         needs, profile, k_deploy,
         csi ? std::initializer_list<std::string_view>{"get", "create", "update", "delete"}
             : std::initializer_list<std::string_view>{"get", "create", "delete"});
-    reads_snapshot_sets(needs, k_deploy, csi);
+    reads_snapshot_sets(needs, k_deploy, reads_csi_kinds(csi));
     needs.add(k_deploy, "get", ns, staging, "create the staging namespace", {}, staging);
     needs.add(k_deploy, "create", ns, "", "create the staging namespace");
     staging_objects(needs, profile, k_deploy, manifest_resources, csi);
     needs.add(k_deploy, "patch", ns, staging, "mark the environment ready", {}, staging);
     // A failed deployment removes what it made.
-    lists_run_objects(needs, k_deploy, csi);
+    lists_run_objects(needs, k_deploy, reads_csi_kinds(csi));
     deletes_run_objects(needs, k_deploy, staging, profile.source.source_namespace, csi);
 }
 
@@ -245,7 +253,7 @@ void restore_needs(Needs& needs, const profile::Profile& profile,
         needs, profile, k_restore,
         csi ? std::initializer_list<std::string_view>{"get", "create", "update", "delete"}
             : std::initializer_list<std::string_view>{"get", "create", "delete"});
-    reads_snapshot_sets(needs, k_restore, csi);
+    reads_snapshot_sets(needs, k_restore, reads_csi_kinds(csi));
     needs.add(k_restore, "get", needed_kind("Namespace"), staging, "find the environment", {},
               staging);
     needs.add(k_restore, "list", pvc, staging, "find the staging PVCs");
@@ -265,7 +273,9 @@ void restore_needs(Needs& needs, const profile::Profile& profile,
     needs.add(k_restore, "delete", pvc, staging, "replace the PVCs");
     needs.wait(k_restore, pvc, staging, "replace the PVCs");
     needs.add(k_restore, "delete", pv, "", "replace the PVCs");
+    needs.add(k_restore, "patch", pv, "", "replace the PVCs");
     if (csi) {
+        needs.add(k_restore, "patch", pvc, staging, "replace the PVCs");
         needs.add(k_restore, "get", needed_kind("VolumeSnapshot"), staging, "replace the PVCs");
         needs.add(k_restore, "delete", needed_kind("VolumeSnapshot"), staging, "replace the PVCs");
         needs.add(k_restore, "get", needed_kind("VolumeSnapshotContent"), "", "replace the PVCs");
@@ -280,8 +290,8 @@ void restore_needs(Needs& needs, const profile::Profile& profile,
 void teardown_needs(Needs& needs, const profile::Profile& profile, bool csi) {
     token_secret(needs, profile, k_teardown);
     portworx_proxy(needs, profile, k_teardown, {"get", "create", "delete"});
-    reads_snapshot_sets(needs, k_teardown, csi);
-    lists_run_objects(needs, k_teardown, csi);
+    reads_snapshot_sets(needs, k_teardown, reads_csi_kinds(csi));
+    lists_run_objects(needs, k_teardown, reads_csi_kinds(csi));
     deletes_run_objects(needs, k_teardown, profile.staging.staging_namespace,
                         profile.source.source_namespace, csi);
 }

@@ -24,6 +24,9 @@ struct Check {
     // invalid, or the staging namespace is someone else's), not_found, or failed (unreachable,
     // refused, denied).
     ExitCode code = ExitCode::ok;
+    // More for -o json|yaml: each member becomes a member of the check's entry (the access check
+    // lists the permissions it asked about). Null for none.
+    nlohmann::ordered_json data = nullptr;
 };
 
 // ok when no check failed; otherwise usage before failed before not_found: the most basic
@@ -31,7 +34,8 @@ struct Check {
 // object).
 ExitCode preflight_exit_code(const std::vector<Check>& checks);
 
-// {"ok": bool, "checks": [{"name", "result", "message", "details"?}]} in check order.
+// {"ok": bool, "checks": [{"name", "result", "message", "details"?, data's members...}]} in
+// check order.
 nlohmann::ordered_json to_json(const std::vector<Check>& checks);
 
 // One line per check and its details indented under it: `✓ name: message` / `✗ ...` /
