@@ -231,6 +231,17 @@ std::optional<nlohmann::json> Authorizer::deny_create_on_apply(const std::string
 }
 
 SimReply Authorizer::access_review(const SimRequest& request) const {
+    // As for every other body (k8s_api.cpp): JSON only, protobuf is a known difference (415).
+    const auto type = request.headers.find("content-type");
+    const std::string media =
+        type == request.headers.end() ? "" : type->second.substr(0, type->second.find(';'));
+    if (!media.empty() && media != "application/json") {
+        return json_reply(415, status_failure(415, "UnsupportedMediaType",
+                                              "the body of the request was in an unknown format - "
+                                              "accepted media types include: application/json, "
+                                              "application/yaml, "
+                                              "application/vnd.kubernetes.protobuf"));
+    }
     nlohmann::json review;
     try {
         review = nlohmann::json::parse(request.body);
