@@ -70,17 +70,49 @@ expect_equal "checks" "profile=ok manifests=ok cluster=ok access=ok source-pvcs=
 expect_json '[.checks[] | select(.name == "portworx")][0].message | test("Unable to authenticate token")' true
 expect_err_contains "validate --online: 1 of 8 checks failed for profile orders"
 
+# run_with KUBECONFIG ARGS...: px_run with another kubeconfig (same context name).
+run_with() {
+    local kubeconfig=$1
+    shift
+    E2E_RUNS=$((E2E_RUNS + 1))
+    PX_OUT=$E2E_TMP/run-$E2E_RUNS.out
+    PX_ERR=$E2E_TMP/run-$E2E_RUNS.err
+    PX_ARGS="$* --kubeconfig $kubeconfig --context pxsim"
+    PX_RC=0
+    "$E2E_PXCLONE" "$@" --kubeconfig "$kubeconfig" --context pxsim >"$PX_OUT" 2>"$PX_ERR" </dev/null ||
+        PX_RC=$?
+    echo "run $E2E_RUNS: pxclone $PX_ARGS -> exit $PX_RC"
+}
+
 # Kubernetes credentials the API server refuses: exit 1, what needs the cluster is skipped.
 sed "s/token: $E2E_TOKEN/token: not-the-token/" "$E2E_TMP/k.yaml" >"$E2E_TMP/bad-k.yaml"
-E2E_RUNS=$((E2E_RUNS + 1))
-PX_OUT=$E2E_TMP/run-$E2E_RUNS.out
-PX_ERR=$E2E_TMP/run-$E2E_RUNS.err
-PX_RC=0
-"$E2E_PXCLONE" validate --online -p "$E2E_PROFILES/staging-portworx.yaml" --run e2e-ok -o json \
-    --kubeconfig "$E2E_TMP/bad-k.yaml" --context pxsim >"$PX_OUT" 2>"$PX_ERR" </dev/null || PX_RC=$?
+run_with "$E2E_TMP/bad-k.yaml" validate --online -p "$E2E_PROFILES/staging-portworx.yaml" --run e2e-ok -o json
 expect_exit 1
 expect_equal "checks" "profile=ok manifests=ok cluster=failed access=skipped source-pvcs=skipped storage-classes=skipped portworx=skipped staging-namespace=skipped" "$(checks_of)"
 expect_json '[.checks[] | select(.name == "cluster")][0].message | test("refused the credentials \\(401 Unauthorized\\)")' true
+
+# The credentials from an exec plugin: they work; a plugin that fails is the cluster check's
+# failure (exit 1).
+# exec_kubeconfig FILE PLUGIN: pxsim's kubeconfig with the token replaced by the plugin.
+exec_kubeconfig() {
+    sed "s|^    token: $E2E_TOKEN\$|    exec: {apiVersion: client.authentication.k8s.io/v1, command: $2, interactiveMode: Never}|" \
+        "$E2E_TMP/k.yaml" >"$1"
+    grep -q 'exec:' "$1" || e2e_fail "no exec plugin in $1"
+}
+printf '#!/bin/sh\nprintf %s\n' \
+    "'{\"apiVersion\":\"client.authentication.k8s.io/v1\",\"kind\":\"ExecCredential\",\"status\":{\"token\":\"$E2E_TOKEN\"}}\\n'" \
+    >"$E2E_TMP/plugin-ok"
+printf '#!/bin/sh\necho "the identity provider is down" >&2\nexit 1\n' >"$E2E_TMP/plugin-down"
+chmod +x "$E2E_TMP/plugin-ok" "$E2E_TMP/plugin-down"
+exec_kubeconfig "$E2E_TMP/exec-k.yaml" "$E2E_TMP/plugin-ok"
+run_with "$E2E_TMP/exec-k.yaml" validate --online -p "$E2E_PROFILES/staging-portworx.yaml" --run e2e-ok
+expect_exit 0
+expect_out_contains "ok      cluster: "
+exec_kubeconfig "$E2E_TMP/down-k.yaml" "$E2E_TMP/plugin-down"
+run_with "$E2E_TMP/down-k.yaml" validate --online -p "$E2E_PROFILES/staging-portworx.yaml" --run e2e-ok
+expect_exit 1
+expect_out_contains "FAILED  cluster: "
+expect_out_contains "skipped access: the cluster was not reached"
 
 # A missing source PVC: exit 3, named.
 px_run validate --online -p "$E2E_PROFILES/missing-pvc.yaml" --run e2e-ok
