@@ -26,7 +26,8 @@ readonly E2E_OWNERSHIP_KEYS='["app.kubernetes.io/managed-by","pxclone.io/profile
 # jq definitions shared by the request-log checks.
 # - pxclone's requests: everything but pxsim's admin API (/_sim/...), which only the tests call.
 # - px_path: the Portworx path, also when it went through the API server's service proxy.
-# - read-only POSTs: the SDK's filter/inspect calls and Kubernetes server-side dry runs.
+# - read-only POSTs: the SDK's filter/inspect calls, Kubernetes server-side dry runs and access
+#   reviews (a create that stores nothing).
 readonly E2E_JQ_DEFS='
 def pxclone_requests: map(select(.path | startswith("/_sim/") | not));
 def is_px: (.path | startswith("/v1/")) or (.path | test("^/api/v1/namespaces/[^/]+/services/[^/]+/proxy/v1/"));
@@ -34,7 +35,8 @@ def px_path: .path | sub("^/api/v1/namespaces/[^/]+/services/[^/]+/proxy"; "");
 def read_only_post: .method == "POST" and (
     (is_px and (px_path == "/v1/volumes/inspectwithfilters" or px_path == "/v1/volumes/filters"
                 or (px_path | startswith("/v1/volumes/snapshots/filters/"))))
-    or ((.query.dryRun // "") == "All"));
+    or ((.query.dryRun // "") == "All")
+    or (.path | test("^/apis/authorization\\.k8s\\.io/v1/self(subjectaccess|subjectrules)reviews$")));
 def mutating: (.method == "POST" or .method == "PUT" or .method == "PATCH" or .method == "DELETE")
     and (read_only_post | not) and ((.query.dryRun // "") != "All");
 def owned($keys): type == "object" and .["app.kubernetes.io/managed-by"] == "pxclone"

@@ -881,6 +881,12 @@ SimReply K8sApi::patch(const SimRequest& request, const Target& target, bool int
         const auto existing = txn.get(type, target.ns, target.name);
         if (!existing) {
             if (apply && target.subresource.empty()) {
+                if (!internal) {
+                    if (auto denied = m_options.deny_create_on_apply(type.group, type.plural,
+                                                                     target.ns, target.name)) {
+                        return status_reply(*denied);
+                    }
+                }
                 Json object = patch_body;
                 object["metadata"]["name"] = target.name;
                 return create_object(txn, target, std::move(object), dry_run, internal);

@@ -27,6 +27,15 @@ struct K8sOptions {
     // Records a production-guard violation; the request is still answered normally.
     std::function<void(const std::string& what)> violation = [](const std::string&) {
     };
+    // Server-side apply that would create asks this whether `create` is allowed too (as
+    // kube-apiserver's patch handler does): the 403 Status to answer, or nullopt.
+    std::function<std::optional<nlohmann::json>(const std::string& group,
+                                                const std::string& resource, const std::string& ns,
+                                                const std::string& name)>
+        deny_create_on_apply =
+            [](const std::string&, const std::string&, const std::string&, const std::string&) {
+                return std::optional<nlohmann::json>();
+            };
     std::set<std::string> source_namespaces;
     std::string server_address = "127.0.0.1";
 };

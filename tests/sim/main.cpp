@@ -17,6 +17,11 @@ const char* const k_usage =
   --tls-cert FILE --tls-key FILE   serve HTTPS
   --client-ca FILE          require client certificates signed by this CA
   --token T                 require 'Authorization: Bearer T' (Kubernetes) / 'bearer T' (Portworx)
+  --user NAME               who the token is in authorization messages
+                            (default system:serviceaccount:ci:pxclone)
+  --deny RULE               take one permission away: VERB:RESOURCE[.GROUP][/SUB][@NAMESPACE],
+                            e.g. delete:persistentvolumes, patch:statefulsets.apps/scale@stg
+                            ('*' any verb; repeatable; PUT /_sim/deny replaces the set)
   --state FILE              seed objects (YAML or JSON, several documents; repeatable)
   --log FILE                one canonical JSON line per request
   --latency SPEC            e.g. snapshot=2s,clone=1s,pvc-bind=500ms,rollout=3s,job=2s,ns-delete=1s,request=5ms
@@ -65,6 +70,10 @@ Arguments parse(int argc, char** argv) {
             server.client_ca = value;
         } else if (option == "--token") {
             server.token = value;
+        } else if (option == "--user") {
+            server.user = value;
+        } else if (option == "--deny") {
+            server.deny.push_back(value);
         } else if (option == "--state") {
             server.state_files.push_back(value);
         } else if (option == "--log") {

@@ -150,7 +150,14 @@ std::string handle_of(const Json& spec) {
 Server::Server(ServerOptions options)
     : m_options(std::move(options)), m_latency(Latency::parse(m_options.latency)),
       m_faults(std::make_unique<FaultPlan>(FaultPlan::parse(m_options.faults, m_options.seed))),
-      m_store(m_options.history), m_random(m_options.seed) {
+      m_authorizer(m_options.user), m_store(m_options.history), m_random(m_options.seed) {
+    {
+        std::vector<DenyRule> rules;
+        for (const std::string& rule : m_options.deny) {
+            rules.push_back(parse_deny_rule(rule));
+        }
+        m_authorizer.set_rules(std::move(rules));
+    }
     if (!m_options.log_file.empty()) {
         m_log.open(m_options.log_file, std::ios::app);
         if (!m_log) {
@@ -169,6 +176,10 @@ Server::Server(ServerOptions options)
     };
     k8s.violation = [this](const std::string& what) {
         record_violation("kubernetes", what);
+    };
+    k8s.deny_create_on_apply = [this](const std::string& group, const std::string& resource,
+                                      const std::string& ns, const std::string& name) {
+        return m_authorizer.deny_create_on_apply(group, resource, ns, name);
     };
     k8s.source_namespaces = {m_options.source_namespaces.begin(),
                              m_options.source_namespaces.end()};
@@ -450,6 +461,33 @@ std::optional<SimReply> Server::admin(const SimRequest& request) {
         }
         return json_reply(200, Json::object());
     }
+    if (request.path == "/_sim/deny" && request.method == "GET") {
+        Json rules = Json::array();
+        for (const DenyRule& rule : m_authorizer.rules()) {
+            rules.push_back(rule.text);
+        }
+        return json_reply(200, rules);
+    }
+    if (request.path == "/_sim/deny" && request.method == "PUT") {
+        // The whole set at once: `[]` clears it.
+        std::vector<DenyRule> rules;
+        try {
+            const Json texts = Json::parse(request.body);
+            if (!texts.is_array()) {
+                throw std::invalid_argument("the body must be a JSON array of rule strings");
+            }
+            for (const Json& text : texts) {
+                if (!text.is_string()) {
+                    throw std::invalid_argument("not a rule string: " + text.dump());
+                }
+                rules.push_back(parse_deny_rule(text.get<std::string>()));
+            }
+        } catch (const std::exception& error) {
+            return json_reply(400, {{"error", error.what()}});
+        }
+        m_authorizer.set_rules(std::move(rules));
+        return json_reply(200, Json::object());
+    }
     if (request.path == "/_sim/reset" && request.method == "POST") {
         if (m_controllers) {
             m_controllers->stop();
@@ -503,9 +541,24 @@ std::optional<SimReply> Server::authenticate(const SimRequest& request, bool px,
     return json_reply(401, status_failure(401, "Unauthorized", "Unauthorized"));
 }
 
+std::optional<SimReply> Server::authorize(const SimRequest& request, bool px) const {
+    if (px) {
+        return std::nullopt; // the gateway's own token checks (authenticate) are all it has
+    }
+    const RequestAttributes attributes = request_attributes(request);
+    if (m_authorizer.allowed(attributes)) {
+        return std::nullopt;
+    }
+    return json_reply(403, m_authorizer.forbidden(attributes));
+}
+
 SimReply Server::route(const SimRequest& request, std::optional<WatchSpec>& watch, bool& px) {
     if (px) {
         return m_px->handle(request);
+    }
+    if (request.method == "POST" &&
+        request.path == "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews") {
+        return m_authorizer.access_review(request);
     }
     K8sApi::Outcome outcome = m_k8s->handle(request);
     watch = std::move(outcome.watch);
@@ -525,6 +578,9 @@ SimReply Server::dispatch(const SimRequest& request) {
         routed.path = routed.path.substr(k_proxy_prefix.size());
     }
     if (auto denied = authenticate(routed, px, false)) {
+        return *denied;
+    }
+    if (auto denied = authorize(routed, px)) {
         return *denied;
     }
     std::optional<WatchSpec> watch;
@@ -571,6 +627,10 @@ void Server::serve(const httplib::Request& http_request, httplib::Response& http
     }
     const bool client_cert = !m_options.client_ca.empty() && http_request.ssl != nullptr;
     if (auto denied = authenticate(routed, px, client_cert)) {
+        respond(*denied);
+        return;
+    }
+    if (auto denied = authorize(routed, px)) {
         respond(*denied);
         return;
     }

@@ -17,6 +17,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "authz.hpp"
 #include "faults.hpp"
 #include "k8s_api.hpp"
 #include "k8s_store.hpp"
@@ -40,6 +41,10 @@ struct ServerOptions {
     std::string tls_key;
     std::string client_ca;
     std::string token; // empty: no authentication
+    // Who the token (or anyone, without one) is, in authorization messages.
+    std::string user = "system:serviceaccount:ci:pxclone";
+    // Deny rules (authz.hpp), changed at run time by PUT /_sim/deny.
+    std::vector<std::string> deny;
     std::vector<std::string> state_files;
     std::string log_file;
     std::string latency;
@@ -86,6 +91,7 @@ private:
     ServerOptions m_options;
     Latency m_latency;
     std::unique_ptr<FaultPlan> m_faults;
+    Authorizer m_authorizer;
     Store m_store;
     std::unique_ptr<K8sApi> m_k8s;
     std::unique_ptr<PxApi> m_px;
@@ -113,6 +119,8 @@ private:
     SimReply route(const SimRequest& request, std::optional<WatchSpec>& watch, bool& px);
     std::optional<SimReply> admin(const SimRequest& request);
     std::optional<SimReply> authenticate(const SimRequest& request, bool px, bool client_cert);
+    // The 403 of a Kubernetes request a deny rule forbids; nullopt when allowed.
+    std::optional<SimReply> authorize(const SimRequest& request, bool px) const;
 };
 
 } // namespace pxsim
