@@ -218,6 +218,27 @@ TEST_CASE_FIXTURE(Cluster, "a statically pre-bound PV and PVC bind to each other
     }));
 }
 
+TEST_CASE_FIXTURE(Cluster, "a CSI PV made by hand with reclaim Delete stays Released, volume too") {
+    // The external-provisioner deletes only what it provisioned (pv.kubernetes.io/provisioned-by).
+    const auto volume_id = server.px().create_volume("by-hand", 1 << 30, {});
+    create("/api/v1/persistentvolumes",
+           static_pv("pv-hand", "hand", volume_id, {{"persistentVolumeReclaimPolicy", "Delete"}}));
+    create("/api/v1/namespaces/default/persistentvolumeclaims",
+           claim("hand", "", "1Gi", {{"volumeName", "pv-hand"}}));
+    REQUIRE(settled([&] {
+        return field(get("/api/v1/persistentvolumes/pv-hand"), "/status/phase") == "Bound";
+    }));
+    remove("/api/v1/namespaces/default/persistentvolumeclaims/hand");
+    REQUIRE(settled([&] {
+        return field(get("/api/v1/persistentvolumes/pv-hand"), "/status/phase") == "Released";
+    }));
+    // Given the time a reclaim takes here many times over, it still does not go.
+    CHECK_FALSE(await(
+        server, [&] { return !exists("/api/v1/persistentvolumes/pv-hand"); },
+        std::chrono::seconds(2)));
+    CHECK(server.px().inspect(volume_id).has_value());
+}
+
 TEST_CASE_FIXTURE(Cluster, "a PV deleted before its bound PVC goes once the PVC goes") {
     create("/api/v1/persistentvolumes",
            static_pv("pv-first", "first", "5678", {{"persistentVolumeReclaimPolicy", "Retain"}}));
