@@ -13,8 +13,11 @@
 #include "pxclone/util/environment.hpp"
 #include "pxclone/util/interrupt.hpp"
 
+#include <algorithm>
+
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 namespace pxclone::cmd {
 
@@ -263,12 +266,17 @@ void run_teardown(const GlobalOptions& globals, const TeardownOptions& options, 
     }
     if (!report.ok()) {
         std::vector<std::string> details;
+        std::vector<std::string> hints; // distinct, in order
         bool finalizers = false;
         std::size_t kept = 0;
         for (const auto& failure : report.failed) {
             details.push_back(failure.object.describe() + ": " + failure.error);
             finalizers = finalizers || failure.error.find("finalizers") != std::string::npos;
             kept += failure.kept ? 1 : 0;
+            if (!failure.hint.empty() &&
+                std::find(hints.begin(), hints.end(), failure.hint) == hints.end()) {
+                hints.push_back(failure.hint);
+            }
         }
         const auto failed = report.failed.size() - kept;
         std::string headline;
@@ -286,13 +294,16 @@ void run_teardown(const GlobalOptions& globals, const TeardownOptions& options, 
                                         failed == 1 ? "it" : "they", failed == 1 ? "s" : "");
             }
         }
-        throw Error(ExitCode::partial, headline,
-                    finalizers ? "finalizers hold it: pxclone never removes finalizers it did "
-                                 "not set; once the systems that own them have, run the same "
-                                 "teardown again (it is idempotent)"
-                               : "fix the cause, then run the same teardown again (it is "
-                                 "idempotent)",
-                    std::move(details));
+        std::string hint =
+            finalizers ? "finalizers hold it: pxclone never removes finalizers it did not set; "
+                         "once the systems that own them have, run the same teardown again (it "
+                         "is idempotent)"
+                       : "fix the cause, then run the same teardown again (it is idempotent)";
+        if (!hints.empty()) {
+            hint = fmt::format("{}; then run the same teardown again (it is idempotent)",
+                               fmt::join(hints, "; "));
+        }
+        throw Error(ExitCode::partial, headline, hint, std::move(details));
     }
     if (text) {
         streams.out << fmt::format("teardown complete: {} object{} deleted\n",

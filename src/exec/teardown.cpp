@@ -113,6 +113,7 @@ public:
         bool ok = true;
         bool existed = true;
         std::string error;
+        std::string hint;
     };
     Removal attempt_remove(const FoundObject& object) const {
         check_cancelled();
@@ -129,6 +130,7 @@ public:
         } catch (const Error& error) {
             removal.ok = false;
             removal.error = error_text(error);
+            removal.hint = error.hint();
         }
         return removal;
     }
@@ -137,7 +139,7 @@ public:
     // accepted.
     bool record(const FoundObject& object, const Removal& removal) {
         if (!removal.ok) {
-            fail(object, removal.error);
+            fail(object, removal.error, false, removal.hint);
             return false;
         }
         m_report.deleted.push_back(object);
@@ -288,9 +290,10 @@ public:
     }
 
     // Records that `object` stays (could not be deleted, or kept): what it refers to stays too.
-    void fail(const FoundObject& object, std::string error, bool kept = false) {
+    void fail(const FoundObject& object, std::string error, bool kept = false,
+              std::string hint = {}) {
         hold(object);
-        m_report.failed.push_back(TeardownFailure{object, std::move(error), kept});
+        m_report.failed.push_back(TeardownFailure{object, std::move(error), kept, std::move(hint)});
     }
 
     // What `object` refers to must stay while it does (an object teardown leaves alone).

@@ -62,6 +62,7 @@ struct TeardownFailure {
     std::string error; // why it could not be deleted or is still there
     // Not sent a DELETE: an object that stays still refers to it (error says which).
     bool kept = false;
+    std::string hint; // how to fix a refused DELETE (an RBAC denial: the permission); may be ""
 };
 
 struct TeardownReport {
