@@ -274,7 +274,7 @@ Retention plan_retention(Session& session, const profile::Profile& profile,
 }
 
 // Deletes the sets `retention` chose; returns their ids. What could not be deleted is a warning
-// (the next run tries again), not a failed snapshot.
+// (the next run tries again), not a failed snapshot: the new set is complete and is printed.
 std::vector<std::string> apply_retention(Session& session, const Retention& retention) {
     if (retention.sets.empty()) {
         return {};
@@ -283,10 +283,19 @@ std::vector<std::string> apply_retention(Session& session, const Retention& rete
                                   .portworx = session.portworx(),
                                   .clock = session.clock(),
                                   .sleeper = session.sleeper()};
-    const auto report = exec::execute_teardown(retention.target, retention.plan, context);
-    for (const auto& failure : report.failed) {
-        session.progress().warn(fmt::format("retention: could not delete {}: {}",
-                                            failure.object.describe(), failure.error));
+    try {
+        const auto report = exec::execute_teardown(retention.target, retention.plan, context);
+        for (const auto& failure : report.failed) {
+            session.progress().warn(fmt::format("retention: could not delete {}: {}",
+                                                failure.object.describe(), failure.error));
+        }
+    } catch (const InterruptedError&) {
+        throw;
+    } catch (const std::exception& e) {
+        session.progress().warn(fmt::format("retention: snapshot set{} {} not deleted: {}",
+                                            retention.sets.size() == 1 ? "" : "s",
+                                            fmt::join(retention.sets, ", "), e.what()));
+        return {};
     }
     return retention.sets;
 }
