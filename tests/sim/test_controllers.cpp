@@ -146,7 +146,9 @@ TEST_CASE_FIXTURE(Cluster, "dynamic provisioning, CSI snapshot, restore from it,
     create("/api/v1/namespaces",
            Json{{"apiVersion", "v1"}, {"kind", "Namespace"}, {"metadata", {{"name", "stage"}}}});
     const std::string stage = "/api/v1/namespaces/stage";
-    create(stage + "/persistentvolumeclaims", claim("data", "px-db", "2Gi"));
+    auto labelled = claim("data", "px-db", "2Gi");
+    labelled["metadata"]["labels"] = {{"pxclone.io/run", "r1"}};
+    create(stage + "/persistentvolumeclaims", labelled);
     CHECK(settled([&] {
         return field(get(stage + "/persistentvolumeclaims/data"), "/status/phase") == "Bound";
     }));
@@ -154,7 +156,11 @@ TEST_CASE_FIXTURE(Cluster, "dynamic provisioning, CSI snapshot, restore from it,
     const Json pv = get("/api/v1/persistentvolumes/" + field(bound, "/spec/volumeName"));
     const std::string volume_id = field(pv, "/spec/csi/volumeHandle");
     CHECK_FALSE(volume_id.empty());
-    CHECK(server.px().inspect(volume_id).has_value());
+    const auto volume = server.px().inspect(volume_id);
+    REQUIRE(volume.has_value());
+    // As an external-provisioner: no PVC label is copied to the PV or the Portworx volume.
+    CHECK_FALSE(pv["metadata"].contains("labels"));
+    CHECK_FALSE(volume->dump().find("pxclone.io/run") != std::string::npos);
     CHECK(pv["spec"]["persistentVolumeReclaimPolicy"] == "Delete");
 
     const std::string snapshots =
