@@ -3,8 +3,8 @@
 # class's reclaimPolicy (issue 16 §8). A CSI provisioner copies no PVC label (nor does pxsim's):
 # restore labels the PV provisioned for each PVC it makes again, and the Portworx volume behind
 # it, as deploy-staging does; the PV and volume of the PVC it replaced are deleted (PV first) as
-# soon as the new PVC is Bound, from the same set and from another; and teardown then leaves
-# nothing of the run. Run once with reclaimPolicy Delete and once with Retain.
+# soon as the new PVC is Bound, from the same set and from another (also when a second run
+# finishes an interrupted restore); and teardown then leaves nothing of the run. Run once with reclaimPolicy Delete and once with Retain.
 # shellcheck source=tests/e2e/lib.sh
 source "$(dirname "$0")/lib.sh"
 e2e_init "$@"
@@ -68,10 +68,13 @@ staging:
   wait:
     timeout: 1m
 PROFILE
+    # The 5th staging PVC create fails (deploy-staging makes two, the first restore two): the
+    # restore to s2 stops with both PVCs deleted, and a second run finishes it.
+    faults="POST /api/v1/namespaces/$ns/persistentvolumeclaims#5=500"
     if [[ -n $SIM_PID ]]; then
-        sim_restart --state "$E2E_TMP/class.yaml"
+        sim_restart --state "$E2E_TMP/class.yaml" --faults "$faults"
     else
-        sim_start --state "$E2E_TMP/class.yaml"
+        sim_start --state "$E2E_TMP/class.yaml" --faults "$faults"
     fi
     echo "--- reclaimPolicy $policy"
     profile=$E2E_TMP/profile.yaml
@@ -91,8 +94,11 @@ PROFILE
     expect_equal "$policy: volumes after restore" "$expected_labels" "$(staging_volumes)"
     expect_equal "$policy: replaced volumes and PVs naming them" "" "$(still_there "${old[@]}")"
 
-    # Another set: the same.
+    # Another set, interrupted once the PVCs are deleted (the create fails), then finished by
+    # the same restore: the old volumes are found again by their PVs' labels and claims.
     mapfile -t old < <(volume_ids)
+    px_run restore -p "$profile" --run r1 --all --snapshot s2
+    expect_exit 1
     px_run restore -p "$profile" --run r1 --all --snapshot s2
     expect_exit 0
     expect_equal "$policy: volumes after restore to s2" "$expected_labels" "$(staging_volumes)"
