@@ -11,7 +11,8 @@
 #   with the verbs pxclone needed;
 # - teardown without delete on namespaces: said once; without delete on persistentvolumes: the
 #   PVs and the Portworx volumes they name are kept, and a teardown with the permission removes
-#   everything.
+#   everything;
+# - a failed masking Job whose pod log may not be read: the denial quoted whole.
 # shellcheck source=tests/e2e/lib.sh
 source "$(dirname "$0")/lib.sh"
 e2e_init "$@"
@@ -150,4 +151,16 @@ px_run teardown -p "$profile" --run r3 --snapshots -q
 expect_exit 0
 expect_equal "objects of run r3" "" "$(run_objects r3)"
 expect_equal "snapshots of set s1" "" "$(sim_owned_snapshots s1)"
+
+# 7. The masking Job fails (pxsim fails every Job) and its pod's log may not be read: the
+# denial is quoted whole, who may not do what where, and the environment is removed.
+sim_restart --faults rate=1,kinds=job-fail --deny 'get:pods/log'
+staging=$E2E_PROFILES/staging-portworx.yaml
+px_run snapshot -p "$staging" --run m1 -q
+expect_exit 0
+px_run deploy-staging -p "$staging" --run m2
+expect_exit 1
+expect_err_contains 'pod log unavailable: pods "orders-m2-mask-'
+expect_err_contains '" is forbidden: User "system:serviceaccount:ci:pxclone" cannot get resource "pods/log" in API group "" in the namespace "orders-stg-m2" (the environment was removed)'
+expect_equal "objects of run m2" "" "$(run_objects m2)"
 e2e_done
