@@ -52,6 +52,9 @@ run_objects() { # everything labelled for run RUN, both APIs
         [(.kubernetes[][] | select(.metadata.labels["pxclone.io/run"] == $run) | "\(.kind) \(.metadata.name)"),
          (.portworx[] | select(.labels["pxclone.io/run"] == $run) | "portworx \(.name)")] | sort | .[]'
 }
+portworx_volumes() { # every Portworx volume's id and name
+    sim_get /_sim/state | jq -r '[.portworx[] | "\(.volume.id) \(.name)"] | sort | .[]'
+}
 count_in_err() { grep -cF -- "$1" "$PX_ERR" || true; }
 
 # 1. A portworx profile works without any permission on the CSI kinds, and never asks for them.
@@ -68,6 +71,7 @@ expect_equal "requests for snapshot.storage.k8s.io" 0 \
 # use) it stops before its pre-hook and makes nothing.
 deny 'list:persistentvolumeclaims'
 mark=$(requests_so_far)
+volumes_before=$(portworx_volumes)
 px_run snapshot -p "$hooked" --run s2
 expect_exit 1
 expect_err_contains 'cannot list resource "persistentvolumeclaims"'
@@ -75,11 +79,14 @@ expect_err_contains 'pxclone needs RBAC permission to `list` persistentvolumecla
 expect_equal "writes of the denied snapshot" "" "$(writes_since "$mark")"
 [[ ! -s $E2E_HOOK_LOG ]] || e2e_fail "a hook ran: $(cat "$E2E_HOOK_LOG")"
 expect_equal "snapshots of set s2" "" "$(sim_owned_snapshots s2)"
+expect_equal "Portworx volumes" "$volumes_before" "$(portworx_volumes)"
 
 # 3. restore without list on pods: the wait for the pods fails after the scale-down; both
 # workloads are back (record removed) and no volume was restored.
 deny 'list:pods'
 mark=$(requests_so_far)
+r1_before=$(run_objects r1)
+volumes_before=$(portworx_volumes)
 px_run restore -p "$profile" --run r1 --all
 expect_exit 1
 expect_err_contains 'cannot list resource "pods"'
@@ -87,6 +94,8 @@ expect_err_contains "no volume was changed; scaled back (not waited for): deploy
 expect_equal "statefulset" "1 -" "$(workload statefulsets mongo)"
 expect_equal "deployment" "2 -" "$(workload deployments reports)"
 expect_equal "SDK restores" "" "$(writes_since "$mark" | grep '/snapshots/restore' || true)"
+expect_equal "objects of run r1" "$r1_before" "$(run_objects r1)"
+expect_equal "Portworx volumes" "$volumes_before" "$(portworx_volumes)"
 
 # Without patch on statefulsets/scale: the Deployment, stopped first, is brought back; the hint
 # names the subresource.
@@ -98,6 +107,7 @@ expect_err_contains "kubectl auth can-i patch statefulsets.apps --subresource=sc
 expect_err_contains "no volume was changed; scaled back (not waited for): deployment/reports (2 replicas)"
 expect_equal "statefulset" "1 -" "$(workload statefulsets mongo)"
 expect_equal "deployment" "2 -" "$(workload deployments reports)"
+expect_equal "objects of run r1" "$r1_before" "$(run_objects r1)"
 
 # With every permission the restore goes through.
 deny
