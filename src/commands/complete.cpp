@@ -60,7 +60,8 @@ std::vector<std::string> catalog_ids(const GlobalOptions& globals, const std::st
     // Progress and request logs would land in the user's prompt: they go nowhere.
     std::ostringstream discard;
     Session session(globals, {discard, discard}, loaded.profile, environment);
-    const exec::Catalog catalog(session.kube(), session.portworx());
+    const exec::Catalog catalog(session.kube(), session.portworx(),
+                                loaded.profile.snapshot.method == profile::SnapshotMethod::csi);
     std::vector<std::string> ids;
     for (const auto& set : catalog.snapshot_sets(loaded.profile.name)) {
         ids.push_back(set.id);

@@ -46,7 +46,8 @@ struct DeployOptions {
 // The chosen set from the catalog: --snapshot, else the newest complete set. Exit 3 when none.
 exec::SnapshotSet choose_set(Session& session, const profile::Profile& profile,
                              const DeployOptions& options) {
-    const exec::Catalog catalog(session.kube(), session.portworx());
+    const exec::Catalog catalog(session.kube(), session.portworx(),
+                                profile.snapshot.method == profile::SnapshotMethod::csi);
     const auto sets = catalog.snapshot_sets(profile.name);
     if (!options.snapshot_set.empty()) {
         const auto* found = exec::find_set(sets, options.snapshot_set);
@@ -140,14 +141,25 @@ std::vector<std::string> remove_environment(Session& session, const profile::Pro
     plan::TeardownTarget target{.profile = profile.name,
                                 .source_namespace = profile.source.source_namespace,
                                 .runs = {run},
-                                .snapshot_sets = {}};
-    const auto found = exec::find_target_objects(session.kube(), session.portworx(), target);
-    const auto plan = plan::plan_teardown(target, found);
-    exec::TeardownContext context{.kube = session.kube(),
-                                  .portworx = session.portworx(),
-                                  .clock = session.clock(),
-                                  .sleeper = session.sleeper()};
-    const auto report = exec::execute_teardown(target, plan, context);
+                                .snapshot_sets = {},
+                                .csi = profile.snapshot.method == profile::SnapshotMethod::csi};
+    exec::TeardownReport report;
+    try {
+        const auto found = exec::find_target_objects(session.kube(), session.portworx(), target);
+        const auto plan = plan::plan_teardown(target, found);
+        exec::TeardownContext context{.kube = session.kube(),
+                                      .portworx = session.portworx(),
+                                      .clock = session.clock(),
+                                      .sleeper = session.sleeper()};
+        report = exec::execute_teardown(target, plan, context);
+    } catch (const InterruptedError&) {
+        throw;
+    } catch (const std::exception& e) {
+        // The deployment's own error stays the headline; this says why nothing was removed.
+        return {fmt::format("  not removed: the environment could not be removed ({}); remove "
+                            "it with `pxclone teardown --run {}`",
+                            e.what(), run)};
+    }
     std::vector<std::string> lines;
     for (const auto& failure : report.failed) {
         lines.push_back(
@@ -172,7 +184,8 @@ std::vector<std::string> account_of(Session& session, const profile::Profile& pr
     };
     try {
         for (const auto& object :
-             exec::find_run_objects(session.kube(), session.portworx(), profile.name, run)) {
+             exec::find_run_objects(session.kube(), session.portworx(), profile.name, run, nullptr,
+                                    profile.snapshot.method == profile::SnapshotMethod::csi)) {
             const auto role = object.labels.find(std::string(plan::k_role_key));
             if (role != object.labels.end() &&
                 role->second != plan::role_name(plan::Role::snapshot)) {

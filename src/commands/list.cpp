@@ -172,7 +172,10 @@ void run_list(const GlobalOptions& globals, const ListOptions& options, Streams 
 
     // Run: read-only listing on both APIs.
     Session session(globals, streams, loaded.profile, environment);
-    const exec::Catalog catalog(session.kube(), session.portworx());
+    // Every profile's sets may be CSI ones; one profile's are only with its method.
+    const exec::Catalog catalog(session.kube(), session.portworx(),
+                                options.all_profiles ||
+                                    loaded.profile.snapshot.method == profile::SnapshotMethod::csi);
     const auto profile = options.all_profiles ? std::string() : loaded.profile.name;
     Listing listing;
     listing.now = session.clock().now();

@@ -100,6 +100,44 @@ void print_result(const nlohmann::ordered_json& result, output::Format format, s
     }
 }
 
+// An argument as a POSIX shell reads it back: as is when it holds only safe characters, else in
+// single quotes.
+std::string shell_word(const std::string& word) {
+    constexpr std::string_view k_safe = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                        "0123456789_./:=@%+,-";
+    if (!word.empty() && word.find_first_not_of(k_safe) == std::string::npos) {
+        return word;
+    }
+    std::string quoted = "'";
+    for (const char c : word) {
+        quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
+    }
+    return quoted + "'";
+}
+
+// The command that runs this in-place restore again (it resumes where it stopped).
+std::string restore_command(const GlobalOptions& globals, const RestoreOptions& options,
+                            const std::string& run, const std::string& ns) {
+    std::string command = "pxclone restore -p " + shell_word(globals.profile_path);
+    if (!globals.kubeconfig.empty()) {
+        command += " --kubeconfig " + shell_word(globals.kubeconfig);
+    }
+    if (!globals.context.empty()) {
+        command += " --context " + shell_word(globals.context);
+    }
+    command += " --run " + shell_word(run) + " -n " + shell_word(ns);
+    if (options.all) {
+        command += " --all";
+    }
+    for (const auto& pvc : options.pvcs) {
+        command += " --pvc " + shell_word(pvc);
+    }
+    if (!options.snapshot_set.empty()) {
+        command += " --snapshot " + shell_word(options.snapshot_set);
+    }
+    return command;
+}
+
 // ---- in place ----------------------------------------------------------------------------------
 
 // The PVCs asked for, each checked to be this run's staging PVC (exit 2 with every reason, exit
@@ -365,7 +403,10 @@ InPlaceTargets find_in_place(Session& session, const LoadedProfile& loaded,
         for (const auto& [name, pv] : found.pending) {
             present.insert(name);
         }
-        found.pending_csi = csi_pending(session, loaded, ns, present, missing);
+        // A portworx profile has no VolumeSnapshots to look for (nor perhaps the permission).
+        if (loaded.profile.snapshot.method == profile::SnapshotMethod::csi) {
+            found.pending_csi = csi_pending(session, loaded, ns, present, missing);
+        }
     }
     for (const auto& name : missing) {
         if (!found.pending.contains(name) && !found.pending_csi.contains(name)) {
@@ -383,8 +424,8 @@ InPlaceTargets find_in_place(Session& session, const LoadedProfile& loaded,
 
 // What a swap replaces, deleted once it is done ("" for none).
 struct Replaced {
-    std::string clone_id; // portworx
-    std::string pv;       // portworx
+    std::string clone_id; // the Portworx clone, or (csi) the volume provisioned for the old PVC
+    std::string pv;       // the old PVC's PV
     std::string snapshot; // csi
     std::string content;  // csi
 };
@@ -616,7 +657,7 @@ private:
         const auto source =
             annotation_of(chosen != nullptr ? *chosen : snapshots.front(), plan::k_source_key);
         auto [target, lineage] = sets.volume(m_target_set, source, name, "csi");
-        Replaced old;
+        Replaced old = released_volume(name, {});
         if (other != nullptr) {
             old.snapshot = k8s::string_field(*other, "/metadata/name");
             old.content = k8s::string_field(*other, "/spec/source/volumeSnapshotContentName");
@@ -647,6 +688,13 @@ private:
         } else if (!reuse) {
             old = owned_snapshot(name, current, snapshot);
         }
+        // The volume provisioned for it goes with it, whatever the storage class's reclaim
+        // policy: a Retain PV would stay Released, with its Portworx volume, until teardown.
+        const auto volume = replaces.empty()
+                                ? provisioned_volume(pvc)
+                                : released_volume(name, k8s::string_field(pvc, "/metadata/uid"));
+        old.pv = volume.pv;
+        old.clone_id = volume.clone_id;
         add_swap(name, std::move(target), lineage, old, true, !replaces.empty(),
                  reuse ? current : std::string());
     }
@@ -671,6 +719,45 @@ private:
                              "deploy the environment again");
         }
         return old;
+    }
+
+    // The PV a csi PVC is bound to and the Portworx volume behind it, when that PV was
+    // provisioned for this very PVC (its claimRef has the PVC's uid): nothing else is ours to
+    // delete.
+    Replaced provisioned_volume(const json& pvc) {
+        const auto& pv = pv_of(pvc);
+        if (!pv || k8s::string_field(*pv, "/spec/claimRef/uid").empty() ||
+            k8s::string_field(*pv, "/spec/claimRef/uid") !=
+                k8s::string_field(pvc, "/metadata/uid")) {
+            return {};
+        }
+        return {.clone_id = plan::portworx_volume_id(*pv),
+                .pv = k8s::string_field(*pv, "/metadata/name"),
+                .snapshot = {},
+                .content = {}};
+    }
+
+    // The PV (and its Portworx volume) of an earlier PVC `name` in the namespace that a swap
+    // interrupted after deleting it left: one of this run's staging PVs (labelled when it was
+    // provisioned) claimed by that name with another uid than `current_uid`.
+    Replaced released_volume(const std::string& name, const std::string& current_uid) {
+        if (!m_run_pvs) {
+            k8s::ListOptions list;
+            list.label_selector = k8s::label_selector(m_ours);
+            m_run_pvs = m_session.kube().list(k8s::resource_of("PersistentVolume"), "", list).items;
+        }
+        for (const auto& pv : *m_run_pvs) {
+            if (k8s::string_field(pv, "/spec/claimRef/namespace") == m_ns &&
+                k8s::string_field(pv, "/spec/claimRef/name") == name &&
+                k8s::string_field(pv, "/spec/claimRef/uid") != current_uid &&
+                k8s::has_labels(pv, m_ours)) {
+                return {.clone_id = plan::portworx_volume_id(pv),
+                        .pv = k8s::string_field(pv, "/metadata/name"),
+                        .snapshot = {},
+                        .content = {}};
+            }
+        }
+        return {};
     }
 
     // ---- both ----------------------------------------------------------------------------------
@@ -723,8 +810,10 @@ private:
     // The swap context, with the profile's sets read.
     const SwapContext& context() {
         if (!m_sets_loaded) {
-            m_context.sets = exec::Catalog(m_session.kube(), m_session.portworx())
-                                 .snapshot_sets(m_loaded.profile.name);
+            m_context.sets =
+                exec::Catalog(m_session.kube(), m_session.portworx(),
+                              m_loaded.profile.snapshot.method == profile::SnapshotMethod::csi)
+                    .snapshot_sets(m_loaded.profile.name);
             m_sets_loaded = true;
         }
         return m_context;
@@ -767,6 +856,7 @@ private:
     std::optional<std::vector<px::Volume>> m_baselines;
     plan::Labels m_ours;
     std::map<std::string, std::optional<json>> m_pvs; // by name
+    std::optional<std::vector<json>> m_run_pvs;       // this run's staging PVs, listed once
     std::vector<plan::RestoreVolume> m_volumes;       // rolled back to their baselines
     std::vector<plan::SwapVolume> m_swaps;
     bool m_csi = false;
@@ -864,7 +954,8 @@ void run_in_place(const GlobalOptions& globals, const RestoreOptions& options,
         auto runner = exec::make_restore_runner(session.kube(), session.portworx(), context);
         auto staging =
             exec::make_staging_runner(session.kube(), &session.portworx(), staging_context);
-        ids = exec::run_restore_plan(plan, *runner, *staging, deadline, cancelled);
+        ids = exec::run_restore_plan(plan, *runner, *staging, deadline, cancelled,
+                                     restore_command(globals, options, loaded.run.id, ns));
     }
     auto result = plan::to_json(plan);
     if (result.contains("swaps")) {
@@ -899,7 +990,8 @@ void run_new_pvc(const GlobalOptions& globals, const RestoreOptions& options,
         throw NotFoundError(fmt::format("namespace {} not found", ns),
                             "create it first; pxclone does not own it");
     }
-    const exec::Catalog catalog(kube, session.portworx());
+    const exec::Catalog catalog(kube, session.portworx(),
+                                profile.snapshot.method == profile::SnapshotMethod::csi);
     const auto sets = catalog.snapshot_sets(profile.name);
     const auto* set = exec::find_set(sets, options.snapshot_set);
     if (set == nullptr) {

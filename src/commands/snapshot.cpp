@@ -21,6 +21,7 @@
 #include "pxclone/util/quantity.hpp"
 #include "pxclone/util/time.hpp"
 
+#include <algorithm>
 #include <future>
 #include <map>
 #include <set>
@@ -186,36 +187,71 @@ std::vector<std::string> roll_back(exec::SnapshotBackend& backend, const plan::S
     return leftovers;
 }
 
-// Retention (snapshot.keep): deletes this profile's oldest sets beyond `keep`, never the new set
-// and never one a live staging environment was made from. Returns the ids of the sets deleted;
-// what could not be deleted is a warning (the next run tries again), not a failed snapshot.
-std::vector<std::string> prune_sets(Session& session, const profile::Profile& profile,
-                                    const std::string& current) {
-    const exec::Catalog catalog(session.kube(), session.portworx());
+// Retention (snapshot.keep), decided before the first write: the reads it needs (the sets, the
+// environments using them, the objects of the sets to delete) fail, when the identity may not do
+// them, before a hook runs or a snapshot is made. The sets are this profile's oldest beyond `keep`
+// once `current` exists, never `current` and never one a live staging environment was made from.
+struct Retention {
+    std::vector<std::string> sets; // to delete, oldest first
+    plan::TeardownTarget target;
+    plan::TeardownPlan plan;
+};
+
+Retention plan_retention(Session& session, const profile::Profile& profile,
+                         const std::string& current, const std::string& created_at) {
+    const bool csi = profile.snapshot.method == profile::SnapshotMethod::csi;
+    const exec::Catalog catalog(session.kube(), session.portworx(), csi);
     std::vector<plan::SnapshotSetSummary> summaries;
     for (const auto& set : catalog.snapshot_sets(profile.name)) {
         summaries.push_back({.id = set.id, .created_at = set.created_at});
     }
-    const auto prune = plan::sets_to_prune(summaries, profile.snapshot.keep,
-                                           catalog.sets_in_use(profile.name), current);
-    if (prune.empty()) {
+    // The set being taken counts towards `keep` (an earlier attempt's is listed already).
+    if (std::none_of(summaries.begin(), summaries.end(),
+                     [&current](const auto& set) { return set.id == current; })) {
+        summaries.push_back({.id = current, .created_at = created_at});
+    }
+    Retention retention;
+    retention.sets = plan::sets_to_prune(summaries, profile.snapshot.keep,
+                                         catalog.sets_in_use(profile.name), current);
+    retention.target =
+        plan::TeardownTarget{.profile = profile.name,
+                             .source_namespace = profile.source.source_namespace,
+                             .runs = {},
+                             .snapshot_sets = {retention.sets.begin(), retention.sets.end()},
+                             .csi = csi};
+    if (!retention.sets.empty()) {
+        retention.plan = plan::plan_teardown(
+            retention.target,
+            exec::find_target_objects(session.kube(), session.portworx(), retention.target));
+    }
+    return retention;
+}
+
+// Deletes the sets `retention` chose; returns their ids. What could not be deleted is a warning
+// (the next run tries again), not a failed snapshot: the new set is complete and is printed.
+std::vector<std::string> apply_retention(Session& session, const Retention& retention) {
+    if (retention.sets.empty()) {
         return {};
     }
-    plan::TeardownTarget target{.profile = profile.name,
-                                .source_namespace = profile.source.source_namespace,
-                                .runs = {},
-                                .snapshot_sets = {prune.begin(), prune.end()}};
-    const auto found = exec::find_target_objects(session.kube(), session.portworx(), target);
     exec::TeardownContext context{.kube = session.kube(),
                                   .portworx = session.portworx(),
                                   .clock = session.clock(),
                                   .sleeper = session.sleeper()};
-    const auto report = exec::execute_teardown(target, plan::plan_teardown(target, found), context);
-    for (const auto& failure : report.failed) {
-        session.progress().warn(fmt::format("retention: could not delete {}: {}",
-                                            failure.object.describe(), failure.error));
+    try {
+        const auto report = exec::execute_teardown(retention.target, retention.plan, context);
+        for (const auto& failure : report.failed) {
+            session.progress().warn(fmt::format("retention: could not delete {}: {}",
+                                                failure.object.describe(), failure.error));
+        }
+    } catch (const InterruptedError&) {
+        throw;
+    } catch (const std::exception& e) {
+        session.progress().warn(fmt::format("retention: snapshot set{} {} not deleted: {}",
+                                            retention.sets.size() == 1 ? "" : "s",
+                                            fmt::join(retention.sets, ", "), e.what()));
+        return {};
     }
-    return prune;
+    return retention.sets;
 }
 
 } // namespace
@@ -255,6 +291,7 @@ json take_snapshot_set(Session& session, const GlobalOptions& globals, const Loa
     progress.note(fmt::format("snapshot set {}: {} volume{} of {} ({} to create)", plan.set_id,
                               plan.snapshots.size(), plan.snapshots.size() == 1 ? "" : "s",
                               plan.source_namespace, plan.to_create()));
+    const auto retention = plan_retention(session, profile, plan.set_id, lineage.created_at);
 
     // Run: hooks only around real work (a re-run that reuses every snapshot freezes nothing).
     const bool hooks = !skip_hooks && plan.to_create() > 0 && !globals.dry_run;
@@ -353,7 +390,7 @@ json take_snapshot_set(Session& session, const GlobalOptions& globals, const Loa
         set_record(plan, lineage, taken,
                    std::chrono::duration_cast<milliseconds>(session.clock().now() - start));
     if (!globals.dry_run) {
-        const auto pruned = prune_sets(session, profile, plan.set_id);
+        const auto pruned = apply_retention(session, retention);
         if (!pruned.empty()) {
             progress.note(fmt::format("retention (keep {}): deleted snapshot set{} {}",
                                       profile.snapshot.keep, pruned.size() == 1 ? "" : "s",

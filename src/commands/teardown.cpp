@@ -13,8 +13,11 @@
 #include "pxclone/util/environment.hpp"
 #include "pxclone/util/interrupt.hpp"
 
+#include <algorithm>
+
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 namespace pxclone::cmd {
 
@@ -52,6 +55,7 @@ Selection select_target(const GlobalOptions& globals, const TeardownOptions& opt
     auto& target = selection.target;
     target.profile = loaded.profile.name;
     target.source_namespace = loaded.profile.source.source_namespace;
+    target.csi = loaded.profile.snapshot.method == profile::SnapshotMethod::csi;
 
     const auto staging = catalog.staging_objects(target.profile);
     const auto environments = exec::group_environments(staging);
@@ -141,7 +145,8 @@ void run_teardown(const GlobalOptions& globals, const TeardownOptions& options, 
     util::install_interrupt_handlers();
     Session session(globals, streams, loaded.profile, environment);
     const auto& portworx = session.portworx();
-    const exec::Catalog catalog(session.kube(), portworx);
+    const exec::Catalog catalog(session.kube(), portworx,
+                                loaded.profile.snapshot.method == profile::SnapshotMethod::csi);
     const auto selection = select_target(globals, options, loaded, catalog, session.clock().now());
     const auto& target = selection.target;
     for (const auto& [set, users] : selection.kept_sets) {
@@ -252,6 +257,7 @@ void run_teardown(const GlobalOptions& globals, const TeardownOptions& options, 
     result["failed"] = list_json(report.failed, [](const exec::TeardownFailure& failure) {
         auto entry = object_json(failure.object);
         entry["error"] = failure.error;
+        entry["kept"] = failure.kept;
         return entry;
     });
     session.finish(result);
@@ -260,25 +266,44 @@ void run_teardown(const GlobalOptions& globals, const TeardownOptions& options, 
     }
     if (!report.ok()) {
         std::vector<std::string> details;
+        std::vector<std::string> hints; // distinct, in order
         bool finalizers = false;
+        std::size_t kept = 0;
         for (const auto& failure : report.failed) {
             details.push_back(failure.object.describe() + ": " + failure.error);
             finalizers = finalizers || failure.error.find("finalizers") != std::string::npos;
+            kept += failure.kept ? 1 : 0;
+            if (!failure.hint.empty() &&
+                std::find(hints.begin(), hints.end(), failure.hint) == hints.end()) {
+                hints.push_back(failure.hint);
+            }
         }
-        // One object: the headline names it and why (e.g. a namespace and its finalizer).
-        const auto headline =
-            report.failed.size() == 1
-                ? fmt::format("teardown incomplete: 1 object could not be deleted: {}",
-                              details.front())
-                : fmt::format("teardown incomplete: {} objects could not be deleted",
-                              report.failed.size());
-        throw Error(ExitCode::partial, headline,
-                    finalizers ? "finalizers hold it: pxclone never removes finalizers it did "
-                                 "not set; once the systems that own them have, run the same "
-                                 "teardown again (it is idempotent)"
-                               : "fix the cause, then run the same teardown again (it is "
-                                 "idempotent)",
-                    std::move(details));
+        const auto failed = report.failed.size() - kept;
+        std::string headline;
+        if (report.failed.size() == 1) {
+            // One object: the headline names it and why (e.g. a namespace and its finalizer),
+            // and no detail line says it again.
+            headline = fmt::format("teardown incomplete: 1 object could not be deleted: {}",
+                                   details.front());
+            details.clear();
+        } else {
+            headline = fmt::format("teardown incomplete: {} object{} could not be deleted", failed,
+                                   failed == 1 ? "" : "s");
+            if (kept != 0) {
+                headline += fmt::format(", and {} that {} refer{} to kept", kept,
+                                        failed == 1 ? "it" : "they", failed == 1 ? "s" : "");
+            }
+        }
+        std::string hint =
+            finalizers ? "finalizers hold it: pxclone never removes finalizers it did not set; "
+                         "once the systems that own them have, run the same teardown again (it "
+                         "is idempotent)"
+                       : "fix the cause, then run the same teardown again (it is idempotent)";
+        if (!hints.empty()) {
+            hint = fmt::format("{}; then run the same teardown again (it is idempotent)",
+                               fmt::join(hints, "; "));
+        }
+        throw Error(ExitCode::partial, headline, hint, std::move(details));
     }
     if (text) {
         streams.out << fmt::format("teardown complete: {} object{} deleted\n",

@@ -397,8 +397,8 @@ std::vector<json> list_labelled(const k8s::Client& kube, const k8s::Resource& re
     return items;
 }
 
-Catalog::Catalog(const k8s::Client& kube, const px::Client& portworx)
-    : m_kube(kube), m_px(portworx) {}
+Catalog::Catalog(const k8s::Client& kube, const px::Client& portworx, bool csi)
+    : m_kube(kube), m_px(portworx), m_csi(csi) {}
 
 std::vector<SnapshotSet> Catalog::snapshot_sets(const std::string& profile) const {
     const auto labels = catalog_selector(profile, plan::role_name(plan::Role::snapshot));
@@ -411,7 +411,8 @@ std::vector<SnapshotSet> Catalog::snapshot_sets(const std::string& profile) cons
                               labels.end());
     });
 
-    const auto snapshots = list_labelled(m_kube, k8s::resource_of("VolumeSnapshot"), labels);
+    const auto snapshots = m_csi ? list_labelled(m_kube, k8s::resource_of("VolumeSnapshot"), labels)
+                                 : std::vector<json>{};
 
     std::map<std::string, json> contents;
     for (const auto& snapshot : snapshots) {
@@ -435,8 +436,10 @@ StagingObjects Catalog::staging_objects(const std::string& profile) const {
     objects.namespaces = list("Namespace");
     objects.pvcs = list("PersistentVolumeClaim");
     objects.pvs = list("PersistentVolume");
-    objects.volume_snapshots = list("VolumeSnapshot");
-    objects.contents = list("VolumeSnapshotContent");
+    if (m_csi) {
+        objects.volume_snapshots = list("VolumeSnapshot");
+        objects.contents = list("VolumeSnapshotContent");
+    }
     px::VolumeFilter filter;
     filter.labels = labels;
     objects.clones = m_px.inspect_with_filters(filter);

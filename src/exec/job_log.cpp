@@ -57,6 +57,13 @@ LogTail read_job_log_tail(const k8s::Client& kube, const std::string& job_namesp
         }
         tail.pod = k8s::string_field(*pod, "/metadata/name");
         tail.text = kube.pod_log(job_namespace, tail.pod, container, tail_lines);
+    } catch (const k8s::ApiError& e) {
+        tail.text.clear();
+        // A denial's essential part is at its end (who may not do what, where): the server's own
+        // sentence, whole, without pxclone's prefix that would push it past a cut.
+        tail.error = e.http_status() == 403 && !e.server_message().empty()
+                         ? util::one_line(e.server_message())
+                         : short_reason(e.what());
     } catch (const std::exception& e) {
         tail.text.clear();
         tail.error = short_reason(e.what());

@@ -10,6 +10,7 @@
 #include <map>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 namespace pxclone::exec {
 
@@ -333,17 +334,29 @@ std::string find_or_take_baseline(const px::Client& portworx,
     return portworx.snapshot_create(baseline.request);
 }
 
-std::vector<std::string> run_restore_plan(const plan::RestorePlan& plan, RestoreRunner& runner,
-                                          StagingRunner& staging, time_point deadline,
-                                          const std::function<bool()>& cancelled) {
+namespace {
+
+// What the steps run so far left: the workloads stopped, and whether bringing them back now would
+// expose a PVC that is missing or holds data not yet masked.
+struct RestoreState {
+    std::set<std::size_t> recorded; // workloads whose replicas this run recorded
+    std::set<std::size_t> stopped;  // workloads scaled down (maybe) and not back since
+    std::set<std::size_t> missing;  // swaps whose PVC is gone (deleted, not made again yet)
+    std::set<std::size_t> unmasked; // swaps whose new PVC holds data not masked yet
+    bool changed = false;           // a volume was changed (restored, or swapped)
+
+    bool safe_to_bring_back() const { return missing.empty() && unmasked.empty(); }
+};
+
+void run_steps(const plan::RestorePlan& plan, RestoreRunner& runner, StagingRunner& staging,
+               time_point deadline, const std::function<bool()>& cancelled, RestoreState& state,
+               std::vector<plan::StagingVolume>& targets) {
     std::set<std::string> pvcs;
     for (const auto& volume : plan.volumes) {
         pvcs.insert(volume.pvc);
     }
-    std::vector<plan::StagingVolume> targets; // with the clone id once made
     for (const auto& swap : plan.swaps) {
         pvcs.insert(swap.pvc);
-        targets.push_back(swap.target);
     }
     const auto& pvc_resource = k8s::resource_of("PersistentVolumeClaim");
     const auto object_of = [&targets](std::size_t i, std::string_view kind) {
@@ -359,9 +372,18 @@ std::vector<std::string> run_restore_plan(const plan::RestorePlan& plan, Restore
         switch (step.kind) {
         case plan::RestoreStepKind::record_replicas:
             runner.record_replicas(plan.workloads.at(step.index));
+            state.recorded.insert(step.index);
             break;
         case plan::RestoreStepKind::scale_down:
-            runner.scale(plan.workloads.at(step.index), 0);
+            try {
+                runner.scale(plan.workloads.at(step.index), 0);
+            } catch (const k8s::ApiError&) {
+                throw; // refused: not scaled
+            } catch (...) {
+                state.stopped.insert(step.index); // the reply was lost: it may have been
+                throw;
+            }
+            state.stopped.insert(step.index);
             break;
         case plan::RestoreStepKind::wait_pods_gone:
             runner.wait_pods_gone(plan.ns, pvcs, deadline);
@@ -370,11 +392,13 @@ std::vector<std::string> run_restore_plan(const plan::RestorePlan& plan, Restore
             runner.wait_detached(plan.volumes.at(step.index), deadline);
             break;
         case plan::RestoreStepKind::restore_volume:
+            state.changed = true;
             runner.restore(plan.volumes.at(step.index));
             break;
         case plan::RestoreStepKind::scale_up: {
             const auto& workload = plan.workloads.at(step.index);
             runner.scale(workload, workload.replicas);
+            state.stopped.erase(step.index);
             break;
         }
         case plan::RestoreStepKind::wait_ready:
@@ -401,12 +425,19 @@ std::vector<std::string> run_restore_plan(const plan::RestorePlan& plan, Restore
             break;
         }
         case plan::RestoreStepKind::delete_pvc:
+            state.changed = true;
+            state.missing.insert(step.index);
             runner.remove(pvc_resource, plan.ns, plan.swaps.at(step.index).pvc, true, deadline);
             break;
         case plan::RestoreStepKind::create_pvc: {
             const auto* pvc = object_of(step.index, "PersistentVolumeClaim");
+            state.changed = true;
             if (pvc != nullptr) {
+                if (plan.mask) {
+                    state.unmasked.insert(step.index);
+                }
                 staging.create(*pvc);
+                state.missing.erase(step.index);
                 staging.wait({pvc_resource, plan.ns, pvc->name(), plan::Predicate::bound},
                              deadline);
             }
@@ -417,8 +448,9 @@ std::vector<std::string> run_restore_plan(const plan::RestorePlan& plan, Restore
             for (const auto& baseline : swap.old_baselines) {
                 runner.delete_volume(baseline);
             }
+            // The PV goes before its volume: a PV must never name a volume that is gone.
             if (!swap.old_pv.empty()) {
-                runner.remove(k8s::resource_of("PersistentVolume"), "", swap.old_pv, false,
+                runner.remove(k8s::resource_of("PersistentVolume"), "", swap.old_pv, true,
                               deadline);
             }
             if (!swap.old_clone_id.empty()) {
@@ -432,6 +464,13 @@ std::vector<std::string> run_restore_plan(const plan::RestorePlan& plan, Restore
                 runner.remove(k8s::resource_of("VolumeSnapshotContent"), "", swap.old_content,
                               false, deadline);
             }
+            break;
+        }
+        case plan::RestoreStepKind::label_volume: {
+            const auto& target = targets.at(step.index);
+            staging.wait({pvc_resource, plan.ns, target.staging_pvc, plan::Predicate::bound},
+                         deadline);
+            staging.label_bound_volume(target, plan.ns);
             break;
         }
         case plan::RestoreStepKind::run_mask: {
@@ -448,6 +487,7 @@ std::vector<std::string> run_restore_plan(const plan::RestorePlan& plan, Restore
                 }
             }
             staging.wait(mask.wait, deadline);
+            state.unmasked.clear();
             break;
         }
         case plan::RestoreStepKind::take_baseline: {
@@ -473,6 +513,129 @@ std::vector<std::string> run_restore_plan(const plan::RestorePlan& plan, Restore
                          plan::namespace_set_patch(plan.snapshot_set));
             break;
         }
+    }
+}
+
+std::string replicas_text(int replicas) {
+    return fmt::format("{} replica{}", replicas, replicas == 1 ? "" : "s");
+}
+
+// After a failure: the stopped workloads scaled back to their recorded count (their record
+// removed) when that exposes no missing PVC and no unmasked data, else left stopped. Returns
+// the lines saying what was done and what is still stopped, and whether something could not be
+// brought back although it should have been.
+std::pair<std::vector<std::string>, bool> bring_back(const plan::RestorePlan& plan,
+                                                     RestoreRunner& runner,
+                                                     const RestoreState& state,
+                                                     const std::string& finish_command) {
+    std::vector<std::string> lines;
+    const auto clear_records = [&] {
+        // The records this run wrote on workloads it did not stop go too (best effort: a record
+        // left behind only makes a re-run use that same count).
+        for (const auto i : state.recorded) {
+            if (!state.stopped.contains(i)) {
+                try {
+                    runner.clear_record(plan.workloads.at(i));
+                } catch (const std::exception&) {
+                }
+            }
+        }
+    };
+    if (state.stopped.empty()) {
+        if (state.safe_to_bring_back()) {
+            clear_records();
+        }
+        return {lines, false};
+    }
+    std::vector<std::string> back;
+    std::vector<std::string> stopped;
+    bool failed = false;
+    if (state.safe_to_bring_back()) {
+        clear_records();
+        for (const auto i : state.stopped) {
+            const auto& workload = plan.workloads.at(i);
+            try {
+                runner.scale(workload, workload.replicas);
+                runner.clear_record(workload);
+                back.push_back(
+                    fmt::format("{} ({})", workload.label(), replicas_text(workload.replicas)));
+            } catch (const std::exception& e) {
+                failed = true;
+                stopped.push_back(fmt::format("{} (0 of {}: {})", workload.label(),
+                                              replicas_text(workload.replicas), e.what()));
+            }
+        }
+    } else {
+        for (const auto i : state.stopped) {
+            const auto& workload = plan.workloads.at(i);
+            stopped.push_back(
+                fmt::format("{} (0 of {})", workload.label(), replicas_text(workload.replicas)));
+        }
+    }
+    if (!back.empty()) {
+        lines.push_back(
+            fmt::format("  {}; scaled back (not waited for): {}",
+                        state.changed ? "some volumes were restored" : "no volume was changed",
+                        fmt::join(back, ", ")));
+    }
+    if (!stopped.empty()) {
+        std::string why;
+        if (!state.missing.empty()) {
+            why = "a PVC they mount is deleted and not made again yet";
+        } else if (!state.unmasked.empty()) {
+            why = "a PVC they mount holds data not masked yet";
+        } else {
+            why = "scaling them back failed";
+        }
+        lines.push_back(fmt::format("  still stopped ({}): {}", why, fmt::join(stopped, ", ")));
+        lines.push_back(
+            fmt::format("  their replica counts are kept in the {} annotation; "
+                        "finish the restore with: {}",
+                        plan::k_restore_replicas_key,
+                        finish_command.empty() ? "the same restore command" : finish_command));
+    }
+    return {lines, failed};
+}
+
+} // namespace
+
+std::vector<std::string> run_restore_plan(const plan::RestorePlan& plan, RestoreRunner& runner,
+                                          StagingRunner& staging, time_point deadline,
+                                          const std::function<bool()>& cancelled,
+                                          const std::string& finish_command) {
+    std::vector<plan::StagingVolume> targets; // with the clone id once made
+    RestoreState state;
+    for (std::size_t i = 0; i < plan.swaps.size(); ++i) {
+        const auto& swap = plan.swaps[i];
+        targets.push_back(swap.target);
+        if (!swap.pvc_exists && !swap.swapped) {
+            state.missing.insert(i);
+        }
+        if (swap.swapped && plan.mask) {
+            state.unmasked.insert(i);
+        }
+    }
+    try {
+        run_steps(plan, runner, staging, deadline, cancelled, state, targets);
+    } catch (const Error& error) {
+        auto [lines, failed] = bring_back(plan, runner, state, finish_command);
+        if (lines.empty()) {
+            throw;
+        }
+        auto details = error.details();
+        details.insert(details.end(), lines.begin(), lines.end());
+        throw Error(failed && error.code() != ExitCode::interrupted ? ExitCode::partial
+                                                                    : error.code(),
+                    error.what(), error.hint(), std::move(details));
+    } catch (const http::TransportError& error) {
+        auto [lines, failed] = bring_back(plan, runner, state, finish_command);
+        if (lines.empty()) {
+            throw;
+        }
+        throw Error(failed ? ExitCode::partial : ExitCode::failed, error.what(),
+                    "the connection failed before the server answered: check the server "
+                    "address, proxy and network",
+                    std::move(lines));
     }
     std::vector<std::string> ids;
     for (const auto& target : targets) {

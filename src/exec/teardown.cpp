@@ -6,6 +6,7 @@
 #include "pxclone/k8s/readiness.hpp"
 #include "pxclone/k8s/watch.hpp"
 #include "pxclone/plan/lineage.hpp"
+#include "pxclone/plan/source_volumes.hpp"
 
 #include <algorithm>
 #include <future>
@@ -50,6 +51,34 @@ FoundObject from_kube(TeardownKind kind, const json& item) {
         }
     }
     object.deleting = metadata.contains("deletionTimestamp");
+    const auto refer = [&object](TeardownKind to, const std::string& name) {
+        if (!name.empty()) {
+            object.refers_to.push_back(plan::object_key(to, "", name));
+        }
+    };
+    const auto first_of = [&item](const char* pointer, const char* other) {
+        auto value = k8s::string_field(item, pointer);
+        return value.empty() ? k8s::string_field(item, other) : value;
+    };
+    switch (kind) {
+    case TeardownKind::pvc:
+        refer(TeardownKind::pv, k8s::string_field(item, "/spec/volumeName"));
+        break;
+    case TeardownKind::pv:
+        refer(TeardownKind::portworx_volume, plan::portworx_volume_id(item));
+        break;
+    case TeardownKind::volume_snapshot:
+        refer(TeardownKind::volume_snapshot_content,
+              first_of("/status/boundVolumeSnapshotContentName",
+                       "/spec/source/volumeSnapshotContentName"));
+        break;
+    case TeardownKind::volume_snapshot_content:
+        refer(TeardownKind::portworx_volume,
+              first_of("/status/snapshotHandle", "/spec/source/snapshotHandle"));
+        break;
+    default:
+        break;
+    }
     return object;
 }
 
@@ -84,6 +113,7 @@ public:
         bool ok = true;
         bool existed = true;
         std::string error;
+        std::string hint;
     };
     Removal attempt_remove(const FoundObject& object) const {
         check_cancelled();
@@ -100,6 +130,7 @@ public:
         } catch (const Error& error) {
             removal.ok = false;
             removal.error = error_text(error);
+            removal.hint = error.hint();
         }
         return removal;
     }
@@ -108,7 +139,7 @@ public:
     // accepted.
     bool record(const FoundObject& object, const Removal& removal) {
         if (!removal.ok) {
-            fail(object, removal.error);
+            fail(object, removal.error, false, removal.hint);
             return false;
         }
         m_report.deleted.push_back(object);
@@ -258,8 +289,27 @@ public:
         util::get_all(running);
     }
 
-    void fail(const FoundObject& object, std::string error) {
-        m_report.failed.push_back(TeardownFailure{object, std::move(error)});
+    // Records that `object` stays (could not be deleted, or kept): what it refers to stays too.
+    void fail(const FoundObject& object, std::string error, bool kept = false,
+              std::string hint = {}) {
+        hold(object);
+        m_report.failed.push_back(TeardownFailure{object, std::move(error), kept, std::move(hint)});
+    }
+
+    // What `object` refers to must stay while it does (an object teardown leaves alone).
+    void hold(const FoundObject& object) {
+        for (const auto& target : object.refers_to) {
+            m_held.emplace(target, object.describe());
+        }
+    }
+
+    // The object that stays and still refers to `object`; nullopt when none does.
+    std::optional<std::string> held_by(const FoundObject& object) const {
+        const auto found = m_held.find(object.key());
+        if (found == m_held.end()) {
+            return std::nullopt;
+        }
+        return found->second;
     }
 
     bool failed(const FoundObject& object) const {
@@ -273,6 +323,7 @@ private:
     const TeardownContext& m_context;
     TeardownReport& m_report;
     std::chrono::system_clock::time_point m_deadline;
+    std::map<std::string, std::string> m_held; // key -> the object that refers to it and stays
 };
 
 } // namespace
@@ -293,7 +344,7 @@ std::string delete_request(const FoundObject& object) {
 
 std::vector<FoundObject> find_run_objects(const k8s::Client& kube, const px::Client& portworx,
                                           const std::string& profile, const std::string& run,
-                                          util::WorkerPool* pool) {
+                                          util::WorkerPool* pool, bool csi) {
     const std::map<std::string, std::string> labels{
         {std::string(plan::k_managed_by_key), std::string(plan::k_managed_by_value)},
         {std::string(plan::k_profile_key), profile},
@@ -302,6 +353,10 @@ std::vector<FoundObject> find_run_objects(const k8s::Client& kube, const px::Cli
     // One listing per kind, then the Portworx volumes: independent requests, at once on a pool.
     std::vector<std::function<std::vector<FoundObject>()>> listings;
     for (const auto kind : k_kube_kinds) {
+        if (!csi && (kind == TeardownKind::volume_snapshot ||
+                     kind == TeardownKind::volume_snapshot_content)) {
+            continue;
+        }
         listings.emplace_back([&kube, &labels, kind] {
             std::vector<FoundObject> found;
             for (const auto& item : list_labelled(kube, *teardown_resource(kind), labels)) {
@@ -347,7 +402,7 @@ std::vector<FoundObject> find_target_objects(const k8s::Client& kube, const px::
     runs.insert(target.snapshot_sets.begin(), target.snapshot_sets.end());
     std::vector<FoundObject> found;
     for (const auto& run : runs) {
-        auto objects = find_run_objects(kube, portworx, target.profile, run, pool);
+        auto objects = find_run_objects(kube, portworx, target.profile, run, pool, target.csi);
         found.insert(found.end(), std::make_move_iterator(objects.begin()),
                      std::make_move_iterator(objects.end()));
     }
@@ -358,6 +413,9 @@ TeardownReport execute_teardown(const plan::TeardownTarget& target, const plan::
                                 const TeardownContext& context) {
     TeardownReport report;
     Runner runner(context, report);
+    for (const auto& refusal : plan.refused) {
+        runner.hold(refusal.object);
+    }
     std::vector<FoundObject> pvcs;
     std::vector<FoundObject> namespaces;
     bool pvcs_awaited = false;
@@ -382,12 +440,24 @@ TeardownReport execute_teardown(const plan::TeardownTarget& target, const plan::
             runner.wait_gone(pvcs);
             pvcs_awaited = true;
         }
+        // An object that something staying still refers to is kept: a PV whose PVC could not be
+        // deleted, the Portworx volume of a PV that could not, a content of a VolumeSnapshot.
+        std::vector<std::optional<std::string>> holders(end - begin);
+        for (std::size_t i = 0; i < holders.size(); ++i) {
+            holders[i] = runner.held_by(deletions[begin + i].object);
+        }
         std::vector<Runner::Removal> removals(end - begin);
         runner.for_each(removals.size(), [&](std::size_t i) {
-            removals[i] = runner.attempt_remove(deletions[begin + i].object);
+            if (!holders[i]) {
+                removals[i] = runner.attempt_remove(deletions[begin + i].object);
+            }
         });
         for (std::size_t i = 0; i < removals.size(); ++i) {
             const auto& object = deletions[begin + i].object;
+            if (holders[i]) {
+                runner.fail(object, "kept: " + *holders[i] + " still refers to it", true);
+                continue;
+            }
             if (!runner.record(object, removals[i])) {
                 continue;
             }

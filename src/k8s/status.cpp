@@ -32,14 +32,75 @@ ExitCode exit_code_for(int http_status, const std::string& reason) {
     return ExitCode::failed;
 }
 
-std::string hint_for(int http_status, const std::string& reason, const Resource& resource) {
+// The RBAC verbs and subresource behind one of make_api_error's verbs.
+struct RbacRequest {
+    std::vector<std::string_view> verbs;
+    std::string_view subresource;
+};
+
+RbacRequest rbac_request(std::string_view verb) {
+    if (verb == "apply") {
+        // Server-side apply creates the object when it is missing: the server checks create too.
+        return {{"create", "patch"}, {}};
+    }
+    if (verb == "get scale") {
+        return {{"get"}, "scale"};
+    }
+    if (verb == "scale") {
+        return {{"patch"}, "scale"};
+    }
+    if (verb == "get log") {
+        return {{"get"}, "log"};
+    }
+    return {{verb}, {}};
+}
+
+// What a 403 means, in RBAC's terms: the verbs pxclone needed on which resource (a subresource
+// as "statefulsets/scale"), where, and the kubectl command that checks it.
+std::string forbidden_hint(const Resource& resource, std::string_view ns, std::string_view verb) {
+    const auto request = rbac_request(verb);
+    std::string rbac_resource = resource.plural;
+    if (!request.subresource.empty()) {
+        rbac_resource += "/" + std::string(request.subresource);
+    }
+    std::string where;
+    std::string scope;
+    if (!resource.namespaced) {
+        where = "at the cluster scope";
+    } else if (ns.empty()) {
+        where = "in all namespaces";
+        scope = " -A";
+    } else {
+        where = fmt::format("in namespace \"{}\"", ns);
+        scope = fmt::format(" -n {}", ns);
+    }
+    std::string verbs;
+    std::string checks;
+    for (std::size_t i = 0; i < request.verbs.size(); ++i) {
+        verbs += (i == 0                          ? ""
+                  : i + 1 == request.verbs.size() ? " and "
+                                                  : ", ") +
+                 fmt::format("`{}`", request.verbs[i]);
+        checks += fmt::format(
+            "{}`kubectl auth can-i {} {}{}{}`", i == 0 ? "" : ", ", request.verbs[i],
+            resource.qualified_plural(),
+            request.subresource.empty() ? "" : " --subresource=" + std::string(request.subresource),
+            scope);
+    }
+    return fmt::format(
+        "pxclone needs RBAC permission to {} {}{} {}{}; check with {}", verbs, rbac_resource,
+        resource.group.empty() ? "" : fmt::format(" (API group \"{}\")", resource.group), where,
+        verb == "apply" ? " (server-side apply creates what is missing)" : "", checks);
+}
+
+std::string hint_for(int http_status, const std::string& reason, const Resource& resource,
+                     std::string_view ns, std::string_view verb) {
     if (http_status == 401 || reason == "Unauthorized") {
         return "the cluster did not accept the credentials: check the kubeconfig user (or refresh "
                "an expired token)";
     }
     if (http_status == 403 || reason == "Forbidden") {
-        return "the identity lacks RBAC permission for " + resource.qualified_plural() +
-               "; check with `kubectl auth can-i`";
+        return forbidden_hint(resource, ns, verb);
     }
     if (reason == "AlreadyExists") {
         return "an object with this name already exists";
@@ -140,13 +201,17 @@ ApiError make_api_error(const http::Response& response, const Resource& resource
             details.push_back(util::one_line(
                 cause.field.empty() ? cause.message : cause.field + ": " + cause.message));
         }
-        auto what =
-            fmt::format("{}: {}: {}", object, verb,
-                        util::one_line(status->message.empty() ? status->reason : status->message));
+        // RBAC's denial of a create by server-side apply has an empty reason after its colon
+        // ("services \"mongo\" is forbidden: "): the colon and spaces go, the hint says more.
+        auto message = util::one_line(status->message.empty() ? status->reason : status->message);
+        while (!message.empty() && (message.back() == ' ' || message.back() == ':')) {
+            message.pop_back();
+        }
+        auto what = fmt::format("{}: {}: {}", object, verb, message);
         if (!status->reason.empty()) {
             what += fmt::format(" ({})", util::one_line(status->reason, 80));
         }
-        auto hint = hint_for(response.status, status->reason, resource);
+        auto hint = hint_for(response.status, status->reason, resource, ns, verb);
         return ApiError(response.status, std::move(*status), std::move(what), std::move(hint),
                         std::move(details));
     }

@@ -237,6 +237,8 @@ std::string_view restore_step_name(RestoreStepKind kind) {
         return "take-baseline";
     case RestoreStepKind::clear_swap:
         return "clear-swap";
+    case RestoreStepKind::label_volume:
+        return "label-volume";
     case RestoreStepKind::relabel_namespace:
         break;
     }
@@ -379,6 +381,9 @@ RestorePlan plan_restore_swap(std::string ns, Lineage lineage, std::vector<Resto
     each_swap(RestoreStepKind::delete_pvc,
               [](const SwapVolume& swap) { return !swap.swapped && swap.pvc_exists; });
     each_swap(RestoreStepKind::create_pvc, unswapped);
+    // Also when resumed: the labelling may be what the interruption left undone.
+    each_swap(RestoreStepKind::label_volume,
+              [](const SwapVolume& swap) { return !swap.target.bound_pv_labels.empty(); });
     each_swap(RestoreStepKind::delete_old, always);
 
     const auto bring_back = [&](bool early) {

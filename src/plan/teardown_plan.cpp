@@ -81,6 +81,15 @@ std::string FoundObject::describe() const {
     return kind_name + "/" + name + (ns.empty() ? "" : " in " + ns);
 }
 
+std::string FoundObject::key() const {
+    return kind == TeardownKind::portworx_volume ? object_key(kind, "", id)
+                                                 : object_key(kind, ns, name);
+}
+
+std::string object_key(TeardownKind kind, std::string_view ns, std::string_view name) {
+    return std::string(teardown_kind_name(kind)) + "/" + std::string(ns) + "/" + std::string(name);
+}
+
 std::string refusal_reason(const TeardownTarget& target, const FoundObject& object) {
     if (label(object, k_managed_by_key) != k_managed_by_value) {
         return "not labelled app.kubernetes.io/managed-by=pxclone";

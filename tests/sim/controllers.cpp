@@ -1072,6 +1072,13 @@ void Controllers::reconcile_pv(const Json& pv) {
     if (at(pv, "/spec/persistentVolumeReclaimPolicy", "") != "Delete") {
         return;
     }
+    // A CSI PV is reclaimed by the external-provisioner that made it, and by nothing else: one
+    // made by hand (no pv.kubernetes.io/provisioned-by, or another's) stays Released with its
+    // volume, as kube-controller-manager leaves it to an external deleter that never comes.
+    if (at(pv, "/spec/csi", Json()).is_object() &&
+        at(pv, "/metadata/annotations/pv.kubernetes.io~1provisioned-by", "") != k_portworx) {
+        return;
+    }
     // Reclaim Delete: the provisioner removes the backing volume, then the PV.
     const std::string handle = volume_handle(pv);
     const std::string key = "reclaimed/" + uid_of(pv);

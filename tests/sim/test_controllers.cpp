@@ -146,7 +146,9 @@ TEST_CASE_FIXTURE(Cluster, "dynamic provisioning, CSI snapshot, restore from it,
     create("/api/v1/namespaces",
            Json{{"apiVersion", "v1"}, {"kind", "Namespace"}, {"metadata", {{"name", "stage"}}}});
     const std::string stage = "/api/v1/namespaces/stage";
-    create(stage + "/persistentvolumeclaims", claim("data", "px-db", "2Gi"));
+    auto labelled = claim("data", "px-db", "2Gi");
+    labelled["metadata"]["labels"] = {{"pxclone.io/run", "r1"}};
+    create(stage + "/persistentvolumeclaims", labelled);
     CHECK(settled([&] {
         return field(get(stage + "/persistentvolumeclaims/data"), "/status/phase") == "Bound";
     }));
@@ -154,7 +156,11 @@ TEST_CASE_FIXTURE(Cluster, "dynamic provisioning, CSI snapshot, restore from it,
     const Json pv = get("/api/v1/persistentvolumes/" + field(bound, "/spec/volumeName"));
     const std::string volume_id = field(pv, "/spec/csi/volumeHandle");
     CHECK_FALSE(volume_id.empty());
-    CHECK(server.px().inspect(volume_id).has_value());
+    const auto volume = server.px().inspect(volume_id);
+    REQUIRE(volume.has_value());
+    // As an external-provisioner: no PVC label is copied to the PV or the Portworx volume.
+    CHECK_FALSE(pv["metadata"].contains("labels"));
+    CHECK_FALSE(volume->dump().find("pxclone.io/run") != std::string::npos);
     CHECK(pv["spec"]["persistentVolumeReclaimPolicy"] == "Delete");
 
     const std::string snapshots =
@@ -216,6 +222,27 @@ TEST_CASE_FIXTURE(Cluster, "a statically pre-bound PV and PVC bind to each other
     CHECK(settled([&] {
         return field(get("/api/v1/persistentvolumes/pv-static"), "/status/phase") == "Released";
     }));
+}
+
+TEST_CASE_FIXTURE(Cluster, "a CSI PV made by hand with reclaim Delete stays Released, volume too") {
+    // The external-provisioner deletes only what it provisioned (pv.kubernetes.io/provisioned-by).
+    const auto volume_id = server.px().create_volume("by-hand", 1 << 30, {});
+    create("/api/v1/persistentvolumes",
+           static_pv("pv-hand", "hand", volume_id, {{"persistentVolumeReclaimPolicy", "Delete"}}));
+    create("/api/v1/namespaces/default/persistentvolumeclaims",
+           claim("hand", "", "1Gi", {{"volumeName", "pv-hand"}}));
+    REQUIRE(settled([&] {
+        return field(get("/api/v1/persistentvolumes/pv-hand"), "/status/phase") == "Bound";
+    }));
+    remove("/api/v1/namespaces/default/persistentvolumeclaims/hand");
+    REQUIRE(settled([&] {
+        return field(get("/api/v1/persistentvolumes/pv-hand"), "/status/phase") == "Released";
+    }));
+    // Given the time a reclaim takes here many times over, it still does not go.
+    CHECK_FALSE(await(
+        server, [&] { return !exists("/api/v1/persistentvolumes/pv-hand"); },
+        std::chrono::seconds(2)));
+    CHECK(server.px().inspect(volume_id).has_value());
 }
 
 TEST_CASE_FIXTURE(Cluster, "a PV deleted before its bound PVC goes once the PVC goes") {

@@ -293,7 +293,7 @@ TEST_CASE("Catalog lists snapshot sets by labels on both APIs and reads bound co
     FakeTransport px_fake("https://px.test:9021");
     const k8s::Client kube(kube_fake, "https://k8s.test");
     const px::Client portworx(px_fake, "https://px.test:9021");
-    const Catalog catalog(kube, portworx);
+    const Catalog catalog(kube, portworx, true);
 
     px_fake.expect(Method::post, "/v1/volumes/inspectwithfilters")
         .body(json{{"labels",
@@ -321,12 +321,37 @@ TEST_CASE("Catalog lists snapshot sets by labels on both APIs and reads bound co
     CHECK(px_fake.remaining() == 0);
 }
 
+TEST_CASE("Catalog of a portworx profile reads no snapshot.storage.k8s.io resource") {
+    // Without the CSI CRDs, or without permission on them, a portworx profile must work: any
+    // VolumeSnapshot request would be unexpected here (the fake fails the test).
+    FakeTransport kube_fake;
+    FakeTransport px_fake("https://px.test:9021");
+    const k8s::Client kube(kube_fake, "https://k8s.test");
+    const px::Client portworx(px_fake, "https://px.test:9021");
+    const Catalog catalog(kube, portworx, false);
+
+    px_fake.expect(Method::post, "/v1/volumes/inspectwithfilters").reply(200, k_px_snapshots);
+    CHECK(catalog.snapshot_sets("orders").size() == 2);
+
+    const std::string selector = "?labelSelector=app.kubernetes.io%2Fmanaged-by%3Dpxclone%2C"
+                                 "pxclone.io%2Fprofile%3Dorders%2Cpxclone.io%2Frole%3Dstaging&"
+                                 "limit=500";
+    const json empty{{"metadata", {{"resourceVersion", "9"}}}, {"items", json::array()}};
+    kube_fake.expect(Method::get, "/api/v1/namespaces" + selector).reply(200, empty);
+    kube_fake.expect(Method::get, "/api/v1/persistentvolumeclaims" + selector).reply(200, empty);
+    kube_fake.expect(Method::get, "/api/v1/persistentvolumes" + selector).reply(200, empty);
+    px_fake.expect(Method::post, "/v1/volumes/inspectwithfilters").reply(200, "{}");
+    CHECK(catalog.sets_in_use("orders").empty());
+    CHECK(kube_fake.remaining() == 0);
+    CHECK(px_fake.remaining() == 0);
+}
+
 TEST_CASE("Catalog finds staging objects across namespaces and the sets they use") {
     FakeTransport kube_fake;
     FakeTransport px_fake("https://px.test:9021");
     const k8s::Client kube(kube_fake, "https://k8s.test");
     const px::Client portworx(px_fake, "https://px.test:9021");
-    const Catalog catalog(kube, portworx);
+    const Catalog catalog(kube, portworx, true);
 
     const std::string selector = "?labelSelector=app.kubernetes.io%2Fmanaged-by%3Dpxclone%2C"
                                  "pxclone.io%2Frole%3Dstaging&limit=500";

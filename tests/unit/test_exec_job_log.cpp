@@ -118,3 +118,37 @@ TEST_CASE("read_job_log_tail: a refused read or a missing Job is said, not throw
                         .dump());
     CHECK(read_job_log_tail(kube, "stg", "gone", "mask").error == "job/gone is gone");
 }
+
+TEST_CASE("read_job_log_tail: a denied pods/log read is quoted whole, verb and resource included") {
+    FakeTransport transport;
+    const k8s::Client kube(transport, "https://k8s.test");
+    const std::string pod_name = "orders-2026-11-27-build-1234-mask-job-xk2p9";
+    const std::string ns = "orders-stg-2026-11-27-build-1234";
+    transport.expect(Method::get, "/apis/batch/v1/namespaces/" + ns + "/jobs/j")
+        .reply(200, json{{"metadata", {{"name", "j"}, {"uid", "u"}}}}.dump());
+    transport
+        .expect(Method::get,
+                "/api/v1/namespaces/" + ns + "/pods?labelSelector=controller-uid%3Du&limit=500")
+        .reply(200, json{{"metadata", json::object()}, {"items", {pod(pod_name, "")}}}.dump());
+    // kube-apiserver's words (tests/sim/reference): the verb and resource come last.
+    const std::string message = "pods \"" + pod_name +
+                                "\" is forbidden: User \"system:serviceaccount:ci:pxclone\" "
+                                "cannot get resource \"pods/log\" in API group \"\" in the "
+                                "namespace \"" +
+                                ns + "\"";
+    transport
+        .expect(Method::get, "/api/v1/namespaces/" + ns + "/pods/" + pod_name +
+                                 "/log?container=mask&tailLines=5&limitBytes=16384")
+        .reply(403, json{{"kind", "Status"},
+                         {"status", "Failure"},
+                         {"reason", "Forbidden"},
+                         {"code", 403},
+                         {"message", message}}
+                        .dump());
+    const auto denied = read_job_log_tail(kube, ns, "j", "mask");
+    CHECK(denied.error == message);
+    CHECK(with_log_tail(k_failure, denied)
+              .ends_with("cannot get resource \"pods/log\" in API "
+                         "group \"\" in the namespace \"" +
+                         ns + "\""));
+}

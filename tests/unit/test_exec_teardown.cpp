@@ -323,3 +323,111 @@ TEST_CASE("with a pool, one stage's deletions run in parallel and are reported i
     REQUIRE(report.deleted.size() == 6);
     CHECK(report.deleted.front().describe() == planned.front());
 }
+
+TEST_CASE("what a denied deletion leaves still refers to its PV and volume: they are kept") {
+    FakeTransport kube;
+    FakeTransport portworx("https://px.test:9021");
+    FakeClock clock;
+    FakeSleeper sleeper(clock);
+    const k8s::Client kube_client(kube, "https://k8s.test");
+    const px::Client px_client(portworx, "https://px.test:9021");
+    const auto labels = owned();
+    const json denied = {
+        {"kind", "Status"}, {"reason", "Forbidden"}, {"code", 403}, {"message", "forbidden"}};
+    // pvc/data is bound to pv-a (CSI, volume 900); pv-b (in-tree, volume 901) has no PVC.
+    const json pvc = {{"metadata", {{"name", "data"}, {"namespace", k_ns}, {"labels", labels}}},
+                      {"spec", {{"volumeName", "pv-a"}}}};
+    const json pv_a = {
+        {"metadata", {{"name", "pv-a"}, {"labels", labels}}},
+        {"spec", {{"csi", {{"driver", "pxd.portworx.com"}, {"volumeHandle", "900"}}}}}};
+    const json pv_b = {{"metadata", {{"name", "pv-b"}, {"labels", labels}}},
+                       {"spec", {{"portworxVolume", {{"volumeID", "901"}}}}}};
+    const json volumes = {
+        {"volumes",
+         {{{"volume", {{"id", "900"}, {"locator", {{"name", "c-a"}, {"volume_labels", labels}}}}}},
+          {{"volume",
+            {{"id", "901"}, {"locator", {{"name", "c-b"}, {"volume_labels", labels}}}}}}}}};
+    // Found by the listings of a portworx profile (no VolumeSnapshot kinds), twice: to plan,
+    // and to verify.
+    const auto expect_listings = [&] {
+        for (const auto* path :
+             {"/apis/apps/v1/deployments", "/apis/apps/v1/statefulsets", "/apis/batch/v1/jobs"}) {
+            kube.expect(Method::get, path + k_selector).reply(200, list_of(json::array()));
+        }
+        kube.expect(Method::get, "/api/v1/persistentvolumeclaims" + k_selector)
+            .reply(200, list_of(json::array({pvc})));
+        kube.expect(Method::get, "/api/v1/persistentvolumes" + k_selector)
+            .reply(200, list_of(json::array({pv_a, pv_b})));
+        kube.expect(Method::get, "/api/v1/namespaces" + k_selector)
+            .reply(200, list_of(json::array()));
+        portworx.expect(Method::post, "/v1/volumes/inspectwithfilters").reply(200, volumes);
+    };
+    auto teardown_target = target();
+    teardown_target.csi = false;
+    expect_listings();
+    const auto found = find_target_objects(kube_client, px_client, teardown_target);
+    const auto plan = plan::plan_teardown(teardown_target, found);
+
+    // The PVC's and pv-b's DELETEs are refused; nothing else is sent a DELETE.
+    kube.expect(Method::del, "/api/v1/namespaces/orders-stg-42/persistentvolumeclaims/data")
+        .reply(403, denied);
+    kube.expect(Method::del, "/api/v1/persistentvolumes/pv-b").reply(403, denied);
+    expect_listings();
+    TeardownContext context{.kube = kube_client,
+                            .portworx = px_client,
+                            .clock = clock,
+                            .sleeper = sleeper,
+                            .timeout = 60s};
+    const auto report = execute_teardown(teardown_target, plan, context);
+    std::vector<std::string> failed;
+    for (const auto& failure : report.failed) {
+        failed.push_back(failure.object.describe() + (failure.kept ? " kept: " : ": ") +
+                         failure.error.substr(0, failure.error.find(':')));
+    }
+    CHECK(failed == std::vector<std::string>{
+                        "persistentvolumeclaim/data in orders-stg-42: persistentvolumeclaims "
+                        "\"data\" in namespace \"orders-stg-42\"",
+                        "persistentvolume/pv-a kept: kept",
+                        "persistentvolume/pv-b: persistentvolumes \"pv-b\"",
+                        "portworx volume 900 (c-a) kept: kept",
+                        "portworx volume 901 (c-b) kept: kept"});
+    CHECK(report.failed[1].error ==
+          "kept: persistentvolumeclaim/data in orders-stg-42 still refers to it");
+    CHECK(report.failed[4].error == "kept: persistentvolume/pv-b still refers to it");
+    CHECK(report.deleted.empty());
+    CHECK(kube.remaining() == 0);
+    CHECK(portworx.remaining() == 0);
+}
+
+TEST_CASE("a VolumeSnapshot that stays keeps its content, and the content its Portworx snapshot") {
+    const json item = {{"metadata", {{"name", "vs"}, {"namespace", k_ns}}},
+                       {"status", {{"boundVolumeSnapshotContentName", "content-1"}}}};
+    const json content = {{"metadata", {{"name", "content-1"}}},
+                          {"spec", {{"source", {{"snapshotHandle", "777"}}}}}};
+    FakeTransport kube;
+    FakeTransport portworx("https://px.test:9021");
+    const k8s::Client kube_client(kube, "https://k8s.test");
+    const px::Client px_client(portworx, "https://px.test:9021");
+    for (const auto* path : {"/apis/apps/v1/deployments", "/apis/apps/v1/statefulsets",
+                             "/apis/batch/v1/jobs", "/api/v1/persistentvolumeclaims"}) {
+        kube.expect(Method::get, path + k_selector).reply(200, list_of(json::array()));
+    }
+    auto labelled = [](json object) {
+        object["metadata"]["labels"] = owned();
+        return object;
+    };
+    kube.expect(Method::get, "/apis/snapshot.storage.k8s.io/v1/volumesnapshots" + k_selector)
+        .reply(200, list_of(json::array({labelled(item)})));
+    kube.expect(Method::get, "/api/v1/persistentvolumes" + k_selector)
+        .reply(200, list_of(json::array()));
+    kube.expect(Method::get, "/apis/snapshot.storage.k8s.io/v1/volumesnapshotcontents" + k_selector)
+        .reply(200, list_of(json::array({labelled(content)})));
+    kube.expect(Method::get, "/api/v1/namespaces" + k_selector).reply(200, list_of(json::array()));
+    portworx.expect(Method::post, "/v1/volumes/inspectwithfilters").reply(200, "{}");
+    const auto found = find_run_objects(kube_client, px_client, "orders", "42");
+    REQUIRE(found.size() == 2);
+    CHECK(found[0].key() == "VolumeSnapshot/orders-stg-42/vs");
+    CHECK(found[0].refers_to == std::vector<std::string>{"VolumeSnapshotContent//content-1"});
+    CHECK(found[1].refers_to == std::vector<std::string>{"PortworxVolume//777"});
+    CHECK(plan::object_key(TeardownKind::portworx_volume, "", "777") == "PortworxVolume//777");
+}

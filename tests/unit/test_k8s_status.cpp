@@ -1,6 +1,7 @@
 #include "pxclone/k8s/status.hpp"
 
 #include <doctest/doctest.h>
+#include <nlohmann/json.hpp>
 
 using namespace pxclone;
 using namespace pxclone::k8s;
@@ -106,6 +107,45 @@ TEST_CASE("make_api_error names the object, keeps the server's words and maps ex
         "ns", "", "list");
     CHECK(gone.is_gone());
     CHECK_FALSE(invalid.is_gone());
+}
+
+TEST_CASE("a 403 names the RBAC verbs, the (sub)resource and where pxclone needed them") {
+    const auto denied = [](std::string message) {
+        return reply(403, nlohmann::json{{"kind", "Status"},
+                                         {"code", 403},
+                                         {"reason", "Forbidden"},
+                                         {"message", std::move(message)}}
+                              .dump());
+    };
+    const auto scale = make_api_error(
+        denied("statefulsets.apps \"mongo\" is forbidden: User \"u\" cannot patch resource "
+               "\"statefulsets/scale\" in API group \"apps\" in the namespace \"stg\""),
+        resource_of("StatefulSet"), "stg", "mongo", "scale");
+    CHECK(scale.hint() ==
+          "pxclone needs RBAC permission to `patch` statefulsets/scale (API group \"apps\") in "
+          "namespace \"stg\"; check with `kubectl auth can-i patch statefulsets.apps "
+          "--subresource=scale -n stg`");
+
+    // RBAC's denial of a create by server-side apply has no reason after its colon.
+    const auto apply = make_api_error(denied("services \"mongo\" is forbidden: "),
+                                      resource_of("Service"), "stg", "mongo", "apply");
+    CHECK(std::string(apply.what()) ==
+          "services \"mongo\" in namespace \"stg\": apply: services \"mongo\" is forbidden "
+          "(Forbidden)");
+    CHECK(apply.hint() == "pxclone needs RBAC permission to `create` and `patch` services in "
+                          "namespace \"stg\" (server-side apply creates what is missing); check "
+                          "with `kubectl auth can-i create services -n stg`, `kubectl auth can-i "
+                          "patch services -n stg`");
+
+    const auto list =
+        make_api_error(denied("forbidden"), resource_of("VolumeSnapshot"), "", "", "list");
+    CHECK(list.hint() == "pxclone needs RBAC permission to `list` volumesnapshots (API group "
+                         "\"snapshot.storage.k8s.io\") in all namespaces; check with `kubectl "
+                         "auth can-i list volumesnapshots.snapshot.storage.k8s.io -A`");
+    const auto pv =
+        make_api_error(denied("forbidden"), resource_of("PersistentVolume"), "", "pv-1", "delete");
+    CHECK(pv.hint() == "pxclone needs RBAC permission to `delete` persistentvolumes at the "
+                       "cluster scope; check with `kubectl auth can-i delete persistentvolumes`");
 }
 
 TEST_CASE("a body that is not a Status gives one clear line, not a parse error") {

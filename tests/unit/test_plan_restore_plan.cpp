@@ -407,3 +407,24 @@ TEST_CASE("plan_restore_swap: resumed swaps skip what is done; baselines restore
     CHECK(to_json(plan)["swaps"][0]["resumed"] == true);
     CHECK(to_json(plan)["masked"] == false);
 }
+
+TEST_CASE("plan_restore_swap csi: the new PVC's volume labelled, then the old PV and volume go") {
+    auto planned = csi_planned();
+    planned.bound_pv_labels = kubernetes_labels(set_8());
+    planned.bound_volume_labels = portworx_labels(set_8());
+    SwapVolume fresh{.pvc = "data",
+                     .target = swap_target(planned, set_8(), "", "", "data"),
+                     .old_clone_id = "provisioned-old",
+                     .old_pv = "pvc-old"};
+    // Resumed after the PVC was made: the labelling may be what was left undone.
+    SwapVolume resumed{.pvc = "logs",
+                       .target = swap_target(planned, set_8(), "", "", "logs"),
+                       .old_pv = "pvc-older",
+                       .swapped = true};
+    const auto plan = plan_restore_swap("orders-stg-42", set_8(), {}, {fresh, resumed}, {},
+                                        std::nullopt, {}, false);
+    CHECK(step_names(plan) ==
+          std::vector<std::string>{"wait-old-detached:0", "make-volume:0", "delete-pvc:0",
+                                   "create-pvc:0", "label-volume:0", "label-volume:1",
+                                   "delete-old:0", "delete-old:1", "clear-swap:0", "clear-swap:1"});
+}

@@ -123,8 +123,10 @@ const SnapshotSet* find_set(const std::vector<SnapshotSet>& sets, const std::str
 // Lists by labels. Every call is read-only; errors from either API propagate (ApiError, SdkError).
 class Catalog {
 public:
-    // Both clients must outlive the catalog.
-    Catalog(const k8s::Client& kube, const px::Client& portworx);
+    // Both clients must outlive the catalog. `csi`: the profile's snapshot method is csi; only
+    // then are VolumeSnapshots and VolumeSnapshotContents listed (a portworx profile reads no
+    // snapshot.storage.k8s.io resource, so it needs no permission on them).
+    Catalog(const k8s::Client& kube, const px::Client& portworx, bool csi);
 
     // Snapshot sets of `profile` ("" for every profile): Portworx snapshots (inspectwithfilters
     // managed-by, profile, role=snapshot) and VolumeSnapshots across namespaces with the same
@@ -144,6 +146,7 @@ public:
 private:
     const k8s::Client& m_kube;
     const px::Client& m_px;
+    bool m_csi;
 };
 
 // The objects of `resource` in every namespace carrying all of `labels` (selected on the server,

@@ -72,14 +72,20 @@ std::unique_ptr<RestoreRunner> make_dry_run_restore_runner(std::ostream& out);
 std::string find_or_take_baseline(const px::Client& portworx,
                                   const plan::BaselineRequest& baseline);
 
-// Runs plan.steps in order, stopping at the first failure or interruption (the error
-// propagates; the workloads keep their annotation, a swap's new PV or PVC its
-// k_restore_replaces_key, so that running restore again resumes). A swap's objects are made
-// through `staging` (the clone found again by its labels, objects created or adopted, waits) as
-// deploy-staging makes them. Returns the new volume of every swap (Portworx clone id; csi: the
+// Runs plan.steps in order, stopping at the first failure or interruption. A swap's objects are
+// made through `staging` (the clone found again by its labels, objects created or adopted, waits)
+// as deploy-staging makes them; a csi swap's new PV and Portworx volume are labelled as
+// deploy-staging labels them. Returns the new volume of every swap (Portworx clone id; csi: the
 // VolumeSnapshot), in plan.swaps order.
+// On a failure or interruption after workloads were scaled down, they are scaled back to their
+// recorded count (record removed, not waited for) unless that would let them mount a PVC that is
+// missing or holds data not masked yet; the error (same code; 5 when scaling back failed) then
+// has detail lines saying which workloads were brought back and which are still stopped, and
+// `finish_command` (the command that finishes the restore: the workloads keep their annotation,
+// a swap's new PV or PVC its k_restore_replaces_key, so that running restore again resumes).
 std::vector<std::string> run_restore_plan(const plan::RestorePlan& plan, RestoreRunner& runner,
                                           StagingRunner& staging, time_point deadline,
-                                          const std::function<bool()>& cancelled);
+                                          const std::function<bool()>& cancelled,
+                                          const std::string& finish_command = {});
 
 } // namespace pxclone::exec

@@ -25,13 +25,13 @@ const k8s::Resource* teardown_resource(plan::TeardownKind kind);
 std::string delete_request(const plan::FoundObject& object);
 
 // Everything labelled managed-by=pxclone, pxclone.io/profile=`profile`, pxclone.io/run=`run` on
-// both APIs: Deployments, StatefulSets, Jobs, PVCs, VolumeSnapshots (all namespaces),
-// PersistentVolumes, VolumeSnapshotContents, Namespaces, and Portworx volumes. Read-only; throws
-// ApiError/SdkError when a listing fails.
+// both APIs: Deployments, StatefulSets, Jobs, PVCs, VolumeSnapshots (all namespaces; only with
+// `csi`), PersistentVolumes, VolumeSnapshotContents (only with `csi`), Namespaces, and Portworx
+// volumes. Read-only; throws ApiError/SdkError when a listing fails.
 // With a pool, the listings are sent at once (the objects keep the same order).
 std::vector<plan::FoundObject> find_run_objects(const k8s::Client& kube, const px::Client& portworx,
                                                 const std::string& profile, const std::string& run,
-                                                util::WorkerPool* pool = nullptr);
+                                                util::WorkerPool* pool = nullptr, bool csi = true);
 
 // find_run_objects for every run of the target (staging runs and snapshot sets).
 std::vector<plan::FoundObject> find_target_objects(const k8s::Client& kube,
@@ -60,6 +60,9 @@ struct TeardownContext {
 struct TeardownFailure {
     plan::FoundObject object;
     std::string error; // why it could not be deleted or is still there
+    // Not sent a DELETE: an object that stays still refers to it (error says which).
+    bool kept = false;
+    std::string hint; // how to fix a refused DELETE (an RBAC denial: the permission); may be ""
 };
 
 struct TeardownReport {
@@ -72,8 +75,10 @@ struct TeardownReport {
 // Portworx volumes by id. Before the PVs (stage 3) it waits for the deleted PVCs to be gone (a PVC
 // stays while a pod uses it; once gone, its PV is released and its volume detached); after the
 // namespaces, until they are gone (what holds one is reported). Finally it lists the target
-// again: an object still there is a
-// failure (one being deleted is awaited first). A failing deletion does not stop the others.
+// again: an object still there is a failure (one being deleted is awaited first). A failing
+// deletion does not stop the others, but what the failed object refers to (FoundObject::
+// refers_to: its PV, its Portworx volume, its content) is kept, and so on down the chain, as is
+// what a refused object refers to: teardown never leaves a reference to something gone.
 // Throws InterruptedError when `cancelled` turns true between deletions.
 TeardownReport execute_teardown(const plan::TeardownTarget& target, const plan::TeardownPlan& plan,
                                 const TeardownContext& context);

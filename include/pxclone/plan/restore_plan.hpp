@@ -26,8 +26,11 @@
 //                        and VolumeSnapshot (csi) when no staging VolumeSnapshot of the set exists
 //   delete_pvc        -> the PVC deleted, and gone
 //   create_pvc        -> the PVC again, same name, bound to the new volume; until Bound
-//   delete_old        -> what the old PVC was made from: PV, clone, baselines / VolumeSnapshot,
-//                        VolumeSnapshotContent (404 is fine: a PV's reclaim may have done it)
+//   label_volume      -> csi: the PV provisioned for it and its Portworx volume labelled as
+//                        deploy-staging labels them (a provisioner copies no PVC label)
+//   delete_old        -> what the old PVC was made from: baselines, PV (until gone), then its
+//                        Portworx volume (portworx: the clone; csi: the provisioned one), the
+//                        VolumeSnapshot, the content (404 is fine: a PV's reclaim may have done it)
 //   run_mask          -> the profile's masking Job again (the old Job deleted first), before the
 //                        workloads come back (with mask.after: after that manifest's workloads)
 //   take_baseline     -> portworx: the new clone's baseline
@@ -128,9 +131,9 @@ struct SwapVolume {
     std::string pvc;
     StagingVolume target; // from swap_target(): what to create (the PVC last)
     // What the PVC is made from now, deleted once it is replaced ("" when gone or none).
-    std::string old_clone_id;               // portworx
+    std::string old_clone_id; // the Portworx volume: the clone, or (csi) the provisioned one
     std::vector<std::string> old_baselines; // portworx: the old clone's baselines
-    std::string old_pv;                     // portworx
+    std::string old_pv;                     // the PV of the old PVC
     std::string old_snapshot;               // csi: staging VolumeSnapshot (not the target's)
     std::string old_content;                // csi: its VolumeSnapshotContent
     bool pvc_exists = true; // the PVC is there (not yet the target's, unless swapped)
@@ -176,6 +179,7 @@ enum class RestoreStepKind {
     take_baseline,
     clear_swap,
     relabel_namespace,
+    label_volume,
 };
 std::string_view restore_step_name(RestoreStepKind kind); // "record-replicas", ...
 

@@ -37,10 +37,20 @@ struct FoundObject {
     std::string id;   // Portworx volume id (portworx_volume only)
     Labels labels;
     bool deleting = false; // Kubernetes: metadata.deletionTimestamp is set
+    // The objects this one points at (their key()): a PVC its PV, a PV its Portworx volume, a
+    // VolumeSnapshot its content, a content its Portworx snapshot. While this object stays, they
+    // must stay too: deleting them would leave a reference to something gone.
+    std::vector<std::string> refers_to;
 
     // "deployment/app in orders-stg-42", "persistentvolume/pv-1", "portworx volume 123 (name)".
     std::string describe() const;
+    // Its identity for refers_to: object_key(kind, ns, name), or for a Portworx volume its id.
+    std::string key() const;
 };
+
+// The key() of the object of `kind` named `name` in `ns` ("" when cluster-scoped); for
+// portworx_volume, `name` is the volume id.
+std::string object_key(TeardownKind kind, std::string_view ns, std::string_view name);
 
 // What to tear down: staging environments by run, and snapshot sets by id.
 struct TeardownTarget {
@@ -48,6 +58,9 @@ struct TeardownTarget {
     std::string source_namespace;        // never deleted, nor anything but snapshots in it
     std::set<std::string> runs;          // staging runs (objects with role=staging or baseline)
     std::set<std::string> snapshot_sets; // sets to delete (objects with role=snapshot)
+    // The profile's snapshot method is csi: VolumeSnapshots and their contents are looked for
+    // only then (a portworx profile reads no snapshot.storage.k8s.io resource).
+    bool csi = true;
 };
 
 struct Deletion {
