@@ -109,12 +109,6 @@ void lists_run_objects(Needs& needs, std::string_view command, bool csi) {
     }
 }
 
-// Whether the commands read the CSI snapshot kinds for this profile: today for every method
-// (see lists_run_objects).
-bool reads_csi_kinds(bool /*csi*/) {
-    return true;
-}
-
 // exec::execute_teardown for a run in `staging` (and, with csi, snapshots in `source`).
 void deletes_run_objects(Needs& needs, std::string_view command, const std::string& staging,
                          const std::string& source, bool csi) {
@@ -138,7 +132,7 @@ void deletes_run_objects(Needs& needs, std::string_view command, const std::stri
 }
 
 // exec::Catalog::snapshot_sets: the Portworx snapshots, and the VolumeSnapshots of every namespace
-// and their contents (see reads_csi_kinds).
+// and their contents (only with method csi: a portworx profile reads no CSI kind).
 void reads_snapshot_sets(Needs& needs, std::string_view command, bool csi) {
     if (csi) {
         needs.add(command, "list", needed_kind("VolumeSnapshot"), "", "find the snapshot sets");
@@ -167,8 +161,8 @@ void snapshot_needs(Needs& needs, const profile::Profile& profile, bool csi) {
         needs.add(k_snapshot, "delete", snapshots, source, "roll back a failed set");
     }
     // Retention (snapshot.keep): the sets, the environments using them, their deletion.
-    reads_snapshot_sets(needs, k_snapshot, reads_csi_kinds(csi));
-    lists_run_objects(needs, k_snapshot, reads_csi_kinds(csi));
+    reads_snapshot_sets(needs, k_snapshot, csi);
+    lists_run_objects(needs, k_snapshot, csi);
     if (csi) {
         needs.add(k_snapshot, "delete", needed_kind("VolumeSnapshot"), source,
                   "delete sets beyond snapshot.keep");
@@ -233,13 +227,13 @@ void deploy_needs(Needs& needs, const profile::Profile& profile,
         needs, profile, k_deploy,
         csi ? std::initializer_list<std::string_view>{"get", "create", "update", "delete"}
             : std::initializer_list<std::string_view>{"get", "create", "delete"});
-    reads_snapshot_sets(needs, k_deploy, reads_csi_kinds(csi));
+    reads_snapshot_sets(needs, k_deploy, csi);
     needs.add(k_deploy, "get", ns, staging, "create the staging namespace", {}, staging);
     needs.add(k_deploy, "create", ns, "", "create the staging namespace");
     staging_objects(needs, profile, k_deploy, manifest_resources, csi);
     needs.add(k_deploy, "patch", ns, staging, "mark the environment ready", {}, staging);
     // A failed deployment removes what it made.
-    lists_run_objects(needs, k_deploy, reads_csi_kinds(csi));
+    lists_run_objects(needs, k_deploy, csi);
     deletes_run_objects(needs, k_deploy, staging, profile.source.source_namespace, csi);
 }
 
@@ -253,7 +247,7 @@ void restore_needs(Needs& needs, const profile::Profile& profile,
         needs, profile, k_restore,
         csi ? std::initializer_list<std::string_view>{"get", "create", "update", "delete"}
             : std::initializer_list<std::string_view>{"get", "create", "delete"});
-    reads_snapshot_sets(needs, k_restore, reads_csi_kinds(csi));
+    reads_snapshot_sets(needs, k_restore, csi);
     needs.add(k_restore, "get", needed_kind("Namespace"), staging, "find the environment", {},
               staging);
     needs.add(k_restore, "list", pvc, staging, "find the staging PVCs");
@@ -290,8 +284,8 @@ void restore_needs(Needs& needs, const profile::Profile& profile,
 void teardown_needs(Needs& needs, const profile::Profile& profile, bool csi) {
     token_secret(needs, profile, k_teardown);
     portworx_proxy(needs, profile, k_teardown, {"get", "create", "delete"});
-    reads_snapshot_sets(needs, k_teardown, reads_csi_kinds(csi));
-    lists_run_objects(needs, k_teardown, reads_csi_kinds(csi));
+    reads_snapshot_sets(needs, k_teardown, csi);
+    lists_run_objects(needs, k_teardown, csi);
     deletes_run_objects(needs, k_teardown, profile.staging.staging_namespace,
                         profile.source.source_namespace, csi);
 }

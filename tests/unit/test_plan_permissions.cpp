@@ -95,14 +95,11 @@ TEST_CASE("needed_permissions: method portworx through the service proxy") {
         CAPTURE(line);
         CHECK(lines.count(line) == 1);
     }
-    // Of the CSI snapshot API only the label listings exec::list_labelled makes for every method
-    // (the catalog, teardown's search); no masking job, no token Secret.
-    CHECK(lines.count("list volumesnapshots.snapshot.storage.k8s.io @") == 1);
-    CHECK(lines.count("list volumesnapshotcontents.snapshot.storage.k8s.io @") == 1);
+    // Nothing of the CSI snapshot API (a portworx cluster may not even have its CRDs); no masking
+    // job, no token Secret.
     for (const auto& line : lines) {
         CAPTURE(line);
-        CHECK((line.find("volumesnapshot") == std::string::npos || line.rfind("list ", 0) == 0 ||
-               line.rfind("get volumesnapshotcontents", 0) == 0));
+        CHECK(line.find("volumesnapshot") == std::string::npos);
         CHECK(line.find("create jobs.batch") == std::string::npos);
         CHECK(line.find("secrets") == std::string::npos);
         CHECK(line.find("pods/log") == std::string::npos);
