@@ -1,6 +1,7 @@
 #include "pxclone/k8s/kubeconfig.hpp"
 
 #include "pxclone/error.hpp"
+#include "pxclone/profile/yaml_text.hpp"
 #include "pxclone/util/base64.hpp"
 #include "pxclone/util/file.hpp"
 #include "pxclone/util/text.hpp"
@@ -145,6 +146,13 @@ void merge_file(const fs::path& file, Merged& merged) {
     const auto text = read_text(file);
     YAML::Node root;
     try {
+        // YAML::Load reads the first document only; the guard still bounds the parse of the rest.
+        if (const auto problem =
+                profile::check_events(text, {k_max_kubeconfig_documents, k_max_kubeconfig_depth})) {
+            throw UsageError(fmt::format("kubeconfig {}:{}:{}: {}", file.string(),
+                                         problem->position.line, problem->position.column,
+                                         problem->message));
+        }
         root = YAML::Load(text);
     } catch (const YAML::Exception& error) {
         throw UsageError(fmt::format("kubeconfig {}:{}:{}: {}", file.string(), error.mark.line + 1,

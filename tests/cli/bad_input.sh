@@ -182,6 +182,18 @@ kc kc-unknown-context 3 'kc-unknown-context.yaml: context "nope" not found' --co
 kubeconfig "$tmp/kc-no-current.yaml" "$https"
 sed -i 's/^current-context: x/current-context: ""/' "$tmp/kc-no-current.yaml"
 kc kc-no-current 2 'kc-no-current.yaml: no current-context is set'
+# Alias cycles and runaway alias expansion: the guard every YAML reader shares.
+printf 'clusters: &c\n- name: c\n  cluster: {server: "%s"}\n  again: *c\n' "$https" >"$tmp/kc-alias-cycle.yaml"
+kc kc-alias-cycle 2 "kc-alias-cycle.yaml:4:10: alias '*c' refers to the node that contains it"
+{
+    echo 'a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]'
+    for i in 1 2 3 4 5 6 7 8; do
+        printf 'a%s: &a%s [' "$i" "$i"
+        printf '*a%s, ' "$((i - 1))" "$((i - 1))" "$((i - 1))" "$((i - 1))" "$((i - 1))" "$((i - 1))" "$((i - 1))" "$((i - 1))"
+        printf '*a%s]\n' "$((i - 1))"
+    done
+} >"$tmp/kc-alias-bomb.yaml"
+kc kc-alias-bomb 2 'kc-alias-bomb.yaml:7:10: aliases expand to more than 1000000 values in all'
 kc kc-missing-file 3 'kc-missing-file.yaml (--kubeconfig) does not exist'
 kubeconfig "$tmp/kc-exec-no-command.yaml" "$https" '{exec: {apiVersion: client.authentication.k8s.io/v1}}'
 kc kc-exec-no-command 2 "kc-exec-no-command.yaml: user \"u\": exec: missing key 'command'"
