@@ -115,6 +115,9 @@ server ok snapshot 0 ''
 server pvc-html-502 snapshot 1 "$pvc: HTTP 502 with a reply that is not a Kubernetes Status (text/html)"
 server pvc-malformed-json snapshot 1 "$pvc: HTTP 200 with a reply that is not JSON"
 server pvc-json-array snapshot 1 "$pvc: HTTP 200 with a reply that is not JSON"
+# JSON nested 100000 levels: refused as not JSON (copying it overflowed the stack, exit 139).
+server pvc-deep-json snapshot 1 "$pvc: HTTP 200 with a reply that is not JSON"
+server px-deep-json snapshot 1 "$gateway: this endpoint is not an OpenStorage SDK gateway (GET /v1/identities/version answered HTTP 200 with a body that is not a JSON object"
 server pvc-json-string snapshot 1 "$pvc: HTTP 200 with a reply that is not JSON"
 server pvc-volume-name-number snapshot 1 'persistentvolumeclaim "prod/data": is Bound but names no volume'
 server pvc-spec-string snapshot 1 'persistentvolumeclaim "prod/data": is Bound but names no volume'
