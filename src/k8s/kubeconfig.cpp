@@ -95,7 +95,7 @@ std::string decode_data(const YAML::Node& map, const std::string& key, const std
     return std::move(*decoded);
 }
 
-// A path from the file, made absolute against the file's directory, and required to exist.
+// A path from the file, made absolute against the file's directory, and required to be a file.
 std::string local_path(const YAML::Node& map, const std::string& key, const fs::path& file,
                        const std::string& where, bool must_exist = true) {
     const auto value = text_at(map, key, where);
@@ -107,8 +107,8 @@ std::string local_path(const YAML::Node& map, const std::string& key, const fs::
         path = fs::absolute(file).parent_path() / path;
     }
     path = path.lexically_normal();
-    if (must_exist && !fs::exists(path)) {
-        throw UsageError(fmt::format("{}: {}: {} does not exist", where, key, path.string()));
+    if (const auto problem = must_exist ? util::file_problem(path.string()) : std::nullopt) {
+        throw UsageError(fmt::format("{}: {}: {} {}", where, key, path.string(), *problem));
     }
     return path.string();
 }

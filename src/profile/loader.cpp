@@ -476,18 +476,19 @@ void Loader::check_file(const YAML::Node& node, const std::string& path, const s
         report(node, path, "must not be empty");
         return;
     }
-    if (!m_options.file_exists) {
+    if (!m_options.file_problem) {
         return;
     }
     const auto resolved =
         std::filesystem::path(value).is_absolute()
             ? value
             : (std::filesystem::path(m_base_dir) / value).lexically_normal().string();
-    if (!m_options.file_exists(resolved)) {
-        report(node, path,
-               fmt::format("file '{}' does not exist (relative paths start at the profile's "
-                           "directory, '{}')",
-                           value, m_base_dir));
+    if (const auto problem = m_options.file_problem(resolved)) {
+        const auto hint = resolved == value ? std::string()
+                                            : fmt::format(" (relative paths start at the "
+                                                          "profile's directory, '{}')",
+                                                          m_base_dir);
+        report(node, path, fmt::format("file '{}' {}{}", value, *problem, hint));
     }
 }
 

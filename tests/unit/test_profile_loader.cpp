@@ -1,4 +1,5 @@
 #include "pxclone/profile/loader.hpp"
+#include "pxclone/util/file.hpp"
 
 #include <filesystem>
 #include <fstream>
@@ -22,9 +23,12 @@ struct Fixture {
         o.substitution.run_id = "42";
         o.substitution.git_sha = "abc1234";
         o.substitution.build_id = "b-7";
-        o.file_exists = [this](const std::string& path) {
-            return std::find(existing_files.begin(), existing_files.end(), path) !=
-                   existing_files.end();
+        o.file_problem = [this](const std::string& path) -> std::optional<std::string> {
+            if (std::find(existing_files.begin(), existing_files.end(), path) !=
+                existing_files.end()) {
+                return std::nullopt;
+            }
+            return "does not exist";
         };
         return o;
     }
@@ -393,9 +397,7 @@ TEST_CASE("every example profile is valid") {
         text << in.rdbuf();
         Fixture f;
         auto options = f.options(entry.path().string());
-        options.file_exists = [](const std::string& path) {
-            return fs::is_regular_file(path);
-        };
+        options.file_problem = pxclone::util::file_problem;
         const auto result = load_profile(text.str(), options);
         CHECK_MESSAGE(result.profile, (entry.path().string() + "\n" + joined(result)));
     }
