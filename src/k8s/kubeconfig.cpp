@@ -10,6 +10,7 @@
 #include <map>
 
 #include <fmt/format.h>
+#include <yaml-cpp/depthguard.h>
 #include <yaml-cpp/yaml.h>
 
 namespace pxclone::k8s {
@@ -154,9 +155,14 @@ void merge_file(const fs::path& file, Merged& merged) {
                                          problem->message));
         }
         root = YAML::Load(text);
+    } catch (const YAML::DeepRecursion& error) {
+        throw UsageError(fmt::format("kubeconfig {}:{}:{}: nested more than {} levels deep",
+                                     file.string(), error.mark.line + 1, error.mark.column + 1,
+                                     k_max_kubeconfig_depth));
     } catch (const YAML::Exception& error) {
         throw UsageError(fmt::format("kubeconfig {}:{}:{}: {}", file.string(), error.mark.line + 1,
-                                     error.mark.column + 1, util::one_line(error.msg)));
+                                     error.mark.column + 1,
+                                     profile::describe_syntax_error(error.msg)));
     }
     merged.files.push_back(file);
     if (!root || root.IsNull()) {

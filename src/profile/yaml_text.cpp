@@ -59,7 +59,7 @@ public:
                              m_limits.alias_nodes));
             return;
         }
-        add(mark, expansion);
+        add(mark, expansion, true);
     }
     void OnSequenceStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t anchor,
                          YAML::EmitterStyle::value) override {
@@ -94,12 +94,12 @@ private:
     }
 
     // `size` (of a child of the innermost open node, or of a document's root) at `mark`.
-    void add(const YAML::Mark& mark, Size size) {
+    void add(const YAML::Mark& mark, Size size, bool alias = false) {
         if (static_cast<std::uint64_t>(m_open.size()) + static_cast<std::uint64_t>(size.depth) >
             static_cast<std::uint64_t>(m_limits.depth)) {
             fail(EventProblem::Kind::depth, mark,
-                 fmt::format("nested more than {} levels deep (counting what aliases expand to)",
-                             m_limits.depth));
+                 fmt::format("nested more than {} levels deep{}", m_limits.depth,
+                             alias ? " (counting what aliases expand to)" : ""));
             return;
         }
         if (!m_open.empty()) {
@@ -285,7 +285,20 @@ std::optional<EventProblem> check_events(const std::string& text, const EventLim
     std::istringstream stream(text);
     YAML::Parser parser(stream);
     EventChecker checker(text, limits);
-    for (int documents = 0; parser.HandleNextDocument(checker); ++documents) {
+    for (int documents = 0;; ++documents) {
+        try {
+            if (!parser.HandleNextDocument(checker)) {
+                break;
+            }
+        } catch (const YAML::Exception&) {
+            // The parser goes on through the document after the checker stopped following it:
+            // what the checker found first (nesting past our limit, say) is what yaml-cpp then
+            // trips over (its own depth limit, 500).
+            if (checker.problem()) {
+                return checker.problem();
+            }
+            throw;
+        }
         if (checker.problem()) {
             return checker.problem();
         }

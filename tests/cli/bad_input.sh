@@ -202,6 +202,9 @@ kubeconfig "$tmp/kc-token-file-device.yaml" "$https" '{tokenFile: /dev/zero}'
 kc kc-token-file-device 2 'kc-token-file-device.yaml: user "u": tokenFile: /dev/zero is not a regular file (a character device)'
 kubeconfig "$tmp/kc-ca-directory.yaml" "$https\", certificate-authority: \"/tmp"
 kc kc-ca-directory 2 'kc-ca-directory.yaml: cluster "c": certificate-authority: /tmp is not a regular file (a directory)'
+# Nesting 100000 levels deep (yaml-cpp refuses past 500 with its "bad file"): ours first.
+{ printf 'clusters: '; head -c 100000 /dev/zero | tr '\0' '['; echo; } >"$tmp/kc-deep-flow.yaml"
+kc kc-deep-flow 2 'nested more than 64 levels deep'
 kc kc-missing-file 3 'kc-missing-file.yaml (--kubeconfig) does not exist'
 kubeconfig "$tmp/kc-exec-no-command.yaml" "$https" '{exec: {apiVersion: client.authentication.k8s.io/v1}}'
 kc kc-exec-no-command 2 "kc-exec-no-command.yaml: user \"u\": exec: missing key 'command'"

@@ -165,6 +165,13 @@ TEST_CASE("check_events bounds what aliases expand to, in nodes and in depth") {
     REQUIRE(deep);
     CHECK(deep->kind == Kind::depth);
     CHECK_FALSE(check_events(chain, limits(1, 1000)));
+    // Past yaml-cpp's own depth limit (500), the parser throws after the checker stopped: the
+    // checker's finding is what is reported, at its place.
+    const auto flow = check_events("a: " + std::string(100000, '[') + "\n", limits(1, 64));
+    REQUIRE(flow);
+    CHECK(flow->kind == Kind::depth);
+    CHECK(flow->message == "nested more than 64 levels deep");
+    CHECK(flow->position.line == 1);
     // The text's own nesting counts too, from 1 at the root.
     CHECK_FALSE(check_events("[[1]]\n", limits(1, 3)));
     CHECK(check_events("[[[1]]]\n", limits(1, 3)));
