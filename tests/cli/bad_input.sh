@@ -232,6 +232,8 @@ spawn env-profile-variable-unset 2 'PXCLONE_BAD_UNSET' -- \
 spawn env-px-token-unset 3 'portworx.token: environment variable PXCLONE_BAD_TOKEN is not set' -- \
     env -u PXCLONE_BAD_TOKEN "$pxclone" snapshot --dry-run -q -p "$here/profile-token.yaml" \
     --kubeconfig "$good" --run bad1
+spawn px-token-file-device 2 '/dev/zero: cannot read the Portworx token file: not a regular file (a character device)' -- \
+    "$pxclone" snapshot --dry-run -q -p "$here/profile-token-device.yaml" --kubeconfig "$good" --run bad1
 spawn env-home-unset-no-kubeconfig 2 'no kubeconfig found (looked at: KUBECONFIG and HOME are unset)' -- \
     env -u KUBECONFIG -u HOME -u KUBERNETES_SERVICE_HOST "$pxclone" snapshot --dry-run -q \
     -p "$profile" --run bad1

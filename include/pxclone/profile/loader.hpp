@@ -30,7 +30,8 @@ struct LoadOptions {
     SubstitutionContext substitution;
     // Why a path (already joined with base_dir) names no file to read ("does not exist", "is not
     // a regular file (a FIFO)"), nullopt when it does; when set, manifests, mask files, ca_file,
-    // kubeconfig, secret files and hook commands with a '/' are checked.
+    // kubeconfig and hook commands with a '/' are checked (not secret files: a token may be
+    // mounted only where the snapshot runs; reading it says what is wrong).
     std::function<std::optional<std::string>(const std::string&)> file_problem;
 };
 
