@@ -2,12 +2,12 @@
 
 #include "pxclone/build_info.hpp"
 #include "pxclone/commands/commands.hpp"
+#include "pxclone/commands/flag_values.hpp"
 #include "pxclone/error.hpp"
 #include "pxclone/http/transport.hpp"
 #include "pxclone/util/duration.hpp"
 #include "pxclone/util/text.hpp"
 
-#include <map>
 #include <string>
 
 #include <CLI/CLI.hpp>
@@ -33,13 +33,13 @@ void add_global_options(CLI::App& app, cmd::GlobalOptions& globals) {
     app.add_option("--context", globals.context, "kubeconfig context to use");
     app.add_option("--kubeconfig", globals.kubeconfig, "kubeconfig file (no merging)");
     app.add_option("--run", globals.run_id, "Run id (default: from CI variables, else generated)");
-    const std::map<std::string, output::Format> formats{{"text", output::Format::text},
-                                                        {"json", output::Format::json},
-                                                        {"yaml", output::Format::yaml},
-                                                        {"env", output::Format::env},
-                                                        {"name", output::Format::name}};
     app.add_option("-o,--output", globals.output, "Output format: text|json|yaml|env|name")
-        ->transform(CLI::CheckedTransformer(formats, CLI::ignore_case))
+        ->transform(cmd::one_of<output::Format>("--output", "output format",
+                                                {{"text", output::Format::text},
+                                                 {"json", output::Format::json},
+                                                 {"yaml", output::Format::yaml},
+                                                 {"env", output::Format::env},
+                                                 {"name", output::Format::name}}))
         ->option_text("FORMAT");
     app.add_flag("--dry-run", globals.dry_run, "Print the plan; send no mutating request");
     app.add_flag("-q,--quiet", globals.quiet, "No progress output");
@@ -50,8 +50,8 @@ void add_global_options(CLI::App& app, cmd::GlobalOptions& globals) {
            [&globals](const std::string& text) {
                const auto duration = util::parse_duration(text);
                if (!duration) {
-                   throw CLI::ValidationError("--timeout",
-                                              "'" + text + "' is not a duration (e.g. 90s, 10m)");
+                   throw cmd::FlagValueError("--timeout " + util::one_line(text, 64) +
+                                             ": not a duration (e.g. 90s, 10m, 1h30m)");
                }
                globals.timeout = std::chrono::ceil<std::chrono::seconds>(*duration);
            },
@@ -59,16 +59,16 @@ void add_global_options(CLI::App& app, cmd::GlobalOptions& globals) {
         ->option_text("DURATION");
     app.add_option("--record", globals.record_path, "Write a JSON record of the run to FILE")
         ->option_text("FILE");
-    app.add_option("--parallel", globals.parallel, "Concurrent requests")
-        ->check(CLI::Range(1, 64))
+    app.add_option("--parallel", globals.parallel, "Concurrent requests (1-64)")
+        ->check(cmd::whole_number("--parallel", 1, 64))
         ->capture_default_str();
-    const std::map<std::string, output::ColorMode> colors{{"auto", output::ColorMode::automatic},
-                                                          {"always", output::ColorMode::always},
-                                                          {"never", output::ColorMode::never}};
     app.add_option("--color", globals.color,
                    "Colour progress and errors on stderr: auto (a terminal without NO_COLOR), "
                    "always, never")
-        ->transform(CLI::CheckedTransformer(colors, CLI::ignore_case))
+        ->transform(cmd::one_of<output::ColorMode>("--color", "colour mode",
+                                                   {{"auto", output::ColorMode::automatic},
+                                                    {"always", output::ColorMode::always},
+                                                    {"never", output::ColorMode::never}}))
         ->option_text("WHEN");
 }
 

@@ -3,6 +3,7 @@
 // `source <(pxclone completion bash)`. The scripts are the ones in completions/, embedded at build
 // time, so the packaged files and this output never differ.
 #include "pxclone/commands/commands.hpp"
+#include "pxclone/commands/flag_values.hpp"
 #include "pxclone/completion_scripts.hpp"
 
 #include <map>
@@ -34,7 +35,9 @@ void add_completion_command(CLI::App& app, const GlobalOptions& /*globals*/, Str
     for (const auto& [name, script] : completion_scripts()) {
         names.push_back(name);
     }
-    sub->add_option("shell", *shell, "bash, zsh or fish")->required()->check(CLI::IsMember(names));
+    sub->add_option("shell", *shell, "bash, zsh or fish")
+        ->required()
+        ->transform(one_of("completion", "shell", names));
     sub->callback([shell, streams] { streams.out << completion_scripts().at(*shell); });
 }
 

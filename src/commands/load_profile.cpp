@@ -66,10 +66,7 @@ LoadedProfile load_profile(const GlobalOptions& globals, const util::Environment
     options.substitution.run_id = run.id;
     options.substitution.git_sha = run.git_sha;
     options.substitution.build_id = run.build_id;
-    options.file_exists = [](const std::string& file) {
-        std::error_code error;
-        return std::filesystem::is_regular_file(file, error);
-    };
+    options.file_problem = util::file_problem;
     auto result = profile::load_profile(text, options);
     if (!result.profile) {
         const auto count = result.diagnostics.size();

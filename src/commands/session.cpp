@@ -34,14 +34,15 @@ private:
 
 std::string read_secret_file(const std::string& path) {
     auto file = util::read_file(path, util::k_max_token_file_bytes);
-    if (file.error == EFBIG) {
-        throw UsageError(
-            fmt::format("{}: cannot read the Portworx token file: {}", path,
-                        util::describe_read_error(file, util::k_max_token_file_bytes, "a token")));
-    }
     if (!file) {
-        throw NotFoundError(fmt::format("{}: cannot read the Portworx token file: {}", path,
-                                        std::strerror(file.error)));
+        auto message =
+            fmt::format("{}: cannot read the Portworx token file: {}", path,
+                        util::describe_read_error(file, util::k_max_token_file_bytes, "a token"));
+        // A file that is there but no token (too large, a device) is the profile's mistake.
+        if (file.error == EFBIG || file.error == util::k_not_a_file) {
+            throw UsageError(std::move(message));
+        }
+        throw NotFoundError(std::move(message));
     }
     auto value = std::move(file.text);
     while (!value.empty() && (value.back() == '\n' || value.back() == '\r')) {

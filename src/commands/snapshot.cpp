@@ -308,8 +308,16 @@ json take_snapshot_set(Session& session, const GlobalOptions& globals, const Loa
     std::vector<std::string> failures;
     if (hooks && !profile.source.hooks.pre.empty()) {
         progress.note("running pre-hooks");
+        // The latest the post-hooks run: after every pre-hook's timeout and the snapshots'. A
+        // freeze must release itself then, should pxclone be killed before it unfreezes.
+        auto pre_env = hook_env;
+        pre_env.clock = &session.clock();
+        pre_env.deadline = session.clock().now() + session.timeout_or(profile.snapshot.timeout);
+        for (const auto& hook : profile.source.hooks.pre) {
+            *pre_env.deadline += hook.timeout;
+        }
         for (const auto& outcome :
-             exec::run_hooks(runner, profile, profile.source.hooks.pre, hook_env, true)) {
+             exec::run_hooks(runner, profile, profile.source.hooks.pre, pre_env, true)) {
             if (!outcome.ok) {
                 failures.push_back(
                     fmt::format("pre-hook `{}` {}", outcome.command, outcome.reason));

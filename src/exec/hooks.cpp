@@ -2,8 +2,10 @@
 
 #include "pxclone/profile/loader.hpp"
 #include "pxclone/util/duration.hpp"
+#include "pxclone/util/time.hpp"
 
 #include <algorithm>
+#include <cstdint>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -42,7 +44,8 @@ std::string failure_reason(const util::ProcessResult& result, const profile::Hoo
 } // namespace
 
 std::vector<std::string> hook_environment(std::vector<std::string> inherited,
-                                          const HookEnvironment& environment) {
+                                          const HookEnvironment& environment,
+                                          std::chrono::system_clock::time_point now) {
     std::vector<std::pair<std::string, std::string>> added{
         {"PXCLONE_RUN", environment.run},
         {"PXCLONE_PROFILE", environment.profile},
@@ -55,10 +58,18 @@ std::vector<std::string> hook_environment(std::vector<std::string> inherited,
     if (!environment.context.empty()) {
         added.emplace_back("PXCLONE_CONTEXT", environment.context);
     }
+    if (environment.deadline) {
+        const auto left = std::chrono::ceil<std::chrono::seconds>(*environment.deadline - now);
+        added.emplace_back("PXCLONE_HOOK_DEADLINE", util::format_rfc3339(*environment.deadline));
+        added.emplace_back("PXCLONE_HOOK_DEADLINE_SECONDS",
+                           std::to_string(std::max<std::int64_t>(left.count(), 0)));
+    }
     std::erase_if(inherited, [&added](const std::string& entry) {
-        return std::any_of(added.begin(), added.end(), [&entry](const auto& variable) {
-            return entry.starts_with(variable.first + "=");
-        });
+        // A deadline pxclone itself inherited is none of a post-hook's.
+        return entry.starts_with("PXCLONE_HOOK_DEADLINE") ||
+               std::any_of(added.begin(), added.end(), [&entry](const auto& variable) {
+                   return entry.starts_with(variable.first + "=");
+               });
     });
     for (const auto& [name, value] : added) {
         inherited.push_back(name + "=" + value);
@@ -69,9 +80,13 @@ std::vector<std::string> hook_environment(std::vector<std::string> inherited,
 std::vector<HookOutcome> run_hooks(util::ProcessRunner& runner, const profile::Profile& profile,
                                    const std::vector<profile::Hook>& hooks,
                                    const HookEnvironment& environment, bool stop_at_failure) {
-    const auto env = hook_environment(util::current_environment(), environment);
+    const auto inherited = util::current_environment();
+    const util::SystemClock system_clock;
+    const auto& clock = environment.clock != nullptr ? *environment.clock : system_clock;
     std::vector<HookOutcome> outcomes;
     for (const auto& hook : hooks) {
+        // Per hook: PXCLONE_HOOK_DEADLINE_SECONDS counts from this hook's start.
+        const auto env = hook_environment(inherited, environment, clock.now());
         auto program = hook.run.front();
         if (program.find('/') != std::string::npos) {
             program = profile::resolve_path(profile, program);

@@ -1,5 +1,7 @@
 #include "pxclone/http/redact.hpp"
 
+#include "pxclone/util/json.hpp"
+
 #include <algorithm>
 #include <cctype>
 
@@ -58,7 +60,7 @@ void redact_json(nlohmann::json& value) {
 }
 
 std::string redact_json_text(std::string_view text, bool& ok) {
-    auto parsed = nlohmann::json::parse(text, nullptr, false);
+    auto parsed = util::parse_json(text);
     if (parsed.is_discarded()) {
         ok = false;
         return {};

@@ -1,5 +1,7 @@
 #include "pxclone/http/retry.hpp"
 
+#include "pxclone/util/json.hpp"
+
 #include <algorithm>
 #include <charconv>
 #include <cstdio>
@@ -56,7 +58,7 @@ server_retry_delay(const Response& response, std::chrono::system_clock::time_poi
             return std::max(delta, std::chrono::milliseconds(0));
         }
     }
-    const auto status = nlohmann::json::parse(response.body, nullptr, false);
+    const auto status = util::parse_json(response.body);
     if (status.is_object() && status.contains("details") && status["details"].is_object()) {
         const auto& details = status["details"];
         if (details.contains("retryAfterSeconds") &&

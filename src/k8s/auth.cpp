@@ -3,6 +3,7 @@
 #include "pxclone/error.hpp"
 #include "pxclone/util/base64.hpp"
 #include "pxclone/util/file.hpp"
+#include "pxclone/util/json.hpp"
 #include "pxclone/util/time.hpp"
 
 #include <algorithm>
@@ -147,7 +148,7 @@ std::string exec_info(const ExecConfig& exec, const ClusterConfig& cluster, bool
 ExecCredential parse_exec_credential(const std::string& stdout_text,
                                      const std::string& expected_api_version,
                                      const std::string& where) {
-    const auto json = nlohmann::json::parse(stdout_text, nullptr, false);
+    const auto json = util::parse_json(stdout_text);
     if (json.is_discarded() || !json.is_object()) {
         throw Error(ExitCode::failed,
                     fmt::format("{} printed something that is not an ExecCredential JSON object "

@@ -1,6 +1,7 @@
 #include "pxclone/k8s/client.hpp"
 
 #include "pxclone/k8s/paths.hpp"
+#include "pxclone/util/json.hpp"
 
 #include <algorithm>
 #include <stdexcept>
@@ -42,7 +43,7 @@ std::string name_of(const json& object) {
 
 json parse_object(const http::Response& response, const Resource& resource, std::string_view ns,
                   std::string_view name, std::string_view verb) {
-    auto parsed = json::parse(response.body, nullptr, false);
+    auto parsed = util::parse_json(response.body);
     if (parsed.is_discarded() || !parsed.is_object()) {
         Status status;
         status.code = response.status;

@@ -1,6 +1,7 @@
 #include "pxclone/k8s/kubeconfig.hpp"
 
 #include "pxclone/error.hpp"
+#include "pxclone/profile/yaml_text.hpp"
 #include "pxclone/util/base64.hpp"
 #include "pxclone/util/file.hpp"
 #include "pxclone/util/text.hpp"
@@ -9,6 +10,7 @@
 #include <map>
 
 #include <fmt/format.h>
+#include <yaml-cpp/depthguard.h>
 #include <yaml-cpp/yaml.h>
 
 namespace pxclone::k8s {
@@ -94,7 +96,7 @@ std::string decode_data(const YAML::Node& map, const std::string& key, const std
     return std::move(*decoded);
 }
 
-// A path from the file, made absolute against the file's directory, and required to exist.
+// A path from the file, made absolute against the file's directory, and required to be a file.
 std::string local_path(const YAML::Node& map, const std::string& key, const fs::path& file,
                        const std::string& where, bool must_exist = true) {
     const auto value = text_at(map, key, where);
@@ -106,8 +108,8 @@ std::string local_path(const YAML::Node& map, const std::string& key, const fs::
         path = fs::absolute(file).parent_path() / path;
     }
     path = path.lexically_normal();
-    if (must_exist && !fs::exists(path)) {
-        throw UsageError(fmt::format("{}: {}: {} does not exist", where, key, path.string()));
+    if (const auto problem = must_exist ? util::file_problem(path.string()) : std::nullopt) {
+        throw UsageError(fmt::format("{}: {}: {} {}", where, key, path.string(), *problem));
     }
     return path.string();
 }
@@ -145,10 +147,22 @@ void merge_file(const fs::path& file, Merged& merged) {
     const auto text = read_text(file);
     YAML::Node root;
     try {
+        // YAML::Load reads the first document only; the guard still bounds the parse of the rest.
+        if (const auto problem =
+                profile::check_events(text, {k_max_kubeconfig_documents, k_max_kubeconfig_depth})) {
+            throw UsageError(fmt::format("kubeconfig {}:{}:{}: {}", file.string(),
+                                         problem->position.line, problem->position.column,
+                                         problem->message));
+        }
         root = YAML::Load(text);
+    } catch (const YAML::DeepRecursion& error) {
+        throw UsageError(fmt::format("kubeconfig {}:{}:{}: nested more than {} levels deep",
+                                     file.string(), error.mark.line + 1, error.mark.column + 1,
+                                     k_max_kubeconfig_depth));
     } catch (const YAML::Exception& error) {
         throw UsageError(fmt::format("kubeconfig {}:{}:{}: {}", file.string(), error.mark.line + 1,
-                                     error.mark.column + 1, util::one_line(error.msg)));
+                                     error.mark.column + 1,
+                                     profile::describe_syntax_error(error.msg)));
     }
     merged.files.push_back(file);
     if (!root || root.IsNull()) {

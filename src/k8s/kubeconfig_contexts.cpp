@@ -1,5 +1,6 @@
 #include "pxclone/k8s/kubeconfig_contexts.hpp"
 
+#include "pxclone/profile/yaml_text.hpp"
 #include "pxclone/util/file.hpp"
 
 #include <algorithm>
@@ -27,6 +28,10 @@ std::vector<std::string> kubeconfig_context_names(const KubeconfigOptions& optio
             continue;
         }
         try {
+            if (profile::check_events(file.text,
+                                      {k_max_kubeconfig_documents, k_max_kubeconfig_depth})) {
+                continue; // an alias cycle or bomb: the loader reports it
+            }
             const auto document = YAML::Load(file.text);
             const auto contexts = document["contexts"];
             if (!contexts.IsSequence()) {

@@ -1,5 +1,6 @@
 #include "pxclone/k8s/status.hpp"
 
+#include "pxclone/util/json.hpp"
 #include "pxclone/util/text.hpp"
 
 #include <algorithm>
@@ -134,7 +135,7 @@ std::string body_excerpt(std::string_view body) {
 } // namespace
 
 std::optional<Status> parse_status(std::string_view body) {
-    const auto parsed = json::parse(body.begin(), body.end(), nullptr, false);
+    const auto parsed = util::parse_json(body);
     if (parsed.is_discarded() || !parsed.is_object() || string_at(parsed, "kind") != "Status") {
         return std::nullopt;
     }

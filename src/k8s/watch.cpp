@@ -5,6 +5,7 @@
 #include "pxclone/k8s/paths.hpp"
 #include "pxclone/k8s/status.hpp"
 #include "pxclone/util/duration.hpp"
+#include "pxclone/util/json.hpp"
 #include "pxclone/util/text.hpp"
 
 #include <algorithm>
@@ -39,7 +40,7 @@ milliseconds remaining(const util::Clock& clock, std::chrono::system_clock::time
 } // namespace
 
 std::optional<WatchEvent> parse_watch_event(std::string_view line) {
-    const auto parsed = json::parse(line.begin(), line.end(), nullptr, false);
+    const auto parsed = util::parse_json(line);
     if (parsed.is_discarded() || !parsed.is_object()) {
         return std::nullopt;
     }

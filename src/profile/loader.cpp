@@ -476,18 +476,19 @@ void Loader::check_file(const YAML::Node& node, const std::string& path, const s
         report(node, path, "must not be empty");
         return;
     }
-    if (!m_options.file_exists) {
+    if (!m_options.file_problem) {
         return;
     }
     const auto resolved =
         std::filesystem::path(value).is_absolute()
             ? value
             : (std::filesystem::path(m_base_dir) / value).lexically_normal().string();
-    if (!m_options.file_exists(resolved)) {
-        report(node, path,
-               fmt::format("file '{}' does not exist (relative paths start at the profile's "
-                           "directory, '{}')",
-                           value, m_base_dir));
+    if (const auto problem = m_options.file_problem(resolved)) {
+        const auto hint = resolved == value ? std::string()
+                                            : fmt::format(" (relative paths start at the "
+                                                          "profile's directory, '{}')",
+                                                          m_base_dir);
+        report(node, path, fmt::format("file '{}' {}{}", value, *problem, hint));
     }
 }
 
@@ -892,10 +893,19 @@ LoadResult Loader::run(std::string_view text) {
     std::vector<YAML::Node> documents;
     try {
         const auto copy = std::string(text);
-        if (!documents_end_within(copy, 16)) {
-            report(Position{1, 1}, "",
-                   "invalid YAML: more than 16 documents, or text the YAML parser cannot get "
-                   "past (a profile is one document)");
+        // The profile's own nesting limit, plus the root's level (scan_lines counts collections).
+        if (const auto problem = check_events(copy, {16, k_max_nesting_depth + 1})) {
+            using Kind = EventProblem::Kind;
+            const auto message =
+                problem->kind == Kind::documents
+                    ? "invalid YAML: more than 16 documents, or text the YAML parser cannot get "
+                      "past (a profile is one document)"
+                : problem->kind == Kind::depth
+                    ? fmt::format("nested more than {} levels deep, counting what aliases expand "
+                                  "to; a profile is much flatter",
+                                  k_max_nesting_depth)
+                    : problem->message;
+            report(problem->position, "", message);
             return finish();
         }
         documents = YAML::LoadAll(copy);

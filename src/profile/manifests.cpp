@@ -294,12 +294,13 @@ ManifestParse parse_manifests(std::string_view text, const std::string& file,
     std::vector<YAML::Node> documents;
     try {
         const auto copy = std::string(text);
-        if (!documents_end_within(copy, k_max_manifest_documents)) {
-            diagnostics.push_back(
-                {file, 1, 1, "",
-                 fmt::format("invalid YAML: more than {} documents, or text the YAML parser "
-                             "cannot get past",
-                             k_max_manifest_documents)});
+        // The converter's depth limit counts from 0 at a document's root; this one from 1.
+        if (const auto problem =
+                check_events(copy, {k_max_manifest_documents, k_max_manifest_depth + 1})) {
+            const auto prefix =
+                problem->kind == EventProblem::Kind::documents ? "invalid YAML: " : "";
+            diagnostics.push_back({file, problem->position.line, problem->position.column, "",
+                                   prefix + problem->message});
             return result;
         }
         documents = YAML::LoadAll(copy);

@@ -1,8 +1,13 @@
 #include "pxclone/profile/yaml_text.hpp"
 
+#include "pxclone/util/text.hpp"
+
+#include <algorithm>
 #include <array>
 #include <sstream>
+#include <unordered_map>
 
+#include <fmt/format.h>
 #include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/exceptions.h>
 #include <yaml-cpp/mark.h>
@@ -12,21 +17,150 @@ namespace pxclone::profile {
 
 namespace {
 
-// Counts documents and nothing else: a first pass over the text whose loop pxclone bounds.
-class DocumentCounter final : public YAML::EventHandler {
+// Follows the parser's events with a stack of the open nodes and, per anchor, what its node
+// expands to; stops at the first problem (later events of the document are ignored).
+class EventChecker final : public YAML::EventHandler {
 public:
-    void OnDocumentStart(const YAML::Mark&) override {}
+    EventChecker(std::string_view text, const EventLimits& limits)
+        : m_text(text), m_limits(limits) {}
+
+    const std::optional<EventProblem>& problem() const { return m_problem; }
+
+    void OnDocumentStart(const YAML::Mark&) override {
+        // Anchors belong to their document (yaml-cpp numbers them again in each).
+        m_open.clear();
+        m_anchors.clear();
+    }
     void OnDocumentEnd() override {}
-    void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
-    void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
-    void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t,
-                  const std::string&) override {}
-    void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
-                         YAML::EmitterStyle::value) override {}
-    void OnSequenceEnd() override {}
-    void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
-                    YAML::EmitterStyle::value) override {}
-    void OnMapEnd() override {}
+    void OnNull(const YAML::Mark& mark, YAML::anchor_t anchor) override { leaf(mark, anchor); }
+    void OnScalar(const YAML::Mark& mark, const std::string&, YAML::anchor_t anchor,
+                  const std::string&) override {
+        leaf(mark, anchor);
+    }
+    void OnAlias(const YAML::Mark& mark, YAML::anchor_t anchor) override {
+        if (m_problem) {
+            return;
+        }
+        const auto open = std::find_if(m_open.begin(), m_open.end(),
+                                       [&](const Open& node) { return node.anchor == anchor; });
+        if (open != m_open.end()) {
+            fail(EventProblem::Kind::alias_cycle, mark,
+                 fmt::format("alias {}refers to the node that contains it (a cycle without end)",
+                             alias_name(mark)));
+            return;
+        }
+        const auto found = m_anchors.find(anchor);
+        const auto expansion = found != m_anchors.end() ? found->second : Size{1, 1};
+        m_alias_nodes = saturated_sum(m_alias_nodes, expansion.nodes);
+        if (m_alias_nodes > m_limits.alias_nodes) {
+            fail(EventProblem::Kind::alias_expansion, mark,
+                 fmt::format("aliases expand to more than {} values in all (write the values out, "
+                             "or alias less)",
+                             m_limits.alias_nodes));
+            return;
+        }
+        add(mark, expansion, true);
+    }
+    void OnSequenceStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t anchor,
+                         YAML::EmitterStyle::value) override {
+        start(mark, anchor);
+    }
+    void OnSequenceEnd() override { end(); }
+    void OnMapStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t anchor,
+                    YAML::EmitterStyle::value) override {
+        start(mark, anchor);
+    }
+    void OnMapEnd() override { end(); }
+
+private:
+    // What a node expands to: its nodes and its levels, itself included.
+    struct Size {
+        std::uint64_t nodes = 0;
+        int depth = 0;
+    };
+    struct Open {
+        YAML::anchor_t anchor;
+        YAML::Mark mark;
+        Size below; // what its children expand to so far
+    };
+
+    std::uint64_t saturated_sum(std::uint64_t a, std::uint64_t b) const {
+        // Nested anchors grow exponentially; nothing above the limit needs counting.
+        return std::min(a + std::min(b, m_limits.alias_nodes + 1), m_limits.alias_nodes + 1);
+    }
+
+    void fail(EventProblem::Kind kind, const YAML::Mark& mark, std::string message) {
+        m_problem = EventProblem{kind, position_of(mark), std::move(message)};
+    }
+
+    // `size` (of a child of the innermost open node, or of a document's root) at `mark`.
+    void add(const YAML::Mark& mark, Size size, bool alias = false) {
+        if (static_cast<std::uint64_t>(m_open.size()) + static_cast<std::uint64_t>(size.depth) >
+            static_cast<std::uint64_t>(m_limits.depth)) {
+            fail(EventProblem::Kind::depth, mark,
+                 fmt::format("nested more than {} levels deep{}", m_limits.depth,
+                             alias ? " (counting what aliases expand to)" : ""));
+            return;
+        }
+        if (!m_open.empty()) {
+            auto& below = m_open.back().below;
+            below.nodes = saturated_sum(below.nodes, size.nodes);
+            below.depth = std::max(below.depth, size.depth);
+        }
+    }
+
+    void leaf(const YAML::Mark& mark, YAML::anchor_t anchor) {
+        if (m_problem) {
+            return;
+        }
+        if (anchor != YAML::NullAnchor) {
+            m_anchors[anchor] = Size{1, 1};
+        }
+        add(mark, Size{1, 1});
+    }
+
+    void start(const YAML::Mark& mark, YAML::anchor_t anchor) {
+        if (m_problem) {
+            return;
+        }
+        if (static_cast<int>(m_open.size()) >= m_limits.depth) {
+            fail(EventProblem::Kind::depth, mark,
+                 fmt::format("nested more than {} levels deep", m_limits.depth));
+            return;
+        }
+        m_open.push_back({anchor, mark, {}});
+    }
+
+    void end() {
+        if (m_problem || m_open.empty()) {
+            return;
+        }
+        const auto node = m_open.back();
+        m_open.pop_back();
+        const Size size{saturated_sum(node.below.nodes, 1), node.below.depth + 1};
+        if (node.anchor != YAML::NullAnchor) {
+            m_anchors[node.anchor] = size;
+        }
+        add(node.mark, size);
+    }
+
+    // "'*name' " as the text spells the alias at `mark`, or "" when the mark does not point at one.
+    std::string alias_name(const YAML::Mark& mark) const {
+        if (mark.pos < 0 || static_cast<std::size_t>(mark.pos) >= m_text.size() ||
+            m_text[static_cast<std::size_t>(mark.pos)] != '*') {
+            return {};
+        }
+        const auto name = m_text.substr(static_cast<std::size_t>(mark.pos));
+        const auto stop = name.find_first_of(" \t\r\n,[]{}");
+        return fmt::format("'{}' ", util::one_line(name.substr(0, stop), 64));
+    }
+
+    std::string_view m_text;
+    const EventLimits& m_limits;
+    std::vector<Open> m_open;
+    std::unordered_map<YAML::anchor_t, Size> m_anchors;
+    std::uint64_t m_alias_nodes = 0;
+    std::optional<EventProblem> m_problem;
 };
 
 // Whether `text` ends with a block scalar indicator (`|`, `>-`, `|2+`...): literal text follows.
@@ -147,16 +281,36 @@ LineScan scan_lines(const std::vector<TextLine>& lines, int depth_limit) {
     return scan;
 }
 
-bool documents_end_within(const std::string& text, int limit) {
+std::optional<EventProblem> check_events(const std::string& text, const EventLimits& limits) {
     std::istringstream stream(text);
     YAML::Parser parser(stream);
-    DocumentCounter counter;
-    for (int documents = 0; parser.HandleNextDocument(counter); ++documents) {
-        if (documents >= limit) {
-            return false;
+    EventChecker checker(text, limits);
+    for (int documents = 0;; ++documents) {
+        try {
+            if (!parser.HandleNextDocument(checker)) {
+                break;
+            }
+        } catch (const YAML::Exception&) {
+            // The parser goes on through the document after the checker stopped following it:
+            // what the checker found first (nesting past our limit, say) is what yaml-cpp then
+            // trips over (its own depth limit, 500).
+            if (checker.problem()) {
+                return checker.problem();
+            }
+            throw;
+        }
+        if (checker.problem()) {
+            return checker.problem();
+        }
+        if (documents >= limits.documents) {
+            return EventProblem{EventProblem::Kind::documents,
+                                {1, 1},
+                                fmt::format("more than {} documents, or text the YAML parser "
+                                            "cannot get past",
+                                            limits.documents)};
         }
     }
-    return true;
+    return checker.problem();
 }
 
 std::optional<std::size_t> find_control_byte(std::string_view text) {

@@ -1,5 +1,6 @@
 #include "pxclone/px/client.hpp"
 
+#include "pxclone/util/json.hpp"
 #include "pxclone/util/text.hpp"
 
 #include <algorithm>
@@ -151,7 +152,7 @@ json Client::call(http::Method method, const std::string& path, const json* body
         request.headers.emplace_back("Authorization", "bearer " + m_token);
     }
     const auto response = m_transport.send(request);
-    const auto parsed = json::parse(response.body, nullptr, false);
+    const auto parsed = util::parse_json(response.body);
     const auto is_object = !parsed.is_discarded() && parsed.is_object();
     const auto not_sdk = [&](const std::string& why) {
         return Error(ExitCode::failed,

@@ -27,12 +27,37 @@ struct Descriptor {
 };
 
 FileText failed(int error) {
-    return FileText{{}, error};
+    return FileText{{}, error, {}};
+}
+
+// What a file of `mode` is when it is not a regular file; empty when it is one.
+std::string_view kind_of(mode_t mode) {
+    if (S_ISDIR(mode)) {
+        return "a directory";
+    }
+    if (S_ISCHR(mode)) {
+        return "a character device";
+    }
+    if (S_ISBLK(mode)) {
+        return "a block device";
+    }
+    if (S_ISFIFO(mode)) {
+        return "a FIFO";
+    }
+    if (S_ISSOCK(mode)) {
+        return "a socket";
+    }
+    return S_ISREG(mode) ? "" : "a special file";
 }
 
 } // namespace
 
 FileText read_file(const std::string& path, std::size_t max_bytes) {
+    if (struct stat info{};
+        ::stat(path.c_str(), &info) == 0 &&
+        (S_ISCHR(info.st_mode) || S_ISBLK(info.st_mode) || S_ISSOCK(info.st_mode))) {
+        return FileText{{}, k_not_a_file, kind_of(info.st_mode)};
+    }
     const Descriptor file{::open(path.c_str(), O_RDONLY | O_CLOEXEC)};
     if (file.fd < 0) {
         return failed(errno);
@@ -79,7 +104,24 @@ std::string describe_read_error(const FileText& file, std::size_t max_bytes,
         return fmt::format("larger than {}, the most pxclone reads of {}",
                            describe_bytes(max_bytes), what);
     }
+    if (file.error == k_not_a_file) {
+        return fmt::format("not a regular file ({})", file.kind);
+    }
     return std::strerror(file.error);
+}
+
+std::optional<std::string> file_problem(const std::string& path) {
+    struct stat info {};
+    if (::stat(path.c_str(), &info) != 0) {
+        if (errno == ENOENT || errno == ENOTDIR) {
+            return "does not exist";
+        }
+        return std::nullopt;
+    }
+    if (S_ISREG(info.st_mode)) {
+        return std::nullopt;
+    }
+    return fmt::format("is not a regular file ({})", kind_of(info.st_mode));
 }
 
 } // namespace pxclone::util

@@ -123,6 +123,12 @@ CASES = {
     "pvc-html-502": [(PVC_GET, HTML_502)],
     "pvc-malformed-json": [(PVC_GET, (200, JSON, '{"kind": "PersistentVolumeClaim", "spec": {'))],
     "pvc-json-array": [(PVC_GET, (200, JSON, "[1, 2, 3]"))],
+    # Valid JSON nested 100000 levels: parsed without recursion, but copying or printing it
+    # recursed until the stack overflowed.
+    "pvc-deep-json": [(PVC_GET, (200, JSON, json.dumps(PVC)[:-1] + ', "x": ' + "[" * 100000 +
+                                 "]" * 100000 + "}"))],
+    "px-deep-json": [(VERSION_GET, (200, JSON, '{"sdk_version": ' + "[" * 100000 + "]" * 100000 +
+                                    "}"))],
     "pvc-json-string": [(PVC_GET, (200, JSON, '"PersistentVolumeClaim"'))],
     "pvc-volume-name-number": [(PVC_GET, ok(with_(PVC, "spec.volumeName", 42)))],
     "pvc-spec-string": [(PVC_GET, ok(with_(PVC, "spec", "bound")))],

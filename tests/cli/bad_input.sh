@@ -18,7 +18,7 @@ cleanup() {
     rm -rf "$tmp"
 }
 trap cleanup EXIT
-leaks='internal error|terminate called|what\(\)|Sanitizer|runtime error|Segmentation|core dumped|json\.exception|YAML::|bad_alloc'
+leaks='internal error|terminate called|what\(\)|Sanitizer|runtime error|Segmentation|core dumped|json\.exception|YAML::|bad_alloc|FAILED|value in \{'
 python=/usr/bin/python3
 [ -x "$python" ] || python=python3
 
@@ -115,6 +115,9 @@ server ok snapshot 0 ''
 server pvc-html-502 snapshot 1 "$pvc: HTTP 502 with a reply that is not a Kubernetes Status (text/html)"
 server pvc-malformed-json snapshot 1 "$pvc: HTTP 200 with a reply that is not JSON"
 server pvc-json-array snapshot 1 "$pvc: HTTP 200 with a reply that is not JSON"
+# JSON nested 100000 levels: refused as not JSON (copying it overflowed the stack, exit 139).
+server pvc-deep-json snapshot 1 "$pvc: HTTP 200 with a reply that is not JSON"
+server px-deep-json snapshot 1 "$gateway: this endpoint is not an OpenStorage SDK gateway (GET /v1/identities/version answered HTTP 200 with a body that is not a JSON object"
 server pvc-json-string snapshot 1 "$pvc: HTTP 200 with a reply that is not JSON"
 server pvc-volume-name-number snapshot 1 'persistentvolumeclaim "prod/data": is Bound but names no volume'
 server pvc-spec-string snapshot 1 'persistentvolumeclaim "prod/data": is Bound but names no volume'
@@ -182,6 +185,26 @@ kc kc-unknown-context 3 'kc-unknown-context.yaml: context "nope" not found' --co
 kubeconfig "$tmp/kc-no-current.yaml" "$https"
 sed -i 's/^current-context: x/current-context: ""/' "$tmp/kc-no-current.yaml"
 kc kc-no-current 2 'kc-no-current.yaml: no current-context is set'
+# Alias cycles and runaway alias expansion: the guard every YAML reader shares.
+printf 'clusters: &c\n- name: c\n  cluster: {server: "%s"}\n  again: *c\n' "$https" >"$tmp/kc-alias-cycle.yaml"
+kc kc-alias-cycle 2 "kc-alias-cycle.yaml:4:10: alias '*c' refers to the node that contains it"
+{
+    echo 'a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]'
+    for i in 1 2 3 4 5 6 7 8; do
+        printf 'a%s: &a%s [' "$i" "$i"
+        printf '*a%s, ' "$((i - 1))" "$((i - 1))" "$((i - 1))" "$((i - 1))" "$((i - 1))" "$((i - 1))" "$((i - 1))" "$((i - 1))"
+        printf '*a%s]\n' "$((i - 1))"
+    done
+} >"$tmp/kc-alias-bomb.yaml"
+kc kc-alias-bomb 2 'kc-alias-bomb.yaml:7:10: aliases expand to more than 1000000 values in all'
+# A file the kubeconfig names that is not a regular file is named as what it is.
+kubeconfig "$tmp/kc-token-file-device.yaml" "$https" '{tokenFile: /dev/zero}'
+kc kc-token-file-device 2 'kc-token-file-device.yaml: user "u": tokenFile: /dev/zero is not a regular file (a character device)'
+kubeconfig "$tmp/kc-ca-directory.yaml" "$https\", certificate-authority: \"/tmp"
+kc kc-ca-directory 2 'kc-ca-directory.yaml: cluster "c": certificate-authority: /tmp is not a regular file (a directory)'
+# Nesting 100000 levels deep (yaml-cpp refuses past 500 with its "bad file"): ours first.
+{ printf 'clusters: '; head -c 100000 /dev/zero | tr '\0' '['; echo; } >"$tmp/kc-deep-flow.yaml"
+kc kc-deep-flow 2 'nested more than 64 levels deep'
 kc kc-missing-file 3 'kc-missing-file.yaml (--kubeconfig) does not exist'
 kubeconfig "$tmp/kc-exec-no-command.yaml" "$https" '{exec: {apiVersion: client.authentication.k8s.io/v1}}'
 kc kc-exec-no-command 2 "kc-exec-no-command.yaml: user \"u\": exec: missing key 'command'"
@@ -209,22 +232,35 @@ spawn env-profile-variable-unset 2 'PXCLONE_BAD_UNSET' -- \
 spawn env-px-token-unset 3 'portworx.token: environment variable PXCLONE_BAD_TOKEN is not set' -- \
     env -u PXCLONE_BAD_TOKEN "$pxclone" snapshot --dry-run -q -p "$here/profile-token.yaml" \
     --kubeconfig "$good" --run bad1
+spawn px-token-file-device 2 '/dev/zero: cannot read the Portworx token file: not a regular file (a character device)' -- \
+    "$pxclone" snapshot --dry-run -q -p "$here/profile-token-device.yaml" --kubeconfig "$good" --run bad1
 spawn env-home-unset-no-kubeconfig 2 'no kubeconfig found (looked at: KUBECONFIG and HOME are unset)' -- \
     env -u KUBECONFIG -u HOME -u KUBERNETES_SERVICE_HOST "$pxclone" snapshot --dry-run -q \
     -p "$profile" --run bad1
 
 # Flags.
-spawn flag-parallel-word 2 '--parallel: Value abc not in range' -- "$pxclone" snapshot --parallel abc -p "$profile"
-spawn flag-timeout-unit 2 "--timeout: '5x' is not a duration" -- "$pxclone" snapshot --timeout 5x -p "$profile"
-spawn flag-output-unknown 2 '--output: ' -- "$pxclone" list -o xml -p "$profile"
+# A value refused is named with the valid ones, in pxclone's words (CLI11's said
+# "Check xml value in {env->3,json->1,...} OR {3,1,4,0,2} FAILED").
+spawn flag-parallel-word 2 '--parallel abc: not a whole number from 1 to 64' -- "$pxclone" snapshot --parallel abc -p "$profile"
+spawn flag-parallel-range 2 '--parallel 65: not a whole number from 1 to 64' -- "$pxclone" snapshot --parallel 65 -p "$profile"
+spawn flag-timeout-unit 2 "--timeout 5x: not a duration (e.g. 90s, 10m, 1h30m)" -- "$pxclone" snapshot --timeout 5x -p "$profile"
+spawn flag-output-unknown 2 '--output xml: invalid output format (valid: text, json, yaml, env, name)' -- "$pxclone" list -o xml -p "$profile"
+spawn flag-output-version 2 '--output xml: invalid output format (valid: text, json, yaml, env, name)' -- "$pxclone" version -o xml
+spawn flag-color-unknown 2 '--color sometimes: invalid colour mode (valid: auto, always, never)' -- "$pxclone" validate --color sometimes -p "$profile"
+spawn flag-completion-shell 2 'completion csh: invalid shell (valid: bash, fish, zsh)' -- "$pxclone" completion csh
 spawn flag-unknown 2 'The following argument was not expected: --frobnicate' -- "$pxclone" snapshot --frobnicate -p "$profile"
 spawn flag-run-symbols 2 "--run '***': a run id needs letters or digits" -- "$pxclone" snapshot --run '***' -p "$profile" --kubeconfig "$good"
 spawn flag-profile-directory 2 '/tmp: cannot read: is a directory' -- "$pxclone" validate -p /tmp
 # Endless or huge files: one line at once, without reading them (util::read_file).
-spawn flag-profile-dev-zero 2 '/dev/zero:1:1: file is too large (a profile may have at most 1048576 bytes)' -- \
+# A device is named as what it is, before it is opened.
+spawn flag-profile-dev-zero 2 '/dev/zero: cannot read: not a regular file (a character device)' -- \
     "$pxclone" validate -p /dev/zero
-spawn flag-kubeconfig-dev-zero 2 'kubeconfig /dev/zero: cannot be read: larger than 16 MiB, the most pxclone reads of a kubeconfig' -- \
+spawn flag-kubeconfig-dev-zero 2 'kubeconfig /dev/zero: cannot be read: not a regular file (a character device)' -- \
     "$pxclone" snapshot --dry-run -q -p "$profile" --kubeconfig /dev/zero --run bad1
+# An endless stream that is no device (a FIFO, or `-p <(...)`) is read up to the limit.
+# shellcheck disable=SC2016 # $1 is bash -c's, not this script's
+spawn flag-profile-endless-pipe 2 'file is too large (a profile may have at most 1048576 bytes)' -- \
+    bash -c '"$1" validate -p <(yes)' _ "$pxclone"
 truncate -s 8G "$tmp/kc-8g.yaml"
 spawn flag-kubeconfig-8g 2 'kc-8g.yaml: cannot be read: larger than 16 MiB' -- \
     "$pxclone" snapshot --dry-run -q -p "$profile" --kubeconfig "$tmp/kc-8g.yaml" --run bad1

@@ -9,6 +9,8 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
+#include <string>
 #include <string_view>
 
 #include "fuzz_check.hpp"
@@ -25,8 +27,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     options.substitution.build_id = "b1";
     // Every third input also checks referenced files, which takes the path-joining branches.
     if (size % 3 == 0) {
-        options.file_exists = [](const std::string& path) {
-            return path.size() % 2 == 0;
+        options.file_problem = [](const std::string& path) -> std::optional<std::string> {
+            if (path.size() % 2 == 0) {
+                return std::nullopt;
+            }
+            return "does not exist";
         };
     }
     fuzz::expect_no_exception("load_profile", [&] {

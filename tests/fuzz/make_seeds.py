@@ -74,6 +74,23 @@ def main():
         b"users: [{name: u, user: {client-certificate-data: eA==, client-key-data: eQ==, tokenFile: t}}]\n"
         b"contexts: [{name: x, context: {cluster: c, user: u}}, {name: y, context: {cluster: c, user: u}}]\ncurrent-context: y\n",
     ]
+    # Alias cycles, an alias bomb and aliases that nest deeper than the text (issue 16): yaml-cpp
+    # builds a node that contains itself from the first two, and a walk over it never ends.
+    laughs = b"a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n" + b"".join(
+        b"a%d: &a%d [" % (i, i) + b", ".join([b"*a%d" % (i - 1)] * 9) + b"]\n" for i in range(1, 9))
+    chain = b"a0: &a0 [[[[x]]]]\n" + b"".join(
+        b"a%d: &a%d [[[[*a%d]]]]\n" % (i, i, i - 1) for i in range(1, 40))
+    aliases = [b"a: &a [*a]\n", b"a: &a {b: *a}\n", b"&r\nversion: 1\nname: *r\n",
+               b"version: 1\nname: orders\nsource: &s {namespace: prod, pvcs: [*s]}\n",
+               laughs, chain]
+    for text in aliases:
+        write("profile", text)
+    kubeconfigs += [
+        b"clusters: &c\n- name: c\n  cluster: {server: 'https://h'}\n  again: *c\ncurrent-context: x\n",
+        b"users: [&u {name: u, user: {token: t, self: *u}}]\n",
+        laughs + b"clusters: [{name: c, cluster: {server: 'https://h'}}]\n",
+        chain,
+    ]
     for kubeconfig in kubeconfigs:
         write("kubeconfig", kubeconfig)
 
@@ -98,6 +115,12 @@ def main():
     write("k8s_reply", bytes([0, 5]) + events)
     write("k8s_reply", bytes([8, 0]) + b'{"kind":"Status","apiVersion":"v1","status":"Failure","message":"gone","reason":"Expired","code":410}')
     write("k8s_reply", bytes([9, 0]) + b'{"kind":"Status","status":"Failure","reason":"Invalid","code":422,"details":{"name":"x","kind":"pods","causes":[{"reason":"FieldValueInvalid","message":"bad","field":"spec"}],"retryAfterSeconds":3}}')
+    # JSON nested 100000 levels: parsed without recursion, but copying or printing it overflowed
+    # the stack (issue 16). libFuzzer's -max_len keeps only the first 16 KiB of a seed.
+    deep = b"[" * 8000 + b"]" * 8000
+    write("k8s_reply", bytes([0, 7]) + b'{"kind":"Pod","metadata":{"name":"p"},"spec":' + deep + b"}")
+    write("k8s_reply", bytes([0, 3]) + b'{"type":"ADDED","object":' + deep + b"}\n")
+    write("px_reply", bytes([0, 0]) + b'{"sdk_version":' + deep + b"}")
     write("k8s_reply", bytes([0, 0]) + b'{"kind":"PodList","metadata":{"resourceVersion":"5","continue":"abc"},"items":[{"metadata":{"name":"a"}}]}')
 
 

@@ -277,6 +277,39 @@ TEST_CASE("a bad state file is reported with its place") {
     std::filesystem::remove_all(dir);
 }
 
+TEST_CASE("a state file with an alias cycle or an alias bomb is an error at start, not a crash") {
+    const auto dir = temp_dir("aliases");
+    std::string bomb = "a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n";
+    for (int i = 1; i < 9; ++i) {
+        bomb += "a" + std::to_string(i) + ": &a" + std::to_string(i) + " [";
+        for (int k = 0; k < 10; ++k) {
+            bomb += (k == 0 ? "*a" : ", *a") + std::to_string(i - 1);
+        }
+        bomb += "]\n";
+    }
+    const std::vector<std::pair<std::string, std::string>> cases{
+        {"apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\ndata: &d {a: *d}\n",
+         "line 4, column 7: an alias refers to the node that contains it"},
+        {"a: &a [*a]\n", "line 1, column 4: an alias refers to the node that contains it"},
+        {bomb, "aliases expand to more than 1000000 values"},
+    };
+    for (const auto& [text, message] : cases) {
+        CAPTURE(text);
+        std::ofstream(dir / "state.yaml") << text;
+        pxsim::ServerOptions options;
+        options.state_files = {(dir / "state.yaml").string()};
+        std::string what;
+        try {
+            pxsim::Server server(options);
+        } catch (const std::runtime_error& error) {
+            what = error.what();
+        }
+        CHECK(what.find("state.yaml: line ") != std::string::npos);
+        CHECK(what.find(message) != std::string::npos);
+    }
+    std::filesystem::remove_all(dir);
+}
+
 TEST_CASE("watch faults: closed early, or 410 Expired as an ERROR event") {
     for (const std::string kind : {"watch-close", "410"}) {
         pxsim::ServerOptions options;

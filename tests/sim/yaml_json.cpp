@@ -2,6 +2,8 @@
 
 #include <regex>
 #include <stdexcept>
+#include <string>
+#include <vector>
 
 #include <yaml-cpp/yaml.h>
 
@@ -38,39 +40,80 @@ nlohmann::json scalar_to_json(const YAML::Node& node) {
     return text;
 }
 
-nlohmann::json to_json(const YAML::Node& node) {
-    switch (node.Type()) {
-    case YAML::NodeType::Null:
-    case YAML::NodeType::Undefined:
-        return nullptr;
-    case YAML::NodeType::Scalar:
-        return scalar_to_json(node);
-    case YAML::NodeType::Sequence: {
+// Converts one document, bounding the walk: yaml-cpp makes an alias to an anchor whose node is
+// still open (`a: &a [*a]`) a node that contains itself, and nested anchors that each alias the
+// previous one many times expand without end. pxsim shares no code with pxclone (its guard is
+// profile::check_events), so it stops such a walk itself: a node met inside itself, more than
+// k_max_depth levels or more than k_max_nodes values end in an error naming the place.
+class Converter {
+public:
+    nlohmann::json convert(const YAML::Node& node) {
+        if (++m_nodes > k_max_nodes) {
+            fail(node, "aliases expand to more than " + std::to_string(k_max_nodes) + " values");
+        }
+        switch (node.Type()) {
+        case YAML::NodeType::Null:
+        case YAML::NodeType::Undefined:
+            return nullptr;
+        case YAML::NodeType::Scalar:
+            return scalar_to_json(node);
+        case YAML::NodeType::Sequence:
+        case YAML::NodeType::Map:
+            break;
+        }
+        for (const auto& open : m_open) {
+            if (open.is(node)) {
+                fail(node, "an alias refers to the node that contains it (a cycle without end)");
+            }
+        }
+        if (m_open.size() >= k_max_depth) {
+            fail(node, "nested more than " + std::to_string(k_max_depth) + " levels deep");
+        }
+        m_open.push_back(node);
+        auto json = node.IsSequence() ? sequence(node) : map(node);
+        m_open.pop_back();
+        return json;
+    }
+
+private:
+    static constexpr std::size_t k_max_nodes = 1'000'000;
+    static constexpr std::size_t k_max_depth = 256;
+
+    [[noreturn]] static void fail(const YAML::Node& node, const std::string& message) {
+        const auto mark = node.Mark();
+        throw std::runtime_error("line " + std::to_string(mark.line + 1) + ", column " +
+                                 std::to_string(mark.column + 1) + ": " + message);
+    }
+
+    nlohmann::json sequence(const YAML::Node& node) {
         nlohmann::json array = nlohmann::json::array();
         for (const YAML::Node& item : node) {
-            array.push_back(to_json(item));
+            array.push_back(convert(item));
         }
         return array;
     }
-    case YAML::NodeType::Map: {
+
+    nlohmann::json map(const YAML::Node& node) {
         nlohmann::json object = nlohmann::json::object();
         for (const auto& entry : node) {
-            object[entry.first.as<std::string>()] = to_json(entry.second);
+            object[entry.first.as<std::string>()] = convert(entry.second);
         }
         return object;
     }
-    }
-    return nullptr;
-}
+
+    std::vector<YAML::Node> m_open;
+    std::size_t m_nodes = 0;
+};
 
 } // namespace
 
 std::vector<nlohmann::json> parse_yaml_documents(const std::string& text) {
     std::vector<nlohmann::json> documents;
     try {
+        Converter converter;
         for (const YAML::Node& node : YAML::LoadAll(text)) {
             if (!node.IsNull()) {
-                documents.push_back(to_json(node));
+                documents.push_back(converter.convert(node));
             }
         }
     } catch (const YAML::Exception& error) {

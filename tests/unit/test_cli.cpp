@@ -44,6 +44,32 @@ TEST_CASE("bad usage is a CLI11 parse error") {
     CHECK_THROWS_AS(run(io, {}), CLI::ParseError);
 }
 
+TEST_CASE("a flag's value refused is named with the valid values, in pxclone's words") {
+    const auto message = [](std::initializer_list<const char*> args) {
+        Captured io;
+        try {
+            run(io, args);
+        } catch (const CLI::ParseError& error) {
+            return std::string(error.what());
+        }
+        return std::string("no error");
+    };
+    // Was "--output: Check xml value in {env->3,json->1,...} OR {3,1,4,0,2} FAILED".
+    CHECK(message({"version", "-o", "xml"}) ==
+          "--output xml: invalid output format (valid: text, json, yaml, env, name)");
+    CHECK(message({"version", "--color", "sometimes"}) ==
+          "--color sometimes: invalid colour mode (valid: auto, always, never)");
+    CHECK(message({"version", "--parallel", "0"}) ==
+          "--parallel 0: not a whole number from 1 to 64");
+    CHECK(message({"version", "--parallel", "8x"}) ==
+          "--parallel 8x: not a whole number from 1 to 64");
+    CHECK(message({"version", "--timeout", "soon"}) ==
+          "--timeout soon: not a duration (e.g. 90s, 10m, 1h30m)");
+    CHECK(message({"completion", "csh"}) ==
+          "completion csh: invalid shell (valid: bash, fish, zsh)");
+    CHECK(message({"version", "-o", "YAML", "--parallel", "64"}) == "no error");
+}
+
 TEST_CASE("every exit code has a description") {
     using pxclone::ExitCode;
     for (const auto code : {ExitCode::ok, ExitCode::failed, ExitCode::usage, ExitCode::not_found,

@@ -1,4 +1,5 @@
 #include "pxclone/exec/hooks.hpp"
+#include "pxclone/util/time.hpp"
 
 #include <algorithm>
 
@@ -81,4 +82,26 @@ TEST_CASE("hook variables replace inherited ones of the same name") {
     CHECK(std::count(env.begin(), env.end(), "PXCLONE_RUN=old") == 0);
     CHECK(std::count(env.begin(), env.end(), "KUBECONFIG=/k.yaml") == 1);
     CHECK(std::count(env.begin(), env.end(), "PATH=/bin") == 1);
+}
+
+TEST_CASE(
+    "pre-hooks are told their deadline, as an RFC 3339 time and as seconds from their start") {
+    using namespace std::chrono_literals;
+    const auto now = *util::parse_rfc3339("2030-01-02T03:04:05Z");
+    const auto has = [](const std::vector<std::string>& env, const std::string& entry) {
+        return std::count(env.begin(), env.end(), entry) == 1;
+    };
+    auto env = exec::hook_environment({"PXCLONE_HOOK_DEADLINE=old"},
+                                      {.run = "1", .deadline = now + 12min + 500ms}, now);
+    CHECK(has(env, "PXCLONE_HOOK_DEADLINE=2030-01-02T03:16:05Z"));
+    CHECK(has(env, "PXCLONE_HOOK_DEADLINE_SECONDS=721"));
+    CHECK_FALSE(has(env, "PXCLONE_HOOK_DEADLINE=old"));
+    env = exec::hook_environment({}, {.run = "1", .deadline = now - 5s}, now);
+    CHECK(has(env, "PXCLONE_HOOK_DEADLINE_SECONDS=0"));
+    // Post-hooks are given none.
+    env =
+        exec::hook_environment({"PATH=/bin", "PXCLONE_HOOK_DEADLINE_SECONDS=9"}, {.run = "1"}, now);
+    CHECK(std::none_of(env.begin(), env.end(), [](const std::string& entry) {
+        return entry.starts_with("PXCLONE_HOOK_DEADLINE");
+    }));
 }

@@ -247,6 +247,32 @@ TEST_CASE("every kubeconfig problem names the file, the entry and the key") {
         CHECK(message_of<UsageError>(f).find("cluster \"c\": certificate-authority: ") !=
               std::string::npos);
     }
+    SUBCASE("a certificate path that is not a regular file says what it is") {
+        write("current-context: x\nclusters:\n- name: c\n  cluster: {server: https://h, "
+              "certificate-authority: /dev/null}\ncontexts:\n- name: x\n  context: {cluster: c}\n");
+        CHECK(message_of<UsageError>(f).find("certificate-authority: /dev/null is not a regular "
+                                             "file (a character device)") != std::string::npos);
+    }
+    SUBCASE("an alias inside the node it names") {
+        const auto file = write("clusters: &c\n- name: c\n  cluster: {server: https://h}\n"
+                                "  more: *c\ncurrent-context: x\n");
+        CHECK(message_of<UsageError>(f) ==
+              "kubeconfig " + file +
+                  ":4:9: alias '*c' refers to the node that contains it (a cycle without end)");
+    }
+    SUBCASE("aliases that expand without end") {
+        std::string text = "a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n";
+        for (int i = 1; i < 9; ++i) {
+            text += "a" + std::to_string(i) + ": &a" + std::to_string(i) + " [";
+            for (int k = 0; k < 10; ++k) {
+                text += (k == 0 ? "*a" : ", *a") + std::to_string(i - 1);
+            }
+            text += "]\n";
+        }
+        write(text);
+        CHECK(message_of<UsageError>(f).find("aliases expand to more than 1000000 values") !=
+              std::string::npos);
+    }
     SUBCASE("two authentication methods") {
         write("current-context: x\nclusters:\n- name: c\n  cluster: {server: https://h}\n"
               "users:\n- name: u\n  user: {token: t, username: a, password: b}\n"

@@ -1,4 +1,5 @@
 #include "pxclone/profile/loader.hpp"
+#include "pxclone/util/file.hpp"
 
 #include <filesystem>
 #include <fstream>
@@ -22,9 +23,12 @@ struct Fixture {
         o.substitution.run_id = "42";
         o.substitution.git_sha = "abc1234";
         o.substitution.build_id = "b-7";
-        o.file_exists = [this](const std::string& path) {
-            return std::find(existing_files.begin(), existing_files.end(), path) !=
-                   existing_files.end();
+        o.file_problem = [this](const std::string& path) -> std::optional<std::string> {
+            if (std::find(existing_files.begin(), existing_files.end(), path) !=
+                existing_files.end()) {
+                return std::nullopt;
+            }
+            return "does not exist";
         };
         return o;
     }
@@ -315,6 +319,40 @@ TEST_CASE("empty, binary, huge and deeply nested inputs are refused quickly") {
     CHECK(lines[0].find("nested more than 32 levels") != std::string::npos);
 }
 
+TEST_CASE("alias cycles, alias bombs and aliases nesting too deep are one diagnostic each") {
+    const Fixture f;
+    // These ended pxclone validate with SIGSEGV: yaml-cpp made the node contain itself.
+    auto lines = lines_of(f.load("a: &a [*a]\n"));
+    REQUIRE(lines.size() == 1);
+    CHECK(lines[0] == "dir/pxclone.yaml:1:8: alias '*a' refers to the node that contains it (a "
+                      "cycle without end)");
+    lines = lines_of(f.load(std::string(k_minimal) + "staging: &s\n  images: {app: *s}\n"));
+    REQUIRE(lines.size() == 1);
+    CHECK(lines[0].starts_with("dir/pxclone.yaml:7:17: alias '*s' refers to the node"));
+
+    std::string bomb = std::string(k_minimal) + "x0: &x0 [a, a, a, a, a, a, a, a, a]\n";
+    for (int i = 1; i < 9; ++i) {
+        bomb += "x" + std::to_string(i) + ": &x" + std::to_string(i) + " [";
+        for (int k = 0; k < 9; ++k) {
+            bomb += (k == 0 ? "*x" : ", *x") + std::to_string(i - 1);
+        }
+        bomb += "]\n";
+    }
+    lines = lines_of(f.load(bomb));
+    REQUIRE(lines.size() == 1);
+    CHECK(lines[0].find("aliases expand to more than 1000000 values") != std::string::npos);
+
+    std::string chain = std::string(k_minimal) + "x0: &x0 [[[[1]]]]\n";
+    for (int i = 1; i < 20; ++i) {
+        chain += "x" + std::to_string(i) + ": &x" + std::to_string(i) + " [[[[*x" +
+                 std::to_string(i - 1) + "]]]]\n";
+    }
+    lines = lines_of(f.load(chain));
+    REQUIRE(lines.size() == 1);
+    CHECK(lines[0].find("nested more than 32 levels deep, counting what aliases expand to") !=
+          std::string::npos);
+}
+
 TEST_CASE("block scalars do not count as nesting") {
     Fixture f;
     std::string script = "|\n";
@@ -359,9 +397,7 @@ TEST_CASE("every example profile is valid") {
         text << in.rdbuf();
         Fixture f;
         auto options = f.options(entry.path().string());
-        options.file_exists = [](const std::string& path) {
-            return fs::is_regular_file(path);
-        };
+        options.file_problem = pxclone::util::file_problem;
         const auto result = load_profile(text.str(), options);
         CHECK_MESSAGE(result.profile, (entry.path().string() + "\n" + joined(result)));
     }

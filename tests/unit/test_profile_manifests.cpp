@@ -212,6 +212,23 @@ TEST_CASE("aliases that expand without end are refused") {
     CHECK(parsed.manifests.objects.empty());
 }
 
+TEST_CASE("an alias inside the node it names is refused at its place, not followed") {
+    // Each made yaml-cpp build a node that contains itself; converting it overflowed the stack.
+    const Fixture fixture;
+    for (const auto* text : {"apiVersion: v1\nkind: ConfigMap\ndata: &d {a: *d}\n",
+                             "apiVersion: v1\nkind: ConfigMap\nitems: &i [*i]\n",
+                             "&o\napiVersion: v1\nkind: ConfigMap\nself: *o\n"}) {
+        CAPTURE(text);
+        const auto parsed = fixture.parse(text);
+        REQUIRE(parsed.diagnostics.size() == 1);
+        CHECK(parsed.diagnostics[0].file == "manifests/app.yaml");
+        CHECK(parsed.diagnostics[0].line >= 3);
+        CHECK(parsed.diagnostics[0].message.find("refers to the node that contains it") !=
+              std::string::npos);
+        CHECK(parsed.manifests.objects.empty());
+    }
+}
+
 TEST_CASE("the example manifests parse") {
     const Fixture fixture;
     for (const auto* name : {"mongo.yaml", "app.yaml"}) {

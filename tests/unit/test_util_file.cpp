@@ -1,7 +1,13 @@
 #include "pxclone/util/file.hpp"
 
 #include <cerrno>
+#include <csignal>
+#include <fcntl.h>
 #include <filesystem>
+#include <pthread.h>
+#include <string>
+#include <sys/stat.h>
+#include <thread>
 #include <unistd.h>
 
 #include <doctest/doctest.h>
@@ -52,10 +58,47 @@ TEST_CASE("read_file refuses a huge file by its size, without reading it") {
           "larger than 1 MiB, the most pxclone reads of a kubeconfig");
 }
 
-TEST_CASE("read_file stops an endless stream at max_bytes") {
-    const auto file = util::read_file("/dev/zero", 1024 * 1024);
+TEST_CASE("read_file reads a FIFO, and stops an endless one at max_bytes") {
+    const test::TempDir dir;
+    const auto fifo = (dir.path() / "fifo").string();
+    REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
+    std::thread writer([&fifo] {
+        // The reader closes its end at max_bytes: write() then fails with EPIPE, and the
+        // SIGPIPE that comes with it stays blocked in this thread.
+        sigset_t pipe_signal;
+        sigemptyset(&pipe_signal);
+        sigaddset(&pipe_signal, SIGPIPE);
+        pthread_sigmask(SIG_BLOCK, &pipe_signal, nullptr);
+        const int fd = ::open(fifo.c_str(), O_WRONLY | O_CLOEXEC);
+        const std::string chunk(64 * 1024, 'x');
+        while (fd >= 0 && ::write(fd, chunk.data(), chunk.size()) > 0) {
+        }
+        ::close(fd);
+    });
+    const auto file = util::read_file(fifo, 1024 * 1024);
+    writer.join();
     CHECK(file.error == EFBIG);
     CHECK(file.text.empty());
+}
+
+TEST_CASE("read_file refuses a device or a socket before opening it, naming what it is") {
+    const auto file = util::read_file("/dev/zero", 1024 * 1024);
+    CHECK(file.error == util::k_not_a_file);
+    CHECK(file.kind == "a character device");
+    CHECK(util::describe_read_error(file, 1024 * 1024, "a profile") ==
+          "not a regular file (a character device)");
+}
+
+TEST_CASE("file_problem says why a path is no file to read") {
+    const test::TempDir dir;
+    CHECK_FALSE(util::file_problem(dir.write("a.yaml", "x").string()));
+    CHECK(util::file_problem((dir.path() / "none").string()) == "does not exist");
+    CHECK(util::file_problem((dir.path() / "a.yaml" / "b").string()) == "does not exist");
+    CHECK(util::file_problem(dir.path().string()) == "is not a regular file (a directory)");
+    CHECK(util::file_problem("/dev/null") == "is not a regular file (a character device)");
+    const auto fifo = (dir.path() / "fifo").string();
+    REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
+    CHECK(util::file_problem(fifo) == "is not a regular file (a FIFO)");
 }
 
 TEST_CASE("read_file reads a file whose size stat() does not know") {

@@ -3,8 +3,11 @@
 #pragma once
 
 #include "pxclone/profile/profile.hpp"
+#include "pxclone/util/clock.hpp"
 #include "pxclone/util/process.hpp"
 
+#include <chrono>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -18,6 +21,15 @@ struct HookEnvironment {
     std::vector<std::string> pvcs; // PXCLONE_PVCS, space-separated
     std::string kubeconfig;        // KUBECONFIG, when pxclone was given one
     std::string context;           // PXCLONE_CONTEXT, when pxclone was given one
+    // Pre-hooks: the latest time pxclone runs the post-hooks, had it not been killed. Told as
+    // PXCLONE_HOOK_DEADLINE (RFC 3339, UTC) and PXCLONE_HOOK_DEADLINE_SECONDS (whole seconds from
+    // the hook's start, rounded up, 0 once passed): a hook that freezes something arms a release
+    // that fires then unless the post-hook ran first, so a pxclone killed in between (SIGKILL, a
+    // CI job's timeout) cannot leave production frozen.
+    std::optional<std::chrono::system_clock::time_point> deadline;
+    // What "now" is for PXCLONE_HOOK_DEADLINE_SECONDS (the session's clock); the system clock when
+    // null.
+    const util::Clock* clock = nullptr;
 };
 
 struct HookOutcome {
@@ -33,9 +45,10 @@ std::vector<HookOutcome> run_hooks(util::ProcessRunner& runner, const profile::P
                                    const std::vector<profile::Hook>& hooks,
                                    const HookEnvironment& environment, bool stop_at_failure);
 
-// The environment a hook gets: `inherited` ("NAME=value" entries) with the PXCLONE_* variables
-// replacing any of the same name.
+// The environment a hook started at `now` gets: `inherited` ("NAME=value" entries) with the
+// PXCLONE_* variables replacing any of the same name.
 std::vector<std::string> hook_environment(std::vector<std::string> inherited,
-                                          const HookEnvironment& environment);
+                                          const HookEnvironment& environment,
+                                          std::chrono::system_clock::time_point now = {});
 
 } // namespace pxclone::exec

@@ -50,6 +50,10 @@ struct ClusterConfig {
 // The most of one kubeconfig file read: far above any real one (thousands of contexts fit in a
 // few MiB), far below what would exhaust memory; a larger file (or /dev/zero) is a UsageError.
 inline constexpr std::size_t k_max_kubeconfig_bytes = 16 * 1024 * 1024;
+// What profile::check_events lets a kubeconfig have: documents (only the first is read, as
+// client-go does) and levels of nesting (a kubeconfig has about six).
+inline constexpr int k_max_kubeconfig_documents = 16;
+inline constexpr int k_max_kubeconfig_depth = 64;
 
 struct KubeconfigOptions {
     std::string explicit_path; // --kubeconfig: this file only, no merging, must exist

@@ -28,9 +28,11 @@ struct LoadOptions {
     std::string file = "pxclone.yaml"; // named in diagnostics; its directory becomes base_dir
     // Substitution values; `profile_name` is filled in from the profile's own `name`.
     SubstitutionContext substitution;
-    // Whether a path (already joined with base_dir) names a readable file; when set, manifests,
-    // mask files, ca_file, kubeconfig, secret files and hook commands with a '/' are checked.
-    std::function<bool(const std::string&)> file_exists;
+    // Why a path (already joined with base_dir) names no file to read ("does not exist", "is not
+    // a regular file (a FIFO)"), nullopt when it does; when set, manifests, mask files, ca_file,
+    // kubeconfig and hook commands with a '/' are checked (not secret files: a token may be
+    // mounted only where the snapshot runs; reading it says what is wrong).
+    std::function<std::optional<std::string>(const std::string&)> file_problem;
 };
 
 struct LoadResult {

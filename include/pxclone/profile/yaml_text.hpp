@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -65,12 +66,44 @@ struct LineScan {
 
 LineScan scan_lines(const std::vector<TextLine>& lines, int depth_limit);
 
-// yaml-cpp 0.7's LoadAll loops forever, allocating, on texts where its parser stops advancing
-// (e.g. "!K,KKK...", found by fuzz_profile): it keeps returning another empty document. This walks
-// the documents with a bounded loop first (nothing is kept); false when there are more than
-// `limit`, so LoadAll is only called on a text it finishes. Throws what yaml-cpp's parser throws
-// (YAML::Exception and its subclasses).
-bool documents_end_within(const std::string& text, int limit);
+// The most nodes that aliases may add to a text, in all (each alias adds the nodes of what it
+// names, counting the aliases inside that). Real files alias a few small blocks a few times: a
+// thousand nodes is a lot. A million is far above that, yet keeps what a reader that walks the
+// expanded tree does (the manifest converter, the profile's checks) well under a second, while
+// nine nested anchors that each alias the previous one nine times ("billion laughs") would
+// expand to 9^9 nodes.
+inline constexpr std::uint64_t k_max_alias_nodes = 1'000'000;
+
+// What the parser's events of a YAML text may describe before a reader builds its node graph.
+struct EventLimits {
+    int documents = 1;
+    // Most levels of nesting, counting the document's root as 1 and what aliases expand to: a
+    // walk over the expanded tree recurses this deep.
+    int depth = 64;
+    std::uint64_t alias_nodes = k_max_alias_nodes;
+};
+
+// Why check_events refused a text: where, and what (in our words, without the file's name).
+struct EventProblem {
+    enum class Kind { documents, alias_cycle, alias_expansion, depth };
+    Kind kind = Kind::documents;
+    TextPosition position;
+    std::string message;
+};
+
+// The guard every YAML reader of pxclone passes a text through before yaml-cpp builds its node
+// graph: one pass over the parser's events (nothing is kept but a number per anchor) that refuses
+// - more than limits.documents documents, or a parser that stops advancing: yaml-cpp 0.7's LoadAll
+//   loops forever, allocating, on some texts ("!K,KKK...", found by fuzz_profile), returning
+//   another empty document each time;
+// - an alias to an anchor whose node is still open (`a: &a [*a]`): yaml-cpp makes the node contain
+//   itself, and any walk over it recurses until the stack overflows;
+// - aliases that add more than limits.alias_nodes nodes in all, and nesting deeper than
+//   limits.depth counting what aliases expand to: a walk over the expanded tree would exhaust
+//   time, memory or the stack.
+// nullopt when the text may be loaded. Throws what yaml-cpp's parser throws (YAML::Exception and
+// its subclasses) for a syntax error.
+std::optional<EventProblem> check_events(const std::string& text, const EventLimits& limits);
 
 // yaml-cpp's syntax error message `message` (YAML::Exception::msg) in our words, prefixed
 // "invalid YAML: "; "invalid YAML syntax" for one we do not know. yaml-cpp's own text is never
