@@ -275,7 +275,7 @@ void run_deploy_staging(const GlobalOptions& globals, const DeployOptions& optio
     auto runner = globals.dry_run
                       ? exec::make_dry_run_staging_runner(streams.out)
                       : exec::make_staging_runner(session.kube(), &session.portworx(), context);
-    const auto deadline = start + session.timeout_or(profile.staging.wait.timeout);
+    const auto deadline = session.wait_deadline(profile.staging.wait.timeout, start);
     plan::StagingReport report;
     try {
         try {
