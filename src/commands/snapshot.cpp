@@ -381,6 +381,12 @@ json take_snapshot_set(Session& session, const GlobalOptions& globals, const Loa
             }
         }
     }
+    // The deadline passed before the set was complete (a post-hook held it up): all or nothing,
+    // as for any other part of the set.
+    if (failures.empty() && session.deadline().passed(session.clock().now())) {
+        failures.push_back(fmt::format("the set was not complete by the deadline ({})",
+                                       session.deadline().origin()));
+    }
 
     if (!failures.empty()) {
         // All or nothing: a partial set must not be mistaken for a copy of production.
