@@ -7,6 +7,7 @@
 #include "support/temp_dir.hpp"
 
 using namespace pxclone;
+using namespace std::chrono_literals;
 
 namespace {
 
@@ -81,4 +82,17 @@ TEST_CASE("hook variables replace inherited ones of the same name") {
     CHECK(std::count(env.begin(), env.end(), "PXCLONE_RUN=old") == 0);
     CHECK(std::count(env.begin(), env.end(), "KUBECONFIG=/k.yaml") == 1);
     CHECK(std::count(env.begin(), env.end(), "PATH=/bin") == 1);
+}
+
+TEST_CASE("a hook the command's deadline stopped says so") {
+    HookFixture f;
+    f.dir.write("hang.sh", "#!/bin/sh\nexec sleep 30\n", 0755);
+    auto clock = std::make_shared<util::SystemClock>();
+    util::PosixProcessRunner runner(util::Deadline::after(*clock, 200ms, "--timeout 3s"), clock,
+                                    nullptr);
+    const auto outcomes =
+        exec::run_hooks(runner, f.profile, {{.run = {"./hang.sh"}}}, f.environment, true);
+    REQUIRE(outcomes.size() == 1);
+    CHECK_FALSE(outcomes[0].ok);
+    CHECK(outcomes[0].reason == "did not finish before the deadline and was stopped");
 }
