@@ -61,9 +61,12 @@ void add_global_options(CLI::App& app, cmd::GlobalOptions& globals) {
     app.add_option_function<std::string>(
            "--request-timeout",
            [&globals](const std::string& text) {
-               // kubectl's spelling: a bare 0 means no limit.
-               const auto duration = text == "0" ? std::optional(std::chrono::milliseconds(0))
-                                                 : util::parse_duration(text);
+               // As kubectl reads it: a bare number is seconds, and 0 means no limit.
+               const bool digits = !text.empty() && text.size() < 10 &&
+                                   text.find_first_not_of("0123456789") == std::string::npos;
+               const auto duration = digits ? std::optional<std::chrono::milliseconds>(
+                                                  std::chrono::seconds(std::stol(text)))
+                                            : util::parse_duration(text);
                if (!duration) {
                    throw CLI::ValidationError("--request-timeout",
                                               "'" + text + "' is not a duration (e.g. 30s, 0)");
