@@ -392,8 +392,8 @@ json take_snapshot_set(Session& session, const GlobalOptions& globals, const Loa
         // All or nothing: a partial set must not be mistaken for a copy of production.
         auto leftovers = roll_back(backend, plan, taken, snapshots_attempted);
         auto details = failures;
-        // A signal is the reason even when what it broke was a hook (Ctrl-C reaches the whole
-        // process group, the pre-hook included).
+        // A signal is the reason even when what it broke was a hook (pxclone stops a running
+        // hook on SIGINT/SIGTERM).
         const bool interrupted = util::interrupted();
         // So is the command's deadline, when it has passed (whatever it cut: a hook, a request,
         // a wait).

@@ -204,11 +204,12 @@ ProcessResult PosixProcessRunner::run(const ProcessSpec& spec) {
             timed_out = true;
             break;
         }
+        // Wake at the limit, and at least every k_cancel_poll while a cancellation is watched.
         auto left = deadline == std::chrono::steady_clock::time_point::max()
-                        ? std::chrono::milliseconds(k_cancel_poll)
+                        ? k_cancel_poll
                         : std::chrono::ceil<std::chrono::milliseconds>(deadline - now);
-        if (watch_cancel || deadline == std::chrono::steady_clock::time_point::max()) {
-            left = std::min(left, std::chrono::milliseconds(k_cancel_poll));
+        if (watch_cancel) {
+            left = std::min(left, k_cancel_poll);
         }
         const int ready = ::poll(fds, 2, static_cast<int>(left.count()));
         if (ready < 0 && errno == EINTR) {
