@@ -188,6 +188,12 @@ Session::wait_deadline(std::chrono::milliseconds profile_default,
     return m_deadline.is_set() ? m_deadline.at() : start.value_or(m_clock->now()) + profile_default;
 }
 
+std::chrono::milliseconds Session::timeout_or(std::chrono::milliseconds profile_default) const {
+    return std::max(std::chrono::duration_cast<std::chrono::milliseconds>(
+                        wait_deadline(profile_default) - m_clock->now()),
+                    std::chrono::milliseconds(0));
+}
+
 void Session::finish(const nlohmann::json& result) {
     if (m_record) {
         m_record->set_result(result);

@@ -227,8 +227,7 @@ void run_teardown(const GlobalOptions& globals, const TeardownOptions& options, 
                                   .portworx = portworx,
                                   .clock = session.clock(),
                                   .sleeper = session.sleeper()};
-    context.timeout = std::chrono::duration_cast<std::chrono::milliseconds>(
-        session.wait_deadline(loaded.profile.staging.wait.timeout) - session.clock().now());
+    context.timeout = session.timeout_or(loaded.profile.staging.wait.timeout);
     context.on_progress = [&session](const std::string& key, const std::string& line) {
         session.progress().update(key, line);
     };

@@ -64,6 +64,9 @@ public:
     std::chrono::system_clock::time_point
     wait_deadline(std::chrono::milliseconds profile_default,
                   std::optional<std::chrono::system_clock::time_point> start = {}) const;
+    // The budget of a wait that starts now: what the --timeout deadline leaves when given, else
+    // the profile's value for this wait.
+    std::chrono::milliseconds timeout_or(std::chrono::milliseconds profile_default) const;
 
     // Writes the --record file (when asked for) with `result` as the command's outcome.
     void finish(const nlohmann::json& result);
