@@ -8,9 +8,10 @@
 
 _pxclone_commands="version validate snapshot deploy-staging restore list teardown completion"
 _pxclone_global_flags="--help --profile --context --kubeconfig --run --output --dry-run --quiet
-    --verbose --timeout --record --parallel --color"
+    --verbose --timeout --request-timeout --record --parallel --color"
 # Flags whose next word is their value.
-_pxclone_value_flags="-p --profile --context --kubeconfig --run -o --output --timeout --record
+_pxclone_value_flags="-p --profile --context --kubeconfig --run -o --output --timeout
+    --request-timeout --record
     --parallel --snapshot --pvc -n --namespace --new-pvc --from --color"
 
 _pxclone_command_flags() {
@@ -141,6 +142,10 @@ _pxclone() {
             ;;
         --timeout)
             _pxclone_reply "30s 5m 10m 30m 1h"
+            return
+            ;;
+        --request-timeout)
+            _pxclone_reply "0 10s 30s 1m"
             return
             ;;
         ?*)

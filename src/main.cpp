@@ -52,6 +52,10 @@ int main(int argc, char** argv) {
         if (e.kind() == pxclone::http::TransportError::Kind::tls) {
             std::cerr << "  hint: TLS is verified: give the server's CA (kubeconfig "
                          "certificate-authority, or portworx.ca_file in the profile)\n";
+        } else if (e.kind() == pxclone::http::TransportError::Kind::timeout) {
+            std::cerr << "  hint: the server took longer than --request-timeout (default 30s) to "
+                         "answer, or stalled mid-reply, on every attempt: check it, or raise "
+                         "--request-timeout\n";
         } else {
             std::cerr << "  hint: the connection failed before the server answered: check the "
                          "server address, proxy and network\n";

@@ -55,7 +55,25 @@ void add_global_options(CLI::App& app, cmd::GlobalOptions& globals) {
                }
                globals.timeout = std::chrono::ceil<std::chrono::seconds>(*duration);
            },
-           "Bound every wait (e.g. 10m); overrides the profile")
+           "Deadline of the whole command (e.g. 10m): every request, retry, plugin, hook and "
+           "wait; overrides the profile's timeouts; exit 4 when it passes")
+        ->option_text("DURATION");
+    app.add_option_function<std::string>(
+           "--request-timeout",
+           [&globals](const std::string& text) {
+               // As kubectl reads it: a bare number is seconds, and 0 means no limit.
+               const bool digits = !text.empty() && text.size() < 10 &&
+                                   text.find_first_not_of("0123456789") == std::string::npos;
+               const auto duration = digits ? std::optional<std::chrono::milliseconds>(
+                                                  std::chrono::seconds(std::stol(text)))
+                                            : util::parse_duration(text);
+               if (!duration) {
+                   throw CLI::ValidationError("--request-timeout",
+                                              "'" + text + "' is not a duration (e.g. 30s, 0)");
+               }
+               globals.request_timeout = *duration;
+           },
+           "Bound one request to the server (default 30s; 0: none, as kubectl)")
         ->option_text("DURATION");
     app.add_option("--record", globals.record_path, "Write a JSON record of the run to FILE")
         ->option_text("FILE");

@@ -288,7 +288,7 @@ void run_deploy_staging(const GlobalOptions& globals, const DeployOptions& optio
     auto runner = globals.dry_run
                       ? exec::make_dry_run_staging_runner(streams.out)
                       : exec::make_staging_runner(session.kube(), &session.portworx(), context);
-    const auto deadline = start + session.timeout_or(profile.staging.wait.timeout);
+    const auto deadline = session.wait_deadline(profile.staging.wait.timeout, start);
     plan::StagingReport report;
     try {
         try {
@@ -301,8 +301,8 @@ void run_deploy_staging(const GlobalOptions& globals, const DeployOptions& optio
                         "check the connection to the cluster, then run the same command again");
         }
     } catch (const Error& e) {
-        if (e.code() == ExitCode::interrupted && !globals.dry_run) {
-            // Steps stopped starting and the requests in flight ended: say what is left.
+        // Steps stopped starting and the requests in flight ended: say what is left.
+        const auto stopped = [&](ExitCode code, const std::string& what) {
             std::vector<std::string> written_copy;
             {
                 const std::lock_guard lock(written_mutex);
@@ -315,17 +315,28 @@ void run_deploy_staging(const GlobalOptions& globals, const DeployOptions& optio
             if (details.size() == 1) {
                 details.back() += " nothing";
             }
-            throw Error(
-                ExitCode::interrupted,
-                fmt::format("deploy-staging of run {} interrupted ({})", loaded.run.id, e.what()),
-                fmt::format("resume with the same command and --run {}, or remove it with "
-                            "`pxclone teardown --run {}`",
+            return Error(
+                code,
+                fmt::format("deploy-staging of run {} {} ({})", loaded.run.id, what, e.what()),
+                fmt::format("resume with the same command and --run {}, or remove it "
+                            "with `pxclone teardown --run {}`",
                             loaded.run.id, loaded.run.id),
                 std::move(details));
+        };
+        if (e.code() == ExitCode::interrupted && !globals.dry_run) {
+            throw stopped(ExitCode::interrupted, "interrupted");
         }
         // Unmasked production data must not stay behind a failed masking job.
         const bool unmasked = plan.mask.has_value() && !globals.dry_run &&
                               e.code() != ExitCode::interrupted && !options.keep_on_failure;
+        const bool out_of_time =
+            e.code() == ExitCode::timed_out && session.deadline().passed(session.clock().now());
+        if (!unmasked && out_of_time && !globals.dry_run) {
+            // As on Ctrl-C: what this run made is listed, for the same command to resume.
+            throw stopped(ExitCode::timed_out,
+                          fmt::format("did not finish before the deadline ({})",
+                                      session.deadline().origin()));
+        }
         if (!unmasked) {
             throw;
         }

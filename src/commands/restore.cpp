@@ -924,7 +924,7 @@ void run_in_place(const GlobalOptions& globals, const RestoreOptions& options,
         return util::interrupted();
     };
     const bool text = globals.output == output::Format::text;
-    const auto deadline = session.clock().now() + session.timeout_or(profile.staging.wait.timeout);
+    const auto deadline = session.wait_deadline(profile.staging.wait.timeout);
     std::ostringstream requests;
     std::vector<std::string> ids;
     if (globals.dry_run) {
@@ -1084,7 +1084,7 @@ void run_new_pvc(const GlobalOptions& globals, const RestoreOptions& options,
         globals.dry_run
             ? exec::make_dry_run_staging_runner(text ? streams.out : requests)
             : exec::make_staging_runner(kube, portworx ? &session.portworx() : nullptr, context);
-    const auto deadline = start + session.timeout_or(profile.staging.wait.timeout);
+    const auto deadline = session.wait_deadline(profile.staging.wait.timeout, start);
     const auto report =
         exec::run_staging_plan(plan, *runner, session.pool(), session.clock(), deadline, cancelled);
 

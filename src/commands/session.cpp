@@ -6,6 +6,7 @@
 #include "pxclone/k8s/connect.hpp"
 #include "pxclone/k8s/secret.hpp"
 #include "pxclone/profile/loader.hpp"
+#include "pxclone/util/duration.hpp"
 #include "pxclone/util/file.hpp"
 #include "pxclone/util/interrupt.hpp"
 #include "pxclone/util/time.hpp"
@@ -83,6 +84,10 @@ Session::Session(const GlobalOptions& globals, Streams streams, const profile::P
       m_log(std::make_shared<http::LogSink>(streams.err)),
       m_record(globals.record_path.empty() ? nullptr : std::make_shared<http::RunRecord>()),
       m_clock(make_clock(environment)), m_sleeper(std::make_shared<util::ThreadSleeper>()),
+      m_deadline(globals.timeout
+                     ? util::Deadline::after(*m_clock, *globals.timeout,
+                                             "--timeout " + util::format_duration(*globals.timeout))
+                     : util::Deadline()),
       m_progress(streams.err, progress_options(globals, streams, environment),
                  [clock = m_clock] { return clock->now(); }) {
     k8s::ConnectOptions options;
@@ -100,6 +105,8 @@ Session::Session(const GlobalOptions& globals, Streams streams, const profile::P
     options.parallel = globals.parallel;
     options.clock = m_clock;
     options.sleeper = m_sleeper;
+    options.request_timeout = globals.request_timeout;
+    options.deadline = m_deadline;
     // Ctrl-C must end a long wait (a rollout, a masking Job) at once, not when it is over; the
     // requests that report and clean up after it must still go out.
     options.streams_cancelled = util::interrupt_flag();
@@ -154,6 +161,9 @@ const px::Client& Session::portworx() {
                            : profile::resolve_path(m_profile, m_profile.portworx.ca_file);
     curl.tls.insecure_skip_verify = m_profile.portworx.insecure;
     curl.max_idle_handles = static_cast<std::size_t>(m_globals.parallel);
+    curl.request_timeout = m_globals.request_timeout;
+    curl.deadline = m_deadline;
+    curl.clock = m_clock;
     curl.warn = [log = m_log](std::string_view text) {
         log->write(fmt::format("pxclone: warning: {}", text));
     };
@@ -163,16 +173,26 @@ const px::Client& Session::portworx() {
     stack.verbosity = m_globals.verbosity;
     stack.log = m_log;
     stack.record = m_record;
+    stack.deadline = m_deadline;
     m_px_transport = http::decorate(std::make_shared<http::CurlTransport>(curl), stack);
     m_px = std::make_unique<px::Client>(*m_px_transport, endpoint.url, token, endpoint.text);
     return *m_px;
 }
 
+util::PosixProcessRunner Session::process_runner() const {
+    return util::PosixProcessRunner(m_deadline, m_clock, util::interrupt_flag());
+}
+
+std::chrono::system_clock::time_point
+Session::wait_deadline(std::chrono::milliseconds profile_default,
+                       std::optional<std::chrono::system_clock::time_point> start) const {
+    return m_deadline.is_set() ? m_deadline.at() : start.value_or(m_clock->now()) + profile_default;
+}
+
 std::chrono::milliseconds Session::timeout_or(std::chrono::milliseconds profile_default) const {
-    if (m_globals.timeout) {
-        return std::chrono::duration_cast<std::chrono::milliseconds>(*m_globals.timeout);
-    }
-    return profile_default;
+    return std::max(std::chrono::duration_cast<std::chrono::milliseconds>(
+                        wait_deadline(profile_default) - m_clock->now()),
+                    std::chrono::milliseconds(0));
 }
 
 void Session::finish(const nlohmann::json& result) {

@@ -304,7 +304,7 @@ json take_snapshot_set(Session& session, const GlobalOptions& globals, const Loa
     for (const auto& snapshot : plan.snapshots) {
         hook_env.pvcs.push_back(snapshot.source.pvc);
     }
-    util::PosixProcessRunner runner;
+    auto runner = session.process_runner();
     std::vector<std::string> failures;
     if (hooks && !profile.source.hooks.pre.empty()) {
         progress.note("running pre-hooks");
@@ -325,9 +325,11 @@ json take_snapshot_set(Session& session, const GlobalOptions& globals, const Loa
         }
     }
 
-    const auto deadline = session.clock().now() + session.timeout_or(profile.snapshot.timeout);
+    const auto deadline = session.wait_deadline(profile.snapshot.timeout);
     std::vector<exec::TakenSnapshot> taken(plan.snapshots.size());
     std::optional<ExitCode> failure_code;
+    // Creates the deadline cut short: the server may still make them after the roll-back.
+    std::vector<std::string> uncertain;
     const bool snapshots_attempted = failures.empty();
     if (snapshots_attempted) {
         // Every volume at once (up to the fan-out width): a SnapshotCreate is seconds of
@@ -360,6 +362,10 @@ json take_snapshot_set(Session& session, const GlobalOptions& globals, const Loa
                 if (!failure_code || code == ExitCode::interrupted) {
                     failure_code = code;
                 }
+                if (dynamic_cast<const exec::CreateCutShort*>(&e) != nullptr) {
+                    uncertain.push_back(fmt::format("  snapshot {} of {}", plan.snapshots[i].name,
+                                                    plan.snapshots[i].source.pvc));
+                }
             }
         }
     }
@@ -374,23 +380,44 @@ json take_snapshot_set(Session& session, const GlobalOptions& globals, const Loa
             }
         }
     }
+    // The deadline passed before the set was complete (a post-hook held it up): all or nothing,
+    // as for any other part of the set.
+    if (failures.empty() && session.deadline().passed(session.clock().now())) {
+        failures.push_back(fmt::format("the set was not complete by the deadline ({})",
+                                       session.deadline().origin()));
+    }
 
     if (!failures.empty()) {
         // All or nothing: a partial set must not be mistaken for a copy of production.
         auto leftovers = roll_back(backend, plan, taken, snapshots_attempted);
         auto details = failures;
-        // A signal is the reason even when what it broke was a hook (Ctrl-C reaches the whole
-        // process group, the pre-hook included).
+        // A signal is the reason even when what it broke was a hook (pxclone stops a running
+        // hook on SIGINT/SIGTERM).
         const bool interrupted = util::interrupted();
-        const auto code =
-            interrupted ? ExitCode::interrupted : failure_code.value_or(ExitCode::failed);
+        // So is the command's deadline, when it has passed (whatever it cut: a hook, a request,
+        // a wait).
+        const bool out_of_time = !interrupted && session.deadline().passed(session.clock().now());
+        const auto code = interrupted   ? ExitCode::interrupted
+                          : out_of_time ? ExitCode::timed_out
+                                        : failure_code.value_or(ExitCode::failed);
         if (!leftovers.empty()) {
             details.emplace_back("could not delete (remove with `pxclone teardown --snapshots`):");
             details.insert(details.end(), leftovers.begin(), leftovers.end());
         }
+        if (!uncertain.empty()) {
+            details.push_back(fmt::format(
+                "cut short before the server answered; it may still make these, labelled "
+                "pxclone.io/run={} (remove with `pxclone teardown --snapshots --run {}`):",
+                lineage.run, lineage.run));
+            details.insert(details.end(), uncertain.begin(), uncertain.end());
+        }
         throw Error(leftovers.empty() ? code : ExitCode::partial,
                     fmt::format("snapshot set {} {} and was rolled back", plan.set_id,
-                                interrupted ? "was interrupted" : "failed"),
+                                interrupted   ? "was interrupted"
+                                : out_of_time ? fmt::format("did not finish before the deadline "
+                                                            "({})",
+                                                            session.deadline().origin())
+                                              : "failed"),
                     "", std::move(details));
     }
 

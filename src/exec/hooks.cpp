@@ -30,8 +30,14 @@ std::string failure_reason(const util::ProcessResult& result, const profile::Hoo
     case Outcome::not_found:
         return "program not found";
     case Outcome::timed_out:
+        if (result.by_deadline) {
+            return "did not finish before the deadline and was stopped";
+        }
         return fmt::format("timed out after {}", util::format_duration(hook.timeout));
     case Outcome::signalled:
+        if (result.cancelled) {
+            return "was stopped by the interrupt";
+        }
         return fmt::format("killed by signal {}", result.signal);
     case Outcome::exited:
         break;

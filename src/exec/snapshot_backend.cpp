@@ -67,6 +67,19 @@ void report(const BackendContext& context, const std::string& key, const std::st
     }
 }
 
+// Runs a snapshot create; the deadline cutting it short (a TimeoutError: no answer came) becomes
+// CreateCutShort, since the snapshot may still be made.
+template <class Create>
+auto cut_short_is_uncertain(const plan::PlannedSnapshot& snapshot, Create&& create) {
+    try {
+        return create();
+    } catch (const TimeoutError& error) {
+        throw CreateCutShort(fmt::format("the create of snapshot {} of {} was cut short: {}",
+                                         snapshot.name, snapshot.source.pvc, error.what()),
+                             error.hint());
+    }
+}
+
 class PortworxBackend final : public SnapshotBackend {
 public:
     PortworxBackend(const px::Client& portworx, BackendContext context)
@@ -121,7 +134,9 @@ private:
         };
         if (taken.id.empty()) {
             report(m_context, key, fmt::format("snapshot {} creating", snapshot.source.pvc));
-            taken.id = m_px.snapshot_create(portworx_snapshot_request(snapshot));
+            taken.id = cut_short_is_uncertain(snapshot, [&] {
+                return m_px.snapshot_create(portworx_snapshot_request(snapshot));
+            });
             // SnapshotCreate is synchronous: when it answers after the deadline, the set took
             // longer than allowed just as when its readiness wait runs out (the caller rolls
             // the snapshot back).
@@ -234,8 +249,11 @@ private:
             report(m_context, key, fmt::format("snapshot {} creating", snapshot.source.pvc));
             // A new object carrying our labels; an existing one of that name is ours only if it
             // carries them too (create_or_adopt refuses anything else).
-            m_kube.create_or_adopt(volume_snapshots(), plan.source_namespace,
-                                   volume_snapshot_object(plan, snapshot), run_selector(snapshot));
+            cut_short_is_uncertain(snapshot, [&] {
+                return m_kube.create_or_adopt(volume_snapshots(), plan.source_namespace,
+                                              volume_snapshot_object(plan, snapshot),
+                                              run_selector(snapshot));
+            });
         }
         k8s::WaitOptions wait;
         wait.timeout =

@@ -240,7 +240,17 @@ struct CurlTransport::Impl {
         curl.easy_cleanup(handle);
     }
 
+    std::shared_ptr<const util::Clock> clock;
+
     Response perform(const Request& request, const ChunkHandler* on_chunk);
+
+    // `what` happened to `request` because of the deadline: exit 4, naming the request.
+    TimeoutError deadline_error(const Request& request, std::string_view what) const {
+        return TimeoutError(fmt::format("{} {}: {} before the deadline ({})",
+                                        method_name(request.method), redact_url(request.url), what,
+                                        options.deadline.origin()),
+                            "the server did not answer in time: check it, or allow more time");
+    }
 };
 
 Response CurlTransport::Impl::perform(const Request& request, const ChunkHandler* on_chunk) {
@@ -248,6 +258,15 @@ Response CurlTransport::Impl::perform(const Request& request, const ChunkHandler
         options.cancelled || on_chunk == nullptr ? options.cancelled : options.streams_cancelled;
     if (cancelled && cancelled->load()) {
         throw InterruptedError();
+    }
+    // Its own limit (CURLOPT_TIMEOUT_MS), or what the command's deadline leaves, if less.
+    const auto own =
+        request.timeout.count() > 0
+            ? request.timeout
+            : (on_chunk != nullptr ? std::chrono::milliseconds(0) : options.request_timeout);
+    const auto limit = util::bound(own, options.deadline, clock->now());
+    if (limit.expired()) {
+        throw deadline_error(request, "not sent");
     }
     CURL* handle = acquire();
     struct Release {
@@ -306,15 +325,12 @@ Response CurlTransport::Impl::perform(const Request& request, const ChunkHandler
     curl.easy_setopt(handle, CURLOPT_USERAGENT, options.user_agent.c_str());
     curl.easy_setopt(handle, CURLOPT_CONNECTTIMEOUT_MS,
                      static_cast<long>(options.connect_timeout.count()));
-    auto timeout = request.timeout.count() > 0 ? request.timeout
-                                               : (on_chunk != nullptr ? std::chrono::milliseconds(0)
-                                                                      : options.request_timeout);
-    curl.easy_setopt(handle, CURLOPT_TIMEOUT_MS, static_cast<long>(timeout.count()));
-    if (on_chunk != nullptr) {
-        curl.easy_setopt(handle, CURLOPT_LOW_SPEED_LIMIT, options.low_speed_bytes);
-        curl.easy_setopt(handle, CURLOPT_LOW_SPEED_TIME,
-                         static_cast<long>(options.low_speed_window.count()));
-    }
+    curl.easy_setopt(handle, CURLOPT_TIMEOUT_MS, static_cast<long>(limit.limit.count()));
+    curl.easy_setopt(handle, CURLOPT_LOW_SPEED_LIMIT,
+                     on_chunk != nullptr ? options.low_speed_bytes : options.reply_stall_bytes);
+    curl.easy_setopt(handle, CURLOPT_LOW_SPEED_TIME,
+                     static_cast<long>(on_chunk != nullptr ? options.low_speed_window.count()
+                                                           : options.reply_stall_window.count()));
     if (on_chunk == nullptr) {
         // Refuses at once a reply whose Content-Length is over the limit; on_body counts the
         // rest (chunked or close-delimited replies). A stream's 2xx body is not kept.
@@ -414,6 +430,10 @@ Response CurlTransport::Impl::perform(const Request& request, const ChunkHandler
                     "something between pxclone and the server (a proxy or load balancer), or the "
                     "server itself, sent far more than an API answer");
     }
+    if (code == CURLE_OPERATION_TIMEDOUT &&
+        (limit.by_deadline || options.deadline.passed(clock->now()))) {
+        throw deadline_error(request, "no complete answer");
+    }
     if (code != CURLE_OK && !(code == CURLE_WRITE_ERROR && transfer.aborted)) {
         const std::string detail =
             error_text[0] != '\0' ? error_text.data() : curl.easy_strerror(code);
@@ -429,6 +449,8 @@ Response CurlTransport::Impl::perform(const Request& request, const ChunkHandler
 CurlTransport::CurlTransport(CurlOptions options) : m_impl(std::make_unique<Impl>()) {
     const auto& curl = m_impl->curl;
     m_impl->options = std::move(options);
+    m_impl->clock =
+        m_impl->options.clock ? m_impl->options.clock : std::make_shared<const util::SystemClock>();
     const auto& tls = m_impl->options.tls;
     m_impl->identity = std::make_shared<const Identity>(
         Identity{tls.cert_file, tls.cert_pem, tls.key_file, tls.key_pem});

@@ -1,5 +1,7 @@
 #include "pxclone/http/retry.hpp"
 
+#include "pxclone/error.hpp"
+#include "pxclone/http/redact.hpp"
 #include "pxclone/util/json.hpp"
 
 #include <algorithm>
@@ -7,6 +9,7 @@
 #include <cstdio>
 #include <ctime>
 
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 namespace pxclone::http {
@@ -85,9 +88,10 @@ bool is_retryable_error(const Request& request, const TransportError& error) {
 
 RetryingTransport::RetryingTransport(std::shared_ptr<Transport> inner, RetryPolicy policy,
                                      std::shared_ptr<util::Clock> clock,
-                                     std::shared_ptr<util::Sleeper> sleeper)
+                                     std::shared_ptr<util::Sleeper> sleeper,
+                                     util::Deadline deadline)
     : m_inner(std::move(inner)), m_policy(policy), m_clock(std::move(clock)),
-      m_sleeper(std::move(sleeper)), m_random(policy.seed) {}
+      m_sleeper(std::move(sleeper)), m_deadline(std::move(deadline)), m_random(policy.seed) {}
 
 std::chrono::milliseconds RetryingTransport::backoff(int attempt) {
     auto delay = m_policy.base_delay;
@@ -121,8 +125,8 @@ Response RetryingTransport::run(const Request& request, Attempt&& attempt,
             if (!delay) {
                 delay = backoff(retries);
             }
-            const auto elapsed = m_clock->now() - start;
-            if (elapsed + *delay > m_policy.max_total) {
+            const auto now = m_clock->now();
+            if (now - start + *delay > m_policy.max_total || now + *delay >= m_deadline.at()) {
                 return response;
             }
         } catch (const TransportError& error) {
@@ -132,8 +136,17 @@ Response RetryingTransport::run(const Request& request, Attempt&& attempt,
                 throw;
             }
             delay = backoff(retries);
-            if (m_clock->now() - start + *delay > m_policy.max_total) {
+            const auto now = m_clock->now();
+            if (now - start + *delay > m_policy.max_total) {
                 throw;
+            }
+            if (now + *delay >= m_deadline.at()) {
+                // The deadline, not the server, ends the attempts: exit 4, naming both.
+                throw TimeoutError(
+                    fmt::format("{} {}: no answer before the deadline ({}); last attempt: {}",
+                                method_name(request.method), redact_url(request.url),
+                                m_deadline.origin(), error.what()),
+                    "the server did not answer in time: check it, or allow more time");
             }
         }
         m_sleeper->sleep(*delay);

@@ -7,8 +7,8 @@ namespace pxclone::http {
 std::shared_ptr<Transport> decorate(std::shared_ptr<Transport> base, const StackOptions& options) {
     auto clock = options.clock ? options.clock : std::make_shared<util::SystemClock>();
     auto sleeper = options.sleeper ? options.sleeper : std::make_shared<util::ThreadSleeper>();
-    std::shared_ptr<Transport> transport =
-        std::make_shared<RetryingTransport>(std::move(base), options.retry, clock, sleeper);
+    std::shared_ptr<Transport> transport = std::make_shared<RetryingTransport>(
+        std::move(base), options.retry, clock, sleeper, options.deadline);
     if (options.record) {
         transport = std::make_shared<RecordingTransport>(std::move(transport), options.record);
     }

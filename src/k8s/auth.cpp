@@ -260,6 +260,13 @@ ExecCredential ExecCredentialSource::run_plugin() const {
             m_exec.install_hint.empty() ? "install it, or set user.exec.command to its full path"
                                         : trim(m_exec.install_hint));
     case Outcome::timed_out:
+        if (result.by_deadline) {
+            throw TimeoutError(
+                fmt::format("{} did not finish before the deadline ({}); it was stopped", m_where,
+                            m_deps.deadline.origin()),
+                "is it waiting for input (a login prompt) or the network? run it once in a "
+                "terminal");
+        }
         throw Error(
             ExitCode::failed,
             fmt::format("{} did not finish within {}s", m_where,
@@ -267,6 +274,9 @@ ExecCredential ExecCredentialSource::run_plugin() const {
             "is it waiting for input (a login prompt)? run it once in a terminal",
             tail_lines(result.err, 10));
     case Outcome::signalled:
+        if (result.cancelled) {
+            throw InterruptedError(fmt::format("interrupted while {} ran", m_where));
+        }
         throw Error(ExitCode::failed,
                     fmt::format("{} was killed by signal {}", m_where, result.signal), {},
                     tail_lines(result.err, 10));
@@ -301,10 +311,24 @@ std::optional<std::string> ExecCredentialSource::authorization() {
     const std::scoped_lock lock(m_mutex);
     const bool expired = m_cached && m_cached->expiry && m_deps.clock->now() >= *m_cached->expiry;
     if (!m_cached || expired) {
-        ++m_runs;
-        install_locked(run_plugin());
+        install_locked(run_plugin_locked());
     }
     return header_locked();
+}
+
+ExecCredential ExecCredentialSource::run_plugin_locked() {
+    // The deadline stopped it: the requests that waited for this run must not start another
+    // one (each would be stopped in turn, past the deadline).
+    if (m_stopped) {
+        std::rethrow_exception(m_stopped);
+    }
+    ++m_runs;
+    try {
+        return run_plugin();
+    } catch (const TimeoutError&) {
+        m_stopped = std::current_exception();
+        throw;
+    }
 }
 
 bool ExecCredentialSource::refresh_after_unauthorized(const std::string& used) {
@@ -313,8 +337,7 @@ bool ExecCredentialSource::refresh_after_unauthorized(const std::string& used) {
     if (m_cached && header_locked().value_or("") != used) {
         return true;
     }
-    ++m_runs;
-    install_locked(run_plugin());
+    install_locked(run_plugin_locked());
     return true;
 }
 

@@ -32,6 +32,8 @@ ClusterConnection connect_cluster(const ConnectOptions& options) {
     curl.proxy_url = config.proxy_url;
     curl.connect_timeout = options.connect_timeout;
     curl.request_timeout = options.request_timeout;
+    curl.deadline = options.deadline;
+    curl.clock = options.clock;
     curl.cancelled = options.cancelled;
     curl.streams_cancelled = options.streams_cancelled;
     curl.max_idle_handles = static_cast<std::size_t>(std::max(options.parallel, 1));
@@ -43,11 +45,15 @@ ClusterConnection connect_cluster(const ConnectOptions& options) {
     auto base = std::make_shared<http::CurlTransport>(std::move(curl));
 
     ExecDependencies exec;
-    exec.runner = options.process_runner ? options.process_runner
-                                         : std::make_shared<util::PosixProcessRunner>();
     exec.clock = options.clock ? options.clock : std::make_shared<util::SystemClock>();
+    // A plugin ends by the deadline too, and Ctrl-C stops it (it runs in its own process group).
+    exec.runner = options.process_runner
+                      ? options.process_runner
+                      : std::make_shared<util::PosixProcessRunner>(options.deadline, exec.clock,
+                                                                   options.streams_cancelled);
     exec.base_environment = options.plugin_environment.value_or(util::current_environment());
     exec.stdin_is_terminal = options.stdin_is_terminal.value_or(util::stdin_is_terminal());
+    exec.deadline = options.deadline;
     // The weak pointer keeps the credential source from owning the transport it feeds.
     std::weak_ptr<http::CurlTransport> weak = base;
     auto source =
@@ -68,6 +74,7 @@ ClusterConnection connect_cluster(const ConnectOptions& options) {
     stack.verbosity = options.verbosity;
     stack.log = options.log;
     stack.record = options.record;
+    stack.deadline = options.deadline;
 
     ClusterConnection connection;
     connection.server = config.server;

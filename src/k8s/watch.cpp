@@ -219,6 +219,10 @@ WatchEnd list_and_watch(const Client& client, const Resource& resource, std::str
                 collection_path(resource, ns) + query.str(),
                 std::chrono::duration_cast<milliseconds>(seconds(stream_seconds) + seconds(30)),
                 on_chunk);
+        } catch (const TimeoutError&) {
+            // The command's deadline cut the stream: this wait is over too, and says what it
+            // waited for.
+            end = StreamEnd::deadline;
         } catch (const http::TransportError&) {
             // The connection broke mid-watch (or never opened): resume from the last rv. When
             // the stream was ended on purpose the transport may report the abort as an error too;

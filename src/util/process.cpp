@@ -88,6 +88,29 @@ struct Pipe {
     }
 };
 
+// Stops `pid` (and, when it leads one, its process group): SIGTERM, up to k_kill_grace for it
+// to exit, then SIGKILL for whatever of the group is left. Reaps the child into `status`.
+void stop_child(pid_t pid, bool group, int& status) {
+    const pid_t target = group ? -pid : pid;
+    ::kill(target, SIGTERM);
+    const auto give_up = std::chrono::steady_clock::now() + k_kill_grace;
+    bool reaped = false;
+    while (!reaped && std::chrono::steady_clock::now() < give_up) {
+        const pid_t done = ::waitpid(pid, &status, WNOHANG);
+        if (done == pid || (done < 0 && errno != EINTR)) {
+            reaped = true;
+            break;
+        }
+        ::usleep(10'000);
+    }
+    // Also after the child went: what it started may have ignored SIGTERM.
+    ::kill(target, SIGKILL);
+    if (!reaped) {
+        while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+        }
+    }
+}
+
 } // namespace
 
 ProcessResult PosixProcessRunner::run(const ProcessSpec& spec) {
@@ -121,10 +144,33 @@ ProcessResult PosixProcessRunner::run(const ProcessSpec& spec) {
     }
     envp.push_back(nullptr);
 
+    // A child reading the terminal must stay in its foreground process group (a login prompt);
+    // any other gets a group of its own, so that stopping it reaches all it started.
+    const bool own_group = !spec.inherit_stdin;
+    posix_spawnattr_t attributes;
+    posix_spawnattr_init(&attributes);
+    if (own_group) {
+        posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETPGROUP);
+        posix_spawnattr_setpgroup(&attributes, 0);
+    }
+    // What the command's deadline leaves, if less than the spec's own limit.
+    const auto limit =
+        m_clock ? bound(spec.timeout, m_deadline, m_clock->now()) : Bound{spec.timeout, false};
+    if (limit.expired()) {
+        posix_spawn_file_actions_destroy(&actions);
+        posix_spawnattr_destroy(&attributes);
+        result.outcome = ProcessResult::Outcome::timed_out;
+        result.by_deadline = true;
+        return result;
+    }
+    // Raised before the child started (a post-hook after Ctrl-C): not this child's business.
+    const bool watch_cancel = m_cancelled && !m_cancelled->load();
+
     pid_t pid = 0;
-    const int spawned = ::posix_spawn(&pid, result.program_path.c_str(), &actions, nullptr,
+    const int spawned = ::posix_spawn(&pid, result.program_path.c_str(), &actions, &attributes,
                                       argv.data(), envp.data());
     posix_spawn_file_actions_destroy(&actions);
+    posix_spawnattr_destroy(&attributes);
     if (spawned != 0) {
         if (spawned == ENOENT || spawned == EACCES) {
             result.outcome = ProcessResult::Outcome::not_found;
@@ -136,18 +182,34 @@ ProcessResult PosixProcessRunner::run(const ProcessSpec& spec) {
     out.write.reset();
     err.write.reset();
 
-    const auto deadline = std::chrono::steady_clock::now() + spec.timeout;
+    // A zero limit not set by the deadline: no limit.
+    const auto deadline = limit.limit.count() > 0 || limit.by_deadline
+                              ? std::chrono::steady_clock::now() + limit.limit
+                              : std::chrono::steady_clock::time_point::max();
     pollfd fds[2] = {{out.read.get(), POLLIN, 0}, {err.read.get(), POLLIN, 0}};
     std::string* sinks[2] = {&result.out, &result.err};
     int open_count = 2;
     bool timed_out = false;
+    bool cancelled = false;
     char buffer[4096];
+    // How often a raised `cancelled` is looked at while the child is quiet.
+    constexpr std::chrono::milliseconds k_cancel_poll{100};
     while (open_count > 0) {
-        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-            deadline - std::chrono::steady_clock::now());
-        if (left.count() <= 0) {
+        if (watch_cancel && m_cancelled->load()) {
+            cancelled = true;
+            break;
+        }
+        const auto now = std::chrono::steady_clock::now();
+        if (now >= deadline) {
             timed_out = true;
             break;
+        }
+        // Wake at the limit, and at least every k_cancel_poll while a cancellation is watched.
+        auto left = deadline == std::chrono::steady_clock::time_point::max()
+                        ? k_cancel_poll
+                        : std::chrono::ceil<std::chrono::milliseconds>(deadline - now);
+        if (watch_cancel) {
+            left = std::min(left, k_cancel_poll);
         }
         const int ready = ::poll(fds, 2, static_cast<int>(left.count()));
         if (ready < 0 && errno == EINTR) {
@@ -173,14 +235,32 @@ ProcessResult PosixProcessRunner::run(const ProcessSpec& spec) {
             }
         }
     }
-    if (timed_out) {
-        ::kill(pid, SIGKILL);
-    }
     int status = 0;
-    while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    // Its output closed, the child may still run (it closed its stdout, or left a process
+    // holding none): the same limits apply to waiting for it to exit.
+    while (!timed_out && !cancelled) {
+        const pid_t done = ::waitpid(pid, &status, WNOHANG);
+        if (done == pid || (done < 0 && errno != EINTR)) {
+            break;
+        }
+        if (watch_cancel && m_cancelled->load()) {
+            cancelled = true;
+        } else if (std::chrono::steady_clock::now() >= deadline) {
+            timed_out = true;
+        } else {
+            ::usleep(10'000);
+        }
+    }
+    if (timed_out || cancelled) {
+        stop_child(pid, own_group, status);
     }
     if (timed_out) {
         result.outcome = ProcessResult::Outcome::timed_out;
+        result.by_deadline = limit.by_deadline;
+    } else if (cancelled) {
+        result.outcome = ProcessResult::Outcome::signalled;
+        result.signal = SIGTERM;
+        result.cancelled = true;
     } else if (WIFSIGNALED(status)) {
         result.outcome = ProcessResult::Outcome::signalled;
         result.signal = WTERMSIG(status);

@@ -10,17 +10,25 @@ or one of the stream misbehaviours "truncate", "close", "huge-json", "huge-garba
 "huge-announced" (a Content-Length over pxclone's 64 MiB limit) and "huge-watch-line" (a watch
 stream, without Content-Length, whose first event does not end before the client stops reading).
 
+Two misbehaviours hold pxclone as long as it lets them (tests/cli/deadline.sh): "stall" reads the
+request and never answers, "trickle" sends its reply one byte a second.
+
 `GET /_seen` lists the requests seen so far ("METHOD PATH AUTHORIZATION" lines).
 
 Usage: badserver.py [--tls CERT KEY]   prints `badserver listening on PORT`, serves until killed.
+       badserver.py --black-hole        the same line for a port that completes TCP handshakes
+                                        (while its backlog lasts) but never accepts or reads.
 Standard library only, so it costs the build nothing.
 """
 import http.server
 import json
 import re
+import socket
 import socketserver
 import ssl
 import sys
+import threading
+import time
 
 PX = r"/api/v1/namespaces/kube-system/services/portworx-api:9021/proxy"
 JSON = "application/json"
@@ -149,6 +157,8 @@ CASES = {
     "pvc-huge-json": [(PVC_GET, "huge-json")],
     "pvc-huge-garbage": [(PVC_GET, "huge-garbage")],
     "pvc-huge-announced": [(PVC_GET, "huge-announced")],
+    "pvc-stall": [(PVC_GET, "stall")],
+    "pvc-trickle": [(PVC_GET, "trickle")],
     # teardown: the staging namespace is found and deleted; the watch that waits for it to go never
     # ends its first line.
     "watch-huge-line": [
@@ -237,6 +247,16 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.wfile.write(data)
 
     def misbehave(self, how):
+        if how == "stall":
+            threading.Event().wait()  # until the client hangs up or the server is killed
+        if how == "trickle":
+            body = json.dumps(PVC).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", JSON)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.write_slowly(body)
+            return
         if how == "close":
             self.close_connection = True
             return
@@ -270,6 +290,15 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.wfile.write(body)
         self.wfile.flush()
 
+    def write_slowly(self, data):
+        try:
+            for i in range(len(data)):
+                self.wfile.write(data[i:i + 1])
+                self.wfile.flush()
+                time.sleep(1)
+        except OSError:
+            pass  # pxclone hung up, as it should
+
     def write_until_refused(self, pieces):
         try:
             for piece in pieces:
@@ -289,7 +318,19 @@ class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
         self.server_name, self.server_port = self.server_address[:2]
 
 
+def black_hole():
+    """A listening socket nobody accepts from: the kernel completes the first handshakes (the
+    backlog), takes what the client sends into its buffer, and nothing ever answers."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(1)
+    print("badserver listening on", sock.getsockname()[1], flush=True)
+    threading.Event().wait()
+
+
 def main():
+    if sys.argv[1:] == ["--black-hole"]:
+        black_hole()
     server = Server(("127.0.0.1", 0), Handler)
     if len(sys.argv) == 4 and sys.argv[1] == "--tls":
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)

@@ -84,3 +84,22 @@ TEST_CASE("--color takes auto, always or never, in any case") {
     CHECK_NOTHROW(run(io, {"--color=ALWAYS", "version"}));
     CHECK_THROWS_AS(run(io, {"version", "--color", "sometimes"}), CLI::ParseError);
 }
+
+TEST_CASE("--request-timeout reads durations as kubectl does: 0 is none, a bare number seconds") {
+    using namespace std::chrono_literals;
+    const auto parsed = [](std::initializer_list<const char*> args) {
+        Captured io;
+        std::vector<const char*> argv{"pxclone"};
+        argv.insert(argv.end(), args);
+        pxclone::cli::Cli cli({io.out, io.err});
+        cli.run(static_cast<int>(argv.size()), argv.data());
+        return cli.globals().request_timeout;
+    };
+    CHECK(parsed({"version"}) == 30s);
+    CHECK(parsed({"version", "--request-timeout", "0"}) == 0ms);
+    CHECK(parsed({"version", "--request-timeout", "5"}) == 5s);
+    CHECK(parsed({"version", "--request-timeout=1m30s"}) == 90s);
+    Captured io;
+    CHECK_THROWS_AS(run(io, {"version", "--request-timeout", "soon"}), CLI::ParseError);
+    CHECK_THROWS_AS(run(io, {"version", "--request-timeout", "-1s"}), CLI::ParseError);
+}

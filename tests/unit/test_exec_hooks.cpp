@@ -8,6 +8,7 @@
 #include "support/temp_dir.hpp"
 
 using namespace pxclone;
+using namespace std::chrono_literals;
 
 namespace {
 
@@ -86,7 +87,6 @@ TEST_CASE("hook variables replace inherited ones of the same name") {
 
 TEST_CASE(
     "pre-hooks are told their deadline, as an RFC 3339 time and as seconds from their start") {
-    using namespace std::chrono_literals;
     const auto now = *util::parse_rfc3339("2030-01-02T03:04:05Z");
     const auto has = [](const std::vector<std::string>& env, const std::string& entry) {
         return std::count(env.begin(), env.end(), entry) == 1;
@@ -104,4 +104,17 @@ TEST_CASE(
     CHECK(std::none_of(env.begin(), env.end(), [](const std::string& entry) {
         return entry.starts_with("PXCLONE_HOOK_DEADLINE");
     }));
+}
+
+TEST_CASE("a hook the command's deadline stopped says so") {
+    HookFixture f;
+    f.dir.write("hang.sh", "#!/bin/sh\nexec sleep 30\n", 0755);
+    auto clock = std::make_shared<util::SystemClock>();
+    util::PosixProcessRunner runner(util::Deadline::after(*clock, 200ms, "--timeout 3s"), clock,
+                                    nullptr);
+    const auto outcomes =
+        exec::run_hooks(runner, f.profile, {{.run = {"./hang.sh"}}}, f.environment, true);
+    REQUIRE(outcomes.size() == 1);
+    CHECK_FALSE(outcomes[0].ok);
+    CHECK(outcomes[0].reason == "did not finish before the deadline and was stopped");
 }

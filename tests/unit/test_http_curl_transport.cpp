@@ -455,3 +455,70 @@ TEST_CASE("CurlTransport refuses a reply larger than max_body_bytes, announced o
     // The handle that was cut is reused without trouble.
     CHECK(transport.send(get(server.url("/fits"))).status == 200);
 }
+
+TEST_CASE("CurlTransport ends a request by the command's deadline, and starts none after it") {
+    test::HttpServer server;
+    Gate gate;
+    server.routes().Get("/stall", [&](const httplib::Request&, httplib::Response& res) {
+        gate.wait();
+        res.set_content("late", "text/plain");
+    });
+    server.start();
+    auto clock = std::make_shared<util::SystemClock>();
+    SUBCASE("cut at the deadline: a timeout (exit 4) naming the request and the deadline") {
+        http::CurlOptions options;
+        options.clock = clock;
+        options.deadline = util::Deadline::after(*clock, 300ms, "--timeout 1s");
+        http::CurlTransport transport(options);
+        try {
+            transport.send(get(server.url("/stall")));
+            FAIL("expected a TimeoutError");
+        } catch (const TimeoutError& error) {
+            CHECK(std::string(error.what()) ==
+                  "GET " + server.url("/stall") +
+                      ": no complete answer before the deadline (--timeout 1s)");
+        }
+    }
+    SUBCASE("the deadline and its grace have passed: not sent") {
+        http::CurlOptions options;
+        options.clock = clock;
+        options.deadline = util::Deadline(clock->now() - 1min, "--timeout 1s");
+        http::CurlTransport transport(options);
+        CHECK_THROWS_WITH_AS(transport.send(get(server.url("/stall"))),
+                             doctest::Contains("not sent before the deadline (--timeout 1s)"),
+                             TimeoutError);
+    }
+    SUBCASE("a shorter request timeout is the request's, not the deadline's") {
+        http::CurlOptions options;
+        options.clock = clock;
+        options.request_timeout = 200ms;
+        options.deadline = util::Deadline::after(*clock, 1h, "--timeout 1h");
+        http::CurlTransport transport(options);
+        CHECK_THROWS_AS(transport.send(get(server.url("/stall"))), http::TransportError);
+    }
+    gate.open();
+}
+
+TEST_CASE("CurlTransport cuts a reply that stalls mid-body, whatever the request timeout") {
+    test::HttpServer server;
+    Gate gate;
+    server.routes().Get("/trickle", [&](const httplib::Request&, httplib::Response& res) {
+        res.set_chunked_content_provider("application/json", [&](size_t, httplib::DataSink& sink) {
+            sink.write("{", 1);
+            gate.wait();
+            return false;
+        });
+    });
+    server.start();
+    http::CurlOptions options;
+    options.request_timeout = 0ms; // none, as kubectl's default
+    options.reply_stall_window = 1s;
+    http::CurlTransport transport(options);
+    try {
+        transport.send(get(server.url("/trickle")));
+        FAIL("expected a TransportError");
+    } catch (const http::TransportError& error) {
+        CHECK(error.kind() == http::TransportError::Kind::timeout);
+    }
+    gate.open();
+}

@@ -1,3 +1,4 @@
+#include "pxclone/error.hpp"
 #include "pxclone/http/retry.hpp"
 
 #include <doctest/doctest.h>
@@ -176,4 +177,48 @@ TEST_CASE("a stream is not re-sent once part of its body was handed out") {
                     http::TransportError);
     CHECK(inner->calls == 1);
     CHECK(chunks == 1);
+}
+
+TEST_CASE("retries never sleep past the command's deadline") {
+    SUBCASE("a retryable answer is returned when the next wait would end past it") {
+        Fixture f;
+        const auto deadline = util::Deadline::after(*f.clock, 4s, "--timeout 4s");
+        f.inner->answer(503, "", {{"Retry-After", "3"}});
+        f.inner->answer(503, "", {{"Retry-After", "3"}});
+        http::RetryingTransport transport(f.inner, f.policy, f.clock, f.sleeper, deadline);
+        const auto response = transport.send(get());
+        CHECK(response.status == 503);
+        CHECK(response.retries == 1);
+        CHECK(f.sleeper->waits() == std::vector<std::chrono::milliseconds>{3s});
+        CHECK(f.clock->now() < deadline.at());
+    }
+    SUBCASE("a connection error then is a timeout (exit 4) naming the request and the error") {
+        Fixture f;
+        const auto deadline = util::Deadline::after(*f.clock, 1s, "--timeout 1s");
+        // The first wait is drawn from [400ms, 800ms], the second from [800ms, 1600ms]: only
+        // the first ends before the deadline.
+        f.policy.base_delay = 800ms;
+        f.inner->fail(http::TransportError::Kind::connect, "connection refused");
+        f.inner->fail(http::TransportError::Kind::connect, "connection refused");
+        http::RetryingTransport transport(f.inner, f.policy, f.clock, f.sleeper, deadline);
+        try {
+            transport.send(get());
+            FAIL("no error");
+        } catch (const TimeoutError& error) {
+            CHECK(error.code() == ExitCode::timed_out);
+            CHECK(std::string(error.what()) ==
+                  "GET https://k8s.test/api/v1/pods: no answer before the deadline (--timeout "
+                  "1s); last attempt: connection refused");
+        }
+        CHECK(f.clock->now() < deadline.at());
+        CHECK(f.sleeper->waits().size() == 1);
+        CHECK(f.inner->requests().size() == 2);
+    }
+    SUBCASE("no deadline: the policy alone bounds the retries") {
+        Fixture f;
+        f.inner->answer(503, "", {{"Retry-After", "3"}});
+        f.inner->answer(200);
+        http::RetryingTransport transport(f.inner, f.policy, f.clock, f.sleeper, {});
+        CHECK(transport.send(get()).status == 200);
+    }
 }

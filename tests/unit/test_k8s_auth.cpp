@@ -262,3 +262,21 @@ TEST_CASE("AuthenticatingTransport leaves a request's own Authorization alone") 
     CHECK(sent.headers.size() == 1);
     CHECK(http::find_header(sent.headers, "authorization") == "Bearer px-token");
 }
+
+TEST_CASE("exec plugin: the deadline stops it (exit 4), and it is not started again") {
+    Fixture f;
+    f.plugin("#!/bin/sh\necho run >> \"$(dirname \"$0\")/runs\"\nexec sleep 30\n");
+    auto clock = std::make_shared<util::SystemClock>();
+    auto deps = f.deps();
+    deps.deadline = util::Deadline::after(*clock, 300ms, "--timeout 10s");
+    deps.runner = std::make_shared<util::PosixProcessRunner>(deps.deadline, clock, nullptr);
+    k8s::ExecCredentialSource source(f.exec, f.cluster, "exec plugin 'p'", deps, nullptr);
+    const auto first = error_of(source);
+    CHECK(first.code() == ExitCode::timed_out);
+    CHECK(std::string(first.what()) ==
+          "exec plugin 'p' did not finish before the deadline (--timeout 10s); it was stopped");
+    // Another request that waited for that run gets the same answer, without a second run.
+    CHECK(std::string(error_of(source).what()) == first.what());
+    CHECK(source.runs() == 1);
+    CHECK(test::read_file(f.dir.path() / "runs") == "run\n");
+}

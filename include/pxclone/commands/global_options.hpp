@@ -20,9 +20,11 @@ struct GlobalOptions {
     bool dry_run = false;                         // --dry-run: plan only, no mutating request
     bool quiet = false;                           // -q: no progress
     int verbosity = 0;                            // -v (repeatable): request logging detail
-    std::optional<std::chrono::seconds> timeout;  // --timeout: overrides the profile's waits
-    std::string record_path;                      // --record: JSON record of the run
-    int parallel = 8;                             // --parallel: concurrent requests
+    std::optional<std::chrono::seconds> timeout;  // --timeout: deadline of the whole command
+    // --request-timeout: bound of one request (0: none, as kubectl's default).
+    std::chrono::milliseconds request_timeout{30'000};
+    std::string record_path;                                // --record: JSON record of the run
+    int parallel = 8;                                       // --parallel: concurrent requests
     output::ColorMode color = output::ColorMode::automatic; // --color: progress and errors
 };
 

@@ -11,11 +11,14 @@
 #include "pxclone/profile/profile.hpp"
 #include "pxclone/px/client.hpp"
 #include "pxclone/util/clock.hpp"
+#include "pxclone/util/deadline.hpp"
 #include "pxclone/util/environment.hpp"
+#include "pxclone/util/process.hpp"
 #include "pxclone/util/worker_pool.hpp"
 
 #include <chrono>
 #include <memory>
+#include <optional>
 
 namespace pxclone::cmd {
 
@@ -51,7 +54,18 @@ public:
     util::Sleeper& sleeper() { return *m_sleeper; }
     output::Progress& progress() { return m_progress; }
 
-    // --timeout when given, else the profile's value for this wait.
+    // The command's deadline (--timeout, from when the session was made; none without it).
+    const util::Deadline& deadline() const { return m_deadline; }
+    // Runs local programs (hooks) within the deadline; Ctrl-C stops the one running.
+    util::PosixProcessRunner process_runner() const;
+    // The deadline of a phase that started at `start` (default: now): the command's deadline
+    // when --timeout was given (it overrides the profile), else the profile's value for this
+    // phase from `start`.
+    std::chrono::system_clock::time_point
+    wait_deadline(std::chrono::milliseconds profile_default,
+                  std::optional<std::chrono::system_clock::time_point> start = {}) const;
+    // The budget of a wait that starts now: what the --timeout deadline leaves when given, else
+    // the profile's value for this wait.
     std::chrono::milliseconds timeout_or(std::chrono::milliseconds profile_default) const;
 
     // Writes the --record file (when asked for) with `result` as the command's outcome.
@@ -67,6 +81,7 @@ private:
     std::shared_ptr<http::RunRecord> m_record;
     std::shared_ptr<util::Clock> m_clock;
     std::shared_ptr<util::Sleeper> m_sleeper;
+    util::Deadline m_deadline;
     output::Progress m_progress;
     k8s::ClusterConnection m_cluster;
     std::unique_ptr<k8s::Client> m_kube;

@@ -3,6 +3,7 @@
 // to a client directly, so `--dry-run` is a different backend, not an `if`.
 #pragma once
 
+#include "pxclone/error.hpp"
 #include "pxclone/exec/step.hpp"
 #include "pxclone/k8s/client.hpp"
 #include "pxclone/plan/snapshot_plan.hpp"
@@ -39,6 +40,12 @@ struct BackendContext {
     DoneFn on_done;
 };
 
+// A snapshot create that the command's deadline cut short before it answered: the server may
+// still make the snapshot (with this run's labels) after pxclone has rolled back (exit 4).
+struct CreateCutShort : TimeoutError {
+    using TimeoutError::TimeoutError;
+};
+
 class SnapshotBackend {
 public:
     virtual ~SnapshotBackend() = default;
@@ -47,7 +54,8 @@ public:
     virtual std::vector<plan::ExistingSnapshot> find_existing(const plan::SnapshotPlan& plan) = 0;
 
     // Creates the snapshot (or takes the existing one) and waits until it is ready, at the latest
-    // until `deadline`. Throws Error: exit 4 when the deadline passes, 1 when the server refuses
+    // until `deadline`. Throws Error: exit 4 when the deadline passes (CreateCutShort when it
+    // cut the create itself), 1 when the server refuses
     // or reports failure (the message names the volume and gives the server's reason).
     virtual TakenSnapshot take(const plan::SnapshotPlan& plan,
                                const plan::PlannedSnapshot& snapshot,

@@ -3,6 +3,8 @@
 #pragma once
 
 #include "pxclone/http/transport.hpp"
+#include "pxclone/util/clock.hpp"
+#include "pxclone/util/deadline.hpp"
 
 #include <atomic>
 #include <chrono>
@@ -41,9 +43,19 @@ struct CurlOptions {
     // (http_proxy, https_proxy, HTTPS_PROXY, all_proxy, no_proxy) apply.
     std::string proxy_url;
     std::chrono::milliseconds connect_timeout{10'000};
-    // Whole-request limit when Request::timeout is 0. Streams have none by default and rely on
-    // the low-speed limit instead.
-    std::chrono::milliseconds request_timeout{60'000};
+    // Whole-request limit when Request::timeout is 0 (--request-timeout; 0: none). Streams have
+    // none by default and rely on the low-speed limit instead.
+    std::chrono::milliseconds request_timeout{30'000};
+    // A reply (not a stream) that makes less progress than reply_stall_bytes per second for
+    // reply_stall_window is cut (TransportError timeout), whatever request_timeout says: a server
+    // that stalls, or trickles a byte a second, is caught long before a minute.
+    long reply_stall_bytes = 16;
+    std::chrono::seconds reply_stall_window{30};
+    // The command's deadline (--timeout): every transfer ends by it (util::Deadline::left_for);
+    // one it cuts, or one not started because it has passed, is a pxclone::TimeoutError (exit
+    // 4) naming the request. `clock` tells the time it is measured on (nullptr: the system's).
+    util::Deadline deadline;
+    std::shared_ptr<const util::Clock> clock;
     // A stream that delivers fewer than low_speed_bytes per second for low_speed_window is cut
     // (TransportError timeout), so a dead watch connection cannot hang forever.
     long low_speed_bytes = 1;

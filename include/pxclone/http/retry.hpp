@@ -3,6 +3,7 @@
 
 #include "pxclone/http/transport.hpp"
 #include "pxclone/util/clock.hpp"
+#include "pxclone/util/deadline.hpp"
 
 #include <chrono>
 #include <cstdint>
@@ -39,12 +40,16 @@ bool is_retryable_error(const Request& request, const TransportError& error);
 // Re-sends on the conditions above with jittered exponential backoff (a wait is uniformly drawn
 // from [d/2, d] for d = base * 2^attempt, capped), or exactly the server's delay when it named
 // one. Stops after max_retries re-sends or when the next wait would end past max_total, and then
-// returns the last answer (or rethrows the last TransportError). Response::retries counts the
-// re-sends. A stream is re-sent only while none of its body was handed out. Thread-safe.
+// returns the last answer (or rethrows the last TransportError). Never sleeps past the command's
+// `deadline`: when the next attempt would start after it, the last answer is returned, and a last
+// TransportError becomes a pxclone::TimeoutError (exit 4) naming the request and that error.
+// Response::retries counts the re-sends. A stream is re-sent only while none of its body was
+// handed out. Thread-safe.
 class RetryingTransport final : public Transport {
 public:
     RetryingTransport(std::shared_ptr<Transport> inner, RetryPolicy policy,
-                      std::shared_ptr<util::Clock> clock, std::shared_ptr<util::Sleeper> sleeper);
+                      std::shared_ptr<util::Clock> clock, std::shared_ptr<util::Sleeper> sleeper,
+                      util::Deadline deadline = {});
 
     Response send(const Request& request) override;
     Response stream(const Request& request, const ChunkHandler& on_chunk) override;
@@ -58,6 +63,7 @@ private:
     RetryPolicy m_policy;
     std::shared_ptr<util::Clock> m_clock;
     std::shared_ptr<util::Sleeper> m_sleeper;
+    util::Deadline m_deadline;
     std::mutex m_random_mutex;
     std::mt19937_64 m_random;
 };

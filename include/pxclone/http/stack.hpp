@@ -5,6 +5,7 @@
 #include "pxclone/http/retry.hpp"
 #include "pxclone/http/transport.hpp"
 #include "pxclone/util/clock.hpp"
+#include "pxclone/util/deadline.hpp"
 
 #include <memory>
 
@@ -17,6 +18,7 @@ struct StackOptions {
     int verbosity = 0;                      // -v count; 0 adds no logging decorator
     std::shared_ptr<LogSink> log;           // required when verbosity > 0
     std::shared_ptr<RunRecord> record;      // nullptr: no --record
+    util::Deadline deadline;                // --timeout: retries never wait past it
 };
 
 // base → Retrying → Recording → Logging (outermost). Retries sit inside the record and the log

@@ -5,9 +5,11 @@
 #include "pxclone/http/transport.hpp"
 #include "pxclone/k8s/kubeconfig.hpp"
 #include "pxclone/util/clock.hpp"
+#include "pxclone/util/deadline.hpp"
 #include "pxclone/util/process.hpp"
 
 #include <chrono>
+#include <exception>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -52,6 +54,8 @@ struct ExecDependencies {
     std::vector<std::string> base_environment; // inherited by the plugin ("NAME=value")
     bool stdin_is_terminal = false;
     std::chrono::milliseconds timeout{60'000};
+    // The command's deadline, for messages; `runner` enforces it (util::PosixProcessRunner).
+    util::Deadline deadline;
 };
 
 // Runs a kubeconfig exec plugin (without a shell: command + args, environment = inherited + the
@@ -72,6 +76,7 @@ public:
 
 private:
     ExecCredential run_plugin() const;
+    ExecCredential run_plugin_locked();
     std::optional<std::string> header_locked() const;
     void install_locked(ExecCredential credential);
 
@@ -82,6 +87,7 @@ private:
     std::function<void(std::string, std::string)> m_set_client_certificate;
     mutable std::mutex m_mutex;
     std::optional<ExecCredential> m_cached;
+    std::exception_ptr m_stopped; // the deadline stopped the plugin: every later call fails so
     int m_runs = 0;
 };
 

@@ -7,6 +7,7 @@
 #include "pxclone/http/transport.hpp"
 #include "pxclone/k8s/kubeconfig.hpp"
 #include "pxclone/util/clock.hpp"
+#include "pxclone/util/deadline.hpp"
 #include "pxclone/util/environment.hpp"
 #include "pxclone/util/process.hpp"
 
@@ -39,7 +40,9 @@ struct ConnectOptions {
 
     http::RetryPolicy retry;
     std::chrono::milliseconds connect_timeout{10'000};
-    std::chrono::milliseconds request_timeout{60'000};
+    std::chrono::milliseconds request_timeout{30'000}; // --request-timeout; 0: none
+    // --timeout: bounds every request, retry and exec plugin run (util::Deadline).
+    util::Deadline deadline;
 
     // Side effects; nullptr / nullopt means the real one.
     std::shared_ptr<util::Clock> clock;
