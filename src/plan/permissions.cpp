@@ -267,6 +267,7 @@ void restore_needs(Needs& needs, const profile::Profile& profile,
     needs.add(k_restore, "delete", pvc, staging, "replace the PVCs");
     needs.wait(k_restore, pvc, staging, "replace the PVCs");
     needs.add(k_restore, "delete", pv, "", "replace the PVCs");
+    needs.wait(k_restore, pv, "", "wait until a replaced PV is gone before its volume");
     needs.add(k_restore, "patch", pv, "", "replace the PVCs");
     if (csi) {
         needs.add(k_restore, "patch", pvc, staging, "replace the PVCs");

@@ -87,6 +87,7 @@ TEST_CASE("needed_permissions: method portworx through the service proxy") {
              "patch statefulsets.apps/scale @orders-stg-7",
              "patch deployments.apps/scale @orders-stg-7",
              "watch pods @orders-stg-7",
+             "watch persistentvolumes @",
              // teardown.
              "delete persistentvolumes @",
              "delete namespaces @orders-stg-7 orders-stg-7",
