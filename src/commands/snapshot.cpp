@@ -20,6 +20,7 @@
 #include "pxclone/util/quantity.hpp"
 #include "pxclone/util/time.hpp"
 
+#include <algorithm>
 #include <future>
 #include <map>
 #include <set>
@@ -235,15 +236,23 @@ std::vector<std::string> roll_back(exec::SnapshotBackend& backend, const plan::S
 // Retention (snapshot.keep): deletes this profile's oldest sets beyond `keep`, never the new set
 // and never one a live staging environment was made from. Returns the ids of the sets deleted;
 // what could not be deleted is a warning (the next run tries again), not a failed snapshot.
+// With `dry_run`, the DELETEs are printed to it instead (teardown's dry-run lines), counting the
+// new set as the real run would find it.
 std::vector<std::string> prune_sets(Session& session, const profile::Profile& profile,
-                                    const std::string& current) {
+                                    const plan::SnapshotPlan& current, const plan::Lineage& lineage,
+                                    std::ostream* dry_run) {
     const exec::Catalog catalog(session.kube(), session.portworx());
     std::vector<plan::SnapshotSetSummary> summaries;
     for (const auto& set : catalog.snapshot_sets(profile.name)) {
         summaries.push_back({.id = set.id, .created_at = set.created_at});
     }
+    if (dry_run != nullptr &&
+        std::none_of(summaries.begin(), summaries.end(),
+                     [&current](const auto& set) { return set.id == current.set_id; })) {
+        summaries.push_back({.id = current.set_id, .created_at = lineage.created_at});
+    }
     const auto prune = plan::sets_to_prune(summaries, profile.snapshot.keep,
-                                           catalog.sets_in_use(profile.name), current);
+                                           catalog.sets_in_use(profile.name), current.set_id);
     if (prune.empty()) {
         return {};
     }
@@ -252,11 +261,18 @@ std::vector<std::string> prune_sets(Session& session, const profile::Profile& pr
                                 .runs = {},
                                 .snapshot_sets = {prune.begin(), prune.end()}};
     const auto found = exec::find_target_objects(session.kube(), session.portworx(), target);
+    const auto plan = plan::plan_teardown(target, found);
+    if (dry_run != nullptr) {
+        for (const auto& deletion : plan.deletions) {
+            *dry_run << exec::delete_request(deletion.object) << '\n';
+        }
+        return prune;
+    }
     exec::TeardownContext context{.kube = session.kube(),
                                   .portworx = session.portworx(),
                                   .clock = session.clock(),
                                   .sleeper = session.sleeper()};
-    const auto report = exec::execute_teardown(target, plan::plan_teardown(target, found), context);
+    const auto report = exec::execute_teardown(target, plan, context);
     for (const auto& failure : report.failed) {
         session.progress().warn(fmt::format("retention: could not delete {}: {}",
                                             failure.object.describe(), failure.error));
@@ -302,8 +318,9 @@ json take_snapshot_set(Session& session, const GlobalOptions& globals, const Loa
                               plan.snapshots.size(), plan.snapshots.size() == 1 ? "" : "s",
                               plan.source_namespace, plan.to_create()));
 
-    // Run: hooks only around real work (a re-run that reuses every snapshot freezes nothing).
-    const bool hooks = !skip_hooks && plan.to_create() > 0 && !globals.dry_run;
+    // Run: hooks only around real work (a re-run that reuses every snapshot freezes nothing). A
+    // dry run names them in their place instead of running them.
+    const bool hooks = !skip_hooks && plan.to_create() > 0;
     exec::HookEnvironment hook_env{.run = lineage.run,
                                    .profile = profile.file,
                                    .source_namespace = plan.source_namespace,
@@ -313,7 +330,10 @@ json take_snapshot_set(Session& session, const GlobalOptions& globals, const Loa
     for (const auto& snapshot : plan.snapshots) {
         hook_env.pvcs.push_back(snapshot.source.pvc);
     }
-    util::PosixProcessRunner runner;
+    util::PosixProcessRunner posix;
+    const auto dry_run_processes =
+        globals.dry_run ? exec::make_dry_run_process_runner(out) : nullptr;
+    util::ProcessRunner& runner = dry_run_processes ? *dry_run_processes : posix;
     std::vector<std::string> failures;
     if (hooks && !profile.source.hooks.pre.empty()) {
         progress.note("running pre-hooks");
@@ -398,15 +418,15 @@ json take_snapshot_set(Session& session, const GlobalOptions& globals, const Loa
     auto record =
         set_record(plan, lineage, taken,
                    std::chrono::duration_cast<milliseconds>(session.clock().now() - start));
-    if (!globals.dry_run) {
-        const auto pruned = prune_sets(session, profile, plan.set_id);
-        if (!pruned.empty()) {
-            progress.note(fmt::format("retention (keep {}): deleted snapshot set{} {}",
-                                      profile.snapshot.keep, pruned.size() == 1 ? "" : "s",
-                                      fmt::join(pruned, ", ")));
-        }
-        record["pruned"] = pruned;
+    const auto pruned =
+        prune_sets(session, profile, plan, lineage, globals.dry_run ? &out : nullptr);
+    if (!pruned.empty()) {
+        progress.note(fmt::format("retention (keep {}): {} snapshot set{} {}",
+                                  profile.snapshot.keep,
+                                  globals.dry_run ? "would delete" : "deleted",
+                                  pruned.size() == 1 ? "" : "s", fmt::join(pruned, ", ")));
     }
+    record["pruned"] = pruned;
     return record;
 }
 

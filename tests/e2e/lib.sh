@@ -560,3 +560,63 @@ restore_two_sets() {
     expect_equal "staging data from s1" "orders of monday" "$(data_of "$old_volume")"
     write_data "$old_volume" "changed by a test"
 }
+
+# ---- dry run versus the real run (issue 16 §5) --------------------------------------------------
+# A dry run prints every write the real run sends ("METHOD PATH [body]" lines; "WAIT ..." and
+# "RUN ..." lines say what it would await and which hooks it would run). These helpers compare
+# those lines with what pxsim logged of the same command run for real on the same state.
+
+# jq: a "METHOD PATH" line as both sides are compared: the query dropped, Portworx paths without
+# the API server's service-proxy prefix, server-assigned ids (uuids, provisioned PVs'
+# pvc-<uid>) and the dry run's placeholders for them (<...>) as {id}.
+readonly E2E_JQ_NORMAL_REQUEST='
+def normal_request: sub("\\?.*$"; "")
+    | sub("^(?<m>[A-Z]+) /api/v1/namespaces/[^/]+/services/[^/]+/proxy/v1/"; "\(.m) /v1/")
+    | gsub("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"; "{id}")
+    | gsub("<[^>/ ]*>"; "{id}") | gsub("pvc-[{]id[}]"; "{id}");
+'
+
+# dry_run_requests FILE: the request lines of a dry run's output FILE, normalised.
+dry_run_requests() {
+    grep -E '^[[:space:]]*(POST|PUT|PATCH|DELETE) ' "$1" | awk '{print $1 " " $2}' |
+        jq -Rr "$E2E_JQ_NORMAL_REQUEST normal_request" || e2e_fail "reading the dry run's requests in $1"
+}
+
+# sent_requests_since_mark: pxclone's mutating requests after the mark, normalised the same way.
+sent_requests_since_mark() {
+    sim_jq "$E2E_JQ_NORMAL_REQUEST"'.[$mark:] | pxclone_requests[] | select(mutating)
+            | "\(.method) \(.path)" | normal_request' --argjson mark "$E2E_MARK"
+}
+
+# expect_dry_run_equals_real [--sorted] ARGS...: runs `pxclone ARGS --dry-run` (exit 0, no
+# mutating request sent), then `pxclone ARGS` (exit 0) on the same state, and checks that the dry
+# run printed exactly the writes the real run sent: in the same order, or with --sorted as a
+# multiset (for commands that send in parallel). Leaves DRY_OUT (the dry run's stdout) and the
+# real run as the last px_run.
+DRY_OUT=""
+expect_dry_run_equals_real() {
+    local mode=exact planned sent
+    if [[ ${1:-} == --sorted ]]; then
+        mode=sorted
+        shift
+    fi
+    request_mark
+    px_run "$@" --dry-run
+    expect_exit 0
+    expect_no_mutations_since_mark
+    DRY_OUT=$PX_OUT
+    planned=$(dry_run_requests "$DRY_OUT")
+    [[ -n $planned ]] || e2e_fail "the dry run printed no request"
+    request_mark
+    px_run "$@"
+    expect_exit 0
+    sent=$(sent_requests_since_mark)
+    if [[ $mode == sorted ]]; then
+        planned=$(sort <<<"$planned")
+        sent=$(sort <<<"$sent")
+    fi
+    [[ $planned == "$sent" ]] || e2e_fail "the dry run of '$*' differs from the real run ($mode;
+< printed by the dry run, > sent by the real run):
+$(diff <(printf '%s\n' "$planned") <(printf '%s\n' "$sent") | head -n 40)"
+    echo "ok: the dry run of '$*' printed the $(wc -l <<<"$sent") writes the real run sent ($mode)"
+}

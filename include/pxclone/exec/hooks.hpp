@@ -5,6 +5,8 @@
 #include "pxclone/profile/profile.hpp"
 #include "pxclone/util/process.hpp"
 
+#include <memory>
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -32,6 +34,11 @@ struct HookOutcome {
 std::vector<HookOutcome> run_hooks(util::ProcessRunner& runner, const profile::Profile& profile,
                                    const std::vector<profile::Hook>& hooks,
                                    const HookEnvironment& environment, bool stop_at_failure);
+
+// For --dry-run: a process runner that starts nothing. Each run prints "RUN PROGRAM ARGS..." (the
+// program as resolved, arguments quoted where a shell would need it) to `out` and succeeds, so
+// the dry run names every hook in its place among the requests.
+std::unique_ptr<util::ProcessRunner> make_dry_run_process_runner(std::ostream& out);
 
 // The environment a hook gets: `inherited` ("NAME=value" entries) with the PXCLONE_* variables
 // replacing any of the same name.
