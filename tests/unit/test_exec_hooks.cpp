@@ -1,6 +1,8 @@
 #include "pxclone/exec/hooks.hpp"
 
 #include <algorithm>
+#include <filesystem>
+#include <sstream>
 
 #include <doctest/doctest.h>
 
@@ -81,4 +83,19 @@ TEST_CASE("hook variables replace inherited ones of the same name") {
     CHECK(std::count(env.begin(), env.end(), "PXCLONE_RUN=old") == 0);
     CHECK(std::count(env.begin(), env.end(), "KUBECONFIG=/k.yaml") == 1);
     CHECK(std::count(env.begin(), env.end(), "PATH=/bin") == 1);
+}
+
+TEST_CASE("a dry run names every hook in order, quoted as a shell reads it, and runs none") {
+    HookFixture fixture;
+    const auto pre = fixture.script("pre.sh", 1); // would fail, and write log.txt, if it ran
+    const profile::Hook spaced{.run = {"./pre.sh", "it's a", "--flag=x"}};
+    std::ostringstream out;
+    const auto runner = exec::make_dry_run_process_runner(out);
+    const auto outcomes =
+        exec::run_hooks(*runner, fixture.profile, {pre, spaced}, fixture.environment, true);
+    REQUIRE(outcomes.size() == 2);
+    CHECK(std::all_of(outcomes.begin(), outcomes.end(), [](const auto& o) { return o.ok; }));
+    const auto script = (fixture.dir.path() / "pre.sh").string();
+    CHECK(out.str() == "RUN " + script + "\nRUN " + script + " 'it'\\''s a' --flag=x\n");
+    CHECK_FALSE(std::filesystem::exists(fixture.dir.path() / "log.txt"));
 }
