@@ -620,3 +620,23 @@ expect_dry_run_equals_real() {
 $(diff <(printf '%s\n' "$planned") <(printf '%s\n' "$sent") | head -n 40)"
     echo "ok: the dry run of '$*' printed the $(wc -l <<<"$sent") writes the real run sent ($mode)"
 }
+
+# ---- what pxsim's controllers finish after pxclone returned ---------------------------------------
+
+# await_sim_state WHAT FILTER EXPECTED [SECONDS]: waits until jq FILTER over pxsim's state prints
+# EXPECTED (at most SECONDS, default 30; checked every 0.1 s), else fails with what it printed
+# last. For what the controllers do on their own time after pxclone's writes (a Delete-policy
+# VolumeSnapshotContent and its Portworx snapshot go only once their VolumeSnapshot is gone):
+# comparing at once would race with them.
+await_sim_state() {
+    local what=$1 filter=$2 expected=$3 seconds=${4:-30} got="" tries
+    for ((tries = seconds * 10; tries > 0; --tries)); do
+        got=$(sim_get /_sim/state | jq -r "$filter") || e2e_fail "jq over pxsim's state: $filter"
+        [[ $got != "$expected" ]] || return 0
+        sleep 0.1
+    done
+    e2e_fail "$what: expected within ${seconds}s
+$expected
+got
+$got"
+}
