@@ -352,12 +352,7 @@ void run_deploy_staging(const GlobalOptions& globals, const DeployOptions& optio
         return;
     }
 
-    // Ready: mark it so (list shows it ready), then report.
-    session.kube().merge_patch(
-        k8s::resource_of("Namespace"), "", plan.staging_namespace,
-        {{"metadata",
-          {{"annotations",
-            {{"pxclone.io/ready-at", util::format_rfc3339(session.clock().now())}}}}}});
+    // Ready (the plan's last step marked it so: list shows it ready): report.
     const auto took = std::chrono::duration_cast<milliseconds>(session.clock().now() - start);
     session.finish(plan::to_json(report));
     print_report(report, globals.output, took, streams.out);

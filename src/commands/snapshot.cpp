@@ -229,9 +229,17 @@ Retention plan_retention(Session& session, const profile::Profile& profile,
 
 // Deletes the sets `retention` chose; returns their ids. What could not be deleted is a warning
 // (the next run tries again), not a failed snapshot: the new set is complete and is printed.
-std::vector<std::string> apply_retention(Session& session, const Retention& retention) {
+// With `dry_run`, prints the DELETEs to it instead (teardown's dry-run lines).
+std::vector<std::string> apply_retention(Session& session, const Retention& retention,
+                                         std::ostream* dry_run) {
     if (retention.sets.empty()) {
         return {};
+    }
+    if (dry_run != nullptr) {
+        for (const auto& deletion : retention.plan.deletions) {
+            *dry_run << exec::delete_request(deletion.object) << '\n';
+        }
+        return retention.sets;
     }
     exec::TeardownContext context{.kube = session.kube(),
                                   .portworx = session.portworx(),
@@ -293,8 +301,9 @@ json take_snapshot_set(Session& session, const GlobalOptions& globals, const Loa
                               plan.source_namespace, plan.to_create()));
     const auto retention = plan_retention(session, profile, plan.set_id, lineage.created_at);
 
-    // Run: hooks only around real work (a re-run that reuses every snapshot freezes nothing).
-    const bool hooks = !skip_hooks && plan.to_create() > 0 && !globals.dry_run;
+    // Run: hooks only around real work (a re-run that reuses every snapshot freezes nothing). A
+    // dry run names them in their place instead of running them.
+    const bool hooks = !skip_hooks && plan.to_create() > 0;
     exec::HookEnvironment hook_env{.run = lineage.run,
                                    .profile = profile.file,
                                    .source_namespace = plan.source_namespace,
@@ -304,7 +313,10 @@ json take_snapshot_set(Session& session, const GlobalOptions& globals, const Loa
     for (const auto& snapshot : plan.snapshots) {
         hook_env.pvcs.push_back(snapshot.source.pvc);
     }
-    auto runner = session.process_runner();
+    auto posix = session.process_runner();
+    const auto dry_run_processes =
+        globals.dry_run ? exec::make_dry_run_process_runner(out) : nullptr;
+    util::ProcessRunner& runner = dry_run_processes ? *dry_run_processes : posix;
     std::vector<std::string> failures;
     if (hooks && !profile.source.hooks.pre.empty()) {
         progress.note("running pre-hooks");
@@ -424,15 +436,14 @@ json take_snapshot_set(Session& session, const GlobalOptions& globals, const Loa
     auto record =
         set_record(plan, lineage, taken,
                    std::chrono::duration_cast<milliseconds>(session.clock().now() - start));
-    if (!globals.dry_run) {
-        const auto pruned = apply_retention(session, retention);
-        if (!pruned.empty()) {
-            progress.note(fmt::format("retention (keep {}): deleted snapshot set{} {}",
-                                      profile.snapshot.keep, pruned.size() == 1 ? "" : "s",
-                                      fmt::join(pruned, ", ")));
-        }
-        record["pruned"] = pruned;
+    const auto pruned = apply_retention(session, retention, globals.dry_run ? &out : nullptr);
+    if (!pruned.empty()) {
+        progress.note(fmt::format("retention (keep {}): {} snapshot set{} {}",
+                                  profile.snapshot.keep,
+                                  globals.dry_run ? "would delete" : "deleted",
+                                  pruned.size() == 1 ? "" : "s", fmt::join(pruned, ", ")));
     }
+    record["pruned"] = pruned;
     return record;
 }
 

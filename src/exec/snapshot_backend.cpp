@@ -317,8 +317,10 @@ public:
     }
 
     void remove(const plan::SnapshotPlan& plan, const TakenSnapshot& snapshot) override {
-        (void)plan;
-        write("DELETE " + snapshot.id);
+        write(plan.method == profile::SnapshotMethod::portworx
+                  ? "DELETE /v1/volumes/" + snapshot.portworx_id
+                  : "DELETE " +
+                        k8s::item_path(volume_snapshots(), plan.source_namespace, snapshot.id));
     }
 
 private:

@@ -8,6 +8,7 @@
 #include "pxclone/k8s/watch.hpp"
 #include "pxclone/plan/source_volumes.hpp"
 #include "pxclone/plan/wait_groups.hpp"
+#include "pxclone/util/time.hpp"
 
 #include <algorithm>
 #include <deque>
@@ -273,6 +274,10 @@ public:
         written(fmt::format("portworx volume {} ({})", handle, found->name));
     }
 
+    void mark_ready(const std::string& staging_namespace, const json& patch) override {
+        m_kube.merge_patch(k8s::resource_of("Namespace"), "", staging_namespace, patch);
+    }
+
     LogTail job_log_tail(const plan::WaitFor& job, const std::string& container) override {
         return read_job_log_tail(m_kube, job.wait_namespace, job.name, container);
     }
@@ -359,11 +364,22 @@ public:
         return "<baseline-id>";
     }
 
+    // The provisioner names the PV and the volume: placeholders (no space, so a line stays
+    // "METHOD PATH BODY").
     void label_bound_volume(const plan::StagingVolume& volume,
                             const std::string& staging_namespace) override {
-        line(fmt::format("PATCH /api/v1/persistentvolumes/<bound to pvc/{} in {}> {}",
-                         volume.staging_pvc, staging_namespace,
+        (void)staging_namespace;
+        line(fmt::format("PATCH /api/v1/persistentvolumes/<pv-of-pvc-{}> {}", volume.staging_pvc,
                          json{{"metadata", {{"labels", volume.bound_pv_labels}}}}.dump()));
+        if (!volume.bound_volume_labels.empty()) {
+            line(fmt::format("PUT /v1/volumes/<volume-of-pvc-{}> {}", volume.staging_pvc,
+                             json{{"labels", volume.bound_volume_labels}}.dump()));
+        }
+    }
+
+    void mark_ready(const std::string& staging_namespace, const json& patch) override {
+        line("PATCH " + k8s::item_path(k8s::resource_of("Namespace"), "", staging_namespace) + ' ' +
+             patch.dump());
     }
 
 private:
@@ -555,6 +571,10 @@ plan::StagingReport run_staging_plan(const plan::StagingPlan& plan, StagingRunne
             break;
         case plan::StepKind::wait_workloads:
             wait_all(plan.stages.at(step.stage).waits, runner, wide, deadline);
+            break;
+        case plan::StepKind::mark_ready:
+            runner.mark_ready(plan.staging_namespace,
+                              plan::ready_patch(util::format_rfc3339(clock.now())));
             break;
         }
     }

@@ -742,8 +742,14 @@ std::string_view step_name(StepKind kind) {
         return "apply-workloads";
     case StepKind::wait_workloads:
         return "wait-workloads";
+    case StepKind::mark_ready:
+        return "mark-ready";
     }
     return "";
+}
+
+nlohmann::json ready_patch(std::string_view at) {
+    return {{"metadata", {{"annotations", {{std::string(k_ready_at_key), std::string(at)}}}}}};
 }
 
 StagingVolume with_clone_id(StagingVolume volume, const std::string& clone_id) {
@@ -993,6 +999,7 @@ StagingPlanResult plan_staging(const profile::Profile& profile, Lineage lineage,
             plan.steps.push_back({StepKind::wait_workloads, i});
         }
     }
+    plan.steps.push_back({StepKind::mark_ready, 0});
 
     plan.report.staging_namespace = plan.staging_namespace;
     plan.report.run = lineage.run;

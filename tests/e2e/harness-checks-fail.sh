@@ -51,6 +51,11 @@ rm "$E2E_TMP/run-99.err"
 printf 'GET /nothing\n' >"$E2E_TMP/golden"
 expect_golden_tmp() { expect_golden "$E2E_TMP/golden"; }
 must_fail expect_golden_tmp "requests differ from"
+# An empty golden file proves nothing: it fails, and UPDATE_GOLDEN never writes one.
+: >"$E2E_TMP/golden"
+must_fail expect_golden_tmp "is missing or empty"
+update_empty_golden() { E2E_SIM_LOG=/dev/null UPDATE_GOLDEN=1 expect_golden "$E2E_TMP/golden"; }
+must_fail update_empty_golden "no mutating request to write"
 
 # Back to a clean pxsim: the invariants hold again.
 sim_stop

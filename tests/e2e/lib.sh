@@ -45,8 +45,10 @@ def canonical_query: if (.query | length) == 0 then ""
     else "?" + ([.query | to_entries | sort_by(.key)[] | .key as $k
                 | (if (.value | type) == "array" then .value[] else .value end) | "\($k)=\(.)"]
                | join("&")) end;
-# Portworx ids in paths as {uuid} (pxsim draws them); Kubernetes names stay as they are.
-def uuid_free_path: if is_px then .path | gsub("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"; "{uuid}") else .path end;
+# Server-assigned ids in paths as {uuid}: Portworx ids (pxsim draws them) and the names of
+# provisioned PVs (pvc-<uid of the claim>: uids depend on the order of parallel creates).
+def uuid_free: gsub("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"; "{uuid}");
+def uuid_free_path: .path | uuid_free;
 '
 
 E2E_PXCLONE=""
@@ -349,32 +351,50 @@ hook_log() {
     cat "$E2E_HOOK_LOG" 2>/dev/null || true
 }
 
-# request_lines: pxclone's requests so far as "METHOD PATH?QUERY" lines, Portworx ids as {uuid}.
+# Golden files and ordering checks hold only what cannot depend on timing (STYLE.md "Tests"):
+# pxclone's mutating requests (`mutating` above), in the order the plan fixes (--parallel 1) or as
+# a multiset. Reads are left out: whether a wait needs a watch, how often it polls or reopens one,
+# and whether an object was already gone at the first list all depend on how fast pxsim's
+# controllers run. A test that means a read checks it on its own (request_lines all | grep ...).
+
+# request_lines [all]: pxclone's mutating requests so far as "METHOD PATH?QUERY" lines (ids as
+# {uuid}); with `all`, its reads too.
 request_lines() {
-    sim_jq '[pxclone_requests[] | "\(.method) \(uuid_free_path)\(canonical_query)"] | .[]'
+    sim_jq '[pxclone_requests[] | select($only == "all" or mutating)
+             | "\(.method) \(uuid_free_path)\(canonical_query)"] | .[]' --arg only "${1:-mutating}"
 }
 
-# expect_golden FILE [sorted]: pxclone's requests so far equal FILE line by line; with
-# `sorted`, as a multiset (order free: parallel requests). UPDATE_GOLDEN=1 writes FILE (exact).
-expect_golden() {
-    local file=$1 mode=${2:-exact} got
-    got=$(request_lines)
+# _expect_golden_lines FILE MODE GOT WHAT: GOT equals FILE line by line (MODE exact) or as a
+# multiset (MODE sorted). UPDATE_GOLDEN=1 writes FILE (exact mode only), never empty: a golden
+# file without a mutating request would prove nothing.
+_expect_golden_lines() {
+    local file=$1 mode=$2 got=$3 what=$4 want
     if [[ ${UPDATE_GOLDEN:-0} == 1 && $mode == exact ]]; then
+        [[ -n $got ]] || e2e_fail "no mutating request to write to $file"
         printf '%s\n' "$got" >"$file"
         echo "updated $file"
         return
     fi
-    [[ -f $file ]] || e2e_fail "golden file $file is missing (UPDATE_GOLDEN=1 writes it)"
-    local want
+    [[ -s $file ]] || e2e_fail "golden file $file is missing or empty (UPDATE_GOLDEN=1 writes it)"
     want=$(cat "$file")
     if [[ $mode == sorted ]]; then
         want=$(sort <<<"$want")
         got=$(sort <<<"$got")
+    elif [[ $mode != exact ]]; then
+        e2e_fail "golden comparison mode '$mode' (exact or sorted)"
     fi
     if [[ $want != "$got" ]]; then
-        e2e_fail "requests differ from $file ($mode; UPDATE_GOLDEN=1 rewrites it):
+        e2e_fail "$what differ from $file ($mode; UPDATE_GOLDEN=1 rewrites it):
 $(diff <(printf '%s\n' "$want") <(printf '%s\n' "$got") | head -n 40)"
     fi
+}
+
+# expect_golden FILE [sorted]: pxclone's mutating requests so far equal FILE line by line; with
+# `sorted`, as a multiset (order free: parallel requests).
+expect_golden() {
+    local got
+    got=$(request_lines)
+    _expect_golden_lines "$1" "${2:-exact}" "$got" "mutating requests"
 }
 
 # The invariants every run keeps (STYLE.md): checked by e2e_done and sim_restart.
@@ -400,29 +420,20 @@ request_mark() {
     E2E_MARK=$(wc -l <"$E2E_SIM_LOG")
 }
 
-# request_lines_since_mark [mutating]: like request_lines, for the requests after the mark
-# (with `mutating`: only the mutating ones, whose order --parallel 1 fixes; reads depend on
-# timing: whether a watch was needed, how often it was reopened).
+# request_lines_since_mark [all]: like request_lines, for the requests after the mark (the
+# mutating ones; with `all`, the reads too).
 request_lines_since_mark() {
-    sim_jq '.[$mark:] | pxclone_requests[] | select($only != "mutating" or mutating)
+    sim_jq '.[$mark:] | pxclone_requests[] | select($only == "all" or mutating)
             | "\(.method) \(uuid_free_path)\(canonical_query)"' \
-        --argjson mark "$E2E_MARK" --arg only "${1:-all}"
+        --argjson mark "$E2E_MARK" --arg only "${1:-mutating}"
 }
 
-# expect_golden_since_mark FILE [mutating]: the requests after the mark equal FILE line by
-# line. UPDATE_GOLDEN=1 writes FILE.
+# expect_golden_since_mark FILE [sorted]: the mutating requests after the mark equal FILE line by
+# line (or as a multiset). UPDATE_GOLDEN=1 writes FILE.
 expect_golden_since_mark() {
-    local file=$1 got want
-    got=$(request_lines_since_mark "${2:-all}")
-    if [[ ${UPDATE_GOLDEN:-0} == 1 ]]; then
-        printf '%s\n' "$got" >"$file"
-        echo "updated $file"
-        return
-    fi
-    [[ -f $file ]] || e2e_fail "golden file $file is missing (UPDATE_GOLDEN=1 writes it)"
-    want=$(cat "$file")
-    [[ $want == "$got" ]] || e2e_fail "requests since the mark differ from $file (UPDATE_GOLDEN=1 rewrites it):
-$(diff <(printf '%s\n' "$want") <(printf '%s\n' "$got") | head -n 40)"
+    local got
+    got=$(request_lines_since_mark)
+    _expect_golden_lines "$1" "${2:-exact}" "$got" "mutating requests since the mark"
 }
 
 # expect_no_mutations_since_mark: nothing was written after the mark.
@@ -501,6 +512,7 @@ signal_at_request() {
 #   write_data VOLUME T   puts data in a volume
 #   workload KIND NAME    "replicas restore-annotation" of a workload in $ns (KIND plural)
 #   mask_jobs             the masking Jobs created in $ns so far
+# shellcheck disable=SC2317,SC2154 # helpers for the caller, over its $ns
 restore_two_sets() {
     local profile=$1
     requests_so_far() { sim_jq 'length'; }
@@ -549,4 +561,84 @@ restore_two_sets() {
     old_volume=$(volume_of "$ns" mongo-data-mongo-1)
     expect_equal "staging data from s1" "orders of monday" "$(data_of "$old_volume")"
     write_data "$old_volume" "changed by a test"
+}
+
+# ---- dry run versus the real run (issue 16 §5) --------------------------------------------------
+# A dry run prints every write the real run sends ("METHOD PATH [body]" lines; "WAIT ..." and
+# "RUN ..." lines say what it would await and which hooks it would run). These helpers compare
+# those lines with what pxsim logged of the same command run for real on the same state.
+
+# jq: a "METHOD PATH" line as both sides are compared: the query dropped, Portworx paths without
+# the API server's service-proxy prefix, server-assigned ids (uuids, provisioned PVs'
+# pvc-<uid>) and the dry run's placeholders for them (<...>) as {id}.
+readonly E2E_JQ_NORMAL_REQUEST='
+def normal_request: sub("\\?.*$"; "")
+    | sub("^(?<m>[A-Z]+) /api/v1/namespaces/[^/]+/services/[^/]+/proxy/v1/"; "\(.m) /v1/")
+    | gsub("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"; "{id}")
+    | gsub("<[^>/ ]*>"; "{id}") | gsub("pvc-[{]id[}]"; "{id}");
+'
+
+# dry_run_requests FILE: the request lines of a dry run's output FILE, normalised.
+dry_run_requests() {
+    grep -E '^[[:space:]]*(POST|PUT|PATCH|DELETE) ' "$1" | awk '{print $1 " " $2}' |
+        jq -Rr "$E2E_JQ_NORMAL_REQUEST normal_request" || e2e_fail "reading the dry run's requests in $1"
+}
+
+# sent_requests_since_mark: pxclone's mutating requests after the mark, normalised the same way.
+sent_requests_since_mark() {
+    sim_jq "$E2E_JQ_NORMAL_REQUEST"'.[$mark:] | pxclone_requests[] | select(mutating)
+            | "\(.method) \(.path)" | normal_request' --argjson mark "$E2E_MARK"
+}
+
+# expect_dry_run_equals_real [--sorted] ARGS...: runs `pxclone ARGS --dry-run` (exit 0, no
+# mutating request sent), then `pxclone ARGS` (exit 0) on the same state, and checks that the dry
+# run printed exactly the writes the real run sent: in the same order, or with --sorted as a
+# multiset (for commands that send in parallel). Leaves DRY_OUT (the dry run's stdout) and the
+# real run as the last px_run.
+DRY_OUT=""
+expect_dry_run_equals_real() {
+    local mode=exact planned sent
+    if [[ ${1:-} == --sorted ]]; then
+        mode=sorted
+        shift
+    fi
+    request_mark
+    px_run "$@" --dry-run
+    expect_exit 0
+    expect_no_mutations_since_mark
+    DRY_OUT=$PX_OUT
+    planned=$(dry_run_requests "$DRY_OUT")
+    [[ -n $planned ]] || e2e_fail "the dry run printed no request"
+    request_mark
+    px_run "$@"
+    expect_exit 0
+    sent=$(sent_requests_since_mark)
+    if [[ $mode == sorted ]]; then
+        planned=$(sort <<<"$planned")
+        sent=$(sort <<<"$sent")
+    fi
+    [[ $planned == "$sent" ]] || e2e_fail "the dry run of '$*' differs from the real run ($mode;
+< printed by the dry run, > sent by the real run):
+$(diff <(printf '%s\n' "$planned") <(printf '%s\n' "$sent") | head -n 40)"
+    echo "ok: the dry run of '$*' printed the $(wc -l <<<"$sent") writes the real run sent ($mode)"
+}
+
+# ---- what pxsim's controllers finish after pxclone returned ---------------------------------------
+
+# await_sim_state WHAT FILTER EXPECTED [SECONDS]: waits until jq FILTER over pxsim's state prints
+# EXPECTED (at most SECONDS, default 30; checked every 0.1 s), else fails with what it printed
+# last. For what the controllers do on their own time after pxclone's writes (a Delete-policy
+# VolumeSnapshotContent and its Portworx snapshot go only once their VolumeSnapshot is gone):
+# comparing at once would race with them.
+await_sim_state() {
+    local what=$1 filter=$2 expected=$3 seconds=${4:-30} got="" tries
+    for ((tries = seconds * 10; tries > 0; --tries)); do
+        got=$(sim_get /_sim/state | jq -r "$filter") || e2e_fail "jq over pxsim's state: $filter"
+        [[ $got != "$expected" ]] || return 0
+        sleep 0.1
+    done
+    e2e_fail "$what: expected within ${seconds}s
+$expected
+got
+$got"
 }

@@ -3,6 +3,7 @@
 # them) is rolled back to the baselines deploy-staging took. Checks the dry run sends no write,
 # the writes in order (golden), the workloads scaled to 0 and back with the annotation gone, the
 # SDK restore called with each clone's baseline, a re-run, a resumed restore, and the refusals.
+# shellcheck source=tests/e2e/lib.sh
 source "$(dirname "$0")/lib.sh"
 e2e_init "$@"
 sim_start
@@ -42,17 +43,10 @@ writes_since() {
     sim_jq '.[$n:] | [pxclone_requests[] | select(mutating)
         | "\(.method) \(uuid_free_path) \(.body | tostring | gsub("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"; "{uuid}"))"] | .[]' --argjson n "$1"
 }
-expect_writes_golden() { # FILE SINCE
+expect_writes_golden() { # FILE SINCE: the writes in the order the plan fixes, bodies included
     local got
     got=$(writes_since "$2")
-    if [[ ${UPDATE_GOLDEN:-0} == 1 ]]; then
-        printf '%s\n' "$got" >"$1"
-        echo "updated $1"
-        return
-    fi
-    [[ -f $1 ]] || e2e_fail "golden file $1 is missing (UPDATE_GOLDEN=1 writes it)"
-    [[ $(cat "$1") == "$got" ]] || e2e_fail "writes differ from $1:
-$(diff <(cat "$1") <(printf '%s\n' "$got") | head -n 40)"
+    _expect_golden_lines "$1" exact "$got" "writes"
 }
 restores_since() { # the SDK restores after request $1 as "volume snapshot" lines
     sim_jq '.[$n:] | [pxclone_requests[]

@@ -5,6 +5,7 @@
 # back; new baselines are taken. Also: the dry run writes nothing, a swap stopped half-way (one
 # PVC made again, the other deleted) is finished by running it again, and teardown leaves nothing
 # of the run.
+# shellcheck source=tests/e2e/lib.sh disable=SC2154 # prod and old_volume: set by restore_two_sets
 source "$(dirname "$0")/lib.sh"
 e2e_init "$@"
 # The 4th PVC create (deploy-staging makes two) fails: the swap stops with one PVC made again

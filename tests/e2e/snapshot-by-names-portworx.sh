@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # snapshot by PVC names, method portworx: three labelled SDK snapshots between the hooks, the
-# JSON record, and the exact request sequence (golden, --parallel 1); the default parallel run
-# sends the same requests in another order.
+# JSON record, the mutating requests (golden, --parallel 1) and the reads before them; the
+# default parallel run sends the same writes in another order.
 # shellcheck source=tests/e2e/lib.sh
 source "$(dirname "$0")/lib.sh"
 e2e_init "$@"
@@ -27,6 +27,17 @@ orders-e2e-names-mongo-data-mongo-2 parent=1100000000000015838 set=e2e-names sou
 expect_equal "hook log" "pre run=e2e-names ns=prod pvcs=mongo-data-mongo-0 mongo-data-mongo-1 mongo-data-mongo-2 context=pxsim kubeconfig=set creates=0
 post run=e2e-names ns=prod pvcs=mongo-data-mongo-0 mongo-data-mongo-1 mongo-data-mongo-2 context=pxsim kubeconfig=set creates=3" "$(hook_log)"
 expect_golden "$golden"
+# The reads the plan puts before the first create (no wait among them, so their order is fixed):
+# the endpoint, every source PVC and PV, then the lookup of this run's earlier snapshots.
+px=/api/v1/namespaces/kube-system/services/portworx-api:9021/proxy
+expect_equal "reads before the first create" "GET $px/v1/identities/version
+GET /api/v1/namespaces/prod/persistentvolumeclaims/mongo-data-mongo-0
+GET /api/v1/namespaces/prod/persistentvolumeclaims/mongo-data-mongo-1
+GET /api/v1/namespaces/prod/persistentvolumeclaims/mongo-data-mongo-2
+GET /api/v1/persistentvolumes/pvc-{uuid}
+GET /api/v1/persistentvolumes/pvc-{uuid}
+GET /api/v1/persistentvolumes/pvc-{uuid}
+POST $px/v1/volumes/inspectwithfilters" "$(request_lines all | sed '/^POST .*\/v1\/volumes\/snapshots$/,$d')"
 
 # The same in parallel (the default): the same requests, in whatever order.
 sim_restart

@@ -1,16 +1,18 @@
 #!/usr/bin/env bash
 # snapshot --dry-run, both methods: prints the exact create requests (one whole line each, the
-# body carrying pxclone's labels), sends no mutating request, runs no hook, leaves no snapshot.
+# body carrying pxclone's labels) between "RUN" lines naming the hooks, sends no mutating
+# request, runs no hook, leaves no snapshot.
 # shellcheck source=tests/e2e/lib.sh
 source "$(dirname "$0")/lib.sh"
 e2e_init "$@"
 sim_start
 
-# plan_lines PREFIX JQ: checks every stdout line is PREFIX followed by a JSON body and prints
-# JQ of each body, sorted (the backend prints from parallel workers, in any order).
+# plan_lines PREFIX JQ: checks every stdout line but the hooks' is PREFIX followed by a JSON body
+# and prints JQ of each body, sorted (the backend prints from parallel workers, in any order).
 plan_lines() {
     local prefix=$1 filter=$2 line
     while IFS= read -r line; do
+        [[ $line != "RUN "* ]] || continue
         [[ $line == "$prefix "* ]] || e2e_fail "dry-run line is not '$prefix {body}': $line"
         jq -r --argjson keys "$E2E_OWNERSHIP_KEYS" "$E2E_JQ_DEFS $filter" <<<"${line#"$prefix "}" ||
             e2e_fail "dry-run line's body is not JSON: $line"
@@ -26,6 +28,8 @@ expect_equal "portworx plan" "1100000000000000000 orders-e2e-dry-mongo-data-mong
         '"\(.volume_id) \(.name) \(.labels["pxclone.io/source"]) owned=\(.labels | owned($keys))"')"
 expect_err_contains "snapshot set e2e-dry: 3 volumes of prod (3 to create)"
 expect_no_mutations
+expect_equal "hooks named, first and last" "RUN $E2E_DIR/hooks/record pre
+RUN $E2E_DIR/hooks/record post" "$(sed -n '1p;$p' "$PX_OUT")"
 expect_equal "hook log" "" "$(hook_log)"
 expect_equal "owned snapshots" "" "$(sim_owned_snapshots)"
 

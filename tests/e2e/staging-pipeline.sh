@@ -17,7 +17,7 @@ expect_exit 0
 request_mark
 px_run deploy-staging -p "$profile" --run e2e-stg --parallel 1 -o env
 expect_exit 0
-expect_golden_since_mark "$E2E_DIR/staging-pipeline.deploy.requests" mutating
+expect_golden_since_mark "$E2E_DIR/staging-pipeline.deploy.requests"
 expect_equal "-o env" "PXCLONE_NAMESPACE='orders-stg-e2e-stg'
 PXCLONE_RUN='e2e-stg'
 PXCLONE_SNAPSHOT_SET='e2e-set'
@@ -68,7 +68,7 @@ px_run teardown -p "$profile" --run e2e-stg --snapshots --parallel 1
 expect_exit 0
 expect_out_contains "namespace/orders-stg-e2e-stg deleted"
 expect_out_contains "teardown complete: "
-expect_golden_since_mark "$E2E_DIR/staging-pipeline.teardown.requests" mutating
+expect_golden_since_mark "$E2E_DIR/staging-pipeline.teardown.requests"
 
 # Back to the start: the same objects with the same content, but for what the server counts, and
 # for what pxsim'"'"'s controllers do to production on their own time (its Pods and ReplicaSets,

@@ -163,8 +163,9 @@ run_seed() {
     kill_at "$command" "$run" "$n" "$delay_ms"
     outcome=$([[ $KILLED == 1 ]] && echo "killed" || echo "ended($REL_RC)")
     # Requests the dead pxclone had in flight still land (pxsim holds a create for its modelled
-    # latency, at most 300 ms here): let them, as any real server would, before looking.
-    sleep 0.5
+    # latency): wait until pxsim handles none, as any real server would finish them, before
+    # looking (a fixed pause lost that race on a loaded machine).
+    rel_sim_get /_sim/idle >/dev/null || rel_problem "pxsim still handling requests after 10 s"
     check_list "$run"
     # Every other snapshot kill is followed by the same snapshot again, which must complete
     # the set from what the killed run made.

@@ -454,6 +454,14 @@ std::optional<SimReply> Server::admin(const SimRequest& request) {
     if (request.path == "/_sim/violations" && request.method == "GET") {
         return json_reply(200, violations());
     }
+    if (request.path == "/_sim/idle" && request.method == "GET") {
+        // Until no request is being handled (at most 10 s): whatever a client sent before it
+        // died has then been carried out and logged.
+        std::unique_lock lock(m_busy_mutex);
+        const bool idle =
+            m_busy_changed.wait_for(lock, std::chrono::seconds(10), [this] { return m_busy == 0; });
+        return json_reply(idle ? 200 : 503, {{"idle", idle}, {"busy", m_busy}});
+    }
     if (request.path.rfind("/_sim/volume-data/", 0) == 0 && request.method == "PUT") {
         const auto id = request.path.substr(std::string("/_sim/volume-data/").size());
         if (!m_px->write_data(id, request.body)) {
@@ -591,6 +599,34 @@ SimReply Server::dispatch(const SimRequest& request) {
     return reply;
 }
 
+namespace {
+
+// Counts one request as being handled for as long as it lives (GET /_sim/idle waits for none).
+class BusyCount {
+public:
+    BusyCount(std::mutex& mutex, std::condition_variable& changed, int& count)
+        : m_mutex(mutex), m_changed(changed), m_count(count) {
+        const std::lock_guard lock(m_mutex);
+        ++m_count;
+    }
+    ~BusyCount() {
+        {
+            const std::lock_guard lock(m_mutex);
+            --m_count;
+        }
+        m_changed.notify_all();
+    }
+    BusyCount(const BusyCount&) = delete;
+    BusyCount& operator=(const BusyCount&) = delete;
+
+private:
+    std::mutex& m_mutex;
+    std::condition_variable& m_changed;
+    int& m_count;
+};
+
+} // namespace
+
 void Server::serve(const httplib::Request& http_request, httplib::Response& http_response) {
     const auto started = std::chrono::steady_clock::now();
     // No compression: a gzip stream would hold watch events back in its buffer.
@@ -617,6 +653,7 @@ void Server::serve(const httplib::Request& http_request, httplib::Response& http
         respond(*reply);
         return;
     }
+    const BusyCount busy(m_busy_mutex, m_busy_changed, m_busy);
     SimRequest routed = request;
     bool px = false;
     if (routed.path == "/v1" || routed.path.rfind("/v1/", 0) == 0) {

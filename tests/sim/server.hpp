@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <cstdint>
 #include <fstream>
 #include <memory>
@@ -108,6 +109,11 @@ private:
     std::vector<nlohmann::json> m_requests;
     std::vector<nlohmann::json> m_violations;
     std::ofstream m_log;
+    // Requests being handled (admin ones aside; a watch only until its stream starts), so that
+    // GET /_sim/idle can wait until what a killed client had sent has landed.
+    std::mutex m_busy_mutex;
+    std::condition_variable m_busy_changed;
+    int m_busy = 0;
 
     void load_state();
     std::string new_uid();

@@ -2,6 +2,8 @@
 #include "pxclone/util/time.hpp"
 
 #include <algorithm>
+#include <filesystem>
+#include <sstream>
 
 #include <doctest/doctest.h>
 
@@ -117,4 +119,19 @@ TEST_CASE("a hook the command's deadline stopped says so") {
     REQUIRE(outcomes.size() == 1);
     CHECK_FALSE(outcomes[0].ok);
     CHECK(outcomes[0].reason == "did not finish before the deadline and was stopped");
+}
+
+TEST_CASE("a dry run names every hook in order, quoted as a shell reads it, and runs none") {
+    HookFixture fixture;
+    const auto pre = fixture.script("pre.sh", 1); // would fail, and write log.txt, if it ran
+    const profile::Hook spaced{.run = {"./pre.sh", "it's a", "--flag=x"}};
+    std::ostringstream out;
+    const auto runner = exec::make_dry_run_process_runner(out);
+    const auto outcomes =
+        exec::run_hooks(*runner, fixture.profile, {pre, spaced}, fixture.environment, true);
+    REQUIRE(outcomes.size() == 2);
+    CHECK(std::all_of(outcomes.begin(), outcomes.end(), [](const auto& o) { return o.ok; }));
+    const auto script = (fixture.dir.path() / "pre.sh").string();
+    CHECK(out.str() == "RUN " + script + "\nRUN " + script + " 'it'\\''s a' --flag=x\n");
+    CHECK_FALSE(std::filesystem::exists(fixture.dir.path() / "log.txt"));
 }

@@ -82,6 +82,9 @@ public:
     void label_bound_volume(const plan::StagingVolume& v, const std::string&) override {
         m_calls.add("label " + v.staging_pvc);
     }
+    void mark_ready(const std::string& ns, const json&) override {
+        m_calls.add("mark ready " + ns);
+    }
 
 private:
     Calls& m_calls;

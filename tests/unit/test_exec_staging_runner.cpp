@@ -1,6 +1,8 @@
 #include "pxclone/error.hpp"
 #include "pxclone/exec/staging_runner.hpp"
 
+#include <sstream>
+
 #include <doctest/doctest.h>
 #include <nlohmann/json.hpp>
 
@@ -101,4 +103,34 @@ TEST_CASE("label_bound_volume: refuses a PV whose claimRef is not the staging PV
                   std::string::npos);
         }
     }
+}
+
+TEST_CASE("the dry-run runner prints the label writes of a bound csi volume and the ready mark") {
+    auto volume = csi_volume();
+    volume.bound_volume_labels = {{"pxclone.io/run", "42"}};
+    std::ostringstream out;
+    const auto runner = make_dry_run_staging_runner(out);
+    runner->label_bound_volume(volume, k_ns);
+    runner->mark_ready(k_ns, plan::ready_patch("2026-11-27T13:00:00Z"));
+    CHECK(
+        out.str() ==
+        "PATCH /api/v1/persistentvolumes/<pv-of-pvc-data> "
+        R"({"metadata":{"labels":{"app.kubernetes.io/managed-by":"pxclone","pxclone.io/run":"42"}}})"
+        "\nPUT /v1/volumes/<volume-of-pvc-data> "
+        R"({"labels":{"pxclone.io/run":"42"}})"
+        "\nPATCH /api/v1/namespaces/orders-stg-42 "
+        R"({"metadata":{"annotations":{"pxclone.io/ready-at":"2026-11-27T13:00:00Z"}}})"
+        "\n");
+}
+
+TEST_CASE("mark_ready merge-patches the staging namespace") {
+    FakeTransport transport;
+    const k8s::Client kube(transport, "https://k8s.test");
+    FakeClock clock;
+    FakeSleeper sleeper(clock);
+    const auto runner = make_staging_runner(kube, nullptr, {.clock = &clock, .sleeper = &sleeper});
+    transport.expect(Method::patch, "/api/v1/namespaces/orders-stg-42")
+        .body({{"metadata", {{"annotations", {{"pxclone.io/ready-at", "2026-11-27T13:00:00Z"}}}}}})
+        .reply(200, json{{"metadata", {{"name", k_ns}}}});
+    runner->mark_ready(k_ns, plan::ready_patch("2026-11-27T13:00:00Z"));
 }

@@ -321,7 +321,7 @@ TEST_CASE("mask by default: before any manifest, every staging PVC mounted, file
     CHECK(steps == std::vector<std::string>{
                        "create-namespace:0", "make-volumes:0", "wait-volumes:0", "run-mask:0",
                        "apply-config:0", "apply-workloads:0", "apply-config:1", "apply-workloads:1",
-                       "wait-workloads:0", "wait-workloads:1"});
+                       "wait-workloads:0", "wait-workloads:1", "mark-ready:0"});
 }
 
 TEST_CASE("mask after a file: no PVCs, runs once that file is ready, before the next") {
@@ -339,10 +339,10 @@ TEST_CASE("mask after a file: no PVCs, runs once that file is ready, before the 
     for (const auto& step : plan.steps) {
         steps.push_back(fmt::format("{}:{}", step_name(step.kind), step.stage));
     }
-    CHECK(steps == std::vector<std::string>{"create-namespace:0", "make-volumes:0",
-                                            "wait-volumes:0", "apply-config:0", "apply-workloads:0",
-                                            "wait-workloads:0", "run-mask:1", "apply-config:1",
-                                            "apply-workloads:1", "wait-workloads:1"});
+    CHECK(steps == std::vector<std::string>{
+                       "create-namespace:0", "make-volumes:0", "wait-volumes:0", "apply-config:0",
+                       "apply-workloads:0", "wait-workloads:0", "run-mask:1", "apply-config:1",
+                       "apply-workloads:1", "wait-workloads:1", "mark-ready:0"});
 }
 
 TEST_CASE("report and -o env") {

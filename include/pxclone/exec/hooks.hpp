@@ -7,7 +7,9 @@
 #include "pxclone/util/process.hpp"
 
 #include <chrono>
+#include <memory>
 #include <optional>
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -44,6 +46,11 @@ struct HookOutcome {
 std::vector<HookOutcome> run_hooks(util::ProcessRunner& runner, const profile::Profile& profile,
                                    const std::vector<profile::Hook>& hooks,
                                    const HookEnvironment& environment, bool stop_at_failure);
+
+// For --dry-run: a process runner that starts nothing. Each run prints "RUN PROGRAM ARGS..." (the
+// program as resolved, arguments quoted where a shell would need it) to `out` and succeeds, so
+// the dry run names every hook in its place among the requests.
+std::unique_ptr<util::ProcessRunner> make_dry_run_process_runner(std::ostream& out);
 
 // The environment a hook started at `now` gets: `inherited` ("NAME=value" entries) with the
 // PXCLONE_* variables replacing any of the same name.

@@ -68,6 +68,8 @@ public:
     // is not a staging object.
     virtual void label_bound_volume(const plan::StagingVolume& volume,
                                     const std::string& staging_namespace) = 0;
+    // Merge-patches the staging namespace (plan::ready_patch: the environment is ready).
+    virtual void mark_ready(const std::string& staging_namespace, const nlohmann::json& patch) = 0;
     // The end of `container`'s log in the Job's pod, for the error when the Job failed or timed
     // out. Never throws; a runner that cannot read logs says so in LogTail::error.
     virtual LogTail job_log_tail(const plan::WaitFor& job, const std::string& container) {
@@ -79,7 +81,9 @@ public:
 
 std::unique_ptr<StagingRunner>
 make_staging_runner(const k8s::Client& kube, const px::Client* portworx, StagingContext context);
-// Prints `POST|PATCH <path>` and the object for every write; waits print what they would await.
+// Prints `POST|PUT|PATCH <path>` and the body for every write the real runner would send on a
+// fresh run, and `WAIT ...` for what it would await. What the server names (a provisioned PV, the
+// Portworx volume behind it) is a placeholder: "<pv-of-pvc-NAME>", "<volume-of-pvc-NAME>".
 std::unique_ptr<StagingRunner> make_dry_run_staging_runner(std::ostream& out);
 
 // Runs plan.steps in order, stopping at the first failure or interruption (the error

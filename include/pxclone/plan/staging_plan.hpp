@@ -135,8 +135,12 @@ enum class StepKind {
     apply_config,
     apply_workloads,
     wait_workloads,
+    mark_ready, // the namespace's k_ready_at_key annotation: `list` shows the environment ready
 };
 std::string_view step_name(StepKind kind); // "create-namespace", ...
+
+// The merge patch that marks a staging namespace ready at `at` (RFC 3339).
+nlohmann::json ready_patch(std::string_view at);
 
 struct Step {
     StepKind kind;
