@@ -27,17 +27,28 @@ orders-e2e-names-mongo-data-mongo-2 parent=1100000000000015838 set=e2e-names sou
 expect_equal "hook log" "pre run=e2e-names ns=prod pvcs=mongo-data-mongo-0 mongo-data-mongo-1 mongo-data-mongo-2 context=pxsim kubeconfig=set creates=0
 post run=e2e-names ns=prod pvcs=mongo-data-mongo-0 mongo-data-mongo-1 mongo-data-mongo-2 context=pxsim kubeconfig=set creates=3" "$(hook_log)"
 expect_golden "$golden"
-# The reads the plan puts before the first create (no wait among them, so their order is fixed):
-# the endpoint, every source PVC and PV, then the lookup of this run's earlier snapshots.
+# The reads the plan puts before the first create: the endpoint, every source PVC and PV, the
+# lookup of this run's earlier snapshots, and retention's reads (the sets, the environments that
+# use them), so that a read the identity may not do fails before anything is made. Compared as a
+# multiset: retention's listings go out together.
 px=/api/v1/namespaces/kube-system/services/portworx-api:9021/proxy
-expect_equal "reads before the first create" "GET $px/v1/identities/version
+staging_selector='labelSelector=app.kubernetes.io/managed-by=pxclone,pxclone.io/profile=orders,pxclone.io/role=staging&limit=500'
+expect_equal "reads before the first create" "$(sort <<EOF
+GET $px/v1/identities/version
 GET /api/v1/namespaces/prod/persistentvolumeclaims/mongo-data-mongo-0
 GET /api/v1/namespaces/prod/persistentvolumeclaims/mongo-data-mongo-1
 GET /api/v1/namespaces/prod/persistentvolumeclaims/mongo-data-mongo-2
 GET /api/v1/persistentvolumes/pvc-{uuid}
 GET /api/v1/persistentvolumes/pvc-{uuid}
 GET /api/v1/persistentvolumes/pvc-{uuid}
-POST $px/v1/volumes/inspectwithfilters" "$(request_lines all | sed '/^POST .*\/v1\/volumes\/snapshots$/,$d')"
+POST $px/v1/volumes/inspectwithfilters
+POST $px/v1/volumes/inspectwithfilters
+POST $px/v1/volumes/inspectwithfilters
+GET /api/v1/namespaces?$staging_selector
+GET /api/v1/persistentvolumeclaims?$staging_selector
+GET /api/v1/persistentvolumes?$staging_selector
+EOF
+)" "$(request_lines all | sed '/^POST .*\/v1\/volumes\/snapshots$/,$d' | sort)"
 
 # The same in parallel (the default): the same requests, in whatever order.
 sim_restart
