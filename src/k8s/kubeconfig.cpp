@@ -22,15 +22,15 @@ namespace {
 constexpr std::string_view k_service_account_dir = "var/run/secrets/kubernetes.io/serviceaccount";
 
 // A named entry (cluster, user or context) and the file that defined it.
-struct Entry {
+struct NamedEntry {
     YAML::Node body;
     fs::path file;
 };
 
 struct Merged {
-    std::map<std::string, Entry> clusters;
-    std::map<std::string, Entry> users;
-    std::map<std::string, Entry> contexts;
+    std::map<std::string, NamedEntry> clusters;
+    std::map<std::string, NamedEntry> users;
+    std::map<std::string, NamedEntry> contexts;
     std::string current_context;
     fs::path current_context_file;
     std::vector<fs::path> files;
@@ -115,7 +115,7 @@ std::string local_path(const YAML::Node& map, const std::string& key, const fs::
 }
 
 void merge_list(const YAML::Node& root, const std::string& key, const std::string& body_key,
-                const fs::path& file, std::map<std::string, Entry>& into) {
+                const fs::path& file, std::map<std::string, NamedEntry>& into) {
     const auto list = root[key];
     if (!list || list.IsNull()) {
         return;
@@ -139,7 +139,7 @@ void merge_list(const YAML::Node& root, const std::string& key, const std::strin
                                          place(file, body_key, *name), body_key));
         }
         // First file to define a name wins (client-go's merge rule).
-        into.emplace(*name, Entry{body ? body : YAML::Node(YAML::NodeType::Map), file});
+        into.emplace(*name, NamedEntry{body ? body : YAML::Node(YAML::NodeType::Map), file});
     }
 }
 
@@ -260,7 +260,7 @@ ExecConfig load_exec(const YAML::Node& node, const fs::path& file, const std::st
     return exec;
 }
 
-void load_user(const std::string& name, const Entry& entry, ClusterConfig& config) {
+void load_user(const std::string& name, const NamedEntry& entry, ClusterConfig& config) {
     const auto where = place(entry.file, "user", name);
     const auto& user = entry.body;
     auto& auth = config.auth;
@@ -308,7 +308,7 @@ void load_user(const std::string& name, const Entry& entry, ClusterConfig& confi
     }
 }
 
-void load_cluster(const std::string& name, const Entry& entry, ClusterConfig& config) {
+void load_cluster(const std::string& name, const NamedEntry& entry, ClusterConfig& config) {
     const auto where = place(entry.file, "cluster", name);
     const auto& cluster = entry.body;
     config.server = text_or_empty(cluster, "server", where);
@@ -337,7 +337,7 @@ void load_cluster(const std::string& name, const Entry& entry, ClusterConfig& co
     config.proxy_url = text_or_empty(cluster, "proxy-url", where);
 }
 
-std::string available(const std::map<std::string, Entry>& entries) {
+std::string available(const std::map<std::string, NamedEntry>& entries) {
     std::vector<std::string> names;
     for (const auto& [name, entry] : entries) {
         names.push_back(name);

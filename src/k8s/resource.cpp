@@ -9,13 +9,13 @@ namespace pxclone::k8s {
 
 namespace {
 
-struct Entry {
+struct KindEntry {
     Resource resource;
     std::array<std::string_view, 3> short_names;
 };
 
-const std::array<Entry, 15>& table() {
-    static const std::array<Entry, 15> k_table{{
+const std::array<KindEntry, 15>& table() {
+    static const std::array<KindEntry, 15> k_table{{
         {{"", "v1", "namespaces", "Namespace", false}, {"ns"}},
         {{"", "v1", "persistentvolumeclaims", "PersistentVolumeClaim", true}, {"pvc"}},
         {{"", "v1", "persistentvolumes", "PersistentVolume", false}, {"pv"}},
@@ -73,7 +73,7 @@ std::span<const Resource> known_resources() {
     static const auto k_resources = [] {
         std::array<Resource, 15> out;
         std::transform(table().begin(), table().end(), out.begin(),
-                       [](const Entry& entry) { return entry.resource; });
+                       [](const KindEntry& entry) { return entry.resource; });
         return out;
     }();
     return k_resources;
