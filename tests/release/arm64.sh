@@ -1,41 +1,39 @@
 #!/usr/bin/env bash
 # The arm64 release binary, cross-compiled on amd64, runs (issue 20): under qemu-aarch64 with
 # Debian's arm64 libc (libc6-arm64-cross) as its sysroot and libcurl.so.4 from multiarch
-# (libcurl4:arm64), it prints `version -o json` (which loads libcurl), validates the example
-# profile, and runs a short snapshot → deploy-staging → teardown against pxsim (amd64, loopback).
-# Usage: tests/release/arm64.sh PATH/TO/arm64/pxclone PXSIM (from the source tree)
-# shellcheck source=tests/e2e/lib.sh
-source "$(dirname "$0")/../e2e/lib.sh"
+# (libcurl4:arm64), `version -o json` loads libcurl and names its version, and `validate` accepts
+# the example profile.
+#
+# No pipeline against pxsim: Debian 12's qemu-user (7.2) hangs in pthread_create() of every arm64
+# program on this machine (a five-line C program that starts one thread never returns from it),
+# and pxclone's commands that talk to a server start worker threads.
+# Usage: tests/release/arm64.sh PATH/TO/arm64/pxclone (from the source tree)
+set -uo pipefail
 binary=$1
 command -v qemu-aarch64 >/dev/null ||
     { echo "arm64: qemu-aarch64 not found (scripts/install-deps.sh --release)" >&2; exit 2; }
-sysroot=/usr/aarch64-linux-gnu
-# px_run runs E2E_PXCLONE: a wrapper that runs the binary under qemu.
-wrapper=$(mktemp "${TMPDIR:-/tmp}/pxclone-arm64.XXXXXX")
-printf '#!/bin/sh\nexec qemu-aarch64 -L %s %s "$@"\n' "$sysroot" "$(realpath "$binary")" >"$wrapper"
-chmod +x "$wrapper"
-e2e_init "$wrapper" "$2"
-mv "$wrapper" "$E2E_TMP/pxclone-arm64"
-E2E_PXCLONE=$E2E_TMP/pxclone-arm64
-profile=examples/mongodb/pxclone.yaml
+run() { timeout -s KILL 60 qemu-aarch64 -L /usr/aarch64-linux-gnu "$binary" "$@"; }
+fail=0
 
-PX_RC=0
-"$E2E_PXCLONE" version -o json >"$E2E_TMP/version.json" 2>"$E2E_TMP/version.err" || PX_RC=$?
-PX_OUT=$E2E_TMP/version.json
-PX_ERR=$E2E_TMP/version.err
-expect_exit 0
-expect_json '.libraries.libcurl | startswith("unavailable") | not' true
-echo "arm64: $(jq -c '{version, libcurl: .libraries.libcurl}' "$PX_OUT")"
-PX_RC=0
-"$E2E_PXCLONE" validate -p "$profile" >"$PX_OUT" 2>"$PX_ERR" || PX_RC=$?
-expect_exit 0
-
-sim_start
-px_run snapshot -p "$profile" --run arm-set --skip-hooks -q
-expect_exit 0
-px_run deploy-staging -p "$profile" --run arm-stg
-expect_exit 0
-px_run teardown -p "$profile" --run arm-stg --snapshots
-expect_exit 0
-expect_out_contains "teardown complete: "
-e2e_done
+if ! out=$(run version -o json 2>&1); then
+    echo "FAIL arm64: version -o json: $out"
+    fail=1
+elif ! jq -e '.version != "" and (.libraries.libcurl | startswith("unavailable") | not)' <<<"$out" >/dev/null; then
+    echo "FAIL arm64: version -o json printed: $out"
+    fail=1
+else
+    echo "arm64: $(jq -c '{version, libcurl: .libraries.libcurl}' <<<"$out")"
+fi
+if ! out=$(run validate -p examples/mongodb/pxclone.yaml 2>&1); then
+    echo "FAIL arm64: validate -p examples/mongodb/pxclone.yaml: $out"
+    fail=1
+fi
+# An error thrown and caught: the unwinder finds its tables through cmake/portable/dl_find_object.cpp.
+out=$(run validate -p /nonexistent/pxclone.yaml 2>&1)
+rc=$?
+if [ "$rc" = 0 ] || ! grep -q '^pxclone: error: ' <<<"$out"; then
+    echo "FAIL arm64: validate of a missing file exited $rc and said: $out"
+    fail=1
+fi
+[ "$fail" = 1 ] || echo "PASS arm64"
+exit $fail

@@ -35,7 +35,7 @@ interpreter=$(readelf -l "$tree/bin/pxclone" | sed -n 's/.*Requesting program in
 copy_in "$interpreter"
 # shellcheck disable=SC2046 # one path per word
 copy_in $(ldd "$tree/bin/pxclone" | awk '$3 ~ /^\// { print $3 }')
-libcurl=$(ldconfig -p | awk '$1 == "libcurl.so.4" && /x86-64/ { print $NF; exit }')
+libcurl=$(ldconfig -p | awk '$1 == "libcurl.so.4" && /x86-64/ && !seen++ { print $NF }')
 [ -n "$libcurl" ] || e2e_fail "no libcurl.so.4 on this machine (scripts/install-deps.sh --release)"
 # shellcheck disable=SC2046
 copy_in "$libcurl" $(ldd "$libcurl" | awk '$3 ~ /^\// { print $3 }')
