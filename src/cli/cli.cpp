@@ -8,6 +8,7 @@
 #include "pxclone/util/duration.hpp"
 #include "pxclone/util/text.hpp"
 
+#include <filesystem>
 #include <string>
 
 #include <CLI/CLI.hpp>
@@ -123,6 +124,11 @@ Cli::Cli(cmd::Streams streams)
 Cli::~Cli() = default;
 
 void Cli::run(int argc, const char* const* argv) {
+    // Run as kubectl-pxclone (kubectl's plugin naming, a symlink in the release tarball and the
+    // .deb), `kubectl pxclone ...` is how the user typed it: usage and help say so.
+    if (argc > 0 && std::filesystem::path(argv[0]).filename() == "kubectl-pxclone") {
+        m_app->name("kubectl pxclone");
+    }
     // A TransportError (no answer at all, after the retries that were safe) reaches main(), which
     // reports it as a failed operation (exit 1) with a hint for its kind (TLS or connection).
     m_app->parse(argc, argv);
@@ -135,7 +141,7 @@ int Cli::print_parse_error(const CLI::Error& error) {
 std::string Cli::usage_error_message(const CLI::App* app, const CLI::Error& error) {
     // The same shape as every other error (one `pxclone: error:` line naming the flag or value,
     // then a hint), pointing at the help of the command that was being parsed.
-    std::string command = "pxclone";
+    std::string command = app->get_name();
     for (const auto* sub : app->get_subcommands()) {
         command += " " + sub->get_name();
     }

@@ -15,6 +15,7 @@ namespace {
 struct Loaded {
     Api api{};
     std::string failure; // dlerror()'s text when loading failed
+    bool absent = false; // libcurl.so.4, or a library it needs, is not installed
 };
 
 // Resolves `name` into `slot`; false (failure set) when it is missing.
@@ -39,6 +40,9 @@ Loaded load() {
     if (library == nullptr) {
         const char* reason = dlerror();
         loaded.failure = reason != nullptr ? reason : "unknown error";
+        // glibc's words for a library (libcurl's own, or one it needs) that is not installed,
+        // as against one that is there but broken ("file too short", "wrong ELF class").
+        loaded.absent = loaded.failure.find("cannot open shared object file") != std::string::npos;
         return loaded;
     }
     auto& api = loaded.api;
@@ -78,6 +82,15 @@ const Api& api() {
     static std::once_flag once;
     static Loaded loaded;
     std::call_once(once, [] { loaded = load(); });
+    if (loaded.absent) {
+        // The release binary runs on distributions that name the package differently; the
+        // loader's own words stay as a detail, for the case where a library libcurl needs is gone.
+        throw Error(ExitCode::failed,
+                    fmt::format("{} not found: install libcurl (Amazon Linux) or libcurl4 "
+                                "(Debian/Ubuntu)",
+                                k_soname),
+                    {}, {fmt::format("  {}", loaded.failure)});
+    }
     if (!loaded.failure.empty()) {
         throw Error(ExitCode::failed, fmt::format("cannot load {}: {}", k_soname, loaded.failure),
                     "pxclone talks to servers through libcurl: install it (Debian and Ubuntu: "

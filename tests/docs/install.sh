@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# `cmake --install` into a temporary DESTDIR with prefix /usr puts exactly these files in the
-# standard places, and the installed binary runs. The binary's shared libraries come from the
+# `cmake --install` into a temporary DESTDIR with prefix /usr puts exactly these files (and the
+# kubectl-pxclone symlink) in the standard places, and the installed binary runs. The binary's shared libraries come from the
 # Debian packages the .deb must depend on (dpkg-shlibdeps derives Depends from the same files).
 # Usage: install.sh CMAKE BUILD_DIR DOCS(0|1)
 set -u
@@ -33,6 +33,9 @@ if [ "$got" != "$expected" ]; then
     fail=1
 fi
 [ -x "$dest/usr/bin/pxclone" ] || { echo "FAIL: usr/bin/pxclone is not executable"; fail=1; }
+# kubectl finds plugins by their name on PATH: kubectl-pxclone, a relative symlink to pxclone.
+[ "$(readlink "$dest/usr/bin/kubectl-pxclone")" = pxclone ] ||
+    { echo "FAIL: usr/bin/kubectl-pxclone is not a symlink to pxclone"; fail=1; }
 version=$("$dest/usr/bin/pxclone" --version 2>&1) ||
     { echo "FAIL: the installed pxclone does not run: $version"; fail=1; }
 [[ $version == "pxclone "* ]] || { echo "FAIL: pxclone --version printed '$version'"; fail=1; }

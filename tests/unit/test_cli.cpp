@@ -103,3 +103,26 @@ TEST_CASE("--request-timeout reads durations as kubectl does: 0 is none, a bare 
     CHECK_THROWS_AS(run(io, {"version", "--request-timeout", "soon"}), CLI::ParseError);
     CHECK_THROWS_AS(run(io, {"version", "--request-timeout", "-1s"}), CLI::ParseError);
 }
+
+TEST_CASE("run as kubectl-pxclone, help and usage errors say `kubectl pxclone`") {
+    // What print_parse_error() writes for argv (help on out, usage errors on err).
+    const auto printed = [](Captured& io, std::vector<const char*> argv) {
+        pxclone::cli::Cli cli({io.out, io.err});
+        try {
+            cli.run(static_cast<int>(argv.size()), argv.data());
+            FAIL("expected a parse error or a help request");
+        } catch (const CLI::ParseError& e) {
+            cli.print_parse_error(e);
+        }
+    };
+    Captured plugin;
+    printed(plugin, {"/usr/local/bin/kubectl-pxclone", "deploy-staging", "--help"});
+    CHECK(plugin.out.str().find("kubectl pxclone deploy-staging") != std::string::npos);
+    Captured typo;
+    printed(typo, {"kubectl-pxclone", "snapshto"});
+    CHECK(typo.err.str().find("see 'kubectl pxclone --help'") != std::string::npos);
+    Captured plain;
+    printed(plain, {"/usr/bin/pxclone", "deploy-staging", "--help"});
+    CHECK(plain.out.str().find("pxclone deploy-staging") != std::string::npos);
+    CHECK(plain.out.str().find("kubectl pxclone") == std::string::npos);
+}
