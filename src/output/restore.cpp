@@ -1,0 +1,100 @@
+#include "pxclone/output/restore.hpp"
+
+#include <sstream>
+
+#include <fmt/format.h>
+
+namespace pxclone::output {
+
+nlohmann::ordered_json lines_of(const std::string& text) {
+    auto lines = nlohmann::ordered_json::array();
+    std::istringstream in(text);
+    for (std::string line; std::getline(in, line);) {
+        lines.push_back(line);
+    }
+    return lines;
+}
+
+void print_document(const nlohmann::ordered_json& document, Format format, std::ostream& out) {
+    if (format == Format::yaml) {
+        print_yaml(document, out);
+    } else {
+        print_json(document, out);
+    }
+}
+
+void print_in_place_text(const plan::RestorePlan& plan, const std::vector<std::string>& ids,
+                         bool dry_run, std::ostream& out) {
+    if (!plan.volumes.empty()) {
+        out << fmt::format("{} {} volume{} in {} to {} baseline{} (run {}, snapshot set {}){}\n",
+                           dry_run ? "would restore" : "restored", plan.volumes.size(),
+                           plan.volumes.size() == 1 ? "" : "s", plan.ns,
+                           plan.volumes.size() == 1 ? "its" : "their",
+                           plan.volumes.size() == 1 ? "" : "s", plan.run, plan.snapshot_set,
+                           dry_run ? " (dry run)" : "");
+    }
+    for (const auto& volume : plan.volumes) {
+        out << fmt::format("  pvc/{}  volume {} <- baseline {}\n", volume.pvc, volume.clone_id,
+                           volume.baseline_id);
+    }
+    if (!plan.swaps.empty()) {
+        out << fmt::format("{} {} volume{} in {} from snapshot set {} (run {}){}{}\n",
+                           dry_run ? "would make" : "made", plan.swaps.size(),
+                           plan.swaps.size() == 1 ? "" : "s", plan.ns, plan.snapshot_set, plan.run,
+                           plan.mask ? ", masked again" : "", dry_run ? " (dry run)" : "");
+    }
+    for (std::size_t i = 0; i < plan.swaps.size(); ++i) {
+        const auto& swap = plan.swaps[i];
+        const bool csi = swap.target.method == profile::SnapshotMethod::csi;
+        const auto& old = csi ? swap.old_snapshot : swap.old_clone_id;
+        out << fmt::format("  pvc/{}  {} {} <- {} of {}{}\n", swap.pvc,
+                           csi ? "volumesnapshot" : "volume",
+                           i < ids.size() ? ids[i] : swap.target.clone_id, swap.target.snapshot_id,
+                           swap.target.source, old.empty() ? "" : " (replaces " + old + ")");
+    }
+    for (const auto& workload : plan.workloads) {
+        out << fmt::format("  {}  {} {}\n", workload.label(),
+                           dry_run ? "stopped, then back to" : "back to", workload.replicas);
+    }
+}
+
+nlohmann::ordered_json in_place_document(const plan::RestorePlan& plan,
+                                         const std::vector<std::string>& ids, bool dry_run,
+                                         const std::string& requests) {
+    auto result = plan::to_json(plan);
+    if (result.contains("swaps")) {
+        for (std::size_t i = 0; i < ids.size() && i < result["swaps"].size(); ++i) {
+            result["swaps"][i]["volumeId"] = ids[i];
+        }
+    }
+    result["dryRun"] = dry_run;
+    if (dry_run) {
+        result["requests"] = lines_of(requests);
+    }
+    return result;
+}
+
+nlohmann::ordered_json new_pvc_document(const NewPvcReport& report, bool dry_run,
+                                        const std::string& requests) {
+    nlohmann::ordered_json result{{"namespace", report.ns},
+                                  {"pvc", report.pvc},
+                                  {"run", report.run},
+                                  {"snapshotSet", report.snapshot_set},
+                                  {"source", report.source},
+                                  {"cloneId", report.clone_id},
+                                  {"expiresAt", report.expires_at},
+                                  {"dryRun", dry_run}};
+    if (dry_run) {
+        result["requests"] = lines_of(requests);
+    }
+    return result;
+}
+
+void print_new_pvc_text(const NewPvcReport& report, std::ostream& out) {
+    out << fmt::format("pvc/{} in {} ready: {} from snapshot set {} (volume {}, run {}, "
+                       "expires {}); remove it with `pxclone teardown --run {}`\n",
+                       report.pvc, report.ns, report.source, report.snapshot_set, report.clone_id,
+                       report.run, report.expires_at, report.run);
+}
+
+} // namespace pxclone::output
