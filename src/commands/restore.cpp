@@ -1,24 +1,11 @@
-// `pxclone restore`: roll staging PVCs back to their baseline in place (--pvc NAME... | --all),
-// swap them to another snapshot set (--snapshot SET), or make a new PVC from one snapshot of a
-// set (--new-pvc NAME -n NS --from PVC). Only PVCs pxclone made for this profile and run are
-// touched; nothing is ever written to the source namespace.
+// `pxclone restore`: roll staging PVCs back in place (--pvc NAME... | --all), swap them to
+// another snapshot set (--snapshot SET), or make a new PVC from one snapshot of a set (--new-pvc
+// NAME -n NS --from PVC). Only PVCs pxclone made for this profile and run are touched; nothing is
+// ever written to the source namespace.
 //
-// In place: discover (read-only: the PVCs, their PVs and clones, the baselines, the workloads
-// mounting them) → plan (pure) → record the replica counts → scale to 0 → pods gone → volumes
-// detached → SDK restore to the baseline → scale back → ready → annotation removed. The baseline
-// is the clone's snapshot deploy-staging took once the data was masked: restoring it never brings
-// back unmasked production data.
-//
-// To another set (portworx), and always for a csi volume (no baseline): the PVC is swapped to a
-// new volume made from the set's snapshot exactly as deploy-staging makes it (same name, same
-// labels, the run's), the old volume deleted, the profile's masking Job run again before the
-// workloads come back, and (portworx) the new baseline taken. The new PV (portworx) or PVC (csi)
-// says what it replaces until the swap is done, so that running the restore again finishes it.
-//
-// --new-pvc: the set's snapshot of the source PVC becomes a Portworx clone + static PV + PVC (or
-// a CSI PVC with dataSource), generated exactly as deploy-staging does, labelled as a one-volume
-// staging environment of the run (role staging), so `list` shows it and `teardown --run` removes
-// it; then its baseline, so that it can itself be restored in place later.
+// Wiring only: options -> profile -> discover (discover/restore.hpp, reads only) -> plan
+// (plan/restore_plan.hpp, staging_plan.hpp) -> run (exec/restore_runner.hpp, staging_runner.hpp;
+// the dry-run runners print the requests instead) -> report (output/restore.hpp).
 #include "pxclone/discover/restore.hpp"
 
 #include "pxclone/commands/commands.hpp"
@@ -29,7 +16,6 @@
 #include "pxclone/exec/staging_runner.hpp"
 #include "pxclone/output/restore.hpp"
 #include "pxclone/util/interrupt.hpp"
-#include "pxclone/util/text.hpp"
 
 #include <sstream>
 
@@ -49,30 +35,6 @@ struct RestoreOptions {
     std::string from;              // --from
 };
 
-// The command that runs this in-place restore again (it resumes where it stopped).
-std::string restore_command(const GlobalOptions& globals, const RestoreOptions& options,
-                            const std::string& run, const std::string& ns) {
-    using util::shell_word;
-    std::string command = "pxclone restore -p " + shell_word(globals.profile_path);
-    if (!globals.kubeconfig.empty()) {
-        command += " --kubeconfig " + shell_word(globals.kubeconfig);
-    }
-    if (!globals.context.empty()) {
-        command += " --context " + shell_word(globals.context);
-    }
-    command += " --run " + shell_word(run) + " -n " + shell_word(ns);
-    if (options.all) {
-        command += " --all";
-    }
-    for (const auto& pvc : options.pvcs) {
-        command += " --pvc " + shell_word(pvc);
-    }
-    if (!options.snapshot_set.empty()) {
-        command += " --snapshot " + shell_word(options.snapshot_set);
-    }
-    return command;
-}
-
 discover::RestoreReaders readers_of(Session& session, const util::Environment& environment) {
     return {.kube = session.kube(),
             .portworx = [&session]() -> const px::Client& { return session.portworx(); },
@@ -89,6 +51,17 @@ bool cancelled() {
     return util::interrupted();
 }
 
+// What the runners report to: the progress lines, and Ctrl-C.
+exec::StagingContext runner_context(Session& session) {
+    return {.clock = &session.clock(),
+            .sleeper = &session.sleeper(),
+            .on_progress =
+                [&session](const std::string& key, const std::string& line) {
+                    session.progress().update(key, line);
+                },
+            .cancelled = cancelled};
+}
+
 void run_in_place(const GlobalOptions& globals, const RestoreOptions& options,
                   const LoadedProfile& loaded, Session& session,
                   const util::Environment& environment, Streams streams) {
@@ -102,11 +75,10 @@ void run_in_place(const GlobalOptions& globals, const RestoreOptions& options,
     const auto& ns = request.ns;
     const auto plan =
         discover::discover_in_place(readers_of(session, environment), profile, loaded.run, request);
-    auto& progress = session.progress();
     const auto count = plan.volumes.size() + plan.swaps.size();
-    progress.note(fmt::format("restoring {} volume{} in {}; {} workload{} to stop", count,
-                              count == 1 ? "" : "s", ns, plan.workloads.size(),
-                              plan.workloads.size() == 1 ? "" : "s"));
+    session.progress().note(fmt::format("restoring {} volume{} in {}; {} workload{} to stop", count,
+                                        count == 1 ? "" : "s", ns, plan.workloads.size(),
+                                        plan.workloads.size() == 1 ? "" : "s"));
 
     // Run: the plan through the runners (the dry-run ones print the requests instead).
     const bool text = globals.output == output::Format::text;
@@ -122,22 +94,18 @@ void run_in_place(const GlobalOptions& globals, const RestoreOptions& options,
         auto staging = exec::make_dry_run_staging_runner(out);
         ids = exec::run_restore_plan(plan, *runner, *staging, deadline, cancelled);
     } else {
-        const auto on_progress = [&progress](const std::string& key, const std::string& line) {
-            progress.update(key, line);
-        };
-        exec::RestoreContext context{.clock = &session.clock(),
-                                     .sleeper = &session.sleeper(),
-                                     .on_progress = on_progress,
-                                     .cancelled = cancelled};
-        exec::StagingContext staging_context{.clock = &session.clock(),
-                                             .sleeper = &session.sleeper(),
-                                             .on_progress = on_progress,
-                                             .cancelled = cancelled};
-        auto runner = exec::make_restore_runner(session.kube(), session.portworx(), context);
-        auto staging =
-            exec::make_staging_runner(session.kube(), &session.portworx(), staging_context);
-        ids = exec::run_restore_plan(plan, *runner, *staging, deadline, cancelled,
-                                     restore_command(globals, options, loaded.run.id, ns));
+        const auto context = runner_context(session);
+        auto runner = exec::make_restore_runner(session.kube(), session.portworx(),
+                                                {.clock = context.clock,
+                                                 .sleeper = context.sleeper,
+                                                 .on_progress = context.on_progress,
+                                                 .cancelled = context.cancelled});
+        auto staging = exec::make_staging_runner(session.kube(), &session.portworx(), context);
+        ids = exec::run_restore_plan(
+            plan, *runner, *staging, deadline, cancelled,
+            output::restore_command({globals.profile_path, globals.kubeconfig, globals.context,
+                                     loaded.run.id, ns, options.all, options.pvcs,
+                                     options.snapshot_set}));
     }
 
     // Report.
@@ -164,21 +132,14 @@ void run_new_pvc(const GlobalOptions& globals, const RestoreOptions& options,
     const auto& plan = found.plan;
 
     // Run.
-    auto& progress = session.progress();
-    exec::StagingContext context{
-        .clock = &session.clock(),
-        .sleeper = &session.sleeper(),
-        .on_progress = [&progress](const std::string& key,
-                                   const std::string& line) { progress.update(key, line); },
-        .cancelled = cancelled,
-    };
     const bool portworx = plan.volumes.at(0).method == profile::SnapshotMethod::portworx;
     const bool text = globals.output == output::Format::text;
     std::ostringstream requests;
-    auto runner = globals.dry_run
-                      ? exec::make_dry_run_staging_runner(text ? streams.out : requests)
-                      : exec::make_staging_runner(
-                            session.kube(), portworx ? &session.portworx() : nullptr, context);
+    auto runner =
+        globals.dry_run
+            ? exec::make_dry_run_staging_runner(text ? streams.out : requests)
+            : exec::make_staging_runner(session.kube(), portworx ? &session.portworx() : nullptr,
+                                        runner_context(session));
     const auto deadline = session.wait_deadline(profile.staging.wait.timeout, found.start);
     const auto report =
         exec::run_staging_plan(plan, *runner, session.pool(), session.clock(), deadline, cancelled);

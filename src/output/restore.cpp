@@ -1,5 +1,7 @@
 #include "pxclone/output/restore.hpp"
 
+#include "pxclone/util/text.hpp"
+
 #include <sstream>
 
 #include <fmt/format.h>
@@ -95,6 +97,28 @@ void print_new_pvc_text(const NewPvcReport& report, std::ostream& out) {
                        "expires {}); remove it with `pxclone teardown --run {}`\n",
                        report.pvc, report.ns, report.source, report.snapshot_set, report.clone_id,
                        report.run, report.expires_at, report.run);
+}
+
+std::string restore_command(const RestoreCommandLine& line) {
+    using util::shell_word;
+    std::string command = "pxclone restore -p " + shell_word(line.profile_path);
+    if (!line.kubeconfig.empty()) {
+        command += " --kubeconfig " + shell_word(line.kubeconfig);
+    }
+    if (!line.context.empty()) {
+        command += " --context " + shell_word(line.context);
+    }
+    command += " --run " + shell_word(line.run) + " -n " + shell_word(line.ns);
+    if (line.all) {
+        command += " --all";
+    }
+    for (const auto& pvc : line.pvcs) {
+        command += " --pvc " + shell_word(pvc);
+    }
+    if (!line.snapshot_set.empty()) {
+        command += " --snapshot " + shell_word(line.snapshot_set);
+    }
+    return command;
 }
 
 } // namespace pxclone::output

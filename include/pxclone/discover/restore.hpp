@@ -45,12 +45,14 @@ struct InPlaceRequest {
 };
 
 // The plan of an in-place restore: roll-backs to baselines (PVCs already on the target set,
-// Portworx) and swaps (another set, csi, or an interrupted swap resumed). Throws UsageError (exit
-// 2): `ns` is the source namespace; a PVC is not this run's staging PVC (every reason listed); an
-// unfinished swap to another set; a PVC or volume the run did not make would be replaced; the
-// set's method is not the PVC's. NotFoundError (exit 3): a PVC asked for is missing, the run has
-// no staging PVC in `ns`, the set or its snapshot of a PVC's source is missing, a volume has no
-// baseline. Errors of the reads propagate.
+// Portworx: the baseline is the clone's snapshot deploy-staging took once the data was masked, so
+// no unmasked production data comes back) and swaps (another set, csi, or an interrupted swap
+// resumed: the PVC made again from the set's snapshot as deploy-staging makes it, masked again).
+// Throws UsageError (exit 2): `ns` is the source namespace; a PVC is not this run's staging PVC
+// (every reason listed); an unfinished swap to another set; a PVC or volume the run did not make
+// would be replaced; the set's method is not the PVC's. NotFoundError (exit 3): a PVC asked for is
+// missing, the run has no staging PVC in `ns`, the set or its snapshot of a PVC's source is
+// missing, a volume has no baseline. Errors of the reads propagate.
 plan::RestorePlan discover_in_place(const RestoreReaders& readers, const profile::Profile& profile,
                                     const profile::RunInfo& run, const InPlaceRequest& request);
 
@@ -71,9 +73,12 @@ struct NewPvc {
 };
 
 // The plan of a new PVC from the set's snapshot of the source PVC, generated as deploy-staging
-// does. An existing PVC of that name that is pxclone's copy of the same source and set is adopted
-// under its own run (noted); anything else is refused (UsageError). NotFoundError: the namespace,
-// the set or its ready snapshot of the source is missing.
+// does (Portworx clone + static PV + PVC, or a CSI PVC with dataSource), labelled as a one-volume
+// staging environment of the run (role staging), so that `list` shows it and `teardown --run`
+// removes it; the runner then takes its baseline, so that it can itself be restored in place. An
+// existing PVC of that name that is pxclone's copy of the same source and set is adopted under its
+// own run (noted); anything else is refused (UsageError). NotFoundError: the namespace, the set or
+// its ready snapshot of the source is missing.
 NewPvc discover_new_pvc(const RestoreReaders& readers, const profile::Profile& profile,
                         const profile::RunInfo& run, const NewPvcRequest& request);
 

@@ -46,4 +46,18 @@ nlohmann::ordered_json new_pvc_document(const NewPvcReport& report, bool dry_run
                                         const std::string& requests);
 void print_new_pvc_text(const NewPvcReport& report, std::ostream& out);
 
+// The command line that runs an in-place restore again (it resumes where it stopped), every
+// argument as a POSIX shell reads it back; empty kubeconfig/context are left out.
+struct RestoreCommandLine {
+    std::string profile_path;
+    std::string kubeconfig;
+    std::string context;
+    std::string run;
+    std::string ns;
+    bool all = false;
+    std::vector<std::string> pvcs;
+    std::string snapshot_set; // "" for none
+};
+std::string restore_command(const RestoreCommandLine& line);
+
 } // namespace pxclone::output
