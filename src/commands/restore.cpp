@@ -103,9 +103,9 @@ void run_in_place(const GlobalOptions& globals, const RestoreOptions& options,
         auto staging = exec::make_staging_runner(session.kube(), &session.portworx(), context);
         ids = exec::run_restore_plan(
             plan, *runner, *staging, deadline, cancelled,
-            output::restore_command({globals.profile_path, globals.kubeconfig, globals.context,
-                                     loaded.run.id, ns, options.all, options.pvcs,
-                                     options.snapshot_set}));
+            output::restore_command({loaded.run.id, ns, options.all, options.pvcs,
+                                     options.snapshot_set, globals.profile_path, globals.kubeconfig,
+                                     globals.context}));
     }
 
     // Report.
@@ -145,19 +145,13 @@ void run_new_pvc(const GlobalOptions& globals, const RestoreOptions& options,
         exec::run_staging_plan(plan, *runner, session.pool(), session.clock(), deadline, cancelled);
 
     // Report.
-    const output::NewPvcReport made{.ns = options.ns,
-                                    .pvc = options.new_pvc,
-                                    .run = found.run,
-                                    .snapshot_set = found.snapshot_set,
-                                    .source = found.source,
-                                    .clone_id = report.volumes.at(0).clone_id,
-                                    .expires_at = plan.expires_at};
-    const auto result = output::new_pvc_document(made, globals.dry_run, requests.str());
+    const auto& clone_id = report.volumes.at(0).clone_id;
+    const auto result = output::new_pvc_document(plan, clone_id, globals.dry_run, requests.str());
     session.finish(nlohmann::json(result));
     if (!text) {
         output::print_document(result, globals.output, streams.out);
     } else if (!globals.dry_run) {
-        output::print_new_pvc_text(made, streams.out);
+        output::print_new_pvc_text(plan, clone_id, streams.out);
     }
 }
 

@@ -27,26 +27,20 @@ struct Loaded {
     const profile::RunInfo& run;
 };
 
-// metadata.<where>[key] of a Kubernetes object; "" when absent.
-std::string meta_of(const json& object, const char* where, std::string_view key) {
-    const auto metadata = object.find("metadata");
-    if (metadata == object.end() || !metadata->is_object()) {
-        return {};
-    }
-    const auto map = metadata->find(where);
-    if (map == metadata->end() || !map->is_object()) {
-        return {};
-    }
-    const auto found = map->find(std::string(key));
-    return found != map->end() && found->is_string() ? found->get<std::string>() : std::string();
+using plan::annotation_of;
+using plan::label_of;
+
+// The labels every staging object of the run carries (managed-by, profile, run, role staging).
+plan::Labels run_labels(const Loaded& loaded) {
+    plan::Lineage lineage{.profile = loaded.profile.name, .run = loaded.run.id};
+    lineage.role = plan::Role::staging;
+    return plan::ownership_labels(lineage);
 }
 
-std::string label_of(const json& object, std::string_view key) {
-    return meta_of(object, "labels", key);
-}
-
-std::string annotation_of(const json& object, std::string_view key) {
-    return meta_of(object, "annotations", key);
+// The run's staging PVs (cluster-wide, by its labels), as the catalog finds labelled objects.
+std::vector<json> run_pvs(const RestoreReaders& readers, const Loaded& loaded) {
+    return exec::list_labelled(readers.kube, k8s::resource_of("PersistentVolume"),
+                               run_labels(loaded));
 }
 
 // ---- in place ----------------------------------------------------------------------------------
@@ -59,10 +53,8 @@ std::vector<json> find_pvcs(const RestoreReaders& readers, const Loaded& loaded,
     const auto& profile = loaded.profile;
     std::vector<json> found;
     if (options.all) {
-        plan::Lineage lineage{.profile = profile.name, .run = loaded.run.id};
-        lineage.role = plan::Role::staging;
         k8s::ListOptions list;
-        list.label_selector = k8s::label_selector(plan::ownership_labels(lineage));
+        list.label_selector = k8s::label_selector(run_labels(loaded));
         found = readers.kube.list(pvcs, ns, list).items;
         if (found.empty()) {
             throw NotFoundError(
@@ -216,13 +208,7 @@ std::vector<std::string> baselines_of(const std::vector<px::Volume>& baselines,
 std::map<std::string, json> pending_pvs(const RestoreReaders& readers, const Loaded& loaded,
                                         const std::string& ns, const std::set<std::string>& present,
                                         const std::vector<std::string>& asked) {
-    plan::Lineage lineage{.profile = loaded.profile.name, .run = loaded.run.id};
-    lineage.role = plan::Role::staging;
-    k8s::ListOptions list;
-    list.label_selector = k8s::label_selector(plan::ownership_labels(lineage));
-    return plan::pending_swap_pvs(
-        readers.kube.list(k8s::resource_of("PersistentVolume"), "", list).items, ns, present,
-        asked);
+    return plan::pending_swap_pvs(run_pvs(readers, loaded), ns, present, asked);
 }
 
 // csi: this run's staging VolumeSnapshots in ns by the PVC they make (annotation
@@ -232,12 +218,9 @@ std::map<std::string, std::vector<json>> csi_pending(const RestoreReaders& reade
                                                      const Loaded& loaded, const std::string& ns,
                                                      const std::set<std::string>& present,
                                                      const std::vector<std::string>& asked) {
-    plan::Lineage lineage{.profile = loaded.profile.name, .run = loaded.run.id};
-    lineage.role = plan::Role::staging;
-    return plan::pending_csi_snapshots(exec::list_labelled(readers.kube,
-                                                           k8s::resource_of("VolumeSnapshot"),
-                                                           plan::ownership_labels(lineage)),
-                                       ns, present, asked);
+    return plan::pending_csi_snapshots(
+        exec::list_labelled(readers.kube, k8s::resource_of("VolumeSnapshot"), run_labels(loaded)),
+        ns, present, asked);
 }
 
 // The masking to run again after a swap, and the workloads to bring back before it (mask.after's
@@ -353,9 +336,7 @@ public:
                                             .created_at = {}},
                                 .made_at = readers.clock.now()} {
         m_context.lineage.created_at = util::format_rfc3339(m_context.made_at);
-        plan::Lineage owner{.profile = loaded.profile.name, .run = loaded.run.id};
-        owner.role = plan::Role::staging;
-        m_ours = plan::ownership_labels(owner);
+        m_ours = run_labels(loaded);
     }
 
     plan::RestorePlan plan(const InPlaceTargets& found) {
@@ -635,15 +616,12 @@ private:
     // provisioned) claimed by that name with another uid than `current_uid`.
     Replaced released_volume(const std::string& name, const std::string& current_uid) {
         if (!m_run_pvs) {
-            k8s::ListOptions list;
-            list.label_selector = k8s::label_selector(m_ours);
-            m_run_pvs = m_readers.kube.list(k8s::resource_of("PersistentVolume"), "", list).items;
+            m_run_pvs = run_pvs(m_readers, m_loaded);
         }
         for (const auto& pv : *m_run_pvs) {
             if (k8s::string_field(pv, "/spec/claimRef/namespace") == m_ns &&
                 k8s::string_field(pv, "/spec/claimRef/name") == name &&
-                k8s::string_field(pv, "/spec/claimRef/uid") != current_uid &&
-                k8s::has_labels(pv, m_ours)) {
+                k8s::string_field(pv, "/spec/claimRef/uid") != current_uid) {
                 return {.clone_id = plan::portworx_volume_id(pv),
                         .pv = k8s::string_field(pv, "/metadata/name"),
                         .snapshot = {},
@@ -812,10 +790,6 @@ NewPvc discover_new_pvc(const RestoreReaders& readers, const profile::Profile& p
                         adopted.made_at, fmt::format("cannot make pvc/{} in {}", request.pvc, ns));
     // The namespace is the user's: only the volume, its wait and its baseline.
     planned.steps = {{plan::StepKind::make_volumes, 0}, {plan::StepKind::wait_volumes, 0}};
-    return {.plan = std::move(planned),
-            .run = adopted.lineage.run,
-            .source = source,
-            .snapshot_set = set.id,
-            .start = start};
+    return {.plan = std::move(planned), .start = start};
 }
 } // namespace pxclone::discover

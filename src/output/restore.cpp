@@ -76,15 +76,16 @@ nlohmann::ordered_json in_place_document(const plan::RestorePlan& plan,
     return result;
 }
 
-nlohmann::ordered_json new_pvc_document(const NewPvcReport& report, bool dry_run,
-                                        const std::string& requests) {
-    nlohmann::ordered_json result{{"namespace", report.ns},
-                                  {"pvc", report.pvc},
-                                  {"run", report.run},
-                                  {"snapshotSet", report.snapshot_set},
-                                  {"source", report.source},
-                                  {"cloneId", report.clone_id},
-                                  {"expiresAt", report.expires_at},
+nlohmann::ordered_json new_pvc_document(const plan::StagingPlan& plan, const std::string& clone_id,
+                                        bool dry_run, const std::string& requests) {
+    const auto& volume = plan.volumes.at(0);
+    nlohmann::ordered_json result{{"namespace", plan.staging_namespace},
+                                  {"pvc", volume.staging_pvc},
+                                  {"run", plan.lineage.run},
+                                  {"snapshotSet", plan.lineage.snapshot_set},
+                                  {"source", volume.source},
+                                  {"cloneId", clone_id},
+                                  {"expiresAt", plan.expires_at},
                                   {"dryRun", dry_run}};
     if (dry_run) {
         result["requests"] = lines_of(requests);
@@ -92,11 +93,14 @@ nlohmann::ordered_json new_pvc_document(const NewPvcReport& report, bool dry_run
     return result;
 }
 
-void print_new_pvc_text(const NewPvcReport& report, std::ostream& out) {
+void print_new_pvc_text(const plan::StagingPlan& plan, const std::string& clone_id,
+                        std::ostream& out) {
+    const auto& volume = plan.volumes.at(0);
+    const auto& run = plan.lineage.run;
     out << fmt::format("pvc/{} in {} ready: {} from snapshot set {} (volume {}, run {}, "
                        "expires {}); remove it with `pxclone teardown --run {}`\n",
-                       report.pvc, report.ns, report.source, report.snapshot_set, report.clone_id,
-                       report.run, report.expires_at, report.run);
+                       volume.staging_pvc, plan.staging_namespace, volume.source,
+                       plan.lineage.snapshot_set, clone_id, run, plan.expires_at, run);
 }
 
 std::string restore_command(const RestoreCommandLine& line) {

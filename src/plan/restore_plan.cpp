@@ -25,27 +25,6 @@ std::string text_at(const json& object, const char* pointer) {
     return value.is_string() ? value.get<std::string>() : std::string();
 }
 
-std::string label_of(const json& object, std::string_view key) {
-    const auto& metadata = object.value("metadata", json::object());
-    const auto labels = metadata.find("labels");
-    if (labels == metadata.end() || !labels->is_object()) {
-        return {};
-    }
-    const auto found = labels->find(std::string(key));
-    return found != labels->end() && found->is_string() ? found->get<std::string>() : std::string();
-}
-
-std::string annotation_of(const json& object, std::string_view key) {
-    const auto& metadata = object.value("metadata", json::object());
-    const auto annotations = metadata.find("annotations");
-    if (annotations == metadata.end() || !annotations->is_object()) {
-        return {};
-    }
-    const auto found = annotations->find(std::string(key));
-    return found != annotations->end() && found->is_string() ? found->get<std::string>()
-                                                             : std::string();
-}
-
 bool wanted(const std::string& name, const std::set<std::string>& present,
             const std::vector<std::string>& asked) {
     return !present.contains(name) &&

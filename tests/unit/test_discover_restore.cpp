@@ -3,8 +3,10 @@
 // (roll back or swap, the target set, the baselines, the workloads, the refusals).
 #include "pxclone/discover/restore.hpp"
 #include "pxclone/error.hpp"
+#include "pxclone/profile/loader.hpp"
 
 #include <doctest/doctest.h>
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "support/fake_clock.hpp"
@@ -96,17 +98,22 @@ json sets_reply() {
                                             {"pxclone.io/created-at", "2026-11-27T10:00:00Z"}})})}};
 }
 
-profile::Profile orders(profile::SnapshotMethod method = profile::SnapshotMethod::portworx) {
-    profile::Profile profile;
-    profile.name = "orders";
-    profile.file = "pxclone.yaml";
-    profile.source.source_namespace = "prod";
-    profile.source.pvcs = {"data"};
-    profile.snapshot.method = method;
-    profile.staging.staging_namespace = "stg";
-    profile.staging.ttl = std::chrono::hours(24);
-    profile.staging.volumes = {{"data", "data"}};
-    return profile;
+// The profile as a user writes it; `snapshot`: its snapshot section.
+profile::Profile orders(const std::string& snapshot = "method: portworx") {
+    const util::MapEnvironment environment{{}};
+    profile::LoadOptions options;
+    options.substitution.environment = &environment;
+    options.substitution.run_id = "41";
+    auto loaded = profile::load_profile(fmt::format(R"(version: 1
+name: orders
+source: {{namespace: prod, pvcs: [data]}}
+snapshot: {{{}}}
+staging: {{namespace: stg, ttl: 24h}}
+)",
+                                                    snapshot),
+                                        options);
+    REQUIRE_MESSAGE(loaded.diagnostics.empty(), profile::format_all(loaded.diagnostics).front());
+    return std::move(*loaded.profile);
 }
 
 const std::string k_pvc = "/api/v1/namespaces/stg/persistentvolumeclaims/data";
@@ -137,6 +144,24 @@ struct Fixture {
                     }};
     }
 
+    // What every in-place discovery reads last: the workloads of the namespace (the statefulsets
+    // first, as the arguments are evaluated) and the namespace, on set 41.
+    void expect_workloads_and_namespace(const json& deployments) {
+        kube_fake.expect(Method::get, "/apis/apps/v1/namespaces/stg/statefulsets?limit=500")
+            .reply(200, list_of(json::array()));
+        kube_fake.expect(Method::get, "/apis/apps/v1/namespaces/stg/deployments?limit=500")
+            .reply(200, list_of(deployments));
+        kube_fake.expect(Method::get, "/api/v1/namespaces/stg")
+            .reply(200, json{{"metadata", {{"name", "stg"}, {"labels", ours("41")}}}});
+    }
+
+    // What --new-pvc reads first: its namespace, and the profile's sets.
+    void expect_namespace_and_sets() {
+        kube_fake.expect(Method::get, "/api/v1/namespaces/dev")
+            .reply(200, json{{"metadata", {{"name", "dev"}}}});
+        px_fake.expect(Method::post, "/v1/volumes/inspectwithfilters").reply(200, sets_reply());
+    }
+
     plan::RestorePlan in_place(discover::InPlaceRequest request,
                                const profile::Profile& profile = orders()) {
         return discover::discover_in_place(readers(), profile, run, request);
@@ -150,12 +175,7 @@ TEST_CASE_FIXTURE(Fixture, "in place: a PVC on its own set is rolled back to its
     kube_fake.expect(Method::get, k_pvc).reply(200, staging_pvc());
     kube_fake.expect(Method::get, "/api/v1/persistentvolumes/pv-data").reply(200, staging_pv());
     px_fake.expect(Method::post, "/v1/volumes/inspectwithfilters").reply(200, baselines_reply());
-    kube_fake.expect(Method::get, "/apis/apps/v1/namespaces/stg/statefulsets?limit=500")
-        .reply(200, list_of(json::array()));
-    kube_fake.expect(Method::get, "/apis/apps/v1/namespaces/stg/deployments?limit=500")
-        .reply(200, list_of(json::array({deployment_mounting_data()})));
-    kube_fake.expect(Method::get, "/api/v1/namespaces/stg")
-        .reply(200, json{{"metadata", {{"name", "stg"}, {"labels", ours("41")}}}});
+    expect_workloads_and_namespace(json::array({deployment_mounting_data()}));
 
     const auto plan = in_place({.ns = "stg", .pvcs = {"data"}});
     CHECK(plan.ns == "stg");
@@ -180,12 +200,7 @@ TEST_CASE_FIXTURE(Fixture, "in place: --snapshot of another set swaps the PVC to
     kube_fake.expect(Method::get, "/api/v1/namespaces/prod/persistentvolumeclaims/data")
         .reply(404, k_not_found);
     px_fake.expect(Method::post, "/v1/volumes/inspectwithfilters").reply(200, baselines_reply());
-    kube_fake.expect(Method::get, "/apis/apps/v1/namespaces/stg/statefulsets?limit=500")
-        .reply(200, list_of(json::array()));
-    kube_fake.expect(Method::get, "/apis/apps/v1/namespaces/stg/deployments?limit=500")
-        .reply(200, list_of(json::array()));
-    kube_fake.expect(Method::get, "/api/v1/namespaces/stg")
-        .reply(200, json{{"metadata", {{"name", "stg"}, {"labels", ours("41")}}}});
+    expect_workloads_and_namespace(json::array());
     kube_fake.expect(Method::get, "/api/v1/namespaces/stg/persistentvolumeclaims?" + k_run_selector)
         .reply(200, list_of(json::array({staging_pvc()})));
 
@@ -240,15 +255,10 @@ TEST_CASE_FIXTURE(Fixture, "in place, csi: the PVC is made again from the set's 
     kube_fake.expect(Method::get, "/api/v1/namespaces/prod/persistentvolumeclaims/data")
         .reply(404, k_not_found);
     kube_fake.expect(Method::get, "/api/v1/persistentvolumes/pv-data").reply(200, pv);
-    kube_fake.expect(Method::get, "/apis/apps/v1/namespaces/stg/statefulsets?limit=500")
-        .reply(200, list_of(json::array()));
-    kube_fake.expect(Method::get, "/apis/apps/v1/namespaces/stg/deployments?limit=500")
-        .reply(200, list_of(json::array()));
-    kube_fake.expect(Method::get, "/api/v1/namespaces/stg")
-        .reply(200, json{{"metadata", {{"name", "stg"}, {"labels", ours("41")}}}});
+    expect_workloads_and_namespace(json::array());
 
     const auto plan =
-        in_place({.ns = "stg", .pvcs = {"data"}}, orders(profile::SnapshotMethod::csi));
+        in_place({.ns = "stg", .pvcs = {"data"}}, orders("method: csi, class: px-csi-snapclass"));
     CHECK(plan.snapshot_set == "41");
     REQUIRE(plan.swaps.size() == 1);
     const auto& swap = plan.swaps[0];
@@ -298,9 +308,7 @@ TEST_CASE_FIXTURE(Fixture, "in place --all: a run without staging PVCs is not fo
 }
 
 TEST_CASE_FIXTURE(Fixture, "--new-pvc plans one volume from the set's snapshot, nothing else") {
-    kube_fake.expect(Method::get, "/api/v1/namespaces/dev")
-        .reply(200, json{{"metadata", {{"name", "dev"}}}});
-    px_fake.expect(Method::post, "/v1/volumes/inspectwithfilters").reply(200, sets_reply());
+    expect_namespace_and_sets();
     kube_fake.expect(Method::get, "/api/v1/namespaces/dev/persistentvolumeclaims/copy")
         .reply(404, k_not_found);
     kube_fake.expect(Method::get, "/api/v1/namespaces/prod/persistentvolumeclaims/data")
@@ -309,21 +317,19 @@ TEST_CASE_FIXTURE(Fixture, "--new-pvc plans one volume from the set's snapshot, 
     const auto found = discover::discover_new_pvc(
         readers(), orders(), run,
         {.ns = "dev", .pvc = "copy", .from = "data", .snapshot_set = "42"});
-    CHECK(found.run == "41");
-    CHECK(found.source == "prod/data");
-    CHECK(found.snapshot_set == "42");
+    CHECK(found.plan.lineage.run == "41");
+    CHECK(found.plan.lineage.snapshot_set == "42");
     CHECK(found.plan.staging_namespace == "dev");
     REQUIRE(found.plan.volumes.size() == 1);
     CHECK(found.plan.volumes[0].staging_pvc == "copy");
+    CHECK(found.plan.volumes[0].source == "prod/data");
     REQUIRE(found.plan.steps.size() == 2);
     CHECK(found.plan.steps[0].kind == plan::StepKind::make_volumes);
     CHECK(notes.empty());
 }
 
 TEST_CASE_FIXTURE(Fixture, "--new-pvc: a set that does not exist is not found") {
-    kube_fake.expect(Method::get, "/api/v1/namespaces/dev")
-        .reply(200, json{{"metadata", {{"name", "dev"}}}});
-    px_fake.expect(Method::post, "/v1/volumes/inspectwithfilters").reply(200, sets_reply());
+    expect_namespace_and_sets();
     CHECK_THROWS_WITH_AS(discover::discover_new_pvc(
                              readers(), orders(), run,
                              {.ns = "dev", .pvc = "copy", .from = "data", .snapshot_set = "99"}),
@@ -331,9 +337,7 @@ TEST_CASE_FIXTURE(Fixture, "--new-pvc: a set that does not exist is not found") 
 }
 
 TEST_CASE_FIXTURE(Fixture, "--new-pvc refuses an existing PVC that is not its copy") {
-    kube_fake.expect(Method::get, "/api/v1/namespaces/dev")
-        .reply(200, json{{"metadata", {{"name", "dev"}}}});
-    px_fake.expect(Method::post, "/v1/volumes/inspectwithfilters").reply(200, sets_reply());
+    expect_namespace_and_sets();
     kube_fake.expect(Method::get, "/api/v1/namespaces/dev/persistentvolumeclaims/copy")
         .reply(200, json{{"metadata", {{"name", "copy"}, {"namespace", "dev"}}}});
     CHECK_THROWS_AS(discover::discover_new_pvc(

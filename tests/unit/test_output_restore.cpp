@@ -27,23 +27,23 @@ plan::RestorePlan one_volume() {
 } // namespace
 
 TEST_CASE("restore_command quotes what a shell would split and leaves out what is not given") {
-    CHECK(output::restore_command({.profile_path = "p.yaml",
-                                   .kubeconfig = {},
-                                   .context = {},
-                                   .run = "41",
+    CHECK(output::restore_command({.run = "41",
                                    .ns = "stg",
                                    .all = true,
                                    .pvcs = {},
-                                   .snapshot_set = {}}) ==
+                                   .snapshot_set = {},
+                                   .profile_path = "p.yaml",
+                                   .kubeconfig = {},
+                                   .context = {}}) ==
           "pxclone restore -p p.yaml --run 41 -n stg --all");
-    CHECK(output::restore_command({.profile_path = "my profile.yaml",
-                                   .kubeconfig = "/k/config",
-                                   .context = "it's",
-                                   .run = "41",
+    CHECK(output::restore_command({.run = "41",
                                    .ns = "stg",
                                    .all = false,
                                    .pvcs = {"a", "b"},
-                                   .snapshot_set = "42"}) ==
+                                   .snapshot_set = "42",
+                                   .profile_path = "my profile.yaml",
+                                   .kubeconfig = "/k/config",
+                                   .context = "it's"}) ==
           "pxclone restore -p 'my profile.yaml' --kubeconfig /k/config --context 'it'\\''s' "
           "--run 41 -n stg --pvc a --pvc b --snapshot 42");
 }
@@ -69,19 +69,20 @@ TEST_CASE("documents carry dryRun, and the request lines of a dry run") {
     const auto dry = output::in_place_document(one_volume(), {}, true, "PATCH a\nWAIT b\n");
     CHECK(dry["requests"] == ordered_json::array({"PATCH a", "WAIT b"}));
 
-    const output::NewPvcReport made{.ns = "dev",
-                                    .pvc = "copy",
-                                    .run = "41",
-                                    .snapshot_set = "42",
-                                    .source = "prod/data",
-                                    .clone_id = "clone-9",
-                                    .expires_at = "2026-12-08T00:00:00Z"};
-    const auto document = output::new_pvc_document(made, false, "");
+    plan::StagingPlan made;
+    made.staging_namespace = "dev";
+    made.expires_at = "2026-12-08T00:00:00Z";
+    made.lineage.run = "41";
+    made.lineage.snapshot_set = "42";
+    made.volumes.push_back({});
+    made.volumes[0].staging_pvc = "copy";
+    made.volumes[0].source = "prod/data";
+    const auto document = output::new_pvc_document(made, "clone-9", false, "");
     CHECK(document.dump() ==
           R"({"namespace":"dev","pvc":"copy","run":"41","snapshotSet":"42","source":"prod/data",)"
           R"("cloneId":"clone-9","expiresAt":"2026-12-08T00:00:00Z","dryRun":false})");
     std::ostringstream text;
-    output::print_new_pvc_text(made, text);
+    output::print_new_pvc_text(made, "clone-9", text);
     CHECK(text.str() == "pvc/copy in dev ready: prod/data from snapshot set 42 (volume clone-9, "
                         "run 41, expires 2026-12-08T00:00:00Z); remove it with `pxclone teardown "
                         "--run 41`\n");

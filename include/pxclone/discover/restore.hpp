@@ -65,10 +65,9 @@ struct NewPvcRequest {
 };
 
 struct NewPvc {
-    plan::StagingPlan plan; // the one volume, its wait (the namespace is the user's)
-    std::string run;        // the run it belongs to: this one, or an existing copy's (a re-run)
-    std::string source;     // "NAMESPACE/PVC"
-    std::string snapshot_set;
+    // The one volume and its wait (the namespace is the user's); its lineage's run is this run,
+    // or an existing copy's (a re-run).
+    plan::StagingPlan plan;
     std::chrono::system_clock::time_point start; // when discovery began: the wait counts from it
 };
 

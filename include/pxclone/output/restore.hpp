@@ -30,33 +30,26 @@ nlohmann::ordered_json in_place_document(const plan::RestorePlan& plan,
                                          const std::vector<std::string>& ids, bool dry_run,
                                          const std::string& requests);
 
-// A new PVC (restore --new-pvc).
-struct NewPvcReport {
-    std::string ns;
-    std::string pvc;
-    std::string run;
-    std::string snapshot_set;
-    std::string source;
-    std::string clone_id;
-    std::string expires_at;
-};
-
-// Its -o json/yaml document (with a dry run the `requests` lines), and its text line.
-nlohmann::ordered_json new_pvc_document(const NewPvcReport& report, bool dry_run,
-                                        const std::string& requests);
-void print_new_pvc_text(const NewPvcReport& report, std::ostream& out);
+// A new PVC (restore --new-pvc), from its one-volume staging plan and the clone made for it: its
+// -o json/yaml document (with a dry run the `requests` lines), and its text line.
+nlohmann::ordered_json new_pvc_document(const plan::StagingPlan& plan, const std::string& clone_id,
+                                        bool dry_run, const std::string& requests);
+void print_new_pvc_text(const plan::StagingPlan& plan, const std::string& clone_id,
+                        std::ostream& out);
 
 // The command line that runs an in-place restore again (it resumes where it stopped), every
 // argument as a POSIX shell reads it back; empty kubeconfig/context are left out.
 struct RestoreCommandLine {
-    std::string profile_path;
-    std::string kubeconfig;
-    std::string context;
+    // What is restored.
     std::string run;
     std::string ns;
     bool all = false;
     std::vector<std::string> pvcs;
     std::string snapshot_set; // "" for none
+    // Where: -p, --kubeconfig, --context.
+    std::string profile_path;
+    std::string kubeconfig;
+    std::string context;
 };
 std::string restore_command(const RestoreCommandLine& line);
 
