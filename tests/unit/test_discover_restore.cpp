@@ -345,3 +345,29 @@ TEST_CASE_FIXTURE(Fixture, "--new-pvc refuses an existing PVC that is not its co
                         {.ns = "dev", .pvc = "copy", .from = "data", .snapshot_set = "42"}),
                     UsageError);
 }
+
+TEST_CASE_FIXTURE(Fixture, "a swap refuses to replace a clone the run did not make") {
+    kube_fake.expect(Method::get, k_pvc).reply(200, staging_pvc());
+    kube_fake.expect(Method::get, k_pvc).reply(200, staging_pvc());
+    kube_fake.expect(Method::get, "/api/v1/persistentvolumes/pv-data").reply(200, staging_pv());
+    px_fake.expect(Method::get, "/v1/volumes/inspect/clone-1")
+        .reply(200, px_volume("clone-1", "snap-41", ours("41", {{"pxclone.io/run", "40"}})));
+    CHECK_THROWS_WITH_AS(in_place({.ns = "stg", .pvcs = {"data"}, .snapshot_set = "42"}),
+                         "pvc/data is bound to persistentvolume pv-data (Portworx volume clone-1), "
+                         "which run 41 did not make; it is not replaced",
+                         UsageError);
+}
+
+TEST_CASE_FIXTURE(Fixture, "a swap to another set waits for an unfinished one to be finished") {
+    // The PV of an interrupted swap to set 42 still says what it replaces.
+    auto pv = staging_pv();
+    pv["metadata"]["labels"]["pxclone.io/snapshot-set"] = "42";
+    pv["metadata"]["annotations"] = {{"pxclone.io/restore-replaces", "clone-0"}};
+    kube_fake.expect(Method::get, k_pvc).reply(200, staging_pvc("42"));
+    kube_fake.expect(Method::get, k_pvc).reply(200, staging_pvc("42"));
+    kube_fake.expect(Method::get, "/api/v1/persistentvolumes/pv-data").reply(200, pv);
+    CHECK_THROWS_WITH_AS(in_place({.ns = "stg", .pvcs = {"data"}, .snapshot_set = "43"}),
+                         "pvc/data: a restore to snapshot set 42 is unfinished; finish it before "
+                         "restoring to 43",
+                         UsageError);
+}
