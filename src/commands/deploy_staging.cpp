@@ -5,7 +5,7 @@
 #include "pxclone/commands/load_profile.hpp"
 #include "pxclone/commands/session.hpp"
 #include "pxclone/commands/snapshot.hpp"
-#include "pxclone/commands/source_volume.hpp"
+#include "pxclone/discover/staging_sources.hpp"
 #include "pxclone/error.hpp"
 #include "pxclone/exec/catalog.hpp"
 #include "pxclone/exec/staging_runner.hpp"
@@ -242,8 +242,8 @@ void run_deploy_staging(const GlobalOptions& globals, const DeployOptions& optio
                               set.snapshots.size() == 1 ? "" : "s", set.created_at));
     // On the fan-out pool: the connections these reads open are the ones every volume's clone
     // then uses at once (their TLS handshakes are not added to the clones' time).
-    const auto described = describe_set(session.kube(), session.fan_out(), profile, set);
-    const auto inputs = read_staging_inputs(profile, loaded.run, environment);
+    const auto described = discover::describe_set(session.kube(), session.fan_out(), profile, set);
+    const auto inputs = discover::read_staging_inputs(profile, loaded.run, environment);
 
     // Plan (pure): every object, or every problem.
     plan::Lineage lineage{.profile = profile.name,

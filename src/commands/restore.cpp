@@ -1,45 +1,22 @@
-// `pxclone restore`: roll staging PVCs back to their baseline in place (--pvc NAME... | --all),
-// swap them to another snapshot set (--snapshot SET), or make a new PVC from one snapshot of a
-// set (--new-pvc NAME -n NS --from PVC). Only PVCs pxclone made for this profile and run are
-// touched; nothing is ever written to the source namespace.
+// `pxclone restore`: roll staging PVCs back in place (--pvc NAME... | --all), swap them to
+// another snapshot set (--snapshot SET), or make a new PVC from one snapshot of a set (--new-pvc
+// NAME -n NS --from PVC). Only PVCs pxclone made for this profile and run are touched; nothing is
+// ever written to the source namespace.
 //
-// In place: discover (read-only: the PVCs, their PVs and clones, the baselines, the workloads
-// mounting them) → plan (pure) → record the replica counts → scale to 0 → pods gone → volumes
-// detached → SDK restore to the baseline → scale back → ready → annotation removed. The baseline
-// is the clone's snapshot deploy-staging took once the data was masked: restoring it never brings
-// back unmasked production data.
-//
-// To another set (portworx), and always for a csi volume (no baseline): the PVC is swapped to a
-// new volume made from the set's snapshot exactly as deploy-staging makes it (same name, same
-// labels, the run's), the old volume deleted, the profile's masking Job run again before the
-// workloads come back, and (portworx) the new baseline taken. The new PV (portworx) or PVC (csi)
-// says what it replaces until the swap is done, so that running the restore again finishes it.
-//
-// --new-pvc: the set's snapshot of the source PVC becomes a Portworx clone + static PV + PVC (or
-// a CSI PVC with dataSource), generated exactly as deploy-staging does, labelled as a one-volume
-// staging environment of the run (role staging), so `list` shows it and `teardown --run` removes
-// it; then its baseline, so that it can itself be restored in place later.
+// Wiring only: options -> profile -> discover (discover/restore.hpp, reads only) -> plan
+// (plan/restore_plan.hpp, staging_plan.hpp) -> run (exec/restore_runner.hpp, staging_runner.hpp;
+// the dry-run runners print the requests instead) -> report (output/restore.hpp).
+#include "pxclone/discover/restore.hpp"
+
 #include "pxclone/commands/commands.hpp"
 #include "pxclone/commands/load_profile.hpp"
 #include "pxclone/commands/session.hpp"
-#include "pxclone/commands/source_volume.hpp"
 #include "pxclone/error.hpp"
-#include "pxclone/exec/catalog.hpp"
 #include "pxclone/exec/restore_runner.hpp"
 #include "pxclone/exec/staging_runner.hpp"
-#include "pxclone/k8s/paths.hpp"
-#include "pxclone/output/format.hpp"
-#include "pxclone/plan/restore_plan.hpp"
-#include "pxclone/plan/source_volumes.hpp"
-#include "pxclone/plan/staging_plan.hpp"
-#include "pxclone/profile/loader.hpp"
+#include "pxclone/output/restore.hpp"
 #include "pxclone/util/interrupt.hpp"
-#include "pxclone/util/time.hpp"
 
-#include <algorithm>
-#include <map>
-#include <optional>
-#include <set>
 #include <sstream>
 
 #include <CLI/CLI.hpp>
@@ -48,8 +25,6 @@
 namespace pxclone::cmd {
 
 namespace {
-
-using nlohmann::json;
 
 struct RestoreOptions {
     std::string snapshot_set;      // --snapshot
@@ -60,1057 +35,124 @@ struct RestoreOptions {
     std::string from;              // --from
 };
 
-// metadata.<where>[key] of a Kubernetes object; "" when absent.
-std::string meta_of(const json& object, const char* where, std::string_view key) {
-    const auto metadata = object.find("metadata");
-    if (metadata == object.end() || !metadata->is_object()) {
-        return {};
-    }
-    const auto map = metadata->find(where);
-    if (map == metadata->end() || !map->is_object()) {
-        return {};
-    }
-    const auto found = map->find(std::string(key));
-    return found != map->end() && found->is_string() ? found->get<std::string>() : std::string();
+discover::RestoreReaders readers_of(Session& session, const util::Environment& environment) {
+    return {.kube = session.kube(),
+            .portworx = [&session]() -> const px::Client& { return session.portworx(); },
+            .pool = session.pool(),
+            .clock = session.clock(),
+            .environment = environment,
+            .note =
+                [&session](const std::string& line) {
+                    session.progress().note(line);
+                }};
 }
 
-std::string label_of(const json& object, std::string_view key) {
-    return meta_of(object, "labels", key);
+bool cancelled() {
+    return util::interrupted();
 }
 
-std::string annotation_of(const json& object, std::string_view key) {
-    return meta_of(object, "annotations", key);
-}
-
-// The dry-run runners' lines ("POST /v1/...", "WAIT ..."), for -o json/yaml.
-nlohmann::ordered_json lines_of(const std::string& text) {
-    auto lines = nlohmann::ordered_json::array();
-    std::istringstream in(text);
-    for (std::string line; std::getline(in, line);) {
-        lines.push_back(line);
-    }
-    return lines;
-}
-
-void print_result(const nlohmann::ordered_json& result, output::Format format, std::ostream& out) {
-    if (format == output::Format::yaml) {
-        output::print_yaml(result, out);
-    } else {
-        output::print_json(result, out);
-    }
-}
-
-// An argument as a POSIX shell reads it back: as is when it holds only safe characters, else in
-// single quotes.
-std::string shell_word(const std::string& word) {
-    constexpr std::string_view k_safe = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-                                        "0123456789_./:=@%+,-";
-    if (!word.empty() && word.find_first_not_of(k_safe) == std::string::npos) {
-        return word;
-    }
-    std::string quoted = "'";
-    for (const char c : word) {
-        quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
-    }
-    return quoted + "'";
-}
-
-// The command that runs this in-place restore again (it resumes where it stopped).
-std::string restore_command(const GlobalOptions& globals, const RestoreOptions& options,
-                            const std::string& run, const std::string& ns) {
-    std::string command = "pxclone restore -p " + shell_word(globals.profile_path);
-    if (!globals.kubeconfig.empty()) {
-        command += " --kubeconfig " + shell_word(globals.kubeconfig);
-    }
-    if (!globals.context.empty()) {
-        command += " --context " + shell_word(globals.context);
-    }
-    command += " --run " + shell_word(run) + " -n " + shell_word(ns);
-    if (options.all) {
-        command += " --all";
-    }
-    for (const auto& pvc : options.pvcs) {
-        command += " --pvc " + shell_word(pvc);
-    }
-    if (!options.snapshot_set.empty()) {
-        command += " --snapshot " + shell_word(options.snapshot_set);
-    }
-    return command;
-}
-
-// ---- in place ----------------------------------------------------------------------------------
-
-// The PVCs asked for, each checked to be this run's staging PVC (exit 2 with every reason, exit
-// 3 when one is missing).
-std::vector<json> find_pvcs(Session& session, const LoadedProfile& loaded,
-                            const RestoreOptions& options, const std::string& ns) {
-    const auto& pvcs = k8s::resource_of("PersistentVolumeClaim");
-    const auto& profile = loaded.profile;
-    std::vector<json> found;
-    if (options.all) {
-        plan::Lineage lineage{.profile = profile.name, .run = loaded.run.id};
-        lineage.role = plan::Role::staging;
-        k8s::ListOptions list;
-        list.label_selector = k8s::label_selector(plan::ownership_labels(lineage));
-        found = session.kube().list(pvcs, ns, list).items;
-        if (found.empty()) {
-            throw NotFoundError(
-                fmt::format("run {} of profile {} has no staging PVC in namespace {}",
-                            loaded.run.id, profile.name, ns),
-                "`pxclone list` shows the environments and their namespaces");
-        }
-    } else {
-        for (const auto& name : options.pvcs) {
-            auto pvc = session.kube().get(pvcs, ns, name);
-            if (!pvc) {
-                throw NotFoundError(fmt::format("persistentvolumeclaim {}/{} not found", ns, name),
-                                    "give the staging namespace with -n");
-            }
-            found.push_back(std::move(*pvc));
-        }
-    }
-    std::vector<std::string> refusals;
-    for (const auto& pvc : found) {
-        if (pvc.value(json::json_pointer("/metadata/namespace"), "").empty()) {
-            continue;
-        }
-        const auto reason = plan::restore_refusal(pvc, profile.name, loaded.run.id,
-                                                  profile.source.source_namespace);
-        if (!reason.empty()) {
-            refusals.push_back(fmt::format("persistentvolumeclaim {}/{}: {}", ns,
-                                           pvc.value(json::json_pointer("/metadata/name"), ""),
-                                           reason));
-        }
-    }
-    if (!refusals.empty()) {
-        throw UsageError(fmt::format("restore refused: only staging PVCs that pxclone made for "
-                                     "run {} of profile {} can be restored",
-                                     loaded.run.id, profile.name),
-                         "", refusals);
-    }
-    return found;
-}
-
-// "" for the "-" that stands for none in k_restore_replaces_key annotations.
-std::string replaced(const std::string& value) {
-    return value == "-" ? std::string() : value;
-}
-
-// What a swap needs besides the cluster's objects: the sets, the lineage of the run, the inputs.
-struct SwapContext {
-    Session& session;
-    const LoadedProfile& loaded;
-    const std::string& ns;
-    std::vector<exec::SnapshotSet> sets;
-    plan::Lineage lineage; // the run's: profile, run, git sha, build id, created-at
-    std::chrono::system_clock::time_point made_at;
-
-    const exec::SnapshotSet& set(const std::string& id) const {
-        const auto* found = exec::find_set(sets, id);
-        if (found == nullptr) {
-            throw NotFoundError(
-                fmt::format("snapshot set {} of profile {} not found", id, loaded.profile.name),
-                "`pxclone list` shows the sets there are");
-        }
-        return *found;
-    }
-
-    // The staging volume plan_staging makes for `source` from set `id` as `staging_pvc` in ns,
-    // and the lineage of its objects. The set must be of `method`, the PVC's own: a swap keeps
-    // the method (a csi PVC has no baseline, a Portworx one no VolumeSnapshot).
-    std::pair<plan::StagingVolume, plan::Lineage> volume(const std::string& id,
-                                                         const std::string& source,
-                                                         const std::string& staging_pvc,
-                                                         std::string_view method) const {
-        const auto& chosen = set(id);
-        if (chosen.method != method) {
-            throw UsageError(fmt::format("pvc/{} was made by the {} method and snapshot set {} "
-                                         "is a {} set: a restore keeps the method",
-                                         staging_pvc, method, id, chosen.method),
-                             "deploy a new environment from that set");
-        }
-        const auto snapshot =
-            std::find_if(chosen.snapshots.begin(), chosen.snapshots.end(),
-                         [&source](const auto& entry) { return entry.source == source; });
-        if (snapshot == chosen.snapshots.end() || !snapshot->ready) {
-            throw NotFoundError(fmt::format("snapshot set {} has no {}snapshot of {} (the source "
-                                            "of pvc/{})",
-                                            id, snapshot == chosen.snapshots.end() ? "" : "ready ",
-                                            source, staging_pvc));
-        }
-        const auto& profile = loaded.profile;
-        auto one = profile;
-        one.staging.staging_namespace = ns;
-        one.staging.volumes = {{source.substr(source.find('/') + 1), staging_pvc}};
-        one.staging.manifests.clear();
-        one.staging.images.clear();
-        one.staging.mask.reset();
-        plan::SnapshotSet described{
-            .id = chosen.id,
-            .method = chosen.method == "csi" ? profile::SnapshotMethod::csi
-                                             : profile::SnapshotMethod::portworx,
-            .volumes = {describe_source_volume(session.kube(), profile, *snapshot)}};
-        auto planned = plan::plan_staging(one, lineage, described, {}, {}, made_at);
-        if (!planned.plan) {
-            throw UsageError(fmt::format("cannot make pvc/{} in {} again", staging_pvc, ns), "",
-                             profile::format_all(planned.problems));
-        }
-        return {std::move(planned.plan->volumes.at(0)), planned.plan->lineage};
-    }
-};
-
-// The baselines of this run (one query), for matching by parent.
-std::vector<px::Volume> run_baselines(Session& session, const LoadedProfile& loaded) {
-    plan::Lineage lineage{.profile = loaded.profile.name, .run = loaded.run.id};
-    const auto probe = plan::baseline_request(lineage, "", "");
-    px::VolumeFilter filter;
-    filter.labels = probe.selector;
-    return session.portworx().inspect_with_filters(filter);
-}
-
-std::vector<std::string> baselines_of(const std::vector<px::Volume>& baselines,
-                                      const std::string& clone) {
-    std::vector<std::string> ids;
-    for (const auto& volume : baselines) {
-        if (!clone.empty() && volume.parent == clone) {
-            ids.push_back(volume.id);
-        }
-    }
-    return ids;
-}
-
-// This run's PVs in ns left by a Portworx swap interrupted while their PVC was deleted: by PVC
-// name (claimRef), those whose PVC is missing (and, with --pvc, asked for).
-std::map<std::string, json> pending_pvs(Session& session, const LoadedProfile& loaded,
-                                        const std::string& ns, const std::set<std::string>& present,
-                                        const std::vector<std::string>& asked) {
-    plan::Lineage lineage{.profile = loaded.profile.name, .run = loaded.run.id};
-    lineage.role = plan::Role::staging;
-    k8s::ListOptions list;
-    list.label_selector = k8s::label_selector(plan::ownership_labels(lineage));
-    std::map<std::string, json> out;
-    for (auto& pv : session.kube().list(k8s::resource_of("PersistentVolume"), "", list).items) {
-        const auto claim = k8s::string_field(pv, "/spec/claimRef/name");
-        if (k8s::string_field(pv, "/spec/claimRef/namespace") != ns || claim.empty() ||
-            present.contains(claim) || annotation_of(pv, plan::k_restore_replaces_key).empty()) {
-            continue;
-        }
-        if (!asked.empty() && std::find(asked.begin(), asked.end(), claim) == asked.end()) {
-            continue;
-        }
-        out.emplace(claim, std::move(pv));
-    }
-    return out;
-}
-
-// csi: this run's staging VolumeSnapshots in ns by the PVC they make (annotation
-// k_staging_pvc_key, else their name: deploy-staging names them so), for the PVCs missing (a swap
-// interrupted after deleting its PVC) and, with --pvc, asked for.
-std::map<std::string, std::vector<json>> csi_pending(Session& session, const LoadedProfile& loaded,
-                                                     const std::string& ns,
-                                                     const std::set<std::string>& present,
-                                                     const std::vector<std::string>& asked) {
-    plan::Lineage lineage{.profile = loaded.profile.name, .run = loaded.run.id};
-    lineage.role = plan::Role::staging;
-    std::map<std::string, std::vector<json>> out;
-    for (auto& snapshot : exec::list_labelled(session.kube(), k8s::resource_of("VolumeSnapshot"),
-                                              plan::ownership_labels(lineage))) {
-        if (k8s::string_field(snapshot, "/metadata/namespace") != ns) {
-            continue;
-        }
-        auto pvc = annotation_of(snapshot, plan::k_staging_pvc_key);
-        if (pvc.empty()) {
-            pvc = k8s::string_field(snapshot, "/metadata/name");
-        }
-        if (present.contains(pvc) ||
-            (!asked.empty() && std::find(asked.begin(), asked.end(), pvc) == asked.end())) {
-            continue;
-        }
-        out[pvc].push_back(std::move(snapshot));
-    }
-    return out;
-}
-
-// The masking to run again after a swap, and the workloads to bring back before it (mask.after's
-// manifests), from the profile's full staging plan for the set; only for the environment
-// deploy-staging made in the profile's staging namespace.
-std::pair<std::optional<plan::MaskPlan>, std::set<std::string>>
-mask_for(const SwapContext& context, const std::string& set_id) {
-    const auto& profile = context.loaded.profile;
-    if (!profile.staging.mask || context.ns != profile.staging.staging_namespace) {
-        return {};
-    }
-    const util::ProcessEnvironment environment;
-    const auto inputs = read_staging_inputs(profile, context.loaded.run, environment);
-    const auto described =
-        describe_set(context.session.kube(), context.session.pool(), profile, context.set(set_id));
-    auto planned = plan::plan_staging(profile, context.lineage, described, inputs.manifests,
-                                      inputs.mask_files, context.made_at);
-    if (!planned.plan || !planned.plan->mask) {
-        throw UsageError(fmt::format("cannot plan the masking of {} again", context.ns), "",
-                         profile::format_all(planned.problems));
-    }
-    std::set<std::string> before;
-    const auto& mask = *planned.plan->mask;
-    for (std::size_t i = 0; i < mask.before_stage && i < planned.plan->stages.size(); ++i) {
-        for (const auto& workload : planned.plan->stages[i].workloads) {
-            before.insert(workload.label());
-        }
-    }
-    return {mask, before};
-}
-
-// What an in-place restore works on: the PVCs asked for (each checked to be the run's), and by
-// PVC name the swaps an interrupted restore left without their PVC (portworx: the new PV; csi:
-// the PVC's VolumeSnapshots).
-struct InPlaceTargets {
-    std::vector<json> pvcs;
-    std::map<std::string, json> pending;
-    std::map<std::string, std::vector<json>> pending_csi;
-};
-
-InPlaceTargets find_in_place(Session& session, const LoadedProfile& loaded,
-                             const RestoreOptions& options, const std::string& ns) {
-    InPlaceTargets found;
-    // With --pvc, a missing PVC may be a swap's, interrupted.
-    auto asked = options;
-    std::vector<std::string> missing;
-    if (!options.all) {
-        asked.pvcs.clear();
-        for (const auto& name : options.pvcs) {
-            if (session.kube().get(k8s::resource_of("PersistentVolumeClaim"), ns, name)) {
-                asked.pvcs.push_back(name);
-            } else {
-                missing.push_back(name);
-            }
-        }
-    }
-    if (options.all || !asked.pvcs.empty()) {
-        try {
-            found.pvcs = find_pvcs(session, loaded, asked, ns);
-        } catch (const NotFoundError&) {
-            if (!options.all) {
-                throw;
-            }
-        }
-    }
-    std::set<std::string> present;
-    for (const auto& pvc : found.pvcs) {
-        present.insert(k8s::string_field(pvc, "/metadata/name"));
-    }
-    if (options.all || !missing.empty()) {
-        found.pending = pending_pvs(session, loaded, ns, present, missing);
-        for (const auto& [name, pv] : found.pending) {
-            present.insert(name);
-        }
-        // A portworx profile has no VolumeSnapshots to look for (nor perhaps the permission).
-        if (loaded.profile.snapshot.method == profile::SnapshotMethod::csi) {
-            found.pending_csi = csi_pending(session, loaded, ns, present, missing);
-        }
-    }
-    for (const auto& name : missing) {
-        if (!found.pending.contains(name) && !found.pending_csi.contains(name)) {
-            throw NotFoundError(fmt::format("persistentvolumeclaim {}/{} not found", ns, name),
-                                "give the staging namespace with -n");
-        }
-    }
-    if (found.pvcs.empty() && found.pending.empty() && found.pending_csi.empty()) {
-        throw NotFoundError(fmt::format("run {} of profile {} has no staging PVC in namespace {}",
-                                        loaded.run.id, loaded.profile.name, ns),
-                            "`pxclone list` shows the environments and their namespaces");
-    }
-    return found;
-}
-
-// What a swap replaces, deleted once it is done ("" for none).
-struct Replaced {
-    std::string clone_id; // the Portworx clone, or (csi) the volume provisioned for the old PVC
-    std::string pv;       // the old PVC's PV
-    std::string snapshot; // csi
-    std::string content;  // csi
-};
-
-// The plan of an in-place restore from what find_in_place found, one PVC at a time by its
-// snapshot method: a Portworx PVC already on the target set is rolled back to its baseline,
-// any other PVC is swapped to a volume made from the target set's snapshot. The sets and the
-// run's baselines are read once, when first needed.
-class InPlaceDiscovery {
-public:
-    // `all`: every staging PVC of the run in ns is asked for (--all).
-    InPlaceDiscovery(Session& session, const LoadedProfile& loaded, const std::string& ns,
-                     std::string target_set, bool all)
-        : m_session(session), m_loaded(loaded), m_ns(ns), m_target_set(std::move(target_set)),
-          m_all(all), m_context{.session = session,
-                                .loaded = loaded,
-                                .ns = ns,
-                                .sets = {},
-                                .lineage = {.profile = loaded.profile.name,
-                                            .run = loaded.run.id,
-                                            .git_sha = loaded.run.git_sha.value_or(""),
-                                            .build_id = loaded.run.build_id,
-                                            .created_at = {}},
-                                .made_at = session.clock().now()} {
-        m_context.lineage.created_at = util::format_rfc3339(m_context.made_at);
-        plan::Lineage owner{.profile = loaded.profile.name, .run = loaded.run.id};
-        owner.role = plan::Role::staging;
-        m_ours = plan::ownership_labels(owner);
-    }
-
-    plan::RestorePlan plan(const InPlaceTargets& found) {
-        if (!found.pvcs.empty()) {
-            adopt_lineage(found.pvcs.front());
-        } else if (!found.pending.empty()) {
-            adopt_lineage(found.pending.begin()->second);
-        } else {
-            adopt_lineage(found.pending_csi.begin()->second.front());
-        }
-        // The target set: an unfinished swap's (pending ones first), else the first PVC's.
-        for (const auto& [name, pv] : found.pending) {
-            portworx_pending(name, pv);
-        }
-        const json* first = nullptr;
-        for (const auto& pvc : found.pvcs) {
-            const auto name = k8s::string_field(pvc, "/metadata/name");
-            if (!plan::csi_data_source(pvc).empty()) {
-                if (annotation_of(pvc, plan::k_restore_replaces_key).empty()) {
-                    first = first != nullptr ? first : &pvc;
-                } else {
-                    settle_set(name, label_of(pvc, plan::k_snapshot_set_key));
-                }
-                continue;
-            }
-            if (const auto& pv = pv_of(pvc);
-                pv && !annotation_of(*pv, plan::k_restore_replaces_key).empty()) {
-                settle_set(name, label_of(*pv, plan::k_snapshot_set_key));
-            }
-            first = first != nullptr ? first : &pvc;
-        }
-        if (m_target_set.empty() && first != nullptr) {
-            m_target_set = label_of(*first, plan::k_snapshot_set_key);
-        }
-        for (const auto& [name, snapshots] : found.pending_csi) {
-            csi_pending(name, snapshots);
-        }
-        for (const auto& pvc : found.pvcs) {
-            if (plan::csi_data_source(pvc).empty()) {
-                portworx_pvc(pvc);
-            } else {
-                csi_pvc(pvc);
-            }
-        }
-        find_baselines();
-
-        std::set<std::string> names;
-        for (const auto& swap : m_swaps) {
-            names.insert(swap.pvc);
-        }
-        for (const auto& volume : m_volumes) {
-            names.insert(volume.pvc);
-        }
-        const auto& kube = m_session.kube();
-        auto workloads =
-            plan::workloads_mounting(kube.list(k8s::resource_of("Deployment"), m_ns).items,
-                                     kube.list(k8s::resource_of("StatefulSet"), m_ns).items, names);
-        for (auto& workload : workloads) {
-            if (workload.ns.empty()) {
-                workload.ns = m_ns;
-            }
-        }
-        const bool relabel = relabels_namespace(names);
-        plan::RestorePlan planned;
-        if (m_swaps.empty()) {
-            planned = plan::plan_restore_in_place(m_ns, m_loaded.run.id, m_target_set,
-                                                  std::move(m_volumes), std::move(workloads));
-        } else {
-            auto [mask, before_mask] = mask_for(m_context, m_target_set);
-            auto lineage = m_context.lineage;
-            lineage.role = plan::Role::staging;
-            lineage.snapshot_set = m_target_set;
-            planned =
-                plan::plan_restore_swap(m_ns, lineage, std::move(m_volumes), std::move(m_swaps),
-                                        std::move(workloads), std::move(mask), before_mask, !m_csi);
-        }
-        return relabel ? plan::with_namespace_relabel(std::move(planned)) : planned;
-    }
-
-private:
-    // ---- portworx ------------------------------------------------------------------------------
-
-    // A swap interrupted after its PVC was deleted: made again from its new PV.
-    void portworx_pending(const std::string& name, const json& pv) {
-        const auto set = label_of(pv, plan::k_snapshot_set_key);
-        settle_set(name, set);
-        auto [target, lineage] =
-            context().volume(set, annotation_of(pv, plan::k_source_key), name, "portworx");
-        add_swap(name, std::move(target), lineage,
-                 {.clone_id = replaced(annotation_of(pv, plan::k_restore_replaces_key)),
-                  .pv = replaced(annotation_of(pv, plan::k_restore_replaces_object_key))},
-                 false, false);
-    }
-
-    void portworx_pvc(const json& pvc) {
-        const auto name = k8s::string_field(pvc, "/metadata/name");
-        const auto source = annotation_of(pvc, plan::k_source_key);
-        const auto& pv = pv_of(pvc);
-        const auto clone = pv ? plan::portworx_volume_id(*pv) : std::string();
-        if (clone.empty()) {
-            throw NotFoundError(
-                fmt::format("pvc/{} in {} is not bound to a Portworx volume", name, m_ns));
-        }
-        if (const auto replaces = annotation_of(*pv, plan::k_restore_replaces_key);
-            !replaces.empty()) {
-            // A swap that got as far as the new PVC: mask, baseline, clear are left.
-            auto [target, lineage] =
-                context().volume(label_of(pvc, plan::k_snapshot_set_key), source, name, "portworx");
-            add_swap(name, plan::with_clone_id(std::move(target), clone), lineage,
-                     {.clone_id = replaced(replaces),
-                      .pv = replaced(annotation_of(*pv, plan::k_restore_replaces_object_key))},
-                     true, true);
-            m_swaps.back().target.clone_id = clone;
-            return;
-        }
-        if (label_of(pvc, plan::k_snapshot_set_key) == m_target_set) {
-            m_volumes.push_back({.pvc = name, .clone_id = clone, .baseline_id = {}});
-            return;
-        }
-        // Another set: a new clone of that set's snapshot under the same PVC name. The PV and
-        // clone are deleted once replaced: they must be this run's.
-        const auto pv_name = k8s::string_field(pvc, "/spec/volumeName");
-        const auto old_volume = m_session.portworx().inspect(clone);
-        if (!k8s::has_labels(*pv, m_ours) || !old_volume ||
-            !std::all_of(m_ours.begin(), m_ours.end(), [&old_volume](const auto& label) {
-                const auto found = old_volume->labels.find(label.first);
-                return found != old_volume->labels.end() && found->second == label.second;
-            })) {
-            throw UsageError(fmt::format("pvc/{} is bound to persistentvolume {} (Portworx volume "
-                                         "{}), which run {} did not make; it is not replaced",
-                                         name, pv_name, clone, m_loaded.run.id),
-                             "deploy the environment again");
-        }
-        auto [target, lineage] = context().volume(m_target_set, source, name, "portworx");
-        add_swap(name, std::move(target), lineage, {.clone_id = clone, .pv = pv_name}, true, false);
-    }
-
-    // The PV a PVC is bound to (read once); nullopt when unbound or gone.
-    const std::optional<json>& pv_of(const json& pvc) {
-        const auto name = k8s::string_field(pvc, "/spec/volumeName");
-        const auto found = m_pvs.find(name);
-        if (found != m_pvs.end()) {
-            return found->second;
-        }
-        auto pv = name.empty()
-                      ? std::nullopt
-                      : m_session.kube().get(k8s::resource_of("PersistentVolume"), "", name);
-        return m_pvs.emplace(name, std::move(pv)).first->second;
-    }
-
-    // The baseline of every volume rolled back in place; exit 3 naming those that have none.
-    void find_baselines() {
-        std::vector<std::string> missing;
-        const plan::Lineage lineage{.profile = m_loaded.profile.name, .run = m_loaded.run.id};
-        for (auto& volume : m_volumes) {
-            const auto request = plan::baseline_request(lineage, volume.pvc, volume.clone_id);
-            if (const auto* baseline = plan::find_baseline(request, baselines())) {
-                volume.baseline_id = baseline->id;
-            } else {
-                missing.push_back(
-                    fmt::format("pvc/{} (Portworx volume {})", volume.pvc, volume.clone_id));
-            }
-        }
-        if (!missing.empty()) {
-            throw NotFoundError(fmt::format("no baseline snapshot for {}: nothing to roll back to",
-                                            fmt::join(missing, ", ")),
-                                "deploy-staging takes it once the data is masked; an environment "
-                                "deployed before baselines existed must be deployed again");
-        }
-    }
-
-    // ---- csi -----------------------------------------------------------------------------------
-
-    // A PVC deleted by an interrupted restore: made again from the target set's VolumeSnapshot,
-    // the PVC's others deleted.
-    void csi_pending(const std::string& name, const std::vector<json>& snapshots) {
-        m_csi = true;
-        if (m_target_set.empty()) {
-            std::set<std::string> found;
-            for (const auto& snapshot : snapshots) {
-                found.insert(label_of(snapshot, plan::k_snapshot_set_key));
-            }
-            if (found.size() != 1) {
-                throw UsageError(fmt::format("pvc/{} in {} is missing (an interrupted restore) "
-                                             "and its VolumeSnapshots are of several sets",
-                                             name, m_ns),
-                                 "give the set to restore it from with --snapshot");
-            }
-            m_target_set = *found.begin();
-        }
-        const json* chosen = nullptr;
-        const json* other = nullptr;
-        for (const auto& snapshot : snapshots) {
-            auto& slot =
-                label_of(snapshot, plan::k_snapshot_set_key) == m_target_set ? chosen : other;
-            if (slot == nullptr) {
-                slot = &snapshot;
-            }
-        }
-        const auto& sets = context();
-        const auto source =
-            annotation_of(chosen != nullptr ? *chosen : snapshots.front(), plan::k_source_key);
-        auto [target, lineage] = sets.volume(m_target_set, source, name, "csi");
-        Replaced old = released_volume(name, {});
-        if (other != nullptr) {
-            old.snapshot = k8s::string_field(*other, "/metadata/name");
-            old.content = k8s::string_field(*other, "/spec/source/volumeSnapshotContentName");
-        }
-        add_swap(name, std::move(target), lineage, old, false, false,
-                 chosen != nullptr ? k8s::string_field(*chosen, "/metadata/name") : std::string());
-    }
-
-    // No baseline: the PVC is made again from the set's VolumeSnapshot (its own when it is of the
-    // target set), and masked again.
-    void csi_pvc(const json& pvc) {
-        m_csi = true;
-        const auto name = k8s::string_field(pvc, "/metadata/name");
-        const auto current = plan::csi_data_source(pvc);
-        const auto& sets = context();
-        const auto replaces = annotation_of(pvc, plan::k_restore_replaces_key);
-        const auto snapshot = m_session.kube()
-                                  .get(k8s::resource_of("VolumeSnapshot"), m_ns, current)
-                                  .value_or(json());
-        const bool reuse =
-            !replaces.empty() || label_of(snapshot, plan::k_snapshot_set_key) == m_target_set;
-        auto [target, lineage] =
-            sets.volume(m_target_set, annotation_of(pvc, plan::k_source_key), name, "csi");
-        Replaced old;
-        if (!replaces.empty()) {
-            old.snapshot = replaced(replaces);
-            old.content = replaced(annotation_of(pvc, plan::k_restore_replaces_object_key));
-        } else if (!reuse) {
-            old = owned_snapshot(name, current, snapshot);
-        }
-        // The volume provisioned for it goes with it, whatever the storage class's reclaim
-        // policy: a Retain PV would stay Released, with its Portworx volume, until teardown.
-        const auto volume = replaces.empty()
-                                ? provisioned_volume(pvc)
-                                : released_volume(name, k8s::string_field(pvc, "/metadata/uid"));
-        old.pv = volume.pv;
-        old.clone_id = volume.clone_id;
-        add_swap(name, std::move(target), lineage, old, true, !replaces.empty(),
-                 reuse ? current : std::string());
-    }
-
-    // The staging VolumeSnapshot `name` a csi PVC is made from, and its content: deleted once
-    // replaced, so they must be this run's (a production snapshot's content must never go).
-    Replaced owned_snapshot(const std::string& pvc, const std::string& name,
-                            const json& snapshot) const {
-        Replaced old{.snapshot = name};
-        old.content = k8s::string_field(snapshot, "/spec/source/volumeSnapshotContentName");
-        if (old.content.empty()) {
-            old.content = k8s::string_field(snapshot, "/status/boundVolumeSnapshotContentName");
-        }
-        const auto content =
-            old.content.empty()
-                ? std::nullopt
-                : m_session.kube().get(k8s::resource_of("VolumeSnapshotContent"), "", old.content);
-        if (!k8s::has_labels(snapshot, m_ours) || (content && !k8s::has_labels(*content, m_ours))) {
-            throw UsageError(fmt::format("pvc/{} was made from volumesnapshot {} (content {}), "
-                                         "which run {} did not make; it is not replaced",
-                                         pvc, name, old.content, m_loaded.run.id),
-                             "deploy the environment again");
-        }
-        return old;
-    }
-
-    // The PV a csi PVC is bound to and the Portworx volume behind it, when that PV was
-    // provisioned for this very PVC (its claimRef has the PVC's uid): nothing else is ours to
-    // delete.
-    Replaced provisioned_volume(const json& pvc) {
-        const auto& pv = pv_of(pvc);
-        if (!pv || k8s::string_field(*pv, "/spec/claimRef/uid").empty() ||
-            k8s::string_field(*pv, "/spec/claimRef/uid") !=
-                k8s::string_field(pvc, "/metadata/uid")) {
-            return {};
-        }
-        return {.clone_id = plan::portworx_volume_id(*pv),
-                .pv = k8s::string_field(*pv, "/metadata/name"),
-                .snapshot = {},
-                .content = {}};
-    }
-
-    // The PV (and its Portworx volume) of an earlier PVC `name` in the namespace that a swap
-    // interrupted after deleting it left: one of this run's staging PVs (labelled when it was
-    // provisioned) claimed by that name with another uid than `current_uid`.
-    Replaced released_volume(const std::string& name, const std::string& current_uid) {
-        if (!m_run_pvs) {
-            k8s::ListOptions list;
-            list.label_selector = k8s::label_selector(m_ours);
-            m_run_pvs = m_session.kube().list(k8s::resource_of("PersistentVolume"), "", list).items;
-        }
-        for (const auto& pv : *m_run_pvs) {
-            if (k8s::string_field(pv, "/spec/claimRef/namespace") == m_ns &&
-                k8s::string_field(pv, "/spec/claimRef/name") == name &&
-                k8s::string_field(pv, "/spec/claimRef/uid") != current_uid &&
-                k8s::has_labels(pv, m_ours)) {
-                return {.clone_id = plan::portworx_volume_id(pv),
-                        .pv = k8s::string_field(pv, "/metadata/name"),
-                        .snapshot = {},
-                        .content = {}};
-            }
-        }
-        return {};
-    }
-
-    // ---- both ----------------------------------------------------------------------------------
-
-    // Whether the namespace's set label must follow the target set: it is the run's staging
-    // namespace, its label names another set, and once the plan is done every staging PVC of the
-    // run in it (`planned`, the others as they are) is on the target set. Also true when a
-    // finished swap was interrupted before the label.
-    bool relabels_namespace(const std::set<std::string>& planned) const {
-        const auto& kube = m_session.kube();
-        const auto ns = kube.get(k8s::resource_of("Namespace"), "", m_ns);
-        if (!ns || !k8s::has_labels(*ns, m_ours) ||
-            label_of(*ns, plan::k_snapshot_set_key) == m_target_set) {
-            return false;
-        }
-        if (m_all) {
-            return true;
-        }
-        k8s::ListOptions list;
-        list.label_selector = k8s::label_selector(m_ours);
-        const auto pvcs = kube.list(k8s::resource_of("PersistentVolumeClaim"), m_ns, list).items;
-        return std::all_of(pvcs.begin(), pvcs.end(), [&](const json& pvc) {
-            return planned.contains(k8s::string_field(pvc, "/metadata/name")) ||
-                   label_of(pvc, plan::k_snapshot_set_key) == m_target_set;
-        });
-    }
-
-    // The new objects keep the environment's lineage (and so its expiry).
-    void adopt_lineage(const json& object) {
-        m_context.lineage.git_sha = annotation_of(object, plan::k_git_sha_key);
-        m_context.lineage.build_id = annotation_of(object, plan::k_build_id_key);
-        if (const auto created =
-                util::parse_rfc3339(annotation_of(object, plan::k_created_at_key))) {
-            m_context.lineage.created_at = util::format_rfc3339(*created);
-            m_context.made_at = *created;
-        }
-    }
-
-    void settle_set(const std::string& name, const std::string& set) {
-        if (m_target_set.empty()) {
-            m_target_set = set;
-        } else if (m_target_set != set) {
-            throw UsageError(fmt::format("pvc/{}: a restore to snapshot set {} is unfinished; "
-                                         "finish it before restoring to {}",
-                                         name, set, m_target_set),
-                             fmt::format("run the same restore with --snapshot {} first", set));
-        }
-    }
-
-    // The swap context, with the profile's sets read.
-    const SwapContext& context() {
-        if (!m_sets_loaded) {
-            m_context.sets =
-                exec::Catalog(m_session.kube(), m_session.portworx(),
-                              m_loaded.profile.snapshot.method == profile::SnapshotMethod::csi)
-                    .snapshot_sets(m_loaded.profile.name);
-            m_sets_loaded = true;
-        }
-        return m_context;
-    }
-
-    const std::vector<px::Volume>& baselines() {
-        if (!m_baselines) {
-            m_baselines = run_baselines(m_session, m_loaded);
-        }
-        return *m_baselines;
-    }
-
-    // The one way a swap is made: to `target`, replacing `old` (and, portworx, its baselines).
-    void add_swap(const std::string& pvc, plan::StagingVolume target, const plan::Lineage& lineage,
-                  const Replaced& old, bool pvc_exists, bool swapped,
-                  const std::string& reuse_snapshot = {}) {
-        const bool csi = target.method == profile::SnapshotMethod::csi;
-        m_swaps.push_back(plan::SwapVolume{
-            .pvc = pvc,
-            .target =
-                plan::swap_target(std::move(target), lineage, csi ? old.snapshot : old.clone_id,
-                                  csi ? old.content : old.pv, reuse_snapshot),
-            .old_clone_id = old.clone_id,
-            .old_baselines =
-                csi ? std::vector<std::string>{} : baselines_of(baselines(), old.clone_id),
-            .old_pv = old.pv,
-            .old_snapshot = old.snapshot,
-            .old_content = old.content,
-            .pvc_exists = pvc_exists,
-            .swapped = swapped});
-    }
-
-    Session& m_session;
-    const LoadedProfile& m_loaded;
-    const std::string& m_ns;
-    std::string m_target_set;
-    bool m_all = false;
-    SwapContext m_context;
-    bool m_sets_loaded = false;
-    std::optional<std::vector<px::Volume>> m_baselines;
-    plan::Labels m_ours;
-    std::map<std::string, std::optional<json>> m_pvs; // by name
-    std::optional<std::vector<json>> m_run_pvs;       // this run's staging PVs, listed once
-    std::vector<plan::RestoreVolume> m_volumes;       // rolled back to their baselines
-    std::vector<plan::SwapVolume> m_swaps;
-    bool m_csi = false;
-};
-
-plan::RestorePlan discover_in_place(Session& session, const LoadedProfile& loaded,
-                                    const RestoreOptions& options, const std::string& ns) {
-    const auto found = find_in_place(session, loaded, options, ns);
-    return InPlaceDiscovery(session, loaded, ns, options.snapshot_set, options.all).plan(found);
-}
-
-void print_in_place_text(const plan::RestorePlan& plan, const std::vector<std::string>& ids,
-                         bool dry_run, std::ostream& out) {
-    if (!plan.volumes.empty()) {
-        out << fmt::format("{} {} volume{} in {} to {} baseline{} (run {}, snapshot set {}){}\n",
-                           dry_run ? "would restore" : "restored", plan.volumes.size(),
-                           plan.volumes.size() == 1 ? "" : "s", plan.ns,
-                           plan.volumes.size() == 1 ? "its" : "their",
-                           plan.volumes.size() == 1 ? "" : "s", plan.run, plan.snapshot_set,
-                           dry_run ? " (dry run)" : "");
-    }
-    for (const auto& volume : plan.volumes) {
-        out << fmt::format("  pvc/{}  volume {} <- baseline {}\n", volume.pvc, volume.clone_id,
-                           volume.baseline_id);
-    }
-    if (!plan.swaps.empty()) {
-        out << fmt::format("{} {} volume{} in {} from snapshot set {} (run {}){}{}\n",
-                           dry_run ? "would make" : "made", plan.swaps.size(),
-                           plan.swaps.size() == 1 ? "" : "s", plan.ns, plan.snapshot_set, plan.run,
-                           plan.mask ? ", masked again" : "", dry_run ? " (dry run)" : "");
-    }
-    for (std::size_t i = 0; i < plan.swaps.size(); ++i) {
-        const auto& swap = plan.swaps[i];
-        const bool csi = swap.target.method == profile::SnapshotMethod::csi;
-        const auto& old = csi ? swap.old_snapshot : swap.old_clone_id;
-        out << fmt::format("  pvc/{}  {} {} <- {} of {}{}\n", swap.pvc,
-                           csi ? "volumesnapshot" : "volume",
-                           i < ids.size() ? ids[i] : swap.target.clone_id, swap.target.snapshot_id,
-                           swap.target.source, old.empty() ? "" : " (replaces " + old + ")");
-    }
-    for (const auto& workload : plan.workloads) {
-        out << fmt::format("  {}  {} {}\n", workload.label(),
-                           dry_run ? "stopped, then back to" : "back to", workload.replicas);
-    }
+// What the runners report to: the progress lines, and Ctrl-C.
+exec::StagingContext runner_context(Session& session) {
+    return {.clock = &session.clock(),
+            .sleeper = &session.sleeper(),
+            .on_progress =
+                [&session](const std::string& key, const std::string& line) {
+                    session.progress().update(key, line);
+                },
+            .cancelled = cancelled};
 }
 
 void run_in_place(const GlobalOptions& globals, const RestoreOptions& options,
-                  const LoadedProfile& loaded, Session& session, Streams streams) {
+                  const LoadedProfile& loaded, Session& session,
+                  const util::Environment& environment, Streams streams) {
     const auto& profile = loaded.profile;
-    const auto ns = options.ns.empty() ? profile.staging.staging_namespace : options.ns;
-    if (ns == profile.source.source_namespace) {
-        throw UsageError(fmt::format("restore refused: namespace {} is the source namespace; "
-                                     "production volumes are never restored",
-                                     ns),
-                         "give the staging namespace with -n");
-    }
-    const auto plan = discover_in_place(session, loaded, options, ns);
-    auto& progress = session.progress();
-    progress.note(fmt::format("restoring {} volume{} in {}; {} workload{} to stop",
-                              plan.volumes.size() + plan.swaps.size(),
-                              plan.volumes.size() + plan.swaps.size() == 1 ? "" : "s", ns,
-                              plan.workloads.size(), plan.workloads.size() == 1 ? "" : "s"));
+    // Discover (reads only) and plan.
+    const discover::InPlaceRequest request{
+        .ns = options.ns.empty() ? profile.staging.staging_namespace : options.ns,
+        .pvcs = options.pvcs,
+        .all = options.all,
+        .snapshot_set = options.snapshot_set};
+    const auto& ns = request.ns;
+    const auto plan =
+        discover::discover_in_place(readers_of(session, environment), profile, loaded.run, request);
+    const auto count = plan.volumes.size() + plan.swaps.size();
+    session.progress().note(fmt::format("restoring {} volume{} in {}; {} workload{} to stop", count,
+                                        count == 1 ? "" : "s", ns, plan.workloads.size(),
+                                        plan.workloads.size() == 1 ? "" : "s"));
 
-    const auto cancelled = [] {
-        return util::interrupted();
-    };
+    // Run: the plan through the runners (the dry-run ones print the requests instead).
     const bool text = globals.output == output::Format::text;
     const auto deadline = session.wait_deadline(profile.staging.wait.timeout);
     std::ostringstream requests;
     std::vector<std::string> ids;
     if (globals.dry_run) {
         if (text) {
-            print_in_place_text(plan, {}, true, streams.out);
+            output::print_in_place_text(plan, {}, true, streams.out);
         }
         auto& out = text ? streams.out : requests;
         auto runner = exec::make_dry_run_restore_runner(out);
         auto staging = exec::make_dry_run_staging_runner(out);
         ids = exec::run_restore_plan(plan, *runner, *staging, deadline, cancelled);
     } else {
-        const auto on_progress = [&progress](const std::string& key, const std::string& line) {
-            progress.update(key, line);
-        };
-        exec::RestoreContext context{
-            .clock = &session.clock(),
-            .sleeper = &session.sleeper(),
-            .on_progress = on_progress,
-            .cancelled = cancelled,
-        };
-        exec::StagingContext staging_context{
-            .clock = &session.clock(),
-            .sleeper = &session.sleeper(),
-            .on_progress = on_progress,
-            .cancelled = cancelled,
-        };
-        auto runner = exec::make_restore_runner(session.kube(), session.portworx(), context);
-        auto staging =
-            exec::make_staging_runner(session.kube(), &session.portworx(), staging_context);
-        ids = exec::run_restore_plan(plan, *runner, *staging, deadline, cancelled,
-                                     restore_command(globals, options, loaded.run.id, ns));
+        const auto context = runner_context(session);
+        auto runner = exec::make_restore_runner(session.kube(), session.portworx(),
+                                                {.clock = context.clock,
+                                                 .sleeper = context.sleeper,
+                                                 .on_progress = context.on_progress,
+                                                 .cancelled = context.cancelled});
+        auto staging = exec::make_staging_runner(session.kube(), &session.portworx(), context);
+        ids = exec::run_restore_plan(
+            plan, *runner, *staging, deadline, cancelled,
+            output::restore_command({loaded.run.id, ns, options.all, options.pvcs,
+                                     options.snapshot_set, globals.profile_path, globals.kubeconfig,
+                                     globals.context}));
     }
-    auto result = plan::to_json(plan);
-    if (result.contains("swaps")) {
-        for (std::size_t i = 0; i < ids.size() && i < result["swaps"].size(); ++i) {
-            result["swaps"][i]["volumeId"] = ids[i];
-        }
-    }
-    result["dryRun"] = globals.dry_run;
-    if (globals.dry_run) {
-        result["requests"] = lines_of(requests.str());
-    }
-    session.finish(json(result));
+
+    // Report.
+    const auto result = output::in_place_document(plan, ids, globals.dry_run, requests.str());
+    session.finish(nlohmann::json(result));
     if (!text) {
-        print_result(result, globals.output, streams.out);
+        output::print_document(result, globals.output, streams.out);
     } else if (!globals.dry_run) {
-        print_in_place_text(plan, ids, false, streams.out);
+        output::print_in_place_text(plan, ids, false, streams.out);
     }
 }
 
-// ---- --new-pvc ---------------------------------------------------------------------------------
-
 void run_new_pvc(const GlobalOptions& globals, const RestoreOptions& options,
-                 const LoadedProfile& loaded, Session& session, Streams streams) {
+                 const LoadedProfile& loaded, Session& session,
+                 const util::Environment& environment, Streams streams) {
     const auto& profile = loaded.profile;
-    const auto& ns = options.ns;
-    const auto source = fmt::format("{}/{}", profile.source.source_namespace, options.from);
-    const auto& kube = session.kube();
-    auto& progress = session.progress();
+    // Discover (reads only) and plan.
+    const auto found =
+        discover::discover_new_pvc(readers_of(session, environment), profile, loaded.run,
+                                   {.ns = options.ns,
+                                    .pvc = options.new_pvc,
+                                    .from = options.from,
+                                    .snapshot_set = options.snapshot_set});
+    const auto& plan = found.plan;
 
-    // Complete: the namespace, the set and its snapshot of the source PVC.
-    if (!kube.get(k8s::resource_of("Namespace"), "", ns)) {
-        throw NotFoundError(fmt::format("namespace {} not found", ns),
-                            "create it first; pxclone does not own it");
-    }
-    const exec::Catalog catalog(kube, session.portworx(),
-                                profile.snapshot.method == profile::SnapshotMethod::csi);
-    const auto sets = catalog.snapshot_sets(profile.name);
-    const auto* set = exec::find_set(sets, options.snapshot_set);
-    if (set == nullptr) {
-        throw NotFoundError(fmt::format("snapshot set {} of profile {} not found",
-                                        options.snapshot_set, profile.name),
-                            "`pxclone list` shows the sets there are");
-    }
-    const auto snapshot = std::find_if(set->snapshots.begin(), set->snapshots.end(),
-                                       [&source](const auto& s) { return s.source == source; });
-    if (snapshot == set->snapshots.end() || !snapshot->ready) {
-        throw NotFoundError(fmt::format("snapshot set {} has no {}snapshot of {}",
-                                        options.snapshot_set,
-                                        snapshot == set->snapshots.end() ? "" : "ready ", source));
-    }
-
-    // The PVC may exist: ours from this set and source (a re-run: adopt it under its own run),
-    // or anything else (refused).
-    const auto start = session.clock().now();
-    plan::Lineage lineage{.profile = profile.name,
-                          .run = loaded.run.id,
-                          .git_sha = loaded.run.git_sha.value_or(""),
-                          .build_id = loaded.run.build_id,
-                          .created_at = util::format_rfc3339(start)};
-    auto made_at = start; // expires-at counts from here
-    if (const auto existing =
-            kube.get(k8s::resource_of("PersistentVolumeClaim"), ns, options.new_pvc)) {
-        const bool ours =
-            label_of(*existing, plan::k_managed_by_key) == plan::k_managed_by_value &&
-            label_of(*existing, plan::k_profile_key) == profile.name &&
-            label_of(*existing, plan::k_role_key) == plan::role_name(plan::Role::staging) &&
-            label_of(*existing, plan::k_snapshot_set_key) == options.snapshot_set &&
-            annotation_of(*existing, plan::k_source_key) == source &&
-            !label_of(*existing, plan::k_run_key).empty();
-        if (!ours) {
-            throw UsageError(
-                fmt::format("persistentvolumeclaim {}/{} exists and is not pxclone's copy of {} "
-                            "from snapshot set {}",
-                            ns, options.new_pvc, source, options.snapshot_set),
-                "choose another --new-pvc name");
-        }
-        // Its own lineage, so that the clone, PV and baseline it has are recognised as its.
-        lineage.run = label_of(*existing, plan::k_run_key);
-        lineage.git_sha = annotation_of(*existing, plan::k_git_sha_key);
-        lineage.build_id = annotation_of(*existing, plan::k_build_id_key);
-        if (const auto created =
-                util::parse_rfc3339(annotation_of(*existing, plan::k_created_at_key))) {
-            lineage.created_at = util::format_rfc3339(*created);
-            made_at = *created;
-        }
-        progress.note(
-            fmt::format("pvc/{} exists (run {}): checking it", options.new_pvc, lineage.run));
-    }
-    const auto& run = lineage.run;
-
-    // Plan: the staging generation for one volume in `ns`, nothing else.
-    auto one = profile;
-    one.staging.staging_namespace = ns;
-    one.staging.volumes = {{options.from, options.new_pvc}};
-    one.staging.manifests.clear();
-    one.staging.images.clear();
-    one.staging.mask.reset();
-    plan::SnapshotSet described{
-        .id = set->id,
-        .method =
-            set->method == "csi" ? profile::SnapshotMethod::csi : profile::SnapshotMethod::portworx,
-        .volumes = {describe_source_volume(session.kube(), profile, *snapshot)}};
-    auto planned = plan::plan_staging(one, lineage, described, {}, {}, made_at);
-    if (!planned.plan) {
-        throw UsageError(fmt::format("cannot make pvc/{} in {}", options.new_pvc, ns), "",
-                         profile::format_all(planned.problems));
-    }
-    auto plan = std::move(*planned.plan);
-    // The namespace is the user's: only the volume, its wait and its baseline.
-    plan.steps = {{plan::StepKind::make_volumes, 0}, {plan::StepKind::wait_volumes, 0}};
-
-    const auto cancelled = [] {
-        return util::interrupted();
-    };
-    exec::StagingContext context{
-        .clock = &session.clock(),
-        .sleeper = &session.sleeper(),
-        .on_progress = [&progress](const std::string& key,
-                                   const std::string& line) { progress.update(key, line); },
-        .cancelled = cancelled,
-    };
-    const bool portworx = described.method == profile::SnapshotMethod::portworx;
+    // Run.
+    const bool portworx = plan.volumes.at(0).method == profile::SnapshotMethod::portworx;
     const bool text = globals.output == output::Format::text;
     std::ostringstream requests;
     auto runner =
         globals.dry_run
             ? exec::make_dry_run_staging_runner(text ? streams.out : requests)
-            : exec::make_staging_runner(kube, portworx ? &session.portworx() : nullptr, context);
-    const auto deadline = session.wait_deadline(profile.staging.wait.timeout, start);
+            : exec::make_staging_runner(session.kube(), portworx ? &session.portworx() : nullptr,
+                                        runner_context(session));
+    const auto deadline = session.wait_deadline(profile.staging.wait.timeout, found.start);
     const auto report =
         exec::run_staging_plan(plan, *runner, session.pool(), session.clock(), deadline, cancelled);
 
-    nlohmann::ordered_json result{{"namespace", ns},
-                                  {"pvc", options.new_pvc},
-                                  {"run", run},
-                                  {"snapshotSet", set->id},
-                                  {"source", source},
-                                  {"cloneId", report.volumes.at(0).clone_id},
-                                  {"expiresAt", plan.expires_at},
-                                  {"dryRun", globals.dry_run}};
-    if (globals.dry_run) {
-        result["requests"] = lines_of(requests.str());
-    }
-    session.finish(json(result));
+    // Report.
+    const auto& clone_id = report.volumes.at(0).clone_id;
+    const auto result = output::new_pvc_document(plan, clone_id, globals.dry_run, requests.str());
+    session.finish(nlohmann::json(result));
     if (!text) {
-        print_result(result, globals.output, streams.out);
-        return;
+        output::print_document(result, globals.output, streams.out);
+    } else if (!globals.dry_run) {
+        output::print_new_pvc_text(plan, clone_id, streams.out);
     }
-    if (globals.dry_run) {
-        return;
-    }
-    streams.out << fmt::format("pvc/{} in {} ready: {} from snapshot set {} (volume {}, run {}, "
-                               "expires {}); remove it with `pxclone teardown --run {}`\n",
-                               options.new_pvc, ns, source, set->id, report.volumes.at(0).clone_id,
-                               run, plan.expires_at, run);
 }
 
 void run_restore(const GlobalOptions& globals, const RestoreOptions& options, Streams streams) {
@@ -1161,9 +203,9 @@ void run_restore(const GlobalOptions& globals, const RestoreOptions& options, St
     util::install_interrupt_handlers();
     Session session(globals, streams, profile, environment);
     if (new_pvc) {
-        run_new_pvc(globals, options, loaded, session, streams);
+        run_new_pvc(globals, options, loaded, session, environment, streams);
     } else {
-        run_in_place(globals, options, loaded, session, streams);
+        run_in_place(globals, options, loaded, session, environment, streams);
     }
 }
 

@@ -4,7 +4,7 @@
 #include "pxclone/commands/commands.hpp"
 #include "pxclone/commands/load_profile.hpp"
 #include "pxclone/commands/preflight.hpp"
-#include "pxclone/commands/source_volume.hpp"
+#include "pxclone/discover/staging_sources.hpp"
 #include "pxclone/error.hpp"
 #include "pxclone/output/format.hpp"
 #include "pxclone/profile/json.hpp"
@@ -58,7 +58,7 @@ struct ValidateOptions {
 // the object checks' problems are in the result.
 plan::ManifestCheck read_and_check_manifests(const LoadedProfile& loaded,
                                              const util::Environment& environment) {
-    const auto inputs = read_staging_inputs(loaded.profile, loaded.run, environment);
+    const auto inputs = discover::read_staging_inputs(loaded.profile, loaded.run, environment);
     return plan::check_manifests(loaded.profile, inputs.manifests);
 }
 

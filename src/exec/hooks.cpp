@@ -2,6 +2,7 @@
 
 #include "pxclone/profile/loader.hpp"
 #include "pxclone/util/duration.hpp"
+#include "pxclone/util/text.hpp"
 #include "pxclone/util/time.hpp"
 
 #include <algorithm>
@@ -49,31 +50,14 @@ std::string failure_reason(const util::ProcessResult& result, const profile::Hoo
                           : fmt::format("exited {}: {}", result.exit_code, detail);
 }
 
-// A word as a POSIX shell reads it back: as is when it holds only safe characters, else in single
-// quotes.
-std::string shell_word(const std::string& word) {
-    const bool safe = !word.empty() && std::all_of(word.begin(), word.end(), [](char c) {
-        return std::isalnum(static_cast<unsigned char>(c)) != 0 ||
-               std::string_view("@%+=:,./_-").find(c) != std::string_view::npos;
-    });
-    if (safe) {
-        return word;
-    }
-    std::string quoted = "'";
-    for (const char c : word) {
-        quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
-    }
-    return quoted + "'";
-}
-
 class DryRunProcessRunner final : public util::ProcessRunner {
 public:
     explicit DryRunProcessRunner(std::ostream& out) : m_out(out) {}
 
     util::ProcessResult run(const util::ProcessSpec& spec) override {
-        std::string line = "RUN " + shell_word(spec.program);
+        std::string line = "RUN " + util::shell_word(spec.program);
         for (const auto& arg : spec.args) {
-            line += ' ' + shell_word(arg);
+            line += ' ' + util::shell_word(arg);
         }
         m_out << line << '\n';
         return {};

@@ -66,4 +66,29 @@ std::string selector_for(const Labels& labels) {
     return selector;
 }
 
+namespace {
+
+std::string meta_of(const nlohmann::json& object, const char* where, std::string_view key) {
+    const auto metadata = object.find("metadata");
+    if (metadata == object.end() || !metadata->is_object()) {
+        return {};
+    }
+    const auto map = metadata->find(where);
+    if (map == metadata->end() || !map->is_object()) {
+        return {};
+    }
+    const auto found = map->find(std::string(key));
+    return found != map->end() && found->is_string() ? found->get<std::string>() : std::string();
+}
+
+} // namespace
+
+std::string label_of(const nlohmann::json& object, std::string_view key) {
+    return meta_of(object, "labels", key);
+}
+
+std::string annotation_of(const nlohmann::json& object, std::string_view key) {
+    return meta_of(object, "annotations", key);
+}
+
 } // namespace pxclone::plan

@@ -1,6 +1,7 @@
 #include "pxclone/plan/restore_plan.hpp"
 
 #include "pxclone/plan/snapshot_plan.hpp"
+#include "pxclone/util/time.hpp"
 
 #include <algorithm>
 #include <charconv>
@@ -24,14 +25,10 @@ std::string text_at(const json& object, const char* pointer) {
     return value.is_string() ? value.get<std::string>() : std::string();
 }
 
-std::string label_of(const json& object, std::string_view key) {
-    const auto& metadata = object.value("metadata", json::object());
-    const auto labels = metadata.find("labels");
-    if (labels == metadata.end() || !labels->is_object()) {
-        return {};
-    }
-    const auto found = labels->find(std::string(key));
-    return found != labels->end() && found->is_string() ? found->get<std::string>() : std::string();
+bool wanted(const std::string& name, const std::set<std::string>& present,
+            const std::vector<std::string>& asked) {
+    return !present.contains(name) &&
+           (asked.empty() || std::find(asked.begin(), asked.end(), name) != asked.end());
 }
 
 std::optional<int> parse_count(const std::string& text) {
@@ -243,6 +240,106 @@ std::string_view restore_step_name(RestoreStepKind kind) {
         break;
     }
     return "relabel-namespace";
+}
+
+profile::Profile one_volume_profile(profile::Profile profile, const std::string& ns,
+                                    const std::string& source_pvc, const std::string& staging_pvc) {
+    profile.staging.staging_namespace = ns;
+    profile.staging.volumes = {{source_pvc, staging_pvc}};
+    profile.staging.manifests.clear();
+    profile.staging.images.clear();
+    profile.staging.mask.reset();
+    return profile;
+}
+
+AdoptedLineage adopt_lineage(Lineage lineage, const json& object,
+                             std::chrono::system_clock::time_point made_at) {
+    lineage.git_sha = annotation_of(object, k_git_sha_key);
+    lineage.build_id = annotation_of(object, k_build_id_key);
+    if (const auto created = util::parse_rfc3339(annotation_of(object, k_created_at_key))) {
+        lineage.created_at = util::format_rfc3339(*created);
+        made_at = *created;
+    }
+    return {std::move(lineage), made_at};
+}
+
+bool is_new_pvc_copy(const json& pvc, const std::string& profile, const std::string& set,
+                     const std::string& source) {
+    return label_of(pvc, k_managed_by_key) == k_managed_by_value &&
+           label_of(pvc, k_profile_key) == profile &&
+           label_of(pvc, k_role_key) == role_name(Role::staging) &&
+           label_of(pvc, k_snapshot_set_key) == set && annotation_of(pvc, k_source_key) == source &&
+           !label_of(pvc, k_run_key).empty();
+}
+
+std::map<std::string, json> pending_swap_pvs(std::vector<json> pvs, const std::string& ns,
+                                             const std::set<std::string>& present,
+                                             const std::vector<std::string>& asked) {
+    std::map<std::string, json> out;
+    for (auto& pv : pvs) {
+        const auto claim = text_at(pv, "/spec/claimRef/name");
+        if (text_at(pv, "/spec/claimRef/namespace") != ns || claim.empty() ||
+            annotation_of(pv, k_restore_replaces_key).empty() || !wanted(claim, present, asked)) {
+            continue;
+        }
+        out.emplace(claim, std::move(pv));
+    }
+    return out;
+}
+
+std::map<std::string, std::vector<json>>
+pending_csi_snapshots(std::vector<json> snapshots, const std::string& ns,
+                      const std::set<std::string>& present, const std::vector<std::string>& asked) {
+    std::map<std::string, std::vector<json>> out;
+    for (auto& snapshot : snapshots) {
+        if (text_at(snapshot, "/metadata/namespace") != ns) {
+            continue;
+        }
+        auto pvc = annotation_of(snapshot, k_staging_pvc_key);
+        if (pvc.empty()) {
+            pvc = text_at(snapshot, "/metadata/name");
+        }
+        if (wanted(pvc, present, asked)) {
+            out[pvc].push_back(std::move(snapshot));
+        }
+    }
+    return out;
+}
+
+std::string only_snapshot_set(const std::vector<json>& snapshots) {
+    std::set<std::string> found;
+    for (const auto& snapshot : snapshots) {
+        found.insert(label_of(snapshot, k_snapshot_set_key));
+    }
+    return found.size() == 1 ? *found.begin() : std::string();
+}
+
+std::set<std::string> workloads_before_mask(const StagingPlan& plan) {
+    std::set<std::string> before;
+    if (!plan.mask) {
+        return before;
+    }
+    for (std::size_t i = 0; i < plan.mask->before_stage && i < plan.stages.size(); ++i) {
+        for (const auto& workload : plan.stages[i].workloads) {
+            before.insert(workload.label());
+        }
+    }
+    return before;
+}
+
+bool carries_labels(const std::map<std::string, std::string>& have, const Labels& labels) {
+    return std::all_of(labels.begin(), labels.end(), [&have](const auto& label) {
+        const auto found = have.find(label.first);
+        return found != have.end() && found->second == label.second;
+    });
+}
+
+bool all_on_set(const std::vector<json>& pvcs, const std::set<std::string>& planned,
+                const std::string& target_set) {
+    return std::all_of(pvcs.begin(), pvcs.end(), [&](const json& pvc) {
+        return planned.contains(text_at(pvc, "/metadata/name")) ||
+               label_of(pvc, k_snapshot_set_key) == target_set;
+    });
 }
 
 RestorePlan plan_restore_in_place(std::string ns, std::string run, std::string snapshot_set,

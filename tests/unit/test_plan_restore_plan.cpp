@@ -428,3 +428,141 @@ TEST_CASE("plan_restore_swap csi: the new PVC's volume labelled, then the old PV
                                    "create-pvc:0", "label-volume:0", "label-volume:1",
                                    "delete-old:0", "delete-old:1", "clear-swap:0", "clear-swap:1"});
 }
+
+// ---- what restore's discovery decides ----------------------------------------------------------
+
+namespace {
+
+json labelled(const std::string& name, json labels, json annotations = json::object()) {
+    return {{"metadata",
+             {{"name", name},
+              {"namespace", "stg"},
+              {"labels", std::move(labels)},
+              {"annotations", std::move(annotations)}}}};
+}
+
+} // namespace
+
+TEST_CASE("one_volume_profile keeps one volume in the namespace, no manifests, images or mask") {
+    pxclone::profile::Profile profile;
+    profile.name = "orders";
+    profile.staging.staging_namespace = "orders-stg";
+    profile.staging.volumes = {{"a", "a"}, {"b", "b"}};
+    profile.staging.manifests = {"m.yaml"};
+    profile.staging.images = {{"app", "img"}};
+    profile.staging.mask.emplace();
+    const auto one = one_volume_profile(profile, "dev", "b", "copy");
+    CHECK(one.name == "orders");
+    CHECK(one.staging.staging_namespace == "dev");
+    CHECK(one.staging.volumes == std::map<std::string, std::string>{{"b", "copy"}});
+    CHECK(one.staging.manifests.empty());
+    CHECK(one.staging.images.empty());
+    CHECK_FALSE(one.staging.mask);
+}
+
+TEST_CASE("adopt_lineage takes the environment's git sha, build id and creation time") {
+    const auto now = std::chrono::system_clock::time_point{} + std::chrono::hours(1);
+    const Lineage run{.profile = "orders",
+                      .run = "41",
+                      .git_sha = "new",
+                      .build_id = "b2",
+                      .created_at = "1970-01-01T01:00:00Z"};
+    const auto adopted =
+        adopt_lineage(run,
+                      labelled("data", json::object(),
+                               {{"pxclone.io/git-sha", "old"},
+                                {"pxclone.io/created-at", "1970-01-01T00:00:00Z"}}),
+                      now);
+    CHECK(adopted.lineage.run == "41");
+    CHECK(adopted.lineage.git_sha == "old");
+    CHECK(adopted.lineage.build_id.empty()); // the environment had none
+    CHECK(adopted.lineage.created_at == "1970-01-01T00:00:00Z");
+    CHECK(adopted.made_at == std::chrono::system_clock::time_point{});
+
+    // An unparsable creation time keeps the given one.
+    const auto kept = adopt_lineage(
+        run, labelled("data", json::object(), {{"pxclone.io/created-at", "yesterday"}}), now);
+    CHECK(kept.lineage.created_at == "1970-01-01T01:00:00Z");
+    CHECK(kept.made_at == now);
+}
+
+TEST_CASE("is_new_pvc_copy: only pxclone's copy of that source from that set, of some run") {
+    const json labels{{"app.kubernetes.io/managed-by", "pxclone"},
+                      {"pxclone.io/profile", "orders"},
+                      {"pxclone.io/role", "staging"},
+                      {"pxclone.io/snapshot-set", "42"},
+                      {"pxclone.io/run", "7"}};
+    const json source{{"pxclone.io/source", "prod/data"}};
+    CHECK(is_new_pvc_copy(labelled("copy", labels, source), "orders", "42", "prod/data"));
+    CHECK_FALSE(is_new_pvc_copy(labelled("copy", labels, source), "orders", "43", "prod/data"));
+    CHECK_FALSE(is_new_pvc_copy(labelled("copy", labels, source), "orders", "42", "prod/other"));
+    CHECK_FALSE(is_new_pvc_copy(labelled("copy", labels, source), "billing", "42", "prod/data"));
+    auto no_run = labels;
+    no_run.erase("pxclone.io/run");
+    CHECK_FALSE(is_new_pvc_copy(labelled("copy", no_run, source), "orders", "42", "prod/data"));
+    CHECK_FALSE(is_new_pvc_copy(labelled("copy", json::object()), "orders", "42", "prod/data"));
+}
+
+TEST_CASE("pending_swap_pvs: PVs of an interrupted swap whose PVC is missing, by claim") {
+    const auto pv = [](const std::string& name, const std::string& ns, const std::string& claim,
+                       bool replaces) {
+        json object{{"metadata", {{"name", name}}},
+                    {"spec", {{"claimRef", {{"namespace", ns}, {"name", claim}}}}}};
+        if (replaces) {
+            object["metadata"]["annotations"] = {{"pxclone.io/restore-replaces", "clone-1"}};
+        }
+        return object;
+    };
+    const std::vector<json> pvs{pv("pv-a", "stg", "a", true), pv("pv-b", "stg", "b", true),
+                                pv("pv-c", "stg", "c", false), pv("pv-d", "other", "d", true)};
+    auto found = pending_swap_pvs(pvs, "stg", {"b"}, {});
+    REQUIRE(found.size() == 1);
+    CHECK(found.begin()->first == "a");
+    CHECK(found.at("a")["metadata"]["name"] == "pv-a");
+    CHECK(pending_swap_pvs(pvs, "stg", {}, {"b"}).size() == 1);
+    CHECK(pending_swap_pvs(pvs, "stg", {}, {"c", "d"}).empty());
+}
+
+TEST_CASE("pending_csi_snapshots: by the PVC they make (annotation, else name), and one set") {
+    auto named = labelled("a", {{"pxclone.io/snapshot-set", "41"}});
+    auto annotated =
+        labelled("a-42", {{"pxclone.io/snapshot-set", "42"}}, {{"pxclone.io/staging-pvc", "a"}});
+    auto present = labelled("b", {{"pxclone.io/snapshot-set", "41"}});
+    auto elsewhere = labelled("c", {{"pxclone.io/snapshot-set", "41"}});
+    elsewhere["metadata"]["namespace"] = "other";
+    const auto found =
+        pending_csi_snapshots({named, annotated, present, elsewhere}, "stg", {"b"}, {});
+    REQUIRE(found.size() == 1);
+    REQUIRE(found.at("a").size() == 2);
+    CHECK(only_snapshot_set(found.at("a")).empty()); // two sets: the user must choose
+    CHECK(only_snapshot_set({named}) == "41");
+    CHECK(pending_csi_snapshots({named}, "stg", {}, {"x"}).empty());
+}
+
+TEST_CASE("workloads_before_mask: the workloads of the stages before mask.after") {
+    StagingPlan staging;
+    CHECK(workloads_before_mask(staging).empty());
+    staging.stages.resize(2);
+    staging.stages[0].workloads.push_back(
+        PlannedObject{.resource = pxclone::k8s::resource_of("StatefulSet"),
+                      .object = {{"metadata", {{"name", "mongo"}}}}});
+    staging.stages[1].workloads.push_back(
+        PlannedObject{.resource = pxclone::k8s::resource_of("Deployment"),
+                      .object = {{"metadata", {{"name", "app"}}}}});
+    staging.mask.emplace();
+    staging.mask->before_stage = 1;
+    CHECK(workloads_before_mask(staging) == std::set<std::string>{"statefulset/mongo"});
+}
+
+TEST_CASE("carries_labels and all_on_set") {
+    const Labels ours{{"pxclone.io/run", "41"}, {"pxclone.io/profile", "orders"}};
+    CHECK(carries_labels({{"pxclone.io/run", "41"}, {"pxclone.io/profile", "orders"}, {"x", "y"}},
+                         ours));
+    CHECK_FALSE(carries_labels({{"pxclone.io/run", "40"}, {"pxclone.io/profile", "orders"}}, ours));
+    CHECK_FALSE(carries_labels({{"pxclone.io/run", "41"}}, ours));
+
+    const std::vector<json> pvcs{labelled("a", {{"pxclone.io/snapshot-set", "41"}}),
+                                 labelled("b", {{"pxclone.io/snapshot-set", "42"}})};
+    CHECK(all_on_set(pvcs, {"a"}, "42"));
+    CHECK_FALSE(all_on_set(pvcs, {"b"}, "42"));
+}

@@ -7,6 +7,8 @@
 #include <string>
 #include <string_view>
 
+#include <nlohmann/json.hpp>
+
 namespace pxclone::plan {
 
 using Labels = std::map<std::string, std::string>;
@@ -68,5 +70,10 @@ Labels portworx_labels(const Lineage& lineage);
 
 // "app.kubernetes.io/managed-by=pxclone,pxclone.io/profile=orders,..." for a label selector.
 std::string selector_for(const Labels& labels);
+
+// metadata.labels[key] / metadata.annotations[key] of a Kubernetes object; "" when absent or
+// not a string.
+std::string label_of(const nlohmann::json& object, std::string_view key);
+std::string annotation_of(const nlohmann::json& object, std::string_view key);
 
 } // namespace pxclone::plan

@@ -44,6 +44,8 @@
 #include "pxclone/plan/staging_plan.hpp"
 #include "pxclone/px/types.hpp"
 
+#include <chrono>
+#include <map>
 #include <optional>
 #include <set>
 #include <string>
@@ -123,6 +125,60 @@ std::vector<Workload> workloads_mounting(const std::vector<nlohmann::json>& depl
 // Merge patches: record the count, and remove it again.
 nlohmann::json record_replicas_patch(int replicas);
 nlohmann::json clear_record_patch();
+
+// ---- what restore's discovery decides (pure; discover/restore.hpp reads, these judge) ----------
+
+// The profile a restore plans one staging volume with: `profile` with `ns` as its staging
+// namespace and the one volume source_pvc -> staging_pvc, without manifests, images or masking
+// (the namespace and the workloads are there already, or the user's).
+profile::Profile one_volume_profile(profile::Profile profile, const std::string& ns,
+                                    const std::string& source_pvc, const std::string& staging_pvc);
+
+// New objects of an existing staging environment keep its lineage (and so its expiry): git sha,
+// build id and created-at from `object`'s annotations; `made_at` becomes created-at when it
+// parses, else both stay as given.
+struct AdoptedLineage {
+    Lineage lineage;
+    std::chrono::system_clock::time_point made_at;
+};
+AdoptedLineage adopt_lineage(Lineage lineage, const nlohmann::json& object,
+                             std::chrono::system_clock::time_point made_at);
+
+// Whether an existing PVC is pxclone's `restore --new-pvc` copy of `source` ("NAMESPACE/PVC")
+// from `set` for `profile` (of any run, role staging): a re-run adopts it, anything else is
+// refused.
+bool is_new_pvc_copy(const nlohmann::json& pvc, const std::string& profile, const std::string& set,
+                     const std::string& source);
+
+// PVs of the run (items of a list) that a Portworx swap interrupted after deleting its PVC left,
+// by PVC name (claimRef): claimed in `ns`, annotated k_restore_replaces_key, their PVC not in
+// `present` and, when `asked` is not empty, asked for.
+std::map<std::string, nlohmann::json> pending_swap_pvs(std::vector<nlohmann::json> pvs,
+                                                       const std::string& ns,
+                                                       const std::set<std::string>& present,
+                                                       const std::vector<std::string>& asked);
+
+// csi: the run's staging VolumeSnapshots (items of a list, all namespaces) in `ns` by the PVC
+// they make (k_staging_pvc_key, else their name: deploy-staging names them so), for the PVCs not
+// in `present` and, when `asked` is not empty, asked for.
+std::map<std::string, std::vector<nlohmann::json>>
+pending_csi_snapshots(std::vector<nlohmann::json> snapshots, const std::string& ns,
+                      const std::set<std::string>& present, const std::vector<std::string>& asked);
+
+// The one snapshot set `snapshots` are of; "" when they are of several (or none).
+std::string only_snapshot_set(const std::vector<nlohmann::json>& snapshots);
+
+// The workloads (labels) of the stages before the mask: mask.after's manifests, brought back and
+// ready before the masking Job runs again. Empty without a mask.
+std::set<std::string> workloads_before_mask(const StagingPlan& plan);
+
+// Whether every one of `labels` is in `have` with the same value.
+bool carries_labels(const std::map<std::string, std::string>& have, const Labels& labels);
+
+// Whether a namespace's set label must follow `target_set` after the swap of `planned` PVCs:
+// every staging PVC of the run in it (`pvcs`, the others as they are) is then on the target set.
+bool all_on_set(const std::vector<nlohmann::json>& pvcs, const std::set<std::string>& planned,
+                const std::string& target_set);
 
 // ---- the plan --------------------------------------------------------------------------------
 

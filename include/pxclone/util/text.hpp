@@ -34,4 +34,8 @@ std::string one_line(std::string_view text, std::size_t max_bytes = 400);
 // A size for messages: "64 MiB", "512 KiB" when it is a whole number of those, else "N bytes".
 std::string describe_bytes(std::size_t bytes);
 
+// `word` as a POSIX shell reads it back: as is when it holds only safe characters
+// (alphanumerics and @%+=:,./_-), else in single quotes.
+std::string shell_word(const std::string& word);
+
 } // namespace pxclone::util
