@@ -339,12 +339,10 @@ void K8sApi::guard(const std::string& verb, const ResourceType& type, const Json
     if (internal || !is_source_object(type, object)) {
         return;
     }
-    // pxclone's own objects there (e.g. the VolumeSnapshots of method csi): creating one that
-    // carries its label, and updating or deleting one that already carried it. `object` is the
-    // stored object for update and delete, so labelling a production object is still caught.
+    // The client's own objects there (K8sOptions::client_labels). `object` is the stored object
+    // for update and delete, so labelling a production object is still caught.
     const Json& metadata = object["metadata"];
-    const Json labels = metadata.value("labels", Json::object());
-    if (labels.value("app.kubernetes.io/managed-by", "") == "pxclone") {
+    if (labels_match(m_options.client_labels, metadata.value("labels", Json::object()))) {
         return;
     }
     std::string what = verb + " " + type.qualified_plural() + " ";

@@ -183,6 +183,12 @@ Server::Server(ServerOptions options)
     };
     k8s.source_namespaces = {m_options.source_namespaces.begin(),
                              m_options.source_namespaces.end()};
+    const auto client_labels = parse_label_selector(m_options.client_labels);
+    if (!client_labels || client_labels->empty()) {
+        throw std::invalid_argument("--client-labels: not a non-empty label selector: '" +
+                                    m_options.client_labels + "'");
+    }
+    k8s.client_labels = *client_labels;
     m_k8s = std::make_unique<K8sApi>(m_store, std::move(k8s));
     PxHooks hooks;
     hooks.is_attached = [this](const std::string& id) {
