@@ -1,5 +1,6 @@
-// What the parts of pxsim's Kubernetes API server (k8s_api.cpp, k8s_api_writes.cpp) share: the
-// request's target, Status replies as the real server words them, and request accessors.
+// What the parts of pxsim's Kubernetes API server (k8s_api.cpp, k8s_api_writes.cpp,
+// k8s_api_subresources.cpp) share: the request's target, Status replies as the real server words
+// them, and request accessors.
 #pragma once
 
 #include <string>
