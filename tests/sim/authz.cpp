@@ -231,7 +231,8 @@ std::optional<nlohmann::json> Authorizer::deny_create_on_apply(const std::string
 }
 
 SimReply Authorizer::access_review(const SimRequest& request) const {
-    // As for every other body (k8s_api.cpp): JSON only, protobuf is a known difference (415).
+    // As for every other body (k8s_api_writes.cpp): JSON only, protobuf is a known difference
+    // (415).
     const auto type = request.headers.find("content-type");
     const std::string media =
         type == request.headers.end() ? "" : type->second.substr(0, type->second.find(';'));

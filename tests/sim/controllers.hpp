@@ -1,6 +1,8 @@
 // pxsim's controllers: what kube-controller-manager, the kubelet, the CSI external provisioner and
-// snapshotter and Portworx would do, each step after its --latency delay. One scheduler thread runs
-// every reconcile (so they never race each other); blocking Portworx calls run on worker threads.
+// snapshotter and Portworx would do, each step after its --latency delay. This is their shared
+// core: the reconcile queue and loop. One scheduler thread runs every reconcile (so they never race
+// each other); blocking Portworx calls run on worker threads. The controllers themselves are in
+// controllers/, one a file, each implementing controllers/controller.hpp.
 #pragma once
 
 #include <chrono>
@@ -8,6 +10,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <queue>
 #include <set>
@@ -17,6 +20,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "controllers/controller.hpp"
 #include "faults.hpp"
 #include "k8s_api.hpp"
 #include "k8s_store.hpp"
@@ -37,6 +41,8 @@ public:
     void stop();
 
 private:
+    friend class Controller; // its protected helpers forward to the ones below
+
     using Clock = std::chrono::steady_clock;
     struct Task {
         Clock::time_point due;
@@ -62,14 +68,16 @@ private:
     std::thread m_follower;
     std::vector<std::thread> m_workers;
     std::vector<std::thread::id> m_finished; // workers done, to be joined
-    // Keys ("kind/ns/name") with a delayed step already scheduled or a Portworx call in flight.
-    std::set<std::string> m_pending;
     std::map<std::string, Clock::time_point> m_ready_at;
     // Keys ("kind/ns/name") with a reconcile queued to run now and not started yet: another
     // change to the object before it starts needs no second one (a reconcile reads the object
     // as it is then). 200 pods turning Ready within a few milliseconds were 200 reconciles of
     // their StatefulSet, each reading every pod.
     std::set<std::string> m_queued;
+    // Controller::m_pending (scheduler thread only).
+    std::set<std::string> m_pending;
+    // Registered in the constructor; each change is offered to them in this order.
+    std::vector<std::unique_ptr<Controller>> m_controllers;
 
     void after(std::chrono::milliseconds delay, std::function<void()> work);
     // Reconciles the object now, unless a reconcile of it is already queued and not started.
@@ -78,6 +86,8 @@ private:
     void in_background(std::function<void()> work);
     void run_scheduler();
     void follow_events();
+    // Offers one change to every controller: an object gone (`event` DELETED), or one that
+    // still exists (read again now; its finalizers first when it is being deleted).
     void reconcile(const ResourceType& type, const nlohmann::json& object,
                    const std::string& event);
     // Returns true once `delay` has passed since the first call for `key` (scheduling a
@@ -85,25 +95,6 @@ private:
     bool waited(const std::string& key, std::chrono::milliseconds delay,
                 const std::function<void()>& retry);
 
-    void reconcile_namespace(const nlohmann::json& ns);
-    void reconcile_pvc(const nlohmann::json& pvc);
-    void reconcile_pv(const nlohmann::json& pv);
-    void reconcile_deployment(const nlohmann::json& deployment);
-    void reconcile_replicaset(const nlohmann::json& replicaset);
-    void reconcile_statefulset(const nlohmann::json& statefulset);
-    void reconcile_job(const nlohmann::json& job);
-    void reconcile_pod(const nlohmann::json& pod);
-    void reconcile_snapshot(const nlohmann::json& snapshot);
-    void reconcile_snapshot_content(const nlohmann::json& content);
-    // A VolumeSnapshot of a pre-provisioned content (spec.source.volumeSnapshotContentName).
-    void bind_to_content(const nlohmann::json& snapshot);
-    // A deleted content's sidecar finalizer: the Portworx snapshot goes first (policy Delete).
-    void finalize_content(const nlohmann::json& content);
-    // Claims waiting to be provisioned from a snapshot that just became ready.
-    void requeue_restores(const std::string& ns, const std::string& snapshot_name);
-    void reconcile_deleted(const ResourceType& type, const nlohmann::json& object);
-    void reconcile_finalizers(const ResourceType& type, const nlohmann::json& object);
-    void requeue(const ResourceType& type, const std::string& ns, const std::string& name);
     // Records a core/v1 Event about `object` once per (object, reason).
     void record_event(const ResourceType& type, const nlohmann::json& object,
                       const std::string& event_type, const std::string& reason,

@@ -9,6 +9,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -17,6 +18,9 @@
 #include "sim_http.hpp"
 
 namespace pxsim {
+
+// The label selector that marks an object as the client's own by default: pxclone's label.
+inline const std::string k_pxclone_labels = "app.kubernetes.io/managed-by=pxclone";
 
 struct K8sOptions {
     std::function<std::chrono::system_clock::time_point()> now = [] {
@@ -37,6 +41,10 @@ struct K8sOptions {
                 return std::optional<nlohmann::json>();
             };
     std::set<std::string> source_namespaces;
+    // Objects in a source namespace whose labels match this selector are the client's own (as
+    // the VolumeSnapshots of pxclone's method csi are): creating one that matches, and updating
+    // or deleting one that matched, is no violation. An empty selector would match every object.
+    std::vector<LabelRequirement> client_labels = *parse_label_selector(k_pxclone_labels);
     std::string server_address = "127.0.0.1";
 };
 

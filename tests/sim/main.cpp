@@ -30,6 +30,8 @@ const char* const k_usage =
   --seed N                  seed for faults and uids (default 1)
   --kubeconfig-out FILE     write a kubeconfig that points at this server
   --source-namespace NS     objects in NS are production (repeatable)
+  --client-labels SELECTOR  objects there matching this label selector are the client's own:
+                            writing them is no violation (default app.kubernetes.io/managed-by=pxclone)
   --threads N               request threads (default 512)
   --generate-fixture N      print an N-volume state file (like fixtures/prod-mongo.yaml) and exit
 )";
@@ -88,6 +90,8 @@ Arguments parse(int argc, char** argv) {
             arguments.kubeconfig_out = value;
         } else if (option == "--source-namespace") {
             server.source_namespaces.push_back(value);
+        } else if (option == "--client-labels") {
+            server.client_labels = value;
         } else if (option == "--threads") {
             server.threads = number();
         } else if (option == "--generate-fixture") {

@@ -77,7 +77,7 @@ public:
     void reset();
 
 private:
-    // Implementation-defined state: the helper that builds px_api.cpp owns everything below.
+    // The volume store (px_volumes.hpp), guarded by m_mutex.
     struct State;
     PxHooks m_hooks;
     mutable std::mutex m_mutex;

@@ -2,25 +2,21 @@
 
 #include <cctype>
 #include <map>
-#include <netinet/in.h>
-#include <poll.h>
 #include <sstream>
 #include <stdexcept>
-#include <sys/resource.h>
-#include <sys/socket.h>
 
 #include <httplib.h>
 
 #include "controllers.hpp"
 #include "k8s_util.hpp"
+#include "server_internal.hpp"
 #include "yaml_json.hpp"
 
 namespace pxsim {
 
-namespace {
+using namespace srv;
 
-const std::string k_proxy_prefix =
-    "/api/v1/namespaces/kube-system/services/portworx-api:9021/proxy";
+namespace {
 
 std::string read_file(const std::string& path) {
     std::ifstream in(path, std::ios::binary);
@@ -30,24 +26,6 @@ std::string read_file(const std::string& path) {
     std::ostringstream text;
     text << in.rdbuf();
     return text.str();
-}
-
-std::string lower(std::string text) {
-    for (char& c : text) {
-        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    }
-    return text;
-}
-
-SimReply json_reply(int status, const Json& body) {
-    SimReply reply;
-    reply.status = status;
-    reply.body = body.dump();
-    return reply;
-}
-
-SimReply px_error(int status, int code, const std::string& message) {
-    return json_reply(status, {{"error", message}, {"code", code}, {"message", message}});
 }
 
 void redact(Json& value, bool secret_body) {
@@ -72,63 +50,6 @@ void redact(Json& value, bool secret_body) {
             redact(item, secret_body);
         }
     }
-}
-
-bool is_watch(const SimRequest& request) {
-    const auto found = request.query.find("watch");
-    return request.method == "GET" && found != request.query.end() &&
-           (found->second == "1" || found->second == "true");
-}
-
-void sleep_for(std::chrono::milliseconds delay, const std::atomic<bool>& stopping) {
-    const auto until = std::chrono::steady_clock::now() + delay;
-    while (!stopping && std::chrono::steady_clock::now() < until) {
-        std::this_thread::sleep_for(std::min<std::chrono::steady_clock::duration>(
-            until - std::chrono::steady_clock::now(), std::chrono::milliseconds(50)));
-    }
-}
-
-// The socket of a request's connection: httplib does not hand it to handlers, so find the fd
-// whose ports match (unique while the connection lives). -1 when not found.
-int find_socket(const httplib::Request& request) {
-    rlimit limit{};
-    getrlimit(RLIMIT_NOFILE, &limit);
-    const int last = static_cast<int>(std::min<rlim_t>(limit.rlim_cur, 65536));
-    for (int fd = 3; fd < last; ++fd) {
-        sockaddr_storage local{};
-        sockaddr_storage peer{};
-        socklen_t local_size = sizeof local;
-        socklen_t peer_size = sizeof peer;
-        if (getsockname(fd, reinterpret_cast<sockaddr*>(&local), &local_size) != 0 ||
-            getpeername(fd, reinterpret_cast<sockaddr*>(&peer), &peer_size) != 0 ||
-            local.ss_family != AF_INET) {
-            continue;
-        }
-        const auto port = [](const sockaddr_storage& address) {
-            return ntohs(reinterpret_cast<const sockaddr_in&>(address).sin_port);
-        };
-        if (port(local) == request.local_port && port(peer) == request.remote_port) {
-            return fd;
-        }
-    }
-    return -1;
-}
-
-// True once the peer has closed (or reset) the connection; a watch then ends at once instead of
-// holding its thread until its timeout.
-bool peer_closed(int fd) {
-    if (fd < 0) {
-        return false;
-    }
-    pollfd entry{fd, POLLIN | POLLRDHUP, 0};
-    if (poll(&entry, 1, 0) <= 0) {
-        return false;
-    }
-    if ((entry.revents & (POLLRDHUP | POLLHUP | POLLERR | POLLNVAL)) != 0) {
-        return true;
-    }
-    char byte = 0;
-    return recv(fd, &byte, 1, MSG_PEEK | MSG_DONTWAIT) == 0;
 }
 
 // An object's spec in place (an empty object when it has none).
@@ -183,6 +104,12 @@ Server::Server(ServerOptions options)
     };
     k8s.source_namespaces = {m_options.source_namespaces.begin(),
                              m_options.source_namespaces.end()};
+    const auto client_labels = parse_label_selector(m_options.client_labels);
+    if (!client_labels || client_labels->empty()) {
+        throw std::invalid_argument("--client-labels: not a non-empty label selector: '" +
+                                    m_options.client_labels + "'");
+    }
+    k8s.client_labels = *client_labels;
     m_k8s = std::make_unique<K8sApi>(m_store, std::move(k8s));
     PxHooks hooks;
     hooks.is_attached = [this](const std::string& id) {
@@ -439,89 +366,6 @@ void Server::log_request(const SimRequest& request, int status,
     m_requests.push_back(std::move(entry));
 }
 
-std::optional<SimReply> Server::admin(const SimRequest& request) {
-    if (request.path.rfind("/_sim/", 0) != 0) {
-        return std::nullopt;
-    }
-    if (request.path == "/_sim/state" && request.method == "GET") {
-        return json_reply(200, {{"kubernetes", m_store.dump()},
-                                {"portworx", m_px->dump()},
-                                {"resourceVersion", std::to_string(m_store.resource_version())}});
-    }
-    if (request.path == "/_sim/requests" && request.method == "GET") {
-        return json_reply(200, requests());
-    }
-    if (request.path == "/_sim/violations" && request.method == "GET") {
-        return json_reply(200, violations());
-    }
-    if (request.path == "/_sim/idle" && request.method == "GET") {
-        // Until no request is being handled (at most 10 s): whatever a client sent before it
-        // died has then been carried out and logged.
-        std::unique_lock lock(m_busy_mutex);
-        const bool idle =
-            m_busy_changed.wait_for(lock, std::chrono::seconds(10), [this] { return m_busy == 0; });
-        return json_reply(idle ? 200 : 503, {{"idle", idle}, {"busy", m_busy}});
-    }
-    if (request.path.rfind("/_sim/volume-data/", 0) == 0 && request.method == "PUT") {
-        const auto id = request.path.substr(std::string("/_sim/volume-data/").size());
-        if (!m_px->write_data(id, request.body)) {
-            return json_reply(404, {{"error", "no volume " + id}});
-        }
-        return json_reply(200, Json::object());
-    }
-    if (request.path == "/_sim/deny" && request.method == "GET") {
-        Json rules = Json::array();
-        for (const DenyRule& rule : m_authorizer.rules()) {
-            rules.push_back(rule.text);
-        }
-        return json_reply(200, rules);
-    }
-    if (request.path == "/_sim/deny" && request.method == "PUT") {
-        // The whole set at once: `[]` clears it.
-        std::vector<DenyRule> rules;
-        try {
-            const Json texts = Json::parse(request.body);
-            if (!texts.is_array()) {
-                throw std::invalid_argument("the body must be a JSON array of rule strings");
-            }
-            for (const Json& text : texts) {
-                if (!text.is_string()) {
-                    throw std::invalid_argument("not a rule string: " + text.dump());
-                }
-                rules.push_back(parse_deny_rule(text.get<std::string>()));
-            }
-        } catch (const std::exception& error) {
-            return json_reply(400, {{"error", error.what()}});
-        }
-        m_authorizer.set_rules(std::move(rules));
-        return json_reply(200, Json::object());
-    }
-    if (request.path == "/_sim/reset" && request.method == "POST") {
-        if (m_controllers) {
-            m_controllers->stop();
-        }
-        m_store.clear();
-        m_px->reset();
-        {
-            std::lock_guard lock(m_record_mutex);
-            m_requests.clear();
-            m_violations.clear();
-        }
-        load_state();
-        if (m_controllers) {
-            m_controllers =
-                std::make_unique<Controllers>(m_store, *m_k8s, *m_px, m_latency, *m_faults);
-            m_controllers->start();
-        }
-        return json_reply(200, Json::object());
-    }
-    SimReply reply;
-    reply.status = 404;
-    reply.content_type = "text/plain";
-    reply.body = "404 page not found\n";
-    return reply;
-}
-
 std::optional<SimReply> Server::authenticate(const SimRequest& request, bool px, bool client_cert) {
     if (m_options.token.empty() || client_cert) {
         return std::nullopt;
@@ -578,13 +422,7 @@ SimReply Server::dispatch(const SimRequest& request) {
         return *reply;
     }
     SimRequest routed = request;
-    bool px = false;
-    if (routed.path == "/v1" || routed.path.rfind("/v1/", 0) == 0) {
-        px = true;
-    } else if (routed.path.rfind(k_proxy_prefix + "/", 0) == 0) {
-        px = true;
-        routed.path = routed.path.substr(k_proxy_prefix.size());
-    }
+    bool px = to_portworx(routed);
     if (auto denied = authenticate(routed, px, false)) {
         return *denied;
     }
@@ -597,170 +435,6 @@ SimReply Server::dispatch(const SimRequest& request) {
         return json_reply(400, status_failure(400, "BadRequest", "watch needs the HTTP server"));
     }
     return reply;
-}
-
-namespace {
-
-// Counts one request as being handled for as long as it lives (GET /_sim/idle waits for none).
-class BusyCount {
-public:
-    BusyCount(std::mutex& mutex, std::condition_variable& changed, int& count)
-        : m_mutex(mutex), m_changed(changed), m_count(count) {
-        const std::lock_guard lock(m_mutex);
-        ++m_count;
-    }
-    ~BusyCount() {
-        {
-            const std::lock_guard lock(m_mutex);
-            --m_count;
-        }
-        m_changed.notify_all();
-    }
-    BusyCount(const BusyCount&) = delete;
-    BusyCount& operator=(const BusyCount&) = delete;
-
-private:
-    std::mutex& m_mutex;
-    std::condition_variable& m_changed;
-    int& m_count;
-};
-
-} // namespace
-
-void Server::serve(const httplib::Request& http_request, httplib::Response& http_response) {
-    const auto started = std::chrono::steady_clock::now();
-    // No compression: a gzip stream would hold watch events back in its buffer.
-    const_cast<httplib::Request&>(http_request).headers.erase("Accept-Encoding");
-    SimRequest request;
-    request.method = http_request.method;
-    request.path = http_request.path;
-    for (const auto& [key, value] : http_request.params) {
-        request.query.emplace(key, value);
-    }
-    for (const auto& [key, value] : http_request.headers) {
-        request.headers[lower(key)] = value;
-    }
-    request.body = http_request.body;
-    const auto respond = [&](const SimReply& reply) {
-        http_response.status = reply.status;
-        for (const auto& [key, value] : reply.headers) {
-            http_response.set_header(key, value);
-        }
-        http_response.set_content(reply.body, reply.content_type.c_str());
-        log_request(request, reply.status, started);
-    };
-    if (auto reply = admin(request)) {
-        respond(*reply);
-        return;
-    }
-    const BusyCount busy(m_busy_mutex, m_busy_changed, m_busy);
-    SimRequest routed = request;
-    bool px = false;
-    if (routed.path == "/v1" || routed.path.rfind("/v1/", 0) == 0) {
-        px = true;
-    } else if (routed.path.rfind(k_proxy_prefix + "/", 0) == 0) {
-        px = true;
-        routed.path = routed.path.substr(k_proxy_prefix.size());
-    }
-    const bool client_cert = !m_options.client_ca.empty() && http_request.ssl != nullptr;
-    if (auto denied = authenticate(routed, px, client_cert)) {
-        respond(*denied);
-        return;
-    }
-    if (auto denied = authorize(routed, px)) {
-        respond(*denied);
-        return;
-    }
-    const bool watching = !px && is_watch(routed);
-    const FaultDecision fault = m_faults->decide(request.method, routed.path, watching);
-    const int retry_after = m_faults->retry_after_seconds();
-    switch (fault.kind) {
-    case FaultKind::TooManyRequests:
-    case FaultKind::Unavailable: {
-        const bool throttle = fault.kind == FaultKind::TooManyRequests;
-        SimReply reply =
-            px ? px_error(throttle ? 429 : 503, throttle ? 8 : 14,
-                          throttle ? "rate limited (injected fault)"
-                                   : "unavailable (injected fault)")
-               : json_reply(throttle ? 429 : 503,
-                            status_failure(throttle ? 429 : 503,
-                                           throttle ? "TooManyRequests" : "ServiceUnavailable",
-                                           throttle ? "Too many requests, please try again later."
-                                                    : "the server is currently unable to handle "
-                                                      "the request",
-                                           {{"retryAfterSeconds", retry_after}}));
-        reply.headers.emplace_back("Retry-After", std::to_string(retry_after));
-        respond(reply);
-        return;
-    }
-    case FaultKind::Status: {
-        respond(px ? px_error(fault.status, 13, "injected fault")
-                   : json_reply(fault.status, status_failure(fault.status, "InternalError",
-                                                             "Internal error occurred: injected "
-                                                             "fault")));
-        return;
-    }
-    case FaultKind::Reset:
-        http_response.status = 200;
-        http_response.set_content_provider(
-            1024, "application/json",
-            [](std::size_t, std::size_t, httplib::DataSink&) { return false; });
-        log_request(request, 0, started);
-        return;
-    case FaultKind::Slow:
-        sleep_for(m_faults->slow_delay(), m_stopping);
-        break;
-    default:
-        break;
-    }
-    sleep_for(m_latency.of("request"), m_stopping);
-    std::optional<WatchSpec> watch;
-    SimReply reply = route(routed, watch, px);
-    if (fault.kind == FaultKind::ResetAfter && !watch) {
-        // Handled (a create landed), but the reply is lost with the connection.
-        http_response.status = 200;
-        http_response.set_content_provider(
-            1024, "application/json",
-            [](std::size_t, std::size_t, httplib::DataSink&) { return false; });
-        log_request(request, 0, started);
-        return;
-    }
-    if (!watch) {
-        respond(reply);
-        return;
-    }
-    log_request(request, 200, started);
-    http_response.status = 200;
-    const bool gone = fault.kind == FaultKind::Gone;
-    std::optional<std::size_t> close_after;
-    if (fault.kind == FaultKind::WatchClose) {
-        // Closed after a few events, or after a second when nothing happens.
-        close_after = fault.close_after;
-        watch->timeout =
-            std::min<std::chrono::milliseconds>(watch->timeout, std::chrono::seconds(1));
-    }
-    const int socket = find_socket(http_request);
-    http_response.set_chunked_content_provider(
-        "application/json",
-        [this, spec = *watch, gone, close_after, socket](std::size_t, httplib::DataSink& sink) {
-            const auto write = [&sink](const std::string& line) {
-                return sink.write(line.data(), line.size());
-            };
-            if (gone) {
-                write(Json{{"type", "ERROR"},
-                           {"object", status_failure(410, "Expired",
-                                                     "too old resource version (injected fault)")}}
-                          .dump() +
-                      "\n");
-            } else if (!close_after || *close_after > 0) {
-                m_k8s->stream_watch(
-                    spec, write,
-                    [this, socket] { return m_stopping.load() || peer_closed(socket); },
-                    close_after);
-            }
-            sink.done();
-            return true;
-        });
 }
 
 bool Server::is_attached(const std::string& volume_id) {

@@ -52,6 +52,9 @@ struct ServerOptions {
     std::vector<std::string> faults;
     std::uint64_t seed = 1;
     std::vector<std::string> source_namespaces;
+    // A label selector: objects in a source namespace that match it are the client's own, and
+    // writing them is no violation (K8sOptions::client_labels). Must not be empty.
+    std::string client_labels = k_pxclone_labels;
     std::size_t threads = 512;
     std::size_t history = 4096;
     bool controllers = true;

@@ -267,6 +267,55 @@ TEST_CASE("admin: state, violations and reset") {
     std::filesystem::remove_all(dir);
 }
 
+TEST_CASE("the production guard takes the labels that mark the client's objects from the options") {
+    const auto dir = temp_dir("client-labels");
+    std::ofstream(dir / "state.yaml")
+        << "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: prod\n";
+    // Creates a ConfigMap in the source namespace carrying `labels`; true when that was a
+    // violation.
+    const auto violates = [](pxsim::Server& server, const std::string& name, const Json& labels) {
+        const std::size_t before = server.violations().size();
+        pxsim::SimRequest request;
+        request.method = "POST";
+        request.path = "/api/v1/namespaces/prod/configmaps";
+        request.headers["content-type"] = "application/json";
+        request.body = Json{{"apiVersion", "v1"},
+                            {"kind", "ConfigMap"},
+                            {"metadata", {{"name", name}, {"labels", labels}}}}
+                           .dump();
+        REQUIRE(server.dispatch(request).status == 201);
+        return server.violations().size() > before;
+    };
+    const Json pxclone = {{"app.kubernetes.io/managed-by", "pxclone"}};
+    const Json other = {{"app.kubernetes.io/managed-by", "other-tool"}, {"team", "storage"}};
+    pxsim::ServerOptions options;
+    options.controllers = false;
+    options.state_files = {(dir / "state.yaml").string()};
+    options.source_namespaces = {"prod"};
+    SUBCASE("pxclone's label by default") {
+        pxsim::Server server(options);
+        CHECK_FALSE(violates(server, "a", pxclone));
+        CHECK(violates(server, "b", other));
+        CHECK(violates(server, "c", Json::object()));
+    }
+    SUBCASE("another client's labels when configured (a selector; every requirement must hold)") {
+        options.client_labels = "app.kubernetes.io/managed-by=other-tool,team in (storage,db)";
+        pxsim::Server server(options);
+        CHECK(violates(server, "a", pxclone));
+        CHECK_FALSE(violates(server, "b", other));
+        CHECK(violates(server, "c", {{"app.kubernetes.io/managed-by", "other-tool"}}));
+        CHECK(server.violations().back()["what"] == "create configmaps prod/c");
+    }
+    SUBCASE("an empty or malformed selector is refused at start") {
+        for (const std::string bad : {"", " ", "a=b,,c=d", "bad key=x"}) {
+            options.client_labels = bad;
+            CHECK_THROWS_WITH_AS(pxsim::Server{options}, doctest::Contains("--client-labels"),
+                                 std::invalid_argument);
+        }
+    }
+    std::filesystem::remove_all(dir);
+}
+
 TEST_CASE("a bad state file is reported with its place") {
     const auto dir = temp_dir("bad");
     std::ofstream(dir / "bad.yaml") << "apiVersion: v1\nkind: Gizmo\nmetadata:\n  name: x\n";
