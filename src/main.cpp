@@ -1,7 +1,6 @@
 // pxclone's entry point: parse, dispatch, and turn the one outcome into an exit code.
 #include "pxclone/cli/cli.hpp"
 #include "pxclone/error.hpp"
-#include "pxclone/http/transport.hpp"
 #include "pxclone/output/terminal.hpp"
 #include "pxclone/util/environment.hpp"
 
@@ -38,6 +37,7 @@ int main(int argc, char** argv) {
         // CLI11 uses 0 for --help and 100-127 for its own errors; our contract says 2.
         return cli.print_parse_error(e) == 0 ? 0 : static_cast<int>(ExitCode::usage);
     } catch (const pxclone::Error& e) {
+        // Every expected failure, a connection that never answered (http::TransportError) too.
         std::cerr << paint(Color::red, "pxclone: error:", color()) << ' ' << e.what() << '\n';
         for (const auto& line : e.details()) {
             std::cerr << line << '\n';
@@ -46,21 +46,6 @@ int main(int argc, char** argv) {
             std::cerr << "  hint: " << e.hint() << '\n';
         }
         return static_cast<int>(e.code());
-    } catch (const pxclone::http::TransportError& e) {
-        // No answer came, even after the retries: the message names the request and the cause.
-        std::cerr << "pxclone: error: " << e.what() << '\n';
-        if (e.kind() == pxclone::http::TransportError::Kind::tls) {
-            std::cerr << "  hint: TLS is verified: give the server's CA (kubeconfig "
-                         "certificate-authority, or portworx.ca_file in the profile)\n";
-        } else if (e.kind() == pxclone::http::TransportError::Kind::timeout) {
-            std::cerr << "  hint: the server took longer than --request-timeout (default 30s) to "
-                         "answer, or stalled mid-reply, on every attempt: check it, or raise "
-                         "--request-timeout\n";
-        } else {
-            std::cerr << "  hint: the connection failed before the server answered: check the "
-                         "server address, proxy and network\n";
-        }
-        return static_cast<int>(ExitCode::failed);
     } catch (const std::exception& e) {
         std::cerr << paint(Color::red, "pxclone: internal error:", color()) << ' ' << e.what()
                   << " (please report this with the command line and -vv output)\n";

@@ -1,4 +1,5 @@
-// The exit-code contract (DESIGN.md §2) and the typed errors that abort a command.
+// The exit-code contract (pxclone(1), EXIT STATUS) and the typed errors that abort a command
+// (docs/ARCHITECTURE.md, "Errors: one model").
 //
 // Codes are only ever added, never renumbered: scripts and CI pipelines branch on them. Only main()
 // turns an Error into a process exit status; everything below it throws or returns values.

@@ -4,7 +4,6 @@
 #include "pxclone/commands/commands.hpp"
 #include "pxclone/commands/flag_values.hpp"
 #include "pxclone/error.hpp"
-#include "pxclone/http/transport.hpp"
 #include "pxclone/util/duration.hpp"
 #include "pxclone/util/text.hpp"
 
@@ -129,8 +128,6 @@ void Cli::run(int argc, const char* const* argv) {
     if (argc > 0 && std::filesystem::path(argv[0]).filename() == "kubectl-pxclone") {
         m_app->name("kubectl pxclone");
     }
-    // A TransportError (no answer at all, after the retries that were safe) reaches main(), which
-    // reports it as a failed operation (exit 1) with a hint for its kind (TLS or connection).
     m_app->parse(argc, argv);
 }
 

@@ -10,7 +10,6 @@
 #include "pxclone/exec/catalog.hpp"
 #include "pxclone/exec/staging_runner.hpp"
 #include "pxclone/exec/teardown.hpp"
-#include "pxclone/http/transport.hpp"
 #include "pxclone/output/format.hpp"
 #include "pxclone/plan/staging_plan.hpp"
 #include "pxclone/plan/teardown_plan.hpp"
@@ -291,15 +290,10 @@ void run_deploy_staging(const GlobalOptions& globals, const DeployOptions& optio
     const auto deadline = session.wait_deadline(profile.staging.wait.timeout, start);
     plan::StagingReport report;
     try {
-        try {
-            report = exec::run_staging_plan(plan, *runner, session.pool(), session.clock(),
-                                            deadline, cancelled, &session.fan_out());
-        } catch (const http::TransportError& e) {
-            // A connection that failed for good is a failure like any other: below, an
-            // environment that may hold unmasked data is removed for it too.
-            throw Error(ExitCode::failed, e.what(),
-                        "check the connection to the cluster, then run the same command again");
-        }
+        // A connection that failed for good (http::TransportError) is an Error like any
+        // other: below, an environment that may hold unmasked data is removed for it too.
+        report = exec::run_staging_plan(plan, *runner, session.pool(), session.clock(), deadline,
+                                        cancelled, &session.fan_out());
     } catch (const Error& e) {
         // Steps stopped starting and the requests in flight ended: say what is left.
         const auto stopped = [&](ExitCode code, const std::string& what) {

@@ -48,8 +48,6 @@ Check failed_with_current(const std::string& name) {
             details.push_back("hint: " + e.hint());
         }
         return failed_check(name, e.what(), e.code(), std::move(details));
-    } catch (const http::TransportError& e) {
-        return failed_check(name, e.what(), ExitCode::failed);
     } catch (const std::exception& e) {
         return failed_check(name, e.what(), ExitCode::failed);
     }

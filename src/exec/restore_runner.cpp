@@ -627,15 +627,6 @@ std::vector<std::string> run_restore_plan(const plan::RestorePlan& plan, Restore
         throw Error(failed && error.code() != ExitCode::interrupted ? ExitCode::partial
                                                                     : error.code(),
                     error.what(), error.hint(), std::move(details));
-    } catch (const http::TransportError& error) {
-        auto [lines, failed] = bring_back(plan, runner, state, finish_command);
-        if (lines.empty()) {
-            throw;
-        }
-        throw Error(failed ? ExitCode::partial : ExitCode::failed, error.what(),
-                    "the connection failed before the server answered: check the server "
-                    "address, proxy and network",
-                    std::move(lines));
     }
     std::vector<std::string> ids;
     for (const auto& target : targets) {

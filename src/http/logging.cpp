@@ -202,13 +202,9 @@ Response RecordingTransport::recorded(const Request& request, Call&& call) {
         record.duration = took();
         m_record->add(std::move(record));
         return response;
-    } catch (const TransportError& error) {
-        record.error = error.what();
-        record.duration = took();
-        m_record->add(std::move(record));
-        throw;
     } catch (const Error& error) {
-        // A reply over the size limit, or a request cut by Ctrl-C: the record shows it too.
+        // No answer (TransportError), a reply over the size limit, or a request cut by Ctrl-C:
+        // the record shows it too.
         record.error = error.what();
         record.duration = took();
         m_record->add(std::move(record));

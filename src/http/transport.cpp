@@ -21,6 +21,27 @@ std::string_view method_name(Method method) {
     return "GET";
 }
 
+std::string_view transport_hint(TransportError::Kind kind) {
+    switch (kind) {
+    case TransportError::Kind::tls:
+        return "TLS is verified: give the server's CA (kubeconfig certificate-authority, or "
+               "portworx.ca_file in the profile)";
+    case TransportError::Kind::timeout:
+        return "the server took longer than --request-timeout (default 30s) to answer, or stalled "
+               "mid-reply, on every attempt: check it, or raise --request-timeout";
+    case TransportError::Kind::connect:
+    case TransportError::Kind::reset:
+    case TransportError::Kind::other:
+        break;
+    }
+    return "the connection failed before the server answered: check the server address, proxy "
+           "and network";
+}
+
+// No answer is a failed operation whatever the kind; only the hint differs.
+TransportError::TransportError(Kind kind, const std::string& what)
+    : Error(ExitCode::failed, what, std::string(transport_hint(kind))), m_kind(kind) {}
+
 std::optional<std::string> find_header(const Headers& headers, std::string_view name) {
     const auto same = [name](const auto& header) {
         return std::equal(header.first.begin(), header.first.end(), name.begin(), name.end(),

@@ -1,6 +1,6 @@
 # shellcheck shell=bash
 # shellcheck disable=SC2034 # variables for the scenario scripts that source this file
-# End-to-end test helpers: the real pxclone binary against pxsim on loopback (STYLE.md "Tests").
+# End-to-end test helpers: the real pxclone binary against pxsim on loopback (docs/ARCHITECTURE.md, "Tests").
 # A scenario script is run as `bash SCENARIO.sh PATH/TO/pxclone PATH/TO/pxsim` from the source
 # tree and starts with:
 #
@@ -20,7 +20,7 @@ set -euo pipefail
 
 # The bearer token pxsim requires: it must never appear in anything pxclone or a hook prints.
 readonly E2E_TOKEN="pxsim-e2e-token-4c1f9a7d"
-# The labels that prove an object belongs to a pxclone run (DESIGN.md §4).
+# The labels that prove an object belongs to a pxclone run (README.md, "Architecture").
 readonly E2E_OWNERSHIP_KEYS='["app.kubernetes.io/managed-by","pxclone.io/profile","pxclone.io/run","pxclone.io/role"]'
 
 # jq definitions shared by the request-log checks.
@@ -351,7 +351,7 @@ hook_log() {
     cat "$E2E_HOOK_LOG" 2>/dev/null || true
 }
 
-# Golden files and ordering checks hold only what cannot depend on timing (STYLE.md "Tests"):
+# Golden files and ordering checks hold only what cannot depend on timing (docs/ARCHITECTURE.md, "Tests"):
 # pxclone's mutating requests (`mutating` above), in the order the plan fixes (--parallel 1) or as
 # a multiset. Reads are left out: whether a wait needs a watch, how often it polls or reopens one,
 # and whether an object was already gone at the first list all depend on how fast pxsim's
@@ -397,7 +397,7 @@ expect_golden() {
     _expect_golden_lines "$1" "${2:-exact}" "$got" "mutating requests"
 }
 
-# The invariants every run keeps (STYLE.md): checked by e2e_done and sim_restart.
+# The invariants every run keeps (docs/ARCHITECTURE.md, "Rules the tests check"): checked by e2e_done and sim_restart.
 expect_invariants() {
     expect_no_violations
     expect_created_owned

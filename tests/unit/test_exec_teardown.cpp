@@ -229,6 +229,69 @@ TEST_CASE("a refused deletion and a namespace that will not go are failures; the
     CHECK(portworx.remaining() == 0);
 }
 
+TEST_CASE("a connection lost on one DELETE is that object's failure; the rest goes on") {
+    // One error model: a request that got no answer (http::TransportError) is an Error like a
+    // refusal, so teardown lists the object (exit 5) instead of stopping at it.
+    FakeTransport kube;
+    FakeTransport portworx("https://px.test:9021");
+    FakeClock clock;
+    FakeSleeper sleeper(clock);
+    const k8s::Client kube_client(kube, "https://k8s.test");
+    const px::Client px_client(portworx, "https://px.test:9021");
+
+    kube.expect(Method::del, "/apis/apps/v1/namespaces/orders-stg-42/deployments/app")
+        .reply(200, json{{"kind", "Status"}, {"status", "Success"}});
+    kube.expect(Method::del, "/api/v1/namespaces/orders-stg-42/persistentvolumeclaims/data")
+        .reply(200, json::object());
+    kube.expect(Method::get, "/api/v1/namespaces/orders-stg-42/persistentvolumeclaims"
+                             "?fieldSelector=metadata.name%3Ddata&limit=500")
+        .reply(200, list_of(json::array()));
+    kube.expect(Method::del, "/api/v1/persistentvolumes/orders-42-data").reply(200, "{}");
+    portworx.expect(Method::del, "/v1/volumes/900")
+        .fail(http::TransportError::Kind::reset,
+              "DELETE https://px.test:9021/v1/volumes/900: Connection reset by peer");
+    kube.expect(Method::del, "/api/v1/namespaces/orders-stg-42")
+        .reply(200, ns_object("Terminating"));
+    kube.expect(Method::get, "/api/v1/namespaces?fieldSelector=metadata.name%3Dorders-stg-42"
+                             "&limit=500")
+        .reply(200, list_of(json::array({ns_object("Terminating")}), "20"));
+    kube.expect(Method::get, "/api/v1/namespaces?watch=1&allowWatchBookmarks=true&fieldSelector="
+                             "metadata.name%3Dorders-stg-42&resourceVersion=20&timeoutSeconds=60")
+        .reply(200)
+        .chunks({json{{"type", "DELETED"}, {"object", ns_object("Terminating")}}.dump() + "\n"});
+    // Verification finds the clone still there.
+    const auto labels = owned();
+    for (const auto* path :
+         {"/apis/apps/v1/deployments", "/apis/apps/v1/statefulsets", "/apis/batch/v1/jobs",
+          "/api/v1/persistentvolumeclaims", "/apis/snapshot.storage.k8s.io/v1/volumesnapshots",
+          "/api/v1/persistentvolumes", "/apis/snapshot.storage.k8s.io/v1/volumesnapshotcontents",
+          "/api/v1/namespaces"}) {
+        kube.expect(Method::get, path + k_selector).reply(200, list_of(json::array()));
+    }
+    portworx.expect(Method::post, "/v1/volumes/inspectwithfilters")
+        .reply(
+            200,
+            json{{"volumes",
+                  {{{"volume",
+                     {{"id", "900"},
+                      {"locator", {{"name", "orders-42-data"}, {"volume_labels", labels}}}}}}}}});
+
+    TeardownContext context{.kube = kube_client,
+                            .portworx = px_client,
+                            .clock = clock,
+                            .sleeper = sleeper,
+                            .timeout = 60s};
+    const auto report = execute_teardown(target(), make_plan(), context);
+    CHECK_FALSE(report.ok());
+    REQUIRE(report.failed.size() == 1);
+    CHECK(report.failed[0].object.describe() == "portworx volume 900 (orders-42-data)");
+    CHECK(report.failed[0].error.find("Connection reset by peer") != std::string::npos);
+    CHECK(report.failed[0].hint == http::transport_hint(http::TransportError::Kind::reset));
+    CHECK(report.deleted.size() == 4);
+    CHECK(kube.remaining() == 0);
+    CHECK(portworx.remaining() == 0);
+}
+
 namespace {
 
 // Answers every DELETE 200 and every listing with nothing, from any thread; holds each PVC DELETE

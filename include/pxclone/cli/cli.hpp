@@ -1,4 +1,4 @@
-// The command line: global options (DESIGN.md §2) and every registered subcommand.
+// The command line: global options (pxclone(1), GLOBAL OPTIONS) and every registered subcommand.
 #pragma once
 
 #include "pxclone/commands/global_options.hpp"

@@ -1,4 +1,4 @@
-// The options every command accepts (DESIGN.md §2), parsed once by the CLI layer.
+// The options every command accepts (pxclone(1), GLOBAL OPTIONS), parsed once by the CLI layer.
 #pragma once
 
 #include "pxclone/output/format.hpp"

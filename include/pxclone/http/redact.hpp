@@ -1,5 +1,6 @@
 // Secret removal for log lines and the --record file. Pure functions: whatever builds a line that
-// may contain a header, URL or body passes it through here first (STYLE.md habit 13).
+// may contain a header, URL or body passes it through here first, where the line is built, never
+// after.
 #pragma once
 
 #include <string>

@@ -3,10 +3,11 @@
 // --record file. Tests substitute a strict fake that records what it was asked.
 #pragma once
 
+#include "pxclone/error.hpp"
+
 #include <chrono>
 #include <functional>
 #include <optional>
-#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -49,16 +50,21 @@ struct Response {
 };
 
 // Failure to get any HTTP answer at all: DNS, connect, TLS, reset, timeout. An HTTP error status is
-// not a TransportError; it is a Response.
-class TransportError : public std::runtime_error {
+// not a TransportError; it is a Response. It is an Error like every other abort (one family for
+// main() to catch): exit 1 (an operation failed), the message names the request and the cause, and
+// the hint is transport_hint(kind()).
+class TransportError : public Error {
 public:
     enum class Kind { connect, tls, timeout, reset, other };
-    TransportError(Kind kind, const std::string& what) : std::runtime_error(what), m_kind(kind) {}
+    TransportError(Kind kind, const std::string& what);
     Kind kind() const noexcept { return m_kind; }
 
 private:
     Kind m_kind;
 };
+
+// What the user can do about a transport failure of `kind` (the hint of its TransportError).
+std::string_view transport_hint(TransportError::Kind kind);
 
 // Receives a streamed body piece by piece; return false to stop reading (the connection closes).
 using ChunkHandler = std::function<bool(std::string_view chunk)>;

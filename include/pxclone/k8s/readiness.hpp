@@ -1,5 +1,5 @@
 // When an object is ready, as kubectl judges it (`rollout status`, `wait --for`): pure predicates
-// over the JSON the API server returns (API.md §2). No I/O.
+// over the JSON the API server returns (the objects' status fields). No I/O.
 #pragma once
 
 #include "pxclone/k8s/resource.hpp"

@@ -1,6 +1,6 @@
 // The labels and annotations that make every object pxclone creates traceable to its profile,
-// run, source and commit (DESIGN.md §4), and findable again from any machine: state lives in
-// the cluster, not on the runner.
+// run, source and commit (README.md, "Architecture"), and findable again from any machine: state
+// lives in the cluster, not on the runner.
 #pragma once
 
 #include <map>

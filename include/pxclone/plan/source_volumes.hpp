@@ -1,4 +1,4 @@
-// From production PVCs to the Portworx volumes behind them (API.md §2: PVC spec.volumeName -> PV
+// From production PVCs to the Portworx volumes behind them (PVC spec.volumeName -> PV
 // -> spec.csi.volumeHandle for pxd.portworx.com, or spec.portworxVolume.volumeID). Pure: the
 // objects are read by the caller; this only judges them.
 #pragma once

@@ -1,7 +1,7 @@
 // What `pxclone deploy-staging` will create, decided from the profile, the chosen snapshot set and
-// the parsed manifests (DESIGN.md §2-4, API.md §2). Pure: every Kubernetes object and Portworx
-// request is built here as a value; the executor only sends them, phase by phase, and `--dry-run`
-// prints them.
+// the parsed manifests (docs/ARCHITECTURE.md, "The data flow of deploy-staging"). Pure: every
+// Kubernetes object and Portworx request is built here as a value; the executor only sends them,
+// phase by phase, and `--dry-run` prints them.
 //
 // The executor runs StagingPlan::steps in order:
 //   create_namespace  -> the Namespace (refuse when it exists without this run's labels)

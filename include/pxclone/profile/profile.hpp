@@ -1,5 +1,6 @@
-// The pipeline profile (DESIGN.md §3) as plain values: what `pxclone.yaml` says, after `${...}`
-// substitution and validation. Every default below is what an absent (or null) key means.
+// The pipeline profile (each key documented in pxclone-profile(5)) as plain values: what
+// `pxclone.yaml` says, after `${...}` substitution and validation. Every default below is what an
+// absent (or null) key means.
 //
 // Paths (kubeconfig, ca_file, manifests, mask files, secret files, hook commands containing a
 // '/') are kept as written; relative ones are relative to the directory of the profile file

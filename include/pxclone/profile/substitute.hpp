@@ -1,5 +1,5 @@
-// `${...}` substitution in profile values (DESIGN.md §3). Pure: the environment and the run's
-// identity are passed in.
+// `${...}` substitution in profile values (pxclone-profile(5), SUBSTITUTIONS). Pure: the
+// environment and the run's identity are passed in.
 //
 //   ${env.NAME}            the variable NAME; an error when it is unset
 //   ${env.NAME:-default}   NAME, or `default` when NAME is unset or empty

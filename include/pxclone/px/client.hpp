@@ -1,6 +1,6 @@
-// The Portworx (OpenStorage SDK REST gateway) client: every call pxclone makes (API.md §1), reached
-// directly or through the Kubernetes API server's service proxy. Stateless after construction, so
-// one Client serves every worker thread.
+// The Portworx (OpenStorage SDK REST gateway) client: every call pxclone makes (one method each),
+// reached directly or through the Kubernetes API server's service proxy. Stateless after
+// construction, so one Client serves every worker thread.
 #pragma once
 
 #include "pxclone/error.hpp"

@@ -1,6 +1,6 @@
-// Requests and replies of the OpenStorage SDK REST gateway (API.md §1) as plain structs, and their
-// JSON encoding: snake_case names, 64-bit integers as strings both ways, enums by name, zero values
-// omitted. Pure; tested on JSON without HTTP.
+// Requests and replies of the OpenStorage SDK REST gateway (openstorage's api.proto) as plain
+// structs, and their JSON encoding: snake_case names, 64-bit integers as strings both ways, enums
+// by name, zero values omitted. Pure; tested on JSON without HTTP.
 #pragma once
 
 #include <cstdint>
