@@ -33,14 +33,15 @@ layer_of() {
 declare -A allowed=(
     [error]='^pxclone/(error\.hpp|util/text\.hpp)$'
     [util]='^pxclone/error\.hpp$'
-    [output]='^pxclone/(error\.hpp|util/)'
+    [output]='^pxclone/(error\.hpp|util/|plan/)'
     [http]='^pxclone/(error\.hpp|util/)'
     [px]='^pxclone/(error\.hpp|util/|http/)'
     [k8s]='^pxclone/(error\.hpp|util/|http/|profile/yaml_text\.hpp$)'
     [profile]='^pxclone/(error\.hpp|util/|px/endpoint\.hpp$)'
     [plan]='^pxclone/(error\.hpp|util/|profile/|k8s/(resource|readiness)\.hpp$|px/types\.hpp$)'
+    [discover]='^pxclone/(error\.hpp|util/|profile/|plan/|k8s/|px/|exec/catalog\.hpp$)'
     [exec]='^pxclone/(error\.hpp|util/|profile/|plan/|k8s/|px/|http/redact\.hpp$)'
-    [commands]='^pxclone/(error\.hpp|util/|profile/|plan/|exec/|k8s/|px/|http/|output/|build_info\.hpp$|completion_scripts\.hpp$)'
+    [commands]='^pxclone/(error\.hpp|util/|profile/|plan/|discover/|exec/|k8s/|px/|http/|output/|build_info\.hpp$|completion_scripts\.hpp$)'
     [cli]='^pxclone/(error\.hpp|util/|output/|commands/|build_info\.hpp$)'
     [main]='^pxclone/(error\.hpp|util/|output/|cli/)'
 )
