@@ -32,15 +32,6 @@ Query write_query(const WriteOptions& options) {
     return query;
 }
 
-std::string name_of(const json& object) {
-    const auto metadata = object.find("metadata");
-    if (metadata == object.end() || !metadata->is_object()) {
-        return {};
-    }
-    const auto name = metadata->find("name");
-    return name != metadata->end() && name->is_string() ? name->get<std::string>() : std::string{};
-}
-
 json parse_object(const http::Response& response, const Resource& resource, std::string_view ns,
                   std::string_view name, std::string_view verb) {
     auto parsed = util::parse_json(response.body);
@@ -56,7 +47,7 @@ json parse_object(const http::Response& response, const Resource& resource, std:
 }
 
 std::string required_name(const Resource& resource, const json& object, std::string_view verb) {
-    auto name = name_of(object);
+    auto name = string_field(object, "/metadata/name");
     if (name.empty()) {
         throw std::invalid_argument(
             fmt::format("{} {}: the object has no metadata.name", verb, resource.plural));
@@ -179,7 +170,7 @@ ObjectList Client::list(const Resource& resource, std::string_view ns,
 
 CreateResult Client::create(const Resource& resource, std::string_view ns, const json& object,
                             const WriteOptions& options) const {
-    const auto name = name_of(object);
+    const auto name = string_field(object, "/metadata/name");
     const auto response =
         send(http::Method::post, collection_path(resource, ns) + write_query(options).str(), k_json,
              object.dump(), false);

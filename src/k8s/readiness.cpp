@@ -1,5 +1,7 @@
 #include "pxclone/k8s/readiness.hpp"
 
+#include "pxclone/k8s/client.hpp"
+
 #include <fmt/format.h>
 
 namespace pxclone::k8s {
@@ -25,10 +27,6 @@ long long integer(const json& object, const char* key, long long fallback = 0) {
 std::string text(const json& object, const char* key) {
     const auto& value = field(object, key);
     return value.is_string() ? value.get<std::string>() : std::string{};
-}
-
-std::string name_of(const json& object) {
-    return text(field(object, "metadata"), "name");
 }
 
 // The condition of that type, or null.
@@ -57,7 +55,7 @@ std::string object_label(const Resource& resource, const std::string& name) {
 }
 
 Readiness deployment_readiness(const json& deployment) {
-    const auto label = "deployment/" + name_of(deployment);
+    const auto label = "deployment/" + string_field(deployment, "/metadata/name");
     const auto& metadata = field(deployment, "metadata");
     const auto& spec = field(deployment, "spec");
     const auto& status = field(deployment, "status");
@@ -89,7 +87,7 @@ Readiness deployment_readiness(const json& deployment) {
 }
 
 Readiness statefulset_readiness(const json& statefulset) {
-    const auto label = "statefulset/" + name_of(statefulset);
+    const auto label = "statefulset/" + string_field(statefulset, "/metadata/name");
     const auto& metadata = field(statefulset, "metadata");
     const auto& spec = field(statefulset, "spec");
     const auto& status = field(statefulset, "status");
@@ -128,7 +126,7 @@ Readiness statefulset_readiness(const json& statefulset) {
 }
 
 Readiness pvc_readiness(const json& pvc) {
-    const auto label = "persistentvolumeclaim/" + name_of(pvc);
+    const auto label = "persistentvolumeclaim/" + string_field(pvc, "/metadata/name");
     auto phase = text(field(pvc, "status"), "phase");
     if (phase == "Bound") {
         return {true, false, label + " Bound"};
@@ -140,7 +138,7 @@ Readiness pvc_readiness(const json& pvc) {
 }
 
 Readiness job_readiness(const json& job) {
-    const auto label = "job/" + name_of(job);
+    const auto label = "job/" + string_field(job, "/metadata/name");
     const auto& complete = condition(job, "Complete");
     if (text(complete, "status") == "True") {
         return {true, false, label + " complete"};
@@ -158,7 +156,7 @@ Readiness job_readiness(const json& job) {
 }
 
 Readiness volume_snapshot_readiness(const json& snapshot) {
-    const auto label = "volumesnapshot/" + name_of(snapshot);
+    const auto label = "volumesnapshot/" + string_field(snapshot, "/metadata/name");
     const auto& status = field(snapshot, "status");
     const auto& ready = field(status, "readyToUse");
     if (ready.is_boolean() && ready.get<bool>()) {
