@@ -14,6 +14,7 @@
 #include "pxclone/commands/session.hpp"
 #include "pxclone/exec/catalog.hpp"
 #include "pxclone/k8s/kubeconfig_contexts.hpp"
+#include "pxclone/method/method.hpp"
 #include "pxclone/profile/loader.hpp"
 #include "pxclone/util/environment.hpp"
 
@@ -61,7 +62,7 @@ std::vector<std::string> catalog_ids(const GlobalOptions& globals, const std::st
     std::ostringstream discard;
     Session session(globals, {discard, discard}, loaded.profile, environment);
     const exec::Catalog catalog(session.kube(), session.portworx(),
-                                loaded.profile.snapshot.method == profile::SnapshotMethod::csi);
+                                method::of(loaded.profile.snapshot.method).uses_volume_snapshots());
     std::vector<std::string> ids;
     for (const auto& set : catalog.snapshot_sets(loaded.profile.name)) {
         ids.push_back(set.id);

@@ -10,6 +10,7 @@
 #include "pxclone/exec/catalog.hpp"
 #include "pxclone/exec/staging_runner.hpp"
 #include "pxclone/exec/teardown.hpp"
+#include "pxclone/method/method.hpp"
 #include "pxclone/output/format.hpp"
 #include "pxclone/plan/staging_plan.hpp"
 #include "pxclone/plan/teardown_plan.hpp"
@@ -46,7 +47,7 @@ struct DeployOptions {
 exec::SnapshotSet choose_set(Session& session, const profile::Profile& profile,
                              const DeployOptions& options) {
     const exec::Catalog catalog(session.kube(), session.portworx(),
-                                profile.snapshot.method == profile::SnapshotMethod::csi);
+                                method::of(profile.snapshot.method).uses_volume_snapshots());
     const auto sets = catalog.snapshot_sets(profile.name);
     if (!options.snapshot_set.empty()) {
         const auto* found = exec::find_set(sets, options.snapshot_set);
@@ -141,7 +142,7 @@ std::vector<std::string> remove_environment(Session& session, const profile::Pro
                                 .source_namespace = profile.source.source_namespace,
                                 .runs = {run},
                                 .snapshot_sets = {},
-                                .csi = profile.snapshot.method == profile::SnapshotMethod::csi};
+                                .csi = method::of(profile.snapshot.method).uses_volume_snapshots()};
     exec::TeardownReport report;
     try {
         const auto found = exec::find_target_objects(session.kube(), session.portworx(), target);
@@ -184,7 +185,7 @@ std::vector<std::string> account_of(Session& session, const profile::Profile& pr
     try {
         for (const auto& object :
              exec::find_run_objects(session.kube(), session.portworx(), profile.name, run, nullptr,
-                                    profile.snapshot.method == profile::SnapshotMethod::csi)) {
+                                    method::of(profile.snapshot.method).uses_volume_snapshots())) {
             const auto role = object.labels.find(std::string(plan::k_role_key));
             if (role != object.labels.end() &&
                 role->second != plan::role_name(plan::Role::snapshot)) {
@@ -250,8 +251,8 @@ void run_deploy_staging(const GlobalOptions& globals, const DeployOptions& optio
                           .git_sha = loaded.run.git_sha.value_or(""),
                           .build_id = loaded.run.build_id,
                           .created_at = util::format_rfc3339(start)};
-    auto planned =
-        plan::plan_staging(profile, lineage, described, inputs.manifests, inputs.mask_files, start);
+    auto planned = plan::plan_staging(method::of(described.method), profile, lineage, described,
+                                      inputs.manifests, inputs.mask_files, start);
     if (!planned.plan) {
         throw UsageError(fmt::format("cannot deploy staging for profile {} ({} problem{})",
                                      profile.name, planned.problems.size(),

@@ -5,6 +5,7 @@
 #include "pxclone/commands/session.hpp"
 #include "pxclone/error.hpp"
 #include "pxclone/exec/catalog.hpp"
+#include "pxclone/method/method.hpp"
 #include "pxclone/output/format.hpp"
 #include "pxclone/output/table.hpp"
 #include "pxclone/util/environment.hpp"
@@ -173,9 +174,9 @@ void run_list(const GlobalOptions& globals, const ListOptions& options, Streams 
     // Run: read-only listing on both APIs.
     Session session(globals, streams, loaded.profile, environment);
     // Every profile's sets may be CSI ones; one profile's are only with its method.
-    const exec::Catalog catalog(session.kube(), session.portworx(),
-                                options.all_profiles ||
-                                    loaded.profile.snapshot.method == profile::SnapshotMethod::csi);
+    const exec::Catalog catalog(
+        session.kube(), session.portworx(),
+        options.all_profiles || method::of(loaded.profile.snapshot.method).uses_volume_snapshots());
     const auto profile = options.all_profiles ? std::string() : loaded.profile.name;
     Listing listing;
     listing.now = session.clock().now();

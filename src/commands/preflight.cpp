@@ -6,6 +6,7 @@
 #include "pxclone/http/transport.hpp"
 #include "pxclone/k8s/access_review.hpp"
 #include "pxclone/k8s/resource.hpp"
+#include "pxclone/method/method.hpp"
 #include "pxclone/plan/lineage.hpp"
 #include "pxclone/plan/permissions.hpp"
 #include "pxclone/px/client.hpp"
@@ -90,7 +91,8 @@ Check cluster_check(Session& session) {
 // One access review per needed permission, all at once; every denial named.
 Check access_check(Session& session, const LoadedProfile& loaded,
                    const plan::ManifestCheck& manifests) {
-    const auto needed = plan::needed_permissions(loaded.profile, manifests.resources);
+    const auto needed = plan::needed_permissions(method::of(loaded.profile.snapshot.method),
+                                                 loaded.profile, manifests.resources);
     std::vector<std::future<k8s::AccessAnswer>> answers;
     for (const auto& permission : needed) {
         k8s::AccessQuestion question{.verb = permission.verb,
@@ -168,7 +170,7 @@ Check storage_class_check(Session& session, const profile::Profile& profile) {
     std::set<std::string> classes;
     if (!profile.staging.storage_class.empty()) {
         classes.insert(profile.staging.storage_class);
-    } else if (profile.snapshot.method == profile::SnapshotMethod::csi) {
+    } else if (method::of(profile.snapshot.method).uses_volume_snapshots()) {
         for (const auto& volume : resolve_sources(session, profile).volumes) {
             if (!volume.storage_class.empty()) {
                 classes.insert(volume.storage_class);
@@ -260,7 +262,7 @@ std::vector<Check> online_checks(const GlobalOptions& globals, Streams streams,
                                  const LoadedProfile& loaded, const plan::ManifestCheck& manifests,
                                  const util::Environment& environment) {
     const auto& profile = loaded.profile;
-    const bool csi = profile.snapshot.method == profile::SnapshotMethod::csi;
+    const bool csi = method::of(profile.snapshot.method).uses_volume_snapshots();
     const bool proxied = profile.portworx.endpoint.kind == px::Endpoint::Kind::service_proxy;
     std::vector<Check> checks;
     const auto run = [&checks](const std::string& name, const auto& check) {

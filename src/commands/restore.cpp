@@ -14,6 +14,7 @@
 #include "pxclone/error.hpp"
 #include "pxclone/exec/restore_runner.hpp"
 #include "pxclone/exec/staging_runner.hpp"
+#include "pxclone/method/method.hpp"
 #include "pxclone/output/restore.hpp"
 #include "pxclone/util/interrupt.hpp"
 
@@ -132,7 +133,8 @@ void run_new_pvc(const GlobalOptions& globals, const RestoreOptions& options,
     const auto& plan = found.plan;
 
     // Run.
-    const bool portworx = plan.volumes.at(0).method == profile::SnapshotMethod::portworx;
+    // A method that keeps Kubernetes snapshot objects makes its volumes without Portworx calls.
+    const bool portworx = !method::of(plan.volumes.at(0).method).uses_volume_snapshots();
     const bool text = globals.output == output::Format::text;
     std::ostringstream requests;
     auto runner =

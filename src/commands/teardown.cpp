@@ -8,6 +8,7 @@
 #include "pxclone/commands/session.hpp"
 #include "pxclone/error.hpp"
 #include "pxclone/exec/catalog.hpp"
+#include "pxclone/method/method.hpp"
 #include "pxclone/output/format.hpp"
 #include "pxclone/plan/teardown_plan.hpp"
 #include "pxclone/util/environment.hpp"
@@ -55,7 +56,7 @@ Selection select_target(const GlobalOptions& globals, const TeardownOptions& opt
     auto& target = selection.target;
     target.profile = loaded.profile.name;
     target.source_namespace = loaded.profile.source.source_namespace;
-    target.csi = loaded.profile.snapshot.method == profile::SnapshotMethod::csi;
+    target.csi = method::of(loaded.profile.snapshot.method).uses_volume_snapshots();
 
     const auto staging = catalog.staging_objects(target.profile);
     const auto environments = exec::group_environments(staging);
@@ -146,7 +147,7 @@ void run_teardown(const GlobalOptions& globals, const TeardownOptions& options, 
     Session session(globals, streams, loaded.profile, environment);
     const auto& portworx = session.portworx();
     const exec::Catalog catalog(session.kube(), portworx,
-                                loaded.profile.snapshot.method == profile::SnapshotMethod::csi);
+                                method::of(loaded.profile.snapshot.method).uses_volume_snapshots());
     const auto selection = select_target(globals, options, loaded, catalog, session.clock().now());
     const auto& target = selection.target;
     for (const auto& [set, users] : selection.kept_sets) {

@@ -4,6 +4,7 @@
 #include "pxclone/error.hpp"
 #include "pxclone/exec/catalog.hpp"
 #include "pxclone/k8s/paths.hpp"
+#include "pxclone/method/method.hpp"
 #include "pxclone/plan/source_volumes.hpp"
 #include "pxclone/profile/loader.hpp"
 #include "pxclone/util/time.hpp"
@@ -131,11 +132,11 @@ plan::StagingPlan plan_one_volume(const k8s::Client& kube, const profile::Profil
     const auto& source = snapshot.source;
     const auto one =
         plan::one_volume_profile(profile, ns, source.substr(source.find('/') + 1), staging_pvc);
+    const auto& method = method::named(set.method);
     plan::SnapshotSet described{.id = set.id,
-                                .method = set.method == "csi" ? profile::SnapshotMethod::csi
-                                                              : profile::SnapshotMethod::portworx,
+                                .method = method.kind(),
                                 .volumes = {describe_source_volume(kube, profile, snapshot)}};
-    auto planned = plan::plan_staging(one, lineage, described, {}, {}, made_at);
+    auto planned = plan::plan_staging(method, one, lineage, described, {}, {}, made_at);
     if (!planned.plan) {
         throw UsageError(failure, "", profile::format_all(planned.problems));
     }
@@ -236,8 +237,9 @@ mask_for(const SwapContext& context, const std::string& set_id) {
         read_staging_inputs(profile, context.loaded.run, context.readers.environment);
     const auto described =
         describe_set(context.readers.kube, context.readers.pool, profile, context.set(set_id));
-    auto planned = plan::plan_staging(profile, context.lineage, described, inputs.manifests,
-                                      inputs.mask_files, context.made_at);
+    auto planned =
+        plan::plan_staging(method::of(described.method), profile, context.lineage, described,
+                           inputs.manifests, inputs.mask_files, context.made_at);
     if (!planned.plan || !planned.plan->mask) {
         throw UsageError(fmt::format("cannot plan the masking of {} again", context.ns), "",
                          profile::format_all(planned.problems));
@@ -289,7 +291,7 @@ InPlaceTargets find_in_place(const RestoreReaders& readers, const Loaded& loaded
             present.insert(name);
         }
         // A portworx profile has no VolumeSnapshots to look for (nor perhaps the permission).
-        if (loaded.profile.snapshot.method == profile::SnapshotMethod::csi) {
+        if (method::of(loaded.profile.snapshot.method).uses_volume_snapshots()) {
             found.pending_csi = csi_pending(readers, loaded, ns, present, missing);
         }
     }
@@ -676,7 +678,7 @@ private:
         if (!m_sets_loaded) {
             m_context.sets =
                 exec::Catalog(m_readers.kube, m_readers.portworx(),
-                              m_loaded.profile.snapshot.method == profile::SnapshotMethod::csi)
+                              method::of(m_loaded.profile.snapshot.method).uses_volume_snapshots())
                     .snapshot_sets(m_loaded.profile.name);
             m_sets_loaded = true;
         }
@@ -694,7 +696,7 @@ private:
     void add_swap(const std::string& pvc, plan::StagingVolume target, const plan::Lineage& lineage,
                   const Replaced& old, bool pvc_exists, bool swapped,
                   const std::string& reuse_snapshot = {}) {
-        const bool csi = target.method == profile::SnapshotMethod::csi;
+        const bool csi = method::of(target.method).uses_volume_snapshots();
         m_swaps.push_back(plan::SwapVolume{
             .pvc = pvc,
             .target =
@@ -754,7 +756,7 @@ NewPvc discover_new_pvc(const RestoreReaders& readers, const profile::Profile& p
                             "create it first; pxclone does not own it");
     }
     const exec::Catalog catalog(kube, readers.portworx(),
-                                profile.snapshot.method == profile::SnapshotMethod::csi);
+                                method::of(profile.snapshot.method).uses_volume_snapshots());
     const auto sets = catalog.snapshot_sets(profile.name);
     const auto& set = find_profile_set(sets, request.snapshot_set, profile.name);
     const auto& snapshot = ready_snapshot(set, source, "");

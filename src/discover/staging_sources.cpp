@@ -3,6 +3,7 @@
 #include "pxclone/error.hpp"
 #include "pxclone/k8s/paths.hpp"
 #include "pxclone/k8s/resource.hpp"
+#include "pxclone/method/method.hpp"
 #include "pxclone/profile/loader.hpp"
 #include "pxclone/util/file.hpp"
 
@@ -81,8 +82,7 @@ plan::SnapshotSet describe_set(const k8s::Client& kube, util::WorkerPool& pool,
                                const profile::Profile& profile, const exec::SnapshotSet& set) {
     plan::SnapshotSet described;
     described.id = set.id;
-    described.method =
-        set.method == "csi" ? profile::SnapshotMethod::csi : profile::SnapshotMethod::portworx;
+    described.method = method::named(set.method).kind();
     std::vector<std::future<plan::SnapshotSetVolume>> work;
     for (const auto& snapshot : set.snapshots) {
         work.push_back(pool.submit([&kube, &profile, snapshot] {

@@ -142,4 +142,35 @@ std::vector<HookOutcome> run_hooks(util::ProcessRunner& runner, const profile::P
     return outcomes;
 }
 
+std::vector<std::string> run_pre_hooks(util::ProcessRunner& runner, const profile::Profile& profile,
+                                       HookEnvironment environment, const util::Clock& clock,
+                                       std::chrono::milliseconds budget) {
+    environment.clock = &clock;
+    environment.deadline = clock.now() + budget;
+    for (const auto& hook : profile.source.hooks.pre) {
+        *environment.deadline += hook.timeout;
+    }
+    std::vector<std::string> failures;
+    for (const auto& outcome :
+         run_hooks(runner, profile, profile.source.hooks.pre, environment, true)) {
+        if (!outcome.ok) {
+            failures.push_back(fmt::format("pre-hook `{}` {}", outcome.command, outcome.reason));
+        }
+    }
+    return failures;
+}
+
+std::vector<std::string> run_post_hooks(util::ProcessRunner& runner,
+                                        const profile::Profile& profile,
+                                        const HookEnvironment& environment) {
+    std::vector<std::string> failures;
+    for (const auto& outcome :
+         run_hooks(runner, profile, profile.source.hooks.post, environment, false)) {
+        if (!outcome.ok) {
+            failures.push_back(fmt::format("post-hook `{}` {}", outcome.command, outcome.reason));
+        }
+    }
+    return failures;
+}
+
 } // namespace pxclone::exec

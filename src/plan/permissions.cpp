@@ -311,9 +311,10 @@ std::string Permission::describe() const {
     return fmt::format("{} {} in namespace {}", verb, what, ns);
 }
 
-std::vector<Permission> needed_permissions(const profile::Profile& profile,
+std::vector<Permission> needed_permissions(const MethodRules& method,
+                                           const profile::Profile& profile,
                                            const std::vector<k8s::Resource>& manifest_resources) {
-    const bool csi = profile.snapshot.method == profile::SnapshotMethod::csi;
+    const bool csi = method.uses_volume_snapshots();
     Needs needs;
     snapshot_needs(needs, profile, csi);
     deploy_needs(needs, profile, manifest_resources, csi);

@@ -42,8 +42,8 @@ std::size_t SnapshotPlan::to_create() const {
         snapshots.begin(), snapshots.end(), [](const auto& s) { return s.existing.empty(); }));
 }
 
-SnapshotPlan plan_snapshot(const profile::Profile& profile, Lineage lineage,
-                           const std::vector<SourceVolume>& sources,
+SnapshotPlan plan_snapshot(const MethodRules& method, const profile::Profile& profile,
+                           Lineage lineage, const std::vector<SourceVolume>& sources,
                            const std::vector<ExistingSnapshot>& existing) {
     lineage.role = Role::snapshot;
     lineage.snapshot_set = lineage.run;
@@ -51,7 +51,7 @@ SnapshotPlan plan_snapshot(const profile::Profile& profile, Lineage lineage,
 
     SnapshotPlan plan;
     plan.set_id = lineage.run;
-    plan.method = profile.snapshot.method;
+    plan.method = method.kind();
     plan.source_namespace = profile.source.source_namespace;
     plan.snapshot_class = profile.snapshot.snapshot_class;
     for (const auto& source : sources) {
@@ -59,11 +59,8 @@ SnapshotPlan plan_snapshot(const profile::Profile& profile, Lineage lineage,
         PlannedSnapshot snapshot{
             .source = source,
             .name = object_name(lineage.profile, lineage.run, source.pvc),
-            .labels = plan.method == profile::SnapshotMethod::portworx ? portworx_labels(lineage)
-                                                                       : kubernetes_labels(lineage),
-            .annotations = plan.method == profile::SnapshotMethod::csi
-                               ? kubernetes_annotations(lineage)
-                               : Labels{},
+            .labels = method.snapshot_labels(lineage),
+            .annotations = method.snapshot_annotations(lineage),
             .existing = {},
         };
         const auto earlier = std::find_if(existing.begin(), existing.end(), [&](const auto& e) {
@@ -75,6 +72,50 @@ SnapshotPlan plan_snapshot(const profile::Profile& profile, Lineage lineage,
         plan.snapshots.push_back(std::move(snapshot));
     }
     return plan;
+}
+
+Error source_problems_error(const std::string& profile,
+                            const std::vector<SourceProblem>& problems) {
+    std::vector<std::string> details;
+    bool missing = false;
+    for (const auto& problem : problems) {
+        details.push_back(fmt::format("  {}: {}", problem.object, problem.message));
+        missing = missing || problem.kind == SourceProblem::Kind::missing;
+    }
+    // Counted before the call: its arguments are evaluated in no set order, and the last one
+    // moves `details` away.
+    const auto count = details.size();
+    return Error(missing ? ExitCode::not_found : ExitCode::failed,
+                 fmt::format("cannot snapshot the source volumes of profile '{}' ({} problem{})",
+                             profile, count, count == 1 ? "" : "s"),
+                 "", std::move(details));
+}
+
+Error set_failure_error(const SetFailure& failure) {
+    const bool out_of_time = !failure.interrupted && failure.deadline_passed.has_value();
+    const auto code = failure.interrupted ? ExitCode::interrupted
+                      : out_of_time       ? ExitCode::timed_out
+                                          : failure.code.value_or(ExitCode::failed);
+    auto details = failure.failures;
+    if (!failure.leftovers.empty()) {
+        details.emplace_back("could not delete (remove with `pxclone teardown --snapshots`):");
+        details.insert(details.end(), failure.leftovers.begin(), failure.leftovers.end());
+    }
+    if (!failure.uncertain.empty()) {
+        details.push_back(
+            fmt::format("cut short before the server answered; it may still make these, labelled "
+                        "pxclone.io/run={} (remove with `pxclone teardown --snapshots --run {}`):",
+                        failure.run, failure.run));
+        details.insert(details.end(), failure.uncertain.begin(), failure.uncertain.end());
+    }
+    return Error(failure.leftovers.empty() ? code : ExitCode::partial,
+                 fmt::format("snapshot set {} {} and was rolled back", failure.set_id,
+                             failure.interrupted ? "was interrupted"
+                             : out_of_time       ? fmt::format("did not finish before the "
+                                                                     "deadline ({})",
+                                                               *failure.deadline_passed)
+                                                 : "failed"),
+                 "", std::move(details));
 }
 
 std::vector<std::string> sets_to_prune(std::vector<SnapshotSetSummary> sets, int keep,

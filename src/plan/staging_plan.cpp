@@ -752,6 +752,18 @@ nlohmann::json ready_patch(std::string_view at) {
     return {{"metadata", {{"annotations", {{std::string(k_ready_at_key), std::string(at)}}}}}};
 }
 
+StagingVolume portworx_staging_volume(const profile::Profile& profile, const Lineage& lineage,
+                                      const std::string& staging_namespace, StagingVolume volume,
+                                      const SnapshotSetVolume& source) {
+    return portworx_volume(profile, lineage, staging_namespace, std::move(volume), source);
+}
+
+StagingVolume csi_staging_volume(const profile::Profile& profile, const Lineage& lineage,
+                                 const std::string& staging_namespace, StagingVolume volume,
+                                 const SnapshotSetVolume& source) {
+    return csi_volume(profile, lineage, staging_namespace, std::move(volume), source);
+}
+
 StagingVolume with_clone_id(StagingVolume volume, const std::string& clone_id) {
     volume.clone_id = clone_id;
     for (auto& object : volume.objects) {
@@ -857,8 +869,8 @@ ManifestCheck check_manifests(const profile::Profile& profile,
     return result;
 }
 
-StagingPlanResult plan_staging(const profile::Profile& profile, Lineage lineage,
-                               const SnapshotSet& snapshot_set,
+StagingPlanResult plan_staging(const MethodRules& method, const profile::Profile& profile,
+                               Lineage lineage, const SnapshotSet& snapshot_set,
                                const std::vector<profile::ManifestFile>& manifests,
                                const std::map<std::string, std::string>& mask_files,
                                std::chrono::system_clock::time_point now) {
@@ -892,7 +904,7 @@ StagingPlanResult plan_staging(const profile::Profile& profile, Lineage lineage,
         volume.source = fmt::format("{}/{}", profile.source.source_namespace, source.source_pvc);
         volume.staging_pvc = profile::staging_pvc_name(profile, source.source_pvc);
         volume.snapshot_id = source.snapshot_id;
-        volume.method = snapshot_set.method;
+        volume.method = method.kind();
         if (const auto [it, inserted] =
                 staging_to_source.emplace(volume.staging_pvc, source.source_pvc);
             !inserted) {
@@ -903,15 +915,12 @@ StagingPlanResult plan_staging(const profile::Profile& profile, Lineage lineage,
         }
         auto volume_lineage = lineage;
         volume_lineage.source = volume.source;
-        volume = snapshot_set.method == profile::SnapshotMethod::portworx
-                     ? portworx_volume(profile, volume_lineage, plan.staging_namespace,
-                                       std::move(volume), source)
-                     : csi_volume(profile, volume_lineage, plan.staging_namespace,
-                                  std::move(volume), source);
+        volume = method.staging_volume(profile, volume_lineage, plan.staging_namespace,
+                                       std::move(volume), source);
         context.staging_pvcs.insert(volume.staging_pvc);
         context.reserved_names.insert("PersistentVolumeClaim/" + volume.staging_pvc);
-        if (snapshot_set.method == profile::SnapshotMethod::csi) {
-            context.reserved_names.insert("VolumeSnapshot/" + volume.staging_pvc);
+        for (auto& name : method.reserved_names(volume)) {
+            context.reserved_names.insert(std::move(name));
         }
         plan.volume_waits.push_back({k8s::resource_of("PersistentVolumeClaim"),
                                      plan.staging_namespace, volume.staging_pvc, Predicate::bound});

@@ -39,9 +39,10 @@ declare -A allowed=(
     [k8s]='^pxclone/(error\.hpp|util/|http/|profile/yaml_text\.hpp$)'
     [profile]='^pxclone/(error\.hpp|util/|px/endpoint\.hpp$)'
     [plan]='^pxclone/(error\.hpp|util/|profile/|k8s/(resource|readiness)\.hpp$|px/types\.hpp$)'
-    [discover]='^pxclone/(error\.hpp|util/|profile/|plan/|k8s/|px/|exec/catalog\.hpp$)'
+    [discover]='^pxclone/(error\.hpp|util/|profile/|plan/|method/|k8s/|px/|exec/catalog\.hpp$)'
+    [method]='^pxclone/(error\.hpp|util/|profile/|plan/|k8s/|px/|exec/snapshot_backend\.hpp$)'
     [exec]='^pxclone/(error\.hpp|util/|profile/|plan/|k8s/|px/|http/redact\.hpp$)'
-    [commands]='^pxclone/(error\.hpp|util/|profile/|plan/|discover/|exec/|k8s/|px/|http/|output/|build_info\.hpp$|completion_scripts\.hpp$)'
+    [commands]='^pxclone/(error\.hpp|util/|profile/|plan/|method/|discover/|exec/|k8s/|px/|http/|output/|build_info\.hpp$|completion_scripts\.hpp$)'
     [cli]='^pxclone/(error\.hpp|util/|output/|commands/|build_info\.hpp$)'
     [main]='^pxclone/(error\.hpp|util/|output/|cli/)'
 )

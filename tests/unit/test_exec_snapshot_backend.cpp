@@ -1,4 +1,5 @@
 #include "pxclone/exec/snapshot_backend.hpp"
+#include "pxclone/method/method.hpp"
 
 #include <algorithm>
 #include <sstream>
@@ -14,7 +15,8 @@ using namespace pxclone;
 
 namespace {
 
-// A backend that must not be asked to create anything: the dry run only reads through it.
+// A backend that must not be asked to create anything: the dry run only reads through it and
+// asks it for its requests' lines.
 class ReadOnlyBackend final : public exec::SnapshotBackend {
 public:
     std::vector<plan::ExistingSnapshot> find_existing(const plan::SnapshotPlan&) override {
@@ -28,6 +30,14 @@ public:
     void remove(const plan::SnapshotPlan&, const exec::TakenSnapshot&) override {
         FAIL("the dry run deleted a snapshot");
     }
+    std::string create_request(const plan::SnapshotPlan&,
+                               const plan::PlannedSnapshot& snapshot) const override {
+        return "POST /v1/volumes/snapshots " + nlohmann::json{{"name", snapshot.name}}.dump();
+    }
+    std::string remove_request(const plan::SnapshotPlan&,
+                               const exec::TakenSnapshot& snapshot) const override {
+        return "DELETE /v1/volumes/" + snapshot.portworx_id;
+    }
 };
 
 plan::SnapshotPlan plan_of(std::size_t volumes) {
@@ -40,8 +50,8 @@ plan::SnapshotPlan plan_of(std::size_t volumes) {
             {.pvc = "data-" + std::to_string(i), .volume_id = std::to_string(100 + i)});
     }
     return plan::plan_snapshot(
-        profile, {.profile = "orders", .run = "r1", .created_at = "2026-11-27T10:00:00Z"}, sources,
-        {});
+        method::portworx(), profile,
+        {.profile = "orders", .run = "r1", .created_at = "2026-11-27T10:00:00Z"}, sources, {});
 }
 
 // An inspect reply for snapshot `id` of volume `parent` in `state`.
@@ -73,7 +83,9 @@ TEST_CASE("portworx backend: a step says what it waits for and ends ok, or not")
         .cancelled = {},
         .on_done = [&ended](const std::string& key, bool ok) { ended.emplace_back(key, ok); },
     };
-    auto backend = exec::make_portworx_backend(client, context);
+    test::FakeTransport no_kube;
+    const k8s::Client kube(no_kube, "https://k8s.test");
+    auto backend = method::portworx().backend(kube, client, context);
     const auto plan = plan_of(1);
     const auto deadline = clock.now() + std::chrono::minutes(1);
 

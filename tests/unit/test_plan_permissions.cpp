@@ -1,3 +1,4 @@
+#include "pxclone/method/method.hpp"
 #include "pxclone/plan/permissions.hpp"
 
 #include <algorithm>
@@ -54,7 +55,7 @@ const std::vector<k8s::Resource> k_manifests{k8s::resource_of("Service"),
 } // namespace
 
 TEST_CASE("needed_permissions: method portworx through the service proxy") {
-    const auto needed = needed_permissions(orders(), k_manifests);
+    const auto needed = needed_permissions(method::portworx(), orders(), k_manifests);
     const auto lines = lines_of(needed);
     // Each distinct question once.
     CHECK(lines.size() == needed.size());
@@ -120,7 +121,7 @@ TEST_CASE(
     profile.portworx.endpoint = px::parse_endpoint("https://px.example:9021");
     profile.portworx.token = profile::KubeSecret{"kube-system", "px-token", "token"};
     profile.staging.mask = profile::Mask{};
-    const auto needed = needed_permissions(profile, {});
+    const auto needed = needed_permissions(method::csi(), profile, {});
     const auto lines = lines_of(needed);
     for (const char* line : {
              "list persistentvolumeclaims @prod",

@@ -1,3 +1,4 @@
+#include "pxclone/method/method.hpp"
 #include "pxclone/plan/snapshot_plan.hpp"
 #include "pxclone/util/names.hpp"
 
@@ -43,8 +44,9 @@ TEST_CASE("object_name shortens long names with a stable hash and stays a DNS-11
 }
 
 TEST_CASE("a Portworx snapshot carries every lineage label") {
-    const auto plan = plan_snapshot(orders_profile(profile::SnapshotMethod::portworx),
-                                    snapshot_lineage(), two_volumes(), {});
+    const auto plan =
+        plan_snapshot(method::portworx(), orders_profile(profile::SnapshotMethod::portworx),
+                      snapshot_lineage(), two_volumes(), {});
     REQUIRE(plan.snapshots.size() == 2);
     CHECK(plan.set_id == "1234");
     CHECK(plan.to_create() == 2);
@@ -63,7 +65,7 @@ TEST_CASE("a Portworx snapshot carries every lineage label") {
 }
 
 TEST_CASE("a CSI snapshot keeps free text in annotations, not labels") {
-    const auto plan = plan_snapshot(orders_profile(profile::SnapshotMethod::csi),
+    const auto plan = plan_snapshot(method::csi(), orders_profile(profile::SnapshotMethod::csi),
                                     snapshot_lineage(), two_volumes(), {});
     const auto& snapshot = plan.snapshots[1];
     CHECK_FALSE(snapshot.labels.contains("pxclone.io/source"));
@@ -75,8 +77,9 @@ TEST_CASE("a CSI snapshot keeps free text in annotations, not labels") {
 }
 
 TEST_CASE("a re-run reuses this run's earlier snapshots instead of making second ones") {
-    const auto plan = plan_snapshot(orders_profile(profile::SnapshotMethod::portworx),
-                                    snapshot_lineage(), two_volumes(), {{"snap-9", "prod/data-1"}});
+    const auto plan =
+        plan_snapshot(method::portworx(), orders_profile(profile::SnapshotMethod::portworx),
+                      snapshot_lineage(), two_volumes(), {{"snap-9", "prod/data-1"}});
     CHECK(plan.snapshots[0].existing.empty());
     CHECK(plan.snapshots[1].existing == "snap-9");
     CHECK(plan.to_create() == 1);

@@ -1,3 +1,4 @@
+#include "pxclone/method/method.hpp"
 #include "pxclone/plan/staging_plan.hpp"
 #include "pxclone/profile/loader.hpp"
 #include "pxclone/util/environment.hpp"
@@ -96,7 +97,8 @@ std::vector<profile::ManifestFile> two_files() {
 StagingPlan plan_ok(const profile::Profile& profile, const SnapshotSet& set,
                     const std::vector<profile::ManifestFile>& manifests,
                     const std::map<std::string, std::string>& mask_files = {}) {
-    auto result = plan_staging(profile, run_lineage(), set, manifests, mask_files, k_now);
+    auto result = plan_staging(method::of(set.method), profile, run_lineage(), set, manifests,
+                               mask_files, k_now);
     for (const auto& problem : result.problems) {
         MESSAGE(problem.format());
     }
@@ -107,7 +109,8 @@ StagingPlan plan_ok(const profile::Profile& profile, const SnapshotSet& set,
 std::vector<std::string> problems_of(const profile::Profile& profile,
                                      const std::vector<profile::ManifestFile>& manifests,
                                      const SnapshotSet& set = one_snapshot()) {
-    const auto result = plan_staging(profile, run_lineage(), set, manifests, {}, k_now);
+    const auto result =
+        plan_staging(method::of(set.method), profile, run_lineage(), set, manifests, {}, k_now);
     CHECK_FALSE(result.plan.has_value());
     return profile::format_all(result.problems);
 }
@@ -416,7 +419,9 @@ TEST_CASE("validation: each problem is reported, all at once") {
                            {"kind", "PersistentVolumeClaim"},
                            {"metadata", {{"name", "scratch"}}}};
         files[1].objects.push_back(object_of(scratch));
-        CHECK(plan_staging(profile, run_lineage(), one_snapshot(), files, {}, k_now).plan);
+        CHECK(plan_staging(method::portworx(), profile, run_lineage(), one_snapshot(), files, {},
+                           k_now)
+                  .plan);
         auto clash = scratch;
         clash["metadata"]["name"] = "data";
         files[1].objects.push_back(object_of(clash));
@@ -466,8 +471,9 @@ TEST_CASE("validation: each problem is reported, all at once") {
     SUBCASE("mask file not read, or two with one name") {
         profile.staging.mask = profile::Mask{
             .image = "i", .command = {"c"}, .files = {"a/mask.js", "b/mask.js", "c/x.js"}};
-        const auto result = plan_staging(profile, run_lineage(), one_snapshot(), two_files(),
-                                         {{"a/mask.js", "1"}, {"b/mask.js", "2"}}, k_now);
+        const auto result =
+            plan_staging(method::portworx(), profile, run_lineage(), one_snapshot(), two_files(),
+                         {{"a/mask.js", "1"}, {"b/mask.js", "2"}}, k_now);
         const auto problems = profile::format_all(result.problems);
         CHECK(any_contains(problems, "another mask file is also called 'mask.js'"));
         CHECK(any_contains(problems, "the content of 'c/x.js' was not read"));
@@ -606,7 +612,8 @@ TEST_CASE("check_manifests: validate's offline check refuses what deploy-staging
     CHECK(check.problems[1].line == 30);
     CHECK(check.problems[1].path == "metadata.namespace");
     // The same objects make plan_staging refuse with the same diagnostics.
-    const auto planned = plan_staging(profile, run_lineage(), one_snapshot(), files, {}, k_now);
+    const auto planned =
+        plan_staging(method::portworx(), profile, run_lineage(), one_snapshot(), files, {}, k_now);
     CHECK_FALSE(planned.plan);
     for (const auto& problem : check.problems) {
         CHECK(std::any_of(planned.problems.begin(), planned.problems.end(),

@@ -47,6 +47,20 @@ std::vector<HookOutcome> run_hooks(util::ProcessRunner& runner, const profile::P
                                    const std::vector<profile::Hook>& hooks,
                                    const HookEnvironment& environment, bool stop_at_failure);
 
+// The profile's pre-hooks (source.hooks.pre), stopping at the first failure. A freeze must
+// release itself should pxclone be killed before the post-hooks: PXCLONE_HOOK_DEADLINE is now
+// (`clock`) plus `budget` (the snapshots' time) plus every pre-hook's timeout. Returns a line
+// per failure ("pre-hook `CMD` REASON"); none when all succeeded.
+std::vector<std::string> run_pre_hooks(util::ProcessRunner& runner, const profile::Profile& profile,
+                                       HookEnvironment environment, const util::Clock& clock,
+                                       std::chrono::milliseconds budget);
+
+// The profile's post-hooks (source.hooks.post), every one whatever the others did. Returns a
+// line per failure ("post-hook `CMD` REASON").
+std::vector<std::string> run_post_hooks(util::ProcessRunner& runner,
+                                        const profile::Profile& profile,
+                                        const HookEnvironment& environment);
+
 // For --dry-run: a process runner that starts nothing. Each run prints "RUN PROGRAM ARGS..." (the
 // program as resolved, arguments quoted where a shell would need it) to `out` and succeeds, so
 // the dry run names every hook in its place among the requests.

@@ -1,13 +1,11 @@
-// Taking the snapshots of a plan: one backend per method, and a dry-run backend that shows the
-// exact requests instead of sending them. The snapshot command drives a backend; it never talks
-// to a client directly, so `--dry-run` is a different backend, not an `if`.
+// Taking the snapshots of a plan: one backend per method (src/method/), and a dry-run backend
+// that shows the exact requests instead of sending them. The snapshot command drives a backend; it
+// never talks to a client directly, so `--dry-run` is a different backend, not an `if`.
 #pragma once
 
 #include "pxclone/error.hpp"
 #include "pxclone/exec/step.hpp"
-#include "pxclone/k8s/client.hpp"
 #include "pxclone/plan/snapshot_plan.hpp"
-#include "pxclone/px/client.hpp"
 #include "pxclone/util/clock.hpp"
 
 #include <chrono>
@@ -63,24 +61,20 @@ public:
 
     // Deletes one of this run's snapshots (rollback, retention). Absence is success.
     virtual void remove(const plan::SnapshotPlan& plan, const TakenSnapshot& snapshot) = 0;
+
+    // The request take() sends to create `snapshot` and the one remove() sends, each as one line
+    // (method, path and, for a create, the JSON body): what the dry-run backend prints.
+    virtual std::string create_request(const plan::SnapshotPlan& plan,
+                                       const plan::PlannedSnapshot& snapshot) const = 0;
+    virtual std::string remove_request(const plan::SnapshotPlan& plan,
+                                       const TakenSnapshot& snapshot) const = 0;
 };
 
-// method: portworx — OpenStorage SDK SnapshotCreate, checked by inspect.
-std::unique_ptr<SnapshotBackend> make_portworx_backend(const px::Client& portworx,
-                                                       BackendContext context);
-
-// method: csi — a VolumeSnapshot per PVC in the source namespace, ready when readyToUse, the
-// Portworx id read from its VolumeSnapshotContent's status.snapshotHandle.
-std::unique_ptr<SnapshotBackend> make_csi_backend(const k8s::Client& kube, BackendContext context);
+// The backends of the methods are made by method::Method::backend (src/method/).
 
 // Prints each request the real backend would send (method, path and JSON body) to `out` and
 // sends none of them; find_existing still asks `real` (read-only), so a dry run of a re-run shows
 // what would be reused.
 std::unique_ptr<SnapshotBackend> make_dry_run_backend(SnapshotBackend& real, std::ostream& out);
-
-// The request bodies, shared by the real and the dry-run backends.
-px::SnapshotCreateRequest portworx_snapshot_request(const plan::PlannedSnapshot& snapshot);
-nlohmann::json volume_snapshot_object(const plan::SnapshotPlan& plan,
-                                      const plan::PlannedSnapshot& snapshot);
 
 } // namespace pxclone::exec

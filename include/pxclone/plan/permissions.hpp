@@ -6,6 +6,7 @@
 #pragma once
 
 #include "pxclone/k8s/resource.hpp"
+#include "pxclone/plan/method_rules.hpp"
 #include "pxclone/profile/profile.hpp"
 
 #include <string>
@@ -33,8 +34,10 @@ struct Permission {
 // substituted for this run), `manifest_resources` being what its staging manifests are applied
 // as. Each distinct verb/resource/subresource/namespace/name once, in first-needed order.
 // Leaves out what only `restore --new-pvc -n NS` needs in a namespace the profile does not name,
-// and best-effort reads (events for messages).
-std::vector<Permission> needed_permissions(const profile::Profile& profile,
+// and best-effort reads (events for messages). `method` is the profile's
+// (method::of(profile.snapshot.method)): the CSI snapshot kinds are needed only when it keeps them.
+std::vector<Permission> needed_permissions(const MethodRules& method,
+                                           const profile::Profile& profile,
                                            const std::vector<k8s::Resource>& manifest_resources);
 
 } // namespace pxclone::plan

@@ -1,7 +1,9 @@
 // What `pxclone snapshot` will do, decided from the profile and what discovery found. Pure.
 #pragma once
 
+#include "pxclone/error.hpp"
 #include "pxclone/plan/lineage.hpp"
+#include "pxclone/plan/method_rules.hpp"
 #include "pxclone/plan/source_volumes.hpp"
 #include "pxclone/profile/profile.hpp"
 
@@ -44,9 +46,31 @@ struct SnapshotPlan {
 };
 
 // `lineage` carries profile, run, git sha, build id and created-at; role and set are filled in.
-SnapshotPlan plan_snapshot(const profile::Profile& profile, Lineage lineage,
-                           const std::vector<SourceVolume>& sources,
+// `method` is the profile's (method::of(profile.snapshot.method)): it labels each snapshot.
+SnapshotPlan plan_snapshot(const MethodRules& method, const profile::Profile& profile,
+                           Lineage lineage, const std::vector<SourceVolume>& sources,
                            const std::vector<ExistingSnapshot>& existing);
+
+// The error of a set whose source volumes do not all resolve (`problems` not empty): exit 3 when
+// one is missing, else 1, with a detail line per problem.
+Error source_problems_error(const std::string& profile, const std::vector<SourceProblem>& problems);
+
+// Why a set was rolled back, and what the roll-back left.
+struct SetFailure {
+    std::string set_id;
+    std::string run;
+    std::vector<std::string> failures;  // hooks, snapshots, the deadline: one line each
+    std::vector<std::string> leftovers; // what could not be deleted (exec::roll_back's lines)
+    std::vector<std::string> uncertain; // creates cut short (exec::TakeOutcome::uncertain)
+    std::optional<ExitCode> code;       // the snapshots' failure code, when one failed
+    bool interrupted = false;           // a signal came (the reason, whatever it broke)
+    std::optional<std::string> deadline_passed; // the deadline's origin, when it passed
+};
+
+// The error the command throws for a failed set: exit 130 when interrupted, 4 when the deadline
+// passed, else the snapshots' code (default 1); 5 whenever something was left. The details list
+// the failures, the leftovers and the creates cut short, each with how to remove it.
+Error set_failure_error(const SetFailure& failure);
 
 // Retention (snapshot.keep): one snapshot set as listing found it.
 struct SnapshotSetSummary {

@@ -18,6 +18,7 @@
 
 #include "pxclone/k8s/resource.hpp"
 #include "pxclone/plan/lineage.hpp"
+#include "pxclone/plan/method_rules.hpp"
 #include "pxclone/profile/diagnostic.hpp"
 #include "pxclone/profile/manifests.hpp"
 #include "pxclone/profile/profile.hpp"
@@ -105,6 +106,17 @@ struct StagingVolume {
 // until the clone exists. Returns the volume with the PV completed and clone_id set.
 inline constexpr std::string_view k_clone_id_placeholder = "<portworx-clone-id>";
 StagingVolume with_clone_id(StagingVolume volume, const std::string& clone_id);
+
+// The staging volumes of the two methods (MethodRules::staging_volume of method/portworx and
+// method/csi): a Portworx clone of the snapshot with a static PV bound to the PVC; or a
+// VolumeSnapshotContent (Retain) of the snapshot's handle, its VolumeSnapshot named like the PVC,
+// and the PVC with that VolumeSnapshot as its dataSource.
+StagingVolume portworx_staging_volume(const profile::Profile& profile, const Lineage& lineage,
+                                      const std::string& staging_namespace, StagingVolume volume,
+                                      const SnapshotSetVolume& source);
+StagingVolume csi_staging_volume(const profile::Profile& profile, const Lineage& lineage,
+                                 const std::string& staging_namespace, StagingVolume volume,
+                                 const SnapshotSetVolume& source);
 
 // The objects of one manifest file: config (everything but workloads) is applied first, then the
 // workloads (Deployment, StatefulSet, DaemonSet, ReplicaSet, Job, CronJob, Pod), each in file
@@ -227,9 +239,10 @@ ManifestCheck check_manifests(const profile::Profile& profile,
 // workload claim not among the staging PVCs (or PVCs the manifests define); a StatefulSet
 // volumeClaimTemplate whose claims (<template>-<set>-<ordinal>) are not all staging PVCs (the
 // StatefulSet would provision empty volumes); an image override naming no container;
-// mask.after naming no manifest; a mask file missing, badly named or too large.
-StagingPlanResult plan_staging(const profile::Profile& profile, Lineage lineage,
-                               const SnapshotSet& snapshot_set,
+// mask.after naming no manifest; a mask file missing, badly named or too large. `method` is the
+// set's (method::of(snapshot_set.method)): it makes each staging volume.
+StagingPlanResult plan_staging(const MethodRules& method, const profile::Profile& profile,
+                               Lineage lineage, const SnapshotSet& snapshot_set,
                                const std::vector<profile::ManifestFile>& manifests,
                                const std::map<std::string, std::string>& mask_files,
                                std::chrono::system_clock::time_point now);

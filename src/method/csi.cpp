@@ -1,0 +1,190 @@
+#include "pxclone/method/csi.hpp"
+
+#include "pxclone/error.hpp"
+#include "pxclone/k8s/paths.hpp"
+#include "pxclone/k8s/readiness.hpp"
+#include "pxclone/k8s/watch.hpp"
+#include "pxclone/plan/staging_plan.hpp"
+
+#include <algorithm>
+
+#include <fmt/format.h>
+
+#include "backend_support.hpp"
+
+namespace pxclone::method {
+
+namespace {
+
+using nlohmann::json;
+using std::chrono::milliseconds;
+
+const k8s::Resource& volume_snapshots() {
+    static const auto& resource = k8s::resource_of("VolumeSnapshot");
+    return resource;
+}
+
+class CsiBackend final : public exec::SnapshotBackend {
+public:
+    CsiBackend(const k8s::Client& kube, exec::BackendContext context)
+        : m_kube(kube), m_context(std::move(context)) {}
+
+    std::vector<plan::ExistingSnapshot> find_existing(const plan::SnapshotPlan& plan) override {
+        if (plan.snapshots.empty()) {
+            return {};
+        }
+        k8s::ListOptions options;
+        options.label_selector = plan::selector_for(support::run_selector(plan.snapshots.front()));
+        std::vector<plan::ExistingSnapshot> existing;
+        for (const auto& object :
+             m_kube.list(volume_snapshots(), plan.source_namespace, options).items) {
+            const auto name = object.at("metadata").value("name", "");
+            const auto pvc =
+                object.value(json::json_pointer("/spec/source/persistentVolumeClaimName"), "");
+            existing.push_back({.id = name, .source = plan.source_namespace + "/" + pvc});
+        }
+        return existing;
+    }
+
+    exec::TakenSnapshot take(const plan::SnapshotPlan& plan, const plan::PlannedSnapshot& snapshot,
+                             std::chrono::system_clock::time_point deadline) override {
+        return exec::run_step(m_context.on_done, support::step_key(snapshot),
+                              [&] { return take_step(plan, snapshot, deadline); });
+    }
+
+    void remove(const plan::SnapshotPlan& plan, const exec::TakenSnapshot& snapshot) override {
+        m_kube.remove(volume_snapshots(), plan.source_namespace, snapshot.id);
+    }
+
+    std::string create_request(const plan::SnapshotPlan& plan,
+                               const plan::PlannedSnapshot& snapshot) const override {
+        return "POST " + k8s::collection_path(volume_snapshots(), plan.source_namespace) + ' ' +
+               volume_snapshot_object(plan, snapshot).dump();
+    }
+
+    std::string remove_request(const plan::SnapshotPlan& plan,
+                               const exec::TakenSnapshot& snapshot) const override {
+        return "DELETE " + k8s::item_path(volume_snapshots(), plan.source_namespace, snapshot.id);
+    }
+
+private:
+    exec::TakenSnapshot take_step(const plan::SnapshotPlan& plan,
+                                  const plan::PlannedSnapshot& snapshot,
+                                  std::chrono::system_clock::time_point deadline) {
+        const auto start = m_context.clock->now();
+        const auto key = support::step_key(snapshot);
+        exec::TakenSnapshot taken{
+            .source = plan.source_namespace + "/" + snapshot.source.pvc,
+            .pvc = snapshot.source.pvc,
+            .id = snapshot.name,
+            .portworx_id = {},
+            .size_bytes = snapshot.source.size_bytes,
+            .reused = !snapshot.existing.empty(),
+        };
+        if (!taken.reused) {
+            support::report(m_context, key,
+                            fmt::format("snapshot {} creating", snapshot.source.pvc));
+            // A new object carrying our labels; an existing one of that name is ours only if it
+            // carries them too (create_or_adopt refuses anything else).
+            support::cut_short_is_uncertain(snapshot, [&] {
+                return m_kube.create_or_adopt(volume_snapshots(), plan.source_namespace,
+                                              volume_snapshot_object(plan, snapshot),
+                                              support::run_selector(snapshot));
+            });
+        }
+        k8s::WaitOptions wait;
+        wait.timeout =
+            std::max(milliseconds{0},
+                     std::chrono::duration_cast<milliseconds>(deadline - m_context.clock->now()));
+        wait.on_progress = [this, &key](const std::string& text) {
+            support::report(m_context, key, text);
+        };
+        wait.watch.cancelled = m_context.cancelled;
+        const auto ready =
+            k8s::wait_for(m_kube, volume_snapshots(), plan.source_namespace, snapshot.name,
+                          k8s::when_present(k8s::volume_snapshot_readiness,
+                                            k8s::object_label(volume_snapshots(), snapshot.name)),
+                          wait, *m_context.clock, *m_context.sleeper);
+        taken.portworx_id = portworx_id_of(ready.value_or(json::object()), snapshot);
+        taken.took = support::since(*m_context.clock, start);
+        return taken;
+    }
+
+    std::string portworx_id_of(const json& snapshot, const plan::PlannedSnapshot& planned) const {
+        const auto content =
+            snapshot.value(json::json_pointer("/status/boundVolumeSnapshotContentName"), "");
+        if (content.empty()) {
+            throw Error(ExitCode::failed,
+                        fmt::format("volumesnapshot {}/{} is ready but names no content",
+                                    planned.source.pvc, planned.name));
+        }
+        const auto object =
+            m_kube.get_required(k8s::resource_of("VolumeSnapshotContent"), "", content);
+        return object.value(json::json_pointer("/status/snapshotHandle"), "");
+    }
+
+    const k8s::Client& m_kube;
+    exec::BackendContext m_context;
+};
+
+class Csi final : public Method {
+public:
+    profile::SnapshotMethod kind() const override { return profile::SnapshotMethod::csi; }
+
+    bool uses_volume_snapshots() const override { return true; }
+
+    // Kubernetes objects: the lineage that is not a label value goes into annotations.
+    plan::Labels snapshot_labels(const plan::Lineage& lineage) const override {
+        return plan::kubernetes_labels(lineage);
+    }
+    plan::Labels snapshot_annotations(const plan::Lineage& lineage) const override {
+        return plan::kubernetes_annotations(lineage);
+    }
+
+    plan::StagingVolume staging_volume(const profile::Profile& profile,
+                                       const plan::Lineage& lineage,
+                                       const std::string& staging_namespace,
+                                       plan::StagingVolume volume,
+                                       const plan::SnapshotSetVolume& source) const override {
+        return plan::csi_staging_volume(profile, lineage, staging_namespace, std::move(volume),
+                                        source);
+    }
+
+    // The staging VolumeSnapshot is named like the PVC it feeds.
+    std::vector<std::string> reserved_names(const plan::StagingVolume& volume) const override {
+        return {"VolumeSnapshot/" + volume.staging_pvc};
+    }
+
+    std::unique_ptr<exec::SnapshotBackend> backend(const k8s::Client& kube,
+                                                   const px::Client& portworx,
+                                                   exec::BackendContext context) const override {
+        (void)portworx;
+        return std::make_unique<CsiBackend>(kube, std::move(context));
+    }
+};
+
+} // namespace
+
+json volume_snapshot_object(const plan::SnapshotPlan& plan, const plan::PlannedSnapshot& snapshot) {
+    json object{
+        {"apiVersion", volume_snapshots().api_version()},
+        {"kind", "VolumeSnapshot"},
+        {"metadata",
+         {{"name", snapshot.name},
+          {"namespace", plan.source_namespace},
+          {"labels", snapshot.labels},
+          {"annotations", snapshot.annotations}}},
+        {"spec", {{"source", {{"persistentVolumeClaimName", snapshot.source.pvc}}}}},
+    };
+    if (!plan.snapshot_class.empty()) {
+        object["spec"]["volumeSnapshotClassName"] = plan.snapshot_class;
+    }
+    return object;
+}
+
+const Method& csi() {
+    static const Csi method;
+    return method;
+}
+
+} // namespace pxclone::method
