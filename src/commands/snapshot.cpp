@@ -8,7 +8,6 @@
 #include "pxclone/commands/session.hpp"
 #include "pxclone/commands/source_volume.hpp"
 #include "pxclone/error.hpp"
-#include "pxclone/exec/hooks.hpp"
 #include "pxclone/exec/retention.hpp"
 #include "pxclone/exec/snapshot_backend.hpp"
 #include "pxclone/exec/snapshot_runner.hpp"
@@ -19,11 +18,6 @@
 #include "pxclone/util/interrupt.hpp"
 #include "pxclone/util/quantity.hpp"
 #include "pxclone/util/time.hpp"
-
-#include <algorithm>
-#include <future>
-#include <map>
-#include <set>
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
@@ -153,68 +147,35 @@ json take_snapshot_set(Session& session, const GlobalOptions& globals, const Loa
 
     // Run: hooks only around real work (a re-run that reuses every snapshot freezes nothing). A
     // dry run names them in their place instead of running them.
-    const bool hooks = !skip_hooks && plan.to_create() > 0;
-    exec::HookEnvironment hook_env{.run = lineage.run,
-                                   .profile = profile.file,
-                                   .source_namespace = plan.source_namespace,
-                                   .pvcs = {},
-                                   .kubeconfig = globals.kubeconfig,
-                                   .context = globals.context};
-    for (const auto& snapshot : plan.snapshots) {
-        hook_env.pvcs.push_back(snapshot.source.pvc);
-    }
     auto posix = session.process_runner();
     const auto dry_run_processes =
         globals.dry_run ? exec::make_dry_run_process_runner(out) : nullptr;
-    util::ProcessRunner& runner = dry_run_processes ? *dry_run_processes : posix;
-    plan::SetFailure failure{.set_id = plan.set_id, .run = lineage.run};
-    if (hooks && !profile.source.hooks.pre.empty()) {
-        progress.note("running pre-hooks");
-        failure.failures = exec::run_pre_hooks(runner, profile, hook_env, session.clock(),
-                                               session.timeout_or(profile.snapshot.timeout));
+    exec::SnapshotRun run{
+        .profile = profile,
+        .hooks = !skip_hooks && plan.to_create() > 0,
+        .processes = dry_run_processes ? *dry_run_processes : posix,
+        .hook_environment = {.run = lineage.run,
+                             .profile = profile.file,
+                             .source_namespace = plan.source_namespace,
+                             .pvcs = {},
+                             .kubeconfig = globals.kubeconfig,
+                             .context = globals.context},
+        .hook_budget = session.timeout_or(profile.snapshot.timeout),
+        .pool = session.fan_out(),
+        .clock = session.clock(),
+        .snapshot_deadline = [&] { return session.wait_deadline(profile.snapshot.timeout); },
+        .deadline = session.deadline(),
+        .interrupted = [] { return util::interrupted(); },
+        .note = [&progress](const std::string& text) { progress.note(text); },
+        .warn = [&progress](const std::string& text) { progress.warn(text); },
+    };
+    for (const auto& snapshot : plan.snapshots) {
+        run.hook_environment.pvcs.push_back(snapshot.source.pvc);
     }
-
-    const bool snapshots_attempted = failure.failures.empty();
-    exec::TakeOutcome taken;
-    if (snapshots_attempted) {
-        taken = exec::take_all(backend, plan, session.fan_out(),
-                               session.wait_deadline(profile.snapshot.timeout),
-                               [] { return util::interrupted(); });
-    } else {
-        taken.taken.resize(plan.snapshots.size());
-    }
-    failure.failures.insert(failure.failures.end(), taken.failures.begin(), taken.failures.end());
-
-    // Post-hooks always run once the pre-hooks ran: a database is never left frozen.
-    if (hooks && !profile.source.hooks.post.empty()) {
-        progress.note("running post-hooks");
-        for (const auto& warning : exec::run_post_hooks(runner, profile, hook_env)) {
-            progress.warn(warning);
-        }
-    }
-    // The deadline passed before the set was complete (a post-hook held it up): all or nothing,
-    // as for any other part of the set.
-    if (failure.failures.empty() && session.deadline().passed(session.clock().now())) {
-        failure.failures.push_back(fmt::format("the set was not complete by the deadline ({})",
-                                               session.deadline().origin()));
-    }
-
-    if (!failure.failures.empty()) {
-        // All or nothing: a partial set must not be mistaken for a copy of production.
-        failure.leftovers = exec::roll_back(backend, plan, taken.taken, snapshots_attempted);
-        failure.uncertain = taken.uncertain;
-        failure.code = taken.code;
-        // A signal is the reason even when what it broke was a hook (pxclone stops a running
-        // hook on SIGINT/SIGTERM); so is the deadline, when it has passed (whatever it cut).
-        failure.interrupted = util::interrupted();
-        if (session.deadline().passed(session.clock().now())) {
-            failure.deadline_passed = session.deadline().origin();
-        }
-        throw plan::set_failure_error(failure);
-    }
+    const auto taken = exec::run_snapshot_plan(backend, plan, run);
 
     auto record =
-        set_record(plan, lineage, taken.taken,
+        set_record(plan, lineage, taken,
                    std::chrono::duration_cast<milliseconds>(session.clock().now() - start));
     const auto pruned = exec::apply_retention(retention,
                                               {.kube = session.kube(),

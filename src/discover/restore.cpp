@@ -696,12 +696,13 @@ private:
     void add_swap(const std::string& pvc, plan::StagingVolume target, const plan::Lineage& lineage,
                   const Replaced& old, bool pvc_exists, bool swapped,
                   const std::string& reuse_snapshot = {}) {
-        const bool csi = method::of(target.method).uses_volume_snapshots();
+        const auto& method = method::of(target.method);
+        const bool csi = method.uses_volume_snapshots();
         m_swaps.push_back(plan::SwapVolume{
             .pvc = pvc,
             .target =
-                plan::swap_target(std::move(target), lineage, csi ? old.snapshot : old.clone_id,
-                                  csi ? old.content : old.pv, reuse_snapshot),
+                method.swap_target(std::move(target), lineage, csi ? old.snapshot : old.clone_id,
+                                   csi ? old.content : old.pv, reuse_snapshot),
             .old_clone_id = old.clone_id,
             .old_baselines =
                 csi ? std::vector<std::string>{} : baselines_of(baselines(), old.clone_id),

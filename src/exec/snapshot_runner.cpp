@@ -100,4 +100,55 @@ std::vector<std::string> roll_back(SnapshotBackend& backend, const plan::Snapsho
     return leftovers;
 }
 
+std::vector<TakenSnapshot> run_snapshot_plan(SnapshotBackend& backend,
+                                             const plan::SnapshotPlan& plan,
+                                             const SnapshotRun& run) {
+    const auto& hooks = run.profile.source.hooks;
+    plan::SetFailure failure{.set_id = plan.set_id, .run = run.hook_environment.run};
+    if (run.hooks && !hooks.pre.empty()) {
+        run.note("running pre-hooks");
+        failure.failures = run_pre_hooks(run.processes, run.profile, run.hook_environment,
+                                         run.clock, run.hook_budget);
+    }
+
+    const bool snapshots_attempted = failure.failures.empty();
+    TakeOutcome taken;
+    if (snapshots_attempted) {
+        taken = take_all(backend, plan, run.pool, run.snapshot_deadline(), run.interrupted);
+    } else {
+        taken.taken.resize(plan.snapshots.size());
+    }
+    failure.failures.insert(failure.failures.end(), taken.failures.begin(), taken.failures.end());
+
+    // Post-hooks always run once the pre-hooks ran: a database is never left frozen.
+    if (run.hooks && !hooks.post.empty()) {
+        run.note("running post-hooks");
+        for (const auto& warning :
+             run_post_hooks(run.processes, run.profile, run.hook_environment)) {
+            run.warn(warning);
+        }
+    }
+    // The deadline passed before the set was complete (a post-hook held it up): all or nothing,
+    // as for any other part of the set.
+    if (failure.failures.empty() && run.deadline.passed(run.clock.now())) {
+        failure.failures.push_back(
+            fmt::format("the set was not complete by the deadline ({})", run.deadline.origin()));
+    }
+    if (failure.failures.empty()) {
+        return std::move(taken.taken);
+    }
+
+    // All or nothing: a partial set must not be mistaken for a copy of production.
+    failure.leftovers = roll_back(backend, plan, taken.taken, snapshots_attempted);
+    failure.uncertain = std::move(taken.uncertain);
+    failure.code = taken.code;
+    // A signal is the reason even when what it broke was a hook (pxclone stops a running hook on
+    // SIGINT/SIGTERM); so is the deadline, when it has passed (whatever it cut).
+    failure.interrupted = run.interrupted && run.interrupted();
+    if (run.deadline.passed(run.clock.now())) {
+        failure.deadline_passed = run.deadline.origin();
+    }
+    throw plan::set_failure_error(failure);
+}
+
 } // namespace pxclone::exec

@@ -4,6 +4,7 @@
 #include "pxclone/k8s/paths.hpp"
 #include "pxclone/k8s/readiness.hpp"
 #include "pxclone/k8s/watch.hpp"
+#include "pxclone/plan/restore_plan.hpp"
 #include "pxclone/plan/staging_plan.hpp"
 
 #include <algorithm>
@@ -151,6 +152,13 @@ public:
     }
 
     // The staging VolumeSnapshot is named like the PVC it feeds.
+    plan::StagingVolume swap_target(plan::StagingVolume planned, const plan::Lineage& lineage,
+                                    const std::string& replaces, const std::string& replaces_object,
+                                    const std::string& reuse_snapshot) const override {
+        return plan::csi_swap_target(std::move(planned), lineage, replaces, replaces_object,
+                                     reuse_snapshot);
+    }
+
     std::vector<std::string> reserved_names(const plan::StagingVolume& volume) const override {
         return {"VolumeSnapshot/" + volume.staging_pvc};
     }

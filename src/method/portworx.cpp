@@ -1,6 +1,7 @@
 #include "pxclone/method/portworx.hpp"
 
 #include "pxclone/error.hpp"
+#include "pxclone/plan/restore_plan.hpp"
 #include "pxclone/plan/staging_plan.hpp"
 #include "pxclone/util/duration.hpp"
 
@@ -187,6 +188,13 @@ public:
                                        const plan::SnapshotSetVolume& source) const override {
         return plan::portworx_staging_volume(profile, lineage, staging_namespace, std::move(volume),
                                              source);
+    }
+
+    plan::StagingVolume swap_target(plan::StagingVolume planned, const plan::Lineage& lineage,
+                                    const std::string& replaces, const std::string& replaces_object,
+                                    const std::string& reuse_snapshot) const override {
+        (void)reuse_snapshot;
+        return plan::portworx_swap_target(std::move(planned), lineage, replaces, replaces_object);
     }
 
     std::vector<std::string> reserved_names(const plan::StagingVolume& volume) const override {

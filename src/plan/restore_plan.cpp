@@ -377,55 +377,70 @@ RestorePlan plan_restore_in_place(std::string ns, std::string run, std::string s
     return plan;
 }
 
-StagingVolume swap_target(StagingVolume planned, const Lineage& lineage,
-                          const std::string& replaces, const std::string& replaces_object,
-                          const std::string& reuse_snapshot) {
+namespace {
+
+// The annotations on the object that says what a swap replaces ("" becomes "-").
+void annotate_replaced(json& object, const std::string& replaces,
+                       const std::string& replaces_object) {
+    auto& annotations = object["metadata"]["annotations"];
+    annotations[std::string(k_restore_replaces_key)] = replaces.empty() ? "-" : replaces;
+    annotations[std::string(k_restore_replaces_object_key)] =
+        replaces_object.empty() ? "-" : replaces_object;
+}
+
+std::string swap_set_name(const StagingVolume& planned, const Lineage& lineage) {
+    return object_name(lineage.profile, lineage.run,
+                       planned.staging_pvc + "-" + lineage.snapshot_set);
+}
+
+} // namespace
+
+StagingVolume portworx_swap_target(StagingVolume planned, const Lineage& lineage,
+                                   const std::string& replaces,
+                                   const std::string& replaces_object) {
     const auto& pvc_name = planned.staging_pvc;
-    const auto set_name =
-        object_name(lineage.profile, lineage.run, pvc_name + "-" + lineage.snapshot_set);
-    const auto annotate = [&](json& object) {
-        auto& annotations = object["metadata"]["annotations"];
-        annotations[std::string(k_restore_replaces_key)] = replaces.empty() ? "-" : replaces;
-        annotations[std::string(k_restore_replaces_object_key)] =
-            replaces_object.empty() ? "-" : replaces_object;
-    };
-    std::vector<PlannedObject> objects;
-    if (planned.method == profile::SnapshotMethod::portworx) {
-        if (planned.clone) {
-            planned.clone->name = object_name(lineage.profile, lineage.run,
-                                              "clone-" + pvc_name + "-" + lineage.snapshot_set);
-        }
-        for (auto& object : planned.objects) {
-            if (object.resource.kind == "PersistentVolume") {
-                object.object["metadata"]["name"] = set_name;
-                annotate(object.object);
-            } else if (object.resource.kind == "PersistentVolumeClaim") {
-                object.object["spec"]["volumeName"] = set_name;
-            }
-            objects.push_back(std::move(object));
-        }
-    } else {
-        const auto snapshot = reuse_snapshot.empty() ? set_name : reuse_snapshot;
-        for (auto& object : planned.objects) {
-            const auto& kind = object.resource.kind;
-            if (kind == "PersistentVolumeClaim") {
-                object.object["spec"]["dataSource"]["name"] = snapshot;
-                annotate(object.object);
-            } else if (!reuse_snapshot.empty()) {
-                continue; // the set's VolumeSnapshot (and its content) exist
-            } else if (kind == "VolumeSnapshotContent") {
-                object.object["metadata"]["name"] = set_name;
-                object.object["spec"]["volumeSnapshotRef"]["name"] = set_name;
-            } else if (kind == "VolumeSnapshot") {
-                object.object["metadata"]["name"] = set_name;
-                object.object["spec"]["source"]["volumeSnapshotContentName"] = set_name;
-                // Named for the set, it says which PVC it makes (a resumed swap needs that).
-                object.object["metadata"]["annotations"][std::string(k_staging_pvc_key)] = pvc_name;
-            }
-            objects.push_back(std::move(object));
-        }
-        planned.clone_id = snapshot;
+    const auto set_name = swap_set_name(planned, lineage);
+    if (planned.clone) {
+        planned.clone->name = object_name(lineage.profile, lineage.run,
+                                          "clone-" + pvc_name + "-" + lineage.snapshot_set);
     }
+    for (auto& object : planned.objects) {
+        if (object.resource.kind == "PersistentVolume") {
+            object.object["metadata"]["name"] = set_name;
+            annotate_replaced(object.object, replaces, replaces_object);
+        } else if (object.resource.kind == "PersistentVolumeClaim") {
+            object.object["spec"]["volumeName"] = set_name;
+        }
+    }
+    return planned;
+}
+
+StagingVolume csi_swap_target(StagingVolume planned, const Lineage& lineage,
+                              const std::string& replaces, const std::string& replaces_object,
+                              const std::string& reuse_snapshot) {
+    const auto& pvc_name = planned.staging_pvc;
+    const auto set_name = swap_set_name(planned, lineage);
+    const auto snapshot = reuse_snapshot.empty() ? set_name : reuse_snapshot;
+    std::vector<PlannedObject> objects;
+    for (auto& object : planned.objects) {
+        const auto& kind = object.resource.kind;
+        if (kind == "PersistentVolumeClaim") {
+            object.object["spec"]["dataSource"]["name"] = snapshot;
+            annotate_replaced(object.object, replaces, replaces_object);
+        } else if (!reuse_snapshot.empty()) {
+            continue; // the set's VolumeSnapshot (and its content) exist
+        } else if (kind == "VolumeSnapshotContent") {
+            object.object["metadata"]["name"] = set_name;
+            object.object["spec"]["volumeSnapshotRef"]["name"] = set_name;
+        } else if (kind == "VolumeSnapshot") {
+            object.object["metadata"]["name"] = set_name;
+            object.object["spec"]["source"]["volumeSnapshotContentName"] = set_name;
+            // Named for the set, it says which PVC it makes (a resumed swap needs that).
+            object.object["metadata"]["annotations"][std::string(k_staging_pvc_key)] = pvc_name;
+        }
+        objects.push_back(std::move(object));
+    }
+    planned.clone_id = snapshot;
     planned.objects = std::move(objects);
     return planned;
 }

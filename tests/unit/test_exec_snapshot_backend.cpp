@@ -135,3 +135,11 @@ TEST_CASE("dry-run backend: takes from parallel workers print whole lines, one p
     REQUIRE(names.size() == plan.snapshots.size());
     CHECK(std::adjacent_find(names.begin(), names.end()) == names.end());
 }
+
+TEST_CASE("dry-run backend: a delete prints the real backend's request and sends nothing") {
+    ReadOnlyBackend real;
+    std::ostringstream out;
+    auto dry_run = exec::make_dry_run_backend(real, out);
+    dry_run->remove(plan_of(1), {.id = "s1", .portworx_id = "s1"});
+    CHECK(out.str() == "DELETE /v1/volumes/s1\n");
+}

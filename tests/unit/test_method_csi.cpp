@@ -89,6 +89,13 @@ TEST_CASE("csi rules: lineage text in annotations, a PVC from a VolumeSnapshot o
     CHECK(made.objects[1].resource.kind == "VolumeSnapshot");
     CHECK(made.objects[2].resource.kind == "PersistentVolumeClaim");
     CHECK(method.reserved_names(made) == std::vector<std::string>{"VolumeSnapshot/db"});
+
+    // Restore's swap reusing the set's staging VolumeSnapshot: only the PVC, made from it.
+    const auto target = method.swap_target(
+        made, {.profile = "orders", .run = "r2", .snapshot_set = "s8"}, "", "", "db");
+    REQUIRE(target.objects.size() == 1);
+    CHECK(target.objects[0].resource.kind == "PersistentVolumeClaim");
+    CHECK(target.clone_id == "db");
 }
 
 TEST_CASE("csi take: a VolumeSnapshot, ready to use, its Portworx id from the content") {

@@ -80,6 +80,13 @@ TEST_CASE("portworx rules: every lineage label on the snapshot, a clone behind a
     CHECK(made.objects[0].resource.kind == "PersistentVolume");
     CHECK(made.objects[1].resource.kind == "PersistentVolumeClaim");
     CHECK(method.reserved_names(made).empty());
+
+    // Restore's swap: the clone and PV named for the set, the PV saying what it replaces.
+    const auto target = method.swap_target(
+        made, {.profile = "orders", .run = "r2", .snapshot_set = "s8"}, "clone-old", "pv-old", "");
+    REQUIRE(target.clone);
+    CHECK(target.clone->name == "orders-r2-clone-data-s8");
+    CHECK(target.objects[0].object.at("metadata").at("name") == "orders-r2-data-s8");
 }
 
 TEST_CASE("portworx take: SnapshotCreate, then inspect until the snapshot is available") {

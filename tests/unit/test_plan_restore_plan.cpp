@@ -302,7 +302,8 @@ std::string annotation(const PlannedObject& object, std::string_view key) {
 
 TEST_CASE(
     "swap_target portworx: a clone and PV named for the set, the PV saying what it replaces") {
-    const auto target = swap_target(portworx_planned(), set_8(), "clone-old", "orders-42-data");
+    const auto target =
+        portworx_swap_target(portworx_planned(), set_8(), "clone-old", "orders-42-data");
     REQUIRE(target.clone);
     CHECK(target.clone->name == "orders-42-clone-data-8");
     CHECK(target.clone->parent_id == "snap-8");
@@ -319,12 +320,12 @@ TEST_CASE(
     CHECK(with_clone_id(target, "new-1").objects[0].object["spec"]["csi"]["volumeHandle"] ==
           "new-1");
     // Nothing to replace (a resumed swap whose old volume was gone): "-".
-    const auto none = swap_target(portworx_planned(), set_8(), "", "");
+    const auto none = portworx_swap_target(portworx_planned(), set_8(), "", "");
     CHECK(annotation(none.objects[0], k_restore_replaces_key) == "-");
 }
 
 TEST_CASE("swap_target csi: a new content and VolumeSnapshot for another set, or reuse") {
-    const auto target = swap_target(csi_planned(), set_8(), "data", "orders-42-data");
+    const auto target = csi_swap_target(csi_planned(), set_8(), "data", "orders-42-data");
     REQUIRE(target.objects.size() == 3);
     CHECK(target.objects[0].name() == "orders-42-data-8");
     CHECK(target.objects[0].object["spec"]["volumeSnapshotRef"]["name"] == "orders-42-data-8");
@@ -341,7 +342,7 @@ TEST_CASE("swap_target csi: a new content and VolumeSnapshot for another set, or
     CHECK(target.clone_id == "orders-42-data-8");
 
     // The same set again: only the PVC, from the VolumeSnapshot that is there.
-    const auto again = swap_target(csi_planned(), set_8(), "", "", "data");
+    const auto again = csi_swap_target(csi_planned(), set_8(), "", "", "data");
     REQUIRE(again.objects.size() == 1);
     CHECK(again.objects[0].object["spec"]["dataSource"]["name"] == "data");
     CHECK(annotation(again.objects[0], k_restore_replaces_key) == "-");
@@ -353,7 +354,8 @@ TEST_CASE("swap_target csi: a new content and VolumeSnapshot for another set, or
 TEST_CASE("plan_restore_swap: stop, swap, delete the old, mask, baseline, clear, start") {
     const auto workloads = workloads_mounting({deployment_mounting("app", "data")}, {}, {"data"});
     SwapVolume swap{.pvc = "data",
-                    .target = swap_target(portworx_planned(), set_8(), "clone-old", "pv-old"),
+                    .target =
+                        portworx_swap_target(portworx_planned(), set_8(), "clone-old", "pv-old"),
                     .old_clone_id = "clone-old",
                     .old_baselines = {"base-old"},
                     .old_pv = "pv-old"};
@@ -389,12 +391,14 @@ TEST_CASE("plan_restore_swap: stop, swap, delete the old, mask, baseline, clear,
 
 TEST_CASE("plan_restore_swap: resumed swaps skip what is done; baselines restored beside") {
     SwapVolume swapped{.pvc = "data",
-                       .target = swap_target(portworx_planned(), set_8(), "clone-old", "pv-old"),
+                       .target =
+                           portworx_swap_target(portworx_planned(), set_8(), "clone-old", "pv-old"),
                        .old_clone_id = "clone-old",
                        .old_pv = "pv-old",
                        .swapped = true};
     SwapVolume missing{.pvc = "logs",
-                       .target = swap_target(portworx_planned(), set_8(), "clone-2", "pv-2"),
+                       .target =
+                           portworx_swap_target(portworx_planned(), set_8(), "clone-2", "pv-2"),
                        .old_clone_id = "clone-2",
                        .old_pv = "pv-2",
                        .pvc_exists = false};
@@ -413,12 +417,12 @@ TEST_CASE("plan_restore_swap csi: the new PVC's volume labelled, then the old PV
     planned.bound_pv_labels = kubernetes_labels(set_8());
     planned.bound_volume_labels = portworx_labels(set_8());
     SwapVolume fresh{.pvc = "data",
-                     .target = swap_target(planned, set_8(), "", "", "data"),
+                     .target = csi_swap_target(planned, set_8(), "", "", "data"),
                      .old_clone_id = "provisioned-old",
                      .old_pv = "pvc-old"};
     // Resumed after the PVC was made: the labelling may be what was left undone.
     SwapVolume resumed{.pvc = "logs",
-                       .target = swap_target(planned, set_8(), "", "", "logs"),
+                       .target = csi_swap_target(planned, set_8(), "", "", "logs"),
                        .old_pv = "pvc-older",
                        .swapped = true};
     const auto plan = plan_restore_swap("orders-stg-42", set_8(), {}, {fresh, resumed}, {},

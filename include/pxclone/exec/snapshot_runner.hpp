@@ -3,8 +3,11 @@
 #pragma once
 
 #include "pxclone/error.hpp"
+#include "pxclone/exec/hooks.hpp"
 #include "pxclone/exec/snapshot_backend.hpp"
 #include "pxclone/plan/snapshot_plan.hpp"
+#include "pxclone/util/deadline.hpp"
+#include "pxclone/util/process.hpp"
 #include "pxclone/util/worker_pool.hpp"
 
 #include <chrono>
@@ -44,5 +47,30 @@ TakeOutcome take_all(SnapshotBackend& backend, const plan::SnapshotPlan& plan,
 std::vector<std::string> roll_back(SnapshotBackend& backend, const plan::SnapshotPlan& plan,
                                    const std::vector<TakenSnapshot>& taken,
                                    bool snapshots_attempted);
+
+// What running a snapshot plan uses besides its backend.
+struct SnapshotRun {
+    const profile::Profile& profile;
+    // The source hooks run around the snapshots (not with --skip-hooks, nor when every snapshot
+    // is reused), through `processes` (a dry run's prints them).
+    bool hooks = false;
+    util::ProcessRunner& processes;
+    HookEnvironment hook_environment;
+    std::chrono::milliseconds hook_budget{0}; // the snapshots' time, for PXCLONE_HOOK_DEADLINE
+    util::WorkerPool& pool;                   // the fan-out: every snapshot at once
+    const util::Clock& clock;
+    // The snapshots' deadline, asked for once the pre-hooks ran.
+    std::function<std::chrono::system_clock::time_point()> snapshot_deadline;
+    const util::Deadline& deadline; // the command's (--timeout)
+    std::function<bool()> interrupted;
+    std::function<void(const std::string&)> note; // progress lines
+    std::function<void(const std::string&)> warn; // a post-hook that failed
+};
+
+// Runs `plan`: pre-hooks, every snapshot at once, post-hooks (always, once the pre-hooks ran), and
+// all or nothing: a set that failed anywhere, or was not complete by the command's deadline, is
+// rolled back and thrown as plan::set_failure_error. Returns the snapshots in plan order.
+std::vector<TakenSnapshot>
+run_snapshot_plan(SnapshotBackend& backend, const plan::SnapshotPlan& plan, const SnapshotRun& run);
 
 } // namespace pxclone::exec

@@ -40,6 +40,16 @@ public:
                                          const std::string& staging_namespace, StagingVolume volume,
                                          const SnapshotSetVolume& source) const = 0;
 
+    // Restore (roll a staging PVC over to another set's snapshot): the target of the swap, made
+    // from `planned` (the volume staging_volume makes for that set) so that no name collides
+    // with what exists until the old volume is deleted, annotated with what it `replaces`
+    // (plan::portworx_swap_target, plan::csi_swap_target). `reuse_snapshot`: a staging snapshot
+    // of that set already there (csi), "" for none.
+    virtual StagingVolume swap_target(StagingVolume planned, const Lineage& lineage,
+                                      const std::string& replaces,
+                                      const std::string& replaces_object,
+                                      const std::string& reuse_snapshot) const = 0;
+
     // The objects ("Kind/name") a staging volume holds in the staging namespace besides its PVC,
     // which no staging manifest may define.
     virtual std::vector<std::string> reserved_names(const StagingVolume& volume) const = 0;

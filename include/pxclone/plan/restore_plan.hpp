@@ -185,7 +185,7 @@ bool all_on_set(const std::vector<nlohmann::json>& pvcs, const std::set<std::str
 // One staging PVC swapped to a volume made from a snapshot (another set's, or for csi the same).
 struct SwapVolume {
     std::string pvc;
-    StagingVolume target; // from swap_target(): what to create (the PVC last)
+    StagingVolume target; // from MethodRules::swap_target(): what to create (the PVC last)
     // What the PVC is made from now, deleted once it is replaced ("" when gone or none).
     std::string old_clone_id; // the Portworx volume: the clone, or (csi) the provisioned one
     std::vector<std::string> old_baselines; // portworx: the old clone's baselines
@@ -204,9 +204,12 @@ struct SwapVolume {
 // VolumeSnapshot named object_name(profile, run, "<pvc>-<set>") (the VolumeSnapshot annotated
 // k_staging_pvc_key=<pvc>) and the PVC from them, the PVC annotated. `replaces`/`replaces_object`:
 // the k_restore_replaces_key values ("" becomes "-").
-StagingVolume swap_target(StagingVolume planned, const Lineage& lineage,
-                          const std::string& replaces, const std::string& replaces_object,
-                          const std::string& reuse_snapshot = {});
+// The method's MethodRules::swap_target is one of these two.
+StagingVolume portworx_swap_target(StagingVolume planned, const Lineage& lineage,
+                                   const std::string& replaces, const std::string& replaces_object);
+StagingVolume csi_swap_target(StagingVolume planned, const Lineage& lineage,
+                              const std::string& replaces, const std::string& replaces_object,
+                              const std::string& reuse_snapshot = {});
 
 // The merge patch that removes both k_restore_replaces_key annotations.
 nlohmann::json clear_swap_patch();
