@@ -698,11 +698,12 @@ private:
                   const std::string& reuse_snapshot = {}) {
         const auto& method = method::of(target.method);
         const bool csi = method.uses_volume_snapshots();
+        const auto& replaces = csi ? old.snapshot : old.clone_id;
         m_swaps.push_back(plan::SwapVolume{
             .pvc = pvc,
-            .target =
-                method.swap_target(std::move(target), lineage, csi ? old.snapshot : old.clone_id,
-                                   csi ? old.content : old.pv, reuse_snapshot),
+            .target = method.swap_target(std::move(target), lineage, replaces,
+                                         csi ? old.content : old.pv, reuse_snapshot),
+            .replaces = replaces,
             .old_clone_id = old.clone_id,
             .old_baselines =
                 csi ? std::vector<std::string>{} : baselines_of(baselines(), old.clone_id),

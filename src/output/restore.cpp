@@ -47,10 +47,10 @@ void print_in_place_text(const plan::RestorePlan& plan, const std::vector<std::s
     }
     for (std::size_t i = 0; i < plan.swaps.size(); ++i) {
         const auto& swap = plan.swaps[i];
-        const bool csi = swap.target.method == profile::SnapshotMethod::csi;
-        const auto& old = csi ? swap.old_snapshot : swap.old_clone_id;
+        const auto& old = swap.replaces;
+        // A target with a Portworx clone is a volume; one without, a VolumeSnapshot to restore.
         out << fmt::format("  pvc/{}  {} {} <- {} of {}{}\n", swap.pvc,
-                           csi ? "volumesnapshot" : "volume",
+                           swap.target.clone ? "volume" : "volumesnapshot",
                            i < ids.size() ? ids[i] : swap.target.clone_id, swap.target.snapshot_id,
                            swap.target.source, old.empty() ? "" : " (replaces " + old + ")");
     }

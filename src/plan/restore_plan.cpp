@@ -556,17 +556,13 @@ nlohmann::ordered_json to_json(const RestorePlan& plan) {
     if (!plan.swaps.empty()) {
         auto swaps = nlohmann::ordered_json::array();
         for (const auto& swap : plan.swaps) {
-            swaps.push_back(
-                {{"pvc", swap.pvc},
-                 {"source", swap.target.source},
-                 {"method",
-                  swap.target.method == profile::SnapshotMethod::csi ? "csi" : "portworx"},
-                 {"snapshotId", swap.target.snapshot_id},
-                 {"volumeId", swap.target.clone_id},
-                 {"replaces", swap.target.method == profile::SnapshotMethod::csi
-                                  ? swap.old_snapshot
-                                  : swap.old_clone_id},
-                 {"resumed", swap.swapped || !swap.pvc_exists}});
+            swaps.push_back({{"pvc", swap.pvc},
+                             {"source", swap.target.source},
+                             {"method", profile::method_name(swap.target.method)},
+                             {"snapshotId", swap.target.snapshot_id},
+                             {"volumeId", swap.target.clone_id},
+                             {"replaces", swap.replaces},
+                             {"resumed", swap.swapped || !swap.pvc_exists}});
         }
         out["swaps"] = std::move(swaps);
         out["masked"] = plan.mask.has_value();

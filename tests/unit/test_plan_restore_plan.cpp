@@ -356,6 +356,7 @@ TEST_CASE("plan_restore_swap: stop, swap, delete the old, mask, baseline, clear,
     SwapVolume swap{.pvc = "data",
                     .target =
                         portworx_swap_target(portworx_planned(), set_8(), "clone-old", "pv-old"),
+                    .replaces = "clone-old",
                     .old_clone_id = "clone-old",
                     .old_baselines = {"base-old"},
                     .old_pv = "pv-old"};

@@ -102,3 +102,51 @@ TEST_CASE("retention never prunes a set in use or the current one") {
     // The current set is protected even when it sorts oldest (a clock that went back).
     CHECK(sets_to_prune(sets, 1, {}, "a") == std::vector<std::string>{"b"});
 }
+
+TEST_CASE("source_problems_error: exit 3 when a PVC is missing, else 1; a line per problem") {
+    const auto missing = source_problems_error(
+        "orders",
+        {{SourceProblem::Kind::missing, "persistentvolumeclaim \"prod/x\"", "not found"},
+         {SourceProblem::Kind::not_bound, "persistentvolumeclaim \"prod/y\"", "Pending"}});
+    CHECK(missing.code() == ExitCode::not_found);
+    CHECK(std::string(missing.what()) ==
+          "cannot snapshot the source volumes of profile 'orders' (2 problems)");
+    CHECK(missing.details() ==
+          std::vector<std::string>{"  persistentvolumeclaim \"prod/x\": not found",
+                                   "  persistentvolumeclaim \"prod/y\": Pending"});
+    const auto other = source_problems_error(
+        "orders", {{SourceProblem::Kind::not_portworx, "persistentvolume \"pv-1\"", "ebs"}});
+    CHECK(other.code() == ExitCode::failed);
+    CHECK(std::string(other.what()).ends_with("(1 problem)"));
+}
+
+TEST_CASE(
+    "set_failure_error: the signal, then the deadline, then the snapshots' code; 5 when left") {
+    SetFailure failure{.set_id = "42", .run = "42", .failures = {"snapshot of data (v1): boom"}};
+    CHECK(set_failure_error(failure).code() == ExitCode::failed);
+    CHECK(std::string(set_failure_error(failure).what()) ==
+          "snapshot set 42 failed and was rolled back");
+    failure.code = ExitCode::not_found;
+    CHECK(set_failure_error(failure).code() == ExitCode::not_found);
+    failure.deadline_passed = "--timeout 20s";
+    CHECK(set_failure_error(failure).code() == ExitCode::timed_out);
+    CHECK(std::string(set_failure_error(failure).what()) ==
+          "snapshot set 42 did not finish before the deadline (--timeout 20s) and was rolled back");
+    failure.interrupted = true;
+    CHECK(set_failure_error(failure).code() == ExitCode::interrupted);
+    CHECK(std::string(set_failure_error(failure).what()) ==
+          "snapshot set 42 was interrupted and was rolled back");
+
+    failure.leftovers = {"  snapshot s1 of data: refused"};
+    failure.uncertain = {"  snapshot orders-42-logs of logs"};
+    const auto left = set_failure_error(failure);
+    CHECK(left.code() == ExitCode::partial);
+    CHECK(left.details() ==
+          std::vector<std::string>{
+              "snapshot of data (v1): boom",
+              "could not delete (remove with `pxclone teardown --snapshots`):",
+              "  snapshot s1 of data: refused",
+              "cut short before the server answered; it may still make these, labelled "
+              "pxclone.io/run=42 (remove with `pxclone teardown --snapshots --run 42`):",
+              "  snapshot orders-42-logs of logs"});
+}

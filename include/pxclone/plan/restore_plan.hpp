@@ -186,6 +186,9 @@ bool all_on_set(const std::vector<nlohmann::json>& pvcs, const std::set<std::str
 struct SwapVolume {
     std::string pvc;
     StagingVolume target; // from MethodRules::swap_target(): what to create (the PVC last)
+    // What the target replaces, as reports name it: the old Portworx clone, or (csi) the old
+    // staging VolumeSnapshot; "" when none.
+    std::string replaces;
     // What the PVC is made from now, deleted once it is replaced ("" when gone or none).
     std::string old_clone_id; // the Portworx volume: the clone, or (csi) the provisioned one
     std::vector<std::string> old_baselines; // portworx: the old clone's baselines
