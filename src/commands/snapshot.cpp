@@ -13,12 +13,11 @@
 #include "pxclone/exec/snapshot_backend.hpp"
 #include "pxclone/exec/teardown.hpp"
 #include "pxclone/k8s/paths.hpp"
-#include "pxclone/output/format.hpp"
+#include "pxclone/output/records.hpp"
 #include "pxclone/plan/snapshot_plan.hpp"
 #include "pxclone/plan/teardown_plan.hpp"
 #include "pxclone/util/duration.hpp"
 #include "pxclone/util/interrupt.hpp"
-#include "pxclone/util/quantity.hpp"
 #include "pxclone/util/time.hpp"
 
 #include <algorithm>
@@ -34,7 +33,6 @@ namespace pxclone::cmd {
 
 namespace {
 
-using nlohmann::json;
 using std::chrono::milliseconds;
 
 struct SnapshotOptions {
@@ -72,64 +70,6 @@ SnapshotFacts discover_snapshot(Session& session, const profile::Profile& profil
                     "", std::move(details));
     }
     return facts;
-}
-
-json set_record(const plan::SnapshotPlan& plan, const plan::Lineage& lineage,
-                const std::vector<exec::TakenSnapshot>& taken, milliseconds took) {
-    json snapshots = json::array();
-    for (std::size_t i = 0; i < taken.size(); ++i) {
-        const auto& planned = plan.snapshots[i];
-        snapshots.push_back({{"pvc", planned.source.pvc},
-                             {"volumeId", planned.source.volume_id},
-                             {"snapshot", taken[i].id},
-                             {"portworxSnapshotId", taken[i].portworx_id},
-                             {"name", planned.name},
-                             {"sizeBytes", planned.source.size_bytes},
-                             {"reused", taken[i].reused},
-                             {"durationMs", taken[i].took.count()}});
-    }
-    return {{"snapshotSet", plan.set_id},
-            {"profile", lineage.profile},
-            {"method", profile::method_name(plan.method)},
-            {"sourceNamespace", plan.source_namespace},
-            {"gitSha", lineage.git_sha},
-            {"buildId", lineage.build_id},
-            {"createdAt", lineage.created_at},
-            {"durationMs", took.count()},
-            {"snapshots", std::move(snapshots)}};
-}
-
-void print_result(const json& record, output::Format format, std::ostream& out) {
-    switch (format) {
-    case output::Format::json:
-        output::print_json(record, out);
-        return;
-    case output::Format::yaml:
-        output::print_yaml(record, out);
-        return;
-    case output::Format::env:
-        output::print_env({{"PXCLONE_SNAPSHOT_SET", record.at("snapshotSet").get<std::string>()},
-                           {"PXCLONE_RUN", record.at("snapshotSet").get<std::string>()}},
-                          out);
-        return;
-    case output::Format::name:
-        out << "snapshot-set/" << record.at("snapshotSet").get<std::string>() << '\n';
-        return;
-    case output::Format::text:
-        break;
-    }
-    out << fmt::format(
-        "snapshot set {} of profile {}: {} volume{} of namespace {} ({}) in {}\n",
-        record.at("snapshotSet").get<std::string>(), record.at("profile").get<std::string>(),
-        record.at("snapshots").size(), record.at("snapshots").size() == 1 ? "" : "s",
-        record.at("sourceNamespace").get<std::string>(), record.at("method").get<std::string>(),
-        util::format_duration(milliseconds(record.at("durationMs").get<long>())));
-    for (const auto& snapshot : record.at("snapshots")) {
-        out << fmt::format("  {:<28} {:<40} {:>8}  {}\n", snapshot.at("pvc").get<std::string>(),
-                           snapshot.at("snapshot").get<std::string>(),
-                           util::format_quantity(snapshot.at("sizeBytes").get<std::int64_t>()),
-                           snapshot.at("reused").get<bool>() ? "reused" : "created");
-    }
 }
 
 // Deletes `snapshots`; returns a line for each that could not be deleted.
@@ -264,8 +204,9 @@ std::vector<std::string> apply_retention(Session& session, const Retention& rete
 
 } // namespace
 
-json take_snapshot_set(Session& session, const GlobalOptions& globals, const LoadedProfile& loaded,
-                       bool skip_hooks, std::ostream& out) {
+output::SnapshotSetRecord take_snapshot_set(Session& session, const GlobalOptions& globals,
+                                            const LoadedProfile& loaded, bool skip_hooks,
+                                            std::ostream& out) {
     const auto& profile = loaded.profile;
     auto& progress = session.progress();
 
@@ -433,9 +374,16 @@ json take_snapshot_set(Session& session, const GlobalOptions& globals, const Loa
                     "", std::move(details));
     }
 
-    auto record =
-        set_record(plan, lineage, taken,
-                   std::chrono::duration_cast<milliseconds>(session.clock().now() - start));
+    auto record = output::snapshot_set_record(plan, lineage);
+    for (std::size_t i = 0; i < taken.size(); ++i) {
+        auto& snapshot = record.snapshots[i];
+        snapshot.snapshot_id = taken[i].id;
+        snapshot.portworx_snapshot_id = taken[i].portworx_id;
+        snapshot.reused = taken[i].reused;
+        snapshot.duration_ms = taken[i].took.count();
+    }
+    record.duration_ms =
+        std::chrono::duration_cast<milliseconds>(session.clock().now() - start).count();
     const auto pruned = apply_retention(session, retention, globals.dry_run ? &out : nullptr);
     if (!pruned.empty()) {
         progress.note(fmt::format("retention (keep {}): {} snapshot set{} {}",
@@ -443,7 +391,7 @@ json take_snapshot_set(Session& session, const GlobalOptions& globals, const Loa
                                   globals.dry_run ? "would delete" : "deleted",
                                   pruned.size() == 1 ? "" : "s", fmt::join(pruned, ", ")));
     }
-    record["pruned"] = pruned;
+    record.pruned = pruned;
     return record;
 }
 
@@ -458,9 +406,9 @@ void run_snapshot(const GlobalOptions& globals, const SnapshotOptions& options, 
 
     const auto record =
         take_snapshot_set(session, globals, loaded, options.skip_hooks, streams.out);
-    session.finish(record);
+    session.finish(nlohmann::json(output::to_json(record)));
     if (!globals.dry_run) {
-        print_result(record, globals.output, streams.out);
+        output::print_snapshot_set(record, globals.output, streams.out);
     }
 }
 
