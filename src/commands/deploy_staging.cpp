@@ -203,11 +203,7 @@ void run_deploy_staging(const GlobalOptions& globals, const DeployOptions& optio
     const auto inputs = discover::read_staging_inputs(profile, loaded.run, environment);
 
     // Plan (pure): every object, or every problem.
-    plan::Lineage lineage{.profile = profile.name,
-                          .run = loaded.run.id,
-                          .git_sha = loaded.run.git_sha.value_or(""),
-                          .build_id = loaded.run.build_id,
-                          .created_at = util::format_rfc3339(start)};
+    const auto lineage = plan::run_lineage(profile.name, loaded.run, util::format_rfc3339(start));
     auto planned =
         plan::plan_staging(profile, lineage, described, inputs.manifests, inputs.mask_files, start);
     if (!planned.plan) {

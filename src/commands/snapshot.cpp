@@ -213,11 +213,7 @@ output::SnapshotSetRecord take_snapshot_set(Session& session, const GlobalOption
     // Validate and discover (read-only).
     const auto facts = discover_snapshot(session, profile);
     const auto start = session.clock().now();
-    plan::Lineage lineage{.profile = profile.name,
-                          .run = loaded.run.id,
-                          .git_sha = loaded.run.git_sha.value_or(""),
-                          .build_id = loaded.run.build_id,
-                          .created_at = util::format_rfc3339(start)};
+    const auto lineage = plan::run_lineage(profile.name, loaded.run, util::format_rfc3339(start));
 
     exec::BackendContext context{
         .clock = &session.clock(),
