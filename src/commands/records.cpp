@@ -51,6 +51,8 @@ output::StagingEnvironmentRecord environment_record(const exec::Environment& env
     record.state =
         std::string(exec::environment_state_name(exec::judge_environment(environment, now)));
     record.pvcs = environment.pvcs;
+    record.git_sha = environment.git_sha;
+    record.build_id = environment.build_id;
     record.counts = environment.counts;
     return record;
 }

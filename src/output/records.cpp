@@ -255,13 +255,9 @@ ordered_json to_json(const StagingEnvironmentRecord& record) {
                       {"type", record.type},
                       {"phase", record.phase},
                       {"state", record.state},
-                      {"pvcs", record.pvcs}};
-    if (record.git_sha) {
-        body["gitSha"] = *record.git_sha;
-    }
-    if (record.build_id) {
-        body["buildId"] = *record.build_id;
-    }
+                      {"pvcs", record.pvcs},
+                      {"gitSha", record.git_sha},
+                      {"buildId", record.build_id}};
     if (record.counts) {
         body["counts"] = ordered_json::object();
         for (const auto& [kind, count] : *record.counts) {

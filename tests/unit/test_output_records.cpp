@@ -142,10 +142,11 @@ TEST_CASE("list: a List of SnapshotSet and StagingEnvironment items") {
     CHECK(document["items"][0]["kind"] == "SnapshotSet");
     const auto& environment = document["items"][1];
     CHECK(environment["kind"] == "StagingEnvironment");
-    CHECK(keys_of(environment) ==
-          std::vector<std::string>{"apiVersion", "kind", "run", "profile", "namespace",
-                                   "snapshotSet", "snapshotSets", "createdAt", "expiresAt",
-                                   "readyAt", "type", "phase", "state", "pvcs"});
+    CHECK(keys_of(environment) == std::vector<std::string>{"apiVersion", "kind", "run", "profile",
+                                                           "namespace", "snapshotSet",
+                                                           "snapshotSets", "createdAt", "expiresAt",
+                                                           "readyAt", "type", "phase", "state",
+                                                           "pvcs", "gitSha", "buildId"});
 
     std::ostringstream names;
     output::print_list({one_set()}, {one_environment()}, output::Format::name, false, {}, names);

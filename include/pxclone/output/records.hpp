@@ -96,8 +96,8 @@ struct StagingEnvironmentRecord {
     std::string phase;              // list only ("" elsewhere)
     std::string state = "ready";    // "ready" / "partial" / "expired"
     std::vector<std::string> pvcs;
-    std::optional<std::string> git_sha; // deploy-staging only
-    std::optional<std::string> build_id;
+    std::string git_sha; // the lineage of the run that made it; "" when unknown
+    std::string build_id;
     std::optional<std::map<std::string, std::size_t>> counts; // list only: objects per kind
     std::optional<std::vector<StagingVolumeRecord>> volumes;  // deploy-staging only
     std::optional<std::vector<plan::ServiceReport>> services; // deploy-staging only
