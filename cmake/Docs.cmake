@@ -1,5 +1,6 @@
-# Man pages (man/*.scd → build/man/*.{1,5} with scdoc) and shell completions (completions/), their
-# installation, and the tests that keep them true to the binary.
+# Man pages (man/*.scd → build/man/*.{1,5} with scdoc), shell completions (completions/) and the
+# JSON Schemas of the output (docs/schema/), their installation, and the tests that keep them true
+# to the binary.
 option(PXCLONE_BUILD_DOCS "Build the man pages with scdoc" ON)
 include(GNUInstallDirs)
 
@@ -46,6 +47,9 @@ install(FILES ${PROJECT_SOURCE_DIR}/completions/_pxclone
     DESTINATION ${CMAKE_INSTALL_DATADIR}/zsh/vendor-completions)
 install(FILES ${PROJECT_SOURCE_DIR}/completions/pxclone.fish
     DESTINATION ${CMAKE_INSTALL_DATADIR}/fish/vendor_completions.d)
+# The JSON Schemas of the -o json|yaml documents (pxclone(1), OUTPUT FORMATS), one per kind.
+file(GLOB PXCLONE_SCHEMAS CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/docs/schema/*.schema.json)
+install(FILES ${PXCLONE_SCHEMAS} DESTINATION ${CMAKE_INSTALL_DATADIR}/pxclone/schema)
 
 if(PXCLONE_BUILD_TESTS AND PXCLONE_BUILD_DOCS)
     # The built pages lint clean and mention every command and flag of the binary's --help.

@@ -28,6 +28,8 @@ packages=(
     libcpp-httplib-dev
     # tests, docs and CI checks
     openssl curl jq clang-format scdoc groff-base zsh fish shellcheck dpkg-dev python3 time
+    # tests/e2e/json-schema.sh: every -o json|yaml document against docs/schema/
+    python3-jsonschema python3-yaml
     # the libFuzzer stage of CI (tests/fuzz)
     clang-14 libclang-rt-14-dev
 )

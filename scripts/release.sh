@@ -73,14 +73,16 @@ for arch in "${arches[@]}"; do
     cmake --preset "$preset" >/dev/null
     cmake --build --preset "$preset"
 
-    # The tarball: the install tree (bin/, share/man, share/*completions*) with a README, so
-    # `tar -xzf ... --strip-components=1 -C /usr/local` installs it in place.
+    # The tarball: the install tree (bin/, share/man, share/*completions*, share/pxclone/schema)
+    # with a README, so `tar -xzf ... --strip-components=1 -C /usr/local` installs it in place.
     stage=build/stage/$name
     rm -rf "$stage"
     cmake --install "$build" --prefix "$PWD/$stage" --strip >/dev/null
     cp packaging/README.tarball.md "$stage/README.md"
     [ ! -f LICENSE ] || cp LICENSE "$stage/"
-    [ ! -d schemas ] || cp -r schemas "$stage/share/pxclone-schemas"
+    # The JSON Schemas of the -o json|yaml documents come with the install tree.
+    ls "$stage"/share/pxclone/schema/*.schema.json >/dev/null ||
+        { echo "release: $stage lacks share/pxclone/schema (cmake/Docs.cmake installs it)" >&2; exit 1; }
     tar -C build/stage --sort=name --owner=0 --group=0 --numeric-owner --mtime="@$SOURCE_DATE_EPOCH" \
         -cf - "$name" | gzip -9n >"$dist/$name.tar.gz"
     made+=("$name.tar.gz")

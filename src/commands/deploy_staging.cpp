@@ -11,12 +11,11 @@
 #include "pxclone/exec/staging_runner.hpp"
 #include "pxclone/exec/teardown.hpp"
 #include "pxclone/method/method.hpp"
-#include "pxclone/output/format.hpp"
+#include "pxclone/output/records.hpp"
 #include "pxclone/plan/staging_plan.hpp"
 #include "pxclone/plan/teardown_plan.hpp"
 #include "pxclone/profile/loader.hpp"
 #include "pxclone/profile/manifests.hpp"
-#include "pxclone/util/duration.hpp"
 #include "pxclone/util/interrupt.hpp"
 #include "pxclone/util/time.hpp"
 
@@ -33,7 +32,6 @@ namespace pxclone::cmd {
 
 namespace {
 
-using nlohmann::json;
 using std::chrono::milliseconds;
 
 struct DeployOptions {
@@ -74,64 +72,24 @@ exec::SnapshotSet choose_set(Session& session, const profile::Profile& profile,
 
 // The set a `--fresh --dry-run` would take, from the snapshot plan's record: the snapshots do not
 // exist, so their ids are placeholders (reused ones keep theirs).
-exec::SnapshotSet set_from_record(const json& record) {
+exec::SnapshotSet set_from_record(const output::SnapshotSetRecord& record) {
     exec::SnapshotSet set;
-    set.id = record.at("snapshotSet").get<std::string>();
-    set.method = record.at("method").get<std::string>();
-    set.created_at = record.value("createdAt", "");
-    set.source_namespace = record.value("sourceNamespace", "");
+    set.id = record.snapshot_set;
+    set.method = record.method;
+    set.created_at = record.created_at;
+    set.source_namespace = record.source_namespace;
     set.state = exec::SetState::complete;
-    for (const auto& snapshot : record.at("snapshots")) {
-        const auto pvc = snapshot.at("pvc").get<std::string>();
-        auto id = snapshot.value("snapshot", "");
-        if (id.empty()) {
-            id = fmt::format("<snapshot-of-{}>", pvc);
-        }
-        set.snapshots.push_back({.source = set.source_namespace + "/" + pvc,
-                                 .id = id,
-                                 .portworx_id = snapshot.value("portworxSnapshotId", ""),
-                                 .size = snapshot.value("sizeBytes", std::int64_t{0}),
-                                 .name = snapshot.value("name", ""),
+    for (const auto& snapshot : record.snapshots) {
+        set.snapshots.push_back({.source = snapshot.source,
+                                 .id = snapshot.snapshot_id.empty()
+                                           ? fmt::format("<snapshot-of-{}>", snapshot.pvc)
+                                           : snapshot.snapshot_id,
+                                 .portworx_id = snapshot.portworx_snapshot_id,
+                                 .size = snapshot.size_bytes,
+                                 .name = snapshot.name,
                                  .ready = true});
     }
     return set;
-}
-
-void print_report(const plan::StagingReport& report, output::Format format, milliseconds took,
-                  std::ostream& out) {
-    switch (format) {
-    case output::Format::json:
-        output::print_json(plan::to_json(report), out);
-        return;
-    case output::Format::yaml:
-        output::print_yaml(plan::to_json(report), out);
-        return;
-    case output::Format::env:
-        output::print_env(plan::env_variables(report), out);
-        return;
-    case output::Format::name:
-        out << "run/" << report.run << '\n';
-        return;
-    case output::Format::text:
-        break;
-    }
-    out << fmt::format("staging environment {} ready in {} (run {}, snapshot set {}, expires {})\n",
-                       report.staging_namespace, util::format_duration(took), report.run,
-                       report.snapshot_set, report.expires_at);
-    for (const auto& volume : report.volumes) {
-        out << fmt::format("  volume  {} -> pvc/{} ({})\n", volume.source, volume.staging_pvc,
-                           volume.clone_id);
-    }
-    for (const auto& service : report.services) {
-        std::string ports;
-        for (const auto& port : service.ports) {
-            ports += fmt::format("{}{}/{}", ports.empty() ? "" : ",", port.port, port.protocol);
-        }
-        const auto host = service.load_balancer_hostname.empty()
-                              ? fmt::format("{}.{}.svc", service.name, report.staging_namespace)
-                              : service.load_balancer_hostname;
-        out << fmt::format("  service {} {} {}\n", service.name, host, ports);
-    }
 }
 
 // A failed deployment whose data may be unmasked is removed (unless --keep-on-failure): the lines
@@ -232,7 +190,7 @@ void run_deploy_staging(const GlobalOptions& globals, const DeployOptions& optio
             set = set_from_record(record);
         } else {
             DeployOptions chosen = options;
-            chosen.snapshot_set = record.at("snapshotSet").get<std::string>();
+            chosen.snapshot_set = record.snapshot_set;
             set = choose_set(session, profile, chosen);
         }
     } else {
@@ -246,11 +204,7 @@ void run_deploy_staging(const GlobalOptions& globals, const DeployOptions& optio
     const auto inputs = discover::read_staging_inputs(profile, loaded.run, environment);
 
     // Plan (pure): every object, or every problem.
-    plan::Lineage lineage{.profile = profile.name,
-                          .run = loaded.run.id,
-                          .git_sha = loaded.run.git_sha.value_or(""),
-                          .build_id = loaded.run.build_id,
-                          .created_at = util::format_rfc3339(start)};
+    const auto lineage = plan::run_lineage(profile.name, loaded.run, util::format_rfc3339(start));
     auto planned = plan::plan_staging(method::of(described.method), profile, lineage, described,
                                       inputs.manifests, inputs.mask_files, start);
     if (!planned.plan) {
@@ -349,8 +303,9 @@ void run_deploy_staging(const GlobalOptions& globals, const DeployOptions& optio
 
     // Ready (the plan's last step marked it so: list shows it ready): report.
     const auto took = std::chrono::duration_cast<milliseconds>(session.clock().now() - start);
-    session.finish(plan::to_json(report));
-    print_report(report, globals.output, took, streams.out);
+    const auto record = output::staging_environment_record(plan, report);
+    session.finish(nlohmann::json(output::to_json(record)));
+    output::print_staging_environment(record, report, globals.output, took, streams.out);
 }
 
 } // namespace

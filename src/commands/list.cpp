@@ -2,15 +2,13 @@
 // found by labels in the cluster, so any machine sees what any other made.
 #include "pxclone/commands/commands.hpp"
 #include "pxclone/commands/load_profile.hpp"
+#include "pxclone/commands/records.hpp"
 #include "pxclone/commands/session.hpp"
 #include "pxclone/error.hpp"
 #include "pxclone/exec/catalog.hpp"
 #include "pxclone/method/method.hpp"
-#include "pxclone/output/format.hpp"
-#include "pxclone/output/table.hpp"
+#include "pxclone/output/records.hpp"
 #include "pxclone/util/environment.hpp"
-#include "pxclone/util/quantity.hpp"
-#include "pxclone/util/time.hpp"
 
 #include <algorithm>
 
@@ -32,134 +30,6 @@ struct Listing {
     std::map<std::string, std::vector<std::string>> used_by; // set id -> runs
     std::chrono::system_clock::time_point now;
 };
-
-std::string age_of(const std::string& created_at, std::chrono::system_clock::time_point now) {
-    const auto created = util::parse_rfc3339(created_at);
-    if (!created) {
-        return "<unknown>";
-    }
-    return output::format_age(std::chrono::duration_cast<std::chrono::seconds>(now - *created));
-}
-
-// "in 20h", "2h ago", "-" when no TTL is recorded.
-std::string expiry_of(const std::string& expires_at, std::chrono::system_clock::time_point now) {
-    const auto expires = util::parse_rfc3339(expires_at);
-    if (!expires) {
-        return expires_at.empty() ? "-" : expires_at;
-    }
-    const auto left = std::chrono::duration_cast<std::chrono::seconds>(*expires - now);
-    return left.count() >= 0 ? "in " + output::format_age(left)
-                             : output::format_age(-left) + " ago";
-}
-
-nlohmann::ordered_json set_json(const exec::SnapshotSet& set, const Listing& listing) {
-    nlohmann::ordered_json snapshots = nlohmann::ordered_json::array();
-    for (const auto& snapshot : set.snapshots) {
-        snapshots.push_back({{"source", snapshot.source},
-                             {"id", snapshot.id},
-                             {"portworx_id", snapshot.portworx_id},
-                             {"name", snapshot.name},
-                             {"size", snapshot.size},
-                             {"ready", snapshot.ready}});
-    }
-    const auto used = listing.used_by.find(set.id);
-    return {{"id", set.id},
-            {"profile", set.profile},
-            {"method", set.method},
-            {"created_at", set.created_at},
-            {"source_namespace", set.source_namespace},
-            {"git_sha", set.git_sha},
-            {"build_id", set.build_id},
-            {"expected", set.expected ? nlohmann::ordered_json(*set.expected) : nullptr},
-            {"state", exec::set_state_name(set.state)},
-            {"used_by", used == listing.used_by.end() ? std::vector<std::string>{} : used->second},
-            {"snapshots", snapshots}};
-}
-
-// The NAMESPACE column: a `restore --new-pvc` copy names its PVCs too ("dev pvc/copy").
-std::string namespace_of(const exec::Environment& environment) {
-    if (environment.ns.empty()) {
-        return "-";
-    }
-    if (environment.kind != "pvc") {
-        return environment.ns;
-    }
-    std::string pvcs;
-    for (const auto& pvc : environment.pvcs) {
-        pvcs += (pvcs.empty() ? "pvc/" : ",pvc/") + pvc;
-    }
-    return environment.ns + " " + pvcs;
-}
-
-nlohmann::ordered_json environment_json(const exec::Environment& environment,
-                                        const Listing& listing) {
-    return {
-        {"run", environment.run},
-        {"profile", environment.profile},
-        {"namespace", environment.ns},
-        {"snapshot_set", environment.snapshot_set},
-        {"snapshot_sets", environment.snapshot_sets},
-        {"created_at", environment.created_at},
-        {"expires_at", environment.expires_at},
-        {"ready_at", environment.ready_at},
-        {"kind", environment.kind},
-        {"phase", environment.phase},
-        {"pvcs", environment.pvcs},
-        {"state", exec::environment_state_name(exec::judge_environment(environment, listing.now))},
-        {"counts", environment.counts}};
-}
-
-void print_text(const Listing& listing, bool all_profiles, std::ostream& out) {
-    const auto with_profile = [all_profiles](output::Row row, const std::string& profile) {
-        if (all_profiles) {
-            row.insert(row.begin() + 1, profile);
-        }
-        return row;
-    };
-    std::vector<output::Row> set_rows;
-    for (const auto& set : listing.sets) {
-        std::int64_t bytes = 0;
-        for (const auto& snapshot : set.snapshots) {
-            bytes += snapshot.size;
-        }
-        const auto count = set.expected ? fmt::format("{}/{}", set.snapshots.size(), *set.expected)
-                                        : std::to_string(set.snapshots.size());
-        const auto used = listing.used_by.find(set.id);
-        set_rows.push_back(with_profile(
-            {set.id, set.method, age_of(set.created_at, listing.now), set.source_namespace, count,
-             bytes > 0 ? util::format_quantity(bytes) : "-",
-             used == listing.used_by.end() ? "-" : fmt::format("{}", fmt::join(used->second, ",")),
-             std::string(exec::set_state_name(set.state))},
-            set.profile));
-    }
-    std::vector<output::Row> environment_rows;
-    for (const auto& environment : listing.environments) {
-        environment_rows.push_back(
-            with_profile({environment.run, namespace_of(environment),
-                          environment.snapshot_sets.empty()
-                              ? "-"
-                              : fmt::format("{}", fmt::join(environment.snapshot_sets, ",")),
-                          age_of(environment.created_at, listing.now),
-                          expiry_of(environment.expires_at, listing.now),
-                          std::string(exec::environment_state_name(
-                              exec::judge_environment(environment, listing.now)))},
-                         environment.profile));
-    }
-    if (!set_rows.empty()) {
-        out << "SNAPSHOT SETS\n";
-        output::print_table(
-            with_profile({"ID", "METHOD", "AGE", "SOURCE", "SNAPSHOTS", "SIZE", "USED-BY", "STATE"},
-                         "PROFILE"),
-            set_rows, out);
-    }
-    if (!environment_rows.empty()) {
-        out << (set_rows.empty() ? "" : "\n") << "STAGING ENVIRONMENTS\n";
-        output::print_table(
-            with_profile({"RUN", "NAMESPACE", "SNAPSHOT-SET", "AGE", "EXPIRES", "STATE"},
-                         "PROFILE"),
-            environment_rows, out);
-    }
-}
 
 void run_list(const GlobalOptions& globals, const ListOptions& options, Streams streams) {
     // Complete: the profile names the cluster, the Portworx endpoint and the profile to list.
@@ -192,37 +62,20 @@ void run_list(const GlobalOptions& globals, const ListOptions& options, Streams 
         std::sort(runs.begin(), runs.end());
     }
 
-    nlohmann::ordered_json result;
-    result["snapshot_sets"] = nlohmann::ordered_json::array();
+    std::vector<output::SnapshotSetRecord> sets;
     for (const auto& set : listing.sets) {
-        result["snapshot_sets"].push_back(set_json(set, listing));
+        const auto used = listing.used_by.find(set.id);
+        sets.push_back(set_record(set, used == listing.used_by.end() ? std::vector<std::string>{}
+                                                                     : used->second));
     }
-    result["environments"] = nlohmann::ordered_json::array();
+    std::vector<output::StagingEnvironmentRecord> environments;
     for (const auto& environment_entry : listing.environments) {
-        result["environments"].push_back(environment_json(environment_entry, listing));
+        environments.push_back(environment_record(environment_entry, listing.now));
     }
-    session.finish(nlohmann::json::parse(result.dump()));
+    session.finish(nlohmann::json(output::list_document(sets, environments)));
 
-    switch (globals.output) {
-    case output::Format::json:
-        output::print_json(result, streams.out);
-        return;
-    case output::Format::yaml:
-        output::print_yaml(result, streams.out);
-        return;
-    case output::Format::name:
-        for (const auto& set : listing.sets) {
-            streams.out << "snapshot-set/" << set.id << '\n';
-        }
-        for (const auto& environment_entry : listing.environments) {
-            streams.out << "run/" << environment_entry.run << '\n';
-        }
-        return;
-    case output::Format::env:
-    case output::Format::text:
-        break;
-    }
-    if (listing.sets.empty() && listing.environments.empty()) {
+    if (globals.output == output::Format::text && listing.sets.empty() &&
+        listing.environments.empty()) {
         streams.err << (options.all_profiles
                             ? std::string("No snapshot sets or staging environments found.\n")
                             : fmt::format("No snapshot sets or staging environments found for "
@@ -230,7 +83,8 @@ void run_list(const GlobalOptions& globals, const ListOptions& options, Streams 
                                           loaded.profile.name));
         return;
     }
-    print_text(listing, options.all_profiles, streams.out);
+    output::print_list(sets, environments, globals.output, options.all_profiles, listing.now,
+                       streams.out);
 }
 
 } // namespace

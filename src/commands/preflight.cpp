@@ -230,11 +230,8 @@ Check staging_namespace_check(Session& session, const LoadedProfile& loaded) {
     if (!existing) {
         return passed_check("staging-namespace", fmt::format("{} is free", name));
     }
-    plan::Lineage lineage;
-    lineage.profile = loaded.profile.name;
-    lineage.run = loaded.run.id;
-    lineage.role = plan::Role::staging;
-    if (!k8s::has_labels(*existing, plan::ownership_labels(lineage))) {
+    if (!k8s::has_labels(*existing, plan::run_selector(loaded.profile.name, loaded.run.id,
+                                                       plan::Role::staging))) {
         const auto labels = existing->value(json::json_pointer("/metadata/labels"), json::object());
         const auto run = labels.value(std::string(plan::k_run_key), "");
         const auto profile = labels.value(std::string(plan::k_profile_key), "");

@@ -12,7 +12,7 @@
 #include "pxclone/exec/snapshot_backend.hpp"
 #include "pxclone/exec/snapshot_runner.hpp"
 #include "pxclone/method/method.hpp"
-#include "pxclone/output/format.hpp"
+#include "pxclone/output/records.hpp"
 #include "pxclone/plan/snapshot_plan.hpp"
 #include "pxclone/util/duration.hpp"
 #include "pxclone/util/interrupt.hpp"
@@ -48,68 +48,11 @@ std::vector<plan::SourceVolume> discover_snapshot(Session& session,
     return std::move(resolution.volumes);
 }
 
-json set_record(const plan::SnapshotPlan& plan, const plan::Lineage& lineage,
-                const std::vector<exec::TakenSnapshot>& taken, milliseconds took) {
-    json snapshots = json::array();
-    for (std::size_t i = 0; i < taken.size(); ++i) {
-        const auto& planned = plan.snapshots[i];
-        snapshots.push_back({{"pvc", planned.source.pvc},
-                             {"volumeId", planned.source.volume_id},
-                             {"snapshot", taken[i].id},
-                             {"portworxSnapshotId", taken[i].portworx_id},
-                             {"name", planned.name},
-                             {"sizeBytes", planned.source.size_bytes},
-                             {"reused", taken[i].reused},
-                             {"durationMs", taken[i].took.count()}});
-    }
-    return {{"snapshotSet", plan.set_id},
-            {"profile", lineage.profile},
-            {"method", profile::method_name(plan.method)},
-            {"sourceNamespace", plan.source_namespace},
-            {"gitSha", lineage.git_sha},
-            {"buildId", lineage.build_id},
-            {"createdAt", lineage.created_at},
-            {"durationMs", took.count()},
-            {"snapshots", std::move(snapshots)}};
-}
-
-void print_result(const json& record, output::Format format, std::ostream& out) {
-    switch (format) {
-    case output::Format::json:
-        output::print_json(record, out);
-        return;
-    case output::Format::yaml:
-        output::print_yaml(record, out);
-        return;
-    case output::Format::env:
-        output::print_env({{"PXCLONE_SNAPSHOT_SET", record.at("snapshotSet").get<std::string>()},
-                           {"PXCLONE_RUN", record.at("snapshotSet").get<std::string>()}},
-                          out);
-        return;
-    case output::Format::name:
-        out << "snapshot-set/" << record.at("snapshotSet").get<std::string>() << '\n';
-        return;
-    case output::Format::text:
-        break;
-    }
-    out << fmt::format(
-        "snapshot set {} of profile {}: {} volume{} of namespace {} ({}) in {}\n",
-        record.at("snapshotSet").get<std::string>(), record.at("profile").get<std::string>(),
-        record.at("snapshots").size(), record.at("snapshots").size() == 1 ? "" : "s",
-        record.at("sourceNamespace").get<std::string>(), record.at("method").get<std::string>(),
-        util::format_duration(milliseconds(record.at("durationMs").get<long>())));
-    for (const auto& snapshot : record.at("snapshots")) {
-        out << fmt::format("  {:<28} {:<40} {:>8}  {}\n", snapshot.at("pvc").get<std::string>(),
-                           snapshot.at("snapshot").get<std::string>(),
-                           util::format_quantity(snapshot.at("sizeBytes").get<std::int64_t>()),
-                           snapshot.at("reused").get<bool>() ? "reused" : "created");
-    }
-}
-
 } // namespace
 
-json take_snapshot_set(Session& session, const GlobalOptions& globals, const LoadedProfile& loaded,
-                       bool skip_hooks, std::ostream& out) {
+output::SnapshotSetRecord take_snapshot_set(Session& session, const GlobalOptions& globals,
+                                            const LoadedProfile& loaded, bool skip_hooks,
+                                            std::ostream& out) {
     const auto& profile = loaded.profile;
     const auto& method = method::of(profile.snapshot.method);
     auto& progress = session.progress();
@@ -117,11 +60,7 @@ json take_snapshot_set(Session& session, const GlobalOptions& globals, const Loa
     // Discover (read-only).
     const auto volumes = discover_snapshot(session, profile);
     const auto start = session.clock().now();
-    plan::Lineage lineage{.profile = profile.name,
-                          .run = loaded.run.id,
-                          .git_sha = loaded.run.git_sha.value_or(""),
-                          .build_id = loaded.run.build_id,
-                          .created_at = util::format_rfc3339(start)};
+    const auto lineage = plan::run_lineage(profile.name, loaded.run, util::format_rfc3339(start));
     exec::BackendContext context{
         .clock = &session.clock(),
         .sleeper = &session.sleeper(),
@@ -174,9 +113,16 @@ json take_snapshot_set(Session& session, const GlobalOptions& globals, const Loa
     }
     const auto taken = exec::run_snapshot_plan(backend, plan, run);
 
-    auto record =
-        set_record(plan, lineage, taken,
-                   std::chrono::duration_cast<milliseconds>(session.clock().now() - start));
+    auto record = output::snapshot_set_record(plan, lineage);
+    for (std::size_t i = 0; i < taken.size(); ++i) {
+        auto& snapshot = record.snapshots[i];
+        snapshot.snapshot_id = taken[i].id;
+        snapshot.portworx_snapshot_id = taken[i].portworx_id;
+        snapshot.reused = taken[i].reused;
+        snapshot.duration_ms = taken[i].took.count();
+    }
+    record.duration_ms =
+        std::chrono::duration_cast<milliseconds>(session.clock().now() - start).count();
     const auto pruned = exec::apply_retention(retention,
                                               {.kube = session.kube(),
                                                .portworx = session.portworx(),
@@ -192,7 +138,7 @@ json take_snapshot_set(Session& session, const GlobalOptions& globals, const Loa
                         globals.dry_run ? "would delete" : "deleted",
                         pruned.pruned.size() == 1 ? "" : "s", fmt::join(pruned.pruned, ", ")));
     }
-    record["pruned"] = pruned.pruned;
+    record.pruned = pruned.pruned;
     return record;
 }
 
@@ -207,9 +153,9 @@ void run_snapshot(const GlobalOptions& globals, const SnapshotOptions& options, 
 
     const auto record =
         take_snapshot_set(session, globals, loaded, options.skip_hooks, streams.out);
-    session.finish(record);
+    session.finish(nlohmann::json(output::to_json(record)));
     if (!globals.dry_run) {
-        print_result(record, globals.output, streams.out);
+        output::print_snapshot_set(record, globals.output, streams.out);
     }
 }
 

@@ -5,11 +5,13 @@
 
 #include "pxclone/commands/commands.hpp"
 #include "pxclone/commands/load_profile.hpp"
+#include "pxclone/commands/records.hpp"
 #include "pxclone/commands/session.hpp"
 #include "pxclone/error.hpp"
 #include "pxclone/exec/catalog.hpp"
 #include "pxclone/method/method.hpp"
 #include "pxclone/output/format.hpp"
+#include "pxclone/output/records.hpp"
 #include "pxclone/plan/teardown_plan.hpp"
 #include "pxclone/util/environment.hpp"
 #include "pxclone/util/interrupt.hpp"
@@ -35,18 +37,6 @@ struct Selection {
     plan::TeardownTarget target;
     std::map<std::string, std::vector<std::string>> kept_sets; // set -> runs still using it
 };
-
-nlohmann::json object_json(const plan::FoundObject& object) {
-    nlohmann::json out{{"kind", plan::teardown_kind_name(object.kind)}};
-    if (!object.ns.empty()) {
-        out["namespace"] = object.ns;
-    }
-    out["name"] = object.name;
-    if (!object.id.empty()) {
-        out["id"] = object.id;
-    }
-    return out;
-}
 
 // Which runs and sets to tear down (reads the catalog; no write).
 Selection select_target(const GlobalOptions& globals, const TeardownOptions& options,
@@ -180,29 +170,14 @@ void run_teardown(const GlobalOptions& globals, const TeardownOptions& options, 
             fmt::format("snapshot set {} kept (add --snapshots to delete it)", set));
     }
 
-    nlohmann::json result;
-    result["runs"] = target.runs;
-    result["snapshot_sets"] = target.snapshot_sets;
-    result["dry_run"] = globals.dry_run;
-    const auto list_json = [](const auto& objects, const auto& get) {
-        nlohmann::json list = nlohmann::json::array();
-        for (const auto& entry : objects) {
-            list.push_back(get(entry));
-        }
-        return list;
+    const auto report_of = [&](const exec::TeardownReport* report) {
+        return nlohmann::ordered_json(output::to_json(
+            teardown_record(target.runs, target.snapshot_sets, globals.dry_run, plan, report)));
     };
-    result["refused"] = list_json(plan.refused, [](const plan::Refusal& refusal) {
-        auto entry = object_json(refusal.object);
-        entry["reason"] = refusal.reason;
-        entry["not_selected"] = refusal.not_selected;
-        return entry;
-    });
-
     const bool text = globals.output == output::Format::text;
     if (plan.empty()) {
-        result["deleted"] = nlohmann::json::array();
-        result["failed"] = nlohmann::json::array();
-        session.finish(result);
+        const auto result = report_of(nullptr);
+        session.finish(nlohmann::json(result));
         if (text) {
             streams.out << "nothing to delete\n";
         } else {
@@ -212,12 +187,8 @@ void run_teardown(const GlobalOptions& globals, const TeardownOptions& options, 
     }
 
     if (globals.dry_run) {
-        result["plan"] = list_json(plan.deletions, [](const plan::Deletion& deletion) {
-            auto entry = object_json(deletion.object);
-            entry["request"] = exec::delete_request(deletion.object);
-            return entry;
-        });
-        session.finish(result);
+        const auto result = report_of(nullptr);
+        session.finish(nlohmann::json(result));
         if (text) {
             print_text_plan(selection, plan, true, streams.out);
         } else {
@@ -254,14 +225,8 @@ void run_teardown(const GlobalOptions& globals, const TeardownOptions& options, 
     context.pool = &session.fan_out();
     const auto report = exec::execute_teardown(target, plan, context);
 
-    result["deleted"] = list_json(report.deleted, object_json);
-    result["failed"] = list_json(report.failed, [](const exec::TeardownFailure& failure) {
-        auto entry = object_json(failure.object);
-        entry["error"] = failure.error;
-        entry["kept"] = failure.kept;
-        return entry;
-    });
-    session.finish(result);
+    const auto result = report_of(&report);
+    session.finish(nlohmann::json(result));
     if (!text) {
         output::print_json(result, streams.out);
     }

@@ -6,7 +6,7 @@
 #include "pxclone/commands/preflight.hpp"
 #include "pxclone/discover/staging_sources.hpp"
 #include "pxclone/error.hpp"
-#include "pxclone/output/format.hpp"
+#include "pxclone/output/records.hpp"
 #include "pxclone/profile/json.hpp"
 #include "pxclone/util/duration.hpp"
 
@@ -108,10 +108,8 @@ void run_validate_online(const GlobalOptions& globals, Streams streams, const Lo
                   std::make_move_iterator(online.end()));
     switch (globals.output) {
     case output::Format::json:
-        output::print_json(plan::to_json(checks), streams.out);
-        break;
     case output::Format::yaml:
-        output::print_yaml(plan::to_json(checks), streams.out);
+        output::print_document(output::validation_document(checks), globals.output, streams.out);
         break;
     default:
         for (const auto& line : plan::check_lines(checks, streams.out_terminal.is_terminal)) {
@@ -158,10 +156,11 @@ void run_validate(const GlobalOptions& globals, const ValidateOptions& options, 
     // Run: print in the requested form.
     switch (globals.output) {
     case output::Format::json:
-        output::print_json(profile::to_json(loaded.profile), streams.out);
-        return;
     case output::Format::yaml:
-        output::print_yaml(profile::to_json(loaded.profile), streams.out);
+        output::print_document(
+            output::profile_document(profile::to_json(loaded.profile), loaded.run.id,
+                                     loaded.run.git_sha.value_or(""), loaded.run.build_id),
+            globals.output, streams.out);
         return;
     case output::Format::env:
         output::print_env(

@@ -2,7 +2,7 @@
 #include "pxclone/build_info.hpp"
 #include "pxclone/commands/commands.hpp"
 #include "pxclone/http/library.hpp"
-#include "pxclone/output/format.hpp"
+#include "pxclone/output/records.hpp"
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
@@ -11,8 +11,8 @@ namespace pxclone::cmd {
 
 namespace {
 
-nlohmann::json version_record() {
-    return {
+nlohmann::ordered_json version_record() {
+    return output::version_document({
         {"version", build_info::k_version},
         {"gitSha", build_info::k_git_sha},
         {"buildType", build_info::k_build_type},
@@ -25,14 +25,15 @@ nlohmann::json version_record() {
              {"nlohmann-json", build_info::k_nlohmann_json_version},
              {"yaml-cpp", build_info::k_yaml_cpp_version},
          }},
-    };
+    });
 }
 
 void run_version(const GlobalOptions& globals, Streams streams) {
     switch (globals.output) {
     case output::Format::json:
-        // Asking libcurl its version loads it (http/libcurl_api.hpp): only the JSON form does.
-        output::print_json(version_record(), streams.out);
+    case output::Format::yaml:
+        // Asking libcurl its version loads it (http/libcurl_api.hpp): only these forms do.
+        output::print_document(version_record(), globals.output, streams.out);
         return;
     default:
         streams.out << fmt::format("pxclone {} ({}, {})\n", build_info::k_version,

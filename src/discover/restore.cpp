@@ -33,9 +33,7 @@ using plan::label_of;
 
 // The labels every staging object of the run carries (managed-by, profile, run, role staging).
 plan::Labels run_labels(const Loaded& loaded) {
-    plan::Lineage lineage{.profile = loaded.profile.name, .run = loaded.run.id};
-    lineage.role = plan::Role::staging;
-    return plan::ownership_labels(lineage);
+    return plan::run_selector(loaded.profile.name, loaded.run.id, plan::Role::staging);
 }
 
 // The run's staging PVs (cluster-wide, by its labels), as the catalog finds labelled objects.
@@ -331,13 +329,10 @@ public:
                                 .loaded = loaded,
                                 .ns = ns,
                                 .sets = {},
-                                .lineage = {.profile = loaded.profile.name,
-                                            .run = loaded.run.id,
-                                            .git_sha = loaded.run.git_sha.value_or(""),
-                                            .build_id = loaded.run.build_id,
-                                            .created_at = {}},
+                                .lineage = {},
                                 .made_at = readers.clock.now()} {
-        m_context.lineage.created_at = util::format_rfc3339(m_context.made_at);
+        m_context.lineage = plan::run_lineage(loaded.profile.name, loaded.run,
+                                              util::format_rfc3339(m_context.made_at));
         m_ours = run_labels(loaded);
     }
 

@@ -256,6 +256,8 @@ std::vector<Environment> group_environments(const StagingObjects& objects) {
         note_set(*environment, meta_value(object, plan::k_snapshot_set_key));
         fill(environment->created_at, meta_value(object, plan::k_created_at_key));
         fill(environment->expires_at, meta_value(object, plan::k_expires_at_key));
+        fill(environment->git_sha, meta_value(object, plan::k_git_sha_key));
+        fill(environment->build_id, meta_value(object, plan::k_build_id_key));
         return environment;
     };
 
@@ -299,6 +301,8 @@ std::vector<Environment> group_environments(const StagingObjects& objects) {
         note_set(*environment, label_value(clone.labels, plan::k_snapshot_set_key));
         fill(environment->created_at, label_value(clone.labels, plan::k_created_at_key));
         fill(environment->expires_at, label_value(clone.labels, plan::k_expires_at_key));
+        fill(environment->git_sha, label_value(clone.labels, plan::k_git_sha_key));
+        fill(environment->build_id, label_value(clone.labels, plan::k_build_id_key));
     }
 
     std::vector<Environment> result;

@@ -17,14 +17,6 @@ nlohmann::ordered_json lines_of(const std::string& text) {
     return lines;
 }
 
-void print_document(const nlohmann::ordered_json& document, Format format, std::ostream& out) {
-    if (format == Format::yaml) {
-        print_yaml(document, out);
-    } else {
-        print_json(document, out);
-    }
-}
-
 void print_in_place_text(const plan::RestorePlan& plan, const std::vector<std::string>& ids,
                          bool dry_run, std::ostream& out) {
     if (!plan.volumes.empty()) {
@@ -63,7 +55,12 @@ void print_in_place_text(const plan::RestorePlan& plan, const std::vector<std::s
 nlohmann::ordered_json in_place_document(const plan::RestorePlan& plan,
                                          const std::vector<std::string>& ids, bool dry_run,
                                          const std::string& requests) {
-    auto result = plan::to_json(plan);
+    nlohmann::ordered_json body{{"mode", "inPlace"}};
+    const auto described = plan::to_json(plan);
+    for (auto it = described.begin(); it != described.end(); ++it) {
+        body[it.key()] = it.value();
+    }
+    auto result = document("RestoreReport", body);
     if (result.contains("swaps")) {
         for (std::size_t i = 0; i < ids.size() && i < result["swaps"].size(); ++i) {
             result["swaps"][i]["volumeId"] = ids[i];
@@ -79,14 +76,15 @@ nlohmann::ordered_json in_place_document(const plan::RestorePlan& plan,
 nlohmann::ordered_json new_pvc_document(const plan::StagingPlan& plan, const std::string& clone_id,
                                         bool dry_run, const std::string& requests) {
     const auto& volume = plan.volumes.at(0);
-    nlohmann::ordered_json result{{"namespace", plan.staging_namespace},
-                                  {"pvc", volume.staging_pvc},
-                                  {"run", plan.lineage.run},
-                                  {"snapshotSet", plan.lineage.snapshot_set},
-                                  {"source", volume.source},
-                                  {"cloneId", clone_id},
-                                  {"expiresAt", plan.expires_at},
-                                  {"dryRun", dry_run}};
+    auto result = document("RestoreReport", {{"mode", "newPvc"},
+                                             {"namespace", plan.staging_namespace},
+                                             {"pvc", volume.staging_pvc},
+                                             {"run", plan.lineage.run},
+                                             {"snapshotSet", plan.lineage.snapshot_set},
+                                             {"source", volume.source},
+                                             {"cloneId", clone_id},
+                                             {"expiresAt", plan.expires_at},
+                                             {"dryRun", dry_run}});
     if (dry_run) {
         result["requests"] = lines_of(requests);
     }

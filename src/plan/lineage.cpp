@@ -23,6 +23,19 @@ Labels ownership_labels(const Lineage& lineage) {
     };
 }
 
+Lineage run_lineage(const std::string& profile, const profile::RunInfo& run,
+                    std::string created_at) {
+    return {.profile = profile,
+            .run = run.id,
+            .git_sha = run.git_sha.value_or(""),
+            .build_id = run.build_id,
+            .created_at = std::move(created_at)};
+}
+
+Labels run_selector(const std::string& profile, const std::string& run, Role role) {
+    return ownership_labels({.profile = profile, .run = run, .role = role});
+}
+
 Labels kubernetes_labels(const Lineage& lineage) {
     auto labels = ownership_labels(lineage);
     if (!lineage.snapshot_set.empty()) {

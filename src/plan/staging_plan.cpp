@@ -793,36 +793,6 @@ std::vector<PlannedObject> StagingPlan::all_objects() const {
     return out;
 }
 
-nlohmann::ordered_json to_json(const StagingReport& report) {
-    nlohmann::ordered_json out{{"namespace", report.staging_namespace},
-                               {"run", report.run},
-                               {"snapshotSet", report.snapshot_set},
-                               {"expiresAt", report.expires_at}};
-    auto volumes = nlohmann::ordered_json::array();
-    for (const auto& volume : report.volumes) {
-        volumes.push_back({{"source", volume.source},
-                           {"stagingPvc", volume.staging_pvc},
-                           {"cloneId", volume.clone_id}});
-    }
-    out["volumes"] = std::move(volumes);
-    auto services = nlohmann::ordered_json::array();
-    for (const auto& service : report.services) {
-        nlohmann::ordered_json entry{{"name", service.name}};
-        auto ports = nlohmann::ordered_json::array();
-        for (const auto& port : service.ports) {
-            ports.push_back(
-                {{"name", port.name}, {"port", port.port}, {"protocol", port.protocol}});
-        }
-        entry["ports"] = std::move(ports);
-        if (!service.load_balancer_hostname.empty()) {
-            entry["loadBalancerHostname"] = service.load_balancer_hostname;
-        }
-        services.push_back(std::move(entry));
-    }
-    out["services"] = std::move(services);
-    return out;
-}
-
 std::vector<std::pair<std::string, std::string>> env_variables(const StagingReport& report) {
     std::vector<std::pair<std::string, std::string>> out{
         {"PXCLONE_NAMESPACE", report.staging_namespace},

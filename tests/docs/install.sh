@@ -22,6 +22,9 @@ want=(
     usr/share/fish/vendor_completions.d/pxclone.fish
     usr/share/zsh/vendor-completions/_pxclone
 )
+for schema in docs/schema/*.schema.json; do
+    want+=("usr/share/pxclone/schema/${schema##*/}")
+done
 if [ "$docs" = 1 ]; then
     want+=(usr/share/man/man1/pxclone.1.gz usr/share/man/man5/pxclone-profile.5.gz)
 fi
@@ -39,6 +42,8 @@ fi
 version=$("$dest/usr/bin/pxclone" --version 2>&1) ||
     { echo "FAIL: the installed pxclone does not run: $version"; fail=1; }
 [[ $version == "pxclone "* ]] || { echo "FAIL: pxclone --version printed '$version'"; fail=1; }
+cmp -s docs/schema/snapshotset.schema.json "$dest/usr/share/pxclone/schema/snapshotset.schema.json" ||
+    { echo "FAIL: the installed schemas are not docs/schema/"; fail=1; }
 cmp -s completions/pxclone.bash "$dest/usr/share/bash-completion/completions/pxclone" ||
     { echo "FAIL: the installed bash completion is not completions/pxclone.bash"; fail=1; }
 if [ "$docs" = 1 ]; then

@@ -70,8 +70,8 @@ PUT /api/v1/namespaces/kube-system/services/portworx-api:9021/proxy/v1/volumes/{
 
 px_run list -p "$profile" -o json
 expect_exit 0
-expect_json '[.snapshot_sets[] | [.id, .state, (.used_by | join(","))] | join(" ")] | join(",")' "s1 complete c1"
-expect_json '[.environments[] | [.run, .namespace, .snapshot_set] | join(" ")] | join(",")' "c1 orders-csi-c1 s1"
+expect_json '[.items[] | select(.kind == "SnapshotSet") | [.snapshotSet, .state, (.usedBy | join(","))] | join(" ")] | join(",")' "s1 complete c1"
+expect_json '[.items[] | select(.kind == "StagingEnvironment") | [.run, .namespace, .snapshotSet] | join(" ")] | join(",")' "c1 orders-csi-c1 s1"
 
 # teardown of the run: its objects go, in order (--parallel 1: the DELETEs golden; whether it
 # waits with a watch depends on how fast pxsim removes what was deleted: reads are not compared);

@@ -79,9 +79,9 @@ expect_equal "snapshot calls after the re-run" "$snapshots" "$(count_requests PO
 # for this run).
 px_run list -p "$profile" -o json
 expect_exit 0
-expect_json '[.environments[] | select(.run == "n1") | .namespace] | join(",")' "$ns"
+expect_json '[.items[] | select(.kind == "StagingEnvironment") | select(.run == "n1") | .namespace] | join(",")' "$ns"
 # A copy in a namespace the run does not own: kind pvc, ready once Bound (not "Orphaned").
-expect_json '[.environments[] | select(.run == "n1") | "\(.kind) \(.phase) \(.state) \(.pvcs | join(","))"] | join(",")' \
+expect_json '[.items[] | select(.kind == "StagingEnvironment") | select(.run == "n1") | "\(.type) \(.phase) \(.state) \(.pvcs | join(","))"] | join(",")' \
     "pvc Bound ready copy"
 px_run list -p "$profile"
 expect_exit 0

@@ -97,9 +97,9 @@ expect_equal "rolled back to s2's masked data" "orders of tuesday" "$(data_of "$
 # list shows the environment; teardown leaves nothing of run r1 anywhere.
 px_run list -p "$profile" -o json; stale
 expect_exit 0
-expect_json '[.environments[] | select(.run == "r1") | .kind] | join(",")' "namespace"
-expect_json '[.environments[] | select(.run == "r1") | "\(.snapshot_set) \(.snapshot_sets | join(","))"] | join(";")' "s2 s2"
-expect_json '[.snapshot_sets[] | "\(.id) \(.used_by | join(","))"] | sort | join(";")' "s1 ;s2 r1"
+expect_json '[.items[] | select(.kind == "StagingEnvironment") | select(.run == "r1") | .type] | join(",")' "namespace"
+expect_json '[.items[] | select(.kind == "StagingEnvironment") | select(.run == "r1") | "\(.snapshotSet) \(.snapshotSets | join(","))"] | join(";")' "s2 s2"
+expect_json '[.items[] | select(.kind == "SnapshotSet") | "\(.snapshotSet) \(.usedBy | join(","))"] | sort | join(";")' "s1 ;s2 r1"
 px_run teardown -p "$profile" --run r1; stale
 expect_exit 0
 expect_err_lacks "not deleting"

@@ -17,7 +17,7 @@ expect_json '[.snapshots[] | "\(.pvc) \(.name) \(.volumeId) \(.reused)"] | join(
     "mongo-data-mongo-0 orders-e2e-names-mongo-data-mongo-0 1100000000000000000 false,mongo-data-mongo-1 orders-e2e-names-mongo-data-mongo-1 1100000000000007919 false,mongo-data-mongo-2 orders-e2e-names-mongo-data-mongo-2 1100000000000015838 false"
 # The ids printed are the snapshots pxsim holds, each a child of its PVC's volume, labelled.
 got=$(sim_get /_sim/state | jq -r --slurpfile out "$PX_OUT" '
-    [$out[0].snapshots[] as $s | .portworx[] | select(.volume.id == $s.snapshot)
+    [$out[0].snapshots[] as $s | .portworx[] | select(.volume.id == $s.snapshotId)
      | "\(.name) parent=\(.volume.source.parent) set=\(.labels["pxclone.io/snapshot-set"]) source=\(.labels["pxclone.io/source"]) size=\(.labels["pxclone.io/set-size"]) role=\(.labels["pxclone.io/role"])"]
     | sort | .[]')
 expect_equal "snapshots in pxsim" "orders-e2e-names-mongo-data-mongo-0 parent=1100000000000000000 set=e2e-names source=prod/mongo-data-mongo-0 size=3 role=snapshot

@@ -19,7 +19,7 @@ first_ids=$(sim_get /_sim/state | jq -r '[.portworx[] | select(.labels["pxclone.
 px_run snapshot -p "$profile" --run e2e-again -o json
 expect_exit 0
 expect_json '[.snapshots[] | .reused] | unique | tostring' '[true]'
-expect_equal "snapshot ids" "$first_ids" "$(json_out '[.snapshots[].snapshot] | sort | .[]')"
+expect_equal "snapshot ids" "$first_ids" "$(json_out '[.snapshots[].snapshotId] | sort | .[]')"
 expect_equal "creates over both runs" 3 "$(count_requests POST /v1/volumes/snapshots)"
 expect_equal "owned snapshots" "$first" "$(sim_owned_snapshots e2e-again)"
 # Nothing to freeze the second time: the hooks ran once.
@@ -41,7 +41,7 @@ px_run snapshot -p "$profile" --run e2e-half -o json
 expect_exit 0
 expect_json '[.snapshots[] | "\(.pvc) \(.reused)"] | join(",")' \
     "mongo-data-mongo-0 false,mongo-data-mongo-1 true,mongo-data-mongo-2 false"
-expect_json '.snapshots[1].snapshot' "$earlier"
+expect_json '.snapshots[1].snapshotId' "$earlier"
 expect_err_contains "snapshot set e2e-half: 3 volumes of prod (2 to create)"
 expect_equal "creates (1 seeded + 2)" 3 "$(count_requests POST /v1/volumes/snapshots)"
 expect_equal "hook log" "pre run=e2e-half ns=prod pvcs=mongo-data-mongo-0 mongo-data-mongo-1 mongo-data-mongo-2 context=pxsim kubeconfig=set creates=1

@@ -28,9 +28,9 @@ expect_equal "hook runs" "pre
 post" "$(hook_log | cut -d' ' -f1)"
 px_run list -p "$profile" -o json
 expect_exit 0
-expect_json '[.snapshot_sets[] | "\(.id) \(.state) \(.used_by | join("+"))"] | join(",")' \
+expect_json '[.items[] | select(.kind == "SnapshotSet") | "\(.snapshotSet) \(.state) \(.usedBy | join("+"))"] | join(",")' \
     "e2e-fresh complete e2e-fresh"
-expect_json '[.environments[] | "\(.run) \(.snapshot_set) \(.state)"] | join(",")' \
+expect_json '[.items[] | select(.kind == "StagingEnvironment") | "\(.run) \(.snapshotSet) \(.state)"] | join(",")' \
     "e2e-fresh e2e-fresh ready"
 
 px_run teardown -p "$profile" --run e2e-fresh --snapshots -o json

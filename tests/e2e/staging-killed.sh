@@ -34,7 +34,7 @@ for step in "namespace|^POST /api/v1/namespaces$" \
 
     px_run list -p "$profile" -o json
     expect_exit 0
-    expect_json "[.environments[] | select(.run == \"$run\") | .state] | join(\",\")" partial
+    expect_json "[.items[] | select(.kind == \"StagingEnvironment\") | select(.run == \"$run\") | .state] | join(\",\")" partial
 
     px_run teardown -p "$profile" --run "$run"
     expect_exit 0

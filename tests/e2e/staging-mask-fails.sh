@@ -47,7 +47,7 @@ expect_err_lacks "the environment was removed"
 [[ -n $(run_objects e2e-keep) ]] || e2e_fail "--keep-on-failure removed the environment"
 px_run list -p "$profile" -o json
 expect_exit 0
-expect_json '[.environments[] | "\(.run) \(.state)"] | join(",")' "e2e-keep partial"
+expect_json '[.items[] | select(.kind == "StagingEnvironment") | "\(.run) \(.state)"] | join(",")' "e2e-keep partial"
 px_run teardown -p "$profile" --run e2e-keep
 expect_exit 0
 expect_equal "objects of run e2e-keep after teardown" "" "$(run_objects e2e-keep)"

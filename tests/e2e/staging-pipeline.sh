@@ -54,9 +54,9 @@ expect_equal "mask job" "Complete" "$(jq -r '[.kubernetes["batch/v1/jobs"][] | s
 
 px_run list -p "$profile" -o json
 expect_exit 0
-expect_json '[.environments[] | "\(.run) \(.namespace) \(.snapshot_set) \(.state)"] | join(",")' \
+expect_json '[.items[] | select(.kind == "StagingEnvironment") | "\(.run) \(.namespace) \(.snapshotSet) \(.state)"] | join(",")' \
     "e2e-stg orders-stg-e2e-stg e2e-set ready"
-expect_json '[.snapshot_sets[] | "\(.id) \(.state) \(.used_by | join("+"))"] | join(",")' \
+expect_json '[.items[] | select(.kind == "SnapshotSet") | "\(.snapshotSet) \(.state) \(.usedBy | join("+"))"] | join(",")' \
     "e2e-set complete e2e-stg"
 px_run list -p "$profile" -o name
 expect_exit 0

@@ -25,9 +25,9 @@ PXCLONE_NOW=2026-11-27T10:00:00Z px_run deploy-staging -p "$E2E_PROFILES/staging
 expect_exit 0
 PXCLONE_NOW=2026-11-27T14:00:00Z px_run list -p "$profile" --all-profiles -o json
 expect_exit 0
-expect_json '[.environments[] | "\(.profile) \(.run) \(.state)"] | sort | join(",")' \
+expect_json '[.items[] | select(.kind == "StagingEnvironment") | "\(.profile) \(.run) \(.state)"] | sort | join(",")' \
     "billing e2e-billing expired,orders e2e-new ready,orders e2e-old expired"
-expect_json '[.snapshot_sets[] | "\(.profile) \(.id)"] | sort | join(",")' \
+expect_json '[.items[] | select(.kind == "SnapshotSet") | "\(.profile) \(.snapshotSet)"] | sort | join(",")' \
     "billing e2e-billing,orders e2e-set"
 PXCLONE_NOW=2026-11-27T14:00:00Z px_run list -p "$profile" --all-profiles
 expect_exit 0
@@ -35,7 +35,7 @@ grep -Eq '^e2e-billing +billing +billing-stg-e2e-billing +e2e-billing +4h +120m 
     e2e_fail "list --all-profiles text: $(cat "$PX_OUT")"
 PXCLONE_NOW=2026-11-27T14:00:00Z px_run list -p "$profile" -o json
 expect_exit 0
-expect_json '[.environments[] | "\(.run) \(.expires_at) \(.state)"] | sort | join(",")' \
+expect_json '[.items[] | select(.kind == "StagingEnvironment") | "\(.run) \(.expiresAt) \(.state)"] | sort | join(",")' \
     "e2e-new 2026-11-27T15:00:00Z ready,e2e-old 2026-11-27T12:00:00Z expired"
 PXCLONE_NOW=2026-11-27T14:00:00Z px_run list -p "$profile"
 expect_exit 0

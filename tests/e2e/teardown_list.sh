@@ -30,9 +30,9 @@ deletes() { sim requests | jq '[.[] | select(.method == "DELETE")] | length'; }
 
 # list: sets (4 partial: 1 of 2; 5 complete, used by 7 and 8) and environments.
 out=$(px list -o json)
-[[ $(jq -c '[.snapshot_sets[] | [.id, .state, (.used_by | join(","))]]' <<<"$out") == \
+[[ $(jq -c '[.items[] | select(.kind == "SnapshotSet") | [.snapshotSet, .state, (.usedBy | join(","))]]' <<<"$out") == \
     '[["5","complete","7,8"],["4","partial",""]]' ]] || fail "list sets: $out"
-[[ $(jq -c '[.environments[] | [.run, .namespace, .snapshot_set, .state]]' <<<"$out") == \
+[[ $(jq -c '[.items[] | select(.kind == "StagingEnvironment") | [.run, .namespace, .snapshotSet, .state]]' <<<"$out") == \
     '[["8","orders-stg-8","5","partial"],["7","orders-stg-7","5","expired"]]' ]] ||
     fail "list environments: $out"
 [[ $(px list -o name) == $'snapshot-set/5\nsnapshot-set/4\nrun/8\nrun/7' ]] || fail "list -o name"
@@ -73,7 +73,7 @@ grep -q 'orders-stg-8' <<<"$state" && fail "orders-stg-8 remains"
 # A set taken by `snapshot`, used by no environment: teardown --run without --snapshots keeps
 # it (no warning: it is not selected), with --snapshots deletes it.
 px snapshot --run s1 >/dev/null || fail "snapshot --run s1"
-[[ $(px list -o json | jq -c '[.snapshot_sets[] | select(.id == "s1") | .state]') == '["complete"]' ]] ||
+[[ $(px list -o json | jq -c '[.items[] | select(.kind == "SnapshotSet") | select(.snapshotSet == "s1") | .state]') == '["complete"]' ]] ||
     fail "list after snapshot"
 out=$(px teardown --run s1 2>"$work/stderr") || fail "teardown --run s1: $out"
 [[ $out == "nothing to delete" ]] || fail "teardown --run s1 without --snapshots: $out"

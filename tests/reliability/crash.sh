@@ -124,7 +124,7 @@ check_list() {
     snaps=$(jq --arg run "$run" '[.portworx[] | select(.labels["pxclone.io/run"] == $run
         and .labels["pxclone.io/role"] == "snapshot")] | length' <<<"$state")
     local listed_set
-    listed_set=$(jq -r --arg run "$run" '[.snapshot_sets[] | select(.id == $run) | .state] | first // "absent"' <<<"$list")
+    listed_set=$(jq -r --arg run "$run" '[.items[] | select(.kind == "SnapshotSet") | select(.snapshotSet == $run) | .state] | first // "absent"' <<<"$list")
     if [[ $snaps == 0 && $listed_set != absent ]]; then
         rel_problem "list shows set $run ($listed_set) but pxsim has none of its snapshots"
     elif ((snaps > 0 && snaps < 3)) && [[ $listed_set != partial ]]; then
@@ -139,7 +139,7 @@ check_list() {
     ready=$(jq --arg ns "orders-stg-$run" '[.kubernetes["v1/namespaces"][]
         | select(.metadata.name == $ns and (.metadata.annotations["pxclone.io/ready-at"] // "") != "")] | length' <<<"$state")
     local listed_env
-    listed_env=$(jq -r --arg run "$run" '[.environments[] | select(.run == $run) | .state] | first // "absent"' <<<"$list")
+    listed_env=$(jq -r --arg run "$run" '[.items[] | select(.kind == "StagingEnvironment") | select(.run == $run) | .state] | first // "absent"' <<<"$list")
     if [[ $staged == 0 && $listed_env != absent ]]; then
         rel_problem "list shows environment $run ($listed_env) but pxsim has none of its objects"
     elif [[ $staged != 0 && $listed_env == absent ]]; then

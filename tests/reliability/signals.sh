@@ -122,7 +122,7 @@ for case in "SIGINT PATCH /apis/apps/v1/namespaces/orders-stg-i3/statefulsets/mo
     grep -q "orders-stg-$run" "$REL_ERR" || rel_problem "stderr does not name the namespace orders-stg-$run"
     grep -q "teardown --run $run" "$REL_ERR" || rel_problem "stderr does not say 'teardown --run $run'"
     rel_px list list -o json
-    state=$(jq -r --arg run "$run" '[.environments[] | select(.run == $run) | .state] | first // "absent"' "$REL_OUT")
+    state=$(jq -r --arg run "$run" '[.items[] | select(.kind == "StagingEnvironment") | select(.run == $run) | .state] | first // "absent"' "$REL_OUT")
     [[ $state == partial ]] || rel_problem "list shows environment $run as '$state' (expected partial)"
     finish_case "deploy-staging-$signal" "$run"
 done

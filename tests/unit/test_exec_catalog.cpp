@@ -77,7 +77,9 @@ json staging_namespace(const std::string& run, const std::string& phase, bool re
                    {"pxclone.io/snapshot-set", "41"}}},
                  {"annotations",
                   {{"pxclone.io/created-at", "2026-11-27T10:30:00Z"},
-                   {"pxclone.io/expires-at", "2026-11-28T10:30:00Z"}}}}},
+                   {"pxclone.io/expires-at", "2026-11-28T10:30:00Z"},
+                   {"pxclone.io/git-sha", "sha-" + run},
+                   {"pxclone.io/build-id", "build-" + run}}}}},
                {"status", {{"phase", phase}}}};
     if (ready) {
         ns["metadata"]["annotations"]["pxclone.io/ready-at"] = "2026-11-27T10:35:00Z";
@@ -106,7 +108,8 @@ px::Volume staging_clone(const std::string& run, const std::string& set) {
                     {"pxclone.io/role", "staging"},
                     {"pxclone.io/snapshot-set", set},
                     {"pxclone.io/created-at", "2026-11-27T07:00:00Z"},
-                    {"pxclone.io/expires-at", "2026-11-27T08:00:00Z"}};
+                    {"pxclone.io/expires-at", "2026-11-27T08:00:00Z"},
+                    {"pxclone.io/git-sha", "clone-sha-" + run}};
     return clone;
 }
 
@@ -218,6 +221,8 @@ TEST_CASE("environments are grouped by run; orphaned volumes form their own envi
     CHECK(live.counts.at("persistentvolumeclaim") == 1);
     CHECK(live.counts.at("persistentvolume") == 1);
     CHECK(live.counts.at("portworx-clone") == 1);
+    CHECK(live.git_sha == "sha-50"); // the namespace's lineage first
+    CHECK(live.build_id == "build-50");
 
     const auto& orphan = environments[1];
     CHECK(orphan.run == "49");
@@ -227,6 +232,8 @@ TEST_CASE("environments are grouped by run; orphaned volumes form their own envi
     CHECK(live.kind == "namespace");
     CHECK(orphan.snapshot_set == "40");
     CHECK(orphan.created_at == "2026-11-27T07:00:00Z");
+    CHECK(orphan.git_sha == "clone-sha-49");
+    CHECK(orphan.build_id.empty());
     CHECK(orphan.counts.count("namespace") == 0);
 
     CHECK(snapshot_sets_used(objects) == std::set<std::string>{"40", "41"});

@@ -64,6 +64,9 @@ TEST_CASE("an in-place restore's text: what was restored, and the workloads back
 
 TEST_CASE("documents carry dryRun, and the request lines of a dry run") {
     const auto real = output::in_place_document(one_volume(), {}, false, "ignored\n");
+    CHECK(real["apiVersion"] == "pxclone.io/v1");
+    CHECK(real["kind"] == "RestoreReport");
+    CHECK(real["mode"] == "inPlace");
     CHECK(real["dryRun"] == false);
     CHECK_FALSE(real.contains("requests"));
     const auto dry = output::in_place_document(one_volume(), {}, true, "PATCH a\nWAIT b\n");
@@ -79,7 +82,8 @@ TEST_CASE("documents carry dryRun, and the request lines of a dry run") {
     made.volumes[0].source = "prod/data";
     const auto document = output::new_pvc_document(made, "clone-9", false, "");
     CHECK(document.dump() ==
-          R"({"namespace":"dev","pvc":"copy","run":"41","snapshotSet":"42","source":"prod/data",)"
+          R"({"apiVersion":"pxclone.io/v1","kind":"RestoreReport","mode":"newPvc",)"
+          R"("namespace":"dev","pvc":"copy","run":"41","snapshotSet":"42","source":"prod/data",)"
           R"("cloneId":"clone-9","expiresAt":"2026-12-08T00:00:00Z","dryRun":false})");
     std::ostringstream text;
     output::print_new_pvc_text(made, "clone-9", text);

@@ -1,4 +1,5 @@
 #include "pxclone/method/method.hpp"
+#include "pxclone/output/records.hpp"
 #include "pxclone/plan/staging_plan.hpp"
 #include "pxclone/profile/loader.hpp"
 #include "pxclone/util/environment.hpp"
@@ -367,7 +368,7 @@ TEST_CASE("report and -o env") {
                      {"PXCLONE_SNAPSHOT_SET", "1200"},
                      {"PXCLONE_SERVICE_DB", "db.orders-stg-1234.svc:27017"},
                      {"PXCLONE_SERVICE_ORDERS_API", "lb.example.com:80"}});
-    const auto json_report = to_json(report);
+    const auto json_report = output::to_json(output::staging_environment_record(plan, report));
     CHECK(json_report["volumes"][0]["source"] == "prod/mongo-data-mongo-0");
     CHECK(json_report["services"][1]["loadBalancerHostname"] == "lb.example.com");
 }

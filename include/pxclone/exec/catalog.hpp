@@ -61,6 +61,8 @@ struct Environment {
     std::string created_at; // RFC 3339 UTC; "" when unknown
     std::string expires_at; // RFC 3339 UTC; "" when no TTL is recorded
     std::string ready_at;   // pxclone.io/ready-at on the namespace; "" while not ready
+    std::string git_sha;    // the lineage of the run that made it; "" when unknown
+    std::string build_id;
     // What it is: "namespace" (deploy-staging's, in its own namespace), "pvc" (`restore
     // --new-pvc`: PVCs of the run in a namespace it does not own) or "volumes" (only PVs,
     // Portworx clones and such are left).

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "pxclone/output/format.hpp"
+#include "pxclone/output/records.hpp"
 #include "pxclone/plan/restore_plan.hpp"
 
 #include <ostream>
@@ -16,22 +17,19 @@ namespace pxclone::output {
 // The lines a dry-run runner wrote ("POST /v1/...", "WAIT ..."), one string each.
 nlohmann::ordered_json lines_of(const std::string& text);
 
-// `document` as -o json or -o yaml (`format` one of them).
-void print_document(const nlohmann::ordered_json& document, Format format, std::ostream& out);
-
 // An in-place restore: what was (or, dry run, would be) rolled back and made, and the workloads.
 // `ids`: the new volumes of the swaps, in plan order (fewer, or none, when not run).
 void print_in_place_text(const plan::RestorePlan& plan, const std::vector<std::string>& ids,
                          bool dry_run, std::ostream& out);
 
-// The -o json/yaml document of an in-place restore: plan::to_json, each swap's new volumeId,
-// dryRun, and with a dry run the `requests` lines.
+// The RestoreReport (mode inPlace) of an in-place restore: plan::to_json, each swap's new
+// volumeId, dryRun, and with a dry run the `requests` lines.
 nlohmann::ordered_json in_place_document(const plan::RestorePlan& plan,
                                          const std::vector<std::string>& ids, bool dry_run,
                                          const std::string& requests);
 
 // A new PVC (restore --new-pvc), from its one-volume staging plan and the clone made for it: its
-// -o json/yaml document (with a dry run the `requests` lines), and its text line.
+// RestoreReport (mode newPvc; with a dry run the `requests` lines), and its text line.
 nlohmann::ordered_json new_pvc_document(const plan::StagingPlan& plan, const std::string& clone_id,
                                         bool dry_run, const std::string& requests);
 void print_new_pvc_text(const plan::StagingPlan& plan, const std::string& clone_id,

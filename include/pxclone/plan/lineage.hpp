@@ -3,6 +3,8 @@
 // lives in the cluster, not on the runner.
 #pragma once
 
+#include "pxclone/profile/run_info.hpp"
+
 #include <map>
 #include <string>
 #include <string_view>
@@ -55,9 +57,18 @@ struct Lineage {
     int set_size = 0;       // snapshots only: the planned size of the set (0: not labelled)
 };
 
+// The lineage of what run `run` of profile `profile` makes from `created_at` (RFC 3339 UTC) on:
+// profile, run, git sha ("" when unknown), build id, created-at; role snapshot, the rest empty
+// (the planners fill in role, set, source, expiry).
+Lineage run_lineage(const std::string& profile, const profile::RunInfo& run,
+                    std::string created_at);
+
 // managed-by, profile, run and role: what proves an object belongs to one run of one profile.
 // Teardown deletes nothing that lacks every one of these.
 Labels ownership_labels(const Lineage& lineage);
+
+// ownership_labels of run `run` of `profile` in `role`: the selector that finds them again.
+Labels run_selector(const std::string& profile, const std::string& run, Role role);
 
 // The Kubernetes labels: ownership_labels plus the snapshot set and its size when known.
 Labels kubernetes_labels(const Lineage& lineage);

@@ -159,7 +159,8 @@ struct Step {
     std::size_t stage = 0; // apply_* / wait_workloads: the index into stages
 };
 
-// The report / `-o env` data model, filled from the plan; the executor adds clone ids, readiness
+// The report / `-o env` data model (-o json|yaml: output::StagingEnvironmentRecord), filled from
+// the plan; the executor adds clone ids, readiness
 // and load-balancer hostnames as it learns them.
 struct ServicePort {
     std::string name; // "" when unnamed
@@ -185,7 +186,6 @@ struct StagingReport {
     std::vector<ServiceReport> services;
 };
 
-nlohmann::ordered_json to_json(const StagingReport& report);
 // PXCLONE_NAMESPACE, PXCLONE_RUN, PXCLONE_SNAPSHOT_SET, then PXCLONE_SERVICE_<NAME>=host:port per
 // service (NAME upper-cased, other characters '_'; host: the load balancer, else
 // <name>.<namespace>.svc; port: the first).
