@@ -23,6 +23,8 @@
 #   --keep                        keep the work directory (request logs, time -v outputs)
 #
 # Every command runs under /usr/bin/time -v; pxsim's /_sim/requests gives the requests each sent.
+# The bench fails (exit 1, "bench: FAILED: ...") when a command fails or when any request of a
+# measured run failed (a 5xx, a dropped connection, a retry or an error in pxclone's --record).
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -139,7 +141,9 @@ sim_stop() {
         wait "$sim_pid" 2>/dev/null || true
         sim_pid=""
     fi
-    exec 3<&- 2>/dev/null || true
+    # Braces: a bare `exec 3<&- 2>/dev/null` also sent the harness's own stderr to /dev/null for
+    # good, so every message after the first sim_stop (failures included) was lost.
+    { exec 3<&-; } 2>/dev/null || true
 }
 sim_get() { curl -sfk -H "Authorization: Bearer $token" "$sim_url/$1"; }
 
@@ -172,18 +176,44 @@ def verb:
 '
 
 # time_run NAME CMD...: runs CMD under /usr/bin/time -v with its output in $work/NAME.*, the
-# requests it caused in $work/NAME.requests.json; prints nothing; fails the bench on failure.
+# requests it caused in $work/NAME.requests.json; prints nothing. Fails the bench, loudly, when the
+# command fails or when any request of it failed: a figure that timed a failure (a request that
+# timed out unseen by pxsim and then went through on a retry) is no figure.
 time_run() {
     local name=$1
     shift
     local before
     before=$(requests | jq length)
-    if ! /usr/bin/time -v -o "$work/$name.time" "$@" >"$work/$name.stdout" 2>"$work/$name.stderr"; then
-        echo "bench: $name failed: $*" >&2
+    local cmd=("$@")
+    if [[ $1 == "$pxclone" ]]; then
+        # pxclone's own record of every request: what pxsim's log cannot show (no answer at all).
+        cmd=("$1" --record "$work/$name.record.json" "${@:2}")
+    fi
+    if ! /usr/bin/time -v -o "$work/$name.time" "${cmd[@]}" >"$work/$name.stdout" 2>"$work/$name.stderr"; then
+        echo "bench: FAILED: $name: the command failed: $*" >&2
         tail -n 20 "$work/$name.stderr" >&2
         exit 1
     fi
     requests | jq -c --argjson from "$before" '.[$from:]' >"$work/$name.requests.json"
+    failed_requests "$name"
+}
+# failed_requests NAME: exits 1 naming them when a request of NAME failed: pxsim answered 5xx or
+# dropped it (status 0 in its log), or pxclone recorded an error or had to re-send it (the bench
+# injects no fault, so a retry means a request got no answer).
+failed_requests() {
+    local name=$1 failed
+    failed=$(jq -r '.[] | select(.status == 0 or .status >= 500)
+        | "pxsim answered \(.status): \(.method) \(.path)"' "$work/$name.requests.json")
+    if [[ -f $work/$name.record.json ]]; then
+        failed+=$(jq -r '.requests[] | select((.error // "") != "" or .retries > 0 or .status == 0 or .status >= 500)
+            | "\npxclone: \(.method) \(.path): status \(.status), \(.retries) retries\(if .error then ", " + .error else "" end)"' \
+            "$work/$name.record.json")
+    fi
+    if [[ -n $failed ]]; then
+        echo "bench: FAILED: $name: $(grep -c . <<<"$failed") request(s) failed; no figure is reported:" >&2
+        grep . <<<"$failed" | head -n 20 >&2
+        exit 1
+    fi
 }
 # time_field NAME: wall seconds, cpu seconds, max RSS KiB (from time -v).
 time_fields() {

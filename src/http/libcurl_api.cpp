@@ -47,25 +47,35 @@ Loaded load() {
     }
     auto& api = loaded.api;
     auto& failure = loaded.failure;
-    const bool resolved = resolve(library, "curl_global_init", api.global_init, failure) &&
-                          resolve(library, "curl_version_info", api.version_info, failure) &&
-                          resolve(library, "curl_easy_init", api.easy_init, failure) &&
-                          resolve(library, "curl_easy_reset", api.easy_reset, failure) &&
-                          resolve(library, "curl_easy_cleanup", api.easy_cleanup, failure) &&
-                          resolve(library, "curl_easy_setopt", api.easy_setopt, failure) &&
-                          resolve(library, "curl_easy_getinfo", api.easy_getinfo, failure) &&
-                          resolve(library, "curl_easy_perform", api.easy_perform, failure) &&
-                          resolve(library, "curl_easy_strerror", api.easy_strerror, failure) &&
-                          resolve(library, "curl_share_init", api.share_init, failure) &&
-                          resolve(library, "curl_share_setopt", api.share_setopt, failure) &&
-                          resolve(library, "curl_share_cleanup", api.share_cleanup, failure) &&
-                          resolve(library, "curl_slist_append", api.slist_append, failure) &&
-                          resolve(library, "curl_slist_free_all", api.slist_free_all, failure) &&
-                          resolve(library, "curl_url", api.url, failure) &&
-                          resolve(library, "curl_url_set", api.url_set, failure) &&
-                          resolve(library, "curl_url_get", api.url_get, failure) &&
-                          resolve(library, "curl_url_cleanup", api.url_cleanup, failure) &&
-                          resolve(library, "curl_free", api.free, failure);
+    const bool resolved =
+        resolve(library, "curl_global_init", api.global_init, failure) &&
+        resolve(library, "curl_version_info", api.version_info, failure) &&
+        resolve(library, "curl_easy_init", api.easy_init, failure) &&
+        resolve(library, "curl_easy_reset", api.easy_reset, failure) &&
+        resolve(library, "curl_easy_cleanup", api.easy_cleanup, failure) &&
+        resolve(library, "curl_easy_setopt", api.easy_setopt, failure) &&
+        resolve(library, "curl_easy_getinfo", api.easy_getinfo, failure) &&
+        resolve(library, "curl_easy_perform", api.easy_perform, failure) &&
+        resolve(library, "curl_easy_strerror", api.easy_strerror, failure) &&
+        resolve(library, "curl_share_init", api.share_init, failure) &&
+        resolve(library, "curl_share_setopt", api.share_setopt, failure) &&
+        resolve(library, "curl_share_cleanup", api.share_cleanup, failure) &&
+        resolve(library, "curl_slist_append", api.slist_append, failure) &&
+        resolve(library, "curl_slist_free_all", api.slist_free_all, failure) &&
+        resolve(library, "curl_url", api.url, failure) &&
+        resolve(library, "curl_url_set", api.url_set, failure) &&
+        resolve(library, "curl_url_get", api.url_get, failure) &&
+        resolve(library, "curl_url_cleanup", api.url_cleanup, failure) &&
+        resolve(library, "curl_free", api.free, failure) &&
+        resolve(library, "curl_multi_init", api.multi_init, failure) &&
+        resolve(library, "curl_multi_setopt", api.multi_setopt, failure) &&
+        resolve(library, "curl_multi_add_handle", api.multi_add_handle, failure) &&
+        resolve(library, "curl_multi_remove_handle", api.multi_remove_handle, failure) &&
+        resolve(library, "curl_multi_perform", api.multi_perform, failure) &&
+        resolve(library, "curl_multi_poll", api.multi_poll, failure) &&
+        resolve(library, "curl_multi_wakeup", api.multi_wakeup, failure) &&
+        resolve(library, "curl_multi_info_read", api.multi_info_read, failure) &&
+        resolve(library, "curl_multi_cleanup", api.multi_cleanup, failure);
     if (resolved) {
         // Not thread-safe in libcurl; the call_once around load() makes it so.
         const CURLcode code = api.global_init(CURL_GLOBAL_DEFAULT);

@@ -32,7 +32,8 @@ const char* const k_usage =
   --source-namespace NS     objects in NS are production (repeatable)
   --client-labels SELECTOR  objects there matching this label selector are the client's own:
                             writing them is no violation (default app.kubernetes.io/managed-by=pxclone)
-  --threads N               request threads (default 512)
+  --threads N               request threads started at once; more start as connections need
+                            them (default 64)
   --generate-fixture N      print an N-volume state file (like fixtures/prod-mongo.yaml) and exit
 )";
 

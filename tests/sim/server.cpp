@@ -10,6 +10,7 @@
 #include "controllers.hpp"
 #include "k8s_util.hpp"
 #include "server_internal.hpp"
+#include "server_pool.hpp"
 #include "yaml_json.hpp"
 
 namespace pxsim {
@@ -225,7 +226,7 @@ int Server::start() {
     }
     const std::size_t threads = m_options.threads;
     m_http->new_task_queue = [threads] {
-        return new httplib::ThreadPool(threads);
+        return new srv::ConnectionPool(threads);
     };
     m_http->set_tcp_nodelay(true); // no Nagle stalls between a reply's header and body
     m_http->set_keep_alive_timeout(30);
@@ -252,6 +253,10 @@ int Server::start() {
     if (m_port <= 0) {
         throw std::runtime_error("cannot listen on " + m_options.host + ":" +
                                  std::to_string(m_options.port));
+    }
+    if (!srv::widen_listen_backlog(m_port)) {
+        throw std::runtime_error("cannot find the listening socket of port " +
+                                 std::to_string(m_port));
     }
     m_k8s->set_server_address(m_options.host + ":" + std::to_string(m_port));
     if (m_controllers) {

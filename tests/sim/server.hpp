@@ -55,7 +55,9 @@ struct ServerOptions {
     // A label selector: objects in a source namespace that match it are the client's own, and
     // writing them is no violation (K8sOptions::client_labels). Must not be empty.
     std::string client_labels = k_pxclone_labels;
-    std::size_t threads = 512;
+    // Request threads started at once; more start whenever a connection finds every one busy
+    // (srv::ConnectionPool), so this is no limit on connections.
+    std::size_t threads = 64;
     std::size_t history = 4096;
     bool controllers = true;
 };

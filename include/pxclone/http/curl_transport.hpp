@@ -79,9 +79,11 @@ struct CurlOptions {
     std::string user_agent = "pxclone";
 };
 
-// Thread-safe. Connections, TLS sessions and DNS answers are shared between all requests through
-// one libcurl share handle; easy handles are pooled and reused across threads. HTTP/2 is used
-// when the server offers it over TLS. Errors map to TransportError kinds: connect (DNS, refused,
+// Thread-safe. send() hands its transfer to one event loop (libcurl's multi interface, on a thread
+// of its own) and waits for it: connections are kept and reused there, and HTTP/2, used when the
+// server offers it over TLS, multiplexes the requests in flight onto few connections. stream()
+// runs on its caller's thread, its connections shared between streams through a share handle.
+// Easy handles are pooled and reused across threads. Errors map to TransportError kinds: connect (DNS, refused,
 // proxy), tls (handshake, verification, bad certificate/key), timeout, reset (connection dropped
 // mid-answer), other. A reply over CurlOptions::max_body_bytes is a pxclone::Error instead.
 class CurlTransport final : public Transport {
