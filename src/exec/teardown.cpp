@@ -540,6 +540,29 @@ std::unique_ptr<TeardownRunner> make_dry_run_teardown_runner(std::ostream* out) 
     return std::make_unique<DryRunTeardownRunner>(out);
 }
 
+std::vector<std::string> remove_after_failure(const plan::TeardownTarget& target,
+                                              const TeardownContext& context) {
+    TeardownReport report;
+    try {
+        const auto found = find_target_objects(context.kube, context.portworx, target);
+        report = execute_teardown(target, plan::plan_teardown(target, found), context);
+    } catch (const InterruptedError&) {
+        throw;
+    } catch (const std::exception& e) {
+        // The caller's own error stays the headline; this says why nothing was removed.
+        const auto run = target.runs.empty() ? std::string() : *target.runs.begin();
+        return {fmt::format("  not removed: the environment could not be removed ({}); remove "
+                            "it with `pxclone teardown --run {}`",
+                            e.what(), run)};
+    }
+    std::vector<std::string> lines;
+    for (const auto& failure : report.failed) {
+        lines.push_back(
+            fmt::format("  not removed: {}: {}", failure.object.describe(), failure.error));
+    }
+    return lines;
+}
+
 std::optional<Error> incomplete_error(const TeardownReport& report) {
     if (report.ok()) {
         return std::nullopt;

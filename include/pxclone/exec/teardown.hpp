@@ -94,6 +94,13 @@ std::optional<Error> incomplete_error(const TeardownReport& report);
 TeardownReport execute_teardown(const plan::TeardownTarget& target, const plan::TeardownPlan& plan,
                                 const TeardownContext& context);
 
+// Removes what `target` selects (find, plan_teardown, execute_teardown): a failed deployment's
+// environment that may hold unmasked data. Returns one "  not removed: OBJECT: why" line per
+// object that stays, or one line saying why nothing could be removed (naming `teardown --run`
+// of the target's first run). Throws only InterruptedError.
+std::vector<std::string> remove_after_failure(const plan::TeardownTarget& target,
+                                              const TeardownContext& context);
+
 // Carries out a teardown plan: the real runner is execute_teardown with its context; the dry-run
 // twin sends nothing, prints each DELETE ("  DELETE /api/v1/...   # namespace/x") and reports
 // the plan's deletions as planned.
