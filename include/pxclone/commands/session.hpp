@@ -137,4 +137,8 @@ private:
     std::unique_ptr<util::WorkerPool> m_fan_out;
 };
 
+// Makes a Session (on the real cluster, or in unit tests on fakes) for a command that makes its
+// own, or none (validate --online: a failure to connect is one of its checks).
+using SessionFactory = std::function<std::unique_ptr<Session>()>;
+
 } // namespace pxclone::cmd
