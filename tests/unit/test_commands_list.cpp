@@ -1,7 +1,6 @@
 // `pxclone list` through the composition root: a Session on strict fakes of both APIs; list sends
 // only the catalog's reads.
 #include "pxclone/commands/list.hpp"
-
 #include "pxclone/error.hpp"
 
 #include <doctest/doctest.h>
