@@ -182,12 +182,12 @@ void teardown(Session& session, const GlobalOptions& globals, const LoadedProfil
 
     // Run: the plan through the session's runner (delete and verify, or print the DELETEs).
     const bool text = globals.output == output::Format::text;
-    if (text && !plan.empty()) {
-        print_text_plan(selection, plan, session.dry_run(), streams.out);
-    }
     auto runner =
         session.teardown_runner(teardown_context(session, loaded.profile, text, streams.out),
                                 text ? &streams.out : nullptr);
+    if (text && !plan.empty()) {
+        print_text_plan(selection, plan, !runner->sends(), streams.out);
+    }
     const auto report = runner->run(target, plan);
 
     // Report.

@@ -512,6 +512,7 @@ private:
 class DryRunTeardownRunner final : public TeardownRunner {
 public:
     explicit DryRunTeardownRunner(std::ostream* out) : m_out(out) {}
+    bool sends() const override { return false; }
     TeardownReport run(const plan::TeardownTarget& /*target*/,
                        const plan::TeardownPlan& plan) override {
         TeardownReport report;

@@ -110,9 +110,6 @@ public:
     // The dry-run twin prints each DELETE to `dry_out` when given (else it only reports them).
     std::unique_ptr<exec::TeardownRunner> teardown_runner(exec::TeardownContext context,
                                                           std::ostream* dry_out);
-    // Whether the runners are the dry-run twins: for the wording of reports ("(dry run)") only;
-    // what is sent is the runners' business.
-    bool dry_run() const { return m_globals.dry_run; }
 
     // Writes the --record file (when asked for) with `result` as the command's outcome.
     void finish(const nlohmann::json& result);

@@ -107,6 +107,8 @@ std::vector<std::string> remove_after_failure(const plan::TeardownTarget& target
 class TeardownRunner {
 public:
     virtual ~TeardownRunner() = default;
+    // Whether its DELETEs reach the server (false: the dry-run twin).
+    virtual bool sends() const { return true; }
     virtual TeardownReport run(const plan::TeardownTarget& target,
                                const plan::TeardownPlan& plan) = 0;
 };
