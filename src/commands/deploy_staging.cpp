@@ -119,8 +119,8 @@ void deploy_staging(Session& session, const GlobalOptions& globals, const Loaded
     std::vector<std::string> written;
     // Also for csi: the Portworx volumes provisioned for the staging PVCs get the run's labels.
     // Under --dry-run its twin prints the requests instead.
-    auto runner = session.staging_runner(
-        &session.portworx(), staging_context(session, written_mutex, written), streams.out);
+    auto runner =
+        session.staging_runner(true, staging_context(session, written_mutex, written), streams.out);
 
     // Discover (reads only): the set — a fresh one (its id is the run id, as `pxclone snapshot`
     // names it; one a dry run would take exists only in its record), or one that exists.

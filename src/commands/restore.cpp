@@ -83,7 +83,7 @@ void run_in_place(const GlobalOptions& globals, const RestoreOptions& options,
                                           .on_progress = context.on_progress,
                                           .cancelled = context.cancelled},
                                          dry_out);
-    auto staging = session.staging_runner(&session.portworx(), context, dry_out);
+    auto staging = session.staging_runner(true, context, dry_out);
     // A runner that sends nothing: the summary comes first, the requests it prints follow.
     const bool sends = staging->sends();
     if (text && !sends) {
@@ -121,8 +121,8 @@ void run_new_pvc(const GlobalOptions& globals, const RestoreOptions& options,
     const bool portworx = plan.volumes.at(0).method == profile::SnapshotMethod::portworx;
     const bool text = globals.output == output::Format::text;
     std::ostringstream requests;
-    auto runner = session.staging_runner(portworx ? &session.portworx() : nullptr,
-                                         runner_context(session), text ? streams.out : requests);
+    auto runner =
+        session.staging_runner(portworx, runner_context(session), text ? streams.out : requests);
     const bool sends = runner->sends();
     const auto deadline = session.wait_deadline(profile.staging.wait.timeout, found.start);
     const auto report =

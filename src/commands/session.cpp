@@ -209,13 +209,13 @@ const px::Client& Session::portworx() {
     return *m_px;
 }
 
-std::unique_ptr<exec::StagingRunner> Session::staging_runner(const px::Client* portworx,
-                                                             exec::StagingContext context,
-                                                             std::ostream& dry_out) {
+std::unique_ptr<exec::StagingRunner>
+Session::staging_runner(bool use_portworx, exec::StagingContext context, std::ostream& dry_out) {
     if (m_globals.dry_run) {
         return exec::make_dry_run_staging_runner(dry_out);
     }
-    return exec::make_staging_runner(*m_kube, portworx, std::move(context));
+    return exec::make_staging_runner(*m_kube, use_portworx ? &portworx() : nullptr,
+                                     std::move(context));
 }
 
 std::unique_ptr<exec::RestoreRunner> Session::restore_runner(exec::RestoreContext context,

@@ -102,9 +102,10 @@ public:
 
     // The runners, chosen here once: the real ones send; under --dry-run their twins send no
     // write and print each request to `dry_out` instead (the same executor walks the same plan).
-    // `portworx` is the Portworx client a staging runner may use (nullptr: none).
+    // `use_portworx`: the real staging runner may use the Portworx client (made then, as
+    // portworx() does; the dry-run twin needs none).
     std::unique_ptr<exec::StagingRunner>
-    staging_runner(const px::Client* portworx, exec::StagingContext context, std::ostream& dry_out);
+    staging_runner(bool use_portworx, exec::StagingContext context, std::ostream& dry_out);
     std::unique_ptr<exec::RestoreRunner> restore_runner(exec::RestoreContext context,
                                                         std::ostream& dry_out);
     // The dry-run twin prints each DELETE to `dry_out` when given (else it only reports them).
