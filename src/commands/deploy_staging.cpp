@@ -1,29 +1,29 @@
 // `pxclone deploy-staging`: a ready staging environment with production data and this build's
 // app. Choose the snapshot set → read the manifests → plan (pure) → namespace → volumes (in
 // parallel) → PVCs Bound → config → [masking] → workloads → ready → report.
+#include "pxclone/commands/deploy_staging.hpp"
+
 #include "pxclone/commands/commands.hpp"
-#include "pxclone/commands/load_profile.hpp"
-#include "pxclone/commands/session.hpp"
+#include "pxclone/commands/records.hpp"
 #include "pxclone/commands/snapshot.hpp"
+#include "pxclone/discover/staging_environment.hpp"
 #include "pxclone/discover/staging_sources.hpp"
 #include "pxclone/error.hpp"
 #include "pxclone/exec/catalog.hpp"
 #include "pxclone/exec/staging_runner.hpp"
 #include "pxclone/exec/teardown.hpp"
 #include "pxclone/method/method.hpp"
+#include "pxclone/output/format.hpp"
 #include "pxclone/output/records.hpp"
 #include "pxclone/plan/staging_plan.hpp"
 #include "pxclone/plan/teardown_plan.hpp"
 #include "pxclone/profile/loader.hpp"
 #include "pxclone/profile/manifests.hpp"
+#include "pxclone/util/duration.hpp"
 #include "pxclone/util/interrupt.hpp"
 #include "pxclone/util/time.hpp"
 
-#include <fstream>
-#include <future>
 #include <mutex>
-#include <set>
-#include <sstream>
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
@@ -32,145 +32,40 @@ namespace pxclone::cmd {
 
 namespace {
 
+using nlohmann::json;
 using std::chrono::milliseconds;
 
-struct DeployOptions {
-    std::string snapshot_set;     // --snapshot: the set to use; default the newest complete one
-    bool fresh = false;           // --fresh: take a new set (id = the run id) and use it
-    bool skip_hooks = false;      // --skip-hooks: with --fresh, no source hooks
-    bool keep_on_failure = false; // --keep-on-failure: leave a failed environment for debugging
-};
-
-// The chosen set from the catalog: --snapshot, else the newest complete set. Exit 3 when none.
-exec::SnapshotSet choose_set(Session& session, const profile::Profile& profile,
-                             const DeployOptions& options) {
-    const exec::Catalog catalog(session.kube(), session.portworx(),
-                                method::of(profile.snapshot.method).uses_volume_snapshots());
-    const auto sets = catalog.snapshot_sets(profile.name);
-    if (!options.snapshot_set.empty()) {
-        const auto* found = exec::find_set(sets, options.snapshot_set);
-        if (found == nullptr) {
-            throw NotFoundError(fmt::format("snapshot set {} of profile {} not found",
-                                            options.snapshot_set, profile.name),
-                                "`pxclone list` shows the sets there are");
-        }
-        if (found->state != exec::SetState::complete) {
-            throw Error(ExitCode::failed,
-                        fmt::format("snapshot set {} is partial: its run did not finish",
-                                    options.snapshot_set),
-                        "take a new one with `pxclone snapshot`");
-        }
-        return *found;
-    }
-    const auto* newest = exec::newest_complete(sets);
-    if (newest == nullptr) {
-        throw NotFoundError(fmt::format("profile {} has no complete snapshot set", profile.name),
-                            "take one with `pxclone snapshot` first");
-    }
-    return *newest;
-}
-
-// The set a `--fresh --dry-run` would take, from the snapshot plan's record: the snapshots do not
-// exist, so their ids are placeholders (reused ones keep theirs).
-exec::SnapshotSet set_from_record(const output::SnapshotSetRecord& record) {
-    exec::SnapshotSet set;
-    set.id = record.snapshot_set;
-    set.method = record.method;
-    set.created_at = record.created_at;
-    set.source_namespace = record.source_namespace;
-    set.state = exec::SetState::complete;
-    for (const auto& snapshot : record.snapshots) {
-        set.snapshots.push_back({.source = snapshot.source,
-                                 .id = snapshot.snapshot_id.empty()
-                                           ? fmt::format("<snapshot-of-{}>", snapshot.pvc)
-                                           : snapshot.snapshot_id,
-                                 .portworx_id = snapshot.portworx_snapshot_id,
-                                 .size = snapshot.size_bytes,
-                                 .name = snapshot.name,
-                                 .ready = true});
-    }
-    return set;
-}
-
-// A failed deployment whose data may be unmasked is removed (unless --keep-on-failure): the lines
-// of what could not be removed are returned for the error message.
-std::vector<std::string> remove_environment(Session& session, const profile::Profile& profile,
-                                            const std::string& run) {
-    plan::TeardownTarget target{.profile = profile.name,
-                                .source_namespace = profile.source.source_namespace,
-                                .runs = {run},
-                                .snapshot_sets = {},
-                                .csi = method::of(profile.snapshot.method).uses_volume_snapshots()};
-    exec::TeardownReport report;
-    try {
-        const auto found = exec::find_target_objects(session.kube(), session.portworx(), target);
-        const auto plan = plan::plan_teardown(target, found);
-        exec::TeardownContext context{.kube = session.kube(),
-                                      .portworx = session.portworx(),
-                                      .clock = session.clock(),
-                                      .sleeper = session.sleeper()};
-        report = exec::execute_teardown(target, plan, context);
-    } catch (const InterruptedError&) {
-        throw;
-    } catch (const std::exception& e) {
-        // The deployment's own error stays the headline; this says why nothing was removed.
-        return {fmt::format("  not removed: the environment could not be removed ({}); remove "
-                            "it with `pxclone teardown --run {}`",
-                            e.what(), run)};
-    }
-    std::vector<std::string> lines;
-    for (const auto& failure : report.failed) {
-        lines.push_back(
-            fmt::format("  not removed: {}: {}", failure.object.describe(), failure.error));
-    }
-    return lines;
-}
-
-// What exists of an interrupted deployment, for the message: the run's staging objects found by
-// their labels on both APIs (also what an earlier attempt made), then what this attempt wrote
-// that teardown does not look for (Services, ConfigMaps, ...). Listing is read-only; when it
-// fails, what this attempt wrote is all there is to say.
-std::vector<std::string> account_of(Session& session, const profile::Profile& profile,
-                                    const std::string& run,
-                                    const std::vector<std::string>& written) {
-    std::vector<std::string> lines;
-    std::set<std::string> seen;
-    const auto add = [&lines, &seen](const std::string& what) {
-        if (seen.insert(what).second) {
-            lines.push_back("  " + what);
-        }
-    };
-    try {
-        for (const auto& object :
-             exec::find_run_objects(session.kube(), session.portworx(), profile.name, run, nullptr,
-                                    method::of(profile.snapshot.method).uses_volume_snapshots())) {
-            const auto role = object.labels.find(std::string(plan::k_role_key));
-            if (role != object.labels.end() &&
-                role->second != plan::role_name(plan::Role::snapshot)) {
-                add(object.describe());
-            }
-        }
-    } catch (const std::exception& e) {
-        lines.push_back(fmt::format("  (could not list the run's objects: {})", e.what()));
-    }
-    for (const auto& what : written) {
-        add(what);
-    }
-    return lines;
+// What the runner reports to: the progress lines, Ctrl-C, and what this attempt wrote.
+exec::StagingContext staging_context(Session& session, std::mutex& written_mutex,
+                                     std::vector<std::string>& written) {
+    auto& progress = session.progress();
+    return {.clock = &session.clock(),
+            .sleeper = &session.sleeper(),
+            .on_progress = [&progress](const std::string& key,
+                                       const std::string& text) { progress.update(key, text); },
+            .cancelled = [] { return util::interrupted(); },
+            .on_done = [&progress](const std::string& key, bool ok) { progress.done(key, ok); },
+            .on_written =
+                [&written_mutex, &written](const std::string& what) {
+                    const std::lock_guard lock(written_mutex);
+                    written.push_back(what);
+                }};
 }
 
 void run_deploy_staging(const GlobalOptions& globals, const DeployOptions& options,
                         Streams streams) {
-    // Complete: profile, run, connection, the set and the manifests.
+    // Complete and validate: profile, run, connection.
     const util::ProcessEnvironment environment;
     const auto loaded = load_profile(globals, environment);
-    const auto& profile = loaded.profile;
+    validate_deploy_staging(options);
     util::install_interrupt_handlers();
-    Session session(globals, streams, profile, environment);
-    auto& progress = session.progress();
-    const auto start = session.clock().now();
+    Session session(globals, streams, loaded.profile, environment);
+    deploy_staging(session, globals, loaded, options, environment, streams);
+}
 
-    // Validate.
+} // namespace
+
+void validate_deploy_staging(const DeployOptions& options) {
     if (options.fresh && !options.snapshot_set.empty()) {
         throw UsageError("deploy-staging: --fresh and --snapshot exclude each other",
                          "--fresh takes a new set; --snapshot SET uses an existing one");
@@ -178,29 +73,44 @@ void run_deploy_staging(const GlobalOptions& globals, const DeployOptions& optio
     if (options.skip_hooks && !options.fresh) {
         throw UsageError("deploy-staging: --skip-hooks applies only with --fresh");
     }
+}
 
-    // The set: a fresh one (its id is the run id, as `pxclone snapshot` names it), or one that
-    // exists.
-    exec::SnapshotSet set;
+void deploy_staging(Session& session, const GlobalOptions& globals, const LoadedProfile& loaded,
+                    const DeployOptions& options, const util::Environment& environment,
+                    Streams streams) {
+    const auto& profile = loaded.profile;
+    auto& progress = session.progress();
+    const auto start = session.clock().now();
+    std::mutex written_mutex;
+    std::vector<std::string> written;
+    // Also for csi: the Portworx volumes provisioned for the staging PVCs get the run's labels.
+    // Under --dry-run its twin prints the requests instead.
+    auto runner =
+        session.staging_runner(true, staging_context(session, written_mutex, written), streams.out);
+
+    // Discover (reads only): the set — a fresh one (its id is the run id, as `pxclone snapshot`
+    // names it; one a dry run would take exists only in its record), or one that exists.
+    const auto& method = method::of(profile.snapshot.method);
+    const exec::Catalog catalog(session.kube(), session.portworx(), method.uses_volume_snapshots());
+    auto requested = options.snapshot_set;
+    std::optional<exec::SnapshotSet> set;
     if (options.fresh) {
         progress.note(fmt::format("taking snapshot set {}", loaded.run.id));
         const auto record =
             take_snapshot_set(session, globals, loaded, options.skip_hooks, streams.out);
-        if (globals.dry_run) {
-            set = set_from_record(record);
-        } else {
-            DeployOptions chosen = options;
-            chosen.snapshot_set = record.snapshot_set;
-            set = choose_set(session, profile, chosen);
+        requested = record.snapshot_set;
+        if (!runner->sends()) {
+            set = planned_set(record);
         }
-    } else {
-        set = choose_set(session, profile, options);
     }
-    progress.note(fmt::format("snapshot set {} ({} volume{}, {})", set.id, set.snapshots.size(),
-                              set.snapshots.size() == 1 ? "" : "s", set.created_at));
+    if (!set) {
+        set = discover::choose_set(catalog, profile.name, requested);
+    }
+    progress.note(fmt::format("snapshot set {} ({} volume{}, {})", set->id, set->snapshots.size(),
+                              set->snapshots.size() == 1 ? "" : "s", set->created_at));
     // On the fan-out pool: the connections these reads open are the ones every volume's clone
     // then uses at once (their TLS handshakes are not added to the clones' time).
-    const auto described = discover::describe_set(session.kube(), session.fan_out(), profile, set);
+    const auto described = discover::describe_set(session.kube(), session.fan_out(), profile, *set);
     const auto inputs = discover::read_staging_inputs(profile, loaded.run, environment);
 
     // Plan (pure): every object, or every problem.
@@ -219,37 +129,19 @@ void run_deploy_staging(const GlobalOptions& globals, const DeployOptions& optio
                               plan.volumes.size() == 1 ? "" : "s", plan.stages.size(),
                               plan.stages.size() == 1 ? "" : "s"));
 
-    // Run: the same steps for a dry run, with a runner that only prints.
-    const auto cancelled = [] {
-        return util::interrupted();
-    };
-    exec::StagingContext context{
-        .clock = &session.clock(),
-        .sleeper = &session.sleeper(),
-        .on_progress = [&progress](const std::string& key,
-                                   const std::string& text) { progress.update(key, text); },
-        .cancelled = cancelled,
-        .on_done = [&progress](const std::string& key, bool ok) { progress.done(key, ok); },
-        .on_written = {},
-    };
-    std::mutex written_mutex;
-    std::vector<std::string> written;
-    context.on_written = [&written_mutex, &written](const std::string& what) {
-        const std::lock_guard lock(written_mutex);
-        written.push_back(what);
-    };
-    // Also for csi: the Portworx volumes provisioned for the staging PVCs get the run's labels.
-    auto runner = globals.dry_run
-                      ? exec::make_dry_run_staging_runner(streams.out)
-                      : exec::make_staging_runner(session.kube(), &session.portworx(), context);
+    // Run: the plan's steps through the runner.
     const auto deadline = session.wait_deadline(profile.staging.wait.timeout, start);
     plan::StagingReport report;
     try {
         // A connection that failed for good (http::TransportError) is an Error like any
         // other: below, an environment that may hold unmasked data is removed for it too.
-        report = exec::run_staging_plan(plan, *runner, session.pool(), session.clock(), deadline,
-                                        cancelled, &session.fan_out());
+        report = exec::run_staging_plan(
+            plan, *runner, session.pool(), session.clock(), deadline,
+            [] { return util::interrupted(); }, &session.fan_out());
     } catch (const Error& e) {
+        if (!runner->sends()) {
+            throw; // nothing was made: nothing to account for or remove
+        }
         // Steps stopped starting and the requests in flight ended: say what is left.
         const auto stopped = [&](ExitCode code, const std::string& what) {
             std::vector<std::string> written_copy;
@@ -257,7 +149,8 @@ void run_deploy_staging(const GlobalOptions& globals, const DeployOptions& optio
                 const std::lock_guard lock(written_mutex);
                 written_copy = written;
             }
-            auto details = account_of(session, profile, loaded.run.id, written_copy);
+            auto details = discover::account_of(session.kube(), session.portworx(), profile,
+                                                loaded.run.id, written_copy);
             details.insert(details.begin(), fmt::format("what exists of staging environment {} "
                                                         "(run {}):",
                                                         plan.staging_namespace, loaded.run.id));
@@ -272,15 +165,14 @@ void run_deploy_staging(const GlobalOptions& globals, const DeployOptions& optio
                             loaded.run.id, loaded.run.id),
                 std::move(details));
         };
-        if (e.code() == ExitCode::interrupted && !globals.dry_run) {
+        if (e.code() == ExitCode::interrupted) {
             throw stopped(ExitCode::interrupted, "interrupted");
         }
         // Unmasked production data must not stay behind a failed masking job.
-        const bool unmasked = plan.mask.has_value() && !globals.dry_run &&
-                              e.code() != ExitCode::interrupted && !options.keep_on_failure;
+        const bool unmasked = plan.mask.has_value() && !options.keep_on_failure;
         const bool out_of_time =
             e.code() == ExitCode::timed_out && session.deadline().passed(session.clock().now());
-        if (!unmasked && out_of_time && !globals.dry_run) {
+        if (!unmasked && out_of_time) {
             // As on Ctrl-C: what this run made is listed, for the same command to resume.
             throw stopped(ExitCode::timed_out,
                           fmt::format("did not finish before the deadline ({})",
@@ -291,24 +183,30 @@ void run_deploy_staging(const GlobalOptions& globals, const DeployOptions& optio
         }
         progress.note(fmt::format("removing the failed environment {}", plan.staging_namespace));
         auto details = e.details();
-        const auto leftovers = remove_environment(session, profile, loaded.run.id);
+        const plan::TeardownTarget target{.profile = profile.name,
+                                          .source_namespace = profile.source.source_namespace,
+                                          .runs = {loaded.run.id},
+                                          .snapshot_sets = {},
+                                          .csi = method.uses_volume_snapshots()};
+        const auto leftovers = exec::remove_after_failure(target, {.kube = session.kube(),
+                                                                   .portworx = session.portworx(),
+                                                                   .clock = session.clock(),
+                                                                   .sleeper = session.sleeper()});
         details.insert(details.end(), leftovers.begin(), leftovers.end());
         throw Error(leftovers.empty() ? e.code() : ExitCode::partial,
                     fmt::format("{} (the environment was removed)", e.what()), e.hint(),
                     std::move(details));
     }
-    if (globals.dry_run) {
-        return;
+    if (!runner->sends()) {
+        return; // the runner printed the requests: that is the dry run's report
     }
 
-    // Ready (the plan's last step marked it so: list shows it ready): report.
+    // Report: ready (the plan's last step marked it so: list shows it ready).
     const auto took = std::chrono::duration_cast<milliseconds>(session.clock().now() - start);
     const auto record = output::staging_environment_record(plan, report);
     session.finish(nlohmann::json(output::to_json(record)));
     output::print_staging_environment(record, report, globals.output, took, streams.out);
 }
-
-} // namespace
 
 void add_deploy_staging_command(CLI::App& app, const GlobalOptions& globals, Streams streams) {
     auto options = std::make_shared<DeployOptions>();

@@ -1,5 +1,7 @@
 // `pxclone list`: the snapshot sets and staging environments of the profile (or of every profile),
 // found by labels in the cluster, so any machine sees what any other made.
+#include "pxclone/commands/list.hpp"
+
 #include "pxclone/commands/commands.hpp"
 #include "pxclone/commands/load_profile.hpp"
 #include "pxclone/commands/records.hpp"
@@ -19,10 +21,6 @@ namespace pxclone::cmd {
 
 namespace {
 
-struct ListOptions {
-    bool all_profiles = false; // --all-profiles
-};
-
 // What list found: the sets, the environments, and which environments use each set.
 struct Listing {
     std::vector<exec::SnapshotSet> sets;
@@ -35,14 +33,23 @@ void run_list(const GlobalOptions& globals, const ListOptions& options, Streams 
     // Complete: the profile names the cluster, the Portworx endpoint and the profile to list.
     const util::ProcessEnvironment environment;
     const auto loaded = load_profile(globals, environment);
+    validate_list(globals);
 
-    // Validate.
+    Session session(globals, streams, loaded.profile, environment);
+    list(session, globals, loaded, options, streams);
+}
+
+} // namespace
+
+void validate_list(const GlobalOptions& globals) {
     if (globals.output == output::Format::env) {
         throw UsageError("list: -o env is not supported", "use -o text, json, yaml or name");
     }
+}
 
+void list(Session& session, const GlobalOptions& globals, const LoadedProfile& loaded,
+          const ListOptions& options, Streams streams) {
     // Run: read-only listing on both APIs.
-    Session session(globals, streams, loaded.profile, environment);
     // Every profile's sets may be CSI ones; one profile's are only with its method.
     const exec::Catalog catalog(
         session.kube(), session.portworx(),
@@ -86,8 +93,6 @@ void run_list(const GlobalOptions& globals, const ListOptions& options, Streams 
     output::print_list(sets, environments, globals.output, options.all_profiles, listing.now,
                        streams.out);
 }
-
-} // namespace
 
 void add_list_command(CLI::App& app, const GlobalOptions& globals, Streams streams) {
     auto options = std::make_shared<ListOptions>();

@@ -8,6 +8,7 @@
 #include "pxclone/k8s/resource.hpp"
 #include "pxclone/method/method.hpp"
 #include "pxclone/plan/lineage.hpp"
+#include "pxclone/plan/online_checks.hpp"
 #include "pxclone/plan/permissions.hpp"
 #include "pxclone/px/client.hpp"
 
@@ -23,20 +24,9 @@ namespace {
 using nlohmann::json;
 using plan::Check;
 using plan::CheckResult;
-
-Check passed_check(std::string name, std::string message) {
-    return {std::move(name), CheckResult::ok, std::move(message), {}, ExitCode::ok, nullptr};
-}
-
-Check failed_check(std::string name, std::string message, ExitCode code,
-                   std::vector<std::string> details = {}) {
-    return {std::move(name), CheckResult::failed, std::move(message), std::move(details), code,
-            nullptr};
-}
-
-Check skipped_check(std::string name, std::string why) {
-    return {std::move(name), CheckResult::skipped, std::move(why), {}, ExitCode::ok, nullptr};
-}
+using plan::failed_check;
+using plan::passed_check;
+using plan::skipped_check;
 
 // The check `name` failed with the exception being handled: its message, detail lines and exit
 // code as the command that met it would report them.
@@ -104,64 +94,18 @@ Check access_check(Session& session, const LoadedProfile& loaded,
         answers.push_back(session.pool().submit(
             [&session, question] { return k8s::review_access(session.kube(), question); }));
     }
-    std::vector<std::string> denials;
-    auto asked = nlohmann::ordered_json::array();
-    for (std::size_t i = 0; i < needed.size(); ++i) {
-        const auto answer = answers[i].get();
-        const auto& permission = needed[i];
-        asked.push_back({{"verb", permission.verb},
-                         {"group", permission.group},
-                         {"resource", permission.resource},
-                         {"subresource", permission.subresource},
-                         {"namespace", permission.ns},
-                         {"name", permission.name},
-                         {"allowed", answer.allowed},
-                         {"neededBy", permission.needed_by}});
-        if (!answer.allowed) {
-            denials.push_back(fmt::format("cannot {} ({}){}", permission.describe(),
-                                          fmt::join(permission.why, "; "),
-                                          answer.reason.empty() ? "" : ": " + answer.reason));
-        }
+    std::vector<plan::PermissionAnswer> answered;
+    for (auto& answer : answers) {
+        auto got = answer.get();
+        answered.push_back({got.allowed, std::move(got.reason)});
     }
-    // Counted before the call: its arguments are evaluated in no set order, and the last one
-    // moves `denials` away.
-    const auto denied = denials.size();
-    auto check =
-        denied == 0
-            ? passed_check("access", fmt::format("all {} permissions the commands need are granted",
-                                                 needed.size()))
-            : failed_check("access",
-                           fmt::format("{} of {} permissions the commands need {} denied", denied,
-                                       needed.size(), denied == 1 ? "is" : "are"),
-                           ExitCode::failed, std::move(denials));
-    check.data = {{"permissions", std::move(asked)}};
-    return check;
+    return plan::access_check(needed, answered);
 }
 
 // The source PVCs exist, are Bound and are Portworx volumes (the snapshot command's own rules).
 Check source_check(Session& session, const profile::Profile& profile) {
-    const auto resolution = resolve_sources(session, profile);
-    if (resolution.problems.empty()) {
-        std::vector<std::string> names;
-        for (const auto& volume : resolution.volumes) {
-            names.push_back(volume.pvc + " -> " + volume.volume_id);
-        }
-        return passed_check(
-            "source-pvcs", fmt::format("{} PVC{} in namespace {}, each a Bound Portworx volume: {}",
-                                       names.size(), names.size() == 1 ? "" : "s",
-                                       profile.source.source_namespace, fmt::join(names, ", ")));
-    }
-    std::vector<std::string> details;
-    bool missing = false;
-    for (const auto& problem : resolution.problems) {
-        details.push_back(fmt::format("{}: {}", problem.object, problem.message));
-        missing = missing || problem.kind == plan::SourceProblem::Kind::missing;
-    }
-    const auto count = details.size();
-    return failed_check("source-pvcs",
-                        fmt::format("{} problem{} with the source PVCs in namespace {}", count,
-                                    count == 1 ? "" : "s", profile.source.source_namespace),
-                        missing ? ExitCode::not_found : ExitCode::failed, std::move(details));
+    return plan::source_pvcs_check(resolve_sources(session, profile),
+                                   profile.source.source_namespace);
 }
 
 // The storage classes the staging PVCs will use: the profile's, or (csi, whose provisioner needs
@@ -226,38 +170,15 @@ Check portworx_check(Session& session, const profile::Profile& profile) {
 // Free, or this run's (deploy-staging then continues); anything else makes deploy-staging refuse.
 Check staging_namespace_check(Session& session, const LoadedProfile& loaded) {
     const auto& name = loaded.profile.staging.staging_namespace;
-    const auto existing = session.kube().get(k8s::resource_of("Namespace"), "", name);
-    if (!existing) {
-        return passed_check("staging-namespace", fmt::format("{} is free", name));
-    }
-    if (!k8s::has_labels(*existing, plan::run_selector(loaded.profile.name, loaded.run.id,
-                                                       plan::Role::staging))) {
-        const auto labels = existing->value(json::json_pointer("/metadata/labels"), json::object());
-        const auto run = labels.value(std::string(plan::k_run_key), "");
-        const auto profile = labels.value(std::string(plan::k_profile_key), "");
-        return failed_check(
-            "staging-namespace",
-            run.empty() ? fmt::format("{} exists and was not created by pxclone", name)
-                        : fmt::format("{} belongs to run {} of profile {}, not to run {}", name,
-                                      run, profile, loaded.run.id),
-            ExitCode::usage, {"hint: choose another staging.namespace, or another --run"});
-    }
-    if (existing->value(json::json_pointer("/status/phase"), "") == "Terminating") {
-        return failed_check("staging-namespace",
-                            fmt::format("{} is being deleted (a teardown of run {} is under way)",
-                                        name, loaded.run.id),
-                            ExitCode::usage, {"hint: wait until it is gone, or use another --run"});
-    }
-    return passed_check(
-        "staging-namespace",
-        fmt::format("{} is this run's already (deploy-staging continues it)", name));
+    return plan::staging_namespace_check(
+        name, session.kube().get(k8s::resource_of("Namespace"), "", name), loaded.profile.name,
+        loaded.run.id);
 }
 
 } // namespace
 
-std::vector<Check> online_checks(const GlobalOptions& globals, Streams streams,
-                                 const LoadedProfile& loaded, const plan::ManifestCheck& manifests,
-                                 const util::Environment& environment) {
+std::vector<Check> online_checks(const SessionFactory& connect, const LoadedProfile& loaded,
+                                 const plan::ManifestCheck& manifests) {
     const auto& profile = loaded.profile;
     const bool csi = method::of(profile.snapshot.method).uses_volume_snapshots();
     const bool proxied = profile.portworx.endpoint.kind == px::Endpoint::Kind::service_proxy;
@@ -272,7 +193,7 @@ std::vector<Check> online_checks(const GlobalOptions& globals, Streams streams,
 
     std::unique_ptr<Session> session;
     try {
-        session = std::make_unique<Session>(globals, streams, profile, environment);
+        session = connect();
         checks.push_back(cluster_check(*session));
     } catch (...) {
         checks.push_back(failed_with_current("cluster"));

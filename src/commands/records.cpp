@@ -1,5 +1,7 @@
 #include "pxclone/commands/records.hpp"
 
+#include <fmt/format.h>
+
 namespace pxclone::cmd {
 
 output::SnapshotSetRecord set_record(const exec::SnapshotSet& set,
@@ -110,6 +112,26 @@ output::TeardownRecord teardown_record(const std::set<std::string>& runs,
                                   .kept = failure.kept});
     }
     return record;
+}
+
+exec::SnapshotSet planned_set(const output::SnapshotSetRecord& record) {
+    exec::SnapshotSet set;
+    set.id = record.snapshot_set;
+    set.method = record.method;
+    set.created_at = record.created_at;
+    set.source_namespace = record.source_namespace;
+    set.state = exec::SetState::complete;
+    for (const auto& snapshot : record.snapshots) {
+        set.snapshots.push_back({.source = snapshot.source,
+                                 .id = snapshot.snapshot_id.empty()
+                                           ? fmt::format("<snapshot-of-{}>", snapshot.pvc)
+                                           : snapshot.snapshot_id,
+                                 .portworx_id = snapshot.portworx_snapshot_id,
+                                 .size = snapshot.size_bytes,
+                                 .name = snapshot.name,
+                                 .ready = true});
+    }
+    return set;
 }
 
 } // namespace pxclone::cmd

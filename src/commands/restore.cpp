@@ -4,13 +4,13 @@
 // ever written to the source namespace.
 //
 // Wiring only: options -> profile -> discover (discover/restore.hpp, reads only) -> plan
-// (plan/restore_plan.hpp, staging_plan.hpp) -> run (exec/restore_runner.hpp, staging_runner.hpp;
-// the dry-run runners print the requests instead) -> report (output/restore.hpp).
-#include "pxclone/discover/restore.hpp"
+// (plan/restore_plan.hpp, staging_plan.hpp) -> run (the session's runners, exec/restore_runner.hpp
+// and staging_runner.hpp; under --dry-run their twins print the requests) -> report
+// (output/restore.hpp).
+#include "pxclone/commands/restore.hpp"
 
 #include "pxclone/commands/commands.hpp"
-#include "pxclone/commands/load_profile.hpp"
-#include "pxclone/commands/session.hpp"
+#include "pxclone/discover/restore.hpp"
 #include "pxclone/error.hpp"
 #include "pxclone/exec/restore_runner.hpp"
 #include "pxclone/exec/staging_runner.hpp"
@@ -26,15 +26,6 @@
 namespace pxclone::cmd {
 
 namespace {
-
-struct RestoreOptions {
-    std::string snapshot_set;      // --snapshot
-    std::vector<std::string> pvcs; // --pvc
-    bool all = false;              // --all
-    std::string ns;                // -n
-    std::string new_pvc;           // --new-pvc
-    std::string from;              // --from
-};
 
 discover::RestoreReaders readers_of(Session& session, const util::Environment& environment) {
     return {.kube = session.kube(),
@@ -81,40 +72,35 @@ void run_in_place(const GlobalOptions& globals, const RestoreOptions& options,
                                         count == 1 ? "" : "s", ns, plan.workloads.size(),
                                         plan.workloads.size() == 1 ? "" : "s"));
 
-    // Run: the plan through the runners (the dry-run ones print the requests instead).
+    // Run: the plan through the session's runners (the dry-run ones print the requests, after
+    // the summary, instead).
     const bool text = globals.output == output::Format::text;
     const auto deadline = session.wait_deadline(profile.staging.wait.timeout);
     std::ostringstream requests;
-    std::vector<std::string> ids;
-    if (globals.dry_run) {
-        if (text) {
-            output::print_in_place_text(plan, {}, true, streams.out);
-        }
-        auto& out = text ? streams.out : requests;
-        auto runner = exec::make_dry_run_restore_runner(out);
-        auto staging = exec::make_dry_run_staging_runner(out);
-        ids = exec::run_restore_plan(plan, *runner, *staging, deadline, cancelled);
-    } else {
-        const auto context = runner_context(session);
-        auto runner = exec::make_restore_runner(session.kube(), session.portworx(),
-                                                {.clock = context.clock,
-                                                 .sleeper = context.sleeper,
-                                                 .on_progress = context.on_progress,
-                                                 .cancelled = context.cancelled});
-        auto staging = exec::make_staging_runner(session.kube(), &session.portworx(), context);
-        ids = exec::run_restore_plan(
-            plan, *runner, *staging, deadline, cancelled,
-            output::restore_command({loaded.run.id, ns, options.all, options.pvcs,
-                                     options.snapshot_set, globals.profile_path, globals.kubeconfig,
-                                     globals.context}));
+    auto& dry_out = text ? streams.out : requests;
+    const auto context = runner_context(session);
+    auto runner = session.restore_runner({.clock = context.clock,
+                                          .sleeper = context.sleeper,
+                                          .on_progress = context.on_progress,
+                                          .cancelled = context.cancelled},
+                                         dry_out);
+    auto staging = session.staging_runner(true, context, dry_out);
+    // A runner that sends nothing: the summary comes first, the requests it prints follow.
+    const bool sends = staging->sends();
+    if (text && !sends) {
+        output::print_in_place_text(plan, {}, true, streams.out);
     }
+    const auto ids = exec::run_restore_plan(
+        plan, *runner, *staging, deadline, cancelled,
+        output::restore_command({loaded.run.id, ns, options.all, options.pvcs, options.snapshot_set,
+                                 globals.profile_path, globals.kubeconfig, globals.context}));
 
     // Report.
-    const auto result = output::in_place_document(plan, ids, globals.dry_run, requests.str());
+    const auto result = output::in_place_document(plan, ids, !sends, requests.str());
     session.finish(nlohmann::json(result));
     if (!text) {
         output::print_document(result, globals.output, streams.out);
-    } else if (!globals.dry_run) {
+    } else if (sends) {
         output::print_in_place_text(plan, ids, false, streams.out);
     }
 }
@@ -138,40 +124,45 @@ void run_new_pvc(const GlobalOptions& globals, const RestoreOptions& options,
     const bool text = globals.output == output::Format::text;
     std::ostringstream requests;
     auto runner =
-        globals.dry_run
-            ? exec::make_dry_run_staging_runner(text ? streams.out : requests)
-            : exec::make_staging_runner(session.kube(), portworx ? &session.portworx() : nullptr,
-                                        runner_context(session));
+        session.staging_runner(portworx, runner_context(session), text ? streams.out : requests);
+    const bool sends = runner->sends();
     const auto deadline = session.wait_deadline(profile.staging.wait.timeout, found.start);
     const auto report =
         exec::run_staging_plan(plan, *runner, session.pool(), session.clock(), deadline, cancelled);
 
     // Report.
     const auto& clone_id = report.volumes.at(0).clone_id;
-    const auto result = output::new_pvc_document(plan, clone_id, globals.dry_run, requests.str());
+    const auto result = output::new_pvc_document(plan, clone_id, !sends, requests.str());
     session.finish(nlohmann::json(result));
     if (!text) {
         output::print_document(result, globals.output, streams.out);
-    } else if (!globals.dry_run) {
+    } else if (sends) {
         output::print_new_pvc_text(plan, clone_id, streams.out);
     }
 }
 
 void run_restore(const GlobalOptions& globals, const RestoreOptions& options, Streams streams) {
-    // Complete.
+    // Complete and validate.
     const util::ProcessEnvironment environment;
     const auto loaded = load_profile(globals, environment);
-    const auto& profile = loaded.profile;
+    validate_restore(globals, options, loaded.profile);
 
-    // Validate: one mode, its flags, an output we can print.
+    util::install_interrupt_handlers();
+    Session session(globals, streams, loaded.profile, environment);
+    restore(session, globals, loaded, options, environment, streams);
+}
+
+} // namespace
+
+void validate_restore(const GlobalOptions& globals, const RestoreOptions& options,
+                      const profile::Profile& profile) {
     if (globals.output != output::Format::text && globals.output != output::Format::json &&
         globals.output != output::Format::yaml) {
         throw UsageError(
             fmt::format("restore: -o {} is not supported", output::format_name(globals.output)),
             "use -o text, json or yaml");
     }
-    const bool new_pvc = !options.new_pvc.empty();
-    if (new_pvc) {
+    if (!options.new_pvc.empty()) {
         if (!options.pvcs.empty() || options.all) {
             throw UsageError("restore: --new-pvc makes a new PVC; it cannot be combined with "
                              "--pvc or --all");
@@ -187,31 +178,29 @@ void run_restore(const GlobalOptions& globals, const RestoreOptions& options, St
                                          options.ns),
                              "give another namespace");
         }
-    } else {
-        if (globals.run_id.empty()) {
-            throw UsageError("restore: give --run RUN, the staging environment to restore",
-                             "`pxclone list` shows the runs of this profile");
-        }
-        if (options.pvcs.empty() == !options.all) {
-            throw UsageError("restore: give --pvc NAME (repeatable) or --all",
-                             "or --new-pvc NAME -n NAMESPACE --from SOURCE_PVC for a new PVC");
-        }
-        if (!options.from.empty()) {
-            throw UsageError("restore: --from goes with --new-pvc");
-        }
+        return;
     }
+    if (globals.run_id.empty()) {
+        throw UsageError("restore: give --run RUN, the staging environment to restore",
+                         "`pxclone list` shows the runs of this profile");
+    }
+    if (options.pvcs.empty() == !options.all) {
+        throw UsageError("restore: give --pvc NAME (repeatable) or --all",
+                         "or --new-pvc NAME -n NAMESPACE --from SOURCE_PVC for a new PVC");
+    }
+    if (!options.from.empty()) {
+        throw UsageError("restore: --from goes with --new-pvc");
+    }
+}
 
-    // Run.
-    util::install_interrupt_handlers();
-    Session session(globals, streams, profile, environment);
-    if (new_pvc) {
+void restore(Session& session, const GlobalOptions& globals, const LoadedProfile& loaded,
+             const RestoreOptions& options, const util::Environment& environment, Streams streams) {
+    if (!options.new_pvc.empty()) {
         run_new_pvc(globals, options, loaded, session, environment, streams);
     } else {
         run_in_place(globals, options, loaded, session, environment, streams);
     }
 }
-
-} // namespace
 
 void add_restore_command(CLI::App& app, const GlobalOptions& globals, Streams streams) {
     auto options = std::make_shared<RestoreOptions>();

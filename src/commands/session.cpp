@@ -78,18 +78,19 @@ std::shared_ptr<util::Clock> make_clock(const util::Environment& environment) {
     return std::make_shared<ShiftedClock>(*start);
 }
 
-Session::Session(const GlobalOptions& globals, Streams streams, const profile::Profile& profile,
-                 const util::Environment& environment)
-    : m_globals(globals), m_profile(profile), m_environment(environment),
-      m_log(std::make_shared<http::LogSink>(streams.err)),
-      m_record(globals.record_path.empty() ? nullptr : std::make_shared<http::RunRecord>()),
-      m_clock(make_clock(environment)), m_sleeper(std::make_shared<util::ThreadSleeper>()),
-      m_deadline(globals.timeout
-                     ? util::Deadline::after(*m_clock, *globals.timeout,
-                                             "--timeout " + util::format_duration(*globals.timeout))
-                     : util::Deadline()),
-      m_progress(streams.err, progress_options(globals, streams, environment),
-                 [clock = m_clock] { return clock->now(); }) {
+SessionParts connect(const GlobalOptions& globals, const Streams& streams,
+                     const profile::Profile& profile, const util::Environment& environment) {
+    SessionParts parts;
+    const auto log = std::make_shared<http::LogSink>(streams.err);
+    parts.record = globals.record_path.empty() ? nullptr : std::make_shared<http::RunRecord>();
+    parts.clock = make_clock(environment);
+    parts.sleeper = std::make_shared<util::ThreadSleeper>();
+    parts.deadline =
+        globals.timeout
+            ? util::Deadline::after(*parts.clock, *globals.timeout,
+                                    "--timeout " + util::format_duration(*globals.timeout))
+            : util::Deadline();
+
     k8s::ConnectOptions options;
     options.kubeconfig_path =
         !globals.kubeconfig.empty()
@@ -100,17 +101,60 @@ Session::Session(const GlobalOptions& globals, Streams streams, const profile::P
     options.context = !globals.context.empty() ? globals.context : profile.cluster.context;
     options.env = &environment;
     options.verbosity = globals.verbosity;
-    options.log = m_log;
-    options.record = m_record;
+    options.log = log;
+    options.record = parts.record;
     options.parallel = globals.parallel;
-    options.clock = m_clock;
-    options.sleeper = m_sleeper;
+    options.clock = parts.clock;
+    options.sleeper = parts.sleeper;
     options.request_timeout = globals.request_timeout;
-    options.deadline = m_deadline;
+    options.deadline = parts.deadline;
     // Ctrl-C must end a long wait (a rollout, a masking Job) at once, not when it is over; the
     // requests that report and clean up after it must still go out.
     options.streams_cancelled = util::interrupt_flag();
-    m_cluster = k8s::connect_cluster(options);
+    parts.cluster = k8s::connect_cluster(options);
+
+    // A direct Portworx endpoint: its own libcurl handles (its TLS settings), the same
+    // decorators (retries, --record, -v logs) as the API server's stack.
+    parts.portworx_direct = [&globals, &profile, log, record = parts.record, clock = parts.clock,
+                             sleeper = parts.sleeper, deadline = parts.deadline] {
+        http::CurlOptions curl;
+        curl.tls.ca_file = profile.portworx.ca_file.empty()
+                               ? std::string()
+                               : profile::resolve_path(profile, profile.portworx.ca_file);
+        curl.tls.insecure_skip_verify = profile.portworx.insecure;
+        curl.max_idle_handles = static_cast<std::size_t>(globals.parallel);
+        curl.request_timeout = globals.request_timeout;
+        curl.deadline = deadline;
+        curl.clock = clock;
+        curl.warn = [log](std::string_view text) {
+            log->write(fmt::format("pxclone: warning: {}", text));
+        };
+        http::StackOptions stack;
+        stack.clock = clock;
+        stack.sleeper = sleeper;
+        stack.verbosity = globals.verbosity;
+        stack.log = log;
+        stack.record = record;
+        stack.deadline = deadline;
+        return http::decorate(std::make_shared<http::CurlTransport>(curl), stack);
+    };
+    return parts;
+}
+
+Session::Session(const GlobalOptions& globals, Streams streams, const profile::Profile& profile,
+                 const util::Environment& environment)
+    : Session(globals, streams, profile, environment,
+              connect(globals, streams, profile, environment)) {}
+
+Session::Session(const GlobalOptions& globals, Streams streams, const profile::Profile& profile,
+                 const util::Environment& environment, SessionParts parts)
+    : m_globals(globals), m_profile(profile), m_environment(environment),
+      m_portworx_direct(std::move(parts.portworx_direct)), m_record(std::move(parts.record)),
+      m_clock(std::move(parts.clock)), m_sleeper(std::move(parts.sleeper)),
+      m_deadline(std::move(parts.deadline)),
+      m_progress(streams.err, progress_options(globals, streams, environment),
+                 [clock = m_clock] { return clock->now(); }),
+      m_cluster(std::move(parts.cluster)) {
     m_kube = std::make_unique<k8s::Client>(*m_cluster.transport, m_cluster.server);
     m_pool = std::make_unique<util::WorkerPool>(static_cast<std::size_t>(globals.parallel));
     m_fan_out = std::make_unique<util::WorkerPool>(
@@ -155,28 +199,39 @@ const px::Client& Session::portworx() {
         k8s::check_credentials_route(endpoint.url, "portworx.token",
                                      m_profile.file + ": portworx.endpoint", m_environment);
     }
-    http::CurlOptions curl;
-    curl.tls.ca_file = m_profile.portworx.ca_file.empty()
-                           ? std::string()
-                           : profile::resolve_path(m_profile, m_profile.portworx.ca_file);
-    curl.tls.insecure_skip_verify = m_profile.portworx.insecure;
-    curl.max_idle_handles = static_cast<std::size_t>(m_globals.parallel);
-    curl.request_timeout = m_globals.request_timeout;
-    curl.deadline = m_deadline;
-    curl.clock = m_clock;
-    curl.warn = [log = m_log](std::string_view text) {
-        log->write(fmt::format("pxclone: warning: {}", text));
-    };
-    http::StackOptions stack;
-    stack.clock = m_clock;
-    stack.sleeper = m_sleeper;
-    stack.verbosity = m_globals.verbosity;
-    stack.log = m_log;
-    stack.record = m_record;
-    stack.deadline = m_deadline;
-    m_px_transport = http::decorate(std::make_shared<http::CurlTransport>(curl), stack);
+    if (!m_portworx_direct) {
+        throw UsageError(fmt::format("{}: portworx.endpoint {}: this session has no direct "
+                                     "Portworx transport",
+                                     m_profile.file, endpoint.text));
+    }
+    m_px_transport = m_portworx_direct();
     m_px = std::make_unique<px::Client>(*m_px_transport, endpoint.url, token, endpoint.text);
     return *m_px;
+}
+
+std::unique_ptr<exec::StagingRunner>
+Session::staging_runner(bool use_portworx, exec::StagingContext context, std::ostream& dry_out) {
+    if (m_globals.dry_run) {
+        return exec::make_dry_run_staging_runner(dry_out);
+    }
+    return exec::make_staging_runner(*m_kube, use_portworx ? &portworx() : nullptr,
+                                     std::move(context));
+}
+
+std::unique_ptr<exec::RestoreRunner> Session::restore_runner(exec::RestoreContext context,
+                                                             std::ostream& dry_out) {
+    if (m_globals.dry_run) {
+        return exec::make_dry_run_restore_runner(dry_out);
+    }
+    return exec::make_restore_runner(*m_kube, portworx(), std::move(context));
+}
+
+std::unique_ptr<exec::TeardownRunner> Session::teardown_runner(exec::TeardownContext context,
+                                                               std::ostream* dry_out) {
+    if (m_globals.dry_run) {
+        return exec::make_dry_run_teardown_runner(dry_out);
+    }
+    return exec::make_teardown_runner(std::move(context));
 }
 
 util::PosixProcessRunner Session::process_runner() const {

@@ -1,8 +1,9 @@
 // `pxclone validate`: check the profile and its manifests without contacting the cluster, and show
 // it resolved; with --online also the cluster, the permissions and the Portworx endpoint, sending
 // no write (the preflight of a CI job).
+#include "pxclone/commands/validate.hpp"
+
 #include "pxclone/commands/commands.hpp"
-#include "pxclone/commands/load_profile.hpp"
 #include "pxclone/commands/preflight.hpp"
 #include "pxclone/discover/staging_sources.hpp"
 #include "pxclone/error.hpp"
@@ -49,10 +50,6 @@ void print_summary(const LoadedProfile& loaded, std::ostream& out) {
     }
 }
 
-struct ValidateOptions {
-    bool online = false; // --online: also check the cluster, sending no write
-};
-
 // The staging manifests read and checked as deploy-staging checks them (namespaced kinds only,
 // none in another namespace). Throws UsageError listing every problem of reading or parsing them;
 // the object checks' problems are in the result.
@@ -70,7 +67,7 @@ std::string manifests_summary(const profile::Profile& profile) {
 }
 
 void run_validate_online(const GlobalOptions& globals, Streams streams, const LoadedProfile& loaded,
-                         const util::Environment& environment) {
+                         const util::Environment& environment, const SessionFactory& connect) {
     // Validate (offline first: the manifests decide what the commands need).
     std::vector<plan::Check> checks;
     checks.push_back({"profile",
@@ -103,7 +100,7 @@ void run_validate_online(const GlobalOptions& globals, Streams streams, const Lo
     }
 
     // Run: the cluster's checks, each a read or an access review.
-    auto online = online_checks(globals, streams, loaded, manifests, environment);
+    auto online = online_checks(connect, loaded, manifests);
     checks.insert(checks.end(), std::make_move_iterator(online.begin()),
                   std::make_move_iterator(online.end()));
     switch (globals.output) {
@@ -140,8 +137,19 @@ void run_validate(const GlobalOptions& globals, const ValidateOptions& options, 
     const auto loaded = load_profile(
         globals, environment,
         globals.output == output::Format::env ? GitLookup::always : GitLookup::when_referenced);
+    validate(
+        globals, options, loaded, environment,
+        [&] { return std::make_unique<Session>(globals, streams, loaded.profile, environment); },
+        streams);
+}
+
+} // namespace
+
+void validate(const GlobalOptions& globals, const ValidateOptions& options,
+              const LoadedProfile& loaded, const util::Environment& environment,
+              const SessionFactory& connect, Streams streams) {
     if (options.online) {
-        run_validate_online(globals, streams, loaded, environment);
+        run_validate_online(globals, streams, loaded, environment, connect);
         return;
     }
     const auto manifests = read_and_check_manifests(loaded, environment);
@@ -182,8 +190,6 @@ void run_validate(const GlobalOptions& globals, const ValidateOptions& options, 
         return;
     }
 }
-
-} // namespace
 
 void add_validate_command(CLI::App& app, const GlobalOptions& globals, Streams streams) {
     auto* sub = app.add_subcommand(

@@ -333,6 +333,8 @@ class DryRunStagingRunner final : public StagingRunner {
 public:
     explicit DryRunStagingRunner(std::ostream& out) : m_out(out) {}
 
+    bool sends() const override { return false; }
+
     void create_namespace(const plan::StagingPlan& plan) override { create(plan.namespace_object); }
 
     std::string clone(const plan::StagingVolume& volume) override {

@@ -15,6 +15,9 @@
 #include <set>
 #include <tuple>
 
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
 namespace pxclone::exec {
 
 using nlohmann::json;
@@ -487,6 +490,123 @@ TeardownReport execute_teardown(const plan::TeardownTarget& target, const plan::
         }
     }
     return report;
+}
+
+namespace {
+
+class SendingTeardownRunner final : public TeardownRunner {
+public:
+    explicit SendingTeardownRunner(TeardownContext context) : m_context(std::move(context)) {}
+    TeardownReport run(const plan::TeardownTarget& target,
+                       const plan::TeardownPlan& plan) override {
+        if (plan.empty()) {
+            return {}; // nothing is sent, so there is nothing to verify
+        }
+        return execute_teardown(target, plan, m_context);
+    }
+
+private:
+    TeardownContext m_context;
+};
+
+class DryRunTeardownRunner final : public TeardownRunner {
+public:
+    explicit DryRunTeardownRunner(std::ostream* out) : m_out(out) {}
+    bool sends() const override { return false; }
+    TeardownReport run(const plan::TeardownTarget& /*target*/,
+                       const plan::TeardownPlan& plan) override {
+        TeardownReport report;
+        report.dry_run = true; // also for an empty plan: the report says nothing was sent
+        report.planned = plan.deletions;
+        if (m_out != nullptr) {
+            for (const auto& deletion : plan.deletions) {
+                *m_out << fmt::format("  {}   # {}\n", delete_request(deletion.object),
+                                      deletion.object.describe());
+            }
+        }
+        return report;
+    }
+
+private:
+    std::ostream* m_out;
+};
+
+} // namespace
+
+std::unique_ptr<TeardownRunner> make_teardown_runner(TeardownContext context) {
+    return std::make_unique<SendingTeardownRunner>(std::move(context));
+}
+
+std::unique_ptr<TeardownRunner> make_dry_run_teardown_runner(std::ostream* out) {
+    return std::make_unique<DryRunTeardownRunner>(out);
+}
+
+std::vector<std::string> remove_after_failure(const plan::TeardownTarget& target,
+                                              const TeardownContext& context) {
+    TeardownReport report;
+    try {
+        const auto found = find_target_objects(context.kube, context.portworx, target);
+        report = execute_teardown(target, plan::plan_teardown(target, found), context);
+    } catch (const InterruptedError&) {
+        throw;
+    } catch (const std::exception& e) {
+        // The caller's own error stays the headline; this says why nothing was removed.
+        const auto run = target.runs.empty() ? std::string() : *target.runs.begin();
+        return {fmt::format("  not removed: the environment could not be removed ({}); remove "
+                            "it with `pxclone teardown --run {}`",
+                            e.what(), run)};
+    }
+    std::vector<std::string> lines;
+    for (const auto& failure : report.failed) {
+        lines.push_back(
+            fmt::format("  not removed: {}: {}", failure.object.describe(), failure.error));
+    }
+    return lines;
+}
+
+std::optional<Error> incomplete_error(const TeardownReport& report) {
+    if (report.ok()) {
+        return std::nullopt;
+    }
+    std::vector<std::string> details;
+    std::vector<std::string> hints; // distinct, in order
+    bool finalizers = false;
+    std::size_t kept = 0;
+    for (const auto& failure : report.failed) {
+        details.push_back(failure.object.describe() + ": " + failure.error);
+        finalizers = finalizers || failure.error.find("finalizers") != std::string::npos;
+        kept += failure.kept ? 1 : 0;
+        if (!failure.hint.empty() &&
+            std::find(hints.begin(), hints.end(), failure.hint) == hints.end()) {
+            hints.push_back(failure.hint);
+        }
+    }
+    const auto failed = report.failed.size() - kept;
+    std::string headline;
+    if (report.failed.size() == 1) {
+        // One object: the headline names it and why (e.g. a namespace and its finalizer), and
+        // no detail line says it again.
+        headline =
+            fmt::format("teardown incomplete: 1 object could not be deleted: {}", details.front());
+        details.clear();
+    } else {
+        headline = fmt::format("teardown incomplete: {} object{} could not be deleted", failed,
+                               failed == 1 ? "" : "s");
+        if (kept != 0) {
+            headline += fmt::format(", and {} that {} refer{} to kept", kept,
+                                    failed == 1 ? "it" : "they", failed == 1 ? "s" : "");
+        }
+    }
+    std::string hint =
+        finalizers ? "finalizers hold it: pxclone never removes finalizers it did not set; once "
+                     "the systems that own them have, run the same teardown again (it is "
+                     "idempotent)"
+                   : "fix the cause, then run the same teardown again (it is idempotent)";
+    if (!hints.empty()) {
+        hint = fmt::format("{}; then run the same teardown again (it is idempotent)",
+                           fmt::join(hints, "; "));
+    }
+    return Error(ExitCode::partial, headline, hint, std::move(details));
 }
 
 } // namespace pxclone::exec

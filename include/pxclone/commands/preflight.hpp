@@ -1,14 +1,13 @@
 // The checks of `pxclone validate --online`: what a CI job asks before it touches anything. Each
 // check sends only reads (GET, the SDK's filter calls) and access reviews, never a write; each
 // reports its own result, and a check that depends on one that failed is skipped, so every
-// problem shows at once.
+// problem shows at once. The judgements on what the reads found are plan/online_checks.hpp.
 #pragma once
 
-#include "pxclone/commands/global_options.hpp"
 #include "pxclone/commands/load_profile.hpp"
+#include "pxclone/commands/session.hpp"
 #include "pxclone/plan/check_report.hpp"
 #include "pxclone/plan/staging_plan.hpp"
-#include "pxclone/util/environment.hpp"
 
 #include <vector>
 
@@ -19,10 +18,9 @@ namespace pxclone::cmd {
 // Portworx volumes), storage-classes, snapshot-class (method csi), portworx (an SDK gateway that
 // accepts the token) and staging-namespace (free, or this run's). `manifests` are the offline
 // check's findings (its resources decide what the manifests need). Never throws for what it
-// checks; only for a failure of pxclone itself.
-std::vector<plan::Check> online_checks(const GlobalOptions& globals, Streams streams,
-                                       const LoadedProfile& loaded,
-                                       const plan::ManifestCheck& manifests,
-                                       const util::Environment& environment);
+// checks; only for a failure of pxclone itself. The checks run on the session `connect` makes (a
+// failure to make one is the cluster check's).
+std::vector<plan::Check> online_checks(const SessionFactory& connect, const LoadedProfile& loaded,
+                                       const plan::ManifestCheck& manifests);
 
 } // namespace pxclone::cmd

@@ -29,4 +29,8 @@ output::TeardownRecord teardown_record(const std::set<std::string>& runs,
                                        const plan::TeardownPlan& plan,
                                        const exec::TeardownReport* report);
 
+// The set a dry run of `pxclone snapshot` would take, from its record: the snapshots do not
+// exist, so their ids are placeholders "<snapshot-of-PVC>" (reused ones keep theirs).
+exec::SnapshotSet planned_set(const output::SnapshotSetRecord& record);
+
 } // namespace pxclone::cmd

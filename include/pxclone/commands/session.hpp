@@ -1,9 +1,15 @@
 // What every command that talks to a cluster shares: the connection to the Kubernetes API, the
-// Portworx client (direct or through the API server's service proxy), the worker pool, time,
-// progress and the --record file. Built once per command from the options and the profile.
+// Portworx client (direct or through the API server's service proxy), the runners (real, or their
+// dry-run twins), the worker pool, time, progress and the --record file. The composition root:
+// connect() assembles the transport stacks from the kubeconfig and the profile, in this one
+// place; a Session is built from them (or, in unit tests, from strict fake transports) and hands
+// the commands clients and runners as interfaces (docs/ARCHITECTURE.md, "Composition root").
 #pragma once
 
 #include "pxclone/commands/global_options.hpp"
+#include "pxclone/exec/restore_runner.hpp"
+#include "pxclone/exec/staging_runner.hpp"
+#include "pxclone/exec/teardown.hpp"
 #include "pxclone/http/logging.hpp"
 #include "pxclone/k8s/client.hpp"
 #include "pxclone/k8s/connect.hpp"
@@ -17,8 +23,10 @@
 #include "pxclone/util/worker_pool.hpp"
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <optional>
+#include <ostream>
 
 namespace pxclone::cmd {
 
@@ -31,12 +39,36 @@ std::shared_ptr<util::Clock> make_clock(const util::Environment& environment);
 output::ProgressOptions progress_options(const GlobalOptions& globals, const Streams& streams,
                                          const util::Environment& environment);
 
+// What a Session is built on: ready transports and the side effects. Everything that sends a
+// request goes through `cluster.transport` or the transport `portworx_direct` makes.
+struct SessionParts {
+    // The API server (server, context) and its transport stack.
+    k8s::ClusterConnection cluster;
+    // Makes the transport stack to a direct Portworx endpoint (https://...): called at most once,
+    // on first use; never for the service proxy, which goes through `cluster.transport`.
+    std::function<std::shared_ptr<http::Transport>()> portworx_direct;
+    std::shared_ptr<util::Clock> clock;
+    std::shared_ptr<util::Sleeper> sleeper;
+    util::Deadline deadline;                 // --timeout, from `clock`; none without it
+    std::shared_ptr<http::RunRecord> record; // --record; nullptr for none
+};
+
+// The real parts: loads the kubeconfig (--kubeconfig, --context, else the profile's cluster
+// section) and assembles the transport stacks (k8s::connect_cluster; the direct Portworx stack on
+// first use), with request logs (-v) on `streams.err`. Sends no request. Throws
+// UsageError/NotFoundError for kubeconfig problems and a bad PXCLONE_NOW.
+SessionParts connect(const GlobalOptions& globals, const Streams& streams,
+                     const profile::Profile& profile, const util::Environment& environment);
+
 class Session {
 public:
-    // Loads the kubeconfig (--kubeconfig, --context, else the profile's cluster section) and builds
-    // the transports. Sends no request. Throws UsageError/NotFoundError for kubeconfig problems.
+    // A session on the real cluster: Session(..., connect(...)).
     Session(const GlobalOptions& globals, Streams streams, const profile::Profile& profile,
             const util::Environment& environment);
+    // A session on ready parts (unit tests: strict fake transports, a fake clock). Sends no
+    // request. `globals`, `profile` and `environment` must outlive it.
+    Session(const GlobalOptions& globals, Streams streams, const profile::Profile& profile,
+            const util::Environment& environment, SessionParts parts);
     ~Session();
     Session(const Session&) = delete;
     Session& operator=(const Session&) = delete;
@@ -68,6 +100,18 @@ public:
     // the profile's value for this wait.
     std::chrono::milliseconds timeout_or(std::chrono::milliseconds profile_default) const;
 
+    // The runners, chosen here once: the real ones send; under --dry-run their twins send no
+    // write and print each request to `dry_out` instead (the same executor walks the same plan).
+    // `use_portworx`: the real staging runner may use the Portworx client (made then, as
+    // portworx() does; the dry-run twin needs none).
+    std::unique_ptr<exec::StagingRunner>
+    staging_runner(bool use_portworx, exec::StagingContext context, std::ostream& dry_out);
+    std::unique_ptr<exec::RestoreRunner> restore_runner(exec::RestoreContext context,
+                                                        std::ostream& dry_out);
+    // The dry-run twin prints each DELETE to `dry_out` when given (else it only reports them).
+    std::unique_ptr<exec::TeardownRunner> teardown_runner(exec::TeardownContext context,
+                                                          std::ostream* dry_out);
+
     // Writes the --record file (when asked for) with `result` as the command's outcome.
     void finish(const nlohmann::json& result);
 
@@ -77,7 +121,7 @@ private:
     const GlobalOptions& m_globals;
     const profile::Profile& m_profile;
     const util::Environment& m_environment;
-    std::shared_ptr<http::LogSink> m_log;
+    std::function<std::shared_ptr<http::Transport>()> m_portworx_direct;
     std::shared_ptr<http::RunRecord> m_record;
     std::shared_ptr<util::Clock> m_clock;
     std::shared_ptr<util::Sleeper> m_sleeper;
@@ -90,5 +134,9 @@ private:
     std::unique_ptr<util::WorkerPool> m_pool;
     std::unique_ptr<util::WorkerPool> m_fan_out;
 };
+
+// Makes a Session (on the real cluster, or in unit tests on fakes) for a command that makes its
+// own, or none (validate --online: a failure to connect is one of its checks).
+using SessionFactory = std::function<std::unique_ptr<Session>()>;
 
 } // namespace pxclone::cmd

@@ -38,6 +38,11 @@ class StagingRunner {
 public:
     virtual ~StagingRunner() = default;
 
+    // Whether its writes reach the server. The dry-run twin's do not: what it "made" does not
+    // exist (a set it would have taken, an environment to account for or remove after a failure,
+    // a report of something ready).
+    virtual bool sends() const { return true; }
+
     // Creates the namespace, or accepts it when this run made it. Throws UsageError (exit 2)
     // when it exists and is not this run's, or is being deleted.
     virtual void create_namespace(const plan::StagingPlan& plan) = 0;

@@ -3,6 +3,7 @@
 // labelled for the run remains.
 #pragma once
 
+#include "pxclone/error.hpp"
 #include "pxclone/exec/step.hpp"
 #include "pxclone/k8s/client.hpp"
 #include "pxclone/plan/teardown_plan.hpp"
@@ -12,6 +13,9 @@
 
 #include <chrono>
 #include <functional>
+#include <memory>
+#include <optional>
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -68,8 +72,15 @@ struct TeardownFailure {
 struct TeardownReport {
     std::vector<plan::FoundObject> deleted; // DELETE accepted (or already gone)
     std::vector<TeardownFailure> failed;    // could not be deleted, or still present at the end
+    // A dry run's report: nothing was sent; `planned` holds the deletions the real run sends.
+    bool dry_run = false;
+    std::vector<plan::Deletion> planned;
     bool ok() const { return failed.empty(); }
 };
+
+// The Error (exit 5, partial) that says what a teardown could not delete and how to go on;
+// nullopt when the report is ok().
+std::optional<Error> incomplete_error(const TeardownReport& report);
 
 // Deletes the plan's objects in order: Kubernetes objects with propagationPolicy Background,
 // Portworx volumes by id. Before the PVs (stage 3) it waits for the deleted PVCs to be gone (a PVC
@@ -82,5 +93,28 @@ struct TeardownReport {
 // Throws InterruptedError when `cancelled` turns true between deletions.
 TeardownReport execute_teardown(const plan::TeardownTarget& target, const plan::TeardownPlan& plan,
                                 const TeardownContext& context);
+
+// Removes what `target` selects (find, plan_teardown, execute_teardown): a failed deployment's
+// environment that may hold unmasked data. Returns one "  not removed: OBJECT: why" line per
+// object that stays, or one line saying why nothing could be removed (naming `teardown --run`
+// of the target's first run). Throws only InterruptedError.
+std::vector<std::string> remove_after_failure(const plan::TeardownTarget& target,
+                                              const TeardownContext& context);
+
+// Carries out a teardown plan: the real runner is execute_teardown with its context; the dry-run
+// twin sends nothing, prints each DELETE ("  DELETE /api/v1/...   # namespace/x") and reports
+// the plan's deletions as planned.
+class TeardownRunner {
+public:
+    virtual ~TeardownRunner() = default;
+    // Whether its DELETEs reach the server (false: the dry-run twin).
+    virtual bool sends() const { return true; }
+    virtual TeardownReport run(const plan::TeardownTarget& target,
+                               const plan::TeardownPlan& plan) = 0;
+};
+
+std::unique_ptr<TeardownRunner> make_teardown_runner(TeardownContext context);
+// `out` may be nullptr: the deletions are only reported.
+std::unique_ptr<TeardownRunner> make_dry_run_teardown_runner(std::ostream* out);
 
 } // namespace pxclone::exec

@@ -1,0 +1,47 @@
+// The judgements of `validate --online` on what its reads found (pure): each turns facts into a
+// plan::Check. commands/preflight makes the reads.
+#pragma once
+
+#include "pxclone/error.hpp"
+#include "pxclone/plan/check_report.hpp"
+#include "pxclone/plan/permissions.hpp"
+#include "pxclone/plan/source_volumes.hpp"
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace pxclone::plan {
+
+Check passed_check(std::string name, std::string message);
+Check failed_check(std::string name, std::string message, ExitCode code,
+                   std::vector<std::string> details = {});
+Check skipped_check(std::string name, std::string why);
+
+// source-pvcs: passed when `resolution` has no problem (each PVC and its volume named), else
+// failed with one detail per problem (exit 3 when a PVC is missing, else 1).
+Check source_pvcs_check(const SourceResolution& resolution, const std::string& source_namespace);
+
+// What an access review said about one permission.
+struct PermissionAnswer {
+    bool allowed = false;
+    std::string reason; // the server's reason; may be ""
+};
+
+// access: `answers[i]` is the answer for `needed[i]`. Passed when all are allowed, else failed
+// (exit 1) with one line per denial naming the permission, why the commands need it, and the
+// reason; its data lists every permission asked about ("permissions": [{verb, ..., allowed,
+// neededBy}]).
+Check access_check(const std::vector<Permission>& needed,
+                   const std::vector<PermissionAnswer>& answers);
+
+// staging-namespace: free (`existing` is nullopt), or this run's (labelled for `profile` and
+// `run`: deploy-staging continues it); another run's or a foreign namespace, or one being
+// deleted, fails with exit 2 (deploy-staging would refuse it).
+Check staging_namespace_check(const std::string& name,
+                              const std::optional<nlohmann::json>& existing,
+                              const std::string& profile, const std::string& run);
+
+} // namespace pxclone::plan

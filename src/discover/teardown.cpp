@@ -1,0 +1,88 @@
+#include "pxclone/discover/teardown.hpp"
+
+#include "pxclone/plan/lineage.hpp"
+
+namespace pxclone::discover {
+
+TeardownSelection select_teardown(const profile::Profile& profile, const TeardownRequest& request,
+                                  const exec::StagingObjects& staging,
+                                  const std::vector<exec::SnapshotSet>& sets,
+                                  std::chrono::system_clock::time_point now) {
+    TeardownSelection selection;
+    auto& target = selection.target;
+    target.profile = profile.name;
+    target.source_namespace = profile.source.source_namespace;
+    target.csi = profile.snapshot.method == profile::SnapshotMethod::csi;
+
+    const auto environments = exec::group_environments(staging);
+    if (request.run) {
+        target.runs.insert(*request.run);
+    } else {
+        for (const auto& environment : environments) {
+            if (request.all || (request.expired && exec::is_expired(environment, now))) {
+                target.runs.insert(environment.run);
+            }
+        }
+    }
+    if (!request.snapshots) {
+        return selection;
+    }
+
+    // The sets these runs used, and a set taken by the run itself (deploy-staging --fresh).
+    std::set<std::string> candidates;
+    for (const auto& environment : environments) {
+        if (target.runs.count(environment.run) != 0) {
+            candidates.insert(environment.snapshot_sets.begin(), environment.snapshot_sets.end());
+        }
+    }
+    for (const auto& run : target.runs) {
+        if (exec::find_set(sets, run) != nullptr) {
+            candidates.insert(run);
+        }
+    }
+    const auto in_use = exec::snapshot_sets_used(staging, target.runs);
+    for (const auto& set : candidates) {
+        if (in_use.count(set) == 0) {
+            target.snapshot_sets.insert(set);
+            continue;
+        }
+        auto& users = selection.kept_sets[set];
+        for (const auto& environment : environments) {
+            if (environment.snapshot_sets.contains(set) &&
+                target.runs.count(environment.run) == 0) {
+                users.push_back(environment.run);
+            }
+        }
+    }
+    return selection;
+}
+
+TeardownSelection discover_teardown(const exec::Catalog& catalog, const profile::Profile& profile,
+                                    const TeardownRequest& request,
+                                    std::chrono::system_clock::time_point now) {
+    const auto staging = catalog.staging_objects(profile.name);
+    // The sets are read only when they may be deleted.
+    const auto sets =
+        request.snapshots ? catalog.snapshot_sets(profile.name) : std::vector<exec::SnapshotSet>{};
+    return select_teardown(profile, request, staging, sets, now);
+}
+
+std::set<std::string> sets_not_asked(const plan::TeardownPlan& plan, bool snapshots) {
+    std::set<std::string> sets;
+    if (snapshots) {
+        return sets;
+    }
+    const auto role_key = std::string(plan::k_role_key);
+    for (const auto& refusal : plan.refused) {
+        const auto& labels = refusal.object.labels;
+        const auto set = labels.find(std::string(plan::k_snapshot_set_key));
+        const auto role = labels.find(role_key);
+        if (refusal.not_selected && set != labels.end() && role != labels.end() &&
+            role->second == plan::role_name(plan::Role::snapshot)) {
+            sets.insert(set->second);
+        }
+    }
+    return sets;
+}
+
+} // namespace pxclone::discover

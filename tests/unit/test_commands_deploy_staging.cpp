@@ -1,0 +1,119 @@
+// `pxclone deploy-staging` through the composition root: a Session on strict fakes of both APIs.
+// The dry run walks the same plan through the dry-run runner and sends only reads; the refusals
+// (no such set, another run's namespace) stop before any write.
+#include "pxclone/commands/deploy_staging.hpp"
+#include "pxclone/error.hpp"
+
+#include <doctest/doctest.h>
+#include <nlohmann/json.hpp>
+
+#include "support/fake_session.hpp"
+
+using namespace pxclone;
+using http::Method;
+using nlohmann::json;
+
+namespace {
+
+const char* const k_not_found = R"({"kind":"Status","apiVersion":"v1","status":"Failure",
+  "reason":"NotFound","code":404})";
+
+// Set 40's snapshot of prod/data, as the catalog's inspectwithfilters returns it.
+json sets_reply() {
+    return {{"volumes", json::array({{{"id", "snap-40"},
+                                      {"locator",
+                                       {{"name", "snap-40"},
+                                        {"volume_labels",
+                                         {{"app.kubernetes.io/managed-by", "pxclone"},
+                                          {"pxclone.io/profile", "orders"},
+                                          {"pxclone.io/run", "40"},
+                                          {"pxclone.io/role", "snapshot"},
+                                          {"pxclone.io/snapshot-set", "40"},
+                                          {"pxclone.io/source", "prod/data"},
+                                          {"pxclone.io/created-at", "2026-11-27T10:00:00Z"}}}}},
+                                      {"source", {{"parent", "vol-0"}}},
+                                      {"spec", {{"size", "1073741824"}}},
+                                      {"state", "VOLUME_STATE_DETACHED"}}})}};
+}
+
+struct Fixture : test::FakeSession {
+    cmd::LoadedProfile loaded = test::orders_profile("41");
+
+    Fixture() { globals.run_id = "41"; }
+
+    // The sets, then the source PVC of set 40's one snapshot (gone from production: the
+    // profile's defaults describe it).
+    void expect_set_40() {
+        px->expect(Method::post, "/v1/volumes/inspectwithfilters").reply(200, sets_reply());
+        kube->expect(Method::get, "/api/v1/namespaces/prod/persistentvolumeclaims/data")
+            .reply(404, k_not_found);
+    }
+
+    void run(const cmd::DeployOptions& options = {}) {
+        cmd::validate_deploy_staging(options);
+        auto session = this->session(loaded.profile);
+        cmd::deploy_staging(*session, globals, loaded, options, environment, streams());
+    }
+};
+
+} // namespace
+
+TEST_CASE_FIXTURE(Fixture, "deploy-staging --dry-run: the dry-run runner prints the plan's "
+                           "writes; only reads are sent") {
+    globals.dry_run = true;
+    expect_set_40();
+
+    run();
+    const auto printed = out.str();
+    CHECK(printed.find("POST /api/v1/namespaces {") != std::string::npos);
+    CHECK(printed.find("POST /v1/volumes/clone {") != std::string::npos);
+    CHECK(printed.find("\"pxclone.io/snapshot-set\":\"40\"") != std::string::npos);
+    CHECK(printed.find("ready in") == std::string::npos); // no report of what does not exist
+    for (const auto& request : kube->requests()) {
+        CHECK(request.method == Method::get);
+    }
+}
+
+TEST_CASE_FIXTURE(Fixture, "deploy-staging refuses a snapshot set that does not exist (exit 3)") {
+    px->expect(Method::post, "/v1/volumes/inspectwithfilters").reply(200, sets_reply());
+    try {
+        run({.snapshot_set = "39"});
+        FAIL("no error");
+    } catch (const Error& e) {
+        CHECK(e.code() == ExitCode::not_found);
+        CHECK(std::string(e.what()) == "snapshot set 39 of profile orders not found");
+    }
+}
+
+TEST_CASE_FIXTURE(Fixture, "deploy-staging refuses a profile without a snapshot set (exit 3)") {
+    px->expect(Method::post, "/v1/volumes/inspectwithfilters").reply(200, test::no_volumes());
+    CHECK_THROWS_AS(run(), NotFoundError);
+}
+
+TEST_CASE_FIXTURE(Fixture, "deploy-staging refuses an existing environment of another run") {
+    expect_set_40();
+    kube->expect(Method::get, "/api/v1/namespaces/stg")
+        .reply(200, json{{"metadata",
+                          {{"name", "stg"},
+                           {"labels",
+                            {{"app.kubernetes.io/managed-by", "pxclone"},
+                             {"pxclone.io/profile", "orders"},
+                             {"pxclone.io/run", "40"},
+                             {"pxclone.io/role", "staging"}}}}}});
+    try {
+        run();
+        FAIL("no error");
+    } catch (const Error& e) {
+        CHECK(e.code() == ExitCode::usage);
+        CHECK(std::string(e.what()) ==
+              "namespace stg exists and was not created by pxclone for run 41");
+    }
+    CHECK(out.str().empty());
+}
+
+TEST_CASE("deploy-staging validates its flags") {
+    CHECK_THROWS_AS(cmd::validate_deploy_staging({.snapshot_set = "40", .fresh = true}),
+                    UsageError);
+    CHECK_THROWS_AS(cmd::validate_deploy_staging({.skip_hooks = true}), UsageError);
+    CHECK_NOTHROW(cmd::validate_deploy_staging({.fresh = true, .skip_hooks = true}));
+}

@@ -1,0 +1,175 @@
+// `pxclone teardown` through the composition root: a Session on strict fakes of both APIs, so every
+// request the command sends is scripted in order, and a DELETE nobody scripted fails the test.
+#include "pxclone/commands/teardown.hpp"
+#include "pxclone/error.hpp"
+
+#include <doctest/doctest.h>
+#include <nlohmann/json.hpp>
+
+#include "support/fake_session.hpp"
+
+using namespace pxclone;
+using http::Method;
+using nlohmann::json;
+using test::list_of;
+using test::no_volumes;
+using test::orders_selector;
+
+namespace {
+
+json labels_of_run(const std::string& run, const std::string& role = "staging") {
+    return {{"app.kubernetes.io/managed-by", "pxclone"},
+            {"pxclone.io/profile", "orders"},
+            {"pxclone.io/run", run},
+            {"pxclone.io/role", role},
+            {"pxclone.io/snapshot-set", "40"}};
+}
+
+json deployment(const std::string& ns, json labels) {
+    return {{"apiVersion", "apps/v1"},
+            {"kind", "Deployment"},
+            {"metadata", {{"name", "app"}, {"namespace", ns}, {"labels", std::move(labels)}}}};
+}
+
+json px_volumes(json volumes) {
+    return {{"volumes", std::move(volumes)}};
+}
+
+json px_volume(const std::string& id, json labels) {
+    return {{"id", id},
+            {"locator", {{"name", id}, {"volume_labels", std::move(labels)}}},
+            {"spec", {{"size", "1073741824"}}},
+            {"state", "VOLUME_STATE_DETACHED"}};
+}
+
+const std::string k_staging = orders_selector("pxclone.io%2Frole%3Dstaging");
+const std::string k_run_41 = orders_selector("pxclone.io%2Frun%3D41");
+
+struct Fixture : test::FakeSession {
+    cmd::LoadedProfile loaded = test::orders_profile("41");
+
+    Fixture() { globals.run_id = "41"; }
+
+    // What the catalog reads to group the environments (namespaces, PVCs, PVs, clones).
+    void expect_environments(const json& clones) {
+        kube->expect(Method::get, "/api/v1/namespaces?" + k_staging).reply(200, list_of());
+        kube->expect(Method::get, "/api/v1/persistentvolumeclaims?" + k_staging)
+            .reply(200, list_of());
+        kube->expect(Method::get, "/api/v1/persistentvolumes?" + k_staging).reply(200, list_of());
+        px->expect(Method::post, "/v1/volumes/inspectwithfilters").reply(200, px_volumes(clones));
+    }
+
+    // What is labelled for run 41 on both APIs, kind by kind.
+    void expect_run_objects(const json& deployments, const json& volumes) {
+        kube->expect(Method::get, "/apis/apps/v1/deployments?" + k_run_41)
+            .reply(200, list_of(deployments));
+        kube->expect(Method::get, "/apis/apps/v1/statefulsets?" + k_run_41).reply(200, list_of());
+        kube->expect(Method::get, "/apis/batch/v1/jobs?" + k_run_41).reply(200, list_of());
+        kube->expect(Method::get, "/api/v1/persistentvolumeclaims?" + k_run_41)
+            .reply(200, list_of());
+        kube->expect(Method::get, "/api/v1/persistentvolumes?" + k_run_41).reply(200, list_of());
+        kube->expect(Method::get, "/api/v1/namespaces?" + k_run_41).reply(200, list_of());
+        px->expect(Method::post, "/v1/volumes/inspectwithfilters").reply(200, px_volumes(volumes));
+    }
+
+    void run(const cmd::TeardownOptions& options = {}) {
+        cmd::validate_teardown(globals, options);
+        auto session = this->session(loaded.profile);
+        cmd::teardown(*session, globals, loaded, options, streams());
+    }
+};
+
+} // namespace
+
+TEST_CASE_FIXTURE(Fixture, "teardown --run: deletes the run's objects, then finds none left") {
+    const auto clone = px_volume("clone-1", labels_of_run("41"));
+    expect_environments(json::array({clone}));
+    expect_run_objects(json::array({deployment("stg", labels_of_run("41"))}), json::array({clone}));
+    kube->expect(Method::del, "/apis/apps/v1/namespaces/stg/deployments/app")
+        .body(
+            {{"kind", "DeleteOptions"}, {"apiVersion", "v1"}, {"propagationPolicy", "Background"}})
+        .reply(200, json::object());
+    px->expect(Method::del, "/v1/volumes/clone-1").reply(200, json::object());
+    expect_run_objects(json::array(), json::array()); // the check that nothing remains
+
+    run();
+    CHECK(out.str() == "teardown of run 41: 2 objects to delete\n"
+                       "deployment/app in stg deleted\n"
+                       "portworx volume clone-1 (clone-1) deleted\n"
+                       "teardown complete: 2 objects deleted\n");
+}
+
+TEST_CASE_FIXTURE(Fixture, "teardown --run --dry-run: the same plan, printed by the dry-run "
+                           "runner; only reads are sent") {
+    globals.dry_run = true;
+    const auto clone = px_volume("clone-1", labels_of_run("41"));
+    expect_environments(json::array({clone}));
+    expect_run_objects(json::array({deployment("stg", labels_of_run("41"))}), json::array({clone}));
+
+    run();
+    CHECK(out.str() ==
+          "teardown of run 41: 2 objects to delete (dry run)\n"
+          "  DELETE /apis/apps/v1/namespaces/stg/deployments/app   # deployment/app in stg\n"
+          "  DELETE /v1/volumes/clone-1   # portworx volume clone-1 (clone-1)\n");
+}
+
+TEST_CASE_FIXTURE(Fixture, "teardown --run -o json --dry-run: the plan with each request") {
+    globals.dry_run = true;
+    globals.output = output::Format::json;
+    expect_environments(json::array());
+    expect_run_objects(json::array({deployment("stg", labels_of_run("41"))}), json::array());
+
+    run();
+    const auto document = json::parse(out.str());
+    CHECK(document.at("dryRun") == true);
+    CHECK(document.at("plan") ==
+          json::parse(R"([{"kind":"Deployment","namespace":"stg","name":"app",
+                "request":"DELETE /apis/apps/v1/namespaces/stg/deployments/app"}])"));
+    CHECK_FALSE(document.contains("deleted"));
+}
+
+TEST_CASE_FIXTURE(Fixture, "teardown refuses what lacks this run's labels and what is in "
+                           "production: no DELETE is sent") {
+    expect_environments(json::array());
+    // A server that ignores the selector: a production volume without pxclone's labels, and an
+    // object labelled for the run but in the source namespace.
+    expect_run_objects(json::array({deployment("prod", labels_of_run("41"))}),
+                       json::array({px_volume("vol-0", json::object())}));
+
+    run();
+    CHECK(out.str() == "nothing to delete\n");
+    CHECK(err.str().find("not deleting deployment/app in prod: it is in the source namespace "
+                         "prod") != std::string::npos);
+    CHECK(err.str().find("not deleting portworx volume vol-0 (vol-0): not labelled "
+                         "app.kubernetes.io/managed-by=pxclone") != std::string::npos);
+}
+
+TEST_CASE_FIXTURE(Fixture, "teardown of another run: the objects of run 41 are not selected") {
+    globals.run_id = "42";
+    loaded = test::orders_profile("42");
+    expect_environments(json::array());
+    const auto k_run_42 = orders_selector("pxclone.io%2Frun%3D42");
+    kube->expect(Method::get, "/apis/apps/v1/deployments?" + k_run_42)
+        .reply(200, list_of(json::array({deployment("stg", labels_of_run("41"))})));
+    kube->expect(Method::get, "/apis/apps/v1/statefulsets?" + k_run_42).reply(200, list_of());
+    kube->expect(Method::get, "/apis/batch/v1/jobs?" + k_run_42).reply(200, list_of());
+    kube->expect(Method::get, "/api/v1/persistentvolumeclaims?" + k_run_42).reply(200, list_of());
+    kube->expect(Method::get, "/api/v1/persistentvolumes?" + k_run_42).reply(200, list_of());
+    kube->expect(Method::get, "/api/v1/namespaces?" + k_run_42).reply(200, list_of());
+    px->expect(Method::post, "/v1/volumes/inspectwithfilters")
+        .reply(200, px_volumes(json::array({px_volume("clone-1", labels_of_run("41"))})));
+
+    run();
+    CHECK(out.str() == "nothing to delete\n");
+}
+
+TEST_CASE("teardown validates how the runs are chosen and the output format") {
+    cmd::GlobalOptions globals;
+    CHECK_THROWS_AS(cmd::validate_teardown(globals, {}), UsageError);
+    CHECK_THROWS_AS(cmd::validate_teardown(globals, {.expired = true, .all = true}), UsageError);
+    globals.run_id = "41";
+    CHECK_THROWS_AS(cmd::validate_teardown(globals, {.expired = true}), UsageError);
+    CHECK_NOTHROW(cmd::validate_teardown(globals, {}));
+    globals.output = output::Format::yaml;
+    CHECK_THROWS_AS(cmd::validate_teardown(globals, {}), UsageError);
+}

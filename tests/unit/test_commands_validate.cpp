@@ -1,0 +1,142 @@
+// `pxclone validate` through the composition root: offline it makes no session at all; --online
+// runs every check on a Session of strict fakes, sending only reads and access reviews.
+#include "pxclone/commands/validate.hpp"
+#include "pxclone/error.hpp"
+#include "pxclone/method/method.hpp"
+#include "pxclone/plan/permissions.hpp"
+
+#include <doctest/doctest.h>
+#include <nlohmann/json.hpp>
+
+#include "support/fake_session.hpp"
+
+using namespace pxclone;
+using http::Method;
+using nlohmann::json;
+
+namespace {
+
+const char* const k_not_found = R"({"kind":"Status","apiVersion":"v1","status":"Failure",
+  "reason":"NotFound","code":404})";
+
+json review(bool allowed) {
+    return {{"kind", "SelfSubjectAccessReview"},
+            {"apiVersion", "authorization.k8s.io/v1"},
+            {"status", {{"allowed", allowed}}}};
+}
+
+json source_pvc() {
+    return {{"metadata", {{"name", "data"}, {"namespace", "prod"}}},
+            {"spec", {{"volumeName", "pv-data"}, {"storageClassName", "px"}}},
+            {"status", {{"phase", "Bound"}}}};
+}
+
+json source_pv() {
+    return {{"metadata", {{"name", "pv-data"}}},
+            {"spec", {{"csi", {{"driver", "pxd.portworx.com"}, {"volumeHandle", "vol-0"}}}}}};
+}
+
+struct Fixture : test::FakeSession {
+    cmd::LoadedProfile loaded = test::orders_profile("41");
+    int sessions = 0;
+
+    void run(const cmd::ValidateOptions& options) {
+        cmd::validate(
+            globals, options, loaded, environment,
+            [this] {
+                ++sessions;
+                return session(loaded.profile);
+            },
+            streams());
+    }
+
+    // validate --online on a cluster that answers; `allowed`: the access reviews' answer,
+    // `namespace_reply`: GET of the staging namespace.
+    void expect_online(bool allowed, int namespace_status, const json& namespace_reply) {
+        kube->expect(Method::get, "/version").reply(200, json{{"gitVersion", "v1.30.0"}});
+        const auto needed = plan::needed_permissions(method::of(loaded.profile.snapshot.method),
+                                                     loaded.profile, {});
+        for (std::size_t i = 0; i < needed.size(); ++i) {
+            kube->expect(Method::post, "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews")
+                .reply(201, review(allowed || i != 0));
+        }
+        kube->expect(Method::get, "/api/v1/namespaces/prod/persistentvolumeclaims/data")
+            .reply(200, source_pvc());
+        kube->expect(Method::get, "/api/v1/persistentvolumes/pv-data").reply(200, source_pv());
+        px->expect(Method::get, "/v1/identities/version")
+            .reply(200, json{{"sdk_version", {{"version", "0.101.0"}}},
+                             {"version", {{"driver", "pxd"}, {"version", "3.1.0"}}}});
+        px->expect(Method::post, "/v1/volumes/inspectwithfilters").reply(200, test::no_volumes());
+        kube->expect(Method::get, "/api/v1/namespaces/stg")
+            .reply(namespace_status, namespace_reply);
+    }
+};
+
+} // namespace
+
+TEST_CASE_FIXTURE(Fixture, "validate (offline) makes no session and prints the profile") {
+    globals.output = output::Format::name;
+    run({});
+    CHECK(out.str() == "orders\n");
+    CHECK(sessions == 0);
+
+    out.str("");
+    globals.output = output::Format::env;
+    run({});
+    CHECK(out.str().find("PXCLONE_STAGING_NAMESPACE=") != std::string::npos);
+    CHECK(out.str().find("PXCLONE_RUN_ID=") != std::string::npos);
+    CHECK(sessions == 0);
+}
+
+TEST_CASE_FIXTURE(Fixture, "validate --online: every check passes, sending only reads and "
+                           "access reviews") {
+    expect_online(true, 404, json::parse(k_not_found));
+    run({.online = true});
+    CHECK(sessions == 1);
+    const auto text = out.str();
+    CHECK(text.find("ok      cluster: https://k8s.test (context test) answers, Kubernetes "
+                    "v1.30.0") != std::string::npos);
+    CHECK(text.find("ok      access: all ") != std::string::npos);
+    CHECK(text.find("ok      source-pvcs: 1 PVC in namespace prod") != std::string::npos);
+    CHECK(text.find("ok      staging-namespace: stg is free") != std::string::npos);
+    CHECK(text.find("FAILED") == std::string::npos);
+    for (const auto& request : kube->requests()) {
+        CHECK((request.method == Method::get ||
+               request.url.find("selfsubjectaccessreviews") != std::string::npos));
+    }
+}
+
+TEST_CASE_FIXTURE(Fixture, "validate --online: a denied permission and another run's namespace "
+                           "fail; the most basic problem decides the exit code") {
+    expect_online(false, 200,
+                  json{{"metadata",
+                        {{"name", "stg"},
+                         {"labels",
+                          {{"app.kubernetes.io/managed-by", "pxclone"},
+                           {"pxclone.io/profile", "orders"},
+                           {"pxclone.io/run", "40"},
+                           {"pxclone.io/role", "staging"}}}}}});
+    try {
+        run({.online = true});
+        FAIL("no error");
+    } catch (const Error& e) {
+        CHECK(e.code() == ExitCode::usage); // the namespace (usage) before the denial (failed)
+        CHECK(std::string(e.what()) ==
+              "validate --online: 2 of 8 checks failed for profile orders");
+    }
+    const auto text = out.str();
+    CHECK(text.find("FAILED  access: 1 of ") != std::string::npos);
+    CHECK(text.find("FAILED  staging-namespace: stg belongs to run 40 of profile orders, not to "
+                    "run 41") != std::string::npos);
+}
+
+TEST_CASE_FIXTURE(Fixture, "validate --online: an unreachable cluster skips what depends on it") {
+    kube->expect(Method::get, "/version").fail(http::TransportError::Kind::connect, "refused");
+    px->expect(Method::get, "/v1/identities/version")
+        .fail(http::TransportError::Kind::connect, "refused");
+    CHECK_THROWS_AS(run({.online = true}), Error);
+    const auto text = out.str();
+    CHECK(text.find("FAILED  cluster: ") != std::string::npos);
+    CHECK(text.find("skipped access: the cluster was not reached") != std::string::npos);
+    CHECK(text.find("skipped staging-namespace: the cluster was not reached") != std::string::npos);
+}
