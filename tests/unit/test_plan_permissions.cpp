@@ -109,7 +109,20 @@ TEST_CASE("needed_permissions: method portworx through the service proxy") {
     CHECK(pv_delete.needed_by == std::vector<std::string>{"deploy-staging", "restore", "teardown"});
     CHECK(pv_delete.describe() == "delete persistentvolumes at the cluster scope");
     CHECK(find(needed, "get", "persistentvolumeclaims", "prod").needed_by ==
-          std::vector<std::string>{"snapshot", "deploy-staging", "restore"});
+          std::vector<std::string>{"snapshot", "deploy-staging", "restore", "validate"});
+    // list and validate --online read only.
+    for (const auto& permission : needed) {
+        const auto& by = permission.needed_by;
+        const bool reader_only = std::all_of(by.begin(), by.end(), [](const std::string& c) {
+            return c == "list" || c == "validate";
+        });
+        if (reader_only && permission.subresource != "proxy") {
+            CAPTURE(permission.describe());
+            CHECK((permission.verb == "get" || permission.verb == "list"));
+        }
+    }
+    CHECK(find(needed, "get", "namespaces", "orders-stg-7").needed_by ==
+          std::vector<std::string>{"deploy-staging", "restore", "validate"});
 }
 
 TEST_CASE(
