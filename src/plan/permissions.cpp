@@ -199,8 +199,13 @@ void staging_objects(Needs& needs, const profile::Profile& profile, std::string_
     }
     // The masking Job, and its pod's log when it fails.
     if (profile.staging.mask) {
-        needs.add(command, "create", needed_kind("ConfigMap"), staging, "run the masking job");
-        needs.add(command, "get", needed_kind("ConfigMap"), staging, "run the masking job");
+        // The ConfigMap holds mask.files; without files there is none (plan_staging).
+        if (!profile.staging.mask->files.empty()) {
+            needs.add(command, "create", needed_kind("ConfigMap"), staging,
+                      "run the masking job (its files)");
+            needs.add(command, "get", needed_kind("ConfigMap"), staging,
+                      "run the masking job (its files)");
+        }
         needs.add(command, "create", needed_kind("Job"), staging, "run the masking job");
         needs.add(command, "get", needed_kind("Job"), staging, "run the masking job");
         needs.wait(command, needed_kind("Job"), staging, "wait for the masking job");

@@ -97,11 +97,12 @@ TEST_CASE("needed_permissions: method portworx through the service proxy") {
         CHECK(lines.count(line) == 1);
     }
     // Nothing of the CSI snapshot API (a portworx cluster may not even have its CRDs); no masking
-    // job, no token Secret.
+    // job (nor its ConfigMap, made only for mask.files), no token Secret.
     for (const auto& line : lines) {
         CAPTURE(line);
         CHECK(line.find("volumesnapshot") == std::string::npos);
         CHECK(line.find("create jobs.batch") == std::string::npos);
+        CHECK(line.find("configmaps") == std::string::npos);
         CHECK(line.find("secrets") == std::string::npos);
         CHECK(line.find("pods/log") == std::string::npos);
     }
@@ -133,6 +134,7 @@ TEST_CASE(
     profile.portworx.endpoint = px::parse_endpoint("https://px.example:9021");
     profile.portworx.token = profile::KubeSecret{"kube-system", "px-token", "token"};
     profile.staging.mask = profile::Mask{};
+    profile.staging.mask->files = {"mask.js"};
     const auto needed = needed_permissions(profile, {});
     const auto lines = lines_of(needed);
     for (const char* line : {
@@ -188,4 +190,17 @@ TEST_CASE("Permission::describe names the verb, the resource and where") {
     ns.ns.clear();
     ns.name.clear();
     CHECK(ns.describe() == "create namespaces at the cluster scope");
+}
+
+TEST_CASE("needed_permissions: the masking job's ConfigMap only for mask.files") {
+    auto profile = orders();
+    profile.staging.mask = profile::Mask{};
+    const auto without_files = lines_of(needed_permissions(profile, {}));
+    CHECK(without_files.count("create jobs.batch @orders-stg-7") == 1);
+    CHECK(without_files.count("create configmaps @orders-stg-7") == 0);
+    CHECK(without_files.count("get configmaps @orders-stg-7") == 0);
+    profile.staging.mask->files = {"mask.js"};
+    const auto with_files = lines_of(needed_permissions(profile, {}));
+    CHECK(with_files.count("create configmaps @orders-stg-7") == 1);
+    CHECK(with_files.count("get configmaps @orders-stg-7") == 1);
 }
