@@ -8,7 +8,8 @@
 # rule grants, tried in the order that sets up each) fails with the server's "forbidden" naming
 # the verb, the resource and the namespace; the rule is put back before the next one. A failed
 # masking Job's log is read only on failure: that rule is shown under Jobs that fail. Last,
-# without any rule, validate --online names each of those permissions as denied.
+# without any rule, validate --online names each of those permissions as denied. A csi profile's
+# rules carry its whole pipeline as well.
 # shellcheck source=tests/e2e/lib.sh
 source "$(dirname "$0")/lib.sh"
 e2e_init "$@"
@@ -280,4 +281,28 @@ expect_exit 1
 while IFS= read -r denial; do
     expect_out_contains "$denial"
 done <"$E2E_TMP/denials"
+
+# 6. Method csi: its own rules (VolumeSnapshots in the source namespace, their contents) are
+# enough for the whole pipeline too.
+csi=$E2E_PROFILES/restore-csi.yaml
+"$E2E_PXCLONE" rbac -p "$csi" --service-account ci/pxclone -o json >"$E2E_TMP/rbac-csi.json" ||
+    e2e_fail "pxclone rbac (csi) failed"
+{
+    echo '{"apiVersion":"v1","kind":"Namespace","metadata":{"name":"ci"}}'
+    jq -c '.items[] | "---", .' "$E2E_TMP/rbac-csi.json" | sed 's/^"---"$/---/'
+} >"$E2E_TMP/rbac-csi-state.yaml"
+sim_restart --service-account-token "$SA_TOKEN=ci/pxclone" --state "$E2E_TMP/rbac-csi-state.yaml"
+sed "s/token: $E2E_TOKEN/token: $SA_TOKEN/" "$E2E_TMP/k.yaml" >"$E2E_TMP/sa.yaml"
+as_sa validate --online -p "$csi" --run r1 -o json
+expect_exit 0
+as_sa snapshot -p "$csi" --run s1 --skip-hooks -q
+expect_exit 0
+as_sa deploy-staging -p "$csi" --run r1 --snapshot s1 -q
+expect_exit 0
+as_sa list -p "$csi" -o json
+expect_exit 0
+as_sa restore -p "$csi" --run r1 --all -q
+expect_exit 0
+as_sa teardown -p "$csi" --run r1 --snapshots -q
+expect_exit 0
 e2e_done
