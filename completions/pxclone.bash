@@ -6,7 +6,7 @@
 # those of the cluster and profile the command will use. Installed as
 # share/bash-completion/completions/pxclone; works without the bash-completion package too.
 
-_pxclone_commands="version validate snapshot deploy-staging restore list teardown completion"
+_pxclone_commands="version validate snapshot deploy-staging restore list teardown rbac completion"
 _pxclone_global_flags="--help --profile --context --kubeconfig --run --output --dry-run --quiet
     --verbose --timeout --request-timeout --record --parallel --color"
 # Flags whose next word is their value.
@@ -22,6 +22,7 @@ _pxclone_command_flags() {
         restore) echo "--snapshot --pvc --all --namespace --new-pvc --from" ;;
         list) echo "--all-profiles" ;;
         teardown) echo "--expired --all --snapshots" ;;
+        rbac) echo "--service-account --commands" ;;
     esac
 }
 

@@ -33,7 +33,7 @@ function __pxclone_profiles
     end
 end
 
-set -l commands version validate snapshot deploy-staging restore list teardown completion
+set -l commands version validate snapshot deploy-staging restore list teardown rbac completion
 
 complete -c pxclone -f
 
@@ -43,6 +43,7 @@ complete -c pxclone -n "not __fish_seen_subcommand_from $commands" -a validate -
 complete -c pxclone -n "not __fish_seen_subcommand_from $commands" -a snapshot -d 'Snapshot the source volumes as one labelled set'
 complete -c pxclone -n "not __fish_seen_subcommand_from $commands" -a deploy-staging -d 'Create a staging environment from a snapshot set'
 complete -c pxclone -n "not __fish_seen_subcommand_from $commands" -a restore -d 'Roll a staging PVC back to a snapshot'
+complete -c pxclone -n "not __fish_seen_subcommand_from $commands" -a rbac -d 'Print the least-privilege RBAC'
 complete -c pxclone -n "not __fish_seen_subcommand_from $commands" -a completion -d 'Print the completion script for a shell'
 complete -c pxclone -n "not __fish_seen_subcommand_from $commands" -a list -d 'Show the snapshot sets and staging environments'
 complete -c pxclone -n "not __fish_seen_subcommand_from $commands" -a teardown -d 'Delete staging environments pxclone made'
@@ -81,6 +82,9 @@ complete -c pxclone -n '__fish_seen_subcommand_from restore' -l new-pvc -x -d 'M
 complete -c pxclone -n '__fish_seen_subcommand_from restore' -l from -x -d 'Source PVC whose snapshot to use'
 # list
 complete -c pxclone -n '__fish_seen_subcommand_from list' -l all-profiles -d 'Every profile, not only this one'
+# rbac
+complete -c pxclone -n '__fish_seen_subcommand_from rbac' -l service-account -x -d 'ServiceAccount to bind, NAMESPACE/NAME'
+complete -c pxclone -n '__fish_seen_subcommand_from rbac' -l commands -x -a 'snapshot deploy-staging restore teardown list validate' -d 'Only what these commands need'
 # teardown
 complete -c pxclone -n '__fish_seen_subcommand_from teardown' -l expired -d 'Every environment whose TTL has passed'
 complete -c pxclone -n '__fish_seen_subcommand_from teardown' -l snapshots -d 'Also delete the snapshot sets of these runs'

@@ -13,6 +13,8 @@ constexpr std::string_view k_snapshot = "snapshot";
 constexpr std::string_view k_deploy = "deploy-staging";
 constexpr std::string_view k_restore = "restore";
 constexpr std::string_view k_teardown = "teardown";
+constexpr std::string_view k_list = "list";
+constexpr std::string_view k_validate = "validate";
 
 // Collects permissions, each distinct one once, remembering who needs it and why.
 class Needs {
@@ -197,8 +199,13 @@ void staging_objects(Needs& needs, const profile::Profile& profile, std::string_
     }
     // The masking Job, and its pod's log when it fails.
     if (profile.staging.mask) {
-        needs.add(command, "create", needed_kind("ConfigMap"), staging, "run the masking job");
-        needs.add(command, "get", needed_kind("ConfigMap"), staging, "run the masking job");
+        // The ConfigMap holds mask.files; without files there is none (plan_staging).
+        if (!profile.staging.mask->files.empty()) {
+            needs.add(command, "create", needed_kind("ConfigMap"), staging,
+                      "run the masking job (its files)");
+            needs.add(command, "get", needed_kind("ConfigMap"), staging,
+                      "run the masking job (its files)");
+        }
         needs.add(command, "create", needed_kind("Job"), staging, "run the masking job");
         needs.add(command, "get", needed_kind("Job"), staging, "run the masking job");
         needs.wait(command, needed_kind("Job"), staging, "wait for the masking job");
@@ -291,6 +298,49 @@ void teardown_needs(Needs& needs, const profile::Profile& profile, bool csi) {
                         profile.source.source_namespace, csi);
 }
 
+// `list`: exec::Catalog's sets and staging objects, every namespace by labels; the Portworx volumes
+// by labels (inspectwithfilters, a POST).
+void list_needs(Needs& needs, const profile::Profile& profile, bool csi) {
+    token_secret(needs, profile, k_list);
+    portworx_proxy(needs, profile, k_list, {"create"});
+    reads_snapshot_sets(needs, k_list, csi);
+    for (const auto* name : {"Namespace", "PersistentVolumeClaim", "PersistentVolume"}) {
+        needs.add(k_list, "list", needed_kind(name), "", "find the staging environments");
+    }
+    if (csi) {
+        needs.add(k_list, "list", needed_kind("VolumeSnapshot"), "",
+                  "find the staging environments");
+        needs.add(k_list, "list", needed_kind("VolumeSnapshotContent"), "",
+                  "find the staging environments");
+    }
+}
+
+// `validate --online`'s reads (src/commands/preflight.cpp). Its access reviews are left out: the
+// default ClusterRole system:basic-user lets every authenticated user create them.
+void validate_needs(Needs& needs, const profile::Profile& profile, bool csi) {
+    const auto& source = profile.source.source_namespace;
+    token_secret(needs, profile, k_validate);
+    // check_endpoint (GET identities/version) and the profile's snapshots (a filter POST).
+    portworx_proxy(needs, profile, k_validate, {"get", "create"});
+    needs.add(k_validate, profile.source.pvcs.empty() ? "list" : "get",
+              needed_kind("PersistentVolumeClaim"), source, "check the source PVCs");
+    needs.add(k_validate, "get", needed_kind("PersistentVolume"), "", "check the source volumes");
+    if (!profile.staging.storage_class.empty()) {
+        needs.add(k_validate, "get", needed_kind("StorageClass"), "", "check the storage class", {},
+                  profile.staging.storage_class);
+    } else if (csi) {
+        needs.add(k_validate, "get", needed_kind("StorageClass"), "",
+                  "check the source volumes' storage classes");
+    }
+    if (csi) {
+        needs.add(k_validate, "get", needed_kind("VolumeSnapshotClass"), "",
+                  "check the snapshot class", {}, profile.snapshot.snapshot_class);
+    }
+    const auto& staging = profile.staging.staging_namespace;
+    needs.add(k_validate, "get", needed_kind("Namespace"), staging,
+              "check that the staging namespace is free", {}, staging);
+}
+
 } // namespace
 
 std::string Permission::describe() const {
@@ -320,6 +370,8 @@ std::vector<Permission> needed_permissions(const MethodRules& method,
     deploy_needs(needs, profile, manifest_resources, csi);
     restore_needs(needs, profile, manifest_resources, csi);
     teardown_needs(needs, profile, csi);
+    list_needs(needs, profile, csi);
+    validate_needs(needs, profile, csi);
     return needs.take();
 }
 

@@ -24,12 +24,15 @@ readonly E2E_TOKEN="pxsim-e2e-token-4c1f9a7d"
 readonly E2E_OWNERSHIP_KEYS='["app.kubernetes.io/managed-by","pxclone.io/profile","pxclone.io/run","pxclone.io/role"]'
 
 # jq definitions shared by the request-log checks.
-# - pxclone's requests: everything but pxsim's admin API (/_sim/...), which only the tests call.
+# - pxclone's requests: everything but pxsim's admin API (/_sim/...), which only the tests call,
+#   and the Kubernetes requests a test makes itself as the cluster's admin, marked with the field
+#   manager e2e-admin (pxclone's is pxclone).
 # - px_path: the Portworx path, also when it went through the API server's service proxy.
 # - read-only POSTs: the SDK's filter/inspect calls, Kubernetes server-side dry runs and access
 #   reviews (a create that stores nothing).
 readonly E2E_JQ_DEFS='
-def pxclone_requests: map(select(.path | startswith("/_sim/") | not));
+def pxclone_requests: map(select((.path | startswith("/_sim/") | not)
+    and (.query.fieldManager // "") != "e2e-admin"));
 def is_px: (.path | startswith("/v1/")) or (.path | test("^/api/v1/namespaces/[^/]+/services/[^/]+/proxy/v1/"));
 def px_path: .path | sub("^/api/v1/namespaces/[^/]+/services/[^/]+/proxy"; "");
 def read_only_post: .method == "POST" and (

@@ -1,9 +1,12 @@
 #include "authz.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <stdexcept>
 
+#include "k8s_store.hpp"
 #include "k8s_util.hpp"
+#include "rbac.hpp"
 
 namespace pxsim {
 
@@ -74,6 +77,32 @@ nlohmann::json forbidden_status(const std::string& group, const std::string& res
     const std::string message = name.empty() ? subject + " is forbidden: " + why
                                              : subject + " \"" + name + "\" is forbidden: " + why;
     return status_failure(403, "Forbidden", message, details);
+}
+
+// The bearer token of a request, "" without one.
+std::string bearer_token(const SimRequest& request) {
+    const auto found = request.headers.find("authorization");
+    if (found == request.headers.end()) {
+        return "";
+    }
+    const std::string& value = found->second;
+    const auto space = value.find(' ');
+    if (space == std::string::npos) {
+        return "";
+    }
+    std::string scheme = value.substr(0, space);
+    std::transform(scheme.begin(), scheme.end(), scheme.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    return scheme == "bearer" ? value.substr(space + 1) : "";
+}
+
+const ResourceType* type_of(const std::string& group, const std::string& plural) {
+    for (const ResourceType& type : resource_types()) {
+        if (type.group == group && type.plural == plural) {
+            return &type;
+        }
+    }
+    return nullptr;
 }
 
 SimReply json_reply(int status, const nlohmann::json& body) {
@@ -194,19 +223,77 @@ bool Authorizer::allowed(const RequestAttributes& attributes) const {
                         [&](const DenyRule& rule) { return matches(rule, attributes); });
 }
 
+void Authorizer::use_service_accounts(Store& store, std::map<std::string, std::string> tokens) {
+    for (const auto& [token, account] : tokens) {
+        if (token.empty()) {
+            throw std::invalid_argument("service account token for '" + account + "' is empty");
+        }
+        parse_service_account(account);
+    }
+    m_store = &store;
+    m_service_accounts = std::move(tokens);
+}
+
+bool Authorizer::knows_token(const std::string& token) const {
+    return m_service_accounts.count(token) != 0;
+}
+
+std::optional<std::string> Authorizer::service_account_user(const SimRequest& request) const {
+    const auto found = m_service_accounts.find(bearer_token(request));
+    if (found == m_service_accounts.end()) {
+        return std::nullopt;
+    }
+    return parse_service_account(found->second).user();
+}
+
+std::optional<nlohmann::json> Authorizer::deny(const SimRequest& request,
+                                               const RequestAttributes& attributes) const {
+    const auto account = m_service_accounts.find(bearer_token(request));
+    if (account == m_service_accounts.end() || m_store == nullptr) {
+        if (allowed(attributes)) {
+            return std::nullopt;
+        }
+        return forbidden(attributes);
+    }
+    const auto who = parse_service_account(account->second);
+    if (!rbac_decide(*m_store, who, attributes).allowed) {
+        return forbidden(attributes, who.user());
+    }
+    // Server-side apply that would create: the patch handler asks for `create` too.
+    const auto type = request.headers.find("content-type");
+    const ResourceType* resource = type_of(attributes.group, attributes.resource);
+    if (attributes.verb == "patch" && attributes.subresource.empty() && resource != nullptr &&
+        type != request.headers.end() && type->second.rfind("application/apply-patch", 0) == 0) {
+        const bool exists = m_store->transact([&](Store::Txn& txn) {
+            return txn.get(*resource, attributes.ns, attributes.name).has_value();
+        });
+        RequestAttributes create = attributes;
+        create.verb = "create";
+        if (!exists && !rbac_decide(*m_store, who, create).allowed) {
+            return forbidden_status(attributes.group, attributes.resource, attributes.name, "");
+        }
+    }
+    return std::nullopt;
+}
+
 nlohmann::json Authorizer::forbidden(const RequestAttributes& attributes) const {
+    return forbidden(attributes, m_user);
+}
+
+nlohmann::json Authorizer::forbidden(const RequestAttributes& attributes,
+                                     const std::string& user) const {
     // responsewriters.Forbidden with RBAC's (empty) reason.
     std::string message;
     if (!attributes.resource_request) {
-        message = "User \"" + m_user + "\" cannot " + attributes.verb + " path \"" +
-                  attributes.path + "\"";
+        message =
+            "User \"" + user + "\" cannot " + attributes.verb + " path \"" + attributes.path + "\"";
         return status_failure(403, "Forbidden", "forbidden: " + message, nlohmann::json::object());
     }
     std::string resource = attributes.resource;
     if (!attributes.subresource.empty()) {
         resource += "/" + attributes.subresource;
     }
-    message = "User \"" + m_user + "\" cannot " + attributes.verb + " resource \"" + resource +
+    message = "User \"" + user + "\" cannot " + attributes.verb + " resource \"" + resource +
               "\" in API group \"" + attributes.group + "\"";
     message += attributes.ns.empty() ? " at the cluster scope"
                                      : " in the namespace \"" + attributes.ns + "\"";
@@ -292,6 +379,16 @@ SimReply Authorizer::access_review(const SimRequest& request) const {
     // having no opinion, so a denial carries neither `denied` nor a reason.
     nlohmann::json reply = review;
     reply["metadata"] = {{"creationTimestamp", nullptr}};
+    const auto account = m_service_accounts.find(bearer_token(request));
+    if (account != m_service_accounts.end() && m_store != nullptr) {
+        const auto decision =
+            rbac_decide(*m_store, parse_service_account(account->second), attributes);
+        reply["status"] = {{"allowed", decision.allowed}};
+        if (decision.allowed) {
+            reply["status"]["reason"] = decision.reason;
+        }
+        return json_reply(201, reply);
+    }
     if (allowed(attributes)) {
         reply["status"] = {{"allowed", true},
                            {"reason", "RBAC: allowed by ClusterRoleBinding \"pxsim\" of "

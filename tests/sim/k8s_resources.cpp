@@ -44,6 +44,8 @@ const std::vector<ResourceType>& resource_types() {
             false, false, false);
         add("", "pods", "pod", "Pod", true, {"po"}, true, false, false, true);
         add("", "secrets", "secret", "Secret", true, {}, false, false, false, false);
+        add("", "serviceaccounts", "serviceaccount", "ServiceAccount", true, {"sa"}, false, false,
+            false, false);
         add("", "services", "service", "Service", true, {"svc"}, true, false, false, false);
         add("apps", "deployments", "deployment", "Deployment", true, {"deploy"}, true, true, true,
             false);
@@ -52,6 +54,16 @@ const std::vector<ResourceType>& resource_types() {
         add("apps", "statefulsets", "statefulset", "StatefulSet", true, {"sts"}, true, true, true,
             false);
         add("batch", "jobs", "job", "Job", true, {}, true, true, false, false);
+        // RBAC (authz.hpp evaluates them for --service-account-token identities); DELETE
+        // answers a Status, as for built-in kinds.
+        add("rbac.authorization.k8s.io", "clusterroles", "clusterrole", "ClusterRole", false, {},
+            false, false, false, false);
+        add("rbac.authorization.k8s.io", "clusterrolebindings", "clusterrolebinding",
+            "ClusterRoleBinding", false, {}, false, false, false, false);
+        add("rbac.authorization.k8s.io", "roles", "role", "Role", true, {}, false, false, false,
+            false);
+        add("rbac.authorization.k8s.io", "rolebindings", "rolebinding", "RoleBinding", true, {},
+            false, false, false, false);
         add("storage.k8s.io", "storageclasses", "storageclass", "StorageClass", false, {"sc"},
             false, false, false, false);
         // Custom resources: generation always; DELETE answers the object.

@@ -19,6 +19,10 @@ const char* const k_usage =
   --token T                 require 'Authorization: Bearer T' (Kubernetes) / 'bearer T' (Portworx)
   --user NAME               who the token is in authorization messages
                             (default system:serviceaccount:ci:pxclone)
+  --service-account-token TOKEN=NS/NAME
+                            'Bearer TOKEN' is ServiceAccount NS/NAME, authorized by the Roles,
+                            ClusterRoles and bindings applied to pxsim (repeatable; --token stays
+                            the unrestricted admin's)
   --deny RULE               take one permission away: VERB:RESOURCE[.GROUP][/SUB][@NAMESPACE],
                             e.g. delete:persistentvolumes, patch:statefulsets.apps/scale@stg
                             ('*' any verb; repeatable; PUT /_sim/deny replaces the set)
@@ -75,6 +79,12 @@ Arguments parse(int argc, char** argv) {
             server.token = value;
         } else if (option == "--user") {
             server.user = value;
+        } else if (option == "--service-account-token") {
+            const auto equals = value.find('=');
+            if (equals == std::string::npos || equals == 0) {
+                throw std::invalid_argument(option + ": expected TOKEN=NAMESPACE/NAME: " + value);
+            }
+            server.service_account_tokens[value.substr(0, equals)] = value.substr(equals + 1);
         } else if (option == "--deny") {
             server.deny.push_back(value);
         } else if (option == "--state") {

@@ -79,6 +79,7 @@ Server::Server(ServerOptions options)
             rules.push_back(parse_deny_rule(rule));
         }
         m_authorizer.set_rules(std::move(rules));
+        m_authorizer.use_service_accounts(m_store, m_options.service_account_tokens);
     }
     if (!m_options.log_file.empty()) {
         m_log.open(m_options.log_file, std::ios::app);
@@ -379,7 +380,8 @@ std::optional<SimReply> Server::authenticate(const SimRequest& request, bool px,
     const std::string value = found == request.headers.end() ? "" : found->second;
     const auto space = value.find(' ');
     const bool bearer = space != std::string::npos && lower(value.substr(0, space)) == "bearer";
-    const bool valid = bearer && value.substr(space + 1) == m_options.token;
+    const bool valid = bearer && (value.substr(space + 1) == m_options.token ||
+                                  m_authorizer.knows_token(value.substr(space + 1)));
     if (valid) {
         return std::nullopt;
     }
@@ -399,14 +401,17 @@ std::optional<SimReply> Server::authenticate(const SimRequest& request, bool px,
 }
 
 std::optional<SimReply> Server::authorize(const SimRequest& request, bool px) const {
-    if (px) {
-        return std::nullopt; // the gateway's own token checks (authenticate) are all it has
-    }
-    const RequestAttributes attributes = request_attributes(request);
-    if (m_authorizer.allowed(attributes)) {
+    // The gateway's own token checks (authenticate) are all it has; through the service proxy a
+    // ServiceAccount is authorized by the API server first.
+    const bool service_account = m_authorizer.service_account_user(request).has_value();
+    if (px && (!service_account || request.path.rfind("/api/", 0) != 0)) {
         return std::nullopt;
     }
-    return json_reply(403, m_authorizer.forbidden(attributes));
+    const RequestAttributes attributes = request_attributes(request);
+    if (auto denied = m_authorizer.deny(request, attributes)) {
+        return json_reply(403, *denied);
+    }
+    return std::nullopt;
 }
 
 SimReply Server::route(const SimRequest& request, std::optional<WatchSpec>& watch, bool& px) {
@@ -431,7 +436,7 @@ SimReply Server::dispatch(const SimRequest& request) {
     if (auto denied = authenticate(routed, px, false)) {
         return *denied;
     }
-    if (auto denied = authorize(routed, px)) {
+    if (auto denied = authorize(request, px)) {
         return *denied;
     }
     std::optional<WatchSpec> watch;

@@ -8,6 +8,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <fstream>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <random>
@@ -46,6 +47,9 @@ struct ServerOptions {
     std::string user = "system:serviceaccount:ci:pxclone";
     // Deny rules (authz.hpp), changed at run time by PUT /_sim/deny.
     std::vector<std::string> deny;
+    // Bearer tokens of ServiceAccounts, token -> "NS/NAME": authorized by the RBAC objects
+    // applied to pxsim (rbac.hpp), while `token` stays the unrestricted admin's.
+    std::map<std::string, std::string> service_account_tokens;
     std::vector<std::string> state_files;
     std::string log_file;
     std::string latency;
@@ -130,7 +134,9 @@ private:
     SimReply route(const SimRequest& request, std::optional<WatchSpec>& watch, bool& px);
     std::optional<SimReply> admin(const SimRequest& request);
     std::optional<SimReply> authenticate(const SimRequest& request, bool px, bool client_cert);
-    // The 403 of a Kubernetes request a deny rule forbids; nullopt when allowed.
+    // The 403 of a Kubernetes request a deny rule (or, for a ServiceAccount, RBAC) forbids;
+    // nullopt when allowed. `request` as received: through the service proxy a ServiceAccount
+    // needs services/proxy on the Portworx API's Service.
     std::optional<SimReply> authorize(const SimRequest& request, bool px) const;
 };
 

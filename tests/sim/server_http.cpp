@@ -133,7 +133,7 @@ void Server::serve(const httplib::Request& http_request, httplib::Response& http
         respond(*denied);
         return;
     }
-    if (auto denied = authorize(routed, px)) {
+    if (auto denied = authorize(request, px)) {
         respond(*denied);
         return;
     }

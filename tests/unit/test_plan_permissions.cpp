@@ -98,11 +98,12 @@ TEST_CASE("needed_permissions: method portworx through the service proxy") {
         CHECK(lines.count(line) == 1);
     }
     // Nothing of the CSI snapshot API (a portworx cluster may not even have its CRDs); no masking
-    // job, no token Secret.
+    // job (nor its ConfigMap, made only for mask.files), no token Secret.
     for (const auto& line : lines) {
         CAPTURE(line);
         CHECK(line.find("volumesnapshot") == std::string::npos);
         CHECK(line.find("create jobs.batch") == std::string::npos);
+        CHECK(line.find("configmaps") == std::string::npos);
         CHECK(line.find("secrets") == std::string::npos);
         CHECK(line.find("pods/log") == std::string::npos);
     }
@@ -110,7 +111,20 @@ TEST_CASE("needed_permissions: method portworx through the service proxy") {
     CHECK(pv_delete.needed_by == std::vector<std::string>{"deploy-staging", "restore", "teardown"});
     CHECK(pv_delete.describe() == "delete persistentvolumes at the cluster scope");
     CHECK(find(needed, "get", "persistentvolumeclaims", "prod").needed_by ==
-          std::vector<std::string>{"snapshot", "deploy-staging", "restore"});
+          std::vector<std::string>{"snapshot", "deploy-staging", "restore", "validate"});
+    // list and validate --online read only.
+    for (const auto& permission : needed) {
+        const auto& by = permission.needed_by;
+        const bool reader_only = std::all_of(by.begin(), by.end(), [](const std::string& c) {
+            return c == "list" || c == "validate";
+        });
+        if (reader_only && permission.subresource != "proxy") {
+            CAPTURE(permission.describe());
+            CHECK((permission.verb == "get" || permission.verb == "list"));
+        }
+    }
+    CHECK(find(needed, "get", "namespaces", "orders-stg-7").needed_by ==
+          std::vector<std::string>{"deploy-staging", "restore", "validate"});
 }
 
 TEST_CASE(
@@ -121,6 +135,7 @@ TEST_CASE(
     profile.portworx.endpoint = px::parse_endpoint("https://px.example:9021");
     profile.portworx.token = profile::KubeSecret{"kube-system", "px-token", "token"};
     profile.staging.mask = profile::Mask{};
+    profile.staging.mask->files = {"mask.js"};
     const auto needed = needed_permissions(method::csi(), profile, {});
     const auto lines = lines_of(needed);
     for (const char* line : {
@@ -176,4 +191,17 @@ TEST_CASE("Permission::describe names the verb, the resource and where") {
     ns.ns.clear();
     ns.name.clear();
     CHECK(ns.describe() == "create namespaces at the cluster scope");
+}
+
+TEST_CASE("needed_permissions: the masking job's ConfigMap only for mask.files") {
+    auto profile = orders();
+    profile.staging.mask = profile::Mask{};
+    const auto without_files = lines_of(needed_permissions(method::portworx(), profile, {}));
+    CHECK(without_files.count("create jobs.batch @orders-stg-7") == 1);
+    CHECK(without_files.count("create configmaps @orders-stg-7") == 0);
+    CHECK(without_files.count("get configmaps @orders-stg-7") == 0);
+    profile.staging.mask->files = {"mask.js"};
+    const auto with_files = lines_of(needed_permissions(method::portworx(), profile, {}));
+    CHECK(with_files.count("create configmaps @orders-stg-7") == 1);
+    CHECK(with_files.count("get configmaps @orders-stg-7") == 1);
 }

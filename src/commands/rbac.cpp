@@ -1,0 +1,95 @@
+// `pxclone rbac`: the least-privilege RBAC for a profile's commands, printed (YAML stream, or a
+// JSON List) for an admin to review and apply. Sends nothing: the rules come from the same
+// permission list `validate --online` asks the cluster about (plan::needed_permissions).
+#include "pxclone/output/rbac.hpp"
+
+#include "pxclone/commands/commands.hpp"
+#include "pxclone/commands/load_profile.hpp"
+#include "pxclone/discover/staging_sources.hpp"
+#include "pxclone/error.hpp"
+#include "pxclone/method/method.hpp"
+#include "pxclone/plan/permissions.hpp"
+#include "pxclone/plan/rbac.hpp"
+#include "pxclone/plan/staging_plan.hpp"
+#include "pxclone/profile/diagnostic.hpp"
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+namespace pxclone::cmd {
+
+namespace {
+
+struct RbacOptions {
+    std::string service_account = "pxclone/pxclone"; // --service-account NAMESPACE/NAME
+    std::vector<std::string> commands;               // --commands a,b,...; empty: all
+};
+
+void run_rbac(const GlobalOptions& globals, const RbacOptions& options, Streams streams) {
+    // Validate the flags first: nothing is read for a wrong one.
+    if (globals.output != output::Format::text && globals.output != output::Format::yaml &&
+        globals.output != output::Format::json) {
+        throw UsageError(
+            fmt::format("rbac prints yaml or json, not {}", output::format_name(globals.output)));
+    }
+    const auto slash = options.service_account.find('/');
+    plan::RbacOptions rbac;
+    if (slash == std::string::npos || slash == 0 || slash + 1 == options.service_account.size() ||
+        options.service_account.find('/', slash + 1) != std::string::npos) {
+        throw UsageError(
+            fmt::format("--service-account '{}': expected NAMESPACE/NAME", options.service_account),
+            "e.g. --service-account ci/pxclone");
+    }
+    rbac.service_account_namespace = options.service_account.substr(0, slash);
+    rbac.service_account_name = options.service_account.substr(slash + 1);
+    rbac.commands = options.commands;
+
+    // Complete: the profile, and what its manifests are applied as (they name the kinds).
+    const util::ProcessEnvironment environment;
+    const auto loaded = load_profile(globals, environment, GitLookup::when_referenced);
+    const auto inputs = discover::read_staging_inputs(loaded.profile, loaded.run, environment);
+    const auto manifests = plan::check_manifests(loaded.profile, inputs.manifests);
+    if (!manifests.problems.empty()) {
+        throw UsageError(fmt::format("the staging manifests of profile {} are invalid ({} "
+                                     "problem{})",
+                                     loaded.profile.name, manifests.problems.size(),
+                                     manifests.problems.size() == 1 ? "" : "s"),
+                         "", profile::format_all(manifests.problems));
+    }
+    // Whether the staging namespace is the same for every run: the profile loaded for another.
+    auto other_run = globals;
+    other_run.run_id = loaded.run.id + "x";
+    rbac.staging_name_fixed =
+        load_profile(other_run, environment, GitLookup::when_referenced)
+            .profile.staging.staging_namespace == loaded.profile.staging.staging_namespace;
+
+    // Plan (pure), then print.
+    const auto policy =
+        plan::plan_rbac(loaded.profile,
+                        plan::needed_permissions(method::of(loaded.profile.snapshot.method),
+                                                 loaded.profile, manifests.resources),
+                        rbac);
+    if (globals.output == output::Format::json) {
+        output::print_rbac_json(policy, streams.out);
+    } else {
+        output::print_rbac_yaml(policy, streams.out);
+    }
+}
+
+} // namespace
+
+void add_rbac_command(CLI::App& app, const GlobalOptions& globals, Streams streams) {
+    auto options = std::make_shared<RbacOptions>();
+    auto* sub = app.add_subcommand(
+        "rbac", "Print the least-privilege RBAC for the profile's commands (ServiceAccount, "
+                "Roles, ClusterRoles, bindings) as YAML to review and apply; -o json a List");
+    sub->add_option("--service-account", options->service_account,
+                    "The ServiceAccount to bind, NAMESPACE/NAME (default pxclone/pxclone)");
+    sub->add_option("--commands", options->commands,
+                    "Only what these commands need, comma-separated: snapshot, deploy-staging, "
+                    "restore, teardown, list, validate (default: all)")
+        ->delimiter(',');
+    sub->callback([&globals, options, streams] { run_rbac(globals, *options, streams); });
+}
+
+} // namespace pxclone::cmd

@@ -1,0 +1,350 @@
+#include "pxclone/plan/rbac.hpp"
+
+#include "pxclone/error.hpp"
+
+#include <algorithm>
+#include <array>
+#include <map>
+#include <set>
+#include <tuple>
+
+#include <fmt/format.h>
+
+namespace pxclone::plan {
+
+namespace {
+
+constexpr std::array<std::string_view, 8> k_verb_order{
+    "get", "list", "watch", "create", "update", "patch", "delete", "deletecollection"};
+
+std::size_t verb_rank(const std::string& verb) {
+    const auto found = std::find(k_verb_order.begin(), k_verb_order.end(), verb);
+    return static_cast<std::size_t>(found - k_verb_order.begin());
+}
+
+// Where a permission's rule goes: the cluster-wide roles apply everywhere.
+enum class Home { source, other_namespace, cluster, staging };
+
+bool everywhere(Home home) {
+    return home == Home::cluster || home == Home::staging;
+}
+
+// One verb on one resource (and maybe one object) in one role: the unit a rule is made of.
+struct Grant {
+    Home home = Home::cluster;
+    std::string ns; // the Role's namespace (source, other_namespace)
+    std::string group;
+    std::string resource; // with "/subresource"
+    std::string verb;
+    std::string name; // "" any
+    std::vector<std::string> why;
+
+    auto key() const { return std::tie(home, ns, group, resource, verb, name); }
+    // Whether this grant lets its holder do everything `other` grants.
+    bool covers(const Grant& other) const {
+        return group == other.group && resource == other.resource && verb == other.verb &&
+               (name.empty() || name == other.name) &&
+               (everywhere(home) || (home == other.home && ns == other.ns));
+    }
+};
+
+std::string resource_of(const Permission& permission) {
+    return permission.subresource.empty() ? permission.resource
+                                          : permission.resource + "/" + permission.subresource;
+}
+
+std::string kind_text(const std::string& group, const std::string& resource) {
+    return group.empty() ? resource : fmt::format("{} ({})", resource, group);
+}
+
+Grant grant_of(const profile::Profile& profile, const Permission& permission,
+               const RbacOptions& options) {
+    Grant grant;
+    grant.group = permission.group;
+    grant.resource = resource_of(permission);
+    grant.verb = permission.verb;
+    grant.name = permission.name;
+    const auto& staging = profile.staging.staging_namespace;
+    // The staging namespace is made per run: only a fixed one can be named.
+    if (!options.staging_name_fixed && grant.name == staging) {
+        grant.name.clear();
+    }
+    if (!permission.ns.empty() && permission.ns == staging) {
+        grant.home = Home::staging;
+    } else if (!permission.ns.empty() && permission.ns == profile.source.source_namespace) {
+        grant.home = Home::source;
+        grant.ns = permission.ns;
+    } else if (!permission.ns.empty()) {
+        grant.home = Home::other_namespace;
+        grant.ns = permission.ns;
+    }
+    return grant;
+}
+
+void add_unique(std::vector<std::string>& list, const std::string& item) {
+    if (std::find(list.begin(), list.end(), item) == list.end()) {
+        list.push_back(item);
+    }
+}
+
+// The permissions some chosen command needs, with only the chosen commands' reasons.
+std::vector<Permission> chosen(const std::vector<Permission>& needed,
+                               const std::vector<std::string>& commands) {
+    std::vector<Permission> result;
+    for (const auto& permission : needed) {
+        Permission kept = permission;
+        kept.needed_by.clear();
+        kept.why.clear();
+        for (const auto& command : permission.needed_by) {
+            if (std::find(commands.begin(), commands.end(), command) != commands.end()) {
+                kept.needed_by.push_back(command);
+            }
+        }
+        for (const auto& why : permission.why) {
+            const auto command = why.substr(0, why.find(':'));
+            if (std::find(commands.begin(), commands.end(), command) != commands.end()) {
+                kept.why.push_back(why);
+            }
+        }
+        if (!kept.needed_by.empty()) {
+            result.push_back(std::move(kept));
+        }
+    }
+    return result;
+}
+
+// Grants whose verbs apply to the same objects become one rule; named objects of the same
+// verbs share one rule with their names.
+std::vector<RbacRule> rules_of(const std::vector<Grant>& grants) {
+    // (group, resource, name) → verbs and reasons.
+    std::map<std::tuple<std::string, std::string, std::string>, RbacRule> by_object;
+    std::vector<std::tuple<std::string, std::string, std::string>> order;
+    for (const auto& grant : grants) {
+        const auto key = std::make_tuple(grant.group, grant.resource, grant.name);
+        auto [it, inserted] = by_object.try_emplace(key);
+        if (inserted) {
+            order.push_back(key);
+            it->second.group = grant.group;
+            it->second.resource = grant.resource;
+            if (!grant.name.empty()) {
+                it->second.names = {grant.name};
+            }
+        }
+        add_unique(it->second.verbs, grant.verb);
+        for (const auto& why : grant.why) {
+            add_unique(it->second.why, why);
+        }
+    }
+    std::vector<RbacRule> rules;
+    for (const auto& key : order) {
+        auto rule = by_object.at(key);
+        std::sort(rule.verbs.begin(), rule.verbs.end(),
+                  [](const auto& a, const auto& b) { return verb_rank(a) < verb_rank(b); });
+        const auto same = std::find_if(rules.begin(), rules.end(), [&rule](const RbacRule& r) {
+            return r.group == rule.group && r.resource == rule.resource && r.verbs == rule.verbs &&
+                   !r.names.empty() && !rule.names.empty();
+        });
+        if (same != rules.end()) {
+            same->names.insert(same->names.end(), rule.names.begin(), rule.names.end());
+            for (const auto& why : rule.why) {
+                add_unique(same->why, why);
+            }
+        } else {
+            rules.push_back(std::move(rule));
+        }
+    }
+    return rules;
+}
+
+std::vector<std::string> cluster_comments(const std::vector<RbacRule>& rules) {
+    std::vector<std::string> comments{
+        "Cluster-scoped kinds, and reads in every namespace: the commands find a run's objects by "
+        "their labels across all namespaces (a list cannot be narrowed by label in RBAC)."};
+    const auto has = [&rules](const std::string& resource, const std::string& verb) {
+        return std::any_of(rules.begin(), rules.end(), [&](const RbacRule& rule) {
+            return rule.resource == resource && rule.names.empty() &&
+                   std::find(rule.verbs.begin(), rule.verbs.end(), verb) != rule.verbs.end();
+        });
+    };
+    if (has("namespaces", "create")) {
+        comments.emplace_back(
+            "create namespaces: a staging namespace's name is chosen at deploy-staging, and "
+            "RBAC cannot narrow a create by name.");
+    }
+    if (has("persistentvolumes", "delete") || has("persistentvolumes", "patch")) {
+        comments.emplace_back(
+            "patch/delete persistentvolumes: PVs are cluster-scoped and named by the cluster "
+            "(pvc-<uid>), so this reaches production's PVs too; pxclone deletes only PVs that "
+            "carry its labels.");
+    }
+    return comments;
+}
+
+std::vector<std::string> staging_comments(const profile::Profile& profile,
+                                          const RbacOptions& options) {
+    return {
+        fmt::format("What the commands do inside the staging namespaces ({}).",
+                    options.staging_name_fixed ? profile.staging.staging_namespace
+                                               : "one per run, staging.namespace"),
+        "Bound cluster-wide TODAY: a staging namespace does not exist before deploy-staging, so "
+        "no Role or RoleBinding can be put there in advance and these writes cannot be narrowed "
+        "by namespace or name.",
+        fmt::format("They therefore also apply in namespace {} (production): only pxclone's own "
+                    "care (it writes and deletes only objects carrying its labels) protects it "
+                    "from this ClusterRole.",
+                    profile.source.source_namespace),
+        "Binding this ClusterRole with a RoleBinding inside each staging namespace instead "
+        "(issue 21) removes that.",
+    };
+}
+
+} // namespace
+
+const std::vector<std::string>& rbac_commands() {
+    static const std::vector<std::string> k_commands{"snapshot", "deploy-staging", "restore",
+                                                     "teardown", "list",           "validate"};
+    return k_commands;
+}
+
+bool is_write_verb(const std::string& verb) {
+    return verb != "get" && verb != "list" && verb != "watch";
+}
+
+RbacPolicy plan_rbac(const profile::Profile& profile, const std::vector<Permission>& needed,
+                     const RbacOptions& options) {
+    RbacPolicy policy;
+    policy.service_account_namespace = options.service_account_namespace;
+    policy.service_account_name = options.service_account_name;
+    policy.commands = options.commands.empty() ? rbac_commands() : options.commands;
+    for (const auto& command : policy.commands) {
+        if (std::find(rbac_commands().begin(), rbac_commands().end(), command) ==
+            rbac_commands().end()) {
+            throw UsageError(fmt::format("rbac: unknown command '{}' in --commands", command),
+                             fmt::format("choose among {}", fmt::join(rbac_commands(), ",")));
+        }
+    }
+
+    // Each permission as a grant in its role, each distinct grant once.
+    std::vector<Grant> grants;
+    for (const auto& permission : chosen(needed, policy.commands)) {
+        auto grant = grant_of(profile, permission, options);
+        auto same = std::find_if(grants.begin(), grants.end(),
+                                 [&grant](const Grant& g) { return g.key() == grant.key(); });
+        if (same == grants.end()) {
+            grant.why = permission.why;
+            grants.push_back(std::move(grant));
+        } else {
+            for (const auto& why : permission.why) {
+                add_unique(same->why, why);
+            }
+        }
+    }
+    // Leave out what another grant gives already (its reasons go there, for the reader); of two
+    // that give each other, the ClusterRole's stays.
+    std::vector<bool> dropped(grants.size(), false);
+    std::vector<std::string> source_elsewhere;
+    for (std::size_t i = 0; i < grants.size(); ++i) {
+        for (std::size_t j = 0; j < grants.size(); ++j) {
+            if (i == j || dropped[j] || !grants[j].covers(grants[i])) {
+                continue;
+            }
+            const bool mutual = grants[i].covers(grants[j]);
+            if (mutual && !(grants[j].home == Home::cluster && grants[i].home != Home::cluster)) {
+                continue;
+            }
+            dropped[i] = true;
+            for (const auto& why : grants[i].why) {
+                add_unique(grants[j].why, why);
+            }
+            if (grants[i].home == Home::source) {
+                add_unique(source_elsewhere,
+                           fmt::format("{} {}", grants[i].verb,
+                                       kind_text(grants[i].group, grants[i].resource)));
+            }
+            break;
+        }
+    }
+    const auto rules_in = [&](Home home, const std::string& ns) {
+        std::vector<Grant> kept;
+        for (std::size_t i = 0; i < grants.size(); ++i) {
+            if (!dropped[i] && grants[i].home == home && grants[i].ns == ns) {
+                kept.push_back(grants[i]);
+            }
+        }
+        return rules_of(kept);
+    };
+
+    const auto prefix = "pxclone-" + profile.name;
+    const auto& source = profile.source.source_namespace;
+    RbacRole source_role{prefix + "-source",
+                         false,
+                         source,
+                         {fmt::format("Production: namespace {}. Read-only, but for the "
+                                      "VolumeSnapshots that method csi makes there (pxclone's "
+                                      "own, labelled; RBAC cannot tell them from others).",
+                                      source)},
+                         rules_in(Home::source, source)};
+    if (!source_elsewhere.empty()) {
+        source_role.comments.push_back(fmt::format(
+            "Granted in {} by the ClusterRoles below already, so not repeated here: {}.", source,
+            fmt::join(source_elsewhere, ", ")));
+    }
+    if (!source_role.rules.empty()) {
+        policy.roles.push_back(std::move(source_role));
+    } else {
+        policy.comments.insert(policy.comments.end(), source_role.comments.begin(),
+                               source_role.comments.end());
+        policy.comments.push_back(fmt::format("No Role in namespace {}: nothing is needed there "
+                                              "beyond what the ClusterRoles grant.",
+                                              source));
+    }
+    std::set<std::string> others;
+    for (std::size_t i = 0; i < grants.size(); ++i) {
+        if (!dropped[i] && grants[i].home == Home::other_namespace) {
+            others.insert(grants[i].ns);
+        }
+    }
+    for (const auto& ns : others) {
+        policy.roles.push_back({fmt::format("{}-{}", prefix, ns),
+                                false,
+                                ns,
+                                {fmt::format("Namespace {}: only the objects named here "
+                                             "(the Portworx API's service proxy, a token Secret).",
+                                             ns)},
+                                rules_in(Home::other_namespace, ns)});
+    }
+    auto cluster_rules = rules_in(Home::cluster, "");
+    if (!cluster_rules.empty()) {
+        policy.roles.push_back(
+            {prefix, true, "", cluster_comments(cluster_rules), std::move(cluster_rules)});
+    }
+    auto staging_rules = rules_in(Home::staging, "");
+    if (!staging_rules.empty()) {
+        policy.roles.push_back({prefix + "-staging", true, "", staging_comments(profile, options),
+                                std::move(staging_rules)});
+    }
+    return policy;
+}
+
+bool rbac_allows(const RbacPolicy& policy, const Permission& permission) {
+    const auto resource = resource_of(permission);
+    for (const auto& role : policy.roles) {
+        if (!role.cluster && role.ns != permission.ns) {
+            continue;
+        }
+        for (const auto& rule : role.rules) {
+            const bool named =
+                rule.names.empty() ||
+                (!permission.name.empty() && std::find(rule.names.begin(), rule.names.end(),
+                                                       permission.name) != rule.names.end());
+            if (rule.group == permission.group && rule.resource == resource && named &&
+                std::find(rule.verbs.begin(), rule.verbs.end(), permission.verb) !=
+                    rule.verbs.end()) {
+                return true;
+            }
+        }
+    }
+    return false;
+}
+
+} // namespace pxclone::plan

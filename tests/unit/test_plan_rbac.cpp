@@ -1,0 +1,259 @@
+#include "pxclone/error.hpp"
+#include "pxclone/method/method.hpp"
+#include "pxclone/output/rbac.hpp"
+#include "pxclone/plan/rbac.hpp"
+
+#include <algorithm>
+#include <sstream>
+
+#include <doctest/doctest.h>
+
+using namespace pxclone;
+using namespace pxclone::plan;
+
+namespace {
+
+profile::Profile orders(profile::SnapshotMethod method) {
+    profile::Profile profile;
+    profile.name = "orders";
+    profile.source.source_namespace = "prod";
+    profile.source.pvcs = {"mongo-data-mongo-0"};
+    profile.snapshot.method = method;
+    profile.snapshot.snapshot_class = "px-csi-snapclass";
+    profile.staging.staging_namespace = "orders-stg-7";
+    profile.staging.mask = profile::Mask{};
+    if (method == profile::SnapshotMethod::csi) {
+        profile.portworx.token = profile::KubeSecret{"kube-system", "px-token", "token"};
+    }
+    return profile;
+}
+
+const std::vector<k8s::Resource> k_manifests{
+    k8s::resource_of("Service"), k8s::resource_of("StatefulSet"), k8s::resource_of("Deployment")};
+
+RbacOptions options_for(std::vector<std::string> commands = {}) {
+    RbacOptions options;
+    options.service_account_namespace = "ci";
+    options.service_account_name = "pxclone";
+    options.commands = std::move(commands);
+    return options;
+}
+
+const RbacRole* role_named(const RbacPolicy& policy, const std::string& name) {
+    const auto found = std::find_if(policy.roles.begin(), policy.roles.end(),
+                                    [&](const RbacRole& role) { return role.name == name; });
+    return found == policy.roles.end() ? nullptr : &*found;
+}
+
+bool needed_by_any(const Permission& permission, const std::vector<std::string>& commands) {
+    return std::any_of(permission.needed_by.begin(), permission.needed_by.end(),
+                       [&](const std::string& c) {
+                           return commands.empty() ||
+                                  std::find(commands.begin(), commands.end(), c) != commands.end();
+                       });
+}
+
+} // namespace
+
+TEST_CASE("plan_rbac grants every needed permission, and no verb that nothing needs") {
+    for (const auto method : {profile::SnapshotMethod::portworx, profile::SnapshotMethod::csi}) {
+        for (const std::vector<std::string>& commands :
+             {std::vector<std::string>{}, {"snapshot"}, {"teardown", "list"}, {"validate"}}) {
+            CAPTURE(profile::method_name(method));
+            CAPTURE(commands.size());
+            const auto profile = orders(method);
+            const auto needed = needed_permissions(pxclone::method::of(profile.snapshot.method),
+                                                   profile, k_manifests);
+            const auto policy = plan_rbac(profile, needed, options_for(commands));
+            // Covered: a request a command sends is allowed.
+            for (const auto& permission : needed) {
+                if (needed_by_any(permission, commands)) {
+                    CAPTURE(permission.describe());
+                    CHECK(rbac_allows(policy, permission));
+                }
+            }
+            // Minimal: without any one verb of any rule, some needed permission is refused.
+            for (std::size_t r = 0; r < policy.roles.size(); ++r) {
+                for (std::size_t i = 0; i < policy.roles[r].rules.size(); ++i) {
+                    for (std::size_t v = 0; v < policy.roles[r].rules[i].verbs.size(); ++v) {
+                        auto less = policy;
+                        auto& verbs = less.roles[r].rules[i].verbs;
+                        CAPTURE(policy.roles[r].name);
+                        CAPTURE(policy.roles[r].rules[i].resource);
+                        CAPTURE(verbs[v]);
+                        verbs.erase(verbs.begin() + static_cast<std::ptrdiff_t>(v));
+                        CHECK(std::any_of(needed.begin(), needed.end(), [&](const auto& p) {
+                            return needed_by_any(p, commands) && !rbac_allows(less, p);
+                        }));
+                    }
+                }
+            }
+        }
+    }
+}
+
+TEST_CASE("plan_rbac: production is read-only, nothing is granted that could not be narrowed") {
+    for (const auto method : {profile::SnapshotMethod::portworx, profile::SnapshotMethod::csi}) {
+        CAPTURE(profile::method_name(method));
+        const auto profile = orders(method);
+        for (const std::vector<std::string>& commands :
+             {std::vector<std::string>{}, {"snapshot"}, {"snapshot", "list", "validate"}}) {
+            const auto policy =
+                plan_rbac(profile,
+                          needed_permissions(pxclone::method::of(profile.snapshot.method), profile,
+                                             k_manifests),
+                          options_for(commands));
+            for (const auto& role : policy.roles) {
+                CAPTURE(role.name);
+                CHECK(!role.rules.empty());
+                for (const auto& rule : role.rules) {
+                    CAPTURE(rule.resource);
+                    for (const auto& verb : rule.verbs) {
+                        CAPTURE(verb);
+                        // The source namespace's Role: reads, and only the VolumeSnapshots
+                        // method csi takes there are made (create, never update or patch).
+                        if (!role.cluster && role.ns == "prod" && is_write_verb(verb)) {
+                            CHECK(rule.resource == "volumesnapshots");
+                            CHECK(method == profile::SnapshotMethod::csi);
+                            CHECK((verb == "create" || verb == "delete"));
+                        }
+                        // No update of any Kubernetes object (PUT to the Portworx gateway
+                        // through the service proxy aside), no wildcard, no collection delete,
+                        // no RBAC escalation.
+                        CHECK((verb != "update" || rule.resource == "services/proxy"));
+                        CHECK(verb != "*");
+                        CHECK(verb != "deletecollection");
+                        CHECK(verb != "escalate");
+                        CHECK(verb != "bind");
+                        CHECK(verb != "impersonate");
+                    }
+                    CHECK(rule.resource != "*");
+                    CHECK(rule.group != "*");
+                    CHECK(rule.group != "rbac.authorization.k8s.io");
+                    // Secrets and the service proxy only by name.
+                    if (rule.resource == "secrets" || rule.resource == "services/proxy") {
+                        CHECK(!rule.names.empty());
+                        CHECK(!role.cluster);
+                    }
+                }
+            }
+            // Nothing of production is written by name: no rule names the source namespace or
+            // a source PVC for a write.
+            for (const auto& role : policy.roles) {
+                for (const auto& rule : role.rules) {
+                    for (const auto& name : rule.names) {
+                        const bool production =
+                            name == "prod" || name == profile.source.pvcs.front();
+                        CHECK_FALSE((production && std::any_of(rule.verbs.begin(), rule.verbs.end(),
+                                                               is_write_verb)));
+                    }
+                }
+            }
+        }
+    }
+}
+
+TEST_CASE("plan_rbac: the roles, where each rule goes and why") {
+    const auto profile = orders(profile::SnapshotMethod::csi);
+    const auto policy = plan_rbac(
+        profile,
+        needed_permissions(pxclone::method::of(profile.snapshot.method), profile, k_manifests),
+        options_for());
+    CHECK(policy.commands == rbac_commands());
+    // The source: only what no ClusterRole already grants everywhere (the snapshots' watch).
+    const auto* source = role_named(policy, "pxclone-orders-source");
+    REQUIRE(source != nullptr);
+    CHECK_FALSE(source->cluster);
+    CHECK(source->ns == "prod");
+    REQUIRE(source->rules.size() == 1);
+    CHECK(source->rules[0].resource == "volumesnapshots");
+    CHECK(source->rules[0].verbs == std::vector<std::string>{"watch"});
+    // The token Secret, by name, in its namespace.
+    const auto* kube_system = role_named(policy, "pxclone-orders-kube-system");
+    REQUIRE(kube_system != nullptr);
+    const auto secret = std::find_if(kube_system->rules.begin(), kube_system->rules.end(),
+                                     [](const RbacRule& r) { return r.resource == "secrets"; });
+    REQUIRE(secret != kube_system->rules.end());
+    CHECK(secret->names == std::vector<std::string>{"px-token"});
+    CHECK(secret->verbs == std::vector<std::string>{"get"});
+    // The staging namespaces: the run's name is not in any rule (it changes with each run).
+    const auto* staging = role_named(policy, "pxclone-orders-staging");
+    REQUIRE(staging != nullptr);
+    CHECK(staging->cluster);
+    for (const auto& role : policy.roles) {
+        for (const auto& rule : role.rules) {
+            CHECK(std::find(rule.names.begin(), rule.names.end(), "orders-stg-7") ==
+                  rule.names.end());
+        }
+    }
+    const auto scale =
+        std::find_if(staging->rules.begin(), staging->rules.end(),
+                     [](const RbacRule& r) { return r.resource == "statefulsets/scale"; });
+    REQUIRE(scale != staging->rules.end());
+    CHECK(scale->group == "apps");
+    CHECK(scale->verbs == std::vector<std::string>{"patch"});
+    CHECK(scale->why == std::vector<std::string>{"restore: scale the workloads"});
+    REQUIRE(role_named(policy, "pxclone-orders") != nullptr);
+
+    // A staging namespace fixed in the profile is named on the Namespace object's rules.
+    auto fixed = options_for();
+    fixed.staging_name_fixed = true;
+    const auto named = plan_rbac(
+        profile,
+        needed_permissions(pxclone::method::of(profile.snapshot.method), profile, k_manifests),
+        fixed);
+    const auto* fixed_staging = role_named(named, "pxclone-orders-staging");
+    REQUIRE(fixed_staging != nullptr);
+    const auto ns_rule = std::find_if(fixed_staging->rules.begin(), fixed_staging->rules.end(),
+                                      [](const RbacRule& r) { return r.resource == "namespaces"; });
+    REQUIRE(ns_rule != fixed_staging->rules.end());
+    CHECK(ns_rule->names == std::vector<std::string>{"orders-stg-7"});
+    CHECK(std::find(ns_rule->verbs.begin(), ns_rule->verbs.end(), "delete") !=
+          ns_rule->verbs.end());
+
+    // snapshot alone reads the source PVC in prod: a Role there.
+    const auto snapshot_only = plan_rbac(
+        profile,
+        needed_permissions(pxclone::method::of(profile.snapshot.method), profile, k_manifests),
+        options_for({"snapshot"}));
+    const auto* snapshot_source = role_named(snapshot_only, "pxclone-orders-source");
+    REQUIRE(snapshot_source != nullptr);
+    CHECK(std::any_of(snapshot_source->rules.begin(), snapshot_source->rules.end(),
+                      [](const RbacRule& r) { return r.resource == "persistentvolumeclaims"; }));
+    CHECK(role_named(snapshot_only, "pxclone-orders-staging") == nullptr);
+
+    CHECK_THROWS_AS(plan_rbac(profile, {}, options_for({"snapshots"})), UsageError);
+}
+
+TEST_CASE("output: pxclone rbac's objects, YAML with reasons, JSON List") {
+    auto profile = orders(profile::SnapshotMethod::portworx);
+    const auto policy = plan_rbac(
+        profile,
+        needed_permissions(pxclone::method::of(profile.snapshot.method), profile, k_manifests),
+        options_for());
+    const auto objects = output::rbac_objects(policy);
+    REQUIRE(objects.size() == 1 + 2 * policy.roles.size());
+    CHECK(objects[0]["kind"] == "ServiceAccount");
+    CHECK(objects[0]["metadata"]["namespace"] == "ci");
+    for (std::size_t i = 0; i < policy.roles.size(); ++i) {
+        const auto& role = objects[1 + 2 * i];
+        const auto& binding = objects[2 + 2 * i];
+        CHECK(role["apiVersion"] == "rbac.authorization.k8s.io/v1");
+        CHECK(binding["roleRef"]["name"] == role["metadata"]["name"]);
+        CHECK(binding["roleRef"]["kind"] == role["kind"]);
+        CHECK(binding["subjects"][0] == nlohmann::ordered_json{{"kind", "ServiceAccount"},
+                                                               {"name", "pxclone"},
+                                                               {"namespace", "ci"}});
+    }
+    std::ostringstream yaml;
+    output::print_rbac_yaml(policy, yaml);
+    CHECK(yaml.str().find("#   patch statefulsets.apps/scale: scale the workloads [restore]\n") !=
+          std::string::npos);
+    CHECK(yaml.str().find("Bound cluster-wide TODAY") != std::string::npos);
+    CHECK(yaml.str().find("kind: ClusterRoleBinding\n") != std::string::npos);
+    std::ostringstream json;
+    output::print_rbac_json(policy, json);
+    const auto list = nlohmann::json::parse(json.str());
+    CHECK(list["kind"] == "List");
+    CHECK(list["items"].size() == objects.size());
+}
