@@ -1,6 +1,8 @@
 #include "pxclone/commands/load_profile.hpp"
 
+#include "pxclone/discover/staging_sources.hpp"
 #include "pxclone/error.hpp"
+#include "pxclone/profile/diagnostic.hpp"
 #include "pxclone/profile/loader.hpp"
 #include "pxclone/util/file.hpp"
 #include "pxclone/util/process_output.hpp"
@@ -75,6 +77,25 @@ LoadedProfile load_profile(const GlobalOptions& globals, const util::Environment
             {}, profile::format_all(result.diagnostics));
     }
     return {std::move(*result.profile), std::move(run)};
+}
+
+plan::ManifestCheck read_manifests(const LoadedProfile& loaded,
+                                   const util::Environment& environment) {
+    const auto inputs = discover::read_staging_inputs(loaded.profile, loaded.run, environment);
+    return plan::check_manifests(loaded.profile, inputs.manifests);
+}
+
+plan::ManifestCheck valid_manifests(const LoadedProfile& loaded,
+                                    const util::Environment& environment) {
+    auto manifests = read_manifests(loaded, environment);
+    if (!manifests.problems.empty()) {
+        const auto count = manifests.problems.size();
+        throw UsageError(fmt::format("the staging manifests of profile {} are invalid ({} "
+                                     "problem{})",
+                                     loaded.profile.name, count, count == 1 ? "" : "s"),
+                         "", profile::format_all(manifests.problems));
+    }
+    return manifests;
 }
 
 } // namespace pxclone::cmd

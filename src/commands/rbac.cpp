@@ -47,15 +47,7 @@ void run_rbac(const GlobalOptions& globals, const RbacOptions& options, Streams 
     // Complete: the profile, and what its manifests are applied as (they name the kinds).
     const util::ProcessEnvironment environment;
     const auto loaded = load_profile(globals, environment, GitLookup::when_referenced);
-    const auto inputs = discover::read_staging_inputs(loaded.profile, loaded.run, environment);
-    const auto manifests = plan::check_manifests(loaded.profile, inputs.manifests);
-    if (!manifests.problems.empty()) {
-        throw UsageError(fmt::format("the staging manifests of profile {} are invalid ({} "
-                                     "problem{})",
-                                     loaded.profile.name, manifests.problems.size(),
-                                     manifests.problems.size() == 1 ? "" : "s"),
-                         "", profile::format_all(manifests.problems));
-    }
+    const auto manifests = valid_manifests(loaded, environment);
     // Whether the staging namespace is the same for every run: the profile loaded for another.
     auto other_run = globals;
     other_run.run_id = loaded.run.id + "x";

@@ -50,15 +50,6 @@ void print_summary(const LoadedProfile& loaded, std::ostream& out) {
     }
 }
 
-// The staging manifests read and checked as deploy-staging checks them (namespaced kinds only,
-// none in another namespace). Throws UsageError listing every problem of reading or parsing them;
-// the object checks' problems are in the result.
-plan::ManifestCheck read_and_check_manifests(const LoadedProfile& loaded,
-                                             const util::Environment& environment) {
-    const auto inputs = discover::read_staging_inputs(loaded.profile, loaded.run, environment);
-    return plan::check_manifests(loaded.profile, inputs.manifests);
-}
-
 std::string manifests_summary(const profile::Profile& profile) {
     const auto count = profile.staging.manifests.size();
     return count == 0 ? std::string("none")
@@ -79,7 +70,7 @@ void run_validate_online(const GlobalOptions& globals, Streams streams, const Lo
                       nullptr});
     plan::ManifestCheck manifests;
     try {
-        manifests = read_and_check_manifests(loaded, environment);
+        manifests = read_manifests(loaded, environment);
         if (manifests.problems.empty()) {
             checks.push_back({"manifests",
                               plan::CheckResult::ok,
@@ -152,14 +143,7 @@ void validate(const GlobalOptions& globals, const ValidateOptions& options,
         run_validate_online(globals, streams, loaded, environment, connect);
         return;
     }
-    const auto manifests = read_and_check_manifests(loaded, environment);
-    if (!manifests.problems.empty()) {
-        throw UsageError(fmt::format("the staging manifests of profile {} are invalid ({} "
-                                     "problem{})",
-                                     loaded.profile.name, manifests.problems.size(),
-                                     manifests.problems.size() == 1 ? "" : "s"),
-                         "", profile::format_all(manifests.problems));
-    }
+    const auto manifests = valid_manifests(loaded, environment);
 
     // Run: print in the requested form.
     switch (globals.output) {

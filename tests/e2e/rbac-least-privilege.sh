@@ -80,7 +80,7 @@ as_sa deploy-staging -p "$profile" --run r1 --snapshot s1 -q
 expect_exit 0
 as_sa list -p "$profile" -o json
 expect_exit 0
-expect_json '[.environments[].run] | join(",")' r1
+expect_json '[.items[] | select(.kind == "StagingEnvironment") | .run] | join(",")' r1
 as_sa restore -p "$profile" --run r1 --all -q
 expect_exit 0
 as_sa deploy-staging -p "$profile" --run r2 --snapshot s1 -q

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "pxclone/commands/global_options.hpp"
+#include "pxclone/plan/staging_plan.hpp"
 #include "pxclone/profile/profile.hpp"
 #include "pxclone/profile/run_info.hpp"
 #include "pxclone/util/environment.hpp"
@@ -27,5 +28,16 @@ enum class GitLookup {
 // nothing label-safe in it.
 LoadedProfile load_profile(const GlobalOptions& globals, const util::Environment& environment,
                            GitLookup git = GitLookup::always);
+
+// The profile's staging manifests, read and checked as deploy-staging checks them (namespaced
+// kinds only, none in another namespace). Throws UsageError listing every problem of reading or
+// parsing them; the object checks' problems are in the result.
+plan::ManifestCheck read_manifests(const LoadedProfile& loaded,
+                                   const util::Environment& environment);
+
+// The same, for a command that cannot go on without them: throws UsageError (exit 2) naming
+// every problem.
+plan::ManifestCheck valid_manifests(const LoadedProfile& loaded,
+                                    const util::Environment& environment);
 
 } // namespace pxclone::cmd
