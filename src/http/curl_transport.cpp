@@ -204,7 +204,10 @@ struct CurlTransport::Impl {
     std::array<std::mutex, CURL_LOCK_DATA_LAST> share_locks;
 
     std::mutex pool_mutex;
-    std::vector<CURL*> idle;
+    // Idle handles by use: [0] sends (the loop's multi), [1] streams (easy_perform and the share
+    // handle). A handle never changes sides: one that moved between the two left the loop's
+    // connections unfreed (LeakSanitizer, libcurl 7.88).
+    std::array<std::vector<CURL*>, 2> idle;
 
     std::mutex identity_mutex;
     std::shared_ptr<const Identity> identity;
@@ -216,12 +219,13 @@ struct CurlTransport::Impl {
         static_cast<Impl*>(user)->share_locks.at(static_cast<std::size_t>(data)).unlock();
     }
 
-    CURL* acquire() {
+    CURL* acquire(bool stream) {
+        auto& pool = idle.at(stream ? 1 : 0);
         {
             const std::scoped_lock guard(pool_mutex);
-            if (!idle.empty()) {
-                CURL* handle = idle.back();
-                idle.pop_back();
+            if (!pool.empty()) {
+                CURL* handle = pool.back();
+                pool.pop_back();
                 return handle;
             }
         }
@@ -232,12 +236,13 @@ struct CurlTransport::Impl {
         return handle;
     }
 
-    void release(CURL* handle) {
+    void release(CURL* handle, bool stream) {
+        auto& pool = idle.at(stream ? 1 : 0);
         // reset drops this transfer's options; connections live on in the share handle.
         curl.easy_reset(handle);
         const std::scoped_lock guard(pool_mutex);
-        if (idle.size() < options.max_idle_handles) {
-            idle.push_back(handle);
+        if (pool.size() < options.max_idle_handles) {
+            pool.push_back(handle);
             return;
         }
         curl.easy_cleanup(handle);
@@ -340,16 +345,17 @@ Response CurlTransport::Impl::perform(const Request& request, const ChunkHandler
     if (limit.expired()) {
         throw deadline_error(request, "not sent");
     }
-    CURL* handle = acquire();
+    CURL* handle = acquire(on_chunk != nullptr);
     struct Release {
         Impl* impl;
         CURL* handle;
+        bool stream;
         curl_slist* headers = nullptr;
         ~Release() {
             impl->curl.slist_free_all(headers);
-            impl->release(handle);
+            impl->release(handle, stream);
         }
-    } release{this, handle};
+    } release{this, handle, on_chunk != nullptr};
 
     Transfer transfer;
     transfer.handle = handle;
@@ -569,8 +575,10 @@ CurlTransport::~CurlTransport() {
     }
     curl.multi_wakeup(m_impl->multi);
     m_impl->loop.join();
-    for (CURL* handle : m_impl->idle) {
-        curl.easy_cleanup(handle);
+    for (const auto& pool : m_impl->idle) {
+        for (CURL* handle : pool) {
+            curl.easy_cleanup(handle);
+        }
     }
     // Idle handles first: cleaning the multi closes the connections they may still point to.
     curl.multi_cleanup(m_impl->multi);
