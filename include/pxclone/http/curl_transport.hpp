@@ -83,9 +83,10 @@ struct CurlOptions {
 // of its own) and waits for it: connections are kept and reused there, and HTTP/2, used when the
 // server offers it over TLS, multiplexes the requests in flight onto few connections. stream()
 // runs on its caller's thread, its connections shared between streams through a share handle.
-// Easy handles are pooled and reused across threads. Errors map to TransportError kinds: connect (DNS, refused,
-// proxy), tls (handshake, verification, bad certificate/key), timeout, reset (connection dropped
-// mid-answer), other. A reply over CurlOptions::max_body_bytes is a pxclone::Error instead.
+// Easy handles are pooled and reused across threads. Errors map to TransportError kinds: connect
+// (DNS, refused, proxy), tls (handshake, verification, bad certificate/key), timeout, reset
+// (connection dropped mid-answer), other. A reply over CurlOptions::max_body_bytes is a
+// pxclone::Error instead.
 class CurlTransport final : public Transport {
 public:
     explicit CurlTransport(CurlOptions options);
