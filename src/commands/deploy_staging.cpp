@@ -19,7 +19,6 @@
 #include "pxclone/plan/teardown_plan.hpp"
 #include "pxclone/profile/loader.hpp"
 #include "pxclone/profile/manifests.hpp"
-#include "pxclone/util/duration.hpp"
 #include "pxclone/util/interrupt.hpp"
 #include "pxclone/util/time.hpp"
 
@@ -32,7 +31,6 @@ namespace pxclone::cmd {
 
 namespace {
 
-using nlohmann::json;
 using std::chrono::milliseconds;
 
 // What the runner reports to: the progress lines, Ctrl-C, and what this attempt wrote.

@@ -14,9 +14,7 @@
 #include "pxclone/method/method.hpp"
 #include "pxclone/output/records.hpp"
 #include "pxclone/plan/snapshot_plan.hpp"
-#include "pxclone/util/duration.hpp"
 #include "pxclone/util/interrupt.hpp"
-#include "pxclone/util/quantity.hpp"
 #include "pxclone/util/time.hpp"
 
 #include <CLI/CLI.hpp>
@@ -27,7 +25,6 @@ namespace pxclone::cmd {
 
 namespace {
 
-using nlohmann::json;
 using std::chrono::milliseconds;
 
 struct SnapshotOptions {

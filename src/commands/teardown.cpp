@@ -143,8 +143,8 @@ void teardown(Session& session, const GlobalOptions& globals, const LoadedProfil
     const auto report = runner->run(target, plan);
 
     // Report.
-    const auto result = nlohmann::ordered_json(output::to_json(
-        teardown_record(target.runs, target.snapshot_sets, report.dry_run, plan, &report)));
+    const auto result = output::to_json(
+        teardown_record(target.runs, target.snapshot_sets, report.dry_run, plan, &report));
     session.finish(nlohmann::json(result));
     if (!text) {
         output::print_json(result, streams.out);
