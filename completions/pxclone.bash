@@ -6,13 +6,13 @@
 # those of the cluster and profile the command will use. Installed as
 # share/bash-completion/completions/pxclone; works without the bash-completion package too.
 
-_pxclone_commands="version validate snapshot deploy-staging restore list teardown rbac completion"
+_pxclone_commands="version validate snapshot deploy-staging restore list teardown extend rbac completion"
 _pxclone_global_flags="--help --profile --context --kubeconfig --run --output --dry-run --quiet
     --verbose --timeout --request-timeout --record --parallel --color"
 # Flags whose next word is their value.
 _pxclone_value_flags="-p --profile --context --kubeconfig --run -o --output --timeout
     --request-timeout --record
-    --parallel --snapshot --pvc -n --namespace --new-pvc --from --color"
+    --parallel --snapshot --pvc -n --namespace --new-pvc --from --color --ttl"
 
 _pxclone_command_flags() {
     case $1 in
@@ -22,6 +22,7 @@ _pxclone_command_flags() {
         restore) echo "--snapshot --pvc --all --namespace --new-pvc --from" ;;
         list) echo "--all-profiles" ;;
         teardown) echo "--expired --all --snapshots" ;;
+        extend) echo "--ttl" ;;
         rbac) echo "--service-account --commands" ;;
     esac
 }
@@ -147,6 +148,10 @@ _pxclone() {
             ;;
         --request-timeout)
             _pxclone_reply "0 10s 30s 1m"
+            return
+            ;;
+        --ttl)
+            _pxclone_reply "24h 48h 168h never"
             return
             ;;
         ?*)

@@ -33,7 +33,7 @@ function __pxclone_profiles
     end
 end
 
-set -l commands version validate snapshot deploy-staging restore list teardown rbac completion
+set -l commands version validate snapshot deploy-staging restore list teardown extend rbac completion
 
 complete -c pxclone -f
 
@@ -47,6 +47,7 @@ complete -c pxclone -n "not __fish_seen_subcommand_from $commands" -a rbac -d 'P
 complete -c pxclone -n "not __fish_seen_subcommand_from $commands" -a completion -d 'Print the completion script for a shell'
 complete -c pxclone -n "not __fish_seen_subcommand_from $commands" -a list -d 'Show the snapshot sets and staging environments'
 complete -c pxclone -n "not __fish_seen_subcommand_from $commands" -a teardown -d 'Delete staging environments pxclone made'
+complete -c pxclone -n "not __fish_seen_subcommand_from $commands" -a extend -d 'Move the expiry of a staging environment, or pin it'
 
 # Global options
 complete -c pxclone -s h -l help -d 'Print help and exit'
@@ -84,7 +85,9 @@ complete -c pxclone -n '__fish_seen_subcommand_from restore' -l from -x -d 'Sour
 complete -c pxclone -n '__fish_seen_subcommand_from list' -l all-profiles -d 'Every profile, not only this one'
 # rbac
 complete -c pxclone -n '__fish_seen_subcommand_from rbac' -l service-account -x -d 'ServiceAccount to bind, NAMESPACE/NAME'
-complete -c pxclone -n '__fish_seen_subcommand_from rbac' -l commands -x -a 'snapshot deploy-staging restore teardown list validate' -d 'Only what these commands need'
+complete -c pxclone -n '__fish_seen_subcommand_from rbac' -l commands -x -a 'snapshot deploy-staging restore teardown list extend validate' -d 'Only what these commands need'
+# extend
+complete -c pxclone -n '__fish_seen_subcommand_from extend' -l ttl -x -a '24h 48h 168h never' -d 'New time to live from now, or never'
 # teardown
 complete -c pxclone -n '__fish_seen_subcommand_from teardown' -l expired -d 'Every environment whose TTL has passed'
 complete -c pxclone -n '__fish_seen_subcommand_from teardown' -l snapshots -d 'Also delete the snapshot sets of these runs'

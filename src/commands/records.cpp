@@ -47,6 +47,7 @@ output::StagingEnvironmentRecord environment_record(const exec::Environment& env
     record.snapshot_sets = {environment.snapshot_sets.begin(), environment.snapshot_sets.end()};
     record.created_at = environment.created_at;
     record.expires_at = environment.expires_at;
+    record.pinned = environment.pinned;
     record.ready_at = environment.ready_at;
     record.type = environment.kind;
     record.phase = environment.phase;

@@ -234,6 +234,13 @@ std::unique_ptr<exec::TeardownRunner> Session::teardown_runner(exec::TeardownCon
     return exec::make_teardown_runner(std::move(context));
 }
 
+std::unique_ptr<exec::NamespaceRunner> Session::namespace_runner(std::ostream& dry_out) {
+    if (m_globals.dry_run) {
+        return exec::make_dry_run_namespace_runner(dry_out);
+    }
+    return exec::make_namespace_runner(*m_kube);
+}
+
 util::PosixProcessRunner Session::process_runner() const {
     return util::PosixProcessRunner(m_deadline, m_clock, util::interrupt_flag());
 }

@@ -119,7 +119,7 @@ std::string_view environment_state_name(EnvironmentState state) {
 }
 
 bool is_expired(const Environment& environment, std::chrono::system_clock::time_point now) {
-    if (environment.expires_at.empty()) {
+    if (environment.pinned || environment.expires_at.empty()) {
         return false;
     }
     const auto expires = util::parse_rfc3339(environment.expires_at);
@@ -307,6 +307,12 @@ std::vector<Environment> group_environments(const StagingObjects& objects) {
 
     std::vector<Environment> result;
     for (auto& [key, environment] : environments) {
+        // Pinned (`extend --ttl never`) where the namespace says so: the volumes' labels keep
+        // the expiry deploy-staging gave them, and the namespace's annotation came first.
+        if (environment.expires_at == plan::k_never_expires) {
+            environment.pinned = true;
+            environment.expires_at.clear();
+        }
         if (environment.counts.count("namespace") != 0) {
             environment.kind = "namespace";
             environment.pvcs.clear();

@@ -64,8 +64,12 @@ std::string age_of(const std::string& created_at, std::chrono::system_clock::tim
     return format_age(std::chrono::duration_cast<std::chrono::seconds>(now - *created));
 }
 
-// "in 20h", "2h ago", "-" when no TTL is recorded.
-std::string expiry_of(const std::string& expires_at, std::chrono::system_clock::time_point now) {
+// "in 20h", "2h ago", "never" when pinned, "-" when no TTL is recorded.
+std::string expiry_of(const std::string& expires_at, bool pinned,
+                      std::chrono::system_clock::time_point now) {
+    if (pinned) {
+        return "never";
+    }
     const auto expires = util::parse_rfc3339(expires_at);
     if (!expires) {
         return expires_at.empty() ? "-" : expires_at;
@@ -115,14 +119,14 @@ void print_list_text(const std::vector<SnapshotSetRecord>& sets,
     }
     std::vector<Row> environment_rows;
     for (const auto& environment : environments) {
-        environment_rows.push_back(
-            with_profile({environment.run, namespace_column(environment),
-                          environment.snapshot_sets.empty()
-                              ? "-"
-                              : fmt::format("{}", fmt::join(environment.snapshot_sets, ",")),
-                          age_of(environment.created_at, now),
-                          expiry_of(environment.expires_at, now), environment.state},
-                         environment.profile));
+        environment_rows.push_back(with_profile(
+            {environment.run, namespace_column(environment),
+             environment.snapshot_sets.empty()
+                 ? "-"
+                 : fmt::format("{}", fmt::join(environment.snapshot_sets, ",")),
+             age_of(environment.created_at, now),
+             expiry_of(environment.expires_at, environment.pinned, now), environment.state},
+            environment.profile));
     }
     if (!set_rows.empty()) {
         out << "SNAPSHOT SETS\n";
@@ -251,6 +255,7 @@ ordered_json to_json(const StagingEnvironmentRecord& record) {
                       {"snapshotSets", record.snapshot_sets},
                       {"createdAt", record.created_at},
                       {"expiresAt", record.expires_at},
+                      {"pinned", record.pinned},
                       {"readyAt", record.ready_at},
                       {"type", record.type},
                       {"phase", record.phase},
@@ -433,6 +438,18 @@ ordered_json profile_document(const ordered_json& spec, const std::string& run,
 
 ordered_json version_document(const ordered_json& body) {
     return document("Version", body);
+}
+
+ordered_json extend_document(const plan::ExtendPlan& plan, const std::string& profile,
+                             bool dry_run) {
+    return document("ExtendReport", {{"run", plan.run},
+                                     {"profile", profile},
+                                     {"namespace", plan.ns},
+                                     {"previousExpiresAt", plan.previous},
+                                     {"expiresAt", plan.pinned ? std::string() : plan.expires_at},
+                                     {"pinned", plan.pinned},
+                                     {"dryRun", dry_run},
+                                     {"patch", plan.patch}});
 }
 
 } // namespace pxclone::output

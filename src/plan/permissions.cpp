@@ -14,6 +14,7 @@ constexpr std::string_view k_deploy = "deploy-staging";
 constexpr std::string_view k_restore = "restore";
 constexpr std::string_view k_teardown = "teardown";
 constexpr std::string_view k_list = "list";
+constexpr std::string_view k_extend = "extend";
 constexpr std::string_view k_validate = "validate";
 
 // Collects permissions, each distinct one once, remembering who needs it and why.
@@ -315,6 +316,14 @@ void list_needs(Needs& needs, const profile::Profile& profile, bool csi) {
     }
 }
 
+// `extend`: discover::staging_namespaces (one list by labels), then the merge patch of the
+// staging namespace's expires-at (exec::NamespaceRunner).
+void extend_needs(Needs& needs, const profile::Profile& profile) {
+    const auto& staging = profile.staging.staging_namespace;
+    needs.add(k_extend, "list", needed_kind("Namespace"), "", "find the staging namespace");
+    needs.add(k_extend, "patch", needed_kind("Namespace"), staging, "move the expiry", {}, staging);
+}
+
 // `validate --online`'s reads (src/commands/preflight.cpp). Its access reviews are left out: the
 // default ClusterRole system:basic-user lets every authenticated user create them.
 void validate_needs(Needs& needs, const profile::Profile& profile, bool csi) {
@@ -371,6 +380,7 @@ std::vector<Permission> needed_permissions(const MethodRules& method,
     restore_needs(needs, profile, manifest_resources, csi);
     teardown_needs(needs, profile, csi);
     list_needs(needs, profile, csi);
+    extend_needs(needs, profile);
     validate_needs(needs, profile, csi);
     return needs.take();
 }

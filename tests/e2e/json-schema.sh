@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Every -o json|yaml document validates against the JSON Schema of its kind (docs/schema/): one
-# run of each command against pxsim (snapshot, deploy-staging, list, restore in place and
+# run of each command against pxsim (snapshot, deploy-staging, extend, list, restore in place and
 # --new-pvc, teardown dry and real, validate offline and --online, version, a --record file's
 # result), a few in -o yaml, read back as YAML. And the schemas are strict: a document with a
 # field renamed, or one left out, fails.
@@ -53,6 +53,13 @@ expect_kind SnapshotSet
 
 px_run deploy-staging -p "$profile" --run r1 --snapshot s1 -o json
 expect_kind StagingEnvironment
+px_run extend -p "$profile" --run r1 --ttl 48h --dry-run -o json
+expect_kind ExtendReport
+px_run extend -p "$profile" --run r1 --ttl never -o yaml
+expect_kind ExtendReport yaml
+px_run extend -p "$profile" --run r1 --ttl 24h -o json
+expect_kind ExtendReport
+expect_json .previousExpiresAt never
 px_run restore -p "$profile" --run n1 --snapshot s1 --new-pvc copy -n "$ns" --from mongo-data-mongo-1 -o json
 expect_kind RestoreReport
 px_run list -p "$profile" -o json

@@ -295,6 +295,24 @@ TEST_CASE("environment states: ready, partial (not ready, terminating, orphaned)
     CHECK_FALSE(is_expired(no_ttl, now));
 }
 
+TEST_CASE("a namespace pinned by extend (expires-at never) is never expired, though its volumes' "
+          "labels keep deploy-staging's expiry") {
+    StagingObjects objects;
+    objects.namespaces = {staging_namespace("50", "Active", true)};
+    objects.namespaces[0]["metadata"]["annotations"]["pxclone.io/expires-at"] = "never";
+    objects.pvs = {staging_pv("50", "41")};
+    objects.clones = {staging_clone("50", "41")};
+
+    const auto environments = group_environments(objects);
+    REQUIRE(environments.size() == 1);
+    const auto& pinned = environments[0];
+    CHECK(pinned.pinned);
+    CHECK(pinned.expires_at.empty());
+    const auto years_later = at("2036-11-27T12:00:00Z");
+    CHECK_FALSE(is_expired(pinned, years_later));
+    CHECK(judge_environment(pinned, years_later) == EnvironmentState::ready);
+}
+
 TEST_CASE("Catalog lists snapshot sets by labels on both APIs and reads bound contents") {
     FakeTransport kube_fake;
     FakeTransport px_fake("https://px.test:9021");

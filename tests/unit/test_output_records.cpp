@@ -145,8 +145,8 @@ TEST_CASE("list: a List of SnapshotSet and StagingEnvironment items") {
     CHECK(keys_of(environment) == std::vector<std::string>{"apiVersion", "kind", "run", "profile",
                                                            "namespace", "snapshotSet",
                                                            "snapshotSets", "createdAt", "expiresAt",
-                                                           "readyAt", "type", "phase", "state",
-                                                           "pvcs", "gitSha", "buildId"});
+                                                           "pinned", "readyAt", "type", "phase",
+                                                           "state", "pvcs", "gitSha", "buildId"});
 
     std::ostringstream names;
     output::print_list({one_set()}, {one_environment()}, output::Format::name, false, {}, names);
@@ -167,6 +167,20 @@ TEST_CASE("list text: sets and environments, ages from now") {
     std::ostringstream all;
     output::print_list({one_set()}, {}, output::Format::text, true, now, all);
     CHECK(all.str().find("PROFILE") != std::string::npos);
+}
+
+TEST_CASE("list: a pinned environment expires never (text) and is pinned (documents)") {
+    auto pinned = one_environment();
+    pinned.expires_at.clear();
+    pinned.pinned = true;
+    const auto now = *util::parse_rfc3339("2026-12-07T12:00:00Z");
+    std::ostringstream text;
+    output::print_list({}, {pinned}, output::Format::text, false, now, text);
+    CHECK(text.str().find(" never ") != std::string::npos);
+    const auto document = output::list_document({}, {pinned});
+    CHECK(document["items"][0]["pinned"] == true);
+    CHECK(document["items"][0]["expiresAt"] == "");
+    CHECK(output::list_document({}, {one_environment()})["items"][0]["pinned"] == false);
 }
 
 TEST_CASE("teardown: a TeardownReport, objects by kind, name and volumeId") {

@@ -125,6 +125,17 @@ TEST_CASE("needed_permissions: method portworx through the service proxy") {
     }
     CHECK(find(needed, "get", "namespaces", "orders-stg-7").needed_by ==
           std::vector<std::string>{"deploy-staging", "restore", "validate"});
+    // extend patches the staging namespace (its expiry) and nothing else.
+    CHECK(find(needed, "patch", "namespaces", "orders-stg-7").needed_by ==
+          std::vector<std::string>{"restore", "extend"});
+    for (const auto& permission : needed) {
+        const auto& by = permission.needed_by;
+        if (std::find(by.begin(), by.end(), "extend") != by.end()) {
+            CAPTURE(permission.describe());
+            CHECK((permission.verb == "list" ||
+                   (permission.verb == "patch" && permission.name == "orders-stg-7")));
+        }
+    }
 }
 
 TEST_CASE(

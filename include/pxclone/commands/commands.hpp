@@ -18,6 +18,7 @@ void add_deploy_staging_command(CLI::App& app, const GlobalOptions& globals, Str
 void add_list_command(CLI::App& app, const GlobalOptions& globals, Streams streams);
 void add_teardown_command(CLI::App& app, const GlobalOptions& globals, Streams streams);
 void add_restore_command(CLI::App& app, const GlobalOptions& globals, Streams streams);
+void add_extend_command(CLI::App& app, const GlobalOptions& globals, Streams streams);
 // `rbac`: the least-privilege RBAC of the profile's commands, printed; contacts no cluster.
 void add_rbac_command(CLI::App& app, const GlobalOptions& globals, Streams streams);
 // `completion bash|zsh|fish`: the completion script for the shell, on stdout.

@@ -7,6 +7,7 @@
 #pragma once
 
 #include "pxclone/commands/global_options.hpp"
+#include "pxclone/exec/namespace_runner.hpp"
 #include "pxclone/exec/restore_runner.hpp"
 #include "pxclone/exec/staging_runner.hpp"
 #include "pxclone/exec/teardown.hpp"
@@ -111,6 +112,9 @@ public:
     // The dry-run twin prints each DELETE to `dry_out` when given (else it only reports them).
     std::unique_ptr<exec::TeardownRunner> teardown_runner(exec::TeardownContext context,
                                                           std::ostream* dry_out);
+    // Patches of a staging namespace's metadata (extend, refresh); the dry-run twin prints each
+    // PATCH to `dry_out`.
+    std::unique_ptr<exec::NamespaceRunner> namespace_runner(std::ostream& dry_out);
 
     // Writes the --record file (when asked for) with `result` as the command's outcome.
     void finish(const nlohmann::json& result);

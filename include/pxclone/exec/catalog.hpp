@@ -59,7 +59,8 @@ struct Environment {
     // swapped some of its PVCs only (it uses all of them).
     std::set<std::string> snapshot_sets;
     std::string created_at; // RFC 3339 UTC; "" when unknown
-    std::string expires_at; // RFC 3339 UTC; "" when no TTL is recorded
+    std::string expires_at; // RFC 3339 UTC; "" when no TTL is recorded or pinned
+    bool pinned = false;    // `extend --ttl never`: it never expires
     std::string ready_at;   // pxclone.io/ready-at on the namespace; "" while not ready
     std::string git_sha;    // the lineage of the run that made it; "" when unknown
     std::string build_id;
@@ -85,7 +86,8 @@ std::string_view environment_state_name(EnvironmentState state); // "ready"/"par
 EnvironmentState judge_environment(const Environment& environment,
                                    std::chrono::system_clock::time_point now);
 
-// Whether expires_at is set and before `now` (an unparsable time counts as not expired).
+// Whether expires_at is set and before `now` (an unparsable time counts as not expired); never
+// for a pinned environment.
 bool is_expired(const Environment& environment, std::chrono::system_clock::time_point now);
 
 // Pure grouping: Portworx snapshots (volumes labelled role=snapshot) and CSI VolumeSnapshots

@@ -7,6 +7,7 @@
 
 #include "pxclone/output/format.hpp"
 #include "pxclone/plan/check_report.hpp"
+#include "pxclone/plan/extend_plan.hpp"
 #include "pxclone/plan/lineage.hpp"
 #include "pxclone/plan/snapshot_plan.hpp"
 #include "pxclone/plan/staging_plan.hpp"
@@ -90,7 +91,8 @@ struct StagingEnvironmentRecord {
     std::string snapshot_set; // "" when unknown
     std::vector<std::string> snapshot_sets;
     std::string created_at;         // RFC 3339 UTC; "" when unknown
-    std::string expires_at;         // "" when no TTL is recorded
+    std::string expires_at;         // "" when no TTL is recorded or pinned
+    bool pinned = false;            // `extend --ttl never`: never expires
     std::string ready_at;           // "" while not ready (or unknown)
     std::string type = "namespace"; // "namespace" / "pvc" (restore --new-pvc) / "volumes"
     std::string phase;              // list only ("" elsewhere)
@@ -156,5 +158,11 @@ nlohmann::ordered_json profile_document(const nlohmann::ordered_json& spec, cons
 
 // kind Version: `version`'s record.
 nlohmann::ordered_json version_document(const nlohmann::ordered_json& body);
+
+// kind ExtendReport: what `extend` changed (or would, `dry_run`): run, profile, namespace,
+// previousExpiresAt (as it was: RFC 3339, "never" or ""), expiresAt ("" when pinned), pinned,
+// dryRun, and patch: the namespace's merge patch (sent, or what a dry run would send).
+nlohmann::ordered_json extend_document(const plan::ExtendPlan& plan, const std::string& profile,
+                                       bool dry_run);
 
 } // namespace pxclone::output

@@ -34,6 +34,9 @@ inline constexpr std::string_view k_git_sha_key = "pxclone.io/git-sha";
 inline constexpr std::string_view k_build_id_key = "pxclone.io/build-id";
 inline constexpr std::string_view k_created_at_key = "pxclone.io/created-at"; // RFC 3339 UTC
 inline constexpr std::string_view k_expires_at_key = "pxclone.io/expires-at"; // RFC 3339 UTC
+// expires-at of a staging namespace pinned by `extend --ttl never`: `teardown --expired` never
+// selects it. Not a time, so a pxclone that predates pinning does not take it for expired either.
+inline constexpr std::string_view k_never_expires = "never";
 // Set on the staging Namespace by deploy-staging once every workload is ready (RFC 3339 UTC):
 // an environment without it is still being made, or its deploy was interrupted.
 inline constexpr std::string_view k_ready_at_key = "pxclone.io/ready-at";

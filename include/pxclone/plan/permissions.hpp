@@ -1,6 +1,6 @@
 // What pxclone's Kubernetes user must be allowed for a profile: one entry per verb, resource and
-// namespace that `snapshot`, `deploy-staging`, `restore`, `teardown`, `list` and `validate
-// --online` request for it, as `validate --online` asks the API server about them
+// namespace that `snapshot`, `deploy-staging`, `restore`, `teardown`, `list`, `extend` and
+// `validate --online` request for it, as `validate --online` asks the API server about them
 // (SelfSubjectAccessReview) and `pxclone rbac` prints them as RBAC rules. Pure: derived
 // from the profile and the manifests' resources, kept in step with what src/commands and
 // src/exec send (the unit test names each request it stands for).
@@ -31,7 +31,7 @@ struct Permission {
     std::string describe() const;
 };
 
-// The permissions the six commands need for `profile` (its staging namespace already
+// The permissions the seven commands need for `profile` (its staging namespace already
 // substituted for this run), `manifest_resources` being what its staging manifests are applied
 // as. Each distinct verb/resource/subresource/namespace/name once, in first-needed order.
 // Leaves out what only `restore --new-pvc -n NS` needs in a namespace the profile does not name,
