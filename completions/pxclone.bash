@@ -6,7 +6,7 @@
 # those of the cluster and profile the command will use. Installed as
 # share/bash-completion/completions/pxclone; works without the bash-completion package too.
 
-_pxclone_commands="version validate snapshot deploy-staging restore list teardown extend rbac completion"
+_pxclone_commands="version validate snapshot deploy-staging restore list teardown extend refresh rbac completion"
 _pxclone_global_flags="--help --profile --context --kubeconfig --run --output --dry-run --quiet
     --verbose --timeout --request-timeout --record --parallel --color"
 # Flags whose next word is their value.
@@ -23,6 +23,7 @@ _pxclone_command_flags() {
         list) echo "--all-profiles" ;;
         teardown) echo "--expired --all --snapshots" ;;
         extend) echo "--ttl" ;;
+        refresh) echo "--skip-hooks" ;;
         rbac) echo "--service-account --commands" ;;
     esac
 }

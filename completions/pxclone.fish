@@ -33,7 +33,7 @@ function __pxclone_profiles
     end
 end
 
-set -l commands version validate snapshot deploy-staging restore list teardown extend rbac completion
+set -l commands version validate snapshot deploy-staging restore list teardown extend refresh rbac completion
 
 complete -c pxclone -f
 
@@ -48,6 +48,7 @@ complete -c pxclone -n "not __fish_seen_subcommand_from $commands" -a completion
 complete -c pxclone -n "not __fish_seen_subcommand_from $commands" -a list -d 'Show the snapshot sets and staging environments'
 complete -c pxclone -n "not __fish_seen_subcommand_from $commands" -a teardown -d 'Delete staging environments pxclone made'
 complete -c pxclone -n "not __fish_seen_subcommand_from $commands" -a extend -d 'Move the expiry of a staging environment, or pin it'
+complete -c pxclone -n "not __fish_seen_subcommand_from $commands" -a refresh -d 'Move a staging environment to a new snapshot set'
 
 # Global options
 complete -c pxclone -s h -l help -d 'Print help and exit'
@@ -70,6 +71,7 @@ complete -c pxclone -l color -x -a 'auto always never' -d 'Colour on standard er
 complete -c pxclone -n '__fish_seen_subcommand_from validate' -l online -d 'Also check the cluster, sending no write'
 # snapshot
 complete -c pxclone -n '__fish_seen_subcommand_from snapshot' -l skip-hooks -d 'Do not run the source hooks'
+complete -c pxclone -n '__fish_seen_subcommand_from refresh' -l skip-hooks -d 'Do not run the source hooks'
 # deploy-staging
 complete -c pxclone -n '__fish_seen_subcommand_from deploy-staging restore' -l snapshot -x -a '(__pxclone_dynamic sets)' -d 'Snapshot set'
 complete -c pxclone -n '__fish_seen_subcommand_from deploy-staging' -l keep-on-failure -d 'Leave a failed environment in place'
@@ -85,7 +87,7 @@ complete -c pxclone -n '__fish_seen_subcommand_from restore' -l from -x -d 'Sour
 complete -c pxclone -n '__fish_seen_subcommand_from list' -l all-profiles -d 'Every profile, not only this one'
 # rbac
 complete -c pxclone -n '__fish_seen_subcommand_from rbac' -l service-account -x -d 'ServiceAccount to bind, NAMESPACE/NAME'
-complete -c pxclone -n '__fish_seen_subcommand_from rbac' -l commands -x -a 'snapshot deploy-staging restore teardown list extend validate' -d 'Only what these commands need'
+complete -c pxclone -n '__fish_seen_subcommand_from rbac' -l commands -x -a 'snapshot deploy-staging restore teardown list extend refresh validate' -d 'Only what these commands need'
 # extend
 complete -c pxclone -n '__fish_seen_subcommand_from extend' -l ttl -x -a '24h 48h 168h never' -d 'New time to live from now, or never'
 # teardown

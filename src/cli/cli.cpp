@@ -112,6 +112,7 @@ Cli::Cli(cmd::Streams streams)
     cmd::add_teardown_command(app, m_globals, m_streams);
     cmd::add_restore_command(app, m_globals, m_streams);
     cmd::add_extend_command(app, m_globals, m_streams);
+    cmd::add_refresh_command(app, m_globals, m_streams);
     cmd::add_rbac_command(app, m_globals, m_streams);
     cmd::add_completion_command(app, m_globals, m_streams);
     cmd::add_complete_command(app, m_globals, m_streams);

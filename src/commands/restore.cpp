@@ -57,51 +57,33 @@ exec::StagingContext runner_context(Session& session) {
 void run_in_place(const GlobalOptions& globals, const RestoreOptions& options,
                   const LoadedProfile& loaded, Session& session,
                   const util::Environment& environment, Streams streams) {
-    const auto& profile = loaded.profile;
-    // Discover (reads only) and plan.
     const discover::InPlaceRequest request{
-        .ns = options.ns.empty() ? profile.staging.staging_namespace : options.ns,
+        .ns = options.ns.empty() ? loaded.profile.staging.staging_namespace : options.ns,
         .pvcs = options.pvcs,
         .all = options.all,
-        .snapshot_set = options.snapshot_set};
-    const auto& ns = request.ns;
-    const auto plan =
-        discover::discover_in_place(readers_of(session, environment), profile, loaded.run, request);
-    const auto count = plan.volumes.size() + plan.swaps.size();
-    session.progress().note(fmt::format("restoring {} volume{} in {}; {} workload{} to stop", count,
-                                        count == 1 ? "" : "s", ns, plan.workloads.size(),
-                                        plan.workloads.size() == 1 ? "" : "s"));
-
-    // Run: the plan through the session's runners (the dry-run ones print the requests, after
-    // the summary, instead).
+        .snapshot_set = options.snapshot_set,
+        .planned_set = std::nullopt};
+    // The dry-run runners print the requests after the summary, or into the document.
     const bool text = globals.output == output::Format::text;
-    const auto deadline = session.wait_deadline(profile.staging.wait.timeout);
     std::ostringstream requests;
-    auto& dry_out = text ? streams.out : requests;
-    const auto context = runner_context(session);
-    auto runner = session.restore_runner({.clock = context.clock,
-                                          .sleeper = context.sleeper,
-                                          .on_progress = context.on_progress,
-                                          .cancelled = context.cancelled},
-                                         dry_out);
-    auto staging = session.staging_runner(true, context, dry_out);
-    // A runner that sends nothing: the summary comes first, the requests it prints follow.
-    const bool sends = staging->sends();
-    if (text && !sends) {
-        output::print_in_place_text(plan, {}, true, streams.out);
-    }
-    const auto ids = exec::run_restore_plan(
-        plan, *runner, *staging, deadline, cancelled,
-        output::restore_command({loaded.run.id, ns, options.all, options.pvcs, options.snapshot_set,
-                                 globals.profile_path, globals.kubeconfig, globals.context}));
+    const auto done = restore_in_place(
+        session, loaded, request, environment, text ? streams.out : requests,
+        output::restore_command({loaded.run.id, request.ns, options.all, options.pvcs,
+                                 options.snapshot_set, globals.profile_path, globals.kubeconfig,
+                                 globals.context}),
+        [text, &streams](const plan::RestorePlan& plan, bool sends) {
+            if (text && !sends) {
+                output::print_in_place_text(plan, {}, true, streams.out);
+            }
+        });
 
     // Report.
-    const auto result = output::in_place_document(plan, ids, !sends, requests.str());
+    const auto result = output::in_place_document(done.plan, done.ids, !done.sent, requests.str());
     session.finish(nlohmann::json(result));
     if (!text) {
         output::print_document(result, globals.output, streams.out);
-    } else if (sends) {
-        output::print_in_place_text(plan, ids, false, streams.out);
+    } else if (done.sent) {
+        output::print_in_place_text(done.plan, done.ids, false, streams.out);
     }
 }
 
@@ -153,6 +135,40 @@ void run_restore(const GlobalOptions& globals, const RestoreOptions& options, St
 }
 
 } // namespace
+
+InPlaceResult
+restore_in_place(Session& session, const LoadedProfile& loaded,
+                 const discover::InPlaceRequest& request, const util::Environment& environment,
+                 std::ostream& dry_out, const std::string& finish_command,
+                 const std::function<void(const plan::RestorePlan&, bool)>& before_run) {
+    // Discover (reads only) and plan.
+    InPlaceResult result{.plan = discover::discover_in_place(readers_of(session, environment),
+                                                             loaded.profile, loaded.run, request),
+                         .ids = {},
+                         .sent = true};
+    const auto& plan = result.plan;
+    const auto count = plan.volumes.size() + plan.swaps.size();
+    session.progress().note(fmt::format("restoring {} volume{} in {}; {} workload{} to stop", count,
+                                        count == 1 ? "" : "s", request.ns, plan.workloads.size(),
+                                        plan.workloads.size() == 1 ? "" : "s"));
+
+    // Run: the plan through the session's runners (the dry-run ones print the requests).
+    const auto deadline = session.wait_deadline(loaded.profile.staging.wait.timeout);
+    const auto context = runner_context(session);
+    auto runner = session.restore_runner({.clock = context.clock,
+                                          .sleeper = context.sleeper,
+                                          .on_progress = context.on_progress,
+                                          .cancelled = context.cancelled},
+                                         dry_out);
+    auto staging = session.staging_runner(true, context, dry_out);
+    result.sent = staging->sends();
+    if (before_run) {
+        before_run(plan, result.sent);
+    }
+    result.ids =
+        exec::run_restore_plan(plan, *runner, *staging, deadline, cancelled, finish_command);
+    return result;
+}
 
 void validate_restore(const GlobalOptions& globals, const RestoreOptions& options,
                       const profile::Profile& profile) {

@@ -321,16 +321,17 @@ struct Replaced {
 // run's baselines are read once, when first needed.
 class InPlaceDiscovery {
 public:
-    // `all`: every staging PVC of the run in ns is asked for (--all).
+    // `all`: every staging PVC of the run in ns is asked for (--all). `planned`: a set a dry run
+    // would have taken, listed with the profile's.
     InPlaceDiscovery(const RestoreReaders& readers, const Loaded& loaded, const std::string& ns,
-                     std::string target_set, bool all)
+                     std::string target_set, bool all, std::optional<exec::SnapshotSet> planned)
         : m_readers(readers), m_loaded(loaded), m_ns(ns), m_target_set(std::move(target_set)),
-          m_all(all), m_context{.readers = readers,
-                                .loaded = loaded,
-                                .ns = ns,
-                                .sets = {},
-                                .lineage = {},
-                                .made_at = readers.clock.now()} {
+          m_all(all), m_planned(std::move(planned)), m_context{.readers = readers,
+                                                               .loaded = loaded,
+                                                               .ns = ns,
+                                                               .sets = {},
+                                                               .lineage = {},
+                                                               .made_at = readers.clock.now()} {
         m_context.lineage = plan::run_lineage(loaded.profile.name, loaded.run,
                                               util::format_rfc3339(m_context.made_at));
         m_ours = run_labels(loaded);
@@ -675,6 +676,9 @@ private:
                 exec::Catalog(m_readers.kube, m_readers.portworx(),
                               method::of(m_loaded.profile.snapshot.method).uses_volume_snapshots())
                     .snapshot_sets(m_loaded.profile.name);
+            if (m_planned) {
+                m_context.sets.insert(m_context.sets.begin(), *m_planned);
+            }
             m_sets_loaded = true;
         }
         return m_context;
@@ -714,6 +718,7 @@ private:
     const std::string& m_ns;
     std::string m_target_set;
     bool m_all = false;
+    std::optional<exec::SnapshotSet> m_planned;
     SwapContext m_context;
     bool m_sets_loaded = false;
     std::optional<std::vector<px::Volume>> m_baselines;
@@ -737,7 +742,8 @@ plan::RestorePlan discover_in_place(const RestoreReaders& readers, const profile
     }
     const Loaded loaded{.profile = profile, .run = run};
     const auto found = find_in_place(readers, loaded, request, request.ns);
-    return InPlaceDiscovery(readers, loaded, request.ns, request.snapshot_set, request.all)
+    return InPlaceDiscovery(readers, loaded, request.ns, request.snapshot_set, request.all,
+                            request.planned_set)
         .plan(found);
 }
 

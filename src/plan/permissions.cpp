@@ -15,6 +15,7 @@ constexpr std::string_view k_restore = "restore";
 constexpr std::string_view k_teardown = "teardown";
 constexpr std::string_view k_list = "list";
 constexpr std::string_view k_extend = "extend";
+constexpr std::string_view k_refresh = "refresh";
 constexpr std::string_view k_validate = "validate";
 
 // Collects permissions, each distinct one once, remembering who needs it and why.
@@ -56,6 +57,20 @@ public:
               std::string_view why) {
         add(command, "list", resource, ns, why);
         add(command, "watch", resource, ns, why);
+    }
+
+    // `refresh` runs snapshot, restore --all and extend's kind of namespace patch: what they need.
+    void refresh() {
+        for (auto& permission : m_list) {
+            const auto& by = permission.needed_by;
+            const bool shared = std::any_of(by.begin(), by.end(), [](const std::string& command) {
+                return command == k_snapshot || command == k_restore || command == k_extend;
+            });
+            if (shared) {
+                permission.needed_by.emplace_back(k_refresh);
+                permission.why.push_back(fmt::format("{}: as {} does", k_refresh, by.front()));
+            }
+        }
     }
 
     std::vector<Permission> take() { return std::move(m_list); }
@@ -381,6 +396,7 @@ std::vector<Permission> needed_permissions(const MethodRules& method,
     teardown_needs(needs, profile, csi);
     list_needs(needs, profile, csi);
     extend_needs(needs, profile);
+    needs.refresh();
     validate_needs(needs, profile, csi);
     return needs.take();
 }

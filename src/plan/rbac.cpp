@@ -201,8 +201,9 @@ std::vector<std::string> staging_comments(const profile::Profile& profile,
 } // namespace
 
 const std::vector<std::string>& rbac_commands() {
-    static const std::vector<std::string> k_commands{
-        "snapshot", "deploy-staging", "restore", "teardown", "list", "extend", "validate"};
+    static const std::vector<std::string> k_commands{"snapshot", "deploy-staging", "restore",
+                                                     "teardown", "list",           "extend",
+                                                     "refresh",  "validate"};
     return k_commands;
 }
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Every -o json|yaml document validates against the JSON Schema of its kind (docs/schema/): one
 # run of each command against pxsim (snapshot, deploy-staging, extend, list, restore in place and
-# --new-pvc, teardown dry and real, validate offline and --online, version, a --record file's
+# --new-pvc, refresh, teardown dry and real, validate offline and --online, version, a --record file's
 # result), a few in -o yaml, read back as YAML. And the schemas are strict: a document with a
 # field renamed, or one left out, fails.
 # shellcheck source=tests/e2e/lib.sh
@@ -74,6 +74,10 @@ px_run restore -p "$profile" --run r1 --all -o yaml
 expect_kind RestoreReport yaml
 px_run restore -p "$profile" --run r1 --all --snapshot s1 -o json
 expect_kind RestoreReport
+px_run refresh -p "$profile" --run r1 --dry-run -o yaml
+expect_kind RefreshReport yaml
+px_run refresh -p "$profile" --run r1 -o json
+expect_kind RefreshReport
 
 px_run teardown -p "$profile" --run r1 --snapshots --dry-run -o json
 expect_kind TeardownReport

@@ -108,10 +108,11 @@ TEST_CASE("needed_permissions: method portworx through the service proxy") {
         CHECK(line.find("pods/log") == std::string::npos);
     }
     const auto& pv_delete = find(needed, "delete", "persistentvolumes", "");
-    CHECK(pv_delete.needed_by == std::vector<std::string>{"deploy-staging", "restore", "teardown"});
+    CHECK(pv_delete.needed_by ==
+          std::vector<std::string>{"deploy-staging", "restore", "teardown", "refresh"});
     CHECK(pv_delete.describe() == "delete persistentvolumes at the cluster scope");
     CHECK(find(needed, "get", "persistentvolumeclaims", "prod").needed_by ==
-          std::vector<std::string>{"snapshot", "deploy-staging", "restore", "validate"});
+          std::vector<std::string>{"snapshot", "deploy-staging", "restore", "refresh", "validate"});
     // list and validate --online read only.
     for (const auto& permission : needed) {
         const auto& by = permission.needed_by;
@@ -124,10 +125,11 @@ TEST_CASE("needed_permissions: method portworx through the service proxy") {
         }
     }
     CHECK(find(needed, "get", "namespaces", "orders-stg-7").needed_by ==
-          std::vector<std::string>{"deploy-staging", "restore", "validate"});
-    // extend patches the staging namespace (its expiry) and nothing else.
+          std::vector<std::string>{"deploy-staging", "restore", "refresh", "validate"});
+    // extend patches the staging namespace (its expiry) and nothing else; refresh does what
+    // snapshot, restore and extend do.
     CHECK(find(needed, "patch", "namespaces", "orders-stg-7").needed_by ==
-          std::vector<std::string>{"restore", "extend"});
+          std::vector<std::string>{"restore", "extend", "refresh"});
     for (const auto& permission : needed) {
         const auto& by = permission.needed_by;
         if (std::find(by.begin(), by.end(), "extend") != by.end()) {

@@ -19,6 +19,7 @@ void add_list_command(CLI::App& app, const GlobalOptions& globals, Streams strea
 void add_teardown_command(CLI::App& app, const GlobalOptions& globals, Streams streams);
 void add_restore_command(CLI::App& app, const GlobalOptions& globals, Streams streams);
 void add_extend_command(CLI::App& app, const GlobalOptions& globals, Streams streams);
+void add_refresh_command(CLI::App& app, const GlobalOptions& globals, Streams streams);
 // `rbac`: the least-privilege RBAC of the profile's commands, printed; contacts no cluster.
 void add_rbac_command(CLI::App& app, const GlobalOptions& globals, Streams streams);
 // `completion bash|zsh|fish`: the completion script for the shell, on stdout.

@@ -5,8 +5,12 @@
 #include "pxclone/commands/global_options.hpp"
 #include "pxclone/commands/load_profile.hpp"
 #include "pxclone/commands/session.hpp"
+#include "pxclone/discover/restore.hpp"
+#include "pxclone/plan/restore_plan.hpp"
 #include "pxclone/util/environment.hpp"
 
+#include <functional>
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -31,5 +35,23 @@ void validate_restore(const GlobalOptions& globals, const RestoreOptions& option
 // → report on streams.out.
 void restore(Session& session, const GlobalOptions& globals, const LoadedProfile& loaded,
              const RestoreOptions& options, const util::Environment& environment, Streams streams);
+
+// An in-place restore that ran: its plan, the new volume of each swap (plan order), and whether
+// the runners sent (false under --dry-run: they printed every write to `dry_out` instead).
+struct InPlaceResult {
+    plan::RestorePlan plan;
+    std::vector<std::string> ids;
+    bool sent = true;
+};
+
+// The in-place restore of restore(), for the commands that compose it (refresh): discover (reads
+// only) -> plan -> the session's restore and staging runners. `before_run` sees the plan and
+// whether the runners send before they run (a dry run's summary precedes its requests).
+// `finish_command`: the command an interrupted restore names to finish it. Throws as restore().
+InPlaceResult
+restore_in_place(Session& session, const LoadedProfile& loaded,
+                 const discover::InPlaceRequest& request, const util::Environment& environment,
+                 std::ostream& dry_out, const std::string& finish_command,
+                 const std::function<void(const plan::RestorePlan&, bool sends)>& before_run = {});
 
 } // namespace pxclone::cmd

@@ -8,6 +8,7 @@
 // that write), depends on clients, catalog and planners, and nothing but commands/ calls it.
 #pragma once
 
+#include "pxclone/exec/catalog.hpp"
 #include "pxclone/k8s/client.hpp"
 #include "pxclone/plan/restore_plan.hpp"
 #include "pxclone/plan/staging_plan.hpp"
@@ -20,6 +21,7 @@
 
 #include <chrono>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -42,6 +44,9 @@ struct InPlaceRequest {
     std::vector<std::string> pvcs;
     bool all = false;
     std::string snapshot_set; // "" for the PVCs' own set
+    // A set a dry run would have taken (it exists only in its record, planned_set()): the swaps
+    // are planned to it as if it were listed.
+    std::optional<exec::SnapshotSet> planned_set;
 };
 
 // The plan of an in-place restore: roll-backs to baselines (PVCs already on the target set,

@@ -1,7 +1,8 @@
 // What pxclone's Kubernetes user must be allowed for a profile: one entry per verb, resource and
-// namespace that `snapshot`, `deploy-staging`, `restore`, `teardown`, `list`, `extend` and
-// `validate --online` request for it, as `validate --online` asks the API server about them
-// (SelfSubjectAccessReview) and `pxclone rbac` prints them as RBAC rules. Pure: derived
+// namespace that `snapshot`, `deploy-staging`, `restore`, `teardown`, `list`, `extend`,
+// `refresh` (what snapshot, restore and extend need) and `validate --online` request for it, as
+// `validate --online` asks the API server about them (SelfSubjectAccessReview) and `pxclone
+// rbac` prints them as RBAC rules. Pure: derived
 // from the profile and the manifests' resources, kept in step with what src/commands and
 // src/exec send (the unit test names each request it stands for).
 #pragma once
@@ -31,7 +32,7 @@ struct Permission {
     std::string describe() const;
 };
 
-// The permissions the seven commands need for `profile` (its staging namespace already
+// The permissions the eight commands need for `profile` (its staging namespace already
 // substituted for this run), `manifest_resources` being what its staging manifests are applied
 // as. Each distinct verb/resource/subresource/namespace/name once, in first-needed order.
 // Leaves out what only `restore --new-pvc -n NS` needs in a namespace the profile does not name,
