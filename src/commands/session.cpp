@@ -100,6 +100,10 @@ SessionParts connect(const GlobalOptions& globals, const Streams& streams,
                    : profile::resolve_path(profile, profile.cluster.kubeconfig));
     options.context = !globals.context.empty() ? globals.context : profile.cluster.context;
     options.env = &environment;
+    // Where a pod's service account is looked for (tests run "in a pod" against pxsim).
+    if (const auto root = environment.get("PXCLONE_IN_CLUSTER_ROOT"); root && !root->empty()) {
+        options.in_cluster_root = *root;
+    }
     options.verbosity = globals.verbosity;
     options.log = log;
     options.record = parts.record;

@@ -150,7 +150,7 @@ sim_start() {
     exec 3<"$out"
     local first=""
     read -r -t 30 first <&3 || e2e_fail "pxsim did not start: $(cat "$E2E_TMP/sim.err")"
-    [[ $first =~ ^pxsim\ listening\ on\ (http://127\.0\.0\.1:[0-9]+)$ ]] ||
+    [[ $first =~ ^pxsim\ listening\ on\ (https?://127\.0\.0\.1:[0-9]+)$ ]] ||
         e2e_fail "pxsim's first line: '$first'"
     SIM_URL=${BASH_REMATCH[1]}
     export E2E_SIM_URL=$SIM_URL
