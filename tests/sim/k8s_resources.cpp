@@ -54,6 +54,7 @@ const std::vector<ResourceType>& resource_types() {
         add("apps", "statefulsets", "statefulset", "StatefulSet", true, {"sts"}, true, true, true,
             false);
         add("batch", "jobs", "job", "Job", true, {}, true, true, false, false);
+        add("batch", "cronjobs", "cronjob", "CronJob", true, {"cj"}, true, true, false, false);
         // RBAC (authz.hpp evaluates them for --service-account-token identities); DELETE
         // answers a Status, as for built-in kinds.
         add("rbac.authorization.k8s.io", "clusterroles", "clusterrole", "ClusterRole", false, {},
