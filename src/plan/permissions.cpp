@@ -66,10 +66,23 @@ public:
             const bool shared = std::any_of(by.begin(), by.end(), [](const std::string& command) {
                 return command == k_snapshot || command == k_restore || command == k_extend;
             });
-            if (shared) {
-                permission.needed_by.emplace_back(k_refresh);
-                permission.why.push_back(fmt::format("{}: as {} does", k_refresh, by.front()));
+            if (!shared) {
+                continue;
             }
+            permission.needed_by.emplace_back(k_refresh);
+            // The same reasons, for refresh: "restore: scale the workloads" gives "refresh: ...".
+            std::vector<std::string> reasons;
+            for (const auto& why : permission.why) {
+                for (const auto command : {k_snapshot, k_restore, k_extend}) {
+                    const auto prefix = fmt::format("{}: ", command);
+                    auto reason = fmt::format("{}: {}", k_refresh, why.substr(prefix.size()));
+                    if (why.starts_with(prefix) &&
+                        std::find(reasons.begin(), reasons.end(), reason) == reasons.end()) {
+                        reasons.push_back(std::move(reason));
+                    }
+                }
+            }
+            permission.why.insert(permission.why.end(), reasons.begin(), reasons.end());
         }
     }
 

@@ -77,12 +77,13 @@ expect_equal "no record after the dry run" "- - s1" "$(record_of)"
 # Killed once the swap has begun (its first clone): the record stays.
 masks=$(mask_jobs)
 request_mark
-px_start refresh -p "$profile" --run r1
+# The set's id is the run and the time: PXCLONE_NOW keeps this refresh's and the next one's apart.
+PXCLONE_NOW=2026-12-08T01:00:00Z px_start refresh -p "$profile" --run r1
 signal_at_request KILL '^POST .*/v1/volumes/clone$'
 px_wait; stale
 [[ $PX_RC == 137 ]] || e2e_fail "expected pxclone killed (137), got $PX_RC"
 read -r new_set from label <<<"$(record_of)"
-[[ $new_set == r1-2* && $from == s1 && $label == s1 ]] ||
+[[ $new_set == r1-20261208* && $from == s1 && $label == s1 ]] ||
     e2e_fail "record after the kill: $new_set $from $label"
 
 # Run again: it finishes with the same set.
@@ -105,11 +106,11 @@ expect_json '[.items[] | select(.kind == "StagingEnvironment") | "\(.run) \(.sna
 
 # A second refresh moves on and drops the first refresh's set.
 write_data "$prod" "orders of thursday"
-px_run refresh -p "$profile" --run r1 -o json --timeout 1m; stale
+PXCLONE_NOW=2026-12-09T01:00:00Z px_run refresh -p "$profile" --run r1 -o json --timeout 1m; stale
 expect_exit 0
 expect_json '"\(.previousSnapshotSet) \(.resumed)"' "$new_set false"
 next_set=$(json_out .snapshotSet)
-[[ $next_set != "$new_set" ]] || e2e_fail "the second refresh reused $new_set"
+[[ $next_set == r1-20261209* ]] || e2e_fail "the second refresh's set: $next_set"
 expect_json '.pruned | join(",")' "$new_set"
 expect_equal "staging data of thursday" "orders of thursday" "$(data_of "$(volume_of "$ns" mongo-data-mongo-1)")"
 expect_equal "only the newest set" "$next_set" "$(sets)"

@@ -129,7 +129,7 @@ TEST_CASE("needed_permissions: method portworx through the service proxy") {
     // extend patches the staging namespace (its expiry) and nothing else; refresh does what
     // snapshot, restore and extend do.
     CHECK(find(needed, "patch", "namespaces", "orders-stg-7").needed_by ==
-          std::vector<std::string>{"restore", "extend", "refresh"});
+          std::vector<std::string>{"deploy-staging", "restore", "extend", "refresh"});
     for (const auto& permission : needed) {
         const auto& by = permission.needed_by;
         if (std::find(by.begin(), by.end(), "extend") != by.end()) {

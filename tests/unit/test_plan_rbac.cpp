@@ -192,7 +192,8 @@ TEST_CASE("plan_rbac: the roles, where each rule goes and why") {
     REQUIRE(scale != staging->rules.end());
     CHECK(scale->group == "apps");
     CHECK(scale->verbs == std::vector<std::string>{"patch"});
-    CHECK(scale->why == std::vector<std::string>{"restore: scale the workloads"});
+    CHECK(scale->why ==
+          std::vector<std::string>{"restore: scale the workloads", "refresh: scale the workloads"});
     REQUIRE(role_named(policy, "pxclone-orders") != nullptr);
 
     // A staging namespace fixed in the profile is named on the Namespace object's rules.
@@ -247,7 +248,8 @@ TEST_CASE("output: pxclone rbac's objects, YAML with reasons, JSON List") {
     }
     std::ostringstream yaml;
     output::print_rbac_yaml(policy, yaml);
-    CHECK(yaml.str().find("#   patch statefulsets.apps/scale: scale the workloads [restore]\n") !=
+    CHECK(yaml.str().find(
+              "#   patch statefulsets.apps/scale: scale the workloads [restore, refresh]\n") !=
           std::string::npos);
     CHECK(yaml.str().find("Bound cluster-wide TODAY") != std::string::npos);
     CHECK(yaml.str().find("kind: ClusterRoleBinding\n") != std::string::npos);
