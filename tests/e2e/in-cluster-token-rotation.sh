@@ -3,11 +3,11 @@
 # and authenticates with the pod's service-account token and CA (here under
 # PXCLONE_IN_CLUSTER_ROOT, laid out as the kubelet projects them: files in a timestamped
 # directory named by the ..data symlink). pxsim serves TLS with a certificate only that ca.crt
-# trusts. The first token's ServiceAccount may do everything but delete; the second's may delete
-# too. `restore --all --snapshot s2` is stopped (SIGSTOP) right after its first write, the
-# kubelet's rotation is played (the second token projected, ..data swapped atomically), and the
-# restore resumed: its DELETEs (the replaced PVCs, PVs, clones and masking Job), all sent after
-# the rotation, are allowed only if pxclone read the new token. teardown then runs on it too.
+# trusts. During `pxclone snapshot`, its pre-hook (hooks/rotate-token; pxclone waits for it, so
+# nothing is in flight) plays the kubelet's rotation: a second token is projected (..data swapped
+# atomically) and the first token's ServiceAccount loses its binding. The snapshots and
+# everything after them pass only if pxclone reads the new token; deploy-staging and teardown
+# then run on it too. (Without the new projection the same run fails: forbidden for ci:old.)
 # shellcheck source=tests/e2e/lib.sh
 source "$(dirname "$0")/lib.sh"
 e2e_init "$@"
@@ -23,7 +23,7 @@ openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=pxsim -keyout "$tls/
     -addext basicConstraints=critical,CA:TRUE 2>/dev/null || e2e_fail "openssl"
 export CURL_CA_BUNDLE=$tls/cert.pem
 
-# ci/old may do anything but delete; ci/new anything.
+# Both ServiceAccounts may do anything, until the hook deletes ci/old's binding.
 cat >"$E2E_TMP/state.yaml" <<'YAML'
 apiVersion: v1
 kind: Namespace
@@ -35,14 +35,9 @@ metadata: {name: e2e-everything}
 rules: [{apiGroups: ["*"], resources: ["*"], verbs: ["*"]}]
 ---
 apiVersion: rbac.authorization.k8s.io/v1
-kind: ClusterRole
-metadata: {name: e2e-no-delete}
-rules: [{apiGroups: ["*"], resources: ["*"], verbs: [get, list, watch, create, update, patch]}]
----
-apiVersion: rbac.authorization.k8s.io/v1
 kind: ClusterRoleBinding
 metadata: {name: e2e-old}
-roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: e2e-no-delete}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: e2e-everything}
 subjects: [{kind: ServiceAccount, namespace: ci, name: old}]
 ---
 apiVersion: rbac.authorization.k8s.io/v1
@@ -88,39 +83,36 @@ in_pod() {
     in_pod_start "$@"
     px_wait
 }
-delete_as() { # TOKEN: the status of a DELETE sent with TOKEN (of nothing: 404 when allowed)
-    curl -sS -o /dev/null -w '%{http_code}' -X DELETE -H "Authorization: Bearer $1" \
-        "$SIM_URL/api/v1/namespaces/ci/configmaps/nothing" || e2e_fail "DELETE with a token"
+status_as() { # TOKEN: the status of a namespace list sent with TOKEN
+    curl -sS -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $1" \
+        "$SIM_URL/api/v1/namespaces" || e2e_fail "GET with a token"
 }
-expect_equal "the first token may not delete" 403 "$(delete_as "$OLD_TOKEN")"
-expect_equal "the second token may" 404 "$(delete_as "$NEW_TOKEN")"
+# The snapshot profile with the rotating pre-hook (manifests where the profile's are).
+sed -e "s|manifests: \[manifests/|manifests: [$E2E_PROFILES/manifests/|" \
+    -e "s|^  pvcs: \(.*\)$|  pvcs: \1\n  hooks:\n    pre: [{ run: [$E2E_SRC/tests/e2e/hooks/rotate-token], timeout: 30s }]|" \
+    "$profile" >"$E2E_TMP/rotating.yaml"
+grep -q rotate-token "$E2E_TMP/rotating.yaml" || e2e_fail "no hook in the rotating profile"
+export E2E_ROTATE_DIR=$sa E2E_ROTATE_TOKEN=$NEW_TOKEN E2E_ROTATE_ADMIN=$E2E_TOKEN E2E_ROTATE_BINDING=e2e-old
 
 in_pod list -p "$profile"
 expect_exit 0
-for set in s1 s2; do
-    in_pod snapshot -p "$profile" --run "$set" -q
-    expect_exit 0
-done
-in_pod deploy-staging -p "$profile" --run r1 --snapshot s1 -q
+expect_equal "the first token before" 200 "$(status_as "$OLD_TOKEN")"
+in_pod snapshot -p "$E2E_TMP/rotating.yaml" --run s1
 expect_exit 0
-
-request_mark
-in_pod_start restore -p "$profile" --run r1 --all --snapshot s2
-signal_at_request STOP '^PATCH /apis/apps/v1/namespaces/orders-stg-r1/'
-project ..2026_12_07_11_00_00.2 "$NEW_TOKEN"
-request_mark
-kill -CONT "$PX_PID"
-px_wait
-expect_exit 0
-deletes=$(sim_jq '.[$mark:] | [pxclone_requests[] | select(.method == "DELETE" and .status < 300)] | length' \
-    --argjson mark "$E2E_MARK")
-((deletes > 0)) || e2e_fail "the restore deleted nothing after the rotation"
-denied=$(sim_jq '.[$mark:] | [pxclone_requests[] | select(.status == 401 or .status == 403)
-    | "\(.status) \(.method) \(.path)"] | join("\n")' --argjson mark "$E2E_MARK")
+# Everything pxclone sent after the hook deleted the binding was allowed: the new token.
+rotated=$(sim_jq 'to_entries | map(select(.value.method == "DELETE" and (.value.path | endswith("/e2e-old"))))[0].key')
+[[ $rotated =~ ^[0-9]+$ ]] || e2e_fail "the hook did not delete the binding"
+after=$(sim_jq '.[$n:] | [pxclone_requests[] | select(.method == "POST" and (.path | endswith("/v1/volumes/snapshots")))] | length' \
+    --argjson n "$rotated")
+expect_equal "snapshots created after the rotation" 2 "$after"
+denied=$(sim_jq '.[$n:] | [pxclone_requests[] | select(.status == 401 or .status == 403)
+    | "\(.status) \(.method) \(.path)"] | join("\n")' --argjson n "$rotated")
 [[ -z $denied ]] || e2e_fail "requests refused after the rotation (the first token was sent):
 $denied"
-echo "ok: $deletes deletions after the rotation, with the second token"
+expect_equal "the first token after the rotation" 403 "$(status_as "$OLD_TOKEN")"
 
+in_pod deploy-staging -p "$profile" --run r1 --snapshot s1 -q
+expect_exit 0
 in_pod teardown -p "$profile" --run r1 --snapshots
 expect_exit 0
 e2e_done
