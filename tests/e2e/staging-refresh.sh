@@ -1,15 +1,18 @@
 #!/usr/bin/env bash
 # refresh: run r1, deployed from set s1 (production's mongo-data-mongo-1 held "orders of
-# monday"), is moved in place to a new set of production ("orders of tuesday"). Its dry run
+# monday"), is moved in place to a new set of production ("orders of wednesday"). Its dry run
 # prints the record on the namespace, the snapshots and the swap, and sends nothing. Killed
-# (SIGKILL) once the swap has begun, it leaves the new set's id on the namespace; run again it
-# continues with that set (reusing its snapshots, resuming the swap), masks again, drops s1
-# (keep 1, nothing uses it now), clears the record and reports what changed. A second refresh
-# then moves on to a newer set. Bad input: no --run (exit 2), an unknown run (exit 3).
+# (SIGKILL, by its pre-hook) before it takes the set, it leaves the new set's id on the
+# namespace; run again it takes that set and fails half-way through the swap (pxsim refuses the
+# second PVC's create); run again it continues with that set (its snapshots reused, the swap
+# resumed), masks again, drops s1 (keep 1, nothing uses it now), clears the record and reports
+# what changed. A second refresh then moves on to a newer set. Bad input: no --run (exit 2), an
+# unknown run (exit 3).
 # shellcheck source=tests/e2e/lib.sh
 source "$(dirname "$0")/lib.sh"
 e2e_init "$@"
-sim_start
+# The 4th PVC create (deploy-staging makes two) fails: the refresh's swap stops half-way.
+sim_start --faults "POST /api/v1/namespaces/orders-stg-r1/persistentvolumeclaims#4=500"
 profile=$E2E_PROFILES/refresh-portworx.yaml
 ns=orders-stg-r1
 
@@ -74,17 +77,19 @@ expect_out_contains "DELETE /api/v1/namespaces/$ns/persistentvolumeclaims/mongo-
 expect_out_contains "refresh of run r1: $ns would move from snapshot set s1 to r1-"
 expect_equal "no record after the dry run" "- - s1" "$(record_of)"
 
-# Killed once the swap has begun (its first clone): the record stays.
+# Killed by its pre-hook, after the record and before any snapshot: the record stays.
 masks=$(mask_jobs)
-request_mark
 # The set's id is the run and the time: PXCLONE_NOW keeps this refresh's and the next one's apart.
-PXCLONE_NOW=2026-12-08T01:00:00Z px_start refresh -p "$profile" --run r1
-signal_at_request KILL '^POST .*/v1/volumes/clone$'
-px_wait; stale
-[[ $PX_RC == 137 ]] || e2e_fail "expected pxclone killed (137), got $PX_RC"
+E2E_KILL_PARENT=1 PXCLONE_NOW=2026-12-08T01:00:00Z px_run refresh -p "$profile" --run r1; stale
+expect_exit 137
 read -r new_set from label <<<"$(record_of)"
 [[ $new_set == r1-20261208* && $from == s1 && $label == s1 ]] ||
     e2e_fail "record after the kill: $new_set $from $label"
+# Run again: the set is taken, the swap fails half-way; the error says how to finish.
+px_run refresh -p "$profile" --run r1; stale
+expect_exit 1
+expect_err_contains "pxclone refresh -p $profile"
+expect_equal "record after the failure" "$new_set s1 s1" "$(record_of)"
 
 # Run again: it finishes with the same set.
 px_run refresh -p "$profile" --run r1 -o json; stale
