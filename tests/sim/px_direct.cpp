@@ -5,6 +5,7 @@
 #include <stdexcept>
 #include <utility>
 
+#include "object_store.hpp"
 #include "px_volumes.hpp"
 
 namespace pxsim {
@@ -146,6 +147,12 @@ bool PxApi::write_data(const std::string& volume_id, const std::string& data) {
 void PxApi::reset() {
     std::lock_guard lock(m_mutex);
     m_state->store = Store{};
+    m_state->store.id_salt = id_salt(m_options.cluster_id);
+    m_state->cloud = CloudState{};
+    // A shared --object-store is the bucket's, not this cluster's: it stays.
+    if (!m_options.object_store) {
+        m_state->objects = std::make_shared<MemoryObjectStore>();
+    }
 }
 
 } // namespace pxsim
