@@ -84,7 +84,8 @@ TEST_CASE("credentials: create validates as the SDK server does") {
                 "Must supply Account Key");
     check_error(create(R"({"name":"x","google_credential":{"project_id":"p"}})"), 400, 3,
                 "Must supply JSON Key");
-    check_error(create("not json"), 400, 3, "invalid character 'o' looking for beginning of value");
+    check_error(create("not json"), 400, 3,
+                "invalid character 'o' in literal null (expecting 'u')");
     CHECK(sim.call_json("GET", "/v1/credentials") == json::object());
 
     // lowerCamel is accepted; of two types the last in the JSON is kept.
