@@ -93,6 +93,8 @@ e2e_init() {
     done
     [[ -f $E2E_FIXTURE ]] || { echo "$E2E_NAME: run from the source tree" >&2; exit 2; }
     E2E_TMP=$(mktemp -d "${TMPDIR:-/tmp}/pxclone-e2e-$E2E_NAME.XXXXXX")
+    E2E_BUCKET=$E2E_TMP/bucket
+    E2E_CLUSTER_A=(--cluster-id "$E2E_CLUSTER_A_ID" --object-store "$E2E_BUCKET")
     # Hooks (tests/e2e/hooks/record) append to this file; they inherit pxclone's environment.
     export E2E_HOOK_LOG=$E2E_TMP/hooks.log
     trap e2e_cleanup EXIT
@@ -159,12 +161,110 @@ sim_start() {
 }
 
 sim_stop() {
+    sim_b_stop
     if [[ -n $SIM_PID ]]; then
         kill -TERM "$SIM_PID" 2>/dev/null || true
         wait "$SIM_PID" 2>/dev/null || true
         SIM_PID=""
         exec 3<&- || true
     fi
+}
+
+# ---- a second cluster (issue 19: staging in another cluster through cloud backups) -------------
+#
+#   sim_start "${E2E_CLUSTER_A[@]}"       # cluster A: production, as sim_start always is
+#   sim_b_start [extra pxsim arguments...] # cluster B: staging, sharing A's object store
+#   px_run deploy-staging -p "$E2E_PROFILES/cross-cluster.yaml" ...   # context pxsim-b in k.yaml
+#
+# Both clusters write their cloud backups to one directory standing for the bucket,
+# $E2E_TMP/bucket. sim_b_start adds B to k.yaml as context pxsim-b (cluster A stays pxsim, the
+# current context), with a token of its own, so that a client that sends A's token to B (or the
+# reverse) is refused. sim_stop stops both.
+readonly E2E_TOKEN_B="pxsim-e2e-token-b-83e0d2c5"
+readonly E2E_CLUSTER_A_ID="pxsim-prod"
+readonly E2E_CLUSTER_B_ID="pxsim-staging"
+E2E_CLUSTER_A=() # set by e2e_init: sim_start's arguments for cluster A
+SIM_B_PID=""
+SIM_B_URL=""
+E2E_BUCKET="" # set by e2e_init: the shared object store directory
+
+# sim_b_start [ARGS...]: pxsim B on a free port: cluster id $E2E_CLUSTER_B_ID, no seed state but
+# the built-in namespaces (ARGS may add --state FILE, --latency, --faults, ...), no production
+# namespace, its own token and request log ($E2E_SIM_B_LOG); then rewrites k.yaml with both
+# clusters. Needs A running (sim_start) first.
+sim_b_start() {
+    [[ -n $SIM_URL ]] || e2e_fail "sim_b_start: start cluster A (sim_start) first"
+    [[ -z $SIM_B_PID ]] || e2e_fail "sim_b_start: pxsim B already runs"
+    local out=$E2E_TMP/sim-b.out
+    export E2E_SIM_B_LOG=$E2E_TMP/sim-b-requests.jsonl
+    : >"$E2E_SIM_B_LOG"
+    rm -f "$out"
+    mkfifo "$out"
+    "$E2E_PXSIM" --port 0 --threads 32 --cluster-id "$E2E_CLUSTER_B_ID" --object-store "$E2E_BUCKET" \
+        --token "$E2E_TOKEN_B" --log "$E2E_SIM_B_LOG" "$@" >"$out" 2>"$E2E_TMP/sim-b.err" &
+    SIM_B_PID=$!
+    exec 4<"$out"
+    local first=""
+    read -r -t 30 first <&4 || e2e_fail "pxsim B did not start: $(cat "$E2E_TMP/sim-b.err")"
+    [[ $first =~ ^pxsim\ listening\ on\ (http://127\.0\.0\.1:[0-9]+)$ ]] ||
+        e2e_fail "pxsim B's first line: '$first'"
+    SIM_B_URL=${BASH_REMATCH[1]}
+    export E2E_SIM_B_URL=$SIM_B_URL
+    cat >"$E2E_TMP/k.yaml" <<KUBECONFIG
+apiVersion: v1
+kind: Config
+clusters:
+- name: pxsim
+  cluster:
+    server: $SIM_URL
+- name: pxsim-b
+  cluster:
+    server: $SIM_B_URL
+contexts:
+- name: pxsim
+  context:
+    cluster: pxsim
+    user: pxsim
+    namespace: default
+- name: pxsim-b
+  context:
+    cluster: pxsim-b
+    user: pxsim-b
+    namespace: default
+current-context: pxsim
+users:
+- name: pxsim
+  user:
+    token: $E2E_TOKEN
+- name: pxsim-b
+  user:
+    token: $E2E_TOKEN_B
+preferences: {}
+KUBECONFIG
+}
+
+sim_b_stop() {
+    if [[ -n $SIM_B_PID ]]; then
+        kill -TERM "$SIM_B_PID" 2>/dev/null || true
+        wait "$SIM_B_PID" 2>/dev/null || true
+        SIM_B_PID=""
+        exec 4<&- || true
+    fi
+}
+
+# sim_b_get PATH: GET from pxsim B's admin API to stdout.
+sim_b_get() {
+    curl -sS --fail --max-time 20 "$SIM_B_URL$1" || e2e_fail "GET $SIM_B_URL$1 failed"
+}
+
+# bucket_backups: the backups in the shared object store, one "id<TAB>metadata as JSON" line
+# each, sorted (after a teardown --snapshots: none of the run's).
+bucket_backups() {
+    local file
+    for file in "$E2E_BUCKET"/*.json; do
+        [[ -e $file ]] || continue
+        jq -r '[.id, (.metadata | tojson)] | @tsv' "$file"
+    done | sort
 }
 
 # sim_restart [ARGS...]: checks the invariants so far, then a fresh pxsim (seed state, empty

@@ -34,7 +34,12 @@ void redact(Json& value, bool secret_body) {
     if (value.is_object()) {
         for (auto& [key, item] : value.items()) {
             const std::string name = lower(key);
-            const bool sensitive = name == "token" || name == "password" ||
+            // Credentials' keys too (POST /v1/credentials): never in the request log.
+            const bool sensitive = name == "token" || name == "password" || name == "secret_key" ||
+                                   name == "secretkey" || name == "account_key" ||
+                                   name == "accountkey" || name == "json_key" ||
+                                   name == "jsonkey" || name == "encryption_key" ||
+                                   name == "encryptionkey" ||
                                    (secret_body && (name == "data" || name == "stringdata"));
             if (sensitive && item.is_object()) {
                 for (auto& [inner_key, inner] : item.items()) {
