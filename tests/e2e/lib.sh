@@ -102,6 +102,7 @@ e2e_init() {
 
 e2e_cleanup() {
     local rc=$?
+    sim_b_stop
     sim_stop
     if [[ $E2E_PASSED != 1 ]] || [[ ${E2E_KEEP:-0} == 1 ]]; then
         echo "$E2E_NAME: files kept in $E2E_TMP" >&2
@@ -156,12 +157,13 @@ sim_start() {
         e2e_fail "pxsim's first line: '$first'"
     SIM_URL=${BASH_REMATCH[1]}
     export E2E_SIM_URL=$SIM_URL
+    # A restarted cluster A next to a running B: k.yaml names both again.
+    [[ -z $SIM_B_PID ]] || _write_two_cluster_kubeconfig
     # What existed before pxclone ran: objects deleted later must have carried pxclone's labels.
     sim_get /_sim/state >"$E2E_TMP/state-before.json"
 }
 
 sim_stop() {
-    sim_b_stop
     if [[ -n $SIM_PID ]]; then
         kill -TERM "$SIM_PID" 2>/dev/null || true
         wait "$SIM_PID" 2>/dev/null || true
@@ -179,7 +181,8 @@ sim_stop() {
 # Both clusters write their cloud backups to one directory standing for the bucket,
 # $E2E_TMP/bucket. sim_b_start adds B to k.yaml as context pxsim-b (cluster A stays pxsim, the
 # current context), with a token of its own, so that a client that sends A's token to B (or the
-# reverse) is refused. sim_stop stops both.
+# reverse) is refused. sim_stop and sim_restart concern A only (a restarted A is written into
+# k.yaml beside B again); sim_b_stop stops B; both stop when the scenario ends.
 readonly E2E_TOKEN_B="pxsim-e2e-token-b-83e0d2c5"
 readonly E2E_CLUSTER_A_ID="pxsim-prod"
 readonly E2E_CLUSTER_B_ID="pxsim-staging"
@@ -210,6 +213,11 @@ sim_b_start() {
         e2e_fail "pxsim B's first line: '$first'"
     SIM_B_URL=${BASH_REMATCH[1]}
     export E2E_SIM_B_URL=$SIM_B_URL
+    _write_two_cluster_kubeconfig
+}
+
+# k.yaml with cluster A (context pxsim, the current one) and B (context pxsim-b).
+_write_two_cluster_kubeconfig() {
     cat >"$E2E_TMP/k.yaml" <<KUBECONFIG
 apiVersion: v1
 kind: Config

@@ -84,4 +84,12 @@ expect_no_violations
 if grep -rqF SECRET-e2e "$E2E_TMP"/sim-*requests*.jsonl; then
     e2e_fail "a credential's secret key is in a request log"
 fi
+
+# A restarted beside a running B: k.yaml names both again, with A's new address.
+sim_restart
+expect_equal "cluster, context and user pxsim-b in k.yaml after A's restart" 3 \
+    "$(grep -c '^- name: pxsim-b$' "$E2E_TMP/k.yaml")"
+grep -qF "server: $SIM_URL" "$E2E_TMP/k.yaml" || e2e_fail "k.yaml lacks A's new address $SIM_URL"
+expect_equal "B still answers" "$E2E_CLUSTER_B_ID" \
+    "$(px_ok "$SIM_B_URL" "$E2E_TOKEN_B" GET /v1/clusters/inspectcurrent | jq -r .cluster.id)"
 e2e_done
