@@ -28,8 +28,8 @@ readonly E2E_OWNERSHIP_KEYS='["app.kubernetes.io/managed-by","pxclone.io/profile
 #   and the Kubernetes requests a test makes itself as the cluster's admin, marked with the field
 #   manager e2e-admin (pxclone's is pxclone).
 # - px_path: the Portworx path, also when it went through the API server's service proxy.
-# - read-only POSTs: the SDK's filter/inspect calls, Kubernetes server-side dry runs and access
-#   reviews (a create that stores nothing).
+# - read-only POSTs: the SDK's filter/inspect calls (cloud backup status and enumerate too),
+#   Kubernetes server-side dry runs and access reviews (a create that stores nothing).
 readonly E2E_JQ_DEFS='
 def pxclone_requests: map(select((.path | startswith("/_sim/") | not)
     and (.query.fieldManager // "") != "e2e-admin"));
@@ -37,7 +37,9 @@ def is_px: (.path | startswith("/v1/")) or (.path | test("^/api/v1/namespaces/[^
 def px_path: .path | sub("^/api/v1/namespaces/[^/]+/services/[^/]+/proxy"; "");
 def read_only_post: .method == "POST" and (
     (is_px and (px_path == "/v1/volumes/inspectwithfilters" or px_path == "/v1/volumes/filters"
-                or (px_path | startswith("/v1/volumes/snapshots/filters/"))))
+                or (px_path | startswith("/v1/volumes/snapshots/filters/"))
+                or px_path == "/v1/cloudbackups/status"
+                or px_path == "/v1/cloudbackups/enumerate/filters"))
     or ((.query.dryRun // "") == "All")
     or (.path | test("^/apis/authorization\\.k8s\\.io/v1/self(subjectaccess|subjectrules)reviews$")));
 def mutating: (.method == "POST" or .method == "PUT" or .method == "PATCH" or .method == "DELETE")
@@ -161,6 +163,7 @@ sim_start() {
     [[ -z $SIM_B_PID ]] || _write_two_cluster_kubeconfig
     # What existed before pxclone ran: objects deleted later must have carried pxclone's labels.
     sim_get /_sim/state >"$E2E_TMP/state-before.json"
+    bucket_metadata >"$E2E_TMP/bucket-before.json"
 }
 
 sim_stop() {
@@ -181,7 +184,9 @@ sim_stop() {
 # Both clusters write their cloud backups to one directory standing for the bucket,
 # $E2E_TMP/bucket. sim_b_start adds B to k.yaml as context pxsim-b (cluster A stays pxsim, the
 # current context), with a token of its own, so that a client that sends A's token to B (or the
-# reverse) is refused. sim_stop and sim_restart concern A only (a restarted A is written into
+# reverse) is refused. The invariants (expect_invariants, e2e_done) are checked on both: no
+# violation, everything created owned, every delete of something owned, on A and on B.
+# sim_stop and sim_restart concern A only (a restarted A is written into
 # k.yaml beside B again); sim_b_stop stops B; both stop when the scenario ends.
 readonly E2E_TOKEN_B="pxsim-e2e-token-b-83e0d2c5"
 readonly E2E_CLUSTER_A_ID="pxsim-prod"
@@ -214,6 +219,7 @@ sim_b_start() {
     SIM_B_URL=${BASH_REMATCH[1]}
     export E2E_SIM_B_URL=$SIM_B_URL
     _write_two_cluster_kubeconfig
+    sim_b_get /_sim/state >"$E2E_TMP/state-before-b.json"
 }
 
 # k.yaml with cluster A (context pxsim, the current one) and B (context pxsim-b).
@@ -263,6 +269,18 @@ sim_b_stop() {
 # sim_b_get PATH: GET from pxsim B's admin API to stdout.
 sim_b_get() {
     curl -sS --fail --max-time 20 "$SIM_B_URL$1" || e2e_fail "GET $SIM_B_URL$1 failed"
+}
+
+# bucket_metadata: the shared bucket's backups as one JSON object, id -> metadata ({} without
+# a bucket).
+bucket_metadata() {
+    local files=()
+    [[ -z $E2E_BUCKET || ! -d $E2E_BUCKET ]] || files=("$E2E_BUCKET"/*.json)
+    if [[ ${#files[@]} -eq 0 || ! -e ${files[0]} ]]; then
+        echo '{}'
+        return
+    fi
+    jq -s 'map({key: .id, value: (.metadata // {})}) | from_entries' "${files[@]}"
 }
 
 # bucket_backups: the backups in the shared object store, one "id<TAB>metadata as JSON" line
@@ -374,15 +392,18 @@ $mutations"
 }
 
 # Every object pxclone created carries the ownership labels: Portworx creates (volume,
-# clone, snapshot) and Kubernetes creates (POST, or a whole-object PATCH/PUT as apply sends).
+# clone, snapshot, cloud backup, volume restored from one) and Kubernetes creates (POST, or a
+# whole-object PATCH/PUT as apply sends).
 expect_created_owned() {
     local unowned
     unowned=$(sim_jq '
         [pxclone_requests[] | select(mutating and .method != "DELETE") |
          if is_px then
              select(px_path == "/v1/volumes" or px_path == "/v1/volumes/snapshots"
-                    or px_path == "/v1/volumes/clone")
+                    or px_path == "/v1/volumes/clone" or px_path == "/v1/cloudbackups"
+                    or px_path == "/v1/cloudbackups/restore")
              | select((if px_path == "/v1/volumes/clone" then .body.additional_labels
+                       elif px_path == "/v1/cloudbackups/restore" then .body.locator.volume_labels
                        else .body.labels end) | owned($keys) | not)
          else
              select((.body | type) == "object" and (.body.metadata | type) == "object"
@@ -395,7 +416,8 @@ $unowned"
 }
 
 # Every DELETE targets an object that carried pxclone's labels: one that existed before with
-# them, or one created during the test (whose create expect_created_owned checks).
+# them, or one created during the test (whose create expect_created_owned checks); a cloud
+# backup (DELETE .../backup/ID?bucket=B) by the metadata it had in the bucket at sim_start.
 # A collection DELETE must select by app.kubernetes.io/managed-by=pxclone.
 expect_deletes_owned() {
     local bad
@@ -409,7 +431,11 @@ expect_deletes_owned() {
                        + "/\($p[-1])/\(.metadata.name)"),
                value: (.metadata.labels | owned($keys))}] | from_entries) as $k8s
         | [pxclone_requests[] | select(.method == "DELETE") |
-           if is_px then
+           if is_px and (px_path | startswith("/v1/cloudbackups/backup/")) then
+               (px_path | ltrimstr("/v1/cloudbackups/backup/")) as $part
+               | (if (.query.bucket // "") == "" then $part else "\(.query.bucket)/\($part)" end) as $id
+               | select($bucket[0][$id] != null and ($bucket[0][$id] | owned($keys) | not))
+           elif is_px then
                (px_path | ltrimstr("/v1/volumes/")) as $id
                | select($px[$id] == false)
            elif (.query.labelSelector // "") != "" then
@@ -418,15 +444,17 @@ expect_deletes_owned() {
                select($k8s[.path] == false)
            end
            | "\(.method) \(.path)"] | join("\n")' \
-        --argjson keys "$E2E_OWNERSHIP_KEYS" --slurpfile before "$E2E_TMP/state-before.json")
+        --argjson keys "$E2E_OWNERSHIP_KEYS" \
+        --slurpfile before "${E2E_STATE_BEFORE:-$E2E_TMP/state-before.json}" \
+        --slurpfile bucket "$E2E_TMP/bucket-before.json")
     [[ -z $bad ]] || e2e_fail "DELETE of objects that did not carry pxclone's labels:
 $bad"
 }
 
-# The test token appears in nothing pxclone or a hook wrote.
+# The test tokens (cluster B's too) appear in nothing pxclone or a hook wrote.
 expect_no_token() {
     local leaks
-    leaks=$(grep -lF -- "$E2E_TOKEN" "$E2E_TMP"/run-* "$E2E_TMP"/hooks.log \
+    leaks=$(grep -lF -e "$E2E_TOKEN" -e "$E2E_TOKEN_B" "$E2E_TMP"/run-* "$E2E_TMP"/hooks.log \
         "$E2E_TMP"/*.record.json 2>/dev/null || true)
     [[ -z $leaks ]] || e2e_fail "the token appears in: $leaks"
 }
@@ -514,6 +542,18 @@ expect_invariants() {
     expect_created_owned
     expect_deletes_owned
     expect_no_token
+    [[ -z $SIM_B_PID ]] || _expect_invariants_on_b
+}
+
+# The same on cluster B, over its request log and the state it started with (the helpers see
+# these locals: bash scopes dynamically).
+_expect_invariants_on_b() {
+    local SIM_URL=$SIM_B_URL
+    local E2E_SIM_LOG=$E2E_SIM_B_LOG
+    local E2E_STATE_BEFORE=$E2E_TMP/state-before-b.json
+    expect_no_violations
+    expect_created_owned
+    expect_deletes_owned
 }
 
 # e2e_done: the invariants of every run, then PASS.

@@ -45,6 +45,8 @@ expect_equal "A's token at B" 403 "${reply##*$'\n'}"
 expect_equal "cluster, context and user pxsim-b in k.yaml" 3 \
     "$(grep -c '^- name: pxsim-b$' "$E2E_TMP/k.yaml")"
 
+# pxclone's ownership labels (expect_created_owned checks backups and restores for them).
+owned='{"app.kubernetes.io/managed-by":"pxclone","pxclone.io/profile":"e2e","pxclone.io/role":"snapshot","pxclone.io/run":"e2e"}'
 credential='{"name":"s3-staging","bucket":"pxclone-staging","aws_credential":{"access_key":"AKID","secret_key":"SECRET-e2e","endpoint":"http://127.0.0.1:9000","region":"us-east-1"}}'
 cred_a=$(px_ok "$SIM_URL" "$E2E_TOKEN" POST /v1/credentials "$credential" | jq -r .credential_id)
 cred_b=$(px_ok "$SIM_B_URL" "$E2E_TOKEN_B" POST /v1/credentials "$credential" | jq -r .credential_id)
@@ -52,7 +54,7 @@ cred_b=$(px_ok "$SIM_B_URL" "$E2E_TOKEN_B" POST /v1/credentials "$credential" | 
 
 volume=$(sim_get /_sim/state | jq -r '[.portworx[] | select(.volume.source.parent == null)][0].volume.id')
 task=$(px_ok "$SIM_URL" "$E2E_TOKEN" POST /v1/cloudbackups \
-    "{\"volume_id\":\"$volume\",\"credential_id\":\"$cred_a\",\"task_id\":\"e2e-bk\",\"labels\":{\"pxclone.io/run\":\"e2e\"}}" |
+    "{\"volume_id\":\"$volume\",\"credential_id\":\"$cred_a\",\"task_id\":\"e2e-bk\",\"labels\":$owned}" |
     jq -r .task_id)
 expect_equal "task id" e2e-bk "$task"
 await_status "$SIM_URL" "$E2E_TOKEN" '{"task_id":"e2e-bk"}' SdkCloudBackupStatusTypeDone
@@ -63,13 +65,13 @@ expect_equal "B's own backups" '{}' \
 backup=$(px_ok "$SIM_B_URL" "$E2E_TOKEN_B" POST /v1/cloudbackups/enumerate/filters "$filter,\"all\":true}" |
     jq -r '.backups[0].id')
 [[ $backup == pxclone-staging/"$volume"-* ]] || e2e_fail "backup id '$backup'"
-expect_equal "bucket" "$backup	{\"pxclone.io/run\":\"e2e\"}" "$(bucket_backups)"
+expect_equal "bucket" "$backup	$owned" "$(bucket_backups)"
 
 restored=$(px_ok "$SIM_B_URL" "$E2E_TOKEN_B" POST /v1/cloudbackups/restore \
-    "{\"backup_id\":\"$backup\",\"credential_id\":\"$cred_b\",\"restore_volume_name\":\"e2e-stage\",\"locator\":{\"volume_labels\":{\"pxclone.io/run\":\"e2e\"}}}" |
+    "{\"backup_id\":\"$backup\",\"credential_id\":\"$cred_b\",\"restore_volume_name\":\"e2e-stage\",\"locator\":{\"volume_labels\":$owned}}" |
     jq -r .restore_volume_id)
 await_status "$SIM_B_URL" "$E2E_TOKEN_B" "{\"volume_id\":\"$restored\"}" SdkCloudBackupStatusTypeDone
-expect_equal "restored volume" 'e2e-stage {"pxclone.io/run":"e2e"}' \
+expect_equal "restored volume" "e2e-stage $owned" \
     "$(sim_b_get /_sim/state | jq -r --arg id "$restored" '.portworx[] | select(.volume.id == $id) | "\(.name) \(.labels | tojson)"')"
 
 # The id's slash cannot be in the path: the part before it goes as ?bucket=.
