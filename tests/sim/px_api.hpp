@@ -95,6 +95,10 @@ public:
     // Every volume and snapshot, sorted by id, in the inspect shape (for /_sim/state), with
     // "sim_data" beside "volume" when the volume holds modelled data.
     nlohmann::json dump() const;
+    // This cluster's credentials (inspect form, never a secret), its tasks' status records and
+    // the backups in its object store (enumerate form, every cluster's): for /_sim/state, as
+    // {"cluster_id", "credentials", "tasks", "backups"}.
+    nlohmann::json dump_cloud() const;
     // Replaces the modelled data of a volume (not a snapshot: those are read-only); false when
     // there is no such volume. A restore copies the snapshot's data back; tests check it.
     bool write_data(const std::string& volume_id, const std::string& data);

@@ -317,6 +317,34 @@ std::uint64_t id_salt(const std::string& cluster_id) {
     return hash | (1ULL << 63);
 }
 
+Json dump_cloud(const CloudState& cloud, const ObjectStore& objects, const std::string& cluster_id,
+                Clock::time_point now) {
+    Json credentials = Json::array();
+    for (const Credential& credential : cloud.credentials) {
+        Json item = credential.inspect;
+        item["credential_id"] = credential.id;
+        credentials.push_back(std::move(item));
+    }
+    Json tasks = Json::object();
+    for (const auto& [id, task] : cloud.tasks) {
+        tasks[id] = task_status(task, now);
+    }
+    Json backups = Json::array();
+    for (const Backup& backup : read_backups(objects)) {
+        backups.push_back({{"id", backup.id()},
+                           {"cluster_id", backup.object.value("cluster_id", "")},
+                           {"src_volume_id", backup.object.value("src_volume_id", "")},
+                           {"src_volume_name", backup.object.value("src_volume_name", "")},
+                           {"timestamp", backup.object.value("timestamp", "")},
+                           {"metadata", backup.object.value("metadata", Json::object())},
+                           {"status", backup.status_at(now)}});
+    }
+    return {{"cluster_id", cluster_id},
+            {"credentials", credentials},
+            {"tasks", tasks},
+            {"backups", backups}};
+}
+
 // --- credentials --------------------------------------------------------------------------------
 
 Json credential_create(CloudCall& call) {

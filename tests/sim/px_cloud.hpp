@@ -87,6 +87,10 @@ nlohmann::json backup_restore(CloudCall& call);
 nlohmann::json backup_delete(CloudCall& call);
 nlohmann::json backup_delete_all(CloudCall& call);
 
+// PxApi::dump_cloud's document, at `now`; the caller holds the PxApi's mutex.
+nlohmann::json dump_cloud(const CloudState& cloud, const ObjectStore& objects,
+                          const std::string& cluster_id, std::chrono::system_clock::time_point now);
+
 // The salt that gives a cluster's ids their own sequence: 0 for the default cluster id (ids as
 // pxsim always had them), a hash with the top bit set for any other.
 std::uint64_t id_salt(const std::string& cluster_id);

@@ -134,6 +134,12 @@ nlohmann::json PxApi::dump() const {
     return list;
 }
 
+nlohmann::json PxApi::dump_cloud() const {
+    const auto now = m_hooks.now(); // hooks run without the mutex
+    std::lock_guard lock(m_mutex);
+    return px::dump_cloud(m_state->cloud, *m_state->objects, m_options.cluster_id, now);
+}
+
 bool PxApi::write_data(const std::string& volume_id, const std::string& data) {
     std::lock_guard lock(m_mutex);
     Volume* volume = m_state->store.find(volume_id);

@@ -141,6 +141,17 @@ TEST_CASE("two clusters share the bucket: A backs up, B finds, restores and dele
     const std::string backup_id = backup.at("id").get<std::string>();
     // B has no task of A's.
     CHECK(b.call_json("POST", "/v1/cloudbackups/status", "{}") == json::object());
+    // What /_sim/state shows of each: its credentials (no secret), its tasks, the whole bucket.
+    const json a_cloud = a.api.dump_cloud();
+    CHECK(a_cloud.at("cluster_id") == "prod-cluster");
+    CHECK(a_cloud.at("tasks").at(task).at("status") == "SdkCloudBackupStatusTypeActive");
+    CHECK(a_cloud.at("credentials").at(0).at("credential_id") == credential_a);
+    CHECK(a_cloud.dump().find("SECRET") == std::string::npos);
+    const json b_cloud = b.api.dump_cloud();
+    CHECK(b_cloud.at("tasks") == json::object());
+    REQUIRE(b_cloud.at("backups").size() == 1);
+    CHECK(b_cloud.at("backups").at(0).at("cluster_id") == "prod-cluster");
+    CHECK(b_cloud.at("backups").at(0).at("metadata") == json{{"pxclone.io/run", "r1"}});
 
     const json restore = {{"backup_id", backup_id},
                           {"restore_volume_name", "pxclone-stage-db"},
