@@ -28,8 +28,8 @@ readonly E2E_OWNERSHIP_KEYS='["app.kubernetes.io/managed-by","pxclone.io/profile
 #   and the Kubernetes requests a test makes itself as the cluster's admin, marked with the field
 #   manager e2e-admin (pxclone's is pxclone).
 # - px_path: the Portworx path, also when it went through the API server's service proxy.
-# - read-only POSTs: the SDK's filter/inspect calls, Kubernetes server-side dry runs and access
-#   reviews (a create that stores nothing).
+# - read-only POSTs: the SDK's filter/inspect calls (cloud backup status and enumerate too),
+#   Kubernetes server-side dry runs and access reviews (a create that stores nothing).
 readonly E2E_JQ_DEFS='
 def pxclone_requests: map(select((.path | startswith("/_sim/") | not)
     and (.query.fieldManager // "") != "e2e-admin"));
@@ -37,7 +37,9 @@ def is_px: (.path | startswith("/v1/")) or (.path | test("^/api/v1/namespaces/[^
 def px_path: .path | sub("^/api/v1/namespaces/[^/]+/services/[^/]+/proxy"; "");
 def read_only_post: .method == "POST" and (
     (is_px and (px_path == "/v1/volumes/inspectwithfilters" or px_path == "/v1/volumes/filters"
-                or (px_path | startswith("/v1/volumes/snapshots/filters/"))))
+                or (px_path | startswith("/v1/volumes/snapshots/filters/"))
+                or px_path == "/v1/cloudbackups/status"
+                or px_path == "/v1/cloudbackups/enumerate/filters"))
     or ((.query.dryRun // "") == "All")
     or (.path | test("^/apis/authorization\\.k8s\\.io/v1/self(subjectaccess|subjectrules)reviews$")));
 def mutating: (.method == "POST" or .method == "PUT" or .method == "PATCH" or .method == "DELETE")
@@ -93,6 +95,8 @@ e2e_init() {
     done
     [[ -f $E2E_FIXTURE ]] || { echo "$E2E_NAME: run from the source tree" >&2; exit 2; }
     E2E_TMP=$(mktemp -d "${TMPDIR:-/tmp}/pxclone-e2e-$E2E_NAME.XXXXXX")
+    E2E_BUCKET=$E2E_TMP/bucket
+    E2E_CLUSTER_A=(--cluster-id "$E2E_CLUSTER_A_ID" --object-store "$E2E_BUCKET")
     # Hooks (tests/e2e/hooks/record) append to this file; they inherit pxclone's environment.
     export E2E_HOOK_LOG=$E2E_TMP/hooks.log
     trap e2e_cleanup EXIT
@@ -100,6 +104,7 @@ e2e_init() {
 
 e2e_cleanup() {
     local rc=$?
+    sim_b_stop
     sim_stop
     if [[ $E2E_PASSED != 1 ]] || [[ ${E2E_KEEP:-0} == 1 ]]; then
         echo "$E2E_NAME: files kept in $E2E_TMP" >&2
@@ -154,8 +159,11 @@ sim_start() {
         e2e_fail "pxsim's first line: '$first'"
     SIM_URL=${BASH_REMATCH[1]}
     export E2E_SIM_URL=$SIM_URL
+    # A restarted cluster A next to a running B: k.yaml names both again.
+    [[ -z $SIM_B_PID ]] || _write_two_cluster_kubeconfig
     # What existed before pxclone ran: objects deleted later must have carried pxclone's labels.
     sim_get /_sim/state >"$E2E_TMP/state-before.json"
+    bucket_metadata >"$E2E_TMP/bucket-before.json"
 }
 
 sim_stop() {
@@ -165,6 +173,124 @@ sim_stop() {
         SIM_PID=""
         exec 3<&- || true
     fi
+}
+
+# ---- a second cluster (issue 19: staging in another cluster through cloud backups) -------------
+#
+#   sim_start "${E2E_CLUSTER_A[@]}"       # cluster A: production, as sim_start always is
+#   sim_b_start [extra pxsim arguments...] # cluster B: staging, sharing A's object store
+#   px_run deploy-staging -p "$E2E_PROFILES/cross-cluster.yaml" ...   # context pxsim-b in k.yaml
+#
+# Both clusters write their cloud backups to one directory standing for the bucket,
+# $E2E_TMP/bucket. sim_b_start adds B to k.yaml as context pxsim-b (cluster A stays pxsim, the
+# current context), with a token of its own, so that a client that sends A's token to B (or the
+# reverse) is refused. The invariants (expect_invariants, e2e_done) are checked on both: no
+# violation, everything created owned, every delete of something owned, on A and on B.
+# sim_stop and sim_restart concern A only (a restarted A is written into
+# k.yaml beside B again); sim_b_stop stops B; both stop when the scenario ends.
+readonly E2E_TOKEN_B="pxsim-e2e-token-b-83e0d2c5"
+readonly E2E_CLUSTER_A_ID="pxsim-prod"
+readonly E2E_CLUSTER_B_ID="pxsim-staging"
+E2E_CLUSTER_A=() # set by e2e_init: sim_start's arguments for cluster A
+SIM_B_PID=""
+SIM_B_URL=""
+E2E_BUCKET="" # set by e2e_init: the shared object store directory
+
+# sim_b_start [ARGS...]: pxsim B on a free port: cluster id $E2E_CLUSTER_B_ID, no seed state but
+# the built-in namespaces (ARGS may add --state FILE, --latency, --faults, ...), no production
+# namespace, its own token and request log ($E2E_SIM_B_LOG); then rewrites k.yaml with both
+# clusters. Needs A running (sim_start) first.
+sim_b_start() {
+    [[ -n $SIM_URL ]] || e2e_fail "sim_b_start: start cluster A (sim_start) first"
+    [[ -z $SIM_B_PID ]] || e2e_fail "sim_b_start: pxsim B already runs"
+    local out=$E2E_TMP/sim-b.out
+    export E2E_SIM_B_LOG=$E2E_TMP/sim-b-requests.jsonl
+    : >"$E2E_SIM_B_LOG"
+    rm -f "$out"
+    mkfifo "$out"
+    "$E2E_PXSIM" --port 0 --threads 32 --cluster-id "$E2E_CLUSTER_B_ID" --object-store "$E2E_BUCKET" \
+        --token "$E2E_TOKEN_B" --log "$E2E_SIM_B_LOG" "$@" >"$out" 2>"$E2E_TMP/sim-b.err" &
+    SIM_B_PID=$!
+    exec 4<"$out"
+    local first=""
+    read -r -t 30 first <&4 || e2e_fail "pxsim B did not start: $(cat "$E2E_TMP/sim-b.err")"
+    [[ $first =~ ^pxsim\ listening\ on\ (http://127\.0\.0\.1:[0-9]+)$ ]] ||
+        e2e_fail "pxsim B's first line: '$first'"
+    SIM_B_URL=${BASH_REMATCH[1]}
+    export E2E_SIM_B_URL=$SIM_B_URL
+    _write_two_cluster_kubeconfig
+    sim_b_get /_sim/state >"$E2E_TMP/state-before-b.json"
+}
+
+# k.yaml with cluster A (context pxsim, the current one) and B (context pxsim-b).
+_write_two_cluster_kubeconfig() {
+    cat >"$E2E_TMP/k.yaml" <<KUBECONFIG
+apiVersion: v1
+kind: Config
+clusters:
+- name: pxsim
+  cluster:
+    server: $SIM_URL
+- name: pxsim-b
+  cluster:
+    server: $SIM_B_URL
+contexts:
+- name: pxsim
+  context:
+    cluster: pxsim
+    user: pxsim
+    namespace: default
+- name: pxsim-b
+  context:
+    cluster: pxsim-b
+    user: pxsim-b
+    namespace: default
+current-context: pxsim
+users:
+- name: pxsim
+  user:
+    token: $E2E_TOKEN
+- name: pxsim-b
+  user:
+    token: $E2E_TOKEN_B
+preferences: {}
+KUBECONFIG
+}
+
+sim_b_stop() {
+    if [[ -n $SIM_B_PID ]]; then
+        kill -TERM "$SIM_B_PID" 2>/dev/null || true
+        wait "$SIM_B_PID" 2>/dev/null || true
+        SIM_B_PID=""
+        exec 4<&- || true
+    fi
+}
+
+# sim_b_get PATH: GET from pxsim B's admin API to stdout.
+sim_b_get() {
+    curl -sS --fail --max-time 20 "$SIM_B_URL$1" || e2e_fail "GET $SIM_B_URL$1 failed"
+}
+
+# bucket_metadata: the shared bucket's backups as one JSON object, id -> metadata ({} without
+# a bucket).
+bucket_metadata() {
+    local files=()
+    [[ -z $E2E_BUCKET || ! -d $E2E_BUCKET ]] || files=("$E2E_BUCKET"/*.json)
+    if [[ ${#files[@]} -eq 0 || ! -e ${files[0]} ]]; then
+        echo '{}'
+        return
+    fi
+    jq -s 'map({key: .id, value: (.metadata // {})}) | from_entries' "${files[@]}"
+}
+
+# bucket_backups: the backups in the shared object store, one "id<TAB>metadata as JSON" line
+# each, sorted (after a teardown --snapshots: none of the run's).
+bucket_backups() {
+    local file
+    for file in "$E2E_BUCKET"/*.json; do
+        [[ -e $file ]] || continue
+        jq -r '[.id, (.metadata | tojson)] | @tsv' "$file"
+    done | sort
 }
 
 # sim_restart [ARGS...]: checks the invariants so far, then a fresh pxsim (seed state, empty
@@ -266,15 +392,18 @@ $mutations"
 }
 
 # Every object pxclone created carries the ownership labels: Portworx creates (volume,
-# clone, snapshot) and Kubernetes creates (POST, or a whole-object PATCH/PUT as apply sends).
+# clone, snapshot, cloud backup, volume restored from one) and Kubernetes creates (POST, or a
+# whole-object PATCH/PUT as apply sends).
 expect_created_owned() {
     local unowned
     unowned=$(sim_jq '
         [pxclone_requests[] | select(mutating and .method != "DELETE") |
          if is_px then
              select(px_path == "/v1/volumes" or px_path == "/v1/volumes/snapshots"
-                    or px_path == "/v1/volumes/clone")
+                    or px_path == "/v1/volumes/clone" or px_path == "/v1/cloudbackups"
+                    or px_path == "/v1/cloudbackups/restore")
              | select((if px_path == "/v1/volumes/clone" then .body.additional_labels
+                       elif px_path == "/v1/cloudbackups/restore" then .body.locator.volume_labels
                        else .body.labels end) | owned($keys) | not)
          else
              select((.body | type) == "object" and (.body.metadata | type) == "object"
@@ -287,7 +416,8 @@ $unowned"
 }
 
 # Every DELETE targets an object that carried pxclone's labels: one that existed before with
-# them, or one created during the test (whose create expect_created_owned checks).
+# them, or one created during the test (whose create expect_created_owned checks); a cloud
+# backup (DELETE .../backup/ID?bucket=B) by the metadata it had in the bucket at sim_start.
 # A collection DELETE must select by app.kubernetes.io/managed-by=pxclone.
 expect_deletes_owned() {
     local bad
@@ -301,7 +431,11 @@ expect_deletes_owned() {
                        + "/\($p[-1])/\(.metadata.name)"),
                value: (.metadata.labels | owned($keys))}] | from_entries) as $k8s
         | [pxclone_requests[] | select(.method == "DELETE") |
-           if is_px then
+           if is_px and (px_path | startswith("/v1/cloudbackups/backup/")) then
+               (px_path | ltrimstr("/v1/cloudbackups/backup/")) as $part
+               | (if (.query.bucket // "") == "" then $part else "\(.query.bucket)/\($part)" end) as $id
+               | select($bucket[0][$id] != null and ($bucket[0][$id] | owned($keys) | not))
+           elif is_px then
                (px_path | ltrimstr("/v1/volumes/")) as $id
                | select($px[$id] == false)
            elif (.query.labelSelector // "") != "" then
@@ -310,15 +444,17 @@ expect_deletes_owned() {
                select($k8s[.path] == false)
            end
            | "\(.method) \(.path)"] | join("\n")' \
-        --argjson keys "$E2E_OWNERSHIP_KEYS" --slurpfile before "$E2E_TMP/state-before.json")
+        --argjson keys "$E2E_OWNERSHIP_KEYS" \
+        --slurpfile before "${E2E_STATE_BEFORE:-$E2E_TMP/state-before.json}" \
+        --slurpfile bucket "$E2E_TMP/bucket-before.json")
     [[ -z $bad ]] || e2e_fail "DELETE of objects that did not carry pxclone's labels:
 $bad"
 }
 
-# The test token appears in nothing pxclone or a hook wrote.
+# The test tokens (cluster B's too) appear in nothing pxclone or a hook wrote.
 expect_no_token() {
     local leaks
-    leaks=$(grep -lF -- "$E2E_TOKEN" "$E2E_TMP"/run-* "$E2E_TMP"/hooks.log \
+    leaks=$(grep -lF -e "$E2E_TOKEN" -e "$E2E_TOKEN_B" "$E2E_TMP"/run-* "$E2E_TMP"/hooks.log \
         "$E2E_TMP"/*.record.json 2>/dev/null || true)
     [[ -z $leaks ]] || e2e_fail "the token appears in: $leaks"
 }
@@ -406,6 +542,18 @@ expect_invariants() {
     expect_created_owned
     expect_deletes_owned
     expect_no_token
+    [[ -z $SIM_B_PID ]] || _expect_invariants_on_b
+}
+
+# The same on cluster B, over its request log and the state it started with (the helpers see
+# these locals: bash scopes dynamically).
+_expect_invariants_on_b() {
+    local SIM_URL=$SIM_B_URL
+    local E2E_SIM_LOG=$E2E_SIM_B_LOG
+    local E2E_STATE_BEFORE=$E2E_TMP/state-before-b.json
+    expect_no_violations
+    expect_created_owned
+    expect_deletes_owned
 }
 
 # e2e_done: the invariants of every run, then PASS.

@@ -46,9 +46,46 @@ FaultKind kind_named(const std::string& name) {
     if (name == "410") {
         return FaultKind::Gone;
     }
-    throw std::invalid_argument(
-        "unknown fault kind '" + name +
-        "' (kinds: 429, 503, reset, reset-after, slow, watch-close, 410, job-fail)");
+    if (name == "backup-fail") {
+        return FaultKind::BackupFail;
+    }
+    if (name == "backup-slow") {
+        return FaultKind::BackupSlow;
+    }
+    if (name == "backup-stuck") {
+        return FaultKind::BackupStuck;
+    }
+    if (name == "status-500") {
+        return FaultKind::CloudStatus500;
+    }
+    throw std::invalid_argument("unknown fault kind '" + name +
+                                "' (kinds: 429, 503, reset, reset-after, slow, watch-close, 410, "
+                                "job-fail, backup-fail, backup-slow, backup-stuck, status-500)");
+}
+
+bool is_backup_kind(FaultKind kind) {
+    return kind == FaultKind::BackupFail || kind == FaultKind::BackupSlow ||
+           kind == FaultKind::BackupStuck;
+}
+
+// A kind that only some requests can have: none for the others (as watch-close for a request
+// that is no watch).
+FaultDecision applicable(FaultDecision decision, const std::string& route, bool watch) {
+    const bool watch_only =
+        decision.kind == FaultKind::WatchClose || decision.kind == FaultKind::Gone;
+    const bool starts_operation =
+        route == "POST /v1/cloudbackups" || route == "POST /v1/cloudbackups/restore";
+    if ((watch_only && !watch) || (is_backup_kind(decision.kind) && !starts_operation)) {
+        return {};
+    }
+    if (decision.kind == FaultKind::CloudStatus500) {
+        if (route != "POST /v1/cloudbackups/status") {
+            return {};
+        }
+        decision.kind = FaultKind::Status;
+        decision.status = 500;
+    }
+    return decision;
 }
 
 std::vector<std::string> split(const std::string& text, char separator) {
@@ -67,6 +104,19 @@ std::vector<std::string> split(const std::string& text, char separator) {
 }
 
 } // namespace
+
+const char* op_fault_name(FaultKind kind) {
+    switch (kind) {
+    case FaultKind::BackupFail:
+        return "backup-fail";
+    case FaultKind::BackupSlow:
+        return "backup-slow";
+    case FaultKind::BackupStuck:
+        return "backup-stuck";
+    default:
+        return "";
+    }
+}
 
 std::chrono::milliseconds parse_duration(const std::string& text) {
     static const std::regex k_duration(R"(^([0-9]+(?:\.[0-9]+)?)(ms|s|m|h)?$)");
@@ -186,7 +236,9 @@ FaultDecision FaultPlan::decide(const std::string& method, const std::string& pa
             if (decision.kind == FaultKind::WatchClose) {
                 decision.close_after = mix(m_seed, route, n + 7) % 3;
             }
-            return decision;
+            return is_backup_kind(decision.kind) || decision.kind == FaultKind::CloudStatus500
+                       ? applicable(decision, route, watch)
+                       : decision;
         }
     }
     if (m_rate <= 0.0 || m_kinds.empty()) {
@@ -198,13 +250,8 @@ FaultDecision FaultPlan::decide(const std::string& method, const std::string& pa
     }
     FaultDecision decision;
     decision.kind = m_kinds[mix(m_seed, route, n + 0x51ed) % m_kinds.size()];
-    const bool watch_only =
-        decision.kind == FaultKind::WatchClose || decision.kind == FaultKind::Gone;
-    if (watch_only && !watch) {
-        return {};
-    }
     decision.close_after = mix(m_seed, route, n + 7) % 3;
-    return decision;
+    return applicable(decision, route, watch);
 }
 
 bool FaultPlan::job_fails(const std::string& key) const {

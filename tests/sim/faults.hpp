@@ -31,7 +31,10 @@ private:
 };
 
 // Reset drops the connection before the request is handled; ResetAfter handles it (a create
-// lands) and then drops the connection, so the client never sees the reply.
+// lands) and then drops the connection, so the client never sees the reply. The Backup kinds are
+// the course of the cloud backup or restore a request starts (POST /v1/cloudbackups or
+// /v1/cloudbackups/restore only): it ends Failed, takes `slow` longer, or stays Active for ever;
+// CloudStatus500 is a 500 code 13 to POST /v1/cloudbackups/status only.
 enum class FaultKind {
     None,
     TooManyRequests,
@@ -41,8 +44,16 @@ enum class FaultKind {
     Slow,
     WatchClose,
     Gone,
-    Status
+    Status,
+    BackupFail,
+    BackupSlow,
+    BackupStuck,
+    CloudStatus500
 };
+
+// "backup-fail", "backup-slow", "backup-stuck" for the Backup kinds (SimRequest::op_fault), ""
+// for the others.
+const char* op_fault_name(FaultKind kind);
 
 struct FaultDecision {
     FaultKind kind = FaultKind::None;
@@ -51,6 +62,7 @@ struct FaultDecision {
 };
 
 // `rate=0.1,kinds=429+503+reset+reset-after+slow+watch-close+410+job-fail,retry-after=1,slow=2s`
+// (also backup-fail, backup-slow, backup-stuck, status-500)
 // plus targeted items `METHOD PATH#N=STATUS|KIND` (the N-th such request, counting from 1).
 // Portworx paths are matched in their gateway form (/v1/...), also when the request came through
 // the service proxy (an item may name either form).

@@ -29,8 +29,17 @@ const char* const k_usage =
   --state FILE              seed objects (YAML or JSON, several documents; repeatable)
   --log FILE                one canonical JSON line per request
   --latency SPEC            e.g. snapshot=2s,clone=1s,pvc-bind=500ms,rollout=3s,job=2s,ns-delete=1s,request=5ms
+                            (backup=5s, cloud-restore=5s: how long a cloud backup or restore stays
+                            Active after its reply)
   --faults SPEC             e.g. rate=0.1,kinds=429+503+reset+reset-after+slow+watch-close+410,retry-after=1
-                            or 'POST /v1/volumes/snapshots#2=500' (repeatable)
+                            or 'POST /v1/volumes/snapshots#2=500' (repeatable); cloud backups and
+                            restores: kinds backup-fail (ends Failed), backup-slow (takes 'slow='
+                            longer), backup-stuck (stays Active), status-500 (500 to a status call),
+                            e.g. 'POST /v1/cloudbackups#1=backup-fail'
+  --cluster-id ID           the Portworx cluster id (default pxsim-cluster); another id also gives
+                            the cluster's volumes and credentials their own ids
+  --object-store DIR        the cloud backups' bucket: a directory that several pxsims may share
+                            (two clusters: one backs up, the other restores; default: in memory)
   --seed N                  seed for faults and uids (default 1)
   --kubeconfig-out FILE     write a kubeconfig that points at this server
   --source-namespace NS     objects in NS are production (repeatable)
@@ -99,6 +108,10 @@ Arguments parse(int argc, char** argv) {
             server.seed = number();
         } else if (option == "--kubeconfig-out") {
             arguments.kubeconfig_out = value;
+        } else if (option == "--cluster-id") {
+            server.cluster_id = value;
+        } else if (option == "--object-store") {
+            server.object_store = value;
         } else if (option == "--source-namespace") {
             server.source_namespaces.push_back(value);
         } else if (option == "--client-labels") {

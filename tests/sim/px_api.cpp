@@ -12,6 +12,7 @@
 #include <utility>
 #include <vector>
 
+#include "object_store.hpp"
 #include "px_volumes.hpp"
 
 namespace pxsim {
@@ -44,6 +45,26 @@ enum class Call {
     capacity_usage,
     remove,
     update,
+    // Credentials and cloud backups: px_cloud.hpp.
+    credential_create,
+    credential_enumerate,
+    credential_inspect,
+    credential_validate,
+    credential_delete,
+    credential_update,
+    credential_delete_references,
+    backup_create,
+    backup_group_create,
+    backup_restore,
+    backup_delete,
+    backup_delete_all,
+    backup_enumerate,
+    backup_status,
+    backup_catalog,
+    backup_history,
+    backup_state_change,
+    backup_schedules,
+    backup_size,
 };
 
 struct Route {
@@ -78,6 +99,28 @@ const std::vector<Route>& routes() {
         {"GET", "/v1/volumes/usage/{volume_id}", Call::capacity_usage},
         {"DELETE", "/v1/volumes/{volume_id}", Call::remove},
         {"PUT", "/v1/volumes/{volume_id}", Call::update},
+        {"POST", "/v1/credentials", Call::credential_create},
+        {"GET", "/v1/credentials", Call::credential_enumerate},
+        {"GET", "/v1/credentials/inspect/{credential_id}", Call::credential_inspect},
+        {"GET", "/v1/credentials/validate/{credential_id}", Call::credential_validate},
+        {"DELETE", "/v1/credentials/{credential_id}", Call::credential_delete},
+        {"PUT", "/v1/credentials/{credential_id}", Call::credential_update},
+        {"DELETE", "/v1/credentials/references/{credential_id}",
+         Call::credential_delete_references},
+        {"POST", "/v1/cloudbackups", Call::backup_create},
+        {"POST", "/v1/cloudbackups/group", Call::backup_group_create},
+        {"POST", "/v1/cloudbackups/restore", Call::backup_restore},
+        // One path segment: a backup id's slash cannot be in it (plain-text 404), the part
+        // before it comes as ?bucket=.
+        {"DELETE", "/v1/cloudbackups/backup/{backup_id}", Call::backup_delete},
+        {"POST", "/v1/cloudbackups/deleteall", Call::backup_delete_all},
+        {"POST", "/v1/cloudbackups/enumerate/filters", Call::backup_enumerate},
+        {"POST", "/v1/cloudbackups/status", Call::backup_status},
+        {"POST", "/v1/cloudbackups/catalog", Call::backup_catalog},
+        {"GET", "/v1/cloudbackups/history/{src_volume_id}", Call::backup_history},
+        {"POST", "/v1/cloudbackups/statechange", Call::backup_state_change},
+        {"GET", "/v1/cloudbackups/schedules", Call::backup_schedules},
+        {"GET", "/v1/cloudbackups/size", Call::backup_size},
     };
     return k_routes;
 }
@@ -115,7 +158,12 @@ match_route(const Route& route, const std::vector<std::string>& path) {
 
 } // namespace
 
-PxApi::PxApi(PxHooks hooks) : m_hooks(std::move(hooks)), m_state(std::make_shared<State>()) {}
+PxApi::PxApi(PxHooks hooks, PxOptions options)
+    : m_hooks(std::move(hooks)), m_options(std::move(options)), m_state(std::make_shared<State>()) {
+    m_state->store.id_salt = px::id_salt(m_options.cluster_id);
+    m_state->objects =
+        m_options.object_store ? m_options.object_store : std::make_shared<MemoryObjectStore>();
+}
 
 // --- the calls
 // --------------------------------------------------------------------------------------
@@ -183,9 +231,8 @@ Json call_capabilities() {
     return {{"capabilities", list}};
 }
 
-Json call_cluster_inspect_current() {
-    return {
-        {"cluster", {{"id", "pxsim-cluster"}, {"name", "pxsim-cluster"}, {"status", "STATUS_OK"}}}};
+Json call_cluster_inspect_current(const std::string& cluster_id) {
+    return {{"cluster", {{"id", cluster_id}, {"name", cluster_id}, {"status", "STATUS_OK"}}}};
 }
 
 Json id_list(const std::string& key, const std::vector<std::string>& ids) {
@@ -449,6 +496,39 @@ Json call_restore(Context& ctx, const Json& body) {
 
 } // namespace
 
+Json PxApi::cloud_call(int which, const SimRequest& request,
+                       const std::map<std::string, std::string>& params, const Json& body) {
+    CloudCall call{request, params,         body,           m_hooks,          m_options,
+                   m_mutex, m_state->store, m_state->cloud, *m_state->objects};
+    switch (static_cast<Call>(which)) {
+    case Call::credential_create:
+        return credential_create(call);
+    case Call::credential_enumerate:
+        return credential_enumerate(call);
+    case Call::credential_inspect:
+        return credential_inspect(call);
+    case Call::credential_validate:
+        return credential_validate(call);
+    case Call::credential_delete:
+        return credential_delete(call);
+    case Call::backup_create:
+        return backup_create(call);
+    case Call::backup_status:
+        return backup_status(call);
+    case Call::backup_enumerate:
+        return backup_enumerate(call);
+    case Call::backup_restore:
+        return backup_restore(call);
+    case Call::backup_delete:
+        return backup_delete(call);
+    case Call::backup_delete_all:
+        return backup_delete_all(call);
+    default:
+        throw RpcError{k_unimplemented,
+                       "pxsim does not implement " + request.method + " " + request.path};
+    }
+}
+
 SimReply PxApi::handle(const SimRequest& request) {
     const auto path = split_path(request.path);
     const Route* route = nullptr;
@@ -483,7 +563,7 @@ SimReply PxApi::handle(const SimRequest& request) {
         case Call::capabilities:
             return json_reply(call_capabilities());
         case Call::cluster_inspect_current:
-            return json_reply(call_cluster_inspect_current());
+            return json_reply(call_cluster_inspect_current(m_options.cluster_id));
         case Call::node_enumerate:
             return json_reply({{"node_ids", {k_node_id}}});
         case Call::create:
@@ -569,10 +649,23 @@ SimReply PxApi::handle(const SimRequest& request) {
                                   ? Json{{"stats", Json::object()}}
                                   : Json{{"capacity_usage_info", Json::object()}});
         }
+        case Call::backup_schedules:
+            return json_reply(Json::object());
         case Call::node_inspect:
         case Call::node_inspect_current:
         case Call::snapshot_schedule_update:
+        // On the recorded server these crash osd (group, size, credential update, references)
+        // or are not what pxclone calls.
+        case Call::credential_update:
+        case Call::credential_delete_references:
+        case Call::backup_group_create:
+        case Call::backup_catalog:
+        case Call::backup_history:
+        case Call::backup_state_change:
+        case Call::backup_size:
             break;
+        default:
+            return json_reply(cloud_call(static_cast<int>(route->call), request, params, body));
         }
         throw RpcError{k_unimplemented, "pxsim does not implement " + request.method + " " +
                                             std::string(route->pattern)};

@@ -20,6 +20,8 @@
 
 namespace pxsim {
 
+class ObjectStore;
+
 // What the Portworx side needs to know about the rest of the simulated cluster.
 struct PxHooks {
     // True while a pod of a ready workload mounts a PV backed by this volume (Restore refuses it).
@@ -39,15 +41,37 @@ struct PxHooks {
     // Waits the modelled latency of an operation: "snapshot", "clone", "create", "restore".
     std::function<void(const std::string& operation)> wait = [](const std::string&) {
     };
+    // The modelled time of an asynchronous operation, which runs on after its reply: "backup",
+    // "cloud-restore" (px_cloud.hpp).
+    std::function<std::chrono::milliseconds(const std::string& operation)> duration =
+        [](const std::string&) {
+            return std::chrono::milliseconds(0);
+        };
     // The wall clock, for `ctime` (injectable so tests are deterministic).
     std::function<std::chrono::system_clock::time_point()> now = [] {
         return std::chrono::system_clock::now();
     };
 };
 
+// What makes one simulated Portworx cluster differ from another.
+struct PxOptions {
+    // The Portworx cluster id (GET /v1/clusters/inspectcurrent, the backups' cluster). Another id
+    // than the default also gives the cluster's volumes, credentials and tasks other ids, as two
+    // real clusters' uuids never meet.
+    std::string cluster_id = "pxsim-cluster";
+    // Where cloud backups go (object_store.hpp); null: a bucket of this PxApi's own in memory.
+    std::shared_ptr<ObjectStore> object_store;
+    // True when the gateway authenticates (--token): the SDK server then checks access to the
+    // volumes a cloud backup call names (404 for a missing one) and drops from the status the
+    // entries whose source volume is gone.
+    bool authenticated = false;
+    // How much longer a cloud backup or restore with the backup-slow fault takes.
+    std::chrono::milliseconds slow_delay{2000};
+};
+
 class PxApi {
 public:
-    explicit PxApi(PxHooks hooks = {});
+    explicit PxApi(PxHooks hooks = {}, PxOptions options = {});
 
     // Handles one gateway request; request.path is "/v1/...". Authentication, faults and the
     // request log are the server's business, done before this is called.
@@ -71,6 +95,10 @@ public:
     // Every volume and snapshot, sorted by id, in the inspect shape (for /_sim/state), with
     // "sim_data" beside "volume" when the volume holds modelled data.
     nlohmann::json dump() const;
+    // This cluster's credentials (inspect form, never a secret), its tasks' status records and
+    // the backups in its object store (enumerate form, every cluster's): for /_sim/state, as
+    // {"cluster_id", "credentials", "tasks", "backups"}.
+    nlohmann::json dump_cloud() const;
     // Replaces the modelled data of a volume (not a snapshot: those are read-only); false when
     // there is no such volume. A restore copies the snapshot's data back; tests check it.
     bool write_data(const std::string& volume_id, const std::string& data);
@@ -79,7 +107,12 @@ public:
 private:
     // The volume store (px_volumes.hpp), guarded by m_mutex.
     struct State;
+    // The credential and cloud backup calls (px_cloud.hpp); `which` is the route's call.
+    nlohmann::json cloud_call(int which, const SimRequest& request,
+                              const std::map<std::string, std::string>& params,
+                              const nlohmann::json& body);
     PxHooks m_hooks;
+    PxOptions m_options;
     mutable std::mutex m_mutex;
     std::shared_ptr<State> m_state;
 };

@@ -5,6 +5,7 @@
 #include <stdexcept>
 #include <utility>
 
+#include "object_store.hpp"
 #include "px_volumes.hpp"
 
 namespace pxsim {
@@ -133,6 +134,12 @@ nlohmann::json PxApi::dump() const {
     return list;
 }
 
+nlohmann::json PxApi::dump_cloud() const {
+    const auto now = m_hooks.now(); // hooks run without the mutex
+    std::lock_guard lock(m_mutex);
+    return px::dump_cloud(m_state->cloud, *m_state->objects, m_options.cluster_id, now);
+}
+
 bool PxApi::write_data(const std::string& volume_id, const std::string& data) {
     std::lock_guard lock(m_mutex);
     Volume* volume = m_state->store.find(volume_id);
@@ -146,6 +153,12 @@ bool PxApi::write_data(const std::string& volume_id, const std::string& data) {
 void PxApi::reset() {
     std::lock_guard lock(m_mutex);
     m_state->store = Store{};
+    m_state->store.id_salt = id_salt(m_options.cluster_id);
+    m_state->cloud = CloudState{};
+    // A shared --object-store is the bucket's, not this cluster's: it stays.
+    if (!m_options.object_store) {
+        m_state->objects = std::make_shared<MemoryObjectStore>();
+    }
 }
 
 } // namespace pxsim

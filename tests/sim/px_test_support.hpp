@@ -22,6 +22,7 @@ namespace pxsim::testing {
 using nlohmann::json;
 using pxsim::PxApi;
 using pxsim::PxHooks;
+using pxsim::PxOptions;
 using pxsim::SimReply;
 using pxsim::SimRequest;
 
@@ -42,9 +43,12 @@ struct Sim {
     std::function<void(const std::string&)> on_wait = [](const std::string&) {
     };
     std::chrono::system_clock::time_point now = reference_time();
+    // What the duration hook answers per operation ("backup", "cloud-restore"); absent: zero.
+    std::map<std::string, std::chrono::milliseconds> durations;
     PxApi api;
 
     Sim() : api(hooks()) {}
+    explicit Sim(PxOptions options) : api(hooks(), std::move(options)) {}
 
     PxHooks hooks() {
         PxHooks h;
@@ -72,6 +76,11 @@ struct Sim {
         h.now = [this] {
             reenter();
             return now;
+        };
+        h.duration = [this](const std::string& operation) {
+            reenter();
+            const auto found = durations.find(operation);
+            return found == durations.end() ? std::chrono::milliseconds(0) : found->second;
         };
         return h;
     }

@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "px_api.hpp"
+#include "px_cloud.hpp"
 #include "px_wire.hpp"
 
 namespace pxsim {
@@ -43,6 +44,7 @@ struct Store {
     std::map<std::string, Volume> volumes;
     std::vector<std::string> order; // creation order, for enumerations
     std::uint64_t id_counter = 0;
+    std::uint64_t id_salt = 0; // px::id_salt of the cluster: its own id sequence
 
     Volume* find(const std::string& id) {
         const auto found = volumes.find(id);
@@ -66,7 +68,7 @@ struct Store {
     std::string new_id() {
         std::string id;
         do {
-            id = uuid_from_counter(++id_counter);
+            id = uuid_from_counter(++id_counter ^ id_salt);
         } while (volumes.count(id) != 0);
         return id;
     }
@@ -109,6 +111,9 @@ std::string not_found_message(const std::string& id);
 
 struct PxApi::State {
     px::Store store;
+    px::CloudState cloud;
+    // Where backups go: the --object-store's, or a bucket of this PxApi's own.
+    std::shared_ptr<ObjectStore> objects;
 };
 
 } // namespace pxsim

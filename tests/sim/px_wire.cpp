@@ -370,6 +370,16 @@ Json parse_body(const std::string& body) {
             throw RpcError{k_invalid_argument, "unexpected EOF"};
         }
         const std::size_t at = error.byte == 0 ? 0 : error.byte - 1;
+        // Inside a literal (null, true, false) Go names the literal and the letter it expected.
+        for (const std::string literal : {"null", "true", "false"}) {
+            const std::size_t length = at - first;
+            if (at > first && length < literal.size() &&
+                body.compare(first, length, literal, 0, length) == 0) {
+                throw RpcError{k_invalid_argument, std::string("invalid character '") + body[at] +
+                                                       "' in literal " + literal + " (expecting '" +
+                                                       literal[length] + "')"};
+            }
+        }
         throw RpcError{k_invalid_argument, std::string("invalid character '") + body[at] +
                                                "' looking for beginning of value"};
     }

@@ -9,6 +9,7 @@
 
 #include "controllers.hpp"
 #include "k8s_util.hpp"
+#include "object_store.hpp"
 #include "server_internal.hpp"
 #include "server_pool.hpp"
 #include "yaml_json.hpp"
@@ -33,7 +34,12 @@ void redact(Json& value, bool secret_body) {
     if (value.is_object()) {
         for (auto& [key, item] : value.items()) {
             const std::string name = lower(key);
-            const bool sensitive = name == "token" || name == "password" ||
+            // Credentials' keys too (POST /v1/credentials): never in the request log.
+            const bool sensitive = name == "token" || name == "password" || name == "secret_key" ||
+                                   name == "secretkey" || name == "account_key" ||
+                                   name == "accountkey" || name == "json_key" ||
+                                   name == "jsonkey" || name == "encryption_key" ||
+                                   name == "encryptionkey" ||
                                    (secret_body && (name == "data" || name == "stringdata"));
             if (sensitive && item.is_object()) {
                 for (auto& [inner_key, inner] : item.items()) {
@@ -129,7 +135,20 @@ Server::Server(ServerOptions options)
     hooks.wait = [this](const std::string& operation) {
         sleep_for(m_latency.of(operation), m_stopping);
     };
-    m_px = std::make_unique<PxApi>(std::move(hooks));
+    hooks.duration = [this](const std::string& operation) {
+        return m_latency.of(operation);
+    };
+    if (m_options.cluster_id.empty()) {
+        throw std::invalid_argument("--cluster-id: an empty cluster id");
+    }
+    PxOptions px;
+    px.cluster_id = m_options.cluster_id;
+    if (!m_options.object_store.empty()) {
+        px.object_store = make_object_store(m_options.object_store);
+    }
+    px.authenticated = !m_options.token.empty();
+    px.slow_delay = m_faults->slow_delay();
+    m_px = std::make_unique<PxApi>(std::move(hooks), std::move(px));
     load_state();
     if (m_options.controllers) {
         m_controllers = std::make_unique<Controllers>(m_store, *m_k8s, *m_px, m_latency, *m_faults);

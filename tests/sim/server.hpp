@@ -56,6 +56,11 @@ struct ServerOptions {
     std::vector<std::string> faults;
     std::uint64_t seed = 1;
     std::vector<std::string> source_namespaces;
+    // The Portworx cluster id (PxOptions::cluster_id).
+    std::string cluster_id = PxOptions{}.cluster_id;
+    // The directory standing for the cloud backups' bucket, shared with other pxsims; "": a
+    // bucket in memory, this pxsim's own.
+    std::string object_store;
     // A label selector: objects in a source namespace that match it are the client's own, and
     // writing them is no violation (K8sOptions::client_labels). Must not be empty.
     std::string client_labels = k_pxclone_labels;

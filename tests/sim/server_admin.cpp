@@ -15,6 +15,7 @@ std::optional<SimReply> Server::admin(const SimRequest& request) {
     if (request.path == "/_sim/state" && request.method == "GET") {
         return json_reply(200, {{"kubernetes", m_store.dump()},
                                 {"portworx", m_px->dump()},
+                                {"portworx_cloud", m_px->dump_cloud()},
                                 {"resourceVersion", std::to_string(m_store.resource_version())}});
     }
     if (request.path == "/_sim/requests" && request.method == "GET") {

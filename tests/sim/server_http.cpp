@@ -172,6 +172,11 @@ void Server::serve(const httplib::Request& http_request, httplib::Response& http
     case FaultKind::Slow:
         sleep_for(m_faults->slow_delay(), m_stopping);
         break;
+    case FaultKind::BackupFail:
+    case FaultKind::BackupSlow:
+    case FaultKind::BackupStuck:
+        routed.op_fault = op_fault_name(fault.kind); // the operation's course, not the reply's
+        break;
     default:
         break;
     }

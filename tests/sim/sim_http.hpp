@@ -16,6 +16,9 @@ struct SimRequest {
     std::multimap<std::string, std::string> query; // decoded query parameters
     std::map<std::string, std::string> headers;    // lower-case names
     std::string body;
+    // An injected outcome of the asynchronous operation this request starts (a cloud backup or
+    // restore: "backup-fail", "backup-slow", "backup-stuck"; faults.hpp), drawn by the server.
+    std::string op_fault;
 };
 
 struct SimReply {
