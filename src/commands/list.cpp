@@ -53,7 +53,9 @@ void list(Session& session, const GlobalOptions& globals, const LoadedProfile& l
     // Every profile's sets may be CSI ones; one profile's are only with its method.
     const exec::Catalog catalog(
         session.kube(), session.portworx(),
-        options.all_profiles || method::of(loaded.profile.snapshot.method).uses_volume_snapshots());
+        options.all_profiles || method::of(loaded.profile.snapshot.method).uses_volume_snapshots(),
+        // Every profile's sets: each in its own source namespace.
+        options.all_profiles ? std::string() : loaded.profile.source.source_namespace);
     const auto profile = options.all_profiles ? std::string() : loaded.profile.name;
     Listing listing;
     listing.now = session.clock().now();

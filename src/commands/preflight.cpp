@@ -6,6 +6,7 @@
 #include "pxclone/http/transport.hpp"
 #include "pxclone/k8s/access_review.hpp"
 #include "pxclone/k8s/resource.hpp"
+#include "pxclone/k8s/status.hpp"
 #include "pxclone/method/method.hpp"
 #include "pxclone/plan/lineage.hpp"
 #include "pxclone/plan/online_checks.hpp"
@@ -13,6 +14,7 @@
 #include "pxclone/px/client.hpp"
 
 #include <future>
+#include <optional>
 #include <set>
 
 #include <fmt/format.h>
@@ -78,28 +80,52 @@ Check cluster_check(Session& session) {
                                                version.empty() ? "" : ", Kubernetes " + version));
 }
 
-// One access review per needed permission, all at once; every denial named.
+// One access review per needed permission, all at once; every denial named. With
+// staging.role_binding and no staging namespace yet, what is needed inside it is not asked: the
+// ClusterRole deploy-staging binds there grants it, and no review can see that in advance.
 Check access_check(Session& session, const LoadedProfile& loaded,
                    const plan::ManifestCheck& manifests) {
-    const auto needed = plan::needed_permissions(method::of(loaded.profile.snapshot.method),
-                                                 loaded.profile, manifests.resources);
-    std::vector<std::future<k8s::AccessAnswer>> answers;
+    const auto& profile = loaded.profile;
+    const auto needed =
+        plan::needed_permissions(method::of(profile.snapshot.method), profile, manifests.resources);
+    const auto& staging = profile.staging.staging_namespace;
+    bool deferred = false;
+    if (profile.staging.role_binding) {
+        try {
+            deferred = !session.kube().get(k8s::resource_of("Namespace"), "", staging).has_value();
+        } catch (const k8s::ApiError& error) {
+            // May not even look (its own denial is among the answers): ask about everything.
+            if (error.http_status() != 403) {
+                throw;
+            }
+        }
+    }
+    std::vector<std::optional<std::future<k8s::AccessAnswer>>> answers;
     for (const auto& permission : needed) {
+        if (deferred && !permission.before_binding && permission.ns == staging) {
+            answers.emplace_back();
+            continue;
+        }
         k8s::AccessQuestion question{.verb = permission.verb,
                                      .group = permission.group,
                                      .resource = permission.resource,
                                      .subresource = permission.subresource,
                                      .ns = permission.ns,
                                      .name = permission.name};
-        answers.push_back(session.pool().submit(
+        answers.emplace_back(session.pool().submit(
             [&session, question] { return k8s::review_access(session.kube(), question); }));
     }
     std::vector<plan::PermissionAnswer> answered;
     for (auto& answer : answers) {
-        auto got = answer.get();
-        answered.push_back({got.allowed, std::move(got.reason)});
+        if (!answer) {
+            answered.push_back({.allowed = true, .reason = {}, .deferred = true});
+            continue;
+        }
+        auto got = answer->get();
+        answered.push_back({.allowed = got.allowed, .reason = std::move(got.reason)});
     }
-    return plan::access_check(needed, answered);
+    return plan::access_check(needed, answered,
+                              deferred ? plan::staging_role_name(profile) : std::string());
 }
 
 // The source PVCs exist, are Bound and are Portworx volumes (the snapshot command's own rules).

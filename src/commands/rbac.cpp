@@ -21,8 +21,10 @@ namespace pxclone::cmd {
 namespace {
 
 struct RbacOptions {
-    std::string service_account = "pxclone/pxclone"; // --service-account NAMESPACE/NAME
-    std::vector<std::string> commands;               // --commands a,b,...; empty: all
+    // --service-account NAMESPACE/NAME; "": the profile's staging.role_binding, else
+    // pxclone/pxclone
+    std::string service_account;
+    std::vector<std::string> commands; // --commands a,b,...; empty: all
 };
 
 void run_rbac(const GlobalOptions& globals, const RbacOptions& options, Streams streams) {
@@ -34,20 +36,36 @@ void run_rbac(const GlobalOptions& globals, const RbacOptions& options, Streams 
     }
     const auto slash = options.service_account.find('/');
     plan::RbacOptions rbac;
-    if (slash == std::string::npos || slash == 0 || slash + 1 == options.service_account.size() ||
-        options.service_account.find('/', slash + 1) != std::string::npos) {
+    if (!options.service_account.empty() &&
+        (slash == std::string::npos || slash == 0 || slash + 1 == options.service_account.size() ||
+         options.service_account.find('/', slash + 1) != std::string::npos)) {
         throw UsageError(
             fmt::format("--service-account '{}': expected NAMESPACE/NAME", options.service_account),
             "e.g. --service-account ci/pxclone");
     }
-    rbac.service_account_namespace = options.service_account.substr(0, slash);
-    rbac.service_account_name = options.service_account.substr(slash + 1);
+    if (!options.service_account.empty()) {
+        rbac.service_account_namespace = options.service_account.substr(0, slash);
+        rbac.service_account_name = options.service_account.substr(slash + 1);
+    }
     rbac.commands = options.commands;
 
     // Complete: the profile, and what its manifests are applied as (they name the kinds).
     const util::ProcessEnvironment environment;
     const auto loaded = load_profile(globals, environment, GitLookup::when_referenced);
     const auto manifests = valid_manifests(loaded, environment);
+    // The identity deploy-staging binds the staging role to is the one these rules are for.
+    if (const auto& bound = loaded.profile.staging.role_binding) {
+        if (options.service_account.empty()) {
+            rbac.service_account_namespace = bound->ns;
+            rbac.service_account_name = bound->name;
+        } else if (bound->ns != rbac.service_account_namespace ||
+                   bound->name != rbac.service_account_name) {
+            throw UsageError(fmt::format("--service-account {} differs from the profile's "
+                                         "staging.role_binding {}/{}",
+                                         options.service_account, bound->ns, bound->name),
+                             "leave --service-account out, or change staging.role_binding");
+        }
+    }
     // Whether the staging namespace is the same for every run: the profile loaded for another.
     auto other_run = globals;
     other_run.run_id = loaded.run.id + "x";
@@ -76,7 +94,8 @@ void add_rbac_command(CLI::App& app, const GlobalOptions& globals, Streams strea
         "rbac", "Print the least-privilege RBAC for the profile's commands (ServiceAccount, "
                 "Roles, ClusterRoles, bindings) as YAML to review and apply; -o json a List");
     sub->add_option("--service-account", options->service_account,
-                    "The ServiceAccount to bind, NAMESPACE/NAME (default pxclone/pxclone)");
+                    "The ServiceAccount to bind, NAMESPACE/NAME (default: the profile's "
+                    "staging.role_binding, else pxclone/pxclone)");
     sub->add_option("--commands", options->commands,
                     "Only what these commands need, comma-separated: snapshot, deploy-staging, "
                     "restore, teardown, list, validate (default: all)")

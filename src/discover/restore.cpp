@@ -217,9 +217,10 @@ std::map<std::string, std::vector<json>> csi_pending(const RestoreReaders& reade
                                                      const Loaded& loaded, const std::string& ns,
                                                      const std::set<std::string>& present,
                                                      const std::vector<std::string>& asked) {
-    return plan::pending_csi_snapshots(
-        exec::list_labelled(readers.kube, k8s::resource_of("VolumeSnapshot"), run_labels(loaded)),
-        ns, present, asked);
+    return plan::pending_csi_snapshots(exec::list_labelled_in(readers.kube,
+                                                              k8s::resource_of("VolumeSnapshot"),
+                                                              run_labels(loaded), {ns}),
+                                       ns, present, asked);
 }
 
 // The masking to run again after a swap, and the workloads to bring back before it (mask.after's
@@ -674,7 +675,8 @@ private:
         if (!m_sets_loaded) {
             m_context.sets =
                 exec::Catalog(m_readers.kube, m_readers.portworx(),
-                              method::of(m_loaded.profile.snapshot.method).uses_volume_snapshots())
+                              method::of(m_loaded.profile.snapshot.method).uses_volume_snapshots(),
+                              m_loaded.profile.source.source_namespace)
                     .snapshot_sets(m_loaded.profile.name);
             if (m_planned) {
                 m_context.sets.insert(m_context.sets.begin(), *m_planned);
@@ -759,7 +761,8 @@ NewPvc discover_new_pvc(const RestoreReaders& readers, const profile::Profile& p
                             "create it first; pxclone does not own it");
     }
     const exec::Catalog catalog(kube, readers.portworx(),
-                                method::of(profile.snapshot.method).uses_volume_snapshots());
+                                method::of(profile.snapshot.method).uses_volume_snapshots(),
+                                profile.source.source_namespace);
     const auto sets = catalog.snapshot_sets(profile.name);
     const auto& set = find_profile_set(sets, request.snapshot_set, profile.name);
     const auto& snapshot = ready_snapshot(set, source, "");

@@ -387,13 +387,16 @@ std::map<std::string, std::string> catalog_selector(const std::string& profile,
     return labels;
 }
 
-std::vector<json> list_labelled(const k8s::Client& kube, const k8s::Resource& resource,
-                                const std::map<std::string, std::string>& labels) {
+namespace {
+
+std::vector<json> list_labelled_at(const k8s::Client& kube, const k8s::Resource& resource,
+                                   const std::map<std::string, std::string>& labels,
+                                   const std::string& ns) {
     k8s::ListOptions options;
     options.label_selector = k8s::label_selector(labels);
     std::vector<json> items;
     try {
-        items = kube.list(resource, "", options).items;
+        items = kube.list(resource, ns, options).items;
     } catch (const k8s::ApiError& error) {
         // Without the CSI snapshot CRDs the group is not served: nothing of that kind exists.
         if (resource.group == "snapshot.storage.k8s.io" && error.http_status() == 404 &&
@@ -407,8 +410,44 @@ std::vector<json> list_labelled(const k8s::Client& kube, const k8s::Resource& re
     return items;
 }
 
-Catalog::Catalog(const k8s::Client& kube, const px::Client& portworx, bool csi)
-    : m_kube(kube), m_px(portworx), m_csi(csi) {}
+} // namespace
+
+std::vector<json> list_labelled(const k8s::Client& kube, const k8s::Resource& resource,
+                                const std::map<std::string, std::string>& labels) {
+    return list_labelled_at(kube, resource, labels, "");
+}
+
+std::vector<json> list_labelled_in(const k8s::Client& kube, const k8s::Resource& resource,
+                                   const std::map<std::string, std::string>& labels,
+                                   const std::set<std::string>& namespaces) {
+    std::vector<json> items;
+    for (const auto& ns : namespaces) {
+        auto found = list_labelled_at(kube, resource, labels, ns);
+        items.insert(items.end(), std::make_move_iterator(found.begin()),
+                     std::make_move_iterator(found.end()));
+    }
+    return items;
+}
+
+std::set<std::string> labelled_scope(const std::vector<json>& namespaces,
+                                     const std::vector<json>& pvs) {
+    std::set<std::string> scope;
+    for (const auto& ns : namespaces) {
+        if (auto name = text(field(ns, "metadata"), "name"); !name.empty()) {
+            scope.insert(std::move(name));
+        }
+    }
+    for (const auto& pv : pvs) {
+        if (auto ns = text(field(field(pv, "spec"), "claimRef"), "namespace"); !ns.empty()) {
+            scope.insert(std::move(ns));
+        }
+    }
+    return scope;
+}
+
+Catalog::Catalog(const k8s::Client& kube, const px::Client& portworx, bool csi,
+                 std::string source_namespace)
+    : m_kube(kube), m_px(portworx), m_csi(csi), m_source_namespace(std::move(source_namespace)) {}
 
 std::vector<SnapshotSet> Catalog::snapshot_sets(const std::string& profile) const {
     const auto labels = catalog_selector(profile, plan::role_name(plan::Role::snapshot));
@@ -421,7 +460,9 @@ std::vector<SnapshotSet> Catalog::snapshot_sets(const std::string& profile) cons
                               labels.end());
     });
 
-    const auto snapshots = m_csi ? list_labelled(m_kube, k8s::resource_of("VolumeSnapshot"), labels)
+    // A set's VolumeSnapshots are in the source namespace, next to the PVCs they copy.
+    const auto snapshots = m_csi ? list_labelled_at(m_kube, k8s::resource_of("VolumeSnapshot"),
+                                                    labels, m_source_namespace)
                                  : std::vector<json>{};
 
     std::map<std::string, json> contents;
@@ -444,10 +485,15 @@ StagingObjects Catalog::staging_objects(const std::string& profile) const {
     };
     StagingObjects objects;
     objects.namespaces = list("Namespace");
-    objects.pvcs = list("PersistentVolumeClaim");
     objects.pvs = list("PersistentVolume");
+    // The namespaced kinds only where the run's objects can be: no list across the cluster.
+    const auto scope = labelled_scope(objects.namespaces, objects.pvs);
+    const auto list_in = [&](std::string_view kind) {
+        return list_labelled_in(m_kube, k8s::resource_of(kind), labels, scope);
+    };
+    objects.pvcs = list_in("PersistentVolumeClaim");
     if (m_csi) {
-        objects.volume_snapshots = list("VolumeSnapshot");
+        objects.volume_snapshots = list_in("VolumeSnapshot");
         objects.contents = list("VolumeSnapshotContent");
     }
     px::VolumeFilter filter;

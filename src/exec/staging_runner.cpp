@@ -75,10 +75,16 @@ public:
                                  "wait until it is gone, or use another --run");
             }
             written("namespace/" + plan.staging_namespace);
-            return;
+        } else {
+            m_kube.create_or_adopt(namespaces, "", plan.namespace_object.object, ours);
+            written("namespace/" + plan.staging_namespace);
         }
-        m_kube.create_or_adopt(namespaces, "", plan.namespace_object.object, ours);
-        written("namespace/" + plan.staging_namespace);
+        // Also on a re-run: an attempt may have stopped between the namespace and its binding.
+        if (plan.role_binding) {
+            m_kube.create_or_adopt(plan.role_binding->resource, plan.staging_namespace,
+                                   plan.role_binding->object, ours);
+            written(plan.role_binding->label() + " in " + plan.staging_namespace);
+        }
     }
 
     std::string clone(const plan::StagingVolume& volume) override {
@@ -335,7 +341,12 @@ public:
 
     bool sends() const override { return false; }
 
-    void create_namespace(const plan::StagingPlan& plan) override { create(plan.namespace_object); }
+    void create_namespace(const plan::StagingPlan& plan) override {
+        create(plan.namespace_object);
+        if (plan.role_binding) {
+            create(*plan.role_binding);
+        }
+    }
 
     std::string clone(const plan::StagingVolume& volume) override {
         if (volume.clone) {

@@ -14,8 +14,8 @@ struct KindEntry {
     std::array<std::string_view, 3> short_names;
 };
 
-const std::array<KindEntry, 15>& table() {
-    static const std::array<KindEntry, 15> k_table{{
+const std::array<KindEntry, 17>& table() {
+    static const std::array<KindEntry, 17> k_table{{
         {{"", "v1", "namespaces", "Namespace", false}, {"ns"}},
         {{"", "v1", "persistentvolumeclaims", "PersistentVolumeClaim", true}, {"pvc"}},
         {{"", "v1", "persistentvolumes", "PersistentVolume", false}, {"pv"}},
@@ -35,6 +35,10 @@ const std::array<KindEntry, 15>& table() {
         {{"snapshot.storage.k8s.io", "v1", "volumesnapshotcontents", "VolumeSnapshotContent",
           false},
          {"vsc", "vscs"}},
+        // staging.role_binding: the RoleBinding deploy-staging makes, and `bind` on the
+        // ClusterRole it refers to.
+        {{"rbac.authorization.k8s.io", "v1", "rolebindings", "RoleBinding", true}, {}},
+        {{"rbac.authorization.k8s.io", "v1", "clusterroles", "ClusterRole", false}, {}},
     }};
     return k_table;
 }
@@ -71,7 +75,7 @@ std::span<const Resource> known_resources() {
     // The table holds Entries; hand out the Resources through a parallel static array so callers
     // see a contiguous span.
     static const auto k_resources = [] {
-        std::array<Resource, 15> out;
+        std::array<Resource, 17> out;
         std::transform(table().begin(), table().end(), out.begin(),
                        [](const KindEntry& entry) { return entry.resource; });
         return out;

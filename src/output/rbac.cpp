@@ -106,7 +106,9 @@ std::vector<ordered_json> rbac_objects(const plan::RbacPolicy& policy) {
     std::vector<ordered_json> objects{service_account(policy)};
     for (const auto& role : policy.roles) {
         objects.push_back(role_object(role, policy));
-        objects.push_back(binding_object(role, policy));
+        if (role.bound) {
+            objects.push_back(binding_object(role, policy));
+        }
     }
     return objects;
 }
@@ -122,11 +124,9 @@ void print_rbac_yaml(const plan::RbacPolicy& policy, std::ostream& out) {
     for (const auto& line : policy.comments) {
         comment(out, line);
     }
-    const auto objects = rbac_objects(policy);
     out << "---\n";
-    print_yaml(objects.front(), out);
-    for (std::size_t i = 0; i < policy.roles.size(); ++i) {
-        const auto& role = policy.roles[i];
+    print_yaml(service_account(policy), out);
+    for (const auto& role : policy.roles) {
         out << "---\n";
         for (const auto& line : role.comments) {
             comment(out, line);
@@ -135,9 +135,11 @@ void print_rbac_yaml(const plan::RbacPolicy& policy, std::ostream& out) {
         for (const auto& rule : role.rules) {
             comment(out, rule_line(rule));
         }
-        print_yaml(objects[1 + 2 * i], out);
-        out << "---\n";
-        print_yaml(objects[2 + 2 * i], out);
+        print_yaml(role_object(role, policy), out);
+        if (role.bound) {
+            out << "---\n";
+            print_yaml(binding_object(role, policy), out);
+        }
     }
 }
 

@@ -24,8 +24,9 @@ Check skipped_check(std::string name, std::string why) {
 }
 
 Check access_check(const std::vector<Permission>& needed,
-                   const std::vector<PermissionAnswer>& answers) {
+                   const std::vector<PermissionAnswer>& answers, const std::string& staging_role) {
     std::vector<std::string> denials;
+    std::size_t deferred = 0;
     auto asked = nlohmann::ordered_json::array();
     for (std::size_t i = 0; i < needed.size() && i < answers.size(); ++i) {
         const auto& answer = answers[i];
@@ -38,6 +39,10 @@ Check access_check(const std::vector<Permission>& needed,
                          {"name", permission.name},
                          {"allowed", answer.allowed},
                          {"neededBy", permission.needed_by}});
+        if (answer.deferred) {
+            asked.back()["deferred"] = true;
+            ++deferred;
+        }
         if (!answer.allowed) {
             denials.push_back(fmt::format("cannot {} ({}){}", permission.describe(),
                                           fmt::join(permission.why, "; "),
@@ -49,8 +54,15 @@ Check access_check(const std::vector<Permission>& needed,
     const auto denied = denials.size();
     auto check =
         denied == 0
-            ? passed_check("access", fmt::format("all {} permissions the commands need are granted",
-                                                 needed.size()))
+            ? passed_check(
+                  "access",
+                  deferred == 0
+                      ? fmt::format("all {} permissions the commands need are granted",
+                                    needed.size())
+                      : fmt::format("all {} permissions the commands need are granted ({} in the "
+                                    "staging namespace not asked: deploy-staging binds "
+                                    "ClusterRole {} there)",
+                                    needed.size(), deferred, staging_role))
             : failed_check("access",
                            fmt::format("{} of {} permissions the commands need {} denied", denied,
                                        needed.size(), denied == 1 ? "is" : "are"),

@@ -24,32 +24,14 @@ public:
     void add(std::string_view command, std::string_view verb, const k8s::Resource& resource,
              const std::string& ns, std::string_view why, std::string_view subresource = {},
              const std::string& name = {}) {
-        const auto key = std::make_tuple(std::string(verb), resource.group, resource.plural,
-                                         std::string(subresource), ns, name);
-        auto found = std::find_if(m_list.begin(), m_list.end(), [&key](const Permission& p) {
-            return std::tie(p.verb, p.group, p.resource, p.subresource, p.ns, p.name) == key;
-        });
-        if (found == m_list.end()) {
-            m_list.push_back(
-                {.verb = std::string(verb),
-                 .group = resource.group,
-                 .resource = resource.plural,
-                 .subresource = std::string(subresource),
-                 .namespaced = resource.namespaced,
-                 .ns = resource.namespaced || resource.plural == "namespaces" ? ns : std::string(),
-                 .name = name,
-                 .needed_by = {},
-                 .why = {}});
-            found = std::prev(m_list.end());
-        }
-        const auto note = fmt::format("{}: {}", command, why);
-        if (std::find(found->needed_by.begin(), found->needed_by.end(), command) ==
-            found->needed_by.end()) {
-            found->needed_by.emplace_back(command);
-        }
-        if (std::find(found->why.begin(), found->why.end(), note) == found->why.end()) {
-            found->why.push_back(note);
-        }
+        entry(command, verb, resource, ns, why, subresource, name);
+    }
+
+    // A permission asked in a staging namespace before its RoleBinding exists there.
+    void before_binding(std::string_view command, std::string_view verb,
+                        const k8s::Resource& resource, const std::string& ns, std::string_view why,
+                        const std::string& name = {}) {
+        entry(command, verb, resource, ns, why, {}, name).before_binding = true;
     }
 
     // get, list and watch: what k8s::wait_for sends (a list, then a watch from its version).
@@ -89,6 +71,39 @@ public:
     std::vector<Permission> take() { return std::move(m_list); }
 
 private:
+    Permission& entry(std::string_view command, std::string_view verb,
+                      const k8s::Resource& resource, const std::string& ns, std::string_view why,
+                      std::string_view subresource, const std::string& name) {
+        const auto key = std::make_tuple(std::string(verb), resource.group, resource.plural,
+                                         std::string(subresource), ns, name);
+        auto found = std::find_if(m_list.begin(), m_list.end(), [&key](const Permission& p) {
+            return std::tie(p.verb, p.group, p.resource, p.subresource, p.ns, p.name) == key;
+        });
+        if (found == m_list.end()) {
+            m_list.push_back(
+                {.verb = std::string(verb),
+                 .group = resource.group,
+                 .resource = resource.plural,
+                 .subresource = std::string(subresource),
+                 .namespaced = resource.namespaced,
+                 .ns = resource.namespaced || resource.plural == "namespaces" ? ns : std::string(),
+                 .name = name,
+                 .needed_by = {},
+                 .why = {},
+                 .before_binding = false});
+            found = std::prev(m_list.end());
+        }
+        const auto note = fmt::format("{}: {}", command, why);
+        if (std::find(found->needed_by.begin(), found->needed_by.end(), command) ==
+            found->needed_by.end()) {
+            found->needed_by.emplace_back(command);
+        }
+        if (std::find(found->why.begin(), found->why.end(), note) == found->why.end()) {
+            found->why.push_back(note);
+        }
+        return *found;
+    }
+
     std::vector<Permission> m_list;
 };
 
@@ -124,9 +139,13 @@ void token_secret(Needs& needs, const profile::Profile& profile, std::string_vie
 }
 
 // exec::find_run_objects: every kind teardown knows, listed by labels in every namespace (also
-// for snapshot's retention and a failed deploy-staging's clean-up). The CSI snapshot kinds are
-// listed whatever the method (exec::list_labelled takes an unserved group for "none"); when
-// the commands read them only for method csi (issue 16 §7), pass `csi` here instead of true.
+// for snapshot's retention and a failed deploy-staging's clean-up). Still cluster-wide: teardown's
+// finder (src/exec/teardown.cpp, issue 18's slice) is to list the namespaced kinds only inside
+// exec::labelled_scope() as the catalog does (and VolumeSnapshots of sets in the source
+// namespace); then these become staging_reads() plus the source namespace's VolumeSnapshots. The
+// CSI snapshot kinds are listed whatever the method (exec::list_labelled takes an unserved group
+// for "none"); when the commands read them only for method csi (issue 16 §7), pass `csi` here
+// instead of true.
 void lists_run_objects(Needs& needs, std::string_view command, bool csi) {
     for (const auto* name : {"Deployment", "StatefulSet", "Job", "PersistentVolumeClaim",
                              "PersistentVolume", "Namespace"}) {
@@ -162,14 +181,50 @@ void deletes_run_objects(Needs& needs, std::string_view command, const std::stri
     }
 }
 
-// exec::Catalog::snapshot_sets: the Portworx snapshots, and the VolumeSnapshots of every namespace
-// and their contents (only with method csi: a portworx profile reads no CSI kind).
-void reads_snapshot_sets(Needs& needs, std::string_view command, bool csi) {
+// exec::Catalog::snapshot_sets: the Portworx snapshots, and the VolumeSnapshots of the source
+// namespace and their contents (only with method csi: a portworx profile reads no CSI kind).
+void reads_snapshot_sets(Needs& needs, const profile::Profile& profile, std::string_view command,
+                         bool csi) {
     if (csi) {
-        needs.add(command, "list", needed_kind("VolumeSnapshot"), "", "find the snapshot sets");
+        needs.add(command, "list", needed_kind("VolumeSnapshot"), profile.source.source_namespace,
+                  "find the snapshot sets");
         needs.add(command, "get", needed_kind("VolumeSnapshotContent"), "",
                   "find the snapshot sets");
     }
+}
+
+// exec::Catalog::staging_objects: the staging namespaces and PVs by labels (cluster-scoped), then
+// the PVCs (and csi VolumeSnapshots) inside those namespaces only (exec::labelled_scope; a
+// `restore --new-pvc -n NS` copy's namespace is one the profile does not name: left out).
+void staging_reads(Needs& needs, const profile::Profile& profile, std::string_view command,
+                   bool csi) {
+    const auto& staging = profile.staging.staging_namespace;
+    const std::string why = "find the staging environments";
+    needs.add(command, "list", needed_kind("Namespace"), "", why);
+    needs.add(command, "list", needed_kind("PersistentVolume"), "", why);
+    needs.add(command, "list", needed_kind("PersistentVolumeClaim"), staging, why);
+    if (csi) {
+        needs.add(command, "list", needed_kind("VolumeSnapshot"), staging, why);
+        needs.add(command, "list", needed_kind("VolumeSnapshotContent"), "", why);
+    }
+}
+
+// staging.role_binding: deploy-staging binds ClusterRole staging_role_name() to its own
+// ServiceAccount in the namespace it has just made. Until then nothing is granted there: the
+// namespace's check and the binding itself need cluster-wide grants (`bind` on that one
+// ClusterRole by name: RBAC's escalation check on a RoleBinding).
+void binds_staging_role(Needs& needs, const profile::Profile& profile, std::string_view command) {
+    if (!profile.staging.role_binding) {
+        return;
+    }
+    const auto& staging = profile.staging.staging_namespace;
+    const auto& binding = needed_kind("RoleBinding");
+    const std::string why = "bind the staging role in the staging namespace";
+    needs.before_binding(command, "create", binding, staging, why);
+    needs.before_binding(command, "bind", needed_kind("ClusterRole"), staging, why,
+                         staging_role_name(profile));
+    // create_or_adopt's GET after AlreadyExists: the binding is there, so its grant is.
+    needs.add(command, "get", binding, staging, why);
 }
 
 void snapshot_needs(Needs& needs, const profile::Profile& profile, bool csi) {
@@ -192,7 +247,8 @@ void snapshot_needs(Needs& needs, const profile::Profile& profile, bool csi) {
         needs.add(k_snapshot, "delete", snapshots, source, "roll back a failed set");
     }
     // Retention (snapshot.keep): the sets, the environments using them, their deletion.
-    reads_snapshot_sets(needs, k_snapshot, csi);
+    reads_snapshot_sets(needs, profile, k_snapshot, csi);
+    staging_reads(needs, profile, k_snapshot, csi);
     lists_run_objects(needs, k_snapshot, csi);
     if (csi) {
         needs.add(k_snapshot, "delete", needed_kind("VolumeSnapshot"), source,
@@ -263,9 +319,14 @@ void deploy_needs(Needs& needs, const profile::Profile& profile,
         needs, profile, k_deploy,
         csi ? std::initializer_list<std::string_view>{"get", "create", "update", "delete"}
             : std::initializer_list<std::string_view>{"get", "create", "delete"});
-    reads_snapshot_sets(needs, k_deploy, csi);
-    needs.add(k_deploy, "get", ns, staging, "create the staging namespace", {}, staging);
+    reads_snapshot_sets(needs, profile, k_deploy, csi);
+    if (profile.staging.role_binding) {
+        needs.before_binding(k_deploy, "get", ns, staging, "create the staging namespace", staging);
+    } else {
+        needs.add(k_deploy, "get", ns, staging, "create the staging namespace", {}, staging);
+    }
     needs.add(k_deploy, "create", ns, "", "create the staging namespace");
+    binds_staging_role(needs, profile, k_deploy);
     staging_objects(needs, profile, k_deploy, manifest_resources, csi);
     needs.add(k_deploy, "patch", ns, staging, "mark the environment ready", {}, staging);
     // A failed deployment removes what it made.
@@ -283,7 +344,7 @@ void restore_needs(Needs& needs, const profile::Profile& profile,
         needs, profile, k_restore,
         csi ? std::initializer_list<std::string_view>{"get", "create", "update", "delete"}
             : std::initializer_list<std::string_view>{"get", "create", "delete"});
-    reads_snapshot_sets(needs, k_restore, csi);
+    reads_snapshot_sets(needs, profile, k_restore, csi);
     needs.add(k_restore, "get", needed_kind("Namespace"), staging, "find the environment", {},
               staging);
     needs.add(k_restore, "list", pvc, staging, "find the staging PVCs");
@@ -321,27 +382,20 @@ void restore_needs(Needs& needs, const profile::Profile& profile,
 void teardown_needs(Needs& needs, const profile::Profile& profile, bool csi) {
     token_secret(needs, profile, k_teardown);
     portworx_proxy(needs, profile, k_teardown, {"get", "create", "delete"});
-    reads_snapshot_sets(needs, k_teardown, csi);
+    reads_snapshot_sets(needs, profile, k_teardown, csi);
+    staging_reads(needs, profile, k_teardown, csi);
     lists_run_objects(needs, k_teardown, csi);
     deletes_run_objects(needs, k_teardown, profile.staging.staging_namespace,
                         profile.source.source_namespace, csi);
 }
 
-// `list`: exec::Catalog's sets and staging objects, every namespace by labels; the Portworx volumes
-// by labels (inspectwithfilters, a POST).
+// `list`: exec::Catalog's sets and staging objects; the Portworx volumes by labels
+// (inspectwithfilters, a POST).
 void list_needs(Needs& needs, const profile::Profile& profile, bool csi) {
     token_secret(needs, profile, k_list);
     portworx_proxy(needs, profile, k_list, {"create"});
-    reads_snapshot_sets(needs, k_list, csi);
-    for (const auto* name : {"Namespace", "PersistentVolumeClaim", "PersistentVolume"}) {
-        needs.add(k_list, "list", needed_kind(name), "", "find the staging environments");
-    }
-    if (csi) {
-        needs.add(k_list, "list", needed_kind("VolumeSnapshot"), "",
-                  "find the staging environments");
-        needs.add(k_list, "list", needed_kind("VolumeSnapshotContent"), "",
-                  "find the staging environments");
-    }
+    reads_snapshot_sets(needs, profile, k_list, csi);
+    staging_reads(needs, profile, k_list, csi);
 }
 
 // `extend`: discover::staging_namespaces (one list by labels), then the merge patch of the
@@ -374,11 +428,20 @@ void validate_needs(Needs& needs, const profile::Profile& profile, bool csi) {
                   "check the snapshot class", {}, profile.snapshot.snapshot_class);
     }
     const auto& staging = profile.staging.staging_namespace;
-    needs.add(k_validate, "get", needed_kind("Namespace"), staging,
-              "check that the staging namespace is free", {}, staging);
+    if (profile.staging.role_binding) {
+        needs.before_binding(k_validate, "get", needed_kind("Namespace"), staging,
+                             "check that the staging namespace is free", staging);
+    } else {
+        needs.add(k_validate, "get", needed_kind("Namespace"), staging,
+                  "check that the staging namespace is free", {}, staging);
+    }
 }
 
 } // namespace
+
+std::string staging_role_name(const profile::Profile& profile) {
+    return "pxclone-" + profile.name + "-staging";
+}
 
 std::string Permission::describe() const {
     auto what = group.empty() ? resource : resource + "." + group;

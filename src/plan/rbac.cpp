@@ -14,19 +14,20 @@ namespace pxclone::plan {
 
 namespace {
 
-constexpr std::array<std::string_view, 8> k_verb_order{
-    "get", "list", "watch", "create", "update", "patch", "delete", "deletecollection"};
+constexpr std::array<std::string_view, 9> k_verb_order{
+    "get", "list", "watch", "create", "update", "patch", "delete", "deletecollection", "bind"};
 
 std::size_t verb_rank(const std::string& verb) {
     const auto found = std::find(k_verb_order.begin(), k_verb_order.end(), verb);
     return static_cast<std::size_t>(found - k_verb_order.begin());
 }
 
-// Where a permission's rule goes: the cluster-wide roles apply everywhere.
+// Where a permission's rule goes: the cluster-wide roles apply everywhere (the staging one only
+// without staging.role_binding: with it, only inside the staging namespaces).
 enum class Home { source, other_namespace, cluster, staging };
 
-bool everywhere(Home home) {
-    return home == Home::cluster || home == Home::staging;
+bool everywhere(Home home, bool staging_bound_everywhere) {
+    return home == Home::cluster || (home == Home::staging && staging_bound_everywhere);
 }
 
 // One verb on one resource (and maybe one object) in one role: the unit a rule is made of.
@@ -41,10 +42,11 @@ struct Grant {
 
     auto key() const { return std::tie(home, ns, group, resource, verb, name); }
     // Whether this grant lets its holder do everything `other` grants.
-    bool covers(const Grant& other) const {
+    bool covers(const Grant& other, bool staging_bound_everywhere) const {
         return group == other.group && resource == other.resource && verb == other.verb &&
                (name.empty() || name == other.name) &&
-               (everywhere(home) || (home == other.home && ns == other.ns));
+               (everywhere(home, staging_bound_everywhere) ||
+                (home == other.home && ns == other.ns));
     }
 };
 
@@ -69,7 +71,10 @@ Grant grant_of(const profile::Profile& profile, const Permission& permission,
     if (!options.staging_name_fixed && grant.name == staging) {
         grant.name.clear();
     }
-    if (!permission.ns.empty() && permission.ns == staging) {
+    if (permission.before_binding) {
+        // Asked before the staging RoleBinding exists: only the ClusterRole can allow it.
+        grant.home = Home::cluster;
+    } else if (!permission.ns.empty() && permission.ns == staging) {
         grant.home = Home::staging;
     } else if (!permission.ns.empty() && permission.ns == profile.source.source_namespace) {
         grant.home = Home::source;
@@ -156,10 +161,12 @@ std::vector<RbacRule> rules_of(const std::vector<Grant>& grants) {
     return rules;
 }
 
-std::vector<std::string> cluster_comments(const std::vector<RbacRule>& rules) {
+std::vector<std::string> cluster_comments(const profile::Profile& profile,
+                                          const std::vector<RbacRule>& rules) {
     std::vector<std::string> comments{
-        "Cluster-scoped kinds, and reads in every namespace: the commands find a run's objects by "
-        "their labels across all namespaces (a list cannot be narrowed by label in RBAC)."};
+        "Cluster-scoped kinds (found by their labels: RBAC cannot narrow a list by label), and "
+        "what teardown's finder still lists in every namespace (issue 18 scopes it to the "
+        "staging namespaces as list and restore already are)."};
     const auto has = [&rules](const std::string& resource, const std::string& verb) {
         return std::any_of(rules.begin(), rules.end(), [&](const RbacRule& rule) {
             return rule.resource == resource && rule.names.empty() &&
@@ -170,6 +177,15 @@ std::vector<std::string> cluster_comments(const std::vector<RbacRule>& rules) {
         comments.emplace_back(
             "create namespaces: a staging namespace's name is chosen at deploy-staging, and "
             "RBAC cannot narrow a create by name.");
+    }
+    if (has("rolebindings", "create")) {
+        comments.push_back(fmt::format(
+            "create rolebindings, bind clusterrole {0}: deploy-staging binds {0} to itself in "
+            "the namespace it has just made (staging.role_binding); RBAC cannot narrow them to "
+            "namespaces that do not exist yet, so they would let this identity bind that role "
+            "in another namespace too. A ValidatingAdmissionPolicy refusing its RoleBindings "
+            "outside namespaces labelled pxclone.io/role=staging closes that.",
+            staging_role_name(profile)));
     }
     if (has("persistentvolumes", "delete") || has("persistentvolumes", "patch")) {
         comments.emplace_back(
@@ -182,6 +198,19 @@ std::vector<std::string> cluster_comments(const std::vector<RbacRule>& rules) {
 
 std::vector<std::string> staging_comments(const profile::Profile& profile,
                                           const RbacOptions& options) {
+    if (profile.staging.role_binding) {
+        return {
+            fmt::format("What the commands do inside the staging namespaces ({}).",
+                        options.staging_name_fixed ? profile.staging.staging_namespace
+                                                   : "one per run, staging.namespace"),
+            fmt::format("Not bound here: deploy-staging binds it to ServiceAccount {}/{} with a "
+                        "RoleBinding inside each staging namespace it creates "
+                        "(staging.role_binding), so none of these verbs applies anywhere else, "
+                        "namespace {} (production) included.",
+                        profile.staging.role_binding->ns, profile.staging.role_binding->name,
+                        profile.source.source_namespace),
+        };
+    }
     return {
         fmt::format("What the commands do inside the staging namespaces ({}).",
                     options.staging_name_fixed ? profile.staging.staging_namespace
@@ -193,8 +222,8 @@ std::vector<std::string> staging_comments(const profile::Profile& profile,
                     "care (it writes and deletes only objects carrying its labels) protects it "
                     "from this ClusterRole.",
                     profile.source.source_namespace),
-        "Binding this ClusterRole with a RoleBinding inside each staging namespace instead "
-        "(issue 21) removes that.",
+        "Set staging.role_binding in the profile to have deploy-staging bind this ClusterRole "
+        "inside each staging namespace instead: that removes it.",
     };
 }
 
@@ -214,6 +243,7 @@ bool is_write_verb(const std::string& verb) {
 RbacPolicy plan_rbac(const profile::Profile& profile, const std::vector<Permission>& needed,
                      const RbacOptions& options) {
     RbacPolicy policy;
+    policy.staging_namespace = profile.staging.staging_namespace;
     policy.service_account_namespace = options.service_account_namespace;
     policy.service_account_name = options.service_account_name;
     policy.commands = options.commands.empty() ? rbac_commands() : options.commands;
@@ -244,12 +274,13 @@ RbacPolicy plan_rbac(const profile::Profile& profile, const std::vector<Permissi
     // that give each other, the ClusterRole's stays.
     std::vector<bool> dropped(grants.size(), false);
     std::vector<std::string> source_elsewhere;
+    const bool staging_everywhere = !profile.staging.role_binding;
     for (std::size_t i = 0; i < grants.size(); ++i) {
         for (std::size_t j = 0; j < grants.size(); ++j) {
-            if (i == j || dropped[j] || !grants[j].covers(grants[i])) {
+            if (i == j || dropped[j] || !grants[j].covers(grants[i], staging_everywhere)) {
                 continue;
             }
-            const bool mutual = grants[i].covers(grants[j]);
+            const bool mutual = grants[i].covers(grants[j], staging_everywhere);
             if (mutual && !(grants[j].home == Home::cluster && grants[i].home != Home::cluster)) {
                 continue;
             }
@@ -317,12 +348,13 @@ RbacPolicy plan_rbac(const profile::Profile& profile, const std::vector<Permissi
     auto cluster_rules = rules_in(Home::cluster, "");
     if (!cluster_rules.empty()) {
         policy.roles.push_back(
-            {prefix, true, "", cluster_comments(cluster_rules), std::move(cluster_rules)});
+            {prefix, true, "", cluster_comments(profile, cluster_rules), std::move(cluster_rules)});
     }
     auto staging_rules = rules_in(Home::staging, "");
     if (!staging_rules.empty()) {
-        policy.roles.push_back({prefix + "-staging", true, "", staging_comments(profile, options),
-                                std::move(staging_rules)});
+        policy.roles.push_back({staging_role_name(profile), true, "",
+                                staging_comments(profile, options), std::move(staging_rules),
+                                !profile.staging.role_binding});
     }
     return policy;
 }
@@ -331,6 +363,11 @@ bool rbac_allows(const RbacPolicy& policy, const Permission& permission) {
     const auto resource = resource_of(permission);
     for (const auto& role : policy.roles) {
         if (!role.cluster && role.ns != permission.ns) {
+            continue;
+        }
+        // Bound by deploy-staging inside the staging namespace, once it exists.
+        if (!role.bound && (permission.before_binding || permission.ns.empty() ||
+                            permission.ns != policy.staging_namespace)) {
             continue;
         }
         for (const auto& rule : role.rules) {

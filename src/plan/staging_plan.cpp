@@ -1,6 +1,7 @@
 #include "pxclone/plan/staging_plan.hpp"
 
 #include "pxclone/k8s/readiness.hpp"
+#include "pxclone/plan/permissions.hpp"
 #include "pxclone/plan/snapshot_plan.hpp"
 #include "pxclone/plan/source_volumes.hpp"
 #include "pxclone/util/base64.hpp"
@@ -46,7 +47,6 @@ const std::vector<k8s::Resource>& manifest_resources() {
             {"apps", "v1", "replicasets", "ReplicaSet", true},
             {"batch", "v1", "cronjobs", "CronJob", true},
             {"rbac.authorization.k8s.io", "v1", "roles", "Role", true},
-            {"rbac.authorization.k8s.io", "v1", "rolebindings", "RoleBinding", true},
             {"networking.k8s.io", "v1", "networkpolicies", "NetworkPolicy", true},
             {"networking.k8s.io", "v1", "ingresses", "Ingress", true},
             {"policy", "v1", "poddisruptionbudgets", "PodDisruptionBudget", true},
@@ -776,6 +776,9 @@ StagingVolume with_clone_id(StagingVolume volume, const std::string& clone_id) {
 
 std::vector<PlannedObject> StagingPlan::all_objects() const {
     std::vector<PlannedObject> out{namespace_object};
+    if (role_binding) {
+        out.push_back(*role_binding);
+    }
     for (const auto& volume : volumes) {
         out.insert(out.end(), volume.objects.begin(), volume.objects.end());
     }
@@ -863,6 +866,20 @@ StagingPlanResult plan_staging(const MethodRules& method, const profile::Profile
     }
     plan.namespace_object =
         planned("Namespace", json{{"metadata", metadata(plan.staging_namespace, "", lineage)}});
+    if (const auto& account = profile.staging.role_binding) {
+        // The namespace-provisioner pattern: what pxclone does in the namespace is granted there
+        // only (staging_role_name), not in every namespace by a ClusterRoleBinding.
+        const auto role = staging_role_name(profile);
+        plan.role_binding = planned(
+            "RoleBinding", json{{"metadata", metadata(role, plan.staging_namespace, lineage)},
+                                {"roleRef",
+                                 {{"apiGroup", "rbac.authorization.k8s.io"},
+                                  {"kind", "ClusterRole"},
+                                  {"name", role}}},
+                                {"subjects", json::array({{{"kind", "ServiceAccount"},
+                                                           {"name", account->name},
+                                                           {"namespace", account->ns}}})}});
+    }
 
     // Volumes.
     ManifestContext context;

@@ -35,8 +35,9 @@ constexpr std::array<std::string_view, 2> k_hooks_keys{"pre", "post"};
 constexpr std::array<std::string_view, 2> k_hook_keys{"run", "timeout"};
 constexpr std::array<std::string_view, 4> k_snapshot_keys{"method", "class", "keep", "timeout"};
 constexpr std::array<std::string_view, 2> k_methods{"portworx", "csi"};
-constexpr std::array<std::string_view, 8> k_staging_keys{
-    "namespace", "ttl", "storage_class", "volumes", "manifests", "images", "mask", "wait"};
+constexpr std::array<std::string_view, 9> k_staging_keys{"namespace",    "ttl",     "storage_class",
+                                                         "role_binding", "volumes", "manifests",
+                                                         "images",       "mask",    "wait"};
 constexpr std::array<std::string_view, 6> k_mask_keys{"after", "image", "command",
                                                       "env",   "files", "timeout"};
 constexpr std::array<std::string_view, 1> k_wait_keys{"timeout"};
@@ -785,6 +786,21 @@ void Loader::read_staging(const MapView& root, const Source& source, Staging& st
         staging.storage_class = *storage_class;
         check_name(view->find("storage_class")->value, "staging.storage_class", *storage_class,
                    "StorageClass name", util::check_dns1123_subdomain);
+    }
+    if (auto account = string(*view, "role_binding", Required::no)) {
+        const auto& node = view->find("role_binding")->value;
+        const auto slash = account->find('/');
+        if (slash == std::string::npos) {
+            report(node, "staging.role_binding",
+                   fmt::format("'{}' must be the ServiceAccount NAMESPACE/NAME", *account));
+        } else {
+            ServiceAccountRef ref{account->substr(0, slash), account->substr(slash + 1)};
+            check_name(node, "staging.role_binding", ref.ns, "namespace",
+                       util::check_dns1123_label);
+            check_name(node, "staging.role_binding", ref.name, "ServiceAccount name",
+                       util::check_dns1123_subdomain);
+            staging.role_binding = std::move(ref);
+        }
     }
     if (auto volumes = string_map(*view, "volumes", util::check_dns1123_subdomain, "PVC name")) {
         const auto& node = view->find("volumes")->value;

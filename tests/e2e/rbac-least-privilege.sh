@@ -8,14 +8,17 @@
 # rule grants, tried in the order that sets up each) fails with the server's "forbidden" naming
 # the verb, the resource and the namespace; the rule is put back before the next one. A failed
 # masking Job's log is read only on failure: that rule is shown under Jobs that fail. Last,
-# without any rule, validate --online names each of those permissions as denied. A csi profile's
-# rules carry its whole pipeline as well.
+# without any rule, validate --online names each of those permissions as denied. The portworx
+# profile sets staging.role_binding: the staging ClusterRole is bound by deploy-staging inside each
+# staging namespace only, so the ServiceAccount cannot delete or patch production's objects (a
+# direct request is refused). A csi profile's rules (without staging.role_binding) carry its whole
+# pipeline as well.
 # shellcheck source=tests/e2e/lib.sh
 source "$(dirname "$0")/lib.sh"
 e2e_init "$@"
 
 readonly SA_TOKEN="pxsim-e2e-sa-token-9b27e1c4"
-profile=$E2E_PROFILES/restore-portworx.yaml
+profile=$E2E_PROFILES/restore-portworx-bound.yaml
 
 # admin METHOD PATH [JSON]: the Kubernetes API as pxsim's unrestricted admin (field manager
 # e2e-admin: the invariants leave the test's own requests out); prints the reply.
@@ -93,6 +96,26 @@ denied=$(curl -sS --max-time 20 -H "Authorization: Bearer $SA_TOKEN" "$SIM_URL/a
 expect_equal "the ServiceAccount reading prod's Secrets" \
     'secrets is forbidden: User "system:serviceaccount:ci:pxclone" cannot list resource "secrets" in API group "" in the namespace "prod"' \
     "$(jq -r .message <<<"$denied")"
+# No rule lets it change production: deleting or patching a Deployment, a PVC or the namespace.
+# sa_write METHOD PATH: the test's own request with the ServiceAccount's token (field manager
+# e2e-admin: not pxclone's, for the invariants); prints "STATUS MESSAGE".
+sa_write() {
+    curl -sS --max-time 20 -X "$1" -H "Authorization: Bearer $SA_TOKEN" \
+        -H 'Content-Type: application/merge-patch+json' --data '{"metadata":{"labels":{"x":"y"}}}' \
+        "$SIM_URL$2?fieldManager=e2e-admin" | jq -r '"\(.code) \(.message)"'
+}
+for method in DELETE PATCH; do
+    verb=${method,,}
+    expect_equal "$verb prod's Deployment" \
+        "403 deployments.apps \"mongo\" is forbidden: User \"system:serviceaccount:ci:pxclone\" cannot $verb resource \"deployments\" in API group \"apps\" in the namespace \"prod\"" \
+        "$(sa_write "$method" /apis/apps/v1/namespaces/prod/deployments/mongo)"
+    expect_equal "$verb prod's PVC" \
+        "403 persistentvolumeclaims \"mongo-data-mongo-0\" is forbidden: User \"system:serviceaccount:ci:pxclone\" cannot $verb resource \"persistentvolumeclaims\" in API group \"\" in the namespace \"prod\"" \
+        "$(sa_write "$method" /api/v1/namespaces/prod/persistentvolumeclaims/mongo-data-mongo-0)"
+    expect_equal "$verb the namespace prod" \
+        "403 namespaces \"prod\" is forbidden: User \"system:serviceaccount:ci:pxclone\" cannot $verb resource \"namespaces\" in API group \"\" in the namespace \"prod\"" \
+        "$(sa_write "$method" /api/v1/namespaces/prod)"
+done
 # The commands that need each permission, as validate --online names them (for run r1).
 as_sa validate --online -p "$profile" --run r1 -o json
 expect_exit 0
@@ -149,6 +172,11 @@ other_set=s2
 # where. A server-side apply that would create is denied with RBAC's empty reason: pxclone's hint
 # names the verbs, the resource and the namespace instead.
 expect_denial() {
+    if [[ $verb == bind ]]; then # RBAC's escalation check on the RoleBinding, not the authorizer
+        expect_err_contains "rolebindings.rbac.authorization.k8s.io \"pxclone-orders-staging\" is forbidden: user \"system:serviceaccount:ci:pxclone\""
+        expect_err_contains "is attempting to grant RBAC permissions not currently held"
+        return
+    fi
     if grep -qF "cannot $verb resource \"$resource\" in API group \"$group\"" "$PX_ERR"; then
         expect_err_contains "forbidden: User \"system:serviceaccount:ci:pxclone\" cannot $verb resource \"$resource\" in API group \"$group\""
         if [[ -n $ns ]]; then
@@ -229,6 +257,12 @@ while IFS= read -r entry; do
         expect_exit 0
         ;;
     esac
+    if [[ $failed == deploy-staging && $resource =~ ^(rolebindings|clusterroles)$ ]]; then
+        # Its namespace was made but not bound: the ServiceAccount may not delete it until the
+        # same deploy-staging, run again, has made its RoleBinding.
+        try deploy-staging "$n"
+        expect_exit 0
+    fi
     for candidate in "${ran[@]}"; do
         case $candidate in
         snapshot | deploy-staging) as_sa teardown -p "$profile" --run "m$n" --snapshots -q ;;
@@ -272,7 +306,17 @@ while IFS= read -r entry; do
 done <"$E2E_TMP/on-failure.jsonl"
 
 # 5. validate --online names every one of those permissions as denied, in the same words as the
-# commands' hints, once the ServiceAccount has no rule at all.
+# commands' hints, once the ServiceAccount has no rule at all. Run r1's namespace is there with
+# deploy-staging's RoleBinding (made by the admin: every deploy-staging fails under job-fail), so
+# what the staging ClusterRole grants in it is asked too.
+labels='{"app.kubernetes.io/managed-by":"pxclone","pxclone.io/profile":"orders","pxclone.io/run":"r1","pxclone.io/role":"staging"}'
+admin POST /api/v1/namespaces \
+    "{\"apiVersion\":\"v1\",\"kind\":\"Namespace\",\"metadata\":{\"name\":\"orders-stg-r1\",\"labels\":$labels}}" >/dev/null
+admin POST /apis/rbac.authorization.k8s.io/v1/namespaces/orders-stg-r1/rolebindings \
+    "$(jq -c '.items[] | select(.kind == "ClusterRole" and .metadata.name == "pxclone-orders-staging")
+        | {apiVersion, kind: "RoleBinding", metadata: {name: .metadata.name, namespace: "orders-stg-r1"},
+           roleRef: {apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: .metadata.name},
+           subjects: [{kind: "ServiceAccount", name: "pxclone", namespace: "ci"}]}' "$E2E_TMP/rbac.json")" >/dev/null
 while IFS= read -r object; do
     put_role "$(jq -c '.rules = []' <<<"$object")"
 done < <(jq -c '.items[] | select(.kind == "Role" or .kind == "ClusterRole")' "$E2E_TMP/rbac.json")

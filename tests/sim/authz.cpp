@@ -259,6 +259,22 @@ std::optional<nlohmann::json> Authorizer::deny(const SimRequest& request,
     if (!rbac_decide(*m_store, who, attributes).allowed) {
         return forbidden(attributes, who.user());
     }
+    // Writing a RoleBinding: the escalation check (bind, or hold what the role grants).
+    if (attributes.group == "rbac.authorization.k8s.io" && attributes.resource == "rolebindings" &&
+        attributes.subresource.empty() &&
+        (attributes.verb == "create" || attributes.verb == "update")) {
+        const auto binding = nlohmann::json::parse(request.body, nullptr, false);
+        if (binding.is_object()) {
+            std::string name = attributes.name;
+            if (const auto meta = binding.find("metadata");
+                meta != binding.end() && meta->is_object()) {
+                name = meta->value("name", name);
+            }
+            if (const auto why = rbac_binding_escalation(*m_store, who, binding, attributes.ns)) {
+                return forbidden_status(attributes.group, attributes.resource, name, *why);
+            }
+        }
+    }
     // Server-side apply that would create: the patch handler asks for `create` too.
     const auto type = request.headers.find("content-type");
     const ResourceType* resource = type_of(attributes.group, attributes.resource);

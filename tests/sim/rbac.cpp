@@ -190,4 +190,76 @@ RbacDecision rbac_decide(Store& store, const ServiceAccountIdentity& who,
     });
 }
 
+std::optional<std::string> rbac_binding_escalation(Store& store, const ServiceAccountIdentity& who,
+                                                   const Json& binding, const std::string& ns) {
+    const Json ref = binding.value("roleRef", Json::object());
+    const std::string kind = ref.value("kind", "");
+    const std::string name = ref.value("name", "");
+    RequestAttributes bind;
+    bind.resource_request = true;
+    bind.verb = "bind";
+    bind.group = "rbac.authorization.k8s.io";
+    bind.resource = kind == "ClusterRole" ? "clusterroles" : "roles";
+    bind.ns = ns;
+    bind.name = name;
+    if (rbac_decide(store, who, bind).allowed) {
+        return std::nullopt;
+    }
+    const auto role = store.transact([&](Store::Txn& txn) -> std::optional<Json> {
+        if (kind == "ClusterRole") {
+            return txn.get(rbac_type("clusterroles"), "", name);
+        }
+        return kind == "Role" ? txn.get(rbac_type("roles"), ns, name) : std::nullopt;
+    });
+    if (!role) {
+        return std::nullopt;
+    }
+    // Every (group, resource, verb, name) the role grants, asked as a request in `ns`.
+    std::string missing;
+    for (const Json& rule : role->value("rules", Json::array())) {
+        Json names = rule.value("resourceNames", Json::array());
+        if (names.empty()) {
+            names = Json::array({""});
+        }
+        for (const Json& group : rule.value("apiGroups", Json::array())) {
+            for (const Json& resource : rule.value("resources", Json::array())) {
+                for (const Json& verb : rule.value("verbs", Json::array())) {
+                    for (const Json& object : names) {
+                        if (!group.is_string() || !resource.is_string() || !verb.is_string() ||
+                            !object.is_string()) {
+                            continue;
+                        }
+                        RequestAttributes held;
+                        held.resource_request = true;
+                        held.verb = verb.get<std::string>();
+                        held.group = group.get<std::string>();
+                        const auto text = resource.get<std::string>();
+                        const auto slash = text.find('/');
+                        held.resource = text.substr(0, slash);
+                        held.subresource = slash == std::string::npos ? "" : text.substr(slash + 1);
+                        held.ns = ns;
+                        held.name = object.get<std::string>();
+                        if (rbac_decide(store, who, held).allowed) {
+                            continue;
+                        }
+                        missing +=
+                            "\n{APIGroups:[\"" + held.group + "\"], Resources:[\"" + text + "\"]" +
+                            (held.name.empty() ? "" : ", ResourceNames:[\"" + held.name + "\"]") +
+                            ", Verbs:[\"" + held.verb + "\"]}";
+                    }
+                }
+            }
+        }
+    }
+    if (missing.empty()) {
+        return std::nullopt;
+    }
+    std::string groups;
+    for (const auto& group : who.groups()) {
+        groups += (groups.empty() ? "\"" : " \"") + group + "\"";
+    }
+    return "user \"" + who.user() + "\" (groups=[" + groups +
+           "]) is attempting to grant RBAC permissions not currently held:" + missing;
+}
+
 } // namespace pxsim

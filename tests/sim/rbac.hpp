@@ -9,6 +9,7 @@
 // (system:basic-user).
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -45,5 +46,15 @@ bool rbac_rule_allows(const nlohmann::json& rule, const RequestAttributes& attri
 // The decision for `who` on `attributes` from the RBAC objects in `store`.
 RbacDecision rbac_decide(Store& store, const ServiceAccountIdentity& who,
                          const RequestAttributes& attributes);
+
+// RBAC's escalation check on writing a RoleBinding (kube-apiserver's rolebinding policybased
+// storage): allowed when `who` may `bind` the role it refers to (roles or clusterroles, by name,
+// in the binding's namespace `ns`), or already holds there every permission that role grants.
+// nullopt when allowed, else the reason of the 403 ("user \"...\" (groups=[...]) is attempting
+// to grant RBAC permissions not currently held:\n{APIGroups:[...], ...}"). A role that does not
+// exist grants nothing: allowed.
+std::optional<std::string> rbac_binding_escalation(Store& store, const ServiceAccountIdentity& who,
+                                                   const nlohmann::json& binding,
+                                                   const std::string& ns);
 
 } // namespace pxsim

@@ -287,3 +287,66 @@ TEST_CASE("a ServiceAccount's apply that would create needs create; the service 
                      binding("RoleBinding", "px", "kube-system", "Role", "px"));
     CHECK(sim.status_of(k_sa, "GET", proxied) == 200);
 }
+
+TEST_CASE("creating a RoleBinding needs bind on its role, or every permission it grants") {
+    Sim sim;
+    sim.admin_create("/api/v1/namespaces", ns_object("ci"));
+    sim.admin_create("/api/v1/namespaces", ns_object("stg"));
+    sim.admin_create("/api/v1/namespaces", ns_object("prod"));
+    // The role to bind, and a ClusterRole that may create RoleBindings everywhere.
+    auto staging = rbac("ClusterRole", "pxclone-orders-staging");
+    staging["rules"] = Json::array(
+        {{{"apiGroups", {"apps"}}, {"resources", {"deployments"}}, {"verbs", {"delete"}}}});
+    sim.admin_create(k_rbac + "/clusterroles", staging);
+    auto creator = rbac("ClusterRole", "creator");
+    creator["rules"] = Json::array({{{"apiGroups", {"rbac.authorization.k8s.io"}},
+                                     {"resources", {"rolebindings"}},
+                                     {"verbs", {"create"}}}});
+    sim.admin_create(k_rbac + "/clusterroles", creator);
+    sim.admin_create(k_rbac + "/clusterrolebindings",
+                     binding("ClusterRoleBinding", "creator", "", "ClusterRole", "creator"));
+
+    // Neither bind nor the role's permissions: the escalation check refuses, as kube-apiserver.
+    const auto grant = binding("RoleBinding", "pxclone-orders-staging", "stg", "ClusterRole",
+                               "pxclone-orders-staging");
+    int status = 0;
+    auto reply = sim.call(k_sa, "POST", k_rbac + "/namespaces/stg/rolebindings", grant, &status);
+    CHECK(status == 403);
+    CHECK(reply["message"] ==
+          "rolebindings.rbac.authorization.k8s.io \"pxclone-orders-staging\" is forbidden: user "
+          "\"system:serviceaccount:ci:pxclone\" (groups=[\"system:serviceaccounts\" "
+          "\"system:serviceaccounts:ci\" \"system:authenticated\"]) is attempting to grant RBAC "
+          "permissions not currently held:\n{APIGroups:[\"apps\"], Resources:[\"deployments\"], "
+          "Verbs:[\"delete\"]}");
+    CHECK(reply["reason"] == "Forbidden");
+
+    // `bind` on that ClusterRole by name: allowed, in any namespace (RBAC cannot narrow it).
+    auto binder = rbac("ClusterRole", "binder");
+    binder["rules"] = Json::array({{{"apiGroups", {"rbac.authorization.k8s.io"}},
+                                    {"resources", {"clusterroles"}},
+                                    {"verbs", {"bind"}},
+                                    {"resourceNames", {"pxclone-orders-staging"}}}});
+    sim.admin_create(k_rbac + "/clusterroles", binder);
+    sim.admin_create(k_rbac + "/clusterrolebindings",
+                     binding("ClusterRoleBinding", "binder", "", "ClusterRole", "binder"));
+    CHECK(sim.status_of(k_sa, "POST", k_rbac + "/namespaces/stg/rolebindings", grant) == 201);
+    // Once bound there, the role applies in that namespace only.
+    CHECK(sim.status_of(k_sa, "DELETE", "/apis/apps/v1/namespaces/stg/deployments/app") == 404);
+    CHECK(sim.status_of(k_sa, "DELETE", "/apis/apps/v1/namespaces/prod/deployments/app") == 403);
+    // Another role's binding is still refused: bind names one role.
+    auto secrets = rbac("ClusterRole", "secrets");
+    secrets["rules"] =
+        Json::array({{{"apiGroups", {""}}, {"resources", {"secrets"}}, {"verbs", {"get"}}}});
+    sim.admin_create(k_rbac + "/clusterroles", secrets);
+    auto other = binding("RoleBinding", "other", "stg", "ClusterRole", "secrets");
+    CHECK(sim.status_of(k_sa, "POST", k_rbac + "/namespaces/stg/rolebindings", other) == 403);
+
+    // Holding every permission of the role is enough without bind (here in stg, through the
+    // binding just made).
+    auto held = binding("RoleBinding", "again", "stg", "ClusterRole", "pxclone-orders-staging");
+    CHECK(sim.status_of(k_admin, "DELETE", k_rbac + "/clusterrolebindings/binder") == 200);
+    CHECK(sim.status_of(k_sa, "POST", k_rbac + "/namespaces/stg/rolebindings", held) == 201);
+    CHECK(sim.status_of(
+              k_sa, "POST", k_rbac + "/namespaces/prod/rolebindings",
+              binding("RoleBinding", "x", "prod", "ClusterRole", "pxclone-orders-staging")) == 403);
+}

@@ -54,9 +54,14 @@ struct Fixture : test::FakeSession {
         px->expect(Method::post, "/v1/volumes/inspectwithfilters").reply(200, sets);
         kube->expect(Method::get, "/api/v1/namespaces?" + k_staging)
             .reply(200, list_of(namespaces));
-        kube->expect(Method::get, "/api/v1/persistentvolumeclaims?" + k_staging)
-            .reply(200, list_of());
         kube->expect(Method::get, "/api/v1/persistentvolumes?" + k_staging).reply(200, list_of());
+        // PVCs only inside the staging namespaces found.
+        for (const auto& ns : namespaces) {
+            kube->expect(Method::get, "/api/v1/namespaces/" +
+                                          ns["metadata"]["name"].get<std::string>() +
+                                          "/persistentvolumeclaims?" + k_staging)
+                .reply(200, list_of());
+        }
         px->expect(Method::post, "/v1/volumes/inspectwithfilters").reply(200, test::no_volumes());
     }
 

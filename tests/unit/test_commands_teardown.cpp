@@ -52,9 +52,8 @@ struct Fixture : test::FakeSession {
 
     // What the catalog reads to group the environments (namespaces, PVCs, PVs, clones).
     void expect_environments(const json& clones) {
+        // No staging namespace, no PV: no namespace to list PVCs in.
         kube->expect(Method::get, "/api/v1/namespaces?" + k_staging).reply(200, list_of());
-        kube->expect(Method::get, "/api/v1/persistentvolumeclaims?" + k_staging)
-            .reply(200, list_of());
         kube->expect(Method::get, "/api/v1/persistentvolumes?" + k_staging).reply(200, list_of());
         px->expect(Method::post, "/v1/volumes/inspectwithfilters").reply(200, px_volumes(clones));
     }

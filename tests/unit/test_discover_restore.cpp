@@ -245,9 +245,9 @@ TEST_CASE_FIXTURE(Fixture, "in place, csi: the PVC is made again from the set's 
     px_fake.expect(Method::post, "/v1/volumes/inspectwithfilters").reply(200, "{}");
     kube_fake
         .expect(Method::get,
-                "/apis/snapshot.storage.k8s.io/v1/volumesnapshots?labelSelector=app.kubernetes.io"
-                "%2Fmanaged-by%3Dpxclone%2Cpxclone.io%2Fprofile%3Dorders%2Cpxclone.io%2Frole%3D"
-                "snapshot&limit=500")
+                "/apis/snapshot.storage.k8s.io/v1/namespaces/prod/volumesnapshots?labelSelector="
+                "app.kubernetes.io%2Fmanaged-by%3Dpxclone%2Cpxclone.io%2Fprofile%3Dorders%2C"
+                "pxclone.io%2Frole%3Dsnapshot&limit=500")
         .reply(200, list_of(json::array({csi_set_snapshot})));
     kube_fake
         .expect(Method::get, "/apis/snapshot.storage.k8s.io/v1/namespaces/stg/volumesnapshots/data")

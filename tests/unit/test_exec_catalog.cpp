@@ -3,6 +3,7 @@
 #include "pxclone/util/time.hpp"
 
 #include <doctest/doctest.h>
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "support/fake_transport.hpp"
@@ -318,7 +319,7 @@ TEST_CASE("Catalog lists snapshot sets by labels on both APIs and reads bound co
     FakeTransport px_fake("https://px.test:9021");
     const k8s::Client kube(kube_fake, "https://k8s.test");
     const px::Client portworx(px_fake, "https://px.test:9021");
-    const Catalog catalog(kube, portworx, true);
+    const Catalog catalog(kube, portworx, true, "prod");
 
     px_fake.expect(Method::post, "/v1/volumes/inspectwithfilters")
         .body(json{{"labels",
@@ -328,7 +329,8 @@ TEST_CASE("Catalog lists snapshot sets by labels on both APIs and reads bound co
         .reply(200, k_px_snapshots);
     kube_fake
         .expect(Method::get,
-                "/apis/snapshot.storage.k8s.io/v1/volumesnapshots?labelSelector=app.kubernetes.io"
+                "/apis/snapshot.storage.k8s.io/v1/namespaces/prod/volumesnapshots?labelSelector="
+                "app.kubernetes.io"
                 "%2Fmanaged-by%3Dpxclone%2Cpxclone.io%2Fprofile%3Dorders%2Cpxclone.io%2Frole%3D"
                 "snapshot&limit=500")
         .reply(200, json{{"kind", "VolumeSnapshotList"},
@@ -353,7 +355,7 @@ TEST_CASE("Catalog of a portworx profile reads no snapshot.storage.k8s.io resour
     FakeTransport px_fake("https://px.test:9021");
     const k8s::Client kube(kube_fake, "https://k8s.test");
     const px::Client portworx(px_fake, "https://px.test:9021");
-    const Catalog catalog(kube, portworx, false);
+    const Catalog catalog(kube, portworx, false, "prod");
 
     px_fake.expect(Method::post, "/v1/volumes/inspectwithfilters").reply(200, k_px_snapshots);
     CHECK(catalog.snapshot_sets("orders").size() == 2);
@@ -362,8 +364,8 @@ TEST_CASE("Catalog of a portworx profile reads no snapshot.storage.k8s.io resour
                                  "pxclone.io%2Fprofile%3Dorders%2Cpxclone.io%2Frole%3Dstaging&"
                                  "limit=500";
     const json empty{{"metadata", {{"resourceVersion", "9"}}}, {"items", json::array()}};
+    // No staging namespace and no PV: no namespace to list PVCs in.
     kube_fake.expect(Method::get, "/api/v1/namespaces" + selector).reply(200, empty);
-    kube_fake.expect(Method::get, "/api/v1/persistentvolumeclaims" + selector).reply(200, empty);
     kube_fake.expect(Method::get, "/api/v1/persistentvolumes" + selector).reply(200, empty);
     px_fake.expect(Method::post, "/v1/volumes/inspectwithfilters").reply(200, "{}");
     CHECK(catalog.sets_in_use("orders").empty());
@@ -371,12 +373,13 @@ TEST_CASE("Catalog of a portworx profile reads no snapshot.storage.k8s.io resour
     CHECK(px_fake.remaining() == 0);
 }
 
-TEST_CASE("Catalog finds staging objects across namespaces and the sets they use") {
+TEST_CASE(
+    "Catalog finds staging objects inside the staging namespaces only, and the sets they use") {
     FakeTransport kube_fake;
     FakeTransport px_fake("https://px.test:9021");
     const k8s::Client kube(kube_fake, "https://k8s.test");
     const px::Client portworx(px_fake, "https://px.test:9021");
-    const Catalog catalog(kube, portworx, true);
+    const Catalog catalog(kube, portworx, true, "");
 
     const std::string selector = "?labelSelector=app.kubernetes.io%2Fmanaged-by%3Dpxclone%2C"
                                  "pxclone.io%2Frole%3Dstaging&limit=500";
@@ -385,22 +388,37 @@ TEST_CASE("Catalog finds staging objects across namespaces and the sets they use
     };
     kube_fake.expect(Method::get, "/api/v1/namespaces" + selector)
         .reply(200, list(json::array({staging_namespace("50", "Active", true)})));
-    kube_fake.expect(Method::get, "/api/v1/persistentvolumeclaims" + selector)
-        .reply(200, list(json::array()));
     // An object the server sent although it lacks the role label is dropped.
     json foreign = staging_pv("48", "39");
     foreign["metadata"]["labels"].erase("pxclone.io/role");
+    foreign["spec"]["claimRef"] = {{"namespace", "elsewhere"}, {"name", "x"}};
+    // A restore --new-pvc copy's PV: its PVC's namespace is searched too.
+    json copy = staging_pv("47", "41");
+    copy["spec"]["claimRef"] = {{"namespace", "dev"}, {"name", "mongo-copy"}};
     kube_fake.expect(Method::get, "/api/v1/persistentvolumes" + selector)
-        .reply(200, list(json::array({staging_pv("50", "41"), foreign})));
-    kube_fake.expect(Method::get, "/apis/snapshot.storage.k8s.io/v1/volumesnapshots" + selector)
-        .reply(200, list(json::array()));
+        .reply(200, list(json::array({staging_pv("50", "41"), foreign, copy})));
+    // The namespaced kinds: in those namespaces only, never across the cluster.
+    for (const auto* ns : {"dev", "orders-stg-50"}) {
+        kube_fake
+            .expect(Method::get,
+                    fmt::format("/api/v1/namespaces/{}/persistentvolumeclaims{}", ns, selector))
+            .reply(200, list(json::array()));
+    }
+    for (const auto* ns : {"dev", "orders-stg-50"}) {
+        kube_fake
+            .expect(Method::get,
+                    fmt::format("/apis/snapshot.storage.k8s.io/v1/namespaces/{}/volumesnapshots{}",
+                                ns, selector))
+            .reply(200, list(json::array()));
+    }
     kube_fake
         .expect(Method::get, "/apis/snapshot.storage.k8s.io/v1/volumesnapshotcontents" + selector)
         .reply(200, list(json::array()));
     px_fake.expect(Method::post, "/v1/volumes/inspectwithfilters").reply(200, "{}");
 
     const auto environments = catalog.environments("");
-    REQUIRE(environments.size() == 1);
+    REQUIRE(environments.size() == 2);
+    CHECK(environments[1].run == "47");
     CHECK(environments[0].run == "50");
     CHECK(environments[0].ns == "orders-stg-50");
     CHECK(environments[0].counts.at("namespace") == 1);

@@ -11,13 +11,13 @@ TEST_CASE("resource table knows every kind pxclone touches") {
     for (const auto* kind :
          {"Namespace", "PersistentVolumeClaim", "PersistentVolume", "Pod", "Service", "ConfigMap",
           "Secret", "Event", "Deployment", "StatefulSet", "Job", "StorageClass", "VolumeSnapshot",
-          "VolumeSnapshotClass", "VolumeSnapshotContent"}) {
+          "VolumeSnapshotClass", "VolumeSnapshotContent", "RoleBinding", "ClusterRole"}) {
         CAPTURE(kind);
         const auto* resource = find_resource(kind);
         REQUIRE(resource != nullptr);
         CHECK(resource->kind == kind);
     }
-    CHECK(known_resources().size() == 15);
+    CHECK(known_resources().size() == 17);
     CHECK(resource_of("Deployment").api_version() == "apps/v1");
     CHECK(resource_of("PersistentVolumeClaim").api_version() == "v1");
     CHECK(resource_of("VolumeSnapshot").api_version() == "snapshot.storage.k8s.io/v1");

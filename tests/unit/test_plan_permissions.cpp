@@ -218,3 +218,50 @@ TEST_CASE("needed_permissions: the masking job's ConfigMap only for mask.files")
     CHECK(with_files.count("create configmaps @orders-stg-7") == 1);
     CHECK(with_files.count("get configmaps @orders-stg-7") == 1);
 }
+
+TEST_CASE("needed_permissions: staging.role_binding binds the staging role, asked before it") {
+    auto profile = orders();
+    CHECK(staging_role_name(profile) == "pxclone-orders-staging");
+    const auto& method = pxclone::method::of(profile.snapshot.method);
+    const auto without = needed_permissions(method, profile, k_manifests);
+    CHECK(std::none_of(without.begin(), without.end(), [](const Permission& p) {
+        return p.before_binding || p.resource == "rolebindings" || p.verb == "bind";
+    }));
+
+    profile.staging.role_binding = profile::ServiceAccountRef{"ci", "pxclone"};
+    const auto needed = needed_permissions(method, profile, k_manifests);
+    const auto lines = lines_of(needed);
+    CHECK(lines.count("create rolebindings.rbac.authorization.k8s.io @orders-stg-7") == 1);
+    // (RBAC asks it in the binding's namespace; a ClusterRole is cluster-scoped, and only a
+    // cluster-wide grant can allow it before the namespace exists.)
+    CHECK(lines.count("bind clusterroles.rbac.authorization.k8s.io @ pxclone-orders-staging") == 1);
+    // What deploy-staging and validate ask in the staging namespace before the binding is
+    // there: the namespace's check, the binding itself.
+    std::set<std::string> early;
+    for (const auto& p : needed) {
+        if (p.before_binding) {
+            early.insert(p.verb + " " + p.resource);
+        }
+    }
+    CHECK(early ==
+          std::set<std::string>{"bind clusterroles", "create rolebindings", "get namespaces"});
+    CHECK(find(needed, "bind", "clusterroles", "").describe() ==
+          "bind clusterroles.rbac.authorization.k8s.io \"pxclone-orders-staging\" at the cluster "
+          "scope");
+}
+
+TEST_CASE("needed_permissions: no namespaced kind is listed across the cluster by list") {
+    for (const auto method : {profile::SnapshotMethod::portworx, profile::SnapshotMethod::csi}) {
+        auto profile = orders(method);
+        for (const auto& p :
+             needed_permissions(pxclone::method::of(profile.snapshot.method), profile, {})) {
+            if (p.verb == "list" && p.namespaced && p.ns.empty()) {
+                CAPTURE(p.describe());
+                // Only teardown's finder (exec::find_run_objects) still does: it serves
+                // snapshot's retention, deploy-staging's clean-up and teardown, never list.
+                CHECK(std::find(p.needed_by.begin(), p.needed_by.end(), "list") ==
+                      p.needed_by.end());
+            }
+        }
+    }
+}

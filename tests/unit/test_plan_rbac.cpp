@@ -57,38 +57,103 @@ bool needed_by_any(const Permission& permission, const std::vector<std::string>&
 
 TEST_CASE("plan_rbac grants every needed permission, and no verb that nothing needs") {
     for (const auto method : {profile::SnapshotMethod::portworx, profile::SnapshotMethod::csi}) {
-        for (const std::vector<std::string>& commands :
-             {std::vector<std::string>{}, {"snapshot"}, {"teardown", "list"}, {"validate"}}) {
-            CAPTURE(profile::method_name(method));
-            CAPTURE(commands.size());
-            const auto profile = orders(method);
-            const auto needed = needed_permissions(pxclone::method::of(profile.snapshot.method),
-                                                   profile, k_manifests);
-            const auto policy = plan_rbac(profile, needed, options_for(commands));
-            // Covered: a request a command sends is allowed.
-            for (const auto& permission : needed) {
-                if (needed_by_any(permission, commands)) {
-                    CAPTURE(permission.describe());
-                    CHECK(rbac_allows(policy, permission));
+        for (const bool bind : {false, true}) {
+            for (const std::vector<std::string>& commands : {std::vector<std::string>{},
+                                                             {"snapshot"},
+                                                             {"teardown", "list"},
+                                                             {"validate"},
+                                                             {"deploy-staging"}}) {
+                CAPTURE(profile::method_name(method));
+                CAPTURE(bind);
+                CAPTURE(commands.size());
+                auto profile = orders(method);
+                if (bind) {
+                    profile.staging.role_binding = profile::ServiceAccountRef{"ci", "pxclone"};
                 }
-            }
-            // Minimal: without any one verb of any rule, some needed permission is refused.
-            for (std::size_t r = 0; r < policy.roles.size(); ++r) {
-                for (std::size_t i = 0; i < policy.roles[r].rules.size(); ++i) {
-                    for (std::size_t v = 0; v < policy.roles[r].rules[i].verbs.size(); ++v) {
-                        auto less = policy;
-                        auto& verbs = less.roles[r].rules[i].verbs;
-                        CAPTURE(policy.roles[r].name);
-                        CAPTURE(policy.roles[r].rules[i].resource);
-                        CAPTURE(verbs[v]);
-                        verbs.erase(verbs.begin() + static_cast<std::ptrdiff_t>(v));
-                        CHECK(std::any_of(needed.begin(), needed.end(), [&](const auto& p) {
-                            return needed_by_any(p, commands) && !rbac_allows(less, p);
-                        }));
+                const auto needed = needed_permissions(pxclone::method::of(profile.snapshot.method),
+                                                       profile, k_manifests);
+                const auto policy = plan_rbac(profile, needed, options_for(commands));
+                // Covered: a request a command sends is allowed.
+                for (const auto& permission : needed) {
+                    if (needed_by_any(permission, commands)) {
+                        CAPTURE(permission.describe());
+                        CHECK(rbac_allows(policy, permission));
+                    }
+                }
+                // Minimal: without any one verb of any rule, some needed permission is refused.
+                for (std::size_t r = 0; r < policy.roles.size(); ++r) {
+                    for (std::size_t i = 0; i < policy.roles[r].rules.size(); ++i) {
+                        for (std::size_t v = 0; v < policy.roles[r].rules[i].verbs.size(); ++v) {
+                            auto less = policy;
+                            auto& verbs = less.roles[r].rules[i].verbs;
+                            CAPTURE(policy.roles[r].name);
+                            CAPTURE(policy.roles[r].rules[i].resource);
+                            CAPTURE(verbs[v]);
+                            verbs.erase(verbs.begin() + static_cast<std::ptrdiff_t>(v));
+                            CHECK(std::any_of(needed.begin(), needed.end(), [&](const auto& p) {
+                                return needed_by_any(p, commands) && !rbac_allows(less, p);
+                            }));
+                        }
                     }
                 }
             }
         }
+    }
+}
+
+TEST_CASE("plan_rbac with staging.role_binding: staging writes are granted in staging only") {
+    for (const auto method : {profile::SnapshotMethod::portworx, profile::SnapshotMethod::csi}) {
+        CAPTURE(profile::method_name(method));
+        auto profile = orders(method);
+        profile.staging.role_binding = profile::ServiceAccountRef{"ci", "pxclone"};
+        const auto needed =
+            needed_permissions(pxclone::method::of(profile.snapshot.method), profile, k_manifests);
+        const auto policy = plan_rbac(profile, needed, options_for());
+        const auto* staging = role_named(policy, "pxclone-orders-staging");
+        REQUIRE(staging != nullptr);
+        CHECK_FALSE(staging->bound); // deploy-staging binds it in each staging namespace
+        const auto* cluster = role_named(policy, "pxclone-orders");
+        REQUIRE(cluster != nullptr);
+        for (const auto& role : policy.roles) {
+            if (!role.bound || !role.cluster) {
+                continue;
+            }
+            for (const auto& rule : role.rules) {
+                CAPTURE(role.name);
+                CAPTURE(rule.resource);
+                const auto has = [&rule](const char* verb) {
+                    return std::find(rule.verbs.begin(), rule.verbs.end(), verb) !=
+                           rule.verbs.end();
+                };
+                // Bound cluster-wide, the only writes: cluster-scoped kinds, creating the
+                // staging namespace and its RoleBinding, `bind` on the staging role by name.
+                const bool cluster_scoped = rule.resource == "persistentvolumes" ||
+                                            rule.resource == "volumesnapshotcontents";
+                for (const auto* verb : {"update", "patch", "delete"}) {
+                    CAPTURE(verb);
+                    CHECK((!has(verb) || cluster_scoped));
+                }
+                if (has("create")) {
+                    CHECK((cluster_scoped || rule.resource == "namespaces" ||
+                           rule.resource == "rolebindings"));
+                }
+                if (has("bind")) {
+                    CHECK(rule.resource == "clusterroles");
+                    CHECK(rule.names == std::vector<std::string>{"pxclone-orders-staging"});
+                }
+            }
+        }
+        // The staging role holds the namespace's own delete (a Namespace is in itself).
+        CHECK(std::any_of(staging->rules.begin(), staging->rules.end(), [](const RbacRule& rule) {
+            return rule.resource == "namespaces" &&
+                   std::find(rule.verbs.begin(), rule.verbs.end(), "delete") != rule.verbs.end();
+        }));
+        // The printed stream has no binding for it.
+        const auto objects = output::rbac_objects(policy);
+        CHECK(std::none_of(objects.begin(), objects.end(), [](const auto& object) {
+            return object.contains("roleRef") &&
+                   object["roleRef"]["name"] == "pxclone-orders-staging";
+        }));
     }
 }
 
@@ -124,7 +189,7 @@ TEST_CASE("plan_rbac: production is read-only, nothing is granted that could not
                         CHECK(verb != "*");
                         CHECK(verb != "deletecollection");
                         CHECK(verb != "escalate");
-                        CHECK(verb != "bind");
+                        CHECK(verb != "bind"); // without staging.role_binding
                         CHECK(verb != "impersonate");
                     }
                     CHECK(rule.resource != "*");

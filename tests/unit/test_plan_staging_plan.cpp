@@ -140,6 +140,28 @@ TEST_CASE("the namespace carries labels, lineage and the expiry") {
     CHECK(plan.expires_at == "2026-11-28T10:00:00Z");
 }
 
+TEST_CASE("staging.role_binding: a RoleBinding of the staging ClusterRole follows the namespace") {
+    CHECK_FALSE(plan_ok(orders_profile(), one_snapshot(), two_files()).role_binding);
+    auto profile = orders_profile();
+    profile.staging.role_binding = profile::ServiceAccountRef{"ci", "pxclone"};
+    const auto plan = plan_ok(profile, one_snapshot(), two_files());
+    REQUIRE(plan.role_binding);
+    const auto& binding = plan.role_binding->object;
+    CHECK(plan.role_binding->resource.plural == "rolebindings");
+    CHECK(binding["apiVersion"] == "rbac.authorization.k8s.io/v1");
+    CHECK(binding["metadata"]["name"] == "pxclone-orders-staging");
+    CHECK(binding["metadata"]["namespace"] == "orders-stg-1234");
+    CHECK(binding["metadata"]["labels"] == plan.namespace_object.object["metadata"]["labels"]);
+    CHECK(binding["roleRef"] == json{{"apiGroup", "rbac.authorization.k8s.io"},
+                                     {"kind", "ClusterRole"},
+                                     {"name", "pxclone-orders-staging"}});
+    CHECK(binding["subjects"] ==
+          json::array({{{"kind", "ServiceAccount"}, {"name", "pxclone"}, {"namespace", "ci"}}}));
+    const auto objects = plan.all_objects();
+    REQUIRE(objects.size() >= 2);
+    CHECK(objects[1].label() == plan.role_binding->label());
+}
+
 TEST_CASE("portworx method: clone request, PV and PVC (golden)") {
     const auto plan = plan_ok(orders_profile(), one_snapshot(), two_files());
     REQUIRE(plan.volumes.size() == 1);

@@ -403,3 +403,23 @@ TEST_CASE("every example profile is valid") {
     }
     CHECK(found >= 1);
 }
+
+TEST_CASE("staging.role_binding: the ServiceAccount NAMESPACE/NAME, checked") {
+    const Fixture f;
+    auto result = f.load(std::string(k_minimal) + "staging: {role_binding: ci/pxclone}\n");
+    REQUIRE_MESSAGE(result.profile, joined(result));
+    REQUIRE(result.profile->staging.role_binding);
+    CHECK(result.profile->staging.role_binding->ns == "ci");
+    CHECK(result.profile->staging.role_binding->name == "pxclone");
+    result = f.load(std::string(k_minimal));
+    REQUIRE(result.profile);
+    CHECK_FALSE(result.profile->staging.role_binding);
+    result = f.load(std::string(k_minimal) + "staging: {role_binding: pxclone}\n");
+    CHECK_FALSE(result.profile);
+    CHECK(joined(result).find("staging.role_binding: 'pxclone' must be the ServiceAccount "
+                              "NAMESPACE/NAME") != std::string::npos);
+    result = f.load(std::string(k_minimal) + "staging: {role_binding: CI/pxclone}\n");
+    CHECK_FALSE(result.profile);
+    CHECK(joined(result).find("staging.role_binding: 'CI' is not a valid namespace") !=
+          std::string::npos);
+}

@@ -102,9 +102,9 @@ std::vector<SnapshotSet> group_snapshot_sets(const std::vector<px::Volume>& port
 // What Catalog::environments lists, as raw objects.
 struct StagingObjects {
     std::vector<nlohmann::json> namespaces; // labelled role=staging
-    std::vector<nlohmann::json> pvcs;       // all namespaces
+    std::vector<nlohmann::json> pvcs;       // in labelled_scope() of the namespaces and PVs
     std::vector<nlohmann::json> pvs;
-    std::vector<nlohmann::json> volume_snapshots; // csi staging: all namespaces
+    std::vector<nlohmann::json> volume_snapshots; // csi staging: in the same namespaces
     std::vector<nlohmann::json> contents;         // csi staging: pre-provisioned contents
     std::vector<px::Volume> clones;               // Portworx volumes labelled role=staging
 };
@@ -129,12 +129,15 @@ class Catalog {
 public:
     // Both clients must outlive the catalog. `csi`: the profile's snapshot method is csi; only
     // then are VolumeSnapshots and VolumeSnapshotContents listed (a portworx profile reads no
-    // snapshot.storage.k8s.io resource, so it needs no permission on them).
-    Catalog(const k8s::Client& kube, const px::Client& portworx, bool csi);
+    // snapshot.storage.k8s.io resource, so it needs no permission on them). `source_namespace`:
+    // where the profile's VolumeSnapshots of sets are (its source.namespace); "" reads them in
+    // every namespace (list --all-profiles, whose profiles have different sources).
+    Catalog(const k8s::Client& kube, const px::Client& portworx, bool csi,
+            std::string source_namespace);
 
     // Snapshot sets of `profile` ("" for every profile): Portworx snapshots (inspectwithfilters
-    // managed-by, profile, role=snapshot) and VolumeSnapshots across namespaces with the same
-    // selector (and the VolumeSnapshotContents they are bound to).
+    // managed-by, profile, role=snapshot) and VolumeSnapshots in the source namespace with the
+    // same selector (and the VolumeSnapshotContents they are bound to).
     std::vector<SnapshotSet> snapshot_sets(const std::string& profile) const;
 
     // Staging environments of `profile` ("" for every profile).
@@ -144,20 +147,37 @@ public:
     // may be deleted.
     std::set<std::string> sets_in_use(const std::string& profile) const;
 
-    // The raw staging objects behind environments() and sets_in_use().
+    // The raw staging objects behind environments() and sets_in_use(): the labelled namespaces
+    // and PVs (cluster-scoped, one LIST each), then the PVCs (and csi VolumeSnapshots) inside
+    // labelled_scope() of them only, so that no namespaced kind is listed across the cluster.
     StagingObjects staging_objects(const std::string& profile) const;
 
 private:
     const k8s::Client& m_kube;
     const px::Client& m_px;
     bool m_csi;
+    std::string m_source_namespace;
 };
+
+// Where pxclone's namespaced objects found by some labels can be, given the Namespaces and the
+// PersistentVolumes carrying those labels: the namespaces themselves (deploy-staging's), and the
+// namespaces of the PVCs those PVs are bound to (spec.claimRef: `restore --new-pvc -n NS` puts a
+// run's PVC into a namespace it does not own). Each once, sorted.
+std::set<std::string> labelled_scope(const std::vector<nlohmann::json>& namespaces,
+                                     const std::vector<nlohmann::json>& pvs);
 
 // The objects of `resource` in every namespace carrying all of `labels` (selected on the server,
 // checked again here). A snapshot.storage.k8s.io resource the server does not serve (no CSI
 // snapshot CRDs: 404 without a Status) is an empty list; any other error throws ApiError.
 std::vector<nlohmann::json> list_labelled(const k8s::Client& kube, const k8s::Resource& resource,
                                           const std::map<std::string, std::string>& labels);
+
+// list_labelled inside each of `namespaces` (one LIST each, in order), for a namespaced
+// `resource`: what least privilege can grant (a Role in those namespaces), where a list across
+// all namespaces needs a ClusterRole that reads production as well.
+std::vector<nlohmann::json> list_labelled_in(const k8s::Client& kube, const k8s::Resource& resource,
+                                             const std::map<std::string, std::string>& labels,
+                                             const std::set<std::string>& namespaces);
 
 // The labels every catalog query selects on: managed-by, the role, and the profile when given.
 std::map<std::string, std::string> catalog_selector(const std::string& profile,

@@ -28,14 +28,19 @@ Check source_pvcs_check(const SourceResolution& resolution, const std::string& s
 struct PermissionAnswer {
     bool allowed = false;
     std::string reason; // the server's reason; may be ""
+    // Not asked: in a staging namespace that does not exist yet, where deploy-staging binds the
+    // staging ClusterRole (staging.role_binding). Counts as allowed.
+    bool deferred = false;
 };
 
 // access: `answers[i]` is the answer for `needed[i]`. Passed when all are allowed, else failed
 // (exit 1) with one line per denial naming the permission, why the commands need it, and the
 // reason; its data lists every permission asked about ("permissions": [{verb, ..., allowed,
-// neededBy}]).
+// neededBy}], "deferred": true on one not asked). `staging_role`: the ClusterRole the deferred
+// ones are left to, named in the message ("" when none is deferred).
 Check access_check(const std::vector<Permission>& needed,
-                   const std::vector<PermissionAnswer>& answers);
+                   const std::vector<PermissionAnswer>& answers,
+                   const std::string& staging_role = {});
 
 // staging-namespace: free (`existing` is nullopt), or this run's (labelled for `profile` and
 // `run`: deploy-staging continues it); another run's or a foreign namespace, or one being

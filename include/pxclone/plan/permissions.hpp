@@ -26,11 +26,18 @@ struct Permission {
     std::string name;                   // "" = any object
     std::vector<std::string> needed_by; // the commands, in the order above
     std::vector<std::string> why;       // what each command does with it, once each
+    // Asked in a staging namespace before its RoleBinding (staging.role_binding) exists there:
+    // only a cluster-wide grant can allow it (checking and creating the namespace, the binding).
+    bool before_binding = false;
 
     // "delete persistentvolumes at the cluster scope", "patch statefulsets.apps/scale in
     // namespace orders-stg-1", "list deployments.apps in all namespaces".
     std::string describe() const;
 };
+
+// "pxclone-<profile>-staging": the ClusterRole of what the commands do inside a staging
+// namespace, which deploy-staging binds there when staging.role_binding is set.
+std::string staging_role_name(const profile::Profile& profile);
 
 // The permissions the eight commands need for `profile` (its staging namespace already
 // substituted for this run), `manifest_resources` being what its staging manifests are applied

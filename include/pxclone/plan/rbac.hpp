@@ -28,6 +28,9 @@ struct RbacRole {
     std::string ns;                    // the Role's namespace; "" for a ClusterRole
     std::vector<std::string> comments; // why the role exists and what it covers, for the reader
     std::vector<RbacRule> rules;
+    // Whether the printed stream binds it (RoleBinding/ClusterRoleBinding); false for the staging
+    // ClusterRole with staging.role_binding: deploy-staging binds it in each staging namespace.
+    bool bound = true;
 };
 
 struct RbacOptions {
@@ -40,6 +43,7 @@ struct RbacOptions {
 };
 
 struct RbacPolicy {
+    std::string staging_namespace; // the profile's, for rbac_allows of an unbound staging role
     std::string service_account_namespace;
     std::string service_account_name;
     std::vector<std::string> commands;
@@ -57,8 +61,9 @@ const std::vector<std::string>& rbac_commands();
 //   proxy, a token Secret) → a Role there, by name where the permission names its object;
 // - cluster-scoped kinds and reads across every namespace → ClusterRole "pxclone-<profile>";
 // - what the commands do inside the staging namespaces → ClusterRole "pxclone-<profile>-staging",
-//   bound cluster-wide: a staging namespace does not exist before deploy-staging, so no Role can
-//   be put there in advance.
+//   bound cluster-wide; or, with staging.role_binding, not bound at all: deploy-staging binds it
+//   in each staging namespace it makes, and the cluster ClusterRole gets what that takes
+//   (Permission::before_binding: create rolebindings, bind on that ClusterRole by name).
 // A permission that another rule already grants (the same verb on the same resource everywhere,
 // or on any object) is not repeated: every printed verb is needed by some request.
 // Throws UsageError for an unknown command.
@@ -66,7 +71,8 @@ RbacPolicy plan_rbac(const profile::Profile& profile, const std::vector<Permissi
                      const RbacOptions& options);
 
 // Whether `policy` lets its ServiceAccount do `permission`, by RBAC's rules (a ClusterRole
-// everywhere, a Role in its namespace; resourceNames only when the permission names its object).
+// everywhere, a Role in its namespace; resourceNames only when the permission names its object;
+// an unbound staging role only in the staging namespace, once bound there).
 bool rbac_allows(const RbacPolicy& policy, const Permission& permission);
 
 // Whether a verb changes what it is applied to (create, update, patch, delete, deletecollection).

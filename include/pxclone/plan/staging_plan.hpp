@@ -4,7 +4,8 @@
 // phase by phase, and `--dry-run` prints them.
 //
 // The executor runs StagingPlan::steps in order:
-//   create_namespace  -> the Namespace (refuse when it exists without this run's labels)
+//   create_namespace  -> the Namespace (refuse when it exists without this run's labels), then
+//                        the RoleBinding of staging.role_binding (if any)
 //   make_volumes      -> every StagingVolume in parallel: Portworx clone (portworx) then
 //                        with_clone_id() and its objects, or its objects alone (csi)
 //   wait_volumes      -> volume_waits (every staging PVC Bound); csi: then label each PVC's PV
@@ -196,6 +197,9 @@ struct StagingPlan {
     std::string expires_at;
     Lineage lineage; // role staging, snapshot set set, expires-at set, source empty
     PlannedObject namespace_object;
+    // staging.role_binding: the RoleBinding made right after the namespace (in create_namespace),
+    // binding ClusterRole staging_role_name() to pxclone's ServiceAccount there.
+    std::optional<PlannedObject> role_binding;
     std::vector<StagingVolume> volumes; // in snapshot-set order
     std::vector<WaitFor> volume_waits;  // every staging PVC Bound
     std::vector<ManifestStage> stages;  // in staging.manifests order

@@ -94,10 +94,21 @@ struct Wait {
     milliseconds timeout = std::chrono::minutes(10); // default 10m for every workload to be ready
 };
 
+// A ServiceAccount, `NAMESPACE/NAME` in the profile.
+struct ServiceAccountRef {
+    std::string ns;
+    std::string name;
+};
+
 struct Staging {
-    std::string staging_namespace;              // default "<name>-stg-<run id>"
-    milliseconds ttl = std::chrono::hours(24);  // default 24h; `teardown --expired` after it
-    std::string storage_class;                  // default: that of the source volume
+    std::string staging_namespace;             // default "<name>-stg-<run id>"
+    milliseconds ttl = std::chrono::hours(24); // default 24h; `teardown --expired` after it
+    std::string storage_class;                 // default: that of the source volume
+    // staging.role_binding: pxclone's own ServiceAccount. deploy-staging then binds the
+    // ClusterRole pxclone-<name>-staging (printed by `pxclone rbac`) to it inside each staging
+    // namespace it creates, so that its staging writes need no cluster-wide grant. Default: none
+    // (plain kubeconfig users need no binding).
+    std::optional<ServiceAccountRef> role_binding;
     std::map<std::string, std::string> volumes; // source PVC -> staging PVC; default: same name
     std::vector<std::string> manifests;         // applied in order; default: none
     std::map<std::string, std::string> images;  // container name -> image; default: none
