@@ -155,14 +155,14 @@ void run_validate(const GlobalOptions& globals, const ValidateOptions& options, 
 void validate(const GlobalOptions& globals, const ValidateOptions& options,
               const LoadedProfile& loaded, const util::Environment& environment,
               const SessionFactory& connect, Streams streams) {
+    for (const auto& warning : loaded.warnings) {
+        streams.err << "pxclone: warning: " << warning.format() << '\n';
+    }
     if (options.online) {
         run_validate_online(globals, streams, loaded, environment, connect);
         return;
     }
     const auto manifests = valid_manifests(loaded, environment);
-    for (const auto& warning : loaded.warnings) {
-        streams.err << "pxclone: warning: " << warning.format() << '\n';
-    }
 
     // Run: print in the requested form.
     switch (globals.output) {
