@@ -76,7 +76,7 @@ LoadedProfile load_profile(const GlobalOptions& globals, const util::Environment
             fmt::format("{}: invalid profile ({} problem{})", path, count, count == 1 ? "" : "s"),
             {}, profile::format_all(result.diagnostics));
     }
-    return {std::move(*result.profile), std::move(run)};
+    return {std::move(*result.profile), std::move(run), std::move(result.warnings)};
 }
 
 plan::ManifestCheck read_manifests(const LoadedProfile& loaded,

@@ -80,6 +80,16 @@ std::shared_ptr<util::Clock> make_clock(const util::Environment& environment) {
 
 SessionParts connect(const GlobalOptions& globals, const Streams& streams,
                      const profile::Profile& profile, const util::Environment& environment) {
+    // Staging in another cluster needs a session per cluster (issue 19). Until the commands
+    // build them, refuse: staging in the source cluster is what such a profile says must not
+    // happen.
+    if (profile.staging.cluster || profile.transfer) {
+        throw UsageError(
+            fmt::format("{}: staging in another cluster (staging.cluster, transfer) is checked by "
+                        "`pxclone validate` but not yet carried out by the other commands",
+                        profile.file),
+            "remove staging.cluster and transfer to stage in the source cluster");
+    }
     SessionParts parts;
     const auto log = std::make_shared<http::LogSink>(streams.err);
     parts.record = globals.record_path.empty() ? nullptr : std::make_shared<http::RunRecord>();

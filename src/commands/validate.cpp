@@ -43,6 +43,22 @@ void print_summary(const LoadedProfile& loaded, std::ostream& out) {
     out << fmt::format("  staging:  namespace {}, ttl {}, {} manifest(s), {} image override(s)\n",
                        staging.staging_namespace, util::format_duration(staging.ttl),
                        staging.manifests.size(), staging.images.size());
+    if (staging.cluster) {
+        out << fmt::format("  staging cluster: context {}, portworx {}\n",
+                           staging.cluster->cluster.context,
+                           staging.cluster->portworx.endpoint.text);
+    }
+    if (const auto& transfer = profile.transfer) {
+        out << fmt::format("  transfer: {}, credential {}, backup timeout {}, restore timeout {}\n",
+                           profile::transfer_method_name(transfer->method),
+                           transfer->source_credential == transfer->staging_credential
+                               ? transfer->source_credential
+                               : fmt::format("{} (source) / {} (staging)",
+                                             transfer->source_credential,
+                                             transfer->staging_credential),
+                           util::format_duration(transfer->backup_timeout),
+                           util::format_duration(transfer->restore_timeout));
+    }
     if (staging.mask) {
         out << fmt::format("  masking:  {} {}\n", staging.mask->image,
                            staging.mask->after.empty() ? "before any manifest"
@@ -139,6 +155,9 @@ void run_validate(const GlobalOptions& globals, const ValidateOptions& options, 
 void validate(const GlobalOptions& globals, const ValidateOptions& options,
               const LoadedProfile& loaded, const util::Environment& environment,
               const SessionFactory& connect, Streams streams) {
+    for (const auto& warning : loaded.warnings) {
+        streams.err << "pxclone: warning: " << warning.format() << '\n';
+    }
     if (options.online) {
         run_validate_online(globals, streams, loaded, environment, connect);
         return;

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <iterator>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -98,6 +99,16 @@ bool is_secret_key(std::string_view name) {
     }
     for (const std::string_view suffix : {"-data", "keydata", "certificatedata", "authorization"}) {
         if (ends_with(key, suffix)) {
+            return true;
+        }
+    }
+    // The secret parts of Portworx cloud credentials (azure account_key, google json_key, the
+    // encryption passphrase), whichever way the key is spelled (snake_case or lowerCamel).
+    std::string joined;
+    std::copy_if(key.begin(), key.end(), std::back_inserter(joined),
+                 [](char c) { return c != '_' && c != '-'; });
+    for (const std::string_view suffix : {"accountkey", "jsonkey", "encryptionkey"}) {
+        if (ends_with(joined, suffix)) {
             return true;
         }
     }

@@ -32,6 +32,16 @@ void put_if(nlohmann::ordered_json& object, const char* key, const std::string& 
     }
 }
 
+nlohmann::ordered_json portworx_json(const Portworx& portworx) {
+    nlohmann::ordered_json out = {{"endpoint", portworx.endpoint.text}};
+    if (portworx.token) {
+        out["token"] = to_json(*portworx.token);
+    }
+    put_if(out, "ca_file", portworx.ca_file);
+    out["insecure"] = portworx.insecure;
+    return out;
+}
+
 } // namespace
 
 nlohmann::ordered_json to_json(const SecretRef& secret) {
@@ -62,13 +72,7 @@ nlohmann::ordered_json to_json(const Profile& profile) {
         out["cluster"] = cluster;
     }
 
-    nlohmann::ordered_json portworx = {{"endpoint", profile.portworx.endpoint.text}};
-    if (profile.portworx.token) {
-        portworx["token"] = to_json(*profile.portworx.token);
-    }
-    put_if(portworx, "ca_file", profile.portworx.ca_file);
-    portworx["insecure"] = profile.portworx.insecure;
-    out["portworx"] = portworx;
+    out["portworx"] = portworx_json(profile.portworx);
 
     nlohmann::ordered_json source = {{"namespace", profile.source.source_namespace}};
     if (!profile.source.pvcs.empty()) {
@@ -88,8 +92,16 @@ nlohmann::ordered_json to_json(const Profile& profile) {
     out["snapshot"] = snapshot;
 
     const auto& staging = profile.staging;
-    nlohmann::ordered_json staging_json = {{"namespace", staging.staging_namespace},
-                                           {"ttl", duration(staging.ttl)}};
+    nlohmann::ordered_json staging_json = nlohmann::ordered_json::object();
+    if (staging.cluster) {
+        auto staging_cluster = nlohmann::ordered_json::object();
+        staging_cluster["context"] = staging.cluster->cluster.context;
+        put_if(staging_cluster, "kubeconfig", staging.cluster->cluster.kubeconfig);
+        staging_cluster["portworx"] = portworx_json(staging.cluster->portworx);
+        staging_json["cluster"] = staging_cluster;
+    }
+    staging_json["namespace"] = staging.staging_namespace;
+    staging_json["ttl"] = duration(staging.ttl);
     put_if(staging_json, "storage_class", staging.storage_class);
     staging_json["volumes"] = nlohmann::ordered_json::object();
     for (const auto& [from, to] : staging.volumes) {
@@ -116,6 +128,15 @@ nlohmann::ordered_json to_json(const Profile& profile) {
     }
     staging_json["wait"] = {{"timeout", duration(staging.wait.timeout)}};
     out["staging"] = staging_json;
+    if (profile.transfer) {
+        const auto& transfer = *profile.transfer;
+        out["transfer"] = {
+            {"method", transfer_method_name(transfer.method)},
+            {"credential",
+             {{"source", transfer.source_credential}, {"staging", transfer.staging_credential}}},
+            {"backup_timeout", duration(transfer.backup_timeout)},
+            {"restore_timeout", duration(transfer.restore_timeout)}};
+    }
     return out;
 }
 

@@ -25,8 +25,8 @@ namespace {
 
 using Keys = std::span<const std::string_view>;
 
-constexpr std::array<std::string_view, 7> k_top_keys{"version", "name",     "cluster", "portworx",
-                                                     "source",  "snapshot", "staging"};
+constexpr std::array<std::string_view, 8> k_top_keys{"version", "name",     "cluster", "portworx",
+                                                     "source",  "snapshot", "staging", "transfer"};
 constexpr std::array<std::string_view, 2> k_cluster_keys{"context", "kubeconfig"};
 constexpr std::array<std::string_view, 4> k_portworx_keys{"endpoint", "token", "ca_file",
                                                           "insecure"};
@@ -35,9 +35,15 @@ constexpr std::array<std::string_view, 2> k_hooks_keys{"pre", "post"};
 constexpr std::array<std::string_view, 2> k_hook_keys{"run", "timeout"};
 constexpr std::array<std::string_view, 4> k_snapshot_keys{"method", "class", "keep", "timeout"};
 constexpr std::array<std::string_view, 2> k_methods{"portworx", "csi"};
-constexpr std::array<std::string_view, 9> k_staging_keys{"namespace",    "ttl",     "storage_class",
-                                                         "role_binding", "volumes", "manifests",
-                                                         "images",       "mask",    "wait"};
+constexpr std::array<std::string_view, 10> k_staging_keys{
+    "namespace", "ttl",    "storage_class", "role_binding", "volumes",
+    "manifests", "images", "mask",          "wait",         "cluster"};
+constexpr std::array<std::string_view, 3> k_staging_cluster_keys{"context", "kubeconfig",
+                                                                 "portworx"};
+constexpr std::array<std::string_view, 4> k_transfer_keys{"method", "credential", "backup_timeout",
+                                                          "restore_timeout"};
+constexpr std::array<std::string_view, 1> k_transfer_methods{"cloudsnap"};
+constexpr std::array<std::string_view, 2> k_credential_sides{"source", "staging"};
 constexpr std::array<std::string_view, 6> k_mask_keys{"after", "image", "command",
                                                       "env",   "files", "timeout"};
 constexpr std::array<std::string_view, 1> k_wait_keys{"timeout"};
@@ -106,6 +112,25 @@ void find_last_quoted(const YAML::Node& node, std::string_view text, std::size_t
     }
 }
 
+// The first key of `node` (a mapping) that holds an object store's key material rather than a
+// Portworx credential's name (access_key, secret_key, account_key, json_key, ...).
+std::optional<YAML::Node> object_store_key(const YAML::Node& node) {
+    for (auto it = node.begin(); it != node.end(); ++it) {
+        if (!it->first.IsScalar()) {
+            continue;
+        }
+        std::string key = it->first.Scalar();
+        std::transform(key.begin(), key.end(), key.begin(),
+                       [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+        for (const std::string_view part : {"key", "secret", "password", "token"}) {
+            if (key.find(part) != std::string::npos) {
+                return it->first;
+            }
+        }
+    }
+    return std::nullopt;
+}
+
 // ---- the schema walk ---------------------------------------------------------------------------
 
 struct Entry {
@@ -152,6 +177,12 @@ private:
     void report(const YAML::Node& node, std::string path, std::string message) {
         report(position_of(node.Mark()), std::move(path), std::move(message));
     }
+    // Legal but probably not meant; never stops the profile from loading.
+    void warn(const YAML::Node& node, std::string path, std::string message) {
+        const auto position = position_of(node.Mark());
+        m_warnings.push_back(
+            {m_options.file, position.line, position.column, std::move(path), std::move(message)});
+    }
 
     // -- generic readers
     std::optional<MapView> map(const YAML::Node& node, const std::string& path, Keys known);
@@ -175,18 +206,22 @@ private:
 
     // -- sections
     void read_cluster(const MapView& root, Cluster& cluster);
-    void read_portworx(const MapView& root, Portworx& portworx);
+    void read_portworx(const YAML::Node& node, const std::string& path, Portworx& portworx);
     void read_source(const MapView& root, Source& source);
     std::vector<Hook> read_hook_list(const MapView& hooks, std::string_view key);
     void read_snapshot(const MapView& root, Snapshot& snapshot);
     void read_staging(const MapView& root, const Source& source, Staging& staging);
     std::optional<Mask> read_mask(const MapView& staging,
                                   const std::vector<std::string>& manifests);
+    std::optional<StagingCluster> read_staging_cluster(const MapView& staging);
+    std::optional<std::string> credential_name(const YAML::Node& node, const std::string& path);
+    void read_transfer(const MapView& root, Profile& profile);
 
     const LoadOptions& m_options;
     SubstitutionContext m_context;
     std::string m_base_dir;
     std::vector<Diagnostic> m_diagnostics;
+    std::vector<Diagnostic> m_warnings;
     std::size_t m_problems = 0;
     bool m_name_ok = false; // the profile's name is valid, so defaults may be built from it
 };
@@ -511,23 +546,18 @@ void Loader::read_cluster(const MapView& root, Cluster& cluster) {
     }
 }
 
-void Loader::read_portworx(const MapView& root, Portworx& portworx) {
-    const auto* entry = root.find("portworx");
-    if (entry == nullptr) {
-        return;
-    }
-    const auto view = map(entry->value, "portworx", k_portworx_keys);
+void Loader::read_portworx(const YAML::Node& node, const std::string& path, Portworx& portworx) {
+    const auto view = map(node, path, k_portworx_keys);
     if (!view) {
         return;
     }
     if (auto endpoint = string(*view, "endpoint", Required::no)) {
-        const auto& node = view->find("endpoint")->value;
-        const std::string path = "portworx.endpoint";
+        const auto& value = view->find("endpoint")->value;
         const std::string_view text = *endpoint;
         if (auto parsed = px::try_parse_endpoint(text); parsed.endpoint) {
             portworx.endpoint = std::move(*parsed.endpoint);
         } else {
-            report(node, path,
+            report(value, join_path(path, "endpoint"),
                    fmt::format("'{}' is not an endpoint: {}; {}", text, parsed.problem,
                                px::k_endpoint_forms));
         }
@@ -535,7 +565,7 @@ void Loader::read_portworx(const MapView& root, Portworx& portworx) {
     portworx.token = secret(*view, "token");
     if (auto ca_file = string(*view, "ca_file", Required::no)) {
         portworx.ca_file = *ca_file;
-        check_file(view->find("ca_file")->value, "portworx.ca_file", *ca_file);
+        check_file(view->find("ca_file")->value, join_path(path, "ca_file"), *ca_file);
     }
     if (auto insecure = boolean(*view, "insecure")) {
         portworx.insecure = *insecure;
@@ -779,6 +809,7 @@ void Loader::read_staging(const MapView& root, const Source& source, Staging& st
     if (!view) {
         return;
     }
+    staging.cluster = read_staging_cluster(*view);
     if (auto ttl = duration(*view, "ttl")) {
         staging.ttl = *ttl;
     }
@@ -855,6 +886,132 @@ void Loader::read_staging(const MapView& root, const Source& source, Staging& st
     }
 }
 
+std::optional<StagingCluster> Loader::read_staging_cluster(const MapView& staging) {
+    const auto* entry = staging.find("cluster");
+    if (entry == nullptr) {
+        return std::nullopt;
+    }
+    const auto view = map(entry->value, "staging.cluster", k_staging_cluster_keys);
+    if (!view) {
+        return std::nullopt;
+    }
+    StagingCluster result;
+    if (auto context = string(*view, "context", Required::yes)) {
+        result.cluster.context = *context;
+    }
+    if (auto kubeconfig = string(*view, "kubeconfig", Required::no)) {
+        result.cluster.kubeconfig = *kubeconfig;
+        check_file(view->find("kubeconfig")->value, "staging.cluster.kubeconfig", *kubeconfig);
+    }
+    if (const auto* portworx = view->find("portworx")) {
+        read_portworx(portworx->value, "staging.cluster.portworx", result.portworx);
+    }
+    return result;
+}
+
+// One side's credential: the name or uuid of a Portworx cloud credential on that cluster. The
+// object store's keys stay in Portworx; a mapping of them here is refused without echoing it.
+std::optional<std::string> Loader::credential_name(const YAML::Node& node,
+                                                   const std::string& path) {
+    auto value = text(node, path);
+    if (!value) {
+        return std::nullopt;
+    }
+    if (value->empty()) {
+        report(node, path, "must name a Portworx cloud credential (its name or uuid)");
+        return std::nullopt;
+    }
+    if (value->find_first_of("/ \t\n") != std::string::npos) {
+        report(node, path,
+               fmt::format("'{}' is not a Portworx credential name or uuid (no '/' or spaces)",
+                           *value));
+        return std::nullopt;
+    }
+    return value;
+}
+
+void Loader::read_transfer(const MapView& root, Profile& profile) {
+    const auto* entry = root.find("transfer");
+    const auto* staging_cluster = [&]() -> const YAML::Node* {
+        const auto* staging = root.find("staging");
+        if (staging == nullptr || !staging->value.IsMap() || !staging->value["cluster"] ||
+            staging->value["cluster"].IsNull()) {
+            return nullptr;
+        }
+        return &staging->value;
+    }();
+    if (entry == nullptr) {
+        if (profile.staging.cluster && staging_cluster != nullptr) {
+            report((*staging_cluster)["cluster"], "staging.cluster",
+                   "a staging cluster of its own needs transfer (how the snapshots get there): "
+                   "add transfer: { method: cloudsnap, credential: NAME }");
+        }
+        return;
+    }
+    const auto view = map(entry->value, "transfer", k_transfer_keys);
+    if (!view) {
+        return;
+    }
+    Transfer transfer;
+    if (auto method = string(*view, "method", Required::no)) {
+        if (*method != "cloudsnap") {
+            report(view->find("method")->value, "transfer.method",
+                   fmt::format("unknown method '{}'{}; use cloudsnap", *method,
+                               util::did_you_mean(*method, k_transfer_methods)));
+        }
+    }
+    if (const auto* credential = view->find("credential"); credential == nullptr) {
+        report(entry->value, "transfer.credential",
+               view->entries.count("credential") != 0
+                   ? "must not be empty"
+                   : "required key is missing: the Portworx cloud credential (name or uuid) "
+                     "to use, one for both clusters or { source: NAME, staging: NAME }");
+    } else if (credential->value.IsMap()) {
+        if (const auto key = object_store_key(credential->value)) {
+            report(*key, join_path("transfer.credential", key->Scalar()),
+                   "pxclone never takes object-store keys: create a Portworx cloud credential "
+                   "on each cluster (pxctl credentials create) and name it here");
+        } else if (const auto sides =
+                       map(credential->value, "transfer.credential", k_credential_sides)) {
+            for (const auto side : k_credential_sides) {
+                const auto path = join_path("transfer.credential", side);
+                const auto* item = sides->find(side);
+                if (item == nullptr) {
+                    report(credential->value, path, "required key is missing");
+                    continue;
+                }
+                if (auto name = credential_name(item->value, path)) {
+                    (side == "source" ? transfer.source_credential : transfer.staging_credential) =
+                        *name;
+                }
+            }
+        }
+    } else if (auto name = credential_name(credential->value, "transfer.credential")) {
+        transfer.source_credential = *name;
+        transfer.staging_credential = *name;
+    }
+    if (auto timeout = duration(*view, "backup_timeout")) {
+        transfer.backup_timeout = *timeout;
+    }
+    if (auto timeout = duration(*view, "restore_timeout")) {
+        transfer.restore_timeout = *timeout;
+    }
+    const auto& source = profile.cluster;
+    if (!profile.staging.cluster) {
+        warn(entry->key, "transfer",
+             "no staging.cluster: the snapshots go through the object store into the same "
+             "cluster, which a clone does faster (add staging.cluster, or remove transfer)");
+    } else if (!source.context.empty() &&
+               profile.staging.cluster->cluster.context == source.context &&
+               profile.staging.cluster->cluster.kubeconfig == source.kubeconfig &&
+               staging_cluster != nullptr) {
+        warn((*staging_cluster)["cluster"]["context"], "staging.cluster.context",
+             "the same context as cluster.context: the staging cluster is the source cluster, "
+             "and the transfer only makes it slower");
+    }
+    profile.transfer = std::move(transfer);
+}
+
 LoadResult Loader::run(std::string_view text) {
     LoadResult result;
     const auto finish = [&]() {
@@ -864,6 +1021,7 @@ LoadResult Loader::run(std::string_view text) {
                  fmt::format("... and {} more problems", m_problems - m_diagnostics.size())});
         }
         result.diagnostics = std::move(m_diagnostics);
+        result.warnings = std::move(m_warnings);
         return result;
     };
 
@@ -989,10 +1147,13 @@ LoadResult Loader::run(std::string_view text) {
     }
 
     read_cluster(*root, profile.cluster);
-    read_portworx(*root, profile.portworx);
+    if (const auto* portworx = root->find("portworx")) {
+        read_portworx(portworx->value, "portworx", profile.portworx);
+    }
     read_source(*root, profile.source);
     read_snapshot(*root, profile.snapshot);
     read_staging(*root, profile.source, profile.staging);
+    read_transfer(*root, profile);
 
     if (m_problems == 0) {
         result.profile = std::move(profile);

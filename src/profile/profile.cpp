@@ -16,4 +16,8 @@ std::string_view method_name(SnapshotMethod method) {
     return method == SnapshotMethod::csi ? "csi" : "portworx";
 }
 
+std::string_view transfer_method_name(TransferMethod /*method*/) {
+    return "cloudsnap";
+}
+
 } // namespace pxclone::profile

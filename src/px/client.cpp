@@ -9,24 +9,18 @@
 
 #include <fmt/format.h>
 
+#include "sdk_json.hpp"
+
 namespace pxclone::px {
 
 namespace {
 
 using nlohmann::json;
 
-std::string encode_segment(std::string_view segment) {
-    std::string out;
-    for (const char ch : segment) {
-        const auto c = static_cast<unsigned char>(ch);
-        if (std::isalnum(c) || ch == '-' || ch == '.' || ch == '_' || ch == '~') {
-            out += ch;
-        } else {
-            out += fmt::format("%{:02X}", c);
-        }
-    }
-    return out;
-}
+using detail::decoded;
+using detail::encode_segment;
+using detail::string_list;
+using detail::text_at;
 
 std::string hint_for_code(int grpc_code) {
     switch (grpc_code) {
@@ -69,50 +63,6 @@ std::string excerpt(std::string_view body) {
             out += "...";
             break;
         }
-    }
-    return out;
-}
-
-std::string text_at(const json& object, const char* key) {
-    const auto it = object.find(key);
-    return it != object.end() && it->is_string() ? it->get<std::string>() : std::string{};
-}
-
-// Runs a decoder on a reply; a reply of the wrong shape (a decoder's std::invalid_argument, or a
-// JSON type error) becomes an Error naming the endpoint and the call, never an internal error.
-template <typename Decode>
-auto decoded(std::string_view endpoint, std::string_view what, Decode&& decode) {
-    const auto refuse = [&](const char* why) {
-        return Error(ExitCode::failed,
-                     fmt::format("portworx endpoint {}: {}: the reply does not have the "
-                                 "OpenStorage SDK's shape ({})",
-                                 endpoint, what, util::one_line(why, 200)),
-                     "portworx.endpoint must point at the Portworx REST gateway (port 9021)");
-    };
-    try {
-        return decode();
-    } catch (const std::invalid_argument& error) {
-        throw refuse(error.what());
-    } catch (const json::exception& error) {
-        throw refuse(error.what());
-    }
-}
-
-std::vector<std::string> string_list(const json& reply, const char* key) {
-    std::vector<std::string> out;
-    const auto it = reply.find(key);
-    if (it == reply.end() || it->is_null()) {
-        return out;
-    }
-    // A list of another type means this is not the SDK answering (an empty list is absent).
-    if (!it->is_array()) {
-        throw std::invalid_argument(std::string("field ") + key + " is not a list");
-    }
-    for (const auto& entry : *it) {
-        if (!entry.is_string()) {
-            throw std::invalid_argument(std::string("field ") + key + " holds a non-string");
-        }
-        out.push_back(entry.get<std::string>());
     }
     return out;
 }

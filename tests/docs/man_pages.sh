@@ -74,6 +74,7 @@ while IFS= read -r table; do
         k_staging_keys) prefix="staging." ;;
         k_mask_keys) prefix="staging.mask." ;;
         k_wait_keys) prefix="staging.wait." ;;
+        k_transfer_keys) prefix="transfer." ;;
         k_secret_keys) prefix="{ " ;;
         *)
             echo "FAIL: pxclone-profile(5) test does not know where $name's keys live"

@@ -43,3 +43,18 @@ TEST_CASE("progress_options: live lines on a terminal unless -v logs share stder
     CHECK_FALSE(options.enabled);
     CHECK_FALSE(options.color);
 }
+
+TEST_CASE("connect refuses staging in another cluster until the commands carry it out") {
+    profile::Profile profile;
+    profile.file = "p.yaml";
+    profile.transfer = profile::Transfer{};
+    GlobalOptions globals;
+    std::ostringstream out;
+    std::ostringstream err;
+    const util::MapEnvironment environment{{}};
+    CHECK_THROWS_WITH_AS(cmd::connect(globals, Streams{out, err}, profile, environment),
+                         doctest::Contains("p.yaml: staging in another cluster"), UsageError);
+    profile.transfer.reset();
+    profile.staging.cluster = profile::StagingCluster{};
+    CHECK_THROWS_AS(cmd::connect(globals, Streams{out, err}, profile, environment), UsageError);
+}

@@ -140,3 +140,12 @@ TEST_CASE_FIXTURE(Fixture, "validate --online: an unreachable cluster skips what
     CHECK(text.find("skipped access: the cluster was not reached") != std::string::npos);
     CHECK(text.find("skipped staging-namespace: the cluster was not reached") != std::string::npos);
 }
+
+TEST_CASE_FIXTURE(Fixture,
+                  "validate prints the profile's warnings on stderr, the result on stdout") {
+    loaded.warnings.push_back({"p.yaml", 5, 1, "transfer", "no staging.cluster"});
+    globals.output = output::Format::name;
+    run({});
+    CHECK(out.str() == "orders\n");
+    CHECK(err.str() == "pxclone: warning: p.yaml:5:1: transfer: no staging.cluster\n");
+}

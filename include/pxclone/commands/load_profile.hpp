@@ -4,6 +4,7 @@
 
 #include "pxclone/commands/global_options.hpp"
 #include "pxclone/plan/staging_plan.hpp"
+#include "pxclone/profile/diagnostic.hpp"
 #include "pxclone/profile/profile.hpp"
 #include "pxclone/profile/run_info.hpp"
 #include "pxclone/util/environment.hpp"
@@ -13,6 +14,8 @@ namespace pxclone::cmd {
 struct LoadedProfile {
     profile::Profile profile;
     profile::RunInfo run;
+    // Legal but probably not meant (validate shows them).
+    std::vector<profile::Diagnostic> warnings = {};
 };
 
 // When the run's commit is asked of `git rev-parse HEAD` if no CI variable names it. Starting git

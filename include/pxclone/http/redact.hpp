@@ -22,7 +22,8 @@ std::string redact_header(std::string_view name, std::string_view value);
 // Whether a key (a JSON object key, a query parameter, a header, an environment variable, the KEY
 // of `KEY=value` in free text) names a secret, ignoring case: it contains "token", "password",
 // "passwd", "secret" or "api-key" (also "apikey", "api_key"), ends with "authorization" or names
-// key material (`*-data`, `clientKeyData`, `clientCertificateData`), or is "bearer". The one
+// key material (`*-data`, `clientKeyData`, `clientCertificateData`, Portworx cloud credentials'
+// `account_key`, `json_key`, `encryption_key` in any spelling), or is "bearer". The one
 // definition every redaction here uses; it errs on the safe side (`secretName` counts).
 bool is_secret_key(std::string_view name);
 

@@ -38,6 +38,8 @@ struct LoadOptions {
 struct LoadResult {
     std::optional<Profile> profile;      // set exactly when diagnostics is empty
     std::vector<Diagnostic> diagnostics; // in file order; at most k_max_diagnostics (+1 summary)
+    // Legal but probably not meant (a transfer into the same cluster); they never stop a load.
+    std::vector<Diagnostic> warnings = {};
 };
 
 LoadResult load_profile(std::string_view text, const LoadOptions& options);

@@ -100,7 +100,15 @@ struct ServiceAccountRef {
     std::string name;
 };
 
+// staging.cluster: a staging cluster of its own (another Kubernetes cluster and its Portworx),
+// reached only through cloud backups (`transfer`).
+struct StagingCluster {
+    Cluster cluster;   // context required; kubeconfig as for `cluster`
+    Portworx portworx; // that cluster's Portworx; the defaults of `portworx`
+};
+
 struct Staging {
+    std::optional<StagingCluster> cluster;     // default: the source cluster
     std::string staging_namespace;             // default "<name>-stg-<run id>"
     milliseconds ttl = std::chrono::hours(24); // default 24h; `teardown --expired` after it
     std::string storage_class;                 // default: that of the source volume
@@ -116,6 +124,18 @@ struct Staging {
     Wait wait;
 };
 
+enum class TransferMethod { cloudsnap };
+
+// transfer: how a snapshot set reaches the staging cluster. Credentials are named, never given:
+// each is a Portworx cloud credential (name or uuid) that already exists on its cluster.
+struct Transfer {
+    TransferMethod method = TransferMethod::cloudsnap; // default cloudsnap (Portworx cloud backups)
+    std::string source_credential;                     // required: on the source cluster
+    std::string staging_credential; // required: on the staging cluster (`credential: X` = both)
+    milliseconds backup_timeout = std::chrono::hours(1);  // default 1h until every backup is Done
+    milliseconds restore_timeout = std::chrono::hours(1); // default 1h until every restore is Done
+};
+
 struct Profile {
     int version = 1;  // required; only 1 exists
     std::string name; // required, DNS-1123 label (it becomes a label value and a name prefix)
@@ -124,6 +144,7 @@ struct Profile {
     Source source;
     Snapshot snapshot;
     Staging staging;
+    std::optional<Transfer> transfer; // default: none (staging clones in the source cluster)
 
     std::string file;     // the profile file as given on the command line
     std::string base_dir; // its directory, for relative paths ("." when the file has none)
@@ -134,5 +155,7 @@ std::string staging_pvc_name(const Profile& profile, const std::string& source_p
 
 // "portworx" / "csi".
 std::string_view method_name(SnapshotMethod method);
+// "cloudsnap".
+std::string_view transfer_method_name(TransferMethod method);
 
 } // namespace pxclone::profile

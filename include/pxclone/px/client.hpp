@@ -71,10 +71,16 @@ public:
     std::vector<std::string> snapshot_list_by_labels(const std::string& volume_id,
                                                      const Labels& labels) const;
 
-private:
+    // The one request path of every typed call (also those in other files, e.g. cloud_backup.cpp):
+    // `path` (encoded, with its query) below the base URL; returns the 2xx reply object. Throws
+    // SdkError for an SDK error body (what = "portworx: <what>: <server message>"), Error when the
+    // answer is not the SDK's (another server, the API server's Status), TransportError.
     nlohmann::json call(http::Method method, const std::string& path, const nlohmann::json* body,
                         bool idempotent, std::string_view what) const;
+    // The endpoint as messages name it (the profile's value).
+    const std::string& endpoint_text() const noexcept { return m_endpoint_text; }
 
+private:
     http::Transport& m_transport;
     std::string m_base_url;
     std::string m_token;

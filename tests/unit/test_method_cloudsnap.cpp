@@ -1,0 +1,239 @@
+// transfer: cloudsnap's snapshot side over the portworx method's backend, against a strict fake of
+// the SDK REST gateway (request shapes of reference/osd-cloudbackup.txt): every request scripted in
+// order.
+#include "pxclone/method/cloudsnap.hpp"
+#include "pxclone/method/portworx.hpp"
+
+#include <doctest/doctest.h>
+#include <nlohmann/json.hpp>
+
+#include "support/fake_clock.hpp"
+#include "support/fake_transport.hpp"
+
+using namespace pxclone;
+using namespace std::chrono_literals;
+using http::Method;
+using nlohmann::json;
+using test::FakeTransport;
+
+namespace {
+
+constexpr const char* k_px = "https://px.test:9021";
+const std::string k_cred = "d2634535-ce39-4905-ae19-6c32421898bf";
+
+plan::SnapshotPlan snapshot_plan(const std::vector<plan::ExistingSnapshot>& existing = {}) {
+    profile::Profile profile;
+    profile.name = "orders";
+    profile.source.source_namespace = "prod";
+    return plan::plan_snapshot(
+        method::portworx(), profile,
+        {.profile = "orders", .run = "r1", .created_at = "2026-11-27T10:00:00Z"},
+        {{.pvc = "data", .volume_id = "vol-1", .size_bytes = 1 << 20}}, existing);
+}
+
+json inspected(const std::string& id) {
+    return {{"volume",
+             {{"id", id},
+              {"source", {{"parent", "vol-1"}}},
+              {"locator", {{"name", id}}},
+              {"state", "VOLUME_STATE_AVAILABLE"}}}};
+}
+
+json status(const std::string& task, const std::string& state, json info = nullptr) {
+    json entry = {{"backup_id", "cluster-a/vol-1-s1"},
+                  {"optype", "SdkCloudBackupOpTypeBackupOp"},
+                  {"status", "SdkCloudBackupStatusType" + state},
+                  {"src_volume_id", "s1"},
+                  {"credential_id", k_cred}};
+    if (!info.is_null()) {
+        entry["info"] = std::move(info);
+    }
+    return {{"statuses", {{task, entry}}}};
+}
+
+json listed(const std::string& id, const std::string& snapshot, const std::string& state) {
+    return {{"id", id},
+            {"src_volume_id", snapshot},
+            {"metadata",
+             {{"app.kubernetes.io/managed-by", "pxclone"},
+              {"pxclone.io/profile", "orders"},
+              {"pxclone.io/snapshot-set", "r1"},
+              {"pxclone.io/snapshot-id", snapshot}}},
+            {"status", "SdkCloudBackupStatusType" + state}};
+}
+
+const json k_set_filter = {{"credential_id", k_cred},
+                           {"metadata_filter",
+                            {{"app.kubernetes.io/managed-by", "pxclone"},
+                             {"pxclone.io/profile", "orders"},
+                             {"pxclone.io/snapshot-set", "r1"}}}};
+
+struct Fixture {
+    FakeTransport px_fake{k_px};
+    FakeTransport kube_fake;
+    const px::Client portworx{px_fake, k_px};
+    const k8s::Client kube{kube_fake, "https://k8s.test"};
+    test::FakeClock clock;
+    test::FakeSleeper sleeper{clock};
+    std::vector<std::string> progress;
+    std::unique_ptr<exec::SnapshotBackend> backend = method::make_cloudsnap_backend(
+        method::portworx().backend(kube, portworx, {.clock = &clock, .sleeper = &sleeper}),
+        portworx,
+        {.clock = &clock,
+         .sleeper = &sleeper,
+         .on_progress =
+             [this](const std::string&, const std::string& text) {
+                 progress.push_back(text);
+             }},
+        {.profile = "orders",
+         .credentials = {k_cred, "stg-uuid"},
+         .backup_timeout = 10min,
+         .cluster = "source cluster"});
+    std::chrono::system_clock::time_point deadline = clock.now() + 1min;
+};
+
+} // namespace
+
+TEST_CASE("cloudsnap take: the snapshot, then its backup with the lineage as metadata, polled by "
+          "its own task id until Done") {
+    Fixture f;
+    const auto plan = snapshot_plan();
+    f.px_fake.expect(Method::post, "/v1/volumes/snapshots").reply(200, R"({"snapshot_id":"s1"})");
+    f.px_fake.expect(Method::get, "/v1/volumes/inspect/s1").reply(200, inspected("s1"));
+    auto metadata = json(plan.snapshots[0].labels);
+    metadata["pxclone.io/snapshot-id"] = "s1";
+    f.px_fake.expect(Method::post, "/v1/cloudbackups")
+        .body({{"volume_id", "s1"},
+               {"credential_id", k_cred},
+               {"task_id", "pxclone-s1"},
+               {"labels", metadata}})
+        .reply(200, R"({"task_id":"pxclone-s1"})");
+    f.px_fake.expect(Method::post, "/v1/cloudbackups/status")
+        .body({{"task_id", "pxclone-s1"}})
+        .reply(200, "{}"); // not visible yet
+    f.px_fake.expect(Method::post, "/v1/cloudbackups/status")
+        .reply(200, status("pxclone-s1", "Active"));
+    f.px_fake.expect(Method::post, "/v1/cloudbackups/status")
+        .reply(200, status("pxclone-s1", "Done"));
+    const auto taken = f.backend->take(plan, plan.snapshots[0], f.deadline);
+    CHECK(taken.portworx_id == "s1");
+    CHECK(f.sleeper.waits() == std::vector<std::chrono::milliseconds>{500ms, 1000ms});
+    REQUIRE_FALSE(f.progress.empty());
+    CHECK(f.progress.back().starts_with("backup data done"));
+}
+
+TEST_CASE("cloudsnap take: a Failed backup fails the snapshot with the server's reason") {
+    Fixture f;
+    const auto plan = snapshot_plan();
+    f.px_fake.expect(Method::post, "/v1/volumes/snapshots").reply(200, R"({"snapshot_id":"s1"})");
+    f.px_fake.expect(Method::get, "/v1/volumes/inspect/s1").reply(200, inspected("s1"));
+    f.px_fake.expect(Method::post, "/v1/cloudbackups").reply(200, R"({"task_id":"t-9"})");
+    f.px_fake.expect(Method::post, "/v1/cloudbackups/status")
+        .body({{"task_id", "t-9"}})
+        .reply(200, status("t-9", "Failed", {"access denied"}));
+    try {
+        f.backend->take(plan, plan.snapshots[0], f.deadline);
+        FAIL("a failed backup was accepted");
+    } catch (const Error& error) {
+        CHECK(error.code() == ExitCode::failed);
+        CHECK(std::string(error.what()) ==
+              "cloud backup of data failed on the source cluster: data: Failed (access denied)");
+    }
+}
+
+TEST_CASE("cloudsnap take: a backup that stays Active runs into transfer.backup_timeout") {
+    Fixture f;
+    const auto plan = snapshot_plan({{.id = "s1", .source = "prod/data"}});
+    f.px_fake.expect(Method::get, "/v1/volumes/inspect/s1").reply(200, inspected("s1"));
+    f.px_fake.expect(Method::post, "/v1/cloudbackups").reply(200, R"({"task_id":"t-1"})");
+    // Each poll takes 2 minutes here: the fifth ends after 10m 7.5s, past the deadline.
+    for (int i = 0; i < 5; ++i) {
+        f.px_fake.expect(Method::post, "/v1/cloudbackups/status")
+            .reply(200, status("t-1", "Active"))
+            .then([&f] { f.clock.advance(2min); });
+    }
+    try {
+        f.backend->take(plan, plan.snapshots[0], f.deadline);
+        FAIL("a stuck backup was waited for forever");
+    } catch (const TimeoutError& error) {
+        CHECK(std::string(error.what()) ==
+              "timed out after 10m waiting for the cloud backup of data (Active)");
+    }
+    CHECK(f.sleeper.waits() == std::vector<std::chrono::milliseconds>{500ms, 1s, 2s, 4s});
+}
+
+TEST_CASE("cloudsnap re-run: find_existing remembers the set's backups; a Done one is checked, "
+          "not made again") {
+    Fixture f;
+    const auto plan = snapshot_plan({{.id = "s1", .source = "prod/data"}});
+    auto labelled = inspected("s1");
+    labelled["volume"]["locator"]["volume_labels"] = {{"pxclone.io/source", "prod/data"}};
+    f.px_fake.expect(Method::post, "/v1/volumes/inspectwithfilters")
+        .reply(200, json{{"volumes", {labelled}}});
+    f.px_fake.expect(Method::post, "/v1/cloudbackups/enumerate/filters")
+        .body(k_set_filter)
+        .reply(200, json{{"backups",
+                          {listed("cluster-a/vol-1-s1", "s1", "Done"),
+                           listed("cluster-a/vol-1-s0", "s0", "Done")}}});
+    CHECK(f.backend->find_existing(plan).size() == 1);
+
+    f.px_fake.expect(Method::get, "/v1/volumes/inspect/s1").reply(200, inspected("s1"));
+    f.px_fake.expect(Method::post, "/v1/cloudbackups/enumerate/filters")
+        .body({{"credential_id", k_cred}, {"cloud_backup_id", "cluster-a/vol-1-s1"}, {"all", true}})
+        .reply(200, json{{"backups", {listed("cluster-a/vol-1-s1", "s1", "Done")}}});
+    const auto taken = f.backend->take(plan, plan.snapshots[0], f.deadline);
+    CHECK(taken.reused);
+    CHECK(f.sleeper.waits().empty());
+}
+
+TEST_CASE("cloudsnap remove: the snapshot's backups (looked up, then deleted), then the snapshot") {
+    Fixture f;
+    const auto plan = snapshot_plan();
+    auto filter = k_set_filter;
+    filter["metadata_filter"]["pxclone.io/snapshot-id"] = "s1";
+    f.px_fake.expect(Method::post, "/v1/cloudbackups/enumerate/filters")
+        .body(filter)
+        .reply(200, json{{"backups", {listed("cluster-a/vol-1-s1", "s1", "Done")}}});
+    f.px_fake.expect(Method::post, "/v1/cloudbackups/enumerate/filters")
+        .reply(200, json{{"backups", {listed("cluster-a/vol-1-s1", "s1", "Done")}}});
+    f.px_fake
+        .expect(Method::del,
+                "/v1/cloudbackups/backup/vol-1-s1?bucket=cluster-a&credential_id=" + k_cred)
+        .reply(200, "{}");
+    f.px_fake.expect(Method::del, "/v1/volumes/s1").reply(200, "{}");
+    f.backend->remove(plan, {.id = "s1", .portworx_id = "s1"});
+
+    // The dry-run lines: the snapshot's request, then the backup's.
+    const auto create = f.backend->create_request(plan, plan.snapshots[0]);
+    CHECK(create.starts_with("POST /v1/volumes/snapshots "));
+    CHECK(create.find("\nPOST /v1/cloudbackups {") != std::string::npos);
+    CHECK(create.find(R"("volume_id":"<snapshot of data>")") != std::string::npos);
+    CHECK(f.backend->remove_request(plan, {.id = "s1", .portworx_id = "s1"}) ==
+          "DELETE /v1/cloudbackups/backup/%3Cbackup%20id%3E?credential_id=" + k_cred +
+              " (each backup of snapshot s1)\nDELETE /v1/volumes/s1");
+}
+
+TEST_CASE("resolve_transfer_credentials: each side on its own cluster") {
+    FakeTransport source_fake{k_px};
+    FakeTransport staging_fake{"https://px-stg.test:9021"};
+    const px::Client source{source_fake, k_px};
+    const px::Client staging{staging_fake, "https://px-stg.test:9021"};
+    source_fake.expect(Method::get, "/v1/credentials")
+        .reply(200, json{{"credential_ids", {k_cred}}});
+    source_fake.expect(Method::get, "/v1/credentials/inspect/" + k_cred)
+        .reply(200, json{{"credential_id", k_cred}, {"name", "s3-prod"}});
+    staging_fake.expect(Method::get, "/v1/credentials")
+        .reply(200, json{{"credential_ids", {"u-1", "u-2"}}});
+    staging_fake.expect(Method::get, "/v1/credentials/inspect/u-1")
+        .reply(200, json{{"credential_id", "u-1"}, {"name", "s3-other"}});
+    staging_fake.expect(Method::get, "/v1/credentials/inspect/u-2")
+        .reply(200, json{{"credential_id", "u-2"}, {"name", "s3-prod"}});
+    profile::Transfer transfer;
+    transfer.source_credential = "s3-prod";
+    transfer.staging_credential = "s3-prod";
+    const auto resolved = method::resolve_transfer_credentials(
+        transfer, px::CloudBackupClient(source, "source cluster"),
+        px::CloudBackupClient(staging, "staging cluster"));
+    CHECK(resolved.source_id == k_cred);
+    CHECK(resolved.staging_id == "u-2");
+}
