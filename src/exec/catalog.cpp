@@ -8,6 +8,8 @@
 
 #include <algorithm>
 #include <charconv>
+#include <future>
+#include <optional>
 #include <tuple>
 
 namespace pxclone::exec {
@@ -401,8 +403,9 @@ std::vector<json> list_labelled(const k8s::Client& kube, const k8s::Resource& re
     return items;
 }
 
-Catalog::Catalog(const k8s::Client& kube, const px::Client& portworx, bool csi)
-    : m_kube(kube), m_px(portworx), m_csi(csi) {}
+Catalog::Catalog(const k8s::Client& kube, const px::Client& portworx, bool csi,
+                 util::WorkerPool* pool)
+    : m_kube(kube), m_px(portworx), m_csi(csi), m_pool(pool) {}
 
 std::vector<SnapshotSet> Catalog::snapshot_sets(const std::string& profile) const {
     const auto labels = catalog_selector(profile, plan::role_name(plan::Role::snapshot));
@@ -436,17 +439,47 @@ StagingObjects Catalog::staging_objects(const std::string& profile) const {
     const auto list = [&](std::string_view kind) {
         return list_labelled(m_kube, k8s::resource_of(kind), labels);
     };
-    StagingObjects objects;
-    objects.namespaces = list("Namespace");
-    objects.pvcs = list("PersistentVolumeClaim");
-    objects.pvs = list("PersistentVolume");
+    // The listings are independent: on the pool, at once (one after another they were most of a
+    // teardown's discovery and of `list`); without one, in this order.
+    std::vector<std::string_view> kinds{"Namespace", "PersistentVolumeClaim", "PersistentVolume"};
     if (m_csi) {
-        objects.volume_snapshots = list("VolumeSnapshot");
-        objects.contents = list("VolumeSnapshotContent");
+        kinds.insert(kinds.end(), {"VolumeSnapshot", "VolumeSnapshotContent"});
+    }
+    std::vector<std::future<std::vector<json>>> listings;
+    std::vector<std::vector<json>> listed;
+    for (const auto kind : kinds) {
+        if (m_pool != nullptr) {
+            listings.push_back(m_pool->submit([&list, kind] { return list(kind); }));
+        } else {
+            listed.push_back(list(kind));
+        }
     }
     px::VolumeFilter filter;
     filter.labels = labels;
-    objects.clones = m_px.inspect_with_filters(filter);
+    auto clones = m_pool != nullptr ? std::optional(m_pool->submit([this, &filter] {
+        return m_px.inspect_with_filters(filter);
+    }))
+                                    : std::nullopt;
+    StagingObjects objects;
+    std::exception_ptr clones_error; // raised once nothing runs behind it any more
+    try {
+        objects.clones = clones ? clones->get() : m_px.inspect_with_filters(filter);
+    } catch (...) {
+        clones_error = std::current_exception();
+    }
+    if (m_pool != nullptr) {
+        listed = util::get_all(listings);
+    }
+    if (clones_error) {
+        std::rethrow_exception(clones_error);
+    }
+    objects.namespaces = std::move(listed[0]);
+    objects.pvcs = std::move(listed[1]);
+    objects.pvs = std::move(listed[2]);
+    if (m_csi) {
+        objects.volume_snapshots = std::move(listed[3]);
+        objects.contents = std::move(listed[4]);
+    }
     std::erase_if(objects.clones, [&labels](const px::Volume& volume) {
         return !std::includes(volume.labels.begin(), volume.labels.end(), labels.begin(),
                               labels.end());

@@ -206,6 +206,11 @@ public:
             }
         };
         options.watch.cancelled = m_context.cancelled;
+        if (ns.empty()) {
+            // A cluster-scoped kind (PVs after teardown): pxclone's own, not every one there is.
+            options.watch.label_selector = k8s::label_selector(
+                {{std::string(plan::k_managed_by_key), std::string(plan::k_managed_by_value)}});
+        }
         std::map<std::string, std::string> errors;
         try {
             k8s::wait_for_all(
@@ -237,9 +242,7 @@ public:
         // tasks write their objects' errors without a lock.
         std::map<std::pair<TeardownKind, std::string>, std::vector<std::size_t>> sets;
         for (std::size_t i = 0; i < objects.size(); ++i) {
-            if (!objects[i].ns.empty()) {
-                sets[{objects[i].kind, objects[i].ns}].push_back(i);
-            }
+            sets[{objects[i].kind, objects[i].ns}].push_back(i);
         }
         std::vector<std::optional<std::string>> errors(objects.size());
         std::vector<std::function<void()>> work;
@@ -532,21 +535,42 @@ std::vector<FoundObject> find_target_objects(const k8s::Client& kube, const px::
                              target.profile, target.snapshot_sets);
         });
     }
-    for (const auto& run : runs) {
-        listings.emplace_back([&portworx, &target, run] {
+    // Portworx: one look-up per set, and for several staging runs one per role (clones,
+    // baselines) of the profile, kept to the runs here: 100 expired environments are 2
+    // look-ups, not 100.
+    const auto portworx_listing = [&listings, &portworx,
+                                   &target](std::map<std::string, std::string> labels,
+                                            const std::set<std::string>& wanted) {
+        listings.emplace_back([&portworx, &target, &wanted, labels = std::move(labels)] {
             px::VolumeFilter filter;
-            filter.labels = {
-                {std::string(plan::k_managed_by_key), std::string(plan::k_managed_by_value)},
-                {std::string(plan::k_profile_key), target.profile},
-                {std::string(plan::k_run_key), run},
-            };
+            filter.labels = labels;
+            filter.labels.emplace(plan::k_managed_by_key, plan::k_managed_by_value);
+            filter.labels.emplace(plan::k_profile_key, target.profile);
             std::vector<FoundObject> found;
             for (const auto& volume : portworx.inspect_with_filters(filter)) {
-                found.push_back(FoundObject{TeardownKind::portworx_volume, "", volume.name,
-                                            volume.id, volume.labels});
+                // Another run's is not selected; one without a run label is kept for the
+                // planner to refuse (and warn about: the server ignored the filter).
+                const auto run = volume.labels.find(std::string(plan::k_run_key));
+                if (run == volume.labels.end() || wanted.contains(run->second)) {
+                    found.push_back(FoundObject{TeardownKind::portworx_volume, "", volume.name,
+                                                volume.id, volume.labels});
+                }
             }
             return found;
         });
+    };
+    if (target.runs.size() > 1) {
+        for (const auto role : {plan::Role::staging, plan::Role::baseline}) {
+            portworx_listing({{std::string(plan::k_role_key), std::string(plan::role_name(role))}},
+                             target.runs);
+        }
+    }
+    for (const auto& run : runs) {
+        // A set is looked up by its own run (a --fresh run's set has the run's id).
+        if (target.runs.size() <= 1 || !target.runs.contains(run) ||
+            target.snapshot_sets.contains(run)) {
+            portworx_listing({{std::string(plan::k_run_key), run}}, runs);
+        }
     }
     auto found = run_listings(listings, pool);
 
@@ -583,13 +607,11 @@ TeardownReport execute_teardown(const plan::TeardownTarget& target, const plan::
     std::vector<FoundObject> awaited; // PVCs and namespaces deleted, awaited before the clones
     bool awaited_gone = false;
 
-    // Deletions of one group (same stage, kind and role) do not depend on each other: they are
-    // sent in parallel, and recorded in plan order.
+    // The deletions of one stage do not depend on each other: they are sent in parallel, and
+    // recorded in plan order.
     auto deletions = plan.deletions;
     const auto group_of = [](const plan::Deletion& deletion) {
-        const auto role = deletion.object.labels.find(std::string(plan::k_role_key));
-        return std::make_tuple(deletion.stage, deletion.object.kind,
-                               role == deletion.object.labels.end() ? std::string() : role->second);
+        return deletion.stage;
     };
     for (std::size_t begin = 0; begin < deletions.size();) {
         runner.check_cancelled();
@@ -653,17 +675,21 @@ TeardownReport execute_teardown(const plan::TeardownTarget& target, const plan::
     runner.check_cancelled();
     const auto again = plan::plan_teardown(
         target, find_target_objects(context.kube, context.portworx, target, context.pool));
+    // What is still being deleted (a PV its pv-protection held until its claim went) is awaited,
+    // all at once: one list and watch per kind and namespace, not one per object.
+    std::vector<FoundObject> deleting;
     for (const auto& deletion : again.deletions) {
         const auto& object = deletion.object;
         if (runner.failed(object)) {
             continue;
         }
         if (object.kind != TeardownKind::portworx_volume && object.deleting) {
-            runner.wait_gone({object});
+            deleting.push_back(object);
         } else {
             runner.fail(object, "still present after teardown");
         }
     }
+    runner.wait_gone(deleting);
     return report;
 }
 

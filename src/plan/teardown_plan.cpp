@@ -19,7 +19,7 @@ std::string label(const FoundObject& object, std::string_view key) {
 // The namespace first: its deletion takes its workloads and claims along (the critical path is
 // its finalisation), and the cluster-scoped objects go meanwhile. Then what the Portworx clones
 // depend on being gone (see Deletion::stage).
-int stage_of(const FoundObject& object) {
+int stage_of(const FoundObject& object, bool referred) {
     switch (object.kind) {
     case TeardownKind::ns:
         return 0;
@@ -39,7 +39,9 @@ int stage_of(const FoundObject& object) {
     }
     const auto role = label(object, k_role_key);
     if (role == role_name(Role::baseline)) {
-        return 5; // a snapshot of a clone: nothing mounts it
+        // A snapshot of a clone: nothing mounts it. It goes with the PVs unless a found object
+        // (a CSI content) refers to it: then after that object.
+        return referred ? 5 : 4;
     }
     return role == role_name(Role::snapshot) ? 7 : 6;
 }
@@ -151,6 +153,10 @@ TeardownPlan plan_teardown(const TeardownTarget& target, const std::vector<Found
             namespaces.insert(object.name);
         }
     }
+    std::set<std::string> referred;
+    for (const auto& object : found) {
+        referred.insert(object.refers_to.begin(), object.refers_to.end());
+    }
     for (const auto& object : found) {
         if (!object.ns.empty() && namespaces.contains(object.ns)) {
             continue;
@@ -162,7 +168,8 @@ TeardownPlan plan_teardown(const TeardownTarget& target, const std::vector<Found
             plan.refused.push_back(Refusal{object, std::move(reason), not_selected});
             continue;
         }
-        plan.deletions.push_back(Deletion{object, stage_of(object)});
+        plan.deletions.push_back(
+            Deletion{object, stage_of(object, referred.contains(object.key()))});
     }
     std::sort(plan.deletions.begin(), plan.deletions.end(),
               [](const Deletion& left, const Deletion& right) {

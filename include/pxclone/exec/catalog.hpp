@@ -6,6 +6,7 @@
 #include "pxclone/k8s/client.hpp"
 #include "pxclone/px/client.hpp"
 #include "pxclone/px/types.hpp"
+#include "pxclone/util/worker_pool.hpp"
 
 #include <chrono>
 #include <cstdint>
@@ -128,7 +129,10 @@ public:
     // Both clients must outlive the catalog. `csi`: the profile's snapshot method is csi; only
     // then are VolumeSnapshots and VolumeSnapshotContents listed (a portworx profile reads no
     // snapshot.storage.k8s.io resource, so it needs no permission on them).
-    Catalog(const k8s::Client& kube, const px::Client& portworx, bool csi);
+    // With a pool, a query's independent listings are sent at once on it (never call a Catalog
+    // from a task of that pool: it waits for its own tasks).
+    Catalog(const k8s::Client& kube, const px::Client& portworx, bool csi,
+            util::WorkerPool* pool = nullptr);
 
     // Snapshot sets of `profile` ("" for every profile): Portworx snapshots (inspectwithfilters
     // managed-by, profile, role=snapshot) and VolumeSnapshots across namespaces with the same
@@ -149,6 +153,7 @@ private:
     const k8s::Client& m_kube;
     const px::Client& m_px;
     bool m_csi;
+    util::WorkerPool* m_pool;
 };
 
 // The objects of `resource` in every namespace carrying all of `labels` (selected on the server,

@@ -66,9 +66,10 @@ struct TeardownTarget {
 struct Deletion {
     FoundObject object;
     // 0 namespaces (taking what is in them along), 1 workloads & jobs, 2 PVCs, 3 VolumeSnapshots
-    // (1-3: only those outside a namespace being deleted), 4 PVs & contents, 5 Portworx baselines,
-    // 6 Portworx clones (once the namespaces and PVCs are gone: no pod mounts them), 7 Portworx
-    // snapshots (after the clones made from them).
+    // (1-3: only those outside a namespace being deleted), 4 PVs, contents and the Portworx
+    // baselines nothing found refers to, 5 the other baselines, 6 Portworx clones (once the
+    // namespaces and PVCs are gone: no pod mounts them), 7 Portworx snapshots (after the clones
+    // made from them). A stage's deletions do not depend on each other: they are sent at once.
     int stage = 0;
 };
 
