@@ -18,6 +18,9 @@
 #   --kubectl-max N               the kubectl baseline only for sizes up to N (its clones and
 #                                 deletions are one kubectl process each: slow on a loaded machine)
 #   --no-kubectl                  skip the kubectl baseline
+#   --no-catalog                  skip the many-environments rows (`list` over 500 environments
+#                                 and 2,000 sets of 20 profiles; `teardown --expired` of 100)
+#   --only-catalog                only those rows (with --sizes "": no per-N runs either)
 #   --smoke                       N=2, zero latencies, 5 start-up runs, no rollout check (CI)
 #   --out FILE                    the report (default bench/RESULTS.md)
 #   --keep                        keep the work directory (request logs, time -v outputs)
@@ -40,6 +43,7 @@ rollout_check=10
 wide_parallel=64
 kubectl_max=1000000
 kubectl_baseline=1
+catalog=1
 smoke=0
 out=$root/bench/RESULTS.md
 keep=0
@@ -54,10 +58,12 @@ while [[ $# -gt 0 ]]; do
     --wide-parallel) wide_parallel=$2; shift 2 ;;
     --kubectl-max) kubectl_max=$2; shift 2 ;;
     --no-kubectl) kubectl_baseline=0; shift ;;
+    --no-catalog) catalog=0; shift ;;
+    --only-catalog) sizes=""; kubectl_baseline=0; rollout_check=0; wide_parallel=0; shift ;;
     --smoke) smoke=1; shift ;;
     --out) out=$(realpath -m "$2"); shift 2 ;;
     --keep) keep=1; shift ;;
-    -h | --help) sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h | --help) sed -n '2,27p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "bench/run.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
     esac
 done
@@ -67,6 +73,7 @@ if [[ $smoke == 1 ]]; then
     startup_runs=5
     rollout_check=0
     wide_parallel=0
+    catalog=0
 fi
 for tool in jq curl openssl awk /usr/bin/time; do
     command -v "$tool" >/dev/null 2>&1 ||
@@ -440,6 +447,38 @@ if [[ $rollout_check -gt 0 ]]; then
     done
 fi
 
+# Many environments: `list` over 500 staging environments and 2,000 snapshot sets of 20 profiles
+# (the bench profile holds 25 and 100 of them), and `teardown --expired` of 100 environments
+# (namespace, PVC on a static PV, clone, baseline each), on fixtures of `pxsim --generate-catalog`.
+declare -A catalog_figures
+run_catalog() {
+    local dir=$work/catalog name shape
+    write_workload "$dir" 1
+    for name in list expired; do
+        case $name in list) shape=500,2000,20,0 ;; expired) shape=100,10,1,100 ;; esac
+        { "$pxsim" --generate-fixture 1 && "$pxsim" --generate-catalog "$shape"; } >"$dir/$name.yaml"
+        sim_start "$dir/$name.yaml" "$latency"
+        catalog_figures[$name,load]=$(load)
+        local px=("$pxclone" -p "$dir/pxclone.yaml" --kubeconfig "$work/k.yaml" -q)
+        log "catalog: $name ($shape)"
+        if [[ $name == list ]]; then
+            time_run "catalog-$name" "${px[@]}" -o json list
+        else
+            time_run "catalog-$name" "${px[@]}" teardown --expired
+        fi
+        sim_stop
+        read -r "catalog_figures[$name,wall]" "catalog_figures[$name,cpu]" "catalog_figures[$name,rss]" \
+            <<<"$(time_fields "catalog-$name")"
+        catalog_figures[$name,reqs]=$(request_count "catalog-$name")
+        catalog_figures[$name,verbs]=$(request_verbs "catalog-$name")
+    done
+    [[ $(jq '[.items[]? // .[]? | select(type == "object")] | length' "$work/catalog-list.stdout") -gt 0 ]] ||
+        { echo "bench: catalog: list printed nothing" >&2; exit 1; }
+}
+if [[ $catalog == 1 ]]; then
+    run_catalog
+fi
+
 log "start-up: $startup_runs runs each of version and validate"
 startup_dir=$work/n-startup
 write_workload "$startup_dir" 3
@@ -550,6 +589,17 @@ target_mark() { awk -v v="$1" -v t="$2" 'BEGIN { print (v <= t ? "met" : "**miss
             pw=$(pipeline_of wall "$n" sum)
             echo "| $n | **pipeline** | $kw | $pw | **$(ratio "$kw" "$pw")** | $(pipeline_of kcpu "$n" sum) | $(mib "$(pipeline_of krss "$n" max)") | $((kreqs[snapshot,$n] + kreqs[deploy,$n] + kreqs[teardown,$n])) | |"
         done
+        echo
+    fi
+    if [[ $catalog == 1 ]]; then
+        echo "## Many environments (\`pxsim --generate-catalog E,S,P,X\` appended to \`--generate-fixture 1\`)"
+        echo
+        echo "| command | catalog | wall s | × bound | CPU s | peak RSS MiB | requests | by verb | target |"
+        echo "|---|---|---|---|---|---|---|---|---|"
+        echo "| \`list -o json\` | 500 environments, 2,000 sets, 20 profiles | ${catalog_figures[list,wall]} | | ${catalog_figures[list,cpu]} | $(mib "${catalog_figures[list,rss]}") | ${catalog_figures[list,reqs]} | ${catalog_figures[list,verbs]} | ≤ 20 requests: $(target_mark "${catalog_figures[list,reqs]}" 20); ≤ 2 s: $(target_mark "${catalog_figures[list,wall]}" 2) |"
+        echo "| \`teardown --expired\` | 100 expired environments | ${catalog_figures[expired,wall]} | $(ratio "${catalog_figures[expired,wall]}" "$cp_teardown") | ${catalog_figures[expired,cpu]} | $(mib "${catalog_figures[expired,rss]}") | ${catalog_figures[expired,reqs]} | ${catalog_figures[expired,verbs]} | ≤ 1.3× bound: $(target_mark "$(ratio "${catalog_figures[expired,wall]}" "$cp_teardown")" 1.3) |"
+        echo
+        echo "Load when they started: list ${catalog_figures[list,load]}; teardown --expired ${catalog_figures[expired,load]}."
         echo
     fi
     echo "## Start-up (median of $startup_runs runs, wall ms, including fork/exec from bash)"

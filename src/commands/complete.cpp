@@ -61,9 +61,10 @@ std::vector<std::string> catalog_ids(const GlobalOptions& globals, const std::st
     // Progress and request logs would land in the user's prompt: they go nowhere.
     std::ostringstream discard;
     Session session(globals, {discard, discard}, loaded.profile, environment);
-    const exec::Catalog catalog(session.kube(), session.portworx(),
-                                method::of(loaded.profile.snapshot.method).uses_volume_snapshots(),
-                                loaded.profile.source.source_namespace);
+    const exec::Catalog catalog(
+        session.kube(), session.portworx(),
+        exec::catalog_scope(loaded.profile,
+                            method::of(loaded.profile.snapshot.method).uses_volume_snapshots()));
     std::vector<std::string> ids;
     for (const auto& set : catalog.snapshot_sets(loaded.profile.name)) {
         ids.push_back(set.id);

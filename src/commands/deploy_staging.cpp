@@ -89,8 +89,8 @@ void deploy_staging(Session& session, const GlobalOptions& globals, const Loaded
     // Discover (reads only): the set — a fresh one (its id is the run id, as `pxclone snapshot`
     // names it; one a dry run would take exists only in its record), or one that exists.
     const auto& method = method::of(profile.snapshot.method);
-    const exec::Catalog catalog(session.kube(), session.portworx(), method.uses_volume_snapshots(),
-                                profile.source.source_namespace);
+    const exec::Catalog catalog(session.kube(), session.portworx(),
+                                exec::catalog_scope(profile, method.uses_volume_snapshots()));
     auto requested = options.snapshot_set;
     std::optional<exec::SnapshotSet> set;
     if (options.fresh) {

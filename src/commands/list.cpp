@@ -51,11 +51,13 @@ void list(Session& session, const GlobalOptions& globals, const LoadedProfile& l
           const ListOptions& options, Streams streams) {
     // Run: read-only listing on both APIs.
     // Every profile's sets may be CSI ones; one profile's are only with its method.
-    const exec::Catalog catalog(
-        session.kube(), session.portworx(),
-        options.all_profiles || method::of(loaded.profile.snapshot.method).uses_volume_snapshots(),
-        // Every profile's sets: each in its own source namespace.
-        options.all_profiles ? std::string() : loaded.profile.source.source_namespace);
+    auto scope = exec::catalog_scope(
+        loaded.profile, method::of(loaded.profile.snapshot.method).uses_volume_snapshots());
+    if (options.all_profiles) {
+        scope.csi = true;
+        scope.source_namespace.clear(); // every profile's sets: each in its own source namespace
+    }
+    const exec::Catalog catalog(session.kube(), session.portworx(), scope, &session.pool());
     const auto profile = options.all_profiles ? std::string() : loaded.profile.name;
     Listing listing;
     listing.now = session.clock().now();

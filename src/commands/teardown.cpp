@@ -103,9 +103,11 @@ void teardown(Session& session, const GlobalOptions& globals, const LoadedProfil
               const TeardownOptions& options, Streams streams) {
     // Discover (reads only): the runs and sets chosen, then everything labelled for them.
     const auto& portworx = session.portworx();
-    const exec::Catalog catalog(session.kube(), portworx,
-                                method::of(loaded.profile.snapshot.method).uses_volume_snapshots(),
-                                loaded.profile.source.source_namespace);
+    const exec::Catalog catalog(
+        session.kube(), portworx,
+        exec::catalog_scope(loaded.profile,
+                            method::of(loaded.profile.snapshot.method).uses_volume_snapshots()),
+        &session.pool());
     const discover::TeardownRequest request{
         .run = globals.run_id.empty() ? std::nullopt : std::optional(loaded.run.id),
         .expired = options.expired,

@@ -674,9 +674,11 @@ private:
     const SwapContext& context() {
         if (!m_sets_loaded) {
             m_context.sets =
-                exec::Catalog(m_readers.kube, m_readers.portworx(),
-                              method::of(m_loaded.profile.snapshot.method).uses_volume_snapshots(),
-                              m_loaded.profile.source.source_namespace)
+                exec::Catalog(
+                    m_readers.kube, m_readers.portworx(),
+                    exec::catalog_scope(
+                        m_loaded.profile,
+                        method::of(m_loaded.profile.snapshot.method).uses_volume_snapshots()))
                     .snapshot_sets(m_loaded.profile.name);
             if (m_planned) {
                 m_context.sets.insert(m_context.sets.begin(), *m_planned);
@@ -760,9 +762,9 @@ NewPvc discover_new_pvc(const RestoreReaders& readers, const profile::Profile& p
         throw NotFoundError(fmt::format("namespace {} not found", ns),
                             "create it first; pxclone does not own it");
     }
-    const exec::Catalog catalog(kube, readers.portworx(),
-                                method::of(profile.snapshot.method).uses_volume_snapshots(),
-                                profile.source.source_namespace);
+    const exec::Catalog catalog(
+        kube, readers.portworx(),
+        exec::catalog_scope(profile, method::of(profile.snapshot.method).uses_volume_snapshots()));
     const auto sets = catalog.snapshot_sets(profile.name);
     const auto& set = find_profile_set(sets, request.snapshot_set, profile.name);
     const auto& snapshot = ready_snapshot(set, source, "");

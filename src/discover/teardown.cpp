@@ -60,7 +60,9 @@ TeardownSelection select_teardown(const profile::Profile& profile, const Teardow
 TeardownSelection discover_teardown(const exec::Catalog& catalog, const profile::Profile& profile,
                                     const TeardownRequest& request,
                                     std::chrono::system_clock::time_point now) {
-    const auto staging = catalog.staging_objects(profile.name);
+    // --run alone needs nothing from the catalog: the run is named, no set is chosen.
+    const auto staging = request.run && !request.snapshots ? exec::StagingObjects{}
+                                                           : catalog.staging_objects(profile.name);
     // The sets are read only when they may be deleted.
     const auto sets =
         request.snapshots ? catalog.snapshot_sets(profile.name) : std::vector<exec::SnapshotSet>{};

@@ -8,6 +8,9 @@
 
 #include <algorithm>
 #include <charconv>
+#include <functional>
+#include <future>
+#include <optional>
 #include <tuple>
 
 namespace pxclone::exec {
@@ -410,6 +413,24 @@ std::vector<json> list_labelled_at(const k8s::Client& kube, const k8s::Resource&
     return items;
 }
 
+// Independent reads, at once on `pool` or one after another without one; their values in
+// order. Every read has ended when the first error is rethrown.
+std::vector<std::vector<json>>
+catalog_reads(util::WorkerPool* pool, std::vector<std::function<std::vector<json>()>> reads) {
+    if (pool == nullptr) {
+        std::vector<std::vector<json>> values;
+        for (auto& read : reads) {
+            values.push_back(read());
+        }
+        return values;
+    }
+    std::vector<std::future<std::vector<json>>> futures;
+    for (auto& read : reads) {
+        futures.push_back(pool->submit(std::move(read)));
+    }
+    return util::get_all(futures);
+}
+
 } // namespace
 
 std::vector<json> list_labelled(const k8s::Client& kube, const k8s::Resource& resource,
@@ -445,9 +466,15 @@ std::set<std::string> labelled_scope(const std::vector<json>& namespaces,
     return scope;
 }
 
-Catalog::Catalog(const k8s::Client& kube, const px::Client& portworx, bool csi,
-                 std::string source_namespace)
-    : m_kube(kube), m_px(portworx), m_csi(csi), m_source_namespace(std::move(source_namespace)) {}
+CatalogScope catalog_scope(const profile::Profile& profile, bool csi) {
+    return {.csi = csi,
+            .source_namespace = profile.source.source_namespace,
+            .staging_only = profile.staging.role_binding.has_value()};
+}
+
+Catalog::Catalog(const k8s::Client& kube, const px::Client& portworx, CatalogScope scope,
+                 util::WorkerPool* pool)
+    : m_kube(kube), m_px(portworx), m_scope(std::move(scope)), m_pool(pool) {}
 
 std::vector<SnapshotSet> Catalog::snapshot_sets(const std::string& profile) const {
     const auto labels = catalog_selector(profile, plan::role_name(plan::Role::snapshot));
@@ -461,9 +488,10 @@ std::vector<SnapshotSet> Catalog::snapshot_sets(const std::string& profile) cons
     });
 
     // A set's VolumeSnapshots are in the source namespace, next to the PVCs they copy.
-    const auto snapshots = m_csi ? list_labelled_at(m_kube, k8s::resource_of("VolumeSnapshot"),
-                                                    labels, m_source_namespace)
-                                 : std::vector<json>{};
+    const auto snapshots = m_scope.csi
+                               ? list_labelled_at(m_kube, k8s::resource_of("VolumeSnapshot"),
+                                                  labels, m_scope.source_namespace)
+                               : std::vector<json>{};
 
     std::map<std::string, json> contents;
     for (const auto& snapshot : snapshots) {
@@ -480,25 +508,77 @@ std::vector<SnapshotSet> Catalog::snapshot_sets(const std::string& profile) cons
 
 StagingObjects Catalog::staging_objects(const std::string& profile) const {
     const auto labels = catalog_selector(profile, plan::role_name(plan::Role::staging));
-    const auto list = [&](std::string_view kind) {
-        return list_labelled(m_kube, k8s::resource_of(kind), labels);
+    const auto list_at = [this, &labels](std::string_view kind, const std::string& ns) {
+        return [this, &labels, kind, ns] {
+            return list_labelled_at(m_kube, k8s::resource_of(kind), labels, ns);
+        };
     };
-    StagingObjects objects;
-    objects.namespaces = list("Namespace");
-    objects.pvs = list("PersistentVolume");
-    // The namespaced kinds only where the run's objects can be: no list across the cluster.
-    const auto scope = labelled_scope(objects.namespaces, objects.pvs);
-    const auto list_in = [&](std::string_view kind) {
-        return list_labelled_in(m_kube, k8s::resource_of(kind), labels, scope);
-    };
-    objects.pvcs = list_in("PersistentVolumeClaim");
-    if (m_csi) {
-        objects.volume_snapshots = list_in("VolumeSnapshot");
-        objects.contents = list("VolumeSnapshotContent");
+    std::vector<std::string_view> namespaced{"PersistentVolumeClaim"};
+    std::vector<std::string_view> kinds{"Namespace", "PersistentVolume"};
+    if (m_scope.csi) {
+        namespaced.emplace_back("VolumeSnapshot");
+        kinds.emplace_back("VolumeSnapshotContent");
+    }
+    if (!m_scope.staging_only) {
+        kinds.insert(kinds.end(), namespaced.begin(), namespaced.end());
+    }
+    // The listings are independent: on the pool, at once (one after another they were most of a
+    // teardown's discovery and of `list`); without one, in this order.
+    std::vector<std::function<std::vector<json>()>> reads;
+    for (const auto kind : kinds) {
+        reads.push_back(list_at(kind, ""));
     }
     px::VolumeFilter filter;
     filter.labels = labels;
-    objects.clones = m_px.inspect_with_filters(filter);
+    auto clones = m_pool != nullptr ? std::optional(m_pool->submit([this, &filter] {
+        return m_px.inspect_with_filters(filter);
+    }))
+                                    : std::nullopt;
+    // The first error is raised once nothing runs behind it any more.
+    std::exception_ptr error;
+    std::vector<std::vector<json>> listed;
+    try {
+        listed = catalog_reads(m_pool, std::move(reads));
+    } catch (...) {
+        error = std::current_exception();
+    }
+    StagingObjects objects;
+    try {
+        objects.clones = clones ? clones->get() : m_px.inspect_with_filters(filter);
+    } catch (...) {
+        error = error ? error : std::current_exception();
+    }
+    if (error) {
+        std::rethrow_exception(error);
+    }
+    std::map<std::string_view, std::vector<json>> found;
+    for (std::size_t i = 0; i < kinds.size(); ++i) {
+        found[kinds[i]] = std::move(listed[i]);
+    }
+    if (m_scope.staging_only) {
+        // The namespaced kinds only where the run's objects can be: no list across the cluster.
+        const auto scope = labelled_scope(found["Namespace"], found["PersistentVolume"]);
+        std::vector<std::function<std::vector<json>()>> inside;
+        for (const auto kind : namespaced) {
+            for (const auto& ns : scope) {
+                inside.push_back(list_at(kind, ns));
+            }
+        }
+        auto per_namespace = catalog_reads(m_pool, std::move(inside));
+        for (std::size_t k = 0; k < namespaced.size(); ++k) {
+            auto& items = found[namespaced[k]];
+            for (std::size_t n = 0; n < scope.size(); ++n) {
+                auto& part = per_namespace[k * scope.size() + n];
+                items.insert(items.end(), std::make_move_iterator(part.begin()),
+                             std::make_move_iterator(part.end()));
+            }
+        }
+    }
+    objects.namespaces = std::move(found["Namespace"]);
+    objects.pvcs = std::move(found["PersistentVolumeClaim"]);
+    objects.pvs = std::move(found["PersistentVolume"]);
+    objects.volume_snapshots = std::move(found["VolumeSnapshot"]);
+    objects.contents = std::move(found["VolumeSnapshotContent"]);
     std::erase_if(objects.clones, [&labels](const px::Volume& volume) {
         return !std::includes(volume.labels.begin(), volume.labels.end(), labels.begin(),
                               labels.end());

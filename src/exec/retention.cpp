@@ -13,7 +13,7 @@ namespace pxclone::exec {
 Retention find_retention(const k8s::Client& kube, const px::Client& portworx,
                          const profile::Profile& profile, bool volume_snapshots,
                          const std::string& current, const std::string& created_at) {
-    const Catalog catalog(kube, portworx, volume_snapshots, profile.source.source_namespace);
+    const Catalog catalog(kube, portworx, catalog_scope(profile, volume_snapshots));
     std::vector<plan::SnapshotSetSummary> summaries;
     for (const auto& set : catalog.snapshot_sets(profile.name)) {
         summaries.push_back({.id = set.id, .created_at = set.created_at});

@@ -40,26 +40,55 @@ TakeOutcome take_all(SnapshotBackend& backend, const plan::SnapshotPlan& plan,
             return backend.take(plan, snapshot, deadline);
         }));
     }
+    // Any failure, also a transport error (a connection cut during a create), fails the set: the
+    // post-hooks still run and the roll-back follows.
+    const auto record_failure = [&outcome, &plan](std::size_t i, const std::exception& e) {
+        const auto& planned = plan.snapshots[i];
+        const auto* error = dynamic_cast<const Error*>(&e);
+        const auto code = error != nullptr ? error->code() : ExitCode::failed;
+        outcome.failures.push_back(fmt::format("snapshot of {} ({}): {}", planned.source.pvc,
+                                               planned.source.volume_id, e.what()));
+        if (!outcome.code || code == ExitCode::interrupted) {
+            outcome.code = code;
+        }
+        if (dynamic_cast<const CreateCutShort*>(&e) != nullptr) {
+            outcome.uncertain.push_back(
+                fmt::format("  snapshot {} of {}", planned.name, planned.source.pvc));
+        }
+    };
+    std::vector<std::size_t> made;
     for (std::size_t i = 0; i < work.size(); ++i) {
         const auto& planned = plan.snapshots[i];
         try {
             outcome.taken[i] = work[i].get();
+            made.push_back(i);
         } catch (const std::exception& e) {
-            // Any failure, also a transport error (a connection cut during a create), fails the
-            // set: the post-hooks still run and the roll-back follows.
-            const auto* error = dynamic_cast<const Error*>(&e);
-            const auto code = error != nullptr ? error->code() : ExitCode::failed;
             // A reused Portworx snapshot is deleted by its portworx_id.
             outcome.taken[i] = {
                 .pvc = planned.source.pvc, .id = planned.existing, .portworx_id = planned.existing};
-            outcome.failures.push_back(fmt::format("snapshot of {} ({}): {}", planned.source.pvc,
-                                                   planned.source.volume_id, e.what()));
-            if (!outcome.code || code == ExitCode::interrupted) {
-                outcome.code = code;
-            }
-            if (dynamic_cast<const CreateCutShort*>(&e) != nullptr) {
-                outcome.uncertain.push_back(
-                    fmt::format("  snapshot {} of {}", planned.name, planned.source.pvc));
+            record_failure(i, e);
+        }
+    }
+    if (made.empty()) {
+        return outcome;
+    }
+    // Readiness of what was made, for the whole set at once where the backend checks it so. A
+    // snapshot that is not ready keeps its id: the roll-back deletes it.
+    std::vector<std::exception_ptr> not_ready;
+    try {
+        not_ready = backend.await_ready(plan, outcome.taken, made, deadline);
+    } catch (...) {
+        not_ready.assign(outcome.taken.size(), nullptr);
+        for (const auto i : made) {
+            not_ready[i] = std::current_exception();
+        }
+    }
+    for (const auto i : made) {
+        if (i < not_ready.size() && not_ready[i]) {
+            try {
+                std::rethrow_exception(not_ready[i]);
+            } catch (const std::exception& e) {
+                record_failure(i, e);
             }
         }
     }

@@ -206,6 +206,11 @@ public:
             }
         };
         options.watch.cancelled = m_context.cancelled;
+        if (ns.empty()) {
+            // A cluster-scoped kind (PVs after teardown): pxclone's own, not every one there is.
+            options.watch.label_selector = k8s::label_selector(
+                {{std::string(plan::k_managed_by_key), std::string(plan::k_managed_by_value)}});
+        }
         std::map<std::string, std::string> errors;
         try {
             k8s::wait_for_all(
@@ -237,9 +242,7 @@ public:
         // tasks write their objects' errors without a lock.
         std::map<std::pair<TeardownKind, std::string>, std::vector<std::size_t>> sets;
         for (std::size_t i = 0; i < objects.size(); ++i) {
-            if (!objects[i].ns.empty()) {
-                sets[{objects[i].kind, objects[i].ns}].push_back(i);
-            }
+            sets[{objects[i].kind, objects[i].ns}].push_back(i);
         }
         std::vector<std::optional<std::string>> errors(objects.size());
         std::vector<std::function<void()>> work;
@@ -398,16 +401,198 @@ std::vector<FoundObject> find_run_objects(const k8s::Client& kube, const px::Cli
     return found;
 }
 
+namespace {
+
+// The namespaced kinds a staging namespace holds; its deletion removes them.
+constexpr TeardownKind k_namespaced_kinds[] = {
+    TeardownKind::deployment, TeardownKind::statefulset,     TeardownKind::job,
+    TeardownKind::pvc,        TeardownKind::volume_snapshot,
+};
+
+bool csi_kind(TeardownKind kind) {
+    return kind == TeardownKind::volume_snapshot || kind == TeardownKind::volume_snapshot_content;
+}
+
+// The ownership labels of `profile` (managed-by, profile); `runs` adds "pxclone.io/run in (...)"
+// (or "=" for one run), so that one listing serves every run of a target.
+std::string runs_selector(const std::string& profile, const std::set<std::string>& runs) {
+    auto selector = k8s::label_selector({
+        {std::string(plan::k_managed_by_key), std::string(plan::k_managed_by_value)},
+        {std::string(plan::k_profile_key), profile},
+    });
+    const std::string run_key(plan::k_run_key);
+    if (runs.size() == 1) {
+        return selector + "," + run_key + "=" + *runs.begin();
+    }
+    return selector + fmt::format(",{} in ({})", run_key, fmt::join(runs, ","));
+}
+
+// The objects of `kind` in `ns` ("" every namespace) labelled for `runs` of `profile`, selected
+// on the server and checked again here. A snapshot.storage.k8s.io kind the server does not serve
+// (no CSI snapshot CRDs: 404 without a Status) has no objects.
+std::vector<FoundObject> list_runs(const k8s::Client& kube, TeardownKind kind,
+                                   const std::string& ns, const std::string& profile,
+                                   const std::set<std::string>& runs) {
+    const auto& resource = *teardown_resource(kind);
+    k8s::ListOptions options;
+    options.label_selector = runs_selector(profile, runs);
+    std::vector<json> items;
+    try {
+        items = kube.list(resource, ns, options).items;
+    } catch (const k8s::ApiError& error) {
+        if (resource.group == "snapshot.storage.k8s.io" && error.http_status() == 404 &&
+            !error.is_not_found()) {
+            return {};
+        }
+        throw;
+    }
+    const k8s::Labels owner{
+        {std::string(plan::k_managed_by_key), std::string(plan::k_managed_by_value)},
+        {std::string(plan::k_profile_key), profile},
+    };
+    std::vector<FoundObject> found;
+    for (const auto& item : items) {
+        auto object = from_kube(kind, item);
+        const auto run = object.labels.find(std::string(plan::k_run_key));
+        if (k8s::has_labels(item, owner) && run != object.labels.end() &&
+            runs.contains(run->second)) {
+            found.push_back(std::move(object));
+        }
+    }
+    return found;
+}
+
+// Runs each listing (on the pool when given, at once) and joins what they found, in order.
+std::vector<FoundObject>
+run_listings(const std::vector<std::function<std::vector<FoundObject>()>>& listings,
+             util::WorkerPool* pool) {
+    std::vector<std::vector<FoundObject>> parts;
+    if (pool == nullptr) {
+        for (const auto& listing : listings) {
+            parts.push_back(listing());
+        }
+    } else {
+        std::vector<std::future<std::vector<FoundObject>>> running;
+        for (const auto& listing : listings) {
+            running.push_back(pool->submit(listing));
+        }
+        parts = util::get_all(running);
+    }
+    std::vector<FoundObject> found;
+    for (auto& part : parts) {
+        found.insert(found.end(), std::make_move_iterator(part.begin()),
+                     std::make_move_iterator(part.end()));
+    }
+    return found;
+}
+
+// What the target owns inside `namespaces` (deleted one by one when a namespace is not).
+std::vector<FoundObject> find_namespaced(const k8s::Client& kube,
+                                         const plan::TeardownTarget& target,
+                                         const std::set<std::string>& runs,
+                                         const std::set<std::string>& namespaces,
+                                         util::WorkerPool* pool) {
+    std::vector<std::function<std::vector<FoundObject>()>> listings;
+    for (const auto& ns : namespaces) {
+        for (const auto kind : k_namespaced_kinds) {
+            if (!target.csi && csi_kind(kind)) {
+                continue;
+            }
+            listings.emplace_back([&kube, &target, &runs, ns, kind] {
+                return list_runs(kube, kind, ns, target.profile, runs);
+            });
+        }
+    }
+    return run_listings(listings, pool);
+}
+
+} // namespace
+
 std::vector<FoundObject> find_target_objects(const k8s::Client& kube, const px::Client& portworx,
                                              const plan::TeardownTarget& target,
                                              util::WorkerPool* pool) {
     std::set<std::string> runs = target.runs;
     runs.insert(target.snapshot_sets.begin(), target.snapshot_sets.end());
-    std::vector<FoundObject> found;
+    if (runs.empty()) {
+        return {};
+    }
+    // One listing per cluster-scoped kind for every run at once, the run's staging namespaces
+    // among them; the Portworx volumes by each run's labels (the SDK filters on exact labels).
+    std::vector<std::function<std::vector<FoundObject>()>> listings;
+    for (const auto kind :
+         {TeardownKind::ns, TeardownKind::pv, TeardownKind::volume_snapshot_content}) {
+        if (!target.csi && csi_kind(kind)) {
+            continue;
+        }
+        listings.emplace_back([&kube, &target, &runs, kind] {
+            return list_runs(kube, kind, "", target.profile, runs);
+        });
+    }
+    // A snapshot set's VolumeSnapshots live in the source namespace.
+    if (target.csi && !target.snapshot_sets.empty()) {
+        listings.emplace_back([&kube, &target] {
+            return list_runs(kube, TeardownKind::volume_snapshot, target.source_namespace,
+                             target.profile, target.snapshot_sets);
+        });
+    }
+    // Portworx: one look-up per set, and for several staging runs one per role (clones,
+    // baselines) of the profile, kept to the runs here: 100 expired environments are 2
+    // look-ups, not 100.
+    const auto portworx_listing = [&listings, &portworx,
+                                   &target](std::map<std::string, std::string> labels,
+                                            const std::set<std::string>& wanted) {
+        listings.emplace_back([&portworx, &target, &wanted, labels = std::move(labels)] {
+            px::VolumeFilter filter;
+            filter.labels = labels;
+            filter.labels.emplace(plan::k_managed_by_key, plan::k_managed_by_value);
+            filter.labels.emplace(plan::k_profile_key, target.profile);
+            std::vector<FoundObject> found;
+            for (const auto& volume : portworx.inspect_with_filters(filter)) {
+                // Another run's is not selected; one without a run label is kept for the
+                // planner to refuse (and warn about: the server ignored the filter).
+                const auto run = volume.labels.find(std::string(plan::k_run_key));
+                if (run == volume.labels.end() || wanted.contains(run->second)) {
+                    found.push_back(FoundObject{TeardownKind::portworx_volume, "", volume.name,
+                                                volume.id, volume.labels});
+                }
+            }
+            return found;
+        });
+    };
+    if (target.runs.size() > 1) {
+        for (const auto role : {plan::Role::staging, plan::Role::baseline}) {
+            portworx_listing({{std::string(plan::k_role_key), std::string(plan::role_name(role))}},
+                             target.runs);
+        }
+    }
     for (const auto& run : runs) {
-        auto objects = find_run_objects(kube, portworx, target.profile, run, pool, target.csi);
-        found.insert(found.end(), std::make_move_iterator(objects.begin()),
-                     std::make_move_iterator(objects.end()));
+        // A set is looked up by its own run (a --fresh run's set has the run's id).
+        if (target.runs.size() <= 1 || !target.runs.contains(run) ||
+            target.snapshot_sets.contains(run)) {
+            portworx_listing({{std::string(plan::k_run_key), run}}, runs);
+        }
+    }
+    auto found = run_listings(listings, pool);
+
+    // A staging namespace that teardown deletes takes what is in it along: nothing in it is read.
+    // A run without one (never made, already gone, or not deletable) is looked for in every
+    // namespace, as before namespaces were deleted first.
+    std::set<std::string> covered_runs;
+    for (const auto& object : found) {
+        if (object.kind == TeardownKind::ns && plan::refusal_reason(target, object).empty()) {
+            covered_runs.insert(object.labels.at(std::string(plan::k_run_key)));
+        }
+    }
+    std::set<std::string> uncovered;
+    for (const auto& run : target.runs) {
+        if (!covered_runs.contains(run)) {
+            uncovered.insert(run);
+        }
+    }
+    if (!uncovered.empty()) {
+        auto inside = find_namespaced(kube, target, uncovered, {""}, pool);
+        found.insert(found.end(), std::make_move_iterator(inside.begin()),
+                     std::make_move_iterator(inside.end()));
     }
     return found;
 }
@@ -419,17 +604,14 @@ TeardownReport execute_teardown(const plan::TeardownTarget& target, const plan::
     for (const auto& refusal : plan.refused) {
         runner.hold(refusal.object);
     }
-    std::vector<FoundObject> pvcs;
-    std::vector<FoundObject> namespaces;
-    bool pvcs_awaited = false;
+    std::vector<FoundObject> awaited; // PVCs and namespaces deleted, awaited before the clones
+    bool awaited_gone = false;
 
-    // Deletions of one group (same stage, kind and role: clones before snapshots) do not depend
-    // on each other: they are sent in parallel, and recorded in plan order.
-    const auto& deletions = plan.deletions;
+    // The deletions of one stage do not depend on each other: they are sent in parallel, and
+    // recorded in plan order.
+    auto deletions = plan.deletions;
     const auto group_of = [](const plan::Deletion& deletion) {
-        const auto role = deletion.object.labels.find(std::string(plan::k_role_key));
-        return std::make_tuple(deletion.stage, deletion.object.kind,
-                               role == deletion.object.labels.end() ? std::string() : role->second);
+        return deletion.stage;
     };
     for (std::size_t begin = 0; begin < deletions.size();) {
         runner.check_cancelled();
@@ -437,11 +619,10 @@ TeardownReport execute_teardown(const plan::TeardownTarget& target, const plan::
         while (end < deletions.size() && group_of(deletions[end]) == group_of(deletions[begin])) {
             ++end;
         }
-        if (deletions[begin].stage >= 3 && !pvcs_awaited) {
-            // A PVC goes only once no pod uses it: then its PV is released (a PV deleted while
-            // still bound keeps its pv-protection finalizer) and its clone detached.
-            runner.wait_gone(pvcs);
-            pvcs_awaited = true;
+        if (deletions[begin].stage >= 6 && !awaited_gone) {
+            // A clone can go once no pod mounts it: its namespace (or its PVC) is gone.
+            runner.wait_gone(awaited);
+            awaited_gone = true;
         }
         // An object that something staying still refers to is kept: a PV whose PVC could not be
         // deleted, the Portworx volume of a PV that could not, a content of a VolumeSnapshot.
@@ -455,6 +636,7 @@ TeardownReport execute_teardown(const plan::TeardownTarget& target, const plan::
                 removals[i] = runner.attempt_remove(deletions[begin + i].object);
             }
         });
+        std::set<std::string> kept_namespaces;
         for (std::size_t i = 0; i < removals.size(); ++i) {
             const auto& object = deletions[begin + i].object;
             if (holders[i]) {
@@ -462,33 +644,52 @@ TeardownReport execute_teardown(const plan::TeardownTarget& target, const plan::
                 continue;
             }
             if (!runner.record(object, removals[i])) {
+                if (object.kind == TeardownKind::ns) {
+                    kept_namespaces.insert(object.name);
+                }
                 continue;
             }
-            if (object.kind == TeardownKind::pvc) {
-                pvcs.push_back(object);
-            } else if (object.kind == TeardownKind::ns) {
-                namespaces.push_back(object);
+            if (object.kind == TeardownKind::pvc || object.kind == TeardownKind::ns) {
+                awaited.push_back(object);
             }
+        }
+        if (!kept_namespaces.empty()) {
+            // A namespace that could not be deleted does not take its objects along: they are
+            // read and deleted one by one, before the next stage (they belong to stages 1-3).
+            const auto inside =
+                plan::plan_teardown(target, find_namespaced(context.kube, target, target.runs,
+                                                            kept_namespaces, context.pool));
+            for (const auto& refusal : inside.refused) {
+                runner.hold(refusal.object);
+            }
+            deletions.insert(deletions.begin() + static_cast<std::ptrdiff_t>(end),
+                             inside.deletions.begin(), inside.deletions.end());
         }
         begin = end;
     }
-    runner.wait_gone(namespaces);
+    if (!awaited_gone) {
+        runner.wait_gone(awaited);
+    }
 
     // Verify: nothing labelled for the target may remain.
     runner.check_cancelled();
     const auto again = plan::plan_teardown(
         target, find_target_objects(context.kube, context.portworx, target, context.pool));
+    // What is still being deleted (a PV its pv-protection held until its claim went) is awaited,
+    // all at once: one list and watch per kind and namespace, not one per object.
+    std::vector<FoundObject> deleting;
     for (const auto& deletion : again.deletions) {
         const auto& object = deletion.object;
         if (runner.failed(object)) {
             continue;
         }
         if (object.kind != TeardownKind::portworx_volume && object.deleting) {
-            runner.wait_gone({object});
+            deleting.push_back(object);
         } else {
             runner.fail(object, "still present after teardown");
         }
     }
+    runner.wait_gone(deleting);
     return report;
 }
 

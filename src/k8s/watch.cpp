@@ -506,8 +506,9 @@ std::map<std::string, std::optional<json>>
 wait_for_all(const Client& client, const Resource& resource, std::string_view ns,
              const std::vector<std::string>& names, const SetReadiness::PredicateFor& predicate_for,
              const SetWaitOptions& options, const util::Clock& clock, util::Sleeper& sleeper) {
-    if (ns.empty()) {
-        throw std::invalid_argument("wait_for_all: a namespace is required");
+    if (ns.empty() && (resource.namespaced || options.watch.label_selector.empty())) {
+        throw std::invalid_argument("wait_for_all: a namespace, or a cluster-scoped kind and a "
+                                    "label selector, is required");
     }
     const auto deadline = clock.now() + options.timeout;
     SetReadiness set(names, predicate_for, options.on_progress, options.on_ready);

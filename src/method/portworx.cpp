@@ -7,6 +7,8 @@
 
 #include <algorithm>
 #include <cctype>
+#include <map>
+#include <optional>
 
 #include <fmt/format.h>
 
@@ -62,8 +64,13 @@ public:
     exec::TakenSnapshot take(const plan::SnapshotPlan& plan, const plan::PlannedSnapshot& snapshot,
                              std::chrono::system_clock::time_point deadline) override {
         (void)plan;
-        return exec::run_step(m_context.on_done, support::step_key(snapshot),
-                              [&] { return take_step(snapshot, deadline); });
+        // The step ends in await_ready, once the snapshot is ready (or here when it fails).
+        try {
+            return take_step(snapshot, deadline);
+        } catch (...) {
+            done(snapshot, false);
+            throw;
+        }
     }
 
     void remove(const plan::SnapshotPlan& plan, const exec::TakenSnapshot& snapshot) override {
@@ -115,51 +122,108 @@ private:
             }
         }
         taken.portworx_id = taken.id;
-        wait_ready(snapshot, taken.id, deadline, key);
-        support::report(m_context, key,
-                        fmt::format("snapshot {} ready ({})", snapshot.source.pvc, taken.id));
         taken.took = support::since(*m_context.clock, start);
         return taken;
     }
 
-    // SnapshotCreate answers once the snapshot exists; inspect confirms it is what we asked for
-    // and waits out a driver that reports it pending.
-    void wait_ready(const plan::PlannedSnapshot& snapshot, const std::string& id,
-                    std::chrono::system_clock::time_point deadline, const std::string& key) {
+    // SnapshotCreate answers once the snapshot exists; one look-up of the run's snapshots by
+    // their labels per round confirms each is what we asked for and waits out a driver that
+    // reports some pending (one inspect per snapshot cost N requests).
+    std::vector<std::exception_ptr>
+    await_ready(const plan::SnapshotPlan& plan, const std::vector<exec::TakenSnapshot>& taken,
+                const std::vector<std::size_t>& which,
+                std::chrono::system_clock::time_point deadline) override {
+        std::vector<std::exception_ptr> errors(taken.size());
+        if (which.empty()) {
+            return errors;
+        }
+        px::VolumeFilter filter;
+        filter.labels = support::run_selector(plan.snapshots.front());
+        std::vector<std::size_t> pending = which;
         milliseconds pause{200};
         for (;;) {
-            const auto volume = m_px.inspect(id);
-            if (!volume) {
-                throw Error(ExitCode::failed,
-                            fmt::format("snapshot {} of {} vanished after it was created", id,
-                                        snapshot.source.pvc));
+            std::map<std::string, px::Volume> found;
+            for (auto& volume : m_px.inspect_with_filters(filter)) {
+                auto id = volume.id;
+                found.emplace(std::move(id), std::move(volume));
             }
-            if (volume->parent != snapshot.source.volume_id) {
-                throw Error(ExitCode::failed,
-                            fmt::format("Portworx volume {} is not a snapshot of volume {} ({})",
-                                        id, snapshot.source.volume_id, snapshot.source.pvc));
+            std::vector<std::size_t> waiting;
+            for (const auto i : pending) {
+                const auto& snapshot = plan.snapshots[i];
+                const auto& id = taken[i].id;
+                const auto volume = found.find(id);
+                std::optional<std::string> state;
+                try {
+                    state = check(snapshot, id, volume == found.end() ? nullptr : &volume->second);
+                } catch (const Error&) {
+                    errors[i] = std::current_exception();
+                    done(snapshot, false);
+                    continue;
+                }
+                if (!state) {
+                    support::report(m_context, support::step_key(snapshot),
+                                    fmt::format("snapshot {} ready ({})", snapshot.source.pvc, id));
+                    done(snapshot, true);
+                    continue;
+                }
+                support::report(
+                    m_context, support::step_key(snapshot),
+                    fmt::format("snapshot {} {}", snapshot.source.pvc, state_word(*state)));
+                if (m_context.clock->now() + pause > deadline) {
+                    errors[i] = std::make_exception_ptr(
+                        TimeoutError(fmt::format("timed out waiting for snapshot {} of {} ({})", id,
+                                                 snapshot.source.pvc, *state)));
+                    done(snapshot, false);
+                    continue;
+                }
+                waiting.push_back(i);
             }
-            const auto& state = volume->state;
-            if (state == "VOLUME_STATE_ERROR" || state == "VOLUME_STATE_DELETED") {
-                throw Error(ExitCode::failed, fmt::format("snapshot {} of {} is in state {}", id,
-                                                          snapshot.source.pvc, state));
+            if (waiting.empty()) {
+                return errors;
             }
-            if (state.empty() || state == "VOLUME_STATE_AVAILABLE" ||
-                state == "VOLUME_STATE_DETACHED" || state == "VOLUME_STATE_ATTACHED") {
-                return;
-            }
-            support::report(m_context, key,
-                            fmt::format("snapshot {} {}", snapshot.source.pvc, state_word(state)));
             if (m_context.cancelled && m_context.cancelled()) {
+                for (const auto i : waiting) {
+                    done(plan.snapshots[i], false);
+                }
                 throw InterruptedError();
-            }
-            if (m_context.clock->now() + pause > deadline) {
-                throw TimeoutError(fmt::format("timed out waiting for snapshot {} of {} ({})", id,
-                                               snapshot.source.pvc, state));
             }
             m_context.sleeper->sleep(pause);
             pause = std::min(pause * 2, milliseconds{5000});
+            pending = std::move(waiting);
         }
+    }
+
+    void done(const plan::PlannedSnapshot& snapshot, bool ok) const {
+        if (m_context.on_done) {
+            m_context.on_done(support::step_key(snapshot), ok);
+        }
+    }
+
+    // nullopt when `volume` (the snapshot `id` as found, nullptr when absent) is ready; its
+    // state while it is pending. Throws Error when it is gone, not a snapshot of the planned
+    // volume, or failed.
+    static std::optional<std::string> check(const plan::PlannedSnapshot& snapshot,
+                                            const std::string& id, const px::Volume* volume) {
+        if (volume == nullptr) {
+            throw Error(ExitCode::failed, fmt::format("snapshot {} of {} vanished after it was "
+                                                      "created",
+                                                      id, snapshot.source.pvc));
+        }
+        if (volume->parent != snapshot.source.volume_id) {
+            throw Error(ExitCode::failed,
+                        fmt::format("Portworx volume {} is not a snapshot of volume {} ({})", id,
+                                    snapshot.source.volume_id, snapshot.source.pvc));
+        }
+        const auto& state = volume->state;
+        if (state == "VOLUME_STATE_ERROR" || state == "VOLUME_STATE_DELETED") {
+            throw Error(ExitCode::failed, fmt::format("snapshot {} of {} is in state {}", id,
+                                                      snapshot.source.pvc, state));
+        }
+        if (state.empty() || state == "VOLUME_STATE_AVAILABLE" ||
+            state == "VOLUME_STATE_DETACHED" || state == "VOLUME_STATE_ATTACHED") {
+            return std::nullopt;
+        }
+        return state;
     }
 
     const px::Client& m_px;

@@ -159,23 +159,19 @@ void lists_run_objects(Needs& needs, std::string_view command, bool csi) {
     }
 }
 
-// exec::execute_teardown for a run in `staging` (and, with csi, snapshots in `source`).
+// exec::execute_teardown for a run in `staging` (and, with csi, snapshots in `source`). The
+// staging namespace is deleted first and takes its workloads, Jobs, PVCs and VolumeSnapshots
+// along (the namespace controller deletes them): teardown sends them no DELETE of its own.
 void deletes_run_objects(Needs& needs, std::string_view command, const std::string& staging,
                          const std::string& source, bool csi) {
     const std::string why = "delete the run's objects";
-    for (const auto* name : {"Deployment", "StatefulSet", "Job", "PersistentVolumeClaim"}) {
-        needs.add(command, "delete", needed_kind(name), staging, why);
-    }
     needs.add(command, "delete", needed_kind("PersistentVolume"), "", why);
     needs.add(command, "delete", needed_kind("Namespace"), staging, why, {}, staging);
-    needs.wait(command, needed_kind("PersistentVolumeClaim"), staging,
-               "wait until the PVCs are gone");
     needs.add(command, "list", needed_kind("Namespace"), "", "wait until the namespace is gone", {},
               staging);
     needs.add(command, "watch", needed_kind("Namespace"), "", "wait until the namespace is gone",
               {}, staging);
     if (csi) {
-        needs.add(command, "delete", needed_kind("VolumeSnapshot"), staging, why);
         needs.add(command, "delete", needed_kind("VolumeSnapshot"), source, "delete snapshot sets");
         needs.add(command, "delete", needed_kind("VolumeSnapshotContent"), "", why);
     }
@@ -198,7 +194,10 @@ void reads_snapshot_sets(Needs& needs, const profile::Profile& profile, std::str
 // `restore --new-pvc -n NS` copy's namespace is one the profile does not name: left out).
 void staging_reads(Needs& needs, const profile::Profile& profile, std::string_view command,
                    bool csi) {
-    const auto& staging = profile.staging.staging_namespace;
+    // exec::Catalog lists inside the staging namespaces only where the identity is granted no
+    // more (staging.role_binding); otherwise one list across the cluster (exec::CatalogScope).
+    const auto staging =
+        profile.staging.role_binding ? profile.staging.staging_namespace : std::string();
     const std::string why = "find the staging environments";
     needs.add(command, "list", needed_kind("Namespace"), "", why);
     needs.add(command, "list", needed_kind("PersistentVolume"), "", why);
@@ -375,6 +374,10 @@ void restore_needs(Needs& needs, const profile::Profile& profile,
                   "replace the PVCs");
     }
     staging_objects(needs, profile, k_restore, manifest_resources, csi);
+    if (profile.staging.mask) {
+        // The last masking's Job is Complete: it is deleted and made again, and awaited gone.
+        needs.add(k_restore, "delete", needed_kind("Job"), staging, "run the masking job again");
+    }
     needs.add(k_restore, "patch", needed_kind("Namespace"), staging, "record the restore", {},
               staging);
 }

@@ -11,30 +11,39 @@ namespace {
 constexpr std::string_view k_not_torn_down = " is not being torn down";
 constexpr std::string_view k_not_deleted = " is not being deleted";
 
-int stage_of(TeardownKind kind) {
-    switch (kind) {
-    case TeardownKind::deployment:
-    case TeardownKind::statefulset:
-    case TeardownKind::job:
-        return 0;
-    case TeardownKind::pvc:
-        return 1;
-    case TeardownKind::volume_snapshot:
-        return 2;
-    case TeardownKind::pv:
-    case TeardownKind::volume_snapshot_content:
-        return 3;
-    case TeardownKind::portworx_volume:
-        return 4;
-    case TeardownKind::ns:
-        break;
-    }
-    return 5;
-}
-
 std::string label(const FoundObject& object, std::string_view key) {
     const auto found = object.labels.find(std::string(key));
     return found == object.labels.end() ? std::string() : found->second;
+}
+
+// The namespace first: its deletion takes its workloads and claims along (the critical path is
+// its finalisation), and the cluster-scoped objects go meanwhile. Then what the Portworx clones
+// depend on being gone (see Deletion::stage).
+int stage_of(const FoundObject& object, bool referred) {
+    switch (object.kind) {
+    case TeardownKind::ns:
+        return 0;
+    case TeardownKind::deployment:
+    case TeardownKind::statefulset:
+    case TeardownKind::job:
+        return 1;
+    case TeardownKind::pvc:
+        return 2;
+    case TeardownKind::volume_snapshot:
+        return 3;
+    case TeardownKind::pv:
+    case TeardownKind::volume_snapshot_content:
+        return 4;
+    case TeardownKind::portworx_volume:
+        break;
+    }
+    const auto role = label(object, k_role_key);
+    if (role == role_name(Role::baseline)) {
+        // A snapshot of a clone: nothing mounts it. It goes with the PVs unless a found object
+        // (a CSI content) refers to it: then after that object.
+        return referred ? 5 : 4;
+    }
+    return role == role_name(Role::snapshot) ? 7 : 6;
 }
 
 // Within a stage: clones before snapshots (a clone's parent is a snapshot), then by identity.
@@ -137,7 +146,21 @@ std::string refusal_reason(const TeardownTarget& target, const FoundObject& obje
 
 TeardownPlan plan_teardown(const TeardownTarget& target, const std::vector<FoundObject>& found) {
     TeardownPlan plan;
+    // The namespaces deleted: what is in them goes with them, without a DELETE of its own.
+    std::set<std::string> namespaces;
     for (const auto& object : found) {
+        if (object.kind == TeardownKind::ns && refusal_reason(target, object).empty()) {
+            namespaces.insert(object.name);
+        }
+    }
+    std::set<std::string> referred;
+    for (const auto& object : found) {
+        referred.insert(object.refers_to.begin(), object.refers_to.end());
+    }
+    for (const auto& object : found) {
+        if (!object.ns.empty() && namespaces.contains(object.ns)) {
+            continue;
+        }
         auto reason = refusal_reason(target, object);
         if (!reason.empty()) {
             const bool not_selected =
@@ -145,7 +168,8 @@ TeardownPlan plan_teardown(const TeardownTarget& target, const std::vector<Found
             plan.refused.push_back(Refusal{object, std::move(reason), not_selected});
             continue;
         }
-        plan.deletions.push_back(Deletion{object, stage_of(object.kind)});
+        plan.deletions.push_back(
+            Deletion{object, stage_of(object, referred.contains(object.key()))});
     }
     std::sort(plan.deletions.begin(), plan.deletions.end(),
               [](const Deletion& left, const Deletion& right) {

@@ -80,7 +80,7 @@ request_mark
 px_run teardown -p "$profile" --run c1 --parallel 1 -o json
 expect_exit 0
 expect_json '[.deleted[] | .kind] | join(",")' \
-    "StatefulSet,PersistentVolumeClaim,PersistentVolumeClaim,PersistentVolumeClaim,VolumeSnapshot,VolumeSnapshot,VolumeSnapshot,PersistentVolume,PersistentVolume,PersistentVolume,VolumeSnapshotContent,VolumeSnapshotContent,VolumeSnapshotContent,PortworxVolume,PortworxVolume,PortworxVolume,Namespace"
+    "Namespace,PersistentVolume,PersistentVolume,PersistentVolume,VolumeSnapshotContent,VolumeSnapshotContent,VolumeSnapshotContent,PortworxVolume,PortworxVolume,PortworxVolume"
 expect_golden_since_mark "$E2E_DIR/csi-staging-teardown.requests"
 state=$(sim_get /_sim/state)
 expect_equal "run c1 leftovers in Kubernetes" "" "$(jq -r '[.kubernetes[][] | select(.metadata.labels["pxclone.io/run"] == "c1") | "\(.kind) \(.metadata.namespace)/\(.metadata.name)"] | .[]' <<<"$state")"

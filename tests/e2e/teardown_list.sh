@@ -47,11 +47,12 @@ grep -qF 'DELETE /v1/volumes/clone-7' <<<"$out" || fail "dry run clone: $out"
 if grep -q 'orders-stg-8' <<<"$out"; then fail "dry run touches run 8: $out"; fi
 [[ $(deletes) == 0 ]] || fail "dry run sent a DELETE"
 
-# --expired --snapshots: run 7 goes; set 5 stays (run 8 uses it).
+# --expired --snapshots: run 7 goes; set 5 stays (run 8 uses it). The namespace goes first and
+# takes its Deployment and PVC along (the state check below sees them gone).
 out=$(px teardown --expired --snapshots -o json 2>"$work/stderr") || fail "teardown: $out $(cat "$work/stderr")"
 grep -q 'keeping snapshot set 5: still used by run 8' "$work/stderr" || fail "no keep warning"
 [[ $(jq -c '[.deleted[] | .kind]' <<<"$out") == \
-    '["Deployment","PersistentVolumeClaim","PersistentVolume","PortworxVolume","Namespace"]' ]] ||
+    '["Namespace","PersistentVolume","PortworxVolume"]' ]] ||
     fail "deleted: $out"
 state=$(sim state)
 [[ $(jq '[.. | objects | select(.metadata?.labels?["pxclone.io/run"] == "7")] | length' <<<"$state") == 0 ]] ||

@@ -2,6 +2,7 @@
 
 #include <cstdio>
 #include <sstream>
+#include <vector>
 
 namespace pxsim {
 
@@ -13,7 +14,91 @@ std::string uid(int kind, int index) {
     return text;
 }
 
+// The ownership labels pxclone puts on what it makes, as YAML lines indented by `indent`.
+std::string owned_labels(const std::string& indent, const std::string& profile,
+                         const std::string& run, const std::string& role, const std::string& set) {
+    return indent + "app.kubernetes.io/managed-by: pxclone\n" + indent +
+           "pxclone.io/profile: " + profile + "\n" + indent + "pxclone.io/run: " + run + "\n" +
+           indent + "pxclone.io/role: " + role + "\n" + indent + "pxclone.io/snapshot-set: " + set +
+           "\n";
+}
+
+std::string profile_name(int index) {
+    return index == 0 ? std::string("bench") : "bench-" + std::to_string(index);
+}
+
 } // namespace
+
+std::string generate_catalog(const CatalogShape& shape) {
+    std::ostringstream out;
+    const std::string prod_volume = "1100000000000000000";
+    const int profiles = shape.profiles < 1 ? 1 : shape.profiles;
+    const auto snapshot_id = [](int set) {
+        return "5" + std::to_string(100000000 + set);
+    };
+    for (int i = 0; i < shape.sets; ++i) {
+        const auto profile = profile_name(i % profiles);
+        const auto set = "s" + std::to_string(i);
+        out << "---\napiVersion: pxsim/v1\nkind: PortworxVolume\nid: \"" << snapshot_id(i)
+            << "\"\nreadonly: true\nsource:\n  parent: \"" << prod_volume
+            << "\"\nlocator:\n  name: " << profile << "-" << set
+            << "-mongo-data-mongo-0\n  volume_labels:\n"
+            << owned_labels("    ", profile, set, "snapshot", set)
+            << "    pxclone.io/source: prod/mongo-data-mongo-0\n"
+            << "    pxclone.io/created-at: \"2026-11-01T08:00:00Z\"\n"
+            << "    pxclone.io/set-size: \"1\"\n"
+            << "ctime: \"2026-11-01T08:00:00Z\"\nspec:\n  size: \"10737418240\"\n";
+    }
+    std::vector<int> expired_in(static_cast<std::size_t>(profiles), 0);
+    for (int i = 0; i < shape.environments; ++i) {
+        const int p = i % profiles;
+        const auto profile = profile_name(p);
+        const auto run = "e" + std::to_string(i);
+        const bool expired = expired_in[static_cast<std::size_t>(p)]++ < shape.expired;
+        const int set_index = shape.sets > 0 ? i % shape.sets : 0;
+        const auto set = "s" + std::to_string(set_index);
+        const auto ns = profile + "-stg-" + run;
+        const auto pv = profile + "-" + run + "-mongo-data-mongo-0";
+        const auto claim_uid = uid(2, i);
+        const auto clone = std::to_string(6100000000LL + i);
+        const auto baseline = std::to_string(7100000000LL + i);
+        const auto labels = owned_labels("    ", profile, run, "staging", set);
+        out << "---\napiVersion: v1\nkind: Namespace\nmetadata:\n  name: " << ns << "\n  labels:\n"
+            << labels << "  annotations:\n"
+            << "    pxclone.io/created-at: \"2026-11-01T08:00:00Z\"\n"
+            << "    pxclone.io/ready-at: \"2026-11-01T08:05:00Z\"\n"
+            << "    pxclone.io/expires-at: \""
+            << (expired ? "2026-01-01T00:00:00Z" : "2099-01-01T00:00:00Z") << "\"\n";
+        out << "---\napiVersion: v1\nkind: PersistentVolumeClaim\nmetadata:\n"
+            << "  name: mongo-data-mongo-0\n  namespace: " << ns << "\n  uid: " << claim_uid
+            << "\n  labels:\n"
+            << labels << "spec:\n  accessModes: [ReadWriteOnce]\n  storageClassName: \"\"\n"
+            << "  volumeName: " << pv
+            << "\n  resources:\n    requests:\n      storage: 10Gi\nstatus:\n  phase: Bound\n";
+        out << "---\napiVersion: v1\nkind: PersistentVolume\nmetadata:\n  name: " << pv
+            << "\n  labels:\n"
+            << labels << "spec:\n  accessModes: [ReadWriteOnce]\n  capacity:\n    storage: 10Gi\n"
+            << "  claimRef:\n    apiVersion: v1\n    kind: PersistentVolumeClaim\n"
+            << "    name: mongo-data-mongo-0\n    namespace: " << ns << "\n    uid: " << claim_uid
+            << "\n  csi:\n    driver: pxd.portworx.com\n    fsType: ext4\n"
+            << "    volumeHandle: \"" << clone << "\"\n"
+            << "  persistentVolumeReclaimPolicy: Retain\n  storageClassName: \"\"\n"
+            << "status:\n  phase: Bound\n";
+        out << "---\napiVersion: pxsim/v1\nkind: PortworxVolume\nid: \"" << clone
+            << "\"\nsource:\n  parent: \"" << snapshot_id(set_index)
+            << "\"\nlocator:\n  name: " << profile << "-" << run
+            << "-clone-mongo-data-mongo-0\n  volume_labels:\n"
+            << owned_labels("    ", profile, run, "staging", set)
+            << "ctime: \"2026-11-01T08:00:00Z\"\nspec:\n  size: \"10737418240\"\n";
+        out << "---\napiVersion: pxsim/v1\nkind: PortworxVolume\nid: \"" << baseline
+            << "\"\nreadonly: true\nsource:\n  parent: \"" << clone
+            << "\"\nlocator:\n  name: " << profile << "-" << run
+            << "-baseline-mongo-data-mongo-0\n  volume_labels:\n"
+            << owned_labels("    ", profile, run, "baseline", set)
+            << "ctime: \"2026-11-01T08:00:00Z\"\nspec:\n  size: \"10737418240\"\n";
+    }
+    return out.str();
+}
 
 std::string generate_fixture(int volumes) {
     std::ostringstream out;

@@ -1,8 +1,10 @@
 // pxsim: the local simulator of the Kubernetes API and the Portworx SDK REST API (issue 3).
 #include <csignal>
+#include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
+#include <optional>
 #include <stdexcept>
 #include <string>
 
@@ -48,12 +50,16 @@ const char* const k_usage =
   --threads N               request threads started at once; more start as connections need
                             them (default 64)
   --generate-fixture N      print an N-volume state file (like fixtures/prod-mongo.yaml) and exit
+  --generate-catalog E,S,P,X  print what earlier runs left, to append to a fixture: E staging
+                            environments and S snapshot sets over P profiles (bench, bench-1, ...),
+                            X of each profile's environments expired; and exit
 )";
 
 struct Arguments {
     pxsim::ServerOptions server;
     std::string kubeconfig_out;
     int generate = -1;
+    std::optional<pxsim::CatalogShape> catalog;
 };
 
 Arguments parse(int argc, char** argv) {
@@ -120,6 +126,13 @@ Arguments parse(int argc, char** argv) {
             server.threads = number();
         } else if (option == "--generate-fixture") {
             arguments.generate = static_cast<int>(number());
+        } else if (option == "--generate-catalog") {
+            pxsim::CatalogShape shape;
+            if (std::sscanf(value.c_str(), "%d,%d,%d,%d", &shape.environments, &shape.sets,
+                            &shape.profiles, &shape.expired) != 4) {
+                throw std::invalid_argument(option + ": expected E,S,P,X: " + value);
+            }
+            arguments.catalog = shape;
         } else {
             throw std::invalid_argument("unknown option " + option + "; see --help");
         }
@@ -134,6 +147,10 @@ int main(int argc, char** argv) {
         const Arguments arguments = parse(argc, argv);
         if (arguments.generate >= 0) {
             std::cout << pxsim::generate_fixture(arguments.generate);
+            return 0;
+        }
+        if (arguments.catalog) {
+            std::cout << pxsim::generate_catalog(*arguments.catalog);
             return 0;
         }
         // Every thread inherits the blocked signals; the main thread waits for them.

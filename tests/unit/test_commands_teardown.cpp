@@ -42,7 +42,6 @@ json px_volume(const std::string& id, json labels) {
             {"state", "VOLUME_STATE_DETACHED"}};
 }
 
-const std::string k_staging = orders_selector("pxclone.io%2Frole%3Dstaging");
 const std::string k_run_41 = orders_selector("pxclone.io%2Frun%3D41");
 
 struct Fixture : test::FakeSession {
@@ -50,25 +49,19 @@ struct Fixture : test::FakeSession {
 
     Fixture() { globals.run_id = "41"; }
 
-    // What the catalog reads to group the environments (namespaces, PVCs, PVs, clones).
-    void expect_environments(const json& clones) {
-        // No staging namespace, no PV: no namespace to list PVCs in.
-        kube->expect(Method::get, "/api/v1/namespaces?" + k_staging).reply(200, list_of());
-        kube->expect(Method::get, "/api/v1/persistentvolumes?" + k_staging).reply(200, list_of());
-        px->expect(Method::post, "/v1/volumes/inspectwithfilters").reply(200, px_volumes(clones));
-    }
-
-    // What is labelled for run 41 on both APIs, kind by kind.
-    void expect_run_objects(const json& deployments, const json& volumes) {
-        kube->expect(Method::get, "/apis/apps/v1/deployments?" + k_run_41)
-            .reply(200, list_of(deployments));
-        kube->expect(Method::get, "/apis/apps/v1/statefulsets?" + k_run_41).reply(200, list_of());
-        kube->expect(Method::get, "/apis/batch/v1/jobs?" + k_run_41).reply(200, list_of());
-        kube->expect(Method::get, "/api/v1/persistentvolumeclaims?" + k_run_41)
-            .reply(200, list_of());
-        kube->expect(Method::get, "/api/v1/persistentvolumes?" + k_run_41).reply(200, list_of());
-        kube->expect(Method::get, "/api/v1/namespaces?" + k_run_41).reply(200, list_of());
+    // What is labelled for run 41 (the run's selector, `run`): its namespaces and PVs, its
+    // Portworx volumes, and, as no namespace of the run is found, its namespaced objects in every
+    // namespace. --run alone reads nothing else: no catalog.
+    void expect_run_objects(const json& deployments, const json& volumes,
+                            const std::string& run = k_run_41) {
+        kube->expect(Method::get, "/api/v1/namespaces?" + run).reply(200, list_of());
+        kube->expect(Method::get, "/api/v1/persistentvolumes?" + run).reply(200, list_of());
         px->expect(Method::post, "/v1/volumes/inspectwithfilters").reply(200, px_volumes(volumes));
+        kube->expect(Method::get, "/apis/apps/v1/deployments?" + run)
+            .reply(200, list_of(deployments));
+        kube->expect(Method::get, "/apis/apps/v1/statefulsets?" + run).reply(200, list_of());
+        kube->expect(Method::get, "/apis/batch/v1/jobs?" + run).reply(200, list_of());
+        kube->expect(Method::get, "/api/v1/persistentvolumeclaims?" + run).reply(200, list_of());
     }
 
     void run(const cmd::TeardownOptions& options = {}) {
@@ -82,7 +75,6 @@ struct Fixture : test::FakeSession {
 
 TEST_CASE_FIXTURE(Fixture, "teardown --run: deletes the run's objects, then finds none left") {
     const auto clone = px_volume("clone-1", labels_of_run("41"));
-    expect_environments(json::array({clone}));
     expect_run_objects(json::array({deployment("stg", labels_of_run("41"))}), json::array({clone}));
     kube->expect(Method::del, "/apis/apps/v1/namespaces/stg/deployments/app")
         .body(
@@ -102,7 +94,6 @@ TEST_CASE_FIXTURE(Fixture, "teardown --run --dry-run: the same plan, printed by 
                            "runner; only reads are sent") {
     globals.dry_run = true;
     const auto clone = px_volume("clone-1", labels_of_run("41"));
-    expect_environments(json::array({clone}));
     expect_run_objects(json::array({deployment("stg", labels_of_run("41"))}), json::array({clone}));
 
     run();
@@ -115,7 +106,6 @@ TEST_CASE_FIXTURE(Fixture, "teardown --run --dry-run: the same plan, printed by 
 TEST_CASE_FIXTURE(Fixture, "teardown --run -o json --dry-run: the plan with each request") {
     globals.dry_run = true;
     globals.output = output::Format::json;
-    expect_environments(json::array());
     expect_run_objects(json::array({deployment("stg", labels_of_run("41"))}), json::array());
 
     run();
@@ -129,7 +119,6 @@ TEST_CASE_FIXTURE(Fixture, "teardown --run -o json --dry-run: the plan with each
 
 TEST_CASE_FIXTURE(Fixture, "teardown refuses what lacks this run's labels and what is in "
                            "production: no DELETE is sent") {
-    expect_environments(json::array());
     // A server that ignores the selector: a production volume without pxclone's labels, and an
     // object labelled for the run but in the source namespace.
     expect_run_objects(json::array({deployment("prod", labels_of_run("41"))}),
@@ -146,17 +135,10 @@ TEST_CASE_FIXTURE(Fixture, "teardown refuses what lacks this run's labels and wh
 TEST_CASE_FIXTURE(Fixture, "teardown of another run: the objects of run 41 are not selected") {
     globals.run_id = "42";
     loaded = test::orders_profile("42");
-    expect_environments(json::array());
-    const auto k_run_42 = orders_selector("pxclone.io%2Frun%3D42");
-    kube->expect(Method::get, "/apis/apps/v1/deployments?" + k_run_42)
-        .reply(200, list_of(json::array({deployment("stg", labels_of_run("41"))})));
-    kube->expect(Method::get, "/apis/apps/v1/statefulsets?" + k_run_42).reply(200, list_of());
-    kube->expect(Method::get, "/apis/batch/v1/jobs?" + k_run_42).reply(200, list_of());
-    kube->expect(Method::get, "/api/v1/persistentvolumeclaims?" + k_run_42).reply(200, list_of());
-    kube->expect(Method::get, "/api/v1/persistentvolumes?" + k_run_42).reply(200, list_of());
-    kube->expect(Method::get, "/api/v1/namespaces?" + k_run_42).reply(200, list_of());
-    px->expect(Method::post, "/v1/volumes/inspectwithfilters")
-        .reply(200, px_volumes(json::array({px_volume("clone-1", labels_of_run("41"))})));
+    // A server that ignores the selector answers with run 41's objects: not selected.
+    expect_run_objects(json::array({deployment("stg", labels_of_run("41"))}),
+                       json::array({px_volume("clone-1", labels_of_run("41"))}),
+                       orders_selector("pxclone.io%2Frun%3D42"));
 
     run();
     CHECK(out.str() == "nothing to delete\n");

@@ -319,7 +319,8 @@ TEST_CASE("Catalog lists snapshot sets by labels on both APIs and reads bound co
     FakeTransport px_fake("https://px.test:9021");
     const k8s::Client kube(kube_fake, "https://k8s.test");
     const px::Client portworx(px_fake, "https://px.test:9021");
-    const Catalog catalog(kube, portworx, true, "prod");
+    const Catalog catalog(kube, portworx,
+                          {.csi = true, .source_namespace = "prod", .staging_only = true});
 
     px_fake.expect(Method::post, "/v1/volumes/inspectwithfilters")
         .body(json{{"labels",
@@ -355,7 +356,8 @@ TEST_CASE("Catalog of a portworx profile reads no snapshot.storage.k8s.io resour
     FakeTransport px_fake("https://px.test:9021");
     const k8s::Client kube(kube_fake, "https://k8s.test");
     const px::Client portworx(px_fake, "https://px.test:9021");
-    const Catalog catalog(kube, portworx, false, "prod");
+    const Catalog catalog(kube, portworx,
+                          {.csi = false, .source_namespace = "prod", .staging_only = true});
 
     px_fake.expect(Method::post, "/v1/volumes/inspectwithfilters").reply(200, k_px_snapshots);
     CHECK(catalog.snapshot_sets("orders").size() == 2);
@@ -379,7 +381,8 @@ TEST_CASE(
     FakeTransport px_fake("https://px.test:9021");
     const k8s::Client kube(kube_fake, "https://k8s.test");
     const px::Client portworx(px_fake, "https://px.test:9021");
-    const Catalog catalog(kube, portworx, true, "");
+    const Catalog catalog(kube, portworx,
+                          {.csi = true, .source_namespace = "", .staging_only = true});
 
     const std::string selector = "?labelSelector=app.kubernetes.io%2Fmanaged-by%3Dpxclone%2C"
                                  "pxclone.io%2Frole%3Dstaging&limit=500";

@@ -89,21 +89,27 @@ TEST_CASE("portworx backend: a step says what it waits for and ends ok, or not")
     const auto plan = plan_of(1);
     const auto deadline = clock.now() + std::chrono::minutes(1);
 
+    // The step ends once the set's look-up finds the snapshot ready.
+    const auto lookup = [&fake](const std::string& id, const std::string& state) {
+        fake.expect(http::Method::post, "/v1/volumes/inspectwithfilters")
+            .reply(200, nlohmann::json{{"volumes", {inspected(id, "100", state)["volume"]}}});
+    };
     fake.expect(http::Method::post, "/v1/volumes/snapshots").reply(200, R"({"snapshot_id":"s1"})");
-    fake.expect(http::Method::get, "/v1/volumes/inspect/s1")
-        .reply(200, inspected("s1", "100", "VOLUME_STATE_PENDING"));
-    fake.expect(http::Method::get, "/v1/volumes/inspect/s1")
-        .reply(200, inspected("s1", "100", "VOLUME_STATE_AVAILABLE"));
-    CHECK(backend->take(plan, plan.snapshots[0], deadline).id == "s1");
+    lookup("s1", "VOLUME_STATE_PENDING");
+    lookup("s1", "VOLUME_STATE_AVAILABLE");
+    const auto taken = backend->take(plan, plan.snapshots[0], deadline);
+    CHECK(taken.id == "s1");
+    CHECK(ended.empty());
+    CHECK(backend->await_ready(plan, {taken}, {0}, deadline).at(0) == nullptr);
     CHECK(states == std::vector<std::string>{"snapshot/data-0: snapshot data-0 creating",
                                              "snapshot/data-0: snapshot data-0 pending",
                                              "snapshot/data-0: snapshot data-0 ready (s1)"});
     CHECK(ended == std::vector<std::pair<std::string, bool>>{{"snapshot/data-0", true}});
 
     fake.expect(http::Method::post, "/v1/volumes/snapshots").reply(200, R"({"snapshot_id":"s2"})");
-    fake.expect(http::Method::get, "/v1/volumes/inspect/s2")
-        .reply(200, inspected("s2", "100", "VOLUME_STATE_ERROR"));
-    CHECK_THROWS_AS(backend->take(plan, plan.snapshots[0], deadline), Error);
+    lookup("s2", "VOLUME_STATE_ERROR");
+    const auto failed = backend->take(plan, plan.snapshots[0], deadline);
+    CHECK(backend->await_ready(plan, {failed}, {0}, deadline).at(0) != nullptr);
     CHECK(ended.back() == std::pair<std::string, bool>{"snapshot/data-0", false});
 }
 

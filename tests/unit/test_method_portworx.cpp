@@ -89,51 +89,73 @@ TEST_CASE("portworx rules: every lineage label on the snapshot, a clone behind a
     CHECK(target.objects[0].object.at("metadata").at("name") == "orders-r2-data-s8");
 }
 
-TEST_CASE("portworx take: SnapshotCreate, then inspect until the snapshot is available") {
+// await_ready's look-up: the run's snapshots by their labels, answered with `volumes`.
+auto& expect_lookup(FakeTransport& fake, std::vector<json> volumes) {
+    return fake.expect(Method::post, "/v1/volumes/inspectwithfilters")
+        .reply(200, json{{"volumes", std::move(volumes)}});
+}
+
+// await_ready on the plan's only snapshot, taken as `taken`: its error, rethrown.
+void await_one(Fixture& f, const plan::SnapshotPlan& plan, const exec::TakenSnapshot& taken) {
+    const auto errors = f.backend->await_ready(plan, {taken}, {0}, f.deadline);
+    REQUIRE(errors.size() == 1);
+    if (errors[0]) {
+        std::rethrow_exception(errors[0]);
+    }
+}
+
+TEST_CASE("portworx take: SnapshotCreate; await_ready looks the set up until it is available") {
     Fixture f;
     const auto plan = portworx_plan();
     f.px_fake.expect(Method::post, "/v1/volumes/snapshots")
         .body(px::to_json(method::portworx_snapshot_request(plan.snapshots[0])))
         .reply(200, R"({"snapshot_id":"s1"})");
-    f.px_fake.expect(Method::get, "/v1/volumes/inspect/s1")
-        .reply(200, inspected("s1", "vol-1", "VOLUME_STATE_PENDING"));
-    f.px_fake.expect(Method::get, "/v1/volumes/inspect/s1")
-        .reply(200, inspected("s1", "vol-1", "VOLUME_STATE_AVAILABLE"));
     const auto taken = f.backend->take(plan, plan.snapshots[0], f.deadline);
     CHECK(taken.id == "s1");
     CHECK(taken.portworx_id == "s1");
     CHECK(taken.source == "prod/data");
     CHECK_FALSE(taken.reused);
+    // One look-up per round for the whole set, not one inspect per snapshot.
+    expect_lookup(f.px_fake, {inspected("s1", "vol-1", "VOLUME_STATE_PENDING")});
+    expect_lookup(f.px_fake, {inspected("s1", "vol-1", "VOLUME_STATE_AVAILABLE")});
+    CHECK_NOTHROW(await_one(f, plan, taken));
 }
 
 TEST_CASE("portworx take: a snapshot of an earlier attempt is checked, not made again") {
     Fixture f;
     const auto plan = portworx_plan({{.id = "s0", .source = "prod/data"}});
-    f.px_fake.expect(Method::get, "/v1/volumes/inspect/s0")
-        .reply(200, inspected("s0", "vol-1", "VOLUME_STATE_DETACHED"));
     const auto taken = f.backend->take(plan, plan.snapshots[0], f.deadline);
     CHECK(taken.id == "s0");
     CHECK(taken.reused);
+    expect_lookup(f.px_fake, {inspected("s0", "vol-1", "VOLUME_STATE_DETACHED")});
+    CHECK_NOTHROW(await_one(f, plan, taken));
 }
 
 TEST_CASE("portworx take refuses a snapshot of another volume, a failed one, a vanished one") {
     Fixture f;
     const auto plan = portworx_plan();
+    const exec::TakenSnapshot taken{.id = "s1", .portworx_id = "s1"};
     SUBCASE("another parent") {
-        f.px_fake.expect(Method::post, "/v1/volumes/snapshots")
-            .reply(200, R"({"snapshot_id":"s1"})");
-        f.px_fake.expect(Method::get, "/v1/volumes/inspect/s1")
-            .reply(200, inspected("s1", "vol-9", "VOLUME_STATE_AVAILABLE"));
-        CHECK_THROWS_WITH_AS(f.backend->take(plan, plan.snapshots[0], f.deadline),
+        expect_lookup(f.px_fake, {inspected("s1", "vol-9", "VOLUME_STATE_AVAILABLE")});
+        CHECK_THROWS_WITH_AS(await_one(f, plan, taken),
                              doctest::Contains("is not a snapshot of volume vol-1"), Error);
     }
     SUBCASE("state error") {
-        f.px_fake.expect(Method::post, "/v1/volumes/snapshots")
-            .reply(200, R"({"snapshot_id":"s1"})");
-        f.px_fake.expect(Method::get, "/v1/volumes/inspect/s1")
-            .reply(200, inspected("s1", "vol-1", "VOLUME_STATE_ERROR"));
-        CHECK_THROWS_WITH_AS(f.backend->take(plan, plan.snapshots[0], f.deadline),
-                             doctest::Contains("VOLUME_STATE_ERROR"), Error);
+        expect_lookup(f.px_fake, {inspected("s1", "vol-1", "VOLUME_STATE_ERROR")});
+        CHECK_THROWS_WITH_AS(await_one(f, plan, taken), doctest::Contains("VOLUME_STATE_ERROR"),
+                             Error);
+    }
+    SUBCASE("vanished") {
+        expect_lookup(f.px_fake, {inspected("s2", "vol-1", "VOLUME_STATE_AVAILABLE")});
+        CHECK_THROWS_WITH_AS(await_one(f, plan, taken),
+                             doctest::Contains("vanished after it was created"), Error);
+    }
+    SUBCASE("still pending at the deadline") {
+        expect_lookup(f.px_fake, {inspected("s1", "vol-1", "VOLUME_STATE_PENDING")}).then([&f] {
+            f.clock.advance(std::chrono::minutes(2));
+        });
+        CHECK_THROWS_WITH_AS(await_one(f, plan, taken),
+                             doctest::Contains("timed out waiting for snapshot s1"), TimeoutError);
     }
     SUBCASE("the server refuses the create") {
         f.px_fake.expect(Method::post, "/v1/volumes/snapshots")

@@ -40,10 +40,36 @@ std::vector<std::string> described(const TeardownPlan& plan) {
 
 } // namespace
 
-TEST_CASE("teardown deletes in dependency order: workloads, PVCs, snapshots, PVs, clones, ns") {
+TEST_CASE("teardown deletes the namespace first; what is in it goes with it") {
     const auto labels = owned("42", Role::staging, "41");
     const std::vector<FoundObject> found{
+        px_volume("900", labels),
+        px_volume("901", owned("42", Role::baseline, "41")),
+        object(TeardownKind::pv, "", "pv-data", labels),
+        object(TeardownKind::volume_snapshot_content, "", "vsc-data", labels),
+        object(TeardownKind::pvc, "orders-stg-42", "data", labels),
+        object(TeardownKind::volume_snapshot, "orders-stg-42", "vs-data", labels),
+        object(TeardownKind::job, "orders-stg-42", "mask", labels),
+        object(TeardownKind::statefulset, "orders-stg-42", "mongo", labels),
+        object(TeardownKind::deployment, "orders-stg-42", "app", labels),
         object(TeardownKind::ns, "", "orders-stg-42", labels),
+    };
+    const auto plan = plan_teardown(run_42(), found);
+    CHECK(plan.refused.empty());
+    CHECK(described(plan) == std::vector<std::string>{
+                                 "namespace/orders-stg-42",
+                                 "persistentvolume/pv-data",
+                                 "volumesnapshotcontent/vsc-data",
+                                 "portworx volume 901 (clone-901)",
+                                 "portworx volume 900 (clone-900)",
+                             });
+    CHECK(std::is_sorted(plan.deletions.begin(), plan.deletions.end(),
+                         [](const Deletion& a, const Deletion& b) { return a.stage < b.stage; }));
+}
+
+TEST_CASE("without its namespace, a run's objects go in dependency order") {
+    const auto labels = owned("42", Role::staging, "41");
+    const std::vector<FoundObject> found{
         px_volume("900", labels),
         object(TeardownKind::pv, "", "pv-data", labels),
         object(TeardownKind::volume_snapshot_content, "", "vsc-data", labels),
@@ -54,7 +80,6 @@ TEST_CASE("teardown deletes in dependency order: workloads, PVCs, snapshots, PVs
         object(TeardownKind::deployment, "orders-stg-42", "app", labels),
     };
     const auto plan = plan_teardown(run_42(), found);
-    CHECK(plan.refused.empty());
     CHECK(described(plan) == std::vector<std::string>{
                                  "deployment/app in orders-stg-42",
                                  "statefulset/mongo in orders-stg-42",
@@ -64,10 +89,11 @@ TEST_CASE("teardown deletes in dependency order: workloads, PVCs, snapshots, PVs
                                  "persistentvolume/pv-data",
                                  "volumesnapshotcontent/vsc-data",
                                  "portworx volume 900 (clone-900)",
-                                 "namespace/orders-stg-42",
                              });
-    CHECK(std::is_sorted(plan.deletions.begin(), plan.deletions.end(),
-                         [](const Deletion& a, const Deletion& b) { return a.stage < b.stage; }));
+    // A namespace that is not the run's own (another run's, refused) covers nothing.
+    auto with_other = found;
+    with_other.push_back(object(TeardownKind::ns, "", "orders-stg-42", owned("43")));
+    CHECK(plan_teardown(run_42(), with_other).deletions.size() == 8);
 }
 
 TEST_CASE("teardown refuses objects lacking any ownership label") {

@@ -4,8 +4,10 @@
 #pragma once
 
 #include "pxclone/k8s/client.hpp"
+#include "pxclone/profile/profile.hpp"
 #include "pxclone/px/client.hpp"
 #include "pxclone/px/types.hpp"
+#include "pxclone/util/worker_pool.hpp"
 
 #include <chrono>
 #include <cstdint>
@@ -124,16 +126,33 @@ const SnapshotSet* newest_complete(const std::vector<SnapshotSet>& sets);
 // The set with this id; nullptr when absent.
 const SnapshotSet* find_set(const std::vector<SnapshotSet>& sets, const std::string& id);
 
+// What a Catalog reads, and where.
+struct CatalogScope {
+    // The profile's snapshot method is csi: only then are VolumeSnapshots and
+    // VolumeSnapshotContents listed.
+    bool csi = false;
+    // Where the profile's VolumeSnapshots of sets are (its source.namespace); "" reads them in
+    // every namespace (list --all-profiles, whose profiles have different sources).
+    std::string source_namespace;
+    // staging.role_binding: pxclone's identity may read staging objects only inside the staging
+    // namespaces, so namespaced kinds are listed there, one namespace at a time (found by the
+    // labels of the namespaces and of the PVs' claims). Without it the identity holds the same
+    // rights in every namespace and one list across the cluster reads the lot.
+    bool staging_only = false;
+};
+
+// The scope of a profile's catalog: `csi` its method's, the rest from the profile.
+CatalogScope catalog_scope(const profile::Profile& profile, bool csi);
+
 // Lists by labels. Every call is read-only; errors from either API propagate (ApiError, SdkError).
 class Catalog {
 public:
-    // Both clients must outlive the catalog. `csi`: the profile's snapshot method is csi; only
-    // then are VolumeSnapshots and VolumeSnapshotContents listed (a portworx profile reads no
-    // snapshot.storage.k8s.io resource, so it needs no permission on them). `source_namespace`:
-    // where the profile's VolumeSnapshots of sets are (its source.namespace); "" reads them in
-    // every namespace (list --all-profiles, whose profiles have different sources).
-    Catalog(const k8s::Client& kube, const px::Client& portworx, bool csi,
-            std::string source_namespace);
+    // Both clients must outlive the catalog. A portworx profile reads no snapshot.storage.k8s.io
+    // resource, so it needs no permission on them. With a pool, a query's independent listings are
+    // sent at once on it (never call a Catalog from a task of that pool: it waits for its own
+    // tasks).
+    Catalog(const k8s::Client& kube, const px::Client& portworx, CatalogScope scope,
+            util::WorkerPool* pool = nullptr);
 
     // Snapshot sets of `profile` ("" for every profile): Portworx snapshots (inspectwithfilters
     // managed-by, profile, role=snapshot) and VolumeSnapshots in the source namespace with the
@@ -156,7 +175,8 @@ private:
     const k8s::Client& m_kube;
     const px::Client& m_px;
     bool m_csi;
-    std::string m_source_namespace;
+    CatalogScope m_scope;
+    util::WorkerPool* m_pool;
 };
 
 // Where pxclone's namespaced objects found by some labels can be, given the Namespaces and the

@@ -9,6 +9,7 @@
 #include "pxclone/util/clock.hpp"
 
 #include <chrono>
+#include <exception>
 #include <functional>
 #include <memory>
 #include <ostream>
@@ -52,12 +53,28 @@ public:
     virtual std::vector<plan::ExistingSnapshot> find_existing(const plan::SnapshotPlan& plan) = 0;
 
     // Creates the snapshot (or takes the existing one) and waits until it is ready, at the latest
-    // until `deadline`. Throws Error: exit 4 when the deadline passes (CreateCutShort when it
-    // cut the create itself), 1 when the server refuses
-    // or reports failure (the message names the volume and gives the server's reason).
+    // until `deadline`, unless the backend checks readiness for the whole set in await_ready.
+    // Throws Error: exit 4 when the deadline passes (CreateCutShort when it cut the create
+    // itself), 1 when the server refuses or reports failure (the message names the volume and
+    // gives the server's reason).
     virtual TakenSnapshot take(const plan::SnapshotPlan& plan,
                                const plan::PlannedSnapshot& snapshot,
                                std::chrono::system_clock::time_point deadline) = 0;
+
+    // After the takes: waits until the snapshots `which` (indices into plan.snapshots and
+    // `taken`, which follows the plan) are ready, at the latest until `deadline`, with one
+    // look-up of the whole set per round where the backend can (portworx: by the run's labels,
+    // not one inspect per snapshot). Returns, by index of `taken`, why each of `which` is not
+    // ready (the Error take() would have thrown; nullptr: ready). The default: take() waited.
+    virtual std::vector<std::exception_ptr>
+    await_ready(const plan::SnapshotPlan& plan, const std::vector<TakenSnapshot>& taken,
+                const std::vector<std::size_t>& which,
+                std::chrono::system_clock::time_point deadline) {
+        (void)plan;
+        (void)which;
+        (void)deadline;
+        return std::vector<std::exception_ptr>(taken.size());
+    }
 
     // Deletes one of this run's snapshots (rollback, retention). Absence is success.
     virtual void remove(const plan::SnapshotPlan& plan, const TakenSnapshot& snapshot) = 0;

@@ -181,7 +181,8 @@ struct SetWaitOptions {
 // of requests for any number of objects, however long they take. Returns each object as judged
 // ready. Throws as wait_for does: exit 4 at the timeout (the message names the objects still
 // pending), exit 1 when one reports failure, InterruptedError when cancelled. `ns` must not be
-// empty (a cluster-wide list would read every object of the kind).
+// empty (a cluster-wide list would read every object of the kind), except for a cluster-scoped
+// kind with a label selector (std::invalid_argument otherwise).
 std::map<std::string, std::optional<nlohmann::json>>
 wait_for_all(const Client& client, const Resource& resource, std::string_view ns,
              const std::vector<std::string>& names, const SetReadiness::PredicateFor& predicate_for,

@@ -12,7 +12,7 @@
 
 namespace pxclone::plan {
 
-// The kinds teardown deletes, in deletion order.
+// The kinds teardown deletes (the order of deletion is Deletion::stage).
 enum class TeardownKind {
     deployment,
     statefulset,
@@ -65,8 +65,12 @@ struct TeardownTarget {
 
 struct Deletion {
     FoundObject object;
-    int stage = 0; // 0 workloads & jobs, 1 PVCs, 2 VolumeSnapshots, 3 PVs & contents,
-                   // 4 Portworx volumes (clones before snapshots), 5 namespaces
+    // 0 namespaces (taking what is in them along), 1 workloads & jobs, 2 PVCs, 3 VolumeSnapshots
+    // (1-3: only those outside a namespace being deleted), 4 PVs, contents and the Portworx
+    // baselines nothing found refers to, 5 the other baselines, 6 Portworx clones (once the
+    // namespaces and PVCs are gone: no pod mounts them), 7 Portworx snapshots (after the clones
+    // made from them). A stage's deletions do not depend on each other: they are sent at once.
+    int stage = 0;
 };
 
 struct Refusal {
@@ -84,7 +88,8 @@ struct TeardownPlan {
     bool empty() const { return deletions.empty(); }
 };
 
-// Orders the deletions; an object found twice (same kind and identity) is deleted once. Refused,
+// Orders the deletions (Deletion::stage); an object found twice (same kind and identity) is
+// deleted once; an object in a namespace being deleted is left to the namespace. Refused,
 // never deleted: an object lacking any ownership label (managed-by=pxclone, the target profile,
 // a run, a role); a staging object whose run is not in `runs`; a snapshot object whose run is not
 // in `snapshot_sets` or whose pxclone.io/snapshot-set differs from its run; the source namespace;
