@@ -94,11 +94,11 @@ void deploy_staging(Session& session, const GlobalOptions& globals, const Loaded
     std::optional<exec::SnapshotSet> set;
     if (options.fresh) {
         progress.note(fmt::format("taking snapshot set {}", loaded.run.id));
-        const auto record =
+        const auto taken =
             take_snapshot_set(session, globals, loaded, options.skip_hooks, streams.out);
-        requested = record.snapshot_set;
-        if (!runner->sends()) {
-            set = planned_set(record);
+        requested = taken.record.snapshot_set;
+        if (!taken.sent) {
+            set = planned_set(taken.record);
         }
     }
     if (!set) {

@@ -39,17 +39,21 @@ Retention find_retention(const k8s::Client& kube, const px::Client& portworx,
     return retention;
 }
 
-RetentionResult apply_retention(const Retention& retention, const TeardownContext& context,
-                                std::ostream* dry_run) {
+RetentionResult print_retention(const Retention& retention, std::ostream& out) {
     RetentionResult result;
     if (retention.sets.empty()) {
         return result;
     }
-    if (dry_run != nullptr) {
-        for (const auto& deletion : retention.plan.deletions) {
-            *dry_run << delete_request(deletion.object) << '\n';
-        }
-        result.pruned = retention.sets;
+    for (const auto& deletion : retention.plan.deletions) {
+        out << delete_request(deletion.object) << '\n';
+    }
+    result.pruned = retention.sets;
+    return result;
+}
+
+RetentionResult apply_retention(const Retention& retention, const TeardownContext& context) {
+    RetentionResult result;
+    if (retention.sets.empty()) {
         return result;
     }
     try {

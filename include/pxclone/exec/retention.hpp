@@ -37,9 +37,11 @@ struct RetentionResult {
 };
 
 // Deletes the sets `retention` chose. What could not be deleted is a warning, not a failure: the
-// new set is complete. With `dry_run`, prints the DELETEs to it instead (teardown's dry-run
-// lines). Rethrows InterruptedError.
-RetentionResult apply_retention(const Retention& retention, const TeardownContext& context,
-                                std::ostream* dry_run);
+// new set is complete. Rethrows InterruptedError.
+RetentionResult apply_retention(const Retention& retention, const TeardownContext& context);
+
+// The dry run's retention: prints each DELETE apply_retention would send ("DELETE PATH", one a
+// line) to `out` and reports the sets as pruned; sends nothing.
+RetentionResult print_retention(const Retention& retention, std::ostream& out);
 
 } // namespace pxclone::exec
