@@ -89,7 +89,7 @@ void deploy_staging(Session& session, const GlobalOptions& globals, const Loaded
     // Discover (reads only): the set — a fresh one (its id is the run id, as `pxclone snapshot`
     // names it; one a dry run would take exists only in its record), or one that exists.
     const auto& method = method::of(profile.snapshot.method);
-    const exec::Catalog catalog(session.kube(), session.portworx(), method.uses_volume_snapshots());
+    const exec::Catalog catalog(session.kube(), session.portworx(), method.kept_kinds());
     auto requested = options.snapshot_set;
     std::optional<exec::SnapshotSet> set;
     if (options.fresh) {
@@ -185,7 +185,7 @@ void deploy_staging(Session& session, const GlobalOptions& globals, const Loaded
                                           .source_namespace = profile.source.source_namespace,
                                           .runs = {loaded.run.id},
                                           .snapshot_sets = {},
-                                          .csi = method.uses_volume_snapshots()};
+                                          .method_kinds = method.kept_kinds()};
         const auto leftovers = exec::remove_after_failure(target, {.kube = session.kube(),
                                                                    .portworx = session.portworx(),
                                                                    .clock = session.clock(),

@@ -50,10 +50,11 @@ void validate_list(const GlobalOptions& globals) {
 void list(Session& session, const GlobalOptions& globals, const LoadedProfile& loaded,
           const ListOptions& options, Streams streams) {
     // Run: read-only listing on both APIs.
-    // Every profile's sets may be CSI ones; one profile's are only with its method.
-    const exec::Catalog catalog(
-        session.kube(), session.portworx(),
-        options.all_profiles || method::of(loaded.profile.snapshot.method).uses_volume_snapshots());
+    // Every profile's sets may be of any method; one profile's are only of its method.
+    const exec::Catalog catalog(session.kube(), session.portworx(),
+                                options.all_profiles
+                                    ? method::every_kept_kind()
+                                    : method::of(loaded.profile.snapshot.method).kept_kinds());
     const auto profile = options.all_profiles ? std::string() : loaded.profile.name;
     Listing listing;
     listing.now = session.clock().now();

@@ -76,8 +76,8 @@ TakenSet take_snapshot_set(Session& session, const GlobalOptions& globals,
                               plan.snapshots.size(), plan.snapshots.size() == 1 ? "" : "s",
                               plan.source_namespace, plan.to_create()));
     const auto retention =
-        exec::find_retention(session.kube(), session.portworx(), profile,
-                             method.uses_volume_snapshots(), plan.set_id, lineage.created_at);
+        exec::find_retention(session.kube(), session.portworx(), profile, method.kept_kinds(),
+                             plan.set_id, lineage.created_at);
 
     // Run: hooks only around real work (a re-run that reuses every snapshot freezes nothing). A
     // dry run's process runner names them in their place instead of running them.

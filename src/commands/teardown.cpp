@@ -104,7 +104,7 @@ void teardown(Session& session, const GlobalOptions& globals, const LoadedProfil
     // Discover (reads only): the runs and sets chosen, then everything labelled for them.
     const auto& portworx = session.portworx();
     const exec::Catalog catalog(session.kube(), portworx,
-                                method::of(loaded.profile.snapshot.method).uses_volume_snapshots());
+                                method::of(loaded.profile.snapshot.method).kept_kinds());
     const discover::TeardownRequest request{
         .run = globals.run_id.empty() ? std::nullopt : std::optional(loaded.run.id),
         .expired = options.expired,

@@ -401,8 +401,13 @@ std::vector<json> list_labelled(const k8s::Client& kube, const k8s::Resource& re
     return items;
 }
 
-Catalog::Catalog(const k8s::Client& kube, const px::Client& portworx, bool csi)
-    : m_kube(kube), m_px(portworx), m_csi(csi) {}
+Catalog::Catalog(const k8s::Client& kube, const px::Client& portworx,
+                 std::vector<std::string> method_kinds)
+    : m_kube(kube), m_px(portworx), m_kinds(std::move(method_kinds)) {}
+
+bool Catalog::keeps(std::string_view kind) const {
+    return std::find(m_kinds.begin(), m_kinds.end(), kind) != m_kinds.end();
+}
 
 std::vector<SnapshotSet> Catalog::snapshot_sets(const std::string& profile) const {
     const auto labels = catalog_selector(profile, plan::role_name(plan::Role::snapshot));
@@ -415,8 +420,9 @@ std::vector<SnapshotSet> Catalog::snapshot_sets(const std::string& profile) cons
                               labels.end());
     });
 
-    const auto snapshots = m_csi ? list_labelled(m_kube, k8s::resource_of("VolumeSnapshot"), labels)
-                                 : std::vector<json>{};
+    const auto snapshots = keeps("VolumeSnapshot")
+                               ? list_labelled(m_kube, k8s::resource_of("VolumeSnapshot"), labels)
+                               : std::vector<json>{};
 
     std::map<std::string, json> contents;
     for (const auto& snapshot : snapshots) {
@@ -440,8 +446,10 @@ StagingObjects Catalog::staging_objects(const std::string& profile) const {
     objects.namespaces = list("Namespace");
     objects.pvcs = list("PersistentVolumeClaim");
     objects.pvs = list("PersistentVolume");
-    if (m_csi) {
+    if (keeps("VolumeSnapshot")) {
         objects.volume_snapshots = list("VolumeSnapshot");
+    }
+    if (keeps("VolumeSnapshotContent")) {
         objects.contents = list("VolumeSnapshotContent");
     }
     px::VolumeFilter filter;

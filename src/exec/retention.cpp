@@ -11,9 +11,10 @@
 namespace pxclone::exec {
 
 Retention find_retention(const k8s::Client& kube, const px::Client& portworx,
-                         const profile::Profile& profile, bool volume_snapshots,
-                         const std::string& current, const std::string& created_at) {
-    const Catalog catalog(kube, portworx, volume_snapshots);
+                         const profile::Profile& profile,
+                         const std::vector<std::string>& method_kinds, const std::string& current,
+                         const std::string& created_at) {
+    const Catalog catalog(kube, portworx, method_kinds);
     std::vector<plan::SnapshotSetSummary> summaries;
     for (const auto& set : catalog.snapshot_sets(profile.name)) {
         summaries.push_back({.id = set.id, .created_at = set.created_at});
@@ -31,7 +32,7 @@ Retention find_retention(const k8s::Client& kube, const px::Client& portworx,
                              .source_namespace = profile.source.source_namespace,
                              .runs = {},
                              .snapshot_sets = {retention.sets.begin(), retention.sets.end()},
-                             .csi = volume_snapshots};
+                             .method_kinds = method_kinds};
     if (!retention.sets.empty()) {
         retention.plan = plan::plan_teardown(retention.target,
                                              find_target_objects(kube, portworx, retention.target));

@@ -347,7 +347,8 @@ std::string delete_request(const FoundObject& object) {
 
 std::vector<FoundObject> find_run_objects(const k8s::Client& kube, const px::Client& portworx,
                                           const std::string& profile, const std::string& run,
-                                          util::WorkerPool* pool, bool csi) {
+                                          util::WorkerPool* pool,
+                                          const std::vector<std::string>* method_kinds) {
     const std::map<std::string, std::string> labels{
         {std::string(plan::k_managed_by_key), std::string(plan::k_managed_by_value)},
         {std::string(plan::k_profile_key), profile},
@@ -356,8 +357,11 @@ std::vector<FoundObject> find_run_objects(const k8s::Client& kube, const px::Cli
     // One listing per kind, then the Portworx volumes: independent requests, at once on a pool.
     std::vector<std::function<std::vector<FoundObject>()>> listings;
     for (const auto kind : k_kube_kinds) {
-        if (!csi && (kind == TeardownKind::volume_snapshot ||
-                     kind == TeardownKind::volume_snapshot_content)) {
+        const bool method_kind =
+            kind == TeardownKind::volume_snapshot || kind == TeardownKind::volume_snapshot_content;
+        if (method_kind && method_kinds != nullptr &&
+            std::find(method_kinds->begin(), method_kinds->end(), teardown_resource(kind)->kind) ==
+                method_kinds->end()) {
             continue;
         }
         listings.emplace_back([&kube, &labels, kind] {
@@ -405,7 +409,8 @@ std::vector<FoundObject> find_target_objects(const k8s::Client& kube, const px::
     runs.insert(target.snapshot_sets.begin(), target.snapshot_sets.end());
     std::vector<FoundObject> found;
     for (const auto& run : runs) {
-        auto objects = find_run_objects(kube, portworx, target.profile, run, pool, target.csi);
+        auto objects = find_run_objects(kube, portworx, target.profile, run, pool,
+                                        target.method_kinds ? &*target.method_kinds : nullptr);
         found.insert(found.end(), std::make_move_iterator(objects.begin()),
                      std::make_move_iterator(objects.end()));
     }

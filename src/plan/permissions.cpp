@@ -67,6 +67,15 @@ const k8s::Resource& needed_kind(std::string_view name) {
     return k8s::resource_of(name);
 }
 
+// What the method's own requests need at `phase` (MethodRules::access), for `command`.
+void method_access(Needs& needs, std::string_view command, const MethodRules& method,
+                   AccessPhase phase, const profile::Profile& profile) {
+    for (const auto& access : method.access(phase, profile)) {
+        needs.add(command, access.verb, needed_kind(access.kind), access.ns, access.why, {},
+                  access.name);
+    }
+}
+
 // The Portworx SDK through the API server's service proxy: services/proxy in the Service's
 // namespace, with the verb of the HTTP method (GET get, POST create, PUT update, DELETE delete).
 void portworx_proxy(Needs& needs, const profile::Profile& profile, std::string_view command,
@@ -95,25 +104,22 @@ void token_secret(Needs& needs, const profile::Profile& profile, std::string_vie
 }
 
 // exec::find_run_objects: every kind teardown knows, listed by labels in every namespace (also
-// for snapshot's retention and a failed deploy-staging's clean-up). The CSI snapshot kinds are
-// listed whatever the method (exec::list_labelled takes an unserved group for "none"); when
-// the commands read them only for method csi (issue 16 §7), pass `csi` here instead of true.
-void lists_run_objects(Needs& needs, std::string_view command, bool csi) {
+// for snapshot's retention and a failed deploy-staging's clean-up); of the kinds a method keeps,
+// only the profile's method's (MethodRules::kept_kinds).
+void lists_run_objects(Needs& needs, std::string_view command, const MethodRules& method) {
     for (const auto* name : {"Deployment", "StatefulSet", "Job", "PersistentVolumeClaim",
                              "PersistentVolume", "Namespace"}) {
         needs.add(command, "list", needed_kind(name), "", "find the run's objects by their labels");
     }
-    if (csi) {
-        needs.add(command, "list", needed_kind("VolumeSnapshot"), "",
-                  "find the run's objects by their labels");
-        needs.add(command, "list", needed_kind("VolumeSnapshotContent"), "",
-                  "find the run's objects by their labels");
+    for (const auto& kind : method.kept_kinds()) {
+        needs.add(command, "list", needed_kind(kind), "", "find the run's objects by their labels");
     }
 }
 
-// exec::execute_teardown for a run in `staging` (and, with csi, snapshots in `source`).
+// exec::execute_teardown for a run in `staging` (and the method's kinds: in `staging`, its sets'
+// in `source`).
 void deletes_run_objects(Needs& needs, std::string_view command, const std::string& staging,
-                         const std::string& source, bool csi) {
+                         const std::string& source, const MethodRules& method) {
     const std::string why = "delete the run's objects";
     for (const auto* name : {"Deployment", "StatefulSet", "Job", "PersistentVolumeClaim"}) {
         needs.add(command, "delete", needed_kind(name), staging, why);
@@ -126,24 +132,26 @@ void deletes_run_objects(Needs& needs, std::string_view command, const std::stri
               staging);
     needs.add(command, "watch", needed_kind("Namespace"), "", "wait until the namespace is gone",
               {}, staging);
-    if (csi) {
-        needs.add(command, "delete", needed_kind("VolumeSnapshot"), staging, why);
-        needs.add(command, "delete", needed_kind("VolumeSnapshot"), source, "delete snapshot sets");
-        needs.add(command, "delete", needed_kind("VolumeSnapshotContent"), "", why);
+    for (const auto& kind : method.kept_kinds()) {
+        const auto& resource = needed_kind(kind);
+        if (resource.namespaced) {
+            needs.add(command, "delete", resource, staging, why);
+            needs.add(command, "delete", resource, source, "delete snapshot sets");
+        } else {
+            needs.add(command, "delete", resource, "", why);
+        }
     }
 }
 
-// exec::Catalog::snapshot_sets: the Portworx snapshots, and the VolumeSnapshots of every namespace
-// and their contents (only with method csi: a portworx profile reads no CSI kind).
-void reads_snapshot_sets(Needs& needs, std::string_view command, bool csi) {
-    if (csi) {
-        needs.add(command, "list", needed_kind("VolumeSnapshot"), "", "find the snapshot sets");
-        needs.add(command, "get", needed_kind("VolumeSnapshotContent"), "",
-                  "find the snapshot sets");
-    }
+// exec::Catalog::snapshot_sets: the Portworx snapshots, and what the method keeps of its sets
+// (csi: the VolumeSnapshots of every namespace and their contents; a portworx profile reads no
+// CSI kind).
+void reads_snapshot_sets(Needs& needs, std::string_view command, const MethodRules& method,
+                         const profile::Profile& profile) {
+    method_access(needs, command, method, AccessPhase::read_sets, profile);
 }
 
-void snapshot_needs(Needs& needs, const profile::Profile& profile, bool csi) {
+void snapshot_needs(Needs& needs, const profile::Profile& profile, const MethodRules& method) {
     const auto& source = profile.source.source_namespace;
     const auto& pvc = needed_kind("PersistentVolumeClaim");
     token_secret(needs, profile, k_snapshot);
@@ -152,29 +160,20 @@ void snapshot_needs(Needs& needs, const profile::Profile& profile, bool csi) {
     needs.add(k_snapshot, source.empty() || !profile.source.pvcs.empty() ? "get" : "list", pvc,
               source, "read the source PVCs");
     needs.add(k_snapshot, "get", needed_kind("PersistentVolume"), "", "resolve the source volumes");
-    if (csi) {
-        const auto& snapshots = needed_kind("VolumeSnapshot");
-        needs.add(k_snapshot, "list", snapshots, source, "find this run's snapshots");
-        needs.add(k_snapshot, "create", snapshots, source, "take the snapshots");
-        needs.add(k_snapshot, "get", snapshots, source, "take the snapshots");
-        needs.wait(k_snapshot, snapshots, source, "wait until the snapshots are ready");
-        needs.add(k_snapshot, "get", needed_kind("VolumeSnapshotContent"), "",
-                  "read the snapshots' handles");
-        needs.add(k_snapshot, "delete", snapshots, source, "roll back a failed set");
-    }
+    method_access(needs, k_snapshot, method, AccessPhase::take_snapshots, profile);
     // Retention (snapshot.keep): the sets, the environments using them, their deletion.
-    reads_snapshot_sets(needs, k_snapshot, csi);
-    lists_run_objects(needs, k_snapshot, csi);
-    if (csi) {
-        needs.add(k_snapshot, "delete", needed_kind("VolumeSnapshot"), source,
-                  "delete sets beyond snapshot.keep");
-        needs.add(k_snapshot, "delete", needed_kind("VolumeSnapshotContent"), "",
+    reads_snapshot_sets(needs, k_snapshot, method, profile);
+    lists_run_objects(needs, k_snapshot, method);
+    for (const auto& kind : method.kept_kinds()) {
+        const auto& resource = needed_kind(kind);
+        needs.add(k_snapshot, "delete", resource, resource.namespaced ? source : std::string(),
                   "delete sets beyond snapshot.keep");
     }
 }
 
 void staging_objects(Needs& needs, const profile::Profile& profile, std::string_view command,
-                     const std::vector<k8s::Resource>& manifest_resources, bool csi) {
+                     const std::vector<k8s::Resource>& manifest_resources,
+                     const MethodRules& method) {
     const auto& staging = profile.staging.staging_namespace;
     const auto& pvc = needed_kind("PersistentVolumeClaim");
     const auto& pv = needed_kind("PersistentVolume");
@@ -182,19 +181,11 @@ void staging_objects(Needs& needs, const profile::Profile& profile, std::string_
     needs.add(command, "get", pvc, profile.source.source_namespace, "read the source PVCs");
     needs.add(command, "get", pv, "", "read the source volumes");
     // The volumes: create_or_adopt (a GET after AlreadyExists), then Bound.
-    if (csi) {
-        needs.add(command, "create", needed_kind("VolumeSnapshotContent"), "", "make the volumes");
-        needs.add(command, "get", needed_kind("VolumeSnapshotContent"), "", "make the volumes");
-        needs.add(command, "create", needed_kind("VolumeSnapshot"), staging, "make the volumes");
-        needs.add(command, "get", needed_kind("VolumeSnapshot"), staging, "make the volumes");
-    } else {
-        needs.add(command, "create", pv, "", "make the volumes");
-        needs.add(command, "get", pv, "", "make the volumes");
-    }
+    method_access(needs, command, method, AccessPhase::make_volumes, profile);
     needs.add(command, "create", pvc, staging, "make the volumes");
     needs.add(command, "get", pvc, staging, "make the volumes");
     needs.wait(command, pvc, staging, "wait until the PVCs are Bound");
-    if (csi) {
+    if (method.labels_provisioned_volumes()) {
         needs.add(command, "patch", pv, "", "label the provisioned volumes");
     }
     // The masking Job, and its pod's log when it fails.
@@ -226,35 +217,40 @@ void staging_objects(Needs& needs, const profile::Profile& profile, std::string_
 }
 
 void deploy_needs(Needs& needs, const profile::Profile& profile,
-                  const std::vector<k8s::Resource>& manifest_resources, bool csi) {
+                  const std::vector<k8s::Resource>& manifest_resources, const MethodRules& method) {
     const auto& staging = profile.staging.staging_namespace;
     const auto& ns = needed_kind("Namespace");
     token_secret(needs, profile, k_deploy);
+    // A volume the CSI driver provisioned gets its labels afterwards (an update).
     portworx_proxy(
         needs, profile, k_deploy,
-        csi ? std::initializer_list<std::string_view>{"get", "create", "update", "delete"}
+        method.labels_provisioned_volumes()
+            ? std::initializer_list<std::string_view>{"get", "create", "update", "delete"}
             : std::initializer_list<std::string_view>{"get", "create", "delete"});
-    reads_snapshot_sets(needs, k_deploy, csi);
+    reads_snapshot_sets(needs, k_deploy, method, profile);
     needs.add(k_deploy, "get", ns, staging, "create the staging namespace", {}, staging);
     needs.add(k_deploy, "create", ns, "", "create the staging namespace");
-    staging_objects(needs, profile, k_deploy, manifest_resources, csi);
+    staging_objects(needs, profile, k_deploy, manifest_resources, method);
     needs.add(k_deploy, "patch", ns, staging, "mark the environment ready", {}, staging);
     // A failed deployment removes what it made.
-    lists_run_objects(needs, k_deploy, csi);
-    deletes_run_objects(needs, k_deploy, staging, profile.source.source_namespace, csi);
+    lists_run_objects(needs, k_deploy, method);
+    deletes_run_objects(needs, k_deploy, staging, profile.source.source_namespace, method);
 }
 
 void restore_needs(Needs& needs, const profile::Profile& profile,
-                   const std::vector<k8s::Resource>& manifest_resources, bool csi) {
+                   const std::vector<k8s::Resource>& manifest_resources,
+                   const MethodRules& method) {
     const auto& staging = profile.staging.staging_namespace;
     const auto& pvc = needed_kind("PersistentVolumeClaim");
     const auto& pv = needed_kind("PersistentVolume");
     token_secret(needs, profile, k_restore);
+    // A volume the CSI driver provisioned gets its labels afterwards (an update).
     portworx_proxy(
         needs, profile, k_restore,
-        csi ? std::initializer_list<std::string_view>{"get", "create", "update", "delete"}
+        method.labels_provisioned_volumes()
+            ? std::initializer_list<std::string_view>{"get", "create", "update", "delete"}
             : std::initializer_list<std::string_view>{"get", "create", "delete"});
-    reads_snapshot_sets(needs, k_restore, csi);
+    reads_snapshot_sets(needs, k_restore, method, profile);
     needs.add(k_restore, "get", needed_kind("Namespace"), staging, "find the environment", {},
               staging);
     needs.add(k_restore, "list", pvc, staging, "find the staging PVCs");
@@ -276,48 +272,38 @@ void restore_needs(Needs& needs, const profile::Profile& profile,
     needs.add(k_restore, "delete", pv, "", "replace the PVCs");
     needs.wait(k_restore, pv, "", "wait until a replaced PV is gone before its volume");
     needs.add(k_restore, "patch", pv, "", "replace the PVCs");
-    if (csi) {
-        needs.add(k_restore, "patch", pvc, staging, "replace the PVCs");
-        needs.add(k_restore, "get", needed_kind("VolumeSnapshot"), staging, "replace the PVCs");
-        needs.add(k_restore, "delete", needed_kind("VolumeSnapshot"), staging, "replace the PVCs");
-        needs.add(k_restore, "get", needed_kind("VolumeSnapshotContent"), "", "replace the PVCs");
-        needs.add(k_restore, "delete", needed_kind("VolumeSnapshotContent"), "",
-                  "replace the PVCs");
-    }
-    staging_objects(needs, profile, k_restore, manifest_resources, csi);
+    method_access(needs, k_restore, method, AccessPhase::swap_volumes, profile);
+    staging_objects(needs, profile, k_restore, manifest_resources, method);
     needs.add(k_restore, "patch", needed_kind("Namespace"), staging, "record the restore", {},
               staging);
 }
 
-void teardown_needs(Needs& needs, const profile::Profile& profile, bool csi) {
+void teardown_needs(Needs& needs, const profile::Profile& profile, const MethodRules& method) {
     token_secret(needs, profile, k_teardown);
     portworx_proxy(needs, profile, k_teardown, {"get", "create", "delete"});
-    reads_snapshot_sets(needs, k_teardown, csi);
-    lists_run_objects(needs, k_teardown, csi);
+    reads_snapshot_sets(needs, k_teardown, method, profile);
+    lists_run_objects(needs, k_teardown, method);
     deletes_run_objects(needs, k_teardown, profile.staging.staging_namespace,
-                        profile.source.source_namespace, csi);
+                        profile.source.source_namespace, method);
 }
 
 // `list`: exec::Catalog's sets and staging objects, every namespace by labels; the Portworx volumes
 // by labels (inspectwithfilters, a POST).
-void list_needs(Needs& needs, const profile::Profile& profile, bool csi) {
+void list_needs(Needs& needs, const profile::Profile& profile, const MethodRules& method) {
     token_secret(needs, profile, k_list);
     portworx_proxy(needs, profile, k_list, {"create"});
-    reads_snapshot_sets(needs, k_list, csi);
+    reads_snapshot_sets(needs, k_list, method, profile);
     for (const auto* name : {"Namespace", "PersistentVolumeClaim", "PersistentVolume"}) {
         needs.add(k_list, "list", needed_kind(name), "", "find the staging environments");
     }
-    if (csi) {
-        needs.add(k_list, "list", needed_kind("VolumeSnapshot"), "",
-                  "find the staging environments");
-        needs.add(k_list, "list", needed_kind("VolumeSnapshotContent"), "",
-                  "find the staging environments");
+    for (const auto& kind : method.kept_kinds()) {
+        needs.add(k_list, "list", needed_kind(kind), "", "find the staging environments");
     }
 }
 
 // `validate --online`'s reads (src/commands/preflight.cpp). Its access reviews are left out: the
 // default ClusterRole system:basic-user lets every authenticated user create them.
-void validate_needs(Needs& needs, const profile::Profile& profile, bool csi) {
+void validate_needs(Needs& needs, const profile::Profile& profile, const MethodRules& method) {
     const auto& source = profile.source.source_namespace;
     token_secret(needs, profile, k_validate);
     // check_endpoint (GET identities/version) and the profile's snapshots (a filter POST).
@@ -328,14 +314,11 @@ void validate_needs(Needs& needs, const profile::Profile& profile, bool csi) {
     if (!profile.staging.storage_class.empty()) {
         needs.add(k_validate, "get", needed_kind("StorageClass"), "", "check the storage class", {},
                   profile.staging.storage_class);
-    } else if (csi) {
+    } else if (method.staging_class_from_source()) {
         needs.add(k_validate, "get", needed_kind("StorageClass"), "",
                   "check the source volumes' storage classes");
     }
-    if (csi) {
-        needs.add(k_validate, "get", needed_kind("VolumeSnapshotClass"), "",
-                  "check the snapshot class", {}, profile.snapshot.snapshot_class);
-    }
+    method_access(needs, k_validate, method, AccessPhase::validate, profile);
     const auto& staging = profile.staging.staging_namespace;
     needs.add(k_validate, "get", needed_kind("Namespace"), staging,
               "check that the staging namespace is free", {}, staging);
@@ -364,14 +347,13 @@ std::string Permission::describe() const {
 std::vector<Permission> needed_permissions(const MethodRules& method,
                                            const profile::Profile& profile,
                                            const std::vector<k8s::Resource>& manifest_resources) {
-    const bool csi = method.uses_volume_snapshots();
     Needs needs;
-    snapshot_needs(needs, profile, csi);
-    deploy_needs(needs, profile, manifest_resources, csi);
-    restore_needs(needs, profile, manifest_resources, csi);
-    teardown_needs(needs, profile, csi);
-    list_needs(needs, profile, csi);
-    validate_needs(needs, profile, csi);
+    snapshot_needs(needs, profile, method);
+    deploy_needs(needs, profile, manifest_resources, method);
+    restore_needs(needs, profile, manifest_resources, method);
+    teardown_needs(needs, profile, method);
+    list_needs(needs, profile, method);
+    validate_needs(needs, profile, method);
     return needs.take();
 }
 

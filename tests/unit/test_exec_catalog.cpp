@@ -300,7 +300,7 @@ TEST_CASE("Catalog lists snapshot sets by labels on both APIs and reads bound co
     FakeTransport px_fake("https://px.test:9021");
     const k8s::Client kube(kube_fake, "https://k8s.test");
     const px::Client portworx(px_fake, "https://px.test:9021");
-    const Catalog catalog(kube, portworx, true);
+    const Catalog catalog(kube, portworx, {"VolumeSnapshot", "VolumeSnapshotContent"});
 
     px_fake.expect(Method::post, "/v1/volumes/inspectwithfilters")
         .body(json{{"labels",
@@ -335,7 +335,7 @@ TEST_CASE("Catalog of a portworx profile reads no snapshot.storage.k8s.io resour
     FakeTransport px_fake("https://px.test:9021");
     const k8s::Client kube(kube_fake, "https://k8s.test");
     const px::Client portworx(px_fake, "https://px.test:9021");
-    const Catalog catalog(kube, portworx, false);
+    const Catalog catalog(kube, portworx, {});
 
     px_fake.expect(Method::post, "/v1/volumes/inspectwithfilters").reply(200, k_px_snapshots);
     CHECK(catalog.snapshot_sets("orders").size() == 2);
@@ -358,7 +358,7 @@ TEST_CASE("Catalog finds staging objects across namespaces and the sets they use
     FakeTransport px_fake("https://px.test:9021");
     const k8s::Client kube(kube_fake, "https://k8s.test");
     const px::Client portworx(px_fake, "https://px.test:9021");
-    const Catalog catalog(kube, portworx, true);
+    const Catalog catalog(kube, portworx, {"VolumeSnapshot", "VolumeSnapshotContent"});
 
     const std::string selector = "?labelSelector=app.kubernetes.io%2Fmanaged-by%3Dpxclone%2C"
                                  "pxclone.io%2Frole%3Dstaging&limit=500";

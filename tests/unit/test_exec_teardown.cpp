@@ -426,7 +426,7 @@ TEST_CASE("what a denied deletion leaves still refers to its PV and volume: they
         portworx.expect(Method::post, "/v1/volumes/inspectwithfilters").reply(200, volumes);
     };
     auto teardown_target = target();
-    teardown_target.csi = false;
+    teardown_target.method_kinds = std::vector<std::string>{};
     expect_listings();
     const auto found = find_target_objects(kube_client, px_client, teardown_target);
     const auto plan = plan::plan_teardown(teardown_target, found);

@@ -125,10 +125,12 @@ const SnapshotSet* find_set(const std::vector<SnapshotSet>& sets, const std::str
 // Lists by labels. Every call is read-only; errors from either API propagate (ApiError, SdkError).
 class Catalog {
 public:
-    // Both clients must outlive the catalog. `csi`: the profile's snapshot method is csi; only
-    // then are VolumeSnapshots and VolumeSnapshotContents listed (a portworx profile reads no
+    // Both clients must outlive the catalog. `method_kinds`: the Kubernetes kinds the profile's
+    // snapshot method keeps (plan::MethodRules::kept_kinds; VolumeSnapshot and
+    // VolumeSnapshotContent for csi): only those of them are listed (a portworx profile reads no
     // snapshot.storage.k8s.io resource, so it needs no permission on them).
-    Catalog(const k8s::Client& kube, const px::Client& portworx, bool csi);
+    Catalog(const k8s::Client& kube, const px::Client& portworx,
+            std::vector<std::string> method_kinds);
 
     // Snapshot sets of `profile` ("" for every profile): Portworx snapshots (inspectwithfilters
     // managed-by, profile, role=snapshot) and VolumeSnapshots across namespaces with the same
@@ -146,9 +148,11 @@ public:
     StagingObjects staging_objects(const std::string& profile) const;
 
 private:
+    bool keeps(std::string_view kind) const;
+
     const k8s::Client& m_kube;
     const px::Client& m_px;
-    bool m_csi;
+    std::vector<std::string> m_kinds;
 };
 
 // The objects of `resource` in every namespace carrying all of `labels` (selected on the server,

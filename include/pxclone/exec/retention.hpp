@@ -23,13 +23,14 @@ struct Retention {
     plan::TeardownPlan plan;
 };
 
-// Reads only: the profile's sets (through the Catalog, with the CSI kinds when `volume_snapshots`)
+// Reads only: the profile's sets (through the Catalog, with the `method_kinds` of its method)
 // and chooses with plan::sets_to_prune the oldest beyond `keep` once `current` (created at
 // `created_at`, RFC 3339) exists — never `current`, never a set a live staging environment was
 // made from — and finds their objects. Throws ApiError/TransportError when a read fails.
 Retention find_retention(const k8s::Client& kube, const px::Client& portworx,
-                         const profile::Profile& profile, bool volume_snapshots,
-                         const std::string& current, const std::string& created_at);
+                         const profile::Profile& profile,
+                         const std::vector<std::string>& method_kinds, const std::string& current,
+                         const std::string& created_at);
 
 struct RetentionResult {
     std::vector<std::string> pruned;   // the sets deleted (or, dry run, that would be)
