@@ -108,7 +108,7 @@ TakenSet take_snapshot_set(Session& session, const GlobalOptions& globals,
     auto record = output::snapshot_set_record(plan, lineage);
     for (std::size_t i = 0; i < taken.size(); ++i) {
         auto& snapshot = record.snapshots[i];
-        snapshot.snapshot_id = taken[i].id;
+        snapshot.snapshot_id = method.snapshot_id(plan.source_namespace, taken[i].id);
         snapshot.portworx_snapshot_id = taken[i].portworx_id;
         snapshot.reused = taken[i].reused;
         snapshot.duration_ms = taken[i].took.count();

@@ -3,6 +3,7 @@
 #include "pxclone/k8s/paths.hpp"
 #include "pxclone/k8s/resource.hpp"
 #include "pxclone/plan/lineage.hpp"
+#include "pxclone/profile/profile.hpp"
 #include "pxclone/util/quantity.hpp"
 #include "pxclone/util/time.hpp"
 
@@ -158,7 +159,7 @@ std::vector<SnapshotSet> group_snapshot_sets(const std::vector<px::Volume>& port
         if (set_id.empty()) {
             continue;
         }
-        auto& set = set_for(set_id, "portworx");
+        auto& set = set_for(set_id, profile::method_name(profile::SnapshotMethod::portworx));
         const auto source = label_value(volume.labels, plan::k_source_key);
         take_facts(set, label_value(volume.labels, plan::k_profile_key),
                    label_value(volume.labels, plan::k_created_at_key), source,
@@ -178,7 +179,7 @@ std::vector<SnapshotSet> group_snapshot_sets(const std::vector<px::Volume>& port
         if (set_id.empty()) {
             continue;
         }
-        auto& set = set_for(set_id, "csi");
+        auto& set = set_for(set_id, profile::method_name(profile::SnapshotMethod::csi));
         const auto& metadata = field(snapshot, "metadata");
         const auto& status = field(snapshot, "status");
         const auto source = meta_value(snapshot, plan::k_source_key);

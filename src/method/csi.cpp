@@ -221,6 +221,11 @@ public:
         return {old.snapshot, old.content};
     }
 
+    std::string snapshot_id(const std::string& source_namespace,
+                            const std::string& id) const override {
+        return id.empty() ? id : source_namespace + "/" + id;
+    }
+
     std::vector<OnlineCheck> online_checks() const override {
         return {{.name = "snapshot-class", .run = snapshot_class_check}};
     }

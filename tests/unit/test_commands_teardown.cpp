@@ -171,5 +171,7 @@ TEST_CASE("teardown validates how the runs are chosen and the output format") {
     CHECK_THROWS_AS(cmd::validate_teardown(globals, {.expired = true}), UsageError);
     CHECK_NOTHROW(cmd::validate_teardown(globals, {}));
     globals.output = output::Format::yaml;
+    CHECK_NOTHROW(cmd::validate_teardown(globals, {}));
+    globals.output = output::Format::env;
     CHECK_THROWS_AS(cmd::validate_teardown(globals, {}), UsageError);
 }

@@ -37,7 +37,7 @@ std::string_view set_state_name(SetState state); // "complete" / "partial"
 struct SnapshotSet {
     std::string id;
     std::string profile;
-    std::string method;     // "portworx" or "csi"
+    std::string method;     // the method's name (profile::method_name): "portworx" or "csi"
     std::string created_at; // RFC 3339 UTC (pxclone.io/created-at); "" when absent
     std::string source_namespace;
     std::string git_sha;

@@ -33,6 +33,16 @@ public:
     // exists), run after the checks every method has.
     virtual std::vector<OnlineCheck> online_checks() const { return {}; }
 
+    // The id a set's snapshot has in every document (snapshotId) and in the catalog
+    // (exec::SetSnapshot::id), from `id`, what its backend took it as in `source_namespace`
+    // (exec::TakenSnapshot::id): portworx the Portworx snapshot id; csi namespace/name of the
+    // VolumeSnapshot. "" (not taken yet) stays "".
+    virtual std::string snapshot_id(const std::string& source_namespace,
+                                    const std::string& id) const {
+        (void)source_namespace;
+        return id;
+    }
+
     // The backend that takes, finds and deletes this method's snapshots through the clients (a
     // method uses only those it needs). The backend refers to the clients: they outlive it.
     virtual std::unique_ptr<exec::SnapshotBackend> backend(const k8s::Client& kube,
