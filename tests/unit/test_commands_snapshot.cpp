@@ -6,6 +6,7 @@
 #include "pxclone/error.hpp"
 
 #include <algorithm>
+#include <optional>
 
 #include <doctest/doctest.h>
 #include <nlohmann/json.hpp>
@@ -15,46 +16,18 @@
 using namespace pxclone;
 using http::Method;
 using nlohmann::json;
+using test::k_not_found;
 using test::list_of;
 using test::orders_selector;
+using test::source_pv;
+using test::source_pvc;
 
 namespace {
-
-const char* const k_not_found = R"({"kind":"Status","apiVersion":"v1","status":"Failure",
-  "reason":"NotFound","code":404})";
-
-json source_pvc() {
-    return {{"metadata", {{"name", "data"}, {"namespace", "prod"}}},
-            {"spec", {{"volumeName", "pv-data"}, {"storageClassName", "px"}}},
-            {"status", {{"phase", "Bound"}}}};
-}
-
-json source_pv() {
-    return {{"metadata", {{"name", "pv-data"}}},
-            {"spec", {{"csi", {{"driver", "pxd.portworx.com"}, {"volumeHandle", "vol-0"}}}}}};
-}
 
 // A snapshot of vol-0 (prod/data) of set `set`, as inspectwithfilters lists it.
 json set_snapshot(const std::string& id, const std::string& set, const std::string& created_at,
                   const std::string& state = "VOLUME_STATE_DETACHED") {
-    return {{"id", id},
-            {"locator",
-             {{"name", id},
-              {"volume_labels",
-               {{"app.kubernetes.io/managed-by", "pxclone"},
-                {"pxclone.io/profile", "orders"},
-                {"pxclone.io/run", set},
-                {"pxclone.io/role", "snapshot"},
-                {"pxclone.io/snapshot-set", set},
-                {"pxclone.io/source", "prod/data"},
-                {"pxclone.io/created-at", created_at}}}}},
-            {"source", {{"parent", "vol-0"}}},
-            {"spec", {{"size", "1073741824"}}},
-            {"state", state}};
-}
-
-json volumes(json items = json::array()) {
-    return {{"volumes", std::move(items)}};
+    return test::px_volume(id, test::set_snapshot_labels(set, created_at), "vol-0", state);
 }
 
 const std::string k_sets = orders_selector("pxclone.io%2Frole%3Dstaging");
@@ -75,14 +48,15 @@ struct Fixture : test::FakeSession {
     }
 
     // The plan's reads: run 41's snapshots of an earlier attempt (none), the profile's sets
-    // (`sets`) and the environments that use them (none) for retention.
-    void expect_plan(const json& sets) {
-        px->expect(Method::post, "/v1/volumes/inspectwithfilters").reply(200, volumes());
-        px->expect(Method::post, "/v1/volumes/inspectwithfilters").reply(200, volumes(sets));
-        kube->expect(Method::get, "/api/v1/namespaces?" + k_sets).reply(200, list_of());
+    // (`sets`) and the environments that use them (`namespaces`) for retention.
+    void expect_plan(const json& sets, const json& namespaces = json::array()) {
+        px->expect(Method::post, "/v1/volumes/inspectwithfilters").reply(200, test::px_volumes());
+        px->expect(Method::post, "/v1/volumes/inspectwithfilters")
+            .reply(200, test::px_volumes(sets));
+        kube->expect(Method::get, "/api/v1/namespaces?" + k_sets).reply(200, list_of(namespaces));
         kube->expect(Method::get, "/api/v1/persistentvolumeclaims?" + k_sets).reply(200, list_of());
         kube->expect(Method::get, "/api/v1/persistentvolumes?" + k_sets).reply(200, list_of());
-        px->expect(Method::post, "/v1/volumes/inspectwithfilters").reply(200, volumes());
+        px->expect(Method::post, "/v1/volumes/inspectwithfilters").reply(200, test::px_volumes());
     }
 
     // What is labelled for run `run` on both APIs, kind by kind (retention's objects of a set).
@@ -93,7 +67,16 @@ struct Fixture : test::FakeSession {
                                  "/api/v1/persistentvolumes?", "/api/v1/namespaces?"}) {
             kube->expect(Method::get, path + selector).reply(200, list_of());
         }
-        px->expect(Method::post, "/v1/volumes/inspectwithfilters").reply(200, volumes(snapshots));
+        px->expect(Method::post, "/v1/volumes/inspectwithfilters")
+            .reply(200, test::px_volumes(snapshots));
+    }
+
+    // Every read before the first write, with set 40 (older, unused) beyond keep: 1.
+    void expect_reads_with_older_set() {
+        const auto older = set_snapshot("snap-40", "40", "2023-01-01T00:00:00Z");
+        expect_sources();
+        expect_plan(json::array({older}));
+        expect_run_objects("40", json::array({older}));
     }
 
     // SnapshotCreate of prod/data as s1, then its inspect in `state`.
@@ -106,6 +89,16 @@ struct Fixture : test::FakeSession {
     void run() {
         auto session = this->session(loaded.profile);
         cmd::snapshot(*session, globals, loaded, false, streams());
+    }
+
+    // run(), which must fail: the Error it threw (nullopt when it did not).
+    std::optional<Error> failure() {
+        try {
+            run();
+        } catch (const Error& e) {
+            return e;
+        }
+        return std::nullopt;
     }
 
     bool sent_a_write() const {
@@ -126,10 +119,7 @@ struct Fixture : test::FakeSession {
 
 TEST_CASE_FIXTURE(Fixture, "snapshot: creates the set's snapshot, waits until it is ready, "
                            "prunes the set beyond snapshot.keep, prints the SnapshotSet") {
-    const auto older = set_snapshot("snap-40", "40", "2023-01-01T00:00:00Z");
-    expect_sources();
-    expect_plan(json::array({older}));
-    expect_run_objects("40", json::array({older}));
+    expect_reads_with_older_set();
     expect_create("VOLUME_STATE_AVAILABLE");
     px->expect(Method::del, "/v1/volumes/snap-40").reply(200, json::object());
     expect_run_objects("40", json::array()); // the check that nothing of set 40 remains
@@ -156,10 +146,7 @@ TEST_CASE_FIXTURE(Fixture, "snapshot: creates the set's snapshot, waits until it
 TEST_CASE_FIXTURE(Fixture, "snapshot --dry-run: the dry-run runner prints the SnapshotCreate and "
                            "retention's DELETE; only reads are sent") {
     globals.dry_run = true;
-    const auto older = set_snapshot("snap-40", "40", "2023-01-01T00:00:00Z");
-    expect_sources();
-    expect_plan(json::array({older}));
-    expect_run_objects("40", json::array({older}));
+    expect_reads_with_older_set();
 
     run();
     const auto printed = out.str();
@@ -175,13 +162,10 @@ TEST_CASE_FIXTURE(Fixture, "snapshot refuses a missing source PVC (exit 3) befor
         .reply(200, json{{"sdk_version", {{"version", "0.101.0"}}}});
     kube->expect(Method::get, "/api/v1/namespaces/prod/persistentvolumeclaims/data")
         .reply(404, k_not_found);
-    try {
-        run();
-        FAIL("no error");
-    } catch (const Error& e) {
-        CHECK(e.code() == ExitCode::not_found);
-        CHECK(std::string(e.what()).find("orders") != std::string::npos);
-    }
+    const auto error = failure();
+    REQUIRE(error);
+    CHECK(error->code() == ExitCode::not_found);
+    CHECK(std::string(error->what()).find("orders") != std::string::npos);
     CHECK(out.str().empty());
     CHECK_FALSE(sent_a_write());
 }
@@ -189,21 +173,10 @@ TEST_CASE_FIXTURE(Fixture, "snapshot refuses a missing source PVC (exit 3) befor
 TEST_CASE_FIXTURE(Fixture, "snapshot keeps a set a live staging environment uses, even beyond "
                            "snapshot.keep") {
     expect_sources();
-    px->expect(Method::post, "/v1/volumes/inspectwithfilters").reply(200, volumes());
-    px->expect(Method::post, "/v1/volumes/inspectwithfilters")
-        .reply(200, volumes(json::array({set_snapshot("snap-40", "40", "2023-01-01T00:00:00Z")})));
-    kube->expect(Method::get, "/api/v1/namespaces?" + k_sets)
-        .reply(200, list_of(json::array({{{"metadata",
-                                           {{"name", "stg"},
-                                            {"labels",
-                                             {{"app.kubernetes.io/managed-by", "pxclone"},
-                                              {"pxclone.io/profile", "orders"},
-                                              {"pxclone.io/run", "40"},
-                                              {"pxclone.io/role", "staging"},
-                                              {"pxclone.io/snapshot-set", "40"}}}}}}})));
-    kube->expect(Method::get, "/api/v1/persistentvolumeclaims?" + k_sets).reply(200, list_of());
-    kube->expect(Method::get, "/api/v1/persistentvolumes?" + k_sets).reply(200, list_of());
-    px->expect(Method::post, "/v1/volumes/inspectwithfilters").reply(200, volumes());
+    expect_plan(json::array({set_snapshot("snap-40", "40", "2023-01-01T00:00:00Z")}),
+                json::array({{{"metadata",
+                               {{"name", "stg"},
+                                {"labels", test::pxclone_labels("40", "staging", "40")}}}}}));
     expect_create("VOLUME_STATE_AVAILABLE");
 
     run();
@@ -212,21 +185,15 @@ TEST_CASE_FIXTURE(Fixture, "snapshot keeps a set a live staging environment uses
 
 TEST_CASE_FIXTURE(Fixture, "snapshot rolls back a set whose snapshot failed: the snapshot made is "
                            "found by its labels and deleted; nothing is pruned (exit 1)") {
-    const auto older = set_snapshot("snap-40", "40", "2023-01-01T00:00:00Z");
-    expect_sources();
-    expect_plan(json::array({older}));
-    expect_run_objects("40", json::array({older}));
+    expect_reads_with_older_set();
     expect_create("VOLUME_STATE_ERROR");
     px->expect(Method::post, "/v1/volumes/inspectwithfilters")
-        .reply(200, volumes(json::array({set_snapshot("s1", "41", "")})));
+        .reply(200, test::px_volumes(json::array({set_snapshot("s1", "41", "")})));
     px->expect(Method::del, "/v1/volumes/s1").reply(200, json::object());
 
-    try {
-        run();
-        FAIL("no error");
-    } catch (const Error& e) {
-        CHECK(e.code() == ExitCode::failed);
-        CHECK(std::string(e.what()).find("41") != std::string::npos);
-    }
+    const auto error = failure();
+    REQUIRE(error);
+    CHECK(error->code() == ExitCode::failed);
+    CHECK(std::string(error->what()).find("41") != std::string::npos);
     CHECK(out.str().empty());
 }
