@@ -64,7 +64,7 @@ std::vector<std::string> catalog_ids(const GlobalOptions& globals, const std::st
     const exec::Catalog catalog(
         session.kube(), session.portworx(),
         exec::catalog_scope(loaded.profile,
-                            method::of(loaded.profile.snapshot.method).uses_volume_snapshots()));
+                            method::of(loaded.profile.snapshot.method).kept_kinds()));
     std::vector<std::string> ids;
     for (const auto& set : catalog.snapshot_sets(loaded.profile.name)) {
         ids.push_back(set.id);

@@ -90,16 +90,16 @@ void deploy_staging(Session& session, const GlobalOptions& globals, const Loaded
     // names it; one a dry run would take exists only in its record), or one that exists.
     const auto& method = method::of(profile.snapshot.method);
     const exec::Catalog catalog(session.kube(), session.portworx(),
-                                exec::catalog_scope(profile, method.uses_volume_snapshots()));
+                                exec::catalog_scope(profile, method.kept_kinds()));
     auto requested = options.snapshot_set;
     std::optional<exec::SnapshotSet> set;
     if (options.fresh) {
         progress.note(fmt::format("taking snapshot set {}", loaded.run.id));
-        const auto record =
+        const auto taken =
             take_snapshot_set(session, globals, loaded, options.skip_hooks, streams.out);
-        requested = record.snapshot_set;
-        if (!runner->sends()) {
-            set = planned_set(record);
+        requested = taken.record.snapshot_set;
+        if (!taken.sent) {
+            set = planned_set(taken.record);
         }
     }
     if (!set) {
@@ -186,7 +186,7 @@ void deploy_staging(Session& session, const GlobalOptions& globals, const Loaded
                                           .source_namespace = profile.source.source_namespace,
                                           .runs = {loaded.run.id},
                                           .snapshot_sets = {},
-                                          .csi = method.uses_volume_snapshots()};
+                                          .method_kinds = method.kept_kinds()};
         const auto leftovers = exec::remove_after_failure(target, {.kube = session.kube(),
                                                                    .portworx = session.portworx(),
                                                                    .clock = session.clock(),

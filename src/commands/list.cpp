@@ -50,11 +50,12 @@ void validate_list(const GlobalOptions& globals) {
 void list(Session& session, const GlobalOptions& globals, const LoadedProfile& loaded,
           const ListOptions& options, Streams streams) {
     // Run: read-only listing on both APIs.
-    // Every profile's sets may be CSI ones; one profile's are only with its method.
-    auto scope = exec::catalog_scope(
-        loaded.profile, method::of(loaded.profile.snapshot.method).uses_volume_snapshots());
+    // Every profile's sets may be of any method; one profile's are only of its method.
+    auto scope = exec::catalog_scope(loaded.profile,
+                                     options.all_profiles
+                                         ? method::every_kept_kind()
+                                         : method::of(loaded.profile.snapshot.method).kept_kinds());
     if (options.all_profiles) {
-        scope.csi = true;
         scope.source_namespace.clear(); // every profile's sets: each in its own source namespace
     }
     const exec::Catalog catalog(session.kube(), session.portworx(), scope, &session.pool());

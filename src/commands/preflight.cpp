@@ -134,13 +134,13 @@ Check source_check(Session& session, const profile::Profile& profile) {
                                    profile.source.source_namespace);
 }
 
-// The storage classes the staging PVCs will use: the profile's, or (csi, whose provisioner needs
-// one) the source PVCs' classes.
+// The storage classes the staging PVCs will use: the profile's, or (a method whose provisioner
+// needs one: MethodRules::staging_class_from_source) the source PVCs' classes.
 Check storage_class_check(Session& session, const profile::Profile& profile) {
     std::set<std::string> classes;
     if (!profile.staging.storage_class.empty()) {
         classes.insert(profile.staging.storage_class);
-    } else if (method::of(profile.snapshot.method).uses_volume_snapshots()) {
+    } else if (method::of(profile.snapshot.method).staging_class_from_source()) {
         for (const auto& volume : resolve_sources(session, profile).volumes) {
             if (!volume.storage_class.empty()) {
                 classes.insert(volume.storage_class);
@@ -164,17 +164,6 @@ Check storage_class_check(Session& session, const profile::Profile& profile) {
     }
     return passed_check("storage-classes", fmt::format("{} exist{}", fmt::join(classes, ", "),
                                                        classes.size() == 1 ? "s" : ""));
-}
-
-Check snapshot_class_check(Session& session, const profile::Profile& profile) {
-    const auto& name = profile.snapshot.snapshot_class;
-    if (!session.kube().get(k8s::resource_of("VolumeSnapshotClass"), "", name)) {
-        return failed_check(
-            "snapshot-class",
-            fmt::format("volumesnapshotclass \"{}\" (snapshot.class) does not exist", name),
-            ExitCode::not_found);
-    }
-    return passed_check("snapshot-class", fmt::format("volumesnapshotclass \"{}\" exists", name));
 }
 
 // An SDK gateway (identities/version, which answers without a token) that accepts the token for
@@ -206,7 +195,8 @@ Check staging_namespace_check(Session& session, const LoadedProfile& loaded) {
 std::vector<Check> online_checks(const SessionFactory& connect, const LoadedProfile& loaded,
                                  const plan::ManifestCheck& manifests) {
     const auto& profile = loaded.profile;
-    const bool csi = method::of(profile.snapshot.method).uses_volume_snapshots();
+    // The checks only the profile's method needs (csi: its snapshot class).
+    const auto method_checks = method::of(profile.snapshot.method).online_checks();
     const bool proxied = profile.portworx.endpoint.kind == px::Endpoint::Kind::service_proxy;
     std::vector<Check> checks;
     const auto run = [&checks](const std::string& name, const auto& check) {
@@ -230,15 +220,15 @@ std::vector<Check> online_checks(const SessionFactory& connect, const LoadedProf
         checks.push_back(skipped_check("access", unreached));
         checks.push_back(skipped_check("source-pvcs", unreached));
         checks.push_back(skipped_check("storage-classes", unreached));
-        if (csi) {
-            checks.push_back(skipped_check("snapshot-class", unreached));
+        for (const auto& check : method_checks) {
+            checks.push_back(skipped_check(check.name, unreached));
         }
     } else {
         run("access", [&] { return access_check(*session, loaded, manifests); });
         run("source-pvcs", [&] { return source_check(*session, profile); });
         run("storage-classes", [&] { return storage_class_check(*session, profile); });
-        if (csi) {
-            run("snapshot-class", [&] { return snapshot_class_check(*session, profile); });
+        for (const auto& check : method_checks) {
+            run(check.name, [&] { return check.run(session->kube(), profile); });
         }
     }
     if (session && (reached || !proxied)) {

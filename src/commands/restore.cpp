@@ -101,8 +101,9 @@ void run_new_pvc(const GlobalOptions& globals, const RestoreOptions& options,
     const auto& plan = found.plan;
 
     // Run.
-    // A method that keeps Kubernetes snapshot objects makes its volumes without Portworx calls.
-    const bool portworx = !method::of(plan.volumes.at(0).method).uses_volume_snapshots();
+    // A volume made without a Portworx clone (csi: a PVC from a VolumeSnapshot) needs no
+    // Portworx call.
+    const bool portworx = plan.volumes.at(0).clone.has_value();
     const bool text = globals.output == output::Format::text;
     std::ostringstream requests;
     auto runner =

@@ -255,6 +255,18 @@ std::unique_ptr<exec::NamespaceRunner> Session::namespace_runner(std::ostream& d
     return exec::make_namespace_runner(*m_kube);
 }
 
+std::unique_ptr<exec::SnapshotSetRunner> Session::snapshot_runner(const method::Method& method,
+                                                                  exec::BackendContext context,
+                                                                  std::ostream& dry_out) {
+    auto backend = method.backend(*m_kube, portworx(), std::move(context));
+    if (m_globals.dry_run) {
+        return exec::make_dry_run_snapshot_set_runner(std::move(backend), dry_out);
+    }
+    return exec::make_snapshot_set_runner(
+        std::move(backend), std::make_unique<util::PosixProcessRunner>(process_runner()),
+        {.kube = *m_kube, .portworx = portworx(), .clock = *m_clock, .sleeper = *m_sleeper});
+}
+
 util::PosixProcessRunner Session::process_runner() const {
     return util::PosixProcessRunner(m_deadline, m_clock, util::interrupt_flag());
 }

@@ -9,7 +9,6 @@
 #include "pxclone/commands/source_volume.hpp"
 #include "pxclone/error.hpp"
 #include "pxclone/exec/retention.hpp"
-#include "pxclone/exec/snapshot_backend.hpp"
 #include "pxclone/exec/snapshot_runner.hpp"
 #include "pxclone/method/method.hpp"
 #include "pxclone/output/records.hpp"
@@ -47,9 +46,8 @@ std::vector<plan::SourceVolume> discover_snapshot(Session& session,
 
 } // namespace
 
-output::SnapshotSetRecord take_snapshot_set(Session& session, const GlobalOptions& globals,
-                                            const LoadedProfile& loaded, bool skip_hooks,
-                                            std::ostream& out) {
+TakenSet take_snapshot_set(Session& session, const GlobalOptions& globals,
+                           const LoadedProfile& loaded, bool skip_hooks, std::ostream& out) {
     const auto& profile = loaded.profile;
     const auto& method = method::of(profile.snapshot.method);
     auto& progress = session.progress();
@@ -66,9 +64,9 @@ output::SnapshotSetRecord take_snapshot_set(Session& session, const GlobalOption
         .cancelled = [] { return util::interrupted(); },
         .on_done = [&progress](const std::string& key, bool ok) { progress.done(key, ok); },
     };
-    auto real = method.backend(session.kube(), session.portworx(), context);
-    auto dry_run = globals.dry_run ? exec::make_dry_run_backend(*real, out) : nullptr;
-    auto& backend = dry_run ? *dry_run : *real;
+    // The runner (or, under --dry-run, its twin that prints each write to `out`).
+    auto runner = session.snapshot_runner(method, std::move(context), out);
+    auto& backend = runner->backend();
 
     // Plan: reuse what an earlier attempt of this run left.
     const auto draft = plan::plan_snapshot(method, profile, lineage, volumes, {});
@@ -78,18 +76,15 @@ output::SnapshotSetRecord take_snapshot_set(Session& session, const GlobalOption
                               plan.snapshots.size(), plan.snapshots.size() == 1 ? "" : "s",
                               plan.source_namespace, plan.to_create()));
     const auto retention =
-        exec::find_retention(session.kube(), session.portworx(), profile,
-                             method.uses_volume_snapshots(), plan.set_id, lineage.created_at);
+        exec::find_retention(session.kube(), session.portworx(), profile, method.kept_kinds(),
+                             plan.set_id, lineage.created_at);
 
     // Run: hooks only around real work (a re-run that reuses every snapshot freezes nothing). A
-    // dry run names them in their place instead of running them.
-    auto posix = session.process_runner();
-    const auto dry_run_processes =
-        globals.dry_run ? exec::make_dry_run_process_runner(out) : nullptr;
+    // dry run's process runner names them in their place instead of running them.
     exec::SnapshotRun run{
         .profile = profile,
         .hooks = !skip_hooks && plan.to_create() > 0,
-        .processes = dry_run_processes ? *dry_run_processes : posix,
+        .processes = runner->processes(),
         .hook_environment = {.run = lineage.run,
                              .profile = profile.file,
                              .source_namespace = plan.source_namespace,
@@ -113,30 +108,35 @@ output::SnapshotSetRecord take_snapshot_set(Session& session, const GlobalOption
     auto record = output::snapshot_set_record(plan, lineage);
     for (std::size_t i = 0; i < taken.size(); ++i) {
         auto& snapshot = record.snapshots[i];
-        snapshot.snapshot_id = taken[i].id;
+        snapshot.snapshot_id = method.snapshot_id(plan.source_namespace, taken[i].id);
         snapshot.portworx_snapshot_id = taken[i].portworx_id;
         snapshot.reused = taken[i].reused;
         snapshot.duration_ms = taken[i].took.count();
     }
     record.duration_ms =
         std::chrono::duration_cast<milliseconds>(session.clock().now() - start).count();
-    const auto pruned = exec::apply_retention(retention,
-                                              {.kube = session.kube(),
-                                               .portworx = session.portworx(),
-                                               .clock = session.clock(),
-                                               .sleeper = session.sleeper()},
-                                              globals.dry_run ? &out : nullptr);
+    const auto pruned = runner->prune(retention);
     for (const auto& warning : pruned.warnings) {
         progress.warn(warning);
     }
     if (!pruned.pruned.empty()) {
         progress.note(
             fmt::format("retention (keep {}): {} snapshot set{} {}", profile.snapshot.keep,
-                        globals.dry_run ? "would delete" : "deleted",
+                        runner->sends() ? "deleted" : "would delete",
                         pruned.pruned.size() == 1 ? "" : "s", fmt::join(pruned.pruned, ", ")));
     }
     record.pruned = pruned.pruned;
-    return record;
+    return {.record = std::move(record), .sent = runner->sends()};
+}
+
+void snapshot(Session& session, const GlobalOptions& globals, const LoadedProfile& loaded,
+              bool skip_hooks, Streams streams) {
+    const auto taken = take_snapshot_set(session, globals, loaded, skip_hooks, streams.out);
+    session.finish(nlohmann::json(output::to_json(taken.record)));
+    // A dry run printed its requests; a set it did not take is not reported as taken.
+    if (taken.sent) {
+        output::print_snapshot_set(taken.record, globals.output, streams.out);
+    }
 }
 
 namespace {
@@ -147,13 +147,7 @@ void run_snapshot(const GlobalOptions& globals, const SnapshotOptions& options, 
     const auto loaded = load_profile(globals, environment);
     util::install_interrupt_handlers();
     Session session(globals, streams, loaded.profile, environment);
-
-    const auto record =
-        take_snapshot_set(session, globals, loaded, options.skip_hooks, streams.out);
-    session.finish(nlohmann::json(output::to_json(record)));
-    if (!globals.dry_run) {
-        output::print_snapshot_set(record, globals.output, streams.out);
-    }
+    snapshot(session, globals, loaded, options.skip_hooks, streams);
 }
 
 } // namespace

@@ -92,10 +92,10 @@ void validate_teardown(const GlobalOptions& globals, const TeardownOptions& opti
         throw UsageError("teardown: give exactly one of --run ID, --expired or --all",
                          "`pxclone list` shows the runs of this profile");
     }
-    if (globals.output != output::Format::text && globals.output != output::Format::json) {
+    if (globals.output == output::Format::env || globals.output == output::Format::name) {
         throw UsageError(
             fmt::format("teardown: -o {} is not supported", output::format_name(globals.output)),
-            "use -o text or -o json");
+            "use -o text, json or yaml");
     }
 }
 
@@ -106,7 +106,7 @@ void teardown(Session& session, const GlobalOptions& globals, const LoadedProfil
     const exec::Catalog catalog(
         session.kube(), portworx,
         exec::catalog_scope(loaded.profile,
-                            method::of(loaded.profile.snapshot.method).uses_volume_snapshots()),
+                            method::of(loaded.profile.snapshot.method).kept_kinds()),
         &session.pool());
     const discover::TeardownRequest request{
         .run = globals.run_id.empty() ? std::nullopt : std::optional(loaded.run.id),
@@ -150,7 +150,7 @@ void teardown(Session& session, const GlobalOptions& globals, const LoadedProfil
         teardown_record(target.runs, target.snapshot_sets, report.dry_run, plan, &report));
     session.finish(nlohmann::json(result));
     if (!text) {
-        output::print_json(result, streams.out);
+        output::print_document(result, globals.output, streams.out);
     } else if (plan.empty()) {
         streams.out << "nothing to delete\n";
         return;

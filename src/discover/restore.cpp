@@ -289,8 +289,10 @@ InPlaceTargets find_in_place(const RestoreReaders& readers, const Loaded& loaded
         for (const auto& [name, pv] : found.pending) {
             present.insert(name);
         }
-        // A portworx profile has no VolumeSnapshots to look for (nor perhaps the permission).
-        if (method::of(loaded.profile.snapshot.method).uses_volume_snapshots()) {
+        // A profile whose method keeps no VolumeSnapshots has none to look for (nor perhaps the
+        // permission).
+        const auto kinds = method::of(loaded.profile.snapshot.method).kept_kinds();
+        if (std::find(kinds.begin(), kinds.end(), "VolumeSnapshot") != kinds.end()) {
             found.pending_csi = csi_pending(readers, loaded, ns, present, missing);
         }
     }
@@ -309,12 +311,7 @@ InPlaceTargets find_in_place(const RestoreReaders& readers, const Loaded& loaded
 }
 
 // What a swap replaces, deleted once it is done ("" for none).
-struct Replaced {
-    std::string clone_id; // the Portworx clone, or (csi) the volume provisioned for the old PVC
-    std::string pv;       // the old PVC's PV
-    std::string snapshot; // csi
-    std::string content;  // csi
-};
+using Replaced = plan::ReplacedVolume;
 
 // The plan of an in-place restore from what find_in_place found, one PVC at a time by its
 // snapshot method: a Portworx PVC already on the target set is rolled back to its baseline,
@@ -676,9 +673,8 @@ private:
             m_context.sets =
                 exec::Catalog(
                     m_readers.kube, m_readers.portworx(),
-                    exec::catalog_scope(
-                        m_loaded.profile,
-                        method::of(m_loaded.profile.snapshot.method).uses_volume_snapshots()))
+                    exec::catalog_scope(m_loaded.profile,
+                                        method::of(m_loaded.profile.snapshot.method).kept_kinds()))
                     .snapshot_sets(m_loaded.profile.name);
             if (m_planned) {
                 m_context.sets.insert(m_context.sets.begin(), *m_planned);
@@ -700,16 +696,15 @@ private:
                   const Replaced& old, bool pvc_exists, bool swapped,
                   const std::string& reuse_snapshot = {}) {
         const auto& method = method::of(target.method);
-        const bool csi = method.uses_volume_snapshots();
-        const auto& replaces = csi ? old.snapshot : old.clone_id;
+        const auto [replaces, replaces_object] = method.swap_replaces(old);
         m_swaps.push_back(plan::SwapVolume{
             .pvc = pvc,
-            .target = method.swap_target(std::move(target), lineage, replaces,
-                                         csi ? old.content : old.pv, reuse_snapshot),
+            .target = method.swap_target(std::move(target), lineage, replaces, replaces_object,
+                                         reuse_snapshot),
             .replaces = replaces,
             .old_clone_id = old.clone_id,
-            .old_baselines =
-                csi ? std::vector<std::string>{} : baselines_of(baselines(), old.clone_id),
+            .old_baselines = method.has_baselines() ? baselines_of(baselines(), old.clone_id)
+                                                    : std::vector<std::string>{},
             .old_pv = old.pv,
             .old_snapshot = old.snapshot,
             .old_content = old.content,
@@ -764,7 +759,7 @@ NewPvc discover_new_pvc(const RestoreReaders& readers, const profile::Profile& p
     }
     const exec::Catalog catalog(
         kube, readers.portworx(),
-        exec::catalog_scope(profile, method::of(profile.snapshot.method).uses_volume_snapshots()));
+        exec::catalog_scope(profile, method::of(profile.snapshot.method).kept_kinds()));
     const auto sets = catalog.snapshot_sets(profile.name);
     const auto& set = find_profile_set(sets, request.snapshot_set, profile.name);
     const auto& snapshot = ready_snapshot(set, source, "");

@@ -2,6 +2,7 @@
 
 #include "pxclone/error.hpp"
 #include "pxclone/exec/teardown.hpp"
+#include "pxclone/method/method.hpp"
 #include "pxclone/plan/lineage.hpp"
 
 #include <cstdint>
@@ -51,10 +52,10 @@ std::vector<std::string> account_of(const k8s::Client& kube, const px::Client& p
             lines.push_back("  " + what);
         }
     };
+    const auto kinds = method::of(profile.snapshot.method).kept_kinds();
     try {
         for (const auto& object :
-             exec::find_run_objects(kube, portworx, profile.name, run, nullptr,
-                                    profile.snapshot.method == profile::SnapshotMethod::csi)) {
+             exec::find_run_objects(kube, portworx, profile.name, run, nullptr, &kinds)) {
             const auto role = object.labels.find(std::string(plan::k_role_key));
             if (role != object.labels.end() &&
                 role->second != plan::role_name(plan::Role::snapshot)) {

@@ -1,5 +1,6 @@
 #include "pxclone/discover/teardown.hpp"
 
+#include "pxclone/method/method.hpp"
 #include "pxclone/plan/lineage.hpp"
 
 namespace pxclone::discover {
@@ -12,7 +13,7 @@ TeardownSelection select_teardown(const profile::Profile& profile, const Teardow
     auto& target = selection.target;
     target.profile = profile.name;
     target.source_namespace = profile.source.source_namespace;
-    target.csi = profile.snapshot.method == profile::SnapshotMethod::csi;
+    target.method_kinds = method::of(profile.snapshot.method).kept_kinds();
 
     const auto environments = exec::group_environments(staging);
     if (request.run) {

@@ -3,6 +3,7 @@
 #include "pxclone/k8s/paths.hpp"
 #include "pxclone/k8s/resource.hpp"
 #include "pxclone/plan/lineage.hpp"
+#include "pxclone/profile/profile.hpp"
 #include "pxclone/util/quantity.hpp"
 #include "pxclone/util/time.hpp"
 
@@ -161,7 +162,7 @@ std::vector<SnapshotSet> group_snapshot_sets(const std::vector<px::Volume>& port
         if (set_id.empty()) {
             continue;
         }
-        auto& set = set_for(set_id, "portworx");
+        auto& set = set_for(set_id, profile::method_name(profile::SnapshotMethod::portworx));
         const auto source = label_value(volume.labels, plan::k_source_key);
         take_facts(set, label_value(volume.labels, plan::k_profile_key),
                    label_value(volume.labels, plan::k_created_at_key), source,
@@ -181,7 +182,7 @@ std::vector<SnapshotSet> group_snapshot_sets(const std::vector<px::Volume>& port
         if (set_id.empty()) {
             continue;
         }
-        auto& set = set_for(set_id, "csi");
+        auto& set = set_for(set_id, profile::method_name(profile::SnapshotMethod::csi));
         const auto& metadata = field(snapshot, "metadata");
         const auto& status = field(snapshot, "status");
         const auto source = meta_value(snapshot, plan::k_source_key);
@@ -466,8 +467,8 @@ std::set<std::string> labelled_scope(const std::vector<json>& namespaces,
     return scope;
 }
 
-CatalogScope catalog_scope(const profile::Profile& profile, bool csi) {
-    return {.csi = csi,
+CatalogScope catalog_scope(const profile::Profile& profile, std::vector<std::string> method_kinds) {
+    return {.method_kinds = std::move(method_kinds),
             .source_namespace = profile.source.source_namespace,
             .staging_only = profile.staging.role_binding.has_value()};
 }
@@ -475,6 +476,11 @@ CatalogScope catalog_scope(const profile::Profile& profile, bool csi) {
 Catalog::Catalog(const k8s::Client& kube, const px::Client& portworx, CatalogScope scope,
                  util::WorkerPool* pool)
     : m_kube(kube), m_px(portworx), m_scope(std::move(scope)), m_pool(pool) {}
+
+bool Catalog::keeps(std::string_view kind) const {
+    const auto& kinds = m_scope.method_kinds;
+    return std::find(kinds.begin(), kinds.end(), kind) != kinds.end();
+}
 
 std::vector<SnapshotSet> Catalog::snapshot_sets(const std::string& profile) const {
     const auto labels = catalog_selector(profile, plan::role_name(plan::Role::snapshot));
@@ -488,7 +494,7 @@ std::vector<SnapshotSet> Catalog::snapshot_sets(const std::string& profile) cons
     });
 
     // A set's VolumeSnapshots are in the source namespace, next to the PVCs they copy.
-    const auto snapshots = m_scope.csi
+    const auto snapshots = keeps("VolumeSnapshot")
                                ? list_labelled_at(m_kube, k8s::resource_of("VolumeSnapshot"),
                                                   labels, m_scope.source_namespace)
                                : std::vector<json>{};
@@ -515,8 +521,10 @@ StagingObjects Catalog::staging_objects(const std::string& profile) const {
     };
     std::vector<std::string_view> namespaced{"PersistentVolumeClaim"};
     std::vector<std::string_view> kinds{"Namespace", "PersistentVolume"};
-    if (m_scope.csi) {
+    if (keeps("VolumeSnapshot")) {
         namespaced.emplace_back("VolumeSnapshot");
+    }
+    if (keeps("VolumeSnapshotContent")) {
         kinds.emplace_back("VolumeSnapshotContent");
     }
     if (!m_scope.staging_only) {

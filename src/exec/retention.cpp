@@ -11,9 +11,10 @@
 namespace pxclone::exec {
 
 Retention find_retention(const k8s::Client& kube, const px::Client& portworx,
-                         const profile::Profile& profile, bool volume_snapshots,
-                         const std::string& current, const std::string& created_at) {
-    const Catalog catalog(kube, portworx, catalog_scope(profile, volume_snapshots));
+                         const profile::Profile& profile,
+                         const std::vector<std::string>& method_kinds, const std::string& current,
+                         const std::string& created_at) {
+    const Catalog catalog(kube, portworx, catalog_scope(profile, method_kinds));
     std::vector<plan::SnapshotSetSummary> summaries;
     for (const auto& set : catalog.snapshot_sets(profile.name)) {
         summaries.push_back({.id = set.id, .created_at = set.created_at});
@@ -31,7 +32,7 @@ Retention find_retention(const k8s::Client& kube, const px::Client& portworx,
                              .source_namespace = profile.source.source_namespace,
                              .runs = {},
                              .snapshot_sets = {retention.sets.begin(), retention.sets.end()},
-                             .csi = volume_snapshots};
+                             .method_kinds = method_kinds};
     if (!retention.sets.empty()) {
         retention.plan = plan::plan_teardown(retention.target,
                                              find_target_objects(kube, portworx, retention.target));
@@ -39,17 +40,21 @@ Retention find_retention(const k8s::Client& kube, const px::Client& portworx,
     return retention;
 }
 
-RetentionResult apply_retention(const Retention& retention, const TeardownContext& context,
-                                std::ostream* dry_run) {
+RetentionResult print_retention(const Retention& retention, std::ostream& out) {
     RetentionResult result;
     if (retention.sets.empty()) {
         return result;
     }
-    if (dry_run != nullptr) {
-        for (const auto& deletion : retention.plan.deletions) {
-            *dry_run << delete_request(deletion.object) << '\n';
-        }
-        result.pruned = retention.sets;
+    for (const auto& deletion : retention.plan.deletions) {
+        out << delete_request(deletion.object) << '\n';
+    }
+    result.pruned = retention.sets;
+    return result;
+}
+
+RetentionResult apply_retention(const Retention& retention, const TeardownContext& context) {
+    RetentionResult result;
+    if (retention.sets.empty()) {
         return result;
     }
     try {

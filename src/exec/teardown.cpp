@@ -350,7 +350,8 @@ std::string delete_request(const FoundObject& object) {
 
 std::vector<FoundObject> find_run_objects(const k8s::Client& kube, const px::Client& portworx,
                                           const std::string& profile, const std::string& run,
-                                          util::WorkerPool* pool, bool csi) {
+                                          util::WorkerPool* pool,
+                                          const std::vector<std::string>* method_kinds) {
     const std::map<std::string, std::string> labels{
         {std::string(plan::k_managed_by_key), std::string(plan::k_managed_by_value)},
         {std::string(plan::k_profile_key), profile},
@@ -359,8 +360,11 @@ std::vector<FoundObject> find_run_objects(const k8s::Client& kube, const px::Cli
     // One listing per kind, then the Portworx volumes: independent requests, at once on a pool.
     std::vector<std::function<std::vector<FoundObject>()>> listings;
     for (const auto kind : k_kube_kinds) {
-        if (!csi && (kind == TeardownKind::volume_snapshot ||
-                     kind == TeardownKind::volume_snapshot_content)) {
+        const bool method_kind =
+            kind == TeardownKind::volume_snapshot || kind == TeardownKind::volume_snapshot_content;
+        if (method_kind && method_kinds != nullptr &&
+            std::find(method_kinds->begin(), method_kinds->end(), teardown_resource(kind)->kind) ==
+                method_kinds->end()) {
             continue;
         }
         listings.emplace_back([&kube, &labels, kind] {
@@ -409,8 +413,16 @@ constexpr TeardownKind k_namespaced_kinds[] = {
     TeardownKind::pvc,        TeardownKind::volume_snapshot,
 };
 
-bool csi_kind(TeardownKind kind) {
-    return kind == TeardownKind::volume_snapshot || kind == TeardownKind::volume_snapshot_content;
+// Whether `target` looks for objects of `kind`: of the kinds only a method keeps (VolumeSnapshots
+// and their contents), only those of the profile's method.
+bool looks_for(const plan::TeardownTarget& target, TeardownKind kind) {
+    const bool method_kind =
+        kind == TeardownKind::volume_snapshot || kind == TeardownKind::volume_snapshot_content;
+    if (!method_kind || !target.method_kinds) {
+        return true;
+    }
+    const auto& kinds = *target.method_kinds;
+    return std::find(kinds.begin(), kinds.end(), teardown_resource(kind)->kind) != kinds.end();
 }
 
 // The ownership labels of `profile` (managed-by, profile); `runs` adds "pxclone.io/run in (...)"
@@ -495,7 +507,7 @@ std::vector<FoundObject> find_namespaced(const k8s::Client& kube,
     std::vector<std::function<std::vector<FoundObject>()>> listings;
     for (const auto& ns : namespaces) {
         for (const auto kind : k_namespaced_kinds) {
-            if (!target.csi && csi_kind(kind)) {
+            if (!looks_for(target, kind)) {
                 continue;
             }
             listings.emplace_back([&kube, &target, &runs, ns, kind] {
@@ -521,7 +533,7 @@ std::vector<FoundObject> find_target_objects(const k8s::Client& kube, const px::
     std::vector<std::function<std::vector<FoundObject>()>> listings;
     for (const auto kind :
          {TeardownKind::ns, TeardownKind::pv, TeardownKind::volume_snapshot_content}) {
-        if (!target.csi && csi_kind(kind)) {
+        if (!looks_for(target, kind)) {
             continue;
         }
         listings.emplace_back([&kube, &target, &runs, kind] {
@@ -529,7 +541,7 @@ std::vector<FoundObject> find_target_objects(const k8s::Client& kube, const px::
         });
     }
     // A snapshot set's VolumeSnapshots live in the source namespace.
-    if (target.csi && !target.snapshot_sets.empty()) {
+    if (looks_for(target, TeardownKind::volume_snapshot) && !target.snapshot_sets.empty()) {
         listings.emplace_back([&kube, &target] {
             return list_runs(kube, TeardownKind::volume_snapshot, target.source_namespace,
                              target.profile, target.snapshot_sets);

@@ -20,6 +20,23 @@ namespace {
 using nlohmann::json;
 using std::chrono::milliseconds;
 
+constexpr const char* k_snapshot = "VolumeSnapshot";
+constexpr const char* k_content = "VolumeSnapshotContent";
+
+// validate --online: the profile's snapshot.class exists (a VolumeSnapshot naming a missing class
+// never becomes ready).
+plan::Check snapshot_class_check(const k8s::Client& kube, const profile::Profile& profile) {
+    const auto& name = profile.snapshot.snapshot_class;
+    if (!kube.get(k8s::resource_of("VolumeSnapshotClass"), "", name)) {
+        return plan::failed_check(
+            "snapshot-class",
+            fmt::format("volumesnapshotclass \"{}\" (snapshot.class) does not exist", name),
+            ExitCode::not_found);
+    }
+    return plan::passed_check("snapshot-class",
+                              fmt::format("volumesnapshotclass \"{}\" exists", name));
+}
+
 const k8s::Resource& volume_snapshots() {
     static const auto& resource = k8s::resource_of("VolumeSnapshot");
     return resource;
@@ -133,6 +150,87 @@ public:
     profile::SnapshotMethod kind() const override { return profile::SnapshotMethod::csi; }
 
     bool uses_volume_snapshots() const override { return true; }
+
+    std::vector<std::string> kept_kinds() const override {
+        return {"VolumeSnapshot", "VolumeSnapshotContent"};
+    }
+
+    std::vector<plan::MethodAccess> access(plan::AccessPhase phase,
+                                           const profile::Profile& profile) const override {
+        const auto& source = profile.source.source_namespace;
+        const auto& staging = profile.staging.staging_namespace;
+        switch (phase) {
+        case plan::AccessPhase::take_snapshots:
+            return {
+                {.verb = "list",
+                 .kind = k_snapshot,
+                 .ns = source,
+                 .why = "find this run's snapshots"},
+                {.verb = "create", .kind = k_snapshot, .ns = source, .why = "take the snapshots"},
+                {.verb = "get", .kind = k_snapshot, .ns = source, .why = "take the snapshots"},
+                // k8s::wait_for: a list, then a watch from its version.
+                {.verb = "list",
+                 .kind = k_snapshot,
+                 .ns = source,
+                 .why = "wait until the snapshots are ready"},
+                {.verb = "watch",
+                 .kind = k_snapshot,
+                 .ns = source,
+                 .why = "wait until the snapshots are ready"},
+                {.verb = "get", .kind = k_content, .ns = "", .why = "read the snapshots' handles"},
+                {.verb = "delete",
+                 .kind = k_snapshot,
+                 .ns = source,
+                 .why = "roll back a failed set"},
+            };
+        case plan::AccessPhase::read_sets:
+            // A set's VolumeSnapshots are in the source namespace (exec::Catalog::snapshot_sets).
+            return {
+                {.verb = "list", .kind = k_snapshot, .ns = source, .why = "find the snapshot sets"},
+                {.verb = "get", .kind = k_content, .ns = "", .why = "find the snapshot sets"}};
+        case plan::AccessPhase::make_volumes:
+            return {
+                {.verb = "create", .kind = k_content, .ns = "", .why = "make the volumes"},
+                {.verb = "get", .kind = k_content, .ns = "", .why = "make the volumes"},
+                {.verb = "create", .kind = k_snapshot, .ns = staging, .why = "make the volumes"},
+                {.verb = "get", .kind = k_snapshot, .ns = staging, .why = "make the volumes"}};
+        case plan::AccessPhase::swap_volumes:
+            return {
+                {.verb = "patch",
+                 .kind = "PersistentVolumeClaim",
+                 .ns = staging,
+                 .why = "replace the PVCs"},
+                {.verb = "get", .kind = k_snapshot, .ns = staging, .why = "replace the PVCs"},
+                {.verb = "delete", .kind = k_snapshot, .ns = staging, .why = "replace the PVCs"},
+                {.verb = "get", .kind = k_content, .ns = "", .why = "replace the PVCs"},
+                {.verb = "delete", .kind = k_content, .ns = "", .why = "replace the PVCs"}};
+        case plan::AccessPhase::validate:
+            return {{.verb = "get",
+                     .kind = "VolumeSnapshotClass",
+                     .ns = "",
+                     .why = "check the snapshot class",
+                     .name = profile.snapshot.snapshot_class}};
+        }
+        return {};
+    }
+
+    bool labels_provisioned_volumes() const override { return true; }
+    bool staging_class_from_source() const override { return true; }
+    bool has_baselines() const override { return false; }
+
+    std::pair<std::string, std::string>
+    swap_replaces(const plan::ReplacedVolume& old) const override {
+        return {old.snapshot, old.content};
+    }
+
+    std::string snapshot_id(const std::string& source_namespace,
+                            const std::string& id) const override {
+        return id.empty() ? id : source_namespace + "/" + id;
+    }
+
+    std::vector<OnlineCheck> online_checks() const override {
+        return {{.name = "snapshot-class", .run = snapshot_class_check}};
+    }
 
     // Kubernetes objects: the lineage that is not a label value goes into annotations.
     plan::Labels snapshot_labels(const plan::Lineage& lineage) const override {

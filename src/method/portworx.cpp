@@ -236,6 +236,30 @@ public:
 
     bool uses_volume_snapshots() const override { return false; }
 
+    // Portworx volumes and their labels only: no Kubernetes kind of its own.
+    std::vector<std::string> kept_kinds() const override { return {}; }
+
+    std::vector<plan::MethodAccess> access(plan::AccessPhase phase,
+                                           const profile::Profile& profile) const override {
+        (void)profile;
+        if (phase == plan::AccessPhase::make_volumes) {
+            // A static PV for the clone: create_or_adopt (a GET after AlreadyExists).
+            return {
+                {.verb = "create", .kind = "PersistentVolume", .ns = "", .why = "make the volumes"},
+                {.verb = "get", .kind = "PersistentVolume", .ns = "", .why = "make the volumes"}};
+        }
+        return {};
+    }
+
+    bool labels_provisioned_volumes() const override { return false; }
+    bool staging_class_from_source() const override { return false; }
+    bool has_baselines() const override { return true; }
+
+    std::pair<std::string, std::string>
+    swap_replaces(const plan::ReplacedVolume& old) const override {
+        return {old.clone_id, old.pv};
+    }
+
     // Portworx volume labels carry the whole lineage: a volume has no annotations.
     plan::Labels snapshot_labels(const plan::Lineage& lineage) const override {
         return plan::portworx_labels(lineage);

@@ -4,6 +4,8 @@
 #include "pxclone/method/method.hpp"
 #include "pxclone/method/portworx.hpp"
 
+#include <algorithm>
+
 namespace pxclone::method {
 
 const Method& of(profile::SnapshotMethod kind) {
@@ -14,6 +16,18 @@ const Method& of(profile::SnapshotMethod kind) {
         break;
     }
     return portworx();
+}
+
+std::vector<std::string> every_kept_kind() {
+    std::vector<std::string> kinds;
+    for (const auto* method : {&portworx(), &csi()}) {
+        for (auto& kind : method->kept_kinds()) {
+            if (std::find(kinds.begin(), kinds.end(), kind) == kinds.end()) {
+                kinds.push_back(std::move(kind));
+            }
+        }
+    }
+    return kinds;
 }
 
 const Method& named(std::string_view name) {

@@ -111,6 +111,15 @@ const k8s::Resource& needed_kind(std::string_view name) {
     return k8s::resource_of(name);
 }
 
+// What the method's own requests need at `phase` (MethodRules::access), for `command`.
+void method_access(Needs& needs, std::string_view command, const MethodRules& method,
+                   AccessPhase phase, const profile::Profile& profile) {
+    for (const auto& access : method.access(phase, profile)) {
+        needs.add(command, access.verb, needed_kind(access.kind), access.ns, access.why, {},
+                  access.name);
+    }
+}
+
 // The Portworx SDK through the API server's service proxy: services/proxy in the Service's
 // namespace, with the verb of the HTTP method (GET get, POST create, PUT update, DELETE delete).
 void portworx_proxy(Needs& needs, const profile::Profile& profile, std::string_view command,
@@ -139,31 +148,25 @@ void token_secret(Needs& needs, const profile::Profile& profile, std::string_vie
 }
 
 // exec::find_run_objects: every kind teardown knows, listed by labels in every namespace (also
-// for snapshot's retention and a failed deploy-staging's clean-up). Still cluster-wide: teardown's
-// finder (src/exec/teardown.cpp, issue 18's slice) is to list the namespaced kinds only inside
-// exec::labelled_scope() as the catalog does (and VolumeSnapshots of sets in the source
-// namespace); then these become staging_reads() plus the source namespace's VolumeSnapshots. The
-// CSI snapshot kinds are listed whatever the method (exec::list_labelled takes an unserved group
-// for "none"); when the commands read them only for method csi (issue 16 §7), pass `csi` here
-// instead of true.
-void lists_run_objects(Needs& needs, std::string_view command, bool csi) {
+// for snapshot's retention and a failed deploy-staging's clean-up); of the kinds a method keeps,
+// only the profile's method's (MethodRules::kept_kinds). Still across namespaces: teardown's finder
+// lists a run's namespaced kinds in every namespace when the run has no staging namespace to
+// delete.
+void lists_run_objects(Needs& needs, std::string_view command, const MethodRules& method) {
     for (const auto* name : {"Deployment", "StatefulSet", "Job", "PersistentVolumeClaim",
                              "PersistentVolume", "Namespace"}) {
         needs.add(command, "list", needed_kind(name), "", "find the run's objects by their labels");
     }
-    if (csi) {
-        needs.add(command, "list", needed_kind("VolumeSnapshot"), "",
-                  "find the run's objects by their labels");
-        needs.add(command, "list", needed_kind("VolumeSnapshotContent"), "",
-                  "find the run's objects by their labels");
+    for (const auto& kind : method.kept_kinds()) {
+        needs.add(command, "list", needed_kind(kind), "", "find the run's objects by their labels");
     }
 }
 
-// exec::execute_teardown for a run in `staging` (and, with csi, snapshots in `source`). The
-// staging namespace is deleted first and takes its workloads, Jobs, PVCs and VolumeSnapshots
-// along (the namespace controller deletes them): teardown sends them no DELETE of its own.
+// exec::execute_teardown for a run in `staging` (and the method's kept kinds of its sets, in
+// `source`). The staging namespace is deleted first and takes its workloads, Jobs, PVCs and
+// VolumeSnapshots along (the namespace controller deletes them): teardown sends them no DELETE.
 void deletes_run_objects(Needs& needs, std::string_view command, const std::string& staging,
-                         const std::string& source, bool csi) {
+                         const std::string& source, const MethodRules& method) {
     const std::string why = "delete the run's objects";
     needs.add(command, "delete", needed_kind("PersistentVolume"), "", why);
     needs.add(command, "delete", needed_kind("Namespace"), staging, why, {}, staging);
@@ -171,40 +174,40 @@ void deletes_run_objects(Needs& needs, std::string_view command, const std::stri
               staging);
     needs.add(command, "watch", needed_kind("Namespace"), "", "wait until the namespace is gone",
               {}, staging);
-    if (csi) {
-        needs.add(command, "delete", needed_kind("VolumeSnapshot"), source, "delete snapshot sets");
-        needs.add(command, "delete", needed_kind("VolumeSnapshotContent"), "", why);
+    for (const auto& kind : method.kept_kinds()) {
+        const auto& resource = needed_kind(kind);
+        if (resource.namespaced) {
+            needs.add(command, "delete", resource, source, "delete snapshot sets");
+        } else {
+            needs.add(command, "delete", resource, "", why);
+        }
     }
 }
 
-// exec::Catalog::snapshot_sets: the Portworx snapshots, and the VolumeSnapshots of the source
-// namespace and their contents (only with method csi: a portworx profile reads no CSI kind).
-void reads_snapshot_sets(Needs& needs, const profile::Profile& profile, std::string_view command,
-                         bool csi) {
-    if (csi) {
-        needs.add(command, "list", needed_kind("VolumeSnapshot"), profile.source.source_namespace,
-                  "find the snapshot sets");
-        needs.add(command, "get", needed_kind("VolumeSnapshotContent"), "",
-                  "find the snapshot sets");
-    }
+// exec::Catalog::snapshot_sets: the Portworx snapshots, and what the method keeps of its sets
+// (csi: the VolumeSnapshots of the source namespace and their contents; a portworx profile reads
+// no CSI kind).
+void reads_snapshot_sets(Needs& needs, std::string_view command, const MethodRules& method,
+                         const profile::Profile& profile) {
+    method_access(needs, command, method, AccessPhase::read_sets, profile);
 }
 
 // exec::Catalog::staging_objects: the staging namespaces and PVs by labels (cluster-scoped), then
-// the PVCs (and csi VolumeSnapshots) inside those namespaces only (exec::labelled_scope; a
-// `restore --new-pvc -n NS` copy's namespace is one the profile does not name: left out).
+// the PVCs (and the method's namespaced kinds) inside those namespaces only when
+// staging.role_binding grants nothing elsewhere; otherwise one list across the cluster
+// (exec::CatalogScope). A `restore --new-pvc -n NS` copy's namespace is one the profile does not
+// name: left out.
 void staging_reads(Needs& needs, const profile::Profile& profile, std::string_view command,
-                   bool csi) {
-    // exec::Catalog lists inside the staging namespaces only where the identity is granted no
-    // more (staging.role_binding); otherwise one list across the cluster (exec::CatalogScope).
+                   const MethodRules& method) {
     const auto staging =
         profile.staging.role_binding ? profile.staging.staging_namespace : std::string();
     const std::string why = "find the staging environments";
     needs.add(command, "list", needed_kind("Namespace"), "", why);
     needs.add(command, "list", needed_kind("PersistentVolume"), "", why);
     needs.add(command, "list", needed_kind("PersistentVolumeClaim"), staging, why);
-    if (csi) {
-        needs.add(command, "list", needed_kind("VolumeSnapshot"), staging, why);
-        needs.add(command, "list", needed_kind("VolumeSnapshotContent"), "", why);
+    for (const auto& kind : method.kept_kinds()) {
+        const auto& resource = needed_kind(kind);
+        needs.add(command, "list", resource, resource.namespaced ? staging : std::string(), why);
     }
 }
 
@@ -226,7 +229,7 @@ void binds_staging_role(Needs& needs, const profile::Profile& profile, std::stri
     needs.add(command, "get", binding, staging, why);
 }
 
-void snapshot_needs(Needs& needs, const profile::Profile& profile, bool csi) {
+void snapshot_needs(Needs& needs, const profile::Profile& profile, const MethodRules& method) {
     const auto& source = profile.source.source_namespace;
     const auto& pvc = needed_kind("PersistentVolumeClaim");
     token_secret(needs, profile, k_snapshot);
@@ -235,30 +238,21 @@ void snapshot_needs(Needs& needs, const profile::Profile& profile, bool csi) {
     needs.add(k_snapshot, source.empty() || !profile.source.pvcs.empty() ? "get" : "list", pvc,
               source, "read the source PVCs");
     needs.add(k_snapshot, "get", needed_kind("PersistentVolume"), "", "resolve the source volumes");
-    if (csi) {
-        const auto& snapshots = needed_kind("VolumeSnapshot");
-        needs.add(k_snapshot, "list", snapshots, source, "find this run's snapshots");
-        needs.add(k_snapshot, "create", snapshots, source, "take the snapshots");
-        needs.add(k_snapshot, "get", snapshots, source, "take the snapshots");
-        needs.wait(k_snapshot, snapshots, source, "wait until the snapshots are ready");
-        needs.add(k_snapshot, "get", needed_kind("VolumeSnapshotContent"), "",
-                  "read the snapshots' handles");
-        needs.add(k_snapshot, "delete", snapshots, source, "roll back a failed set");
-    }
+    method_access(needs, k_snapshot, method, AccessPhase::take_snapshots, profile);
     // Retention (snapshot.keep): the sets, the environments using them, their deletion.
-    reads_snapshot_sets(needs, profile, k_snapshot, csi);
-    staging_reads(needs, profile, k_snapshot, csi);
-    lists_run_objects(needs, k_snapshot, csi);
-    if (csi) {
-        needs.add(k_snapshot, "delete", needed_kind("VolumeSnapshot"), source,
-                  "delete sets beyond snapshot.keep");
-        needs.add(k_snapshot, "delete", needed_kind("VolumeSnapshotContent"), "",
+    reads_snapshot_sets(needs, k_snapshot, method, profile);
+    staging_reads(needs, profile, k_snapshot, method);
+    lists_run_objects(needs, k_snapshot, method);
+    for (const auto& kind : method.kept_kinds()) {
+        const auto& resource = needed_kind(kind);
+        needs.add(k_snapshot, "delete", resource, resource.namespaced ? source : std::string(),
                   "delete sets beyond snapshot.keep");
     }
 }
 
 void staging_objects(Needs& needs, const profile::Profile& profile, std::string_view command,
-                     const std::vector<k8s::Resource>& manifest_resources, bool csi) {
+                     const std::vector<k8s::Resource>& manifest_resources,
+                     const MethodRules& method) {
     const auto& staging = profile.staging.staging_namespace;
     const auto& pvc = needed_kind("PersistentVolumeClaim");
     const auto& pv = needed_kind("PersistentVolume");
@@ -266,19 +260,11 @@ void staging_objects(Needs& needs, const profile::Profile& profile, std::string_
     needs.add(command, "get", pvc, profile.source.source_namespace, "read the source PVCs");
     needs.add(command, "get", pv, "", "read the source volumes");
     // The volumes: create_or_adopt (a GET after AlreadyExists), then Bound.
-    if (csi) {
-        needs.add(command, "create", needed_kind("VolumeSnapshotContent"), "", "make the volumes");
-        needs.add(command, "get", needed_kind("VolumeSnapshotContent"), "", "make the volumes");
-        needs.add(command, "create", needed_kind("VolumeSnapshot"), staging, "make the volumes");
-        needs.add(command, "get", needed_kind("VolumeSnapshot"), staging, "make the volumes");
-    } else {
-        needs.add(command, "create", pv, "", "make the volumes");
-        needs.add(command, "get", pv, "", "make the volumes");
-    }
+    method_access(needs, command, method, AccessPhase::make_volumes, profile);
     needs.add(command, "create", pvc, staging, "make the volumes");
     needs.add(command, "get", pvc, staging, "make the volumes");
     needs.wait(command, pvc, staging, "wait until the PVCs are Bound");
-    if (csi) {
+    if (method.labels_provisioned_volumes()) {
         needs.add(command, "patch", pv, "", "label the provisioned volumes");
     }
     // The masking Job, and its pod's log when it fails.
@@ -310,15 +296,17 @@ void staging_objects(Needs& needs, const profile::Profile& profile, std::string_
 }
 
 void deploy_needs(Needs& needs, const profile::Profile& profile,
-                  const std::vector<k8s::Resource>& manifest_resources, bool csi) {
+                  const std::vector<k8s::Resource>& manifest_resources, const MethodRules& method) {
     const auto& staging = profile.staging.staging_namespace;
     const auto& ns = needed_kind("Namespace");
     token_secret(needs, profile, k_deploy);
+    // A volume the CSI driver provisioned gets its labels afterwards (an update).
     portworx_proxy(
         needs, profile, k_deploy,
-        csi ? std::initializer_list<std::string_view>{"get", "create", "update", "delete"}
+        method.labels_provisioned_volumes()
+            ? std::initializer_list<std::string_view>{"get", "create", "update", "delete"}
             : std::initializer_list<std::string_view>{"get", "create", "delete"});
-    reads_snapshot_sets(needs, profile, k_deploy, csi);
+    reads_snapshot_sets(needs, k_deploy, method, profile);
     if (profile.staging.role_binding) {
         needs.before_binding(k_deploy, "get", ns, staging, "create the staging namespace", staging);
     } else {
@@ -326,24 +314,27 @@ void deploy_needs(Needs& needs, const profile::Profile& profile,
     }
     needs.add(k_deploy, "create", ns, "", "create the staging namespace");
     binds_staging_role(needs, profile, k_deploy);
-    staging_objects(needs, profile, k_deploy, manifest_resources, csi);
+    staging_objects(needs, profile, k_deploy, manifest_resources, method);
     needs.add(k_deploy, "patch", ns, staging, "mark the environment ready", {}, staging);
     // A failed deployment removes what it made.
-    lists_run_objects(needs, k_deploy, csi);
-    deletes_run_objects(needs, k_deploy, staging, profile.source.source_namespace, csi);
+    lists_run_objects(needs, k_deploy, method);
+    deletes_run_objects(needs, k_deploy, staging, profile.source.source_namespace, method);
 }
 
 void restore_needs(Needs& needs, const profile::Profile& profile,
-                   const std::vector<k8s::Resource>& manifest_resources, bool csi) {
+                   const std::vector<k8s::Resource>& manifest_resources,
+                   const MethodRules& method) {
     const auto& staging = profile.staging.staging_namespace;
     const auto& pvc = needed_kind("PersistentVolumeClaim");
     const auto& pv = needed_kind("PersistentVolume");
     token_secret(needs, profile, k_restore);
+    // A volume the CSI driver provisioned gets its labels afterwards (an update).
     portworx_proxy(
         needs, profile, k_restore,
-        csi ? std::initializer_list<std::string_view>{"get", "create", "update", "delete"}
+        method.labels_provisioned_volumes()
+            ? std::initializer_list<std::string_view>{"get", "create", "update", "delete"}
             : std::initializer_list<std::string_view>{"get", "create", "delete"});
-    reads_snapshot_sets(needs, profile, k_restore, csi);
+    reads_snapshot_sets(needs, k_restore, method, profile);
     needs.add(k_restore, "get", needed_kind("Namespace"), staging, "find the environment", {},
               staging);
     needs.add(k_restore, "list", pvc, staging, "find the staging PVCs");
@@ -365,15 +356,8 @@ void restore_needs(Needs& needs, const profile::Profile& profile,
     needs.add(k_restore, "delete", pv, "", "replace the PVCs");
     needs.wait(k_restore, pv, "", "wait until a replaced PV is gone before its volume");
     needs.add(k_restore, "patch", pv, "", "replace the PVCs");
-    if (csi) {
-        needs.add(k_restore, "patch", pvc, staging, "replace the PVCs");
-        needs.add(k_restore, "get", needed_kind("VolumeSnapshot"), staging, "replace the PVCs");
-        needs.add(k_restore, "delete", needed_kind("VolumeSnapshot"), staging, "replace the PVCs");
-        needs.add(k_restore, "get", needed_kind("VolumeSnapshotContent"), "", "replace the PVCs");
-        needs.add(k_restore, "delete", needed_kind("VolumeSnapshotContent"), "",
-                  "replace the PVCs");
-    }
-    staging_objects(needs, profile, k_restore, manifest_resources, csi);
+    method_access(needs, k_restore, method, AccessPhase::swap_volumes, profile);
+    staging_objects(needs, profile, k_restore, manifest_resources, method);
     if (profile.staging.mask) {
         // The last masking's Job is Complete: it is deleted and made again, and awaited gone.
         needs.add(k_restore, "delete", needed_kind("Job"), staging, "run the masking job again");
@@ -382,23 +366,23 @@ void restore_needs(Needs& needs, const profile::Profile& profile,
               staging);
 }
 
-void teardown_needs(Needs& needs, const profile::Profile& profile, bool csi) {
+void teardown_needs(Needs& needs, const profile::Profile& profile, const MethodRules& method) {
     token_secret(needs, profile, k_teardown);
     portworx_proxy(needs, profile, k_teardown, {"get", "create", "delete"});
-    reads_snapshot_sets(needs, profile, k_teardown, csi);
-    staging_reads(needs, profile, k_teardown, csi);
-    lists_run_objects(needs, k_teardown, csi);
+    reads_snapshot_sets(needs, k_teardown, method, profile);
+    staging_reads(needs, profile, k_teardown, method);
+    lists_run_objects(needs, k_teardown, method);
     deletes_run_objects(needs, k_teardown, profile.staging.staging_namespace,
-                        profile.source.source_namespace, csi);
+                        profile.source.source_namespace, method);
 }
 
 // `list`: exec::Catalog's sets and staging objects; the Portworx volumes by labels
 // (inspectwithfilters, a POST).
-void list_needs(Needs& needs, const profile::Profile& profile, bool csi) {
+void list_needs(Needs& needs, const profile::Profile& profile, const MethodRules& method) {
     token_secret(needs, profile, k_list);
     portworx_proxy(needs, profile, k_list, {"create"});
-    reads_snapshot_sets(needs, profile, k_list, csi);
-    staging_reads(needs, profile, k_list, csi);
+    reads_snapshot_sets(needs, k_list, method, profile);
+    staging_reads(needs, profile, k_list, method);
 }
 
 // `extend`: discover::staging_namespaces (one list by labels), then the merge patch of the
@@ -411,7 +395,7 @@ void extend_needs(Needs& needs, const profile::Profile& profile) {
 
 // `validate --online`'s reads (src/commands/preflight.cpp). Its access reviews are left out: the
 // default ClusterRole system:basic-user lets every authenticated user create them.
-void validate_needs(Needs& needs, const profile::Profile& profile, bool csi) {
+void validate_needs(Needs& needs, const profile::Profile& profile, const MethodRules& method) {
     const auto& source = profile.source.source_namespace;
     token_secret(needs, profile, k_validate);
     // check_endpoint (GET identities/version) and the profile's snapshots (a filter POST).
@@ -422,14 +406,11 @@ void validate_needs(Needs& needs, const profile::Profile& profile, bool csi) {
     if (!profile.staging.storage_class.empty()) {
         needs.add(k_validate, "get", needed_kind("StorageClass"), "", "check the storage class", {},
                   profile.staging.storage_class);
-    } else if (csi) {
+    } else if (method.staging_class_from_source()) {
         needs.add(k_validate, "get", needed_kind("StorageClass"), "",
                   "check the source volumes' storage classes");
     }
-    if (csi) {
-        needs.add(k_validate, "get", needed_kind("VolumeSnapshotClass"), "",
-                  "check the snapshot class", {}, profile.snapshot.snapshot_class);
-    }
+    method_access(needs, k_validate, method, AccessPhase::validate, profile);
     const auto& staging = profile.staging.staging_namespace;
     if (profile.staging.role_binding) {
         needs.before_binding(k_validate, "get", needed_kind("Namespace"), staging,
@@ -467,16 +448,15 @@ std::string Permission::describe() const {
 std::vector<Permission> needed_permissions(const MethodRules& method,
                                            const profile::Profile& profile,
                                            const std::vector<k8s::Resource>& manifest_resources) {
-    const bool csi = method.uses_volume_snapshots();
     Needs needs;
-    snapshot_needs(needs, profile, csi);
-    deploy_needs(needs, profile, manifest_resources, csi);
-    restore_needs(needs, profile, manifest_resources, csi);
-    teardown_needs(needs, profile, csi);
-    list_needs(needs, profile, csi);
+    snapshot_needs(needs, profile, method);
+    deploy_needs(needs, profile, manifest_resources, method);
+    restore_needs(needs, profile, manifest_resources, method);
+    teardown_needs(needs, profile, method);
+    list_needs(needs, profile, method);
     extend_needs(needs, profile);
     needs.refresh();
-    validate_needs(needs, profile, csi);
+    validate_needs(needs, profile, method);
     return needs.take();
 }
 

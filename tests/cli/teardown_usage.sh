@@ -9,7 +9,7 @@ cli_init "$1"
 check 2 "exactly one of --run ID, --expired or --all" teardown -p "$profile"
 check 2 "exactly one of --run ID, --expired or --all" teardown -p "$profile" --all --expired
 check 2 "exactly one of --run ID, --expired or --all" teardown -p "$profile" --run 4 --all
-check 2 "-o yaml is not supported" teardown -p "$profile" --all -o yaml
+check 2 "-o env is not supported" teardown -p "$profile" --all -o env
 check 2 "-o env is not supported" list -p "$profile" -o env
 expect_help teardown --snapshots
 expect_help list --all-profiles

@@ -50,6 +50,12 @@ px_run snapshot -p "$profile" --run s1 -o yaml
 expect_kind SnapshotSet yaml
 px_run snapshot -p "$csi" --run c1 -o json
 expect_kind SnapshotSet
+# One vocabulary: a csi snapshot's snapshotId is the same (namespace/name) in snapshot and list.
+csi_ids=$(json_out '[.snapshots[].snapshotId] | sort | join(",")')
+[[ $csi_ids == */* ]] || e2e_fail "snapshot's csi snapshotIds are not namespace/name: $csi_ids"
+px_run list -p "$csi" -o json
+expect_json '[.items[] | select(.kind == "SnapshotSet" and .snapshotSet == "c1")
+    | .snapshots[].snapshotId] | sort | join(",")' "$csi_ids"
 
 px_run deploy-staging -p "$profile" --run r1 --snapshot s1 -o json
 expect_kind StagingEnvironment
@@ -81,6 +87,8 @@ expect_kind RefreshReport
 
 px_run teardown -p "$profile" --run r1 --snapshots --dry-run -o json
 expect_kind TeardownReport
+px_run teardown -p "$profile" --run r1 --snapshots --dry-run -o yaml
+expect_kind TeardownReport yaml
 px_run teardown -p "$profile" --run r1 -o json
 expect_kind TeardownReport
 px_run teardown -p "$profile" --run r1 -o json

@@ -11,14 +11,14 @@ expect_exit 0
 expect_json .snapshotSet e2e-csi
 expect_json .method csi
 expect_json '[.snapshots[] | "\(.pvc) \(.snapshotId) \(.reused)"] | join(",")' \
-    "mongo-data-mongo-0 orders-e2e-csi-mongo-data-mongo-0 false,mongo-data-mongo-1 orders-e2e-csi-mongo-data-mongo-1 false,mongo-data-mongo-2 orders-e2e-csi-mongo-data-mongo-2 false"
+    "mongo-data-mongo-0 prod/orders-e2e-csi-mongo-data-mongo-0 false,mongo-data-mongo-1 prod/orders-e2e-csi-mongo-data-mongo-1 false,mongo-data-mongo-2 prod/orders-e2e-csi-mongo-data-mongo-2 false"
 # Each VolumeSnapshot is ready, of the profile's class, labelled with the set; its content's
 # handle is the Portworx snapshot pxclone printed, a child of the PVC's volume.
 got=$(sim_get /_sim/state | jq -r --slurpfile out "$PX_OUT" '
     .portworx as $px | .kubernetes["snapshot.storage.k8s.io/v1/volumesnapshotcontents"] as $contents
     | [$out[0].snapshots[] as $s
        | .kubernetes["snapshot.storage.k8s.io/v1/volumesnapshots"][]
-       | select(.metadata.namespace == "prod" and .metadata.name == $s.snapshotId)
+       | select("\(.metadata.namespace)/\(.metadata.name)" == $s.snapshotId)
        | .status.boundVolumeSnapshotContentName as $c
        | ($contents[] | select(.metadata.name == $c) | .status.snapshotHandle) as $handle
        | ($px[] | select(.volume.id == $handle) | .volume.source.parent) as $parent

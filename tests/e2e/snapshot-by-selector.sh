@@ -25,7 +25,7 @@ px_run snapshot -p "$E2E_PROFILES/selector-csi.yaml" --run e2e-sel -o json
 expect_exit 0
 expect_json .method csi
 expect_json '[.snapshots[] | "\(.pvc) \(.snapshotId)"] | join(",")' \
-    "mongo-data-mongo-0 orders-e2e-sel-mongo-data-mongo-0,mongo-data-mongo-1 orders-e2e-sel-mongo-data-mongo-1,mongo-data-mongo-2 orders-e2e-sel-mongo-data-mongo-2"
+    "mongo-data-mongo-0 prod/orders-e2e-sel-mongo-data-mongo-0,mongo-data-mongo-1 prod/orders-e2e-sel-mongo-data-mongo-1,mongo-data-mongo-2 prod/orders-e2e-sel-mongo-data-mongo-2"
 expect_equal "owned VolumeSnapshots" "prod/orders-e2e-sel-mongo-data-mongo-0
 prod/orders-e2e-sel-mongo-data-mongo-1
 prod/orders-e2e-sel-mongo-data-mongo-2" "$(sim_owned_volume_snapshots e2e-sel)"

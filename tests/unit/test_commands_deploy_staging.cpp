@@ -12,28 +12,21 @@
 using namespace pxclone;
 using http::Method;
 using nlohmann::json;
+using test::k_not_found;
 
 namespace {
 
-const char* const k_not_found = R"({"kind":"Status","apiVersion":"v1","status":"Failure",
-  "reason":"NotFound","code":404})";
-
 // Set 40's snapshot of prod/data, as the catalog's inspectwithfilters returns it.
 json sets_reply() {
-    return {{"volumes", json::array({{{"id", "snap-40"},
-                                      {"locator",
-                                       {{"name", "snap-40"},
-                                        {"volume_labels",
-                                         {{"app.kubernetes.io/managed-by", "pxclone"},
-                                          {"pxclone.io/profile", "orders"},
-                                          {"pxclone.io/run", "40"},
-                                          {"pxclone.io/role", "snapshot"},
-                                          {"pxclone.io/snapshot-set", "40"},
-                                          {"pxclone.io/source", "prod/data"},
-                                          {"pxclone.io/created-at", "2026-11-27T10:00:00Z"}}}}},
-                                      {"source", {{"parent", "vol-0"}}},
-                                      {"spec", {{"size", "1073741824"}}},
-                                      {"state", "VOLUME_STATE_DETACHED"}}})}};
+    return test::px_volumes(json::array({test::px_volume(
+        "snap-40", test::set_snapshot_labels("40", "2026-11-27T10:00:00Z"), "vol-0")}));
+}
+
+// What pxclone labels run 40's staging namespace with.
+json staged_by_run_40() {
+    auto labels = test::pxclone_labels("40", "staging", "");
+    labels.erase("pxclone.io/snapshot-set");
+    return labels;
 }
 
 struct Fixture : test::FakeSession {
@@ -93,13 +86,7 @@ TEST_CASE_FIXTURE(Fixture, "deploy-staging refuses a profile without a snapshot 
 TEST_CASE_FIXTURE(Fixture, "deploy-staging refuses an existing environment of another run") {
     expect_set_40();
     kube->expect(Method::get, "/api/v1/namespaces/stg")
-        .reply(200, json{{"metadata",
-                          {{"name", "stg"},
-                           {"labels",
-                            {{"app.kubernetes.io/managed-by", "pxclone"},
-                             {"pxclone.io/profile", "orders"},
-                             {"pxclone.io/run", "40"},
-                             {"pxclone.io/role", "staging"}}}}}});
+        .reply(200, json{{"metadata", {{"name", "stg"}, {"labels", staged_by_run_40()}}}});
     try {
         run();
         FAIL("no error");

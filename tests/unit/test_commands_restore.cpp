@@ -12,58 +12,20 @@
 using namespace pxclone;
 using http::Method;
 using nlohmann::json;
+using test::deployment_mounting_data;
 using test::list_of;
+using test::staging_pv;
+using test::staging_pvc;
 
 namespace {
 
-json ours(const std::string& role = "staging") {
-    return {{"app.kubernetes.io/managed-by", "pxclone"},
-            {"pxclone.io/profile", "orders"},
-            {"pxclone.io/run", "41"},
-            {"pxclone.io/role", role},
-            {"pxclone.io/snapshot-set", "41"}};
-}
-
-json staging_pvc() {
-    return {{"metadata",
-             {{"name", "data"},
-              {"namespace", "stg"},
-              {"uid", "u-1"},
-              {"labels", ours()},
-              {"annotations",
-               {{"pxclone.io/source", "prod/data"},
-                {"pxclone.io/created-at", "2026-11-27T09:00:00Z"},
-                {"pxclone.io/git-sha", "abc"}}}}},
-            {"spec", {{"volumeName", "pv-data"}}}};
-}
-
-json staging_pv() {
-    return {{"metadata", {{"name", "pv-data"}, {"labels", ours()}}},
-            {"spec",
-             {{"csi", {{"driver", "pxd.portworx.com"}, {"volumeHandle", "clone-1"}}},
-              {"claimRef", {{"namespace", "stg"}, {"name", "data"}, {"uid", "u-1"}}}}}};
+json ours() {
+    return test::pxclone_labels("41", "staging", "41");
 }
 
 json baselines_reply() {
-    json labels = ours("baseline");
-    labels.erase("pxclone.io/snapshot-set");
-    labels["pxclone.io/staging-pvc"] = "data";
-    return {{"volumes", json::array({{{"id", "base-1"},
-                                      {"locator", {{"name", "base-1"}, {"volume_labels", labels}}},
-                                      {"source", {{"parent", "clone-1"}}},
-                                      {"spec", {{"size", "1073741824"}}},
-                                      {"state", "VOLUME_STATE_DETACHED"}}})}};
-}
-
-json deployment_mounting_data() {
-    return {{"metadata", {{"name", "app"}, {"namespace", "stg"}}},
-            {"spec",
-             {{"replicas", 2},
-              {"template",
-               {{"spec",
-                 {{"volumes",
-                   json::array({{{"name", "d"},
-                                 {"persistentVolumeClaim", {{"claimName", "data"}}}}})}}}}}}}};
+    return test::px_volumes(
+        json::array({test::px_volume("base-1", test::baseline_labels(), "clone-1")}));
 }
 
 const std::string k_pvc = "/api/v1/namespaces/stg/persistentvolumeclaims/data";

@@ -14,32 +14,19 @@ using nlohmann::json;
 using test::list_of;
 using test::no_volumes;
 using test::orders_selector;
+using test::px_volume;
+using test::px_volumes;
 
 namespace {
 
-json labels_of_run(const std::string& run, const std::string& role = "staging") {
-    return {{"app.kubernetes.io/managed-by", "pxclone"},
-            {"pxclone.io/profile", "orders"},
-            {"pxclone.io/run", run},
-            {"pxclone.io/role", role},
-            {"pxclone.io/snapshot-set", "40"}};
+json labels_of_run(const std::string& run) {
+    return test::pxclone_labels(run, "staging", "40");
 }
 
 json deployment(const std::string& ns, json labels) {
     return {{"apiVersion", "apps/v1"},
             {"kind", "Deployment"},
             {"metadata", {{"name", "app"}, {"namespace", ns}, {"labels", std::move(labels)}}}};
-}
-
-json px_volumes(json volumes) {
-    return {{"volumes", std::move(volumes)}};
-}
-
-json px_volume(const std::string& id, json labels) {
-    return {{"id", id},
-            {"locator", {{"name", id}, {"volume_labels", std::move(labels)}}},
-            {"spec", {{"size", "1073741824"}}},
-            {"state", "VOLUME_STATE_DETACHED"}};
 }
 
 const std::string k_run_41 = orders_selector("pxclone.io%2Frun%3D41");
@@ -152,5 +139,7 @@ TEST_CASE("teardown validates how the runs are chosen and the output format") {
     CHECK_THROWS_AS(cmd::validate_teardown(globals, {.expired = true}), UsageError);
     CHECK_NOTHROW(cmd::validate_teardown(globals, {}));
     globals.output = output::Format::yaml;
+    CHECK_NOTHROW(cmd::validate_teardown(globals, {}));
+    globals.output = output::Format::env;
     CHECK_THROWS_AS(cmd::validate_teardown(globals, {}), UsageError);
 }

@@ -13,27 +13,16 @@
 using namespace pxclone;
 using http::Method;
 using nlohmann::json;
+using test::k_not_found;
+using test::source_pv;
+using test::source_pvc;
 
 namespace {
-
-const char* const k_not_found = R"({"kind":"Status","apiVersion":"v1","status":"Failure",
-  "reason":"NotFound","code":404})";
 
 json review(bool allowed) {
     return {{"kind", "SelfSubjectAccessReview"},
             {"apiVersion", "authorization.k8s.io/v1"},
             {"status", {{"allowed", allowed}}}};
-}
-
-json source_pvc() {
-    return {{"metadata", {{"name", "data"}, {"namespace", "prod"}}},
-            {"spec", {{"volumeName", "pv-data"}, {"storageClassName", "px"}}},
-            {"status", {{"phase", "Bound"}}}};
-}
-
-json source_pv() {
-    return {{"metadata", {{"name", "pv-data"}}},
-            {"spec", {{"csi", {{"driver", "pxd.portworx.com"}, {"volumeHandle", "vol-0"}}}}}};
 }
 
 struct Fixture : test::FakeSession {

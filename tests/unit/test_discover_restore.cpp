@@ -11,91 +11,40 @@
 
 #include "support/fake_clock.hpp"
 #include "support/fake_transport.hpp"
+#include "support/fixtures.hpp"
 
 using namespace pxclone;
 using http::Method;
 using nlohmann::json;
 using test::FakeTransport;
+using test::k_not_found;
 
 namespace {
 
-const char* const k_not_found = R"({"kind":"Status","apiVersion":"v1","status":"Failure",
-  "reason":"NotFound","code":404})";
+using test::deployment_mounting_data;
+using test::list_of;
+using test::staging_pv;
+using test::staging_pvc;
 
 json ours(const std::string& set, json extra = json::object()) {
-    json labels{{"app.kubernetes.io/managed-by", "pxclone"},
-                {"pxclone.io/profile", "orders"},
-                {"pxclone.io/run", "41"},
-                {"pxclone.io/role", "staging"},
-                {"pxclone.io/snapshot-set", set}};
+    auto labels = test::pxclone_labels("41", "staging", set);
     labels.update(extra);
     return labels;
 }
 
-json staging_pvc(const std::string& set = "41") {
-    return {{"metadata",
-             {{"name", "data"},
-              {"namespace", "stg"},
-              {"uid", "u-1"},
-              {"labels", ours(set)},
-              {"annotations",
-               {{"pxclone.io/source", "prod/data"},
-                {"pxclone.io/created-at", "2026-11-27T09:00:00Z"},
-                {"pxclone.io/git-sha", "abc"}}}}},
-            {"spec", {{"volumeName", "pv-data"}}}};
-}
-
-json staging_pv() {
-    return {{"metadata", {{"name", "pv-data"}, {"labels", ours("41")}}},
-            {"spec",
-             {{"csi", {{"driver", "pxd.portworx.com"}, {"volumeHandle", "clone-1"}}},
-              {"claimRef", {{"namespace", "stg"}, {"name", "data"}, {"uid", "u-1"}}}}}};
-}
-
-json list_of(json items) {
-    return {{"metadata", {{"resourceVersion", "1"}}}, {"items", std::move(items)}};
-}
-
-json deployment_mounting_data() {
-    return {{"metadata", {{"name", "app"}, {"namespace", "stg"}}},
-            {"spec",
-             {{"replicas", 2},
-              {"template",
-               {{"spec",
-                 {{"volumes",
-                   json::array({{{"name", "d"},
-                                 {"persistentVolumeClaim", {{"claimName", "data"}}}}})}}}}}}}};
-}
-
-json px_volume(const std::string& id, const std::string& parent, json labels) {
-    return {{"volume",
-             {{"id", id},
-              {"locator", {{"name", id}, {"volume_labels", std::move(labels)}}},
-              {"source", {{"parent", parent}}},
-              {"spec", {{"size", "1073741824"}}},
-              {"state", "VOLUME_STATE_DETACHED"}}}};
+// A Portworx volume as inspect returns it.
+json inspected(const std::string& id, const std::string& parent, json labels) {
+    return {{"volume", test::px_volume(id, std::move(labels), parent)}};
 }
 
 json baselines_reply() {
-    return {{"volumes", json::array({px_volume("base-1", "clone-1",
-                                               {{"app.kubernetes.io/managed-by", "pxclone"},
-                                                {"pxclone.io/profile", "orders"},
-                                                {"pxclone.io/run", "41"},
-                                                {"pxclone.io/role", "baseline"},
-                                                {"pxclone.io/staging-pvc", "data"}})})}};
+    return test::px_volumes(json::array({inspected("base-1", "clone-1", test::baseline_labels())}));
 }
 
 // Set 42's snapshot of prod/data, as the catalog's inspectwithfilters returns it.
 json sets_reply() {
-    return {
-        {"volumes", json::array({px_volume("snap-42", "vol-0",
-                                           {{"app.kubernetes.io/managed-by", "pxclone"},
-                                            {"pxclone.io/profile", "orders"},
-                                            {"pxclone.io/run", "42"},
-                                            {"pxclone.io/role", "snapshot"},
-                                            {"pxclone.io/snapshot-set", "42"},
-                                            {"pxclone.io/source", "prod/data"},
-                                            {"pxclone.io/created-at", "2026-11-27T10:00:00Z"}})})}};
+    return test::px_volumes(json::array(
+        {inspected("snap-42", "vol-0", test::set_snapshot_labels("42", "2026-11-27T10:00:00Z"))}));
 }
 
 // The profile as a user writes it; `snapshot`: its snapshot section.
@@ -195,7 +144,7 @@ TEST_CASE_FIXTURE(Fixture, "in place: --snapshot of another set swaps the PVC to
     kube_fake.expect(Method::get, "/api/v1/persistentvolumes/pv-data").reply(200, staging_pv());
     // The old clone is deleted once replaced: it must be this run's.
     px_fake.expect(Method::get, "/v1/volumes/inspect/clone-1")
-        .reply(200, px_volume("clone-1", "snap-41", ours("41")));
+        .reply(200, inspected("clone-1", "snap-41", ours("41")));
     px_fake.expect(Method::post, "/v1/volumes/inspectwithfilters").reply(200, sets_reply());
     kube_fake.expect(Method::get, "/api/v1/namespaces/prod/persistentvolumeclaims/data")
         .reply(404, k_not_found);
@@ -351,7 +300,7 @@ TEST_CASE_FIXTURE(Fixture, "a swap refuses to replace a clone the run did not ma
     kube_fake.expect(Method::get, k_pvc).reply(200, staging_pvc());
     kube_fake.expect(Method::get, "/api/v1/persistentvolumes/pv-data").reply(200, staging_pv());
     px_fake.expect(Method::get, "/v1/volumes/inspect/clone-1")
-        .reply(200, px_volume("clone-1", "snap-41", ours("41", {{"pxclone.io/run", "40"}})));
+        .reply(200, inspected("clone-1", "snap-41", ours("41", {{"pxclone.io/run", "40"}})));
     CHECK_THROWS_WITH_AS(in_place({.ns = "stg", .pvcs = {"data"}, .snapshot_set = "42"}),
                          "pvc/data is bound to persistentvolume pv-data (Portworx volume clone-1), "
                          "which run 41 did not make; it is not replaced",

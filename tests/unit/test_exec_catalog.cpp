@@ -320,7 +320,9 @@ TEST_CASE("Catalog lists snapshot sets by labels on both APIs and reads bound co
     const k8s::Client kube(kube_fake, "https://k8s.test");
     const px::Client portworx(px_fake, "https://px.test:9021");
     const Catalog catalog(kube, portworx,
-                          {.csi = true, .source_namespace = "prod", .staging_only = true});
+                          {.method_kinds = {"VolumeSnapshot", "VolumeSnapshotContent"},
+                           .source_namespace = "prod",
+                           .staging_only = true});
 
     px_fake.expect(Method::post, "/v1/volumes/inspectwithfilters")
         .body(json{{"labels",
@@ -357,7 +359,7 @@ TEST_CASE("Catalog of a portworx profile reads no snapshot.storage.k8s.io resour
     const k8s::Client kube(kube_fake, "https://k8s.test");
     const px::Client portworx(px_fake, "https://px.test:9021");
     const Catalog catalog(kube, portworx,
-                          {.csi = false, .source_namespace = "prod", .staging_only = true});
+                          {.method_kinds = {}, .source_namespace = "prod", .staging_only = true});
 
     px_fake.expect(Method::post, "/v1/volumes/inspectwithfilters").reply(200, k_px_snapshots);
     CHECK(catalog.snapshot_sets("orders").size() == 2);
@@ -382,7 +384,9 @@ TEST_CASE(
     const k8s::Client kube(kube_fake, "https://k8s.test");
     const px::Client portworx(px_fake, "https://px.test:9021");
     const Catalog catalog(kube, portworx,
-                          {.csi = true, .source_namespace = "", .staging_only = true});
+                          {.method_kinds = {"VolumeSnapshot", "VolumeSnapshotContent"},
+                           .source_namespace = "",
+                           .staging_only = true});
 
     const std::string selector = "?labelSelector=app.kubernetes.io%2Fmanaged-by%3Dpxclone%2C"
                                  "pxclone.io%2Frole%3Dstaging&limit=500";

@@ -177,7 +177,7 @@ TEST_CASE("a namespace whose DELETE is refused: what is in it is read and delete
     const px::Client px_client(portworx, "https://px.test:9021");
     const auto labels = owned();
     auto teardown_target = target();
-    teardown_target.csi = false;
+    teardown_target.method_kinds = std::vector<std::string>{};
     const auto plan = plan::plan_teardown(
         teardown_target,
         {FoundObject{TeardownKind::ns, "", k_ns, "", labels},
@@ -472,7 +472,7 @@ TEST_CASE("what a denied deletion leaves still refers to its PV and volume: they
             .reply(200, list_of(json::array({pvc})));
     };
     auto teardown_target = target();
-    teardown_target.csi = false;
+    teardown_target.method_kinds = std::vector<std::string>{};
     expect_listings();
     const auto found = find_target_objects(kube_client, px_client, teardown_target);
     const auto plan = plan::plan_teardown(teardown_target, found);

@@ -9,11 +9,13 @@
 #include "pxclone/commands/global_options.hpp"
 #include "pxclone/exec/namespace_runner.hpp"
 #include "pxclone/exec/restore_runner.hpp"
+#include "pxclone/exec/snapshot_set_runner.hpp"
 #include "pxclone/exec/staging_runner.hpp"
 #include "pxclone/exec/teardown.hpp"
 #include "pxclone/http/logging.hpp"
 #include "pxclone/k8s/client.hpp"
 #include "pxclone/k8s/connect.hpp"
+#include "pxclone/method/method.hpp"
 #include "pxclone/output/progress.hpp"
 #include "pxclone/profile/profile.hpp"
 #include "pxclone/px/client.hpp"
@@ -115,6 +117,13 @@ public:
     // Patches of a staging namespace's metadata (extend, refresh); the dry-run twin prints each
     // PATCH to `dry_out`.
     std::unique_ptr<exec::NamespaceRunner> namespace_runner(std::ostream& dry_out);
+
+    // `method`'s backend (made over both clients: the Portworx one is made now), the hooks'
+    // process runner (process_runner()) and retention's deletions; the dry-run twin prints the
+    // creates, the hooks and the DELETEs to `dry_out` (its backend still reads, for a re-run).
+    std::unique_ptr<exec::SnapshotSetRunner> snapshot_runner(const method::Method& method,
+                                                             exec::BackendContext context,
+                                                             std::ostream& dry_out);
 
     // Writes the --record file (when asked for) with `result` as the command's outcome.
     void finish(const nlohmann::json& result);

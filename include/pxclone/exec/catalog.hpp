@@ -39,7 +39,7 @@ std::string_view set_state_name(SetState state); // "complete" / "partial"
 struct SnapshotSet {
     std::string id;
     std::string profile;
-    std::string method;     // "portworx" or "csi"
+    std::string method;     // the method's name (profile::method_name): "portworx" or "csi"
     std::string created_at; // RFC 3339 UTC (pxclone.io/created-at); "" when absent
     std::string source_namespace;
     std::string git_sha;
@@ -128,9 +128,9 @@ const SnapshotSet* find_set(const std::vector<SnapshotSet>& sets, const std::str
 
 // What a Catalog reads, and where.
 struct CatalogScope {
-    // The profile's snapshot method is csi: only then are VolumeSnapshots and
-    // VolumeSnapshotContents listed.
-    bool csi = false;
+    // The Kubernetes kinds the profile's snapshot method keeps (plan::MethodRules::kept_kinds;
+    // VolumeSnapshot and VolumeSnapshotContent for csi): only those of them are listed.
+    std::vector<std::string> method_kinds;
     // Where the profile's VolumeSnapshots of sets are (its source.namespace); "" reads them in
     // every namespace (list --all-profiles, whose profiles have different sources).
     std::string source_namespace;
@@ -141,8 +141,8 @@ struct CatalogScope {
     bool staging_only = false;
 };
 
-// The scope of a profile's catalog: `csi` its method's, the rest from the profile.
-CatalogScope catalog_scope(const profile::Profile& profile, bool csi);
+// The scope of a profile's catalog: `method_kinds` its method's, the rest from the profile.
+CatalogScope catalog_scope(const profile::Profile& profile, std::vector<std::string> method_kinds);
 
 // Lists by labels. Every call is read-only; errors from either API propagate (ApiError, SdkError).
 class Catalog {
@@ -172,9 +172,10 @@ public:
     StagingObjects staging_objects(const std::string& profile) const;
 
 private:
+    bool keeps(std::string_view kind) const;
+
     const k8s::Client& m_kube;
     const px::Client& m_px;
-    bool m_csi;
     CatalogScope m_scope;
     util::WorkerPool* m_pool;
 };

@@ -23,13 +23,14 @@ struct Retention {
     plan::TeardownPlan plan;
 };
 
-// Reads only: the profile's sets (through the Catalog, with the CSI kinds when `volume_snapshots`)
+// Reads only: the profile's sets (through the Catalog, with the `method_kinds` of its method)
 // and chooses with plan::sets_to_prune the oldest beyond `keep` once `current` (created at
 // `created_at`, RFC 3339) exists — never `current`, never a set a live staging environment was
 // made from — and finds their objects. Throws ApiError/TransportError when a read fails.
 Retention find_retention(const k8s::Client& kube, const px::Client& portworx,
-                         const profile::Profile& profile, bool volume_snapshots,
-                         const std::string& current, const std::string& created_at);
+                         const profile::Profile& profile,
+                         const std::vector<std::string>& method_kinds, const std::string& current,
+                         const std::string& created_at);
 
 struct RetentionResult {
     std::vector<std::string> pruned;   // the sets deleted (or, dry run, that would be)
@@ -37,9 +38,11 @@ struct RetentionResult {
 };
 
 // Deletes the sets `retention` chose. What could not be deleted is a warning, not a failure: the
-// new set is complete. With `dry_run`, prints the DELETEs to it instead (teardown's dry-run
-// lines). Rethrows InterruptedError.
-RetentionResult apply_retention(const Retention& retention, const TeardownContext& context,
-                                std::ostream* dry_run);
+// new set is complete. Rethrows InterruptedError.
+RetentionResult apply_retention(const Retention& retention, const TeardownContext& context);
+
+// The dry run's retention: prints each DELETE apply_retention would send ("DELETE PATH", one a
+// line) to `out` and reports the sets as pruned; sends nothing.
+RetentionResult print_retention(const Retention& retention, std::ostream& out);
 
 } // namespace pxclone::exec

@@ -29,13 +29,15 @@ const k8s::Resource* teardown_resource(plan::TeardownKind kind);
 std::string delete_request(const plan::FoundObject& object);
 
 // Everything labelled managed-by=pxclone, pxclone.io/profile=`profile`, pxclone.io/run=`run` on
-// both APIs: Deployments, StatefulSets, Jobs, PVCs, VolumeSnapshots (all namespaces; only with
-// `csi`), PersistentVolumes, VolumeSnapshotContents (only with `csi`), Namespaces, and Portworx
-// volumes. Read-only; throws ApiError/SdkError when a listing fails.
+// both APIs: Deployments, StatefulSets, Jobs, PVCs, VolumeSnapshots (all namespaces),
+// PersistentVolumes, VolumeSnapshotContents, Namespaces, and Portworx volumes; of the kinds only a
+// snapshot method keeps, only those in `method_kinds` when given (plan::TeardownTarget::
+// method_kinds). Read-only; throws ApiError/SdkError when a listing fails.
 // With a pool, the listings are sent at once (the objects keep the same order).
-std::vector<plan::FoundObject> find_run_objects(const k8s::Client& kube, const px::Client& portworx,
-                                                const std::string& profile, const std::string& run,
-                                                util::WorkerPool* pool = nullptr, bool csi = true);
+std::vector<plan::FoundObject>
+find_run_objects(const k8s::Client& kube, const px::Client& portworx, const std::string& profile,
+                 const std::string& run, util::WorkerPool* pool = nullptr,
+                 const std::vector<std::string>* method_kinds = nullptr);
 
 // find_run_objects for every run of the target (staging runs and snapshot sets).
 std::vector<plan::FoundObject> find_target_objects(const k8s::Client& kube,

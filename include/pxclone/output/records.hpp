@@ -38,8 +38,8 @@ void print_document(const nlohmann::ordered_json& value, Format format, std::ost
 struct SnapshotRecord {
     std::string source; // "namespace/pvc"
     std::string pvc;
-    // portworx: the Portworx snapshot id; csi: the VolumeSnapshot (its name in `snapshot`'s
-    // output, namespace/name in `list`'s)
+    // portworx: the Portworx snapshot id; csi: the VolumeSnapshot as namespace/name
+    // (method::Method::snapshot_id)
     std::string snapshot_id;
     std::string portworx_snapshot_id; // the Portworx snapshot behind it ("" while unknown)
     std::string name;                 // Portworx name or VolumeSnapshot name

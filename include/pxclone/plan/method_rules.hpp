@@ -9,12 +9,44 @@
 #include "pxclone/profile/profile.hpp"
 
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace pxclone::plan {
 
 struct StagingVolume;
 struct SnapshotSetVolume;
+
+// One permission a method's own requests need: `verb` on `kind` (a Kubernetes kind, e.g.
+// "VolumeSnapshot") in `ns` ("" = every namespace, or the cluster scope), for `why`; `name`
+// limits it to one object. plan::needed_permissions adds it for the command that asked.
+struct MethodAccess {
+    std::string verb;
+    std::string kind;
+    std::string ns;
+    std::string why;
+    std::string name = {};
+};
+
+// Where among a command's requests a method's own come (plan::needed_permissions asks for each
+// in the commands' order, so that the permissions keep their first-needed order).
+enum class AccessPhase {
+    take_snapshots, // snapshot: find, take, wait for and roll back this run's snapshots
+    read_sets,      // the catalog: find the profile's snapshot sets
+    make_volumes,   // deploy-staging, restore: make a staging volume from a snapshot
+    swap_volumes,   // restore: replace a PVC's volume with one from another snapshot
+    validate,       // validate --online: read what the method's own checks read
+};
+
+// What a restore swap replaces of the old volume (each "" when there is none): the Portworx
+// clone (or the volume provisioned for the old PVC) and its PV; with a CSI method the
+// VolumeSnapshot it was made from and its content.
+struct ReplacedVolume {
+    std::string clone_id;
+    std::string pv;
+    std::string snapshot;
+    std::string content;
+};
 
 class MethodRules {
 public:
@@ -24,9 +56,36 @@ public:
     std::string_view name() const { return profile::method_name(kind()); }
 
     // Whether the method keeps objects of the Kubernetes snapshot API (VolumeSnapshot,
-    // VolumeSnapshotContent): a set's in the source namespace, a staging volume's in the staging
-    // namespace. Listing, teardown and the permissions read and delete those kinds only then.
+    // VolumeSnapshotContent). Asked only within src/method/: everything else asks for what it
+    // needs below (kept_kinds, access, ...).
     virtual bool uses_volume_snapshots() const = 0;
+
+    // The Kubernetes kinds the method keeps besides the PVCs and PVs of every method (csi:
+    // VolumeSnapshot, VolumeSnapshotContent; a set's in the source namespace, a staging volume's
+    // in the staging namespace). The catalog, teardown and retention list and delete these kinds,
+    // and the permissions grant them, only for the profile's method.
+    virtual std::vector<std::string> kept_kinds() const = 0;
+
+    // The permissions the method's own requests need at `phase`, for `profile` (in the order it
+    // sends them).
+    virtual std::vector<MethodAccess> access(AccessPhase phase,
+                                             const profile::Profile& profile) const = 0;
+
+    // Whether a staging volume is provisioned by the CSI driver (not made by pxclone), so that
+    // pxclone labels it afterwards: its PV (a patch) and its Portworx volume (an update).
+    virtual bool labels_provisioned_volumes() const = 0;
+
+    // Whether a staging volume takes its source PVC's storage class when staging.storageClass
+    // names none (its provisioner needs one): validate --online then checks those classes.
+    virtual bool staging_class_from_source() const = 0;
+
+    // Whether the method's staging volumes have baselines (Portworx snapshots of their clones
+    // that restore rolls back to); a swap deletes the replaced clone's then.
+    virtual bool has_baselines() const = 0;
+
+    // What a restore swap annotates its target with as replaced (the `replaces` and
+    // `replaces_object` of swap_target), chosen from `old`.
+    virtual std::pair<std::string, std::string> swap_replaces(const ReplacedVolume& old) const = 0;
 
     // The labels and annotations of one snapshot of a set; `lineage` has role snapshot, the set
     // and the source filled in.

@@ -5,6 +5,7 @@
 
 #include "pxclone/plan/lineage.hpp"
 
+#include <optional>
 #include <set>
 #include <string>
 #include <string_view>
@@ -58,9 +59,10 @@ struct TeardownTarget {
     std::string source_namespace;        // never deleted, nor anything but snapshots in it
     std::set<std::string> runs;          // staging runs (objects with role=staging or baseline)
     std::set<std::string> snapshot_sets; // sets to delete (objects with role=snapshot)
-    // The profile's snapshot method is csi: VolumeSnapshots and their contents are looked for
-    // only then (a portworx profile reads no snapshot.storage.k8s.io resource).
-    bool csi = true;
+    // The Kubernetes kinds the profile's snapshot method keeps (MethodRules::kept_kinds): of the
+    // kinds only a method keeps (VolumeSnapshots and their contents), only these are looked for
+    // (a portworx profile reads no snapshot.storage.k8s.io resource); nullopt: every kind.
+    std::optional<std::vector<std::string>> method_kinds;
 };
 
 struct Deletion {

@@ -17,6 +17,7 @@
 
 #include "fake_clock.hpp"
 #include "fake_transport.hpp"
+#include "fixtures.hpp"
 
 namespace pxclone::test {
 
@@ -56,10 +57,6 @@ inline std::string orders_selector(const std::string& labels) {
     return "labelSelector=app.kubernetes.io%2Fmanaged-by%3Dpxclone%2Cpxclone.io%2Fprofile%3D"
            "orders%2C" +
            labels + "&limit=500";
-}
-
-inline nlohmann::json list_of(nlohmann::json items = nlohmann::json::array()) {
-    return {{"metadata", {{"resourceVersion", "1"}}}, {"items", std::move(items)}};
 }
 
 inline nlohmann::json no_volumes() {

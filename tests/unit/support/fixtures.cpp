@@ -1,0 +1,94 @@
+#include "fixtures.hpp"
+
+namespace pxclone::test {
+
+using nlohmann::json;
+
+const char* const k_not_found = R"({"kind":"Status","apiVersion":"v1","status":"Failure",
+  "reason":"NotFound","code":404})";
+
+json list_of(json items) {
+    return {{"metadata", {{"resourceVersion", "1"}}}, {"items", std::move(items)}};
+}
+
+json pxclone_labels(const std::string& run, const std::string& role, const std::string& set) {
+    return {{"app.kubernetes.io/managed-by", "pxclone"},
+            {"pxclone.io/profile", "orders"},
+            {"pxclone.io/run", run},
+            {"pxclone.io/role", role},
+            {"pxclone.io/snapshot-set", set}};
+}
+
+json baseline_labels() {
+    auto labels = pxclone_labels("41", "baseline", "");
+    labels.erase("pxclone.io/snapshot-set");
+    labels["pxclone.io/staging-pvc"] = "data";
+    return labels;
+}
+
+json set_snapshot_labels(const std::string& set, const std::string& created_at) {
+    auto labels = pxclone_labels(set, "snapshot", set);
+    labels["pxclone.io/source"] = "prod/data";
+    labels["pxclone.io/created-at"] = created_at;
+    return labels;
+}
+
+json source_pvc() {
+    return {{"metadata", {{"name", "data"}, {"namespace", "prod"}}},
+            {"spec", {{"volumeName", "pv-data"}, {"storageClassName", "px"}}},
+            {"status", {{"phase", "Bound"}}}};
+}
+
+json source_pv() {
+    return {{"metadata", {{"name", "pv-data"}}},
+            {"spec", {{"csi", {{"driver", "pxd.portworx.com"}, {"volumeHandle", "vol-0"}}}}}};
+}
+
+json staging_pvc(const std::string& set) {
+    return {{"metadata",
+             {{"name", "data"},
+              {"namespace", "stg"},
+              {"uid", "u-1"},
+              {"labels", pxclone_labels("41", "staging", set)},
+              {"annotations",
+               {{"pxclone.io/source", "prod/data"},
+                {"pxclone.io/created-at", "2026-11-27T09:00:00Z"},
+                {"pxclone.io/git-sha", "abc"}}}}},
+            {"spec", {{"volumeName", "pv-data"}}}};
+}
+
+json staging_pv() {
+    return {{"metadata", {{"name", "pv-data"}, {"labels", pxclone_labels("41", "staging", "41")}}},
+            {"spec",
+             {{"csi", {{"driver", "pxd.portworx.com"}, {"volumeHandle", "clone-1"}}},
+              {"claimRef", {{"namespace", "stg"}, {"name", "data"}, {"uid", "u-1"}}}}}};
+}
+
+json deployment_mounting_data() {
+    return {{"metadata", {{"name", "app"}, {"namespace", "stg"}}},
+            {"spec",
+             {{"replicas", 2},
+              {"template",
+               {{"spec",
+                 {{"volumes",
+                   json::array({{{"name", "d"},
+                                 {"persistentVolumeClaim", {{"claimName", "data"}}}}})}}}}}}}};
+}
+
+json px_volume(const std::string& id, json labels, const std::string& parent,
+               const std::string& state) {
+    json volume{{"id", id},
+                {"locator", {{"name", id}, {"volume_labels", std::move(labels)}}},
+                {"spec", {{"size", "1073741824"}}},
+                {"state", state}};
+    if (!parent.empty()) {
+        volume["source"] = {{"parent", parent}};
+    }
+    return volume;
+}
+
+json px_volumes(json volumes) {
+    return {{"volumes", std::move(volumes)}};
+}
+
+} // namespace pxclone::test
