@@ -123,7 +123,7 @@ void refresh(Session& session, const GlobalOptions& globals, const LoadedProfile
     if (!plan.restored) {
         std::optional<exec::SnapshotSet> planned;
         if (!sends) {
-            planned = planned_set(snapshot);
+            planned = planned_set(snapshot.record);
             planned->profile = profile.name;
         }
         restored = restore_in_place(session, loaded,
@@ -138,14 +138,14 @@ void refresh(Session& session, const GlobalOptions& globals, const LoadedProfile
     //    other environment is on it).
     const auto& method = method::of(profile.snapshot.method);
     const auto retention =
-        exec::find_retention(session.kube(), session.portworx(), profile,
-                             method.uses_volume_snapshots(), plan.set, snapshot.created_at);
-    const auto pruned = exec::apply_retention(retention,
-                                              {.kube = session.kube(),
-                                               .portworx = session.portworx(),
-                                               .clock = session.clock(),
-                                               .sleeper = session.sleeper()},
-                                              sends ? nullptr : &dry_out);
+        exec::find_retention(session.kube(), session.portworx(), profile, method.kept_kinds(),
+                             plan.set, snapshot.record.created_at);
+    // The snapshot runner deletes them (its dry-run twin prints the DELETEs).
+    const auto pruned =
+        session
+            .snapshot_runner(method, {.clock = &session.clock(), .sleeper = &session.sleeper()},
+                             dry_out)
+            ->prune(retention);
     for (const auto& warning : pruned.warnings) {
         progress.warn(warning);
     }
@@ -153,15 +153,15 @@ void refresh(Session& session, const GlobalOptions& globals, const LoadedProfile
     namespaces_runner->patch(plan.ns, plan.clear);
 
     // Report.
-    output::RefreshRecord record{.plan = plan,
-                                 .profile = profile.name,
-                                 .snapshot = snapshot,
-                                 .restore = restored ? &restored->plan : nullptr,
-                                 .restore_ids =
-                                     restored ? restored->ids : std::vector<std::string>{},
-                                 .pruned = snapshot.pruned.value_or(std::vector<std::string>{}),
-                                 .dry_run = !sends,
-                                 .requests = requests.str()};
+    output::RefreshRecord record{
+        .plan = plan,
+        .profile = profile.name,
+        .snapshot = snapshot.record,
+        .restore = restored ? &restored->plan : nullptr,
+        .restore_ids = restored ? restored->ids : std::vector<std::string>{},
+        .pruned = snapshot.record.pruned.value_or(std::vector<std::string>{}),
+        .dry_run = !sends,
+        .requests = requests.str()};
     record.pruned.insert(record.pruned.end(), pruned.pruned.begin(), pruned.pruned.end());
     const auto result = output::refresh_document(record);
     session.finish(nlohmann::json(result));

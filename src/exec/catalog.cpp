@@ -519,16 +519,28 @@ StagingObjects Catalog::staging_objects(const std::string& profile) const {
             return list_labelled_at(m_kube, k8s::resource_of(kind), labels, ns);
         };
     };
-    std::vector<std::string_view> namespaced{"PersistentVolumeClaim"};
-    std::vector<std::string_view> kinds{"Namespace", "PersistentVolume"};
-    if (keeps("VolumeSnapshot")) {
-        namespaced.emplace_back("VolumeSnapshot");
-    }
-    if (keeps("VolumeSnapshotContent")) {
-        kinds.emplace_back("VolumeSnapshotContent");
-    }
-    if (!m_scope.staging_only) {
-        kinds.insert(kinds.end(), namespaced.begin(), namespaced.end());
+    // Round one, across the cluster: the namespaces and PVs (they show where the rest can be);
+    // without staging_only the rest too. Round two, with staging_only: the namespaced kinds inside
+    // those namespaces only, then the cluster-scoped kinds of the method.
+    std::vector<std::string_view> kinds{"Namespace"};
+    std::vector<std::string_view> namespaced;
+    std::vector<std::string_view> later;
+    if (m_scope.staging_only) {
+        kinds.emplace_back("PersistentVolume");
+        namespaced.emplace_back("PersistentVolumeClaim");
+        if (keeps("VolumeSnapshot")) {
+            namespaced.emplace_back("VolumeSnapshot");
+        }
+        if (keeps("VolumeSnapshotContent")) {
+            later.emplace_back("VolumeSnapshotContent");
+        }
+    } else {
+        kinds.insert(kinds.end(), {"PersistentVolumeClaim", "PersistentVolume"});
+        for (const auto* kind : {"VolumeSnapshot", "VolumeSnapshotContent"}) {
+            if (keeps(kind)) {
+                kinds.emplace_back(kind);
+            }
+        }
     }
     // The listings are independent: on the pool, at once (one after another they were most of a
     // teardown's discovery and of `list`); without one, in this order.
@@ -572,7 +584,13 @@ StagingObjects Catalog::staging_objects(const std::string& profile) const {
                 inside.push_back(list_at(kind, ns));
             }
         }
+        for (const auto kind : later) {
+            inside.push_back(list_at(kind, ""));
+        }
         auto per_namespace = catalog_reads(m_pool, std::move(inside));
+        for (std::size_t k = 0; k < later.size(); ++k) {
+            found[later[k]] = std::move(per_namespace[namespaced.size() * scope.size() + k]);
+        }
         for (std::size_t k = 0; k < namespaced.size(); ++k) {
             auto& items = found[namespaced[k]];
             for (std::size_t n = 0; n < scope.size(); ++n) {

@@ -48,7 +48,14 @@ json staging_namespace() {
 const std::string k_staging = orders_selector("pxclone.io%2Frole%3Dstaging");
 
 struct Fixture : test::FakeSession {
-    cmd::LoadedProfile loaded = test::orders_profile("41");
+    cmd::LoadedProfile loaded = bound(test::orders_profile("41"));
+
+    // staging.role_binding: pxclone may read only inside the staging namespaces, so the catalog
+    // lists PVCs there (without it, one list across the cluster: test_exec_catalog).
+    static cmd::LoadedProfile bound(cmd::LoadedProfile loaded) {
+        loaded.profile.staging.role_binding = profile::ServiceAccountRef{"ci", "pxclone"};
+        return loaded;
+    }
 
     void expect_catalog(const json& sets, const json& namespaces) {
         px->expect(Method::post, "/v1/volumes/inspectwithfilters").reply(200, sets);

@@ -250,9 +250,20 @@ TEST_CASE("needed_permissions: staging.role_binding binds the staging role, aske
           "scope");
 }
 
-TEST_CASE("needed_permissions: no namespaced kind is listed across the cluster by list") {
+TEST_CASE("needed_permissions: without staging.role_binding list reads PVCs across the cluster") {
+    // The identity holds its staging rights in every namespace then: one list reads the lot.
+    const auto profile = orders(profile::SnapshotMethod::portworx);
+    const auto needed =
+        needed_permissions(pxclone::method::of(profile.snapshot.method), profile, {});
+    const auto& pvcs = find(needed, "list", "persistentvolumeclaims", "");
+    CHECK(std::find(pvcs.needed_by.begin(), pvcs.needed_by.end(), "list") != pvcs.needed_by.end());
+}
+
+TEST_CASE("needed_permissions: with staging.role_binding no namespaced kind is listed across the "
+          "cluster by list") {
     for (const auto method : {profile::SnapshotMethod::portworx, profile::SnapshotMethod::csi}) {
         auto profile = orders(method);
+        profile.staging.role_binding = profile::ServiceAccountRef{"ci", "pxclone"};
         for (const auto& p :
              needed_permissions(pxclone::method::of(profile.snapshot.method), profile, {})) {
             if (p.verb == "list" && p.namespaced && p.ns.empty()) {
