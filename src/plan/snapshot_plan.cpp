@@ -121,9 +121,13 @@ Error set_failure_error(const SetFailure& failure) {
 std::vector<std::string> sets_to_prune(std::vector<SnapshotSetSummary> sets, int keep,
                                        const std::set<std::string>& in_use,
                                        const std::string& current) {
-    // Newest first; the id breaks ties so the order never depends on listing order.
-    std::sort(sets.begin(), sets.end(), [](const auto& a, const auto& b) {
-        return std::tie(a.created_at, a.id) > std::tie(b.created_at, b.id);
+    // Newest first. In the same second (created_at has seconds) the set being taken first: an
+    // older set of that second must not take its place in `keep`. Then the id, so that the order
+    // never depends on listing order.
+    std::sort(sets.begin(), sets.end(), [&current](const auto& a, const auto& b) {
+        const bool a_current = a.id == current;
+        const bool b_current = b.id == current;
+        return std::tie(a.created_at, a_current, a.id) > std::tie(b.created_at, b_current, b.id);
     });
     std::vector<std::string> prune;
     int kept = 0;

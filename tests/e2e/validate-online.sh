@@ -144,7 +144,7 @@ px_run validate --online -p "$E2E_PROFILES/staging-portworx.yaml" --run e2e-deni
 expect_exit 1
 expect_out_contains "FAILED  access: 3 of "
 expect_out_contains "    cannot delete persistentvolumes at the cluster scope (deploy-staging: delete the run's objects"
-expect_out_contains "    cannot patch statefulsets.apps/scale in namespace orders-stg-e2e-denied (restore: scale the workloads)"
+expect_out_contains "    cannot patch statefulsets.apps/scale in namespace orders-stg-e2e-denied (restore: scale the workloads; refresh: scale the workloads)"
 expect_out_contains "    cannot list pods in namespace orders-stg-e2e-denied (deploy-staging: quote a failed masking job's log"
 expect_out_contains "ok      source-pvcs: "
 expect_err_contains "validate --online: 1 of 8 checks failed for profile orders"

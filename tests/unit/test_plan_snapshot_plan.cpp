@@ -94,6 +94,14 @@ TEST_CASE("retention prunes the oldest sets beyond keep") {
     CHECK(sets_to_prune(sets, 4, {}, "d").empty());
 }
 
+TEST_CASE("retention counts the current set first, even against a set of the same second") {
+    // created_at has seconds: "s1" made in the same second as the current "r1-..." sorts after it
+    // by id, and with keep 1 used to be kept in its place (refresh then pruned nothing).
+    const std::vector<SnapshotSetSummary> sets{{"s1", "2026-12-07T15:42:48Z"},
+                                               {"r1-20261208010000", "2026-12-07T15:42:48Z"}};
+    CHECK(sets_to_prune(sets, 1, {}, "r1-20261208010000") == std::vector<std::string>{"s1"});
+}
+
 TEST_CASE("retention never prunes a set in use or the current one") {
     const std::vector<SnapshotSetSummary> sets{{"a", "2026-01-01T00:00:00Z"},
                                                {"b", "2026-01-02T00:00:00Z"},
