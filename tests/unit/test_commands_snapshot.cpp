@@ -59,12 +59,13 @@ struct Fixture : test::FakeSession {
         px->expect(Method::post, "/v1/volumes/inspectwithfilters").reply(200, test::px_volumes());
     }
 
-    // What is labelled for run `run` on both APIs, kind by kind (retention's objects of a set).
+    // What is labelled for set `run` (retention's objects of a set, teardown's finder): the
+    // cluster-scoped kinds a portworx profile keeps (namespaces, PVs; no VolumeSnapshotContents),
+    // then the set's Portworx volumes by its labels. A set is no staging run, so no namespaced kind
+    // is listed.
     void expect_run_objects(const std::string& run, const json& snapshots) {
         const auto selector = orders_selector("pxclone.io%2Frun%3D" + run);
-        for (const char* path : {"/apis/apps/v1/deployments?", "/apis/apps/v1/statefulsets?",
-                                 "/apis/batch/v1/jobs?", "/api/v1/persistentvolumeclaims?",
-                                 "/api/v1/persistentvolumes?", "/api/v1/namespaces?"}) {
+        for (const char* path : {"/api/v1/namespaces?", "/api/v1/persistentvolumes?"}) {
             kube->expect(Method::get, path + selector).reply(200, list_of());
         }
         px->expect(Method::post, "/v1/volumes/inspectwithfilters")
@@ -79,11 +80,12 @@ struct Fixture : test::FakeSession {
         expect_run_objects("40", json::array({older}));
     }
 
-    // SnapshotCreate of prod/data as s1, then its inspect in `state`.
+    // SnapshotCreate of prod/data as s1, then the readiness round's look-up of run 41's
+    // snapshots by their labels, which finds s1 in `state`.
     void expect_create(const std::string& state) {
         px->expect(Method::post, "/v1/volumes/snapshots").reply(200, R"({"snapshot_id":"s1"})");
-        px->expect(Method::get, "/v1/volumes/inspect/s1")
-            .reply(200, json{{"volume", set_snapshot("s1", "41", "", state)}});
+        px->expect(Method::post, "/v1/volumes/inspectwithfilters")
+            .reply(200, test::px_volumes(json::array({set_snapshot("s1", "41", "", state)})));
     }
 
     void run() {

@@ -98,8 +98,9 @@ TEST_CASE("cloudsnap take: the snapshot, then its backup with the lineage as met
           "its own task id until Done") {
     Fixture f;
     const auto plan = snapshot_plan();
+    // The portworx backend's take() sends only SnapshotCreate: it checks readiness for the whole
+    // set in await_ready (one look-up by the run's labels), not per snapshot in take().
     f.px_fake.expect(Method::post, "/v1/volumes/snapshots").reply(200, R"({"snapshot_id":"s1"})");
-    f.px_fake.expect(Method::get, "/v1/volumes/inspect/s1").reply(200, inspected("s1"));
     auto metadata = json(plan.snapshots[0].labels);
     metadata["pxclone.io/snapshot-id"] = "s1";
     f.px_fake.expect(Method::post, "/v1/cloudbackups")
@@ -126,7 +127,6 @@ TEST_CASE("cloudsnap take: a Failed backup fails the snapshot with the server's 
     Fixture f;
     const auto plan = snapshot_plan();
     f.px_fake.expect(Method::post, "/v1/volumes/snapshots").reply(200, R"({"snapshot_id":"s1"})");
-    f.px_fake.expect(Method::get, "/v1/volumes/inspect/s1").reply(200, inspected("s1"));
     f.px_fake.expect(Method::post, "/v1/cloudbackups").reply(200, R"({"task_id":"t-9"})");
     f.px_fake.expect(Method::post, "/v1/cloudbackups/status")
         .body({{"task_id", "t-9"}})
@@ -144,7 +144,6 @@ TEST_CASE("cloudsnap take: a Failed backup fails the snapshot with the server's 
 TEST_CASE("cloudsnap take: a backup that stays Active runs into transfer.backup_timeout") {
     Fixture f;
     const auto plan = snapshot_plan({{.id = "s1", .source = "prod/data"}});
-    f.px_fake.expect(Method::get, "/v1/volumes/inspect/s1").reply(200, inspected("s1"));
     f.px_fake.expect(Method::post, "/v1/cloudbackups").reply(200, R"({"task_id":"t-1"})");
     // Each poll takes 2 minutes here: the fifth ends after 10m 7.5s, past the deadline.
     for (int i = 0; i < 5; ++i) {
@@ -177,7 +176,6 @@ TEST_CASE("cloudsnap re-run: find_existing remembers the set's backups; a Done o
                            listed("cluster-a/vol-1-s0", "s0", "Done")}}});
     CHECK(f.backend->find_existing(plan).size() == 1);
 
-    f.px_fake.expect(Method::get, "/v1/volumes/inspect/s1").reply(200, inspected("s1"));
     f.px_fake.expect(Method::post, "/v1/cloudbackups/enumerate/filters")
         .body({{"credential_id", k_cred}, {"cloud_backup_id", "cluster-a/vol-1-s1"}, {"all", true}})
         .reply(200, json{{"backups", {listed("cluster-a/vol-1-s1", "s1", "Done")}}});
