@@ -414,24 +414,6 @@ std::vector<json> list_labelled_at(const k8s::Client& kube, const k8s::Resource&
     return items;
 }
 
-// Independent reads, at once on `pool` or one after another without one; their values in
-// order. Every read has ended when the first error is rethrown.
-std::vector<std::vector<json>>
-catalog_reads(util::WorkerPool* pool, std::vector<std::function<std::vector<json>()>> reads) {
-    if (pool == nullptr) {
-        std::vector<std::vector<json>> values;
-        for (auto& read : reads) {
-            values.push_back(read());
-        }
-        return values;
-    }
-    std::vector<std::future<std::vector<json>>> futures;
-    for (auto& read : reads) {
-        futures.push_back(pool->submit(std::move(read)));
-    }
-    return util::get_all(futures);
-}
-
 } // namespace
 
 std::vector<json> list_labelled(const k8s::Client& kube, const k8s::Resource& resource,
@@ -558,7 +540,7 @@ StagingObjects Catalog::staging_objects(const std::string& profile) const {
     std::exception_ptr error;
     std::vector<std::vector<json>> listed;
     try {
-        listed = catalog_reads(m_pool, std::move(reads));
+        listed = util::run_each(m_pool, std::move(reads));
     } catch (...) {
         error = std::current_exception();
     }
@@ -587,7 +569,7 @@ StagingObjects Catalog::staging_objects(const std::string& profile) const {
         for (const auto kind : later) {
             inside.push_back(list_at(kind, ""));
         }
-        auto per_namespace = catalog_reads(m_pool, std::move(inside));
+        auto per_namespace = util::run_each(m_pool, std::move(inside));
         for (std::size_t k = 0; k < later.size(); ++k) {
             found[later[k]] = std::move(per_namespace[namespaced.size() * scope.size() + k]);
         }

@@ -348,6 +348,23 @@ std::string delete_request(const FoundObject& object) {
     return "DELETE " + k8s::item_path(*teardown_resource(object.kind), object.ns, object.name);
 }
 
+namespace {
+
+// Runs each listing (on the pool when given, at once) and joins what they found, in order.
+std::vector<FoundObject>
+run_listings(const std::vector<std::function<std::vector<FoundObject>()>>& listings,
+             util::WorkerPool* pool) {
+    auto parts = util::run_each(pool, listings);
+    std::vector<FoundObject> found;
+    for (auto& part : parts) {
+        found.insert(found.end(), std::make_move_iterator(part.begin()),
+                     std::make_move_iterator(part.end()));
+    }
+    return found;
+}
+
+} // namespace
+
 std::vector<FoundObject> find_run_objects(const k8s::Client& kube, const px::Client& portworx,
                                           const std::string& profile, const std::string& run,
                                           util::WorkerPool* pool,
@@ -385,24 +402,7 @@ std::vector<FoundObject> find_run_objects(const k8s::Client& kube, const px::Cli
         }
         return found;
     });
-    std::vector<std::vector<FoundObject>> parts;
-    if (pool == nullptr) {
-        for (const auto& listing : listings) {
-            parts.push_back(listing());
-        }
-    } else {
-        std::vector<std::future<std::vector<FoundObject>>> running;
-        for (const auto& listing : listings) {
-            running.push_back(pool->submit(listing));
-        }
-        parts = util::get_all(running);
-    }
-    std::vector<FoundObject> found;
-    for (auto& part : parts) {
-        found.insert(found.end(), std::make_move_iterator(part.begin()),
-                     std::make_move_iterator(part.end()));
-    }
-    return found;
+    return run_listings(listings, pool);
 }
 
 namespace {
@@ -470,30 +470,6 @@ std::vector<FoundObject> list_runs(const k8s::Client& kube, TeardownKind kind,
             runs.contains(run->second)) {
             found.push_back(std::move(object));
         }
-    }
-    return found;
-}
-
-// Runs each listing (on the pool when given, at once) and joins what they found, in order.
-std::vector<FoundObject>
-run_listings(const std::vector<std::function<std::vector<FoundObject>()>>& listings,
-             util::WorkerPool* pool) {
-    std::vector<std::vector<FoundObject>> parts;
-    if (pool == nullptr) {
-        for (const auto& listing : listings) {
-            parts.push_back(listing());
-        }
-    } else {
-        std::vector<std::future<std::vector<FoundObject>>> running;
-        for (const auto& listing : listings) {
-            running.push_back(pool->submit(listing));
-        }
-        parts = util::get_all(running);
-    }
-    std::vector<FoundObject> found;
-    for (auto& part : parts) {
-        found.insert(found.end(), std::make_move_iterator(part.begin()),
-                     std::make_move_iterator(part.end()));
     }
     return found;
 }

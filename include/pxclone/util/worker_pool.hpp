@@ -141,6 +141,27 @@ std::vector<T> get_all(std::vector<std::future<T>>& futures) {
     return values;
 }
 
+// Independent tasks: at once on `pool`, or one after another in order without one (nullptr).
+// Their values in the tasks' order; when one throws, the first error (in order) is rethrown once
+// every task has ended.
+template <typename T>
+std::vector<T> run_each(WorkerPool* pool, std::vector<std::function<T()>> tasks) {
+    if (pool == nullptr) {
+        std::vector<T> values;
+        values.reserve(tasks.size());
+        for (auto& task : tasks) {
+            values.push_back(task());
+        }
+        return values;
+    }
+    std::vector<std::future<T>> futures;
+    futures.reserve(tasks.size());
+    for (auto& task : tasks) {
+        futures.push_back(pool->submit(std::move(task)));
+    }
+    return get_all(futures);
+}
+
 // get_all for tasks without a value.
 void get_all(std::vector<std::future<void>>& futures);
 
