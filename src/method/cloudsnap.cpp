@@ -4,7 +4,10 @@
 #include "pxclone/util/duration.hpp"
 
 #include <algorithm>
+#include <exception>
 #include <mutex>
+#include <optional>
+#include <vector>
 
 #include <fmt/format.h>
 
@@ -22,6 +25,16 @@ struct BackupPoll {
     std::vector<std::string> info;
 };
 
+// One snapshot's backup that await_ready waits for.
+struct RunningBackup {
+    std::size_t index = 0; // into plan.snapshots and taken
+    std::string pvc;
+    std::string key;      // its progress step, "backup/<pvc>"
+    std::string task_id;  // the backup this run started (empty: following `existing`)
+    std::string existing; // an earlier attempt's backup of the same snapshot
+    std::chrono::system_clock::time_point start;
+};
+
 class CloudsnapBackend final : public exec::SnapshotBackend {
 public:
     CloudsnapBackend(std::unique_ptr<exec::SnapshotBackend> snapshots, const px::Client& portworx,
@@ -37,12 +50,36 @@ public:
         return existing;
     }
 
+    // Only the snapshot: its backup starts in await_ready, once the wrapped backend reports it
+    // ready (a backup of a pending snapshot would copy a volume that is not there yet).
     exec::TakenSnapshot take(const plan::SnapshotPlan& plan, const plan::PlannedSnapshot& snapshot,
                              std::chrono::system_clock::time_point deadline) override {
-        auto taken = m_snapshots->take(plan, snapshot, deadline);
-        const auto key = "backup/" + snapshot.source.pvc;
-        exec::run_step(m_context.on_done, key, [&] { back_up(plan, snapshot, taken, key); });
-        return taken;
+        return m_snapshots->take(plan, snapshot, deadline);
+    }
+
+    // The wrapped backend's readiness (its step ends there), then a backup of each snapshot it
+    // reports ready, all polled together until Done; per index the error of the step that failed.
+    std::vector<std::exception_ptr>
+    await_ready(const plan::SnapshotPlan& plan, const std::vector<exec::TakenSnapshot>& taken,
+                const std::vector<std::size_t>& which,
+                std::chrono::system_clock::time_point deadline) override {
+        auto errors = m_snapshots->await_ready(plan, taken, which, deadline);
+        errors.resize(taken.size());
+        std::vector<RunningBackup> running;
+        for (const auto i : which) {
+            if (errors[i]) {
+                continue; // not ready: nothing to back up
+            }
+            const auto& snapshot = plan.snapshots[i];
+            try {
+                running.push_back(start_backup(plan, snapshot, taken[i], i));
+            } catch (...) {
+                errors[i] = std::current_exception();
+                done("backup/" + snapshot.source.pvc, false);
+            }
+        }
+        wait_done(std::move(running), errors);
+        return errors;
     }
 
     void remove(const plan::SnapshotPlan& plan, const exec::TakenSnapshot& snapshot) override {
@@ -97,8 +134,10 @@ private:
         return ids;
     }
 
-    void back_up(const plan::SnapshotPlan& plan, const plan::PlannedSnapshot& snapshot,
-                 const exec::TakenSnapshot& taken, const std::string& key) {
+    // Starts the backup of `taken` (plan.snapshots[index]), or follows an earlier attempt's.
+    RunningBackup start_backup(const plan::SnapshotPlan& plan,
+                               const plan::PlannedSnapshot& snapshot,
+                               const exec::TakenSnapshot& taken, std::size_t index) {
         const plan::TransferSnapshot transfer{taken.source, taken.portworx_id, snapshot.labels};
         plan::TransferPlan planned;
         {
@@ -107,65 +146,100 @@ private:
                 plan::plan_transfer(plan.set_id, {transfer}, m_options.credentials, m_existing);
         }
         const auto& backup = planned.backups.front();
-        const auto pvc = snapshot.source.pvc;
-        std::string task_id;
+        RunningBackup running{.index = index,
+                              .pvc = snapshot.source.pvc,
+                              .key = "backup/" + snapshot.source.pvc,
+                              .existing = backup.existing};
         if (backup.existing.empty()) {
-            support::report(m_context, key, fmt::format("backup {} starting", pvc));
-            task_id = m_backups.create_backup(backup.request);
+            support::report(m_context, running.key, fmt::format("backup {} starting", running.pvc));
+            running.task_id = m_backups.create_backup(backup.request);
         } else {
-            support::report(m_context, key,
-                            fmt::format("backup {} found ({})", pvc, backup.existing));
+            support::report(m_context, running.key,
+                            fmt::format("backup {} found ({})", running.pvc, backup.existing));
         }
-        const auto poll = [&]() -> BackupPoll {
-            if (!task_id.empty()) {
-                const auto status = m_backups.backup_status(task_id);
-                return status ? BackupPoll{status->state, status->info} : BackupPoll{};
-            }
-            const auto found =
-                m_backups.find_backup(m_options.credentials.source_id, backup.existing);
-            return found ? BackupPoll{found->state, {}} : BackupPoll{};
-        };
-        wait_done(pvc, key, poll);
+        running.start = m_context.clock->now();
+        return running;
     }
 
-    template <class Poll>
-    void wait_done(const std::string& pvc, const std::string& key, Poll&& poll) {
-        const auto start = m_context.clock->now();
-        const auto deadline = start + m_options.backup_timeout;
+    BackupPoll poll(const RunningBackup& backup) const {
+        if (!backup.task_id.empty()) {
+            const auto status = m_backups.backup_status(backup.task_id);
+            return status ? BackupPoll{status->state, status->info} : BackupPoll{};
+        }
+        const auto found = m_backups.find_backup(m_options.credentials.source_id, backup.existing);
+        return found ? BackupPoll{found->state, {}} : BackupPoll{};
+    }
+
+    // Polls `running` once a round (one shared pause) until each is Done, has failed or ran out
+    // of transfer.backup_timeout (counted from its own start); a failure goes to errors[index].
+    void wait_done(std::vector<RunningBackup> running, std::vector<std::exception_ptr>& errors) {
         milliseconds pause{500};
-        for (;;) {
-            const auto seen = poll();
-            const auto state = seen.state.value_or(px::CloudBackupState::not_started);
-            const auto verdict =
-                plan::judge_transfer({plan::BackupProgress{pvc, seen.state, seen.info}}, 1);
-            if (verdict.phase == plan::TransferPhase::done) {
-                support::report(
-                    m_context, key,
-                    fmt::format("backup {} done ({})", pvc,
-                                util::format_duration(support::since(*m_context.clock, start))));
+        while (!running.empty()) {
+            std::vector<RunningBackup> waiting;
+            for (auto& backup : running) {
+                try {
+                    if (judge(backup, pause)) {
+                        done(backup.key, true);
+                    } else {
+                        waiting.push_back(std::move(backup));
+                    }
+                } catch (...) {
+                    errors[backup.index] = std::current_exception();
+                    done(backup.key, false);
+                }
+            }
+            if (!waiting.empty() && m_context.cancelled && m_context.cancelled()) {
+                for (const auto& backup : waiting) {
+                    errors[backup.index] = std::make_exception_ptr(InterruptedError());
+                    done(backup.key, false);
+                }
                 return;
             }
-            if (verdict.phase == plan::TransferPhase::failed) {
-                throw Error(ExitCode::failed,
-                            fmt::format("cloud backup of {} failed on the {}: {}", pvc,
-                                        m_options.cluster, verdict.failed.front()),
-                            "check the object store and the Portworx credential (pxctl "
-                            "cloudsnap status); the next snapshot run starts a new backup");
+            if (!waiting.empty()) {
+                m_context.sleeper->sleep(pause);
+                pause = std::min(pause * 2, milliseconds{10000});
             }
-            support::report(m_context, key,
-                            fmt::format("backup {} {}", pvc, px::cloud_backup_state_name(state)));
-            if (m_context.cancelled && m_context.cancelled()) {
-                throw InterruptedError();
-            }
-            if (m_context.clock->now() + pause > deadline) {
-                throw TimeoutError(
-                    fmt::format("timed out after {} waiting for the cloud backup of {} ({})",
-                                util::format_duration(m_options.backup_timeout), pvc,
-                                px::cloud_backup_state_name(state)),
-                    "raise transfer.backup_timeout, or check the object store's bandwidth");
-            }
-            m_context.sleeper->sleep(pause);
-            pause = std::min(pause * 2, milliseconds{10000});
+            running = std::move(waiting);
+        }
+    }
+
+    // One poll of `backup`: true when it is Done, false while it runs (and `pause` still fits
+    // into its time). Throws Error when it failed, TimeoutError when its time ran out.
+    bool judge(const RunningBackup& backup, milliseconds pause) {
+        const auto& pvc = backup.pvc;
+        const auto seen = poll(backup);
+        const auto state = seen.state.value_or(px::CloudBackupState::not_started);
+        const auto verdict =
+            plan::judge_transfer({plan::BackupProgress{pvc, seen.state, seen.info}}, 1);
+        if (verdict.phase == plan::TransferPhase::done) {
+            support::report(
+                m_context, backup.key,
+                fmt::format("backup {} done ({})", pvc,
+                            util::format_duration(support::since(*m_context.clock, backup.start))));
+            return true;
+        }
+        if (verdict.phase == plan::TransferPhase::failed) {
+            throw Error(ExitCode::failed,
+                        fmt::format("cloud backup of {} failed on the {}: {}", pvc,
+                                    m_options.cluster, verdict.failed.front()),
+                        "check the object store and the Portworx credential (pxctl "
+                        "cloudsnap status); the next snapshot run starts a new backup");
+        }
+        support::report(m_context, backup.key,
+                        fmt::format("backup {} {}", pvc, px::cloud_backup_state_name(state)));
+        if (m_context.clock->now() + pause > backup.start + m_options.backup_timeout) {
+            throw TimeoutError(
+                fmt::format("timed out after {} waiting for the cloud backup of {} ({})",
+                            util::format_duration(m_options.backup_timeout), pvc,
+                            px::cloud_backup_state_name(state)),
+                "raise transfer.backup_timeout, or check the object store's bandwidth");
+        }
+        return false;
+    }
+
+    void done(const std::string& key, bool ok) const {
+        if (m_context.on_done) {
+            m_context.on_done(key, ok);
         }
     }
 
@@ -173,7 +247,7 @@ private:
     px::CloudBackupClient m_backups;
     exec::BackendContext m_context;
     CloudsnapOptions m_options;
-    std::mutex m_mutex;                          // m_existing: take() runs on several workers
+    std::mutex m_mutex;                          // m_existing: find_existing vs. await_ready
     std::vector<px::CloudBackupInfo> m_existing; // the set's backups when find_existing ran
 };
 

@@ -1,8 +1,10 @@
 // transfer: cloudsnap's snapshot side over the portworx method's backend, against a strict fake of
 // the SDK REST gateway (request shapes of reference/osd-cloudbackup.txt): every request scripted in
-// order.
+// order: take() sends the snapshot's create, await_ready the readiness look-up, then the backups.
 #include "pxclone/method/cloudsnap.hpp"
 #include "pxclone/method/portworx.hpp"
+
+#include <utility>
 
 #include <doctest/doctest.h>
 #include <nlohmann/json.hpp>
@@ -76,15 +78,20 @@ struct Fixture {
     test::FakeClock clock;
     test::FakeSleeper sleeper{clock};
     std::vector<std::string> progress;
+    std::vector<std::pair<std::string, bool>> steps; // on_done, in order
+    // Both backends report through one context, as the snapshot command gives them.
+    exec::BackendContext context() {
+        return {.clock = &clock,
+                .sleeper = &sleeper,
+                .on_progress = [this](const std::string&,
+                                      const std::string& text) { progress.push_back(text); },
+                .on_done =
+                    [this](const std::string& key, bool ok) {
+                        steps.emplace_back(key, ok);
+                    }};
+    }
     std::unique_ptr<exec::SnapshotBackend> backend = method::make_cloudsnap_backend(
-        method::portworx().backend(kube, portworx, {.clock = &clock, .sleeper = &sleeper}),
-        portworx,
-        {.clock = &clock,
-         .sleeper = &sleeper,
-         .on_progress =
-             [this](const std::string&, const std::string& text) {
-                 progress.push_back(text);
-             }},
+        method::portworx().backend(kube, portworx, context()), portworx, context(),
         {.profile = "orders",
          .credentials = {k_cred, "stg-uuid"},
          .backup_timeout = 10min,
@@ -92,15 +99,36 @@ struct Fixture {
     std::chrono::system_clock::time_point deadline = clock.now() + 1min;
 };
 
+// The wrapped backend's readiness look-up (the run's snapshots by their labels), answered with
+// `volumes`.
+void expect_lookup(FakeTransport& fake, std::vector<json> volumes) {
+    fake.expect(Method::post, "/v1/volumes/inspectwithfilters")
+        .reply(200, json{{"volumes", std::move(volumes)}});
+}
+
+// await_ready on the plan's only snapshot, taken as `taken`: its error, rethrown.
+void await_one(Fixture& f, const plan::SnapshotPlan& plan, const exec::TakenSnapshot& taken) {
+    const auto errors = f.backend->await_ready(plan, {taken}, {0}, f.deadline);
+    REQUIRE(errors.size() == 1);
+    if (errors[0]) {
+        std::rethrow_exception(errors[0]);
+    }
+}
+
 } // namespace
 
-TEST_CASE("cloudsnap take: the snapshot, then its backup with the lineage as metadata, polled by "
-          "its own task id until Done") {
+TEST_CASE("cloudsnap take, await_ready: the snapshot, its readiness, then its backup with the "
+          "lineage as metadata, polled by its own task id until Done") {
     Fixture f;
     const auto plan = snapshot_plan();
-    // The portworx backend's take() sends only SnapshotCreate: it checks readiness for the whole
-    // set in await_ready (one look-up by the run's labels), not per snapshot in take().
+    // take() sends only SnapshotCreate: the portworx backend checks readiness for the whole set
+    // in await_ready (one look-up by the run's labels), and the backup waits for it.
     f.px_fake.expect(Method::post, "/v1/volumes/snapshots").reply(200, R"({"snapshot_id":"s1"})");
+    const auto taken = f.backend->take(plan, plan.snapshots[0], f.deadline);
+    CHECK(taken.portworx_id == "s1");
+    CHECK(f.steps.empty()); // the snapshot step ends in await_ready
+
+    expect_lookup(f.px_fake, {inspected("s1")});
     auto metadata = json(plan.snapshots[0].labels);
     metadata["pxclone.io/snapshot-id"] = "s1";
     f.px_fake.expect(Method::post, "/v1/cloudbackups")
@@ -116,34 +144,109 @@ TEST_CASE("cloudsnap take: the snapshot, then its backup with the lineage as met
         .reply(200, status("pxclone-s1", "Active"));
     f.px_fake.expect(Method::post, "/v1/cloudbackups/status")
         .reply(200, status("pxclone-s1", "Done"));
-    const auto taken = f.backend->take(plan, plan.snapshots[0], f.deadline);
-    CHECK(taken.portworx_id == "s1");
+    await_one(f, plan, taken);
     CHECK(f.sleeper.waits() == std::vector<std::chrono::milliseconds>{500ms, 1000ms});
     REQUIRE_FALSE(f.progress.empty());
     CHECK(f.progress.back().starts_with("backup data done"));
+    // The snapshot step ends (ready), then the backup step.
+    CHECK(f.steps == std::vector<std::pair<std::string, bool>>{{"snapshot/data", true},
+                                                               {"backup/data", true}});
 }
 
-TEST_CASE("cloudsnap take: a Failed backup fails the snapshot with the server's reason") {
+TEST_CASE("cloudsnap await_ready: a snapshot the wrapped backend reports not ready is not backed "
+          "up; its error is returned") {
     Fixture f;
     const auto plan = snapshot_plan();
     f.px_fake.expect(Method::post, "/v1/volumes/snapshots").reply(200, R"({"snapshot_id":"s1"})");
+    const auto taken = f.backend->take(plan, plan.snapshots[0], f.deadline);
+    // Still pending when the look-up's answer comes after the deadline.
+    auto pending = inspected("s1");
+    pending["volume"]["state"] = "VOLUME_STATE_PENDING";
+    f.px_fake.expect(Method::post, "/v1/volumes/inspectwithfilters")
+        .reply(200, json{{"volumes", {pending}}})
+        .then([&f] { f.clock.advance(2min); });
+    // No POST /v1/cloudbackups is scripted: the strict fake fails the test if one is sent.
+    try {
+        await_one(f, plan, taken);
+        FAIL("a snapshot that is not ready was backed up");
+    } catch (const TimeoutError& error) {
+        CHECK(std::string(error.what()) ==
+              "timed out waiting for snapshot s1 of data (VOLUME_STATE_PENDING)");
+    }
+    CHECK(f.px_fake.requests().size() == 2);
+    CHECK(f.steps == std::vector<std::pair<std::string, bool>>{{"snapshot/data", false}});
+}
+
+TEST_CASE(
+    "cloudsnap await_ready: per snapshot, the ready one is backed up, the failed one is not") {
+    Fixture f;
+    profile::Profile profile;
+    profile.name = "orders";
+    profile.source.source_namespace = "prod";
+    const auto plan = plan::plan_snapshot(
+        method::portworx(), profile,
+        {.profile = "orders", .run = "r1", .created_at = "2026-11-27T10:00:00Z"},
+        {{.pvc = "data", .volume_id = "vol-1", .size_bytes = 1 << 20},
+         {.pvc = "logs", .volume_id = "vol-2", .size_bytes = 1 << 20}},
+        {});
+    REQUIRE(plan.snapshots.size() == 2);
+    f.px_fake.expect(Method::post, "/v1/volumes/snapshots").reply(200, R"({"snapshot_id":"s1"})");
+    f.px_fake.expect(Method::post, "/v1/volumes/snapshots").reply(200, R"({"snapshot_id":"s2"})");
+    const std::vector<exec::TakenSnapshot> taken{
+        f.backend->take(plan, plan.snapshots[0], f.deadline),
+        f.backend->take(plan, plan.snapshots[1], f.deadline)};
+    auto failed = inspected("s2");
+    failed["volume"]["source"]["parent"] = "vol-2";
+    failed["volume"]["state"] = "VOLUME_STATE_ERROR";
+    expect_lookup(f.px_fake, {inspected("s1"), failed});
+    // One backup only: of s1.
+    auto metadata = json(plan.snapshots[0].labels);
+    metadata["pxclone.io/snapshot-id"] = "s1";
+    f.px_fake.expect(Method::post, "/v1/cloudbackups")
+        .body({{"volume_id", "s1"},
+               {"credential_id", k_cred},
+               {"task_id", "pxclone-s1"},
+               {"labels", metadata}})
+        .reply(200, R"({"task_id":"pxclone-s1"})");
+    f.px_fake.expect(Method::post, "/v1/cloudbackups/status")
+        .reply(200, status("pxclone-s1", "Done"));
+    const auto errors = f.backend->await_ready(plan, taken, {0, 1}, f.deadline);
+    REQUIRE(errors.size() == 2);
+    CHECK_FALSE(errors[0]);
+    REQUIRE(errors[1]);
+    CHECK_THROWS_WITH_AS(std::rethrow_exception(errors[1]),
+                         "snapshot s2 of logs is in state VOLUME_STATE_ERROR", Error);
+    CHECK(f.steps == std::vector<std::pair<std::string, bool>>{
+                         {"snapshot/data", true}, {"snapshot/logs", false}, {"backup/data", true}});
+}
+
+TEST_CASE("cloudsnap await_ready: a Failed backup fails the snapshot with the server's reason") {
+    Fixture f;
+    const auto plan = snapshot_plan();
+    f.px_fake.expect(Method::post, "/v1/volumes/snapshots").reply(200, R"({"snapshot_id":"s1"})");
+    const auto taken = f.backend->take(plan, plan.snapshots[0], f.deadline);
+    expect_lookup(f.px_fake, {inspected("s1")});
     f.px_fake.expect(Method::post, "/v1/cloudbackups").reply(200, R"({"task_id":"t-9"})");
     f.px_fake.expect(Method::post, "/v1/cloudbackups/status")
         .body({{"task_id", "t-9"}})
         .reply(200, status("t-9", "Failed", {"access denied"}));
     try {
-        f.backend->take(plan, plan.snapshots[0], f.deadline);
+        await_one(f, plan, taken);
         FAIL("a failed backup was accepted");
     } catch (const Error& error) {
         CHECK(error.code() == ExitCode::failed);
         CHECK(std::string(error.what()) ==
               "cloud backup of data failed on the source cluster: data: Failed (access denied)");
     }
+    CHECK(f.steps == std::vector<std::pair<std::string, bool>>{{"snapshot/data", true},
+                                                               {"backup/data", false}});
 }
 
-TEST_CASE("cloudsnap take: a backup that stays Active runs into transfer.backup_timeout") {
+TEST_CASE("cloudsnap await_ready: a backup that stays Active runs into transfer.backup_timeout") {
     Fixture f;
     const auto plan = snapshot_plan({{.id = "s1", .source = "prod/data"}});
+    const auto taken = f.backend->take(plan, plan.snapshots[0], f.deadline); // reused: no request
+    expect_lookup(f.px_fake, {inspected("s1")});
     f.px_fake.expect(Method::post, "/v1/cloudbackups").reply(200, R"({"task_id":"t-1"})");
     // Each poll takes 2 minutes here: the fifth ends after 10m 7.5s, past the deadline.
     for (int i = 0; i < 5; ++i) {
@@ -152,7 +255,7 @@ TEST_CASE("cloudsnap take: a backup that stays Active runs into transfer.backup_
             .then([&f] { f.clock.advance(2min); });
     }
     try {
-        f.backend->take(plan, plan.snapshots[0], f.deadline);
+        await_one(f, plan, taken);
         FAIL("a stuck backup was waited for forever");
     } catch (const TimeoutError& error) {
         CHECK(std::string(error.what()) ==
@@ -176,11 +279,14 @@ TEST_CASE("cloudsnap re-run: find_existing remembers the set's backups; a Done o
                            listed("cluster-a/vol-1-s0", "s0", "Done")}}});
     CHECK(f.backend->find_existing(plan).size() == 1);
 
+    const auto taken = f.backend->take(plan, plan.snapshots[0], f.deadline);
+    CHECK(taken.reused);
+    expect_lookup(f.px_fake, {labelled});
+    // No POST /v1/cloudbackups: the Done backup is looked up by its id, not made again.
     f.px_fake.expect(Method::post, "/v1/cloudbackups/enumerate/filters")
         .body({{"credential_id", k_cred}, {"cloud_backup_id", "cluster-a/vol-1-s1"}, {"all", true}})
         .reply(200, json{{"backups", {listed("cluster-a/vol-1-s1", "s1", "Done")}}});
-    const auto taken = f.backend->take(plan, plan.snapshots[0], f.deadline);
-    CHECK(taken.reused);
+    await_one(f, plan, taken);
     CHECK(f.sleeper.waits().empty());
 }
 

@@ -32,13 +32,16 @@ plan::TransferCredentials resolve_transfer_credentials(const profile::Transfer& 
 
 // `snapshots` (the snapshot method's backend) with the backups added:
 // - find_existing: the snapshots' own, and (kept for take) the set's backups in the object store;
-// - take: the snapshot, then its backup (an earlier attempt's done or running backup is followed,
-//   not started again), waiting until it is Done for at most backup_timeout (exit 4 after it; a
-//   Failed, Aborted or Stopped backup is exit 1 with the server's reason);
+// - take: the snapshot only (the wrapped backend's take);
+// - await_ready: the wrapped backend's readiness, then the backup of each snapshot it reports
+//   ready (an earlier attempt's done or running backup is followed, not started again), waiting
+//   until each is Done for at most backup_timeout (exit 4 after it; a Failed, Aborted or Stopped
+//   backup is exit 1 with the server's reason); a snapshot that is not ready is not backed up;
 // - remove: the snapshot's backups (those with pxclone's metadata for this profile and set), then
 //   the snapshot;
 // - the dry-run lines: the snapshot's request, then the backup's.
 // `portworx` (the source cluster's) and `snapshots` are used from take()'s worker threads.
+// Progress: the wrapped backend's snapshot step, then "backup/<pvc>" for each snapshot ready.
 std::unique_ptr<exec::SnapshotBackend>
 make_cloudsnap_backend(std::unique_ptr<exec::SnapshotBackend> snapshots, const px::Client& portworx,
                        exec::BackendContext context, CloudsnapOptions options);
