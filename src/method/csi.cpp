@@ -12,6 +12,7 @@
 #include <fmt/format.h>
 
 #include "backend_support.hpp"
+#include "restore_hooks.hpp"
 
 namespace pxclone::method {
 
@@ -266,6 +267,34 @@ public:
                                                    exec::BackendContext context) const override {
         (void)portworx;
         return std::make_unique<CsiBackend>(kube, std::move(context));
+    }
+
+    bool made(const nlohmann::json& pvc) const override { return csi_restore::made(pvc); }
+
+    PendingSwaps pending_swaps(RestoreSite& site, const std::set<std::string>& present,
+                               const std::vector<std::string>& asked) const override {
+        return csi_restore::pending_swaps(site, present, asked);
+    }
+
+    std::optional<std::string>
+    pending_set(const std::vector<nlohmann::json>& objects) const override {
+        // A pending csi swap follows the target set (its VolumeSnapshots may be of several).
+        (void)objects;
+        return {};
+    }
+
+    void resume_pending(RestoreSite& site, const std::string& name,
+                        const std::vector<nlohmann::json>& objects) const override {
+        csi_restore::resume_pending(site, name, objects);
+    }
+
+    PvcSet pvc_set(RestoreSite& site, const nlohmann::json& pvc) const override {
+        (void)site;
+        return csi_restore::pvc_set(pvc);
+    }
+
+    void restore_pvc(RestoreSite& site, const nlohmann::json& pvc) const override {
+        csi_restore::restore_pvc(site, pvc);
     }
 };
 

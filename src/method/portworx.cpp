@@ -13,6 +13,7 @@
 #include <fmt/format.h>
 
 #include "backend_support.hpp"
+#include "restore_hooks.hpp"
 
 namespace pxclone::method {
 
@@ -295,6 +296,31 @@ public:
                                                    exec::BackendContext context) const override {
         (void)kube;
         return std::make_unique<PortworxBackend>(portworx, std::move(context));
+    }
+
+    bool made(const nlohmann::json& pvc) const override { return portworx_restore::made(pvc); }
+
+    PendingSwaps pending_swaps(RestoreSite& site, const std::set<std::string>& present,
+                               const std::vector<std::string>& asked) const override {
+        return portworx_restore::pending_swaps(site, present, asked);
+    }
+
+    std::optional<std::string>
+    pending_set(const std::vector<nlohmann::json>& objects) const override {
+        return portworx_restore::pending_set(objects);
+    }
+
+    void resume_pending(RestoreSite& site, const std::string& name,
+                        const std::vector<nlohmann::json>& objects) const override {
+        portworx_restore::resume_pending(site, name, objects);
+    }
+
+    PvcSet pvc_set(RestoreSite& site, const nlohmann::json& pvc) const override {
+        return portworx_restore::pvc_set(site, pvc);
+    }
+
+    void restore_pvc(RestoreSite& site, const nlohmann::json& pvc) const override {
+        portworx_restore::restore_pvc(site, pvc);
     }
 };
 
