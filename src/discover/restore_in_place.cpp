@@ -50,7 +50,7 @@ struct SwapContext {
 
     // The staging volume plan_staging makes for `source` from set `id` as `staging_pvc` in ns,
     // and the lineage of its objects. The set must be of `method`, the PVC's own: a swap keeps
-    // the method (a csi PVC has no baseline, a Portworx one no VolumeSnapshot).
+    // the method (what one method's volume is made from, another's has not).
     std::pair<plan::StagingVolume, plan::Lineage> volume(const std::string& id,
                                                          const std::string& source,
                                                          const std::string& staging_pvc,
