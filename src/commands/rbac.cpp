@@ -25,6 +25,7 @@ struct RbacOptions {
     // pxclone/pxclone
     std::string service_account;
     std::vector<std::string> commands; // --commands a,b,...; empty: all
+    bool admission_policy = false;     // --admission-policy
 };
 
 void run_rbac(const GlobalOptions& globals, const RbacOptions& options, Streams streams) {
@@ -74,11 +75,14 @@ void run_rbac(const GlobalOptions& globals, const RbacOptions& options, Streams 
             .profile.staging.staging_namespace == loaded.profile.staging.staging_namespace;
 
     // Plan (pure), then print.
-    const auto policy =
+    auto policy =
         plan::plan_rbac(loaded.profile,
                         plan::needed_permissions(method::of(loaded.profile.snapshot.method),
                                                  loaded.profile, manifests.resources),
                         rbac);
+    if (options.admission_policy) {
+        policy.admission = plan::plan_admission_policy(loaded.profile, policy);
+    }
     if (globals.output == output::Format::json) {
         output::print_rbac_json(policy, streams.out);
     } else {
@@ -100,6 +104,10 @@ void add_rbac_command(CLI::App& app, const GlobalOptions& globals, Streams strea
                     "Only what these commands need, comma-separated: snapshot, deploy-staging, "
                     "restore, teardown, list, validate (default: all)")
         ->delimiter(',');
+    sub->add_flag("--admission-policy", options->admission_policy,
+                  "Also print a ValidatingAdmissionPolicy and its binding (Kubernetes 1.30+) that "
+                  "deny the ServiceAccount any update or delete of an object without pxclone's "
+                  "label, and RoleBindings outside its staging namespaces");
     sub->callback([&globals, options, streams] { run_rbac(globals, *options, streams); });
 }
 

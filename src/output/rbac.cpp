@@ -70,6 +70,45 @@ ordered_json service_account(const plan::RbacPolicy& policy) {
     return object;
 }
 
+constexpr std::string_view k_admission_api = "admissionregistration.k8s.io/v1";
+
+ordered_json admission_policy(const plan::AdmissionPolicy& admission,
+                              const plan::RbacPolicy& policy) {
+    ordered_json object;
+    object["apiVersion"] = k_admission_api;
+    object["kind"] = "ValidatingAdmissionPolicy";
+    object["metadata"] = metadata(admission.name, "", policy);
+    auto& spec = object["spec"];
+    spec["failurePolicy"] = "Fail";
+    spec["matchConstraints"]["resourceRules"] = ordered_json::array();
+    for (const auto& rule : admission.rules) {
+        spec["matchConstraints"]["resourceRules"].push_back({{"apiGroups", {rule.group}},
+                                                             {"apiVersions", {"*"}},
+                                                             {"operations", rule.operations},
+                                                             {"resources", rule.resources}});
+    }
+    spec["matchConditions"] = ordered_json::array(
+        {{{"name", "pxclone-service-account"},
+          {"expression", fmt::format("request.userInfo.username == '{}'", admission.username)}}});
+    spec["validations"] = ordered_json::array();
+    for (const auto& validation : admission.validations) {
+        spec["validations"].push_back({{"expression", validation.expression},
+                                       {"message", validation.message},
+                                       {"reason", "Forbidden"}});
+    }
+    return object;
+}
+
+ordered_json admission_binding(const plan::AdmissionPolicy& admission,
+                               const plan::RbacPolicy& policy) {
+    ordered_json object;
+    object["apiVersion"] = k_admission_api;
+    object["kind"] = "ValidatingAdmissionPolicyBinding";
+    object["metadata"] = metadata(admission.name, "", policy);
+    object["spec"] = {{"policyName", admission.name}, {"validationActions", {"Deny"}}};
+    return object;
+}
+
 // "  get,create services/proxy (portworx-api:9021): the Portworx SDK [snapshot, list]": the
 // reasons once each, then the commands that have them.
 std::string rule_line(const plan::RbacRule& rule) {
@@ -110,6 +149,10 @@ std::vector<ordered_json> rbac_objects(const plan::RbacPolicy& policy) {
             objects.push_back(binding_object(role, policy));
         }
     }
+    if (policy.admission) {
+        objects.push_back(admission_policy(*policy.admission, policy));
+        objects.push_back(admission_binding(*policy.admission, policy));
+    }
     return objects;
 }
 
@@ -140,6 +183,15 @@ void print_rbac_yaml(const plan::RbacPolicy& policy, std::ostream& out) {
             out << "---\n";
             print_yaml(binding_object(role, policy), out);
         }
+    }
+    if (policy.admission) {
+        out << "---\n";
+        for (const auto& line : policy.admission->comments) {
+            comment(out, line);
+        }
+        print_yaml(admission_policy(*policy.admission, policy), out);
+        out << "---\n";
+        print_yaml(admission_binding(*policy.admission, policy), out);
     }
 }
 

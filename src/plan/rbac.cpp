@@ -1,6 +1,7 @@
 #include "pxclone/plan/rbac.hpp"
 
 #include "pxclone/error.hpp"
+#include "pxclone/plan/lineage.hpp"
 
 #include <algorithm>
 #include <array>
@@ -357,6 +358,156 @@ RbacPolicy plan_rbac(const profile::Profile& profile, const std::vector<Permissi
                                 !profile.staging.role_binding});
     }
     return policy;
+}
+
+namespace {
+
+// The admission operation of a write verb; "" for one that sends no object through admission.
+std::string admission_operation(const std::string& verb) {
+    if (verb == "create") {
+        return "CREATE";
+    }
+    if (verb == "update" || verb == "patch") {
+        return "UPDATE";
+    }
+    if (verb == "delete" || verb == "deletecollection") {
+        return "DELETE";
+    }
+    return ""; // bind: an authorization check only
+}
+
+// CEL: whether `labels` (an expression of a metadata.labels map's owner) has key = value. `in`
+// first: indexing a map with an absent key is an error, which failurePolicy Fail would turn into
+// a denial with a less clear message.
+std::string cel_label(const std::string& owner, std::string_view key, std::string_view value) {
+    return fmt::format("'{1}' in {0}.metadata.labels && {0}.metadata.labels['{1}'] == '{2}'", owner,
+                       key, value);
+}
+
+std::string cel_managed(const std::string& owner) {
+    return fmt::format("has({}.metadata.labels) && {}", owner,
+                       cel_label(owner, k_managed_by_key, k_managed_by_value));
+}
+
+} // namespace
+
+AdmissionPolicy plan_admission_policy(const profile::Profile& profile, const RbacPolicy& policy) {
+    AdmissionPolicy admission;
+    admission.name = "pxclone-" + profile.name;
+    admission.username = fmt::format("system:serviceaccount:{}:{}",
+                                     policy.service_account_namespace, policy.service_account_name);
+    // (group, resource) → operations, in the order the roles name them.
+    std::vector<std::pair<std::pair<std::string, std::string>, std::vector<std::string>>> written;
+    for (const auto& role : policy.roles) {
+        for (const auto& rule : role.rules) {
+            // The Portworx SDK through the service proxy is a CONNECT: no object to judge.
+            if (rule.resource.size() > 6 &&
+                rule.resource.compare(rule.resource.size() - 6, 6, "/proxy") == 0) {
+                continue;
+            }
+            for (const auto& verb : rule.verbs) {
+                const auto operation = admission_operation(verb);
+                if (!is_write_verb(verb) || operation.empty()) {
+                    continue;
+                }
+                const auto key = std::make_pair(rule.group, rule.resource);
+                auto found = std::find_if(written.begin(), written.end(),
+                                          [&key](const auto& entry) { return entry.first == key; });
+                if (found == written.end()) {
+                    written.push_back({key, {}});
+                    found = std::prev(written.end());
+                }
+                add_unique(found->second, operation);
+            }
+        }
+    }
+    const std::array<std::string, 3> order{"CREATE", "UPDATE", "DELETE"};
+    bool updates_pvs = false;
+    bool writes_bindings = false;
+    for (auto& [key, operations] : written) {
+        std::sort(operations.begin(), operations.end(), [&order](const auto& a, const auto& b) {
+            return std::find(order.begin(), order.end(), a) <
+                   std::find(order.begin(), order.end(), b);
+        });
+        updates_pvs = updates_pvs || (key.second == "persistentvolumes" &&
+                                      std::find(operations.begin(), operations.end(), "UPDATE") !=
+                                          operations.end());
+        writes_bindings = writes_bindings || key.second == "rolebindings";
+        auto same = std::find_if(
+            admission.rules.begin(), admission.rules.end(), [&](const AdmissionRule& rule) {
+                return rule.group == key.first && rule.operations == operations;
+            });
+        if (same == admission.rules.end()) {
+            admission.rules.push_back({key.first, {key.second}, operations});
+        } else {
+            same->resources.push_back(key.second);
+        }
+    }
+
+    const auto subresource = std::string("has(request.subResource) && request.subResource != ''");
+    const auto staging_namespace =
+        fmt::format("has(namespaceObject.metadata.labels) && {} && {} && {}",
+                    cel_label("namespaceObject", k_managed_by_key, k_managed_by_value),
+                    cel_label("namespaceObject", k_role_key, role_name(Role::staging)),
+                    cel_label("namespaceObject", k_profile_key, profile.name));
+    // A DELETE has only oldObject, an UPDATE both: the label must be on what exists.
+    auto owned = fmt::format("request.operation == 'CREATE' || ({}) || ({})", subresource,
+                             cel_managed("oldObject"));
+    if (updates_pvs) {
+        // Method csi labels the PV the CSI driver provisioned for a staging PVC (it has no labels
+        // yet): allowed when nothing but the metadata changes, the labels become pxclone's, and
+        // the PV's claim is in a namespace where this identity may create PVCs (with
+        // staging.role_binding, only the staging namespaces) other than the source namespace.
+        owned += fmt::format(
+            " || (request.resource.resource == 'persistentvolumes' && request.operation == "
+            "'UPDATE' && object.spec == oldObject.spec && ({}) && has(oldObject.spec.claimRef) && "
+            "oldObject.spec.claimRef.namespace != '{}' && "
+            "authorizer.group('').resource('persistentvolumeclaims')"
+            ".namespace(oldObject.spec.claimRef.namespace).check('create').allowed())",
+            cel_managed("object"), profile.source.source_namespace);
+    }
+    admission.validations.push_back(
+        {owned, fmt::format("pxclone changes and deletes only objects labelled {}={}",
+                            k_managed_by_key, k_managed_by_value)});
+    // A subresource (statefulsets/scale) carries no labels of its parent: judged by namespace.
+    admission.validations.push_back(
+        {fmt::format("!({}) || ({})", subresource, staging_namespace),
+         fmt::format("pxclone scales workloads only in its staging namespaces of profile {}",
+                     profile.name)});
+    if (writes_bindings) {
+        admission.validations.push_back(
+            {fmt::format("request.resource.resource != 'rolebindings' || request.operation == "
+                         "'DELETE' || (({}) && object.roleRef.kind == 'ClusterRole' && "
+                         "object.roleRef.name == '{}')",
+                         staging_namespace, staging_role_name(profile)),
+             fmt::format("pxclone binds only ClusterRole {} and only in its staging namespaces "
+                         "(labelled {}={}, {}={}, {}={})",
+                         staging_role_name(profile), k_managed_by_key, k_managed_by_value,
+                         k_role_key, role_name(Role::staging), k_profile_key, profile.name)});
+    }
+
+    admission.comments = {
+        fmt::format("ValidatingAdmissionPolicy (--admission-policy): what RBAC cannot narrow. "
+                    "Requests of {} only (matchCondition) that update or delete an object "
+                    "without the label {}={} are denied{}.",
+                    admission.username, k_managed_by_key, k_managed_by_value,
+                    writes_bindings ? ", and so are its RoleBindings outside its staging "
+                                      "namespaces (labelled by deploy-staging) or of another role"
+                                    : ""),
+        "admissionregistration.k8s.io/v1: Kubernetes 1.30 and later. 1.28-1.29 serve it as "
+        "v1beta1 only with the feature gate ValidatingAdmissionPolicy and that API version "
+        "enabled; 1.26-1.27 as v1alpha1, which lacks matchConditions and namespaceObject: change "
+        "apiVersion on both objects, or do without the policy.",
+        "Creating is not judged (but RoleBindings): pxclone labels everything it makes, and the "
+        "VolumeSnapshots method csi makes in the source namespace are such creates.",
+    };
+    if (updates_pvs) {
+        admission.comments.emplace_back(
+            "persistentvolumes: a PV the CSI driver provisioned for a staging PVC may be labelled "
+            "(metadata only) when its claim's namespace is one where this identity may create "
+            "PVCs; without staging.role_binding that is every namespace but the source one.");
+    }
+    return admission;
 }
 
 bool rbac_allows(const RbacPolicy& policy, const Permission& permission) {

@@ -65,6 +65,14 @@ const std::vector<ResourceType>& resource_types() {
             false);
         add("rbac.authorization.k8s.io", "rolebindings", "rolebinding", "RoleBinding", true, {},
             false, false, false, false);
+        // `pxclone rbac --admission-policy`'s objects, stored for kubectl to apply and read back
+        // (pxsim evaluates no CEL: it admits every request).
+        add("admissionregistration.k8s.io", "validatingadmissionpolicies",
+            "validatingadmissionpolicy", "ValidatingAdmissionPolicy", false, {}, true, true, false,
+            false);
+        add("admissionregistration.k8s.io", "validatingadmissionpolicybindings",
+            "validatingadmissionpolicybinding", "ValidatingAdmissionPolicyBinding", false, {},
+            false, true, false, false);
         add("storage.k8s.io", "storageclasses", "storageclass", "StorageClass", false, {"sc"},
             false, false, false, false);
         // Custom resources: generation always; DELETE answers the object.

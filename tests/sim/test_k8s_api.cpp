@@ -81,7 +81,8 @@ TEST_CASE("discovery answers what kubectl reads") {
     Api api;
     CHECK(body(api.call("GET", "/api"))["versions"] == Json::array({"v1"}));
     const Json groups = body(api.call("GET", "/apis"))["groups"];
-    CHECK(groups.size() == 5); // apps, batch, rbac, storage, snapshot.storage
+    CHECK(groups.size() ==
+          6); // apps, batch, rbac, admissionregistration, storage, snapshot.storage
     const Json apps = body(api.call("GET", "/apis/apps/v1"));
     CHECK(apps["kind"] == "APIResourceList");
     bool scale = false;

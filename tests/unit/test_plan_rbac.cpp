@@ -4,6 +4,7 @@
 #include "pxclone/plan/rbac.hpp"
 
 #include <algorithm>
+#include <set>
 #include <sstream>
 
 #include <doctest/doctest.h>
@@ -323,4 +324,101 @@ TEST_CASE("output: pxclone rbac's objects, YAML with reasons, JSON List") {
     const auto list = nlohmann::json::parse(json.str());
     CHECK(list["kind"] == "List");
     CHECK(list["items"].size() == objects.size());
+}
+
+TEST_CASE("plan_admission_policy: the kinds written, the ServiceAccount, the expressions") {
+    for (const auto method : {profile::SnapshotMethod::portworx, profile::SnapshotMethod::csi}) {
+        for (const bool bind : {false, true}) {
+            CAPTURE(profile::method_name(method));
+            CAPTURE(bind);
+            auto profile = orders(method);
+            if (bind) {
+                profile.staging.role_binding = profile::ServiceAccountRef{"ci", "pxclone"};
+            }
+            const auto policy =
+                plan_rbac(profile,
+                          needed_permissions(pxclone::method::of(profile.snapshot.method), profile,
+                                             k_manifests),
+                          options_for());
+            const auto admission = plan_admission_policy(profile, policy);
+            CHECK(admission.name == "pxclone-orders");
+            CHECK(admission.username == "system:serviceaccount:ci:pxclone");
+            // Exactly the (group, resource) pairs the RBAC rules write, the proxy aside.
+            std::set<std::pair<std::string, std::string>> written;
+            for (const auto& role : policy.roles) {
+                for (const auto& rule : role.rules) {
+                    for (const auto& verb : rule.verbs) {
+                        if (is_write_verb(verb) && verb != "bind" &&
+                            rule.resource != "services/proxy") {
+                            written.emplace(rule.group, rule.resource);
+                        }
+                    }
+                }
+            }
+            std::set<std::pair<std::string, std::string>> matched;
+            for (const auto& rule : admission.rules) {
+                for (const auto& resource : rule.resources) {
+                    CHECK(matched.emplace(rule.group, resource).second); // once each
+                }
+            }
+            CHECK(matched == written);
+            CHECK(written.count({"apps", "statefulsets/scale"}) == 1);
+            CHECK((written.count({"rbac.authorization.k8s.io", "rolebindings"}) == 1) == bind);
+            // The label rule: CREATE passes, what exists must carry managed-by=pxclone.
+            REQUIRE(admission.validations.size() == (bind ? 3U : 2U));
+            const auto& owned = admission.validations[0].expression;
+            CHECK(owned.rfind("request.operation == 'CREATE' || (has(request.subResource) && "
+                              "request.subResource != '') || (has(oldObject.metadata.labels) && "
+                              "'app.kubernetes.io/managed-by' in oldObject.metadata.labels && "
+                              "oldObject.metadata.labels['app.kubernetes.io/managed-by'] == "
+                              "'pxclone')",
+                              0) == 0);
+            CHECK(owned.find("oldObject.spec.claimRef.namespace != 'prod'") != std::string::npos);
+            CHECK(admission.validations[1].expression.find(
+                      "namespaceObject.metadata.labels['pxclone.io/role'] == 'staging'") !=
+                  std::string::npos);
+            if (bind) {
+                CHECK(admission.validations[2].expression.find(
+                          "object.roleRef.name == 'pxclone-orders-staging'") != std::string::npos);
+            }
+            // csi's VolumeSnapshots in the source namespace are created: CREATE is matched
+            // (for the reader) and passes the label rule's first term.
+            if (method == profile::SnapshotMethod::csi) {
+                CHECK(std::any_of(
+                    admission.rules.begin(), admission.rules.end(), [](const AdmissionRule& rule) {
+                        return rule.resources == std::vector<std::string>{"volumesnapshots"} ||
+                               std::find(rule.resources.begin(), rule.resources.end(),
+                                         "volumesnapshots") != rule.resources.end();
+                    }));
+            }
+        }
+    }
+}
+
+TEST_CASE("output: --admission-policy's objects follow the RBAC ones") {
+    auto profile = orders(profile::SnapshotMethod::csi);
+    profile.staging.role_binding = profile::ServiceAccountRef{"ci", "pxclone"};
+    auto policy = plan_rbac(
+        profile,
+        needed_permissions(pxclone::method::of(profile.snapshot.method), profile, k_manifests),
+        options_for());
+    const auto without = output::rbac_objects(policy).size();
+    policy.admission = plan_admission_policy(profile, policy);
+    const auto objects = output::rbac_objects(policy);
+    REQUIRE(objects.size() == without + 2);
+    const auto& vap = objects[without];
+    const auto& binding = objects[without + 1];
+    CHECK(vap["apiVersion"] == "admissionregistration.k8s.io/v1");
+    CHECK(vap["kind"] == "ValidatingAdmissionPolicy");
+    CHECK(vap["spec"]["failurePolicy"] == "Fail");
+    CHECK(vap["spec"]["matchConditions"][0]["expression"] ==
+          "request.userInfo.username == 'system:serviceaccount:ci:pxclone'");
+    CHECK(vap["spec"]["validations"].size() == 3);
+    CHECK(binding["kind"] == "ValidatingAdmissionPolicyBinding");
+    CHECK(binding["spec"]["policyName"] == vap["metadata"]["name"]);
+    CHECK(binding["spec"]["validationActions"] == nlohmann::ordered_json::array({"Deny"}));
+    std::ostringstream yaml;
+    output::print_rbac_yaml(policy, yaml);
+    CHECK(yaml.str().find("1.28-1.29 serve it as v1beta1") != std::string::npos);
+    CHECK(yaml.str().find("kind: ValidatingAdmissionPolicyBinding\n") != std::string::npos);
 }

@@ -7,6 +7,7 @@
 #include "pxclone/plan/permissions.hpp"
 #include "pxclone/profile/profile.hpp"
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -42,6 +43,28 @@ struct RbacOptions {
     bool staging_name_fixed = false;
 };
 
+// `pxclone rbac --admission-policy`: a ValidatingAdmissionPolicy (admissionregistration.k8s.io/v1)
+// that narrows what RBAC cannot: the ServiceAccount may update or delete only objects carrying
+// pxclone's managed-by label, and create RoleBindings only in its staging namespaces.
+struct AdmissionRule {
+    std::string group;
+    std::vector<std::string> resources;  // with "/subresource"
+    std::vector<std::string> operations; // CREATE UPDATE DELETE (a PATCH is an UPDATE)
+};
+
+struct AdmissionValidation {
+    std::string expression; // CEL
+    std::string message;
+};
+
+struct AdmissionPolicy {
+    std::string name;     // of the policy and its binding: "pxclone-<profile>"
+    std::string username; // "system:serviceaccount:NS:NAME", the one matchCondition
+    std::vector<AdmissionRule> rules;
+    std::vector<AdmissionValidation> validations;
+    std::vector<std::string> comments;
+};
+
 struct RbacPolicy {
     std::string staging_namespace; // the profile's, for rbac_allows of an unbound staging role
     std::string service_account_namespace;
@@ -50,6 +73,7 @@ struct RbacPolicy {
     std::vector<RbacRole> roles;       // the source namespace's Role first, then other Roles,
                                        // then the ClusterRoles; none is empty
     std::vector<std::string> comments; // for the whole stream
+    std::optional<AdmissionPolicy> admission; // printed after the RBAC objects when set
 };
 
 // "snapshot", "deploy-staging", "restore", "teardown", "list", "validate".
@@ -69,6 +93,12 @@ const std::vector<std::string>& rbac_commands();
 // Throws UsageError for an unknown command.
 RbacPolicy plan_rbac(const profile::Profile& profile, const std::vector<Permission>& needed,
                      const RbacOptions& options);
+
+// The admission policy of `policy` (plan_rbac's, for `profile`): its resource rules are exactly
+// the resources `policy`'s rules write (create, update, patch, delete), as the admission
+// operations those verbs are, but for the service proxy (a CONNECT, which carries no object) and
+// `bind` (an authorization check, no request of its own). Pure.
+AdmissionPolicy plan_admission_policy(const profile::Profile& profile, const RbacPolicy& policy);
 
 // Whether `policy` lets its ServiceAccount do `permission`, by RBAC's rules (a ClusterRole
 // everywhere, a Role in its namespace; resourceNames only when the permission names its object;
