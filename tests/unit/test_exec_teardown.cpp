@@ -533,7 +533,11 @@ TEST_CASE("a VolumeSnapshot that stays keeps its content, and the content its Po
         .reply(200, list_of(json::array({labelled(content)})));
     kube.expect(Method::get, "/api/v1/namespaces" + k_selector).reply(200, list_of(json::array()));
     portworx.expect(Method::post, "/v1/volumes/inspectwithfilters").reply(200, "{}");
-    const auto found = find_run_objects(kube_client, px_client, "orders", "42");
+    const auto found =
+        find_run_objects(kube_client, px_client, "orders", "42",
+                         CatalogScope{.method_kinds = {"VolumeSnapshot", "VolumeSnapshotContent"},
+                                      .source_namespace = "prod",
+                                      .staging_only = false});
     REQUIRE(found.size() == 2);
     CHECK(found[0].key() == "VolumeSnapshot/orders-stg-42/vs");
     CHECK(found[0].refers_to == std::vector<std::string>{"VolumeSnapshotContent//content-1"});
