@@ -186,7 +186,8 @@ void deploy_staging(Session& session, const GlobalOptions& globals, const Loaded
                                           .source_namespace = profile.source.source_namespace,
                                           .runs = {loaded.run.id},
                                           .snapshot_sets = {},
-                                          .method_kinds = method.kept_kinds()};
+                                          .method_kinds = method.kept_kinds(),
+                                          .staging_only = profile.staging.role_binding.has_value()};
         const auto leftovers = exec::remove_after_failure(target, {.kube = session.kube(),
                                                                    .portworx = session.portworx(),
                                                                    .clock = session.clock(),

@@ -52,10 +52,11 @@ std::vector<std::string> account_of(const k8s::Client& kube, const px::Client& p
             lines.push_back("  " + what);
         }
     };
-    const auto kinds = method::of(profile.snapshot.method).kept_kinds();
+    const auto scope =
+        exec::catalog_scope(profile, method::of(profile.snapshot.method).kept_kinds());
     try {
         for (const auto& object :
-             exec::find_run_objects(kube, portworx, profile.name, run, nullptr, &kinds)) {
+             exec::find_run_objects(kube, portworx, profile.name, run, scope)) {
             const auto role = object.labels.find(std::string(plan::k_role_key));
             if (role != object.labels.end() &&
                 role->second != plan::role_name(plan::Role::snapshot)) {

@@ -32,7 +32,8 @@ Retention find_retention(const k8s::Client& kube, const px::Client& portworx,
                              .source_namespace = profile.source.source_namespace,
                              .runs = {},
                              .snapshot_sets = {retention.sets.begin(), retention.sets.end()},
-                             .method_kinds = method_kinds};
+                             .method_kinds = method_kinds,
+                             .staging_only = profile.staging.role_binding.has_value()};
     if (!retention.sets.empty()) {
         retention.plan = plan::plan_teardown(retention.target,
                                              find_target_objects(kube, portworx, retention.target));

@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <future>
+#include <iterator>
 #include <map>
 #include <optional>
 #include <set>
@@ -350,10 +351,11 @@ std::string delete_request(const FoundObject& object) {
 
 namespace {
 
+using Listing = std::function<std::vector<FoundObject>()>;
+
 // Runs each listing (on the pool when given, at once) and joins what they found, in order.
-std::vector<FoundObject>
-run_listings(const std::vector<std::function<std::vector<FoundObject>()>>& listings,
-             util::WorkerPool* pool) {
+std::vector<FoundObject> run_listings(const std::vector<Listing>& listings,
+                                      util::WorkerPool* pool) {
     auto parts = util::run_each(pool, listings);
     std::vector<FoundObject> found;
     for (auto& part : parts) {
@@ -363,66 +365,27 @@ run_listings(const std::vector<std::function<std::vector<FoundObject>()>>& listi
     return found;
 }
 
-} // namespace
-
-std::vector<FoundObject> find_run_objects(const k8s::Client& kube, const px::Client& portworx,
-                                          const std::string& profile, const std::string& run,
-                                          util::WorkerPool* pool,
-                                          const std::vector<std::string>* method_kinds) {
-    const std::map<std::string, std::string> labels{
-        {std::string(plan::k_managed_by_key), std::string(plan::k_managed_by_value)},
-        {std::string(plan::k_profile_key), profile},
-        {std::string(plan::k_run_key), run},
-    };
-    // One listing per kind, then the Portworx volumes: independent requests, at once on a pool.
-    std::vector<std::function<std::vector<FoundObject>()>> listings;
-    for (const auto kind : k_kube_kinds) {
-        const bool method_kind =
-            kind == TeardownKind::volume_snapshot || kind == TeardownKind::volume_snapshot_content;
-        if (method_kind && method_kinds != nullptr &&
-            std::find(method_kinds->begin(), method_kinds->end(), teardown_resource(kind)->kind) ==
-                method_kinds->end()) {
-            continue;
-        }
-        listings.emplace_back([&kube, &labels, kind] {
-            std::vector<FoundObject> found;
-            for (const auto& item : list_labelled(kube, *teardown_resource(kind), labels)) {
-                found.push_back(from_kube(kind, item));
-            }
-            return found;
-        });
-    }
-    listings.emplace_back([&portworx, &labels] {
-        px::VolumeFilter filter;
-        filter.labels = labels;
-        std::vector<FoundObject> found;
-        for (const auto& volume : portworx.inspect_with_filters(filter)) {
-            found.push_back(FoundObject{TeardownKind::portworx_volume, "", volume.name, volume.id,
-                                        volume.labels});
-        }
-        return found;
-    });
-    return run_listings(listings, pool);
-}
-
-namespace {
-
 // The namespaced kinds a staging namespace holds; its deletion removes them.
 constexpr TeardownKind k_namespaced_kinds[] = {
     TeardownKind::deployment, TeardownKind::statefulset,     TeardownKind::job,
     TeardownKind::pvc,        TeardownKind::volume_snapshot,
 };
 
-// Whether `target` looks for objects of `kind`: of the kinds only a method keeps (VolumeSnapshots
-// and their contents), only those of the profile's method.
-bool looks_for(const plan::TeardownTarget& target, TeardownKind kind) {
+// Whether `kind` is looked for when the method keeps `method_kinds` (nullopt: every kind): of the
+// kinds only a method keeps (VolumeSnapshots and their contents), only those of the profile's
+// method.
+bool kept_kind(const std::optional<std::vector<std::string>>& method_kinds, TeardownKind kind) {
     const bool method_kind =
         kind == TeardownKind::volume_snapshot || kind == TeardownKind::volume_snapshot_content;
-    if (!method_kind || !target.method_kinds) {
+    if (!method_kind || !method_kinds) {
         return true;
     }
-    const auto& kinds = *target.method_kinds;
-    return std::find(kinds.begin(), kinds.end(), teardown_resource(kind)->kind) != kinds.end();
+    return std::find(method_kinds->begin(), method_kinds->end(), teardown_resource(kind)->kind) !=
+           method_kinds->end();
+}
+
+bool looks_for(const plan::TeardownTarget& target, TeardownKind kind) {
+    return kept_kind(target.method_kinds, kind);
 }
 
 // The ownership labels of `profile` (managed-by, profile); `runs` adds "pxclone.io/run in (...)"
@@ -439,12 +402,18 @@ std::string runs_selector(const std::string& profile, const std::set<std::string
     return selector + fmt::format(",{} in ({})", run_key, fmt::join(runs, ","));
 }
 
+// The run label of a listed object; "" without one.
+std::string run_of(const json& item) {
+    const auto labels = item.value("metadata", json::object()).value("labels", json::object());
+    const auto run = labels.find(std::string(plan::k_run_key));
+    return run != labels.end() && run->is_string() ? run->get<std::string>() : std::string();
+}
+
 // The objects of `kind` in `ns` ("" every namespace) labelled for `runs` of `profile`, selected
 // on the server and checked again here. A snapshot.storage.k8s.io kind the server does not serve
 // (no CSI snapshot CRDs: 404 without a Status) has no objects.
-std::vector<FoundObject> list_runs(const k8s::Client& kube, TeardownKind kind,
-                                   const std::string& ns, const std::string& profile,
-                                   const std::set<std::string>& runs) {
+std::vector<json> list_run_items(const k8s::Client& kube, TeardownKind kind, const std::string& ns,
+                                 const std::string& profile, const std::set<std::string>& runs) {
     const auto& resource = *teardown_resource(kind);
     k8s::ListOptions options;
     options.label_selector = runs_selector(profile, runs);
@@ -462,17 +431,131 @@ std::vector<FoundObject> list_runs(const k8s::Client& kube, TeardownKind kind,
         {std::string(plan::k_managed_by_key), std::string(plan::k_managed_by_value)},
         {std::string(plan::k_profile_key), profile},
     };
+    std::erase_if(items, [&owner, &runs](const json& item) {
+        return !k8s::has_labels(item, owner) || !runs.contains(run_of(item));
+    });
+    return items;
+}
+
+std::vector<FoundObject> found_of(TeardownKind kind, const std::vector<json>& items) {
     std::vector<FoundObject> found;
+    found.reserve(items.size());
     for (const auto& item : items) {
-        auto object = from_kube(kind, item);
-        const auto run = object.labels.find(std::string(plan::k_run_key));
-        if (k8s::has_labels(item, owner) && run != object.labels.end() &&
-            runs.contains(run->second)) {
-            found.push_back(std::move(object));
-        }
+        found.push_back(from_kube(kind, item));
     }
     return found;
 }
+
+// list_run_items as found objects; `items`, when given, keeps the objects as listed (each
+// listing its own: listings run at once).
+Listing list_runs(const k8s::Client& kube, TeardownKind kind, std::string ns,
+                  const std::string& profile, const std::set<std::string>& runs,
+                  std::vector<json>* items = nullptr) {
+    return [&kube, kind, ns = std::move(ns), &profile, &runs, items] {
+        auto listed = list_run_items(kube, kind, ns, profile, runs);
+        auto found = found_of(kind, listed);
+        if (items != nullptr) {
+            *items = std::move(listed);
+        }
+        return found;
+    };
+}
+
+// Where a run's namespaced objects can be read under staging.role_binding: labelled_scope() of
+// its labelled `namespaces` and `pvs`, less `skip` (namespaces being deleted take what is in them
+// along). A namespace that only a PV's claim names is kept only when a list by name shows it
+// exists: a staging namespace that is gone took its RoleBinding along, so a read there would be
+// forbidden, and nothing of the run is left in it.
+std::set<std::string> readable_scope(const k8s::Client& kube, const std::vector<json>& namespaces,
+                                     const std::vector<json>& pvs,
+                                     const std::set<std::string>& skip, util::WorkerPool* pool) {
+    auto scope = labelled_scope(namespaces, pvs);
+    std::erase_if(scope, [&skip](const std::string& ns) { return skip.contains(ns); });
+    const auto listed = labelled_scope(namespaces, {});
+    std::vector<std::string> unlisted;
+    std::vector<std::function<bool()>> checks;
+    for (const auto& ns : scope) {
+        if (!listed.contains(ns)) {
+            unlisted.push_back(ns);
+            checks.emplace_back([&kube, ns] {
+                k8s::ListOptions options;
+                options.field_selector = "metadata.name=" + ns;
+                return !kube.list(k8s::resource_of("Namespace"), "", options).items.empty();
+            });
+        }
+    }
+    const auto exists = util::run_each(pool, std::move(checks));
+    for (std::size_t i = 0; i < unlisted.size(); ++i) {
+        if (!exists[i]) {
+            scope.erase(unlisted[i]);
+        }
+    }
+    return scope;
+}
+
+} // namespace
+
+std::vector<FoundObject> find_run_objects(const k8s::Client& kube, const px::Client& portworx,
+                                          const std::string& profile, const std::string& run,
+                                          const CatalogScope& scope, util::WorkerPool* pool) {
+    const std::set<std::string> runs{run};
+    const std::optional<std::vector<std::string>> method_kinds(scope.method_kinds);
+    // One listing per kind, then the Portworx volumes: independent requests, at once on a pool.
+    // With staging_only the namespaced kinds wait for the namespaces and PVs: they say where.
+    std::vector<json> namespaces;
+    std::vector<json> pvs;
+    std::vector<Listing> listings;
+    for (const auto kind : k_kube_kinds) {
+        if (!kept_kind(method_kinds, kind) ||
+            (scope.staging_only && teardown_resource(kind)->namespaced)) {
+            continue;
+        }
+        auto* items = kind == TeardownKind::ns   ? &namespaces
+                      : kind == TeardownKind::pv ? &pvs
+                                                 : nullptr;
+        listings.push_back(list_runs(kube, kind, "", profile, runs, items));
+    }
+    listings.emplace_back([&portworx, &profile, &run] {
+        px::VolumeFilter filter;
+        filter.labels = {
+            {std::string(plan::k_managed_by_key), std::string(plan::k_managed_by_value)},
+            {std::string(plan::k_profile_key), profile},
+            {std::string(plan::k_run_key), run},
+        };
+        std::vector<FoundObject> found;
+        for (const auto& volume : portworx.inspect_with_filters(filter)) {
+            found.push_back(FoundObject{TeardownKind::portworx_volume, "", volume.name, volume.id,
+                                        volume.labels});
+        }
+        return found;
+    });
+    auto found = run_listings(listings, pool);
+    if (!scope.staging_only) {
+        return found;
+    }
+    // The namespaced kinds inside the run's namespaces and its PVs' claims' only, and a set it
+    // took (deploy-staging --fresh) in the source namespace.
+    const auto where = readable_scope(kube, namespaces, pvs, {}, pool);
+    std::vector<Listing> inside;
+    for (const auto kind : k_namespaced_kinds) {
+        if (!kept_kind(method_kinds, kind)) {
+            continue;
+        }
+        for (const auto& ns : where) {
+            inside.push_back(list_runs(kube, kind, ns, profile, runs));
+        }
+        if (kind == TeardownKind::volume_snapshot && !scope.source_namespace.empty() &&
+            !where.contains(scope.source_namespace)) {
+            inside.push_back(list_runs(kube, kind, scope.source_namespace, profile, runs));
+        }
+    }
+    auto namespaced = run_listings(inside, pool);
+    namespaced.insert(namespaced.end(), std::make_move_iterator(found.begin()),
+                      std::make_move_iterator(found.end()));
+    return namespaced;
+}
+
+namespace {
 
 // What the target owns inside `namespaces` (deleted one by one when a namespace is not).
 std::vector<FoundObject> find_namespaced(const k8s::Client& kube,
@@ -480,18 +563,23 @@ std::vector<FoundObject> find_namespaced(const k8s::Client& kube,
                                          const std::set<std::string>& runs,
                                          const std::set<std::string>& namespaces,
                                          util::WorkerPool* pool) {
-    std::vector<std::function<std::vector<FoundObject>()>> listings;
+    std::vector<Listing> listings;
     for (const auto& ns : namespaces) {
         for (const auto kind : k_namespaced_kinds) {
-            if (!looks_for(target, kind)) {
-                continue;
+            if (looks_for(target, kind)) {
+                listings.push_back(list_runs(kube, kind, ns, target.profile, runs));
             }
-            listings.emplace_back([&kube, &target, &runs, ns, kind] {
-                return list_runs(kube, kind, ns, target.profile, runs);
-            });
         }
     }
     return run_listings(listings, pool);
+}
+
+// The listed objects labelled for one of `runs`.
+std::vector<json> of_runs(const std::vector<json>& items, const std::set<std::string>& runs) {
+    std::vector<json> kept;
+    std::copy_if(items.begin(), items.end(), std::back_inserter(kept),
+                 [&runs](const json& item) { return runs.contains(run_of(item)); });
+    return kept;
 }
 
 } // namespace
@@ -506,22 +594,23 @@ std::vector<FoundObject> find_target_objects(const k8s::Client& kube, const px::
     }
     // One listing per cluster-scoped kind for every run at once, the run's staging namespaces
     // among them; the Portworx volumes by each run's labels (the SDK filters on exact labels).
-    std::vector<std::function<std::vector<FoundObject>()>> listings;
+    std::vector<json> namespaces;
+    std::vector<json> pvs;
+    std::vector<Listing> listings;
     for (const auto kind :
          {TeardownKind::ns, TeardownKind::pv, TeardownKind::volume_snapshot_content}) {
         if (!looks_for(target, kind)) {
             continue;
         }
-        listings.emplace_back([&kube, &target, &runs, kind] {
-            return list_runs(kube, kind, "", target.profile, runs);
-        });
+        auto* items = kind == TeardownKind::ns   ? &namespaces
+                      : kind == TeardownKind::pv ? &pvs
+                                                 : nullptr;
+        listings.push_back(list_runs(kube, kind, "", target.profile, runs, items));
     }
     // A snapshot set's VolumeSnapshots live in the source namespace.
     if (looks_for(target, TeardownKind::volume_snapshot) && !target.snapshot_sets.empty()) {
-        listings.emplace_back([&kube, &target] {
-            return list_runs(kube, TeardownKind::volume_snapshot, target.source_namespace,
-                             target.profile, target.snapshot_sets);
-        });
+        listings.push_back(list_runs(kube, TeardownKind::volume_snapshot, target.source_namespace,
+                                     target.profile, target.snapshot_sets));
     }
     // Portworx: one look-up per set, and for several staging runs one per role (clones,
     // baselines) of the profile, kept to the runs here: 100 expired environments are 2
@@ -564,11 +653,14 @@ std::vector<FoundObject> find_target_objects(const k8s::Client& kube, const px::
 
     // A staging namespace that teardown deletes takes what is in it along: nothing in it is read.
     // A run without one (never made, already gone, or not deletable) is looked for in every
-    // namespace, as before namespaces were deleted first.
+    // namespace, as before namespaces were deleted first; under staging.role_binding only where
+    // its objects can be, and may be read.
     std::set<std::string> covered_runs;
+    std::set<std::string> deleted_namespaces;
     for (const auto& object : found) {
         if (object.kind == TeardownKind::ns && plan::refusal_reason(target, object).empty()) {
             covered_runs.insert(object.labels.at(std::string(plan::k_run_key)));
+            deleted_namespaces.insert(object.name);
         }
     }
     std::set<std::string> uncovered;
@@ -578,7 +670,11 @@ std::vector<FoundObject> find_target_objects(const k8s::Client& kube, const px::
         }
     }
     if (!uncovered.empty()) {
-        auto inside = find_namespaced(kube, target, uncovered, {""}, pool);
+        const auto where = target.staging_only
+                               ? readable_scope(kube, of_runs(namespaces, uncovered),
+                                                of_runs(pvs, uncovered), deleted_namespaces, pool)
+                               : std::set<std::string>{""};
+        auto inside = find_namespaced(kube, target, uncovered, where, pool);
         found.insert(found.end(), std::make_move_iterator(inside.begin()),
                      std::make_move_iterator(inside.end()));
     }

@@ -147,18 +147,26 @@ void token_secret(Needs& needs, const profile::Profile& profile, std::string_vie
     }
 }
 
-// exec::find_run_objects: every kind teardown knows, listed by labels in every namespace (also
-// for snapshot's retention and a failed deploy-staging's clean-up); of the kinds a method keeps,
-// only the profile's method's (MethodRules::kept_kinds). Still across namespaces: teardown's finder
-// lists a run's namespaced kinds in every namespace when the run has no staging namespace to
-// delete.
-void lists_run_objects(Needs& needs, std::string_view command, const MethodRules& method) {
+// exec::find_run_objects and find_target_objects: every kind teardown knows, listed by labels
+// (also for snapshot's retention and a failed deploy-staging's account and clean-up); of the
+// kinds a method keeps, only the profile's method's (MethodRules::kept_kinds). The namespaced
+// kinds of a run without a staging namespace to delete are read across the cluster, or with
+// staging.role_binding inside the staging namespace only (plan::TeardownTarget::staging_only;
+// namespaces by name, to see whether one a PV's claim names still exists: a list of namespaces),
+// and a set's VolumeSnapshots in the source namespace (reads_snapshot_sets asks for those).
+void lists_run_objects(Needs& needs, const profile::Profile& profile, std::string_view command,
+                       const MethodRules& method) {
+    const auto staging =
+        profile.staging.role_binding ? profile.staging.staging_namespace : std::string();
+    const std::string why = "find the run's objects by their labels";
     for (const auto* name : {"Deployment", "StatefulSet", "Job", "PersistentVolumeClaim",
                              "PersistentVolume", "Namespace"}) {
-        needs.add(command, "list", needed_kind(name), "", "find the run's objects by their labels");
+        const auto& resource = needed_kind(name);
+        needs.add(command, "list", resource, resource.namespaced ? staging : std::string(), why);
     }
     for (const auto& kind : method.kept_kinds()) {
-        needs.add(command, "list", needed_kind(kind), "", "find the run's objects by their labels");
+        const auto& resource = needed_kind(kind);
+        needs.add(command, "list", resource, resource.namespaced ? staging : std::string(), why);
     }
 }
 
@@ -242,7 +250,7 @@ void snapshot_needs(Needs& needs, const profile::Profile& profile, const MethodR
     // Retention (snapshot.keep): the sets, the environments using them, their deletion.
     reads_snapshot_sets(needs, k_snapshot, method, profile);
     staging_reads(needs, profile, k_snapshot, method);
-    lists_run_objects(needs, k_snapshot, method);
+    lists_run_objects(needs, profile, k_snapshot, method);
     for (const auto& kind : method.kept_kinds()) {
         const auto& resource = needed_kind(kind);
         needs.add(k_snapshot, "delete", resource, resource.namespaced ? source : std::string(),
@@ -317,7 +325,7 @@ void deploy_needs(Needs& needs, const profile::Profile& profile,
     staging_objects(needs, profile, k_deploy, manifest_resources, method);
     needs.add(k_deploy, "patch", ns, staging, "mark the environment ready", {}, staging);
     // A failed deployment removes what it made.
-    lists_run_objects(needs, k_deploy, method);
+    lists_run_objects(needs, profile, k_deploy, method);
     deletes_run_objects(needs, k_deploy, staging, profile.source.source_namespace, method);
 }
 
@@ -371,7 +379,7 @@ void teardown_needs(Needs& needs, const profile::Profile& profile, const MethodR
     portworx_proxy(needs, profile, k_teardown, {"get", "create", "delete"});
     reads_snapshot_sets(needs, k_teardown, method, profile);
     staging_reads(needs, profile, k_teardown, method);
-    lists_run_objects(needs, k_teardown, method);
+    lists_run_objects(needs, profile, k_teardown, method);
     deletes_run_objects(needs, k_teardown, profile.staging.staging_namespace,
                         profile.source.source_namespace, method);
 }

@@ -533,10 +533,165 @@ TEST_CASE("a VolumeSnapshot that stays keeps its content, and the content its Po
         .reply(200, list_of(json::array({labelled(content)})));
     kube.expect(Method::get, "/api/v1/namespaces" + k_selector).reply(200, list_of(json::array()));
     portworx.expect(Method::post, "/v1/volumes/inspectwithfilters").reply(200, "{}");
-    const auto found = find_run_objects(kube_client, px_client, "orders", "42");
+    const auto found =
+        find_run_objects(kube_client, px_client, "orders", "42",
+                         CatalogScope{.method_kinds = {"VolumeSnapshot", "VolumeSnapshotContent"},
+                                      .source_namespace = "prod",
+                                      .staging_only = false});
     REQUIRE(found.size() == 2);
     CHECK(found[0].key() == "VolumeSnapshot/orders-stg-42/vs");
     CHECK(found[0].refers_to == std::vector<std::string>{"VolumeSnapshotContent//content-1"});
     CHECK(found[1].refers_to == std::vector<std::string>{"PortworxVolume//777"});
     CHECK(plan::object_key(TeardownKind::portworx_volume, "", "777") == "PortworxVolume//777");
+}
+
+namespace {
+
+// A staging PV of run 42 on Portworx volume `id`, bound (or once bound) to `ns`/data.
+json claimed_pv(const std::string& name, const std::string& id, const std::string& ns) {
+    return {{"metadata", {{"name", name}, {"labels", owned()}}},
+            {"spec",
+             {{"csi", {{"driver", "pxd.portworx.com"}, {"volumeHandle", id}}},
+              {"claimRef", {{"namespace", ns}, {"name", "data"}}}}}};
+}
+
+// The list of namespaces by name that says whether `ns` exists.
+void expect_namespace_lookup(FakeTransport& kube, const std::string& ns, const json& items) {
+    kube.expect(Method::get,
+                "/api/v1/namespaces?fieldSelector=metadata.name%3D" + ns + "&limit=500")
+        .reply(200, list_of(items));
+}
+
+plan::TeardownTarget bound_target() {
+    auto bound = target();
+    bound.method_kinds = std::vector<std::string>{};
+    bound.staging_only = true;
+    return bound;
+}
+
+} // namespace
+
+TEST_CASE("with staging.role_binding a run without its namespace is read where its PVs' claims "
+          "are and still exist, never across the cluster") {
+    // orders-stg-42 is gone (its RoleBinding with it: nothing may be read there); pv-b's claim is
+    // a `restore --new-pvc -n scratch` copy in a namespace that exists.
+    FakeTransport kube;
+    FakeTransport portworx("https://px.test:9021");
+    const k8s::Client kube_client(kube, "https://k8s.test");
+    const px::Client px_client(portworx, "https://px.test:9021");
+    kube.expect(Method::get, "/api/v1/namespaces" + k_selector).reply(200, list_of(json::array()));
+    kube.expect(Method::get, "/api/v1/persistentvolumes" + k_selector)
+        .reply(200, list_of(json::array(
+                        {claimed_pv("pv-a", "900", k_ns), claimed_pv("pv-b", "901", "scratch")})));
+    portworx.expect(Method::post, "/v1/volumes/inspectwithfilters").reply(200, "{}");
+    expect_namespace_lookup(kube, k_ns, json::array());
+    expect_namespace_lookup(kube, "scratch",
+                            json::array({json{{"metadata", {{"name", "scratch"}}}}}));
+    const std::string in_scratch = "/namespaces/scratch";
+    for (const auto& path : {"/apis/apps/v1" + in_scratch + "/deployments",
+                             "/apis/apps/v1" + in_scratch + "/statefulsets",
+                             "/apis/batch/v1" + in_scratch + "/jobs"}) {
+        kube.expect(Method::get, path + k_selector).reply(200, list_of(json::array()));
+    }
+    const json pvc = {
+        {"metadata", {{"name", "data"}, {"namespace", "scratch"}, {"labels", owned()}}},
+        {"spec", {{"volumeName", "pv-b"}}}};
+    kube.expect(Method::get, "/api/v1" + in_scratch + "/persistentvolumeclaims" + k_selector)
+        .reply(200, list_of(json::array({pvc})));
+
+    const auto found = find_target_objects(kube_client, px_client, bound_target());
+    std::vector<std::string> keys;
+    for (const auto& object : found) {
+        keys.push_back(object.key());
+    }
+    CHECK(keys == std::vector<std::string>{"PersistentVolume//pv-a", "PersistentVolume//pv-b",
+                                           "PersistentVolumeClaim/scratch/data"});
+    CHECK(kube.remaining() == 0);
+    CHECK(portworx.remaining() == 0);
+}
+
+TEST_CASE("with staging.role_binding a run whose staging namespace is gone: its PVs and Portworx "
+          "clones are found and deleted") {
+    FakeTransport kube;
+    FakeTransport portworx("https://px.test:9021");
+    FakeClock clock;
+    FakeSleeper sleeper(clock);
+    const k8s::Client kube_client(kube, "https://k8s.test");
+    const px::Client px_client(portworx, "https://px.test:9021");
+    // Found: no namespace, the PV still claimed by a PVC of the gone namespace, its clone.
+    kube.expect(Method::get, "/api/v1/namespaces" + k_selector).reply(200, list_of(json::array()));
+    kube.expect(Method::get, "/api/v1/persistentvolumes" + k_selector)
+        .reply(200, list_of(json::array({claimed_pv("orders-42-data", "900", k_ns)})));
+    portworx.expect(Method::post, "/v1/volumes/inspectwithfilters")
+        .reply(200, portworx_900(owned()));
+    // Nothing is read in it: it is gone.
+    expect_namespace_lookup(kube, k_ns, json::array());
+    const auto found = find_target_objects(kube_client, px_client, bound_target());
+    const auto plan = plan::plan_teardown(bound_target(), found);
+
+    kube.expect(Method::del, "/api/v1/persistentvolumes/orders-42-data").reply(200, "{}");
+    portworx.expect(Method::del, "/v1/volumes/900").reply(200, "{}");
+    // Verification: the cluster-scoped kinds and Portworx, nothing left; still no namespaced list.
+    for (const auto* path : {"/api/v1/namespaces", "/api/v1/persistentvolumes"}) {
+        kube.expect(Method::get, path + k_selector).reply(200, list_of(json::array()));
+    }
+    portworx.expect(Method::post, "/v1/volumes/inspectwithfilters").reply(200, "{}");
+    TeardownContext context{.kube = kube_client,
+                            .portworx = px_client,
+                            .clock = clock,
+                            .sleeper = sleeper,
+                            .timeout = 60s};
+    const auto report = execute_teardown(bound_target(), plan, context);
+    CHECK(report.ok());
+    std::vector<std::string> deleted;
+    for (const auto& object : report.deleted) {
+        deleted.push_back(object.describe());
+    }
+    CHECK(deleted == std::vector<std::string>{"persistentvolume/orders-42-data",
+                                              "portworx volume 900 (orders-42-data)"});
+    CHECK(kube.remaining() == 0);
+    CHECK(portworx.remaining() == 0);
+}
+
+TEST_CASE("find_run_objects with staging_only lists namespaced kinds in the run's namespace and "
+          "a set's VolumeSnapshots in the source namespace") {
+    FakeTransport kube;
+    FakeTransport portworx("https://px.test:9021");
+    const k8s::Client kube_client(kube, "https://k8s.test");
+    const px::Client px_client(portworx, "https://px.test:9021");
+    // The cluster-scoped kinds first: the namespace (and the PVs' claims) say where to read.
+    const json ns = {{"metadata", {{"name", k_ns}, {"labels", owned()}}}};
+    kube.expect(Method::get, "/api/v1/persistentvolumes" + k_selector)
+        .reply(200, list_of(json::array({claimed_pv("orders-42-data", "900", k_ns)})));
+    kube.expect(Method::get, "/apis/snapshot.storage.k8s.io/v1/volumesnapshotcontents" + k_selector)
+        .reply(200, list_of(json::array()));
+    kube.expect(Method::get, "/api/v1/namespaces" + k_selector)
+        .reply(200, list_of(json::array({ns})));
+    portworx.expect(Method::post, "/v1/volumes/inspectwithfilters").reply(200, "{}");
+    const std::string in_ns = "/namespaces/" + k_ns;
+    const json deployment = {
+        {"metadata", {{"name", "app"}, {"namespace", k_ns}, {"labels", owned()}}}};
+    kube.expect(Method::get, "/apis/apps/v1" + in_ns + "/deployments" + k_selector)
+        .reply(200, list_of(json::array({deployment})));
+    for (const auto& path :
+         {"/apis/apps/v1" + in_ns + "/statefulsets", "/apis/batch/v1" + in_ns + "/jobs",
+          "/api/v1" + in_ns + "/persistentvolumeclaims",
+          "/apis/snapshot.storage.k8s.io/v1" + in_ns + "/volumesnapshots",
+          std::string("/apis/snapshot.storage.k8s.io/v1/namespaces/prod/volumesnapshots")}) {
+        kube.expect(Method::get, path + k_selector).reply(200, list_of(json::array()));
+    }
+    const auto found =
+        find_run_objects(kube_client, px_client, "orders", "42",
+                         CatalogScope{.method_kinds = {"VolumeSnapshot", "VolumeSnapshotContent"},
+                                      .source_namespace = "prod",
+                                      .staging_only = true});
+    std::vector<std::string> keys;
+    for (const auto& object : found) {
+        keys.push_back(object.key());
+    }
+    CHECK(keys == std::vector<std::string>{"Deployment/orders-stg-42/app",
+                                           "PersistentVolume//orders-42-data",
+                                           "Namespace//orders-stg-42"});
+    CHECK(kube.remaining() == 0);
+    CHECK(portworx.remaining() == 0);
 }

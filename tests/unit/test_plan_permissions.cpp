@@ -259,20 +259,53 @@ TEST_CASE("needed_permissions: without staging.role_binding list reads PVCs acro
     CHECK(std::find(pvcs.needed_by.begin(), pvcs.needed_by.end(), "list") != pvcs.needed_by.end());
 }
 
-TEST_CASE("needed_permissions: with staging.role_binding no namespaced kind is listed across the "
-          "cluster by list") {
+TEST_CASE("needed_permissions: with staging.role_binding no command lists a namespaced kind "
+          "across the cluster") {
+    // The catalog (exec::CatalogScope::staging_only) and teardown's finders
+    // (plan::TeardownTarget::staging_only, exec::find_run_objects) list namespaced kinds inside
+    // the staging namespaces only: a cluster-wide list would need a ClusterRole reading production.
     for (const auto method : {profile::SnapshotMethod::portworx, profile::SnapshotMethod::csi}) {
         auto profile = orders(method);
         profile.staging.role_binding = profile::ServiceAccountRef{"ci", "pxclone"};
-        for (const auto& p :
-             needed_permissions(pxclone::method::of(profile.snapshot.method), profile, {})) {
-            if (p.verb == "list" && p.namespaced && p.ns.empty()) {
-                CAPTURE(p.describe());
-                // Only teardown's finder (exec::find_run_objects) still does: it serves
-                // snapshot's retention, deploy-staging's clean-up and teardown, never list.
-                CHECK(std::find(p.needed_by.begin(), p.needed_by.end(), "list") ==
-                      p.needed_by.end());
-            }
+        const auto needed =
+            needed_permissions(pxclone::method::of(profile.snapshot.method), profile, k_manifests);
+        for (const auto& p : needed) {
+            CAPTURE(p.describe());
+            CHECK_FALSE((p.namespaced && p.ns.empty() && (p.verb == "list" || p.verb == "watch")));
         }
+        // Teardown's finders read the run's objects in the staging namespace instead (and the
+        // namespaces, cluster-scoped, to see which a PV's claim names still exist).
+        const auto lines = lines_of(needed);
+        for (const auto* line :
+             {"list deployments.apps @orders-stg-7", "list statefulsets.apps @orders-stg-7",
+              "list jobs.batch @orders-stg-7", "list persistentvolumeclaims @orders-stg-7",
+              "list namespaces @", "list persistentvolumes @"}) {
+            CAPTURE(line);
+            CHECK(lines.count(line) == 1);
+        }
+        for (const auto* command : {"snapshot", "deploy-staging", "teardown"}) {
+            CAPTURE(command);
+            const auto& by = find(needed, "list", "deployments", "orders-stg-7").needed_by;
+            CHECK(std::find(by.begin(), by.end(), command) != by.end());
+        }
+        if (method == profile::SnapshotMethod::csi) {
+            // A staging run's VolumeSnapshots in its namespace; a set's in the source namespace.
+            CHECK(lines.count("list volumesnapshots.snapshot.storage.k8s.io @orders-stg-7") == 1);
+            CHECK(lines.count("list volumesnapshots.snapshot.storage.k8s.io @prod") == 1);
+        }
+    }
+}
+
+TEST_CASE("needed_permissions: without staging.role_binding teardown's finders list across the "
+          "cluster") {
+    // The identity holds its staging rights in every namespace then: one list per kind.
+    const auto profile = orders(profile::SnapshotMethod::csi);
+    const auto needed =
+        needed_permissions(pxclone::method::of(profile.snapshot.method), profile, {});
+    for (const auto* resource :
+         {"deployments", "statefulsets", "jobs", "persistentvolumeclaims", "volumesnapshots"}) {
+        CAPTURE(resource);
+        const auto& by = find(needed, "list", resource, "").needed_by;
+        CHECK(std::find(by.begin(), by.end(), "teardown") != by.end());
     }
 }

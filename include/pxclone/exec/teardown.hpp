@@ -4,6 +4,7 @@
 #pragma once
 
 #include "pxclone/error.hpp"
+#include "pxclone/exec/catalog.hpp"
 #include "pxclone/exec/step.hpp"
 #include "pxclone/k8s/client.hpp"
 #include "pxclone/plan/teardown_plan.hpp"
@@ -29,17 +30,25 @@ const k8s::Resource* teardown_resource(plan::TeardownKind kind);
 std::string delete_request(const plan::FoundObject& object);
 
 // Everything labelled managed-by=pxclone, pxclone.io/profile=`profile`, pxclone.io/run=`run` on
-// both APIs: Deployments, StatefulSets, Jobs, PVCs, VolumeSnapshots (all namespaces),
-// PersistentVolumes, VolumeSnapshotContents, Namespaces, and Portworx volumes; of the kinds only a
-// snapshot method keeps, only those in `method_kinds` when given (plan::TeardownTarget::
-// method_kinds). Read-only; throws ApiError/SdkError when a listing fails.
-// With a pool, the listings are sent at once (the objects keep the same order).
-std::vector<plan::FoundObject>
-find_run_objects(const k8s::Client& kube, const px::Client& portworx, const std::string& profile,
-                 const std::string& run, util::WorkerPool* pool = nullptr,
-                 const std::vector<std::string>* method_kinds = nullptr);
+// both APIs: Deployments, StatefulSets, Jobs, PVCs, VolumeSnapshots, PersistentVolumes,
+// VolumeSnapshotContents, Namespaces, and Portworx volumes; of the kinds only a snapshot method
+// keeps, only those in `scope.method_kinds`. Without `scope.staging_only` each kind is one list
+// across the cluster; with it the namespaced kinds are listed only inside the run's namespaces and
+// where its PVs' claims are (readable ones: see find_target_objects), and its VolumeSnapshots in
+// `scope.source_namespace` too (a set the run took). Read-only; throws ApiError/SdkError when a
+// listing fails. With a pool, the listings are sent at once (the objects keep the same order).
+std::vector<plan::FoundObject> find_run_objects(const k8s::Client& kube, const px::Client& portworx,
+                                                const std::string& profile, const std::string& run,
+                                                const CatalogScope& scope,
+                                                util::WorkerPool* pool = nullptr);
 
-// find_run_objects for every run of the target (staging runs and snapshot sets).
+// What `target` selects, for every run of it (staging runs and snapshot sets): the cluster-scoped
+// kinds and Portworx volumes by labels, a set's VolumeSnapshots in the source namespace, and the
+// namespaced kinds of each run whose staging namespace is not being deleted here (never made,
+// gone, or refused): without `target.staging_only` one list per kind across the cluster; with it
+// only inside exec::labelled_scope() of those runs' namespaces and PVs, where a namespace that
+// only a PV's claim names is read once a list by name shows it still exists (a staging namespace
+// that is gone took its RoleBinding along: nothing is left there, and nothing may be read).
 std::vector<plan::FoundObject> find_target_objects(const k8s::Client& kube,
                                                    const px::Client& portworx,
                                                    const plan::TeardownTarget& target,

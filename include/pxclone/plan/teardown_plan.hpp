@@ -63,6 +63,10 @@ struct TeardownTarget {
     // kinds only a method keeps (VolumeSnapshots and their contents), only these are looked for
     // (a portworx profile reads no snapshot.storage.k8s.io resource); nullopt: every kind.
     std::optional<std::vector<std::string>> method_kinds;
+    // staging.role_binding: the identity may read staging objects only inside the staging
+    // namespaces, so a run's namespaced kinds are looked for there (and where its PVs' claims
+    // are), not across the cluster (exec::find_target_objects).
+    bool staging_only = false;
 };
 
 struct Deletion {
