@@ -449,6 +449,33 @@ std::set<std::string> labelled_scope(const std::vector<json>& namespaces,
     return scope;
 }
 
+std::set<std::string> readable_scope(const k8s::Client& kube, const std::vector<json>& namespaces,
+                                     const std::vector<json>& pvs,
+                                     const std::set<std::string>& skip, util::WorkerPool* pool) {
+    auto scope = labelled_scope(namespaces, pvs);
+    std::erase_if(scope, [&skip](const std::string& ns) { return skip.contains(ns); });
+    const auto listed = labelled_scope(namespaces, {});
+    std::vector<std::string> unlisted;
+    std::vector<std::function<bool()>> checks;
+    for (const auto& ns : scope) {
+        if (!listed.contains(ns)) {
+            unlisted.push_back(ns);
+            checks.emplace_back([&kube, ns] {
+                k8s::ListOptions options;
+                options.field_selector = "metadata.name=" + ns;
+                return !kube.list(k8s::resource_of("Namespace"), "", options).items.empty();
+            });
+        }
+    }
+    const auto exists = util::run_each(pool, std::move(checks));
+    for (std::size_t i = 0; i < unlisted.size(); ++i) {
+        if (!exists[i]) {
+            scope.erase(unlisted[i]);
+        }
+    }
+    return scope;
+}
+
 CatalogScope catalog_scope(const profile::Profile& profile, std::vector<std::string> method_kinds) {
     return {.method_kinds = std::move(method_kinds),
             .source_namespace = profile.source.source_namespace,
@@ -559,7 +586,8 @@ StagingObjects Catalog::staging_objects(const std::string& profile) const {
     }
     if (m_scope.staging_only) {
         // The namespaced kinds only where the run's objects can be: no list across the cluster.
-        const auto scope = labelled_scope(found["Namespace"], found["PersistentVolume"]);
+        const auto scope =
+            readable_scope(m_kube, found["Namespace"], found["PersistentVolume"], {}, m_pool);
         std::vector<std::function<std::vector<json>()>> inside;
         for (const auto kind : namespaced) {
             for (const auto& ns : scope) {

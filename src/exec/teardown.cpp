@@ -461,38 +461,6 @@ Listing list_runs(const k8s::Client& kube, TeardownKind kind, std::string ns,
     };
 }
 
-// Where a run's namespaced objects can be read under staging.role_binding: labelled_scope() of
-// its labelled `namespaces` and `pvs`, less `skip` (namespaces being deleted take what is in them
-// along). A namespace that only a PV's claim names is kept only when a list by name shows it
-// exists: a staging namespace that is gone took its RoleBinding along, so a read there would be
-// forbidden, and nothing of the run is left in it.
-std::set<std::string> readable_scope(const k8s::Client& kube, const std::vector<json>& namespaces,
-                                     const std::vector<json>& pvs,
-                                     const std::set<std::string>& skip, util::WorkerPool* pool) {
-    auto scope = labelled_scope(namespaces, pvs);
-    std::erase_if(scope, [&skip](const std::string& ns) { return skip.contains(ns); });
-    const auto listed = labelled_scope(namespaces, {});
-    std::vector<std::string> unlisted;
-    std::vector<std::function<bool()>> checks;
-    for (const auto& ns : scope) {
-        if (!listed.contains(ns)) {
-            unlisted.push_back(ns);
-            checks.emplace_back([&kube, ns] {
-                k8s::ListOptions options;
-                options.field_selector = "metadata.name=" + ns;
-                return !kube.list(k8s::resource_of("Namespace"), "", options).items.empty();
-            });
-        }
-    }
-    const auto exists = util::run_each(pool, std::move(checks));
-    for (std::size_t i = 0; i < unlisted.size(); ++i) {
-        if (!exists[i]) {
-            scope.erase(unlisted[i]);
-        }
-    }
-    return scope;
-}
-
 } // namespace
 
 std::vector<FoundObject> find_run_objects(const k8s::Client& kube, const px::Client& portworx,

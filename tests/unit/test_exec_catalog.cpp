@@ -404,6 +404,9 @@ TEST_CASE(
     copy["spec"]["claimRef"] = {{"namespace", "dev"}, {"name", "mongo-copy"}};
     kube_fake.expect(Method::get, "/api/v1/persistentvolumes" + selector)
         .reply(200, list(json::array({staging_pv("50", "41"), foreign, copy})));
+    // "dev" is named only by a claim: read there only once a list by name shows it exists.
+    kube_fake.expect(Method::get, "/api/v1/namespaces?fieldSelector=metadata.name%3Ddev&limit=500")
+        .reply(200, list(json::array({json{{"metadata", {{"name", "dev"}}}}})));
     // The namespaced kinds: in those namespaces only, never across the cluster.
     for (const auto* ns : {"dev", "orders-stg-50"}) {
         kube_fake
@@ -429,6 +432,39 @@ TEST_CASE(
     CHECK(environments[0].run == "50");
     CHECK(environments[0].ns == "orders-stg-50");
     CHECK(environments[0].counts.at("namespace") == 1);
+    CHECK(environments[0].counts.at("persistentvolume") == 1);
+    CHECK(kube_fake.remaining() == 0);
+    CHECK(px_fake.remaining() == 0);
+}
+
+TEST_CASE("Catalog under staging.role_binding does not read in a staging namespace that is gone") {
+    // The namespace went (and its RoleBinding with it: a read there would be forbidden); its PV is
+    // left, still claiming it. The environment is listed from what is left; nothing is read there.
+    FakeTransport kube_fake;
+    FakeTransport px_fake("https://px.test:9021");
+    const k8s::Client kube(kube_fake, "https://k8s.test");
+    const px::Client portworx(px_fake, "https://px.test:9021");
+    const Catalog catalog(kube, portworx,
+                          {.method_kinds = {}, .source_namespace = "prod", .staging_only = true});
+    const std::string selector = "?labelSelector=app.kubernetes.io%2Fmanaged-by%3Dpxclone%2C"
+                                 "pxclone.io%2Frole%3Dstaging&limit=500";
+    const auto list = [](const json& items) {
+        return json{{"metadata", {{"resourceVersion", "9"}}}, {"items", items}};
+    };
+    kube_fake.expect(Method::get, "/api/v1/namespaces" + selector).reply(200, list(json::array()));
+    json pv = staging_pv("50", "41");
+    pv["spec"]["claimRef"] = {{"namespace", "orders-stg-50"}, {"name", "mongo-data-mongo-0"}};
+    kube_fake.expect(Method::get, "/api/v1/persistentvolumes" + selector)
+        .reply(200, list(json::array({pv})));
+    kube_fake
+        .expect(Method::get,
+                "/api/v1/namespaces?fieldSelector=metadata.name%3Dorders-stg-50&limit=500")
+        .reply(200, list(json::array()));
+    px_fake.expect(Method::post, "/v1/volumes/inspectwithfilters").reply(200, "{}");
+
+    const auto environments = catalog.environments("");
+    REQUIRE(environments.size() == 1);
+    CHECK(environments[0].run == "50");
     CHECK(environments[0].counts.at("persistentvolume") == 1);
     CHECK(kube_fake.remaining() == 0);
     CHECK(px_fake.remaining() == 0);

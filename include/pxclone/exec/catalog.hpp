@@ -187,6 +187,16 @@ private:
 std::set<std::string> labelled_scope(const std::vector<nlohmann::json>& namespaces,
                                      const std::vector<nlohmann::json>& pvs);
 
+// Where pxclone's namespaced objects can be read under staging.role_binding: labelled_scope() less
+// `skip` (namespaces being deleted take what is in them along). A namespace that only a PV's claim
+// names is kept only when a list by name shows it exists: a staging namespace that is gone took
+// its RoleBinding along, so a read there would be forbidden, and nothing is left in it. The
+// checks go at once on `pool` (nullptr: one after another).
+std::set<std::string> readable_scope(const k8s::Client& kube,
+                                     const std::vector<nlohmann::json>& namespaces,
+                                     const std::vector<nlohmann::json>& pvs,
+                                     const std::set<std::string>& skip, util::WorkerPool* pool);
+
 // The objects of `resource` in every namespace carrying all of `labels` (selected on the server,
 // checked again here). A snapshot.storage.k8s.io resource the server does not serve (no CSI
 // snapshot CRDs: 404 without a Status) is an empty list; any other error throws ApiError.
