@@ -150,8 +150,6 @@ class Csi final : public Method {
 public:
     profile::SnapshotMethod kind() const override { return profile::SnapshotMethod::csi; }
 
-    bool uses_volume_snapshots() const override { return true; }
-
     std::vector<std::string> kept_kinds() const override {
         return {"VolumeSnapshot", "VolumeSnapshotContent"};
     }

@@ -235,8 +235,6 @@ class Portworx final : public Method {
 public:
     profile::SnapshotMethod kind() const override { return profile::SnapshotMethod::portworx; }
 
-    bool uses_volume_snapshots() const override { return false; }
-
     // Portworx volumes and their labels only: no Kubernetes kind of its own.
     std::vector<std::string> kept_kinds() const override { return {}; }
 

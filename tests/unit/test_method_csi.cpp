@@ -67,7 +67,8 @@ TEST_CASE("csi rules: lineage text in annotations, a PVC from a VolumeSnapshot o
     CHECK(method.name() == "csi");
     CHECK(&method::of(profile::SnapshotMethod::csi) == &method);
     CHECK(&method::named("csi") == &method);
-    CHECK(method.uses_volume_snapshots());
+    CHECK(method.kept_kinds() ==
+          std::vector<std::string>{"VolumeSnapshot", "VolumeSnapshotContent"});
 
     const auto plan = csi_plan();
     REQUIRE(plan.snapshots.size() == 1);

@@ -63,7 +63,7 @@ TEST_CASE("portworx rules: every lineage label on the snapshot, a clone behind a
     CHECK(&method::of(profile::SnapshotMethod::portworx) == &method);
     CHECK(&method::named("portworx") == &method);
     CHECK(&method::named("") == &method); // sets made before the method label
-    CHECK_FALSE(method.uses_volume_snapshots());
+    CHECK(method.kept_kinds().empty());
 
     const auto plan = portworx_plan();
     REQUIRE(plan.snapshots.size() == 1);

@@ -55,11 +55,6 @@ public:
     virtual profile::SnapshotMethod kind() const = 0;
     std::string_view name() const { return profile::method_name(kind()); }
 
-    // Whether the method keeps objects of the Kubernetes snapshot API (VolumeSnapshot,
-    // VolumeSnapshotContent). Asked only within src/method/: everything else asks for what it
-    // needs below (kept_kinds, access, ...).
-    virtual bool uses_volume_snapshots() const = 0;
-
     // The Kubernetes kinds the method keeps besides the PVCs and PVs of every method (csi:
     // VolumeSnapshot, VolumeSnapshotContent; a set's in the source namespace, a staging volume's
     // in the staging namespace). The catalog, teardown and retention list and delete these kinds,
