@@ -60,7 +60,9 @@ std::vector<std::string> catalog_ids(const GlobalOptions& globals, const std::st
     const auto loaded = load_profile(globals, environment, GitLookup::when_referenced);
     // Progress and request logs would land in the user's prompt: they go nowhere.
     std::ostringstream discard;
-    Session session(globals, {discard, discard}, loaded.profile, environment);
+    // Runs are staging environments (the staging side); sets are taken in the source cluster.
+    Session session(globals, {discard, discard}, loaded.profile, environment,
+                    kind == "runs" ? ClusterSide::staging : ClusterSide::source);
     const exec::Catalog catalog(
         session.kube(), session.portworx(),
         exec::catalog_scope(loaded.profile,

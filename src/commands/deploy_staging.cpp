@@ -56,8 +56,9 @@ void run_deploy_staging(const GlobalOptions& globals, const DeployOptions& optio
     const util::ProcessEnvironment environment;
     const auto loaded = load_profile(globals, environment);
     validate_deploy_staging(options);
+    refuse_staging_cluster(loaded.profile, "deploy-staging");
     util::install_interrupt_handlers();
-    Session session(globals, streams, loaded.profile, environment);
+    Session session(globals, streams, loaded.profile, environment, ClusterSide::staging);
     deploy_staging(session, globals, loaded, options, environment, streams);
 }
 

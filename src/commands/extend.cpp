@@ -39,7 +39,7 @@ void run_extend(const GlobalOptions& globals, const ExtendOptions& options, Stre
     const auto loaded = load_profile(globals, environment);
     validate_extend(globals, options, loaded.profile);
 
-    Session session(globals, streams, loaded.profile, environment);
+    Session session(globals, streams, loaded.profile, environment, ClusterSide::staging);
     extend(session, globals, loaded, options, streams);
 }
 

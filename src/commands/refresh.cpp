@@ -51,8 +51,10 @@ void run_refresh(const GlobalOptions& globals, const RefreshOptions& options, St
     const auto loaded = load_profile(globals, environment);
     validate_refresh(globals);
 
+    // A new set in the source cluster, restored into the staging environment: one cluster only.
+    refuse_staging_cluster(loaded.profile, "refresh");
     util::install_interrupt_handlers();
-    Session session(globals, streams, loaded.profile, environment);
+    Session session(globals, streams, loaded.profile, environment, ClusterSide::staging);
     refresh(session, globals, loaded, options, environment, streams);
 }
 

@@ -130,8 +130,9 @@ void run_restore(const GlobalOptions& globals, const RestoreOptions& options, St
     const auto loaded = load_profile(globals, environment);
     validate_restore(globals, options, loaded.profile);
 
+    refuse_staging_cluster(loaded.profile, "restore");
     util::install_interrupt_handlers();
-    Session session(globals, streams, loaded.profile, environment);
+    Session session(globals, streams, loaded.profile, environment, ClusterSide::staging);
     restore(session, globals, loaded, options, environment, streams);
 }
 

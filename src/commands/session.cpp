@@ -5,7 +5,9 @@
 #include "pxclone/http/stack.hpp"
 #include "pxclone/k8s/connect.hpp"
 #include "pxclone/k8s/secret.hpp"
+#include "pxclone/method/cloudsnap.hpp"
 #include "pxclone/profile/loader.hpp"
+#include "pxclone/px/cloud_backup.hpp"
 #include "pxclone/util/duration.hpp"
 #include "pxclone/util/file.hpp"
 #include "pxclone/util/interrupt.hpp"
@@ -54,6 +56,36 @@ std::string read_secret_file(const std::string& path) {
 
 } // namespace
 
+bool separate_clusters(const profile::Profile& profile) {
+    return profile.staging.cluster.has_value();
+}
+
+const profile::Portworx& side_portworx(const profile::Profile& profile, ClusterSide side) {
+    if (side == ClusterSide::staging && profile.staging.cluster) {
+        return profile.staging.cluster->portworx;
+    }
+    return profile.portworx;
+}
+
+std::string cluster_name(const profile::Profile& profile, ClusterSide side) {
+    if (side == ClusterSide::staging && profile.staging.cluster) {
+        return fmt::format("staging cluster (context {})",
+                           profile.staging.cluster->cluster.context);
+    }
+    return "source cluster";
+}
+
+void refuse_staging_cluster(const profile::Profile& profile, std::string_view command) {
+    if (separate_clusters(profile)) {
+        throw UsageError(
+            fmt::format("{}: {} in another cluster (staging.cluster) is checked by `pxclone "
+                        "validate` but not yet carried out",
+                        profile.file, command),
+            "remove staging.cluster to stage in the source cluster; `pxclone snapshot`, list and "
+            "teardown work with it");
+    }
+}
+
 output::ProgressOptions progress_options(const GlobalOptions& globals, const Streams& streams,
                                          const util::Environment& environment) {
     output::ProgressOptions options;
@@ -79,18 +111,10 @@ std::shared_ptr<util::Clock> make_clock(const util::Environment& environment) {
 }
 
 SessionParts connect(const GlobalOptions& globals, const Streams& streams,
-                     const profile::Profile& profile, const util::Environment& environment) {
-    // Staging in another cluster needs a session per cluster (issue 19). Until the commands
-    // build them, refuse: staging in the source cluster is what such a profile says must not
-    // happen.
-    if (profile.staging.cluster || profile.transfer) {
-        throw UsageError(
-            fmt::format("{}: staging in another cluster (staging.cluster, transfer) is checked by "
-                        "`pxclone validate` but not yet carried out by the other commands",
-                        profile.file),
-            "remove staging.cluster and transfer to stage in the source cluster");
-    }
+                     const profile::Profile& profile, const util::Environment& environment,
+                     ClusterSide side) {
     SessionParts parts;
+    parts.side = side;
     const auto log = std::make_shared<http::LogSink>(streams.err);
     parts.record = globals.record_path.empty() ? nullptr : std::make_shared<http::RunRecord>();
     parts.clock = make_clock(environment);
@@ -102,13 +126,23 @@ SessionParts connect(const GlobalOptions& globals, const Streams& streams,
             : util::Deadline();
 
     k8s::ConnectOptions options;
+    // The staging cluster of a staging.cluster: its own context (--context names the source
+    // cluster's), its kubeconfig or the source's.
+    const auto* staging = side == ClusterSide::staging && profile.staging.cluster
+                              ? &profile.staging.cluster->cluster
+                              : nullptr;
+    const auto& kubeconfig = staging != nullptr && !staging->kubeconfig.empty()
+                                 ? staging->kubeconfig
+                                 : profile.cluster.kubeconfig;
     options.kubeconfig_path =
-        !globals.kubeconfig.empty()
+        !globals.kubeconfig.empty() && (staging == nullptr || staging->kubeconfig.empty())
             ? globals.kubeconfig
-            : (profile.cluster.kubeconfig.empty()
-                   ? std::string()
-                   : profile::resolve_path(profile, profile.cluster.kubeconfig));
-    options.context = !globals.context.empty() ? globals.context : profile.cluster.context;
+            : (kubeconfig.empty() ? std::string() : profile::resolve_path(profile, kubeconfig));
+    if (staging != nullptr) {
+        options.context = staging->context;
+    } else {
+        options.context = !globals.context.empty() ? globals.context : profile.cluster.context;
+    }
     options.env = &environment;
     // Where a pod's service account is looked for (tests run "in a pod" against pxsim).
     if (const auto root = environment.get("PXCLONE_IN_CLUSTER_ROOT"); root && !root->empty()) {
@@ -129,13 +163,14 @@ SessionParts connect(const GlobalOptions& globals, const Streams& streams,
 
     // A direct Portworx endpoint: its own libcurl handles (its TLS settings), the same
     // decorators (retries, --record, -v logs) as the API server's stack.
-    parts.portworx_direct = [&globals, &profile, log, record = parts.record, clock = parts.clock,
-                             sleeper = parts.sleeper, deadline = parts.deadline] {
+    parts.portworx_direct = [&globals, &profile, &portworx = side_portworx(profile, side), log,
+                             record = parts.record, clock = parts.clock, sleeper = parts.sleeper,
+                             deadline = parts.deadline] {
         http::CurlOptions curl;
-        curl.tls.ca_file = profile.portworx.ca_file.empty()
+        curl.tls.ca_file = portworx.ca_file.empty()
                                ? std::string()
-                               : profile::resolve_path(profile, profile.portworx.ca_file);
-        curl.tls.insecure_skip_verify = profile.portworx.insecure;
+                               : profile::resolve_path(profile, portworx.ca_file);
+        curl.tls.insecure_skip_verify = portworx.insecure;
         curl.max_idle_handles = static_cast<std::size_t>(globals.parallel);
         curl.request_timeout = globals.request_timeout;
         curl.deadline = deadline;
@@ -156,13 +191,13 @@ SessionParts connect(const GlobalOptions& globals, const Streams& streams,
 }
 
 Session::Session(const GlobalOptions& globals, Streams streams, const profile::Profile& profile,
-                 const util::Environment& environment)
+                 const util::Environment& environment, ClusterSide side)
     : Session(globals, streams, profile, environment,
-              connect(globals, streams, profile, environment)) {}
+              connect(globals, streams, profile, environment, side)) {}
 
 Session::Session(const GlobalOptions& globals, Streams streams, const profile::Profile& profile,
                  const util::Environment& environment, SessionParts parts)
-    : m_globals(globals), m_profile(profile), m_environment(environment),
+    : m_globals(globals), m_profile(profile), m_side(parts.side), m_environment(environment),
       m_portworx_direct(std::move(parts.portworx_direct)), m_record(std::move(parts.record)),
       m_clock(std::move(parts.clock)), m_sleeper(std::move(parts.sleeper)),
       m_deadline(std::move(parts.deadline)),
@@ -178,12 +213,34 @@ Session::Session(const GlobalOptions& globals, Streams streams, const profile::P
 
 Session::~Session() = default;
 
+std::string Session::cluster_name() const {
+    return cmd::cluster_name(m_profile, m_side);
+}
+
+const std::string& Session::transfer_credential() {
+    if (m_transfer_credential) {
+        return *m_transfer_credential;
+    }
+    if (!m_profile.transfer) {
+        throw UsageError(fmt::format("{}: the profile has no transfer section", m_profile.file));
+    }
+    const auto& name = m_side == ClusterSide::source ? m_profile.transfer->source_credential
+                                                     : m_profile.transfer->staging_credential;
+    m_transfer_credential =
+        px::CloudBackupClient(portworx(), cluster_name()).resolve_credential(name).id;
+    return *m_transfer_credential;
+}
+
+std::string Session::key_prefix() const {
+    return m_side == ClusterSide::staging && m_profile.staging.cluster ? "staging.cluster." : "";
+}
+
 std::string Session::resolve_token(const profile::SecretRef& reference) const {
     if (const auto* env = std::get_if<profile::EnvSecret>(&reference)) {
         const auto value = m_environment.get(env->name);
         if (!value || value->empty()) {
-            throw NotFoundError(
-                fmt::format("portworx.token: environment variable {} is not set", env->name));
+            throw NotFoundError(fmt::format("{}portworx.token: environment variable {} is not set",
+                                            key_prefix(), env->name));
         }
         return *value;
     }
@@ -198,25 +255,28 @@ const px::Client& Session::portworx() {
     if (m_px) {
         return *m_px;
     }
-    const auto& endpoint = m_profile.portworx.endpoint;
-    const bool has_token = m_profile.portworx.token.has_value();
+    const auto& section = side_portworx(m_profile, m_side);
+    const auto& endpoint = section.endpoint;
+    const bool has_token = section.token.has_value();
     if (const auto problem = px::token_route_problem(endpoint, has_token)) {
-        throw UsageError(fmt::format("{}: portworx.token: {}", m_profile.file, *problem));
+        throw UsageError(
+            fmt::format("{}: {}portworx.token: {}", m_profile.file, key_prefix(), *problem));
     }
-    const auto token = has_token ? resolve_token(*m_profile.portworx.token) : std::string();
+    const auto token = has_token ? resolve_token(*section.token) : std::string();
     if (endpoint.kind == px::Endpoint::Kind::service_proxy) {
         m_px = std::make_unique<px::Client>(
             *m_cluster.transport, px::base_url(endpoint, m_cluster.server), token, endpoint.text);
         return *m_px;
     }
     if (!token.empty()) {
-        k8s::check_credentials_route(endpoint.url, "portworx.token",
-                                     m_profile.file + ": portworx.endpoint", m_environment);
+        k8s::check_credentials_route(endpoint.url, key_prefix() + "portworx.token",
+                                     m_profile.file + ": " + key_prefix() + "portworx.endpoint",
+                                     m_environment);
     }
     if (!m_portworx_direct) {
-        throw UsageError(fmt::format("{}: portworx.endpoint {}: this session has no direct "
+        throw UsageError(fmt::format("{}: {}portworx.endpoint {}: this session has no direct "
                                      "Portworx transport",
-                                     m_profile.file, endpoint.text));
+                                     m_profile.file, key_prefix(), endpoint.text));
     }
     m_px_transport = m_portworx_direct();
     m_px = std::make_unique<px::Client>(*m_px_transport, endpoint.url, token, endpoint.text);
@@ -258,7 +318,21 @@ std::unique_ptr<exec::NamespaceRunner> Session::namespace_runner(std::ostream& d
 std::unique_ptr<exec::SnapshotSetRunner> Session::snapshot_runner(const method::Method& method,
                                                                   exec::BackendContext context,
                                                                   std::ostream& dry_out) {
-    auto backend = method.backend(*m_kube, portworx(), std::move(context));
+    if (m_side == ClusterSide::staging && separate_clusters(m_profile)) {
+        throw UsageError(fmt::format("{}: snapshots are taken in the source cluster, not the {}",
+                                     m_profile.file, cluster_name()));
+    }
+    auto backend = method.backend(*m_kube, portworx(), context);
+    if (m_profile.transfer) {
+        // The set reaches the staging cluster through cloud backups: a snapshot counts once its
+        // backup is Done (a dry run's backend still reads the set's backups, for a re-run).
+        backend = method::make_cloudsnap_backend(
+            std::move(backend), portworx(), std::move(context),
+            {.profile = m_profile.name,
+             .credentials = {.source_id = transfer_credential(), .staging_id = {}},
+             .backup_timeout = m_profile.transfer->backup_timeout,
+             .cluster = cluster_name()});
+    }
     if (m_globals.dry_run) {
         return exec::make_dry_run_snapshot_set_runner(std::move(backend), dry_out);
     }

@@ -146,7 +146,9 @@ void run_validate(const GlobalOptions& globals, const ValidateOptions& options, 
         globals.output == output::Format::env ? GitLookup::always : GitLookup::when_referenced);
     validate(
         globals, options, loaded, environment,
-        [&] { return std::make_unique<Session>(globals, streams, loaded.profile, environment); },
+        [&](ClusterSide side) {
+            return std::make_unique<Session>(globals, streams, loaded.profile, environment, side);
+        },
         streams);
 }
 

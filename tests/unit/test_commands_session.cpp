@@ -1,12 +1,20 @@
 #include "pxclone/commands/session.hpp"
+#include "pxclone/error.hpp"
+#include "pxclone/k8s/resource.hpp"
 
 #include <sstream>
 
 #include <doctest/doctest.h>
+#include <nlohmann/json.hpp>
+
+#include "support/fake_session.hpp"
+#include "support/fixtures.hpp"
+#include "support/temp_dir.hpp"
 
 using namespace pxclone;
 using cmd::GlobalOptions;
 using cmd::Streams;
+using nlohmann::json;
 using output::ColorMode;
 
 TEST_CASE("progress_options: live lines on a terminal unless -v logs share stderr; -q; colour") {
@@ -44,17 +52,134 @@ TEST_CASE("progress_options: live lines on a terminal unless -v logs share stder
     CHECK_FALSE(options.color);
 }
 
-TEST_CASE("connect refuses staging in another cluster until the commands carry it out") {
+namespace {
+
+const char* const k_two_contexts = R"(apiVersion: v1
+kind: Config
+clusters:
+- {name: prod, cluster: {server: "https://prod.test"}}
+- {name: stg, cluster: {server: "https://stg.test"}}
+contexts:
+- {name: prod-eks, context: {cluster: prod, user: u}}
+- {name: other, context: {cluster: prod, user: u}}
+- {name: stg-eks, context: {cluster: stg, user: u}}
+current-context: other
+users:
+- {name: u, user: {token: t0k3n}}
+)";
+
+} // namespace
+
+TEST_CASE("cluster sides: without staging.cluster both sides are the source cluster") {
+    profile::Profile profile;
+    CHECK_FALSE(cmd::separate_clusters(profile));
+    CHECK(cmd::cluster_name(profile, cmd::ClusterSide::source) == "source cluster");
+    CHECK(cmd::cluster_name(profile, cmd::ClusterSide::staging) == "source cluster");
+    CHECK(&cmd::side_portworx(profile, cmd::ClusterSide::staging) == &profile.portworx);
+    profile.file = "p.yaml";
+    CHECK_NOTHROW(cmd::refuse_staging_cluster(profile, "deploy-staging"));
+}
+
+TEST_CASE("cluster sides: staging.cluster is a cluster of its own, with its context and its "
+          "Portworx; deploy-staging and restore refuse it (exit 2) until they carry it out") {
     profile::Profile profile;
     profile.file = "p.yaml";
-    profile.transfer = profile::Transfer{};
+    profile.staging.cluster = profile::StagingCluster{};
+    profile.staging.cluster->cluster.context = "stg-eks";
+    CHECK(cmd::separate_clusters(profile));
+    CHECK(cmd::cluster_name(profile, cmd::ClusterSide::source) == "source cluster");
+    CHECK(cmd::cluster_name(profile, cmd::ClusterSide::staging) ==
+          "staging cluster (context stg-eks)");
+    CHECK(&cmd::side_portworx(profile, cmd::ClusterSide::source) == &profile.portworx);
+    CHECK(&cmd::side_portworx(profile, cmd::ClusterSide::staging) ==
+          &profile.staging.cluster->portworx);
+    try {
+        cmd::refuse_staging_cluster(profile, "deploy-staging");
+        FAIL("staging.cluster was not refused");
+    } catch (const UsageError& error) {
+        CHECK(error.code() == ExitCode::usage);
+        CHECK(std::string(error.what()) ==
+              "p.yaml: deploy-staging in another cluster (staging.cluster) is checked by "
+              "`pxclone validate` but not yet carried out");
+    }
+}
+
+TEST_CASE("connect: the source side takes --context (else cluster.context); the staging side of "
+          "a staging.cluster always its own context") {
+    const test::TempDir dir;
+    const auto kubeconfig = dir.write("k.yaml", k_two_contexts, 0600).string();
+    profile::Profile profile;
+    profile.file = "p.yaml";
+    profile.cluster.context = "prod-eks";
     GlobalOptions globals;
+    globals.kubeconfig = kubeconfig;
     std::ostringstream out;
     std::ostringstream err;
     const util::MapEnvironment environment{{}};
-    CHECK_THROWS_WITH_AS(cmd::connect(globals, Streams{out, err}, profile, environment),
-                         doctest::Contains("p.yaml: staging in another cluster"), UsageError);
-    profile.transfer.reset();
+    const auto connect = [&](cmd::ClusterSide side) {
+        return cmd::connect(globals, Streams{out, err}, profile, environment, side);
+    };
+
+    auto parts = connect(cmd::ClusterSide::source);
+    CHECK(parts.side == cmd::ClusterSide::source);
+    CHECK(parts.cluster.context == "prod-eks");
+    CHECK(parts.cluster.server == "https://prod.test");
+    // Without staging.cluster the staging side is the same cluster.
+    parts = connect(cmd::ClusterSide::staging);
+    CHECK(parts.side == cmd::ClusterSide::staging);
+    CHECK(parts.cluster.context == "prod-eks");
+
     profile.staging.cluster = profile::StagingCluster{};
-    CHECK_THROWS_AS(cmd::connect(globals, Streams{out, err}, profile, environment), UsageError);
+    profile.staging.cluster->cluster.context = "stg-eks";
+    globals.context = "other"; // --context names the source cluster's
+    parts = connect(cmd::ClusterSide::source);
+    CHECK(parts.cluster.context == "other");
+    parts = connect(cmd::ClusterSide::staging);
+    CHECK(parts.cluster.context == "stg-eks");
+    CHECK(parts.cluster.server == "https://stg.test");
+}
+
+TEST_CASE("a Session on the staging side of a staging.cluster talks to that cluster's API "
+          "server and Portworx (staging.cluster.portworx); the source side to the source's") {
+    test::FakeSession fake;
+    const auto loaded = test::two_cluster_profile();
+    const json version{{"sdk_version", {{"version", "0.186.0"}}},
+                       {"version", {{"driver", "pxd"}, {"version", "3.2.0"}}}};
+    fake.px_b->expect(http::Method::get, "/v1/identities/version").reply(200, version);
+    fake.kube_b->expect(http::Method::get, "/api/v1/namespaces/stg").reply(200, json::object());
+    fake.px->expect(http::Method::get, "/v1/identities/version").reply(200, version);
+
+    auto staging = fake.session(loaded.profile, cmd::ClusterSide::staging);
+    CHECK(staging->side() == cmd::ClusterSide::staging);
+    CHECK(staging->cluster_name() == "staging cluster (context stg-eks)");
+    CHECK(staging->cluster().context == "test-b");
+    CHECK(staging->portworx().check_endpoint().driver == "pxd");
+    CHECK(staging->kube().get(k8s::resource_of("Namespace"), "", "stg").has_value());
+
+    auto source = fake.session(loaded.profile, cmd::ClusterSide::source);
+    CHECK(source->cluster_name() == "source cluster");
+    CHECK(source->portworx().check_endpoint().driver == "pxd");
+}
+
+TEST_CASE("Session::transfer_credential: resolved once per session, on its own cluster") {
+    test::FakeSession fake;
+    const auto loaded = test::two_cluster_profile();
+    fake.px->expect(http::Method::get, "/v1/credentials").reply(200, test::credential_list());
+    fake.px->expect(http::Method::get, "/v1/credentials/inspect/" + test::k_backup_credential)
+        .reply(200, test::credential_inspect());
+    auto source = fake.session(loaded.profile, cmd::ClusterSide::source);
+    CHECK(source->transfer_credential() == test::k_backup_credential);
+    CHECK(source->transfer_credential() == test::k_backup_credential); // no second look-up
+    // Two credentials of that name on the staging cluster: ambiguous, naming the cluster.
+    const std::string other = "2f8688e8-7a72-401a-b643-e338bdb5d73d";
+    fake.px_b->expect(http::Method::get, "/v1/credentials")
+        .reply(200, json{{"credential_ids", {test::k_backup_credential, other}}});
+    fake.px_b->expect(http::Method::get, "/v1/credentials/inspect/" + test::k_backup_credential)
+        .reply(200, test::credential_inspect());
+    auto second = test::credential_inspect();
+    second["credential_id"] = other;
+    fake.px_b->expect(http::Method::get, "/v1/credentials/inspect/" + other).reply(200, second);
+    auto staging = fake.session(loaded.profile, cmd::ClusterSide::staging);
+    CHECK_THROWS_WITH_AS(staging->transfer_credential(),
+                         doctest::Contains("staging cluster (context stg-eks)"), Error);
 }

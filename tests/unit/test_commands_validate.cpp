@@ -32,9 +32,9 @@ struct Fixture : test::FakeSession {
     void run(const cmd::ValidateOptions& options) {
         cmd::validate(
             globals, options, loaded, environment,
-            [this] {
+            [this](cmd::ClusterSide side) {
                 ++sessions;
-                return session(loaded.profile);
+                return session(loaded.profile, side);
             },
             streams());
     }

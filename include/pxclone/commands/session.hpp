@@ -30,6 +30,8 @@
 #include <memory>
 #include <optional>
 #include <ostream>
+#include <string>
+#include <string_view>
 
 namespace pxclone::cmd {
 
@@ -42,9 +44,25 @@ std::shared_ptr<util::Clock> make_clock(const util::Environment& environment);
 output::ProgressOptions progress_options(const GlobalOptions& globals, const Streams& streams,
                                          const util::Environment& environment);
 
+// Which cluster a session talks to. A profile with `staging.cluster` names two: the source
+// cluster (profile `cluster` + `portworx`: production, its snapshots and their cloud backups) and
+// the staging cluster (`staging.cluster`: its context, kubeconfig and portworx section: the
+// staging environments). Without staging.cluster both sides are the source cluster. Each command
+// states the side of each session it makes (docs/ARCHITECTURE.md, "Composition root").
+enum class ClusterSide { source, staging };
+
+// Whether the profile's two sides are different clusters (staging.cluster is given).
+bool separate_clusters(const profile::Profile& profile);
+// The Portworx section of `side`: staging.cluster.portworx, else `portworx`.
+const profile::Portworx& side_portworx(const profile::Profile& profile, ClusterSide side);
+// The name of `side` in messages: "source cluster", "staging cluster (context stg-eks)"; without
+// staging.cluster both are "source cluster" (one cluster).
+std::string cluster_name(const profile::Profile& profile, ClusterSide side);
+
 // What a Session is built on: ready transports and the side effects. Everything that sends a
 // request goes through `cluster.transport` or the transport `portworx_direct` makes.
 struct SessionParts {
+    ClusterSide side = ClusterSide::source; // the cluster `cluster` and `portworx_direct` reach
     // The API server (server, context) and its transport stack.
     k8s::ClusterConnection cluster;
     // Makes the transport stack to a direct Portworx endpoint (https://...): called at most once,
@@ -56,18 +74,22 @@ struct SessionParts {
     std::shared_ptr<http::RunRecord> record; // --record; nullptr for none
 };
 
-// The real parts: loads the kubeconfig (--kubeconfig, --context, else the profile's cluster
-// section) and assembles the transport stacks (k8s::connect_cluster; the direct Portworx stack on
-// first use), with request logs (-v) on `streams.err`. Sends no request. Throws
-// UsageError/NotFoundError for kubeconfig problems and a bad PXCLONE_NOW.
+// The real parts of `side`: loads the kubeconfig and assembles the transport stacks
+// (k8s::connect_cluster; the direct Portworx stack of the side's portworx section on first use),
+// with request logs (-v) on `streams.err`. Sends no request. The source side (and, without
+// staging.cluster, the staging side, the same cluster) uses --kubeconfig and --context, else the
+// profile's `cluster`; the staging side of a staging.cluster uses its context, and its
+// kubeconfig, else --kubeconfig, else cluster.kubeconfig (--context names the source cluster's).
+// Throws UsageError/NotFoundError for kubeconfig problems and a bad PXCLONE_NOW.
 SessionParts connect(const GlobalOptions& globals, const Streams& streams,
-                     const profile::Profile& profile, const util::Environment& environment);
+                     const profile::Profile& profile, const util::Environment& environment,
+                     ClusterSide side);
 
 class Session {
 public:
-    // A session on the real cluster: Session(..., connect(...)).
+    // A session on the real cluster of `side`: Session(..., connect(..., side)).
     Session(const GlobalOptions& globals, Streams streams, const profile::Profile& profile,
-            const util::Environment& environment);
+            const util::Environment& environment, ClusterSide side);
     // A session on ready parts (unit tests: strict fake transports, a fake clock). Sends no
     // request. `globals`, `profile` and `environment` must outlive it.
     Session(const GlobalOptions& globals, Streams streams, const profile::Profile& profile,
@@ -77,9 +99,19 @@ public:
     Session& operator=(const Session&) = delete;
 
     const k8s::ClusterConnection& cluster() const { return m_cluster; }
+    // The side this session talks to, and its name in messages (cluster_name).
+    ClusterSide side() const { return m_side; }
+    std::string cluster_name() const;
     const k8s::Client& kube() const { return *m_kube; }
-    // The Portworx client, made on first use: its token may have to be read from a Secret.
+    // The Portworx client of this side (side_portworx), made on first use: its token may have to
+    // be read from a Secret (in this side's cluster).
     const px::Client& portworx();
+
+    // The uuid of the transfer's credential on this side (transfer.credential's source or
+    // staging name), resolved once on first use (px::CloudBackupClient::resolve_credential:
+    // exit 3 when missing, 1 when the name is ambiguous, naming the cluster). UsageError
+    // without a transfer.
+    const std::string& transfer_credential();
 
     util::WorkerPool& pool() { return *m_pool; }
     // The steps that mostly wait on the server (snapshot and clone creation, readiness waits):
@@ -118,9 +150,12 @@ public:
     // PATCH to `dry_out`.
     std::unique_ptr<exec::NamespaceRunner> namespace_runner(std::ostream& dry_out);
 
-    // `method`'s backend (made over both clients: the Portworx one is made now), the hooks'
-    // process runner (process_runner()) and retention's deletions; the dry-run twin prints the
-    // creates, the hooks and the DELETEs to `dry_out` (its backend still reads, for a re-run).
+    // `method`'s backend (made over both clients: the Portworx one is made now) — with a
+    // `transfer`, wrapped by the cloudsnap backend (method::make_cloudsnap_backend: a snapshot
+    // counts once its cloud backup is Done; the credential is transfer_credential()) — the
+    // hooks' process runner (process_runner()) and retention's deletions; the dry-run twin prints
+    // the creates, the hooks and the DELETEs to `dry_out` (its backend still reads, for a
+    // re-run). On the source side only (UsageError on the staging side of a staging.cluster).
     std::unique_ptr<exec::SnapshotSetRunner> snapshot_runner(const method::Method& method,
                                                              exec::BackendContext context,
                                                              std::ostream& dry_out);
@@ -130,9 +165,13 @@ public:
 
 private:
     std::string resolve_token(const profile::SecretRef& reference) const;
+    // "staging.cluster." for the staging side of a staging.cluster (profile keys in messages).
+    std::string key_prefix() const;
 
     const GlobalOptions& m_globals;
     const profile::Profile& m_profile;
+    ClusterSide m_side;
+    std::optional<std::string> m_transfer_credential;
     const util::Environment& m_environment;
     std::function<std::shared_ptr<http::Transport>()> m_portworx_direct;
     std::shared_ptr<http::RunRecord> m_record;
@@ -148,8 +187,12 @@ private:
     std::unique_ptr<util::WorkerPool> m_fan_out;
 };
 
-// Makes a Session (on the real cluster, or in unit tests on fakes) for a command that makes its
-// own, or none (validate --online: a failure to connect is one of its checks).
-using SessionFactory = std::function<std::unique_ptr<Session>()>;
+// Makes a Session of a side (on the real cluster, or in unit tests on fakes) for a command that
+// makes its own, or none (validate --online: a failure to connect is one of its checks).
+using SessionFactory = std::function<std::unique_ptr<Session>(ClusterSide)>;
+
+// Staging in another cluster is not carried out yet by `command` (deploy-staging, restore,
+// refresh): UsageError (exit 2) for a profile with staging.cluster; nothing otherwise.
+void refuse_staging_cluster(const profile::Profile& profile, std::string_view command);
 
 } // namespace pxclone::cmd
