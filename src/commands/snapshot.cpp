@@ -75,9 +75,9 @@ TakenSet take_snapshot_set(Session& session, const GlobalOptions& globals,
     progress.note(fmt::format("snapshot set {}: {} volume{} of {} ({} to create)", plan.set_id,
                               plan.snapshots.size(), plan.snapshots.size() == 1 ? "" : "s",
                               plan.source_namespace, plan.to_create()));
-    const auto retention =
-        exec::find_retention(session.kube(), session.portworx(), profile, method.kept_kinds(),
-                             plan.set_id, lineage.created_at);
+    const auto retention = exec::find_retention(
+        session.kube(), session.portworx(), profile, method.kept_kinds(), plan.set_id,
+        lineage.created_at, profile.transfer ? session.transfer_credential() : std::string());
 
     // Run: hooks only around real work (a re-run that reuses every snapshot freezes nothing). A
     // dry run's process runner names them in their place instead of running them.
@@ -146,7 +146,7 @@ void run_snapshot(const GlobalOptions& globals, const SnapshotOptions& options, 
     const util::ProcessEnvironment environment;
     const auto loaded = load_profile(globals, environment);
     util::install_interrupt_handlers();
-    Session session(globals, streams, loaded.profile, environment);
+    Session session(globals, streams, loaded.profile, environment, ClusterSide::source);
     snapshot(session, globals, loaded, options.skip_hooks, streams);
 }
 

@@ -13,7 +13,7 @@ namespace pxclone::exec {
 Retention find_retention(const k8s::Client& kube, const px::Client& portworx,
                          const profile::Profile& profile,
                          const std::vector<std::string>& method_kinds, const std::string& current,
-                         const std::string& created_at) {
+                         const std::string& created_at, const std::string& backup_credential) {
     const Catalog catalog(kube, portworx, catalog_scope(profile, method_kinds));
     std::vector<plan::SnapshotSetSummary> summaries;
     for (const auto& set : catalog.snapshot_sets(profile.name)) {
@@ -37,6 +37,11 @@ Retention find_retention(const k8s::Client& kube, const px::Client& portworx,
     if (!retention.sets.empty()) {
         retention.plan = plan::plan_teardown(retention.target,
                                              find_target_objects(kube, portworx, retention.target));
+        if (!backup_credential.empty()) {
+            retention.backups =
+                find_set_backups(px::CloudBackupClient(portworx, "source cluster"),
+                                 backup_credential, profile.name, retention.target.snapshot_sets);
+        }
     }
     return retention;
 }
@@ -46,6 +51,7 @@ RetentionResult print_retention(const Retention& retention, std::ostream& out) {
     if (retention.sets.empty()) {
         return result;
     }
+    print_set_backups(retention.backups, out);
     for (const auto& deletion : retention.plan.deletions) {
         out << delete_request(deletion.object) << '\n';
     }
@@ -59,6 +65,19 @@ RetentionResult apply_retention(const Retention& retention, const TeardownContex
         return result;
     }
     try {
+        const auto backups =
+            delete_set_backups(px::CloudBackupClient(context.portworx, "source cluster"),
+                               retention.backups, context.cancelled);
+        if (!backups.failed.empty()) {
+            for (const auto& failure : backups.failed) {
+                result.warnings.push_back("retention: could not delete " + failure);
+            }
+            result.warnings.push_back(
+                fmt::format("retention: snapshot set{} {} kept until {} cloud backups are deleted",
+                            retention.sets.size() == 1 ? "" : "s", fmt::join(retention.sets, ", "),
+                            retention.sets.size() == 1 ? "its" : "their"));
+            return result;
+        }
         const auto report = execute_teardown(retention.target, retention.plan, context);
         for (const auto& failure : report.failed) {
             result.warnings.push_back(fmt::format("retention: could not delete {}: {}",

@@ -91,4 +91,25 @@ json px_volumes(json volumes) {
     return {{"volumes", std::move(volumes)}};
 }
 
+json cloud_backup(const std::string& id, const std::string& set, const std::string& snapshot,
+                  const std::string& state) {
+    auto metadata = set_snapshot_labels(set, "2026-11-27T10:00:00Z");
+    metadata["pxclone.io/snapshot-id"] = snapshot;
+    return {{"id", id},
+            {"src_volume_id", snapshot},
+            {"metadata", metadata},
+            {"status", "SdkCloudBackupStatusType" + state}};
+}
+
+json credential_list() {
+    return {{"credential_ids", {k_backup_credential}}};
+}
+
+json credential_inspect() {
+    return {{"credential_id", k_backup_credential},
+            {"name", "s3-orders"},
+            {"bucket", "orders-backups"},
+            {"aws_credential", {{"access_key", "AKID"}, {"region", "us-east-1"}}}};
+}
+
 } // namespace pxclone::test

@@ -46,4 +46,14 @@ nlohmann::json px_volume(const std::string& id, nlohmann::json labels,
                          const std::string& state = "VOLUME_STATE_DETACHED");
 nlohmann::json px_volumes(nlohmann::json volumes = nlohmann::json::array());
 
+// Cloud backups (a transfer): the uuid of the credential s3-orders on the source cluster, and one
+// backup of set `set`'s snapshot `snapshot` (prod/data) as enumerate lists it, with pxclone's
+// metadata for profile orders, in `state` ("Done", "Active", "Failed", ...).
+inline const std::string k_backup_credential = "d2634535-ce39-4905-ae19-6c32421898bf";
+nlohmann::json cloud_backup(const std::string& id, const std::string& set,
+                            const std::string& snapshot, const std::string& state = "Done");
+// GET /v1/credentials and its inspect: one credential, s3-orders, k_backup_credential.
+nlohmann::json credential_list();
+nlohmann::json credential_inspect();
+
 } // namespace pxclone::test
