@@ -12,6 +12,7 @@
 #include "pxclone/discover/teardown.hpp"
 #include "pxclone/error.hpp"
 #include "pxclone/exec/catalog.hpp"
+#include "pxclone/exec/set_backups.hpp"
 #include "pxclone/exec/teardown.hpp"
 #include "pxclone/method/method.hpp"
 #include "pxclone/output/format.hpp"
@@ -21,6 +22,7 @@
 #include "pxclone/util/interrupt.hpp"
 
 #include <algorithm>
+#include <functional>
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
@@ -79,8 +81,54 @@ void run_teardown(const GlobalOptions& globals, const TeardownOptions& options, 
     validate_teardown(globals, options);
 
     util::install_interrupt_handlers();
-    Session session(globals, streams, loaded.profile, environment);
-    teardown(session, globals, loaded, options, streams);
+    // The environments are in the staging cluster; the sets (snapshots and their cloud backups)
+    // in the source cluster, reached only for --snapshots.
+    Session staging(globals, streams, loaded.profile, environment, ClusterSide::staging);
+    if (!separate_clusters(loaded.profile) || !options.snapshots) {
+        teardown(staging, staging, globals, loaded, options, streams);
+        return;
+    }
+    Session source(globals, streams, loaded.profile, environment, ClusterSide::source);
+    teardown(staging, source, globals, loaded, options, streams);
+}
+
+// What one cluster's part of a teardown planned and did.
+struct ClusterTeardown {
+    plan::TeardownPlan plan;
+    exec::TeardownReport report;
+};
+
+// Finds, plans and runs `target` on `session`'s cluster; `before` runs after the plan is printed
+// and before the runner deletes anything (teardown --snapshots: the sets' cloud backups), and
+// answers whether the plan may run (false: a set keeps its snapshots for a backup still there).
+ClusterTeardown teardown_cluster(Session& session, const LoadedProfile& loaded,
+                                 const discover::TeardownSelection& selection,
+                                 const plan::TeardownTarget& target, bool text, Streams streams,
+                                 const std::function<bool(exec::TeardownRunner&)>& before) {
+    ClusterTeardown result;
+    const auto found =
+        exec::find_target_objects(session.kube(), session.portworx(), target, &session.pool());
+    // Plan (pure): only what carries this target's labels, never a source object.
+    result.plan = plan::plan_teardown(target, found);
+    for (const auto& refusal : result.plan.refused) {
+        if (!refusal.not_selected) {
+            session.progress().warn(
+                fmt::format("not deleting {}: {}", refusal.object.describe(), refusal.reason));
+        }
+    }
+    // Run: the plan through the session's runner (delete and verify, or print the DELETEs).
+    auto runner =
+        session.teardown_runner(teardown_context(session, loaded.profile, text, streams.out),
+                                text ? &streams.out : nullptr);
+    if (text && !result.plan.empty()) {
+        print_text_plan(selection, result.plan, !runner->sends(), streams.out);
+    }
+    if (before && !before(*runner)) {
+        result.report.dry_run = !runner->sends();
+        return result;
+    }
+    result.report = runner->run(target, result.plan);
+    return result;
 }
 
 } // namespace
@@ -101,49 +149,95 @@ void validate_teardown(const GlobalOptions& globals, const TeardownOptions& opti
 
 void teardown(Session& session, const GlobalOptions& globals, const LoadedProfile& loaded,
               const TeardownOptions& options, Streams streams) {
-    // Discover (reads only): the runs and sets chosen, then everything labelled for them.
-    const auto& portworx = session.portworx();
-    const exec::Catalog catalog(
-        session.kube(), portworx,
-        exec::catalog_scope(loaded.profile,
-                            method::of(loaded.profile.snapshot.method).kept_kinds()),
-        &session.pool());
+    teardown(session, session, globals, loaded, options, streams);
+}
+
+void teardown(Session& staging, Session& source, const GlobalOptions& globals,
+              const LoadedProfile& loaded, const TeardownOptions& options, Streams streams) {
+    const auto& profile = loaded.profile;
+    const bool separate = &staging != &source;
+    // Discover (reads only): the runs and sets chosen, then everything labelled for them. The
+    // environments are the staging side's, the sets the source side's (the same cluster
+    // without staging.cluster).
+    const auto scope =
+        exec::catalog_scope(profile, method::of(profile.snapshot.method).kept_kinds());
+    const exec::Catalog catalog(staging.kube(), staging.portworx(), scope, &staging.pool());
     const discover::TeardownRequest request{
         .run = globals.run_id.empty() ? std::nullopt : std::optional(loaded.run.id),
         .expired = options.expired,
         .all = options.all,
         .snapshots = options.snapshots};
-    const auto selection =
-        discover::discover_teardown(catalog, loaded.profile, request, session.clock().now());
+    auto selection = [&] {
+        if (!separate) {
+            return discover::discover_teardown(catalog, profile, request, staging.clock().now());
+        }
+        const exec::Catalog sets(source.kube(), source.portworx(), scope, &source.pool());
+        return discover::select_teardown(profile, request, catalog.staging_objects(profile.name),
+                                         sets.snapshot_sets(profile.name), staging.clock().now());
+    }();
     const auto& target = selection.target;
     for (const auto& [set, users] : selection.kept_sets) {
-        session.progress().warn(fmt::format("keeping snapshot set {}: still used by run {}", set,
+        staging.progress().warn(fmt::format("keeping snapshot set {}: still used by run {}", set,
                                             fmt::join(users, ", ")));
     }
-    const auto found = exec::find_target_objects(session.kube(), portworx, target, &session.pool());
 
-    // Plan (pure): only what carries this target's labels, never a source object.
-    const auto plan = plan::plan_teardown(target, found);
-    for (const auto& refusal : plan.refused) {
-        if (!refusal.not_selected) {
-            session.progress().warn(
-                fmt::format("not deleting {}: {}", refusal.object.describe(), refusal.reason));
+    // The sets' cloud backups (a transfer's), in the source cluster's store: deleted first; a
+    // set whose backups could not all be deleted keeps its snapshots for the next teardown.
+    const bool text = globals.output == output::Format::text;
+    std::vector<std::string> backup_failures;
+    const auto remove_backups = [&](exec::TeardownRunner& runner) {
+        if (!profile.transfer || target.snapshot_sets.empty()) {
+            return true;
+        }
+        const px::CloudBackupClient backups(source.portworx(), source.cluster_name());
+        const auto found = exec::find_set_backups(backups, source.transfer_credential(),
+                                                  profile.name, target.snapshot_sets);
+        const auto removal = runner.remove_backups(backups, found);
+        if (text && runner.sends()) {
+            for (const auto& deletion : removal.deleted) {
+                source.progress().print(streams.out,
+                                        fmt::format("cloud backup {} of {} deleted",
+                                                    deletion.backup_id, deletion.source));
+            }
+        }
+        backup_failures = removal.failed;
+        return removal.failed.empty();
+    };
+
+    ClusterTeardown done;
+    if (!separate) {
+        done = teardown_cluster(staging, loaded, selection, target, text, streams, remove_backups);
+    } else {
+        // Two clusters: the environments on the staging side, then the sets on the source side.
+        auto environments = target;
+        environments.snapshot_sets.clear();
+        auto sets = target;
+        sets.runs.clear();
+        done = teardown_cluster(staging, loaded, selection, environments, text, streams, {});
+        if (!sets.snapshot_sets.empty()) {
+            auto more =
+                teardown_cluster(source, loaded, selection, sets, text, streams, remove_backups);
+            auto& plan = done.plan;
+            plan.deletions.insert(plan.deletions.end(), more.plan.deletions.begin(),
+                                  more.plan.deletions.end());
+            plan.refused.insert(plan.refused.end(), more.plan.refused.begin(),
+                                more.plan.refused.end());
+            auto& report = done.report;
+            report.deleted.insert(report.deleted.end(), more.report.deleted.begin(),
+                                  more.report.deleted.end());
+            report.failed.insert(report.failed.end(), more.report.failed.begin(),
+                                 more.report.failed.end());
+            report.planned.insert(report.planned.end(), more.report.planned.begin(),
+                                  more.report.planned.end());
         }
     }
+    const auto& plan = done.plan;
+    const auto& report = done.report;
     for (const auto& set : discover::sets_not_asked(plan, options.snapshots)) {
-        session.progress().note(
+        staging.progress().note(
             fmt::format("snapshot set {} kept (add --snapshots to delete it)", set));
     }
-
-    // Run: the plan through the session's runner (delete and verify, or print the DELETEs).
-    const bool text = globals.output == output::Format::text;
-    auto runner =
-        session.teardown_runner(teardown_context(session, loaded.profile, text, streams.out),
-                                text ? &streams.out : nullptr);
-    if (text && !plan.empty()) {
-        print_text_plan(selection, plan, !runner->sends(), streams.out);
-    }
-    const auto report = runner->run(target, plan);
+    auto& session = staging;
 
     // Report.
     const auto result = output::to_json(
@@ -154,6 +248,13 @@ void teardown(Session& session, const GlobalOptions& globals, const LoadedProfil
     } else if (plan.empty()) {
         streams.out << "nothing to delete\n";
         return;
+    }
+    if (!backup_failures.empty()) {
+        throw Error(ExitCode::partial,
+                    fmt::format("teardown incomplete: {} cloud backup{} could not be deleted "
+                                "(their snapshot sets are kept)",
+                                backup_failures.size(), backup_failures.size() == 1 ? "" : "s"),
+                    "run the same teardown again once the object store answers", backup_failures);
     }
     if (auto error = exec::incomplete_error(report)) {
         throw std::move(*error);

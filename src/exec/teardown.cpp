@@ -14,6 +14,7 @@
 #include <map>
 #include <optional>
 #include <set>
+#include <sstream>
 #include <tuple>
 
 #include <fmt/format.h>
@@ -757,6 +758,10 @@ public:
         }
         return execute_teardown(target, plan, m_context);
     }
+    BackupRemoval remove_backups(const px::CloudBackupClient& backups,
+                                 const SetBackups& found) override {
+        return delete_set_backups(backups, found, m_context.cancelled);
+    }
 
 private:
     TeardownContext m_context;
@@ -778,6 +783,11 @@ public:
             }
         }
         return report;
+    }
+    BackupRemoval remove_backups(const px::CloudBackupClient& /*backups*/,
+                                 const SetBackups& found) override {
+        std::ostringstream discard;
+        return print_set_backups(found, m_out != nullptr ? *m_out : discard, "  ");
     }
 
 private:

@@ -24,4 +24,11 @@ void validate_teardown(const GlobalOptions& globals, const TeardownOptions& opti
 void teardown(Session& session, const GlobalOptions& globals, const LoadedProfile& loaded,
               const TeardownOptions& options, Streams streams);
 
+// The same over two sessions: the environments on `staging` (ClusterSide::staging), the snapshot
+// sets and their cloud backups (a transfer's, deleted before the snapshots; a set whose backups
+// could not all be deleted keeps its snapshots, exit 5) on `source`. They are one and the same
+// session without staging.cluster (the overload above).
+void teardown(Session& staging, Session& source, const GlobalOptions& globals,
+              const LoadedProfile& loaded, const TeardownOptions& options, Streams streams);
+
 } // namespace pxclone::cmd

@@ -5,6 +5,7 @@
 
 #include "pxclone/error.hpp"
 #include "pxclone/exec/catalog.hpp"
+#include "pxclone/exec/set_backups.hpp"
 #include "pxclone/exec/step.hpp"
 #include "pxclone/k8s/client.hpp"
 #include "pxclone/plan/teardown_plan.hpp"
@@ -122,6 +123,11 @@ public:
     virtual bool sends() const { return true; }
     virtual TeardownReport run(const plan::TeardownTarget& target,
                                const plan::TeardownPlan& plan) = 0;
+    // The cloud backups of the sets being deleted (a transfer's), before their snapshots:
+    // delete_set_backups through `backups` (the source cluster's), or, dry run,
+    // print_set_backups ("  DELETE ...").
+    virtual BackupRemoval remove_backups(const px::CloudBackupClient& backups,
+                                         const SetBackups& found) = 0;
 };
 
 std::unique_ptr<TeardownRunner> make_teardown_runner(TeardownContext context);
