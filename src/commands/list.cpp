@@ -10,6 +10,8 @@
 #include "pxclone/exec/catalog.hpp"
 #include "pxclone/method/method.hpp"
 #include "pxclone/output/records.hpp"
+#include "pxclone/plan/transfer_plan.hpp"
+#include "pxclone/px/cloud_backup.hpp"
 #include "pxclone/util/environment.hpp"
 
 #include <algorithm>
@@ -29,14 +31,38 @@ struct Listing {
     std::chrono::system_clock::time_point now;
 };
 
+// Each snapshot's cloud backup state, from one listing of the profile's backups in the source
+// credential's store.
+void add_transfer_states(Session& source, const profile::Profile& profile,
+                         std::vector<output::SnapshotSetRecord>& sets) {
+    const px::CloudBackupClient backups(source.portworx(), source.cluster_name());
+    px::CloudBackupFilter filter;
+    filter.credential_id = source.transfer_credential();
+    filter.metadata = {{std::string(plan::k_managed_by_key), std::string(plan::k_managed_by_value)},
+                       {std::string(plan::k_profile_key), profile.name}};
+    const auto found = backups.enumerate_backups(filter);
+    for (auto& set : sets) {
+        for (auto& snapshot : set.snapshots) {
+            snapshot.transfer = plan::transfer_state(found, profile.name, set.snapshot_set,
+                                                     snapshot.portworx_snapshot_id);
+        }
+    }
+}
+
 void run_list(const GlobalOptions& globals, const ListOptions& options, Streams streams) {
     // Complete: the profile names the cluster, the Portworx endpoint and the profile to list.
     const util::ProcessEnvironment environment;
     const auto loaded = load_profile(globals, environment);
     validate_list(globals);
 
-    Session session(globals, streams, loaded.profile, environment);
-    list(session, globals, loaded, options, streams);
+    // The environments are in the staging cluster, the sets in the source cluster.
+    Session staging(globals, streams, loaded.profile, environment, ClusterSide::staging);
+    if (!separate_clusters(loaded.profile)) {
+        list(staging, staging, globals, loaded, options, streams);
+        return;
+    }
+    Session source(globals, streams, loaded.profile, environment, ClusterSide::source);
+    list(staging, source, globals, loaded, options, streams);
 }
 
 } // namespace
@@ -49,6 +75,12 @@ void validate_list(const GlobalOptions& globals) {
 
 void list(Session& session, const GlobalOptions& globals, const LoadedProfile& loaded,
           const ListOptions& options, Streams streams) {
+    list(session, session, globals, loaded, options, streams);
+}
+
+void list(Session& staging, Session& source, const GlobalOptions& globals,
+          const LoadedProfile& loaded, const ListOptions& options, Streams streams) {
+    auto& session = staging;
     // Run: read-only listing on both APIs.
     // Every profile's sets may be of any method; one profile's are only of its method.
     auto scope = exec::catalog_scope(loaded.profile,
@@ -58,13 +90,17 @@ void list(Session& session, const GlobalOptions& globals, const LoadedProfile& l
     if (options.all_profiles) {
         scope.source_namespace.clear(); // every profile's sets: each in its own source namespace
     }
-    const exec::Catalog catalog(session.kube(), session.portworx(), scope, &session.pool());
+    const exec::Catalog catalog(staging.kube(), staging.portworx(), scope, &staging.pool());
     const auto profile = options.all_profiles ? std::string() : loaded.profile.name;
     Listing listing;
     listing.now = session.clock().now();
-    listing.sets = catalog.snapshot_sets(profile);
-    const auto staging = catalog.staging_objects(profile);
-    listing.environments = exec::group_environments(staging);
+    if (&source == &staging) {
+        listing.sets = catalog.snapshot_sets(profile);
+    } else {
+        listing.sets = exec::Catalog(source.kube(), source.portworx(), scope, &source.pool())
+                           .snapshot_sets(profile);
+    }
+    listing.environments = exec::group_environments(catalog.staging_objects(profile));
     for (const auto& environment_entry : listing.environments) {
         for (const auto& set : environment_entry.snapshot_sets) {
             listing.used_by[set].push_back(environment_entry.run);
@@ -79,6 +115,9 @@ void list(Session& session, const GlobalOptions& globals, const LoadedProfile& l
         const auto used = listing.used_by.find(set.id);
         sets.push_back(set_record(set, used == listing.used_by.end() ? std::vector<std::string>{}
                                                                      : used->second));
+    }
+    if (loaded.profile.transfer && !options.all_profiles && !listing.sets.empty()) {
+        add_transfer_states(source, loaded.profile, sets);
     }
     std::vector<output::StagingEnvironmentRecord> environments;
     for (const auto& environment_entry : listing.environments) {

@@ -5,6 +5,8 @@
 #include "pxclone/util/quantity.hpp"
 #include "pxclone/util/time.hpp"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
@@ -29,6 +31,9 @@ ordered_json snapshot_json(const SnapshotRecord& snapshot) {
     }
     if (snapshot.duration_ms) {
         out["durationMs"] = *snapshot.duration_ms;
+    }
+    if (snapshot.transfer) {
+        out["transfer"] = *snapshot.transfer;
     }
     return out;
 }
@@ -102,6 +107,11 @@ void print_list_text(const std::vector<SnapshotSetRecord>& sets,
         }
         return row;
     };
+    // The TRANSFER column (a profile with a transfer): each volume's backup, in the set's order.
+    const bool transfer = std::any_of(sets.begin(), sets.end(), [](const SnapshotSetRecord& set) {
+        return std::any_of(set.snapshots.begin(), set.snapshots.end(),
+                           [](const SnapshotRecord& snapshot) { return snapshot.transfer; });
+    });
     std::vector<Row> set_rows;
     for (const auto& set : sets) {
         std::int64_t bytes = 0;
@@ -116,6 +126,14 @@ void print_list_text(const std::vector<SnapshotSetRecord>& sets,
              bytes > 0 ? util::format_quantity(bytes) : "-",
              set.used_by.empty() ? "-" : fmt::format("{}", fmt::join(set.used_by, ",")), set.state},
             set.profile));
+        if (transfer) {
+            std::vector<std::string> states;
+            for (const auto& snapshot : set.snapshots) {
+                states.push_back(snapshot.pvc + ":" + snapshot.transfer.value_or("-"));
+            }
+            set_rows.back().push_back(states.empty() ? std::string("-")
+                                                     : fmt::format("{}", fmt::join(states, ",")));
+        }
     }
     std::vector<Row> environment_rows;
     for (const auto& environment : environments) {
@@ -130,10 +148,12 @@ void print_list_text(const std::vector<SnapshotSetRecord>& sets,
     }
     if (!set_rows.empty()) {
         out << "SNAPSHOT SETS\n";
-        print_table(
-            with_profile({"ID", "METHOD", "AGE", "SOURCE", "SNAPSHOTS", "SIZE", "USED-BY", "STATE"},
-                         "PROFILE"),
-            set_rows, out);
+        auto header = with_profile(
+            {"ID", "METHOD", "AGE", "SOURCE", "SNAPSHOTS", "SIZE", "USED-BY", "STATE"}, "PROFILE");
+        if (transfer) {
+            header.push_back("TRANSFER");
+        }
+        print_table(header, set_rows, out);
     }
     if (!environment_rows.empty()) {
         out << (set_rows.empty() ? "" : "\n") << "STAGING ENVIRONMENTS\n";

@@ -131,6 +131,36 @@ TransferVerdict judge_transfer(const std::vector<BackupProgress>& backups, std::
     return verdict;
 }
 
+std::string transfer_state(const std::vector<px::CloudBackupInfo>& found,
+                           const std::string& profile, const std::string& set_id,
+                           const std::string& snapshot_id) {
+    // The most advanced: done (2) over in progress (1) over failed (0).
+    const auto rank = [](px::CloudBackupState state) {
+        switch (phase_of(state)) {
+        case TransferPhase::done:
+            return 2;
+        case TransferPhase::in_progress:
+            return 1;
+        case TransferPhase::failed:
+            break;
+        }
+        return 0;
+    };
+    std::optional<px::CloudBackupState> best;
+    for (const auto& backup : found) {
+        if (metadata_value(backup, k_managed_by_key) != k_managed_by_value ||
+            metadata_value(backup, k_profile_key) != profile ||
+            metadata_value(backup, k_snapshot_set_key) != set_id ||
+            metadata_value(backup, k_snapshot_id_key) != snapshot_id) {
+            continue;
+        }
+        if (!best || rank(backup.state) > rank(*best)) {
+            best = backup.state;
+        }
+    }
+    return best ? std::string(px::cloud_backup_state_name(*best)) : std::string("missing");
+}
+
 std::vector<BackupDeletion> backups_to_delete(const std::vector<px::CloudBackupInfo>& found,
                                               const std::string& profile,
                                               const std::set<std::string>& sets,

@@ -115,3 +115,57 @@ TEST_CASE("list refuses -o env") {
     globals.output = output::Format::name;
     CHECK_NOTHROW(cmd::validate_list(globals));
 }
+
+TEST_CASE_FIXTURE(Fixture, "list with a staging cluster of its own: the sets from the source "
+                           "cluster with each volume's transfer state, the environments from "
+                           "the staging cluster") {
+    loaded = bound(test::two_cluster_profile());
+    globals.output = output::Format::json;
+    // The source cluster: the sets, then the transfer credential and the profile's backups.
+    px->expect(Method::post, "/v1/volumes/inspectwithfilters").reply(200, set_40());
+    px->expect(Method::get, "/v1/credentials").reply(200, test::credential_list());
+    px->expect(Method::get, "/v1/credentials/inspect/" + test::k_backup_credential)
+        .reply(200, test::credential_inspect());
+    // The staging cluster: the environments.
+    kube_b->expect(Method::get, "/api/v1/namespaces?" + k_staging)
+        .reply(200, list_of(json::array({staging_namespace()})));
+    kube_b->expect(Method::get, "/api/v1/persistentvolumes?" + k_staging).reply(200, list_of());
+    kube_b->expect(Method::get, "/api/v1/namespaces/stg/persistentvolumeclaims?" + k_staging)
+        .reply(200, list_of());
+    px_b->expect(Method::post, "/v1/volumes/inspectwithfilters").reply(200, test::no_volumes());
+    px->expect(Method::post, "/v1/cloudbackups/enumerate/filters")
+        .body({{"credential_id", test::k_backup_credential},
+               {"metadata_filter",
+                {{"app.kubernetes.io/managed-by", "pxclone"}, {"pxclone.io/profile", "orders"}}}})
+        .reply(200, json{{"backups",
+                          {test::cloud_backup("b/vol-0-snap-40", "40", "snap-40", "Active")}}});
+
+    auto staging = session(loaded.profile, cmd::ClusterSide::staging);
+    auto source = session(loaded.profile, cmd::ClusterSide::source);
+    cmd::list(*staging, *source, globals, loaded, {}, streams());
+    const auto items = json::parse(out.str()).at("items");
+    REQUIRE(items.size() == 2);
+    CHECK(items[0].at("kind") == "SnapshotSet");
+    CHECK(items[0].at("snapshots")[0].at("transfer") == "Active");
+    CHECK(items[0].at("usedBy") == json::array({"41"}));
+    CHECK(items[1].at("kind") == "StagingEnvironment");
+}
+
+TEST_CASE_FIXTURE(Fixture, "list: the TRANSFER column names each volume's backup state; missing "
+                           "when it has none") {
+    loaded = bound(test::two_cluster_profile());
+    px->expect(Method::post, "/v1/volumes/inspectwithfilters").reply(200, set_40());
+    px->expect(Method::get, "/v1/credentials").reply(200, test::credential_list());
+    px->expect(Method::get, "/v1/credentials/inspect/" + test::k_backup_credential)
+        .reply(200, test::credential_inspect());
+    kube_b->expect(Method::get, "/api/v1/namespaces?" + k_staging).reply(200, list_of());
+    kube_b->expect(Method::get, "/api/v1/persistentvolumes?" + k_staging).reply(200, list_of());
+    px_b->expect(Method::post, "/v1/volumes/inspectwithfilters").reply(200, test::no_volumes());
+    px->expect(Method::post, "/v1/cloudbackups/enumerate/filters").reply(200, "{}");
+
+    auto staging = session(loaded.profile, cmd::ClusterSide::staging);
+    auto source = session(loaded.profile, cmd::ClusterSide::source);
+    cmd::list(*staging, *source, globals, loaded, {}, streams());
+    CHECK(out.str().find("TRANSFER") != std::string::npos);
+    CHECK(out.str().find("data:missing") != std::string::npos);
+}

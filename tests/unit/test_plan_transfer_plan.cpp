@@ -158,3 +158,22 @@ TEST_CASE("set_backup_selector finds a set's backups by ownership and set") {
     info.metadata.erase("pxclone.io/profile");
     CHECK_FALSE(px::metadata_matches(info, selector));
 }
+
+TEST_CASE("transfer_state: the most advanced of a snapshot's backups (Done over running over "
+          "failed); missing when it has none of the profile's for that set") {
+    const std::vector<px::CloudBackupInfo> found{
+        backup("b/1", "41", "s1", CloudBackupState::failed),
+        backup("b/2", "41", "s1", CloudBackupState::active),
+        backup("b/3", "41", "s2", CloudBackupState::failed),
+        backup("b/4", "41", "s3", CloudBackupState::done),
+        backup("b/5", "41", "s3", CloudBackupState::failed),
+        backup("b/6", "40", "s4", CloudBackupState::done),
+        backup("b/7", "41", "s5", CloudBackupState::done, "billing"),
+    };
+    CHECK(transfer_state(found, "orders", "41", "s1") == "Active");
+    CHECK(transfer_state(found, "orders", "41", "s2") == "Failed");
+    CHECK(transfer_state(found, "orders", "41", "s3") == "Done");
+    CHECK(transfer_state(found, "orders", "41", "s4") == "missing"); // another set's
+    CHECK(transfer_state(found, "orders", "41", "s5") == "missing"); // another profile's
+    CHECK(transfer_state({}, "orders", "41", "s1") == "missing");
+}

@@ -21,4 +21,11 @@ void validate_list(const GlobalOptions& globals);
 void list(Session& session, const GlobalOptions& globals, const LoadedProfile& loaded,
           const ListOptions& options, Streams streams);
 
+// The same over two sessions: the environments from `staging` (ClusterSide::staging), the sets
+// from `source` (ClusterSide::source), with a transfer each snapshot's cloud backup state (one
+// listing of the profile's backups in the source credential's store; not with
+// --all-profiles). One and the same session without staging.cluster (the overload above).
+void list(Session& staging, Session& source, const GlobalOptions& globals,
+          const LoadedProfile& loaded, const ListOptions& options, Streams streams);
+
 } // namespace pxclone::cmd

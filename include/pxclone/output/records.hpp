@@ -48,6 +48,9 @@ struct SnapshotRecord {
     std::optional<std::string> volume_id;    // the source PVC's Portworx volume (`snapshot` only)
     std::optional<bool> reused;              // made by an earlier attempt (`snapshot` only)
     std::optional<std::int64_t> duration_ms; // `snapshot` only
+    // `list` of a profile with a transfer: its cloud backup's state ("Done", "Active", "Failed",
+    // ... as the SDK names them) or "missing" (plan::transfer_state).
+    std::optional<std::string> transfer;
 };
 
 // kind SnapshotSet: what `snapshot` took and `list` finds.

@@ -95,6 +95,14 @@ struct TransferVerdict {
 // count as in progress (not started or not visible yet).
 TransferVerdict judge_transfer(const std::vector<BackupProgress>& backups, std::size_t expected);
 
+// What `list` shows of one snapshot's transfer: the state of its backup among `found` (those
+// with pxclone's metadata of `profile`, `set_id` and the snapshot `snapshot_id`), the most
+// advanced when an earlier attempt left others (Done over still running over failed): "Done",
+// "Active", "Failed", ... as the SDK names them; "missing" when it has none.
+std::string transfer_state(const std::vector<px::CloudBackupInfo>& found,
+                           const std::string& profile, const std::string& set_id,
+                           const std::string& snapshot_id);
+
 // A backup to delete, with why it may be.
 struct BackupDeletion {
     std::string backup_id;
