@@ -12,6 +12,7 @@
 #include "pxclone/plan/online_checks.hpp"
 #include "pxclone/plan/permissions.hpp"
 #include "pxclone/px/client.hpp"
+#include "pxclone/px/cloud_backup.hpp"
 
 #include <future>
 #include <optional>
@@ -47,7 +48,7 @@ Check failed_with_current(const std::string& name) {
 }
 
 // GET /version: the server answers and takes the credentials (an exec plugin runs here).
-Check cluster_check(Session& session) {
+Check cluster_check(Session& session, const std::string& name) {
     const auto& cluster = session.cluster();
     const auto where = cluster.context.empty()
                            ? cluster.server
@@ -61,14 +62,14 @@ Check cluster_check(Session& session) {
     const auto response = cluster.transport->send(request);
     if (response.status == 401) {
         return failed_check(
-            "cluster",
+            name,
             fmt::format("{}: the API server refused the credentials (401 Unauthorized)", where),
             ExitCode::failed,
             {"hint: check the kubeconfig user's token, certificate or exec plugin"});
     }
     if (response.status < 200 || response.status > 299) {
         return failed_check(
-            "cluster", fmt::format("{}: GET /version answered HTTP {}", where, response.status),
+            name, fmt::format("{}: GET /version answered HTTP {}", where, response.status),
             ExitCode::failed);
     }
     std::string version;
@@ -76,8 +77,8 @@ Check cluster_check(Session& session) {
         version = json::parse(response.body).value("gitVersion", "");
     } catch (const json::exception&) {
     }
-    return passed_check("cluster", fmt::format("{} answers{}", where,
-                                               version.empty() ? "" : ", Kubernetes " + version));
+    return passed_check(
+        name, fmt::format("{} answers{}", where, version.empty() ? "" : ", Kubernetes " + version));
 }
 
 // One access review per needed permission, all at once; every denial named. With
@@ -168,18 +169,32 @@ Check storage_class_check(Session& session, const profile::Profile& profile) {
 
 // An SDK gateway (identities/version, which answers without a token) that accepts the token for
 // an authenticated read (this profile's snapshots, by label).
-Check portworx_check(Session& session, const profile::Profile& profile) {
+Check portworx_check(Session& session, const profile::Profile& profile, const std::string& name) {
+    const auto& section = side_portworx(profile, session.side());
     const auto& portworx = session.portworx();
     const auto version = portworx.check_endpoint();
     px::VolumeFilter filter;
     filter.labels = {{std::string(plan::k_managed_by_key), std::string(plan::k_managed_by_value)},
                      {std::string(plan::k_profile_key), profile.name}};
     portworx.inspect_with_filters(filter);
-    return passed_check("portworx",
-                        fmt::format("{}: OpenStorage SDK {} ({} {}), {}",
-                                    profile.portworx.endpoint.text, version.sdk_version,
-                                    version.driver, version.driver_version,
-                                    profile.portworx.token ? "the token is accepted" : "no token"));
+    return passed_check(name,
+                        fmt::format("{}: OpenStorage SDK {} ({} {}), {}", section.endpoint.text,
+                                    version.sdk_version, version.driver, version.driver_version,
+                                    section.token ? "the token is accepted" : "no token"));
+}
+
+// The transfer's credential `name` checks (source-credential, staging-credential) resolves on
+// `session`'s cluster to exactly one (the staging one on the source cluster too when both are
+// one cluster).
+Check credential_check(Session& session, const profile::Profile& profile, const std::string& name) {
+    const auto& credential = name == "source-credential" ? profile.transfer->source_credential
+                                                         : profile.transfer->staging_credential;
+    const auto found = px::CloudBackupClient(session.portworx(), session.cluster_name())
+                           .resolve_credential(credential);
+    return passed_check(name,
+                        fmt::format("credential {} is {}{} on the {}", credential, found.id,
+                                    found.bucket.empty() ? "" : " (bucket " + found.bucket + ")",
+                                    session.cluster_name()));
 }
 
 // Free, or this run's (deploy-staging then continues); anything else makes deploy-staging refuse.
@@ -188,6 +203,58 @@ Check staging_namespace_check(Session& session, const LoadedProfile& loaded) {
     return plan::staging_namespace_check(
         name, session.kube().get(k8s::resource_of("Namespace"), "", name), loaded.profile.name,
         loaded.run.id);
+}
+
+// The staging side of a staging.cluster, on a session of its own: its API server, storage
+// classes, Portworx, the transfer's staging credential and the staging namespace.
+void staging_checks(const SessionFactory& connect, const LoadedProfile& loaded,
+                    std::vector<Check>& checks) {
+    const auto& profile = loaded.profile;
+    const bool proxied = side_portworx(profile, ClusterSide::staging).endpoint.kind ==
+                         px::Endpoint::Kind::service_proxy;
+    const auto run = [&checks](const std::string& name, const auto& check) {
+        try {
+            checks.push_back(check());
+        } catch (...) {
+            checks.push_back(failed_with_current(name));
+        }
+    };
+    std::unique_ptr<Session> session;
+    try {
+        session = connect(ClusterSide::staging);
+        checks.push_back(cluster_check(*session, "staging-cluster"));
+    } catch (...) {
+        checks.push_back(failed_with_current("staging-cluster"));
+    }
+    const bool reached = session && checks.back().result == CheckResult::ok;
+    const std::string unreached = "the staging cluster was not reached";
+    if (reached) {
+        run("storage-classes", [&] { return storage_class_check(*session, profile); });
+    } else {
+        checks.push_back(skipped_check("storage-classes", unreached));
+    }
+    bool portworx = false;
+    if (session && (reached || !proxied)) {
+        run("staging-portworx",
+            [&] { return portworx_check(*session, profile, "staging-portworx"); });
+        portworx = checks.back().result == CheckResult::ok;
+    } else {
+        checks.push_back(
+            skipped_check("staging-portworx", proxied ? unreached : "no connection could be made"));
+    }
+    if (profile.transfer) {
+        if (portworx) {
+            run("staging-credential",
+                [&] { return credential_check(*session, profile, "staging-credential"); });
+        } else {
+            checks.push_back(skipped_check("staging-credential", "Portworx was not reached"));
+        }
+    }
+    if (reached) {
+        run("staging-namespace", [&] { return staging_namespace_check(*session, loaded); });
+    } else {
+        checks.push_back(skipped_check("staging-namespace", unreached));
+    }
 }
 
 } // namespace
@@ -207,10 +274,13 @@ std::vector<Check> online_checks(const SessionFactory& connect, const LoadedProf
         }
     };
 
+    // A staging cluster of its own: the staging namespace and storage classes are there, and
+    // the permissions (asked of the source cluster for every command) are not split per side.
+    const bool separate = separate_clusters(profile);
     std::unique_ptr<Session> session;
     try {
-        session = connect();
-        checks.push_back(cluster_check(*session));
+        session = connect(ClusterSide::source);
+        checks.push_back(cluster_check(*session, "cluster"));
     } catch (...) {
         checks.push_back(failed_with_current("cluster"));
     }
@@ -219,29 +289,58 @@ std::vector<Check> online_checks(const SessionFactory& connect, const LoadedProf
     if (!reached) {
         checks.push_back(skipped_check("access", unreached));
         checks.push_back(skipped_check("source-pvcs", unreached));
-        checks.push_back(skipped_check("storage-classes", unreached));
+        if (!separate) {
+            checks.push_back(skipped_check("storage-classes", unreached));
+        }
         for (const auto& check : method_checks) {
             checks.push_back(skipped_check(check.name, unreached));
         }
     } else {
-        run("access", [&] { return access_check(*session, loaded, manifests); });
+        if (separate) {
+            checks.push_back(skipped_check(
+                "access",
+                "staging in another cluster: the permissions are not asked per side yet"));
+        } else {
+            run("access", [&] { return access_check(*session, loaded, manifests); });
+        }
         run("source-pvcs", [&] { return source_check(*session, profile); });
-        run("storage-classes", [&] { return storage_class_check(*session, profile); });
+        if (!separate) {
+            run("storage-classes", [&] { return storage_class_check(*session, profile); });
+        }
         for (const auto& check : method_checks) {
             run(check.name, [&] { return check.run(session->kube(), profile); });
         }
     }
     if (session && (reached || !proxied)) {
-        run("portworx", [&] { return portworx_check(*session, profile); });
+        run("portworx", [&] { return portworx_check(*session, profile, "portworx"); });
     } else {
         checks.push_back(
             skipped_check("portworx", proxied ? unreached : "no connection could be made"));
     }
-    if (reached) {
-        run("staging-namespace", [&] { return staging_namespace_check(*session, loaded); });
-    } else {
-        checks.push_back(skipped_check("staging-namespace", unreached));
+    // The transfer's credentials, each on its own side (both here without staging.cluster).
+    const bool portworx = checks.back().result == CheckResult::ok;
+    const auto credential = [&](const std::string& name) {
+        if (portworx) {
+            run(name, [&] { return credential_check(*session, profile, name); });
+        } else {
+            checks.push_back(skipped_check(name, "Portworx was not reached"));
+        }
+    };
+    if (profile.transfer) {
+        credential("source-credential");
     }
+    if (!separate) {
+        if (profile.transfer) {
+            credential("staging-credential");
+        }
+        if (reached) {
+            run("staging-namespace", [&] { return staging_namespace_check(*session, loaded); });
+        } else {
+            checks.push_back(skipped_check("staging-namespace", unreached));
+        }
+        return checks;
+    }
+    staging_checks(connect, loaded, checks);
     return checks;
 }
 

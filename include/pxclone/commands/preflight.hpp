@@ -16,10 +16,14 @@ namespace pxclone::cmd {
 // cluster (reachable, credentials accepted: exec plugins run here), access (one
 // SelfSubjectAccessReview per plan::needed_permissions entry), source-pvcs (exist, Bound,
 // Portworx volumes), storage-classes, snapshot-class (method csi), portworx (an SDK gateway that
-// accepts the token) and staging-namespace (free, or this run's). `manifests` are the offline
-// check's findings (its resources decide what the manifests need). Never throws for what it
-// checks; only for a failure of pxclone itself. The checks run on the session `connect` makes (a
-// failure to make one is the cluster check's).
+// accepts the token) and staging-namespace (free, or this run's); with a transfer,
+// source-credential and staging-credential (each resolves to one credential on its own cluster).
+// With staging.cluster the staging side is checked on a session of its own: staging-cluster,
+// storage-classes, staging-portworx, staging-credential, staging-namespace (access is skipped: the
+// permissions are not split per side yet). `manifests` are the offline check's findings (its
+// resources decide what the manifests need). Never throws for what it checks; only for a failure
+// of pxclone itself. The checks run on the sessions `connect` makes for each side (a failure to
+// make one is that side's cluster check's).
 std::vector<plan::Check> online_checks(const SessionFactory& connect, const LoadedProfile& loaded,
                                        const plan::ManifestCheck& manifests);
 
