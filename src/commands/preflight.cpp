@@ -136,12 +136,14 @@ Check source_check(Session& session, const profile::Profile& profile) {
 }
 
 // The storage classes the staging PVCs will use: the profile's, or (a method whose provisioner
-// needs one: MethodRules::staging_class_from_source) the source PVCs' classes.
+// needs one: MethodRules::staging_class_from_source) the source PVCs' classes — not in a staging
+// cluster of its own, which holds no source PVC.
 Check storage_class_check(Session& session, const profile::Profile& profile) {
     std::set<std::string> classes;
     if (!profile.staging.storage_class.empty()) {
         classes.insert(profile.staging.storage_class);
-    } else if (method::of(profile.snapshot.method).staging_class_from_source()) {
+    } else if (method::of(profile.snapshot.method).staging_class_from_source() &&
+               !(session.side() == ClusterSide::staging && separate_clusters(profile))) {
         for (const auto& volume : resolve_sources(session, profile).volumes) {
             if (!volume.storage_class.empty()) {
                 classes.insert(volume.storage_class);

@@ -138,3 +138,47 @@ TEST_CASE_FIXTURE(Fixture,
     CHECK(out.str() == "orders\n");
     CHECK(err.str() == "pxclone: warning: p.yaml:5:1: transfer: no staging.cluster\n");
 }
+
+TEST_CASE_FIXTURE(Fixture, "validate --online with a staging cluster: each side on its own "
+                           "session, each credential resolved on its own cluster; an ambiguous "
+                           "staging credential fails that check only") {
+    loaded = test::two_cluster_profile();
+    const json version{{"sdk_version", {{"version", "0.186.0"}}},
+                       {"version", {{"driver", "pxd"}, {"version", "3.2.0"}}}};
+    // The source side: cluster, (access skipped), source PVCs, Portworx, its credential.
+    kube->expect(Method::get, "/version").reply(200, json{{"gitVersion", "v1.30.0"}});
+    kube->expect(Method::get, "/api/v1/namespaces/prod/persistentvolumeclaims/data")
+        .reply(200, source_pvc());
+    kube->expect(Method::get, "/api/v1/persistentvolumes/pv-data").reply(200, source_pv());
+    px->expect(Method::get, "/v1/identities/version").reply(200, version);
+    px->expect(Method::post, "/v1/volumes/inspectwithfilters").reply(200, test::no_volumes());
+    px->expect(Method::get, "/v1/credentials").reply(200, test::credential_list());
+    px->expect(Method::get, "/v1/credentials/inspect/" + test::k_backup_credential)
+        .reply(200, test::credential_inspect());
+    // The staging side: its cluster, Portworx, credential (two of that name) and namespace.
+    kube_b->expect(Method::get, "/version").reply(200, json{{"gitVersion", "v1.31.0"}});
+    px_b->expect(Method::get, "/v1/identities/version").reply(200, version);
+    px_b->expect(Method::post, "/v1/volumes/inspectwithfilters").reply(200, test::no_volumes());
+    const std::string other = "2f8688e8-7a72-401a-b643-e338bdb5d73d";
+    px_b->expect(Method::get, "/v1/credentials")
+        .reply(200, json{{"credential_ids", {test::k_backup_credential, other}}});
+    px_b->expect(Method::get, "/v1/credentials/inspect/" + test::k_backup_credential)
+        .reply(200, test::credential_inspect());
+    auto second = test::credential_inspect();
+    second["credential_id"] = other;
+    px_b->expect(Method::get, "/v1/credentials/inspect/" + other).reply(200, second);
+    kube_b->expect(Method::get, "/api/v1/namespaces/stg").reply(404, json::parse(k_not_found));
+
+    CHECK_THROWS_AS(run({.online = true}), Error);
+    CHECK(sessions == 2);
+    const auto text = out.str();
+    CHECK(text.find("skipped access: staging in another cluster") != std::string::npos);
+    CHECK(text.find("ok      source-credential: credential s3-orders is " +
+                    test::k_backup_credential) != std::string::npos);
+    CHECK(text.find("ok      staging-cluster: https://k8s-b.test (context test-b) answers") !=
+          std::string::npos);
+    CHECK(text.find("ok      staging-portworx: https://px-b.test:9021") != std::string::npos);
+    CHECK(text.find("FAILED  staging-credential: ") != std::string::npos);
+    CHECK(text.find("staging cluster (context stg-eks)") != std::string::npos);
+    CHECK(text.find("ok      staging-namespace: stg is free") != std::string::npos);
+}
