@@ -185,6 +185,7 @@ void teardown(Session& staging, Session& source, const GlobalOptions& globals,
     // set whose backups could not all be deleted keeps its snapshots for the next teardown.
     const bool text = globals.output == output::Format::text;
     std::vector<std::string> backup_failures;
+    std::vector<std::string> backups_deleted;
     const auto remove_backups = [&](exec::TeardownRunner& runner) {
         if (!profile.transfer || target.snapshot_sets.empty()) {
             return true;
@@ -201,6 +202,9 @@ void teardown(Session& staging, Session& source, const GlobalOptions& globals,
             }
         }
         backup_failures = removal.failed;
+        for (const auto& deletion : removal.deleted) {
+            backups_deleted.push_back(deletion.backup_id);
+        }
         return removal.failed.empty();
     };
 
@@ -240,8 +244,9 @@ void teardown(Session& staging, Session& source, const GlobalOptions& globals,
     auto& session = staging;
 
     // Report.
-    const auto result = output::to_json(
-        teardown_record(target.runs, target.snapshot_sets, report.dry_run, plan, &report));
+    auto record = teardown_record(target.runs, target.snapshot_sets, report.dry_run, plan, &report);
+    record.cloud_backups = backups_deleted;
+    const auto result = output::to_json(record);
     session.finish(nlohmann::json(result));
     if (!text) {
         output::print_document(result, globals.output, streams.out);

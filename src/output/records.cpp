@@ -440,6 +440,9 @@ ordered_json to_json(const TeardownRecord& record) {
                 return out;
             });
     }
+    if (!record.cloud_backups.empty()) {
+        body["cloudBackups"] = record.cloud_backups;
+    }
     return document("TeardownReport", body);
 }
 

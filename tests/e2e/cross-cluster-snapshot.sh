@@ -77,6 +77,12 @@ px_run teardown -p "$profile" --run r2 --snapshots --dry-run
 expect_exit 0
 expect_out_contains "DELETE /v1/cloudbackups/backup/"
 expect_no_mutations_since_mark
+px_run teardown -p "$profile" --run r2 --snapshots --dry-run -o json
+expect_exit 0
+expect_json '.cloudBackups | length' 2
+got=$(python3 "$E2E_DIR/check_schema.py" "$E2E_SRC/docs/schema" "$PX_OUT" json 2>&1) ||
+    e2e_fail "the TeardownReport does not validate against its schema: $got"
+expect_no_mutations_since_mark
 px_run teardown -p "$profile" --run r2 --snapshots
 expect_exit 0
 expect_out_contains "cloud backup"

@@ -148,6 +148,9 @@ struct TeardownRecord {
     std::optional<std::vector<TeardownObjectRecord>> plan;    // dry run with something to do
     std::optional<std::vector<TeardownObjectRecord>> deleted; // when run (or nothing to do)
     std::optional<std::vector<TeardownObjectRecord>> failed;
+    // teardown --snapshots with a transfer: the sets' cloud backups deleted (a dry run: to
+    // delete), by id; absent when there were none.
+    std::vector<std::string> cloud_backups;
 };
 nlohmann::ordered_json to_json(const TeardownRecord& record);
 
