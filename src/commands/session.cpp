@@ -127,17 +127,17 @@ SessionParts connect(const GlobalOptions& globals, const Streams& streams,
 
     k8s::ConnectOptions options;
     // The staging cluster of a staging.cluster: its own context (--context names the source
-    // cluster's), its kubeconfig or the source's.
+    // cluster's) and its kubeconfig, else the source cluster's.
     const auto* staging = side == ClusterSide::staging && profile.staging.cluster
                               ? &profile.staging.cluster->cluster
                               : nullptr;
-    const auto& kubeconfig = staging != nullptr && !staging->kubeconfig.empty()
-                                 ? staging->kubeconfig
-                                 : profile.cluster.kubeconfig;
-    options.kubeconfig_path =
-        !globals.kubeconfig.empty() && (staging == nullptr || staging->kubeconfig.empty())
-            ? globals.kubeconfig
-            : (kubeconfig.empty() ? std::string() : profile::resolve_path(profile, kubeconfig));
+    if (staging != nullptr && !staging->kubeconfig.empty()) {
+        options.kubeconfig_path = profile::resolve_path(profile, staging->kubeconfig);
+    } else if (!globals.kubeconfig.empty()) {
+        options.kubeconfig_path = globals.kubeconfig;
+    } else if (!profile.cluster.kubeconfig.empty()) {
+        options.kubeconfig_path = profile::resolve_path(profile, profile.cluster.kubeconfig);
+    }
     if (staging != nullptr) {
         options.context = staging->context;
     } else {

@@ -137,6 +137,17 @@ TEST_CASE("connect: the source side takes --context (else cluster.context); the 
     parts = connect(cmd::ClusterSide::staging);
     CHECK(parts.cluster.context == "stg-eks");
     CHECK(parts.cluster.server == "https://stg.test");
+
+    // staging.cluster.kubeconfig: the staging side's file, whatever --kubeconfig says.
+    std::string own = k_two_contexts;
+    own.replace(own.find("https://stg.test"), 16, "https://stg2.test");
+    dir.write("stg/k.yaml", own, 0600);
+    profile.base_dir = dir.path().string();
+    profile.staging.cluster->cluster.kubeconfig = "stg/k.yaml";
+    parts = connect(cmd::ClusterSide::staging);
+    CHECK(parts.cluster.server == "https://stg2.test");
+    parts = connect(cmd::ClusterSide::source);
+    CHECK(parts.cluster.server == "https://prod.test");
 }
 
 TEST_CASE("a Session on the staging side of a staging.cluster talks to that cluster's API "
