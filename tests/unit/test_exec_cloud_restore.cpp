@@ -245,7 +245,7 @@ TEST_CASE("find_backup_set: a volume without a Done backup is exit 3 naming the 
         CHECK_THROWS_WITH_AS(
             exec::find_backup_set(f.backups, k_cred, "orders", "41", {"prod/data", "prod/logs"}),
             "snapshot set 41 of profile orders cannot be restored: prod/logs: no backup",
-            NotFoundError);
+            Error); // exit 3, as the other cases check
     }
     SUBCASE("not Done") {
         f.px_fake.expect(Method::post, "/v1/cloudbackups/enumerate/filters")
@@ -306,7 +306,7 @@ TEST_CASE("resolve_transfer_credentials: an ambiguous staging credential name is
     }
 }
 
-TEST_CASE("cloudsnap staging runner: each volume restored from its backup under the clone's "
+TEST_CASE("cloud restore runner: each volume restored from its backup under the clone's "
           "name, labelled as a clone at once, polled by its volume id until Done") {
     Fixture f;
     const auto data = staging_volume("data", k_data_backup);
@@ -338,7 +338,7 @@ TEST_CASE("cloudsnap staging runner: each volume restored from its backup under 
     CHECK(f.inner->calls == std::vector<std::string>{"create " + ready.objects.front().label()});
 }
 
-TEST_CASE("cloudsnap staging runner: a failed restore deletes the volume it made, and only it") {
+TEST_CASE("cloud restore runner: a failed restore deletes the volume it made, and only it") {
     Fixture f;
     const auto data = staging_volume("data", k_data_backup);
     f.expect_none(data);
@@ -359,7 +359,7 @@ TEST_CASE("cloudsnap staging runner: a failed restore deletes the volume it made
     CHECK(f.written.empty());
 }
 
-TEST_CASE("cloudsnap staging runner: a restore past restore_timeout is exit 4 and its volume "
+TEST_CASE("cloud restore runner: a restore past restore_timeout is exit 4 and its volume "
           "is deleted") {
     Fixture f;
     f.runner = f.make(1s);
@@ -381,7 +381,7 @@ TEST_CASE("cloudsnap staging runner: a restore past restore_timeout is exit 4 an
     CHECK(f.sleeper.waits() == std::vector<std::chrono::milliseconds>{500ms});
 }
 
-TEST_CASE("cloudsnap staging runner: a re-run adopts its earlier restore, done or running") {
+TEST_CASE("cloud restore runner: a re-run adopts its earlier restore, done or running") {
     Fixture f;
     const auto data = staging_volume("data", k_data_backup);
     auto labels = labels_of(data);
@@ -422,7 +422,7 @@ TEST_CASE("cloudsnap staging runner: a re-run adopts its earlier restore, done o
     }
 }
 
-TEST_CASE("cloudsnap staging runner: a volume of the clone's name that is not this run's "
+TEST_CASE("cloud restore runner: a volume of the clone's name that is not this run's "
           "restore is refused, and nothing is written or deleted") {
     Fixture f;
     const auto data = staging_volume("data", k_data_backup);
@@ -443,7 +443,7 @@ TEST_CASE("cloudsnap staging runner: a volume of the clone's name that is not th
     CHECK_THROWS_WITH_AS(f.runner->clone(data), expected.c_str(), Error);
 }
 
-TEST_CASE("cloudsnap dry-run staging runner: the restore and the label update, nothing sent") {
+TEST_CASE("cloud restore dry-run runner: the restore and the label update, nothing sent") {
     std::ostringstream out;
     const auto runner = exec::make_dry_run_cloud_restore_runner(
         out, {.credential_id = k_cred, .restore_timeout = 1h});
