@@ -5,8 +5,9 @@
 # driver pxclone_transfer_restore until a command runs it) finds the set on cluster B by its
 # backups' metadata and restores each volume there as a run's staging volume: named and labelled
 # as a clone, polled until Done. A re-run restores nothing twice; a failed restore deletes only the
-# volume it made and the next run restores it again; a missing set is exit 3, an ambiguous
-# credential exit 1; A and the bucket are not written by B's runs.
+# volume it made and the next run restores it again; a run killed while restoring is finished by
+# the next; a missing set is exit 3, an ambiguous credential exit 1; A and the bucket are not
+# written by B's runs.
 # shellcheck source=tests/e2e/lib.sh
 source "$(dirname "$0")/lib.sh"
 e2e_init "$@"
@@ -106,6 +107,26 @@ expect_equal "restored volumes of r2" $'e2e-r2-clone-pvc-1\tprod/pvc-1\tstaging\
     "$(b_volumes r2)"
 expect_equal "restores asked after r2" 5 "$(b_restores)"
 
+# Run r5 killed (SIGKILL) once it has labelled its first restored volume, its restores still
+# running: the next run adopts what it restored (running or done) and restores only the rest, so
+# r5 has its two volumes and two restores in all.
+kill_at_first_label() {
+    local E2E_SIM_LOG=$E2E_SIM_B_LOG
+    E2E_MARK=$(wc -l <"$E2E_SIM_B_LOG")
+    "$driver" "$SIM_B_URL" "$E2E_TOKEN_B" s3-staging e2e s1 r5 20000 >/dev/null 2>&1 &
+    PX_PID=$!
+    signal_at_request KILL '^PUT /v1/volumes/'
+    wait "$PX_PID" 2>/dev/null || true
+}
+kill_at_first_label
+left=$(b_volumes r5 | wc -l)
+[[ $left -ge 1 ]] || e2e_fail "the killed run left no labelled volume to adopt"
+restore r5
+[[ $R_RC == 0 ]] || e2e_fail "restore r5 after the kill: exit $R_RC: $(cat "$R_ERR")"
+expect_equal "restored volumes of r5" $'e2e-r5-clone-pvc-1\tprod/pvc-1\tstaging\ne2e-r5-clone-pvc-2\tprod/pvc-2\tstaging' \
+    "$(b_volumes r5)"
+expect_equal "restores asked after r5" 7 "$(b_restores)"
+
 # A set that has no backup: exit 3, as a missing snapshot set.
 restore r3 nope
 expect_equal "exit code of a missing set" 3 "$R_RC"
@@ -115,7 +136,7 @@ px_ok "$SIM_B_URL" "$E2E_TOKEN_B" POST /v1/credentials "$credential" >/dev/null
 restore r4
 expect_equal "exit code of an ambiguous credential" 1 "$R_RC"
 grep -qF "the cloud credential name 's3-staging' is ambiguous" "$R_ERR" || e2e_fail "$(cat "$R_ERR")"
-expect_equal "restores asked at the end" 5 "$(b_restores)"
+expect_equal "restores asked at the end" 7 "$(b_restores)"
 
 expect_equal "bucket untouched by B" "$bucket_before" "$(bucket_backups)"
 expect_no_mutations_since_mark
