@@ -117,8 +117,8 @@ private:
         std::string state; // for the progress line
     };
 
-    // This run's volume of the clone's name, if an earlier attempt restored into it; a failed
-    // one is deleted (nullopt: restore again).
+    // This run's volume of the clone's name, if an earlier attempt restored into it (the first
+    // one that is Done or running); failed ones are deleted (nullopt: none left, restore again).
     std::optional<Adopted> adopt(const plan::StagingVolume& volume) {
         const auto& name = volume.clone->name;
         px::VolumeFilter filter;
@@ -155,9 +155,9 @@ private:
                                std::string(px::cloud_backup_state_name(status->state))};
             case plan::TransferPhase::failed:
                 // An earlier attempt's failed restore that it could not clean up: its volume
-                // is this run's (labelled now), and useless.
+                // is this run's (labelled now), and useless. Another of the name may be good.
                 m_px.delete_volume(found.id);
-                return std::nullopt;
+                continue;
             }
         }
         return std::nullopt;

@@ -412,6 +412,17 @@ TEST_CASE("cloud restore runner: a re-run adopts its earlier restore, done or ru
         f.expect_status("rv-2", "Done");
         CHECK(f.runner->clone(data) == "rv-2");
     }
+    SUBCASE("two of the name: the failed one deleted, the running one followed") {
+        f.px_fake.expect(Method::post, "/v1/volumes/inspectwithfilters")
+            .body({{"name", data.clone->name}})
+            .reply(200, json{{"volumes",
+                              {restored(data, "rv-1", labels), restored(data, "rv-2", labels)}}});
+        f.expect_status("rv-1", "Failed");
+        f.px_fake.expect(Method::del, "/v1/volumes/rv-1").reply(200, "{}");
+        f.expect_status("rv-2", "Active");
+        f.expect_status("rv-2", "Done");
+        CHECK(f.runner->clone(data) == "rv-2");
+    }
     SUBCASE("unlabelled (the run died before labelling it) but restored into: labelled, kept") {
         f.expect_found(data, restored(data, "rv-1", json::object()));
         f.expect_status("rv-1", "Done");
