@@ -90,7 +90,7 @@ make_staging_runner(const k8s::Client& kube, const px::Client* portworx, Staging
 // fresh run, and `WAIT ...` for what it would await. What the server names (a provisioned PV, the
 // Portworx volume behind it) is a placeholder: "<pv-of-pvc-NAME>", "<volume-of-pvc-NAME>".
 // `clone_lines`, when given, are the lines of a volume's clone step instead of the clone's request
-// (a method that makes the volume another way: method/cloudsnap_staging's restore).
+// (another way to make the volume: exec/cloud_restore.hpp restores a backup).
 using CloneLines = std::function<std::vector<std::string>(const plan::StagingVolume& volume)>;
 std::unique_ptr<StagingRunner> make_dry_run_staging_runner(std::ostream& out,
                                                            CloneLines clone_lines = {});
