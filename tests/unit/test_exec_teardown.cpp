@@ -662,7 +662,7 @@ TEST_CASE("a staging run made from cloud backups (transfer): its restored Portwo
     const k8s::Client kube_client(kube, "https://k8s.test");
     const px::Client px_client(portworx, "https://px.test:9021");
     // A restored volume as the SDK shows it: no source.parent (not a clone of a local snapshot),
-    // ha_level 1, the labels method/cloudsnap_staging gave it (a clone's: the staging lineage).
+    // ha_level 1, the labels exec/cloud_restore gave it (a clone's: the staging lineage).
     plan::Lineage lineage{.profile = "orders",
                           .run = "42",
                           .role = plan::Role::staging,
