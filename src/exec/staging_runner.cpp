@@ -337,7 +337,8 @@ private:
 
 class DryRunStagingRunner final : public StagingRunner {
 public:
-    explicit DryRunStagingRunner(std::ostream& out) : m_out(out) {}
+    DryRunStagingRunner(std::ostream& out, CloneLines clone_lines)
+        : m_out(out), m_clone_lines(std::move(clone_lines)) {}
 
     bool sends() const override { return false; }
 
@@ -349,7 +350,11 @@ public:
     }
 
     std::string clone(const plan::StagingVolume& volume) override {
-        if (volume.clone) {
+        if (volume.clone && m_clone_lines) {
+            for (const auto& text : m_clone_lines(volume)) {
+                line(text);
+            }
+        } else if (volume.clone) {
             line("POST /v1/volumes/clone " + px::to_json(*volume.clone).dump());
         }
         return std::string(plan::k_clone_id_placeholder);
@@ -403,6 +408,7 @@ private:
     }
 
     std::ostream& m_out;
+    CloneLines m_clone_lines;
     std::mutex m_mutex;
 };
 
@@ -511,8 +517,9 @@ make_staging_runner(const k8s::Client& kube, const px::Client* portworx, Staging
     return std::make_unique<ClusterStagingRunner>(kube, portworx, std::move(context));
 }
 
-std::unique_ptr<StagingRunner> make_dry_run_staging_runner(std::ostream& out) {
-    return std::make_unique<DryRunStagingRunner>(out);
+std::unique_ptr<StagingRunner> make_dry_run_staging_runner(std::ostream& out,
+                                                           CloneLines clone_lines) {
+    return std::make_unique<DryRunStagingRunner>(out, std::move(clone_lines));
 }
 
 plan::StagingReport run_staging_plan(const plan::StagingPlan& plan, StagingRunner& runner,

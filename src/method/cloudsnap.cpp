@@ -138,7 +138,8 @@ private:
     RunningBackup start_backup(const plan::SnapshotPlan& plan,
                                const plan::PlannedSnapshot& snapshot,
                                const exec::TakenSnapshot& taken, std::size_t index) {
-        const plan::TransferSnapshot transfer{taken.source, taken.portworx_id, snapshot.labels};
+        const plan::TransferSnapshot transfer{taken.source, taken.portworx_id, snapshot.labels,
+                                              taken.size_bytes};
         plan::TransferPlan planned;
         {
             const std::lock_guard lock(m_mutex);

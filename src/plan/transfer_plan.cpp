@@ -49,6 +49,9 @@ TransferPhase phase_of(px::CloudBackupState state) {
 Labels backup_metadata(const TransferSnapshot& snapshot) {
     auto metadata = snapshot.labels;
     metadata[std::string(k_snapshot_id_key)] = snapshot.snapshot_id;
+    if (snapshot.size_bytes > 0) {
+        metadata[std::string(k_size_key)] = std::to_string(snapshot.size_bytes);
+    }
     return metadata;
 }
 

@@ -653,6 +653,61 @@ TEST_CASE("with staging.role_binding a run whose staging namespace is gone: its 
     CHECK(portworx.remaining() == 0);
 }
 
+TEST_CASE("a staging run made from cloud backups (transfer): its restored Portworx volumes carry "
+          "the run's labels as clones do, and are found and deleted like them") {
+    FakeTransport kube;
+    FakeTransport portworx("https://px.test:9021");
+    FakeClock clock;
+    FakeSleeper sleeper(clock);
+    const k8s::Client kube_client(kube, "https://k8s.test");
+    const px::Client px_client(portworx, "https://px.test:9021");
+    // A restored volume as the SDK shows it: no source.parent (not a clone of a local snapshot),
+    // ha_level 1, the labels exec/cloud_restore gave it (a clone's: the staging lineage).
+    plan::Lineage lineage{.profile = "orders",
+                          .run = "42",
+                          .role = plan::Role::staging,
+                          .snapshot_set = "41",
+                          .source = "prod/data",
+                          .created_at = "2026-11-27T11:00:00Z"};
+    const json restored = {{"volumes",
+                            {{{"volume",
+                               {{"id", "rv-1"},
+                                {"source", json::object()},
+                                {"locator",
+                                 {{"name", "orders-42-clone-data"},
+                                  {"volume_labels", plan::portworx_labels(lineage)}}},
+                                {"spec", {{"size", "1073741824"}, {"ha_level", "1"}}}}}}}}};
+    kube.expect(Method::get, "/api/v1/namespaces" + k_selector).reply(200, list_of(json::array()));
+    kube.expect(Method::get, "/api/v1/persistentvolumes" + k_selector)
+        .reply(200, list_of(json::array({claimed_pv("orders-42-data", "rv-1", k_ns)})));
+    portworx.expect(Method::post, "/v1/volumes/inspectwithfilters").reply(200, restored);
+    expect_namespace_lookup(kube, k_ns, json::array());
+    const auto found = find_target_objects(kube_client, px_client, bound_target());
+    const auto plan = plan::plan_teardown(bound_target(), found);
+
+    kube.expect(Method::del, "/api/v1/persistentvolumes/orders-42-data").reply(200, "{}");
+    portworx.expect(Method::del, "/v1/volumes/rv-1").reply(200, "{}");
+    for (const auto* path : {"/api/v1/namespaces", "/api/v1/persistentvolumes"}) {
+        kube.expect(Method::get, path + k_selector).reply(200, list_of(json::array()));
+    }
+    portworx.expect(Method::post, "/v1/volumes/inspectwithfilters").reply(200, "{}");
+    TeardownContext context{.kube = kube_client,
+                            .portworx = px_client,
+                            .clock = clock,
+                            .sleeper = sleeper,
+                            .timeout = 60s};
+    const auto report = execute_teardown(bound_target(), plan, context);
+    CHECK(report.ok());
+    std::vector<std::string> deleted;
+    for (const auto& object : report.deleted) {
+        deleted.push_back(object.describe());
+    }
+    CHECK(deleted == std::vector<std::string>{"persistentvolume/orders-42-data",
+                                              "portworx volume rv-1 (orders-42-clone-data)"});
+    CHECK(kube.remaining() == 0);
+    CHECK(portworx.remaining() == 0);
+}
+
 TEST_CASE("find_run_objects with staging_only lists namespaced kinds in the run's namespace and "
           "a set's VolumeSnapshots in the source namespace") {
     FakeTransport kube;

@@ -131,6 +131,7 @@ TEST_CASE("cloudsnap take, await_ready: the snapshot, its readiness, then its ba
     expect_lookup(f.px_fake, {inspected("s1")});
     auto metadata = json(plan.snapshots[0].labels);
     metadata["pxclone.io/snapshot-id"] = "s1";
+    metadata["pxclone.io/size"] = "1048576"; // what the staging side's PV asks for
     f.px_fake.expect(Method::post, "/v1/cloudbackups")
         .body({{"volume_id", "s1"},
                {"credential_id", k_cred},
@@ -202,6 +203,7 @@ TEST_CASE(
     // One backup only: of s1.
     auto metadata = json(plan.snapshots[0].labels);
     metadata["pxclone.io/snapshot-id"] = "s1";
+    metadata["pxclone.io/size"] = "1048576"; // what the staging side's PV asks for
     f.px_fake.expect(Method::post, "/v1/cloudbackups")
         .body({{"volume_id", "s1"},
                {"credential_id", k_cred},

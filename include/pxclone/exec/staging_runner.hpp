@@ -89,7 +89,11 @@ make_staging_runner(const k8s::Client& kube, const px::Client* portworx, Staging
 // Prints `POST|PUT|PATCH <path>` and the body for every write the real runner would send on a
 // fresh run, and `WAIT ...` for what it would await. What the server names (a provisioned PV, the
 // Portworx volume behind it) is a placeholder: "<pv-of-pvc-NAME>", "<volume-of-pvc-NAME>".
-std::unique_ptr<StagingRunner> make_dry_run_staging_runner(std::ostream& out);
+// `clone_lines`, when given, are the lines of a volume's clone step instead of the clone's request
+// (another way to make the volume: exec/cloud_restore.hpp restores a backup).
+using CloneLines = std::function<std::vector<std::string>(const plan::StagingVolume& volume)>;
+std::unique_ptr<StagingRunner> make_dry_run_staging_runner(std::ostream& out,
+                                                           CloneLines clone_lines = {});
 
 // Runs plan.steps in order, stopping at the first failure or interruption (the error
 // propagates; what exists stays for `teardown --run`). The steps that mostly wait on the server

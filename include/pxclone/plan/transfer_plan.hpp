@@ -8,6 +8,7 @@
 #include "pxclone/plan/lineage.hpp"
 #include "pxclone/px/cloud_backup_types.hpp"
 
+#include <cstdint>
 #include <optional>
 #include <set>
 #include <string>
@@ -19,12 +20,17 @@ namespace pxclone::plan {
 // On a backup (its metadata): the Portworx snapshot it was made of, so that a re-run can tell which
 // of the set's snapshots is backed up already.
 inline constexpr std::string_view k_snapshot_id_key = "pxclone.io/snapshot-id";
+// On a backup (its metadata): the size in bytes of the snapshot it was made of, which the staging
+// side's PV and PVC ask for (a backup listing has no size, and the staging cluster may not read
+// the source volume).
+inline constexpr std::string_view k_size_key = "pxclone.io/size";
 
 // One snapshot of a set, as the transfer sees it.
 struct TransferSnapshot {
     std::string source;      // "namespace/pvc"
     std::string snapshot_id; // the Portworx snapshot (for csi: the one behind the VolumeSnapshot)
     Labels labels;           // its lineage labels (plan::portworx_labels), copied to the backup
+    std::int64_t size_bytes = 0; // the snapshot's size (k_size_key); 0 when unknown
 };
 
 // The credentials the profile names, resolved to uuids on each side
@@ -60,7 +66,8 @@ enum class TransferPhase { in_progress, done, failed };
 // in progress, bounded by transfer.backup_timeout / restore_timeout.
 TransferPhase phase_of(px::CloudBackupState state);
 
-// The metadata of a snapshot's backup: its lineage labels and k_snapshot_id_key.
+// The metadata of a snapshot's backup: its lineage labels, k_snapshot_id_key and, when known,
+// k_size_key.
 Labels backup_metadata(const TransferSnapshot& snapshot);
 
 // The metadata that finds a set's backups again (metadata_filter): managed-by, profile and set.

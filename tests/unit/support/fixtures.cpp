@@ -91,14 +91,37 @@ json px_volumes(json volumes) {
     return {{"volumes", std::move(volumes)}};
 }
 
-json cloud_backup(const std::string& id, const std::string& set, const std::string& snapshot,
-                  const std::string& state) {
+json cloud_backup(const std::string& id, const std::string& set, const std::string& source,
+                  const std::string& snapshot, const std::string& state, const std::string& size) {
     auto metadata = set_snapshot_labels(set, "2026-11-27T10:00:00Z");
+    metadata["pxclone.io/source"] = source;
+    metadata["pxclone.io/set-size"] = "2";
     metadata["pxclone.io/snapshot-id"] = snapshot;
+    if (!size.empty()) {
+        metadata["pxclone.io/size"] = size;
+    }
     return {{"id", id},
             {"src_volume_id", snapshot},
-            {"metadata", metadata},
+            {"timestamp", "2026-11-27T10:01:00Z"},
+            {"metadata", std::move(metadata)},
             {"status", "SdkCloudBackupStatusType" + state}};
+}
+
+json cloud_restore_status(const std::string& volume, const std::string& state, json info) {
+    json entry = {{"backup_id", "task-of-" + volume},
+                  {"optype", "SdkCloudBackupOpTypeRestoreOp"},
+                  {"status", "SdkCloudBackupStatusType" + state},
+                  {"start_time", "2026-11-27T11:00:00Z"},
+                  {"src_volume_id", volume},
+                  {"credential_id", "stg-cred"}};
+    if (!info.is_null()) {
+        entry["info"] = std::move(info);
+    }
+    return {{"statuses", {{"task-of-" + volume, std::move(entry)}}}};
+
+json cloud_backup(const std::string& id, const std::string& set, const std::string& snapshot,
+                  const std::string& state) {
+    return cloud_backup(id, set, "prod/data", snapshot, state);
 }
 
 json credential_list() {

@@ -46,9 +46,20 @@ nlohmann::json px_volume(const std::string& id, nlohmann::json labels,
                          const std::string& state = "VOLUME_STATE_DETACHED");
 nlohmann::json px_volumes(nlohmann::json volumes = nlohmann::json::array());
 
-// Cloud backups (a transfer): the uuid of the credential s3-orders on the source cluster, and one
-// backup of set `set`'s snapshot `snapshot` (prod/data) as enumerate lists it, with pxclone's
-// metadata for profile orders, in `state` ("Done", "Active", "Failed", ...).
+// A backup of set `set` of profile orders as enumerate lists it: id `id`, made from snapshot
+// `snapshot` of `source` ("prod/data"), status `state` ("Done", "Active", ...), with the lineage
+// metadata the source side gives it (set-size 2, size 1 GiB unless `size` is "").
+nlohmann::json cloud_backup(const std::string& id, const std::string& set,
+                            const std::string& source, const std::string& snapshot,
+                            const std::string& state, const std::string& size = "1073741824");
+
+// The status reply of the restore into `volume`: one entry keyed by a task id that appears
+// nowhere else (as the real server answers), optype RestoreOp, status `state`, `info` if any.
+nlohmann::json cloud_restore_status(const std::string& volume, const std::string& state,
+                                    nlohmann::json info = nullptr);
+
+// The uuid of the credential s3-orders on the source cluster; the backup
+// above of set `set`'s snapshot `snapshot` of prod/data, in `state`.
 inline const std::string k_backup_credential = "d2634535-ce39-4905-ae19-6c32421898bf";
 nlohmann::json cloud_backup(const std::string& id, const std::string& set,
                             const std::string& snapshot, const std::string& state = "Done");

@@ -1,0 +1,371 @@
+#include "pxclone/exec/cloud_restore.hpp"
+
+#include "pxclone/error.hpp"
+#include "pxclone/plan/lineage.hpp"
+#include "pxclone/util/duration.hpp"
+
+#include <algorithm>
+#include <optional>
+#include <utility>
+
+#include <fmt/format.h>
+
+namespace pxclone::exec {
+
+namespace {
+
+using nlohmann::json;
+using std::chrono::milliseconds;
+
+// The labels that say which run's volume it is (not when or by which build it was made: a
+// re-run has its own created-at and expires-at).
+bool carries_identity(const px::Volume& volume, const px::Labels& labels) {
+    return std::all_of(labels.begin(), labels.end(), [&volume](const auto& label) {
+        const auto& key = label.first;
+        if (key != plan::k_managed_by_key && key != plan::k_profile_key && key != plan::k_run_key &&
+            key != plan::k_role_key && key != plan::k_snapshot_set_key &&
+            key != plan::k_source_key) {
+            return true;
+        }
+        const auto it = volume.labels.find(key);
+        return it != volume.labels.end() && it->second == label.second;
+    });
+}
+
+std::string source_of(const plan::StagingVolume& volume) {
+    return volume.source.empty() ? volume.staging_pvc : volume.source;
+}
+
+px::CloudRestoreRequest restore_request(const plan::StagingVolume& volume,
+                                        const std::string& credential_id) {
+    return {.backup_id = volume.clone->parent_id,
+            .restore_volume_name = volume.clone->name,
+            .credential_id = credential_id,
+            .labels = volume.clone->additional_labels};
+}
+
+class CloudRestoreRunner final : public StagingRunner {
+public:
+    CloudRestoreRunner(std::unique_ptr<StagingRunner> inner, const px::Client& staging,
+                       StagingContext context, CloudRestoreOptions options)
+        : m_inner(std::move(inner)), m_px(staging), m_backups(staging, options.cluster),
+          m_context(std::move(context)), m_options(std::move(options)) {}
+
+    bool sends() const override { return m_inner->sends(); }
+    void create_namespace(const plan::StagingPlan& plan) override {
+        m_inner->create_namespace(plan);
+    }
+    void create(const plan::PlannedObject& object) override { m_inner->create(object); }
+    void apply(const plan::PlannedObject& object) override { m_inner->apply(object); }
+    json wait(const plan::WaitFor& wait, std::chrono::system_clock::time_point deadline) override {
+        return m_inner->wait(wait, deadline);
+    }
+    void wait_many(const std::vector<plan::WaitFor>& waits,
+                   std::chrono::system_clock::time_point deadline) override {
+        m_inner->wait_many(waits, deadline);
+    }
+    std::string baseline(const plan::BaselineRequest& baseline) override {
+        return m_inner->baseline(baseline);
+    }
+    void label_bound_volume(const plan::StagingVolume& volume,
+                            const std::string& staging_namespace) override {
+        m_inner->label_bound_volume(volume, staging_namespace);
+    }
+    void mark_ready(const std::string& staging_namespace, const json& patch) override {
+        m_inner->mark_ready(staging_namespace, patch);
+    }
+    LogTail job_log_tail(const plan::WaitFor& job, const std::string& container) override {
+        return m_inner->job_log_tail(job, container);
+    }
+
+    // The restore that stands for the clone: an earlier attempt's, else a new one.
+    std::string clone(const plan::StagingVolume& volume) override {
+        if (!volume.clone) {
+            throw Error(ExitCode::failed, "internal: a cloud restore without a planned clone");
+        }
+        const auto key = "volume/" + volume.staging_pvc;
+        auto adopted = adopt(volume);
+        if (adopted && adopted->done) {
+            written(volume, adopted->id);
+            return adopted->id;
+        }
+        return run_step(m_context.on_done, key, [&] {
+            std::string id;
+            if (adopted) {
+                id = adopted->id;
+                progress(key, fmt::format("restore for pvc/{} found ({})", volume.staging_pvc,
+                                          adopted->state));
+            } else {
+                progress(key, fmt::format("restoring backup {} for pvc/{}", volume.clone->parent_id,
+                                          volume.staging_pvc));
+                id = m_backups.restore(restore_request(volume, m_options.credential_id))
+                         .restore_volume_id;
+                // At once, not once Done: a run that dies while the restore runs leaves a
+                // volume that teardown finds by its labels.
+                m_px.update_labels(id, volume.clone->additional_labels);
+            }
+            await_done(volume, key, id);
+            written(volume, id);
+            return id;
+        });
+    }
+
+private:
+    struct Adopted {
+        std::string id;
+        bool done = false;
+        std::string state; // for the progress line
+    };
+
+    // This run's volume of the clone's name, if an earlier attempt restored into it (the first
+    // one that is Done or running); failed ones are deleted (nullopt: none left, restore again).
+    std::optional<Adopted> adopt(const plan::StagingVolume& volume) {
+        const auto& name = volume.clone->name;
+        px::VolumeFilter filter;
+        filter.name = name;
+        for (const auto& found : m_px.inspect_with_filters(filter)) {
+            if (found.name != name) {
+                continue; // a server that ignored the filter
+            }
+            const bool ours = carries_identity(found, volume.clone->additional_labels);
+            const auto status = m_backups.restore_status(found.id);
+            if (!ours) {
+                // Unlabelled: a restore whose run died before labelling it is ours (the name
+                // holds the run id); anything else of that name is not, whatever its name says.
+                if (!found.labels.empty() || !status) {
+                    throw Error(ExitCode::failed,
+                                fmt::format("portworx ({}): volume {} ({}) exists and is not "
+                                            "this run's restore for pvc/{}",
+                                            m_options.cluster, name, found.id, volume.staging_pvc),
+                                "delete it, or use another --run");
+                }
+                m_px.update_labels(found.id, volume.clone->additional_labels);
+            }
+            if (!status) {
+                // No restore record (the server forgot it): the volume is what it is, unless
+                // Portworx still says it is being restored.
+                const bool restoring = found.state == "VOLUME_STATE_RESTORE";
+                return Adopted{found.id, !restoring, restoring ? "restoring" : "Done"};
+            }
+            switch (plan::phase_of(status->state)) {
+            case plan::TransferPhase::done:
+                return Adopted{found.id, true, "Done"};
+            case plan::TransferPhase::in_progress:
+                return Adopted{found.id, false,
+                               std::string(px::cloud_backup_state_name(status->state))};
+            case plan::TransferPhase::failed:
+                // An earlier attempt's failed restore that it could not clean up: its volume
+                // is this run's (labelled now), and useless. Another of the name may be good.
+                m_px.delete_volume(found.id);
+                continue;
+            }
+        }
+        return std::nullopt;
+    }
+
+    // Polls the restore into `id` until Done (pauses doubling to 10 s); a failure or
+    // restore_timeout deletes the volume, an interruption leaves it.
+    void await_done(const plan::StagingVolume& volume, const std::string& key,
+                    const std::string& id) {
+        const auto start = m_context.clock->now();
+        milliseconds pause{500};
+        while (true) {
+            const auto status = m_backups.restore_status(id);
+            const auto state = status ? status->state : px::CloudBackupState::not_started;
+            const auto phase = plan::phase_of(state);
+            if (phase == plan::TransferPhase::done) {
+                progress(key, fmt::format("restore for pvc/{} done ({})", volume.staging_pvc,
+                                          util::format_duration(since(start))));
+                return;
+            }
+            if (phase == plan::TransferPhase::failed) {
+                const auto reason = status->info.empty()
+                                        ? std::string()
+                                        : fmt::format(" ({})", fmt::join(status->info, "; "));
+                throw Error(ExitCode::failed,
+                            fmt::format("cloud restore of {} into volume {} failed on the {}: "
+                                        "{}{}{}",
+                                        source_of(volume), volume.clone->name, m_options.cluster,
+                                        px::cloud_backup_state_name(state), reason, cleanup(id)),
+                            "check the object store and the staging credential (pxctl cloudsnap "
+                            "status); the next run restores it again");
+            }
+            if (m_context.cancelled && m_context.cancelled()) {
+                throw InterruptedError();
+            }
+            if (m_context.clock->now() + pause > start + m_options.restore_timeout) {
+                throw TimeoutError(
+                    fmt::format("timed out after {} waiting for the cloud restore of {} into "
+                                "volume {} ({}){}",
+                                util::format_duration(m_options.restore_timeout), source_of(volume),
+                                volume.clone->name, px::cloud_backup_state_name(state),
+                                cleanup(id)),
+                    "raise transfer.restore_timeout, or check the object store's bandwidth");
+            }
+            progress(key, fmt::format("restore for pvc/{} {}", volume.staging_pvc,
+                                      px::cloud_backup_state_name(state)));
+            m_context.sleeper->sleep(pause);
+            pause = std::min(pause * 2, milliseconds{10000});
+        }
+    }
+
+    // Deletes the volume a failed restore made; "" when it is gone, else why it is left (the
+    // error that ends the step says so, in the same line).
+    std::string cleanup(const std::string& id) const {
+        try {
+            m_px.delete_volume(id);
+            return {};
+        } catch (const Error& e) {
+            return fmt::format("; its volume {} is left ({}): `pxclone teardown --run` removes "
+                               "it",
+                               id, e.what());
+        }
+    }
+
+    milliseconds since(std::chrono::system_clock::time_point start) const {
+        return std::chrono::duration_cast<milliseconds>(m_context.clock->now() - start);
+    }
+
+    void progress(const std::string& key, const std::string& text) const {
+        if (m_context.on_progress) {
+            m_context.on_progress(key, text);
+        }
+    }
+
+    void written(const plan::StagingVolume& volume, const std::string& id) const {
+        if (m_context.on_written) {
+            m_context.on_written(fmt::format("portworx volume {} ({})", id, volume.clone->name));
+        }
+    }
+
+    std::unique_ptr<StagingRunner> m_inner;
+    const px::Client& m_px;
+    px::CloudBackupClient m_backups;
+    StagingContext m_context;
+    CloudRestoreOptions m_options;
+};
+
+} // namespace
+
+std::vector<plan::BackupSet> list_backup_sets(const px::CloudBackupClient& backups,
+                                              const std::string& credential_id,
+                                              const std::string& profile) {
+    px::CloudBackupFilter filter;
+    filter.credential_id = credential_id;
+    filter.metadata = {{std::string(plan::k_managed_by_key), std::string(plan::k_managed_by_value)},
+                       {std::string(plan::k_profile_key), profile}};
+    filter.all = true; // the source cluster made them
+    return plan::backup_sets(backups.enumerate_backups(filter), profile);
+}
+
+SnapshotSet snapshot_set_of(const plan::BackupSet& set) {
+    SnapshotSet out;
+    out.id = set.id;
+    out.profile = set.profile;
+    out.method = "portworx";
+    out.created_at = set.created_at;
+    out.source_namespace = set.source_namespace;
+    out.git_sha = set.git_sha;
+    out.build_id = set.build_id;
+    out.expected = set.expected;
+    for (const auto& backup : set.backups) {
+        out.snapshots.push_back(SetSnapshot{
+            .source = backup.source,
+            .id = backup.backup_id,
+            .portworx_id = backup.backup_id,
+            .size = backup.size_bytes,
+            .name = backup.backup_id,
+            .ready = backup.state == px::CloudBackupState::done && backup.size_bytes > 0,
+        });
+    }
+    const bool whole = plan::backup_set_problems(set).empty();
+    out.state = whole ? SetState::complete : SetState::partial;
+    return out;
+}
+
+plan::SnapshotSet describe_backup_set(const profile::Profile& profile, const SnapshotSet& set) {
+    plan::SnapshotSet described;
+    described.id = set.id;
+    described.method = profile::SnapshotMethod::portworx;
+    for (const auto& snapshot : set.snapshots) {
+        described.volumes.push_back(plan::SnapshotSetVolume{
+            .source_pvc = snapshot.source.substr(snapshot.source.find('/') + 1),
+            .snapshot_id = snapshot.portworx_id,
+            .size_bytes = snapshot.size,
+            .storage_class = profile.staging.storage_class,
+            .access_modes = {"ReadWriteOnce"},
+        });
+    }
+    return described;
+}
+
+SnapshotSet find_backup_set(const px::CloudBackupClient& backups, const std::string& credential_id,
+                            const std::string& profile, const std::string& set_id,
+                            const std::vector<std::string>& sources) {
+    // Asked by set when it is named: a store of many sets lists one set's backups only.
+    px::CloudBackupFilter filter;
+    filter.credential_id = credential_id;
+    filter.metadata = {{std::string(plan::k_managed_by_key), std::string(plan::k_managed_by_value)},
+                       {std::string(plan::k_profile_key), profile}};
+    if (!set_id.empty()) {
+        filter.metadata.emplace(plan::k_snapshot_set_key, set_id);
+    }
+    filter.all = true;
+    const auto sets = plan::backup_sets(backups.enumerate_backups(filter), profile);
+    if (set_id.empty()) {
+        for (const auto& set : sets) {
+            if (plan::backup_set_problems(set, sources).empty()) {
+                return snapshot_set_of(set);
+            }
+        }
+        throw NotFoundError(fmt::format("no snapshot set of profile {} has every backup Done in "
+                                        "the staging credential's object store ({} set(s) found)",
+                                        profile, sets.size()),
+                            "run `pxclone snapshot` with transfer on the source cluster, or name "
+                            "a set with --snapshot");
+    }
+    const auto found = std::find_if(sets.begin(), sets.end(),
+                                    [&set_id](const auto& set) { return set.id == set_id; });
+    if (found == sets.end()) {
+        throw NotFoundError(
+            fmt::format("snapshot set {} of profile {} has no backup in the staging credential's "
+                        "object store",
+                        set_id, profile),
+            "check --snapshot, and that `pxclone snapshot` ran with transfer for it");
+    }
+    auto problems = plan::backup_set_problems(*found, sources);
+    if (!problems.empty()) {
+        throw Error(ExitCode::not_found,
+                    fmt::format("snapshot set {} of profile {} cannot be restored: {}", set_id,
+                                profile, fmt::join(problems, "; ")),
+                    "wait until its backups are Done (pxclone list on the source cluster), or "
+                    "take a new set");
+    }
+    return snapshot_set_of(*found);
+}
+
+std::unique_ptr<StagingRunner> make_cloud_restore_runner(std::unique_ptr<StagingRunner> inner,
+                                                         const px::Client& staging,
+                                                         StagingContext context,
+                                                         CloudRestoreOptions options) {
+    return std::make_unique<CloudRestoreRunner>(std::move(inner), staging, std::move(context),
+                                                std::move(options));
+}
+
+std::unique_ptr<StagingRunner> make_dry_run_cloud_restore_runner(std::ostream& out,
+                                                                 CloudRestoreOptions options) {
+    return make_dry_run_staging_runner(
+        out,
+        [credential_id = std::move(options.credential_id)](
+            const plan::StagingVolume& volume) -> std::vector<std::string> {
+            // The restored volume's id is the server's: a placeholder (no space, so a line
+            // stays "METHOD PATH BODY").
+            return {"POST /v1/cloudbackups/restore " +
+                        px::to_json(restore_request(volume, credential_id)).dump(),
+                    fmt::format("PUT /v1/volumes/<restored-volume-of-pvc-{}> {}",
+                                volume.staging_pvc,
+                                json{{"labels", volume.clone->additional_labels}}.dump())};
+        });
+}
+
+} // namespace pxclone::exec
