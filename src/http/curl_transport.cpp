@@ -4,7 +4,6 @@
 #include "pxclone/http/library.hpp"
 #include "pxclone/http/redact.hpp"
 #include "pxclone/util/text.hpp"
-#include "pxclone/util/worker_pool.hpp"
 
 #include <algorithm>
 #include <array>
@@ -83,9 +82,6 @@ std::string protocol_name(long version) {
         return {};
     }
 }
-
-// libcurl's receive buffer of each transfer (its minimum is 1 KiB, its default 16 KiB).
-constexpr long k_receive_buffer_bytes = 4096;
 
 // Who we are to the server; replaced as a whole so a request never sees half an update.
 struct Identity {
@@ -255,7 +251,8 @@ struct CurlTransport::Impl {
 
     void release(CURL* handle, bool stream) {
         auto& pool = idle.at(stream ? 1 : 0);
-        // reset drops this transfer's options; connections live on in the share handle.
+        // reset drops this transfer's options; the handle's connections live on (a stream
+        // handle's in its own cache, a send handle's in the loop's).
         curl.easy_reset(handle);
         const std::scoped_lock guard(pool_mutex);
         if (pool.size() < options.max_idle_handles) {
@@ -271,11 +268,11 @@ struct CurlTransport::Impl {
     // most CurlOptions::max_connections connections (--parallel): over HTTP/2 the requests in
     // flight share them, multiplexed; over HTTP/1.1 a request waits in the loop for a free one.
     // Streams (watches) keep easy_perform on their caller's thread, outside that bound: a watch
-    // holds its HTTP/1.1 connection for minutes, so counting it would let a few waits starve
-    // every other request (and deadlock --parallel 1, where a wait's own reads queue behind it),
-    // and its chunk handler (JSON parsing, waking waiters) would run on the loop and hold every
-    // other transfer up. The two never share a connection (the share handle's cache serves
-    // streams only), so no connection is used from two threads.
+    // holds its HTTP/1.1 connection for minutes, so counting it would let a few waits hold
+    // every other request up (at --parallel 1 all of them, until the wait ends), and its chunk
+    // handler (JSON parsing, waking waiters) would run on the loop and hold every
+    // other transfer up. No connection is used from two threads: the loop's are its own, and
+    // a stream handle keeps its connection to itself (see the share handle in the constructor).
     struct Submitted {
         CURL* handle = nullptr;
         std::promise<CURLcode> done;
@@ -451,7 +448,7 @@ Response CurlTransport::Impl::perform(const Request& request, const ChunkHandler
     } free_connect{curl, connect_list};
 
     curl.easy_setopt(handle, CURLOPT_URL, url.c_str());
-    // Streams share connections through the share handle; sends through the loop's own cache.
+    // Streams share DNS and TLS sessions through the share handle (not connections).
     curl.easy_setopt(handle, CURLOPT_SHARE, on_chunk != nullptr ? share : nullptr);
     if (on_chunk == nullptr) {
         // A send waits for a connection being set up to the same server rather than opening
@@ -464,18 +461,10 @@ Response CurlTransport::Impl::perform(const Request& request, const ChunkHandler
     curl.easy_setopt(handle, CURLOPT_NOSIGNAL, 1L);
     curl.easy_setopt(handle, CURLOPT_ERRORBUFFER, error_text.data());
     curl.easy_setopt(handle, CURLOPT_HTTP_VERSION, static_cast<long>(CURL_HTTP_VERSION_2TLS));
-    if (on_chunk != nullptr) {
-        // The streams' shared connection cache holds at most this many connections, those in
-        // use included (libcurl 7.88 counts them all): fewer than the streams open at once
-        // closed one as each ended and opened another for the next. (The loop's cache is
-        // max_connections.)
-        curl.easy_setopt(handle, CURLOPT_MAXCONNECTS,
-                         static_cast<long>(std::max<std::size_t>(options.max_idle_handles * 2,
-                                                                 util::k_max_fan_out)));
-    }
-    // API replies are a few KiB and every request in flight holds its own receive buffer:
-    // 4 KiB instead of libcurl's 16 KiB (reads of larger replies take more calls, no more time).
-    curl.easy_setopt(handle, CURLOPT_BUFFERSIZE, k_receive_buffer_bytes);
+    // libcurl's default receive buffer (16 KiB), not the 4 KiB this had to save memory: with
+    // HTTP/2, libcurl 7.88 corrupts its heap when a reply's DATA frames (16 KiB) do not fit the
+    // buffer (an N=200 teardown through nghttpx crashed in nghttp2_session_send or OpenSSL, 4
+    // runs in 4; after: none).
     curl.easy_setopt(handle, CURLOPT_TCP_KEEPALIVE, 1L);
     curl.easy_setopt(handle, CURLOPT_TCP_KEEPIDLE, 30L);
     curl.easy_setopt(handle, CURLOPT_TCP_KEEPINTVL, 15L);
@@ -632,7 +621,10 @@ CurlTransport::CurlTransport(CurlOptions options) : m_impl(std::make_unique<Impl
     curl.share_setopt(m_impl->share, CURLSHOPT_USERDATA, m_impl.get());
     curl.share_setopt(m_impl->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
     curl.share_setopt(m_impl->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
-    curl.share_setopt(m_impl->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_CONNECT);
+    // Not CURL_LOCK_DATA_CONNECT: libcurl documents sharing connections between concurrent
+    // threads as unsafe (over HTTP/2 a stream could multiplex onto a connection another
+    // thread's stream is driving). A stream handle keeps its own connection for the next stream
+    // it runs.
     m_impl->multi = curl.multi_init();
     if (m_impl->multi == nullptr) {
         curl.share_cleanup(m_impl->share);

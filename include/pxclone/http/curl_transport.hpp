@@ -87,8 +87,8 @@ struct CurlOptions {
 // Thread-safe. send() hands its transfer to one event loop (libcurl's multi interface, on a thread
 // of its own) and waits for it: at most CurlOptions::max_connections connections are kept and
 // reused there, and HTTP/2, used when the server offers it over TLS (ALPN), multiplexes the
-// requests in flight onto them. stream() runs on its caller's thread, its connections shared
-// between streams through a share handle (a watch holds one for its whole life).
+// requests in flight onto them. stream() runs on its caller's thread on a connection of its own
+// (a watch holds one for its whole life), kept by its handle for the next stream.
 // Easy handles are pooled and reused across threads. Errors map to TransportError kinds: connect
 // (DNS, refused, proxy), tls (handshake, verification, bad certificate/key), timeout, reset
 // (connection dropped mid-answer), other. A reply over CurlOptions::max_body_bytes is a
