@@ -24,6 +24,9 @@
 #   --smoke                       N=2, zero latencies, 5 start-up runs, no rollout check (CI)
 #   --out FILE                    the report (default bench/RESULTS.md)
 #   --keep                        keep the work directory (request logs, time -v outputs)
+#   --http2                       every N again through nghttpx (package nghttp2-proxy), which
+#                                 offers HTTP/2 by ALPN in front of pxsim as a real API server
+#                                 does; the rows also give the client connections it saw
 #
 # Every command runs under /usr/bin/time -v; pxsim's /_sim/requests gives the requests each sent.
 # The bench fails (exit 1, "bench: FAILED: ...") when a command fails or when any request of a
@@ -47,6 +50,7 @@ catalog=1
 smoke=0
 out=$root/bench/RESULTS.md
 keep=0
+http2=0
 while [[ $# -gt 0 ]]; do
     case $1 in
     --pxclone) pxclone=$(realpath "$2"); shift 2 ;;
@@ -63,7 +67,8 @@ while [[ $# -gt 0 ]]; do
     --smoke) smoke=1; shift ;;
     --out) out=$(realpath -m "$2"); shift 2 ;;
     --keep) keep=1; shift ;;
-    -h | --help) sed -n '2,27p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --http2) http2=1; shift ;;
+    -h | --help) sed -n '2,30p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "bench/run.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
     esac
 done
@@ -79,6 +84,10 @@ for tool in jq curl openssl awk /usr/bin/time; do
     command -v "$tool" >/dev/null 2>&1 ||
         { echo "bench/run.sh: $tool not found (apt-get install jq curl openssl gawk time)" >&2; exit 2; }
 done
+if [[ $http2 == 1 ]] && ! command -v nghttpx >/dev/null 2>&1; then
+    echo "bench/run.sh: nghttpx not found (apt-get install nghttp2-proxy)" >&2
+    exit 2
+fi
 if [[ $kubectl_baseline == 1 ]] && ! command -v kubectl >/dev/null 2>&1; then
     echo "bench/run.sh: kubectl not found: no kubectl baseline" >&2
     kubectl_baseline=0
@@ -143,6 +152,7 @@ sim_start() {
     exit 1
 }
 sim_stop() {
+    proxy_stop
     if [[ -n $sim_pid ]]; then
         kill -TERM "$sim_pid" 2>/dev/null || true
         wait "$sim_pid" 2>/dev/null || true
@@ -151,6 +161,48 @@ sim_stop() {
     # Braces: a bare `exec 3<&- 2>/dev/null` also sent the harness's own stderr to /dev/null for
     # good, so every message after the first sim_stop (failures included) was lost.
     { exec 3<&-; } 2>/dev/null || true
+}
+
+# proxy_start: nghttpx on a free port in front of the running pxsim (TLS to it, HTTP/2 by ALPN
+# to clients, the same certificate), its access log naming each request's client port; points
+# $work/k.yaml at it.
+proxy_pid=""
+proxy_start() {
+    local port i
+    : >"$work/proxy-access.log"
+    port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+    local backend=${sim_url#https://}
+    # shellcheck disable=SC2016 # nghttpx's $variables
+    nghttpx --frontend="127.0.0.1,$port" --backend="${backend%:*},${backend##*:};;tls" --insecure \
+        "$work/tls.key" "$work/tls.crt" --conf=/dev/null --workers=1 --no-ocsp --backend-connections-per-host=1024 \
+        --backend-read-timeout=120s --accesslog-file="$work/proxy-access.log" \
+        --accesslog-format='$alpn $remote_port $method $path $status' \
+        --errorlog-file="$work/proxy-error.log" &
+    proxy_pid=$!
+    for ((i = 0; i < 100; i++)); do
+        if curl -sf -o /dev/null --cacert "$work/tls.crt" -H "Authorization: Bearer $token" \
+            "https://127.0.0.1:$port/_sim/violations"; then
+            sed -i "s|server: $sim_url|server: https://127.0.0.1:$port|" "$work/k.yaml"
+            return 0
+        fi
+        sleep 0.1
+    done
+    echo "bench: nghttpx did not start: $(tail -n 5 "$work/proxy-error.log")" >&2
+    exit 1
+}
+proxy_stop() {
+    if [[ -n $proxy_pid ]]; then
+        kill -TERM "$proxy_pid" 2>/dev/null || true
+        wait "$proxy_pid" 2>/dev/null || true
+        proxy_pid=""
+    fi
+}
+# proxy_connections FROM TO: "all/not-watches" client connections of access log lines FROM..TO.
+proxy_connections() {
+    sed -n "$1,$2p" "$work/proxy-access.log" | awk '
+        $1 != "h2" { other++ }
+        { all[$2] = 1 } $4 !~ /[?&]watch=(1|true)/ { sends[$2] = 1 }
+        END { printf "%d/%d%s", length(all), length(sends), (other ? " (" other " not h2)" : "") }'
 }
 sim_get() { curl -sfk -H "Authorization: Bearer $token" "$sim_url/$1"; }
 
@@ -351,7 +403,7 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else
 load() { cut -d' ' -f1-3 /proc/loadavg; }
 
 # ---- measurements --------------------------------------------------------------------------------
-declare -A wall cpu rss reqs verbs breakdown kwall kcpu krss kreqs kverbs loads
+declare -A wall cpu rss reqs verbs breakdown kwall kcpu krss kreqs kverbs loads conns
 # run_pxclone N [TAG PXCLONE-ARGS...]: the three commands on a fresh pxsim; figures under N (or TAG).
 run_pxclone() {
     local n=$1
@@ -361,17 +413,26 @@ run_pxclone() {
     write_workload "$dir" "$n"
     "$pxsim" --generate-fixture "$n" >"$dir/fixture.yaml"
     sim_start "$dir/fixture.yaml" "$latency"
+    [[ $tag != h2-* ]] || proxy_start
     loads[$tag]="$(load)"
     local px=("$pxclone" -p "$dir/pxclone.yaml" --kubeconfig "$work/k.yaml" --run "b$n" -q "$@")
-    log "N=$n: pxclone snapshot / deploy-staging / teardown $*"
-    time_run "px-snapshot-$tag" "${px[@]}" snapshot --skip-hooks
-    time_run "px-deploy-$tag" "${px[@]}" deploy-staging
-    time_run "px-teardown-$tag" "${px[@]}" teardown --snapshots
+    log "N=$n: pxclone snapshot / deploy-staging / teardown $* ${tag%%-*}"
+    local cmd from
+    for cmd in snapshot deploy teardown; do
+        [[ $tag != h2-* ]] || from=$(($(wc -l <"$work/proxy-access.log") + 1))
+        case $cmd in
+        snapshot) time_run "px-$cmd-$tag" "${px[@]}" snapshot --skip-hooks ;;
+        deploy) time_run "px-$cmd-$tag" "${px[@]}" deploy-staging ;;
+        teardown) time_run "px-$cmd-$tag" "${px[@]}" teardown --snapshots ;;
+        esac
+        if [[ $tag == h2-* ]]; then
+            conns[$cmd,$tag]=$(proxy_connections "$from" '$')
+        fi
+    done
     local violations
     violations=$(sim_get _sim/violations)
     [[ $violations == "[]" ]] || { echo "bench: production was written: $violations" >&2; exit 1; }
     sim_stop
-    local cmd
     for cmd in snapshot deploy teardown; do
         read -r "wall[$cmd,$tag]" "cpu[$cmd,$tag]" "rss[$cmd,$tag]" <<<"$(time_fields "px-$cmd-$tag")"
         reqs[$cmd,$tag]=$(request_count "px-$cmd-$tag")
@@ -416,6 +477,9 @@ started_at=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 load_before=$(load)
 for n in $sizes; do
     run_pxclone "$n"
+    if [[ $http2 == 1 ]]; then
+        run_pxclone "$n" "h2-$n"
+    fi
     if [[ $kubectl_baseline == 1 && $n -le $kubectl_max ]]; then
         run_kubectl "$n"
     fi
@@ -498,6 +562,7 @@ cpu_model=$(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -n 1)
 command_line="bench/run.sh"
 [[ $smoke == 1 ]] && command_line+=" --smoke"
 [[ $kubectl_max -lt 1000000 ]] && command_line+=" --kubectl-max $kubectl_max"
+[[ $http2 == 1 ]] && command_line+=" --http2"
 pipeline_of() { # ARRAY-NAME N FIELD: sum (wall, cpu) or max (rss) over the three commands
     local -n values=$1
     local n=$2 how=$3
@@ -562,6 +627,24 @@ target_mark() { awk -v v="$1" -v t="$2" 'BEGIN { print (v <= t ? "met" : "**miss
         echo "| $n | **pipeline** | $pw | $(ratio "$pw" "$cp_pipeline") | $(pipeline_of cpu "$n" sum) | $(mib "$(pipeline_of rss "$n" max)") | $preq | $((3 * (8 * n + 30))) | |"
     done
     echo
+    if [[ $http2 == 1 ]]; then
+        echo "## pxclone over HTTP/2 (nghttpx in front of pxsim, ALPN h2; same model and commands)"
+        echo
+        echo "Connections: the client connections nghttpx saw during the command, all / those that carried"
+        echo "a request other than a watch (bounded by --parallel, default 8; a watch holds one of its own)."
+        echo
+        echo "| N | command | wall s | × bound | CPU s | peak RSS MiB | requests | connections |"
+        echo "|---|---|---|---|---|---|---|---|"
+        for n in $sizes; do
+            for cmd in snapshot deploy teardown; do
+                case $cmd in snapshot) cp=$cp_snapshot ;; deploy) cp=$cp_deploy ;; teardown) cp=$cp_teardown ;; esac
+                echo "| $n | ${cmd/deploy/deploy-staging} | ${wall[$cmd,h2-$n]} | $(ratio "${wall[$cmd,h2-$n]}" "$cp") | ${cpu[$cmd,h2-$n]} | $(mib "${rss[$cmd,h2-$n]}") | ${reqs[$cmd,h2-$n]} | ${conns[$cmd,h2-$n]} |"
+            done
+            pw=$(pipeline_of wall "h2-$n" sum)
+            echo "| $n | **pipeline** | $pw | $(ratio "$pw" "$cp_pipeline") | $(pipeline_of cpu "h2-$n" sum) | $(mib "$(pipeline_of rss "h2-$n" max)") | $((reqs[snapshot,h2-$n] + reqs[deploy,h2-$n] + reqs[teardown,h2-$n])) | |"
+        done
+        echo
+    fi
     if [[ -n $wide_n ]]; then
         echo "## N=$wide_n with \`--parallel $wide_parallel\` (default: 8)"
         echo

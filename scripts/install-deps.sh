@@ -30,6 +30,8 @@ packages=(
     openssl curl jq clang-format scdoc groff-base zsh fish shellcheck dpkg-dev python3 time
     # tests/e2e/json-schema.sh: every -o json|yaml document against docs/schema/
     python3-jsonschema python3-yaml
+    # tests/e2e/http2-proxy.sh and bench/run.sh --http2: nghttpx, an HTTP/2 (ALPN) proxy before pxsim
+    nghttp2-proxy
     # the libFuzzer stage of CI (tests/fuzz)
     clang-14 libclang-rt-14-dev
 )

@@ -172,6 +172,7 @@ SessionParts connect(const GlobalOptions& globals, const Streams& streams,
                                : profile::resolve_path(profile, portworx.ca_file);
         curl.tls.insecure_skip_verify = portworx.insecure;
         curl.max_idle_handles = static_cast<std::size_t>(globals.parallel);
+        curl.max_connections = curl.max_idle_handles;
         curl.request_timeout = globals.request_timeout;
         curl.deadline = deadline;
         curl.clock = clock;

@@ -4,14 +4,15 @@
 #include "pxclone/http/library.hpp"
 #include "pxclone/http/redact.hpp"
 #include "pxclone/util/text.hpp"
-#include "pxclone/util/worker_pool.hpp"
 
 #include <algorithm>
 #include <array>
+#include <chrono>
 #include <cstring>
 #include <future>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <thread>
 #include <vector>
 
@@ -67,8 +68,20 @@ TransportError::Kind kind_of(CURLcode code) {
     }
 }
 
-// libcurl's receive buffer of each transfer (its minimum is 1 KiB, its default 16 KiB).
-constexpr long k_receive_buffer_bytes = 4096;
+std::string protocol_name(long version) {
+    switch (version) {
+    case CURL_HTTP_VERSION_1_0:
+        return "HTTP/1.0";
+    case CURL_HTTP_VERSION_1_1:
+        return "HTTP/1.1";
+    case CURL_HTTP_VERSION_2_0:
+        return "HTTP/2";
+    case CURL_HTTP_VERSION_3:
+        return "HTTP/3";
+    default:
+        return {};
+    }
+}
 
 // Who we are to the server; replaced as a whole so a request never sees half an update.
 struct Identity {
@@ -238,7 +251,8 @@ struct CurlTransport::Impl {
 
     void release(CURL* handle, bool stream) {
         auto& pool = idle.at(stream ? 1 : 0);
-        // reset drops this transfer's options; connections live on in the share handle.
+        // reset drops this transfer's options; the handle's connections live on (a stream
+        // handle's in its own cache, a send handle's in the loop's).
         curl.easy_reset(handle);
         const std::scoped_lock guard(pool_mutex);
         if (pool.size() < options.max_idle_handles) {
@@ -250,27 +264,49 @@ struct CurlTransport::Impl {
 
     std::shared_ptr<const util::Clock> clock;
 
-    // One event loop (libcurl's multi interface, on its own thread) drives every send(): over
-    // HTTP/2 the requests in flight to a server share one connection, multiplexed, where a
-    // thread per request with easy_perform opened a connection for each (200 for a 200-volume
-    // snapshot through nghttpx). Streams (watches) keep easy_perform on their caller's thread:
-    // their chunk handlers may take time, and must not hold every other transfer up. The two
-    // never share a connection (the share handle's cache serves streams only), so no connection
-    // is used from two threads.
+    // One event loop (libcurl's multi interface, on its own thread) drives every send(), over at
+    // most CurlOptions::max_connections connections (--parallel): over HTTP/2 the requests in
+    // flight share them, multiplexed; over HTTP/1.1 a request waits in the loop for a free one.
+    // Streams (watches) keep easy_perform on their caller's thread, outside that bound: a watch
+    // holds its HTTP/1.1 connection for minutes, so counting it would let a few waits hold
+    // every other request up (at --parallel 1 all of them, until the wait ends), and its chunk
+    // handler (JSON parsing, waking waiters) would run on the loop and hold every
+    // other transfer up. No connection is used from two threads: the loop's are its own, and
+    // a stream handle keeps its connection to itself (see the share handle in the constructor).
     struct Submitted {
         CURL* handle = nullptr;
         std::promise<CURLcode> done;
+        // The request's own limit, counted from when it has a connection (libcurl's
+        // CURLOPT_TIMEOUT_MS would count the wait for a free one too); 0: none.
+        std::chrono::milliseconds own_limit{0};
+        // What the command's deadline leaves, counted from the submission.
+        std::optional<std::chrono::steady_clock::time_point> cutoff;
+        std::optional<std::chrono::steady_clock::time_point> started;
     };
+
+    // CURLOPT_PREREQFUNCTION, on the loop's thread: the request has its connection.
+    static int on_connected(void* user, char*, char*, int, int) {
+        static_cast<Submitted*>(user)->started = std::chrono::steady_clock::now();
+        return CURL_PREREQFUNC_OK;
+    }
     CURLM* multi = nullptr;
     std::thread loop;
     std::mutex loop_mutex;
     std::vector<Submitted*> incoming;
     bool stopping = false;
 
-    // Runs the transfer `handle` is set up for on the loop; returns its result once it ended.
-    CURLcode run_on_loop(CURL* handle) {
+    // Runs the transfer `handle` is set up for on the loop; returns its result once it ended:
+    // CURLE_OPERATION_TIMEDOUT when `limit` ran out, CURLE_ABORTED_BY_CALLBACK when cancelled.
+    CURLcode run_on_loop(CURL* handle, const util::Bound& limit) {
         Submitted submitted;
         submitted.handle = handle;
+        if (limit.by_deadline) {
+            submitted.cutoff = std::chrono::steady_clock::now() + limit.limit;
+        } else {
+            submitted.own_limit = limit.limit;
+        }
+        curl.easy_setopt(handle, CURLOPT_PREREQFUNCTION, &Impl::on_connected);
+        curl.easy_setopt(handle, CURLOPT_PREREQDATA, &submitted);
         auto done = submitted.done.get_future();
         {
             const std::scoped_lock guard(loop_mutex);
@@ -314,9 +350,39 @@ struct CurlTransport::Impl {
                     active.erase(found);
                 }
             }
+            const auto wait = end_due(active);
             // Woken by multi_wakeup when a transfer is submitted or the transport ends.
-            curl.multi_poll(multi, nullptr, 0, 1000, nullptr);
+            curl.multi_poll(multi, nullptr, 0, static_cast<int>(wait.count()), nullptr);
         }
+    }
+
+    // Ends the transfers whose time is up, or all when cancelled (a transfer still waiting for a
+    // connection runs no callback that could see the flag); returns how long the loop may sleep.
+    std::chrono::milliseconds end_due(std::map<CURL*, Submitted*>& active) {
+        using namespace std::chrono;
+        const auto now = steady_clock::now();
+        const bool cancel = options.cancelled && options.cancelled->load();
+        milliseconds wait{1000};
+        for (auto it = active.begin(); it != active.end();) {
+            Submitted& submitted = *it->second;
+            auto ends = submitted.cutoff;
+            if (submitted.started && submitted.own_limit.count() > 0) {
+                const auto own = *submitted.started + submitted.own_limit;
+                ends = ends ? std::min(*ends, own) : own;
+            }
+            if (cancel || (ends && now >= *ends)) {
+                curl.multi_remove_handle(multi, it->first);
+                submitted.done.set_value(cancel ? CURLE_ABORTED_BY_CALLBACK
+                                                : CURLE_OPERATION_TIMEDOUT);
+                it = active.erase(it);
+                continue;
+            }
+            if (ends) {
+                wait = std::min(wait, ceil<milliseconds>(*ends - now));
+            }
+            ++it;
+        }
+        return wait;
     }
 
     Response perform(const Request& request, const ChunkHandler* on_chunk);
@@ -382,7 +448,7 @@ Response CurlTransport::Impl::perform(const Request& request, const ChunkHandler
     } free_connect{curl, connect_list};
 
     curl.easy_setopt(handle, CURLOPT_URL, url.c_str());
-    // Streams share connections through the share handle; sends through the loop's own cache.
+    // Streams share DNS and TLS sessions through the share handle (not connections).
     curl.easy_setopt(handle, CURLOPT_SHARE, on_chunk != nullptr ? share : nullptr);
     if (on_chunk == nullptr) {
         // A send waits for a connection being set up to the same server rather than opening
@@ -395,16 +461,10 @@ Response CurlTransport::Impl::perform(const Request& request, const ChunkHandler
     curl.easy_setopt(handle, CURLOPT_NOSIGNAL, 1L);
     curl.easy_setopt(handle, CURLOPT_ERRORBUFFER, error_text.data());
     curl.easy_setopt(handle, CURLOPT_HTTP_VERSION, static_cast<long>(CURL_HTTP_VERSION_2TLS));
-    // The shared connection cache holds at most this many connections, those in use included
-    // (libcurl 7.88 counts them all): below the fan-out width (util::k_max_fan_out requests in
-    // flight) it closed one connection as each request ended and opened another for the next,
-    // a TLS handshake per request (451 for the 611 requests of a 200-volume snapshot).
-    curl.easy_setopt(handle, CURLOPT_MAXCONNECTS,
-                     static_cast<long>(
-                         std::max<std::size_t>(options.max_idle_handles * 2, util::k_max_fan_out)));
-    // API replies are a few KiB and every request in flight holds its own receive buffer:
-    // 4 KiB instead of libcurl's 16 KiB (reads of larger replies take more calls, no more time).
-    curl.easy_setopt(handle, CURLOPT_BUFFERSIZE, k_receive_buffer_bytes);
+    // libcurl's default receive buffer (16 KiB), not the 4 KiB this had to save memory: with
+    // HTTP/2, libcurl 7.88 corrupts its heap when a reply's DATA frames (16 KiB) do not fit the
+    // buffer (an N=200 teardown through nghttpx crashed in nghttp2_session_send or OpenSSL, 4
+    // runs in 4; after: none).
     curl.easy_setopt(handle, CURLOPT_TCP_KEEPALIVE, 1L);
     curl.easy_setopt(handle, CURLOPT_TCP_KEEPIDLE, 30L);
     curl.easy_setopt(handle, CURLOPT_TCP_KEEPINTVL, 15L);
@@ -412,7 +472,10 @@ Response CurlTransport::Impl::perform(const Request& request, const ChunkHandler
     curl.easy_setopt(handle, CURLOPT_USERAGENT, options.user_agent.c_str());
     curl.easy_setopt(handle, CURLOPT_CONNECTTIMEOUT_MS,
                      static_cast<long>(options.connect_timeout.count()));
-    curl.easy_setopt(handle, CURLOPT_TIMEOUT_MS, static_cast<long>(limit.limit.count()));
+    if (on_chunk != nullptr) {
+        // A send's limit is kept by the loop (see Submitted).
+        curl.easy_setopt(handle, CURLOPT_TIMEOUT_MS, static_cast<long>(limit.limit.count()));
+    }
     curl.easy_setopt(handle, CURLOPT_LOW_SPEED_LIMIT,
                      on_chunk != nullptr ? options.low_speed_bytes : options.reply_stall_bytes);
     curl.easy_setopt(handle, CURLOPT_LOW_SPEED_TIME,
@@ -501,7 +564,8 @@ Response CurlTransport::Impl::perform(const Request& request, const ChunkHandler
                          const_cast<std::atomic<bool>*>(cancelled.get()));
     }
 
-    const CURLcode code = on_chunk != nullptr ? curl.easy_perform(handle) : run_on_loop(handle);
+    const CURLcode code =
+        on_chunk != nullptr ? curl.easy_perform(handle) : run_on_loop(handle, limit);
     if (transfer.failure) {
         std::rethrow_exception(transfer.failure);
     }
@@ -522,14 +586,21 @@ Response CurlTransport::Impl::perform(const Request& request, const ChunkHandler
         throw deadline_error(request, "no complete answer");
     }
     if (code != CURLE_OK && !(code == CURLE_WRITE_ERROR && transfer.aborted)) {
-        const std::string detail =
-            error_text[0] != '\0' ? error_text.data() : curl.easy_strerror(code);
+        std::string detail = error_text[0] != '\0' ? error_text.data() : curl.easy_strerror(code);
+        if (code == CURLE_OPERATION_TIMEDOUT && error_text[0] == '\0') {
+            // Ended by the loop (see Submitted), which libcurl does not word.
+            detail = fmt::format("no complete answer within {} ms of the request being sent",
+                                 limit.limit.count());
+        }
         throw TransportError(kind_of(code), fmt::format("{} {}: {}", method_name(request.method),
                                                         redact_url(request.url), detail));
     }
     long status = 0;
     curl.easy_getinfo(handle, CURLINFO_RESPONSE_CODE, &status);
     transfer.response.status = static_cast<int>(status);
+    long version = 0;
+    curl.easy_getinfo(handle, CURLINFO_HTTP_VERSION, &version);
+    transfer.response.protocol = protocol_name(version);
     return std::move(transfer.response);
 }
 
@@ -550,16 +621,24 @@ CurlTransport::CurlTransport(CurlOptions options) : m_impl(std::make_unique<Impl
     curl.share_setopt(m_impl->share, CURLSHOPT_USERDATA, m_impl.get());
     curl.share_setopt(m_impl->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
     curl.share_setopt(m_impl->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
-    curl.share_setopt(m_impl->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_CONNECT);
+    // Not CURL_LOCK_DATA_CONNECT: libcurl documents sharing connections between concurrent
+    // threads as unsafe (over HTTP/2 a stream could multiplex onto a connection another
+    // thread's stream is driving). A stream handle keeps its own connection for the next stream
+    // it runs.
     m_impl->multi = curl.multi_init();
     if (m_impl->multi == nullptr) {
         curl.share_cleanup(m_impl->share);
         throw TransportError(TransportError::Kind::other, "libcurl: cannot create a multi handle");
     }
-    // As the easy handles' CURLOPT_MAXCONNECTS (see perform): the loop's connection cache.
-    curl.multi_setopt(m_impl->multi, CURLMOPT_MAXCONNECTS,
-                      static_cast<long>(std::max<std::size_t>(m_impl->options.max_idle_handles * 2,
-                                                              util::k_max_fan_out)));
+    // At most max_connections connections, open or kept, to one server and in all; a request
+    // that finds none free waits in the loop (HTTP/1.1) or shares one (HTTP/2 multiplexing,
+    // CURLOPT_PIPEWAIT). The cache keeps them all for reuse.
+    const auto connections =
+        static_cast<long>(std::max<std::size_t>(m_impl->options.max_connections, 1));
+    curl.multi_setopt(m_impl->multi, CURLMOPT_MAX_HOST_CONNECTIONS, connections);
+    curl.multi_setopt(m_impl->multi, CURLMOPT_MAX_TOTAL_CONNECTIONS, connections);
+    curl.multi_setopt(m_impl->multi, CURLMOPT_MAXCONNECTS, connections);
+    curl.multi_setopt(m_impl->multi, CURLMOPT_PIPELINING, static_cast<long>(CURLPIPE_MULTIPLEX));
     m_impl->loop = std::thread([impl = m_impl.get()] { impl->run_loop(); });
     if (tls.insecure_skip_verify && m_impl->options.warn) {
         m_impl->options.warn("warning: TLS certificate verification is disabled "

@@ -69,6 +69,9 @@ void LoggingTransport::log_result(const Request& request, const Response& respon
     }
     auto line = fmt::format("{} {} {} {} {}ms", request.api, method_name(request.method),
                             redact_url(url_path(request.url)), response.status, millis(took));
+    if (!response.protocol.empty()) {
+        line += ' ' + response.protocol;
+    }
     if (response.retries > 0) {
         line += fmt::format(" retries={}", response.retries);
     }

@@ -37,6 +37,7 @@ ClusterConnection connect_cluster(const ConnectOptions& options) {
     curl.cancelled = options.cancelled;
     curl.streams_cancelled = options.streams_cancelled;
     curl.max_idle_handles = static_cast<std::size_t>(std::max(options.parallel, 1));
+    curl.max_connections = curl.max_idle_handles;
     if (options.log) {
         curl.warn = [log = options.log](std::string_view text) {
             log->write(text);

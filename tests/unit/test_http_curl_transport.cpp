@@ -2,9 +2,11 @@
 #include "pxclone/http/curl_transport.hpp"
 #include "pxclone/util/worker_pool.hpp"
 
+#include <algorithm>
 #include <condition_variable>
 #include <mutex>
 #include <set>
+#include <thread>
 
 #include <doctest/doctest.h>
 
@@ -321,6 +323,54 @@ TEST_CASE("CurlTransport is safe from many threads and bounded by its handle poo
     // Never more connections than requests in flight at once: each worker's next request
     // reuses an idle connection from the shared cache instead of opening one.
     CHECK(ports.size() <= 8);
+}
+
+TEST_CASE("CurlTransport opens at most max_connections connections; the others wait their turn") {
+    test::HttpServer server;
+    std::mutex mutex;
+    std::set<int> ports;
+    int inside = 0;
+    int most_inside = 0;
+    server.routes().Get("/n", [&](const httplib::Request& req, httplib::Response& res) {
+        {
+            const std::scoped_lock lock(mutex);
+            ports.insert(req.remote_port);
+            most_inside = std::max(most_inside, ++inside);
+        }
+        // Long enough for the other requests to come while this one is answered.
+        std::this_thread::sleep_for(100ms);
+        {
+            const std::scoped_lock lock(mutex);
+            --inside;
+        }
+        res.set_content(req.get_param_value("i"), "text/plain");
+    });
+    server.routes().set_keep_alive_max_count(1000);
+    server.start();
+    http::CurlOptions options;
+    options.max_connections = 2;
+    // Request 11's timeout is shorter than all 12 one after another on 2 connections (6 x
+    // 100 ms), far longer than one: it counts from when the request has a connection.
+    options.request_timeout = 2s;
+    http::CurlTransport transport(options);
+    util::WorkerPool pool(12);
+    std::vector<std::function<std::string()>> tasks;
+    for (int i = 0; i < 12; ++i) {
+        tasks.emplace_back([&, i] {
+            auto request = get(server.url("/n?i=" + std::to_string(i)));
+            if (i == 11) {
+                request.timeout = 500ms;
+            }
+            return transport.send(request).body;
+        });
+    }
+    const auto results = util::run_all(pool, std::move(tasks));
+    for (std::size_t i = 0; i < results.size(); ++i) {
+        REQUIRE(results[i].ok());
+        CHECK(*results[i].value == std::to_string(i));
+    }
+    CHECK(ports.size() <= 2);
+    CHECK(most_inside <= 2);
 }
 
 TEST_CASE("CurlTransport goes through proxy-url") {

@@ -87,7 +87,7 @@ TEST_CASE("connect_cluster: mTLS with in-memory CA, certificate and key, logged 
     CHECK(response.status == 200);
     CHECK(std::regex_match(f.log_text.str(),
                            std::regex(R"(k8s GET /api/v1/namespaces/prod/persistentvolumeclaims )"
-                                      R"(200 \d+ms\n)")));
+                                      R"(200 \d+ms HTTP/1\.1\n)")));
     const auto records = f.record->requests();
     REQUIRE(records.size() == 1);
     CHECK(records[0].status == 200);

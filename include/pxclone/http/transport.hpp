@@ -43,6 +43,8 @@ struct Response {
     std::string body;
     // How many times the request was re-sent before this answer (for logs and --record).
     int retries = 0;
+    // The protocol the answer came by ("HTTP/1.1", "HTTP/2"); empty when not known (fakes).
+    std::string protocol;
 
     std::optional<std::string> header(std::string_view name) const {
         return find_header(headers, name);

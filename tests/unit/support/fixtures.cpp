@@ -118,6 +118,7 @@ json cloud_restore_status(const std::string& volume, const std::string& state, j
         entry["info"] = std::move(info);
     }
     return {{"statuses", {{"task-of-" + volume, std::move(entry)}}}};
+}
 
 json cloud_backup(const std::string& id, const std::string& set, const std::string& snapshot,
                   const std::string& state) {
