@@ -171,8 +171,9 @@ SessionParts connect(const GlobalOptions& globals, const Streams& streams,
                                ? std::string()
                                : profile::resolve_path(profile, portworx.ca_file);
         curl.tls.insecure_skip_verify = portworx.insecure;
-        curl.max_idle_handles = static_cast<std::size_t>(globals.parallel);
-        curl.max_connections = curl.max_idle_handles;
+        curl.max_idle_handles = static_cast<std::size_t>(std::max(globals.parallel, 1));
+        curl.max_kept_connections = curl.max_idle_handles;
+        curl.max_connections = util::fan_out_width(curl.max_idle_handles);
         curl.request_timeout = globals.request_timeout;
         curl.deadline = deadline;
         curl.clock = clock;

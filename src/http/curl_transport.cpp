@@ -265,8 +265,8 @@ struct CurlTransport::Impl {
     std::shared_ptr<const util::Clock> clock;
 
     // One event loop (libcurl's multi interface, on its own thread) drives every send(), over at
-    // most CurlOptions::max_connections connections (--parallel): over HTTP/2 the requests in
-    // flight share them, multiplexed; over HTTP/1.1 a request waits in the loop for a free one.
+    // most CurlOptions::max_connections connections: over HTTP/2 the requests in flight share
+    // them, multiplexed; over HTTP/1.1 a request waits in the loop for a free one.
     // Streams (watches) keep easy_perform on their caller's thread, outside that bound: a watch
     // holds its HTTP/1.1 connection for minutes, so counting it would let a few waits hold
     // every other request up (at --parallel 1 all of them, until the wait ends), and its chunk
@@ -630,14 +630,16 @@ CurlTransport::CurlTransport(CurlOptions options) : m_impl(std::make_unique<Impl
         curl.share_cleanup(m_impl->share);
         throw TransportError(TransportError::Kind::other, "libcurl: cannot create a multi handle");
     }
-    // At most max_connections connections, open or kept, to one server and in all; a request
-    // that finds none free waits in the loop (HTTP/1.1) or shares one (HTTP/2 multiplexing,
-    // CURLOPT_PIPEWAIT). The cache keeps them all for reuse.
+    // At most max_connections connections open to one server and in all; a request that finds
+    // none free waits in the loop (HTTP/1.1) or shares one (HTTP/2 multiplexing,
+    // CURLOPT_PIPEWAIT). The cache keeps max_kept_connections of them for reuse.
     const auto connections =
         static_cast<long>(std::max<std::size_t>(m_impl->options.max_connections, 1));
+    const auto kept =
+        static_cast<long>(std::max<std::size_t>(m_impl->options.max_kept_connections, 1));
     curl.multi_setopt(m_impl->multi, CURLMOPT_MAX_HOST_CONNECTIONS, connections);
     curl.multi_setopt(m_impl->multi, CURLMOPT_MAX_TOTAL_CONNECTIONS, connections);
-    curl.multi_setopt(m_impl->multi, CURLMOPT_MAXCONNECTS, connections);
+    curl.multi_setopt(m_impl->multi, CURLMOPT_MAXCONNECTS, kept);
     curl.multi_setopt(m_impl->multi, CURLMOPT_PIPELINING, static_cast<long>(CURLPIPE_MULTIPLEX));
     m_impl->loop = std::thread([impl = m_impl.get()] { impl->run_loop(); });
     if (tls.insecure_skip_verify && m_impl->options.warn) {

@@ -3,6 +3,7 @@
 #include "pxclone/error.hpp"
 #include "pxclone/http/stack.hpp"
 #include "pxclone/k8s/auth.hpp"
+#include "pxclone/util/worker_pool.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -37,7 +38,8 @@ ClusterConnection connect_cluster(const ConnectOptions& options) {
     curl.cancelled = options.cancelled;
     curl.streams_cancelled = options.streams_cancelled;
     curl.max_idle_handles = static_cast<std::size_t>(std::max(options.parallel, 1));
-    curl.max_connections = curl.max_idle_handles;
+    curl.max_kept_connections = curl.max_idle_handles;
+    curl.max_connections = util::fan_out_width(curl.max_idle_handles);
     if (options.log) {
         curl.warn = [log = options.log](std::string_view text) {
             log->write(text);

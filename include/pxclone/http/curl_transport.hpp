@@ -62,11 +62,16 @@ struct CurlOptions {
     std::chrono::seconds low_speed_window{120};
     // Idle easy handles kept for reuse; about the number of worker threads (--parallel).
     std::size_t max_idle_handles = 8;
-    // The most connections send() opens to one server and in all (--parallel): over HTTP/2
-    // they carry every request in flight, multiplexed; over HTTP/1.1 one request each, the
-    // others waiting for a free one (their timeouts count from when they have it). Streams are
-    // not counted (see CurlTransport).
+    // The most connections send() has open at once, to one server and in all (the requests in
+    // flight, util::fan_out_width(--parallel)): over HTTP/2 a request waits to share one,
+    // multiplexed (CURLOPT_PIPEWAIT), so few are opened; over HTTP/1.1 it carries one request,
+    // and a request finding none free waits (its timeout counts from when it has one). Streams
+    // are not counted (see CurlTransport).
     std::size_t max_connections = 8;
+    // The most idle connections kept for reuse (--parallel): the keep-alive pool. Those beyond it
+    // are closed when their request ends. Not lower than the pool is wide: HTTP/1.1 snapshot
+    // creates of a whole set must run at once, since a freeze hook holds production meanwhile.
+    std::size_t max_kept_connections = 8;
     // A reply body larger than this (announced by Content-Length, or counted as it arrives) ends
     // the transfer with pxclone::Error (exit 1) naming the request's URL and the limit: a server
     // or proxy that sends without end cannot make pxclone buffer it all. Not retried. A 2xx body
@@ -85,7 +90,7 @@ struct CurlOptions {
 };
 
 // Thread-safe. send() hands its transfer to one event loop (libcurl's multi interface, on a thread
-// of its own) and waits for it: at most CurlOptions::max_connections connections are kept and
+// of its own) and waits for it: at most CurlOptions::max_kept_connections connections are kept and
 // reused there, and HTTP/2, used when the server offers it over TLS (ALPN), multiplexes the
 // requests in flight onto them. stream() runs on its caller's thread on a connection of its own
 // (a watch holds one for its whole life), kept by its handle for the next stream.
