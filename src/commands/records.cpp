@@ -43,6 +43,7 @@ output::StagingEnvironmentRecord environment_record(const exec::Environment& env
     record.run = environment.run;
     record.profile = environment.profile;
     record.ns = environment.ns;
+    record.pool = environment.pool;
     record.snapshot_set = environment.snapshot_set;
     record.snapshot_sets = {environment.snapshot_sets.begin(), environment.snapshot_sets.end()};
     record.created_at = environment.created_at;

@@ -84,7 +84,9 @@ std::string namespace_column(const StagingEnvironmentRecord& environment) {
         return "-";
     }
     if (environment.type != "pvc") {
-        return environment.ns;
+        // A pool's namespace is the admin's: teardown releases it, never deletes it.
+        return environment.pool.empty() ? environment.ns
+                                        : environment.ns + " (pool " + environment.pool + ")";
     }
     std::string pvcs;
     for (const auto& pvc : environment.pvcs) {
@@ -263,6 +265,9 @@ ordered_json to_json(const StagingEnvironmentRecord& record) {
                       {"pvcs", record.pvcs},
                       {"gitSha", record.git_sha},
                       {"buildId", record.build_id}};
+    if (!record.pool.empty()) {
+        body["pool"] = record.pool;
+    }
     if (record.counts) {
         body["counts"] = ordered_json::object();
         for (const auto& [kind, count] : *record.counts) {

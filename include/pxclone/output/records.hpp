@@ -88,6 +88,7 @@ struct StagingEnvironmentRecord {
     std::string run;
     std::string profile;
     std::string ns;           // the staging namespace ("" when only volumes are left)
+    std::string pool;         // the pool (staging.pool) its namespace was claimed from, else ""
     std::string snapshot_set; // "" when unknown
     std::vector<std::string> snapshot_sets;
     std::string created_at;         // RFC 3339 UTC; "" when unknown
