@@ -4,8 +4,8 @@
 # ServiceAccount pxclone runs as (which holds no namespace create or delete). Two runs claim the
 # two namespaces; a third finds none free (exit 3, one line naming the pool). Tearing one run
 # down deletes what it made inside its namespace, keeps the namespace (and the admin's labels and
-# RoleBinding) and releases it; the next run claims it. Production is never written
-# (expect_invariants, at e2e_done).
+# RoleBinding) and releases it; the next run claims it. A deploy interrupted after its claim is
+# finished by the next teardown. Production is never written (expect_invariants, at e2e_done).
 # shellcheck source=tests/e2e/lib.sh
 source "$(dirname "$0")/lib.sh"
 e2e_init "$@"
@@ -133,4 +133,22 @@ expect_exit 0
 as_sa validate --online -p "$profile" --run r4
 expect_exit 0
 expect_out_contains "pool ci-pool: 2 of 2 namespaces free"
+
+# 8. A deploy interrupted once a PVC exists in the namespace it claimed: list shows the run in
+# its pool namespace, partial; the next teardown deletes what it made there and releases it.
+request_mark
+px_start deploy-staging -p "$profile" --run r5 --snapshot s1 -q
+signal_at_request TERM '^POST /api/v1/namespaces/pool-a/persistentvolumeclaims$'
+px_wait
+expect_exit 130
+as_sa list -p "$profile" -o json
+expect_exit 0
+expect_json '[.items[] | select(.kind == "StagingEnvironment") | "\(.run)=\(.namespace)/\(.pool)/\(.state)"] | join(",")' \
+    "r5=pool-a/ci-pool/partial"
+as_sa teardown -p "$profile" --run r5
+expect_exit 0
+expect_out_contains "namespace pool-a released to pool ci-pool"
+expect_equal "pool-a's labels after r5" '{"kubernetes.io/metadata.name":"pool-a","pxclone.io/pool":"ci-pool","team":"payments"}' \
+    "$(ns_json pool-a | jq -cS .metadata.labels)"
+expect_equal "r5's objects left in pool-a" 0 "$(owned_in pool-a r5)"
 e2e_done
