@@ -529,7 +529,12 @@ AdmissionPolicy plan_admission_policy(const profile::Profile& profile, const Rba
                     admission.username, k_managed_by_key, k_managed_by_value,
                     writes_bindings ? ", and so are its RoleBindings outside its staging "
                                       "namespaces (labelled by deploy-staging) or of another role"
-                                    : ""),
+                    : profile.staging.pool.empty()
+                        ? ""
+                        : fmt::format(", and so is an update of a namespace that does not carry "
+                                      "{}={} before and after (claiming and releasing a pool "
+                                      "namespace are such updates)",
+                                      k_pool_key, profile.staging.pool)),
         "admissionregistration.k8s.io/v1: Kubernetes 1.30 and later. 1.28-1.29 serve it as "
         "v1beta1 only with the feature gate ValidatingAdmissionPolicy and that API version "
         "enabled; 1.26-1.27 as v1alpha1, which lacks matchConditions and namespaceObject: change "
