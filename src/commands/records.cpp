@@ -80,6 +80,10 @@ output::TeardownRecord teardown_record(const std::set<std::string>& runs,
                                   .error = {},
                                   .kept = false});
     }
+    const auto& released = dry_run || report == nullptr ? plan.releases : report->released;
+    for (const auto& ns : released) {
+        record.released.push_back(ns.name);
+    }
     if (dry_run && !plan.empty()) {
         record.plan.emplace();
         for (const auto& deletion : plan.deletions) {

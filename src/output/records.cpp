@@ -425,6 +425,9 @@ ordered_json to_json(const TeardownRecord& record) {
                 return out;
             });
     }
+    if (!record.released.empty()) {
+        body["released"] = record.released;
+    }
     return document("TeardownReport", body);
 }
 

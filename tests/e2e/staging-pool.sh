@@ -126,8 +126,9 @@ expect_exit 0
 expect_json .namespace pool-a
 
 # 7. Both released; pool-b too, so the pool is whole again.
-as_sa teardown -p "$profile" --run r2 -q
+as_sa teardown -p "$profile" --run r2 -o json
 expect_exit 0
+expect_json '.released | join(",")' pool-b
 as_sa teardown -p "$profile" --run r3 -q
 expect_exit 0
 as_sa validate --online -p "$profile" --run r4

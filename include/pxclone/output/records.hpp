@@ -146,6 +146,9 @@ struct TeardownRecord {
     std::optional<std::vector<TeardownObjectRecord>> plan;    // dry run with something to do
     std::optional<std::vector<TeardownObjectRecord>> deleted; // when run (or nothing to do)
     std::optional<std::vector<TeardownObjectRecord>> failed;
+    // staging.pool: the pool namespaces released (a dry run: to be released); "released" in JSON
+    // only when there are some.
+    std::vector<std::string> released;
 };
 nlohmann::ordered_json to_json(const TeardownRecord& record);
 
