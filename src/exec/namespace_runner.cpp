@@ -95,12 +95,15 @@ claim_pool_namespace(const k8s::Client& kube, NamespaceRunner& runner, const std
                             plan::pool_selector(pool)));
 }
 
-bool release_pool_namespace(const k8s::Client& kube, const std::string& ns) {
+bool release_pool_namespace(const k8s::Client& kube, const std::string& ns,
+                            const std::string& profile, const std::string& run) {
     const auto& resource = k8s::resource_of("Namespace");
     // A conflict means someone else wrote it meanwhile (an admin's label): read again and retry.
     for (int attempt = 0; attempt < 5; ++attempt) {
         const auto current = kube.get(resource, "", ns);
-        if (!current) {
+        // Released already, and maybe claimed by another run since: not this run's to release.
+        if (!current || !plan::in_pool(*current) ||
+            !plan::choose_pool_namespace({*current}, profile, run).claimed) {
             return false;
         }
         const auto patch = plan::release_patch(*current);

@@ -762,8 +762,11 @@ TeardownReport execute_teardown(const plan::TeardownTarget& target, const plan::
             continue;
         }
         try {
-            release_pool_namespace(context.kube, ns.name);
-            report.released.push_back(ns);
+            const auto run = ns.labels.find(std::string(plan::k_run_key));
+            if (run != ns.labels.end() &&
+                release_pool_namespace(context.kube, ns.name, target.profile, run->second)) {
+                report.released.push_back(ns);
+            }
         } catch (const InterruptedError&) {
             throw;
         } catch (const Error& error) {

@@ -157,12 +157,16 @@ TEST_CASE("release_pool_namespace removes only pxclone's labels; re-reads after 
     kube.expect(Method::patch, "/api/v1/namespaces/pool-a")
         .body(release)
         .reply(200, pool_ns("pool-a", "13"));
-    CHECK(exec::release_pool_namespace(client, "pool-a"));
+    CHECK(exec::release_pool_namespace(client, "pool-a", "orders", "42"));
     // Released already, or gone: nothing is sent.
     kube.expect(Method::get, "/api/v1/namespaces/pool-a").reply(200, pool_ns("pool-a", "13"));
-    CHECK_FALSE(exec::release_pool_namespace(client, "pool-a"));
+    CHECK_FALSE(exec::release_pool_namespace(client, "pool-a", "orders", "42"));
+    // Claimed by another run since (a second teardown of run 42 ran late): not touched.
+    kube.expect(Method::get, "/api/v1/namespaces/pool-a")
+        .reply(200, pool_ns("pool-a", "14", run_labels("43")));
+    CHECK_FALSE(exec::release_pool_namespace(client, "pool-a", "orders", "42"));
     kube.expect(Method::get, "/api/v1/namespaces/pool-a")
         .reply(404, json{{"kind", "Status"}, {"reason", "NotFound"}, {"code", 404}});
-    CHECK_FALSE(exec::release_pool_namespace(client, "pool-a"));
+    CHECK_FALSE(exec::release_pool_namespace(client, "pool-a", "orders", "42"));
     CHECK(kube.remaining() == 0);
 }

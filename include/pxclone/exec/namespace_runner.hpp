@@ -44,8 +44,10 @@ claim_pool_namespace(const k8s::Client& kube, NamespaceRunner& runner, const std
 
 // teardown of an adopted pool namespace, once the run's objects in it are gone: removes pxclone's
 // labels and annotations (plan::release_patch) with a patch guarded by what was just read, read
-// again and retried on 409 Conflict. Returns false when the namespace is gone or carries none
-// of them any more (nothing was sent). Throws ApiError.
-bool release_pool_namespace(const k8s::Client& kube, const std::string& ns);
+// again and retried on 409 Conflict. Returns false, sending nothing, when the namespace is gone,
+// is no pool's, or is not run `run` of `profile`'s any more (released already, and maybe claimed
+// by another run since). Throws ApiError.
+bool release_pool_namespace(const k8s::Client& kube, const std::string& ns,
+                            const std::string& profile, const std::string& run);
 
 } // namespace pxclone::exec
