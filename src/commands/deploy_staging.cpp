@@ -10,6 +10,7 @@
 #include "pxclone/discover/staging_sources.hpp"
 #include "pxclone/error.hpp"
 #include "pxclone/exec/catalog.hpp"
+#include "pxclone/exec/namespace_runner.hpp"
 #include "pxclone/exec/staging_runner.hpp"
 #include "pxclone/exec/teardown.hpp"
 #include "pxclone/method/method.hpp"
@@ -115,13 +116,39 @@ void deploy_staging(Session& session, const GlobalOptions& globals, const Loaded
 
     // Plan (pure): every object, or every problem.
     const auto lineage = plan::run_lineage(profile.name, loaded.run, util::format_rfc3339(start));
-    auto planned = plan::plan_staging(method::of(described.method), profile, lineage, described,
-                                      inputs.manifests, inputs.mask_files, start);
+    const auto plan_in = [&](const profile::Profile& staged) {
+        return plan::plan_staging(method::of(described.method), staged, lineage, described,
+                                  inputs.manifests, inputs.mask_files, start);
+    };
+    const auto refused = [&profile](const plan::StagingPlanResult& result) {
+        return UsageError(fmt::format("cannot deploy staging for profile {} ({} problem{})",
+                                      profile.name, result.problems.size(),
+                                      result.problems.size() == 1 ? "" : "s"),
+                          "", profile::format_all(result.problems));
+    };
+    auto planned = plan_in(profile);
+    if (planned.plan && !profile.staging.pool.empty()) {
+        // staging.pool: the namespace is claimed (or, on a re-run, found) before anything is
+        // made in it, with the labels a namespace deploy-staging creates would carry. Each
+        // candidate is planned: its name is in every object.
+        auto staged = profile;
+        const auto namespaces = session.namespace_runner(streams.out);
+        staged.staging.staging_namespace = exec::claim_pool_namespace(
+            session.kube(), *namespaces, profile.staging.pool, profile.name, loaded.run.id,
+            [&](const std::string& ns) {
+                staged.staging.staging_namespace = ns;
+                planned = plan_in(staged);
+                if (!planned.plan) {
+                    throw refused(planned); // nothing is claimed for a plan with problems
+                }
+                return planned.plan->namespace_object.object["metadata"];
+            });
+        planned = plan_in(staged);
+        progress.note(fmt::format("claimed namespace {} of pool {}",
+                                  staged.staging.staging_namespace, profile.staging.pool));
+    }
     if (!planned.plan) {
-        throw UsageError(fmt::format("cannot deploy staging for profile {} ({} problem{})",
-                                     profile.name, planned.problems.size(),
-                                     planned.problems.size() == 1 ? "" : "s"),
-                         "", profile::format_all(planned.problems));
+        throw refused(planned);
     }
     const auto& plan = *planned.plan;
     progress.note(fmt::format("staging namespace {}: {} volume{}, {} manifest file{}",
@@ -188,7 +215,7 @@ void deploy_staging(Session& session, const GlobalOptions& globals, const Loaded
                                           .runs = {loaded.run.id},
                                           .snapshot_sets = {},
                                           .method_kinds = method.kept_kinds(),
-                                          .staging_only = profile.staging.role_binding.has_value()};
+                                          .staging_only = profile.staging.scoped()};
         const auto leftovers = exec::remove_after_failure(target, {.kube = session.kube(),
                                                                    .portworx = session.portworx(),
                                                                    .clock = session.clock(),

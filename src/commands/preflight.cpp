@@ -9,6 +9,7 @@
 #include "pxclone/k8s/status.hpp"
 #include "pxclone/method/method.hpp"
 #include "pxclone/plan/lineage.hpp"
+#include "pxclone/plan/namespace_pool.hpp"
 #include "pxclone/plan/online_checks.hpp"
 #include "pxclone/plan/permissions.hpp"
 #include "pxclone/px/client.hpp"
@@ -89,8 +90,9 @@ Check access_check(Session& session, const LoadedProfile& loaded,
     const auto& profile = loaded.profile;
     const auto needed =
         plan::needed_permissions(method::of(profile.snapshot.method), profile, manifests.resources);
-    const auto& staging = profile.staging.staging_namespace;
-    bool deferred = false;
+    const auto staging = plan::staging_namespace_of(profile);
+    // staging.pool: the namespace is claimed per run, and the admin's binding grants these there.
+    bool deferred = !profile.staging.pool.empty();
     if (profile.staging.role_binding) {
         try {
             deferred = !session.kube().get(k8s::resource_of("Namespace"), "", staging).has_value();
@@ -201,6 +203,13 @@ Check credential_check(Session& session, const profile::Profile& profile, const 
 
 // Free, or this run's (deploy-staging then continues); anything else makes deploy-staging refuse.
 Check staging_namespace_check(Session& session, const LoadedProfile& loaded) {
+    if (const auto& pool = loaded.profile.staging.pool; !pool.empty()) {
+        k8s::ListOptions options;
+        options.label_selector = plan::pool_selector(pool);
+        return plan::pool_check(
+            pool, session.kube().list(k8s::resource_of("Namespace"), "", options).items,
+            loaded.profile.name, loaded.run.id);
+    }
     const auto& name = loaded.profile.staging.staging_namespace;
     return plan::staging_namespace_check(
         name, session.kube().get(k8s::resource_of("Namespace"), "", name), loaded.profile.name,

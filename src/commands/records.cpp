@@ -43,6 +43,7 @@ output::StagingEnvironmentRecord environment_record(const exec::Environment& env
     record.run = environment.run;
     record.profile = environment.profile;
     record.ns = environment.ns;
+    record.pool = environment.pool;
     record.snapshot_set = environment.snapshot_set;
     record.snapshot_sets = {environment.snapshot_sets.begin(), environment.snapshot_sets.end()};
     record.created_at = environment.created_at;
@@ -78,6 +79,10 @@ output::TeardownRecord teardown_record(const std::set<std::string>& runs,
                                   .not_selected = refusal.not_selected,
                                   .error = {},
                                   .kept = false});
+    }
+    const auto& released = dry_run || report == nullptr ? plan.releases : report->released;
+    for (const auto& ns : released) {
+        record.released.push_back(ns.name);
     }
     if (dry_run && !plan.empty()) {
         record.plan.emplace();

@@ -10,6 +10,7 @@
 #include "pxclone/commands/restore.hpp"
 
 #include "pxclone/commands/commands.hpp"
+#include "pxclone/discover/extend.hpp"
 #include "pxclone/discover/restore.hpp"
 #include "pxclone/error.hpp"
 #include "pxclone/exec/restore_runner.hpp"
@@ -57,12 +58,24 @@ exec::StagingContext runner_context(Session& session) {
 void run_in_place(const GlobalOptions& globals, const RestoreOptions& options,
                   const LoadedProfile& loaded, Session& session,
                   const util::Environment& environment, Streams streams) {
-    const discover::InPlaceRequest request{
-        .ns = options.ns.empty() ? loaded.profile.staging.staging_namespace : options.ns,
-        .pvcs = options.pvcs,
-        .all = options.all,
-        .snapshot_set = options.snapshot_set,
-        .planned_set = std::nullopt};
+    auto ns = options.ns.empty() ? loaded.profile.staging.staging_namespace : options.ns;
+    if (ns.empty() && !loaded.profile.staging.pool.empty()) {
+        // staging.pool: the namespace the run claimed carries its labels.
+        const auto claimed =
+            discover::staging_namespaces(session.kube(), loaded.profile.name, loaded.run.id);
+        if (claimed.empty()) {
+            throw Error(ExitCode::not_found,
+                        fmt::format("run {} holds no namespace of pool {}", loaded.run.id,
+                                    loaded.profile.staging.pool),
+                        "deploy it first, or name the namespace with -n");
+        }
+        ns = claimed.front().value(nlohmann::json::json_pointer("/metadata/name"), "");
+    }
+    const discover::InPlaceRequest request{.ns = ns,
+                                           .pvcs = options.pvcs,
+                                           .all = options.all,
+                                           .snapshot_set = options.snapshot_set,
+                                           .planned_set = std::nullopt};
     // The dry-run runners print the requests after the summary, or into the document.
     const bool text = globals.output == output::Format::text;
     std::ostringstream requests;

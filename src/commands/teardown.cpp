@@ -42,8 +42,13 @@ void print_text_plan(const discover::TeardownSelection& selection, const plan::T
         out << fmt::format(" and snapshot set{} {}", target.snapshot_sets.size() == 1 ? "" : "s",
                            fmt::join(target.snapshot_sets, ", "));
     }
-    out << fmt::format(": {} object{} to delete{}\n", plan.deletions.size(),
-                       plan.deletions.size() == 1 ? "" : "s", dry_run ? " (dry run)" : "");
+    out << fmt::format(": {} object{} to delete", plan.deletions.size(),
+                       plan.deletions.size() == 1 ? "" : "s");
+    if (!plan.releases.empty()) {
+        out << fmt::format(", {} pool namespace{} to release", plan.releases.size(),
+                           plan.releases.size() == 1 ? "" : "s");
+    }
+    out << (dry_run ? " (dry run)\n" : "\n");
 }
 
 exec::TeardownContext teardown_context(Session& session, const profile::Profile& profile, bool text,
@@ -267,6 +272,11 @@ void teardown(Session& staging, Session& source, const GlobalOptions& globals,
     if (text && !report.dry_run) {
         streams.out << fmt::format("teardown complete: {} object{} deleted\n",
                                    report.deleted.size(), report.deleted.size() == 1 ? "" : "s");
+        for (const auto& ns : report.released) {
+            const auto pool = ns.labels.find(std::string(plan::k_pool_key));
+            streams.out << fmt::format("namespace {} released to pool {}\n", ns.name,
+                                       pool == ns.labels.end() ? "" : pool->second);
+        }
     }
 }
 

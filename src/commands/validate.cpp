@@ -40,9 +40,11 @@ void print_summary(const LoadedProfile& loaded, std::ostream& out) {
                        profile::method_name(profile.snapshot.method), profile.snapshot.keep,
                        util::format_duration(profile.snapshot.timeout), source.hooks.pre.size(),
                        source.hooks.post.size());
-    out << fmt::format("  staging:  namespace {}, ttl {}, {} manifest(s), {} image override(s)\n",
-                       staging.staging_namespace, util::format_duration(staging.ttl),
-                       staging.manifests.size(), staging.images.size());
+    out << fmt::format("  staging:  {}, ttl {}, {} manifest(s), {} image override(s)\n",
+                       staging.pool.empty() ? "namespace " + staging.staging_namespace
+                                            : "a namespace of pool " + staging.pool,
+                       util::format_duration(staging.ttl), staging.manifests.size(),
+                       staging.images.size());
     if (staging.cluster) {
         out << fmt::format("  staging cluster: context {}, portworx {}\n",
                            staging.cluster->cluster.context,

@@ -14,7 +14,7 @@ TeardownSelection select_teardown(const profile::Profile& profile, const Teardow
     target.profile = profile.name;
     target.source_namespace = profile.source.source_namespace;
     target.method_kinds = method::of(profile.snapshot.method).kept_kinds();
-    target.staging_only = profile.staging.role_binding.has_value();
+    target.staging_only = profile.staging.scoped();
 
     const auto environments = exec::group_environments(staging);
     if (request.run) {

@@ -269,6 +269,8 @@ std::vector<Environment> group_environments(const StagingObjects& objects) {
     for (const auto& ns : objects.namespaces) {
         if (auto* environment = add_kube(ns, "namespace")) {
             environment->ns = text(field(ns, "metadata"), "name");
+            environment->pool =
+                text(field(field(ns, "metadata"), "labels"), plan::k_pool_key.data());
             environment->phase = text(field(ns, "status"), "phase");
             if (environment->phase.empty()) {
                 environment->phase = "Active";
@@ -479,7 +481,7 @@ std::set<std::string> readable_scope(const k8s::Client& kube, const std::vector<
 CatalogScope catalog_scope(const profile::Profile& profile, std::vector<std::string> method_kinds) {
     return {.method_kinds = std::move(method_kinds),
             .source_namespace = profile.source.source_namespace,
-            .staging_only = profile.staging.role_binding.has_value()};
+            .staging_only = profile.staging.scoped()};
 }
 
 Catalog::Catalog(const k8s::Client& kube, const px::Client& portworx, CatalogScope scope,

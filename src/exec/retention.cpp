@@ -33,7 +33,7 @@ Retention find_retention(const k8s::Client& kube, const px::Client& portworx,
                              .runs = {},
                              .snapshot_sets = {retention.sets.begin(), retention.sets.end()},
                              .method_kinds = method_kinds,
-                             .staging_only = profile.staging.role_binding.has_value()};
+                             .staging_only = profile.staging.scoped()};
     if (!retention.sets.empty()) {
         retention.plan = plan::plan_teardown(retention.target,
                                              find_target_objects(kube, portworx, retention.target));

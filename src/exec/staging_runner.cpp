@@ -61,7 +61,17 @@ public:
     void create_namespace(const plan::StagingPlan& plan) override {
         const auto& namespaces = k8s::resource_of("Namespace");
         const auto ours = ownership_of(plan.lineage);
-        if (const auto existing = m_kube.get(namespaces, "", plan.staging_namespace)) {
+        const auto existing = m_kube.get(namespaces, "", plan.staging_namespace);
+        if (plan.pooled && !existing) {
+            // Never created: a pool's namespaces are the admin's.
+            throw Error(ExitCode::not_found,
+                        fmt::format("pool namespace {} was deleted after run {} claimed it",
+                                    plan.staging_namespace, plan.lineage.run),
+                        fmt::format("remove the run with `pxclone teardown --run {}`, then deploy "
+                                    "again",
+                                    plan.lineage.run));
+        }
+        if (existing) {
             if (!k8s::has_labels(*existing, ours)) {
                 throw UsageError(
                     fmt::format("namespace {} exists and was not created by pxclone for run {}",
@@ -343,6 +353,9 @@ public:
     bool sends() const override { return false; }
 
     void create_namespace(const plan::StagingPlan& plan) override {
+        if (plan.pooled) {
+            return; // claimed from the pool: the claim's PATCH was printed
+        }
         create(plan.namespace_object);
         if (plan.role_binding) {
             create(*plan.role_binding);

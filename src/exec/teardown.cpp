@@ -2,6 +2,7 @@
 
 #include "pxclone/error.hpp"
 #include "pxclone/exec/catalog.hpp"
+#include "pxclone/exec/namespace_runner.hpp"
 #include "pxclone/k8s/paths.hpp"
 #include "pxclone/k8s/readiness.hpp"
 #include "pxclone/k8s/watch.hpp"
@@ -627,7 +628,8 @@ std::vector<FoundObject> find_target_objects(const k8s::Client& kube, const px::
     std::set<std::string> covered_runs;
     std::set<std::string> deleted_namespaces;
     for (const auto& object : found) {
-        if (object.kind == TeardownKind::ns && plan::refusal_reason(target, object).empty()) {
+        if (object.kind == TeardownKind::ns && plan::refusal_reason(target, object).empty() &&
+            !plan::pooled(object)) {
             covered_runs.insert(object.labels.at(std::string(plan::k_run_key)));
             deleted_namespaces.insert(object.name);
         }
@@ -659,6 +661,11 @@ TeardownReport execute_teardown(const plan::TeardownTarget& target, const plan::
     }
     std::vector<FoundObject> awaited; // PVCs and namespaces deleted, awaited before the clones
     bool awaited_gone = false;
+    // Pool namespaces are released once what the run made in them is gone: all of it is awaited.
+    std::set<std::string> releasing;
+    for (const auto& ns : plan.releases) {
+        releasing.insert(ns.name);
+    }
 
     // The deletions of one stage do not depend on each other: they are sent in parallel, and
     // recorded in plan order.
@@ -702,7 +709,8 @@ TeardownReport execute_teardown(const plan::TeardownTarget& target, const plan::
                 }
                 continue;
             }
-            if (object.kind == TeardownKind::pvc || object.kind == TeardownKind::ns) {
+            if (object.kind == TeardownKind::pvc || object.kind == TeardownKind::ns ||
+                releasing.contains(object.ns)) {
                 awaited.push_back(object);
             }
         }
@@ -743,6 +751,29 @@ TeardownReport execute_teardown(const plan::TeardownTarget& target, const plan::
         }
     }
     runner.wait_gone(deleting);
+
+    // Release each pool namespace that is empty of the run's objects: the next run may claim it.
+    for (const auto& ns : plan.releases) {
+        runner.check_cancelled();
+        const bool left = std::any_of(
+            report.failed.begin(), report.failed.end(),
+            [&ns](const TeardownFailure& failure) { return failure.object.ns == ns.name; });
+        if (left) {
+            runner.fail(ns, "not released: the run's objects in it remain");
+            continue;
+        }
+        try {
+            const auto run = ns.labels.find(std::string(plan::k_run_key));
+            if (run != ns.labels.end() &&
+                release_pool_namespace(context.kube, ns.name, target.profile, run->second)) {
+                report.released.push_back(ns);
+            }
+        } catch (const InterruptedError&) {
+            throw;
+        } catch (const Error& error) {
+            runner.fail(ns, "not released: " + error_text(error), false, error.hint());
+        }
+    }
     return report;
 }
 
@@ -776,10 +807,17 @@ public:
         TeardownReport report;
         report.dry_run = true; // also for an empty plan: the report says nothing was sent
         report.planned = plan.deletions;
+        report.released = plan.releases;
         if (m_out != nullptr) {
             for (const auto& deletion : plan.deletions) {
                 *m_out << fmt::format("  {}   # {}\n", delete_request(deletion.object),
                                       deletion.object.describe());
+            }
+            for (const auto& ns : plan.releases) {
+                *m_out << fmt::format("  PATCH {}   # release {} to its pool (remove pxclone's "
+                                      "labels and annotations)\n",
+                                      k8s::item_path(k8s::resource_of("Namespace"), "", ns.name),
+                                      ns.describe());
             }
         }
         return report;

@@ -89,7 +89,9 @@ std::string namespace_column(const StagingEnvironmentRecord& environment) {
         return "-";
     }
     if (environment.type != "pvc") {
-        return environment.ns;
+        // A pool's namespace is the admin's: teardown releases it, never deletes it.
+        return environment.pool.empty() ? environment.ns
+                                        : environment.ns + " (pool " + environment.pool + ")";
     }
     std::string pvcs;
     for (const auto& pvc : environment.pvcs) {
@@ -283,6 +285,9 @@ ordered_json to_json(const StagingEnvironmentRecord& record) {
                       {"pvcs", record.pvcs},
                       {"gitSha", record.git_sha},
                       {"buildId", record.build_id}};
+    if (!record.pool.empty()) {
+        body["pool"] = record.pool;
+    }
     if (record.counts) {
         body["counts"] = ordered_json::object();
         for (const auto& [kind, count] : *record.counts) {
@@ -442,6 +447,9 @@ ordered_json to_json(const TeardownRecord& record) {
     }
     if (!record.cloud_backups.empty()) {
         body["cloudBackups"] = record.cloud_backups;
+    }
+    if (!record.released.empty()) {
+        body["released"] = record.released;
     }
     return document("TeardownReport", body);
 }

@@ -1,6 +1,7 @@
 #include "pxclone/plan/online_checks.hpp"
 
 #include "pxclone/plan/lineage.hpp"
+#include "pxclone/plan/namespace_pool.hpp"
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -129,6 +130,28 @@ Check staging_namespace_check(const std::string& name, const std::optional<json>
     return passed_check(
         "staging-namespace",
         fmt::format("{} is this run's already (deploy-staging continues it)", name));
+}
+
+Check pool_check(const std::string& pool, const std::vector<json>& namespaces,
+                 const std::string& profile, const std::string& run) {
+    const auto choice = choose_pool_namespace(namespaces, profile, run);
+    if (choice.claimed) {
+        return passed_check(
+            "staging-namespace",
+            fmt::format("{} of pool {} is this run's already (deploy-staging continues it)",
+                        choice.claimed->value(json::json_pointer("/metadata/name"), ""), pool));
+    }
+    if (choice.free.empty()) {
+        return failed_check(
+            "staging-namespace",
+            fmt::format("no free namespace in pool {} ({} labelled {})", pool, namespaces.size(),
+                        pool_selector(pool)),
+            ExitCode::not_found,
+            {"hint: tear down an environment of the pool, or have an admin add a namespace"});
+    }
+    return passed_check("staging-namespace",
+                        fmt::format("pool {}: {} of {} namespace{} free", pool, choice.free.size(),
+                                    namespaces.size(), namespaces.size() == 1 ? "" : "s"));
 }
 
 } // namespace pxclone::plan

@@ -156,8 +156,7 @@ void token_secret(Needs& needs, const profile::Profile& profile, std::string_vie
 // and a set's VolumeSnapshots in the source namespace (reads_snapshot_sets asks for those).
 void lists_run_objects(Needs& needs, const profile::Profile& profile, std::string_view command,
                        const MethodRules& method) {
-    const auto staging =
-        profile.staging.role_binding ? profile.staging.staging_namespace : std::string();
+    const auto staging = profile.staging.scoped() ? staging_namespace_of(profile) : std::string();
     const std::string why = "find the run's objects by their labels";
     for (const auto* name : {"Deployment", "StatefulSet", "Job", "PersistentVolumeClaim",
                              "PersistentVolume", "Namespace"}) {
@@ -173,15 +172,38 @@ void lists_run_objects(Needs& needs, const profile::Profile& profile, std::strin
 // exec::execute_teardown for a run in `staging` (and the method's kept kinds of its sets, in
 // `source`). The staging namespace is deleted first and takes its workloads, Jobs, PVCs and
 // VolumeSnapshots along (the namespace controller deletes them): teardown sends them no DELETE.
-void deletes_run_objects(Needs& needs, std::string_view command, const std::string& staging,
-                         const std::string& source, const MethodRules& method) {
+//
+// A pool's namespace (staging.pool) is never deleted: the run's objects in it are deleted one by
+// one and awaited gone, then the namespace is released (read, then a guarded patch).
+void deletes_run_objects(Needs& needs, std::string_view command, const profile::Profile& profile,
+                         const MethodRules& method) {
+    const auto staging = staging_namespace_of(profile);
+    const auto& source = profile.source.source_namespace;
     const std::string why = "delete the run's objects";
     needs.add(command, "delete", needed_kind("PersistentVolume"), "", why);
-    needs.add(command, "delete", needed_kind("Namespace"), staging, why, {}, staging);
-    needs.add(command, "list", needed_kind("Namespace"), "", "wait until the namespace is gone", {},
-              staging);
-    needs.add(command, "watch", needed_kind("Namespace"), "", "wait until the namespace is gone",
-              {}, staging);
+    if (!profile.staging.pool.empty()) {
+        for (const auto* name : {"Deployment", "StatefulSet", "Job", "PersistentVolumeClaim"}) {
+            needs.add(command, "delete", needed_kind(name), staging, why);
+            needs.wait(command, needed_kind(name), staging,
+                       "wait until the run's objects are gone");
+        }
+        for (const auto& kind : method.kept_kinds()) {
+            const auto& resource = needed_kind(kind);
+            if (resource.namespaced) {
+                needs.add(command, "delete", resource, staging, why);
+                needs.wait(command, resource, staging, "wait until the run's objects are gone");
+            }
+        }
+        const auto& ns = needed_kind("Namespace");
+        needs.add(command, "get", ns, staging, "release the pool namespace", {}, staging);
+        needs.add(command, "patch", ns, staging, "release the pool namespace", {}, staging);
+    } else {
+        needs.add(command, "delete", needed_kind("Namespace"), staging, why, {}, staging);
+        needs.add(command, "list", needed_kind("Namespace"), "", "wait until the namespace is gone",
+                  {}, staging);
+        needs.add(command, "watch", needed_kind("Namespace"), "",
+                  "wait until the namespace is gone", {}, staging);
+    }
     for (const auto& kind : method.kept_kinds()) {
         const auto& resource = needed_kind(kind);
         if (resource.namespaced) {
@@ -207,8 +229,7 @@ void reads_snapshot_sets(Needs& needs, std::string_view command, const MethodRul
 // name: left out.
 void staging_reads(Needs& needs, const profile::Profile& profile, std::string_view command,
                    const MethodRules& method) {
-    const auto staging =
-        profile.staging.role_binding ? profile.staging.staging_namespace : std::string();
+    const auto staging = profile.staging.scoped() ? staging_namespace_of(profile) : std::string();
     const std::string why = "find the staging environments";
     needs.add(command, "list", needed_kind("Namespace"), "", why);
     needs.add(command, "list", needed_kind("PersistentVolume"), "", why);
@@ -227,7 +248,7 @@ void binds_staging_role(Needs& needs, const profile::Profile& profile, std::stri
     if (!profile.staging.role_binding) {
         return;
     }
-    const auto& staging = profile.staging.staging_namespace;
+    const auto staging = staging_namespace_of(profile);
     const auto& binding = needed_kind("RoleBinding");
     const std::string why = "bind the staging role in the staging namespace";
     needs.before_binding(command, "create", binding, staging, why);
@@ -261,7 +282,7 @@ void snapshot_needs(Needs& needs, const profile::Profile& profile, const MethodR
 void staging_objects(Needs& needs, const profile::Profile& profile, std::string_view command,
                      const std::vector<k8s::Resource>& manifest_resources,
                      const MethodRules& method) {
-    const auto& staging = profile.staging.staging_namespace;
+    const auto staging = staging_namespace_of(profile);
     const auto& pvc = needed_kind("PersistentVolumeClaim");
     const auto& pv = needed_kind("PersistentVolume");
     // describe_set: the source PVCs' classes and access modes, and their PVs' fs type.
@@ -305,7 +326,7 @@ void staging_objects(Needs& needs, const profile::Profile& profile, std::string_
 
 void deploy_needs(Needs& needs, const profile::Profile& profile,
                   const std::vector<k8s::Resource>& manifest_resources, const MethodRules& method) {
-    const auto& staging = profile.staging.staging_namespace;
+    const auto staging = staging_namespace_of(profile);
     const auto& ns = needed_kind("Namespace");
     token_secret(needs, profile, k_deploy);
     // A volume the CSI driver provisioned gets its labels afterwards (an update).
@@ -315,24 +336,33 @@ void deploy_needs(Needs& needs, const profile::Profile& profile,
             ? std::initializer_list<std::string_view>{"get", "create", "update", "delete"}
             : std::initializer_list<std::string_view>{"get", "create", "delete"});
     reads_snapshot_sets(needs, k_deploy, method, profile);
-    if (profile.staging.role_binding) {
+    if (!profile.staging.pool.empty()) {
+        // exec::claim_pool_namespace: one list by the pool label, then a guarded patch of the
+        // namespace claimed, granted there by the staging role the admin bound; then the
+        // runner's check that it is still the run's. No namespace is created, nothing is bound.
+        needs.add(k_deploy, "list", ns, "", "find a free namespace of the pool");
+        needs.add(k_deploy, "patch", ns, staging, "claim a namespace of the pool", {}, staging);
+        needs.add(k_deploy, "get", ns, staging, "claim a namespace of the pool", {}, staging);
+    } else if (profile.staging.role_binding) {
         needs.before_binding(k_deploy, "get", ns, staging, "create the staging namespace", staging);
     } else {
         needs.add(k_deploy, "get", ns, staging, "create the staging namespace", {}, staging);
     }
-    needs.add(k_deploy, "create", ns, "", "create the staging namespace");
+    if (profile.staging.pool.empty()) {
+        needs.add(k_deploy, "create", ns, "", "create the staging namespace");
+    }
     binds_staging_role(needs, profile, k_deploy);
     staging_objects(needs, profile, k_deploy, manifest_resources, method);
     needs.add(k_deploy, "patch", ns, staging, "mark the environment ready", {}, staging);
     // A failed deployment removes what it made.
     lists_run_objects(needs, profile, k_deploy, method);
-    deletes_run_objects(needs, k_deploy, staging, profile.source.source_namespace, method);
+    deletes_run_objects(needs, k_deploy, profile, method);
 }
 
 void restore_needs(Needs& needs, const profile::Profile& profile,
                    const std::vector<k8s::Resource>& manifest_resources,
                    const MethodRules& method) {
-    const auto& staging = profile.staging.staging_namespace;
+    const auto staging = staging_namespace_of(profile);
     const auto& pvc = needed_kind("PersistentVolumeClaim");
     const auto& pv = needed_kind("PersistentVolume");
     token_secret(needs, profile, k_restore);
@@ -380,8 +410,7 @@ void teardown_needs(Needs& needs, const profile::Profile& profile, const MethodR
     reads_snapshot_sets(needs, k_teardown, method, profile);
     staging_reads(needs, profile, k_teardown, method);
     lists_run_objects(needs, profile, k_teardown, method);
-    deletes_run_objects(needs, k_teardown, profile.staging.staging_namespace,
-                        profile.source.source_namespace, method);
+    deletes_run_objects(needs, k_teardown, profile, method);
 }
 
 // `list`: exec::Catalog's sets and staging objects; the Portworx volumes by labels
@@ -396,7 +425,7 @@ void list_needs(Needs& needs, const profile::Profile& profile, const MethodRules
 // `extend`: discover::staging_namespaces (one list by labels), then the merge patch of the
 // staging namespace's expires-at (exec::NamespaceRunner).
 void extend_needs(Needs& needs, const profile::Profile& profile) {
-    const auto& staging = profile.staging.staging_namespace;
+    const auto staging = staging_namespace_of(profile);
     needs.add(k_extend, "list", needed_kind("Namespace"), "", "find the staging namespace");
     needs.add(k_extend, "patch", needed_kind("Namespace"), staging, "move the expiry", {}, staging);
 }
@@ -419,8 +448,11 @@ void validate_needs(Needs& needs, const profile::Profile& profile, const MethodR
                   "check the source volumes' storage classes");
     }
     method_access(needs, k_validate, method, AccessPhase::validate, profile);
-    const auto& staging = profile.staging.staging_namespace;
-    if (profile.staging.role_binding) {
+    const auto staging = staging_namespace_of(profile);
+    if (!profile.staging.pool.empty()) {
+        needs.add(k_validate, "list", needed_kind("Namespace"), "",
+                  "check that the pool has a free namespace");
+    } else if (profile.staging.role_binding) {
         needs.before_binding(k_validate, "get", needed_kind("Namespace"), staging,
                              "check that the staging namespace is free", staging);
     } else {
@@ -430,6 +462,11 @@ void validate_needs(Needs& needs, const profile::Profile& profile, const MethodR
 }
 
 } // namespace
+
+std::string staging_namespace_of(const profile::Profile& profile) {
+    return profile.staging.pool.empty() ? profile.staging.staging_namespace
+                                        : "<pool " + profile.staging.pool + ">";
+}
 
 std::string staging_role_name(const profile::Profile& profile) {
     return "pxclone-" + profile.name + "-staging";

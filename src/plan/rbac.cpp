@@ -67,9 +67,10 @@ Grant grant_of(const profile::Profile& profile, const Permission& permission,
     grant.resource = resource_of(permission);
     grant.verb = permission.verb;
     grant.name = permission.name;
-    const auto& staging = profile.staging.staging_namespace;
-    // The staging namespace is made per run: only a fixed one can be named.
-    if (!options.staging_name_fixed && grant.name == staging) {
+    const auto staging = staging_namespace_of(profile);
+    // The staging namespace is made (or claimed from a pool) per run: only a fixed one can be
+    // named.
+    if ((!options.staging_name_fixed || !profile.staging.pool.empty()) && grant.name == staging) {
         grant.name.clear();
     }
     if (permission.before_binding) {
@@ -199,6 +200,23 @@ std::vector<std::string> cluster_comments(const profile::Profile& profile,
 
 std::vector<std::string> staging_comments(const profile::Profile& profile,
                                           const RbacOptions& options) {
+    if (!profile.staging.pool.empty()) {
+        return {
+            fmt::format("What the commands do inside the namespaces of pool {} (labelled {}={}): "
+                        "claiming one (a patch of its labels), working in it, emptying and "
+                        "releasing it.",
+                        profile.staging.pool, k_pool_key, profile.staging.pool),
+            fmt::format("Not bound here: the admin binds it to this ServiceAccount with a "
+                        "RoleBinding in each pool namespace when creating it, so none of these "
+                        "verbs applies anywhere else, namespace {} (production) included. "
+                        "pxclone creates, binds and deletes no namespace.",
+                        profile.source.source_namespace),
+            "patch namespaces: granted through that RoleBinding, it reaches only the pool "
+            "namespace itself (RBAC cannot narrow a patch by label; the binding narrows it by "
+            "namespace). --admission-policy also denies this identity any namespace update that "
+            "lacks or drops the pool label.",
+        };
+    }
     if (profile.staging.role_binding) {
         return {
             fmt::format("What the commands do inside the staging namespaces ({}).",
@@ -244,7 +262,7 @@ bool is_write_verb(const std::string& verb) {
 RbacPolicy plan_rbac(const profile::Profile& profile, const std::vector<Permission>& needed,
                      const RbacOptions& options) {
     RbacPolicy policy;
-    policy.staging_namespace = profile.staging.staging_namespace;
+    policy.staging_namespace = staging_namespace_of(profile);
     policy.service_account_namespace = options.service_account_namespace;
     policy.service_account_name = options.service_account_name;
     policy.commands = options.commands.empty() ? rbac_commands() : options.commands;
@@ -275,7 +293,7 @@ RbacPolicy plan_rbac(const profile::Profile& profile, const std::vector<Permissi
     // that give each other, the ClusterRole's stays.
     std::vector<bool> dropped(grants.size(), false);
     std::vector<std::string> source_elsewhere;
-    const bool staging_everywhere = !profile.staging.role_binding;
+    const bool staging_everywhere = !profile.staging.scoped();
     for (std::size_t i = 0; i < grants.size(); ++i) {
         for (std::size_t j = 0; j < grants.size(); ++j) {
             if (i == j || dropped[j] || !grants[j].covers(grants[i], staging_everywhere)) {
@@ -355,7 +373,7 @@ RbacPolicy plan_rbac(const profile::Profile& profile, const std::vector<Permissi
     if (!staging_rules.empty()) {
         policy.roles.push_back({staging_role_name(profile), true, "",
                                 staging_comments(profile, options), std::move(staging_rules),
-                                !profile.staging.role_binding});
+                                !profile.staging.scoped()});
     }
     return policy;
 }
@@ -466,6 +484,24 @@ AdmissionPolicy plan_admission_policy(const profile::Profile& profile, const Rba
             ".namespace(oldObject.spec.claimRef.namespace).check('create').allowed())",
             cel_managed("object"), profile.source.source_namespace);
     }
+    if (!profile.staging.pool.empty()) {
+        // staging.pool: claiming a namespace is an update of a namespace without pxclone's labels
+        // (the admin's): allowed when it carries the pool label before and after.
+        owned += fmt::format(" || (request.resource.resource == 'namespaces' && ({}) && ({}))",
+                             fmt::format("has(oldObject.metadata.labels) && {}",
+                                         cel_label("oldObject", k_pool_key, profile.staging.pool)),
+                             fmt::format("has(object.metadata.labels) && {}",
+                                         cel_label("object", k_pool_key, profile.staging.pool)));
+        admission.validations.push_back(
+            {fmt::format("request.resource.resource != 'namespaces' || request.operation != "
+                         "'UPDATE' || (has(oldObject.metadata.labels) && {} && "
+                         "has(object.metadata.labels) && {})",
+                         cel_label("oldObject", k_pool_key, profile.staging.pool),
+                         cel_label("object", k_pool_key, profile.staging.pool)),
+             fmt::format("pxclone changes only namespaces of its pool (labelled {}={}) and never "
+                         "their pool label",
+                         k_pool_key, profile.staging.pool)});
+    }
     admission.validations.push_back(
         {owned, fmt::format("pxclone changes and deletes only objects labelled {}={}",
                             k_managed_by_key, k_managed_by_value)});
@@ -493,7 +529,12 @@ AdmissionPolicy plan_admission_policy(const profile::Profile& profile, const Rba
                     admission.username, k_managed_by_key, k_managed_by_value,
                     writes_bindings ? ", and so are its RoleBindings outside its staging "
                                       "namespaces (labelled by deploy-staging) or of another role"
-                                    : ""),
+                    : profile.staging.pool.empty()
+                        ? ""
+                        : fmt::format(", and so is an update of a namespace that does not carry "
+                                      "{}={} before and after (claiming and releasing a pool "
+                                      "namespace are such updates)",
+                                      k_pool_key, profile.staging.pool)),
         "admissionregistration.k8s.io/v1: Kubernetes 1.30 and later. 1.28-1.29 serve it as "
         "v1beta1 only with the feature gate ValidatingAdmissionPolicy and that API version "
         "enabled; 1.26-1.27 as v1alpha1, which lacks matchConditions and namespaceObject: change "

@@ -866,6 +866,7 @@ StagingPlanResult plan_staging(const MethodRules& method, const profile::Profile
     }
     plan.namespace_object =
         planned("Namespace", json{{"metadata", metadata(plan.staging_namespace, "", lineage)}});
+    plan.pooled = !profile.staging.pool.empty();
     if (const auto& account = profile.staging.role_binding) {
         // The namespace-provisioner pattern: what pxclone does in the namespace is granted there
         // only (staging_role_name), not in every namespace by a ClusterRoleBinding.

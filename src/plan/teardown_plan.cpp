@@ -99,6 +99,10 @@ std::string object_key(TeardownKind kind, std::string_view ns, std::string_view 
     return std::string(teardown_kind_name(kind)) + "/" + std::string(ns) + "/" + std::string(name);
 }
 
+bool pooled(const FoundObject& object) {
+    return object.kind == TeardownKind::ns && object.labels.contains(std::string(k_pool_key));
+}
+
 std::string refusal_reason(const TeardownTarget& target, const FoundObject& object) {
     if (label(object, k_managed_by_key) != k_managed_by_value) {
         return "not labelled app.kubernetes.io/managed-by=pxclone";
@@ -149,7 +153,8 @@ TeardownPlan plan_teardown(const TeardownTarget& target, const std::vector<Found
     // The namespaces deleted: what is in them goes with them, without a DELETE of its own.
     std::set<std::string> namespaces;
     for (const auto& object : found) {
-        if (object.kind == TeardownKind::ns && refusal_reason(target, object).empty()) {
+        if (object.kind == TeardownKind::ns && refusal_reason(target, object).empty() &&
+            !pooled(object)) {
             namespaces.insert(object.name);
         }
     }
@@ -168,9 +173,20 @@ TeardownPlan plan_teardown(const TeardownTarget& target, const std::vector<Found
             plan.refused.push_back(Refusal{object, std::move(reason), not_selected});
             continue;
         }
+        if (object.kind == TeardownKind::ns && pooled(object)) {
+            if (std::none_of(
+                    plan.releases.begin(), plan.releases.end(),
+                    [&object](const FoundObject& other) { return other.name == object.name; })) {
+                plan.releases.push_back(object);
+            }
+            continue;
+        }
         plan.deletions.push_back(
             Deletion{object, stage_of(object, referred.contains(object.key()))});
     }
+    std::sort(
+        plan.releases.begin(), plan.releases.end(),
+        [](const FoundObject& left, const FoundObject& right) { return left.name < right.name; });
     std::sort(plan.deletions.begin(), plan.deletions.end(),
               [](const Deletion& left, const Deletion& right) {
                   return order_key(left) < order_key(right);

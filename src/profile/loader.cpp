@@ -35,9 +35,9 @@ constexpr std::array<std::string_view, 2> k_hooks_keys{"pre", "post"};
 constexpr std::array<std::string_view, 2> k_hook_keys{"run", "timeout"};
 constexpr std::array<std::string_view, 4> k_snapshot_keys{"method", "class", "keep", "timeout"};
 constexpr std::array<std::string_view, 2> k_methods{"portworx", "csi"};
-constexpr std::array<std::string_view, 10> k_staging_keys{
-    "namespace", "ttl",    "storage_class", "role_binding", "volumes",
-    "manifests", "images", "mask",          "wait",         "cluster"};
+constexpr std::array<std::string_view, 11> k_staging_keys{
+    "namespace", "ttl",  "storage_class", "role_binding", "pool",   "volumes",
+    "manifests", "mask", "images",        "wait",         "cluster"};
 constexpr std::array<std::string_view, 3> k_staging_cluster_keys{"context", "kubeconfig",
                                                                  "portworx"};
 constexpr std::array<std::string_view, 4> k_transfer_keys{"method", "credential", "backup_timeout",
@@ -781,6 +781,21 @@ std::optional<Mask> Loader::read_mask(const MapView& staging,
     return mask;
 }
 
+namespace {
+
+// Why staging.pool excludes `key`.
+std::string_view pool_conflict(std::string_view key) {
+    if (key == "namespace") {
+        return "the namespace is claimed from the pool";
+    }
+    if (key == "role_binding") {
+        return "an admin binds the staging role in each pool namespace, pxclone binds nothing";
+    }
+    return "pools in a separate staging cluster are not supported yet";
+}
+
+} // namespace
+
 void Loader::read_staging(const MapView& root, const Source& source, Staging& staging) {
     const auto* entry = root.find("staging");
     std::optional<MapView> view;
@@ -791,7 +806,20 @@ void Loader::read_staging(const MapView& root, const Source& source, Staging& st
         }
     }
     const YAML::Node anchor = entry != nullptr ? entry->value : root.node;
-    if (auto ns = view ? string(*view, "namespace", Required::no) : std::nullopt) {
+    if (auto pool = view ? string(*view, "pool", Required::no) : std::nullopt) {
+        staging.pool = *pool;
+        check_name(view->find("pool")->value, "staging.pool", *pool, "pool name (a label value)",
+                   util::check_dns1123_label);
+        // The pool's namespaces are the admin's, with the staging role bound already: pxclone
+        // neither names, creates nor binds one. A pool in a separate staging cluster is not
+        // supported yet.
+        for (const auto* other : {"namespace", "role_binding", "cluster"}) {
+            if (const auto* found = view->find(other)) {
+                report(found->value, std::string("staging.") + other,
+                       fmt::format("cannot be set with staging.pool: {}", pool_conflict(other)));
+            }
+        }
+    } else if (auto ns = view ? string(*view, "namespace", Required::no) : std::nullopt) {
         staging.staging_namespace = *ns;
         check_name(view->find("namespace")->value, "staging.namespace", *ns, "namespace",
                    util::check_dns1123_label);
@@ -801,7 +829,8 @@ void Loader::read_staging(const MapView& root, const Source& source, Staging& st
         check_name(anchor, "staging.namespace", staging.staging_namespace,
                    "namespace (the default <name>-stg-<run id>)", util::check_dns1123_label);
     }
-    if (!source.source_namespace.empty() && staging.staging_namespace == source.source_namespace) {
+    if (!source.source_namespace.empty() && staging.pool.empty() &&
+        staging.staging_namespace == source.source_namespace) {
         report(view && view->has("namespace") ? view->find("namespace")->value : anchor,
                "staging.namespace",
                "must differ from source.namespace: staging never runs in the production namespace");

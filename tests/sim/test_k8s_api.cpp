@@ -244,6 +244,34 @@ TEST_CASE("patch: merge, server-side apply create and update, 415, fieldManager"
     CHECK(api.call("PATCH", path + "-missing", "{}", "application/merge-patch+json").status == 404);
 }
 
+TEST_CASE("patch guarded by metadata.resourceVersion: 409 Conflict when stale, as kube-apiserver") {
+    Api api;
+    // A pool namespace (staging.pool): two runs claim it from the same read; the second loses.
+    REQUIRE(
+        api.call(
+               "POST", "/api/v1/namespaces",
+               R"({"apiVersion":"v1","kind":"Namespace","metadata":{"name":"pool-a","labels":{"pxclone.io/pool":"ci"}}})")
+            .status == 201);
+    const auto read = body(api.call("GET", "/api/v1/namespaces/pool-a"));
+    const std::string rv = read["metadata"]["resourceVersion"];
+    const auto claim = [&](const std::string& run) {
+        return api.call(
+            "PATCH", "/api/v1/namespaces/pool-a",
+            Json{{"metadata", {{"resourceVersion", rv}, {"labels", {{"pxclone.io/run", run}}}}}}
+                .dump(),
+            "application/merge-patch+json");
+    };
+    const auto won = claim("r1");
+    CHECK(won.status == 200);
+    CHECK(body(won)["metadata"]["labels"]["pxclone.io/run"] == "r1");
+    CHECK(body(won)["metadata"]["labels"]["pxclone.io/pool"] == "ci");
+    const auto lost = claim("r2");
+    CHECK(lost.status == 409);
+    CHECK(body(lost)["reason"] == "Conflict");
+    CHECK(body(api.call(
+              "GET", "/api/v1/namespaces/pool-a"))["metadata"]["labels"]["pxclone.io/run"] == "r1");
+}
+
 TEST_CASE("delete: 404, preconditions, finalizers, propagation, dry run") {
     Api api;
     CHECK(api.call("DELETE", k_pvcs + "/nope").status == 404);

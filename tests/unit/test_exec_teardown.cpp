@@ -750,3 +750,58 @@ TEST_CASE("find_run_objects with staging_only lists namespaced kinds in the run'
     CHECK(kube.remaining() == 0);
     CHECK(portworx.remaining() == 0);
 }
+
+TEST_CASE("a pool namespace: what the run made in it is deleted and awaited gone, then the "
+          "namespace is released, never deleted; the admin's keys stay") {
+    FakeTransport kube;
+    FakeTransport portworx("https://px.test:9021");
+    FakeClock clock;
+    FakeSleeper sleeper(clock);
+    const k8s::Client kube_client(kube, "https://k8s.test");
+    const px::Client px_client(portworx, "https://px.test:9021");
+
+    auto ns_labels = owned();
+    ns_labels.emplace("pxclone.io/pool", "ci");
+    const auto plan = plan::plan_teardown(
+        target(), {FoundObject{TeardownKind::ns, "", "pool-a", "", ns_labels},
+                   FoundObject{TeardownKind::deployment, "pool-a", "app", "", owned()}});
+    REQUIRE(plan.releases.size() == 1);
+
+    kube.expect(Method::del, "/apis/apps/v1/namespaces/pool-a/deployments/app")
+        .reply(200, json{{"kind", "Status"}, {"status", "Success"}});
+    // Awaited gone before the namespace is released.
+    kube.expect(Method::get,
+                "/apis/apps/v1/namespaces/pool-a/deployments?fieldSelector=metadata.name%3Dapp"
+                "&limit=500")
+        .reply(200, list_of(json::array()));
+    expect_nothing_left(kube, portworx);
+    json labels(ns_labels);
+    labels["team"] = "payments";
+    kube.expect(Method::get, "/api/v1/namespaces/pool-a")
+        .reply(200, json{{"metadata",
+                          {{"name", "pool-a"},
+                           {"resourceVersion", "31"},
+                           {"labels", labels},
+                           {"annotations", {{"owner", "platform"}}}}}});
+    kube.expect(Method::patch, "/api/v1/namespaces/pool-a")
+        .body(json{{"metadata",
+                    {{"resourceVersion", "31"},
+                     {"labels",
+                      {{"app.kubernetes.io/managed-by", nullptr},
+                       {"pxclone.io/profile", nullptr},
+                       {"pxclone.io/role", nullptr},
+                       {"pxclone.io/run", nullptr},
+                       {"pxclone.io/snapshot-set", nullptr}}}}}})
+        .reply(200, json{{"metadata", {{"name", "pool-a"}}}});
+
+    const auto report = execute_teardown(
+        target(), plan,
+        {.kube = kube_client, .portworx = px_client, .clock = clock, .sleeper = sleeper});
+    CHECK(report.ok());
+    REQUIRE(report.released.size() == 1);
+    CHECK(report.released[0].name == "pool-a");
+    REQUIRE(report.deleted.size() == 1);
+    CHECK(report.deleted[0].describe() == "deployment/app in pool-a");
+    CHECK(kube.remaining() == 0);
+    CHECK(portworx.remaining() == 0);
+}

@@ -58,7 +58,7 @@ bool needed_by_any(const Permission& permission, const std::vector<std::string>&
 
 TEST_CASE("plan_rbac grants every needed permission, and no verb that nothing needs") {
     for (const auto method : {profile::SnapshotMethod::portworx, profile::SnapshotMethod::csi}) {
-        for (const bool bind : {false, true}) {
+        for (const int bind : {0, 1, 2}) { // none, staging.role_binding, staging.pool
             for (const std::vector<std::string>& commands : {std::vector<std::string>{},
                                                              {"snapshot"},
                                                              {"teardown", "list"},
@@ -68,8 +68,11 @@ TEST_CASE("plan_rbac grants every needed permission, and no verb that nothing ne
                 CAPTURE(bind);
                 CAPTURE(commands.size());
                 auto profile = orders(method);
-                if (bind) {
+                if (bind == 1) {
                     profile.staging.role_binding = profile::ServiceAccountRef{"ci", "pxclone"};
+                } else if (bind == 2) {
+                    profile.staging.staging_namespace.clear();
+                    profile.staging.pool = "ci";
                 }
                 const auto needed = needed_permissions(pxclone::method::of(profile.snapshot.method),
                                                        profile, k_manifests);
@@ -155,6 +158,56 @@ TEST_CASE("plan_rbac with staging.role_binding: staging writes are granted in st
             return object.contains("roleRef") &&
                    object["roleRef"]["name"] == "pxclone-orders-staging";
         }));
+    }
+}
+
+TEST_CASE("plan_rbac with staging.pool: no namespace create, delete or bind; namespace patches "
+          "only through the admin's binding") {
+    for (const auto method : {profile::SnapshotMethod::portworx, profile::SnapshotMethod::csi}) {
+        CAPTURE(profile::method_name(method));
+        auto profile = orders(method);
+        profile.staging.staging_namespace.clear();
+        profile.staging.pool = "ci";
+        const auto needed =
+            needed_permissions(pxclone::method::of(profile.snapshot.method), profile, k_manifests);
+        auto policy = plan_rbac(profile, needed, options_for());
+        const auto* staging = role_named(policy, "pxclone-orders-staging");
+        REQUIRE(staging != nullptr);
+        CHECK_FALSE(staging->bound); // the admin binds it in each pool namespace
+        const auto verbs_on = [](const RbacRole& role, const std::string& resource) {
+            std::set<std::string> verbs;
+            for (const auto& rule : role.rules) {
+                if (rule.resource == resource) {
+                    verbs.insert(rule.verbs.begin(), rule.verbs.end());
+                }
+            }
+            return verbs;
+        };
+        for (const auto& role : policy.roles) {
+            CAPTURE(role.name);
+            const auto namespaces = verbs_on(role, "namespaces");
+            CHECK(namespaces.count("create") == 0);
+            CHECK(namespaces.count("delete") == 0);
+            CHECK(verbs_on(role, "rolebindings").empty());
+            CHECK(verbs_on(role, "clusterroles").empty());
+            if (role.bound && role.cluster) {
+                // Cluster-wide on namespaces: reads only (finding a free one of the pool).
+                CHECK(namespaces.count("patch") == 0);
+            }
+        }
+        CHECK(verbs_on(*staging, "namespaces") == std::set<std::string>{"get", "patch"});
+        // No resourceNames: a pool namespace's name is not known in advance.
+        for (const auto& rule : staging->rules) {
+            CHECK(rule.names.empty());
+        }
+        // --admission-policy: namespace updates only with the pool label before and after.
+        const auto admission = plan_admission_policy(profile, policy);
+        CHECK(std::any_of(admission.validations.begin(), admission.validations.end(),
+                          [](const AdmissionValidation& validation) {
+                              return validation.message ==
+                                     "pxclone changes only namespaces of its pool (labelled "
+                                     "pxclone.io/pool=ci) and never their pool label";
+                          }));
     }
 }
 

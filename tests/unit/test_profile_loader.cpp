@@ -423,3 +423,31 @@ TEST_CASE("staging.role_binding: the ServiceAccount NAMESPACE/NAME, checked") {
     CHECK(joined(result).find("staging.role_binding: 'CI' is not a valid namespace") !=
           std::string::npos);
 }
+
+TEST_CASE("staging.pool: a label value; the namespace is claimed, so it takes none") {
+    const Fixture f;
+    auto result = f.load(std::string(k_minimal) + "staging: {pool: ci-pool}\n");
+    REQUIRE_MESSAGE(result.profile, joined(result));
+    CHECK(result.profile->staging.pool == "ci-pool");
+    CHECK(result.profile->staging.staging_namespace.empty());
+    CHECK(result.profile->staging.scoped());
+    result = f.load(std::string(k_minimal) + "staging: {pool: Not_A_Label!}\n");
+    CHECK_FALSE(result.profile);
+    CHECK(joined(result).find("staging.pool: 'Not_A_Label!' is not a valid pool name") !=
+          std::string::npos);
+}
+
+TEST_CASE("staging.pool excludes staging.namespace, role_binding and cluster, each named") {
+    const Fixture f;
+    const auto result =
+        f.load(std::string(k_minimal) +
+               "staging:\n  pool: ci\n  namespace: stg\n  role_binding: ci/pxclone\n");
+    CHECK_FALSE(result.profile);
+    const auto text = joined(result);
+    CHECK_MESSAGE(text.find(":8:14: staging.namespace: cannot be set with staging.pool: the "
+                            "namespace is claimed from the pool") != std::string::npos,
+                  text);
+    CHECK_MESSAGE(text.find("staging.role_binding: cannot be set with staging.pool: an admin "
+                            "binds the staging role in each pool namespace") != std::string::npos,
+                  text);
+}

@@ -56,6 +56,7 @@ struct Environment {
     std::string run;
     std::string profile;
     std::string ns;           // the staging namespace ("" when only volumes are left)
+    std::string pool;         // staging.pool: the pool its namespace was claimed from, else ""
     std::string snapshot_set; // the set it is on: its namespace's label ("" when unknown)
     // Every set its objects were made from: more than snapshot_set after `restore --snapshot`
     // swapped some of its PVCs only (it uses all of them).

@@ -87,6 +87,8 @@ struct TeardownReport {
     // A dry run's report: nothing was sent; `planned` holds the deletions the real run sends.
     bool dry_run = false;
     std::vector<plan::Deletion> planned;
+    // Pool namespaces released (their pxclone labels removed; a dry run: to be released).
+    std::vector<plan::FoundObject> released;
     bool ok() const { return failed.empty(); }
 };
 
@@ -98,7 +100,10 @@ std::optional<Error> incomplete_error(const TeardownReport& report);
 // Portworx volumes by id. Before the PVs (stage 3) it waits for the deleted PVCs to be gone (a PVC
 // stays while a pod uses it; once gone, its PV is released and its volume detached); after the
 // namespaces, until they are gone (what holds one is reported). Finally it lists the target
-// again: an object still there is a failure (one being deleted is awaited first). A failing
+// again: an object still there is a failure (one being deleted is awaited first). A pool
+// namespace (plan.releases) is never deleted: what the run made in it is deleted and awaited
+// gone, then release_pool_namespace removes pxclone's labels from it (not when something of the
+// run stays in it: a failure). A failing
 // deletion does not stop the others, but what the failed object refers to (FoundObject::
 // refers_to: its PV, its Portworx volume, its content) is kept, and so on down the chain, as is
 // what a refused object refers to: teardown never leaves a reference to something gone.

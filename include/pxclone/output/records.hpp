@@ -91,6 +91,7 @@ struct StagingEnvironmentRecord {
     std::string run;
     std::string profile;
     std::string ns;           // the staging namespace ("" when only volumes are left)
+    std::string pool;         // the pool (staging.pool) its namespace was claimed from, else ""
     std::string snapshot_set; // "" when unknown
     std::vector<std::string> snapshot_sets;
     std::string created_at;         // RFC 3339 UTC; "" when unknown
@@ -151,6 +152,9 @@ struct TeardownRecord {
     // teardown --snapshots with a transfer: the sets' cloud backups deleted (a dry run: to
     // delete), by id; absent when there were none.
     std::vector<std::string> cloud_backups;
+    // staging.pool: the pool namespaces released (a dry run: to be released); "released" in JSON
+    // only when there are some.
+    std::vector<std::string> released;
 };
 nlohmann::ordered_json to_json(const TeardownRecord& record);
 

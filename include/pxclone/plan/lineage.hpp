@@ -40,6 +40,9 @@ inline constexpr std::string_view k_never_expires = "never";
 // Set on the staging Namespace by deploy-staging once every workload is ready (RFC 3339 UTC):
 // an environment without it is still being made, or its deploy was interrupted.
 inline constexpr std::string_view k_ready_at_key = "pxclone.io/ready-at";
+// Set by an admin on the namespaces of a pool (staging.pool): pxclone selects on it, never
+// writes or removes it, and never deletes a namespace that carries it.
+inline constexpr std::string_view k_pool_key = "pxclone.io/pool";
 
 // baseline: a Portworx snapshot of a staging clone once its data is final (masked), what
 // `pxclone restore` rolls the staging volume back to; it belongs to its staging run.

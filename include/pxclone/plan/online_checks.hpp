@@ -49,4 +49,9 @@ Check staging_namespace_check(const std::string& name,
                               const std::optional<nlohmann::json>& existing,
                               const std::string& profile, const std::string& run);
 
+// staging-namespace with staging.pool, on the pool's namespaces (listed by its label): passed when
+// this run claimed one already or one is free; failed with exit 3 when none is.
+Check pool_check(const std::string& pool, const std::vector<nlohmann::json>& namespaces,
+                 const std::string& profile, const std::string& run);
+
 } // namespace pxclone::plan

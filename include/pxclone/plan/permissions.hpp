@@ -39,6 +39,12 @@ struct Permission {
 // namespace, which deploy-staging binds there when staging.role_binding is set.
 std::string staging_role_name(const profile::Profile& profile);
 
+// The namespace permissions inside a staging namespace are given for: staging.namespace, or with
+// staging.pool the stand-in "<pool NAME>" (a run's namespace is claimed from the pool: the admin
+// binds the staging ClusterRole in each). Not a namespace name: `pxclone rbac` puts those
+// permissions in the staging ClusterRole and `validate --online` does not ask about them.
+std::string staging_namespace_of(const profile::Profile& profile);
+
 // The permissions the eight commands need for `profile` (its staging namespace already
 // substituted for this run), `manifest_resources` being what its staging manifests are applied
 // as. Each distinct verb/resource/subresource/namespace/name once, in first-needed order.

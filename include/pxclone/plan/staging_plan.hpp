@@ -197,6 +197,9 @@ struct StagingPlan {
     std::string expires_at;
     Lineage lineage; // role staging, snapshot set set, expires-at set, source empty
     PlannedObject namespace_object;
+    // staging.pool: the namespace was claimed from the pool before the plan ran (its labels are
+    // namespace_object's): create_namespace only checks that it is still this run's.
+    bool pooled = false;
     // staging.role_binding: the RoleBinding made right after the namespace (in create_namespace),
     // binding ClusterRole staging_role_name() to pxclone's ServiceAccount there.
     std::optional<PlannedObject> role_binding;

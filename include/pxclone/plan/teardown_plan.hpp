@@ -91,11 +91,19 @@ struct Refusal {
 struct TeardownPlan {
     std::vector<Deletion> deletions; // in order
     std::vector<Refusal> refused;
-    bool empty() const { return deletions.empty(); }
+    // Pool namespaces (staging.pool: labelled pxclone.io/pool) claimed by a run being torn down:
+    // never deleted. What the run made in them is deleted one by one (stages 1-3), then each is
+    // released (its pxclone labels and annotations removed) for the next run to claim.
+    std::vector<FoundObject> releases;
+    bool empty() const { return deletions.empty() && releases.empty(); }
 };
 
+// Whether `object` is a pool namespace (it carries k_pool_key): released, never deleted.
+bool pooled(const FoundObject& object);
+
 // Orders the deletions (Deletion::stage); an object found twice (same kind and identity) is
-// deleted once; an object in a namespace being deleted is left to the namespace. Refused,
+// deleted once; an object in a namespace being deleted is left to the namespace. A pool
+// namespace that may be deleted is released instead (TeardownPlan::releases). Refused,
 // never deleted: an object lacking any ownership label (managed-by=pxclone, the target profile,
 // a run, a role); a staging object whose run is not in `runs`; a snapshot object whose run is not
 // in `snapshot_sets` or whose pxclone.io/snapshot-set differs from its run; the source namespace;

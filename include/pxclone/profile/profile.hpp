@@ -117,6 +117,15 @@ struct Staging {
     // namespace it creates, so that its staging writes need no cluster-wide grant. Default: none
     // (plain kubeconfig users need no binding).
     std::optional<ServiceAccountRef> role_binding;
+    // staging.pool: namespaces an admin made in advance, labelled pxclone.io/pool=<pool>, with
+    // the staging ClusterRole already bound in each. deploy-staging claims a free one instead of
+    // creating a namespace (staging_namespace is then "": the claim names it); teardown empties
+    // and releases it, never deletes it. Excludes role_binding, namespace and cluster. Default ""
+    // (pxclone creates each staging namespace).
+    std::string pool;
+    // Whether pxclone's identity holds staging rights only inside the staging namespaces
+    // (role_binding or pool): namespaced reads are then kept to those namespaces.
+    bool scoped() const { return role_binding.has_value() || !pool.empty(); }
     std::map<std::string, std::string> volumes; // source PVC -> staging PVC; default: same name
     std::vector<std::string> manifests;         // applied in order; default: none
     std::map<std::string, std::string> images;  // container name -> image; default: none
