@@ -343,6 +343,7 @@ struct CurlTransport::Impl {
                 }
                 CURL* handle = message->easy_handle;
                 const CURLcode result = message->data.result;
+                narrow_when_multiplexed(handle);
                 curl.multi_remove_handle(multi, handle);
                 // Removed first: no callback of this transfer runs after its caller resumes.
                 if (const auto found = active.find(handle); found != active.end()) {
@@ -355,6 +356,23 @@ struct CurlTransport::Impl {
             curl.multi_poll(multi, nullptr, 0, static_cast<int>(wait.count()), nullptr);
         }
     }
+
+    // Once the server has answered over HTTP/2, at most max_kept_connections connections: the
+    // requests in flight share them, multiplexed (before that, a burst that started while the
+    // first connection was being set up may have opened a few more; CURLOPT_PIPEWAIT keeps
+    // that rare). Over HTTP/1.1 the bound stays max_connections, a connection per request.
+    void narrow_when_multiplexed(CURL* handle) {
+        long version = 0;
+        if (narrowed || curl.easy_getinfo(handle, CURLINFO_HTTP_VERSION, &version) != CURLE_OK ||
+            version != CURL_HTTP_VERSION_2_0) {
+            return;
+        }
+        const auto kept = static_cast<long>(std::max<std::size_t>(options.max_kept_connections, 1));
+        curl.multi_setopt(multi, CURLMOPT_MAX_HOST_CONNECTIONS, kept);
+        curl.multi_setopt(multi, CURLMOPT_MAX_TOTAL_CONNECTIONS, kept);
+        narrowed = true;
+    }
+    bool narrowed = false; // the loop's own
 
     // Ends the transfers whose time is up, or all when cancelled (a transfer still waiting for a
     // connection runs no callback that could see the flag); returns how long the loop may sleep.

@@ -134,7 +134,7 @@ expect_nothing_left exec-plugin
 [ "$(wc -l <"$tmp/exec-plugin.pids")" = 1 ] || problem "exec-plugin: ran $(wc -l <"$tmp/exec-plugin.pids") times"
 
 wait "$request_timeout_run"
-expect_err request-timeout "persistentvolumeclaims/data: Operation timed out after"
+expect_err request-timeout "persistentvolumeclaims/data: no complete answer within 1000 ms of the request being sent"
 expect_err request-timeout "hint: the server took longer than --request-timeout"
 
 # Usage: a value that is not a duration.

@@ -63,10 +63,10 @@ struct CurlOptions {
     // Idle easy handles kept for reuse; about the number of worker threads (--parallel).
     std::size_t max_idle_handles = 8;
     // The most connections send() has open at once, to one server and in all (the requests in
-    // flight, util::fan_out_width(--parallel)): over HTTP/2 a request waits to share one,
-    // multiplexed (CURLOPT_PIPEWAIT), so few are opened; over HTTP/1.1 it carries one request,
-    // and a request finding none free waits (its timeout counts from when it has one). Streams
-    // are not counted (see CurlTransport).
+    // flight, util::fan_out_width(--parallel)): over HTTP/1.1 each carries one request, and a
+    // request finding none free waits (its timeout counts from when it has one). Once the server
+    // has answered over HTTP/2 the bound is max_kept_connections, the requests multiplexed on
+    // them. Streams are not counted (see CurlTransport).
     std::size_t max_connections = 8;
     // The most idle connections kept for reuse (--parallel): the keep-alive pool. Those beyond it
     // are closed when their request ends. Not lower than the pool is wide: HTTP/1.1 snapshot
