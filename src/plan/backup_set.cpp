@@ -11,11 +11,6 @@ namespace pxclone::plan {
 
 namespace {
 
-std::string metadata_of(const px::CloudBackupInfo& backup, std::string_view key) {
-    const auto it = backup.metadata.find(std::string(key));
-    return it == backup.metadata.end() ? std::string() : it->second;
-}
-
 // A non-negative decimal number; nullopt for anything else.
 std::optional<std::int64_t> number_of(const std::string& text) {
     std::int64_t value = 0;
@@ -27,22 +22,9 @@ std::optional<std::int64_t> number_of(const std::string& text) {
     return value;
 }
 
-// Done before running before failed: the backup a staging run would restore from.
-int rank_of(px::CloudBackupState state) {
-    switch (phase_of(state)) {
-    case TransferPhase::done:
-        return 2;
-    case TransferPhase::in_progress:
-        return 1;
-    case TransferPhase::failed:
-        break;
-    }
-    return 0;
-}
-
 bool better(const SetBackup& candidate, const SetBackup& current) {
-    const auto a = rank_of(candidate.state);
-    const auto b = rank_of(current.state);
+    const auto a = progress_rank(candidate.state);
+    const auto b = progress_rank(current.state);
     return a != b ? a > b : candidate.timestamp > current.timestamp;
 }
 
@@ -53,10 +35,10 @@ std::vector<BackupSet> backup_sets(const std::vector<px::CloudBackupInfo>& found
     std::map<std::string, BackupSet> sets;
     std::map<std::string, std::map<std::string, SetBackup>> chosen; // set -> source -> backup
     for (const auto& backup : found) {
-        const auto set_id = metadata_of(backup, k_snapshot_set_key);
-        const auto source = metadata_of(backup, k_source_key);
-        if (metadata_of(backup, k_managed_by_key) != k_managed_by_value ||
-            metadata_of(backup, k_profile_key) != profile || profile.empty() || set_id.empty() ||
+        const auto set_id = metadata_value(backup, k_snapshot_set_key);
+        const auto source = metadata_value(backup, k_source_key);
+        if (metadata_value(backup, k_managed_by_key) != k_managed_by_value ||
+            metadata_value(backup, k_profile_key) != profile || profile.empty() || set_id.empty() ||
             source.empty()) {
             continue;
         }
@@ -70,19 +52,19 @@ std::vector<BackupSet> backup_sets(const std::vector<px::CloudBackupInfo>& found
                 field = std::move(value);
             }
         };
-        fill(set.created_at, metadata_of(backup, k_created_at_key));
+        fill(set.created_at, metadata_value(backup, k_created_at_key));
         fill(set.source_namespace, source.substr(0, source.find('/')));
-        fill(set.git_sha, metadata_of(backup, k_git_sha_key));
-        fill(set.build_id, metadata_of(backup, k_build_id_key));
-        if (const auto size = number_of(metadata_of(backup, k_set_size_key));
+        fill(set.git_sha, metadata_value(backup, k_git_sha_key));
+        fill(set.build_id, metadata_value(backup, k_build_id_key));
+        if (const auto size = number_of(metadata_value(backup, k_set_size_key));
             size && *size > 0 && !set.expected) {
             set.expected = static_cast<std::size_t>(*size);
         }
         SetBackup candidate{.source = source,
                             .backup_id = backup.id,
-                            .snapshot_id = metadata_of(backup, k_snapshot_id_key),
+                            .snapshot_id = metadata_value(backup, k_snapshot_id_key),
                             .state = backup.state,
-                            .size_bytes = number_of(metadata_of(backup, k_size_key)).value_or(0),
+                            .size_bytes = number_of(metadata_value(backup, k_size_key)).value_or(0),
                             .timestamp = backup.timestamp};
         auto& slot = chosen[set_id];
         const auto it = slot.find(source);

@@ -9,11 +9,6 @@ namespace pxclone::plan {
 
 namespace {
 
-std::string metadata_value(const px::CloudBackupInfo& backup, std::string_view key) {
-    const auto it = backup.metadata.find(std::string(key));
-    return it == backup.metadata.end() ? std::string() : it->second;
-}
-
 std::string backup_task_id(const std::string& snapshot_id, int failed_attempts) {
     const auto base = "pxclone-" + snapshot_id;
     return failed_attempts == 0 ? base : fmt::format("{}-{}", base, failed_attempts + 1);
@@ -44,6 +39,23 @@ TransferPhase phase_of(px::CloudBackupState state) {
         break;
     }
     return TransferPhase::in_progress;
+}
+
+int progress_rank(px::CloudBackupState state) {
+    switch (phase_of(state)) {
+    case TransferPhase::done:
+        return 2;
+    case TransferPhase::in_progress:
+        return 1;
+    case TransferPhase::failed:
+        break;
+    }
+    return 0;
+}
+
+std::string metadata_value(const px::CloudBackupInfo& backup, std::string_view key) {
+    const auto it = backup.metadata.find(std::string(key));
+    return it == backup.metadata.end() ? std::string() : it->second;
 }
 
 Labels backup_metadata(const TransferSnapshot& snapshot) {
@@ -137,18 +149,6 @@ TransferVerdict judge_transfer(const std::vector<BackupProgress>& backups, std::
 std::string transfer_state(const std::vector<px::CloudBackupInfo>& found,
                            const std::string& profile, const std::string& set_id,
                            const std::string& snapshot_id) {
-    // The most advanced: done (2) over in progress (1) over failed (0).
-    const auto rank = [](px::CloudBackupState state) {
-        switch (phase_of(state)) {
-        case TransferPhase::done:
-            return 2;
-        case TransferPhase::in_progress:
-            return 1;
-        case TransferPhase::failed:
-            break;
-        }
-        return 0;
-    };
     std::optional<px::CloudBackupState> best;
     for (const auto& backup : found) {
         if (metadata_value(backup, k_managed_by_key) != k_managed_by_value ||
@@ -157,7 +157,7 @@ std::string transfer_state(const std::vector<px::CloudBackupInfo>& found,
             metadata_value(backup, k_snapshot_id_key) != snapshot_id) {
             continue;
         }
-        if (!best || rank(backup.state) > rank(*best)) {
+        if (!best || progress_rank(backup.state) > progress_rank(*best)) {
             best = backup.state;
         }
     }

@@ -66,6 +66,13 @@ enum class TransferPhase { in_progress, done, failed };
 // in progress, bounded by transfer.backup_timeout / restore_timeout.
 TransferPhase phase_of(px::CloudBackupState state);
 
+// Which of two backups of one snapshot is the one to go by: the higher rank, done (2) over in
+// progress (1) over failed (0).
+int progress_rank(px::CloudBackupState state);
+
+// The value of `key` in a backup's metadata; "" when absent.
+std::string metadata_value(const px::CloudBackupInfo& backup, std::string_view key);
+
 // The metadata of a snapshot's backup: its lineage labels, k_snapshot_id_key and, when known,
 // k_size_key.
 Labels backup_metadata(const TransferSnapshot& snapshot);
