@@ -33,10 +33,9 @@ std::string read_text(const std::string& path, const std::string& what) {
     return std::move(file.text);
 }
 
-// More volumes than this: their source PVCs (one LIST per namespace) and PVs (one LIST) are listed
-// once, paginated, instead of read with a GET each (a 200-volume deploy sent 400 GETs); fewer
-// are read one by one (cheaper than listing every PV of a large cluster).
-constexpr std::size_t k_gets_at_most = 8;
+// More volumes than plan::k_source_gets_at_most: their source PVCs (one LIST per namespace) and PVs
+// (one LIST) are listed once, paginated, instead of read with a GET each (a 200-volume deploy sent
+// 400 GETs); fewer are read one by one (cheaper than listing every PV of a large cluster).
 
 using Lookup = std::function<std::optional<json>(const std::string& ns, const std::string& name)>;
 
@@ -116,7 +115,7 @@ plan::SnapshotSet describe_set(const k8s::Client& kube, util::WorkerPool& pool,
     plan::SnapshotSet described;
     described.id = set.id;
     described.method = method::named(set.method).kind();
-    if (set.snapshots.size() > k_gets_at_most) {
+    if (set.snapshots.size() > plan::k_source_gets_at_most) {
         std::set<std::string> namespaces;
         for (const auto& snapshot : set.snapshots) {
             namespaces.insert(snapshot.source.substr(0, snapshot.source.find('/')));

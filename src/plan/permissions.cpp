@@ -1,5 +1,7 @@
 #include "pxclone/plan/permissions.hpp"
 
+#include "pxclone/plan/staging_plan.hpp"
+
 #include <algorithm>
 #include <tuple>
 
@@ -288,6 +290,12 @@ void staging_objects(Needs& needs, const profile::Profile& profile, std::string_
     // describe_set: the source PVCs' classes and access modes, and their PVs' fs type.
     needs.add(command, "get", pvc, profile.source.source_namespace, "read the source PVCs");
     needs.add(command, "get", pv, "", "read the source volumes");
+    // A set of more volumes than that is listed instead (a selector's count is not known here).
+    if (profile.source.pvcs.empty() || profile.source.pvcs.size() > k_source_gets_at_most) {
+        needs.add(command, "list", pvc, profile.source.source_namespace,
+                  "read the source PVCs (a set of more than 8)");
+        needs.add(command, "list", pv, "", "read the source volumes (a set of more than 8)");
+    }
     // The volumes: create_or_adopt (a GET after AlreadyExists), then Bound.
     method_access(needs, command, method, AccessPhase::make_volumes, profile);
     needs.add(command, "create", pvc, staging, "make the volumes");

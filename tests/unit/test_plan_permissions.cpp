@@ -309,3 +309,26 @@ TEST_CASE("needed_permissions: without staging.role_binding teardown's finders l
         CHECK(std::find(by.begin(), by.end(), "teardown") != by.end());
     }
 }
+
+TEST_CASE("needed_permissions: deploy-staging lists the source PVCs and PVs only for a set of more "
+          "than k_source_gets_at_most") {
+    // discover::describe_set reads up to 8 source volumes with a GET each and lists beyond: under
+    // staging.role_binding nothing else grants that list in the source namespace.
+    auto profile = orders();
+    profile.staging.role_binding = profile::ServiceAccountRef{"ci", "pxclone"};
+    const auto deploy_lists = [&profile](const std::string& resource, const std::string& ns) {
+        const auto needed =
+            needed_permissions(pxclone::method::of(profile.snapshot.method), profile, k_manifests);
+        return std::any_of(needed.begin(), needed.end(), [&](const Permission& p) {
+            return p.verb == "list" && p.resource == resource && p.ns == ns &&
+                   std::count(p.needed_by.begin(), p.needed_by.end(), "deploy-staging") == 1;
+        });
+    };
+    profile.source.pvcs.assign(k_source_gets_at_most, "data");
+    CHECK_FALSE(deploy_lists("persistentvolumeclaims", "prod"));
+    profile.source.pvcs.assign(k_source_gets_at_most + 1, "data");
+    CHECK(deploy_lists("persistentvolumeclaims", "prod"));
+    CHECK(deploy_lists("persistentvolumes", ""));
+    profile.source.pvcs.clear(); // a selector: the count is known only when it runs
+    CHECK(deploy_lists("persistentvolumeclaims", "prod"));
+}

@@ -37,6 +37,10 @@
 
 namespace pxclone::plan {
 
+// deploy-staging reads a set's source PVCs and their PVs with a GET each up to this many volumes,
+// and lists them (a LIST per source namespace, one of the PVs) beyond: the permissions follow.
+inline constexpr std::size_t k_source_gets_at_most = 8;
+
 // ---- inputs ----------------------------------------------------------------------------------
 
 // One snapshot of the chosen set, as listing found it.
