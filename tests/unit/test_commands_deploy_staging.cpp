@@ -44,7 +44,7 @@ struct Fixture : test::FakeSession {
 
     void run(const cmd::DeployOptions& options = {}) {
         cmd::validate_deploy_staging(options);
-        auto session = this->session(loaded.profile);
+        auto session = this->session(loaded.profile, cmd::ClusterSide::staging);
         cmd::deploy_staging(*session, globals, loaded, options, environment, streams());
     }
 };
@@ -96,6 +96,92 @@ TEST_CASE_FIXTURE(Fixture, "deploy-staging refuses an existing environment of an
               "namespace stg exists and was not created by pxclone for run 41");
     }
     CHECK(out.str().empty());
+}
+
+// A profile with staging.cluster and a transfer: deploy-staging runs on the staging side (kube_b,
+// px_b), and the source side (kube, px) must get no request at all.
+struct TwoClusterFixture : Fixture {
+    TwoClusterFixture() { loaded = test::two_cluster_profile("41"); }
+
+    // The staging credential, then set 40's one backup (of prod/data), on the staging cluster.
+    void expect_backups_of_40(const std::string& set = "40") {
+        px_b->expect(Method::get, "/v1/credentials").reply(200, test::credential_list());
+        px_b->expect(Method::get, "/v1/credentials/inspect/" + test::k_backup_credential)
+            .reply(200, test::credential_inspect());
+        auto filter =
+            json{{"credential_id", test::k_backup_credential},
+                 {"all", true},
+                 {"metadata_filter",
+                  {{"app.kubernetes.io/managed-by", "pxclone"}, {"pxclone.io/profile", "orders"}}}};
+        if (!set.empty()) {
+            filter["metadata_filter"]["pxclone.io/snapshot-set"] = set;
+        }
+        auto backup = test::cloud_backup(k_backup_40, "40", "prod/data", "snap-40", "Done");
+        backup["metadata"]["pxclone.io/set-size"] = "1"; // the profile's one PVC
+        px_b->expect(Method::post, "/v1/cloudbackups/enumerate/filters")
+            .body(filter)
+            .reply(200, json{{"backups", {backup}}});
+    }
+
+    void check_source_untouched() {
+        CHECK(kube->requests().empty());
+        CHECK(px->requests().empty());
+    }
+
+    static inline const std::string k_backup_40 = "cluster-a/vol-0-snap-40";
+};
+
+TEST_CASE_FIXTURE(TwoClusterFixture, "deploy-staging in a staging cluster of its own --dry-run: "
+                                     "the set found by its backups there, each volume restored "
+                                     "from its backup into a static PV + PVC; the source cluster "
+                                     "gets no request") {
+    globals.dry_run = true;
+    expect_backups_of_40("");
+
+    run();
+    const auto printed = out.str();
+    CHECK(printed.find("POST /api/v1/namespaces {") != std::string::npos);
+    CHECK(printed.find("POST /v1/cloudbackups/restore {\"backup_id\":\"" + k_backup_40) !=
+          std::string::npos);
+    CHECK(printed.find("POST /api/v1/persistentvolumes {") != std::string::npos);
+    CHECK(printed.find("POST /api/v1/namespaces/stg/persistentvolumeclaims {") !=
+          std::string::npos);
+    CHECK(printed.find("POST /v1/volumes/clone") == std::string::npos);
+    CHECK(printed.find("\"pxclone.io/snapshot-set\":\"40\"") != std::string::npos);
+    check_source_untouched();
+}
+
+TEST_CASE_FIXTURE(TwoClusterFixture, "deploy-staging in a staging cluster of its own: a set "
+                                     "without backups there is exit 3") {
+    px_b->expect(Method::get, "/v1/credentials").reply(200, test::credential_list());
+    px_b->expect(Method::get, "/v1/credentials/inspect/" + test::k_backup_credential)
+        .reply(200, test::credential_inspect());
+    px_b->expect(Method::post, "/v1/cloudbackups/enumerate/filters")
+        .reply(200, json{{"backups", json::array()}});
+    try {
+        run({.snapshot_set = "39"});
+        FAIL("no error");
+    } catch (const Error& e) {
+        CHECK(e.code() == ExitCode::not_found);
+        CHECK(std::string(e.what()).find("39") != std::string::npos);
+    }
+    CHECK(out.str().empty());
+    check_source_untouched();
+}
+
+TEST_CASE_FIXTURE(TwoClusterFixture, "deploy-staging --fresh in a staging cluster of its own is "
+                                     "refused (exit 2) before any request") {
+    try {
+        run({.fresh = true});
+        FAIL("no error");
+    } catch (const Error& e) {
+        CHECK(e.code() == ExitCode::usage);
+        CHECK(std::string(e.what()).find("staging.cluster") != std::string::npos);
+        CHECK(e.hint().find("pxclone snapshot") != std::string::npos);
+    }
+    check_source_untouched();
+    CHECK(kube_b->requests().empty());
+    CHECK(px_b->requests().empty());
 }
 
 TEST_CASE("deploy-staging validates its flags") {
