@@ -1,6 +1,7 @@
 // `pxclone deploy-staging` through the composition root: a Session on strict fakes of both APIs.
 // The dry run walks the same plan through the dry-run runner and sends only reads; the refusals
-// (no such set, another run's namespace) stop before any write.
+// (no such set, another run's namespace) stop before any write. With staging.cluster the whole
+// deploy is on the staging side's fakes, the volumes restored from the set's cloud backups.
 #include "pxclone/commands/deploy_staging.hpp"
 #include "pxclone/error.hpp"
 
@@ -130,6 +131,69 @@ struct TwoClusterFixture : Fixture {
 
     static inline const std::string k_backup_40 = "cluster-a/vol-0-snap-40";
 };
+
+TEST_CASE_FIXTURE(TwoClusterFixture, "deploy-staging in a staging cluster of its own: the set "
+                                     "found by its backups there, each volume restored from its "
+                                     "backup behind a static PV + PVC, all on the staging side") {
+    expect_backups_of_40();
+    kube_b->expect(Method::get, "/api/v1/namespaces/stg").reply(404, k_not_found);
+    kube_b->expect(Method::post, "/api/v1/namespaces")
+        .reply(201, json{{"metadata", {{"name", "stg"}}}});
+    // The volume: restored from set 40's backup with the staging credential, labelled, Done.
+    px_b->expect(Method::post, "/v1/volumes/inspectwithfilters")
+        .body({{"name", "orders-41-clone-data"}})
+        .reply(200, "{}");
+    px_b->expect(Method::post, "/v1/cloudbackups/restore")
+        .reply(200, json{{"restore_volume_id", "rv-1"}});
+    px_b->expect(Method::put, "/v1/volumes/rv-1").reply(200, "{}");
+    px_b->expect(Method::post, "/v1/cloudbackups/status")
+        .body({{"volume_id", "rv-1"}})
+        .reply(200, test::cloud_restore_status("rv-1", "Done"));
+    kube_b->expect(Method::post, "/api/v1/persistentvolumes")
+        .reply(201, json{{"metadata", {{"name", "orders-41-data"}}}});
+    kube_b->expect(Method::post, "/api/v1/namespaces/stg/persistentvolumeclaims")
+        .reply(201, json{{"metadata", {{"name", "data"}}}});
+    // The baseline snapshot is of the restored volume.
+    px_b->expect(Method::post, "/v1/volumes/inspectwithfilters").reply(200, test::no_volumes());
+    px_b->expect(Method::post, "/v1/volumes/snapshots").reply(200, json{{"snapshot_id", "bl-1"}});
+    kube_b
+        ->expect(Method::get, "/api/v1/namespaces/stg/persistentvolumeclaims?fieldSelector="
+                              "metadata.name%3Ddata&limit=500")
+        .reply(200, test::list_of(
+                        json::array({json{{"metadata", {{"name", "data"}, {"namespace", "stg"}}},
+                                          {"status", {{"phase", "Bound"}}}}})));
+    kube_b->expect(Method::patch, "/api/v1/namespaces/stg")
+        .reply(200, json{{"metadata", {{"name", "stg"}}}});
+
+    run({.snapshot_set = "40"});
+    CHECK(kube_b->exhausted());
+    CHECK(px_b->exhausted());
+    check_source_untouched();
+    const auto sent = [this](const std::string& path) {
+        for (const auto& request : px_b->requests()) {
+            if (request.url.ends_with(path)) {
+                return json::parse(request.body);
+            }
+        }
+        for (const auto& request : kube_b->requests()) {
+            if (request.url.ends_with(path)) {
+                return json::parse(request.body);
+            }
+        }
+        return json();
+    };
+    const auto restore = sent("/v1/cloudbackups/restore");
+    CHECK(restore["backup_id"] == k_backup_40);
+    CHECK(restore["credential_id"] == test::k_backup_credential);
+    CHECK(restore["restore_volume_name"] == "orders-41-clone-data");
+    CHECK(sent("/v1/volumes/snapshots")["volume_id"] == "rv-1");
+    const auto pv = sent("/api/v1/persistentvolumes");
+    CHECK(pv["spec"]["csi"]["volumeHandle"] == "rv-1");
+    CHECK(pv["spec"]["capacity"]["storage"] == "1Gi");
+    CHECK(pv["metadata"]["labels"]["pxclone.io/snapshot-set"] == "40");
+    CHECK(sent("/api/v1/namespaces/stg/persistentvolumeclaims")["spec"]["volumeName"] ==
+          pv["metadata"]["name"]);
+}
 
 TEST_CASE_FIXTURE(TwoClusterFixture, "deploy-staging in a staging cluster of its own --dry-run: "
                                      "the set found by its backups there, each volume restored "
