@@ -42,18 +42,14 @@ expect_invariants
 
 # 2. deploy-staging in B, given a kubeconfig with B's context alone: A cannot be reached, and is
 # not asked (its request log gets nothing of pxclone's).
-yq_b=$E2E_TMP/k-b.yaml
-jq -n --arg server "$SIM_B_URL" --arg token "$E2E_TOKEN_B" '{
-    apiVersion: "v1", kind: "Config", "current-context": "pxsim-b",
-    clusters: [{name: "pxsim-b", cluster: {server: $server}}],
-    contexts: [{name: "pxsim-b", context: {cluster: "pxsim-b", user: "pxsim-b", namespace: "default"}}],
-    users: [{name: "pxsim-b", user: {token: $token}}]}' >"$yq_b"
+kb=$E2E_TMP/k-b.yaml
+kubeconfig_b_only "$kb"
 request_mark
 E2E_RUNS=$((E2E_RUNS + 1))
 PX_OUT=$E2E_TMP/run-$E2E_RUNS.out
 PX_ERR=$E2E_TMP/run-$E2E_RUNS.err
 PX_RC=0
-"$E2E_PXCLONE" deploy-staging -p "$profile" --run d1 --kubeconfig "$yq_b" -o json \
+"$E2E_PXCLONE" deploy-staging -p "$profile" --run d1 --kubeconfig "$kb" -o json \
     >"$PX_OUT" 2>"$PX_ERR" </dev/null || PX_RC=$?
 echo "run $E2E_RUNS: pxclone deploy-staging --run d1 (kubeconfig of B alone) -> exit $PX_RC"
 [[ $PX_RC == 0 ]] || e2e_fail "deploy-staging: exit $PX_RC: $(cat "$PX_ERR")"
