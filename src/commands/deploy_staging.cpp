@@ -25,6 +25,7 @@
 #include "pxclone/util/interrupt.hpp"
 #include "pxclone/util/time.hpp"
 
+#include <functional>
 #include <mutex>
 
 #include <CLI/CLI.hpp>
@@ -61,13 +62,17 @@ struct StagingSource {
     std::unique_ptr<exec::StagingRunner> runner;
 };
 
+// The session's staging runner (made on demand: the Portworx client it uses may read its token).
+using MakeRunner = std::function<std::unique_ptr<exec::StagingRunner>()>;
+
 // One cluster: the set's snapshots there — a fresh one (its id is the run id, as `pxclone
 // snapshot` names it; one a dry run would take exists only in its record), or one that exists —
-// described from its source PVCs, each volume a clone of its snapshot (`runner` as it is).
+// described from its source PVCs, each volume a clone of its snapshot (the runner as it is).
 StagingSource from_local_snapshots(Session& session, const GlobalOptions& globals,
                                    const LoadedProfile& loaded, const DeployOptions& options,
-                                   std::unique_ptr<exec::StagingRunner> runner, std::ostream& out) {
+                                   const MakeRunner& make_runner, std::ostream& out) {
     const auto& profile = loaded.profile;
+    auto runner = make_runner();
     const auto& method = method::of(profile.snapshot.method);
     auto requested = options.snapshot_set;
     std::optional<exec::SnapshotSet> set;
@@ -92,11 +97,11 @@ StagingSource from_local_snapshots(Session& session, const GlobalOptions& global
 
 // A staging cluster of its own (staging.cluster + transfer): the set's cloud backups, found and
 // described from the staging cluster's Portworx alone (the source cluster is never asked), each
-// volume restored from its backup by the runner wrapping `runner`.
+// volume restored from its backup by a runner wrapping the session's.
 StagingSource from_cloud_backups(Session& session, const GlobalOptions& globals,
                                  const LoadedProfile& loaded, const DeployOptions& options,
-                                 std::unique_ptr<exec::StagingRunner> runner,
-                                 exec::StagingContext context, std::ostream& out) {
+                                 const MakeRunner& make_runner, exec::StagingContext context,
+                                 std::ostream& out) {
     const auto& profile = loaded.profile;
     if (options.fresh) {
         // The snapshot is the source cluster's, this session the staging cluster's.
@@ -118,10 +123,10 @@ StagingSource from_cloud_backups(Session& session, const GlobalOptions& globals,
     auto described = exec::describe_backup_set(profile, set);
     const exec::CloudRestoreOptions restore{credential, profile.transfer->restore_timeout,
                                             session.cluster_name()};
-    runner = globals.dry_run
-                 ? exec::make_dry_run_cloud_restore_runner(out, restore)
-                 : exec::make_cloud_restore_runner(std::move(runner), session.portworx(),
-                                                   std::move(context), restore);
+    auto runner = globals.dry_run
+                      ? exec::make_dry_run_cloud_restore_runner(out, restore)
+                      : exec::make_cloud_restore_runner(make_runner(), session.portworx(),
+                                                        std::move(context), restore);
     return {std::move(set), std::move(described), std::move(runner)};
 }
 
@@ -158,16 +163,17 @@ void deploy_staging(Session& session, const GlobalOptions& globals, const Loaded
     std::vector<std::string> written;
     // Also for csi: the Portworx volumes provisioned for the staging PVCs get the run's labels.
     // Under --dry-run its twin prints the requests instead.
-    auto runner =
-        session.staging_runner(true, staging_context(session, written_mutex, written), streams.out);
+    const MakeRunner make_runner = [&] {
+        return session.staging_runner(true, staging_context(session, written_mutex, written),
+                                      streams.out);
+    };
     // Discover (reads only): the set, from where this profile's staging volumes come.
     auto source =
         separate_clusters(profile)
-            ? from_cloud_backups(session, globals, loaded, options, std::move(runner),
+            ? from_cloud_backups(session, globals, loaded, options, make_runner,
                                  staging_context(session, written_mutex, written), streams.out)
-            : from_local_snapshots(session, globals, loaded, options, std::move(runner),
-                                   streams.out);
-    runner = std::move(source.runner);
+            : from_local_snapshots(session, globals, loaded, options, make_runner, streams.out);
+    auto runner = std::move(source.runner);
     const auto& set = source.set;
     const auto& described = source.described;
     progress.note(fmt::format("snapshot set {} ({} volume{}, {})", set.id, set.snapshots.size(),
