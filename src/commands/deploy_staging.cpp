@@ -10,6 +10,7 @@
 #include "pxclone/discover/staging_sources.hpp"
 #include "pxclone/error.hpp"
 #include "pxclone/exec/catalog.hpp"
+#include "pxclone/exec/cloud_restore.hpp"
 #include "pxclone/exec/namespace_runner.hpp"
 #include "pxclone/exec/staging_runner.hpp"
 #include "pxclone/exec/teardown.hpp"
@@ -20,9 +21,11 @@
 #include "pxclone/plan/teardown_plan.hpp"
 #include "pxclone/profile/loader.hpp"
 #include "pxclone/profile/manifests.hpp"
+#include "pxclone/px/cloud_backup.hpp"
 #include "pxclone/util/interrupt.hpp"
 #include "pxclone/util/time.hpp"
 
+#include <functional>
 #include <mutex>
 
 #include <CLI/CLI.hpp>
@@ -51,13 +54,88 @@ exec::StagingContext staging_context(Session& session, std::mutex& written_mutex
                 }};
 }
 
+// Where the staging volumes' data comes from: the set, what planning needs of it, and the runner
+// that makes each volume from it. Decided in deploy_staging, once, by separate_clusters.
+struct StagingSource {
+    exec::SnapshotSet set;
+    plan::SnapshotSet described;
+    std::unique_ptr<exec::StagingRunner> runner;
+};
+
+// The session's staging runner (made on demand: the Portworx client it uses may read its token).
+using MakeRunner = std::function<std::unique_ptr<exec::StagingRunner>()>;
+
+// One cluster: the set's snapshots there — a fresh one (its id is the run id, as `pxclone
+// snapshot` names it; one a dry run would take exists only in its record), or one that exists —
+// described from its source PVCs, each volume a clone of its snapshot (the runner as it is).
+StagingSource from_local_snapshots(Session& session, const GlobalOptions& globals,
+                                   const LoadedProfile& loaded, const DeployOptions& options,
+                                   const MakeRunner& make_runner, std::ostream& out) {
+    const auto& profile = loaded.profile;
+    auto runner = make_runner();
+    const auto& method = method::of(profile.snapshot.method);
+    auto requested = options.snapshot_set;
+    std::optional<exec::SnapshotSet> set;
+    if (options.fresh) {
+        session.progress().note(fmt::format("taking snapshot set {}", loaded.run.id));
+        const auto taken = take_snapshot_set(session, globals, loaded, options.skip_hooks, out);
+        requested = taken.record.snapshot_set;
+        if (!taken.sent) {
+            set = planned_set(taken.record);
+        }
+    }
+    if (!set) {
+        const exec::Catalog catalog(session.kube(), session.portworx(),
+                                    exec::catalog_scope(profile, method.kept_kinds()));
+        set = discover::choose_set(catalog, profile.name, requested);
+    }
+    // On the fan-out pool: the connections these reads open are the ones every volume's clone
+    // then uses at once (their TLS handshakes are not added to the clones' time).
+    auto described = discover::describe_set(session.kube(), session.fan_out(), profile, *set);
+    return {std::move(*set), std::move(described), std::move(runner)};
+}
+
+// A staging cluster of its own (staging.cluster + transfer): the set's cloud backups, found and
+// described from the staging cluster's Portworx alone (the source cluster is never asked), each
+// volume restored from its backup by a runner wrapping the session's.
+StagingSource from_cloud_backups(Session& session, const GlobalOptions& globals,
+                                 const LoadedProfile& loaded, const DeployOptions& options,
+                                 const MakeRunner& make_runner, exec::StagingContext context,
+                                 std::ostream& out) {
+    const auto& profile = loaded.profile;
+    if (options.fresh) {
+        // The snapshot is the source cluster's, this session the staging cluster's.
+        throw UsageError(
+            fmt::format("deploy-staging --fresh: profile {} stages in another cluster "
+                        "(staging.cluster)",
+                        profile.name),
+            "take the set with `pxclone snapshot` (it backs each snapshot up), then run "
+            "deploy-staging, or deploy-staging --snapshot SET");
+    }
+    if (!profile.transfer) {
+        throw UsageError(fmt::format("deploy-staging: profile {} stages in another cluster "
+                                     "(staging.cluster) but has no transfer section",
+                                     profile.name));
+    }
+    const px::CloudBackupClient backups(session.portworx(), session.cluster_name());
+    const auto& credential = session.transfer_credential();
+    auto set = exec::find_backup_set(backups, credential, profile.name, options.snapshot_set);
+    auto described = exec::describe_backup_set(profile, set);
+    const exec::CloudRestoreOptions restore{credential, profile.transfer->restore_timeout,
+                                            session.cluster_name()};
+    auto runner = globals.dry_run
+                      ? exec::make_dry_run_cloud_restore_runner(out, restore)
+                      : exec::make_cloud_restore_runner(make_runner(), session.portworx(),
+                                                        std::move(context), restore);
+    return {std::move(set), std::move(described), std::move(runner)};
+}
+
 void run_deploy_staging(const GlobalOptions& globals, const DeployOptions& options,
                         Streams streams) {
     // Complete and validate: profile, run, connection.
     const util::ProcessEnvironment environment;
     const auto loaded = load_profile(globals, environment);
     validate_deploy_staging(options);
-    refuse_staging_cluster(loaded.profile, "deploy-staging");
     util::install_interrupt_handlers();
     Session session(globals, streams, loaded.profile, environment, ClusterSide::staging);
     deploy_staging(session, globals, loaded, options, environment, streams);
@@ -85,33 +163,21 @@ void deploy_staging(Session& session, const GlobalOptions& globals, const Loaded
     std::vector<std::string> written;
     // Also for csi: the Portworx volumes provisioned for the staging PVCs get the run's labels.
     // Under --dry-run its twin prints the requests instead.
-    auto runner =
-        session.staging_runner(true, staging_context(session, written_mutex, written), streams.out);
-
-    // Discover (reads only): the set — a fresh one (its id is the run id, as `pxclone snapshot`
-    // names it; one a dry run would take exists only in its record), or one that exists.
-    const auto& method = method::of(profile.snapshot.method);
-    const exec::Catalog catalog(session.kube(), session.portworx(),
-                                exec::catalog_scope(profile, method.kept_kinds()));
-    auto requested = options.snapshot_set;
-    std::optional<exec::SnapshotSet> set;
-    if (options.fresh) {
-        progress.note(fmt::format("taking snapshot set {}", loaded.run.id));
-        const auto taken =
-            take_snapshot_set(session, globals, loaded, options.skip_hooks, streams.out);
-        requested = taken.record.snapshot_set;
-        if (!taken.sent) {
-            set = planned_set(taken.record);
-        }
-    }
-    if (!set) {
-        set = discover::choose_set(catalog, profile.name, requested);
-    }
-    progress.note(fmt::format("snapshot set {} ({} volume{}, {})", set->id, set->snapshots.size(),
-                              set->snapshots.size() == 1 ? "" : "s", set->created_at));
-    // On the fan-out pool: the connections these reads open are the ones every volume's clone
-    // then uses at once (their TLS handshakes are not added to the clones' time).
-    const auto described = discover::describe_set(session.kube(), session.fan_out(), profile, *set);
+    const MakeRunner make_runner = [&] {
+        return session.staging_runner(true, staging_context(session, written_mutex, written),
+                                      streams.out);
+    };
+    // Discover (reads only): the set, from where this profile's staging volumes come.
+    auto source =
+        separate_clusters(profile)
+            ? from_cloud_backups(session, globals, loaded, options, make_runner,
+                                 staging_context(session, written_mutex, written), streams.out)
+            : from_local_snapshots(session, globals, loaded, options, make_runner, streams.out);
+    auto runner = std::move(source.runner);
+    const auto& set = source.set;
+    const auto& described = source.described;
+    progress.note(fmt::format("snapshot set {} ({} volume{}, {})", set.id, set.snapshots.size(),
+                              set.snapshots.size() == 1 ? "" : "s", set.created_at));
     const auto inputs = discover::read_staging_inputs(profile, loaded.run, environment);
 
     // Plan (pure): every object, or every problem.
@@ -214,7 +280,8 @@ void deploy_staging(Session& session, const GlobalOptions& globals, const Loaded
                                           .source_namespace = profile.source.source_namespace,
                                           .runs = {loaded.run.id},
                                           .snapshot_sets = {},
-                                          .method_kinds = method.kept_kinds(),
+                                          .method_kinds =
+                                              method::of(profile.snapshot.method).kept_kinds(),
                                           .staging_only = profile.staging.scoped()};
         const auto leftovers = exec::remove_after_failure(target, {.kube = session.kube(),
                                                                    .portworx = session.portworx(),

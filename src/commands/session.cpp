@@ -81,8 +81,8 @@ void refuse_staging_cluster(const profile::Profile& profile, std::string_view co
             fmt::format("{}: {} in another cluster (staging.cluster) is checked by `pxclone "
                         "validate` but not yet carried out",
                         profile.file, command),
-            "remove staging.cluster to stage in the source cluster; `pxclone snapshot`, list and "
-            "teardown work with it");
+            "remove staging.cluster to stage in the source cluster; `pxclone snapshot`, "
+            "deploy-staging, list and teardown work with it");
     }
 }
 

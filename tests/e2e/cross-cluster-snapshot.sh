@@ -31,11 +31,10 @@ for check in source-credential staging-cluster staging-portworx staging-credenti
 done
 expect_out_contains "staging cluster (context pxsim-b)"
 
-# deploy-staging and restore are not carried out across clusters yet: refused before any
-# request (exit 2).
+# deploy-staging in B before any set was backed up: no set there (exit 3), B only read.
 px_run deploy-staging -p "$profile" --run d1
-expect_exit 2
-expect_err_contains "not yet carried out"
+expect_exit 3
+expect_err_contains "no snapshot set of profile orders"
 
 # Snapshot r1: complete only with every backup Done; the backups carry the set's labels.
 px_run snapshot -p "$profile" --run r1 -o json

@@ -257,6 +257,17 @@ preferences: {}
 KUBECONFIG
 }
 
+# kubeconfig_b_only FILE: a kubeconfig naming cluster B alone (context pxsim-b, current), for a
+# command that must not need, or reach, cluster A (deploy-staging of a staging.cluster profile).
+kubeconfig_b_only() {
+    jq -n --arg server "$SIM_B_URL" --arg token "$E2E_TOKEN_B" '{
+        apiVersion: "v1", kind: "Config", "current-context": "pxsim-b",
+        clusters: [{name: "pxsim-b", cluster: {server: $server}}],
+        contexts: [{name: "pxsim-b",
+                    context: {cluster: "pxsim-b", user: "pxsim-b", namespace: "default"}}],
+        users: [{name: "pxsim-b", user: {token: $token}}]}' >"$1"
+}
+
 sim_b_stop() {
     if [[ -n $SIM_B_PID ]]; then
         kill -TERM "$SIM_B_PID" 2>/dev/null || true

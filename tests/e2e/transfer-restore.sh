@@ -1,18 +1,17 @@
 #!/usr/bin/env bash
 # The staging side of a transfer (issue 19) against two pxsim processes sharing one object store:
 # cluster A backs up two production volumes through the SDK (as `snapshot` with a transfer does,
-# with pxclone's metadata), and pxclone's restore code (exec/cloud_restore, run by the test
-# driver pxclone_transfer_restore until a command runs it) finds the set on cluster B by its
-# backups' metadata and restores each volume there as a run's staging volume: named and labelled
-# as a clone, polled until Done. A re-run restores nothing twice; a failed restore deletes only the
-# volume it made and the next run restores it again; a run killed while restoring is finished by
-# the next; a missing set is exit 3, an ambiguous credential exit 1; A and the bucket are not
-# written by B's runs.
+# with pxclone's metadata), and `pxclone deploy-staging` (a staging.cluster profile, given a
+# kubeconfig with B's context alone) finds the set on cluster B by its backups' metadata and
+# restores each volume there as a run's staging volume: named and labelled as a clone, polled
+# until Done. A re-run restores nothing twice; a failed restore deletes only the volume it made
+# and the next run restores it again; a run killed while restoring is finished by the next; a
+# missing set is exit 3, an ambiguous credential exit 1; A and the bucket are not written (nor
+# A asked) by B's runs.
 # shellcheck source=tests/e2e/lib.sh
 source "$(dirname "$0")/lib.sh"
 e2e_init "$@"
-driver=${PXCLONE_TRANSFER_RESTORE:-$(dirname "$E2E_PXCLONE")/tests/pxclone_transfer_restore}
-[[ -x $driver ]] || e2e_fail "no test driver at $driver (build pxclone_transfer_restore)"
+profile=$E2E_PROFILES/transfer-restore.yaml
 sim_start "${E2E_CLUSTER_A[@]}" --latency backup=200ms
 # B's third restore fails (the backup-fail fault ends it Failed, its volume left behind).
 sim_b_start --latency cloud-restore=300ms --faults 'POST /v1/cloudbackups/restore#3=backup-fail'
@@ -37,19 +36,23 @@ await_backup() {
     done
     e2e_fail "backup $1: expected Done, got '$got'"
 }
-# restore RUN [SET]: runs the driver against B; stdout, stderr, exit code in R_OUT, R_ERR, R_RC.
+# kb.yaml: a kubeconfig with B's context alone (A cannot even be reached through it).
+kb=$E2E_TMP/kb.yaml
+kubeconfig_b_only "$kb"
+# restore RUN [SET]: deploy-staging of run RUN from set SET (s1) in B; stdout, stderr, exit code
+# in R_OUT, R_ERR, R_RC.
 restore() {
     R_OUT=$E2E_TMP/restore-$1-$((++E2E_RUNS)).out
     R_ERR=${R_OUT%.out}.err
     R_RC=0
-    "$driver" "$SIM_B_URL" "$E2E_TOKEN_B" s3-staging e2e "${2:-s1}" "$1" 20000 \
-        >"$R_OUT" 2>"$R_ERR" || R_RC=$?
-    echo "restore run $1 set ${2:-s1} -> exit $R_RC"
+    "$E2E_PXCLONE" deploy-staging -p "$profile" --run "$1" --snapshot "${2:-s1}" \
+        --kubeconfig "$kb" -q >"$R_OUT" 2>"$R_ERR" </dev/null || R_RC=$?
+    echo "deploy-staging run $1 set ${2:-s1} -> exit $R_RC"
 }
-# b_volumes RUN: B's volumes labelled for RUN, one "name<TAB>source<TAB>role" line each, sorted.
+# b_volumes RUN: B's volumes labelled for RUN (not the baselines, snapshots of them), one "name<TAB>source<TAB>role" line each, sorted.
 b_volumes() {
     sim_b_get /_sim/state | jq -r --arg run "$1" '.portworx[]
-        | select(.labels["pxclone.io/run"] == $run)
+        | select(.labels["pxclone.io/run"] == $run and .volume.source.parent == null)
         | [.name, .labels["pxclone.io/source"], .labels["pxclone.io/role"]] | @tsv' | sort
 }
 # b_restores: how many restores pxclone's driver asked B for.
@@ -82,22 +85,22 @@ restore r1
 [[ $R_RC == 0 ]] || e2e_fail "restore r1: exit $R_RC: $(cat "$R_ERR")"
 expect_equal "restored volumes of r1" $'e2e-r1-clone-pvc-1\tprod/pvc-1\tstaging\ne2e-r1-clone-pvc-2\tprod/pvc-2\tstaging' \
     "$(b_volumes r1)"
-expect_equal "driver output" "$(sim_b_get /_sim/state | jq -r '.portworx[]
-    | select(.labels["pxclone.io/run"] == "r1") | "\(.labels["pxclone.io/source"]) \(.volume.id)"' | sort)" \
-    "$(cat "$R_OUT")"
+expect_equal "r1's PVCs in B" "pvc-1 Bound
+pvc-2 Bound" "$(sim_b_get /_sim/state | jq -r '[.kubernetes["v1/persistentvolumeclaims"][]
+    | select(.metadata.namespace == "e2e-stg-r1") | "\(.metadata.name) \(.status.phase)"] | sort | .[]')"
 expect_equal "restores asked" 2 "$(b_restores)"
 
 # A re-run finds both and restores nothing again.
-first=$(cat "$R_OUT")
+first=$(b_volumes r1)
 restore r1
 [[ $R_RC == 0 ]] || e2e_fail "restore r1 again: exit $R_RC: $(cat "$R_ERR")"
-expect_equal "re-run's volumes" "$first" "$(cat "$R_OUT")"
+expect_equal "re-run's volumes" "$first" "$(b_volumes r1)"
 expect_equal "restores asked after the re-run" 2 "$(b_restores)"
 
 # Run r2: its first restore (B's third) fails: that volume is deleted, the other one kept.
 restore r2
 expect_equal "exit code of the failed restore" 1 "$R_RC"
-grep -qF "failed on the staging cluster: Failed (pxsim: injected fault: the cloud restore failed)" "$R_ERR" ||
+grep -qF "failed on the staging cluster (context pxsim-b): Failed (pxsim: injected fault: the cloud restore failed)" "$R_ERR" ||
     e2e_fail "no clear line for the failed restore: $(cat "$R_ERR")"
 expect_equal "r2's volumes after the failure" 1 "$(b_volumes r2 | wc -l)"
 # The next run restores the missing one (the other is adopted).
@@ -113,9 +116,10 @@ expect_equal "restores asked after r2" 5 "$(b_restores)"
 kill_at_first_label() {
     local E2E_SIM_LOG=$E2E_SIM_B_LOG
     E2E_MARK=$(wc -l <"$E2E_SIM_B_LOG")
-    "$driver" "$SIM_B_URL" "$E2E_TOKEN_B" s3-staging e2e s1 r5 20000 >/dev/null 2>&1 &
+    "$E2E_PXCLONE" deploy-staging -p "$profile" --run r5 --snapshot s1 --kubeconfig "$kb" -q \
+        >/dev/null 2>&1 </dev/null &
     PX_PID=$!
-    signal_at_request KILL '^PUT /v1/volumes/'
+    signal_at_request KILL '^PUT (/api/v1/namespaces/kube-system/services/[^/]*/proxy)?/v1/volumes/'
     wait "$PX_PID" 2>/dev/null || true
 }
 kill_at_first_label
@@ -139,8 +143,9 @@ grep -qF "the cloud credential name 's3-staging' is ambiguous" "$R_ERR" || e2e_f
 expect_equal "restores asked at the end" 7 "$(b_restores)"
 
 expect_equal "bucket untouched by B" "$bucket_before" "$(bucket_backups)"
-expect_no_mutations_since_mark
+expect_equal "requests from pxclone to A since the set was backed up" "" \
+    "$(request_lines_since_mark all)"
 if grep -qF SECRET-e2e "$E2E_TMP"/restore-*; then
-    e2e_fail "a credential's secret key is in the driver's output"
+    e2e_fail "a credential's secret key is in pxclone's output"
 fi
 e2e_done

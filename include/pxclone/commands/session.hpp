@@ -191,8 +191,8 @@ private:
 // makes its own, or none (validate --online: a failure to connect is one of its checks).
 using SessionFactory = std::function<std::unique_ptr<Session>(ClusterSide)>;
 
-// Staging in another cluster is not carried out yet by `command` (deploy-staging, restore,
-// refresh): UsageError (exit 2) for a profile with staging.cluster; nothing otherwise.
+// Staging in another cluster is not carried out yet by `command` (restore, refresh): UsageError
+// (exit 2) for a profile with staging.cluster; nothing otherwise.
 void refuse_staging_cluster(const profile::Profile& profile, std::string_view command);
 
 } // namespace pxclone::cmd
