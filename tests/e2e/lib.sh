@@ -179,7 +179,7 @@ sim_stop() {
 #
 #   sim_start "${E2E_CLUSTER_A[@]}"       # cluster A: production, as sim_start always is
 #   sim_b_start [extra pxsim arguments...] # cluster B: staging, sharing A's object store
-#   px_run deploy-staging -p "$E2E_PROFILES/cross-cluster.yaml" ...   # context pxsim-b in k.yaml
+#   px_run deploy-staging -p "$E2E_PROFILES/cross-cluster-pipeline.yaml" ...  # staging.cluster: pxsim-b
 #
 # Both clusters write their cloud backups to one directory standing for the bucket,
 # $E2E_TMP/bucket. sim_b_start adds B to k.yaml as context pxsim-b (cluster A stays pxsim, the
