@@ -610,27 +610,32 @@ TEST_CASE("with staging.role_binding a run without its namespace is read where i
     CHECK(portworx.remaining() == 0);
 }
 
-TEST_CASE("with staging.role_binding a run whose staging namespace is gone: its PVs and Portworx "
-          "clones are found and deleted") {
+namespace {
+
+// With staging.role_binding, a run whose staging namespace is gone while its PV (claimed by a PVC
+// of that namespace) and Portworx volume `volume_id` (as inspectwithfilters answers `volumes`)
+// remain: found from the cluster-scoped kinds and Portworx alone, nothing namespaced read, and
+// deleted. Returns what the report says was deleted.
+std::vector<std::string> tear_down_with_namespace_gone(const json& volumes,
+                                                       const std::string& volume_id) {
     FakeTransport kube;
     FakeTransport portworx("https://px.test:9021");
     FakeClock clock;
     FakeSleeper sleeper(clock);
     const k8s::Client kube_client(kube, "https://k8s.test");
     const px::Client px_client(portworx, "https://px.test:9021");
-    // Found: no namespace, the PV still claimed by a PVC of the gone namespace, its clone.
+    // Found: no namespace, the PV still claimed by a PVC of the gone namespace, its volume.
     kube.expect(Method::get, "/api/v1/namespaces" + k_selector).reply(200, list_of(json::array()));
     kube.expect(Method::get, "/api/v1/persistentvolumes" + k_selector)
-        .reply(200, list_of(json::array({claimed_pv("orders-42-data", "900", k_ns)})));
-    portworx.expect(Method::post, "/v1/volumes/inspectwithfilters")
-        .reply(200, portworx_900(owned()));
+        .reply(200, list_of(json::array({claimed_pv("orders-42-data", volume_id, k_ns)})));
+    portworx.expect(Method::post, "/v1/volumes/inspectwithfilters").reply(200, volumes);
     // Nothing is read in it: it is gone.
     expect_namespace_lookup(kube, k_ns, json::array());
     const auto found = find_target_objects(kube_client, px_client, bound_target());
     const auto plan = plan::plan_teardown(bound_target(), found);
 
     kube.expect(Method::del, "/api/v1/persistentvolumes/orders-42-data").reply(200, "{}");
-    portworx.expect(Method::del, "/v1/volumes/900").reply(200, "{}");
+    portworx.expect(Method::del, "/v1/volumes/" + volume_id).reply(200, "{}");
     // Verification: the cluster-scoped kinds and Portworx, nothing left; still no namespaced list.
     for (const auto* path : {"/api/v1/namespaces", "/api/v1/persistentvolumes"}) {
         kube.expect(Method::get, path + k_selector).reply(200, list_of(json::array()));
@@ -643,24 +648,26 @@ TEST_CASE("with staging.role_binding a run whose staging namespace is gone: its 
                             .timeout = 60s};
     const auto report = execute_teardown(bound_target(), plan, context);
     CHECK(report.ok());
+    CHECK(kube.remaining() == 0);
+    CHECK(portworx.remaining() == 0);
     std::vector<std::string> deleted;
     for (const auto& object : report.deleted) {
         deleted.push_back(object.describe());
     }
-    CHECK(deleted == std::vector<std::string>{"persistentvolume/orders-42-data",
-                                              "portworx volume 900 (orders-42-data)"});
-    CHECK(kube.remaining() == 0);
-    CHECK(portworx.remaining() == 0);
+    return deleted;
+}
+
+} // namespace
+
+TEST_CASE("with staging.role_binding a run whose staging namespace is gone: its PVs and Portworx "
+          "clones are found and deleted") {
+    CHECK(tear_down_with_namespace_gone(portworx_900(owned()), "900") ==
+          std::vector<std::string>{"persistentvolume/orders-42-data",
+                                   "portworx volume 900 (orders-42-data)"});
 }
 
 TEST_CASE("a staging run made from cloud backups (transfer): its restored Portworx volumes carry "
           "the run's labels as clones do, and are found and deleted like them") {
-    FakeTransport kube;
-    FakeTransport portworx("https://px.test:9021");
-    FakeClock clock;
-    FakeSleeper sleeper(clock);
-    const k8s::Client kube_client(kube, "https://k8s.test");
-    const px::Client px_client(portworx, "https://px.test:9021");
     // A restored volume as the SDK shows it: no source.parent (not a clone of a local snapshot),
     // ha_level 1, the labels exec/cloud_restore gave it (a clone's: the staging lineage).
     plan::Lineage lineage{.profile = "orders",
@@ -677,35 +684,9 @@ TEST_CASE("a staging run made from cloud backups (transfer): its restored Portwo
                                  {{"name", "orders-42-clone-data"},
                                   {"volume_labels", plan::portworx_labels(lineage)}}},
                                 {"spec", {{"size", "1073741824"}, {"ha_level", "1"}}}}}}}}};
-    kube.expect(Method::get, "/api/v1/namespaces" + k_selector).reply(200, list_of(json::array()));
-    kube.expect(Method::get, "/api/v1/persistentvolumes" + k_selector)
-        .reply(200, list_of(json::array({claimed_pv("orders-42-data", "rv-1", k_ns)})));
-    portworx.expect(Method::post, "/v1/volumes/inspectwithfilters").reply(200, restored);
-    expect_namespace_lookup(kube, k_ns, json::array());
-    const auto found = find_target_objects(kube_client, px_client, bound_target());
-    const auto plan = plan::plan_teardown(bound_target(), found);
-
-    kube.expect(Method::del, "/api/v1/persistentvolumes/orders-42-data").reply(200, "{}");
-    portworx.expect(Method::del, "/v1/volumes/rv-1").reply(200, "{}");
-    for (const auto* path : {"/api/v1/namespaces", "/api/v1/persistentvolumes"}) {
-        kube.expect(Method::get, path + k_selector).reply(200, list_of(json::array()));
-    }
-    portworx.expect(Method::post, "/v1/volumes/inspectwithfilters").reply(200, "{}");
-    TeardownContext context{.kube = kube_client,
-                            .portworx = px_client,
-                            .clock = clock,
-                            .sleeper = sleeper,
-                            .timeout = 60s};
-    const auto report = execute_teardown(bound_target(), plan, context);
-    CHECK(report.ok());
-    std::vector<std::string> deleted;
-    for (const auto& object : report.deleted) {
-        deleted.push_back(object.describe());
-    }
-    CHECK(deleted == std::vector<std::string>{"persistentvolume/orders-42-data",
-                                              "portworx volume rv-1 (orders-42-clone-data)"});
-    CHECK(kube.remaining() == 0);
-    CHECK(portworx.remaining() == 0);
+    CHECK(tear_down_with_namespace_gone(restored, "rv-1") ==
+          std::vector<std::string>{"persistentvolume/orders-42-data",
+                                   "portworx volume rv-1 (orders-42-clone-data)"});
 }
 
 TEST_CASE("find_run_objects with staging_only lists namespaced kinds in the run's namespace and "
