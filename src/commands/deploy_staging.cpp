@@ -199,7 +199,7 @@ void deploy_staging(Session& session, const GlobalOptions& globals, const Loaded
         // candidate is planned: its name is in every object.
         auto staged = profile;
         const auto namespaces = session.namespace_runner(streams.out);
-        staged.staging.staging_namespace = exec::claim_pool_namespace(
+        const auto claim = exec::claim_pool_namespace(
             session.kube(), *namespaces, profile.staging.pool, profile.name, loaded.run.id,
             [&](const std::string& ns) {
                 staged.staging.staging_namespace = ns;
@@ -209,9 +209,14 @@ void deploy_staging(Session& session, const GlobalOptions& globals, const Loaded
                 }
                 return planned.plan->namespace_object.object["metadata"];
             });
+        staged.staging.staging_namespace = claim.name;
         planned = plan_in(staged);
-        progress.note(fmt::format("claimed namespace {} of pool {}",
-                                  staged.staging.staging_namespace, profile.staging.pool));
+        progress.note(
+            claim.claimed_now
+                ? fmt::format("claimed namespace {} of pool {}", claim.name, profile.staging.pool)
+                : fmt::format("continuing in namespace {} of pool {}, claimed by this "
+                              "run before",
+                              claim.name, profile.staging.pool));
     }
     if (!planned.plan) {
         throw refused(planned);

@@ -66,7 +66,7 @@ std::unique_ptr<NamespaceRunner> make_dry_run_namespace_runner(std::ostream& out
     return std::make_unique<DryRunNamespaceRunner>(out);
 }
 
-std::string
+PoolClaim
 claim_pool_namespace(const k8s::Client& kube, NamespaceRunner& runner, const std::string& pool,
                      const std::string& profile, const std::string& run,
                      const std::function<nlohmann::json(const std::string&)>& metadata_for) {
@@ -78,12 +78,12 @@ claim_pool_namespace(const k8s::Client& kube, NamespaceRunner& runner, const std
         return ns.value(nlohmann::json::json_pointer("/metadata/name"), std::string());
     };
     if (choice.claimed) {
-        return name_of(*choice.claimed);
+        return {.name = name_of(*choice.claimed), .claimed_now = false};
     }
     for (const auto& ns : choice.free) {
         const auto name = name_of(ns);
         if (runner.guarded_patch(name, plan::claim_patch(ns, metadata_for(name)))) {
-            return name;
+            return {.name = name, .claimed_now = true};
         }
     }
     throw Error(ExitCode::not_found,

@@ -69,8 +69,10 @@ TEST_CASE("claim_pool_namespace claims the first free namespace by name with a g
         .body(claim_of("5"))
         .reply(200, pool_ns("pool-b", "8", run_labels("42")));
     auto runner = exec::make_namespace_runner(client);
-    CHECK(exec::claim_pool_namespace(client, *runner, "ci", "orders", "42", metadata_for) ==
-          "pool-b");
+    const auto claim =
+        exec::claim_pool_namespace(client, *runner, "ci", "orders", "42", metadata_for);
+    CHECK(claim.name == "pool-b");
+    CHECK(claim.claimed_now);
     CHECK(kube.remaining() == 0);
 }
 
@@ -86,8 +88,10 @@ TEST_CASE("claim_pool_namespace: a 409 Conflict means another run won it; the ne
         .body(claim_of("5"))
         .reply(200, pool_ns("pool-b", "9", run_labels("42")));
     auto runner = exec::make_namespace_runner(client);
-    CHECK(exec::claim_pool_namespace(client, *runner, "ci", "orders", "42", metadata_for) ==
-          "pool-b");
+    const auto claim =
+        exec::claim_pool_namespace(client, *runner, "ci", "orders", "42", metadata_for);
+    CHECK(claim.name == "pool-b");
+    CHECK(claim.claimed_now);
     CHECK(kube.remaining() == 0);
 }
 
@@ -117,8 +121,10 @@ TEST_CASE("claim_pool_namespace: a re-run finds its claim and sends nothing") {
         .reply(200, list_of(json::array(
                         {pool_ns("pool-a", "3"), pool_ns("pool-b", "5", run_labels("42"))})));
     auto runner = exec::make_namespace_runner(client);
-    CHECK(exec::claim_pool_namespace(client, *runner, "ci", "orders", "42", metadata_for) ==
-          "pool-b");
+    const auto claim =
+        exec::claim_pool_namespace(client, *runner, "ci", "orders", "42", metadata_for);
+    CHECK(claim.name == "pool-b");
+    CHECK_FALSE(claim.claimed_now);
     CHECK(kube.remaining() == 0);
 }
 
@@ -129,8 +135,10 @@ TEST_CASE("claim_pool_namespace under --dry-run prints the claim and sends no wr
         .reply(200, list_of(json::array({pool_ns("pool-a", "3")})));
     std::ostringstream out;
     auto runner = exec::make_dry_run_namespace_runner(out);
-    CHECK(exec::claim_pool_namespace(client, *runner, "ci", "orders", "42", metadata_for) ==
-          "pool-a");
+    const auto claim =
+        exec::claim_pool_namespace(client, *runner, "ci", "orders", "42", metadata_for);
+    CHECK(claim.name == "pool-a");
+    CHECK(claim.claimed_now);
     CHECK(out.str() == "PATCH /api/v1/namespaces/pool-a " + claim_of("3").dump() + "\n");
     CHECK(kube.remaining() == 0);
 }

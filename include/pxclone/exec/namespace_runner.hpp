@@ -37,7 +37,11 @@ std::unique_ptr<NamespaceRunner> make_dry_run_namespace_runner(std::ostream& out
 // plan::claim_patch(it, metadata_for(name)) until one is won (409 Conflict: another run claimed
 // it first, the next is tried). Throws Error(not_found, exit 3) when no namespace is free, and
 // ApiError when a request fails.
-std::string
+struct PoolClaim {
+    std::string name;
+    bool claimed_now = false; // false: the run's earlier claim, found again
+};
+PoolClaim
 claim_pool_namespace(const k8s::Client& kube, NamespaceRunner& runner, const std::string& pool,
                      const std::string& profile, const std::string& run,
                      const std::function<nlohmann::json(const std::string&)>& metadata_for);
