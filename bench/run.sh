@@ -691,10 +691,11 @@ KUBECONFIG
         + [.kubernetes | to_entries[] | .key as $kind | .value[]
            | select(.metadata.labels["app.kubernetes.io/managed-by"] == "pxclone")
            | "\($kind) \(.metadata.name)"] | .[]')
-    left+=$(sim_get _sim/state | jq -r '.portworx[]
-        | select(.labels["app.kubernetes.io/managed-by"] == "pxclone") | "\nA: volume \(.name)"')
-    left+=$(find "$bucket" -type f -name '*.json' -printf '\nbucket: %f')
-    [[ -z $left ]] || { echo "bench: FAILED: N=$n: left after the cross-cluster teardown:$left" >&2; exit 1; }
+    left+=$'\n'$(sim_get _sim/state | jq -r '.portworx[]
+        | select(.labels["app.kubernetes.io/managed-by"] == "pxclone") | "A: volume \(.name)"')
+    left+=$'\n'$(find "$bucket" -type f -name '*.json' -printf 'bucket: %f\n')
+    left=$(grep . <<<"$left" || true)
+    [[ -z $left ]] || { printf 'bench: FAILED: N=%s: left after the cross-cluster teardown:\n%s\n' "$n" "$left" >&2; exit 1; }
     sim_stop
     local step
     for step in $cross_steps; do
