@@ -237,11 +237,10 @@ void print_rbac_json(const plan::RbacPolicy& policy, std::ostream& out) {
 }
 
 void print_rbac_yaml(const std::vector<plan::RbacPolicy>& policies, std::ostream& out) {
-    for (std::size_t i = 0; i < policies.size(); ++i) {
-        if (i != 0) {
-            out << "---\n";
-        }
-        print_rbac_yaml(policies[i], out);
+    // Each part's header comments lead into its first document ("---"): no empty document
+    // between the parts.
+    for (const auto& policy : policies) {
+        print_rbac_yaml(policy, out);
     }
 }
 
