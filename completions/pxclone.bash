@@ -24,7 +24,7 @@ _pxclone_command_flags() {
         teardown) echo "--expired --all --snapshots" ;;
         extend) echo "--ttl" ;;
         refresh) echo "--skip-hooks" ;;
-        rbac) echo "--service-account --commands --admission-policy" ;;
+        rbac) echo "--service-account --commands --cluster --admission-policy" ;;
     esac
 }
 

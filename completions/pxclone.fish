@@ -88,6 +88,7 @@ complete -c pxclone -n '__fish_seen_subcommand_from list' -l all-profiles -d 'Ev
 # rbac
 complete -c pxclone -n '__fish_seen_subcommand_from rbac' -l service-account -x -d 'ServiceAccount to bind, NAMESPACE/NAME'
 complete -c pxclone -n '__fish_seen_subcommand_from rbac' -l commands -x -a 'snapshot deploy-staging restore teardown list extend refresh validate' -d 'Only what these commands need'
+complete -c pxclone -n '__fish_seen_subcommand_from rbac' -l cluster -x -a 'source staging' -d "With staging.cluster: only this cluster's RBAC"
 complete -c pxclone -n '__fish_seen_subcommand_from rbac' -l admission-policy -d 'Also print a ValidatingAdmissionPolicy and its binding'
 # extend
 complete -c pxclone -n '__fish_seen_subcommand_from extend' -l ttl -x -a '24h 48h 168h never' -d 'New time to live from now, or never'

@@ -82,18 +82,26 @@ Check cluster_check(Session& session, const std::string& name) {
         name, fmt::format("{} answers{}", where, version.empty() ? "" : ", Kubernetes " + version));
 }
 
-// One access review per needed permission, all at once; every denial named. With
-// staging.role_binding and no staging namespace yet, what is needed inside it is not asked: the
-// ClusterRole deploy-staging binds there grants it, and no review can see that in advance.
+// One access review per permission needed on the session's cluster (plan::Permission::side:
+// with staging.cluster, each cluster is asked only what the commands send to it), all at once;
+// every denial named. With staging.role_binding and no staging namespace yet, what is needed
+// inside it is not asked: the ClusterRole deploy-staging binds there grants it, and no review can
+// see that in advance.
 Check access_check(Session& session, const LoadedProfile& loaded,
-                   const plan::ManifestCheck& manifests) {
+                   const plan::ManifestCheck& manifests, const std::string& name) {
     const auto& profile = loaded.profile;
-    const auto needed =
-        plan::needed_permissions(method::of(profile.snapshot.method), profile, manifests.resources);
+    const auto side = session.side() == ClusterSide::staging && separate_clusters(profile)
+                          ? plan::Side::staging
+                          : plan::Side::source;
+    const auto needed = plan::on_side(
+        plan::needed_permissions(method::of(profile.snapshot.method), profile, manifests.resources),
+        side);
     const auto staging = plan::staging_namespace_of(profile);
+    // The cluster the staging namespace is in: the one cluster, or the staging cluster.
+    const bool staging_here = !separate_clusters(profile) || side == plan::Side::staging;
     // staging.pool: the namespace is claimed per run, and the admin's binding grants these there.
     bool deferred = !profile.staging.pool.empty();
-    if (profile.staging.role_binding) {
+    if (profile.staging.role_binding && staging_here) {
         try {
             deferred = !session.kube().get(k8s::resource_of("Namespace"), "", staging).has_value();
         } catch (const k8s::ApiError& error) {
@@ -128,7 +136,7 @@ Check access_check(Session& session, const LoadedProfile& loaded,
         answered.push_back({.allowed = got.allowed, .reason = std::move(got.reason)});
     }
     return plan::access_check(needed, answered,
-                              deferred ? plan::staging_role_name(profile) : std::string());
+                              deferred ? plan::staging_role_name(profile) : std::string(), name);
 }
 
 // The source PVCs exist, are Bound and are Portworx volumes (the snapshot command's own rules).
@@ -216,10 +224,11 @@ Check staging_namespace_check(Session& session, const LoadedProfile& loaded) {
         loaded.run.id);
 }
 
-// The staging side of a staging.cluster, on a session of its own: its API server, storage
-// classes, Portworx, the transfer's staging credential and the staging namespace.
+// The staging side of a staging.cluster, on a session of its own: its API server, the
+// permissions asked there, storage classes, Portworx, the transfer's staging credential and the
+// staging namespace.
 void staging_checks(const SessionFactory& connect, const LoadedProfile& loaded,
-                    std::vector<Check>& checks) {
+                    const plan::ManifestCheck& manifests, std::vector<Check>& checks) {
     const auto& profile = loaded.profile;
     const bool proxied = side_portworx(profile, ClusterSide::staging).endpoint.kind ==
                          px::Endpoint::Kind::service_proxy;
@@ -239,6 +248,12 @@ void staging_checks(const SessionFactory& connect, const LoadedProfile& loaded,
     }
     const bool reached = session && checks.back().result == CheckResult::ok;
     const std::string unreached = "the staging cluster was not reached";
+    if (reached) {
+        run("staging-access",
+            [&] { return access_check(*session, loaded, manifests, "staging-access"); });
+    } else {
+        checks.push_back(skipped_check("staging-access", unreached));
+    }
     if (reached) {
         run("storage-classes", [&] { return storage_class_check(*session, profile); });
     } else {
@@ -286,7 +301,7 @@ std::vector<Check> online_checks(const SessionFactory& connect, const LoadedProf
     };
 
     // A staging cluster of its own: the staging namespace and storage classes are there, and
-    // the permissions (asked of the source cluster for every command) are not split per side.
+    // each cluster is asked the permissions needed on it (access here, staging-access there).
     const bool separate = separate_clusters(profile);
     std::unique_ptr<Session> session;
     try {
@@ -307,13 +322,7 @@ std::vector<Check> online_checks(const SessionFactory& connect, const LoadedProf
             checks.push_back(skipped_check(check.name, unreached));
         }
     } else {
-        if (separate) {
-            checks.push_back(skipped_check(
-                "access",
-                "staging in another cluster: the permissions are not asked per side yet"));
-        } else {
-            run("access", [&] { return access_check(*session, loaded, manifests); });
-        }
+        run("access", [&] { return access_check(*session, loaded, manifests, "access"); });
         run("source-pvcs", [&] { return source_check(*session, profile); });
         if (!separate) {
             run("storage-classes", [&] { return storage_class_check(*session, profile); });
@@ -351,7 +360,7 @@ std::vector<Check> online_checks(const SessionFactory& connect, const LoadedProf
         }
         return checks;
     }
-    staging_checks(connect, loaded, checks);
+    staging_checks(connect, loaded, manifests, checks);
     return checks;
 }
 

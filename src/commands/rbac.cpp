@@ -26,6 +26,7 @@ struct RbacOptions {
     std::string service_account;
     std::vector<std::string> commands; // --commands a,b,...; empty: all
     bool admission_policy = false;     // --admission-policy
+    std::string cluster;               // --cluster source|staging; "": every cluster
 };
 
 void run_rbac(const GlobalOptions& globals, const RbacOptions& options, Streams streams) {
@@ -49,6 +50,10 @@ void run_rbac(const GlobalOptions& globals, const RbacOptions& options, Streams 
         rbac.service_account_name = options.service_account.substr(slash + 1);
     }
     rbac.commands = options.commands;
+    if (!options.cluster.empty() && options.cluster != "source" && options.cluster != "staging") {
+        throw UsageError(
+            fmt::format("--cluster '{}': expected source or staging", options.cluster));
+    }
 
     // Complete: the profile, and what its manifests are applied as (they name the kinds).
     const util::ProcessEnvironment environment;
@@ -75,11 +80,41 @@ void run_rbac(const GlobalOptions& globals, const RbacOptions& options, Streams 
             .profile.staging.staging_namespace == loaded.profile.staging.staging_namespace;
 
     // Plan (pure), then print.
-    auto policy =
-        plan::plan_rbac(loaded.profile,
-                        plan::needed_permissions(method::of(loaded.profile.snapshot.method),
-                                                 loaded.profile, manifests.resources),
-                        rbac);
+    const auto needed = plan::needed_permissions(method::of(loaded.profile.snapshot.method),
+                                                 loaded.profile, manifests.resources);
+    if (loaded.profile.staging.cluster) {
+        // Two clusters: each its own roles, from what the commands send to it.
+        auto policies = plan::plan_rbac_per_cluster(loaded.profile, needed, rbac);
+        std::erase_if(policies, [&options](const plan::RbacPolicy& policy) {
+            return !options.cluster.empty() &&
+                   plan::side_name(policy.cluster.value_or(plan::Side::source)) != options.cluster;
+        });
+        for (auto& policy : policies) {
+            if (options.admission_policy) {
+                policy.admission = plan::plan_admission_policy(loaded.profile, policy);
+            }
+        }
+        if (policies.size() == 1 && !options.cluster.empty()) {
+            // One cluster asked for: what `kubectl apply -f` takes, as for one cluster.
+            if (globals.output == output::Format::json) {
+                output::print_rbac_json(policies.front(), streams.out);
+            } else {
+                output::print_rbac_yaml(policies.front(), streams.out);
+            }
+        } else if (globals.output == output::Format::json) {
+            output::print_rbac_json(policies, streams.out);
+        } else {
+            output::print_rbac_yaml(policies, streams.out);
+        }
+        return;
+    }
+    if (!options.cluster.empty()) {
+        throw UsageError(
+            fmt::format("--cluster {}: profile {} has one cluster (no staging.cluster)",
+                        options.cluster, loaded.profile.name),
+            "leave --cluster out");
+    }
+    auto policy = plan::plan_rbac(loaded.profile, needed, rbac);
     if (options.admission_policy) {
         policy.admission = plan::plan_admission_policy(loaded.profile, policy);
     }
@@ -104,6 +139,9 @@ void add_rbac_command(CLI::App& app, const GlobalOptions& globals, Streams strea
                     "Only what these commands need, comma-separated: snapshot, deploy-staging, "
                     "restore, teardown, list, validate (default: all)")
         ->delimiter(',');
+    sub->add_option("--cluster", options->cluster,
+                    "With staging.cluster in the profile: only the RBAC of this cluster, source or "
+                    "staging (default: both, each under a header naming its context)");
     sub->add_flag("--admission-policy", options->admission_policy,
                   "Also print a ValidatingAdmissionPolicy and its binding (Kubernetes 1.30+) that "
                   "deny the ServiceAccount any update or delete of an object without pxclone's "

@@ -25,7 +25,8 @@ Check skipped_check(std::string name, std::string why) {
 }
 
 Check access_check(const std::vector<Permission>& needed,
-                   const std::vector<PermissionAnswer>& answers, const std::string& staging_role) {
+                   const std::vector<PermissionAnswer>& answers, const std::string& staging_role,
+                   const std::string& name) {
     std::vector<std::string> denials;
     std::size_t deferred = 0;
     auto asked = nlohmann::ordered_json::array();
@@ -56,7 +57,7 @@ Check access_check(const std::vector<Permission>& needed,
     auto check =
         denied == 0
             ? passed_check(
-                  "access",
+                  name,
                   deferred == 0
                       ? fmt::format("all {} permissions the commands need are granted",
                                     needed.size())
@@ -64,7 +65,7 @@ Check access_check(const std::vector<Permission>& needed,
                                     "staging namespace not asked: deploy-staging binds "
                                     "ClusterRole {} there)",
                                     needed.size(), deferred, staging_role))
-            : failed_check("access",
+            : failed_check(name,
                            fmt::format("{} of {} permissions the commands need {} denied", denied,
                                        needed.size(), denied == 1 ? "is" : "are"),
                            ExitCode::failed, std::move(denials));

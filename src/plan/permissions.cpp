@@ -3,6 +3,7 @@
 #include "pxclone/plan/staging_plan.hpp"
 
 #include <algorithm>
+#include <iterator>
 #include <tuple>
 
 #include <fmt/format.h>
@@ -72,14 +73,19 @@ public:
 
     std::vector<Permission> take() { return std::move(m_list); }
 
+    // The cluster what is added next is asked in (Side::source until told otherwise).
+    void at(Side side) { m_side = side; }
+    Side side() const { return m_side; }
+
 private:
     Permission& entry(std::string_view command, std::string_view verb,
                       const k8s::Resource& resource, const std::string& ns, std::string_view why,
                       std::string_view subresource, const std::string& name) {
         const auto key = std::make_tuple(std::string(verb), resource.group, resource.plural,
-                                         std::string(subresource), ns, name);
+                                         std::string(subresource), ns, name, m_side);
         auto found = std::find_if(m_list.begin(), m_list.end(), [&key](const Permission& p) {
-            return std::tie(p.verb, p.group, p.resource, p.subresource, p.ns, p.name) == key;
+            return std::tie(p.verb, p.group, p.resource, p.subresource, p.ns, p.name, p.side) ==
+                   key;
         });
         if (found == m_list.end()) {
             m_list.push_back(
@@ -92,7 +98,8 @@ private:
                  .name = name,
                  .needed_by = {},
                  .why = {},
-                 .before_binding = false});
+                 .before_binding = false,
+                 .side = m_side});
             found = std::prev(m_list.end());
         }
         const auto note = fmt::format("{}: {}", command, why);
@@ -107,7 +114,32 @@ private:
     }
 
     std::vector<Permission> m_list;
+    Side m_side = Side::source;
 };
+
+// staging.cluster: the staging environments are in a cluster of their own.
+bool two_clusters(const profile::Profile& profile) {
+    return profile.staging.cluster.has_value();
+}
+
+// Whether what `needs` adds now is for the source cluster of a profile with staging.cluster,
+// which holds no staging namespace: a finder that reads inside the staging namespaces it found
+// (staging.role_binding: plan::TeardownTarget::staging_only, exec::CatalogScope) finds none
+// there and lists nothing inside one.
+bool no_staging_namespaces(const Needs& needs, const profile::Profile& profile) {
+    return two_clusters(profile) && needs.side() == Side::source;
+}
+
+// Whether what `needs` adds now is for the staging cluster of a profile with staging.cluster,
+// which holds no source namespace and no snapshot set.
+bool staging_cluster(const Needs& needs, const profile::Profile& profile) {
+    return two_clusters(profile) && needs.side() == Side::staging;
+}
+
+// The Portworx section of the cluster `needs` adds for (cmd::side_portworx).
+const profile::Portworx& portworx_of(const Needs& needs, const profile::Profile& profile) {
+    return staging_cluster(needs, profile) ? profile.staging.cluster->portworx : profile.portworx;
+}
 
 const k8s::Resource& needed_kind(std::string_view name) {
     return k8s::resource_of(name);
@@ -126,7 +158,7 @@ void method_access(Needs& needs, std::string_view command, const MethodRules& me
 // namespace, with the verb of the HTTP method (GET get, POST create, PUT update, DELETE delete).
 void portworx_proxy(Needs& needs, const profile::Profile& profile, std::string_view command,
                     std::initializer_list<std::string_view> verbs) {
-    const auto& endpoint = profile.portworx.endpoint;
+    const auto& endpoint = portworx_of(needs, profile).endpoint;
     if (endpoint.kind != px::Endpoint::Kind::service_proxy) {
         return;
     }
@@ -140,10 +172,11 @@ void portworx_proxy(Needs& needs, const profile::Profile& profile, std::string_v
 
 // The token `{secret: NS/NAME, key}`, read by every command that talks to Portworx.
 void token_secret(Needs& needs, const profile::Profile& profile, std::string_view command) {
-    if (!profile.portworx.token) {
+    const auto& token = portworx_of(needs, profile).token;
+    if (!token) {
         return;
     }
-    if (const auto* secret = std::get_if<profile::KubeSecret>(&*profile.portworx.token)) {
+    if (const auto* secret = std::get_if<profile::KubeSecret>(&*token)) {
         needs.add(command, "get", needed_kind("Secret"), secret->secret_namespace,
                   "read the Portworx token", {}, secret->name);
     }
@@ -159,15 +192,22 @@ void token_secret(Needs& needs, const profile::Profile& profile, std::string_vie
 void lists_run_objects(Needs& needs, const profile::Profile& profile, std::string_view command,
                        const MethodRules& method) {
     const auto staging = profile.staging.scoped() ? staging_namespace_of(profile) : std::string();
+    const bool inside_none = profile.staging.scoped() && no_staging_namespaces(needs, profile);
     const std::string why = "find the run's objects by their labels";
     for (const auto* name : {"Deployment", "StatefulSet", "Job", "PersistentVolumeClaim",
                              "PersistentVolume", "Namespace"}) {
         const auto& resource = needed_kind(name);
-        needs.add(command, "list", resource, resource.namespaced ? staging : std::string(), why);
+        if (!(inside_none && resource.namespaced)) {
+            needs.add(command, "list", resource, resource.namespaced ? staging : std::string(),
+                      why);
+        }
     }
     for (const auto& kind : method.kept_kinds()) {
         const auto& resource = needed_kind(kind);
-        needs.add(command, "list", resource, resource.namespaced ? staging : std::string(), why);
+        if (!(inside_none && resource.namespaced)) {
+            needs.add(command, "list", resource, resource.namespaced ? staging : std::string(),
+                      why);
+        }
     }
 }
 
@@ -208,10 +248,11 @@ void deletes_run_objects(Needs& needs, std::string_view command, const profile::
     }
     for (const auto& kind : method.kept_kinds()) {
         const auto& resource = needed_kind(kind);
-        if (resource.namespaced) {
-            needs.add(command, "delete", resource, source, "delete snapshot sets");
-        } else {
+        if (!resource.namespaced) {
             needs.add(command, "delete", resource, "", why);
+        } else if (!staging_cluster(needs, profile)) {
+            // A set's, in the source namespace: a staging cluster of its own holds no set.
+            needs.add(command, "delete", resource, source, "delete snapshot sets");
         }
     }
 }
@@ -232,13 +273,19 @@ void reads_snapshot_sets(Needs& needs, std::string_view command, const MethodRul
 void staging_reads(Needs& needs, const profile::Profile& profile, std::string_view command,
                    const MethodRules& method) {
     const auto staging = profile.staging.scoped() ? staging_namespace_of(profile) : std::string();
+    const bool inside_none = profile.staging.scoped() && no_staging_namespaces(needs, profile);
     const std::string why = "find the staging environments";
     needs.add(command, "list", needed_kind("Namespace"), "", why);
     needs.add(command, "list", needed_kind("PersistentVolume"), "", why);
-    needs.add(command, "list", needed_kind("PersistentVolumeClaim"), staging, why);
+    if (!inside_none) {
+        needs.add(command, "list", needed_kind("PersistentVolumeClaim"), staging, why);
+    }
     for (const auto& kind : method.kept_kinds()) {
         const auto& resource = needed_kind(kind);
-        needs.add(command, "list", resource, resource.namespaced ? staging : std::string(), why);
+        if (!(inside_none && resource.namespaced)) {
+            needs.add(command, "list", resource, resource.namespaced ? staging : std::string(),
+                      why);
+        }
     }
 }
 
@@ -287,11 +334,17 @@ void staging_objects(Needs& needs, const profile::Profile& profile, std::string_
     const auto staging = staging_namespace_of(profile);
     const auto& pvc = needed_kind("PersistentVolumeClaim");
     const auto& pv = needed_kind("PersistentVolume");
-    // describe_set: the source PVCs' classes and access modes, and their PVs' fs type.
-    needs.add(command, "get", pvc, profile.source.source_namespace, "read the source PVCs");
-    needs.add(command, "get", pv, "", "read the source volumes");
+    // describe_set: the source PVCs' classes and access modes, and their PVs' fs type — in one
+    // cluster; a staging cluster of its own describes the set from its cloud backups
+    // (exec::describe_backup_set) and reads no source object.
+    const bool reads_source = !staging_cluster(needs, profile);
+    if (reads_source) {
+        needs.add(command, "get", pvc, profile.source.source_namespace, "read the source PVCs");
+        needs.add(command, "get", pv, "", "read the source volumes");
+    }
     // A set of more volumes than that is listed instead (a selector's count is not known here).
-    if (profile.source.pvcs.empty() || profile.source.pvcs.size() > k_source_gets_at_most) {
+    if (reads_source &&
+        (profile.source.pvcs.empty() || profile.source.pvcs.size() > k_source_gets_at_most)) {
         needs.add(command, "list", pvc, profile.source.source_namespace,
                   "read the source PVCs (a set of more than 8)");
         needs.add(command, "list", pv, "", "read the source volumes (a set of more than 8)");
@@ -337,13 +390,18 @@ void deploy_needs(Needs& needs, const profile::Profile& profile,
     const auto staging = staging_namespace_of(profile);
     const auto& ns = needed_kind("Namespace");
     token_secret(needs, profile, k_deploy);
-    // A volume the CSI driver provisioned gets its labels afterwards (an update).
+    // A volume the CSI driver provisioned, or one restored from a cloud backup (a staging
+    // cluster of its own: exec::make_cloud_restore_runner), gets its labels afterwards (an
+    // update).
     portworx_proxy(
         needs, profile, k_deploy,
-        method.labels_provisioned_volumes()
+        method.labels_provisioned_volumes() || staging_cluster(needs, profile)
             ? std::initializer_list<std::string_view>{"get", "create", "update", "delete"}
             : std::initializer_list<std::string_view>{"get", "create", "delete"});
-    reads_snapshot_sets(needs, k_deploy, method, profile);
+    // A staging cluster of its own finds the set by its cloud backups (Portworx only).
+    if (!staging_cluster(needs, profile)) {
+        reads_snapshot_sets(needs, k_deploy, method, profile);
+    }
     if (!profile.staging.pool.empty()) {
         // exec::claim_pool_namespace: one list by the pool label, then a guarded patch of the
         // namespace claimed, granted there by the staging role the admin bound; then the
@@ -374,13 +432,17 @@ void restore_needs(Needs& needs, const profile::Profile& profile,
     const auto& pvc = needed_kind("PersistentVolumeClaim");
     const auto& pv = needed_kind("PersistentVolume");
     token_secret(needs, profile, k_restore);
-    // A volume the CSI driver provisioned gets its labels afterwards (an update).
+    // A volume the CSI driver provisioned, or one restored from a cloud backup (a staging
+    // cluster of its own: exec::make_cloud_restore_runner), gets its labels afterwards (an
+    // update).
     portworx_proxy(
         needs, profile, k_restore,
-        method.labels_provisioned_volumes()
+        method.labels_provisioned_volumes() || staging_cluster(needs, profile)
             ? std::initializer_list<std::string_view>{"get", "create", "update", "delete"}
             : std::initializer_list<std::string_view>{"get", "create", "delete"});
-    reads_snapshot_sets(needs, k_restore, method, profile);
+    if (!staging_cluster(needs, profile)) {
+        reads_snapshot_sets(needs, k_restore, method, profile);
+    }
     needs.add(k_restore, "get", needed_kind("Namespace"), staging, "find the environment", {},
               staging);
     needs.add(k_restore, "list", pvc, staging, "find the staging PVCs");
@@ -412,21 +474,57 @@ void restore_needs(Needs& needs, const profile::Profile& profile,
               staging);
 }
 
+// `teardown` (the environments: on the staging side). A staging cluster of its own reads no set
+// there: teardown --snapshots finds and deletes the sets in the source cluster
+// (teardown_sets_needs).
 void teardown_needs(Needs& needs, const profile::Profile& profile, const MethodRules& method) {
     token_secret(needs, profile, k_teardown);
     portworx_proxy(needs, profile, k_teardown, {"get", "create", "delete"});
-    reads_snapshot_sets(needs, k_teardown, method, profile);
+    if (!staging_cluster(needs, profile)) {
+        reads_snapshot_sets(needs, k_teardown, method, profile);
+    }
     staging_reads(needs, profile, k_teardown, method);
     lists_run_objects(needs, profile, k_teardown, method);
     deletes_run_objects(needs, k_teardown, profile, method);
 }
 
+// `teardown --snapshots` of a profile with staging.cluster, in the source cluster
+// (commands/teardown.cpp: the sets' Catalog, then teardown_cluster on the source session): the
+// sets (Portworx snapshots, what the method keeps of them), the objects labelled for them
+// (exec::find_target_objects), their deletion, and the cloud backups (exec::find_set_backups,
+// delete_set_backups: the credential's GET, an enumerate POST, DELETEs through the SDK).
+void teardown_sets_needs(Needs& needs, const profile::Profile& profile, const MethodRules& method) {
+    token_secret(needs, profile, k_teardown);
+    portworx_proxy(needs, profile, k_teardown, {"get", "create", "delete"});
+    reads_snapshot_sets(needs, k_teardown, method, profile);
+    lists_run_objects(needs, profile, k_teardown, method);
+    for (const auto& kind : method.kept_kinds()) {
+        const auto& resource = needed_kind(kind);
+        needs.add(k_teardown, "delete", resource,
+                  resource.namespaced ? profile.source.source_namespace : std::string(),
+                  "delete snapshot sets");
+    }
+}
+
 // `list`: exec::Catalog's sets and staging objects; the Portworx volumes by labels
 // (inspectwithfilters, a POST).
 void list_needs(Needs& needs, const profile::Profile& profile, const MethodRules& method) {
+    if (!two_clusters(profile)) {
+        token_secret(needs, profile, k_list);
+        portworx_proxy(needs, profile, k_list, {"create"});
+        reads_snapshot_sets(needs, k_list, method, profile);
+        staging_reads(needs, profile, k_list, method);
+        return;
+    }
+    // Two clusters: the sets (and their cloud backups' state: the transfer credential's GET)
+    // in the source cluster, the environments in the staging cluster.
+    needs.at(Side::source);
+    token_secret(needs, profile, k_list);
+    portworx_proxy(needs, profile, k_list, {"get", "create"});
+    reads_snapshot_sets(needs, k_list, method, profile);
+    needs.at(Side::staging);
     token_secret(needs, profile, k_list);
     portworx_proxy(needs, profile, k_list, {"create"});
-    reads_snapshot_sets(needs, k_list, method, profile);
     staging_reads(needs, profile, k_list, method);
 }
 
@@ -442,20 +540,34 @@ void extend_needs(Needs& needs, const profile::Profile& profile) {
 // default ClusterRole system:basic-user lets every authenticated user create them.
 void validate_needs(Needs& needs, const profile::Profile& profile, const MethodRules& method) {
     const auto& source = profile.source.source_namespace;
+    needs.at(Side::source);
     token_secret(needs, profile, k_validate);
     // check_endpoint (GET identities/version) and the profile's snapshots (a filter POST).
     portworx_proxy(needs, profile, k_validate, {"get", "create"});
     needs.add(k_validate, profile.source.pvcs.empty() ? "list" : "get",
               needed_kind("PersistentVolumeClaim"), source, "check the source PVCs");
     needs.add(k_validate, "get", needed_kind("PersistentVolume"), "", "check the source volumes");
-    if (!profile.staging.storage_class.empty()) {
+    if (two_clusters(profile)) {
+        // The staging checks on the staging cluster's session: its Portworx, the storage class
+        // the profile names (the source volumes' are not there), the staging namespace.
+        method_access(needs, k_validate, method, AccessPhase::validate, profile);
+        needs.at(Side::staging);
+        token_secret(needs, profile, k_validate);
+        portworx_proxy(needs, profile, k_validate, {"get", "create"});
+        if (!profile.staging.storage_class.empty()) {
+            needs.add(k_validate, "get", needed_kind("StorageClass"), "", "check the storage class",
+                      {}, profile.staging.storage_class);
+        }
+    } else if (!profile.staging.storage_class.empty()) {
         needs.add(k_validate, "get", needed_kind("StorageClass"), "", "check the storage class", {},
                   profile.staging.storage_class);
     } else if (method.staging_class_from_source()) {
         needs.add(k_validate, "get", needed_kind("StorageClass"), "",
                   "check the source volumes' storage classes");
     }
-    method_access(needs, k_validate, method, AccessPhase::validate, profile);
+    if (!two_clusters(profile)) {
+        method_access(needs, k_validate, method, AccessPhase::validate, profile);
+    }
     const auto staging = staging_namespace_of(profile);
     if (!profile.staging.pool.empty()) {
         needs.add(k_validate, "list", needed_kind("Namespace"), "",
@@ -501,16 +613,35 @@ std::string Permission::describe() const {
 std::vector<Permission> needed_permissions(const MethodRules& method,
                                            const profile::Profile& profile,
                                            const std::vector<k8s::Resource>& manifest_resources) {
+    // The staging environments' side: the staging cluster, or the one cluster.
+    const auto staging = two_clusters(profile) ? Side::staging : Side::source;
     Needs needs;
     snapshot_needs(needs, profile, method);
+    needs.at(staging);
     deploy_needs(needs, profile, manifest_resources, method);
     restore_needs(needs, profile, manifest_resources, method);
     teardown_needs(needs, profile, method);
+    if (two_clusters(profile)) {
+        needs.at(Side::source);
+        teardown_sets_needs(needs, profile, method);
+    }
     list_needs(needs, profile, method);
+    needs.at(staging);
     extend_needs(needs, profile);
     needs.refresh();
     validate_needs(needs, profile, method);
     return needs.take();
+}
+
+std::vector<Permission> on_side(const std::vector<Permission>& needed, Side side) {
+    std::vector<Permission> kept;
+    std::copy_if(needed.begin(), needed.end(), std::back_inserter(kept),
+                 [side](const Permission& permission) { return permission.side == side; });
+    return kept;
+}
+
+std::string_view side_name(Side side) {
+    return side == Side::staging ? "staging" : "source";
 }
 
 } // namespace pxclone::plan

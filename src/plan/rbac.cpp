@@ -164,7 +164,8 @@ std::vector<RbacRule> rules_of(const std::vector<Grant>& grants) {
 }
 
 std::vector<std::string> cluster_comments(const profile::Profile& profile,
-                                          const std::vector<RbacRule>& rules) {
+                                          const std::vector<RbacRule>& rules,
+                                          const RbacOptions& options) {
     std::vector<std::string> comments{
         "Cluster-scoped kinds (found by their labels: RBAC cannot narrow a list by label), and "
         "what teardown's finder still lists in every namespace (issue 18 scopes it to the "
@@ -189,7 +190,13 @@ std::vector<std::string> cluster_comments(const profile::Profile& profile,
             "outside namespaces labelled pxclone.io/role=staging closes that.",
             staging_role_name(profile)));
     }
-    if (has("persistentvolumes", "delete") || has("persistentvolumes", "patch")) {
+    if ((has("persistentvolumes", "delete") || has("persistentvolumes", "patch")) &&
+        options.cluster == Side::staging) {
+        comments.emplace_back(
+            "patch/delete persistentvolumes: PVs are cluster-scoped and named by the cluster "
+            "(pvc-<uid>), so this reaches every PV of the staging cluster; pxclone deletes only "
+            "PVs that carry its labels.");
+    } else if (has("persistentvolumes", "delete") || has("persistentvolumes", "patch")) {
         comments.emplace_back(
             "patch/delete persistentvolumes: PVs are cluster-scoped and named by the cluster "
             "(pvc-<uid>), so this reaches production's PVs too; pxclone deletes only PVs that "
@@ -215,6 +222,25 @@ std::vector<std::string> staging_comments(const profile::Profile& profile,
             "namespace itself (RBAC cannot narrow a patch by label; the binding narrows it by "
             "namespace). --admission-policy also denies this identity any namespace update that "
             "lacks or drops the pool label.",
+        };
+    }
+    if (options.cluster == Side::staging) {
+        // The staging cluster of its own holds no production namespace.
+        return {
+            fmt::format("What the commands do inside the staging namespaces ({}) of the staging "
+                        "cluster.",
+                        options.staging_name_fixed ? profile.staging.staging_namespace
+                                                   : "one per run, staging.namespace"),
+            profile.staging.role_binding
+                ? fmt::format("Not bound here: deploy-staging binds it to ServiceAccount {}/{} "
+                              "with a RoleBinding inside each staging namespace it creates "
+                              "(staging.role_binding), so none of these verbs applies anywhere "
+                              "else in the staging cluster.",
+                              profile.staging.role_binding->ns, profile.staging.role_binding->name)
+                : "Bound cluster-wide in the staging cluster: a staging namespace does not exist "
+                  "before deploy-staging, so no Role can be put there in advance. Set "
+                  "staging.role_binding to have deploy-staging bind it inside each staging "
+                  "namespace instead.",
         };
     }
     if (profile.staging.role_binding) {
@@ -262,6 +288,8 @@ bool is_write_verb(const std::string& verb) {
 RbacPolicy plan_rbac(const profile::Profile& profile, const std::vector<Permission>& needed,
                      const RbacOptions& options) {
     RbacPolicy policy;
+    policy.cluster = options.cluster;
+    policy.context = options.context;
     policy.staging_namespace = staging_namespace_of(profile);
     policy.service_account_namespace = options.service_account_namespace;
     policy.service_account_name = options.service_account_name;
@@ -342,7 +370,7 @@ RbacPolicy plan_rbac(const profile::Profile& profile, const std::vector<Permissi
     }
     if (!source_role.rules.empty()) {
         policy.roles.push_back(std::move(source_role));
-    } else {
+    } else if (options.cluster != Side::staging) {
         policy.comments.insert(policy.comments.end(), source_role.comments.begin(),
                                source_role.comments.end());
         policy.comments.push_back(fmt::format("No Role in namespace {}: nothing is needed there "
@@ -366,8 +394,8 @@ RbacPolicy plan_rbac(const profile::Profile& profile, const std::vector<Permissi
     }
     auto cluster_rules = rules_in(Home::cluster, "");
     if (!cluster_rules.empty()) {
-        policy.roles.push_back(
-            {prefix, true, "", cluster_comments(profile, cluster_rules), std::move(cluster_rules)});
+        policy.roles.push_back({prefix, true, "", cluster_comments(profile, cluster_rules, options),
+                                std::move(cluster_rules)});
     }
     auto staging_rules = rules_in(Home::staging, "");
     if (!staging_rules.empty()) {
@@ -376,6 +404,24 @@ RbacPolicy plan_rbac(const profile::Profile& profile, const std::vector<Permissi
                                 !profile.staging.scoped()});
     }
     return policy;
+}
+
+std::vector<RbacPolicy> plan_rbac_per_cluster(const profile::Profile& profile,
+                                              const std::vector<Permission>& needed,
+                                              const RbacOptions& options) {
+    std::vector<RbacPolicy> policies;
+    for (const auto side : {Side::source, Side::staging}) {
+        auto on = options;
+        on.cluster = side;
+        on.context = side == Side::staging && profile.staging.cluster
+                         ? profile.staging.cluster->cluster.context
+                         : profile.cluster.context;
+        auto policy = plan_rbac(profile, on_side(needed, side), on);
+        if (!policy.roles.empty()) {
+            policies.push_back(std::move(policy));
+        }
+    }
+    return policies;
 }
 
 namespace {

@@ -54,6 +54,31 @@ def canonical_query: if (.query | length) == 0 then ""
 # provisioned PVs (pvc-<uid of the claim>: uids depend on the order of parallel creates).
 def uuid_free: gsub("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"; "{uuid}");
 def uuid_free_path: .path | uuid_free;
+# rbac: the RBAC attributes of a logged request (the rules of RequestInfoFactory), or nothing for
+# a non-resource request; covered($permissions): whether one of the permissions of an access
+# check of validate --online (its -o json "permissions") allows them.
+def rbac:
+  (.path | split("/") | map(select(. != ""))) as $p
+  | (if $p[0] == "api" and ($p | length) >= 3 then {group: "", rest: $p[2:]}
+     elif $p[0] == "apis" and ($p | length) >= 4 then {group: $p[1], rest: $p[3:]}
+     else null end) as $base
+  | select($base != null)
+  | $base.rest as $r0
+  | (if $r0[0] == "namespaces" and ($r0 | length) > 1 then $r0[1] else "" end) as $ns
+  | (if $r0[0] == "namespaces" and ($r0 | length) > 2 and $r0[2] != "status" and $r0[2] != "finalize"
+     then $r0[2:] else $r0 end) as $r
+  | ({"POST": "create", "GET": "get", "PUT": "update", "PATCH": "patch", "DELETE": "delete"}[.method]) as $v0
+  | ($r[1] // "") as $name0
+  | (.query.watch // "") as $w
+  | (if $name0 == "" and $v0 == "get" then (if $w == "1" or $w == "true" then "watch" else "list" end)
+     elif $name0 == "" and $v0 == "delete" then "deletecollection" else $v0 end) as $verb
+  | (((.query.fieldSelector // "") | capture("(^|,)metadata\\.name==?(?<n>[^,]*)") | .n) // "") as $field_name
+  | {verb: $verb, group: $base.group, resource: $r[0], subresource: ($r[2] // ""), namespace: $ns,
+     name: (if $name0 == "" then $field_name else $name0 end)};
+def covered($permissions): . as $a | any($permissions[];
+    .verb == $a.verb and .group == $a.group and .resource == $a.resource
+    and .subresource == $a.subresource and (.namespace == "" or .namespace == $a.namespace)
+    and (.name == "" or .name == $a.name));
 '
 
 E2E_PXCLONE=""

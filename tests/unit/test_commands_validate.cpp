@@ -6,6 +6,7 @@
 #include "pxclone/plan/permissions.hpp"
 
 #include <doctest/doctest.h>
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "support/fake_session.hpp"
@@ -145,8 +146,21 @@ TEST_CASE_FIXTURE(Fixture, "validate --online with a staging cluster: each side 
     loaded = test::two_cluster_profile();
     const json version{{"sdk_version", {{"version", "0.186.0"}}},
                        {"version", {{"driver", "pxd"}, {"version", "3.2.0"}}}};
-    // The source side: cluster, (access skipped), source PVCs, Portworx, its credential.
+    // Each side is asked what the commands need of it (plan::Permission::side), all allowed on
+    // the source cluster, one denied on the staging cluster.
+    const auto needed =
+        plan::needed_permissions(method::of(loaded.profile.snapshot.method), loaded.profile, {});
+    const auto source_needed = plan::on_side(needed, plan::Side::source);
+    const auto staging_needed = plan::on_side(needed, plan::Side::staging);
+    REQUIRE(!source_needed.empty());
+    REQUIRE(!staging_needed.empty());
+    CHECK(source_needed.size() + staging_needed.size() == needed.size());
+    // The source side: cluster, access, source PVCs, Portworx, its credential.
     kube->expect(Method::get, "/version").reply(200, json{{"gitVersion", "v1.30.0"}});
+    for (std::size_t i = 0; i < source_needed.size(); ++i) {
+        kube->expect(Method::post, "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews")
+            .reply(201, review(true));
+    }
     kube->expect(Method::get, "/api/v1/namespaces/prod/persistentvolumeclaims/data")
         .reply(200, source_pvc());
     kube->expect(Method::get, "/api/v1/persistentvolumes/pv-data").reply(200, source_pv());
@@ -157,6 +171,10 @@ TEST_CASE_FIXTURE(Fixture, "validate --online with a staging cluster: each side 
         .reply(200, test::credential_inspect());
     // The staging side: its cluster, Portworx, credential (two of that name) and namespace.
     kube_b->expect(Method::get, "/version").reply(200, json{{"gitVersion", "v1.31.0"}});
+    for (std::size_t i = 0; i < staging_needed.size(); ++i) {
+        kube_b->expect(Method::post, "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews")
+            .reply(201, review(i != 0));
+    }
     px_b->expect(Method::get, "/v1/identities/version").reply(200, version);
     px_b->expect(Method::post, "/v1/volumes/inspectwithfilters").reply(200, test::no_volumes());
     const std::string other = "2f8688e8-7a72-401a-b643-e338bdb5d73d";
@@ -172,7 +190,13 @@ TEST_CASE_FIXTURE(Fixture, "validate --online with a staging cluster: each side 
     CHECK_THROWS_AS(run({.online = true}), Error);
     CHECK(sessions == 2);
     const auto text = out.str();
-    CHECK(text.find("skipped access: staging in another cluster") != std::string::npos);
+    CHECK(text.find(fmt::format("ok      access: all {} permissions the commands need are "
+                                "granted",
+                                source_needed.size())) != std::string::npos);
+    CHECK(text.find(fmt::format("FAILED  staging-access: 1 of {} permissions the commands need "
+                                "is denied",
+                                staging_needed.size())) != std::string::npos);
+    CHECK(text.find("cannot " + staging_needed.front().describe()) != std::string::npos);
     CHECK(text.find("ok      source-credential: credential s3-orders is " +
                     test::k_backup_credential) != std::string::npos);
     CHECK(text.find("ok      staging-cluster: https://k8s-b.test (context test-b) answers") !=

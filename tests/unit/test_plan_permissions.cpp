@@ -332,3 +332,197 @@ TEST_CASE("needed_permissions: deploy-staging lists the source PVCs and PVs only
     profile.source.pvcs.clear(); // a selector: the count is known only when it runs
     CHECK(deploy_lists("persistentvolumeclaims", "prod"));
 }
+
+namespace {
+
+// orders with a staging cluster of its own (context stg), its Portworx through that cluster's
+// service proxy with a token Secret there, the source's through the source cluster's.
+profile::Profile two_clusters(profile::SnapshotMethod method = profile::SnapshotMethod::portworx) {
+    auto profile = orders(method);
+    profile.portworx.token = profile::KubeSecret{"kube-system", "px-token", "token"};
+    profile::StagingCluster staging;
+    staging.cluster.context = "stg";
+    staging.portworx.endpoint = px::parse_endpoint("service:portworx/px-api:9021");
+    staging.portworx.token = profile::KubeSecret{"portworx", "px-token-b", "token"};
+    profile.staging.cluster = staging;
+    profile.transfer = profile::Transfer{};
+    profile.transfer->source_credential = "s3";
+    profile.transfer->staging_credential = "s3";
+    return profile;
+}
+
+bool needed_by(const Permission& permission, std::string_view command) {
+    return std::find(permission.needed_by.begin(), permission.needed_by.end(), command) !=
+           permission.needed_by.end();
+}
+
+} // namespace
+
+TEST_CASE("needed_permissions: one cluster, every permission is the source cluster's") {
+    for (const auto method : {profile::SnapshotMethod::portworx, profile::SnapshotMethod::csi}) {
+        const auto profile = orders(method);
+        const auto needed =
+            needed_permissions(pxclone::method::of(profile.snapshot.method), profile, k_manifests);
+        CHECK(on_side(needed, Side::source).size() == needed.size());
+        CHECK(on_side(needed, Side::staging).empty());
+    }
+}
+
+TEST_CASE("needed_permissions: a staging.cluster profile's deploy-staging, restore, teardown --run "
+          "and extend need nothing in the source cluster, snapshot nothing in the staging one") {
+    for (const auto method : {profile::SnapshotMethod::portworx, profile::SnapshotMethod::csi}) {
+        for (const bool bound : {false, true}) {
+            CAPTURE(profile::method_name(method));
+            CAPTURE(bound);
+            auto profile = two_clusters(method);
+            if (bound) {
+                profile.staging.role_binding = profile::ServiceAccountRef{"ci", "pxclone"};
+            }
+            const auto needed = needed_permissions(pxclone::method::of(profile.snapshot.method),
+                                                   profile, k_manifests);
+            for (const auto& permission : on_side(needed, Side::source)) {
+                CAPTURE(permission.describe());
+                for (const auto* command : {"deploy-staging", "restore", "extend"}) {
+                    CAPTURE(command);
+                    CHECK_FALSE(needed_by(permission, command));
+                }
+                // Nothing of the staging environments: no staging namespace, no staging token.
+                CHECK(permission.ns != "orders-stg-7");
+                CHECK(permission.name != "px-token-b");
+                CHECK(permission.ns != "portworx");
+            }
+            for (const auto& permission : on_side(needed, Side::staging)) {
+                CAPTURE(permission.describe());
+                CHECK_FALSE(needed_by(permission, "snapshot"));
+                // No production there: nothing in the source namespace (deploy-staging describes
+                // the set from its backups), not the source cluster's Portworx or token.
+                CHECK(permission.ns != "prod");
+                CHECK(permission.ns != "kube-system");
+            }
+            // deploy-staging reads no source PVC or PV on either side, and no set.
+            for (const auto& permission : needed) {
+                if (needed_by(permission, "deploy-staging")) {
+                    CAPTURE(permission.describe());
+                    CHECK(permission.why.end() ==
+                          std::find_if(permission.why.begin(), permission.why.end(),
+                                       [](const std::string& why) {
+                                           return why.starts_with("deploy-staging: read the "
+                                                                  "source") ||
+                                                  why.starts_with("deploy-staging: find the "
+                                                                  "snapshot sets");
+                                       }));
+                }
+            }
+            // Each side reads its own Portworx token, through its own service proxy.
+            const auto staging_lines = lines_of(on_side(needed, Side::staging));
+            const auto source_lines = lines_of(on_side(needed, Side::source));
+            for (const auto* line :
+                 {"get secrets @portworx px-token-b", "get services/proxy @portworx px-api:9021",
+                  "create services/proxy @portworx px-api:9021",
+                  "delete services/proxy @portworx px-api:9021",
+                  // the restored volume's labels (exec::make_cloud_restore_runner)
+                  "update services/proxy @portworx px-api:9021", "create namespaces @",
+                  "create persistentvolumeclaims @orders-stg-7",
+                  "delete namespaces @orders-stg-7 orders-stg-7", "delete persistentvolumes @",
+                  "patch namespaces @orders-stg-7 orders-stg-7"}) {
+                const std::string text = line;
+                CAPTURE(text);
+                CHECK(staging_lines.count(text) == 1);
+                CHECK(source_lines.count(text) == 0);
+            }
+            // method portworx: the static PVs of the volumes restored from the backups.
+            CHECK(staging_lines.count("create persistentvolumes @") ==
+                  (method == profile::SnapshotMethod::portworx ? 1U : 0U));
+            CHECK(source_lines.count("create persistentvolumes @") == 0);
+            for (const auto* line : {"get secrets @kube-system px-token",
+                                     "create services/proxy @kube-system portworx-api:9021",
+                                     "delete services/proxy @kube-system portworx-api:9021",
+                                     "get persistentvolumeclaims @prod"}) {
+                const std::string text = line;
+                CAPTURE(text);
+                CHECK(source_lines.count(text) == 1);
+                CHECK(staging_lines.count(text) == 0);
+            }
+        }
+    }
+}
+
+TEST_CASE("needed_permissions: a staging.cluster profile's teardown --snapshots deletes the sets "
+          "in the source cluster: Portworx and what the method keeps, no staging object") {
+    for (const auto method : {profile::SnapshotMethod::portworx, profile::SnapshotMethod::csi}) {
+        CAPTURE(profile::method_name(method));
+        const auto profile = two_clusters(method);
+        const auto needed =
+            needed_permissions(pxclone::method::of(profile.snapshot.method), profile, k_manifests);
+        std::set<std::string> writes;
+        for (const auto& permission : on_side(needed, Side::source)) {
+            if (needed_by(permission, "teardown") && permission.verb != "get" &&
+                permission.verb != "list" && permission.verb != "watch") {
+                writes.insert(*lines_of({permission}).begin());
+            }
+        }
+        // The snapshots and the cloud backups (the SDK through the proxy: DELETE, the
+        // enumerate POST), and for csi the set's VolumeSnapshots and their contents.
+        std::set<std::string> expected{"create services/proxy @kube-system portworx-api:9021",
+                                       "delete services/proxy @kube-system portworx-api:9021"};
+        if (method == profile::SnapshotMethod::csi) {
+            expected.insert("delete volumesnapshots.snapshot.storage.k8s.io @prod");
+            expected.insert("delete volumesnapshotcontents.snapshot.storage.k8s.io @");
+        }
+        CHECK(writes == expected);
+        // In the staging cluster teardown reads no set and deletes nothing in a source namespace.
+        for (const auto& permission : on_side(needed, Side::staging)) {
+            if (needed_by(permission, "teardown")) {
+                CAPTURE(permission.describe());
+                CHECK(permission.ns != "prod");
+                CHECK(std::none_of(permission.why.begin(), permission.why.end(),
+                                   [](const std::string& why) {
+                                       return why == "teardown: find the snapshot sets" ||
+                                              why == "teardown: delete snapshot sets";
+                                   }));
+            }
+        }
+    }
+}
+
+TEST_CASE("needed_permissions: a staging.cluster profile's list and validate --online read each "
+          "cluster for its part") {
+    const auto profile = [] {
+        auto two = two_clusters();
+        two.staging.storage_class = "px-fast";
+        return two;
+    }();
+    const auto needed = needed_permissions(method::portworx(), profile, k_manifests);
+    const auto on = [&](Side side, std::string_view command) {
+        std::set<std::string> lines;
+        for (const auto& permission : on_side(needed, side)) {
+            if (needed_by(permission, command)) {
+                lines.insert(*lines_of({permission}).begin());
+            }
+        }
+        return lines;
+    };
+    // list: the sets and their backups' state (the credential's GET) in the source cluster, the
+    // environments in the staging one.
+    CHECK(on(Side::source, "list") ==
+          std::set<std::string>{"get secrets @kube-system px-token",
+                                "get services/proxy @kube-system portworx-api:9021",
+                                "create services/proxy @kube-system portworx-api:9021"});
+    CHECK(on(Side::staging, "list") ==
+          std::set<std::string>{"get secrets @portworx px-token-b",
+                                "create services/proxy @portworx px-api:9021", "list namespaces @",
+                                "list persistentvolumes @", "list persistentvolumeclaims @"});
+    // validate --online: the source PVCs on the source cluster; the class and the staging
+    // namespace on the staging cluster.
+    CHECK(on(Side::source, "validate") ==
+          std::set<std::string>{"get secrets @kube-system px-token",
+                                "get services/proxy @kube-system portworx-api:9021",
+                                "create services/proxy @kube-system portworx-api:9021",
+                                "get persistentvolumeclaims @prod", "get persistentvolumes @"});
+    CHECK(on(Side::staging, "validate") ==
+          std::set<std::string>{"get secrets @portworx px-token-b",
+                                "get services/proxy @portworx px-api:9021",
+                                "create services/proxy @portworx px-api:9021",
+                                "get storageclasses.storage.k8s.io @ px-fast",
+                                "get namespaces @orders-stg-7 orders-stg-7"});
+}

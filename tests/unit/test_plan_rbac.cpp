@@ -475,3 +475,151 @@ TEST_CASE("output: --admission-policy's objects follow the RBAC ones") {
     CHECK(yaml.str().find("1.28-1.29 serve it as v1beta1") != std::string::npos);
     CHECK(yaml.str().find("kind: ValidatingAdmissionPolicyBinding\n") != std::string::npos);
 }
+
+namespace {
+
+// orders with a staging cluster of its own (context stg, its Portworx through its own service
+// proxy) and a transfer.
+profile::Profile two_clusters(profile::SnapshotMethod method) {
+    auto profile = orders(method);
+    profile::StagingCluster staging;
+    staging.cluster.context = "stg";
+    staging.portworx.endpoint = px::parse_endpoint("service:portworx/px-api:9021");
+    profile.staging.cluster = staging;
+    profile.cluster.context = "prod-eks";
+    profile.transfer = profile::Transfer{};
+    profile.transfer->source_credential = "s3";
+    profile.transfer->staging_credential = "s3";
+    return profile;
+}
+
+} // namespace
+
+TEST_CASE("plan_rbac_per_cluster: each cluster's roles grant what the commands send there, no "
+          "verb more, and nothing of the other cluster") {
+    for (const auto method : {profile::SnapshotMethod::portworx, profile::SnapshotMethod::csi}) {
+        for (const bool bound : {false, true}) {
+            for (const std::vector<std::string>& commands : {std::vector<std::string>{},
+                                                             {"snapshot"},
+                                                             {"deploy-staging", "teardown"},
+                                                             {"teardown", "list"},
+                                                             {"validate"}}) {
+                CAPTURE(profile::method_name(method));
+                CAPTURE(bound);
+                CAPTURE(commands.size());
+                auto profile = two_clusters(method);
+                if (bound) {
+                    profile.staging.role_binding = profile::ServiceAccountRef{"ci", "pxclone"};
+                }
+                const auto needed = needed_permissions(pxclone::method::of(profile.snapshot.method),
+                                                       profile, k_manifests);
+                const auto policies = plan_rbac_per_cluster(profile, needed, options_for(commands));
+                REQUIRE(!policies.empty());
+                for (const auto& policy : policies) {
+                    REQUIRE(policy.cluster);
+                    const auto side = *policy.cluster;
+                    CAPTURE(side_name(side));
+                    CHECK(policy.context == (side == Side::staging ? "stg" : "prod-eks"));
+                    const auto here = on_side(needed, side);
+                    // Covered: a request a command sends to this cluster is allowed here.
+                    for (const auto& permission : here) {
+                        if (needed_by_any(permission, commands)) {
+                            CAPTURE(permission.describe());
+                            CHECK(rbac_allows(policy, permission));
+                        }
+                    }
+                    // Minimal: without any one verb, some permission needed here is refused.
+                    for (std::size_t r = 0; r < policy.roles.size(); ++r) {
+                        for (std::size_t i = 0; i < policy.roles[r].rules.size(); ++i) {
+                            for (std::size_t v = 0; v < policy.roles[r].rules[i].verbs.size();
+                                 ++v) {
+                                auto less = policy;
+                                auto& verbs = less.roles[r].rules[i].verbs;
+                                CAPTURE(policy.roles[r].name);
+                                CAPTURE(policy.roles[r].rules[i].resource);
+                                CAPTURE(verbs[v]);
+                                verbs.erase(verbs.begin() + static_cast<std::ptrdiff_t>(v));
+                                CHECK(std::any_of(here.begin(), here.end(), [&](const auto& p) {
+                                    return needed_by_any(p, commands) && !rbac_allows(less, p);
+                                }));
+                            }
+                        }
+                    }
+                    for (const auto& role : policy.roles) {
+                        CAPTURE(role.name);
+                        if (side == Side::staging) {
+                            // No production in the staging cluster: no rule for the source
+                            // namespace, nor for the source cluster's Portworx Service.
+                            CHECK(role.ns != "prod");
+                            CHECK(role.ns != "kube-system");
+                            CHECK(role.name != "pxclone-orders-source");
+                        } else {
+                            // No staging environment in the source cluster: no staging role,
+                            // nothing that makes a namespace, a PVC or a binding.
+                            CHECK(role.name != staging_role_name(profile));
+                            CHECK(role.ns != "portworx");
+                            for (const auto& rule : role.rules) {
+                                CAPTURE(rule.resource);
+                                for (const auto& verb : rule.verbs) {
+                                    CHECK_FALSE((verb == "create" &&
+                                                 (rule.resource == "namespaces" ||
+                                                  rule.resource == "persistentvolumeclaims" ||
+                                                  rule.resource == "persistentvolumes" ||
+                                                  rule.resource == "rolebindings")));
+                                }
+                            }
+                        }
+                    }
+                }
+                // A cluster the chosen commands need nothing of has no policy: snapshot only is
+                // the source cluster's.
+                if (commands == std::vector<std::string>{"snapshot"}) {
+                    CHECK(policies.size() == 1);
+                    CHECK(policies.front().cluster == Side::source);
+                }
+            }
+        }
+    }
+}
+
+TEST_CASE("output: a staging.cluster profile's RBAC per cluster, each part headed and labelled") {
+    const auto profile = two_clusters(profile::SnapshotMethod::portworx);
+    const auto policies = plan_rbac_per_cluster(
+        profile,
+        needed_permissions(pxclone::method::of(profile.snapshot.method), profile, k_manifests),
+        options_for());
+    REQUIRE(policies.size() == 2);
+    std::ostringstream yaml;
+    output::print_rbac_yaml(policies, yaml);
+    const auto text = yaml.str();
+    const auto source_at = text.find("# For the source cluster (context prod-eks) only");
+    const auto staging_at = text.find("# For the staging cluster (context stg) only");
+    REQUIRE(source_at != std::string::npos);
+    REQUIRE(staging_at != std::string::npos);
+    CHECK(source_at < staging_at);
+    CHECK(text.find("kubectl --context stg apply -f -") != std::string::npos);
+    // Each part's objects carry their cluster's label, and only the staging part makes
+    // namespaces.
+    const auto source_part = text.substr(0, staging_at);
+    const auto staging_part = text.substr(staging_at);
+    CHECK(source_part.find("pxclone.io/cluster: source") != std::string::npos);
+    CHECK(source_part.find("pxclone.io/cluster: staging") == std::string::npos);
+    CHECK(staging_part.find("pxclone.io/cluster: staging") != std::string::npos);
+    CHECK(staging_part.find("pxclone.io/cluster: source") == std::string::npos);
+    CHECK(staging_part.find("namespace: prod\n") == std::string::npos);
+    CHECK(staging_part.find("(production)") == std::string::npos);
+    std::ostringstream json;
+    output::print_rbac_json(policies, json);
+    const auto document = nlohmann::json::parse(json.str());
+    REQUIRE(document["clusters"].size() == 2);
+    CHECK(document["clusters"][0]["cluster"] == "source");
+    CHECK(document["clusters"][0]["context"] == "prod-eks");
+    CHECK(document["clusters"][1]["cluster"] == "staging");
+    CHECK(document["clusters"][1]["context"] == "stg");
+    for (const auto& cluster : document["clusters"]) {
+        CHECK(cluster["list"]["kind"] == "List");
+        for (const auto& item : cluster["list"]["items"]) {
+            CHECK(item["metadata"]["labels"]["pxclone.io/cluster"] == cluster["cluster"]);
+        }
+    }
+}

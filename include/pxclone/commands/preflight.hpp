@@ -19,8 +19,9 @@ namespace pxclone::cmd {
 // accepts the token) and staging-namespace (free, or this run's); with a transfer,
 // source-credential and staging-credential (each resolves to one credential on its own cluster).
 // With staging.cluster the staging side is checked on a session of its own: staging-cluster,
-// storage-classes, staging-portworx, staging-credential, staging-namespace (access is skipped: the
-// permissions are not split per side yet). `manifests` are the offline check's findings (its
+// staging-access (the permissions needed on the staging cluster; access asks the source cluster
+// only its own: plan::Permission::side), storage-classes, staging-portworx, staging-credential,
+// staging-namespace. `manifests` are the offline check's findings (its
 // resources decide what the manifests need). Never throws for what it checks; only for a failure
 // of pxclone itself. The checks run on the sessions `connect` makes for each side (a failure to
 // make one is that side's cluster check's).

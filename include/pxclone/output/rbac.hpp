@@ -21,4 +21,13 @@ void print_rbac_yaml(const plan::RbacPolicy& policy, std::ostream& out);
 // {"apiVersion": "v1", "kind": "List", "items": [...]}: what `kubectl apply -f` takes as JSON.
 void print_rbac_json(const plan::RbacPolicy& policy, std::ostream& out);
 
+// A profile with staging.cluster (plan_rbac_per_cluster's policies): each cluster's documents
+// after a header naming the cluster and its context, each object labelled pxclone.io/cluster.
+void print_rbac_yaml(const std::vector<plan::RbacPolicy>& policies, std::ostream& out);
+
+// {"clusters": [{"cluster": "source", "context": "...", "list": List}, ...]}: one v1 List per
+// cluster, to be split (`jq '.clusters[] | select(.cluster == "staging") | .list'`) and applied to
+// that cluster.
+void print_rbac_json(const std::vector<plan::RbacPolicy>& policies, std::ostream& out);
+
 } // namespace pxclone::output

@@ -37,10 +37,11 @@ struct PermissionAnswer {
 // (exit 1) with one line per denial naming the permission, why the commands need it, and the
 // reason; its data lists every permission asked about ("permissions": [{verb, ..., allowed,
 // neededBy}], "deferred": true on one not asked). `staging_role`: the ClusterRole the deferred
-// ones are left to, named in the message ("" when none is deferred).
+// ones are left to, named in the message ("" when none is deferred). `name`: the check's,
+// "staging-access" for the staging cluster of a profile with staging.cluster.
 Check access_check(const std::vector<Permission>& needed,
                    const std::vector<PermissionAnswer>& answers,
-                   const std::string& staging_role = {});
+                   const std::string& staging_role = {}, const std::string& name = "access");
 
 // staging-namespace: free (`existing` is nullopt), or this run's (labelled for `profile` and
 // `run`: deploy-staging continues it); another run's or a foreign namespace, or one being

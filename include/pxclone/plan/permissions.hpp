@@ -16,6 +16,16 @@
 
 namespace pxclone::plan {
 
+// The cluster a permission is needed in. A profile with staging.cluster names two: the source
+// cluster (production, its snapshots and their cloud backups: snapshot, teardown --snapshots,
+// list's sets, validate's source checks) and the staging cluster (the staging environments:
+// deploy-staging, restore, teardown, extend, list's environments). Without staging.cluster
+// every permission is the source cluster's: there is one.
+enum class Side { source, staging };
+
+// "source", "staging".
+std::string_view side_name(Side side);
+
 struct Permission {
     std::string verb; // get list watch create update patch delete
     std::string group;
@@ -29,6 +39,7 @@ struct Permission {
     // Asked in a staging namespace before its RoleBinding (staging.role_binding) exists there:
     // only a cluster-wide grant can allow it (checking and creating the namespace, the binding).
     bool before_binding = false;
+    Side side = Side::source; // the cluster it is asked in (part of what makes it distinct)
 
     // "delete persistentvolumes at the cluster scope", "patch statefulsets.apps/scale in
     // namespace orders-stg-1", "list deployments.apps in all namespaces".
@@ -45,7 +56,9 @@ std::string staging_role_name(const profile::Profile& profile);
 // permissions in the staging ClusterRole and `validate --online` does not ask about them.
 std::string staging_namespace_of(const profile::Profile& profile);
 
-// The permissions the eight commands need for `profile` (its staging namespace already
+// The permissions the eight commands need for `profile`, each on its side: with staging.cluster,
+// what a command sends to each cluster only (deploy-staging, restore and teardown --run ask the
+// source cluster nothing; snapshot asks the staging cluster nothing) (its staging namespace already
 // substituted for this run), `manifest_resources` being what its staging manifests are applied
 // as. Each distinct verb/resource/subresource/namespace/name once, in first-needed order.
 // Leaves out what only `restore --new-pvc -n NS` needs in a namespace the profile does not name,
@@ -54,5 +67,8 @@ std::string staging_namespace_of(const profile::Profile& profile);
 std::vector<Permission> needed_permissions(const MethodRules& method,
                                            const profile::Profile& profile,
                                            const std::vector<k8s::Resource>& manifest_resources);
+
+// The permissions of `needed` asked in the cluster of `side`.
+std::vector<Permission> on_side(const std::vector<Permission>& needed, Side side);
 
 } // namespace pxclone::plan

@@ -41,6 +41,11 @@ struct RbacOptions {
     // Whether staging.namespace names one namespace for every run (no ${run.id}): only then can
     // the rules on the Namespace object itself name it.
     bool staging_name_fixed = false;
+    // A profile with staging.cluster: the cluster these roles are for (`needed` then holds that
+    // side's permissions only: on_side). The comments speak of that cluster; the staging
+    // cluster's name no production namespace. Empty: the one cluster.
+    std::optional<Side> cluster;
+    std::string context; // that cluster's kubeconfig context, for the reader ("" unknown)
 };
 
 // `pxclone rbac --admission-policy`: a ValidatingAdmissionPolicy (admissionregistration.k8s.io/v1)
@@ -74,6 +79,8 @@ struct RbacPolicy {
                                        // then the ClusterRoles; none is empty
     std::vector<std::string> comments; // for the whole stream
     std::optional<AdmissionPolicy> admission; // printed after the RBAC objects when set
+    std::optional<Side> cluster; // RbacOptions::cluster: then every object is labelled with it
+    std::string context;         // RbacOptions::context
 };
 
 // "snapshot", "deploy-staging", "restore", "teardown", "list", "validate".
@@ -99,6 +106,15 @@ RbacPolicy plan_rbac(const profile::Profile& profile, const std::vector<Permissi
 // operations those verbs are, but for the service proxy (a CONNECT, which carries no object) and
 // `bind` (an authorization check, no request of its own). Pure.
 AdmissionPolicy plan_admission_policy(const profile::Profile& profile, const RbacPolicy& policy);
+
+// A profile with staging.cluster (options.cluster and options.context are set here): one policy
+// per cluster, the source cluster's first, each planned from that side's permissions alone, so
+// that no rule of the staging cluster's roles names the source namespace and the source
+// cluster's roles grant nothing for the staging environments. A cluster that the chosen commands
+// need nothing of is left out.
+std::vector<RbacPolicy> plan_rbac_per_cluster(const profile::Profile& profile,
+                                              const std::vector<Permission>& needed,
+                                              const RbacOptions& options);
 
 // Whether `policy` lets its ServiceAccount do `permission`, by RBAC's rules (a ClusterRole
 // everywhere, a Role in its namespace; resourceNames only when the permission names its object;

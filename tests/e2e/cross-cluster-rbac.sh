@@ -1,0 +1,178 @@
+#!/usr/bin/env bash
+# `pxclone rbac` for a profile that stages in a cluster of its own (issue 19): each cluster gets
+# only what the commands send to it. pxsim A (production) and B (staging) each authorize a
+# ServiceAccount ci/pxclone by the RBAC objects of `pxclone rbac`'s part for that cluster alone.
+# Then, as those ServiceAccounts: validate --online passes both access checks (access on A,
+# staging-access on B); snapshot on A; deploy-staging and teardown --run on B with a kubeconfig
+# that names B alone (no 403, nothing sent to A); list on both; teardown --snapshots on A. Every
+# Kubernetes request of each cluster is among the permissions its access check asked about; B's
+# ServiceAccount holds nothing in a namespace prod and A's cannot make a namespace.
+# shellcheck source=tests/e2e/lib.sh
+source "$(dirname "$0")/lib.sh"
+e2e_init "$@"
+
+readonly SA_TOKEN_A="pxsim-e2e-sa-token-a-5e61b0d2"
+readonly SA_TOKEN_B="pxsim-e2e-sa-token-b-7c08f3a9"
+readonly SA_USER='system:serviceaccount:ci:pxclone'
+profile=$E2E_PROFILES/cross-cluster-rbac.yaml
+
+# 1. pxclone rbac (it contacts no cluster): one part per cluster, each labelled with it.
+"$E2E_PXCLONE" rbac -p "$profile" -o json >"$E2E_TMP/rbac.json" || e2e_fail "pxclone rbac failed"
+# (The profile names no source context: the kubeconfig's current one.)
+expect_equal "rbac -o json: the clusters" "source=
+staging=pxsim-b" "$(jq -r '.clusters[] | "\(.cluster)=\(.context)"' "$E2E_TMP/rbac.json")"
+expect_equal "objects not labelled with their cluster" "" "$(jq -r '.clusters[] | .cluster as $c
+    | .list.items[] | select(.metadata.labels["pxclone.io/cluster"] != $c) | .metadata.name' "$E2E_TMP/rbac.json")"
+"$E2E_PXCLONE" rbac -p "$profile" >"$E2E_TMP/rbac.yaml" || e2e_fail "pxclone rbac (yaml) failed"
+expect_equal "rbac's cluster headers" "# For the source cluster only: every object below, up to the next such header, is labelled pxclone.io/cluster=source.
+# For the staging cluster (context pxsim-b) only: every object below, up to the next such header, is labelled pxclone.io/cluster=staging." \
+    "$(grep '^# For the ' "$E2E_TMP/rbac.yaml")"
+# The staging cluster's part grants nothing in the source namespace (its Role in kube-system is
+# for its own Portworx's service proxy); the source cluster's nothing for the staging
+# environments.
+expect_equal "staging-cluster objects in namespace prod" "" "$(jq -r '.clusters[]
+    | select(.cluster == "staging") | .list.items[] | select(.metadata.namespace == "prod")
+    | .metadata.name' "$E2E_TMP/rbac.json")"
+expect_equal "source-cluster rules that make namespaces, PVCs or bindings" "" "$(jq -r '.clusters[]
+    | select(.cluster == "source") | .list.items[] | select(.rules) | .rules[]
+    | select(.resources[0] == "namespaces" or .resources[0] == "persistentvolumeclaims"
+             or .resources[0] == "rolebindings")
+    | select(.verbs | index("create")) | .resources[0]' "$E2E_TMP/rbac.json")"
+# --cluster staging prints that part alone, as a List kubectl applies.
+"$E2E_PXCLONE" rbac -p "$profile" --cluster staging -o json >"$E2E_TMP/rbac-staging.json" ||
+    e2e_fail "pxclone rbac --cluster staging failed"
+expect_equal "rbac --cluster staging is the staging part" \
+    "$(jq -c '.clusters[] | select(.cluster == "staging") | .list' "$E2E_TMP/rbac.json")" \
+    "$(jq -c . "$E2E_TMP/rbac-staging.json")"
+
+# state_of SIDE: a seed state for pxsim: the ServiceAccount's namespace and SIDE's part.
+state_of() {
+    echo '{"apiVersion":"v1","kind":"Namespace","metadata":{"name":"ci"}}'
+    jq -c --arg side "$1" '.clusters[] | select(.cluster == $side) | .list.items[] | "---", .' \
+        "$E2E_TMP/rbac.json" | sed 's/^"---"$/---/'
+}
+state_of source >"$E2E_TMP/rbac-a.yaml"
+state_of staging >"$E2E_TMP/rbac-b.yaml"
+sim_start "${E2E_CLUSTER_A[@]}" --service-account-token "$SA_TOKEN_A=ci/pxclone" \
+    --state "$E2E_TMP/rbac-a.yaml"
+sim_b_start --service-account-token "$SA_TOKEN_B=ci/pxclone" --state "$E2E_TMP/rbac-b.yaml"
+
+# The credential s3-e2e on each cluster, as an administrator would make it.
+credential='{"name":"s3-e2e","bucket":"pxclone-e2e","aws_credential":{"access_key":"AKID","secret_key":"SECRET-e2e-rbac","endpoint":"http://127.0.0.1:9000","region":"us-east-1"}}'
+for side in "$SIM_URL $E2E_TOKEN" "$SIM_B_URL $E2E_TOKEN_B"; do
+    read -r url token <<<"$side"
+    curl -sS --fail --max-time 20 -X POST -H "Authorization: bearer $token" \
+        -H 'Content-Type: application/json' --data "$credential" "$url/v1/credentials" >/dev/null ||
+        e2e_fail "could not create the credential at $url"
+done
+sim_get /_sim/state >"$E2E_TMP/state-before.json" # the credentials are the admin's, not pxclone's
+sim_b_get /_sim/state >"$E2E_TMP/state-before-b.json"
+
+# Kubeconfigs of the ServiceAccounts: both clusters (sa.yaml), B alone (sa-b.yaml).
+sed -e "s/token: $E2E_TOKEN\$/token: $SA_TOKEN_A/" -e "s/token: $E2E_TOKEN_B\$/token: $SA_TOKEN_B/" \
+    "$E2E_TMP/k.yaml" >"$E2E_TMP/sa.yaml"
+kubeconfig_b_only "$E2E_TMP/k-b.yaml"
+jq --arg token "$SA_TOKEN_B" '.users[0].user.token = $token' "$E2E_TMP/k-b.yaml" >"$E2E_TMP/sa-b.yaml"
+for token in "$SA_TOKEN_A" "$SA_TOKEN_B"; do
+    grep -qF "$token" "$E2E_TMP/sa.yaml" || e2e_fail "no token to replace in pxsim's kubeconfig"
+done
+if grep -qF -e "$E2E_TOKEN" -e "$E2E_TOKEN_B" "$E2E_TMP/sa.yaml" "$E2E_TMP/sa-b.yaml"; then
+    e2e_fail "an admin token is left in a ServiceAccount's kubeconfig"
+fi
+
+# as_sa KUBECONFIG ARGS...: pxclone as the ServiceAccounts of KUBECONFIG (px_run's files).
+as_sa() {
+    local kubeconfig=$1
+    shift
+    E2E_RUNS=$((E2E_RUNS + 1))
+    PX_OUT=$E2E_TMP/run-$E2E_RUNS.out
+    PX_ERR=$E2E_TMP/run-$E2E_RUNS.err
+    PX_ARGS="$* --kubeconfig $kubeconfig"
+    PX_RC=0
+    "$E2E_PXCLONE" "$@" --kubeconfig "$kubeconfig" >"$PX_OUT" 2>"$PX_ERR" </dev/null || PX_RC=$?
+    echo "run $E2E_RUNS: pxclone $* (as the ServiceAccounts of $(basename "$kubeconfig")) -> exit $PX_RC"
+}
+# forbidden_answers LOG: how many of the requests in LOG pxsim refused with 403.
+forbidden_answers() {
+    jq -s '[.[] | select(.status == 403)] | length' "$1"
+}
+
+# 2. validate --online: each cluster asked what the commands need of it.
+as_sa "$E2E_TMP/sa.yaml" validate --online -p "$profile" --run d1 -o json
+expect_exit 0
+expect_json '[.checks[] | select(.name == "access" or .name == "staging-access")
+    | "\(.name)=\(.result)"] | join(" ")' "access=ok staging-access=ok"
+json_out '[.checks[] | select(.name == "access")][0].permissions' >"$E2E_TMP/permissions-a.json"
+json_out '[.checks[] | select(.name == "staging-access")][0].permissions' >"$E2E_TMP/permissions-b.json"
+expect_equal "staging-access: permissions in namespace prod" "" \
+    "$(jq -r '.[] | select(.namespace == "prod") | .verb + " " + .resource' "$E2E_TMP/permissions-b.json")"
+expect_equal "access: permissions of deploy-staging" "" \
+    "$(jq -r '.[] | select(.neededBy | index("deploy-staging")) | .verb + " " + .resource' "$E2E_TMP/permissions-a.json")"
+
+# 3. The pipeline as the ServiceAccounts: snapshot on A; deploy-staging and teardown --run on B
+# with B's kubeconfig alone; list of both; teardown --snapshots on A.
+as_sa "$E2E_TMP/sa.yaml" snapshot -p "$profile" --run s1 --skip-hooks -o json
+expect_exit 0
+expect_json '.snapshots | length' 2
+request_mark
+as_sa "$E2E_TMP/sa-b.yaml" deploy-staging -p "$profile" --run d1 -o json
+expect_exit 0
+expect_json '.namespace' orders-stg-d1
+expect_equal "requests from pxclone to A during deploy-staging" "" "$(request_lines_since_mark all)"
+expect_equal "B's workloads ready" "deployment reports 2
+statefulset mongo 1" "$(sim_b_get /_sim/state | jq -r '
+    [.kubernetes["apps/v1/deployments"][] | select(.metadata.namespace == "orders-stg-d1")
+     | "deployment \(.metadata.name) \(.status.availableReplicas)"]
+    + [.kubernetes["apps/v1/statefulsets"][] | select(.metadata.namespace == "orders-stg-d1")
+     | "statefulset \(.metadata.name) \(.status.readyReplicas)"] | .[]')"
+as_sa "$E2E_TMP/sa.yaml" list -p "$profile" -o json
+expect_exit 0
+expect_json '[.items[] | select(.kind == "StagingEnvironment") | "\(.run) \(.snapshotSet) \(.state)"] | join(",")' \
+    "d1 s1 ready"
+expect_json '[.items[] | select(.kind == "SnapshotSet") | "\(.snapshotSet) \(.state)"] | join(",")' \
+    "s1 complete"
+request_mark
+as_sa "$E2E_TMP/sa-b.yaml" teardown -p "$profile" --run d1
+expect_exit 0
+expect_out_contains "namespace/orders-stg-d1 deleted"
+expect_equal "requests from pxclone to A during teardown --run" "" "$(request_lines_since_mark all)"
+as_sa "$E2E_TMP/sa.yaml" teardown -p "$profile" --run s1 --snapshots
+expect_exit 0
+expect_equal "pxclone's snapshots in A" "" "$(sim_owned_snapshots)"
+expect_equal "the bucket after teardown --snapshots" "" "$(bucket_backups)"
+expect_equal "requests pxsim A refused" 0 "$(forbidden_answers "$E2E_SIM_LOG")"
+expect_equal "requests pxsim B refused" 0 "$(forbidden_answers "$E2E_SIM_B_LOG")"
+
+# 4. Each cluster's Kubernetes requests are among the permissions its access check asked about.
+# uncovered LOG PERMISSIONS: pxclone's requests in LOG that none of PERMISSIONS allows.
+uncovered() {
+    E2E_SIM_LOG=$1 sim_jq 'pxclone_requests | map(rbac)
+        | map(select(.resource != "events" and (covered($permissions) | not))
+              | select(.resource != "selfsubjectaccessreviews")) | unique
+        | map("\(.verb) \(.group)/\(.resource)/\(.subresource) ns=\(.namespace) name=\(.name)") | .[]' \
+        --argjson permissions "$(cat "$2")"
+}
+expect_equal "A's requests not among access's permissions" "" \
+    "$(uncovered "$E2E_SIM_LOG" "$E2E_TMP/permissions-a.json")"
+expect_equal "B's requests not among staging-access's permissions" "" \
+    "$(uncovered "$E2E_SIM_B_LOG" "$E2E_TMP/permissions-b.json")"
+checked=$(E2E_SIM_LOG=$E2E_SIM_B_LOG sim_jq 'pxclone_requests | map(rbac) | length')
+[[ $checked -gt 30 ]] || e2e_fail "only $checked Kubernetes requests of B were checked"
+
+# 5. Neither ServiceAccount holds the other cluster's part: B's reads nothing in a namespace prod,
+# A's makes no namespace.
+denied=$(curl -sS --max-time 20 -H "Authorization: Bearer $SA_TOKEN_B" \
+    "$SIM_B_URL/api/v1/namespaces/prod/persistentvolumeclaims")
+expect_equal "B's ServiceAccount listing PVCs in prod" \
+    "persistentvolumeclaims is forbidden: User \"$SA_USER\" cannot list resource \"persistentvolumeclaims\" in API group \"\" in the namespace \"prod\"" \
+    "$(jq -r .message <<<"$denied")"
+denied=$(curl -sS --max-time 20 -X POST -H "Authorization: Bearer $SA_TOKEN_A" \
+    -H 'Content-Type: application/json' --data '{"apiVersion":"v1","kind":"Namespace","metadata":{"name":"x"}}' \
+    "$SIM_URL/api/v1/namespaces?fieldManager=e2e-admin")
+expect_equal "A's ServiceAccount creating a namespace" \
+    "namespaces is forbidden: User \"$SA_USER\" cannot create resource \"namespaces\" in API group \"\" at the cluster scope" \
+    "$(jq -r .message <<<"$denied")"
+if grep -rqF SECRET-e2e-rbac "$E2E_TMP"/run-*; then
+    e2e_fail "a credential's secret key is in pxclone's output"
+fi
+e2e_done
