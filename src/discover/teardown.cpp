@@ -3,6 +3,10 @@
 #include "pxclone/method/method.hpp"
 #include "pxclone/plan/lineage.hpp"
 
+#include <exception>
+#include <future>
+#include <optional>
+
 namespace pxclone::discover {
 
 TeardownSelection select_teardown(const profile::Profile& profile, const TeardownRequest& request,
@@ -62,12 +66,37 @@ TeardownSelection select_teardown(const profile::Profile& profile, const Teardow
 TeardownSelection discover_teardown(const exec::Catalog& catalog, const profile::Profile& profile,
                                     const TeardownRequest& request,
                                     std::chrono::system_clock::time_point now) {
-    // --run alone needs nothing from the catalog: the run is named, no set is chosen.
-    const auto staging = request.run && !request.snapshots ? exec::StagingObjects{}
-                                                           : catalog.staging_objects(profile.name);
-    // The sets are read only when they may be deleted.
-    const auto sets =
-        request.snapshots ? catalog.snapshot_sets(profile.name) : std::vector<exec::SnapshotSet>{};
+    // --run alone needs nothing from the catalog: the run is named, no set is chosen. The sets
+    // are read only when they may be deleted, at once with the environments on the catalog's
+    // pool (snapshot_sets queues nothing on it, so it cannot wait for its own tasks there).
+    std::optional<std::future<std::vector<exec::SnapshotSet>>> reading;
+    if (request.snapshots && catalog.pool() != nullptr) {
+        reading = catalog.pool()->submit(
+            [&catalog, &profile] { return catalog.snapshot_sets(profile.name); });
+    }
+    exec::StagingObjects staging;
+    std::exception_ptr error;
+    try {
+        if (!request.run || request.snapshots) {
+            staging = catalog.staging_objects(profile.name);
+        }
+    } catch (...) {
+        error = std::current_exception();
+    }
+    std::vector<exec::SnapshotSet> sets;
+    try {
+        // Awaited even after an error: the task refers to this frame.
+        if (reading) {
+            sets = reading->get();
+        } else if (request.snapshots && !error) {
+            sets = catalog.snapshot_sets(profile.name);
+        }
+    } catch (...) {
+        error = error ? error : std::current_exception();
+    }
+    if (error) {
+        std::rethrow_exception(error);
+    }
     return select_teardown(profile, request, staging, sets, now);
 }
 

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <condition_variable>
+#include <map>
 #include <mutex>
 #include <set>
 #include <thread>
@@ -323,6 +324,62 @@ TEST_CASE("CurlTransport is safe from many threads and bounded by its handle poo
     // Never more connections than requests in flight at once: each worker's next request
     // reuses an idle connection from the shared cache instead of opening one.
     CHECK(ports.size() <= 8);
+}
+
+// libcurl's CURLMOPT_MAXCONNECTS counts the connections carrying a request too: set to the idle
+// ones alone, a connection was closed as its request ended whenever more were in flight, and
+// the next request opened another (a TLS handshake each: an N=200 teardown opened 783).
+TEST_CASE(
+    "CurlTransport reuses a connection while more requests than it keeps idle are in flight") {
+    test::HttpServer server;
+    std::mutex mutex;
+    std::condition_variable arrived;
+    int held = 0;
+    std::map<std::string, int> port_of;
+    Gate gate;
+    server.routes().Get("/n", [&](const httplib::Request& req, httplib::Response& res) {
+        const auto name = req.get_param_value("i");
+        {
+            const std::scoped_lock lock(mutex);
+            port_of[name] = req.remote_port;
+            if (name.starts_with("held")) {
+                ++held;
+            }
+        }
+        arrived.notify_all();
+        if (name.starts_with("held")) {
+            gate.wait();
+        }
+        res.set_content(name, "text/plain");
+    });
+    server.routes().set_keep_alive_max_count(1000);
+    server.start();
+    http::CurlOptions options;
+    options.max_connections = 8;
+    options.max_kept_connections = 1;
+    http::CurlTransport transport(options);
+    // Answered first: libcurl then knows the server speaks HTTP/1.1 (until it does, a request
+    // waits for a connection being used to tell whether it multiplexes: CURLOPT_PIPEWAIT).
+    CHECK(transport.send(get(server.url("/n?i=warm-up"))).body == "warm-up");
+    std::vector<std::thread> holders;
+    for (int i = 0; i < 3; ++i) {
+        holders.emplace_back([&, i] {
+            CHECK(transport.send(get(server.url("/n?i=held" + std::to_string(i)))).status == 200);
+        });
+    }
+    {
+        std::unique_lock lock(mutex);
+        arrived.wait(lock, [&] { return held == 3; });
+    }
+    // Three requests in flight on three connections; two more, one after the other.
+    CHECK(transport.send(get(server.url("/n?i=first"))).body == "first");
+    CHECK(transport.send(get(server.url("/n?i=second"))).body == "second");
+    gate.open();
+    for (auto& holder : holders) {
+        holder.join();
+    }
+    CHECK(port_of.size() == 6);
+    CHECK(port_of.at("second") == port_of.at("first"));
 }
 
 TEST_CASE("CurlTransport opens at most max_connections connections; the others wait their turn") {

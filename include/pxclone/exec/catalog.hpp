@@ -172,6 +172,9 @@ public:
     // labelled_scope() of them only, so that no namespaced kind is listed across the cluster.
     StagingObjects staging_objects(const std::string& profile) const;
 
+    // The pool the listings run on (nullptr: one after another).
+    util::WorkerPool* pool() const { return m_pool; }
+
 private:
     bool keeps(std::string_view kind) const;
 
