@@ -52,7 +52,7 @@ void run_refresh(const GlobalOptions& globals, const RefreshOptions& options, St
     validate_refresh(globals);
 
     // A new set in the source cluster, restored into the staging environment: one cluster only.
-    refuse_staging_cluster(loaded.profile, "refresh");
+    refuse_cross_cluster_refresh(loaded.profile);
     util::install_interrupt_handlers();
     Session session(globals, streams, loaded.profile, environment, ClusterSide::staging);
     refresh(session, globals, loaded, options, environment, streams);
@@ -128,7 +128,7 @@ void refresh(Session& session, const GlobalOptions& globals, const LoadedProfile
             planned = planned_set(snapshot.record);
             planned->profile = profile.name;
         }
-        restored = restore_in_place(session, loaded,
+        restored = restore_in_place(session, StagingData(session, globals, "refresh"), loaded,
                                     {.ns = plan.ns,
                                      .pvcs = {},
                                      .all = true,

@@ -75,14 +75,14 @@ std::string cluster_name(const profile::Profile& profile, ClusterSide side) {
     return "source cluster";
 }
 
-void refuse_staging_cluster(const profile::Profile& profile, std::string_view command) {
+void refuse_cross_cluster_refresh(const profile::Profile& profile) {
     if (separate_clusters(profile)) {
         throw UsageError(
-            fmt::format("{}: {} in another cluster (staging.cluster) is checked by `pxclone "
-                        "validate` but not yet carried out",
-                        profile.file, command),
-            "remove staging.cluster to stage in the source cluster; `pxclone snapshot`, "
-            "deploy-staging, list and teardown work with it");
+            fmt::format("{}: refresh is not carried out for a staging cluster of its own "
+                        "(staging.cluster): the set is taken in the source cluster",
+                        profile.file),
+            "take it with `pxclone snapshot --run SET` (it backs it up), then `pxclone restore "
+            "--run RUN --all --snapshot SET` swaps the environment to it in the staging cluster");
     }
 }
 

@@ -99,6 +99,7 @@ public:
     Session& operator=(const Session&) = delete;
 
     const k8s::ClusterConnection& cluster() const { return m_cluster; }
+    const profile::Profile& profile() const { return m_profile; }
     // The side this session talks to, and its name in messages (cluster_name).
     ClusterSide side() const { return m_side; }
     std::string cluster_name() const;
@@ -191,8 +192,10 @@ private:
 // makes its own, or none (validate --online: a failure to connect is one of its checks).
 using SessionFactory = std::function<std::unique_ptr<Session>(ClusterSide)>;
 
-// Staging in another cluster is not carried out yet by `command` (restore, refresh): UsageError
-// (exit 2) for a profile with staging.cluster; nothing otherwise.
-void refuse_staging_cluster(const profile::Profile& profile, std::string_view command);
+// refresh with a staging cluster of its own: UsageError (exit 2) naming the two commands that do
+// it, for a profile with staging.cluster; nothing otherwise. refresh takes the set in the source
+// cluster and restores it in the staging cluster: one session cannot do both (and its record on
+// the staging namespace would have to survive a set taken elsewhere).
+void refuse_cross_cluster_refresh(const profile::Profile& profile);
 
 } // namespace pxclone::cmd
