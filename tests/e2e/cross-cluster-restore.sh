@@ -145,9 +145,15 @@ staging s2" "$(bj -r '[.portworx[] | select(.labels["pxclone.io/run"] == "r1")
     | "\(.labels["pxclone.io/role"]) \(.labels["pxclone.io/snapshot-set"])"] | sort | .[]')"
 after_b "restore --snapshot s2"
 
-# 5. restore --pvc: back to the baseline (B's own snapshot): no cloud backup or restore asked.
+# 5. restore --pvc: back to the baseline (B's own snapshot): no cloud backup or restore asked;
+# its dry run first.
 b_write_data "$new" "changed again"
 mark=$(b_log_length)
+px_b restore -p "$profile" --run r1 --pvc mongo-data-mongo-1 --dry-run
+expect_exit 0
+expect_out_contains "would restore 1 volume in $ns to its baseline"
+expect_out_contains "POST /v1/volumes/snapshots/restore"
+expect_equal "writes of the dry run to B" "" "$(b_writes_since "$mark")"
 px_b restore -p "$profile" --run r1 --pvc mongo-data-mongo-1
 expect_exit 0
 expect_equal "staging data after the roll-back" "orders of tuesday" "$(b_data_of "$new")"
@@ -175,18 +181,18 @@ after_b "restore --new-pvc"
 # 7. A swap back to s1 killed (SIGKILL) once it has labelled its first restored volume, the
 # restores still running: the same command finishes it, each volume restored once in all.
 restores=$(b_requests POST '/v1/cloudbackups/restore$')
-kill_during_swap() {
+# kill_at_first_label ARGS...: pxclone ARGS in B, killed once it has labelled a restored volume.
+kill_at_first_label() {
     local E2E_SIM_LOG=$E2E_SIM_B_LOG a_mark=$E2E_MARK
     E2E_MARK=$(b_log_length)
-    "$E2E_PXCLONE" restore -p "$profile" --run r1 --all --snapshot s1 --kubeconfig "$kb" -q \
-        >/dev/null 2>&1 </dev/null &
+    "$E2E_PXCLONE" "$@" --kubeconfig "$kb" -q >/dev/null 2>&1 </dev/null &
     PX_PID=$!
     signal_at_request KILL '^PUT (/api/v1/namespaces/kube-system/services/[^/]*/proxy)?/v1/volumes/'
     wait "$PX_PID" 2>/dev/null || true
     PX_PID=""
     E2E_MARK=$a_mark
 }
-kill_during_swap
+kill_at_first_label restore -p "$profile" --run r1 --all --snapshot s1
 killed=$(b_requests POST '/v1/cloudbackups/restore$')
 [[ $killed -gt $restores ]] || e2e_fail "the killed run asked for no restore"
 [[ $(b_owned | grep -c 'volume orders-r1-clone-mongo-data-mongo-.-s1$') -ge 1 ]] ||
@@ -203,6 +209,24 @@ staging s1
 staging s1" "$(bj -r '[.portworx[] | select(.labels["pxclone.io/run"] == "r1")
     | "\(.labels["pxclone.io/role"]) \(.labels["pxclone.io/snapshot-set"])"] | sort | .[]')"
 after_b "the swap back"
+
+# A --new-pvc killed while its cloud restore runs: teardown --run removes what it restored.
+kill_at_first_label restore -p "$profile" --run n2 --snapshot s2 --new-pvc copy2 -n "$ns" --from mongo-data-mongo-0
+[[ -n $(b_owned | grep -F 'volume orders-n2-clone-copy2') ]] ||
+    e2e_fail "the killed --new-pvc left no labelled volume: $(b_owned)"
+px_b teardown -p "$profile" --run n2
+expect_exit 0
+expect_equal "run n2's objects in B after teardown" "" "$(bj -r '.portworx[] | select(.name | startswith("orders-n2-")) | .name')"
+after_b "teardown of the killed --new-pvc"
+
+# refresh would take its set in A: refused before any request, naming what does it.
+mark=$(b_log_length)
+px_b refresh -p "$profile" --run r1
+expect_exit 2
+expect_err_contains "refresh is not carried out for a staging cluster of its own"
+expect_err_contains "pxclone restore --run RUN --all --snapshot SET"
+expect_equal "B's requests of the refused refresh" "$mark" "$(b_log_length)"
+after_b refresh
 
 # 8. teardown in B (r1, then the copy n1): nothing of pxclone's left in B.
 px_b teardown -p "$profile" --run r1
