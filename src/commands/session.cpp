@@ -75,17 +75,6 @@ std::string cluster_name(const profile::Profile& profile, ClusterSide side) {
     return "source cluster";
 }
 
-void refuse_cross_cluster_refresh(const profile::Profile& profile) {
-    if (separate_clusters(profile)) {
-        throw UsageError(
-            fmt::format("{}: refresh is not carried out for a staging cluster of its own "
-                        "(staging.cluster): the set is taken in the source cluster",
-                        profile.file),
-            "take it with `pxclone snapshot --run SET` (it backs it up), then `pxclone restore "
-            "--run RUN --all --snapshot SET` swaps the environment to it in the staging cluster");
-    }
-}
-
 output::ProgressOptions progress_options(const GlobalOptions& globals, const Streams& streams,
                                          const util::Environment& environment) {
     output::ProgressOptions options;

@@ -43,4 +43,17 @@ std::unique_ptr<exec::StagingRunner> StagingData::runner(const MakeRunner& make_
                                            restore);
 }
 
+exec::SnapshotSet StagingData::planned(exec::SnapshotSet set) const {
+    if (!m_from_backups) {
+        return set;
+    }
+    set.method = "portworx"; // a restored volume is a Portworx volume (describe_backup_set)
+    for (auto& snapshot : set.snapshots) {
+        // No space: a dry run's line stays "METHOD PATH BODY".
+        snapshot.portworx_id = fmt::format("<backup-of-{}>", snapshot.source);
+        snapshot.id = snapshot.portworx_id;
+    }
+    return set;
+}
+
 } // namespace pxclone::cmd

@@ -5,9 +5,10 @@
 # restored from s2's backup; `restore --pvc` rolls one back to its baseline (a local snapshot in
 # B: no cloud backup is asked for); `restore --new-pvc` makes a copy from s1's backup; a swap
 # killed (SIGKILL) while its cloud restores run is finished by the same command, nothing restored
-# twice; the dry runs print the restores and send nothing. After each step production is
-# untouched and A not asked; teardown in B and teardown --snapshots in A leave nothing in A, B or
-# the bucket.
+# twice; a killed --new-pvc is removed by teardown; the dry runs print the restores and send
+# nothing. After each of B's steps production is untouched and A not asked. `refresh` (both
+# clusters) takes a set in A and swaps r1 in B to restores of its backups. Teardown in B and
+# teardown --snapshots in A leave nothing in A, B or the bucket.
 # shellcheck source=tests/e2e/lib.sh
 source "$(dirname "$0")/lib.sh"
 e2e_init "$@"
@@ -83,7 +84,7 @@ px_b() {
 # after_b STEP: what every step in B keeps: A not asked, production untouched, the invariants.
 after_b() {
     expect_equal "requests from pxclone to A during $1" "" "$(request_lines_since_mark all)"
-    expect_equal "production's data after $1" "orders of tuesday" "$(data_of_a "$prod")"
+    expect_equal "production's data after $1" "$prod_data" "$(data_of_a "$prod")"
     expect_invariants
 }
 data_of_a() { sim_get /_sim/state | jq -r --arg id "$1" '.portworx[] | select(.volume.id == $id) | .sim_data // ""'; }
@@ -101,6 +102,7 @@ expect_exit 0
 curl -sS --fail -X PUT --data "orders of tuesday" "$SIM_URL/_sim/volume-data/$prod" >/dev/null
 px_run snapshot -p "$profile" --run s2 --skip-hooks -q
 expect_exit 0
+prod_data="orders of tuesday"
 expect_equal "sets backed up" 4 "$(bucket_backups | wc -l)"
 request_mark # on A: nothing from here on (but teardown --snapshots) asks A
 
@@ -219,14 +221,33 @@ expect_exit 0
 expect_equal "run n2's objects in B after teardown" "" "$(bj -r '.portworx[] | select(.name | startswith("orders-n2-")) | .name')"
 after_b "teardown of the killed --new-pvc"
 
-# refresh would take its set in A: refused before any request, naming what does it.
-mark=$(b_log_length)
-px_b refresh -p "$profile" --run r1
-expect_exit 2
-expect_err_contains "refresh is not carried out for a staging cluster of its own"
-expect_err_contains "pxclone restore --run RUN --all --snapshot SET"
-expect_equal "B's requests of the refused refresh" "$mark" "$(b_log_length)"
-after_b refresh
+# refresh needs both clusters (k.yaml names both; --context the source's): the new set taken
+# in A and backed up, r1's PVCs swapped in B to volumes restored from its backups. Dry run first:
+# nothing written to either.
+a_writes=$(request_lines_since_mark | wc -l)
+b_mark=$(b_log_length)
+px_run refresh -p "$profile" --run r1 --dry-run
+expect_exit 0
+expect_out_contains "POST /v1/cloudbackups/restore "
+expect_out_contains "/v1/volumes/snapshots "
+expect_equal "writes of the refresh's dry run to B" "" "$(b_writes_since "$b_mark")"
+expect_equal "writes of the refresh's dry run to A" "$a_writes" "$(request_lines_since_mark | wc -l)"
+curl -sS --fail -X PUT --data "orders of wednesday" "$SIM_URL/_sim/volume-data/$prod" >/dev/null
+prod_data="orders of wednesday"
+restores=$(b_requests POST '/v1/cloudbackups/restore$')
+px_run refresh -p "$profile" --run r1 -o json
+expect_exit 0
+refreshed=$(json_out '.snapshot.snapshotSet')
+[[ $refreshed == r1-* ]] || e2e_fail "refresh's set: '$refreshed'"
+expect_equal "restores asked by refresh" $((restores + 2)) "$(b_requests POST '/v1/cloudbackups/restore$')"
+expect_equal "r1's PVCs on the refreshed set" "mongo-data-mongo-0 $refreshed orders-r1-clone-mongo-data-mongo-0-$refreshed
+mongo-data-mongo-1 $refreshed orders-r1-clone-mongo-data-mongo-1-$refreshed" "$(b_staging)"
+expect_equal "staging data from the refreshed set's backup" "orders of wednesday" \
+    "$(b_data_of "$(b_volume_of mongo-data-mongo-1)")"
+expect_equal "the refresh record cleared" "null" "$(bj -c --arg ns "$ns" '.kubernetes["v1/namespaces"][]
+    | select(.metadata.name == $ns) | .metadata.annotations["pxclone.io/refresh-set"]')"
+expect_invariants
+request_mark # on A: B's commands from here on do not ask it
 
 # 8. teardown in B (r1, then the copy n1): nothing of pxclone's left in B.
 px_b teardown -p "$profile" --run r1
@@ -243,10 +264,12 @@ px_run teardown -p "$profile" --run s1 --snapshots
 expect_exit 0
 px_run teardown -p "$profile" --run s2 --snapshots
 expect_exit 0
+px_run teardown -p "$profile" --run "$refreshed" --snapshots
+expect_exit 0
 expect_equal "pxclone's snapshots in A" "" "$(sim_owned_snapshots)"
 expect_equal "the bucket at the end" "" "$(bucket_backups)"
 expect_equal "pxclone's objects in B at the end" "" "$(b_owned)"
-expect_equal "production's data at the end" "orders of tuesday" "$(data_of_a "$prod")"
+expect_equal "production's data at the end" "orders of wednesday" "$(data_of_a "$prod")"
 if grep -rqF SECRET-e2e-xrestore "$E2E_TMP"/run-*; then
     e2e_fail "a credential's secret key is in pxclone's output"
 fi

@@ -76,12 +76,10 @@ TEST_CASE("cluster sides: without staging.cluster both sides are the source clus
     CHECK(cmd::cluster_name(profile, cmd::ClusterSide::source) == "source cluster");
     CHECK(cmd::cluster_name(profile, cmd::ClusterSide::staging) == "source cluster");
     CHECK(&cmd::side_portworx(profile, cmd::ClusterSide::staging) == &profile.portworx);
-    profile.file = "p.yaml";
-    CHECK_NOTHROW(cmd::refuse_cross_cluster_refresh(profile));
 }
 
 TEST_CASE("cluster sides: staging.cluster is a cluster of its own, with its context and its "
-          "Portworx; refresh refuses it (exit 2), naming the commands that do it") {
+          "Portworx") {
     profile::Profile profile;
     profile.file = "p.yaml";
     profile.staging.cluster = profile::StagingCluster{};
@@ -93,17 +91,6 @@ TEST_CASE("cluster sides: staging.cluster is a cluster of its own, with its cont
     CHECK(&cmd::side_portworx(profile, cmd::ClusterSide::source) == &profile.portworx);
     CHECK(&cmd::side_portworx(profile, cmd::ClusterSide::staging) ==
           &profile.staging.cluster->portworx);
-    try {
-        cmd::refuse_cross_cluster_refresh(profile);
-        FAIL("staging.cluster was not refused");
-    } catch (const UsageError& error) {
-        CHECK(error.code() == ExitCode::usage);
-        CHECK(std::string(error.what()) ==
-              "p.yaml: refresh is not carried out for a staging cluster of its own "
-              "(staging.cluster): the set is taken in the source cluster");
-        CHECK(error.hint().find("pxclone restore --run RUN --all --snapshot SET") !=
-              std::string::npos);
-    }
 }
 
 TEST_CASE("connect: the source side takes --context (else cluster.context); the staging side of "

@@ -192,10 +192,4 @@ private:
 // makes its own, or none (validate --online: a failure to connect is one of its checks).
 using SessionFactory = std::function<std::unique_ptr<Session>(ClusterSide)>;
 
-// refresh with a staging cluster of its own: UsageError (exit 2) naming the two commands that do
-// it, for a profile with staging.cluster; nothing otherwise. refresh takes the set in the source
-// cluster and restores it in the staging cluster: one session cannot do both (and its record on
-// the staging namespace would have to survive a set taken elsewhere).
-void refuse_cross_cluster_refresh(const profile::Profile& profile);
-
 } // namespace pxclone::cmd

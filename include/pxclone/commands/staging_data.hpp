@@ -39,6 +39,10 @@ public:
                                                 exec::StagingContext context,
                                                 std::ostream& dry_out) const;
 
+    // A set a dry run would take (planned_set), as these sets look: as is, or as its backups
+    // would describe it (method portworx, each snapshot's backup a placeholder).
+    exec::SnapshotSet planned(exec::SnapshotSet set) const;
+
 private:
     Session& m_session;
     const GlobalOptions& m_globals;
