@@ -6,11 +6,10 @@
 #include "pxclone/commands/commands.hpp"
 #include "pxclone/commands/records.hpp"
 #include "pxclone/commands/snapshot.hpp"
+#include "pxclone/commands/staging_data.hpp"
 #include "pxclone/discover/staging_environment.hpp"
 #include "pxclone/discover/staging_sources.hpp"
 #include "pxclone/error.hpp"
-#include "pxclone/exec/catalog.hpp"
-#include "pxclone/exec/cloud_restore.hpp"
 #include "pxclone/exec/namespace_runner.hpp"
 #include "pxclone/exec/staging_runner.hpp"
 #include "pxclone/exec/teardown.hpp"
@@ -21,7 +20,6 @@
 #include "pxclone/plan/teardown_plan.hpp"
 #include "pxclone/profile/loader.hpp"
 #include "pxclone/profile/manifests.hpp"
-#include "pxclone/px/cloud_backup.hpp"
 #include "pxclone/util/interrupt.hpp"
 #include "pxclone/util/time.hpp"
 
@@ -54,26 +52,33 @@ exec::StagingContext staging_context(Session& session, std::mutex& written_mutex
                 }};
 }
 
-// Where the staging volumes' data comes from: the set, what planning needs of it, and the runner
-// that makes each volume from it. Decided in deploy_staging, once, by separate_clusters.
+// The set the staging volumes come from, what planning needs of it, and the runner that makes
+// each volume from it.
 struct StagingSource {
     exec::SnapshotSet set;
     plan::SnapshotSet described;
     std::unique_ptr<exec::StagingRunner> runner;
 };
 
-// The session's staging runner (made on demand: the Portworx client it uses may read its token).
-using MakeRunner = std::function<std::unique_ptr<exec::StagingRunner>()>;
-
-// One cluster: the set's snapshots there — a fresh one (its id is the run id, as `pxclone
-// snapshot` names it; one a dry run would take exists only in its record), or one that exists —
-// described from its source PVCs, each volume a clone of its snapshot (the runner as it is).
-StagingSource from_local_snapshots(Session& session, const GlobalOptions& globals,
-                                   const LoadedProfile& loaded, const DeployOptions& options,
-                                   const MakeRunner& make_runner, std::ostream& out) {
+// The set of `data` (staging_data.hpp: this cluster's snapshots, or a staging cluster's cloud
+// backups): with --fresh a new one — its id is the run id, as `pxclone snapshot` names it; one a
+// dry run would take exists only in its record — else the one asked for or the newest complete.
+StagingSource choose_source(Session& session, const GlobalOptions& globals,
+                            const LoadedProfile& loaded, const DeployOptions& options,
+                            const StagingData& data, const MakeRunner& make_runner,
+                            exec::StagingContext context, std::ostream& out) {
     const auto& profile = loaded.profile;
-    auto runner = make_runner();
-    const auto& method = method::of(profile.snapshot.method);
+    if (options.fresh && data.from_backups()) {
+        // The snapshot is the source cluster's, this session the staging cluster's.
+        throw UsageError(
+            fmt::format("deploy-staging --fresh: profile {} stages in another cluster "
+                        "(staging.cluster)",
+                        profile.name),
+            "take the set with `pxclone snapshot` (it backs each snapshot up), then run "
+            "deploy-staging, or deploy-staging --snapshot SET");
+    }
+    // Made before the set is taken or read: the Portworx client it uses may read its token.
+    auto runner = data.runner(make_runner, std::move(context), out);
     auto requested = options.snapshot_set;
     std::optional<exec::SnapshotSet> set;
     if (options.fresh) {
@@ -85,49 +90,12 @@ StagingSource from_local_snapshots(Session& session, const GlobalOptions& global
         }
     }
     if (!set) {
-        const exec::Catalog catalog(session.kube(), session.portworx(),
-                                    exec::catalog_scope(profile, method.kept_kinds()));
-        set = discover::choose_set(catalog, profile.name, requested);
+        set = data.sets().choose(profile, requested);
     }
     // On the fan-out pool: the connections these reads open are the ones every volume's clone
     // then uses at once (their TLS handshakes are not added to the clones' time).
-    auto described = discover::describe_set(session.kube(), session.fan_out(), profile, *set);
+    auto described = data.sets().describe(profile, *set);
     return {std::move(*set), std::move(described), std::move(runner)};
-}
-
-// A staging cluster of its own (staging.cluster + transfer): the set's cloud backups, found and
-// described from the staging cluster's Portworx alone (the source cluster is never asked), each
-// volume restored from its backup by a runner wrapping the session's.
-StagingSource from_cloud_backups(Session& session, const GlobalOptions& globals,
-                                 const LoadedProfile& loaded, const DeployOptions& options,
-                                 const MakeRunner& make_runner, exec::StagingContext context,
-                                 std::ostream& out) {
-    const auto& profile = loaded.profile;
-    if (options.fresh) {
-        // The snapshot is the source cluster's, this session the staging cluster's.
-        throw UsageError(
-            fmt::format("deploy-staging --fresh: profile {} stages in another cluster "
-                        "(staging.cluster)",
-                        profile.name),
-            "take the set with `pxclone snapshot` (it backs each snapshot up), then run "
-            "deploy-staging, or deploy-staging --snapshot SET");
-    }
-    if (!profile.transfer) {
-        throw UsageError(fmt::format("deploy-staging: profile {} stages in another cluster "
-                                     "(staging.cluster) but has no transfer section",
-                                     profile.name));
-    }
-    const px::CloudBackupClient backups(session.portworx(), session.cluster_name());
-    const auto& credential = session.transfer_credential();
-    auto set = exec::find_backup_set(backups, credential, profile.name, options.snapshot_set);
-    auto described = exec::describe_backup_set(profile, set);
-    const exec::CloudRestoreOptions restore{credential, profile.transfer->restore_timeout,
-                                            session.cluster_name()};
-    auto runner = globals.dry_run
-                      ? exec::make_dry_run_cloud_restore_runner(out, restore)
-                      : exec::make_cloud_restore_runner(make_runner(), session.portworx(),
-                                                        std::move(context), restore);
-    return {std::move(set), std::move(described), std::move(runner)};
 }
 
 void run_deploy_staging(const GlobalOptions& globals, const DeployOptions& options,
@@ -168,11 +136,9 @@ void deploy_staging(Session& session, const GlobalOptions& globals, const Loaded
                                       streams.out);
     };
     // Discover (reads only): the set, from where this profile's staging volumes come.
-    auto source =
-        separate_clusters(profile)
-            ? from_cloud_backups(session, globals, loaded, options, make_runner,
-                                 staging_context(session, written_mutex, written), streams.out)
-            : from_local_snapshots(session, globals, loaded, options, make_runner, streams.out);
+    const StagingData data(session, globals, "deploy-staging");
+    auto source = choose_source(session, globals, loaded, options, data, make_runner,
+                                staging_context(session, written_mutex, written), streams.out);
     auto runner = std::move(source.runner);
     const auto& set = source.set;
     const auto& described = source.described;

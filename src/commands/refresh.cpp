@@ -2,7 +2,9 @@
 // in place: what `pxclone snapshot` and then `pxclone restore --all --snapshot SET` do, then
 // retention drops the sets nothing uses any more. It composes those commands' pieces
 // (take_snapshot_set, restore_in_place, exec retention) and adds only the record on the
-// namespace that lets an interrupted refresh continue with the same set on its next run.
+// namespace that lets an interrupted refresh continue with the same set on its next run. With a
+// staging cluster of its own it takes two sessions: the set and retention in the source cluster,
+// the namespace and the swap (volumes restored from the set's backups) in the staging cluster.
 //
 // Wiring only: options -> profile -> discover (discover/extend.hpp: the run's staging namespace)
 // -> plan (plan/refresh_plan.hpp) -> run (the session's runners; their dry-run twins print the
@@ -51,11 +53,16 @@ void run_refresh(const GlobalOptions& globals, const RefreshOptions& options, St
     const auto loaded = load_profile(globals, environment);
     validate_refresh(globals);
 
-    // A new set in the source cluster, restored into the staging environment: one cluster only.
-    refuse_staging_cluster(loaded.profile, "refresh");
+    // The set is taken in the source cluster and restored into the staging environment: with a
+    // staging cluster of its own, two sessions (as list and teardown take them).
     util::install_interrupt_handlers();
-    Session session(globals, streams, loaded.profile, environment, ClusterSide::staging);
-    refresh(session, globals, loaded, options, environment, streams);
+    Session staging(globals, streams, loaded.profile, environment, ClusterSide::staging);
+    if (!separate_clusters(loaded.profile)) {
+        refresh(staging, staging, globals, loaded, options, environment, streams);
+        return;
+    }
+    Session source(globals, streams, loaded.profile, environment, ClusterSide::source);
+    refresh(staging, source, globals, loaded, options, environment, streams);
 }
 
 } // namespace
@@ -75,6 +82,12 @@ void validate_refresh(const GlobalOptions& globals) {
 
 void refresh(Session& session, const GlobalOptions& globals, const LoadedProfile& loaded,
              const RefreshOptions& options, const util::Environment& environment, Streams streams) {
+    refresh(session, session, globals, loaded, options, environment, streams);
+}
+
+void refresh(Session& session, Session& source, const GlobalOptions& globals,
+             const LoadedProfile& loaded, const RefreshOptions& options,
+             const util::Environment& environment, Streams streams) {
     const auto& profile = loaded.profile;
     const auto& run = loaded.run.id;
     auto& progress = session.progress();
@@ -118,17 +131,19 @@ void refresh(Session& session, const GlobalOptions& globals, const LoadedProfile
     LoadedProfile set_run = loaded;
     set_run.run.id = plan.set;
     set_run.run.id_raw = plan.set;
-    const auto snapshot = take_snapshot_set(session, globals, set_run, options.skip_hooks, dry_out);
+    //    In the source cluster (with a transfer, each snapshot backed up: Done before it returns).
+    const auto snapshot = take_snapshot_set(source, globals, set_run, options.skip_hooks, dry_out);
     // 3. Every staging volume swapped to it in place, masked again: `restore --all --snapshot
     //    SET` (resuming an interrupted one); nothing left when the namespace is on it already.
     std::optional<InPlaceResult> restored;
     if (!plan.restored) {
+        const StagingData data(session, globals, "refresh");
         std::optional<exec::SnapshotSet> planned;
         if (!sends) {
-            planned = planned_set(snapshot.record);
+            planned = data.planned(planned_set(snapshot.record));
             planned->profile = profile.name;
         }
-        restored = restore_in_place(session, loaded,
+        restored = restore_in_place(session, data, loaded,
                                     {.ns = plan.ns,
                                      .pvcs = {},
                                      .all = true,
@@ -139,13 +154,14 @@ void refresh(Session& session, const GlobalOptions& globals, const LoadedProfile
     // 4. Retention: the sets beyond snapshot.keep that nothing uses now (the old one, once no
     //    other environment is on it).
     const auto& method = method::of(profile.snapshot.method);
+    //    In the source cluster, where the sets are.
     const auto retention =
-        exec::find_retention(session.kube(), session.portworx(), profile, method.kept_kinds(),
+        exec::find_retention(source.kube(), source.portworx(), profile, method.kept_kinds(),
                              plan.set, snapshot.record.created_at);
     // The snapshot runner deletes them (its dry-run twin prints the DELETEs).
     const auto pruned =
-        session
-            .snapshot_runner(method, {.clock = &session.clock(), .sleeper = &session.sleeper()},
+        source
+            .snapshot_runner(method, {.clock = &source.clock(), .sleeper = &source.sleeper()},
                              dry_out)
             ->prune(retention);
     for (const auto& warning : pruned.warnings) {

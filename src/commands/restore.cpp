@@ -10,6 +10,7 @@
 #include "pxclone/commands/restore.hpp"
 
 #include "pxclone/commands/commands.hpp"
+#include "pxclone/commands/staging_data.hpp"
 #include "pxclone/discover/extend.hpp"
 #include "pxclone/discover/restore.hpp"
 #include "pxclone/error.hpp"
@@ -28,10 +29,12 @@ namespace pxclone::cmd {
 
 namespace {
 
-discover::RestoreReaders readers_of(Session& session, const util::Environment& environment) {
+discover::RestoreReaders readers_of(Session& session, const StagingData& data,
+                                    const util::Environment& environment) {
     return {.kube = session.kube(),
             .portworx = [&session]() -> const px::Client& { return session.portworx(); },
             .pool = session.pool(),
+            .sets = data.sets(),
             .clock = session.clock(),
             .environment = environment,
             .note =
@@ -79,8 +82,9 @@ void run_in_place(const GlobalOptions& globals, const RestoreOptions& options,
     // The dry-run runners print the requests after the summary, or into the document.
     const bool text = globals.output == output::Format::text;
     std::ostringstream requests;
+    const StagingData data(session, globals, "restore");
     const auto done = restore_in_place(
-        session, loaded, request, environment, text ? streams.out : requests,
+        session, data, loaded, request, environment, text ? streams.out : requests,
         output::restore_command({loaded.run.id, request.ns, options.all, options.pvcs,
                                  options.snapshot_set, globals.profile_path, globals.kubeconfig,
                                  globals.context}),
@@ -105,8 +109,9 @@ void run_new_pvc(const GlobalOptions& globals, const RestoreOptions& options,
                  const util::Environment& environment, Streams streams) {
     const auto& profile = loaded.profile;
     // Discover (reads only) and plan.
+    const StagingData data(session, globals, "restore");
     const auto found =
-        discover::discover_new_pvc(readers_of(session, environment), profile, loaded.run,
+        discover::discover_new_pvc(readers_of(session, data, environment), profile, loaded.run,
                                    {.ns = options.ns,
                                     .pvc = options.new_pvc,
                                     .from = options.from,
@@ -119,8 +124,10 @@ void run_new_pvc(const GlobalOptions& globals, const RestoreOptions& options,
     const bool portworx = plan.volumes.at(0).clone.has_value();
     const bool text = globals.output == output::Format::text;
     std::ostringstream requests;
-    auto runner =
-        session.staging_runner(portworx, runner_context(session), text ? streams.out : requests);
+    auto& dry_out = text ? streams.out : requests;
+    const auto context = runner_context(session);
+    auto runner = data.runner([&] { return session.staging_runner(portworx, context, dry_out); },
+                              context, dry_out);
     const bool sends = runner->sends();
     const auto deadline = session.wait_deadline(profile.staging.wait.timeout, found.start);
     const auto report =
@@ -143,7 +150,6 @@ void run_restore(const GlobalOptions& globals, const RestoreOptions& options, St
     const auto loaded = load_profile(globals, environment);
     validate_restore(globals, options, loaded.profile);
 
-    refuse_staging_cluster(loaded.profile, "restore");
     util::install_interrupt_handlers();
     Session session(globals, streams, loaded.profile, environment, ClusterSide::staging);
     restore(session, globals, loaded, options, environment, streams);
@@ -152,12 +158,12 @@ void run_restore(const GlobalOptions& globals, const RestoreOptions& options, St
 } // namespace
 
 InPlaceResult
-restore_in_place(Session& session, const LoadedProfile& loaded,
+restore_in_place(Session& session, const StagingData& data, const LoadedProfile& loaded,
                  const discover::InPlaceRequest& request, const util::Environment& environment,
                  std::ostream& dry_out, const std::string& finish_command,
                  const std::function<void(const plan::RestorePlan&, bool)>& before_run) {
     // Discover (reads only) and plan.
-    InPlaceResult result{.plan = discover::discover_in_place(readers_of(session, environment),
+    InPlaceResult result{.plan = discover::discover_in_place(readers_of(session, data, environment),
                                                              loaded.profile, loaded.run, request),
                          .ids = {},
                          .sent = true};
@@ -175,7 +181,13 @@ restore_in_place(Session& session, const LoadedProfile& loaded,
                                           .on_progress = context.on_progress,
                                           .cancelled = context.cancelled},
                                          dry_out);
-    auto staging = session.staging_runner(true, context, dry_out);
+    // A swap's volume is made from its set (cloned, or restored from its cloud backup); a
+    // roll-back to the baselines needs no set.
+    const MakeRunner make_staging = [&] {
+        return session.staging_runner(true, context, dry_out);
+    };
+    auto staging =
+        plan.swaps.empty() ? make_staging() : data.runner(make_staging, context, dry_out);
     result.sent = staging->sends();
     if (before_run) {
         before_run(plan, result.sent);

@@ -75,17 +75,6 @@ std::string cluster_name(const profile::Profile& profile, ClusterSide side) {
     return "source cluster";
 }
 
-void refuse_staging_cluster(const profile::Profile& profile, std::string_view command) {
-    if (separate_clusters(profile)) {
-        throw UsageError(
-            fmt::format("{}: {} in another cluster (staging.cluster) is checked by `pxclone "
-                        "validate` but not yet carried out",
-                        profile.file, command),
-            "remove staging.cluster to stage in the source cluster; `pxclone snapshot`, "
-            "deploy-staging, list and teardown work with it");
-    }
-}
-
 output::ProgressOptions progress_options(const GlobalOptions& globals, const Streams& streams,
                                          const util::Environment& environment) {
     output::ProgressOptions options;

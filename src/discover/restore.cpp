@@ -48,7 +48,7 @@ const exec::SetSnapshot& ready_snapshot(const exec::SnapshotSet& set, const std:
     return *snapshot;
 }
 
-plan::StagingPlan plan_one_volume(const k8s::Client& kube, const profile::Profile& profile,
+plan::StagingPlan plan_one_volume(const SetSource& sets, const profile::Profile& profile,
                                   const std::string& ns, const exec::SnapshotSet& set,
                                   const exec::SetSnapshot& snapshot, const std::string& staging_pvc,
                                   const plan::Lineage& lineage,
@@ -60,7 +60,7 @@ plan::StagingPlan plan_one_volume(const k8s::Client& kube, const profile::Profil
     const auto& method = method::named(set.method);
     plan::SnapshotSet described{.id = set.id,
                                 .method = method.kind(),
-                                .volumes = {describe_source_volume(kube, profile, snapshot)}};
+                                .volumes = {sets.describe_volume(profile, set, snapshot)}};
     auto planned = plan::plan_staging(method, one, lineage, described, {}, {}, made_at);
     if (!planned.plan) {
         throw UsageError(failure, "", profile::format_all(planned.problems));
@@ -86,10 +86,7 @@ NewPvc discover_new_pvc(const RestoreReaders& readers, const profile::Profile& p
         throw NotFoundError(fmt::format("namespace {} not found", ns),
                             "create it first; pxclone does not own it");
     }
-    const exec::Catalog catalog(
-        kube, readers.portworx(),
-        exec::catalog_scope(profile, method::of(profile.snapshot.method).kept_kinds()));
-    const auto sets = catalog.snapshot_sets(profile.name);
+    const auto sets = readers.sets.sets(profile, request.snapshot_set);
     const auto& set = find_profile_set(sets, request.snapshot_set, profile.name);
     const auto& snapshot = ready_snapshot(set, source, "");
 
@@ -120,7 +117,7 @@ NewPvc discover_new_pvc(const RestoreReaders& readers, const profile::Profile& p
 
     // The staging generation for one volume in `ns`, nothing else.
     auto planned =
-        plan_one_volume(kube, profile, ns, set, snapshot, request.pvc, adopted.lineage,
+        plan_one_volume(readers.sets, profile, ns, set, snapshot, request.pvc, adopted.lineage,
                         adopted.made_at, fmt::format("cannot make pvc/{} in {}", request.pvc, ns));
     // The namespace is the user's: only the volume, its wait and its baseline.
     planned.steps = {{plan::StepKind::make_volumes, 0}, {plan::StepKind::wait_volumes, 0}};

@@ -43,8 +43,28 @@ struct SwapContext {
     std::vector<exec::SnapshotSet> sets;
     plan::Lineage lineage; // the run's: profile, run, git sha, build id, created-at
     std::chrono::system_clock::time_point made_at;
+    // The ids the set source was asked for (one that lists by set is asked again for another).
+    std::set<std::string> asked = {};
 
-    const exec::SnapshotSet& set(const std::string& id) const {
+    // Reads the sets: once, or once per id from a source that lists by set.
+    void read(const std::string& id) {
+        if (!asked.empty() && (!readers.sets.lists_by_set() || asked.contains(""))) {
+            return;
+        }
+        if (!asked.insert(id).second) {
+            return;
+        }
+        for (auto& set : readers.sets.sets(loaded.profile, id)) {
+            if (exec::find_set(sets, set.id) == nullptr) {
+                sets.push_back(std::move(set));
+            }
+        }
+    }
+
+    const exec::SnapshotSet& set(const std::string& id) {
+        if (exec::find_set(sets, id) == nullptr) {
+            read(id);
+        }
         return find_profile_set(sets, id, loaded.profile.name);
     }
 
@@ -54,7 +74,7 @@ struct SwapContext {
     std::pair<plan::StagingVolume, plan::Lineage> volume(const std::string& id,
                                                          const std::string& source,
                                                          const std::string& staging_pvc,
-                                                         std::string_view method) const {
+                                                         std::string_view method) {
         const auto& chosen = set(id);
         if (chosen.method != method) {
             throw UsageError(fmt::format("pvc/{} was made by the {} method and snapshot set {} "
@@ -65,7 +85,7 @@ struct SwapContext {
         const auto& snapshot =
             ready_snapshot(chosen, source, fmt::format(" (the source of pvc/{})", staging_pvc));
         auto planned = plan_one_volume(
-            readers.kube, loaded.profile, ns, chosen, snapshot, staging_pvc, lineage, made_at,
+            readers.sets, loaded.profile, ns, chosen, snapshot, staging_pvc, lineage, made_at,
             fmt::format("cannot make pvc/{} in {} again", staging_pvc, ns));
         return {std::move(planned.volumes.at(0)), planned.lineage};
     }
@@ -95,15 +115,14 @@ std::vector<std::string> baselines_of(const std::vector<px::Volume>& baselines,
 // manifests), from the profile's full staging plan for the set; only for the environment
 // deploy-staging made in the profile's staging namespace.
 std::pair<std::optional<plan::MaskPlan>, std::set<std::string>>
-mask_for(const SwapContext& context, const std::string& set_id) {
+mask_for(SwapContext& context, const std::string& set_id) {
     const auto& profile = context.loaded.profile;
     if (!profile.staging.mask || context.ns != profile.staging.staging_namespace) {
         return {};
     }
     const auto inputs =
         read_staging_inputs(profile, context.loaded.run, context.readers.environment);
-    const auto described =
-        describe_set(context.readers.kube, context.readers.pool, profile, context.set(set_id));
+    const auto described = context.readers.sets.describe(profile, context.set(set_id));
     auto planned =
         plan::plan_staging(method::of(described.method), profile, context.lineage, described,
                            inputs.manifests, inputs.mask_files, context.made_at);
@@ -337,18 +356,14 @@ private:
         m_context.made_at = adopted.made_at;
     }
 
-    // The swap context, with the profile's sets read.
-    const SwapContext& context() {
+    // The swap context, with the profile's sets read (those of the target set, for a source
+    // that lists by set).
+    SwapContext& context() {
         if (!m_sets_loaded) {
-            m_context.sets =
-                exec::Catalog(
-                    m_readers.kube, m_readers.portworx(),
-                    exec::catalog_scope(m_loaded.profile,
-                                        method::of(m_loaded.profile.snapshot.method).kept_kinds()))
-                    .snapshot_sets(m_loaded.profile.name);
             if (m_planned) {
                 m_context.sets.insert(m_context.sets.begin(), *m_planned);
             }
+            m_context.read(m_target_set);
             m_sets_loaded = true;
         }
         return m_context;

@@ -38,8 +38,9 @@ const exec::SetSnapshot& ready_snapshot(const exec::SnapshotSet& set, const std:
                                         const std::string& what);
 
 // The staging plan of one volume `staging_pvc` in `ns` from `snapshot` of `set`, generated as
-// deploy-staging generates it; UsageError `failure` listing the problems when it cannot be.
-plan::StagingPlan plan_one_volume(const k8s::Client& kube, const profile::Profile& profile,
+// deploy-staging generates it (the snapshot described by `sets`); UsageError `failure` listing the
+// problems when it cannot be.
+plan::StagingPlan plan_one_volume(const SetSource& sets, const profile::Profile& profile,
                                   const std::string& ns, const exec::SnapshotSet& set,
                                   const exec::SetSnapshot& snapshot, const std::string& staging_pvc,
                                   const plan::Lineage& lineage,

@@ -249,11 +249,15 @@ private:
 
 std::vector<plan::BackupSet> list_backup_sets(const px::CloudBackupClient& backups,
                                               const std::string& credential_id,
-                                              const std::string& profile) {
+                                              const std::string& profile,
+                                              const std::string& set_id) {
     px::CloudBackupFilter filter;
     filter.credential_id = credential_id;
     filter.metadata = {{std::string(plan::k_managed_by_key), std::string(plan::k_managed_by_value)},
                        {std::string(plan::k_profile_key), profile}};
+    if (!set_id.empty()) {
+        filter.metadata.emplace(plan::k_snapshot_set_key, set_id);
+    }
     filter.all = true; // the source cluster made them
     return plan::backup_sets(backups.enumerate_backups(filter), profile);
 }
@@ -302,16 +306,7 @@ plan::SnapshotSet describe_backup_set(const profile::Profile& profile, const Sna
 SnapshotSet find_backup_set(const px::CloudBackupClient& backups, const std::string& credential_id,
                             const std::string& profile, const std::string& set_id,
                             const std::vector<std::string>& sources) {
-    // Asked by set when it is named: a store of many sets lists one set's backups only.
-    px::CloudBackupFilter filter;
-    filter.credential_id = credential_id;
-    filter.metadata = {{std::string(plan::k_managed_by_key), std::string(plan::k_managed_by_value)},
-                       {std::string(plan::k_profile_key), profile}};
-    if (!set_id.empty()) {
-        filter.metadata.emplace(plan::k_snapshot_set_key, set_id);
-    }
-    filter.all = true;
-    const auto sets = plan::backup_sets(backups.enumerate_backups(filter), profile);
+    const auto sets = list_backup_sets(backups, credential_id, profile, set_id);
     if (set_id.empty()) {
         for (const auto& set : sets) {
             if (plan::backup_set_problems(set, sources).empty()) {

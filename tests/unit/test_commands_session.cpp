@@ -76,12 +76,10 @@ TEST_CASE("cluster sides: without staging.cluster both sides are the source clus
     CHECK(cmd::cluster_name(profile, cmd::ClusterSide::source) == "source cluster");
     CHECK(cmd::cluster_name(profile, cmd::ClusterSide::staging) == "source cluster");
     CHECK(&cmd::side_portworx(profile, cmd::ClusterSide::staging) == &profile.portworx);
-    profile.file = "p.yaml";
-    CHECK_NOTHROW(cmd::refuse_staging_cluster(profile, "restore"));
 }
 
 TEST_CASE("cluster sides: staging.cluster is a cluster of its own, with its context and its "
-          "Portworx; restore and refresh refuse it (exit 2) until they carry it out") {
+          "Portworx") {
     profile::Profile profile;
     profile.file = "p.yaml";
     profile.staging.cluster = profile::StagingCluster{};
@@ -93,15 +91,6 @@ TEST_CASE("cluster sides: staging.cluster is a cluster of its own, with its cont
     CHECK(&cmd::side_portworx(profile, cmd::ClusterSide::source) == &profile.portworx);
     CHECK(&cmd::side_portworx(profile, cmd::ClusterSide::staging) ==
           &profile.staging.cluster->portworx);
-    try {
-        cmd::refuse_staging_cluster(profile, "restore");
-        FAIL("staging.cluster was not refused");
-    } catch (const UsageError& error) {
-        CHECK(error.code() == ExitCode::usage);
-        CHECK(std::string(error.what()) ==
-              "p.yaml: restore in another cluster (staging.cluster) is checked by "
-              "`pxclone validate` but not yet carried out");
-    }
 }
 
 TEST_CASE("connect: the source side takes --context (else cluster.context); the staging side of "

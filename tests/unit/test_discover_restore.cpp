@@ -80,11 +80,16 @@ struct Fixture {
     util::MapEnvironment environment{{}};
     std::vector<std::string> notes;
     profile::RunInfo run{.id = "41"};
+    // This cluster's snapshots (the catalog), as in one cluster.
+    std::unique_ptr<discover::SetSource> local_sets = discover::make_snapshot_set_source(
+        kube, [this]() -> const px::Client& { return portworx; }, pool);
+    const discover::SetSource* sets = local_sets.get();
 
     discover::RestoreReaders readers() {
         return {.kube = kube,
                 .portworx = [this]() -> const px::Client& { return portworx; },
                 .pool = pool,
+                .sets = *sets,
                 .clock = clock,
                 .environment = environment,
                 .note =
@@ -319,4 +324,133 @@ TEST_CASE_FIXTURE(Fixture, "a swap to another set waits for an unfinished one to
                          "pvc/data: a restore to snapshot set 42 is unfinished; finish it before "
                          "restoring to 43",
                          UsageError);
+}
+
+// ---- a staging cluster of its own: the sets are found by their cloud backups -------------------
+
+namespace {
+
+const std::string k_backup_42 = "cluster-a/vol-1-snap-42";
+
+// The enumerate of set `set`'s backups (of profile orders) in the staging credential's store.
+json set_backups_filter(const std::string& set) {
+    return {{"credential_id", "stg-cred"},
+            {"all", true},
+            {"metadata_filter",
+             {{"app.kubernetes.io/managed-by", "pxclone"},
+              {"pxclone.io/profile", "orders"},
+              {"pxclone.io/snapshot-set", set}}}};
+}
+
+// The Fixture, its sets found by their backups on this (the staging) cluster's Portworx; the
+// credential's uuid counted as it is asked for.
+struct BackupFixture : Fixture {
+    int credentials = 0;
+    std::unique_ptr<discover::SetSource> backups = discover::make_backup_set_source(
+        [this]() -> const px::Client& { return portworx; }, "staging cluster",
+        [this] {
+            ++credentials;
+            return std::string("stg-cred");
+        });
+    BackupFixture() { sets = backups.get(); }
+
+    void expect_backups_of(const std::string& set, json backups_reply) {
+        px_fake.expect(Method::post, "/v1/cloudbackups/enumerate/filters")
+            .body(set_backups_filter(set))
+            .reply(200, json{{"backups", std::move(backups_reply)}});
+    }
+};
+
+} // namespace
+
+TEST_CASE_FIXTURE(BackupFixture, "in place, staging cluster: a roll-back to the baseline asks for "
+                                 "no backup (nor the credential)") {
+    kube_fake.expect(Method::get, k_pvc).reply(200, staging_pvc());
+    kube_fake.expect(Method::get, k_pvc).reply(200, staging_pvc());
+    kube_fake.expect(Method::get, "/api/v1/persistentvolumes/pv-data").reply(200, staging_pv());
+    px_fake.expect(Method::post, "/v1/volumes/inspectwithfilters").reply(200, baselines_reply());
+    expect_workloads_and_namespace(json::array({deployment_mounting_data()}));
+
+    const auto plan = in_place({.ns = "stg", .pvcs = {"data"}});
+    REQUIRE(plan.volumes.size() == 1);
+    CHECK(plan.volumes[0].baseline_id == "base-1");
+    CHECK(plan.swaps.empty());
+    CHECK(credentials == 0);
+}
+
+TEST_CASE_FIXTURE(BackupFixture, "in place, staging cluster: --snapshot of another set swaps the "
+                                 "PVC to a restore of that set's backup, without the source PVC") {
+    kube_fake.expect(Method::get, k_pvc).reply(200, staging_pvc());
+    kube_fake.expect(Method::get, k_pvc).reply(200, staging_pvc());
+    kube_fake.expect(Method::get, "/api/v1/persistentvolumes/pv-data").reply(200, staging_pv());
+    px_fake.expect(Method::get, "/v1/volumes/inspect/clone-1")
+        .reply(200, inspected("clone-1", "snap-41", ours("41")));
+    // The set asked for by its id; no read of prod/data (it is in the source cluster).
+    expect_backups_of("42", json::array({test::cloud_backup(k_backup_42, "42", "prod/data",
+                                                            "snap-42", "Done", "2147483648")}));
+    px_fake.expect(Method::post, "/v1/volumes/inspectwithfilters").reply(200, baselines_reply());
+    expect_workloads_and_namespace(json::array());
+    kube_fake.expect(Method::get, "/api/v1/namespaces/stg/persistentvolumeclaims?" + k_run_selector)
+        .reply(200, list_of(json::array({staging_pvc()})));
+
+    const auto plan = in_place({.ns = "stg", .pvcs = {"data"}, .snapshot_set = "42"});
+    CHECK(plan.snapshot_set == "42");
+    REQUIRE(plan.swaps.size() == 1);
+    const auto& target = plan.swaps[0].target;
+    CHECK(target.snapshot_id == k_backup_42);
+    REQUIRE(target.clone.has_value());
+    // The cloud restore runner restores the clone's parent: the backup.
+    CHECK(target.clone->parent_id == k_backup_42);
+    CHECK(target.clone->name == "orders-41-clone-data-42");
+    CHECK(plan.swaps[0].old_baselines == std::vector<std::string>{"base-1"});
+    CHECK(credentials == 1);
+}
+
+TEST_CASE_FIXTURE(BackupFixture, "in place, staging cluster: a set without a backup of the PVC's "
+                                 "source is not found") {
+    kube_fake.expect(Method::get, k_pvc).reply(200, staging_pvc());
+    kube_fake.expect(Method::get, k_pvc).reply(200, staging_pvc());
+    kube_fake.expect(Method::get, "/api/v1/persistentvolumes/pv-data").reply(200, staging_pv());
+    px_fake.expect(Method::get, "/v1/volumes/inspect/clone-1")
+        .reply(200, inspected("clone-1", "snap-41", ours("41")));
+    expect_backups_of("42", json::array());
+    CHECK_THROWS_WITH_AS(in_place({.ns = "stg", .pvcs = {"data"}, .snapshot_set = "42"}),
+                         "snapshot set 42 of profile orders not found", NotFoundError);
+}
+
+TEST_CASE_FIXTURE(BackupFixture, "--new-pvc, staging cluster: one volume restored from the set's "
+                                 "backup of the source PVC, sized by it") {
+    kube_fake.expect(Method::get, "/api/v1/namespaces/dev")
+        .reply(200, json{{"metadata", {{"name", "dev"}}}});
+    expect_backups_of("42", json::array({test::cloud_backup(k_backup_42, "42", "prod/data",
+                                                            "snap-42", "Done", "2147483648")}));
+    kube_fake.expect(Method::get, "/api/v1/namespaces/dev/persistentvolumeclaims/copy")
+        .reply(404, k_not_found);
+
+    const auto found = discover::discover_new_pvc(
+        readers(), orders(), run,
+        {.ns = "dev", .pvc = "copy", .from = "data", .snapshot_set = "42"});
+    REQUIRE(found.plan.volumes.size() == 1);
+    const auto& volume = found.plan.volumes[0];
+    CHECK(volume.staging_pvc == "copy");
+    CHECK(volume.source == "prod/data");
+    REQUIRE(volume.clone.has_value());
+    CHECK(volume.clone->parent_id == k_backup_42);
+    // Its PV has the backup's size (the source PVC is in the other cluster).
+    const auto pv = std::find_if(volume.objects.begin(), volume.objects.end(), [](const auto& o) {
+        return o.resource.kind == "PersistentVolume";
+    });
+    REQUIRE(pv != volume.objects.end());
+    CHECK(pv->object["spec"]["capacity"]["storage"] == "2Gi");
+}
+
+TEST_CASE_FIXTURE(BackupFixture, "--new-pvc, staging cluster: a backup not Done yet is refused") {
+    kube_fake.expect(Method::get, "/api/v1/namespaces/dev")
+        .reply(200, json{{"metadata", {{"name", "dev"}}}});
+    expect_backups_of("42", json::array({test::cloud_backup(k_backup_42, "42", "prod/data",
+                                                            "snap-42", "Active")}));
+    CHECK_THROWS_WITH_AS(discover::discover_new_pvc(
+                             readers(), orders(), run,
+                             {.ns = "dev", .pvc = "copy", .from = "data", .snapshot_set = "42"}),
+                         "snapshot set 42 has no ready snapshot of prod/data", NotFoundError);
 }

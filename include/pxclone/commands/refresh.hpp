@@ -23,6 +23,13 @@ void validate_refresh(const GlobalOptions& globals);
 // (snapshot.keep; never a set in use) -> clear the record -> report. Under --dry-run every
 // runner prints its requests instead. Throws NotFoundError (exit 3) without a staging namespace,
 // and whatever snapshot and restore throw (an interrupted refresh finishes when run again).
+// `staging`: the staging cluster's session (the namespace, its record, the swap); `source`: the
+// source cluster's (the set, retention); the same session without staging.cluster. With one, the
+// set's volumes are restored from its cloud backups (StagingData), taken Done by the source side.
+void refresh(Session& staging, Session& source, const GlobalOptions& globals,
+             const LoadedProfile& loaded, const RefreshOptions& options,
+             const util::Environment& environment, Streams streams);
+// One cluster: refresh(session, session, ...).
 void refresh(Session& session, const GlobalOptions& globals, const LoadedProfile& loaded,
              const RefreshOptions& options, const util::Environment& environment, Streams streams);
 

@@ -5,6 +5,7 @@
 #include "pxclone/commands/global_options.hpp"
 #include "pxclone/commands/load_profile.hpp"
 #include "pxclone/commands/session.hpp"
+#include "pxclone/commands/staging_data.hpp"
 #include "pxclone/discover/restore.hpp"
 #include "pxclone/plan/restore_plan.hpp"
 #include "pxclone/util/environment.hpp"
@@ -45,11 +46,13 @@ struct InPlaceResult {
 };
 
 // The in-place restore of restore(), for the commands that compose it (refresh): discover (reads
-// only) -> plan -> the session's restore and staging runners. `before_run` sees the plan and
-// whether the runners send before they run (a dry run's summary precedes its requests).
-// `finish_command`: the command an interrupted restore names to finish it. Throws as restore().
+// only) -> plan -> the session's restore and staging runners; the sets and the volumes of swaps
+// come from `data` (this cluster's snapshots, or a staging cluster's cloud backups). `before_run`
+// sees the plan and whether the runners send before they run (a dry run's summary precedes its
+// requests). `finish_command`: the command an interrupted restore names to finish it. Throws as
+// restore().
 InPlaceResult
-restore_in_place(Session& session, const LoadedProfile& loaded,
+restore_in_place(Session& session, const StagingData& data, const LoadedProfile& loaded,
                  const discover::InPlaceRequest& request, const util::Environment& environment,
                  std::ostream& dry_out, const std::string& finish_command,
                  const std::function<void(const plan::RestorePlan&, bool sends)>& before_run = {});

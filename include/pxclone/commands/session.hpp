@@ -99,6 +99,7 @@ public:
     Session& operator=(const Session&) = delete;
 
     const k8s::ClusterConnection& cluster() const { return m_cluster; }
+    const profile::Profile& profile() const { return m_profile; }
     // The side this session talks to, and its name in messages (cluster_name).
     ClusterSide side() const { return m_side; }
     std::string cluster_name() const;
@@ -190,9 +191,5 @@ private:
 // Makes a Session of a side (on the real cluster, or in unit tests on fakes) for a command that
 // makes its own, or none (validate --online: a failure to connect is one of its checks).
 using SessionFactory = std::function<std::unique_ptr<Session>(ClusterSide)>;
-
-// Staging in another cluster is not carried out yet by `command` (restore, refresh): UsageError
-// (exit 2) for a profile with staging.cluster; nothing otherwise.
-void refuse_staging_cluster(const profile::Profile& profile, std::string_view command);
 
 } // namespace pxclone::cmd

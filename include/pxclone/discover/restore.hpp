@@ -8,6 +8,7 @@
 // that write), depends on clients, catalog and planners, and nothing but commands/ calls it.
 #pragma once
 
+#include "pxclone/discover/set_source.hpp"
 #include "pxclone/exec/catalog.hpp"
 #include "pxclone/k8s/client.hpp"
 #include "pxclone/plan/restore_plan.hpp"
@@ -33,6 +34,9 @@ struct RestoreReaders {
     // The Portworx client, made on first use (its token may be read from a Secret).
     std::function<const px::Client&()> portworx;
     util::WorkerPool& pool; // describes a set's source volumes in parallel
+    // Where the sets are found and described (this cluster's snapshots, or the cloud backups a
+    // staging cluster of its own restores from: commands/staging_data.hpp chooses).
+    const SetSource& sets;
     const util::Clock& clock;
     const util::Environment& environment;         // substitutions of the staging manifests
     std::function<void(const std::string&)> note; // a progress line (stderr)

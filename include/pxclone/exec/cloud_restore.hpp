@@ -27,11 +27,13 @@
 namespace pxclone::exec {
 
 // The sets of `profile` in the object store of `credential_id` (a uuid), as the staging
-// cluster sees them: every cluster's backups (`all`), selected by pxclone's metadata. Newest
-// first (plan::backup_sets).
+// cluster sees them: every cluster's backups (`all`), selected by pxclone's metadata, and only
+// set `set_id`'s when it is given (a store of many sets lists one set's backups). Newest first
+// (plan::backup_sets).
 std::vector<plan::BackupSet> list_backup_sets(const px::CloudBackupClient& backups,
                                               const std::string& credential_id,
-                                              const std::string& profile);
+                                              const std::string& profile,
+                                              const std::string& set_id = "");
 
 // The set `set_id` ("": the newest set every backup of which is Done) as SnapshotSet:
 // method "portworx" (a restored volume is a Portworx volume whatever the source's method), each
