@@ -3,7 +3,7 @@
 #include "pxclone/discover/staging_environment.hpp"
 #include "pxclone/discover/staging_sources.hpp"
 #include "pxclone/error.hpp"
-#include "pxclone/exec/cloud_restore.hpp"
+#include "pxclone/exec/backup_sets.hpp"
 #include "pxclone/method/method.hpp"
 #include "pxclone/px/cloud_backup.hpp"
 
