@@ -21,6 +21,12 @@
 #   --no-catalog                  skip the many-environments rows (`list` over 500 environments
 #                                 and 2,000 sets of 20 profiles; `teardown --expired` of 100)
 #   --only-catalog                only those rows (with --sizes "": no per-N runs either)
+#   --cross-sizes "N ..."         the cross-cluster rows (issue 19) at these sizes (default "10";
+#                                 "" skips them): two pxsims sharing an object store, snapshot
+#                                 with a cloudsnap transfer on A, deploy-staging and teardown on
+#                                 B, then teardown --snapshots (the backups and the snapshots)
+#   --cross-latency SPEC          added to the model for those rows (default: $k_cross_latency)
+#   --only-cross-cluster          only the cross-cluster rows (and the start-up medians)
 #   --smoke                       N=2, zero latencies, 5 start-up runs, no rollout check (CI)
 #   --out FILE                    the report (default bench/RESULTS.md)
 #   --keep                        keep the work directory (request logs, time -v outputs)
@@ -36,6 +42,8 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/.." && pwd)
 k_latency="snapshot=2s,clone=1s,pvc-bind=500ms,rollout=3s,ns-delete=1s,job=2s,request=5ms"
+# A cloud backup and a restore stay Active this long after their reply (pxsim: tests/sim).
+k_cross_latency="backup=5s,cloud-restore=5s"
 
 pxclone=""
 pxsim=""
@@ -48,6 +56,8 @@ kubectl_max=1000000
 kubectl_baseline=1
 catalog=1
 smoke=0
+cross_sizes=10
+cross_latency=$k_cross_latency
 out=$root/bench/RESULTS.md
 keep=0
 http2=0
@@ -63,12 +73,15 @@ while [[ $# -gt 0 ]]; do
     --kubectl-max) kubectl_max=$2; shift 2 ;;
     --no-kubectl) kubectl_baseline=0; shift ;;
     --no-catalog) catalog=0; shift ;;
-    --only-catalog) sizes=""; kubectl_baseline=0; rollout_check=0; wide_parallel=0; shift ;;
+    --only-catalog) sizes=""; kubectl_baseline=0; rollout_check=0; wide_parallel=0; cross_sizes=""; shift ;;
+    --cross-sizes) cross_sizes=$2; shift 2 ;;
+    --cross-latency) cross_latency=$2; shift 2 ;;
+    --only-cross-cluster) sizes=""; kubectl_baseline=0; rollout_check=0; wide_parallel=0; catalog=0; shift ;;
     --smoke) smoke=1; shift ;;
     --out) out=$(realpath -m "$2"); shift 2 ;;
     --keep) keep=1; shift ;;
     --http2) http2=1; shift ;;
-    -h | --help) sed -n '2,30p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h | --help) sed -n '2,36p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "bench/run.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
     esac
 done
@@ -79,6 +92,8 @@ if [[ $smoke == 1 ]]; then
     rollout_check=0
     wide_parallel=0
     catalog=0
+    cross_sizes=2
+    cross_latency="backup=0s,cloud-restore=0s"
 fi
 for tool in jq curl openssl awk /usr/bin/time; do
     command -v "$tool" >/dev/null 2>&1 ||
@@ -127,14 +142,15 @@ openssl req -x509 -newkey rsa:2048 -nodes -keyout "$work/tls.key" -out "$work/tl
     -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 >/dev/null 2>&1
 readonly token="pxclone-bench-token"
 
-# sim_start FIXTURE LATENCY: pxsim on a free port; sets sim_url, writes $work/k.yaml.
+# sim_start FIXTURE LATENCY [PXSIM-ARGS...]: pxsim on a free port; sets sim_url, writes $work/k.yaml.
 sim_url=""
 sim_start() {
     local fixture=$1 model=$2
+    shift 2
     rm -f "$work/sim.out" && mkfifo "$work/sim.out"
     "$pxsim" --port 0 --state "$fixture" --source-namespace prod --token "$token" \
         --tls-cert "$work/tls.crt" --tls-key "$work/tls.key" --kubeconfig-out "$work/k.yaml" \
-        --latency "$model" --seed 1 >"$work/sim.out" 2>"$work/sim.err" &
+        --latency "$model" --seed 1 "$@" >"$work/sim.out" 2>"$work/sim.err" &
     sim_pid=$!
     local first=""
     exec 3<"$work/sim.out"
@@ -151,8 +167,32 @@ sim_start() {
     echo "pxsim: the production StatefulSet did not become ready" >&2
     exit 1
 }
+# sim_b_start FIXTURE LATENCY: the second pxsim of the cross-cluster rows (staging cluster B):
+# its own cluster id and token, the object store of A (sim_start with --object-store); sets sim_b_url.
+sim_b_url=""
+sim_b_pid=""
+readonly token_b="pxclone-bench-token-b"
+sim_b_start() {
+    local bucket=$1 model=$2
+    rm -f "$work/sim-b.out" && mkfifo "$work/sim-b.out"
+    "$pxsim" --port 0 --cluster-id bench-staging --object-store "$bucket" --token "$token_b" \
+        --tls-cert "$work/tls.crt" --tls-key "$work/tls.key" --latency "$model" --seed 2 \
+        >"$work/sim-b.out" 2>"$work/sim-b.err" &
+    sim_b_pid=$!
+    local first=""
+    exec 4<"$work/sim-b.out"
+    read -r -t 60 first <&4 || { echo "pxsim B did not start: $(cat "$work/sim-b.err")" >&2; exit 1; }
+    sim_b_url=${first#pxsim listening on }
+}
 sim_stop() {
     proxy_stop
+    if [[ -n $sim_b_pid ]]; then
+        kill -TERM "$sim_b_pid" 2>/dev/null || true
+        wait "$sim_b_pid" 2>/dev/null || true
+        sim_b_pid=""
+        sim_b_url=""
+        { exec 4<&-; } 2>/dev/null || true
+    fi
     if [[ -n $sim_pid ]]; then
         kill -TERM "$sim_pid" 2>/dev/null || true
         wait "$sim_pid" 2>/dev/null || true
@@ -206,8 +246,27 @@ proxy_connections() {
 }
 sim_get() { curl -sfk -H "Authorization: Bearer $token" "$sim_url/$1"; }
 
-# The requests clients sent (pxsim's admin calls left out), one JSON array.
-requests() { sim_get _sim/requests | jq -c '[.[] | select(.path | startswith("/_sim/") | not)]'; }
+# requests [URL TOKEN]: the requests clients sent to pxsim (default: A; its admin calls left
+# out), one JSON array.
+requests() {
+    curl -sfk -H "Authorization: Bearer ${2:-$token}" "${1:-$sim_url}/_sim/requests" |
+        jq -c '[.[] | select(.path | startswith("/_sim/") | not)]'
+}
+# request_marks: how many requests each pxsim has logged so far ("A B"; B is 0 when not running).
+request_marks() {
+    local b=0
+    [[ -z $sim_b_url ]] || b=$(requests "$sim_b_url" "$token_b" | jq length)
+    echo "$(requests | jq length) $b"
+}
+# requests_since A B: the requests logged after request_marks printed "A B", A's then B's (each
+# with "cluster": "A" or "B"), one JSON array.
+requests_since() {
+    # B's through a file: at N=200 they are too long for an argument.
+    echo '[]' >"$work/requests-b.json"
+    [[ -z $sim_b_url ]] || requests "$sim_b_url" "$token_b" | jq -c --argjson from "$2" '.[$from:]' >"$work/requests-b.json"
+    requests | jq -c --argjson from "$1" --slurpfile b "$work/requests-b.json" \
+        '(.[$from:] | map(. + {cluster: "A"})) + ($b[0] | map(. + {cluster: "B"}))'
+}
 
 # jq: a request's verb (GET, LIST, WATCH, POST, PUT, PATCH, DELETE) and resource
 # (Kubernetes: the plural, with a subresource; Portworx: px:<path> with ids as {id}).
@@ -242,7 +301,7 @@ time_run() {
     local name=$1
     shift
     local before
-    before=$(requests | jq length)
+    before=$(request_marks)
     local cmd=("$@")
     if [[ $1 == "$pxclone" ]]; then
         # pxclone's own record of every request: what pxsim's log cannot show (no answer at all).
@@ -253,7 +312,8 @@ time_run() {
         tail -n 20 "$work/$name.stderr" >&2
         exit 1
     fi
-    requests | jq -c --argjson from "$before" '.[$from:]' >"$work/$name.requests.json"
+    # shellcheck disable=SC2086 # two numbers
+    requests_since $before >"$work/$name.requests.json"
     failed_requests "$name"
 }
 # failed_requests NAME: exits 1 naming them when a request of NAME failed: pxsim answered 5xx or
@@ -398,6 +458,21 @@ cp_deploy=$(awk -v c="$L_clone" -v b="$L_bind" -v s="$L_snap" -v o="$L_rollout" 
 cp_teardown=$(awk -v d="$L_nsdel" -v r="$L_req" 'BEGIN { printf "%.3f", d + 2 * r }')
 cp_pipeline=$(awk -v a="$cp_snapshot" -v b="$cp_deploy" -v c="$cp_teardown" \
     'BEGIN { printf "%.3f", a + b + c }')
+# Staging in another cluster (issue 19), on the model plus $cross_latency. pxsim answers a cloud
+# backup or restore at once and reports it Active until `backup` / `cloud-restore` has passed.
+# snapshot: the in-cluster chain, then each snapshot's backup (credential lookup, POST, the status
+# that sees Done). deploy-staging: the restore in place of the clone (credential lookup, backup
+# listing, POST, the status that sees Done), then as in one cluster. teardown (B): as in one
+# cluster. teardown --snapshots (A, after the environment is gone): nothing modelled, the serial
+# requests: B's and A's listings, credential, backup listing, backup DELETE, snapshot DELETE, its
+# check.
+L_backup=$(latency=$cross_latency latency_of backup)
+L_restore=$(latency=$cross_latency latency_of cloud-restore)
+cp_x_snapshot=$(awk -v s="$L_snap" -v k="$L_backup" -v r="$L_req" 'BEGIN { printf "%.3f", s + k + 5 * r }')
+cp_x_deploy=$(awk -v c="$L_restore" -v b="$L_bind" -v s="$L_snap" -v o="$L_rollout" -v r="$L_req" \
+    'BEGIN { m = (b > s ? b : s); printf "%.3f", c + m + o + 8 * r }')
+cp_x_teardown=$cp_teardown
+cp_x_sets=$(awk -v r="$L_req" 'BEGIN { printf "%.3f", 7 * r }')
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else printf "–" }'; }
 load() { cut -d' ' -f1-3 /proc/loadavg; }
@@ -543,6 +618,97 @@ if [[ $catalog == 1 ]]; then
     run_catalog
 fi
 
+# Staging in another cluster: pxsim A (production, the fixture) and pxsim B (staging, empty)
+# sharing one object store, the credential s3-bench on each as an admin makes it; snapshot on A
+# with the transfer, deploy-staging and teardown on B with a kubeconfig naming B alone, then
+# teardown --snapshots (both contexts). Fails when anything of pxclone's is left on A, B or in the
+# bucket, or when production was written.
+declare -A xwall xcpu xrss xreqs xverbs xloads
+readonly cross_steps="snapshot deploy teardown sets"
+run_cross() {
+    local n=$1
+    local dir=$work/x$n bucket=$work/x$n/bucket
+    write_workload "$dir" "$n"
+    mkdir -p "$bucket"
+    "$pxsim" --generate-fixture "$n" >"$dir/fixture.yaml"
+    # The bench profile with a staging cluster of its own and the transfer.
+    sed -e 's/^name: bench$/name: bench\ncluster: {context: bench-a}/' \
+        -e 's/^staging:$/staging:\n  cluster: {context: bench-b}/' "$dir/pxclone.yaml" >"$dir/pxclone-x.yaml"
+    printf 'transfer:\n  method: cloudsnap\n  credential: s3-bench\n  backup_timeout: 10m\n  restore_timeout: 10m\n' \
+        >>"$dir/pxclone-x.yaml"
+    local model="$latency,$cross_latency"
+    sim_start "$dir/fixture.yaml" "$model" --cluster-id bench-prod --object-store "$bucket"
+    sim_b_start "$bucket" "$model"
+    local side url tok
+    for side in "$sim_url $token" "$sim_b_url $token_b"; do
+        read -r url tok <<<"$side"
+        curl -sfk -X POST -H "Authorization: bearer $tok" -H 'Content-Type: application/json' \
+            --data '{"name":"s3-bench","bucket":"pxclone-bench","aws_credential":{"access_key":"AKID","secret_key":"bench-secret","endpoint":"http://127.0.0.1:9000","region":"us-east-1"}}' \
+            "$url/v1/credentials" >/dev/null || { echo "bench: could not create the credential at $url" >&2; exit 1; }
+    done
+    # Both contexts (bench-a current), and B's alone: the staging account's CI job.
+    local ca
+    ca=$(base64 -w0 "$work/tls.crt")
+    cat >"$dir/k.yaml" <<KUBECONFIG
+apiVersion: v1
+kind: Config
+clusters:
+- {name: bench-a, cluster: {server: "$sim_url", certificate-authority-data: $ca}}
+- {name: bench-b, cluster: {server: "$sim_b_url", certificate-authority-data: $ca}}
+contexts:
+- {name: bench-a, context: {cluster: bench-a, user: bench-a}}
+- {name: bench-b, context: {cluster: bench-b, user: bench-b}}
+current-context: bench-a
+users:
+- {name: bench-a, user: {token: $token}}
+- {name: bench-b, user: {token: $token_b}}
+KUBECONFIG
+    cat >"$dir/k-b.yaml" <<KUBECONFIG
+apiVersion: v1
+kind: Config
+clusters:
+- {name: bench-b, cluster: {server: "$sim_b_url", certificate-authority-data: $ca}}
+contexts:
+- {name: bench-b, context: {cluster: bench-b, user: bench-b}}
+current-context: bench-b
+users:
+- {name: bench-b, user: {token: $token_b}}
+KUBECONFIG
+    xloads[$n]="$(load)"
+    local px=("$pxclone" -p "$dir/pxclone-x.yaml" --run "x$n" -q)
+    log "N=$n: cross-cluster snapshot (A) / deploy-staging (B) / teardown (B) / teardown --snapshots"
+    time_run "x-snapshot-$n" "${px[@]}" --kubeconfig "$dir/k.yaml" snapshot --skip-hooks
+    time_run "x-deploy-$n" "${px[@]}" --kubeconfig "$dir/k-b.yaml" deploy-staging
+    time_run "x-teardown-$n" "${px[@]}" --kubeconfig "$dir/k-b.yaml" teardown
+    time_run "x-sets-$n" "${px[@]}" --kubeconfig "$dir/k.yaml" teardown --snapshots
+    [[ $(jq '[.[] | select(.cluster == "A")] | length' "$work/x-deploy-$n.requests.json") == 0 ]] ||
+        { echo "bench: FAILED: N=$n: deploy-staging sent requests to the source cluster" >&2; exit 1; }
+    local violations left
+    violations=$(sim_get _sim/violations)
+    [[ $violations == "[]" ]] || { echo "bench: production was written: $violations" >&2; exit 1; }
+    left=$(curl -sfk -H "Authorization: Bearer $token_b" "$sim_b_url/_sim/state" | jq -r '
+        [.portworx[] | select(.labels["app.kubernetes.io/managed-by"] == "pxclone") | "volume \(.name)"]
+        + [.kubernetes | to_entries[] | .key as $kind | .value[]
+           | select(.metadata.labels["app.kubernetes.io/managed-by"] == "pxclone")
+           | "\($kind) \(.metadata.name)"] | .[]')
+    left+=$'\n'$(sim_get _sim/state | jq -r '.portworx[]
+        | select(.labels["app.kubernetes.io/managed-by"] == "pxclone") | "A: volume \(.name)"')
+    left+=$'\n'$(find "$bucket" -type f -name '*.json' -printf 'bucket: %f\n')
+    left=$(grep . <<<"$left" || true)
+    [[ -z $left ]] || { printf 'bench: FAILED: N=%s: left after the cross-cluster teardown:\n%s\n' "$n" "$left" >&2; exit 1; }
+    sim_stop
+    local step
+    for step in $cross_steps; do
+        read -r "xwall[$step,$n]" "xcpu[$step,$n]" "xrss[$step,$n]" <<<"$(time_fields "x-$step-$n")"
+        xreqs[$step,$n]=$(request_count "x-$step-$n")
+        xverbs[$step,$n]=$(jq -r "$jq_classify"' map("\(.cluster) \(verb)") | group_by(.) | map("\(.[0]) \(length)") | join(", ")' \
+            "$work/x-$step-$n.requests.json")
+    done
+}
+for n in $cross_sizes; do
+    run_cross "$n"
+done
+
 log "start-up: $startup_runs runs each of version and validate"
 startup_dir=$work/n-startup
 write_workload "$startup_dir" 3
@@ -563,6 +729,8 @@ command_line="bench/run.sh"
 [[ $smoke == 1 ]] && command_line+=" --smoke"
 [[ $kubectl_max -lt 1000000 ]] && command_line+=" --kubectl-max $kubectl_max"
 [[ $http2 == 1 ]] && command_line+=" --http2"
+[[ $smoke == 1 || $cross_sizes == 10 ]] || command_line+=" --cross-sizes \"$cross_sizes\""
+[[ $smoke == 1 || $cross_latency == "$k_cross_latency" ]] || command_line+=" --cross-latency $cross_latency"
 pipeline_of() { # ARRAY-NAME N FIELD: sum (wall, cpu) or max (rss) over the three commands
     local -n values=$1
     local n=$2 how=$3
@@ -685,6 +853,46 @@ target_mark() { awk -v v="$1" -v t="$2" 'BEGIN { print (v <= t ? "met" : "**miss
         echo "Load when they started: list ${catalog_figures[list,load]}; teardown --expired ${catalog_figures[expired,load]}."
         echo
     fi
+    if [[ -n $cross_sizes ]]; then
+        echo "## Staging in another cluster (issue 19: two pxsims sharing an object store)"
+        echo
+        echo "Model: \`$latency,$cross_latency\`. pxsim A (\`--cluster-id bench-prod\`, the fixture) and B"
+        echo "(\`--cluster-id bench-staging\`, empty) with one \`--object-store\` directory; the credential"
+        echo "s3-bench made on each first. The profile is the bench profile with \`cluster: {context: bench-a}\`,"
+        echo "\`staging.cluster: {context: bench-b}\` and \`transfer: {method: cloudsnap, credential: s3-bench}\`;"
+        echo "deploy-staging and teardown get a kubeconfig naming B alone (they send nothing to A):"
+        echo
+        echo '```sh'
+        echo "pxclone -p pxclone-x.yaml --run xN -q --kubeconfig k.yaml   snapshot --skip-hooks   # A"
+        echo "pxclone -p pxclone-x.yaml --run xN -q --kubeconfig k-b.yaml deploy-staging          # B"
+        echo "pxclone -p pxclone-x.yaml --run xN -q --kubeconfig k-b.yaml teardown                # B"
+        echo "pxclone -p pxclone-x.yaml --run xN -q --kubeconfig k.yaml   teardown --snapshots    # A: backups, snapshots"
+        echo '```'
+        echo
+        echo "| command | bound s | formula |"
+        echo "|---|---|---|"
+        echo "| snapshot (A) | $cp_x_snapshot | snapshot + backup + 5·request |"
+        echo "| deploy-staging (B) | $cp_x_deploy | cloud-restore + max(pvc-bind, snapshot) + rollout + 8·request |"
+        echo "| teardown (B) | $cp_x_teardown | ns-delete + 2·request |"
+        echo "| teardown --snapshots (A) | $cp_x_sets | 7·request (nothing modelled: listings, credential, backup DELETE, snapshot DELETE) |"
+        echo
+        echo "| N | command | wall s | × bound | CPU s | peak RSS MiB | requests | by cluster and verb |"
+        echo "|---|---|---|---|---|---|---|---|"
+        for n in $cross_sizes; do
+            for step in $cross_steps; do
+                case $step in
+                snapshot) cp=$cp_x_snapshot label="snapshot (A)" ;;
+                deploy) cp=$cp_x_deploy label="deploy-staging (B)" ;;
+                teardown) cp=$cp_x_teardown label="teardown (B)" ;;
+                sets) cp=$cp_x_sets label="teardown --snapshots" ;;
+                esac
+                echo "| $n | $label | ${xwall[$step,$n]} | $(ratio "${xwall[$step,$n]}" "$cp") | ${xcpu[$step,$n]} | $(mib "${xrss[$step,$n]}") | ${xreqs[$step,$n]} | ${xverbs[$step,$n]} |"
+            done
+        done
+        echo
+        echo "Load when each N started: $(for n in $cross_sizes; do printf 'N=%s: %s. ' "$n" "${xloads[$n]}"; done)"
+        echo
+    fi
     echo "## Start-up (median of $startup_runs runs, wall ms, including fork/exec from bash)"
     echo
     echo "| command | median ms | less the loop's floor | target |"
@@ -729,6 +937,12 @@ for n in $sizes; do
         if [[ $kubectl_baseline == 1 && $n -le $kubectl_max ]]; then
             [[ ${kreqs[$cmd,$n]} -gt 0 ]] || { echo "bench: N=$n kubectl $cmd sent nothing" >&2; exit 1; }
         fi
+    done
+done
+for n in $cross_sizes; do
+    for step in $cross_steps; do
+        [[ ${xreqs[$step,$n]} -gt 0 && -n ${xwall[$step,$n]} && ${xrss[$step,$n]} -gt 0 ]] ||
+            { echo "bench: cross-cluster N=$n $step: missing figures" >&2; exit 1; }
     done
 done
 [[ -n $version_ms && -n $validate_ms ]] || { echo "bench: no start-up figures" >&2; exit 1; }

@@ -58,11 +58,11 @@ done
 # Every key of every mapping the loader knows (its k_*_keys tables), with the path it has in the
 # profile, is documented.
 profile_text=$(render "$man_dir/pxclone-profile.5")
-tables=$(awk '/constexpr std::array<std::string_view, [0-9]+> k_[a-z]+_keys/ { on = 1 }
+tables=$(awk '/constexpr std::array<std::string_view, [0-9]+> k_[a-z_]+_(keys|sides)/ { on = 1 }
               on { printf "%s", $0 } on && /};/ { on = 0; print "" }' src/profile/loader.cpp)
 [ -n "$tables" ] || { echo "FAIL: found no key tables in src/profile/loader.cpp"; exit 1; }
 while IFS= read -r table; do
-    name=$(grep -oE 'k_[a-z]+_keys' <<<"$table" | head -1)
+    name=$(grep -oE 'k_[a-z_]+_(keys|sides)' <<<"$table" | head -1)
     case $name in
         k_top_keys) prefix="" ;;
         k_cluster_keys) prefix="cluster." ;;
@@ -74,7 +74,9 @@ while IFS= read -r table; do
         k_staging_keys) prefix="staging." ;;
         k_mask_keys) prefix="staging.mask." ;;
         k_wait_keys) prefix="staging.wait." ;;
+        k_staging_cluster_keys) prefix="staging.cluster." ;;
         k_transfer_keys) prefix="transfer." ;;
+        k_credential_sides) prefix="transfer.credential." ;;
         k_secret_keys) prefix="{ " ;;
         *)
             echo "FAIL: pxclone-profile(5) test does not know where $name's keys live"
