@@ -322,7 +322,8 @@ std::unique_ptr<exec::SnapshotSetRunner> Session::snapshot_runner(const method::
             {.profile = m_profile.name,
              .credentials = {.source_id = transfer_credential(), .staging_id = {}},
              .backup_timeout = m_profile.transfer->backup_timeout,
-             .cluster = cluster_name()});
+             .cluster = cluster_name(),
+             .pool = m_fan_out.get()});
     }
     if (m_globals.dry_run) {
         return exec::make_dry_run_snapshot_set_runner(std::move(backend), dry_out);

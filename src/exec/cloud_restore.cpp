@@ -3,6 +3,7 @@
 #include "pxclone/error.hpp"
 #include "pxclone/plan/lineage.hpp"
 #include "pxclone/util/duration.hpp"
+#include "pxclone/util/poll.hpp"
 
 #include <algorithm>
 #include <optional>
@@ -168,7 +169,7 @@ private:
     void await_done(const plan::StagingVolume& volume, const std::string& key,
                     const std::string& id) {
         const auto start = m_context.clock->now();
-        milliseconds pause{500};
+        milliseconds pause = util::k_first_poll_pause;
         while (true) {
             const auto status = m_backups.restore_status(id);
             const auto state = status ? status->state : px::CloudBackupState::not_started;
@@ -205,7 +206,7 @@ private:
             progress(key, fmt::format("restore for pvc/{} {}", volume.staging_pvc,
                                       px::cloud_backup_state_name(state)));
             m_context.sleeper->sleep(pause);
-            pause = std::min(pause * 2, milliseconds{10000});
+            pause = util::next_poll_pause(since(start)); // a quarter of the time waited
         }
     }
 

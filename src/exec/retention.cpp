@@ -67,7 +67,7 @@ RetentionResult apply_retention(const Retention& retention, const TeardownContex
     try {
         const auto backups =
             delete_set_backups(px::CloudBackupClient(context.portworx, "source cluster"),
-                               retention.backups, context.cancelled);
+                               retention.backups, context.cancelled, context.pool);
         if (!backups.failed.empty()) {
             for (const auto& failure : backups.failed) {
                 result.warnings.push_back("retention: could not delete " + failure);

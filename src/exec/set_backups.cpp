@@ -2,6 +2,9 @@
 
 #include "pxclone/error.hpp"
 
+#include <exception>
+#include <utility>
+
 #include <fmt/format.h>
 
 namespace pxclone::exec {
@@ -26,22 +29,57 @@ std::string backup_delete_request(const SetBackups& found, const plan::BackupDel
 }
 
 BackupRemoval delete_set_backups(const px::CloudBackupClient& backups, const SetBackups& found,
-                                 const std::function<bool()>& cancelled) {
-    BackupRemoval removal;
+                                 const std::function<bool()>& cancelled, util::WorkerPool* pool) {
+    // find_set_backups has just listed them: that is the look-up before the DELETE (the server's
+    // delete is not idempotent); delete_listed_backup looks up again only after a failed DELETE.
+    std::vector<std::function<bool()>> deletes;
+    deletes.reserve(found.deletions.size());
     for (const auto& deletion : found.deletions) {
-        if (cancelled && cancelled()) {
-            throw InterruptedError("interrupted while deleting cloud backups");
+        deletes.emplace_back([&backups, &found, &deletion, &cancelled] {
+            if (cancelled && cancelled()) {
+                throw InterruptedError("interrupted while deleting cloud backups");
+            }
+            backups.delete_listed_backup(deletion.backup_id, found.credential_id);
+            return true;
+        });
+    }
+    std::vector<util::TaskResult<bool>> results;
+    if (pool != nullptr) {
+        results = util::run_all(*pool, std::move(deletes));
+    } else {
+        for (auto& remove : deletes) {
+            util::TaskResult<bool> result;
+            try {
+                result.value = remove();
+            } catch (const InterruptedError&) {
+                throw; // the rest are not tried
+            } catch (...) {
+                result.error = std::current_exception();
+            }
+            results.push_back(std::move(result));
+        }
+    }
+    BackupRemoval removal;
+    std::exception_ptr interrupted;
+    for (std::size_t i = 0; i < results.size(); ++i) {
+        const auto& deletion = found.deletions[i];
+        if (results[i].ok()) {
+            removal.deleted.push_back(deletion);
+            continue;
         }
         try {
-            backups.delete_backup(deletion.backup_id, found.credential_id);
-            removal.deleted.push_back(deletion);
+            std::rethrow_exception(results[i].error);
         } catch (const InterruptedError&) {
-            throw;
+            interrupted = results[i].error;
         } catch (const std::exception& e) {
             removal.failed.push_back(fmt::format("backup {} (set {}): {}", deletion.backup_id,
                                                  deletion.set_id, e.what()));
             removal.failed_sets.insert(deletion.set_id);
         }
+    }
+    // Every deletion has ended (none is left running behind the interruption).
+    if (interrupted) {
+        std::rethrow_exception(interrupted);
     }
     return removal;
 }

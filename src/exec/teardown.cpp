@@ -791,7 +791,7 @@ public:
     }
     BackupRemoval remove_backups(const px::CloudBackupClient& backups,
                                  const SetBackups& found) override {
-        return delete_set_backups(backups, found, m_context.cancelled);
+        return delete_set_backups(backups, found, m_context.cancelled, m_context.pool);
     }
 
 private:

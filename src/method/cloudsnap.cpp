@@ -2,11 +2,16 @@
 
 #include "pxclone/error.hpp"
 #include "pxclone/util/duration.hpp"
+#include "pxclone/util/poll.hpp"
+#include "pxclone/util/worker_pool.hpp"
 
 #include <algorithm>
 #include <exception>
+#include <functional>
+#include <map>
 #include <mutex>
 #include <optional>
+#include <variant>
 #include <vector>
 
 #include <fmt/format.h>
@@ -65,17 +70,26 @@ public:
                 std::chrono::system_clock::time_point deadline) override {
         auto errors = m_snapshots->await_ready(plan, taken, which, deadline);
         errors.resize(taken.size());
-        std::vector<RunningBackup> running;
+        std::vector<std::size_t> ready;
+        std::vector<std::function<RunningBackup()>> starts;
         for (const auto i : which) {
             if (errors[i]) {
                 continue; // not ready: nothing to back up
             }
-            const auto& snapshot = plan.snapshots[i];
-            try {
-                running.push_back(start_backup(plan, snapshot, taken[i], i));
-            } catch (...) {
-                errors[i] = std::current_exception();
-                done("backup/" + snapshot.source.pvc, false);
+            ready.push_back(i);
+            starts.emplace_back([this, &plan, &taken, i] {
+                return start_backup(plan, plan.snapshots[i], taken[i], i);
+            });
+        }
+        // Each start is a request the server answers on its own: all at once on the fan-out pool.
+        std::vector<RunningBackup> running;
+        auto started = start_all(std::move(starts));
+        for (std::size_t k = 0; k < ready.size(); ++k) {
+            if (started[k].ok()) {
+                running.push_back(std::move(*started[k].value));
+            } else {
+                errors[ready[k]] = started[k].error;
+                done("backup/" + plan.snapshots[ready[k]].source.pvc, false);
             }
         }
         wait_done(std::move(running), errors);
@@ -162,24 +176,83 @@ private:
         return running;
     }
 
-    BackupPoll poll(const RunningBackup& backup) const {
-        if (!backup.task_id.empty()) {
-            const auto status = m_backups.backup_status(backup.task_id);
-            return status ? BackupPoll{status->state, status->info} : BackupPoll{};
+    // `starts` on the options' pool, or one after another without one; each one's outcome.
+    std::vector<util::TaskResult<RunningBackup>>
+    start_all(std::vector<std::function<RunningBackup()>> starts) const {
+        if (m_options.pool != nullptr) {
+            return util::run_all(*m_options.pool, std::move(starts));
         }
-        const auto found = m_backups.find_backup(m_options.credentials.source_id, backup.existing);
-        return found ? BackupPoll{found->state, {}} : BackupPoll{};
+        std::vector<util::TaskResult<RunningBackup>> results(starts.size());
+        for (std::size_t k = 0; k < starts.size(); ++k) {
+            try {
+                results[k].value = starts[k]();
+            } catch (...) {
+                results[k].error = std::current_exception();
+            }
+        }
+        return results;
     }
 
-    // Polls `running` once a round (one shared pause) until each is Done, has failed or ran out
-    // of transfer.backup_timeout (counted from its own start); a failure goes to errors[index].
+    // One round's look at every backup of `running`: the statuses of those this run started in
+    // one request (px::CloudBackupClient::backup_statuses), an earlier attempt's each by its id.
+    // Per backup its poll, or the error that kept it from being seen.
+    std::vector<std::variant<BackupPoll, std::exception_ptr>>
+    poll_all(const std::vector<RunningBackup>& running) const {
+        std::vector<std::string> task_ids;
+        for (const auto& backup : running) {
+            if (!backup.task_id.empty()) {
+                task_ids.push_back(backup.task_id);
+            }
+        }
+        std::map<std::string, px::CloudBackupStatus> statuses;
+        std::exception_ptr status_error;
+        if (!task_ids.empty()) {
+            try {
+                statuses = m_backups.backup_statuses(task_ids);
+            } catch (...) {
+                status_error = std::current_exception();
+            }
+        }
+        std::vector<std::variant<BackupPoll, std::exception_ptr>> polls;
+        polls.reserve(running.size());
+        for (const auto& backup : running) {
+            if (!backup.task_id.empty()) {
+                if (status_error) {
+                    polls.emplace_back(status_error);
+                } else if (const auto it = statuses.find(backup.task_id); it != statuses.end()) {
+                    polls.emplace_back(BackupPoll{it->second.state, it->second.info});
+                } else {
+                    polls.emplace_back(BackupPoll{}); // not visible yet
+                }
+                continue;
+            }
+            try {
+                const auto found =
+                    m_backups.find_backup(m_options.credentials.source_id, backup.existing);
+                polls.emplace_back(found ? BackupPoll{found->state, {}} : BackupPoll{});
+            } catch (...) {
+                polls.emplace_back(std::current_exception());
+            }
+        }
+        return polls;
+    }
+
+    // Polls `running` once a round (one shared pause, util::next_poll_pause of the time waited so
+    // far) until each is Done, has failed or ran out of transfer.backup_timeout (counted from its
+    // own start); a failure goes to errors[index].
     void wait_done(std::vector<RunningBackup> running, std::vector<std::exception_ptr>& errors) {
-        milliseconds pause{500};
+        const auto first = m_context.clock->now();
         while (!running.empty()) {
+            const auto pause = util::next_poll_pause(support::since(*m_context.clock, first));
+            const auto polls = poll_all(running);
             std::vector<RunningBackup> waiting;
-            for (auto& backup : running) {
+            for (std::size_t k = 0; k < running.size(); ++k) {
+                auto& backup = running[k];
                 try {
-                    if (judge(backup, pause)) {
+                    if (const auto* error = std::get_if<std::exception_ptr>(&polls[k])) {
+                        std::rethrow_exception(*error);
+                    }
+                    if (judge(backup, std::get<BackupPoll>(polls[k]), pause)) {
                         done(backup.key, true);
                     } else {
                         waiting.push_back(std::move(backup));
@@ -198,17 +271,15 @@ private:
             }
             if (!waiting.empty()) {
                 m_context.sleeper->sleep(pause);
-                pause = std::min(pause * 2, milliseconds{10000});
             }
             running = std::move(waiting);
         }
     }
 
-    // One poll of `backup`: true when it is Done, false while it runs (and `pause` still fits
-    // into its time). Throws Error when it failed, TimeoutError when its time ran out.
-    bool judge(const RunningBackup& backup, milliseconds pause) {
+    // Judges `seen`, one poll of `backup`: true when it is Done, false while it runs (and `pause`
+    // still fits into its time). Throws Error when it failed, TimeoutError when its time ran out.
+    bool judge(const RunningBackup& backup, const BackupPoll& seen, milliseconds pause) {
         const auto& pvc = backup.pvc;
-        const auto seen = poll(backup);
         const auto state = seen.state.value_or(px::CloudBackupState::not_started);
         const auto verdict =
             plan::judge_transfer({plan::BackupProgress{pvc, seen.state, seen.info}}, 1);

@@ -176,6 +176,34 @@ CloudBackupClient::backup_status(const std::string& task_id) const {
                            });
 }
 
+std::map<std::string, CloudBackupStatus>
+CloudBackupClient::backup_statuses(const std::vector<std::string>& task_ids) const {
+    if (task_ids.empty()) {
+        return {};
+    }
+    const json body = task_ids.size() == 1 ? json{{"task_id", task_ids.front()}} : json::object();
+    const auto what =
+        task_ids.size() == 1
+            ? fmt::format("{}: status of cloud backup task {}", m_cluster, task_ids.front())
+            : fmt::format("{}: status of {} cloud backup tasks", m_cluster, task_ids.size());
+    const auto reply = status_reply(body, what);
+    return detail::decoded(m_client.endpoint_text(), what, [&] {
+        std::map<std::string, CloudBackupStatus> found;
+        const auto statuses = reply.find("statuses");
+        if (statuses == reply.end() || statuses->is_null()) {
+            return found;
+        }
+        const auto& all = object_or_throw(*statuses, "statuses");
+        // Only our own keys: the reply holds every task of the cluster.
+        for (const auto& id : task_ids) {
+            if (const auto mine = all.find(id); mine != all.end()) {
+                found.emplace(id, parse_cloud_backup_status(id, *mine));
+            }
+        }
+        return found;
+    });
+}
+
 std::vector<CloudBackupInfo>
 CloudBackupClient::enumerate_backups(const CloudBackupFilter& filter) const {
     auto body = to_json(filter);
@@ -235,6 +263,12 @@ CloudBackupClient::delete_backup(const std::string& backup_id,
     if (!find_backup(credential_id, backup_id)) {
         return Deleted::already_gone;
     }
+    return delete_listed_backup(backup_id, credential_id);
+}
+
+CloudBackupClient::Deleted
+CloudBackupClient::delete_listed_backup(const std::string& backup_id,
+                                        const std::string& credential_id) const {
     try {
         m_client.call(http::Method::del, delete_backup_path(backup_id, credential_id), nullptr,
                       true, fmt::format("{}: delete cloud backup {}", m_cluster, backup_id));

@@ -262,12 +262,7 @@ TEST_CASE_FIXTURE(TransferFixture, "snapshot with a transfer: the credential res
                             {{"backup_id", "orders-backups/vol-0-s1"},
                              {"status", "SdkCloudBackupStatusTypeDone"},
                              {"src_volume_id", "s1"}}}}}});
-    // Retention: set 40's backup (looked up first), then its snapshot.
-    px->expect(Method::post, "/v1/cloudbackups/enumerate/filters")
-        .body({{"credential_id", test::k_backup_credential},
-               {"cloud_backup_id", "orders-backups/vol-0-snap-40"},
-               {"all", true}})
-        .reply(200, json{{"backups", {old_backup}}});
+    // Retention: set 40's backup (just listed: no look-up before its DELETE), then its snapshot.
     px->expect(Method::del, "/v1/cloudbackups/backup/vol-0-snap-40?bucket=orders-backups&"
                             "credential_id=" +
                                 test::k_backup_credential)
@@ -318,7 +313,6 @@ TEST_CASE_FIXTURE(TransferFixture, "snapshot with a transfer: a backup that cann
     px->expect(Method::post, "/v1/cloudbackups/status")
         .reply(200,
                json{{"statuses", {{"pxclone-s1", {{"status", "SdkCloudBackupStatusTypeDone"}}}}}});
-    px->expect(Method::post, "/v1/cloudbackups/enumerate/filters").reply(200, listed);
     px->expect(Method::del, "/v1/cloudbackups/backup/vol-0-snap-40?bucket=orders-backups&"
                             "credential_id=" +
                                 test::k_backup_credential)

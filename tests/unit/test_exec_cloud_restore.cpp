@@ -366,6 +366,8 @@ TEST_CASE("cloud restore runner: a restore past restore_timeout is exit 4 and it
     const auto data = staging_volume("data", k_data_backup);
     f.expect_none(data);
     f.expect_restore(data, "rv-1");
+    // Looks at 0, 0.5 s and 1 s (util::next_poll_pause); the next would be past the 1 s.
+    f.expect_status("rv-1", "Active");
     f.expect_status("rv-1", "Active");
     f.expect_status("rv-1", "Active");
     f.px_fake.expect(Method::del, "/v1/volumes/rv-1").reply(200, "{}");
@@ -378,7 +380,7 @@ TEST_CASE("cloud restore runner: a restore past restore_timeout is exit 4 and it
                                        "prod/data into volume " +
                                            data.clone->name + " (Active)");
     }
-    CHECK(f.sleeper.waits() == std::vector<std::chrono::milliseconds>{500ms});
+    CHECK(f.sleeper.waits() == std::vector<std::chrono::milliseconds>{500ms, 500ms});
 }
 
 TEST_CASE("cloud restore runner: a re-run adopts its earlier restore, done or running") {

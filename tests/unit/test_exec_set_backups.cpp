@@ -1,15 +1,18 @@
 // The cloud backups of snapshot sets as retention and teardown --snapshots delete them, against a
 // strict fake of the SDK gateway: found per set by pxclone's metadata (never another profile's,
-// even when the server ignores the filter), each looked up before its DELETE, a failure recorded
-// while the others are still deleted; the dry run's twin prints the DELETEs and sends nothing.
+// even when the server ignores the filter), each DELETEd without another look-up (just listed), a
+// failed DELETE looked up (gone is no failure), a failure recorded while the others are still
+// deleted, at once on a pool; the dry run's twin prints the DELETEs and sends nothing.
 #include "pxclone/error.hpp"
 #include "pxclone/exec/set_backups.hpp"
+#include "pxclone/util/worker_pool.hpp"
 
 #include <sstream>
 
 #include <doctest/doctest.h>
 #include <nlohmann/json.hpp>
 
+#include "support/concurrent_transport.hpp"
 #include "support/fake_transport.hpp"
 #include "support/fixtures.hpp"
 
@@ -36,7 +39,7 @@ json listed(std::vector<json> backups) {
     return {{"backups", std::move(backups)}};
 }
 
-// The look-up delete_backup sends before its DELETE.
+// The look-up after a failed DELETE.
 json lookup(const std::string& id) {
     return {{"credential_id", k_backup_credential}, {"cloud_backup_id", id}, {"all", true}};
 }
@@ -74,8 +77,9 @@ TEST_CASE_FIXTURE(Fixture, "find_set_backups: one enumerate per set by its metad
           "DELETE /v1/cloudbackups/backup/vol-0-s1?bucket=b&credential_id=" + k_backup_credential);
 }
 
-TEST_CASE_FIXTURE(Fixture, "delete_set_backups: each looked up first (gone is no failure); a "
-                           "failure is recorded with its set and the others are still deleted") {
+TEST_CASE_FIXTURE(Fixture, "delete_set_backups: no look-up before a DELETE, one after a failed "
+                           "one (gone is no failure); a failure is recorded with its set and the "
+                           "others are still deleted") {
     const exec::SetBackups found{.credential_id = k_backup_credential,
                                  .deletions = {{"b/vol-0-s1", "40", "prod/data"},
                                                {"b/vol-0-s2", "40", "prod/logs"},
@@ -83,18 +87,18 @@ TEST_CASE_FIXTURE(Fixture, "delete_set_backups: each looked up first (gone is no
     const auto path = [](const std::string& name) {
         return "/v1/cloudbackups/backup/" + name + "?bucket=b&credential_id=" + k_backup_credential;
     };
-    // s1: there, deleted.
-    fake.expect(Method::post, "/v1/cloudbackups/enumerate/filters")
-        .body(lookup("b/vol-0-s1"))
-        .reply(200, listed({cloud_backup("b/vol-0-s1", "40", "s1")}));
+    // s1: deleted.
     fake.expect(Method::del, path("vol-0-s1")).reply(200, "{}");
-    // s2: already gone: no DELETE (the server's delete is not idempotent).
+    // s2: gone since the listing: the server's delete is not idempotent (500 "Failed to find
+    // backup"), and the look-up after it no longer finds it.
+    fake.expect(Method::del, path("vol-0-s2"))
+        .reply(500, R"({"error":"Failed to find backup","code":13,)"
+                    R"("message":"Failed to find backup"})");
     fake.expect(Method::post, "/v1/cloudbackups/enumerate/filters")
         .body(lookup("b/vol-0-s2"))
         .reply(200, "{}");
     // s3: the store fails, and the backup is still there.
     const auto s3 = listed({cloud_backup("b/vol-0-s3", "41", "s3")});
-    fake.expect(Method::post, "/v1/cloudbackups/enumerate/filters").reply(200, s3);
     fake.expect(Method::del, path("vol-0-s3"))
         .reply(500, R"({"error":"object store unreachable","code":13,)"
                     R"("message":"object store unreachable"})");
@@ -122,4 +126,43 @@ TEST_CASE_FIXTURE(Fixture, "delete_set_backups stops when interrupted; print_set
                            k_backup_credential + "\n");
     CHECK(printed.deleted.size() == 1);
     CHECK(fake.requests().empty());
+}
+
+TEST_CASE("delete_set_backups with a pool: every DELETE at once, no look-up before them; a failed "
+          "one looked up, its set's snapshots kept") {
+    const auto failing = "/v1/cloudbackups/backup/vol-0-s3?";
+    test::ConcurrentTransport fake(
+        [&](const http::Request& request) {
+            if (request.method == Method::post) { // the look-up after s3's failed DELETE
+                return test::json_response(200,
+                                           listed({cloud_backup("b/vol-0-s3", "41", "s3")}).dump());
+            }
+            if (request.url.find(failing) != std::string::npos) {
+                return test::json_response(500, R"({"error":"object store unreachable","code":13,)"
+                                                R"("message":"object store unreachable"})");
+            }
+            return test::json_response(200, "{}");
+        },
+        [](const http::Request& request) { return request.method == Method::del; }, 3);
+    const px::Client client{fake, k_px};
+    const px::CloudBackupClient backups{client, "source cluster"};
+    const exec::SetBackups found{.credential_id = k_backup_credential,
+                                 .deletions = {{"b/vol-0-s1", "40", "prod/data"},
+                                               {"b/vol-0-s2", "40", "prod/logs"},
+                                               {"b/vol-0-s3", "41", "prod/data"}}};
+    util::WorkerPool pool(3);
+    const auto removal = exec::delete_set_backups(backups, found, {}, &pool);
+    CHECK(fake.most_in_flight() == 3);
+    CHECK(fake.requests(Method::del, "/v1/cloudbackups/backup/").size() == 3);
+    const auto lookups = fake.requests(Method::post, "/v1/cloudbackups/enumerate/filters");
+    REQUIRE(lookups.size() == 1); // only after the failed DELETE
+    CHECK(json::parse(lookups[0].body) == lookup("b/vol-0-s3"));
+    CHECK(fake.requests().size() == 4);
+    // In the order of `found`, whatever order they ended in.
+    REQUIRE(removal.deleted.size() == 2);
+    CHECK(removal.deleted[0].backup_id == "b/vol-0-s1");
+    CHECK(removal.deleted[1].backup_id == "b/vol-0-s2");
+    REQUIRE(removal.failed.size() == 1);
+    CHECK(removal.failed[0].starts_with("backup b/vol-0-s3 (set 41): "));
+    CHECK(removal.failed_sets == std::set<std::string>{"41"});
 }

@@ -3,12 +3,17 @@
 // order: take() sends the snapshot's create, await_ready the readiness look-up, then the backups.
 #include "pxclone/method/cloudsnap.hpp"
 #include "pxclone/method/portworx.hpp"
+#include "pxclone/util/worker_pool.hpp"
 
+#include <algorithm>
+#include <atomic>
+#include <mutex>
 #include <utility>
 
 #include <doctest/doctest.h>
 #include <nlohmann/json.hpp>
 
+#include "support/concurrent_transport.hpp"
 #include "support/fake_clock.hpp"
 #include "support/fake_transport.hpp"
 
@@ -146,7 +151,7 @@ TEST_CASE("cloudsnap take, await_ready: the snapshot, its readiness, then its ba
     f.px_fake.expect(Method::post, "/v1/cloudbackups/status")
         .reply(200, status("pxclone-s1", "Done"));
     await_one(f, plan, taken);
-    CHECK(f.sleeper.waits() == std::vector<std::chrono::milliseconds>{500ms, 1000ms});
+    CHECK(f.sleeper.waits() == std::vector<std::chrono::milliseconds>{500ms, 500ms});
     REQUIRE_FALSE(f.progress.empty());
     CHECK(f.progress.back().starts_with("backup data done"));
     // The snapshot step ends (ready), then the backup step.
@@ -250,7 +255,7 @@ TEST_CASE("cloudsnap await_ready: a backup that stays Active runs into transfer.
     const auto taken = f.backend->take(plan, plan.snapshots[0], f.deadline); // reused: no request
     expect_lookup(f.px_fake, {inspected("s1")});
     f.px_fake.expect(Method::post, "/v1/cloudbackups").reply(200, R"({"task_id":"t-1"})");
-    // Each poll takes 2 minutes here: the fifth ends after 10m 7.5s, past the deadline.
+    // Each poll takes 2 minutes here: the fifth ends after 10m 30.5s, past the deadline.
     for (int i = 0; i < 5; ++i) {
         f.px_fake.expect(Method::post, "/v1/cloudbackups/status")
             .reply(200, status("t-1", "Active"))
@@ -263,7 +268,8 @@ TEST_CASE("cloudsnap await_ready: a backup that stays Active runs into transfer.
         CHECK(std::string(error.what()) ==
               "timed out after 10m waiting for the cloud backup of data (Active)");
     }
-    CHECK(f.sleeper.waits() == std::vector<std::chrono::milliseconds>{500ms, 1s, 2s, 4s});
+    // A quarter of the time waited, capped at 10 s (util::next_poll_pause).
+    CHECK(f.sleeper.waits() == std::vector<std::chrono::milliseconds>{500ms, 10s, 10s, 10s});
 }
 
 TEST_CASE("cloudsnap re-run: find_existing remembers the set's backups; a Done one is checked, "
@@ -342,4 +348,86 @@ TEST_CASE("resolve_transfer_credentials: each side on its own cluster") {
         px::CloudBackupClient(staging, "staging cluster"));
     CHECK(resolved.source_id == k_cred);
     CHECK(resolved.staging_id == "u-2");
+}
+
+TEST_CASE("cloudsnap await_ready with a pool: the backups start at once; each round polls them all "
+          "with one status request, reading only their own keys") {
+    std::atomic<int> rounds{0};
+    const auto entry = [](const std::string& state) {
+        return json{{"status", "SdkCloudBackupStatusType" + state}};
+    };
+    test::ConcurrentTransport px_fake(
+        [&](const http::Request& request) {
+            if (request.url.ends_with("/v1/volumes/inspectwithfilters")) {
+                auto s2 = inspected("s2");
+                s2["volume"]["source"]["parent"] = "vol-2";
+                return test::json_response(200, json{{"volumes", {inspected("s1"), s2}}}.dump());
+            }
+            if (request.url.ends_with("/v1/cloudbackups")) {
+                const auto task = json::parse(request.body).at("task_id");
+                return test::json_response(200, json{{"task_id", task}}.dump());
+            }
+            // Status: both Active at first (another task of the cluster Failed), then both Done.
+            const auto state = ++rounds == 1 ? std::string("Active") : std::string("Done");
+            return test::json_response(200, json{{"statuses",
+                                                  {{"someone-else", entry("Failed")},
+                                                   {"pxclone-s1", entry(state)},
+                                                   {"pxclone-s2", entry(state)}}}}
+                                                .dump());
+        },
+        [](const http::Request& request) { return request.url.ends_with("/v1/cloudbackups"); }, 2);
+    FakeTransport kube_fake;
+    const px::Client portworx{px_fake, k_px};
+    const k8s::Client kube{kube_fake, "https://k8s.test"};
+    test::FakeClock clock;
+    test::FakeSleeper sleeper{clock};
+    std::mutex mutex;
+    std::vector<std::pair<std::string, bool>> steps;
+    const exec::BackendContext context{.clock = &clock,
+                                       .sleeper = &sleeper,
+                                       .on_progress = [](const std::string&, const std::string&) {},
+                                       .on_done =
+                                           [&](const std::string& key, bool ok) {
+                                               const std::scoped_lock lock(mutex);
+                                               steps.emplace_back(key, ok);
+                                           }};
+    util::WorkerPool pool(2);
+    const auto backend = method::make_cloudsnap_backend(
+        method::portworx().backend(kube, portworx, context), portworx, context,
+        {.profile = "orders",
+         .credentials = {k_cred, "stg-uuid"},
+         .backup_timeout = 10min,
+         .cluster = "source cluster",
+         .pool = &pool});
+    profile::Profile profile;
+    profile.name = "orders";
+    profile.source.source_namespace = "prod";
+    const auto plan = plan::plan_snapshot(
+        method::portworx(), profile,
+        {.profile = "orders", .run = "r1", .created_at = "2026-11-27T10:00:00Z"},
+        {{.pvc = "data", .volume_id = "vol-1", .size_bytes = 1 << 20},
+         {.pvc = "logs", .volume_id = "vol-2", .size_bytes = 1 << 20}},
+        {{.id = "s1", .source = "prod/data"}, {.id = "s2", .source = "prod/logs"}});
+    REQUIRE(plan.snapshots.size() == 2);
+    const auto deadline = clock.now() + 1min;
+    const std::vector<exec::TakenSnapshot> taken{
+        backend->take(plan, plan.snapshots[0], deadline), // reused: no request
+        backend->take(plan, plan.snapshots[1], deadline)};
+
+    const auto errors = backend->await_ready(plan, taken, {0, 1}, deadline);
+    REQUIRE(errors.size() == 2);
+    CHECK_FALSE(errors[0]);
+    CHECK_FALSE(errors[1]);
+    CHECK(px_fake.most_in_flight() == 2); // both backups started before either answered
+    CHECK(px_fake.requests(Method::post, "/v1/cloudbackups").size() == 4); // 2 starts, 2 rounds
+    const auto polls = px_fake.requests(Method::post, "/v1/cloudbackups/status");
+    REQUIRE(polls.size() == 2); // one a round for both
+    for (const auto& poll : polls) {
+        CHECK(json::parse(poll.body) == json::object());
+    }
+    CHECK(sleeper.waits() == std::vector<std::chrono::milliseconds>{500ms});
+    CHECK(std::count(steps.begin(), steps.end(),
+                     std::pair<std::string, bool>{"backup/data", true}) == 1);
+    CHECK(std::count(steps.begin(), steps.end(),
+                     std::pair<std::string, bool>{"backup/logs", true}) == 1);
 }

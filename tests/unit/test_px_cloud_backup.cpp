@@ -477,3 +477,53 @@ TEST_CASE("redaction: credential secrets and the token never reach a log line") 
           "bearer <redacted>");
     CHECK(sent.body.find("s3cr3t-t0ken") == std::string::npos);
 }
+
+TEST_CASE("backup statuses: several tasks in one request that names none (the server answers "
+          "all its tasks); only our own keys kept; one task asked by its id") {
+    FakeTransport fake(k_base);
+    const Client client(fake, k_base);
+    const CloudBackupClient backups(client, "source cluster");
+    const std::string other = "3f317845-2462-4add-8b7f-404788cd6635";
+    fake.expect(Method::post, "/v1/cloudbackups/status")
+        .body(json::object())
+        .reply(200, json{{"statuses",
+                          {{other, status_entry("54418a82", "Failed", "16f5a3ff")},
+                           {"pxclone-s1", status_entry("b1", "Active", "s1")},
+                           {"pxclone-s2", status_entry("b2", "Done", "s2")}}}});
+    fake.expect(Method::post, "/v1/cloudbackups/status")
+        .body(json{{"task_id", "pxclone-s3"}})
+        .reply(200, "{}");
+
+    const auto found = backups.backup_statuses({"pxclone-s1", "pxclone-s2", "pxclone-s3"});
+    REQUIRE(found.size() == 2); // s3 not visible yet; the other task is not ours
+    CHECK(found.at("pxclone-s1").state == CloudBackupState::active);
+    CHECK(found.at("pxclone-s2").state == CloudBackupState::done);
+    CHECK(found.at("pxclone-s2").backup_id == "b2");
+    CHECK(backups.backup_statuses({"pxclone-s3"}).empty());
+    CHECK(backups.backup_statuses({}).empty()); // nothing asked: no request
+    CHECK(fake.requests().size() == 2);
+}
+
+TEST_CASE("delete listed backup: no look-up before the DELETE; a failed one only after a look-up") {
+    FakeTransport fake(k_base);
+    const Client client(fake, k_base);
+    const CloudBackupClient backups(client, "source cluster");
+    const std::string id = "cluster-a/vol1-snap1";
+    const auto listed = json{{"backups", {backup_entry(id, k_snap, json::object())}}};
+    const auto path = "/v1/cloudbackups/backup/vol1-snap1?bucket=cluster-a&credential_id=" + k_cred;
+
+    SUBCASE("deleted") {
+        fake.expect(Method::del, path).reply(200, "{}");
+        CHECK(backups.delete_listed_backup(id, k_cred) == CloudBackupClient::Deleted::deleted);
+    }
+    SUBCASE("gone since the listing: 500 'Failed to find backup', then not found") {
+        fake.expect(Method::del, path).reply(500, k_failed_to_find);
+        fake.expect(Method::post, "/v1/cloudbackups/enumerate/filters").reply(200, "{}");
+        CHECK(backups.delete_listed_backup(id, k_cred) == CloudBackupClient::Deleted::already_gone);
+    }
+    SUBCASE("failed and still there: the error stands") {
+        fake.expect(Method::del, path).reply(500, k_failed_to_find);
+        fake.expect(Method::post, "/v1/cloudbackups/enumerate/filters").reply(200, listed);
+        CHECK_THROWS_AS(backups.delete_listed_backup(id, k_cred), SdkError);
+    }
+}

@@ -7,6 +7,7 @@
 
 #include "pxclone/plan/transfer_plan.hpp"
 #include "pxclone/px/cloud_backup.hpp"
+#include "pxclone/util/worker_pool.hpp"
 
 #include <functional>
 #include <ostream>
@@ -35,11 +36,14 @@ struct BackupRemoval {
     std::set<std::string> failed_sets;         // the sets of the failed ones: keep their snapshots
 };
 
-// Deletes each of `found` (px::CloudBackupClient::delete_backup: looked up first, so a backup
-// already gone is no failure). A failure is recorded and the others are still tried; throws
-// InterruptedError when `cancelled` says so between deletions.
+// Deletes each of `found` without looking it up again (find_set_backups has just listed it: a
+// failed DELETE is followed by a look-up, and a backup gone by then is no failure, as
+// px::CloudBackupClient::delete_listed_backup says). At once on `pool`, else one after another. A
+// failure is recorded and the others are still tried; throws InterruptedError when `cancelled`
+// says so before a deletion starts (once every started one has ended).
 BackupRemoval delete_set_backups(const px::CloudBackupClient& backups, const SetBackups& found,
-                                 const std::function<bool()>& cancelled);
+                                 const std::function<bool()>& cancelled,
+                                 util::WorkerPool* pool = nullptr);
 
 // The dry run's twin: prints each DELETE (`prefix` before each line) to `out`; reports them as
 // deleted, sends nothing.

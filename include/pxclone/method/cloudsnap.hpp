@@ -9,6 +9,7 @@
 #include "pxclone/plan/transfer_plan.hpp"
 #include "pxclone/profile/profile.hpp"
 #include "pxclone/px/cloud_backup.hpp"
+#include "pxclone/util/worker_pool.hpp"
 
 #include <chrono>
 #include <memory>
@@ -21,6 +22,9 @@ struct CloudsnapOptions {
     plan::TransferCredentials credentials;    // resolved (resolve_transfer_credentials)
     std::chrono::milliseconds backup_timeout; // transfer.backup_timeout, per backup
     std::string cluster = "source cluster";   // names the cluster in messages
+    // The backups start at once on this pool (the session's fan-out pool); nullptr: one after
+    // another, in the order of the snapshots.
+    util::WorkerPool* pool = nullptr;
 };
 
 // The uuids of the credentials `transfer` names, each resolved on its own cluster
@@ -34,9 +38,10 @@ plan::TransferCredentials resolve_transfer_credentials(const profile::Transfer& 
 // - find_existing: the snapshots' own, and (kept for take) the set's backups in the object store;
 // - take: the snapshot only (the wrapped backend's take);
 // - await_ready: the wrapped backend's readiness, then the backup of each snapshot it reports
-//   ready (an earlier attempt's done or running backup is followed, not started again), waiting
-//   until each is Done for at most backup_timeout (exit 4 after it; a Failed, Aborted or Stopped
-//   backup is exit 1 with the server's reason); a snapshot that is not ready is not backed up;
+//   ready (an earlier attempt's done or running backup is followed, not started again), all
+//   polled together (one status request a round for those it started), waiting until each is Done
+//   for at most backup_timeout (exit 4 after it; a Failed, Aborted or Stopped backup is exit 1 with
+//   the server's reason); a snapshot that is not ready is not backed up;
 // - remove: the snapshot's backups (those with pxclone's metadata for this profile and set), then
 //   the snapshot;
 // - the dry-run lines: the snapshot's request, then the backup's.

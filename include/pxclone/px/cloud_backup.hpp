@@ -13,6 +13,7 @@
 #include "pxclone/px/client.hpp"
 #include "pxclone/px/cloud_backup_types.hpp"
 
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -52,6 +53,12 @@ public:
     // that no longer exists, so after Done ask enumerate, not status).
     std::optional<CloudBackupStatus> backup_status(const std::string& task_id) const;
 
+    // The statuses of backup tasks `task_ids` in one request: by task_id when there is one, else
+    // with neither task_id nor volume_id (the server answers all its tasks) and only these keys
+    // kept. A task without an entry is absent from the result (as backup_status's nullopt).
+    std::map<std::string, CloudBackupStatus>
+    backup_statuses(const std::vector<std::string>& task_ids) const;
+
     // Every backup matching `filter`, all pages (continuation_token). The filter is applied again
     // here: a server that ignores a filter (the reference's fake driver ignores metadata_filter)
     // must never hand pxclone someone else's backups to delete.
@@ -67,6 +74,10 @@ public:
     // failed DELETE counts as already_gone only when a second lookup no longer finds it, else its
     // error is thrown.
     Deleted delete_backup(const std::string& backup_id, const std::string& credential_id) const;
+    // delete_backup without the look-up before the DELETE, for a backup the caller has just
+    // listed (enumerate_backups): only a failed DELETE is followed by a look-up, as there.
+    Deleted delete_listed_backup(const std::string& backup_id,
+                                 const std::string& credential_id) const;
 
     // Starts a restore of a backup as a new volume.
     CloudRestoreStarted restore(const CloudRestoreRequest& request) const;
