@@ -9,23 +9,16 @@
 source "$(dirname "$0")/lib.sh"
 e2e_init "$@"
 profile=$E2E_PROFILES/cross-cluster-snapshot.yaml
-credential='{"name":"s3-e2e","bucket":"pxclone-e2e","aws_credential":{"access_key":"AKID","secret_key":"SECRET-e2e-faults","endpoint":"http://127.0.0.1:9000","region":"us-east-1"}}'
-# add_credential URL TOKEN: the credential s3-e2e, as an administrator makes it.
-add_credential() {
-    curl -sS --fail --max-time 20 -X POST -H "Authorization: bearer $2" \
-        -H 'Content-Type: application/json' --data "$credential" "$1/v1/credentials" >/dev/null ||
-        e2e_fail "could not create the credential at $1"
-}
 
 sim_start "${E2E_CLUSTER_A[@]}"
 sim_b_start
-add_credential "$SIM_B_URL" "$E2E_TOKEN_B"
+add_credential "$SIM_B_URL" "$E2E_TOKEN_B" SECRET-e2e-faults
 summary=()
 for seed in 1 2 3 4 5 6; do
     # A fresh A per seed (its seed state, this seed's faults); the bucket and B stay.
     sim_restart "${E2E_CLUSTER_A[@]}" --latency backup=100ms --seed "$seed" \
         --faults "rate=0.3,kinds=backup-fail+status-500"
-    add_credential "$SIM_URL" "$E2E_TOKEN"
+    add_credential "$SIM_URL" "$E2E_TOKEN" SECRET-e2e-faults
     sim_get /_sim/state >"$E2E_TMP/state-before.json"
     px_run snapshot -p "$profile" --run "f$seed" --timeout 50s
     case $PX_RC in

@@ -58,13 +58,7 @@ sim_start "${E2E_CLUSTER_A[@]}" --service-account-token "$SA_TOKEN_A=ci/pxclone"
 sim_b_start --service-account-token "$SA_TOKEN_B=ci/pxclone" --state "$E2E_TMP/rbac-b.yaml"
 
 # The credential s3-e2e on each cluster, as an administrator would make it.
-credential='{"name":"s3-e2e","bucket":"pxclone-e2e","aws_credential":{"access_key":"AKID","secret_key":"SECRET-e2e-rbac","endpoint":"http://127.0.0.1:9000","region":"us-east-1"}}'
-for side in "$SIM_URL $E2E_TOKEN" "$SIM_B_URL $E2E_TOKEN_B"; do
-    read -r url token <<<"$side"
-    curl -sS --fail --max-time 20 -X POST -H "Authorization: bearer $token" \
-        -H 'Content-Type: application/json' --data "$credential" "$url/v1/credentials" >/dev/null ||
-        e2e_fail "could not create the credential at $url"
-done
+add_credential_both SECRET-e2e-rbac
 sim_get /_sim/state >"$E2E_TMP/state-before.json" # the credentials are the admin's, not pxclone's
 sim_b_get /_sim/state >"$E2E_TMP/state-before-b.json"
 

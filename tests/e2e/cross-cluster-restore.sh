@@ -17,13 +17,7 @@ sim_b_start --latency cloud-restore=300ms
 profile=$E2E_PROFILES/cross-cluster-pipeline.yaml
 ns=orders-stg-r1
 
-credential='{"name":"s3-e2e","bucket":"pxclone-e2e","aws_credential":{"access_key":"AKID","secret_key":"SECRET-e2e-xrestore","endpoint":"http://127.0.0.1:9000","region":"us-east-1"}}'
-for side in "$SIM_URL $E2E_TOKEN" "$SIM_B_URL $E2E_TOKEN_B"; do
-    read -r url token <<<"$side"
-    curl -sS --fail --max-time 20 -X POST -H "Authorization: bearer $token" \
-        -H 'Content-Type: application/json' --data "$credential" "$url/v1/credentials" >/dev/null ||
-        e2e_fail "could not create the credential at $url"
-done
+add_credential_both SECRET-e2e-xrestore
 sim_get /_sim/state >"$E2E_TMP/state-before.json"
 sim_b_get /_sim/state >"$E2E_TMP/state-before-b.json"
 

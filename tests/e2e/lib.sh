@@ -282,6 +282,25 @@ preferences: {}
 KUBECONFIG
 }
 
+# add_credential URL TOKEN SECRET: the Portworx cloud credential s3-e2e (bucket pxclone-e2e) at
+# URL, as an administrator makes it (pxctl credentials create); SECRET is its secret key, which
+# a test greps pxclone's output for (it must never show).
+add_credential() {
+    local body
+    body=$(jq -cn --arg secret "$3" '{name: "s3-e2e", bucket: "pxclone-e2e",
+        aws_credential: {access_key: "AKID", secret_key: $secret,
+                         endpoint: "http://127.0.0.1:9000", region: "us-east-1"}}')
+    curl -sS --fail --max-time 20 -X POST -H "Authorization: bearer $2" \
+        -H 'Content-Type: application/json' --data "$body" "$1/v1/credentials" >/dev/null ||
+        e2e_fail "could not create the credential at $1"
+}
+
+# add_credential_both SECRET: the credential s3-e2e in cluster A and in cluster B.
+add_credential_both() {
+    add_credential "$SIM_URL" "$E2E_TOKEN" "$1"
+    add_credential "$SIM_B_URL" "$E2E_TOKEN_B" "$1"
+}
+
 # kubeconfig_b_only FILE: a kubeconfig naming cluster B alone (context pxsim-b, current), for a
 # command that must not need, or reach, cluster A (deploy-staging of a staging.cluster profile).
 kubeconfig_b_only() {
