@@ -876,7 +876,7 @@ target_mark() { awk -v v="$1" -v t="$2" 'BEGIN { print (v <= t ? "met" : "**miss
         echo "|---|---|---|"
         echo "| snapshot (A) | $cp_x_snapshot | snapshot + backup + 5·request |"
         echo "| deploy-staging (B) | $cp_x_deploy | cloud-restore + max(pvc-bind, snapshot) + rollout + 8·request |"
-        echo "| teardown (B) | $cp_x_teardown | ns-delete + 2·request |"
+        echo "| teardown (B) | $cp_x_teardown | ns-delete + 5·request (as in one cluster) |"
         echo "| teardown --snapshots (A) | $cp_x_sets | 7·request (nothing modelled: listings, credential, backup DELETE, snapshot DELETE) |"
         echo
         echo "| N | command | wall s | × bound | CPU s | peak RSS MiB | requests | by cluster and verb |"
