@@ -43,22 +43,8 @@ BackupRemoval delete_set_backups(const px::CloudBackupClient& backups, const Set
             return true;
         });
     }
-    std::vector<util::TaskResult<bool>> results;
-    if (pool != nullptr) {
-        results = util::run_all(*pool, std::move(deletes));
-    } else {
-        for (auto& remove : deletes) {
-            util::TaskResult<bool> result;
-            try {
-                result.value = remove();
-            } catch (const InterruptedError&) {
-                throw; // the rest are not tried
-            } catch (...) {
-                result.error = std::current_exception();
-            }
-            results.push_back(std::move(result));
-        }
-    }
+    // Without a pool one after another; once interrupted, each later one throws before its DELETE.
+    const auto results = util::run_all(pool, std::move(deletes));
     BackupRemoval removal;
     std::exception_ptr interrupted;
     for (std::size_t i = 0; i < results.size(); ++i) {

@@ -83,7 +83,7 @@ public:
         }
         // Each start is a request the server answers on its own: all at once on the fan-out pool.
         std::vector<RunningBackup> running;
-        auto started = start_all(std::move(starts));
+        auto started = util::run_all(m_options.pool, std::move(starts));
         for (std::size_t k = 0; k < ready.size(); ++k) {
             if (started[k].ok()) {
                 running.push_back(std::move(*started[k].value));
@@ -174,23 +174,6 @@ private:
         }
         running.start = m_context.clock->now();
         return running;
-    }
-
-    // `starts` on the options' pool, or one after another without one; each one's outcome.
-    std::vector<util::TaskResult<RunningBackup>>
-    start_all(std::vector<std::function<RunningBackup()>> starts) const {
-        if (m_options.pool != nullptr) {
-            return util::run_all(*m_options.pool, std::move(starts));
-        }
-        std::vector<util::TaskResult<RunningBackup>> results(starts.size());
-        for (std::size_t k = 0; k < starts.size(); ++k) {
-            try {
-                results[k].value = starts[k]();
-            } catch (...) {
-                results[k].error = std::current_exception();
-            }
-        }
-        return results;
     }
 
     // One round's look at every backup of `running`: the statuses of those this run started in

@@ -118,6 +118,24 @@ std::vector<TaskResult<T>> run_all(WorkerPool& pool, std::vector<std::function<T
     return results;
 }
 
+// run_all on `pool`, or, without one (nullptr), each task in turn on this thread: the same
+// outcomes, in the tasks' order.
+template <typename T>
+std::vector<TaskResult<T>> run_all(WorkerPool* pool, std::vector<std::function<T()>> tasks) {
+    if (pool != nullptr) {
+        return run_all(*pool, std::move(tasks));
+    }
+    std::vector<TaskResult<T>> results(tasks.size());
+    for (std::size_t i = 0; i < tasks.size(); ++i) {
+        try {
+            results[i].value = tasks[i]();
+        } catch (...) {
+            results[i].error = std::current_exception();
+        }
+    }
+    return results;
+}
+
 // Waits for every future, then rethrows the first exception one of them holds (in the futures'
 // order), so that nothing is still running behind the error; returns the values in order.
 template <typename T>
