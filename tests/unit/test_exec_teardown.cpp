@@ -1,12 +1,11 @@
 #include "pxclone/exec/teardown.hpp"
 
 #include <algorithm>
-#include <condition_variable>
-#include <mutex>
 
 #include <doctest/doctest.h>
 #include <nlohmann/json.hpp>
 
+#include "support/concurrent_transport.hpp"
 #include "support/fake_clock.hpp"
 #include "support/fake_transport.hpp"
 
@@ -340,60 +339,28 @@ TEST_CASE("a connection lost on one DELETE is that object's failure; the rest go
 namespace {
 
 // Answers every DELETE 200 and every listing with nothing, from any thread; holds each PVC DELETE
-// until `together` of them are in flight at once (or gives up after a bound, so a sequential
+// until `together` of them are in flight at once (test::ConcurrentTransport: a sequential
 // teardown fails the test instead of hanging).
-class ConcurrentTransport final : public http::Transport {
-public:
-    explicit ConcurrentTransport(std::size_t together) : m_together(together) {}
-
-    http::Response send(const http::Request& request) override {
-        if (request.method == Method::del &&
-            request.url.find("/persistentvolumeclaims/") != std::string::npos) {
-            std::unique_lock lock(m_mutex);
-            ++m_in_flight;
-            m_most = std::max(m_most, m_in_flight);
-            m_changed.notify_all();
-            m_changed.wait_for(lock, 10s, [this] { return m_most >= m_together; });
-            --m_in_flight;
-        }
-        {
-            const std::scoped_lock lock(m_mutex);
-            m_urls.push_back(std::string(http::method_name(request.method)) + " " + request.url);
-        }
-        if (request.method == Method::del || request.method == Method::post) {
-            return http::Response{.status = 200, .headers = {}, .body = "{}"};
-        }
-        return http::Response{.status = 200, .headers = {}, .body = list_of(json::array()).dump()};
-    }
-    http::Response stream(const http::Request& request, const http::ChunkHandler&) override {
-        return send(request);
-    }
-
-    std::size_t most_in_flight() const {
-        const std::scoped_lock lock(m_mutex);
-        return m_most;
-    }
-    std::size_t count(const std::string& prefix) const {
-        const std::scoped_lock lock(m_mutex);
-        return static_cast<std::size_t>(
-            std::count_if(m_urls.begin(), m_urls.end(),
-                          [&](const auto& url) { return url.rfind(prefix, 0) == 0; }));
-    }
-
-private:
-    std::size_t m_together;
-    mutable std::mutex m_mutex;
-    std::condition_variable m_changed;
-    std::size_t m_in_flight = 0;
-    std::size_t m_most = 0;
-    std::vector<std::string> m_urls;
-};
+test::ConcurrentTransport concurrent_transport(std::size_t together) {
+    return test::ConcurrentTransport(
+        [](const http::Request& request) {
+            if (request.method == Method::del || request.method == Method::post) {
+                return test::json_response(200, "{}");
+            }
+            return test::json_response(200, list_of(json::array()).dump());
+        },
+        [](const http::Request& request) {
+            return request.method == Method::del &&
+                   request.url.find("/persistentvolumeclaims/") != std::string::npos;
+        },
+        together);
+}
 
 } // namespace
 
 TEST_CASE("with a pool, one stage's deletions run in parallel and are reported in plan order") {
-    ConcurrentTransport kube(3);
-    ConcurrentTransport portworx(3);
+    auto kube = concurrent_transport(3);
+    auto portworx = concurrent_transport(3);
     FakeClock clock;
     FakeSleeper sleeper(clock);
     const k8s::Client kube_client(kube, "https://k8s.test");
@@ -420,9 +387,10 @@ TEST_CASE("with a pool, one stage's deletions run in parallel and are reported i
     const auto report = execute_teardown(target(), plan, context);
     CHECK(report.ok());
     CHECK(kube.most_in_flight() == 3);
-    CHECK(kube.count("DELETE https://k8s.test/api/v1/namespaces/orders-stg-42/"
-                     "persistentvolumeclaims/") == 3);
-    CHECK(portworx.count("DELETE https://px.test:9021/v1/volumes/id-") == 3);
+    CHECK(kube.requests(Method::del, "https://k8s.test/api/v1/namespaces/orders-stg-42/"
+                                     "persistentvolumeclaims/")
+              .size() == 3);
+    CHECK(portworx.requests(Method::del, "https://px.test:9021/v1/volumes/id-").size() == 3);
     std::vector<std::string> planned;
     for (const auto& deletion : plan.deletions) {
         planned.push_back(deletion.object.describe());
