@@ -98,6 +98,14 @@ struct Fixture {
                     }};
     }
 
+    // What an in-place discovery of pvc/data in stg reads first: the staging PVC (twice) and
+    // its PV.
+    void expect_staging_pvc_and_pv() {
+        kube_fake.expect(Method::get, k_pvc).reply(200, staging_pvc());
+        kube_fake.expect(Method::get, k_pvc).reply(200, staging_pvc());
+        kube_fake.expect(Method::get, "/api/v1/persistentvolumes/pv-data").reply(200, staging_pv());
+    }
+
     // What every in-place discovery reads last: the workloads of the namespace (the statefulsets
     // first, as the arguments are evaluated) and the namespace, on set 41.
     void expect_workloads_and_namespace(const json& deployments) {
@@ -125,9 +133,7 @@ struct Fixture {
 } // namespace
 
 TEST_CASE_FIXTURE(Fixture, "in place: a PVC on its own set is rolled back to its baseline") {
-    kube_fake.expect(Method::get, k_pvc).reply(200, staging_pvc());
-    kube_fake.expect(Method::get, k_pvc).reply(200, staging_pvc());
-    kube_fake.expect(Method::get, "/api/v1/persistentvolumes/pv-data").reply(200, staging_pv());
+    expect_staging_pvc_and_pv();
     px_fake.expect(Method::post, "/v1/volumes/inspectwithfilters").reply(200, baselines_reply());
     expect_workloads_and_namespace(json::array({deployment_mounting_data()}));
 
@@ -144,9 +150,7 @@ TEST_CASE_FIXTURE(Fixture, "in place: a PVC on its own set is rolled back to its
 }
 
 TEST_CASE_FIXTURE(Fixture, "in place: --snapshot of another set swaps the PVC to its snapshot") {
-    kube_fake.expect(Method::get, k_pvc).reply(200, staging_pvc());
-    kube_fake.expect(Method::get, k_pvc).reply(200, staging_pvc());
-    kube_fake.expect(Method::get, "/api/v1/persistentvolumes/pv-data").reply(200, staging_pv());
+    expect_staging_pvc_and_pv();
     // The old clone is deleted once replaced: it must be this run's.
     px_fake.expect(Method::get, "/v1/volumes/inspect/clone-1")
         .reply(200, inspected("clone-1", "snap-41", ours("41")));
@@ -301,9 +305,7 @@ TEST_CASE_FIXTURE(Fixture, "--new-pvc refuses an existing PVC that is not its co
 }
 
 TEST_CASE_FIXTURE(Fixture, "a swap refuses to replace a clone the run did not make") {
-    kube_fake.expect(Method::get, k_pvc).reply(200, staging_pvc());
-    kube_fake.expect(Method::get, k_pvc).reply(200, staging_pvc());
-    kube_fake.expect(Method::get, "/api/v1/persistentvolumes/pv-data").reply(200, staging_pv());
+    expect_staging_pvc_and_pv();
     px_fake.expect(Method::get, "/v1/volumes/inspect/clone-1")
         .reply(200, inspected("clone-1", "snap-41", ours("41", {{"pxclone.io/run", "40"}})));
     CHECK_THROWS_WITH_AS(in_place({.ns = "stg", .pvcs = {"data"}, .snapshot_set = "42"}),
@@ -365,9 +367,7 @@ struct BackupFixture : Fixture {
 
 TEST_CASE_FIXTURE(BackupFixture, "in place, staging cluster: a roll-back to the baseline asks for "
                                  "no backup (nor the credential)") {
-    kube_fake.expect(Method::get, k_pvc).reply(200, staging_pvc());
-    kube_fake.expect(Method::get, k_pvc).reply(200, staging_pvc());
-    kube_fake.expect(Method::get, "/api/v1/persistentvolumes/pv-data").reply(200, staging_pv());
+    expect_staging_pvc_and_pv();
     px_fake.expect(Method::post, "/v1/volumes/inspectwithfilters").reply(200, baselines_reply());
     expect_workloads_and_namespace(json::array({deployment_mounting_data()}));
 
@@ -380,9 +380,7 @@ TEST_CASE_FIXTURE(BackupFixture, "in place, staging cluster: a roll-back to the 
 
 TEST_CASE_FIXTURE(BackupFixture, "in place, staging cluster: --snapshot of another set swaps the "
                                  "PVC to a restore of that set's backup, without the source PVC") {
-    kube_fake.expect(Method::get, k_pvc).reply(200, staging_pvc());
-    kube_fake.expect(Method::get, k_pvc).reply(200, staging_pvc());
-    kube_fake.expect(Method::get, "/api/v1/persistentvolumes/pv-data").reply(200, staging_pv());
+    expect_staging_pvc_and_pv();
     px_fake.expect(Method::get, "/v1/volumes/inspect/clone-1")
         .reply(200, inspected("clone-1", "snap-41", ours("41")));
     // The set asked for by its id; no read of prod/data (it is in the source cluster).
@@ -408,9 +406,7 @@ TEST_CASE_FIXTURE(BackupFixture, "in place, staging cluster: --snapshot of anoth
 
 TEST_CASE_FIXTURE(BackupFixture, "in place, staging cluster: a set without a backup of the PVC's "
                                  "source is not found") {
-    kube_fake.expect(Method::get, k_pvc).reply(200, staging_pvc());
-    kube_fake.expect(Method::get, k_pvc).reply(200, staging_pvc());
-    kube_fake.expect(Method::get, "/api/v1/persistentvolumes/pv-data").reply(200, staging_pv());
+    expect_staging_pvc_and_pv();
     px_fake.expect(Method::get, "/v1/volumes/inspect/clone-1")
         .reply(200, inspected("clone-1", "snap-41", ours("41")));
     expect_backups_of("42", json::array());
