@@ -182,6 +182,18 @@ void token_secret(Needs& needs, const profile::Profile& profile, std::string_vie
     }
 }
 
+// A list that finds staging objects of `resource`: a namespaced kind inside `staging` ("": every
+// namespace), and not at all where `inside_none` (no staging namespace in this cluster); a
+// cluster-scoped one at the cluster scope.
+void lists_staging(Needs& needs, std::string_view command, const k8s::Resource& resource,
+                   const std::string& staging, bool inside_none, std::string_view why) {
+    if (!resource.namespaced) {
+        needs.add(command, "list", resource, "", why);
+    } else if (!inside_none) {
+        needs.add(command, "list", resource, staging, why);
+    }
+}
+
 // exec::find_run_objects and find_target_objects: every kind teardown knows, listed by labels
 // (also for snapshot's retention and a failed deploy-staging's account and clean-up); of the
 // kinds a method keeps, only the profile's method's (MethodRules::kept_kinds). The namespaced
@@ -196,18 +208,10 @@ void lists_run_objects(Needs& needs, const profile::Profile& profile, std::strin
     const std::string why = "find the run's objects by their labels";
     for (const auto* name : {"Deployment", "StatefulSet", "Job", "PersistentVolumeClaim",
                              "PersistentVolume", "Namespace"}) {
-        const auto& resource = needed_kind(name);
-        if (!(inside_none && resource.namespaced)) {
-            needs.add(command, "list", resource, resource.namespaced ? staging : std::string(),
-                      why);
-        }
+        lists_staging(needs, command, needed_kind(name), staging, inside_none, why);
     }
     for (const auto& kind : method.kept_kinds()) {
-        const auto& resource = needed_kind(kind);
-        if (!(inside_none && resource.namespaced)) {
-            needs.add(command, "list", resource, resource.namespaced ? staging : std::string(),
-                      why);
-        }
+        lists_staging(needs, command, needed_kind(kind), staging, inside_none, why);
     }
 }
 
@@ -277,15 +281,9 @@ void staging_reads(Needs& needs, const profile::Profile& profile, std::string_vi
     const std::string why = "find the staging environments";
     needs.add(command, "list", needed_kind("Namespace"), "", why);
     needs.add(command, "list", needed_kind("PersistentVolume"), "", why);
-    if (!inside_none) {
-        needs.add(command, "list", needed_kind("PersistentVolumeClaim"), staging, why);
-    }
+    lists_staging(needs, command, needed_kind("PersistentVolumeClaim"), staging, inside_none, why);
     for (const auto& kind : method.kept_kinds()) {
-        const auto& resource = needed_kind(kind);
-        if (!(inside_none && resource.namespaced)) {
-            needs.add(command, "list", resource, resource.namespaced ? staging : std::string(),
-                      why);
-        }
+        lists_staging(needs, command, needed_kind(kind), staging, inside_none, why);
     }
 }
 
