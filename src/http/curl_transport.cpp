@@ -378,16 +378,26 @@ struct CurlTransport::Impl {
     // libcurl's CURLMOPT_MAXCONNECTS bounds every connection it holds, those carrying a request
     // too: with more requests in flight than that, each connection was closed as its request
     // ended (an N=200 teardown opened 783 TLS connections for 817 requests; most of its CPU, and
-    // of the server's, was their handshakes). At most max_kept_connections idle ones, over those
-    // in use: set as the transfers in flight change, on the loop's thread.
+    // of the server's, was their handshakes). So it is max_kept_connections over the most
+    // requests in flight of the last CurlOptions::idle_linger: a command's steps come in waves
+    // (200 PV deletions, then 200 volume deletions), and the next wave reuses the last one's
+    // connections instead of opening as many again. Set as the transfers in flight change, on
+    // the loop's thread.
     void keep_idle(std::size_t in_flight) {
-        const auto kept = std::max<std::size_t>(options.max_kept_connections, 1) + in_flight;
+        const auto now = std::chrono::steady_clock::now();
+        if (in_flight >= recent_peak || now >= peak_until) {
+            recent_peak = in_flight;
+            peak_until = now + options.idle_linger;
+        }
+        const auto kept = std::max<std::size_t>(options.max_kept_connections, 1) + recent_peak;
         if (kept != kept_connections) {
             curl.multi_setopt(multi, CURLMOPT_MAXCONNECTS, static_cast<long>(kept));
             kept_connections = kept;
         }
     }
-    std::size_t kept_connections = 0; // the loop's own
+    std::size_t recent_peak = 0;                      // the loop's own
+    std::chrono::steady_clock::time_point peak_until; // the loop's own
+    std::size_t kept_connections = 0;                 // the loop's own
 
     // Ends the transfers whose time is up, or all when cancelled (a transfer still waiting for a
     // connection runs no callback that could see the flag); returns how long the loop may sleep.

@@ -72,6 +72,9 @@ struct CurlOptions {
     // are closed when their request ends. Not lower than the pool is wide: HTTP/1.1 snapshot
     // creates of a whole set must run at once, since a freeze hook holds production meanwhile.
     std::size_t max_kept_connections = 8;
+    // How long the connections of a burst of requests stay open after it, for the next burst:
+    // max_kept_connections idle ones over the most requests in flight in that time.
+    std::chrono::milliseconds idle_linger{3000};
     // A reply body larger than this (announced by Content-Length, or counted as it arrives) ends
     // the transfer with pxclone::Error (exit 1) naming the request's URL and the limit: a server
     // or proxy that sends without end cannot make pxclone buffer it all. Not retried. A 2xx body
