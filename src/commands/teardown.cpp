@@ -74,8 +74,10 @@ exec::TeardownContext teardown_context(Session& session, const profile::Profile&
     context.cancelled = [] {
         return util::interrupted();
     };
-    // Deletions and waits cost the client little while the server works: the fan-out width.
+    // Waits cost the client little while the server works: the fan-out width. Deletions are
+    // requests like any other: --parallel at once.
     context.pool = &session.fan_out();
+    context.deletions_pool = &session.pool();
     return context;
 }
 

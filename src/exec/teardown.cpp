@@ -284,7 +284,12 @@ public:
     // Runs work(0) .. work(count - 1) on the context's pool (inline without one) and returns when
     // all have finished; the first exception (an interruption) is then rethrown.
     void for_each(std::size_t count, const std::function<void(std::size_t)>& work) const {
-        if (m_context.pool == nullptr || count < 2) {
+        for_each_on(m_context.pool, count, work);
+    }
+    // The same on `pool`.
+    static void for_each_on(util::WorkerPool* pool, std::size_t count,
+                            const std::function<void(std::size_t)>& work) {
+        if (pool == nullptr || count < 2) {
             for (std::size_t i = 0; i < count; ++i) {
                 work(i);
             }
@@ -293,7 +298,7 @@ public:
         std::vector<std::future<void>> running;
         running.reserve(count);
         for (std::size_t i = 0; i < count; ++i) {
-            running.push_back(m_context.pool->submit([&work, i] { work(i); }));
+            running.push_back(pool->submit([&work, i] { work(i); }));
         }
         util::get_all(running);
     }
@@ -691,11 +696,13 @@ TeardownReport execute_teardown(const plan::TeardownTarget& target, const plan::
             holders[i] = runner.held_by(deletions[begin + i].object);
         }
         std::vector<Runner::Removal> removals(end - begin);
-        runner.for_each(removals.size(), [&](std::size_t i) {
-            if (!holders[i]) {
-                removals[i] = runner.attempt_remove(deletions[begin + i].object);
-            }
-        });
+        Runner::for_each_on(
+            context.deletions_pool != nullptr ? context.deletions_pool : context.pool,
+            removals.size(), [&](std::size_t i) {
+                if (!holders[i]) {
+                    removals[i] = runner.attempt_remove(deletions[begin + i].object);
+                }
+            });
         std::set<std::string> kept_namespaces;
         for (std::size_t i = 0; i < removals.size(); ++i) {
             const auto& object = deletions[begin + i].object;

@@ -400,6 +400,34 @@ TEST_CASE("with a pool, one stage's deletions run in parallel and are reported i
     CHECK(report.deleted.front().describe() == planned.front());
 }
 
+TEST_CASE("a stage's deletions run on the deletions pool when one is given") {
+    // No pool for the waits: were the deletions still sent on it, they would go one at a time
+    // and never be three in flight.
+    auto kube = concurrent_transport(3);
+    auto portworx = concurrent_transport(0);
+    FakeClock clock;
+    FakeSleeper sleeper(clock);
+    const k8s::Client kube_client(kube, "https://k8s.test");
+    const px::Client px_client(portworx, "https://px.test:9021");
+    const auto labels = owned();
+    std::vector<FoundObject> found;
+    for (const auto* name : {"data-0", "data-1", "data-2"}) {
+        found.push_back(FoundObject{TeardownKind::pvc, k_ns, name, "", labels});
+    }
+    const auto plan = plan::plan_teardown(target(), found);
+    util::WorkerPool deletions(3);
+    TeardownContext context{.kube = kube_client,
+                            .portworx = px_client,
+                            .clock = clock,
+                            .sleeper = sleeper,
+                            .timeout = 60s};
+    context.deletions_pool = &deletions;
+    const auto report = execute_teardown(target(), plan, context);
+    CHECK(report.ok());
+    CHECK(kube.most_in_flight() == 3);
+    CHECK(kube.requests(Method::del, "/persistentvolumeclaims/").size() == 3);
+}
+
 TEST_CASE("what a denied deletion leaves still refers to its PV and volume: they are kept") {
     FakeTransport kube;
     FakeTransport portworx("https://px.test:9021");
