@@ -178,7 +178,6 @@ Volume parse_volume(const json& reply) {
         throw std::invalid_argument("field id is not a string");
     }
     Volume out;
-    out.raw = volume;
     out.id = string_at(volume, "id");
     out.parent = string_at(volume.value("source", json::object()), "parent");
     const auto locator = volume.is_object() ? volume.value("locator", json::object()) : json{};

@@ -48,7 +48,6 @@ struct Volume {
     std::string state;      // "VOLUME_STATE_AVAILABLE", "VOLUME_STATE_ATTACHED", ...
     std::string attached_on;
     bool readonly = false;
-    nlohmann::json raw; // the volume object as received
 
     bool attached() const { return state == "VOLUME_STATE_ATTACHED"; }
 };
