@@ -164,9 +164,9 @@ void teardown(Session& staging, Session& source, const GlobalOptions& globals,
     // Discover (reads only): the runs and sets chosen, then everything labelled for them. The
     // environments are the staging side's, the sets the source side's (the same cluster
     // without staging.cluster).
-    const auto scope =
-        exec::catalog_scope(profile, method::of(profile.snapshot.method).kept_kinds());
-    const exec::Catalog catalog(staging.kube(), staging.portworx(), scope, &staging.pool());
+    const auto kinds = method::of(profile.snapshot.method).kept_kinds();
+    const exec::Catalog catalog(staging.kube(), staging.portworx(),
+                                exec::staging_scope(profile, kinds), &staging.pool());
     const discover::TeardownRequest request{
         .run = globals.run_id.empty() ? std::nullopt : std::optional(loaded.run.id),
         .expired = options.expired,
@@ -176,7 +176,8 @@ void teardown(Session& staging, Session& source, const GlobalOptions& globals,
         if (!separate) {
             return discover::discover_teardown(catalog, profile, request, staging.clock().now());
         }
-        const exec::Catalog sets(source.kube(), source.portworx(), scope, &source.pool());
+        const exec::Catalog sets(source.kube(), source.portworx(),
+                                 exec::catalog_scope(profile, kinds), &source.pool());
         return discover::select_teardown(profile, request, catalog.staging_objects(profile.name),
                                          sets.snapshot_sets(profile.name), staging.clock().now());
     }();

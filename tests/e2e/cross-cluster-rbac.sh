@@ -45,34 +45,36 @@ expect_equal "rbac --cluster staging is the staging part" \
     "$(jq -c '.clusters[] | select(.cluster == "staging") | .list' "$E2E_TMP/rbac.json")" \
     "$(jq -c . "$E2E_TMP/rbac-staging.json")"
 
-# state_of SIDE: a seed state for pxsim: the ServiceAccount's namespace and SIDE's part.
+# state_of SIDE RBAC_JSON: a seed state for pxsim: the ServiceAccount's namespace and SIDE's part.
 state_of() {
     echo '{"apiVersion":"v1","kind":"Namespace","metadata":{"name":"ci"}}'
     jq -c --arg side "$1" '.clusters[] | select(.cluster == $side) | .list.items[] | "---", .' \
-        "$E2E_TMP/rbac.json" | sed 's/^"---"$/---/'
+        "$2" | sed 's/^"---"$/---/'
 }
-state_of source >"$E2E_TMP/rbac-a.yaml"
-state_of staging >"$E2E_TMP/rbac-b.yaml"
-sim_start "${E2E_CLUSTER_A[@]}" --service-account-token "$SA_TOKEN_A=ci/pxclone" \
-    --state "$E2E_TMP/rbac-a.yaml"
-sim_b_start --service-account-token "$SA_TOKEN_B=ci/pxclone" --state "$E2E_TMP/rbac-b.yaml"
-
-# The credential s3-e2e on each cluster, as an administrator would make it.
-add_credential_both SECRET-e2e-rbac
-sim_get /_sim/state >"$E2E_TMP/state-before.json" # the credentials are the admin's, not pxclone's
-sim_b_get /_sim/state >"$E2E_TMP/state-before-b.json"
-
-# Kubeconfigs of the ServiceAccounts: both clusters (sa.yaml), B alone (sa-b.yaml).
-sed -e "s/token: $E2E_TOKEN\$/token: $SA_TOKEN_A/" -e "s/token: $E2E_TOKEN_B\$/token: $SA_TOKEN_B/" \
-    "$E2E_TMP/k.yaml" >"$E2E_TMP/sa.yaml"
-kubeconfig_b_only "$E2E_TMP/k-b.yaml"
-jq --arg token "$SA_TOKEN_B" '.users[0].user.token = $token' "$E2E_TMP/k-b.yaml" >"$E2E_TMP/sa-b.yaml"
-for token in "$SA_TOKEN_A" "$SA_TOKEN_B"; do
-    grep -qF "$token" "$E2E_TMP/sa.yaml" || e2e_fail "no token to replace in pxsim's kubeconfig"
-done
-if grep -qF -e "$E2E_TOKEN" -e "$E2E_TOKEN_B" "$E2E_TMP/sa.yaml" "$E2E_TMP/sa-b.yaml"; then
-    e2e_fail "an admin token is left in a ServiceAccount's kubeconfig"
-fi
+# start_clusters RBAC_JSON: pxsim A and B, each seeded with its part of RBAC_JSON and the
+# credential s3-e2e (as an administrator would make it); then the ServiceAccounts' kubeconfigs:
+# both clusters (sa.yaml), B alone (sa-b.yaml).
+start_clusters() {
+    state_of source "$1" >"$E2E_TMP/rbac-a.yaml"
+    state_of staging "$1" >"$E2E_TMP/rbac-b.yaml"
+    sim_start "${E2E_CLUSTER_A[@]}" --service-account-token "$SA_TOKEN_A=ci/pxclone" \
+        --state "$E2E_TMP/rbac-a.yaml"
+    sim_b_start --service-account-token "$SA_TOKEN_B=ci/pxclone" --state "$E2E_TMP/rbac-b.yaml"
+    add_credential_both SECRET-e2e-rbac
+    sim_get /_sim/state >"$E2E_TMP/state-before.json" # the credentials are the admin's, not pxclone's
+    sim_b_get /_sim/state >"$E2E_TMP/state-before-b.json"
+    sed -e "s/token: $E2E_TOKEN\$/token: $SA_TOKEN_A/" -e "s/token: $E2E_TOKEN_B\$/token: $SA_TOKEN_B/" \
+        "$E2E_TMP/k.yaml" >"$E2E_TMP/sa.yaml"
+    kubeconfig_b_only "$E2E_TMP/k-b.yaml"
+    jq --arg token "$SA_TOKEN_B" '.users[0].user.token = $token' "$E2E_TMP/k-b.yaml" >"$E2E_TMP/sa-b.yaml"
+    for token in "$SA_TOKEN_A" "$SA_TOKEN_B"; do
+        grep -qF "$token" "$E2E_TMP/sa.yaml" || e2e_fail "no token to replace in pxsim's kubeconfig"
+    done
+    if grep -qF -e "$E2E_TOKEN" -e "$E2E_TOKEN_B" "$E2E_TMP/sa.yaml" "$E2E_TMP/sa-b.yaml"; then
+        e2e_fail "an admin token is left in a ServiceAccount's kubeconfig"
+    fi
+}
+start_clusters "$E2E_TMP/rbac.json"
 
 # as_sa KUBECONFIG ARGS...: pxclone as the ServiceAccounts of KUBECONFIG (px_run's files).
 as_sa() {
@@ -166,6 +168,50 @@ denied=$(curl -sS --max-time 20 -X POST -H "Authorization: Bearer $SA_TOKEN_A" \
 expect_equal "A's ServiceAccount creating a namespace" \
     "namespaces is forbidden: User \"$SA_USER\" cannot create resource \"namespaces\" in API group \"\" at the cluster scope" \
     "$(jq -r .message <<<"$denied")"
+
+# 6. method csi: the staging cluster holds no source namespace, so B's part of `pxclone rbac`
+# grants nothing in prod and pxclone reads nothing there on B (exec::staging_scope): the runs'
+# completion (which lists sets on B's side too), teardown --run and list, as the ServiceAccounts
+# of both clusters' parts for the csi profile, with no 403 and every B request among
+# staging-access's permissions. (deploy-staging is not run: a csi set's cloud backups lack the
+# pxclone.io/source metadata a cross-cluster deploy finds a set by.)
+csi_profile=$E2E_PROFILES/cross-cluster-rbac-csi.yaml
+"$E2E_PXCLONE" rbac -p "$csi_profile" -o json >"$E2E_TMP/rbac-csi.json" ||
+    e2e_fail "pxclone rbac (csi) failed"
+expect_equal "csi: staging-cluster objects in namespace prod" "" "$(jq -r '.clusters[]
+    | select(.cluster == "staging") | .list.items[] | select(.metadata.namespace == "prod")
+    | .metadata.name' "$E2E_TMP/rbac-csi.json")"
+expect_equal "csi: the staging cluster's rules for volumesnapshots" "volumesnapshots" \
+    "$(jq -r '[.clusters[] | select(.cluster == "staging") | .list.items[] | select(.rules)
+    | .rules[] | .resources[] | select(. == "volumesnapshots")] | unique | .[]' "$E2E_TMP/rbac-csi.json")"
+expect_invariants
+sim_b_stop
+sim_stop
+start_clusters "$E2E_TMP/rbac-csi.json"
+as_sa "$E2E_TMP/sa.yaml" validate --online -p "$csi_profile" --run d1 -o json
+expect_exit 0
+expect_json '[.checks[] | select(.name == "access" or .name == "staging-access")
+    | "\(.name)=\(.result)"] | join(" ")' "access=ok staging-access=ok"
+json_out '[.checks[] | select(.name == "staging-access")][0].permissions' >"$E2E_TMP/permissions-b-csi.json"
+as_sa "$E2E_TMP/sa.yaml" snapshot -p "$csi_profile" --run s2 --skip-hooks -o json
+expect_exit 0
+expect_equal "csi: the set's VolumeSnapshots in A" "2" "$(sim_owned_volume_snapshots | wc -l)"
+as_sa "$E2E_TMP/sa-b.yaml" __complete runs -p "$csi_profile"
+expect_exit 0
+as_sa "$E2E_TMP/sa-b.yaml" teardown -p "$csi_profile" --run d1
+expect_exit 0
+as_sa "$E2E_TMP/sa.yaml" list -p "$csi_profile" -o json
+expect_exit 0
+expect_json '[.items[] | select(.kind == "SnapshotSet") | "\(.snapshotSet) \(.state)"] | join(",")' \
+    "s2 complete"
+expect_equal "csi: requests pxsim A refused" 0 "$(forbidden_answers "$E2E_SIM_LOG")"
+expect_equal "csi: requests pxsim B refused" 0 "$(forbidden_answers "$E2E_SIM_B_LOG")"
+expect_equal "csi: B's requests in namespace prod" "" "$(E2E_SIM_LOG=$E2E_SIM_B_LOG sim_jq '
+    pxclone_requests | map(rbac) | map(select(.namespace == "prod")) | unique
+    | map("\(.verb) \(.resource)") | .[]')"
+expect_equal "csi: B's requests not among staging-access's permissions" "" \
+    "$(uncovered "$E2E_SIM_B_LOG" "$E2E_TMP/permissions-b-csi.json")"
+
 if grep -rqF SECRET-e2e-rbac "$E2E_TMP"/run-*; then
     e2e_fail "a credential's secret key is in pxclone's output"
 fi
