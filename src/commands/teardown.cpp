@@ -271,8 +271,14 @@ void teardown(Session& staging, Session& source, const GlobalOptions& globals,
         throw std::move(*error);
     }
     if (text && !report.dry_run) {
-        streams.out << fmt::format("teardown complete: {} object{} deleted\n",
-                                   report.deleted.size(), report.deleted.size() == 1 ? "" : "s");
+        // The sets' cloud backups are not objects of the plan: counted on their own.
+        const auto backups = backups_deleted.empty()
+                                 ? std::string()
+                                 : fmt::format(" and {} cloud backup{}", backups_deleted.size(),
+                                               backups_deleted.size() == 1 ? "" : "s");
+        streams.out << fmt::format("teardown complete: {} object{}{} deleted\n",
+                                   report.deleted.size(), report.deleted.size() == 1 ? "" : "s",
+                                   backups);
         for (const auto& ns : report.released) {
             const auto pool = ns.labels.find(std::string(plan::k_pool_key));
             streams.out << fmt::format("namespace {} released to pool {}\n", ns.name,
