@@ -65,8 +65,11 @@ std::vector<std::string> catalog_ids(const GlobalOptions& globals, const std::st
                     kind == "runs" ? ClusterSide::staging : ClusterSide::source);
     const exec::Catalog catalog(
         session.kube(), session.portworx(),
-        exec::catalog_scope(loaded.profile,
-                            method::of(loaded.profile.snapshot.method).kept_kinds()));
+        kind == "runs"
+            ? exec::staging_scope(loaded.profile,
+                                  method::of(loaded.profile.snapshot.method).kept_kinds())
+            : exec::catalog_scope(loaded.profile,
+                                  method::of(loaded.profile.snapshot.method).kept_kinds()));
     std::vector<std::string> ids;
     for (const auto& set : catalog.snapshot_sets(loaded.profile.name)) {
         ids.push_back(set.id);

@@ -202,7 +202,10 @@ void add_refresh_command(CLI::App& app, const GlobalOptions& globals, Streams st
                 "set's id is RUN-YYYYMMDDHHMMSS, recorded on the staging namespace "
                 "(pxclone.io/refresh-set) until the refresh is done: running refresh again after "
                 "an interruption finishes it with that set. --dry-run prints every write without "
-                "sending it.");
+                "sending it. With staging.cluster refresh uses both clusters (a kubeconfig naming "
+                "both; --context is the source cluster's): the set is taken, backed up and pruned "
+                "on the source (production) cluster, and the environment restored from its "
+                "backups on the staging cluster.");
     sub->callback([&globals, options, streams] { run_refresh(globals, *options, streams); });
 }
 

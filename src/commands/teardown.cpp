@@ -166,9 +166,9 @@ void teardown(Session& staging, Session& source, const GlobalOptions& globals,
     // Discover (reads only): the runs and sets chosen, then everything labelled for them. The
     // environments are the staging side's, the sets the source side's (the same cluster
     // without staging.cluster).
-    const auto scope =
-        exec::catalog_scope(profile, method::of(profile.snapshot.method).kept_kinds());
-    const exec::Catalog catalog(staging.kube(), staging.portworx(), scope, &staging.pool());
+    const auto kinds = method::of(profile.snapshot.method).kept_kinds();
+    const exec::Catalog catalog(staging.kube(), staging.portworx(),
+                                exec::staging_scope(profile, kinds), &staging.pool());
     const discover::TeardownRequest request{
         .run = globals.run_id.empty() ? std::nullopt : std::optional(loaded.run.id),
         .expired = options.expired,
@@ -178,7 +178,8 @@ void teardown(Session& staging, Session& source, const GlobalOptions& globals,
         if (!separate) {
             return discover::discover_teardown(catalog, profile, request, staging.clock().now());
         }
-        const exec::Catalog sets(source.kube(), source.portworx(), scope, &source.pool());
+        const exec::Catalog sets(source.kube(), source.portworx(),
+                                 exec::catalog_scope(profile, kinds), &source.pool());
         return discover::select_teardown(profile, request, catalog.staging_objects(profile.name),
                                          sets.snapshot_sets(profile.name), staging.clock().now());
     }();
@@ -272,8 +273,14 @@ void teardown(Session& staging, Session& source, const GlobalOptions& globals,
         throw std::move(*error);
     }
     if (text && !report.dry_run) {
-        streams.out << fmt::format("teardown complete: {} object{} deleted\n",
-                                   report.deleted.size(), report.deleted.size() == 1 ? "" : "s");
+        // The sets' cloud backups are not objects of the plan: counted on their own.
+        const auto backups = backups_deleted.empty()
+                                 ? std::string()
+                                 : fmt::format(" and {} cloud backup{}", backups_deleted.size(),
+                                               backups_deleted.size() == 1 ? "" : "s");
+        streams.out << fmt::format("teardown complete: {} object{}{} deleted\n",
+                                   report.deleted.size(), report.deleted.size() == 1 ? "" : "s",
+                                   backups);
         for (const auto& ns : report.released) {
             const auto pool = ns.labels.find(std::string(plan::k_pool_key));
             streams.out << fmt::format("namespace {} released to pool {}\n", ns.name,

@@ -52,8 +52,9 @@ std::vector<std::string> account_of(const k8s::Client& kube, const px::Client& p
             lines.push_back("  " + what);
         }
     };
+    // The staging side: a staging cluster of its own has no source namespace to look in.
     const auto scope =
-        exec::catalog_scope(profile, method::of(profile.snapshot.method).kept_kinds());
+        exec::staging_scope(profile, method::of(profile.snapshot.method).kept_kinds());
     try {
         for (const auto& object :
              exec::find_run_objects(kube, portworx, profile.name, run, scope)) {

@@ -484,6 +484,12 @@ CatalogScope catalog_scope(const profile::Profile& profile, std::vector<std::str
             .staging_only = profile.staging.scoped()};
 }
 
+CatalogScope staging_scope(const profile::Profile& profile, std::vector<std::string> method_kinds) {
+    auto scope = catalog_scope(profile, std::move(method_kinds));
+    scope.holds_sets = !profile.staging.cluster.has_value();
+    return scope;
+}
+
 Catalog::Catalog(const k8s::Client& kube, const px::Client& portworx, CatalogScope scope,
                  util::WorkerPool* pool)
     : m_kube(kube), m_px(portworx), m_scope(std::move(scope)), m_pool(pool) {}
@@ -494,6 +500,9 @@ bool Catalog::keeps(std::string_view kind) const {
 }
 
 std::vector<SnapshotSet> Catalog::snapshot_sets(const std::string& profile) const {
+    if (!m_scope.holds_sets) {
+        return {};
+    }
     const auto labels = catalog_selector(profile, plan::role_name(plan::Role::snapshot));
     px::VolumeFilter filter;
     filter.labels = labels;

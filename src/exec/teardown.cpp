@@ -519,8 +519,8 @@ std::vector<FoundObject> find_run_objects(const k8s::Client& kube, const px::Cli
         for (const auto& ns : where) {
             inside.push_back(list_runs(kube, kind, ns, profile, runs));
         }
-        if (kind == TeardownKind::volume_snapshot && !scope.source_namespace.empty() &&
-            !where.contains(scope.source_namespace)) {
+        if (kind == TeardownKind::volume_snapshot && scope.holds_sets &&
+            !scope.source_namespace.empty() && !where.contains(scope.source_namespace)) {
             inside.push_back(list_runs(kube, kind, scope.source_namespace, profile, runs));
         }
     }

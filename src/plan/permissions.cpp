@@ -200,7 +200,9 @@ void lists_staging(Needs& needs, std::string_view command, const k8s::Resource& 
 // kinds of a run without a staging namespace to delete are read across the cluster, or with
 // staging.role_binding inside the staging namespace only (plan::TeardownTarget::staging_only;
 // namespaces by name, to see whether one a PV's claim names still exists: a list of namespaces),
-// and a set's VolumeSnapshots in the source namespace (reads_snapshot_sets asks for those).
+// and a set's VolumeSnapshots in the source namespace (reads_snapshot_sets asks for those; the
+// staging cluster of a profile with staging.cluster has no source namespace and is not asked:
+// exec::staging_scope, CatalogScope::holds_sets).
 void lists_run_objects(Needs& needs, const profile::Profile& profile, std::string_view command,
                        const MethodRules& method) {
     const auto staging = profile.staging.scoped() ? staging_namespace_of(profile) : std::string();

@@ -155,27 +155,6 @@ json CloudBackupClient::status_reply(const json& body, const std::string& what) 
     return m_client.call(http::Method::post, "/v1/cloudbackups/status", &body, true, what);
 }
 
-std::optional<CloudBackupStatus>
-CloudBackupClient::backup_status(const std::string& task_id) const {
-    const json body = {{"task_id", task_id}};
-    const auto what = fmt::format("{}: status of cloud backup task {}", m_cluster, task_id);
-    const auto reply = status_reply(body, what);
-    return detail::decoded(m_client.endpoint_text(), what,
-                           [&]() -> std::optional<CloudBackupStatus> {
-                               const auto statuses = reply.find("statuses");
-                               if (statuses == reply.end() || statuses->is_null()) {
-                                   return std::nullopt;
-                               }
-                               const auto& all = object_or_throw(*statuses, "statuses");
-                               // Only our own key: the reply may hold other tasks too.
-                               const auto mine = all.find(task_id);
-                               if (mine == all.end()) {
-                                   return std::nullopt;
-                               }
-                               return parse_cloud_backup_status(task_id, *mine);
-                           });
-}
-
 std::map<std::string, CloudBackupStatus>
 CloudBackupClient::backup_statuses(const std::vector<std::string>& task_ids) const {
     if (task_ids.empty()) {

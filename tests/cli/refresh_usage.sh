@@ -9,4 +9,6 @@ check 2 "refresh: give the environment's run with --run ID" refresh -p "$profile
 check 2 "refresh: -o env is not supported" refresh -p "$profile" --run 4 -o env
 check 2 "refresh: -o name is not supported" refresh -p "$profile" --run 4 -o name
 expect_help refresh --skip-hooks
+# With staging.cluster it needs both clusters: the help says so.
+expect_help refresh 'With staging.cluster refresh uses both clusters'
 exit $fail

@@ -92,6 +92,7 @@ expect_invariants
 # 5. teardown --snapshots: nothing in A's snapshots or in the bucket.
 px_run teardown -p "$profile" --run s1 --snapshots
 expect_exit 0
+expect_out_contains "teardown complete: 2 objects and 2 cloud backups deleted"
 expect_equal "pxclone's snapshots in A" "" "$(sim_owned_snapshots)"
 expect_equal "the bucket after teardown --snapshots" "" "$(bucket_backups)"
 expect_equal "pxclone's objects in B at the end" "" "$(b_owned)"

@@ -45,54 +45,27 @@ expect_equal "rbac --cluster staging is the staging part" \
     "$(jq -c '.clusters[] | select(.cluster == "staging") | .list' "$E2E_TMP/rbac.json")" \
     "$(jq -c . "$E2E_TMP/rbac-staging.json")"
 
-# state_of SIDE: a seed state for pxsim: the ServiceAccount's namespace and SIDE's part.
-state_of() {
-    echo '{"apiVersion":"v1","kind":"Namespace","metadata":{"name":"ci"}}'
-    jq -c --arg side "$1" '.clusters[] | select(.cluster == $side) | .list.items[] | "---", .' \
-        "$E2E_TMP/rbac.json" | sed 's/^"---"$/---/'
+# start_clusters RBAC_JSON: pxsim A and B, each seeded with its part of RBAC_JSON and its
+# ServiceAccount ci/pxclone (sa_start, sa_b_start: sa.yaml names both clusters, sa-b.yaml B
+# alone), and the credential s3-e2e on each, as an administrator would make it.
+start_clusters() {
+    sa_state "$1" source >"$E2E_TMP/rbac-a.yaml"
+    sa_state "$1" staging >"$E2E_TMP/rbac-b.yaml"
+    sa_start "$SA_TOKEN_A" "$E2E_TMP/rbac-a.yaml" "${E2E_CLUSTER_A[@]}"
+    sa_b_start "$SA_TOKEN_B" "$E2E_TMP/rbac-b.yaml"
+    add_credential_both SECRET-e2e-rbac
+    sim_get /_sim/state >"$E2E_TMP/state-before.json" # the credentials are the admin's, not pxclone's
+    sim_b_get /_sim/state >"$E2E_TMP/state-before-b.json"
 }
-state_of source >"$E2E_TMP/rbac-a.yaml"
-state_of staging >"$E2E_TMP/rbac-b.yaml"
-sim_start "${E2E_CLUSTER_A[@]}" --service-account-token "$SA_TOKEN_A=ci/pxclone" \
-    --state "$E2E_TMP/rbac-a.yaml"
-sim_b_start --service-account-token "$SA_TOKEN_B=ci/pxclone" --state "$E2E_TMP/rbac-b.yaml"
+start_clusters "$E2E_TMP/rbac.json"
 
-# The credential s3-e2e on each cluster, as an administrator would make it.
-add_credential_both SECRET-e2e-rbac
-sim_get /_sim/state >"$E2E_TMP/state-before.json" # the credentials are the admin's, not pxclone's
-sim_b_get /_sim/state >"$E2E_TMP/state-before-b.json"
-
-# Kubeconfigs of the ServiceAccounts: both clusters (sa.yaml), B alone (sa-b.yaml).
-sed -e "s/token: $E2E_TOKEN\$/token: $SA_TOKEN_A/" -e "s/token: $E2E_TOKEN_B\$/token: $SA_TOKEN_B/" \
-    "$E2E_TMP/k.yaml" >"$E2E_TMP/sa.yaml"
-kubeconfig_b_only "$E2E_TMP/k-b.yaml"
-jq --arg token "$SA_TOKEN_B" '.users[0].user.token = $token' "$E2E_TMP/k-b.yaml" >"$E2E_TMP/sa-b.yaml"
-for token in "$SA_TOKEN_A" "$SA_TOKEN_B"; do
-    grep -qF "$token" "$E2E_TMP/sa.yaml" || e2e_fail "no token to replace in pxsim's kubeconfig"
-done
-if grep -qF -e "$E2E_TOKEN" -e "$E2E_TOKEN_B" "$E2E_TMP/sa.yaml" "$E2E_TMP/sa-b.yaml"; then
-    e2e_fail "an admin token is left in a ServiceAccount's kubeconfig"
-fi
-
-# as_sa KUBECONFIG ARGS...: pxclone as the ServiceAccounts of KUBECONFIG (px_run's files).
-as_sa() {
-    local kubeconfig=$1
-    shift
-    E2E_RUNS=$((E2E_RUNS + 1))
-    PX_OUT=$E2E_TMP/run-$E2E_RUNS.out
-    PX_ERR=$E2E_TMP/run-$E2E_RUNS.err
-    PX_ARGS="$* --kubeconfig $kubeconfig"
-    PX_RC=0
-    "$E2E_PXCLONE" "$@" --kubeconfig "$kubeconfig" >"$PX_OUT" 2>"$PX_ERR" </dev/null || PX_RC=$?
-    echo "run $E2E_RUNS: pxclone $* (as the ServiceAccounts of $(basename "$kubeconfig")) -> exit $PX_RC"
-}
 # forbidden_answers LOG: how many of the requests in LOG pxsim refused with 403.
 forbidden_answers() {
     jq -s '[.[] | select(.status == 403)] | length' "$1"
 }
 
 # 2. validate --online: each cluster asked what the commands need of it.
-as_sa "$E2E_TMP/sa.yaml" validate --online -p "$profile" --run d1 -o json
+as_sa_of "$E2E_TMP/sa.yaml" validate --online -p "$profile" --run d1 -o json
 expect_exit 0
 expect_json '[.checks[] | select(.name == "access" or .name == "staging-access")
     | "\(.name)=\(.result)"] | join(" ")' "access=ok staging-access=ok"
@@ -105,11 +78,11 @@ expect_equal "access: permissions of deploy-staging" "" \
 
 # 3. The pipeline as the ServiceAccounts: snapshot on A; deploy-staging and teardown --run on B
 # with B's kubeconfig alone; list of both; teardown --snapshots on A.
-as_sa "$E2E_TMP/sa.yaml" snapshot -p "$profile" --run s1 --skip-hooks -o json
+as_sa_of "$E2E_TMP/sa.yaml" snapshot -p "$profile" --run s1 --skip-hooks -o json
 expect_exit 0
 expect_json '.snapshots | length' 2
 request_mark
-as_sa "$E2E_TMP/sa-b.yaml" deploy-staging -p "$profile" --run d1 -o json
+as_sa_of "$E2E_TMP/sa-b.yaml" deploy-staging -p "$profile" --run d1 -o json
 expect_exit 0
 expect_json '.namespace' orders-stg-d1
 expect_equal "requests from pxclone to A during deploy-staging" "" "$(request_lines_since_mark all)"
@@ -119,18 +92,18 @@ statefulset mongo 1" "$(sim_b_get /_sim/state | jq -r '
      | "deployment \(.metadata.name) \(.status.availableReplicas)"]
     + [.kubernetes["apps/v1/statefulsets"][] | select(.metadata.namespace == "orders-stg-d1")
      | "statefulset \(.metadata.name) \(.status.readyReplicas)"] | .[]')"
-as_sa "$E2E_TMP/sa.yaml" list -p "$profile" -o json
+as_sa_of "$E2E_TMP/sa.yaml" list -p "$profile" -o json
 expect_exit 0
 expect_json '[.items[] | select(.kind == "StagingEnvironment") | "\(.run) \(.snapshotSet) \(.state)"] | join(",")' \
     "d1 s1 ready"
 expect_json '[.items[] | select(.kind == "SnapshotSet") | "\(.snapshotSet) \(.state)"] | join(",")' \
     "s1 complete"
 request_mark
-as_sa "$E2E_TMP/sa-b.yaml" teardown -p "$profile" --run d1
+as_sa_of "$E2E_TMP/sa-b.yaml" teardown -p "$profile" --run d1
 expect_exit 0
 expect_out_contains "namespace/orders-stg-d1 deleted"
 expect_equal "requests from pxclone to A during teardown --run" "" "$(request_lines_since_mark all)"
-as_sa "$E2E_TMP/sa.yaml" teardown -p "$profile" --run s1 --snapshots
+as_sa_of "$E2E_TMP/sa.yaml" teardown -p "$profile" --run s1 --snapshots
 expect_exit 0
 expect_equal "pxclone's snapshots in A" "" "$(sim_owned_snapshots)"
 expect_equal "the bucket after teardown --snapshots" "" "$(bucket_backups)"
@@ -166,6 +139,47 @@ denied=$(curl -sS --max-time 20 -X POST -H "Authorization: Bearer $SA_TOKEN_A" \
 expect_equal "A's ServiceAccount creating a namespace" \
     "namespaces is forbidden: User \"$SA_USER\" cannot create resource \"namespaces\" in API group \"\" at the cluster scope" \
     "$(jq -r .message <<<"$denied")"
+
+# 6. method csi: the staging cluster holds no source namespace, so B's part of `pxclone rbac`
+# grants nothing in prod and pxclone reads nothing there on B (exec::staging_scope): the runs'
+# completion (which lists sets on B's side too), teardown --run and list, as the ServiceAccounts
+# of both clusters' parts for the csi profile, with no 403 and every B request among
+# staging-access's permissions. (deploy-staging is not run: a csi set's cloud backups lack the
+# pxclone.io/source metadata a cross-cluster deploy finds a set by.)
+csi_profile=$E2E_PROFILES/cross-cluster-rbac-csi.yaml
+"$E2E_PXCLONE" rbac -p "$csi_profile" -o json >"$E2E_TMP/rbac-csi.json" ||
+    e2e_fail "pxclone rbac (csi) failed"
+expect_equal "csi: staging-cluster objects in namespace prod" "" "$(jq -r '.clusters[]
+    | select(.cluster == "staging") | .list.items[] | select(.metadata.namespace == "prod")
+    | .metadata.name' "$E2E_TMP/rbac-csi.json")"
+expect_equal "csi: the staging cluster's rules for volumesnapshots" "volumesnapshots" \
+    "$(jq -r '[.clusters[] | select(.cluster == "staging") | .list.items[] | select(.rules)
+    | .rules[] | .resources[] | select(. == "volumesnapshots")] | unique | .[]' "$E2E_TMP/rbac-csi.json")"
+start_clusters "$E2E_TMP/rbac-csi.json"
+as_sa_of "$E2E_TMP/sa.yaml" validate --online -p "$csi_profile" --run d1 -o json
+expect_exit 0
+expect_json '[.checks[] | select(.name == "access" or .name == "staging-access")
+    | "\(.name)=\(.result)"] | join(" ")' "access=ok staging-access=ok"
+json_out '[.checks[] | select(.name == "staging-access")][0].permissions' >"$E2E_TMP/permissions-b-csi.json"
+as_sa_of "$E2E_TMP/sa.yaml" snapshot -p "$csi_profile" --run s2 --skip-hooks -o json
+expect_exit 0
+expect_equal "csi: the set's VolumeSnapshots in A" "2" "$(sim_owned_volume_snapshots | wc -l)"
+as_sa_of "$E2E_TMP/sa-b.yaml" __complete runs -p "$csi_profile"
+expect_exit 0
+as_sa_of "$E2E_TMP/sa-b.yaml" teardown -p "$csi_profile" --run d1
+expect_exit 0
+as_sa_of "$E2E_TMP/sa.yaml" list -p "$csi_profile" -o json
+expect_exit 0
+expect_json '[.items[] | select(.kind == "SnapshotSet") | "\(.snapshotSet) \(.state)"] | join(",")' \
+    "s2 complete"
+expect_equal "csi: requests pxsim A refused" 0 "$(forbidden_answers "$E2E_SIM_LOG")"
+expect_equal "csi: requests pxsim B refused" 0 "$(forbidden_answers "$E2E_SIM_B_LOG")"
+expect_equal "csi: B's requests in namespace prod" "" "$(E2E_SIM_LOG=$E2E_SIM_B_LOG sim_jq '
+    pxclone_requests | map(rbac) | map(select(.namespace == "prod")) | unique
+    | map("\(.verb) \(.resource)") | .[]')"
+expect_equal "csi: B's requests not among staging-access's permissions" "" \
+    "$(uncovered "$E2E_SIM_B_LOG" "$E2E_TMP/permissions-b-csi.json")"
+
 if grep -rqF SECRET-e2e-rbac "$E2E_TMP"/run-*; then
     e2e_fail "a credential's secret key is in pxclone's output"
 fi

@@ -379,6 +379,97 @@ px_run() {
     echo "run $E2E_RUNS: pxclone $* -> exit $PX_RC"
 }
 
+# ---- a ServiceAccount holding only `pxclone rbac`'s output (least-privilege scenarios) ----------
+#
+#   "$E2E_PXCLONE" rbac -p "$profile" -o json >"$E2E_TMP/rbac.json"
+#   sa_state "$E2E_TMP/rbac.json" >"$E2E_TMP/rbac-state.yaml"    # (a profile of two clusters:
+#   sa_start "$SA_TOKEN" "$E2E_TMP/rbac-state.yaml"              #  sa_state FILE source | staging,
+#   as_sa snapshot -p "$profile" --run s1                         #  sa_b_start for B, as_sa_of)
+#
+# pxsim authorizes the token as ServiceAccount ci/pxclone by the RBAC objects it was seeded with;
+# $E2E_TMP/sa.yaml is k.yaml with that token in place of the admin's (and with B running,
+# $E2E_TMP/sa-b.yaml names B alone with B's).
+E2E_SA_TOKEN=""
+E2E_SA_TOKEN_B=""
+
+# sa_state RBAC_JSON [SIDE]: to stdout, a seed state for pxsim: the ServiceAccount's namespace
+# ci and the objects of RBAC_JSON (`pxclone rbac -o json`; with SIDE, source or staging, that
+# cluster's part of a two-cluster profile's).
+sa_state() {
+    echo '{"apiVersion":"v1","kind":"Namespace","metadata":{"name":"ci"}}'
+    if [[ -n ${2:-} ]]; then
+        jq -c --arg side "$2" '.clusters[] | select(.cluster == $side) | .list.items[] | "---", .' "$1"
+    else
+        jq -c '.items[] | "---", .' "$1"
+    fi | sed 's/^"---"$/---/'
+}
+
+# sa_start TOKEN STATE [PXSIM_ARGS...]: pxsim (A; a fresh one through sim_restart when it runs)
+# seeded with STATE, TOKEN authorized as ci/pxclone, then the ServiceAccounts' kubeconfigs.
+sa_start() {
+    E2E_SA_TOKEN=$1
+    local state=$2
+    shift 2
+    if [[ -n $SIM_PID ]]; then
+        sim_restart --service-account-token "$E2E_SA_TOKEN=ci/pxclone" --state "$state" "$@"
+    else
+        sim_start --service-account-token "$E2E_SA_TOKEN=ci/pxclone" --state "$state" "$@"
+    fi
+    _sa_kubeconfigs
+}
+
+# sa_b_start TOKEN STATE [PXSIM_ARGS...]: pxsim B (stopped first when it runs) seeded with
+# STATE, TOKEN authorized as ci/pxclone, then the ServiceAccounts' kubeconfigs.
+sa_b_start() {
+    E2E_SA_TOKEN_B=$1
+    local state=$2
+    shift 2
+    sim_b_stop
+    sim_b_start --service-account-token "$E2E_SA_TOKEN_B=ci/pxclone" --state "$state" "$@"
+    _sa_kubeconfigs
+}
+
+# sa.yaml (and with B running sa-b.yaml) from the admin's kubeconfigs, each running cluster's
+# admin token replaced by its ServiceAccount's; fails when a token was not there to replace, or
+# an admin token is left.
+_sa_kubeconfigs() {
+    local replace=(-e "s/token: $E2E_TOKEN\$/token: $E2E_SA_TOKEN/")
+    if [[ -n $SIM_B_PID ]]; then
+        replace+=(-e "s/token: $E2E_TOKEN_B\$/token: $E2E_SA_TOKEN_B/")
+        kubeconfig_b_only "$E2E_TMP/k-b.yaml"
+        jq --arg token "$E2E_SA_TOKEN_B" '.users[0].user.token = $token' "$E2E_TMP/k-b.yaml" \
+            >"$E2E_TMP/sa-b.yaml"
+        grep -qF "$E2E_SA_TOKEN_B" "$E2E_TMP/sa-b.yaml" || e2e_fail "no token to replace in B's kubeconfig"
+    fi
+    sed "${replace[@]}" "$E2E_TMP/k.yaml" >"$E2E_TMP/sa.yaml"
+    grep -qF "$E2E_SA_TOKEN" "$E2E_TMP/sa.yaml" || e2e_fail "no token to replace in pxsim's kubeconfig"
+    if [[ -n $SIM_B_PID ]]; then
+        grep -qF "$E2E_SA_TOKEN_B" "$E2E_TMP/sa.yaml" || e2e_fail "no token of B to replace in pxsim's kubeconfig"
+    fi
+    if grep -qF -e "$E2E_TOKEN" -e "$E2E_TOKEN_B" "$E2E_TMP/sa.yaml" "$E2E_TMP"/sa-b.yaml 2>/dev/null; then
+        e2e_fail "an admin token is left in a ServiceAccount's kubeconfig"
+    fi
+}
+
+# as_sa_of KUBECONFIG ARGS...: pxclone ARGS as the ServiceAccount(s) of KUBECONFIG (its current
+# context), with px_run's files (PX_OUT, PX_ERR, PX_RC).
+as_sa_of() {
+    local kubeconfig=$1
+    shift
+    E2E_RUNS=$((E2E_RUNS + 1))
+    PX_OUT=$E2E_TMP/run-$E2E_RUNS.out
+    PX_ERR=$E2E_TMP/run-$E2E_RUNS.err
+    PX_ARGS="$* --kubeconfig $kubeconfig"
+    PX_RC=0
+    "$E2E_PXCLONE" "$@" --kubeconfig "$kubeconfig" >"$PX_OUT" 2>"$PX_ERR" </dev/null || PX_RC=$?
+    echo "run $E2E_RUNS: pxclone $* (as the ServiceAccount of $(basename "$kubeconfig")) -> exit $PX_RC"
+}
+
+# as_sa ARGS...: pxclone ARGS as the ServiceAccount, in cluster A (sa.yaml, context pxsim).
+as_sa() {
+    as_sa_of "$E2E_TMP/sa.yaml" "$@" --context pxsim
+}
+
 expect_exit() {
     [[ $PX_RC == "$1" ]] || e2e_fail "expected exit code $1, got $PX_RC"
 }

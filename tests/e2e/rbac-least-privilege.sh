@@ -46,30 +46,14 @@ put_role() {
         '.metadata.resourceVersion = $current.metadata.resourceVersion' <<<"$1")")
     [[ $(jq -r .kind <<<"$reply") == "$(jq -r .kind <<<"$1")" ]] || e2e_fail "PUT $path: $reply"
 }
-# as_sa ARGS...: pxclone as the ServiceAccount (px_run with its kubeconfig).
-as_sa() {
-    E2E_RUNS=$((E2E_RUNS + 1))
-    PX_OUT=$E2E_TMP/run-$E2E_RUNS.out
-    PX_ERR=$E2E_TMP/run-$E2E_RUNS.err
-    PX_ARGS="$* --kubeconfig $E2E_TMP/sa.yaml --context pxsim"
-    PX_RC=0
-    "$E2E_PXCLONE" "$@" --kubeconfig "$E2E_TMP/sa.yaml" --context pxsim >"$PX_OUT" 2>"$PX_ERR" \
-        </dev/null || PX_RC=$?
-    echo "run $E2E_RUNS: pxclone $* (as the ServiceAccount) -> exit $PX_RC"
-}
 
 # 1. The RBAC objects pxclone rbac prints (it contacts no cluster), applied by the admin: pxsim
 # starts with them (and the ServiceAccount's namespace), so that its request log holds only
 # pxclone's requests and the admin's later replacements of roles.
 "$E2E_PXCLONE" rbac -p "$profile" --service-account ci/pxclone -o json >"$E2E_TMP/rbac.json" ||
     e2e_fail "pxclone rbac failed"
-{
-    echo '{"apiVersion":"v1","kind":"Namespace","metadata":{"name":"ci"}}'
-    jq -c '.items[] | "---", .' "$E2E_TMP/rbac.json" | sed 's/^"---"$/---/'
-} >"$E2E_TMP/rbac-state.yaml"
-sim_start --service-account-token "$SA_TOKEN=ci/pxclone" --state "$E2E_TMP/rbac-state.yaml"
-sed "s/token: $E2E_TOKEN/token: $SA_TOKEN/" "$E2E_TMP/k.yaml" >"$E2E_TMP/sa.yaml"
-grep -qF "$SA_TOKEN" "$E2E_TMP/sa.yaml" || e2e_fail "no token to replace in pxsim's kubeconfig"
+sa_state "$E2E_TMP/rbac.json" >"$E2E_TMP/rbac-state.yaml"
+sa_start "$SA_TOKEN" "$E2E_TMP/rbac-state.yaml"
 [[ $(admin GET /apis/rbac.authorization.k8s.io/v1/clusterroles | jq '.items | length') -ge 1 ]] ||
     e2e_fail "pxsim did not load the ClusterRoles"
 
@@ -277,9 +261,7 @@ echo "minimality: $n verbs in $((SECONDS - time_start))s"
 # 4. What only a failure reads: a failed masking Job's pod log, quoted in deploy-staging's error.
 # pxsim fails every Job now; with the rule the log is quoted, without it the denial is.
 [[ -s $E2E_TMP/on-failure.jsonl ]] || e2e_fail "no pods/log rule in pxclone rbac's output"
-sim_restart --service-account-token "$SA_TOKEN=ci/pxclone" --state "$E2E_TMP/rbac-state.yaml" \
-    --faults rate=1,kinds=job-fail
-sed "s/token: $E2E_TOKEN/token: $SA_TOKEN/" "$E2E_TMP/k.yaml" >"$E2E_TMP/sa.yaml"
+sa_start "$SA_TOKEN" "$E2E_TMP/rbac-state.yaml" --faults rate=1,kinds=job-fail
 as_sa snapshot -p "$profile" --run s1 --skip-hooks -q
 expect_exit 0
 as_sa deploy-staging -p "$profile" --run f0 --snapshot s1 -q
@@ -331,12 +313,8 @@ done <"$E2E_TMP/denials"
 csi=$E2E_PROFILES/restore-csi.yaml
 "$E2E_PXCLONE" rbac -p "$csi" --service-account ci/pxclone -o json >"$E2E_TMP/rbac-csi.json" ||
     e2e_fail "pxclone rbac (csi) failed"
-{
-    echo '{"apiVersion":"v1","kind":"Namespace","metadata":{"name":"ci"}}'
-    jq -c '.items[] | "---", .' "$E2E_TMP/rbac-csi.json" | sed 's/^"---"$/---/'
-} >"$E2E_TMP/rbac-csi-state.yaml"
-sim_restart --service-account-token "$SA_TOKEN=ci/pxclone" --state "$E2E_TMP/rbac-csi-state.yaml"
-sed "s/token: $E2E_TOKEN/token: $SA_TOKEN/" "$E2E_TMP/k.yaml" >"$E2E_TMP/sa.yaml"
+sa_state "$E2E_TMP/rbac-csi.json" >"$E2E_TMP/rbac-csi-state.yaml"
+sa_start "$SA_TOKEN" "$E2E_TMP/rbac-csi-state.yaml"
 as_sa validate --online -p "$csi" --run r1 -o json
 expect_exit 0
 as_sa snapshot -p "$csi" --run s1 --skip-hooks -q

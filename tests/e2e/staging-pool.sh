@@ -13,17 +13,6 @@ e2e_init "$@"
 readonly SA_TOKEN="pxsim-e2e-sa-token-5d31a0f2"
 profile=$E2E_PROFILES/pool-portworx.yaml
 
-# as_sa ARGS...: pxclone as the ServiceAccount (px_run with its kubeconfig).
-as_sa() {
-    E2E_RUNS=$((E2E_RUNS + 1))
-    PX_OUT=$E2E_TMP/run-$E2E_RUNS.out
-    PX_ERR=$E2E_TMP/run-$E2E_RUNS.err
-    PX_ARGS="$* --kubeconfig $E2E_TMP/sa.yaml --context pxsim"
-    PX_RC=0
-    "$E2E_PXCLONE" "$@" --kubeconfig "$E2E_TMP/sa.yaml" --context pxsim >"$PX_OUT" 2>"$PX_ERR" \
-        </dev/null || PX_RC=$?
-    echo "run $E2E_RUNS: pxclone $* (as the ServiceAccount) -> exit $PX_RC"
-}
 # ns_json NAME: the namespace as pxsim holds it (the admin's read).
 ns_json() {
     curl -sS --max-time 20 -H "Authorization: Bearer $E2E_TOKEN" "$SIM_URL/api/v1/namespaces/$1"
@@ -52,18 +41,15 @@ staging_role=$(jq -r '.items[] | select(.kind == "ClusterRole" and (.metadata.na
                       | .metadata.name' "$E2E_TMP/rbac.json")
 [[ $staging_role == pxclone-orders-staging ]] || e2e_fail "no staging ClusterRole: '$staging_role'"
 {
-    echo '{"apiVersion":"v1","kind":"Namespace","metadata":{"name":"ci"}}'
+    sa_state "$E2E_TMP/rbac.json"
     for ns in pool-a pool-b; do
         echo '---'
         echo "{\"apiVersion\":\"v1\",\"kind\":\"Namespace\",\"metadata\":{\"name\":\"$ns\",\"labels\":{\"pxclone.io/pool\":\"ci-pool\",\"team\":\"payments\"},\"annotations\":{\"owner\":\"platform\"}}}"
         echo '---'
         echo "{\"apiVersion\":\"rbac.authorization.k8s.io/v1\",\"kind\":\"RoleBinding\",\"metadata\":{\"name\":\"pxclone\",\"namespace\":\"$ns\"},\"roleRef\":{\"apiGroup\":\"rbac.authorization.k8s.io\",\"kind\":\"ClusterRole\",\"name\":\"$staging_role\"},\"subjects\":[{\"kind\":\"ServiceAccount\",\"name\":\"pxclone\",\"namespace\":\"ci\"}]}"
     done
-    jq -c '.items[] | "---", .' "$E2E_TMP/rbac.json" | sed 's/^"---"$/---/'
 } >"$E2E_TMP/pool-state.yaml"
-sim_start --service-account-token "$SA_TOKEN=ci/pxclone" --state "$E2E_TMP/pool-state.yaml"
-sed "s/token: $E2E_TOKEN/token: $SA_TOKEN/" "$E2E_TMP/k.yaml" >"$E2E_TMP/sa.yaml"
-grep -qF "$SA_TOKEN" "$E2E_TMP/sa.yaml" || e2e_fail "no token to replace in pxsim's kubeconfig"
+sa_start "$SA_TOKEN" "$E2E_TMP/pool-state.yaml"
 
 # 2. validate --online sees the free namespaces; two runs claim the two namespaces, by name.
 as_sa validate --online -p "$profile" --run r1

@@ -11,25 +11,10 @@ e2e_init "$@"
 readonly SA_TOKEN="pxsim-e2e-sa-token-0c7d42e9"
 profile=$E2E_PROFILES/restore-portworx-bound.yaml
 
-as_sa() {
-    E2E_RUNS=$((E2E_RUNS + 1))
-    PX_OUT=$E2E_TMP/run-$E2E_RUNS.out
-    PX_ERR=$E2E_TMP/run-$E2E_RUNS.err
-    PX_ARGS="$* --kubeconfig $E2E_TMP/sa.yaml --context pxsim"
-    PX_RC=0
-    "$E2E_PXCLONE" "$@" --kubeconfig "$E2E_TMP/sa.yaml" --context pxsim >"$PX_OUT" 2>"$PX_ERR" \
-        </dev/null || PX_RC=$?
-    echo "run $E2E_RUNS: pxclone $* (as the ServiceAccount) -> exit $PX_RC"
-}
-
 "$E2E_PXCLONE" rbac -p "$profile" --service-account ci/pxclone -o json >"$E2E_TMP/rbac.json" ||
     e2e_fail "pxclone rbac failed"
-{
-    echo '{"apiVersion":"v1","kind":"Namespace","metadata":{"name":"ci"}}'
-    jq -c '.items[] | "---", .' "$E2E_TMP/rbac.json" | sed 's/^"---"$/---/'
-} >"$E2E_TMP/rbac-state.yaml"
-sim_start --service-account-token "$SA_TOKEN=ci/pxclone" --state "$E2E_TMP/rbac-state.yaml"
-sed "s/token: $E2E_TOKEN/token: $SA_TOKEN/" "$E2E_TMP/k.yaml" >"$E2E_TMP/sa.yaml"
+sa_state "$E2E_TMP/rbac.json" >"$E2E_TMP/rbac-state.yaml"
+sa_start "$SA_TOKEN" "$E2E_TMP/rbac-state.yaml"
 
 as_sa snapshot -p "$profile" --run s1 --skip-hooks -q
 expect_exit 0

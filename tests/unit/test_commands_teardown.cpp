@@ -213,7 +213,7 @@ TEST_CASE_FIXTURE(TwoClusterFixture, "teardown --snapshots with a staging cluste
     CHECK(out.str() == "teardown of run 41 and snapshot set 41: 1 object to delete\n"
                        "cloud backup orders-backups/vol-0-s1 of prod/data deleted\n"
                        "portworx volume s1 (s1) deleted\n"
-                       "teardown complete: 1 object deleted\n");
+                       "teardown complete: 1 object and 1 cloud backup deleted\n");
 }
 
 TEST_CASE_FIXTURE(TwoClusterFixture, "teardown --snapshots --dry-run with a staging cluster: "

@@ -503,3 +503,26 @@ TEST_CASE("a restore --new-pvc copy is a PVC environment, not orphaned; ready on
     CHECK(environments[0].phase == "Pending");
     CHECK(judge_environment(environments[0], now) == EnvironmentState::partial);
 }
+
+TEST_CASE(
+    "staging_scope: a staging cluster of its own holds no set; the catalog reads none there") {
+    profile::Profile profile;
+    profile.name = "orders";
+    profile.source.source_namespace = "prod";
+    CHECK(staging_scope(profile, {"VolumeSnapshot"}).holds_sets);
+    CHECK(catalog_scope(profile, {"VolumeSnapshot"}).holds_sets);
+    profile.staging.cluster = profile::StagingCluster{};
+    const auto scope = staging_scope(profile, {"VolumeSnapshot", "VolumeSnapshotContent"});
+    CHECK_FALSE(scope.holds_sets);
+    CHECK(scope.source_namespace == "prod");
+    CHECK(catalog_scope(profile, {"VolumeSnapshot"}).holds_sets); // the source side's sets
+
+    FakeTransport kube_fake;
+    FakeTransport px_fake("https://px.test:9021");
+    const k8s::Client kube(kube_fake, "https://k8s.test");
+    const px::Client portworx(px_fake, "https://px.test:9021");
+    // No request at all: neither the Portworx snapshots nor the source namespace's VolumeSnapshots.
+    CHECK(Catalog(kube, portworx, scope).snapshot_sets("orders").empty());
+    CHECK(kube_fake.requests().empty());
+    CHECK(px_fake.requests().empty());
+}

@@ -247,21 +247,22 @@ TEST_CASE("backup status: only our own entry of statuses, whatever else the repl
     fake.expect(Method::post, "/v1/cloudbackups/status")
         .reply(200, json{{"statuses", {{mine, failed}}}});
 
-    const auto done = backups.backup_status(mine);
-    REQUIRE(done);
-    CHECK(done->task_id == mine);
-    CHECK(done->state == CloudBackupState::done);
-    CHECK(done->backup_id == "6769deaa-31b6-4500-854c-de8055a0393c");
-    CHECK(done->src_volume_id == k_snap);
-    CHECK(done->bytes_done == 1073741824);
-    CHECK_FALSE(done->restore);
-    CHECK_FALSE(backups.backup_status(mine)); // only others' entries: not ours
-    CHECK_FALSE(backups.backup_status(mine)); // {}: nothing visible
-    const auto fail = backups.backup_status(mine);
-    REQUIRE(fail);
-    CHECK(fail->state == CloudBackupState::failed);
-    CHECK(fail->info == std::vector<std::string>{"upload failed: access denied"});
-    CHECK(fail->completed_time.empty());
+    const auto done = backups.backup_statuses({mine});
+    REQUIRE(done.size() == 1); // the other task's entry is not ours
+    const auto& status = done.at(mine);
+    CHECK(status.task_id == mine);
+    CHECK(status.state == CloudBackupState::done);
+    CHECK(status.backup_id == "6769deaa-31b6-4500-854c-de8055a0393c");
+    CHECK(status.src_volume_id == k_snap);
+    CHECK(status.bytes_done == 1073741824);
+    CHECK_FALSE(status.restore);
+    CHECK(backups.backup_statuses({mine}).empty()); // only others' entries: not ours
+    CHECK(backups.backup_statuses({mine}).empty()); // {}: nothing visible
+    const auto fail = backups.backup_statuses({mine});
+    REQUIRE(fail.size() == 1);
+    CHECK(fail.at(mine).state == CloudBackupState::failed);
+    CHECK(fail.at(mine).info == std::vector<std::string>{"upload failed: access denied"});
+    CHECK(fail.at(mine).completed_time.empty());
 }
 
 TEST_CASE("enumerate backups: metadata_filter sent and applied again, every page read") {
@@ -434,8 +435,8 @@ TEST_CASE("a reply of the wrong shape is an Error naming the call, not an intern
     const CloudBackupClient backups(client, "source cluster");
     fake.expect(Method::post, "/v1/cloudbackups/status").reply(200, R"({"statuses":[1]})");
     fake.expect(Method::post, "/v1/cloudbackups/enumerate/filters").reply(200, R"({"backups":{}})");
-    CHECK_THROWS_WITH_AS(backups.backup_status("t"), doctest::Contains("OpenStorage SDK's shape"),
-                         Error);
+    CHECK_THROWS_WITH_AS(backups.backup_statuses({"t"}),
+                         doctest::Contains("OpenStorage SDK's shape"), Error);
     CloudBackupFilter filter;
     filter.credential_id = k_cred;
     CHECK_THROWS_WITH_AS(backups.enumerate_backups(filter),

@@ -140,10 +140,17 @@ struct CatalogScope {
     // labels of the namespaces and of the PVs' claims). Without it the identity holds the same
     // rights in every namespace and one list across the cluster reads the lot.
     bool staging_only = false;
+    // false: the staging cluster of a profile with staging.cluster, which holds no snapshot set
+    // and no source namespace (both are production's): nothing is read in the source namespace
+    // there (snapshot_sets finds no set; find_run_objects looks for no set of the run).
+    bool holds_sets = true;
 };
 
 // The scope of a profile's catalog: `method_kinds` its method's, the rest from the profile.
 CatalogScope catalog_scope(const profile::Profile& profile, std::vector<std::string> method_kinds);
+
+// catalog_scope for the staging side (the environments): with staging.cluster, holds_sets false.
+CatalogScope staging_scope(const profile::Profile& profile, std::vector<std::string> method_kinds);
 
 // Lists by labels. Every call is read-only; errors from either API propagate (ApiError, SdkError).
 class Catalog {
@@ -157,7 +164,8 @@ public:
 
     // Snapshot sets of `profile` ("" for every profile): Portworx snapshots (inspectwithfilters
     // managed-by, profile, role=snapshot) and VolumeSnapshots in the source namespace with the
-    // same selector (and the VolumeSnapshotContents they are bound to).
+    // same selector (and the VolumeSnapshotContents they are bound to). None, and nothing read,
+    // where the scope holds no set (!CatalogScope::holds_sets).
     std::vector<SnapshotSet> snapshot_sets(const std::string& profile) const;
 
     // Staging environments of `profile` ("" for every profile).

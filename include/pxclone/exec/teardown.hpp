@@ -36,8 +36,9 @@ std::string delete_request(const plan::FoundObject& object);
 // keeps, only those in `scope.method_kinds`. Without `scope.staging_only` each kind is one list
 // across the cluster; with it the namespaced kinds are listed only inside the run's namespaces and
 // where its PVs' claims are (readable ones: see find_target_objects), and its VolumeSnapshots in
-// `scope.source_namespace` too (a set the run took). Read-only; throws ApiError/SdkError when a
-// listing fails. With a pool, the listings are sent at once (the objects keep the same order).
+// `scope.source_namespace` too (a set the run took; not where !scope.holds_sets). Read-only; throws
+// ApiError/SdkError when a listing fails. With a pool, the listings are sent at once (the objects
+// keep the same order).
 std::vector<plan::FoundObject> find_run_objects(const k8s::Client& kube, const px::Client& portworx,
                                                 const std::string& profile, const std::string& run,
                                                 const CatalogScope& scope,

@@ -47,15 +47,12 @@ public:
     // Starts a backup; returns the task id to poll.
     std::string create_backup(const CloudBackupCreateRequest& request) const;
 
-    // The status of backup task `task_id`: only statuses[task_id], whatever else the reply
-    // holds. nullopt when the reply has no such entry (not started yet as far as this caller may
-    // see: with PX-Security the server drops entries whose snapshot the caller cannot read or
-    // that no longer exists, so after Done ask enumerate, not status).
-    std::optional<CloudBackupStatus> backup_status(const std::string& task_id) const;
-
     // The statuses of backup tasks `task_ids` in one request: by task_id when there is one, else
-    // with neither task_id nor volume_id (the server answers all its tasks) and only these keys
-    // kept. A task without an entry is absent from the result (as backup_status's nullopt).
+    // with neither task_id nor volume_id (the server answers all its tasks); only these keys are
+    // kept, whatever else the reply holds. A task without an entry is absent from the result (not
+    // started yet as far as this caller may see: with PX-Security the server drops entries whose
+    // snapshot the caller cannot read or that no longer exists, so after Done ask enumerate, not
+    // status).
     std::map<std::string, CloudBackupStatus>
     backup_statuses(const std::vector<std::string>& task_ids) const;
 
