@@ -679,17 +679,6 @@ std::vector<FoundObject> find_target_objects(const k8s::Client& kube, const px::
     return found;
 }
 
-namespace {
-
-// Whether `plan` deletes a namespace (and then checks, once it is gone, what was in it).
-bool deletes_namespace(const plan::TeardownPlan& plan) {
-    return std::any_of(
-        plan.deletions.begin(), plan.deletions.end(),
-        [](const plan::Deletion& deletion) { return deletion.object.kind == TeardownKind::ns; });
-}
-
-} // namespace
-
 TeardownReport execute_teardown(const plan::TeardownTarget& target, const plan::TeardownPlan& plan,
                                 const TeardownContext& context) {
     TeardownReport report;
@@ -772,11 +761,21 @@ TeardownReport execute_teardown(const plan::TeardownTarget& target, const plan::
 
     // Verify: nothing labelled for the target may remain.
     runner.check_cancelled();
-    // The namespaces deleted are gone now: their runs' namespaced kinds are read with the rest.
+    // When the namespaces deleted are gone (none failed), their runs' namespaced kinds are read
+    // with the rest: nothing else can be covering them.
+    bool namespaces_gone = false;
+    for (const auto& deletion : plan.deletions) {
+        if (deletion.object.kind == TeardownKind::ns) {
+            namespaces_gone = !runner.failed(deletion.object);
+            if (!namespaces_gone) {
+                break;
+            }
+        }
+    }
     const auto again = plan::plan_teardown(
         target, find_target_objects(context.kube, context.portworx, target, context.pool,
-                                    deletes_namespace(plan) ? NamespacedLookup::at_once
-                                                            : NamespacedLookup::when_needed));
+                                    namespaces_gone ? NamespacedLookup::at_once
+                                                    : NamespacedLookup::when_needed));
     // What is still being deleted (a PV its pv-protection held until its claim went) is awaited,
     // all at once: one list and watch per kind and namespace, not one per object.
     std::vector<FoundObject> deleting;
