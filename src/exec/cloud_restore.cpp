@@ -261,6 +261,9 @@ std::unique_ptr<StagingRunner> make_cloud_restore_runner(std::unique_ptr<Staging
                                                          const px::Client& staging,
                                                          StagingContext context,
                                                          CloudRestoreOptions options) {
+    if (context.clock == nullptr || context.sleeper == nullptr) {
+        throw Error(ExitCode::failed, "internal: a cloud restore runner without a clock");
+    }
     return std::make_unique<CloudRestoreRunner>(std::move(inner), staging, std::move(context),
                                                 std::move(options));
 }
