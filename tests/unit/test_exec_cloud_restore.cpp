@@ -612,6 +612,40 @@ TEST_CASE("cloud restore runner: the restores of one run share one status reques
           1);
 }
 
+TEST_CASE("cloud restore runner: an interruption ends a long pause within a second, and leaves "
+          "the volume") {
+    const auto data = staging_volume("data", k_data_backup);
+    test::ConcurrentTransport transport([](const http::Request& request) {
+        if (request.url.find("/v1/cloudbackups/restore") != std::string::npos) {
+            return test::json_response(200, json{{"restore_volume_id", "rv-1"}}.dump());
+        }
+        if (request.url.find("/v1/cloudbackups/status") != std::string::npos) {
+            return test::json_response(200, test::cloud_restore_status("rv-1", "Active").dump());
+        }
+        return test::json_response(200, "{}");
+    });
+    const px::Client portworx(transport, k_px);
+    test::FakeClock clock;
+    test::FakeSleeper sleeper(clock);
+    const auto start = clock.now();
+    // Interrupted 60.2 s in, while pauses are 10 s long.
+    exec::StagingContext context{
+        .clock = &clock,
+        .sleeper = &sleeper,
+        .on_progress = {},
+        .cancelled = [&clock, start] { return clock.now() - start > 60200ms; },
+        .on_done = {},
+        .on_written = {}};
+    const auto runner = exec::make_cloud_restore_runner(
+        std::make_unique<InnerRunner>(), portworx, std::move(context),
+        {.credential_id = k_cred, .restore_timeout = 10min});
+    CHECK_THROWS_AS(runner->clone(data), InterruptedError);
+    CHECK(clock.now() - start <= 61200ms);
+    CHECK(std::all_of(sleeper.waits().begin(), sleeper.waits().end(),
+                      [](std::chrono::milliseconds pause) { return pause <= 1s; }));
+    CHECK(transport.requests(Method::del, "/v1/volumes/").empty());
+}
+
 TEST_CASE("cloud restore dry-run runner: the restore and the label update, nothing sent") {
     std::ostringstream out;
     const auto runner = exec::make_dry_run_cloud_restore_runner(
