@@ -1,9 +1,9 @@
 #include "pxclone/exec/cloud_restore.hpp"
 
 #include "pxclone/error.hpp"
+#include "pxclone/exec/restore_poller.hpp"
 #include "pxclone/plan/lineage.hpp"
 #include "pxclone/util/duration.hpp"
-#include "pxclone/util/poll.hpp"
 
 #include <algorithm>
 #include <optional>
@@ -50,7 +50,12 @@ public:
     CloudRestoreRunner(std::unique_ptr<StagingRunner> inner, const px::Client& staging,
                        StagingContext context, CloudRestoreOptions options)
         : m_inner(std::move(inner)), m_px(staging), m_backups(staging, options.cluster),
-          m_context(std::move(context)), m_options(std::move(options)) {}
+          m_context(std::move(context)), m_options(std::move(options)),
+          m_poller(
+              [this](const std::vector<std::string>& ids) {
+                  return m_backups.restore_statuses(ids);
+              },
+              *m_context.clock, *m_context.sleeper, m_context.cancelled) {}
 
     bool sends() const override { return m_inner->sends(); }
     void create_namespace(const plan::StagingPlan& plan) override {
@@ -85,6 +90,8 @@ public:
             throw Error(ExitCode::failed, "internal: a cloud restore without a planned clone");
         }
         const auto key = "volume/" + volume.staging_pvc;
+        // From the start: the rounds of the restores already waiting wait for this one's too.
+        auto member = m_poller.join();
         auto adopted = adopt(volume);
         if (adopted && adopted->done) {
             written(volume, adopted->id);
@@ -105,7 +112,7 @@ public:
                 // volume that teardown finds by its labels.
                 m_px.update_labels(id, volume.clone->additional_labels);
             }
-            await_done(volume, key, id);
+            await_done(member, volume, key, id);
             written(volume, id);
             return id;
         });
@@ -164,22 +171,24 @@ private:
         return std::nullopt;
     }
 
-    // Polls the restore into `id` until Done (pauses doubling to 10 s); a failure or
-    // restore_timeout deletes the volume, an interruption leaves it.
-    void await_done(const plan::StagingVolume& volume, const std::string& key,
-                    const std::string& id) {
+    // Follows the restore into `id` in the poller's rounds until Done; a failure or
+    // restore_timeout deletes the volume (once `member` has left the rounds), an interruption
+    // leaves it.
+    void await_done(RestorePoller::Member& member, const plan::StagingVolume& volume,
+                    const std::string& key, const std::string& id) {
         const auto start = m_context.clock->now();
-        milliseconds pause = util::k_first_poll_pause;
         while (true) {
-            const auto status = m_backups.restore_status(id);
+            const auto [status, next] = member.look(id);
             const auto state = status ? status->state : px::CloudBackupState::not_started;
             const auto phase = plan::phase_of(state);
             if (phase == plan::TransferPhase::done) {
+                member.leave();
                 progress(key, fmt::format("restore for pvc/{} done ({})", volume.staging_pvc,
                                           util::format_duration(since(start))));
                 return;
             }
             if (phase == plan::TransferPhase::failed) {
+                member.leave();
                 const auto reason = status->info.empty()
                                         ? std::string()
                                         : fmt::format(" ({})", fmt::join(status->info, "; "));
@@ -194,7 +203,8 @@ private:
             if (m_context.cancelled && m_context.cancelled()) {
                 throw InterruptedError();
             }
-            if (m_context.clock->now() + pause > start + m_options.restore_timeout) {
+            if (next > start + m_options.restore_timeout) {
+                member.leave();
                 throw TimeoutError(
                     fmt::format("timed out after {} waiting for the cloud restore of {} into "
                                 "volume {} ({}){}",
@@ -205,8 +215,6 @@ private:
             }
             progress(key, fmt::format("restore for pvc/{} {}", volume.staging_pvc,
                                       px::cloud_backup_state_name(state)));
-            m_context.sleeper->sleep(pause);
-            pause = util::next_poll_pause(since(start)); // a quarter of the time waited
         }
     }
 
@@ -244,6 +252,7 @@ private:
     px::CloudBackupClient m_backups;
     StagingContext m_context;
     CloudRestoreOptions m_options;
+    RestorePoller m_poller; // after m_backups and m_context, which it uses
 };
 
 } // namespace
@@ -252,6 +261,9 @@ std::unique_ptr<StagingRunner> make_cloud_restore_runner(std::unique_ptr<Staging
                                                          const px::Client& staging,
                                                          StagingContext context,
                                                          CloudRestoreOptions options) {
+    if (context.clock == nullptr || context.sleeper == nullptr) {
+        throw Error(ExitCode::failed, "internal: a cloud restore runner without a clock");
+    }
     return std::make_unique<CloudRestoreRunner>(std::move(inner), staging, std::move(context),
                                                 std::move(options));
 }

@@ -561,7 +561,7 @@ std::vector<json> of_runs(const std::vector<json>& items, const std::set<std::st
 
 std::vector<FoundObject> find_target_objects(const k8s::Client& kube, const px::Client& portworx,
                                              const plan::TeardownTarget& target,
-                                             util::WorkerPool* pool) {
+                                             util::WorkerPool* pool, NamespacedLookup lookup) {
     std::set<std::string> runs = target.runs;
     runs.insert(target.snapshot_sets.begin(), target.snapshot_sets.end());
     if (runs.empty()) {
@@ -624,7 +624,27 @@ std::vector<FoundObject> find_target_objects(const k8s::Client& kube, const px::
             portworx_listing({{std::string(plan::k_run_key), run}}, runs);
         }
     }
-    auto found = run_listings(listings, pool);
+    // Where the namespaced kinds are read does not depend on the namespaces without
+    // staging_only: asked to, they are listed with the rest for every run, and kept below for
+    // the runs without a namespace being deleted only.
+    const bool at_once =
+        lookup == NamespacedLookup::at_once && !target.staging_only && !target.runs.empty();
+    const auto first = listings.size();
+    if (at_once) {
+        for (const auto kind : k_namespaced_kinds) {
+            if (looks_for(target, kind)) {
+                listings.push_back(list_runs(kube, kind, "", target.profile, target.runs));
+            }
+        }
+    }
+    auto parts = util::run_each(pool, listings);
+    std::vector<FoundObject> found;
+    std::vector<FoundObject> namespaced;
+    for (std::size_t i = 0; i < parts.size(); ++i) {
+        auto& into = i < first ? found : namespaced;
+        into.insert(into.end(), std::make_move_iterator(parts[i].begin()),
+                    std::make_move_iterator(parts[i].end()));
+    }
 
     // A staging namespace that teardown deletes takes what is in it along: nothing in it is read.
     // A run without one (never made, already gone, or not deletable) is looked for in every
@@ -645,7 +665,14 @@ std::vector<FoundObject> find_target_objects(const k8s::Client& kube, const px::
             uncovered.insert(run);
         }
     }
-    if (!uncovered.empty()) {
+    if (at_once) {
+        std::erase_if(namespaced, [&uncovered](const FoundObject& object) {
+            const auto run = object.labels.find(std::string(plan::k_run_key));
+            return run == object.labels.end() || !uncovered.contains(run->second);
+        });
+        found.insert(found.end(), std::make_move_iterator(namespaced.begin()),
+                     std::make_move_iterator(namespaced.end()));
+    } else if (!uncovered.empty()) {
         const auto where = target.staging_only
                                ? readable_scope(kube, of_runs(namespaces, uncovered),
                                                 of_runs(pvs, uncovered), deleted_namespaces, pool)
@@ -741,8 +768,21 @@ TeardownReport execute_teardown(const plan::TeardownTarget& target, const plan::
 
     // Verify: nothing labelled for the target may remain.
     runner.check_cancelled();
+    // When the namespaces deleted are gone (none failed), their runs' namespaced kinds are read
+    // with the rest: nothing else can be covering them.
+    bool namespaces_gone = false;
+    for (const auto& deletion : plan.deletions) {
+        if (deletion.object.kind == TeardownKind::ns) {
+            namespaces_gone = !runner.failed(deletion.object);
+            if (!namespaces_gone) {
+                break;
+            }
+        }
+    }
     const auto again = plan::plan_teardown(
-        target, find_target_objects(context.kube, context.portworx, target, context.pool));
+        target, find_target_objects(context.kube, context.portworx, target, context.pool,
+                                    namespaces_gone ? NamespacedLookup::at_once
+                                                    : NamespacedLookup::when_needed));
     // What is still being deleted (a PV its pv-protection held until its claim went) is awaited,
     // all at once: one list and watch per kind and namespace, not one per object.
     std::vector<FoundObject> deleting;

@@ -312,4 +312,43 @@ CloudBackupClient::restore_status(const std::string& restore_volume_id,
         });
 }
 
+std::map<std::string, CloudBackupStatus>
+CloudBackupClient::restore_statuses(const std::vector<std::string>& restore_volume_ids) const {
+    std::map<std::string, CloudBackupStatus> found;
+    if (restore_volume_ids.size() == 1) {
+        const auto& id = restore_volume_ids.front();
+        if (auto status = restore_status(id)) {
+            found.emplace(id, std::move(*status));
+        }
+        return found;
+    }
+    if (restore_volume_ids.empty()) {
+        return found;
+    }
+    const std::set<std::string> wanted(restore_volume_ids.begin(), restore_volume_ids.end());
+    const auto what = fmt::format("{}: status of {} cloud restores", m_cluster, wanted.size());
+    const auto reply = status_reply(json::object(), what);
+    return detail::decoded(m_client.endpoint_text(), what, [&] {
+        const auto statuses = reply.find("statuses");
+        if (statuses == reply.end() || statuses->is_null()) {
+            return found;
+        }
+        const auto& all = object_or_throw(*statuses, "statuses");
+        // Only the restores into our volumes: the reply holds every task of the cluster.
+        for (const auto& [key, entry] : all.items()) {
+            auto status = parse_cloud_backup_status(key, entry);
+            if (!status.restore || wanted.count(status.src_volume_id) == 0) {
+                continue;
+            }
+            const auto mine = found.find(status.src_volume_id);
+            if (mine == found.end()) {
+                found.emplace(status.src_volume_id, std::move(status));
+            } else if (status.start_time > mine->second.start_time) {
+                mine->second = std::move(status);
+            }
+        }
+        return found;
+    });
+}
+
 } // namespace pxclone::px

@@ -5,11 +5,16 @@
 #include "pxclone/exec/cloud_restore.hpp"
 #include "pxclone/method/cloudsnap.hpp"
 
+#include <atomic>
+#include <future>
+#include <map>
+#include <mutex>
 #include <sstream>
 
 #include <doctest/doctest.h>
 #include <nlohmann/json.hpp>
 
+#include "support/concurrent_transport.hpp"
 #include "support/fake_clock.hpp"
 #include "support/fake_transport.hpp"
 #include "support/fixtures.hpp"
@@ -454,6 +459,191 @@ TEST_CASE("cloud restore runner: a volume of the clone's name that is not this r
     const auto expected = "portworx (staging cluster): volume " + data.clone->name +
                           " (rv-9) exists and is not this run's restore for pvc/data";
     CHECK_THROWS_WITH_AS(f.runner->clone(data), expected.c_str(), Error);
+}
+
+namespace {
+
+// A clock the restores' threads may read while the round's sender moves it (FakeClock's sleeper
+// is not safe across threads).
+class SharedClock final : public util::Clock, public util::Sleeper {
+public:
+    std::chrono::system_clock::time_point now() const override {
+        return std::chrono::system_clock::from_time_t(1'700'000'000) +
+               std::chrono::milliseconds(m_ms.load());
+    }
+    void sleep(std::chrono::milliseconds duration) override {
+        const std::lock_guard lock(m_mutex);
+        m_waits.push_back(duration);
+        m_ms += duration.count();
+    }
+    std::vector<std::chrono::milliseconds> waits() const {
+        const std::lock_guard lock(m_mutex);
+        return m_waits;
+    }
+
+private:
+    std::atomic<std::int64_t> m_ms{0};
+    mutable std::mutex m_mutex;
+    std::vector<std::chrono::milliseconds> m_waits;
+};
+
+// The staging cluster's SDK gateway for restores that run at once: none exists yet, each is
+// restored into "rv-<name>", and a status request's round `r` (1, 2, ...) finds every restored
+// volume Active until round 3, Done from it, except `failing`, Failed from round 2.
+class RestoringServer {
+public:
+    explicit RestoringServer(std::string failing) : m_failing(std::move(failing)) {}
+
+    http::Response operator()(const http::Request& request) {
+        const std::lock_guard lock(m_mutex);
+        const auto body = request.body.empty() ? json::object() : json::parse(request.body);
+        if (request.url.find("/v1/volumes/inspectwithfilters") != std::string::npos) {
+            return test::json_response(200, "{}");
+        }
+        if (request.url.find("/v1/cloudbackups/restore") != std::string::npos) {
+            const auto id = "rv-" + body.at("restore_volume_name").get<std::string>();
+            m_restored.push_back(id);
+            return test::json_response(200, json{{"restore_volume_id", id}}.dump());
+        }
+        if (request.url.find("/v1/cloudbackups/status") != std::string::npos) {
+            ++m_rounds;
+            json statuses = json::object();
+            for (const auto& id : m_restored) {
+                const bool failed = id == m_failing && m_rounds >= 2;
+                const auto state = failed ? "Failed" : m_rounds >= 3 ? "Done" : "Active";
+                const auto entry = test::cloud_restore_status(
+                    id, state, failed ? json::array({"object store unreachable"}) : json());
+                statuses.update(entry.at("statuses"));
+            }
+            return test::json_response(200, json{{"statuses", statuses}}.dump());
+        }
+        return test::json_response(200, "{}"); // the label update, the failed one's delete
+    }
+
+private:
+    std::string m_failing;
+    std::mutex m_mutex;
+    std::vector<std::string> m_restored;
+    int m_rounds = 0;
+};
+
+} // namespace
+
+TEST_CASE("cloud restore runner: the restores of one run share one status request per round, "
+          "and a failed one still fails alone with its message") {
+    constexpr std::size_t n = 6;
+    std::vector<plan::StagingVolume> volumes;
+    for (std::size_t i = 0; i < n; ++i) {
+        volumes.push_back(staging_volume("v" + std::to_string(i), k_data_backup));
+    }
+    const auto failing = "rv-" + volumes[2].clone->name;
+    // Every restore is started before the replies come: each volume is waiting (or about to)
+    // before the first round, whatever the threads' order.
+    test::ConcurrentTransport transport(
+        [server = std::make_shared<RestoringServer>(failing)](const http::Request& request) {
+            return (*server)(request);
+        },
+        [](const http::Request& request) {
+            return request.url.find("/v1/cloudbackups/restore") != std::string::npos;
+        },
+        n);
+    const px::Client portworx(transport, k_px);
+    SharedClock clock;
+    std::mutex mutex;
+    std::map<std::string, std::vector<std::string>> progress;
+    std::vector<std::pair<std::string, bool>> steps;
+    exec::StagingContext context{.clock = &clock,
+                                 .sleeper = &clock,
+                                 .on_progress =
+                                     [&](const std::string& key, const std::string& text) {
+                                         const std::lock_guard lock(mutex);
+                                         progress[key].push_back(text);
+                                     },
+                                 .cancelled = {},
+                                 .on_done =
+                                     [&](const std::string& key, bool ok) {
+                                         const std::lock_guard lock(mutex);
+                                         steps.emplace_back(key, ok);
+                                     },
+                                 .on_written = {}};
+    const auto runner = exec::make_cloud_restore_runner(
+        std::make_unique<InnerRunner>(), portworx, std::move(context),
+        {.credential_id = k_cred, .restore_timeout = 10min});
+    std::vector<std::future<std::string>> clones;
+    for (const auto& volume : volumes) {
+        clones.push_back(
+            std::async(std::launch::async, [&runner, &volume] { return runner->clone(volume); }));
+    }
+    for (std::size_t i = 0; i < n; ++i) {
+        if (i == 2) {
+            try {
+                clones[i].get();
+                FAIL("no error");
+            } catch (const Error& e) {
+                CHECK(e.code() == ExitCode::failed);
+                CHECK(std::string(e.what()) == "cloud restore of prod/v2 into volume " +
+                                                   volumes[2].clone->name +
+                                                   " failed on the staging cluster: Failed "
+                                                   "(object store unreachable)");
+            }
+        } else {
+            CHECK(clones[i].get() == "rv-" + volumes[i].clone->name);
+        }
+    }
+    // Rounds at 0, 0.5 s and 1 s: three requests for six restores, each answering all.
+    const auto statuses = transport.requests(Method::post, "/v1/cloudbackups/status");
+    CHECK(statuses.size() == 3);
+    for (const auto& request : statuses) {
+        CHECK(json::parse(request.body) == json::object());
+    }
+    CHECK(clock.waits() == std::vector<std::chrono::milliseconds>{500ms, 500ms});
+    // Only the failed restore's volume is deleted.
+    const auto deletes = transport.requests(Method::del, "/v1/volumes/");
+    REQUIRE(deletes.size() == 1);
+    CHECK(deletes.front().url == std::string(k_px) + "/v1/volumes/" + failing);
+    // Each volume's own lines, as when it was polled alone.
+    CHECK(progress.at("volume/v0") ==
+          std::vector<std::string>{"restoring backup " + k_data_backup + " for pvc/v0",
+                                   "restore for pvc/v0 Active", "restore for pvc/v0 Active",
+                                   "restore for pvc/v0 done (1s)"});
+    CHECK(progress.at("volume/v2").back() == "restore for pvc/v2 Active");
+    CHECK(steps.size() == n);
+    CHECK(std::count(steps.begin(), steps.end(), std::make_pair(std::string("volume/v2"), false)) ==
+          1);
+}
+
+TEST_CASE("cloud restore runner: an interruption ends a long pause within a second, and leaves "
+          "the volume") {
+    const auto data = staging_volume("data", k_data_backup);
+    test::ConcurrentTransport transport([](const http::Request& request) {
+        if (request.url.find("/v1/cloudbackups/restore") != std::string::npos) {
+            return test::json_response(200, json{{"restore_volume_id", "rv-1"}}.dump());
+        }
+        if (request.url.find("/v1/cloudbackups/status") != std::string::npos) {
+            return test::json_response(200, test::cloud_restore_status("rv-1", "Active").dump());
+        }
+        return test::json_response(200, "{}");
+    });
+    const px::Client portworx(transport, k_px);
+    test::FakeClock clock;
+    test::FakeSleeper sleeper(clock);
+    const auto start = clock.now();
+    // Interrupted 60.2 s in, while pauses are 10 s long.
+    exec::StagingContext context{
+        .clock = &clock,
+        .sleeper = &sleeper,
+        .on_progress = {},
+        .cancelled = [&clock, start] { return clock.now() - start > 60200ms; },
+        .on_done = {},
+        .on_written = {}};
+    const auto runner = exec::make_cloud_restore_runner(
+        std::make_unique<InnerRunner>(), portworx, std::move(context),
+        {.credential_id = k_cred, .restore_timeout = 10min});
+    CHECK_THROWS_AS(runner->clone(data), InterruptedError);
+    CHECK(clock.now() - start <= 61200ms);
+    CHECK(std::all_of(sleeper.waits().begin(), sleeper.waits().end(),
+                      [](std::chrono::milliseconds pause) { return pause <= 1s; }));
+    CHECK(transport.requests(Method::del, "/v1/volumes/").empty());
 }
 
 TEST_CASE("cloud restore dry-run runner: the restore and the label update, nothing sent") {

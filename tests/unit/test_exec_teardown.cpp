@@ -782,3 +782,69 @@ TEST_CASE("a pool namespace: what the run made in it is deleted and awaited gone
     CHECK(kube.remaining() == 0);
     CHECK(portworx.remaining() == 0);
 }
+
+TEST_CASE("find_target_objects at_once: the namespaced kinds with the namespaces, in one round, "
+          "and what it finds is what the lookup after them finds") {
+    const auto labels = owned();
+    const json ns = {{"metadata", {{"name", k_ns}, {"labels", labels}}},
+                     {"status", {{"phase", "Active"}}}};
+    // A Deployment of run 42 elsewhere (a run without its namespace is looked for everywhere),
+    // and one of another run that the server's selector let through.
+    auto other_labels = labels;
+    other_labels["pxclone.io/run"] = "7";
+    const json app = {{"metadata", {{"name", "app"}, {"namespace", "apps"}, {"labels", labels}}}};
+    const json other = {
+        {"metadata", {{"name", "other"}, {"namespace", "apps"}, {"labels", other_labels}}}};
+    const auto server = [&](bool with_namespace) {
+        return [=](const http::Request& request) {
+            if (request.url.find("/api/v1/namespaces?") != std::string::npos) {
+                return test::json_response(
+                    200, list_of(with_namespace ? json::array({ns}) : json::array()).dump());
+            }
+            if (request.url.find("/apis/apps/v1/deployments?") != std::string::npos) {
+                return test::json_response(200, list_of(json::array({app, other})).dump());
+            }
+            if (request.method == Method::post) {
+                return test::json_response(200, "{}");
+            }
+            return test::json_response(200, list_of(json::array()).dump());
+        };
+    };
+    // The namespaces' and the Deployments' listings are held until both are in flight.
+    const auto held = [](const http::Request& request) {
+        return request.url.find("/api/v1/namespaces?") != std::string::npos ||
+               request.url.find("/apis/apps/v1/deployments?") != std::string::npos;
+    };
+    const auto describe = [](const std::vector<FoundObject>& found) {
+        std::vector<std::string> lines;
+        for (const auto& object : found) {
+            lines.push_back(object.describe());
+        }
+        return lines;
+    };
+    util::WorkerPool pool(8);
+    for (const bool with_namespace : {false, true}) {
+        CAPTURE(with_namespace);
+        test::ConcurrentTransport kube(server(with_namespace), held, 2);
+        test::ConcurrentTransport portworx(server(with_namespace));
+        test::ConcurrentTransport kube_after(server(with_namespace));
+        const k8s::Client kube_client(kube, "https://k8s.test");
+        const k8s::Client kube_after_client(kube_after, "https://k8s.test");
+        const px::Client px_client(portworx, "https://px.test:9021");
+        const auto found =
+            find_target_objects(kube_client, px_client, target(), &pool, NamespacedLookup::at_once);
+        CHECK(kube.most_in_flight() == 2);
+        const auto after = find_target_objects(kube_after_client, px_client, target(), &pool,
+                                               NamespacedLookup::when_needed);
+        CHECK(describe(found) == describe(after));
+        const auto lines = describe(found);
+        const bool app_found =
+            std::find(lines.begin(), lines.end(), "deployment/app in apps") != lines.end();
+        // Inside a namespace being deleted nothing is kept: its deletion takes it along.
+        CHECK(app_found == !with_namespace);
+        CHECK(std::find(lines.begin(), lines.end(), "deployment/other in apps") == lines.end());
+        // The lookup after the namespaces lists the namespaced kinds only without one.
+        CHECK(kube_after.requests(Method::get, "/apis/apps/v1/deployments").size() ==
+              (with_namespace ? 0U : 1U));
+    }
+}

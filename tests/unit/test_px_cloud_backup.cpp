@@ -505,6 +505,36 @@ TEST_CASE("backup statuses: several tasks in one request that names none (the se
     CHECK(fake.requests().size() == 2);
 }
 
+TEST_CASE("restore statuses: several volumes in one request answering every task; one by its "
+          "volume id") {
+    FakeTransport fake(k_base);
+    const Client client(fake, k_base);
+    const CloudBackupClient backups(client, "staging cluster");
+    auto older = status_entry("t-0", "Failed", "vol-a", true); // listed first
+    older["start_time"] = "2026-12-07T04:15:50Z";
+    fake.expect(Method::post, "/v1/cloudbackups/status")
+        .body(json::object())
+        .reply(200, json{{"statuses",
+                          {{"t-0", older},
+                           {"t-a", status_entry("t-a", "Active", "vol-a", true)},
+                           {"t-b", status_entry("t-b", "Done", "vol-b", true)},
+                           // A backup of a volume of that id, and someone else's restore.
+                           {"t-backup", status_entry("t-backup", "Failed", "vol-c")},
+                           {"t-other", status_entry("t-other", "Failed", "vol-x", true)}}}});
+    fake.expect(Method::post, "/v1/cloudbackups/status")
+        .body(json{{"volume_id", "vol-a"}})
+        .reply(200, json{{"statuses", {{"t-a", status_entry("t-a", "Done", "vol-a", true)}}}});
+
+    const auto found = backups.restore_statuses({"vol-a", "vol-b", "vol-c"});
+    REQUIRE(found.size() == 2);                                 // vol-c has no restore record
+    CHECK(found.at("vol-a").state == CloudBackupState::active); // the latest of its two
+    CHECK(found.at("vol-a").task_id == "t-a");
+    CHECK(found.at("vol-b").state == CloudBackupState::done);
+    CHECK(backups.restore_statuses({"vol-a"}).at("vol-a").state == CloudBackupState::done);
+    CHECK(backups.restore_statuses({}).empty()); // nothing asked: no request
+    CHECK(fake.requests().size() == 2);
+}
+
 TEST_CASE("delete listed backup: no look-up before the DELETE; a failed one only after a look-up") {
     FakeTransport fake(k_base);
     const Client client(fake, k_base);

@@ -38,7 +38,8 @@ struct CloudRestoreOptions {
 //   run's);
 // - else the backup is restored as a volume of that name (locator labels sent too), labelled at
 //   once with the clone's labels (so that teardown finds it even if this run dies now), and polled
-//   by its volume id until Done;
+//   until Done: the runner's restores share one status request per round (exec/restore_poller.hpp:
+//   by its volume id when it is the only one waiting, else one request answering all);
 // - a restore that fails (Failed, Aborted, Stopped; exit 1 with the server's reason) or outlasts
 //   restore_timeout (exit 4) deletes the volume it restored into, and only that one; an
 //   interruption leaves it (labelled) for the next run or teardown.

@@ -51,10 +51,15 @@ std::vector<plan::FoundObject> find_run_objects(const k8s::Client& kube, const p
 // only inside exec::labelled_scope() of those runs' namespaces and PVs, where a namespace that
 // only a PV's claim names is read once a list by name shows it still exists (a staging namespace
 // that is gone took its RoleBinding along: nothing is left there, and nothing may be read).
-std::vector<plan::FoundObject> find_target_objects(const k8s::Client& kube,
-                                                   const px::Client& portworx,
-                                                   const plan::TeardownTarget& target,
-                                                   util::WorkerPool* pool = nullptr);
+// `lookup` at_once (without staging_only; ignored under it) lists the namespaced kinds of every
+// run with the other listings instead of after them, and keeps those of the runs found without a
+// namespace being deleted: one round instead of two where the namespaces are known to be gone
+// (teardown's check after deleting them), and listings wasted where they are not.
+enum class NamespacedLookup { when_needed, at_once };
+std::vector<plan::FoundObject>
+find_target_objects(const k8s::Client& kube, const px::Client& portworx,
+                    const plan::TeardownTarget& target, util::WorkerPool* pool = nullptr,
+                    NamespacedLookup lookup = NamespacedLookup::when_needed);
 
 struct TeardownContext {
     const k8s::Client& kube;

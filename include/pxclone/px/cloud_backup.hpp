@@ -85,6 +85,13 @@ public:
     std::optional<CloudBackupStatus> restore_status(const std::string& restore_volume_id,
                                                     const std::string& task_id = {}) const;
 
+    // The statuses of the restores into `restore_volume_ids` in one request: restore_status's
+    // when there is one, else with neither task_id nor volume_id (the server answers all its
+    // tasks, restores included) and per volume its restore entry (the latest) kept. A volume
+    // without one is absent from the result (as restore_status's nullopt).
+    std::map<std::string, CloudBackupStatus>
+    restore_statuses(const std::vector<std::string>& restore_volume_ids) const;
+
 private:
     nlohmann::json status_reply(const nlohmann::json& body, const std::string& what) const;
 
