@@ -356,15 +356,32 @@ test::ConcurrentTransport concurrent_transport(std::size_t together) {
         together);
 }
 
+// Both clusters' APIs on concurrent transports (PVC DELETEs held until `together` are in flight
+// at once on Kubernetes, `px_together` on Portworx), and a context without pools.
+struct ConcurrentTeardown {
+    ConcurrentTeardown(std::size_t together, std::size_t px_together)
+        : kube(concurrent_transport(together)), portworx(concurrent_transport(px_together)) {}
+    test::ConcurrentTransport kube;
+    test::ConcurrentTransport portworx;
+    FakeClock clock;
+    FakeSleeper sleeper{clock};
+    const k8s::Client kube_client{kube, "https://k8s.test"};
+    const px::Client px_client{portworx, "https://px.test:9021"};
+    TeardownContext context() {
+        return TeardownContext{.kube = kube_client,
+                               .portworx = px_client,
+                               .clock = clock,
+                               .sleeper = sleeper,
+                               .timeout = 60s};
+    }
+};
+
 } // namespace
 
 TEST_CASE("with a pool, one stage's deletions run in parallel and are reported in plan order") {
-    auto kube = concurrent_transport(3);
-    auto portworx = concurrent_transport(3);
-    FakeClock clock;
-    FakeSleeper sleeper(clock);
-    const k8s::Client kube_client(kube, "https://k8s.test");
-    const px::Client px_client(portworx, "https://px.test:9021");
+    ConcurrentTeardown apis(3, 3);
+    auto& kube = apis.kube;
+    auto& portworx = apis.portworx;
     const auto labels = owned();
     std::vector<FoundObject> found;
     for (const auto* name : {"data-2", "data-0", "data-1"}) {
@@ -375,11 +392,7 @@ TEST_CASE("with a pool, one stage's deletions run in parallel and are reported i
     const auto plan = plan::plan_teardown(target(), found);
     util::WorkerPool pool(4);
     std::vector<std::string> deleted;
-    TeardownContext context{.kube = kube_client,
-                            .portworx = px_client,
-                            .clock = clock,
-                            .sleeper = sleeper,
-                            .timeout = 60s};
+    auto context = apis.context();
     context.on_deleted = [&deleted](const FoundObject& object, bool) {
         deleted.push_back(object.describe());
     };
@@ -403,12 +416,7 @@ TEST_CASE("with a pool, one stage's deletions run in parallel and are reported i
 TEST_CASE("a stage's deletions run on the deletions pool when one is given") {
     // No pool for the waits: were the deletions still sent on it, they would go one at a time
     // and never be three in flight.
-    auto kube = concurrent_transport(3);
-    auto portworx = concurrent_transport(0);
-    FakeClock clock;
-    FakeSleeper sleeper(clock);
-    const k8s::Client kube_client(kube, "https://k8s.test");
-    const px::Client px_client(portworx, "https://px.test:9021");
+    ConcurrentTeardown apis(3, 0);
     const auto labels = owned();
     std::vector<FoundObject> found;
     for (const auto* name : {"data-0", "data-1", "data-2"}) {
@@ -416,16 +424,12 @@ TEST_CASE("a stage's deletions run on the deletions pool when one is given") {
     }
     const auto plan = plan::plan_teardown(target(), found);
     util::WorkerPool deletions(3);
-    TeardownContext context{.kube = kube_client,
-                            .portworx = px_client,
-                            .clock = clock,
-                            .sleeper = sleeper,
-                            .timeout = 60s};
+    auto context = apis.context();
     context.deletions_pool = &deletions;
     const auto report = execute_teardown(target(), plan, context);
     CHECK(report.ok());
-    CHECK(kube.most_in_flight() == 3);
-    CHECK(kube.requests(Method::del, "/persistentvolumeclaims/").size() == 3);
+    CHECK(apis.kube.most_in_flight() == 3);
+    CHECK(apis.kube.requests(Method::del, "/persistentvolumeclaims/").size() == 3);
 }
 
 TEST_CASE("what a denied deletion leaves still refers to its PV and volume: they are kept") {

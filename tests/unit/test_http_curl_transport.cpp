@@ -3,13 +3,13 @@
 #include "pxclone/util/worker_pool.hpp"
 
 #include <algorithm>
-#include <array>
 #include <chrono>
 #include <condition_variable>
 #include <map>
 #include <mutex>
 #include <set>
 #include <thread>
+#include <vector>
 
 #include <doctest/doctest.h>
 #include <fmt/format.h>
@@ -329,113 +329,129 @@ TEST_CASE("CurlTransport is safe from many threads and bounded by its handle poo
     CHECK(ports.size() <= 8);
 }
 
+namespace {
+
+// A server whose GET /n?i=NAME answers NAME and records the client port it came from (which
+// connection carried it); a request whose NAME starts with a held prefix waits for release().
+class PortServer {
+public:
+    explicit PortServer(std::vector<std::string> held) : m_held(std::move(held)) {
+        m_server.routes().Get("/n", [this](const httplib::Request& req, httplib::Response& res) {
+            const auto name = req.get_param_value("i");
+            {
+                const std::scoped_lock lock(m_mutex);
+                m_port_of[name] = req.remote_port;
+            }
+            m_changed.notify_all();
+            if (const auto* prefix = held_prefix(name)) {
+                std::unique_lock lock(m_mutex);
+                m_changed.wait(lock, [&] { return m_released.contains(*prefix); });
+            }
+            res.set_content(name, "text/plain");
+        });
+        m_server.routes().set_keep_alive_max_count(1000);
+        m_server.start();
+    }
+    std::string url(const std::string& name) const { return m_server.url("/n?i=" + name); }
+    // Waits until `count` requests whose name starts with `prefix` have come.
+    void await(const std::string& prefix, std::size_t count) {
+        std::unique_lock lock(m_mutex);
+        m_changed.wait(lock, [&] {
+            return static_cast<std::size_t>(std::count_if(
+                       m_port_of.begin(), m_port_of.end(), [&prefix](const auto& entry) {
+                           return entry.first.starts_with(prefix);
+                       })) == count;
+        });
+    }
+    void release(const std::string& prefix) {
+        {
+            const std::scoped_lock lock(m_mutex);
+            m_released.insert(prefix);
+        }
+        m_changed.notify_all();
+    }
+    std::map<std::string, int> ports() const {
+        const std::scoped_lock lock(m_mutex);
+        return m_port_of;
+    }
+
+private:
+    const std::string* held_prefix(const std::string& name) const {
+        const auto it = std::find_if(m_held.begin(), m_held.end(), [&name](const auto& prefix) {
+            return name.starts_with(prefix);
+        });
+        return it == m_held.end() ? nullptr : &*it;
+    }
+
+    test::HttpServer m_server;
+    std::vector<std::string> m_held;
+    mutable std::mutex m_mutex;
+    std::condition_variable m_changed;
+    std::map<std::string, int> m_port_of;
+    std::set<std::string> m_released;
+};
+
+} // namespace
+
 // libcurl's CURLMOPT_MAXCONNECTS counts the connections carrying a request too: set to the idle
 // ones alone, a connection was closed as its request ended whenever more were in flight, and
 // the next request opened another (a TLS handshake each: an N=200 teardown opened 783).
 TEST_CASE(
     "CurlTransport reuses a connection while more requests than it keeps idle are in flight") {
-    test::HttpServer server;
-    std::mutex mutex;
-    std::condition_variable arrived;
-    int held = 0;
-    std::map<std::string, int> port_of;
-    Gate gate;
-    server.routes().Get("/n", [&](const httplib::Request& req, httplib::Response& res) {
-        const auto name = req.get_param_value("i");
-        {
-            const std::scoped_lock lock(mutex);
-            port_of[name] = req.remote_port;
-            if (name.starts_with("held")) {
-                ++held;
-            }
-        }
-        arrived.notify_all();
-        if (name.starts_with("held")) {
-            gate.wait();
-        }
-        res.set_content(name, "text/plain");
-    });
-    server.routes().set_keep_alive_max_count(1000);
-    server.start();
+    PortServer server({"held"});
     http::CurlOptions options;
     options.max_connections = 8;
     options.max_kept_connections = 1;
     http::CurlTransport transport(options);
     // Answered first: libcurl then knows the server speaks HTTP/1.1 (until it does, a request
     // waits for a connection being used to tell whether it multiplexes: CURLOPT_PIPEWAIT).
-    CHECK(transport.send(get(server.url("/n?i=warm-up"))).body == "warm-up");
+    CHECK(transport.send(get(server.url("warm-up"))).body == "warm-up");
     std::vector<std::thread> holders;
     for (int i = 0; i < 3; ++i) {
         holders.emplace_back([&, i] {
-            CHECK(transport.send(get(server.url("/n?i=held" + std::to_string(i)))).status == 200);
+            CHECK(transport.send(get(server.url("held" + std::to_string(i)))).status == 200);
         });
     }
-    {
-        std::unique_lock lock(mutex);
-        arrived.wait(lock, [&] { return held == 3; });
-    }
+    server.await("held", 3);
     // Three requests in flight on three connections; two more, one after the other.
-    CHECK(transport.send(get(server.url("/n?i=first"))).body == "first");
-    CHECK(transport.send(get(server.url("/n?i=second"))).body == "second");
-    gate.open();
+    CHECK(transport.send(get(server.url("first"))).body == "first");
+    CHECK(transport.send(get(server.url("second"))).body == "second");
+    server.release("held");
     for (auto& holder : holders) {
         holder.join();
     }
+    const auto port_of = server.ports();
     CHECK(port_of.size() == 6);
     CHECK(port_of.at("second") == port_of.at("first"));
 }
 
 TEST_CASE("CurlTransport keeps a burst's connections for the next burst (idle_linger)") {
-    test::HttpServer server;
-    std::mutex mutex;
-    std::condition_variable arrived;
-    std::map<std::string, int> port_of;
-    std::array<Gate, 2> gates;
-    server.routes().Get("/n", [&](const httplib::Request& req, httplib::Response& res) {
-        const auto name = req.get_param_value("i");
-        {
-            const std::scoped_lock lock(mutex);
-            port_of[name] = req.remote_port;
-        }
-        arrived.notify_all();
-        if (name.starts_with("burst")) {
-            gates.at(name[5] == '0' ? 0 : 1).wait();
-        }
-        res.set_content(name, "text/plain");
-    });
-    server.routes().set_keep_alive_max_count(1000);
-    server.start();
+    PortServer server({"burst0", "burst1"});
     http::CurlOptions options;
     options.max_connections = 8;
     options.max_kept_connections = 1;
     // Longer than any test run: what is checked is that the burst's connections outlive it.
     options.idle_linger = std::chrono::hours(1);
     http::CurlTransport transport(options);
-    CHECK(transport.send(get(server.url("/n?i=warm-up"))).body == "warm-up");
-    // burst(b) sends three requests at once, held by the server until all three are in.
-    const auto burst = [&](int b) {
+    CHECK(transport.send(get(server.url("warm-up"))).body == "warm-up");
+    // burst(prefix) sends three requests at once, held by the server until all three are in.
+    const auto burst = [&](const std::string& prefix) {
         std::vector<std::thread> senders;
         for (int i = 0; i < 3; ++i) {
-            senders.emplace_back([&, b, i] {
-                const auto name = fmt::format("burst{}-{}", b, i);
-                CHECK(transport.send(get(server.url("/n?i=" + name))).body == name);
+            senders.emplace_back([&, i] {
+                const auto name = fmt::format("{}-{}", prefix, i);
+                CHECK(transport.send(get(server.url(name))).body == name);
             });
         }
-        {
-            std::unique_lock lock(mutex);
-            arrived.wait(lock, [&] {
-                return std::count_if(port_of.begin(), port_of.end(), [b](const auto& entry) {
-                           return entry.first.starts_with(fmt::format("burst{}", b));
-                       }) == 3;
-            });
-        }
-        gates.at(static_cast<std::size_t>(b)).open();
+        server.await(prefix, 3);
+        server.release(prefix);
         for (auto& sender : senders) {
             sender.join();
         }
     };
-    burst(0);
-    burst(1);
+    burst("burst0");
+    burst("burst1");
+    const auto port_of = server.ports();
     std::set<int> first;
     std::set<int> second;
     for (int i = 0; i < 3; ++i) {
