@@ -125,11 +125,21 @@ private:
         return filter;
     }
 
+    // What a backup's metadata carries: every lineage key (a csi snapshot keeps the source,
+    // the commit and the times as annotations, which its labels lack: the staging cluster finds
+    // a set's backups by its source and creation time).
+    static plan::Labels lineage_of(const plan::PlannedSnapshot& snapshot) {
+        auto lineage = snapshot.labels;
+        lineage.insert(snapshot.annotations.begin(), snapshot.annotations.end());
+        return lineage;
+    }
+
     px::CloudBackupCreateRequest backup_request(const plan::SnapshotPlan& plan,
                                                 const plan::PlannedSnapshot& snapshot,
                                                 const std::string& snapshot_id) const {
-        const plan::TransferSnapshot transfer{support::label(snapshot.labels, plan::k_source_key),
-                                              snapshot_id, snapshot.labels};
+        auto lineage = lineage_of(snapshot);
+        const plan::TransferSnapshot transfer{support::label(lineage, plan::k_source_key),
+                                              snapshot_id, std::move(lineage)};
         return plan::plan_transfer(plan.set_id, {transfer}, m_options.credentials, {})
             .backups.front()
             .request;
@@ -152,7 +162,7 @@ private:
     RunningBackup start_backup(const plan::SnapshotPlan& plan,
                                const plan::PlannedSnapshot& snapshot,
                                const exec::TakenSnapshot& taken, std::size_t index) {
-        const plan::TransferSnapshot transfer{taken.source, taken.portworx_id, snapshot.labels,
+        const plan::TransferSnapshot transfer{taken.source, taken.portworx_id, lineage_of(snapshot),
                                               taken.size_bytes};
         plan::TransferPlan planned;
         {

@@ -159,6 +159,30 @@ TEST_CASE("cloudsnap take, await_ready: the snapshot, its readiness, then its ba
                                                                {"backup/data", true}});
 }
 
+TEST_CASE("cloudsnap: a csi snapshot's backup carries its lineage annotations as metadata") {
+    // A csi snapshot keeps the source and the times as annotations (not label-safe values); the
+    // staging cluster finds a set's backups by them (plan/backup_set.cpp).
+    Fixture f;
+    profile::Profile profile;
+    profile.name = "orders";
+    profile.source.source_namespace = "prod";
+    profile.snapshot.method = profile::SnapshotMethod::csi;
+    const auto plan = plan::plan_snapshot(
+        method::csi(), profile,
+        {.profile = "orders", .run = "r1", .created_at = "2026-11-27T10:00:00Z"},
+        {{.pvc = "data", .volume_id = "vol-1", .size_bytes = 1 << 20}}, {});
+    REQUIRE(plan.snapshots.size() == 1);
+    REQUIRE_FALSE(plan.snapshots[0].labels.contains("pxclone.io/source"));
+    const auto text = f.backend->create_request(plan, plan.snapshots[0]);
+    const std::string post = "POST /v1/cloudbackups ";
+    const auto at = text.find(post);
+    REQUIRE(at != std::string::npos);
+    const auto labels = json::parse(text.substr(at + post.size())).at("labels");
+    CHECK(labels.at("pxclone.io/source") == "prod/data");
+    CHECK(labels.at("pxclone.io/created-at") == "2026-11-27T10:00:00Z");
+    CHECK(labels.at("pxclone.io/snapshot-set") == "r1");
+}
+
 TEST_CASE("cloudsnap await_ready: a snapshot the wrapped backend reports not ready is not backed "
           "up; its error is returned") {
     Fixture f;
