@@ -349,12 +349,19 @@ void staging_objects(Needs& needs, const profile::Profile& profile, std::string_
                   "read the source PVCs (a set of more than 8)");
         needs.add(command, "list", pv, "", "read the source volumes (a set of more than 8)");
     }
-    // The volumes: create_or_adopt (a GET after AlreadyExists), then Bound.
-    method_access(needs, command, method, AccessPhase::make_volumes, profile);
+    // The volumes: create_or_adopt (a GET after AlreadyExists), then Bound. In a staging cluster
+    // of its own each is a Portworx volume restored from a cloud backup, with a static PV,
+    // whatever the method (cmd::StagingData::planned).
+    if (staging_cluster(needs, profile)) {
+        needs.add(command, "create", pv, "", "make the volumes");
+        needs.add(command, "get", pv, "", "make the volumes");
+    } else {
+        method_access(needs, command, method, AccessPhase::make_volumes, profile);
+    }
     needs.add(command, "create", pvc, staging, "make the volumes");
     needs.add(command, "get", pvc, staging, "make the volumes");
     needs.wait(command, pvc, staging, "wait until the PVCs are Bound");
-    if (method.labels_provisioned_volumes()) {
+    if (method.labels_provisioned_volumes() && !staging_cluster(needs, profile)) {
         needs.add(command, "patch", pv, "", "label the provisioned volumes");
     }
     // The masking Job, and its pod's log when it fails.
@@ -464,7 +471,9 @@ void restore_needs(Needs& needs, const profile::Profile& profile,
     needs.add(k_restore, "delete", pv, "", "replace the PVCs");
     needs.wait(k_restore, pv, "", "wait until a replaced PV is gone before its volume");
     needs.add(k_restore, "patch", pv, "", "replace the PVCs");
-    method_access(needs, k_restore, method, AccessPhase::swap_volumes, profile);
+    if (!staging_cluster(needs, profile)) {
+        method_access(needs, k_restore, method, AccessPhase::swap_volumes, profile);
+    }
     staging_objects(needs, profile, k_restore, manifest_resources, method);
     if (profile.staging.mask) {
         // The last masking's Job is Complete: it is deleted and made again, and awaited gone.

@@ -142,10 +142,10 @@ expect_equal "A's ServiceAccount creating a namespace" \
 
 # 6. method csi: the staging cluster holds no source namespace, so B's part of `pxclone rbac`
 # grants nothing in prod and pxclone reads nothing there on B (exec::staging_scope): the runs'
-# completion (which lists sets on B's side too), teardown --run and list, as the ServiceAccounts
-# of both clusters' parts for the csi profile, with no 403 and every B request among
-# staging-access's permissions. (deploy-staging is not run: a csi set's cloud backups lack the
-# pxclone.io/source metadata a cross-cluster deploy finds a set by.)
+# completion (which lists sets on B's side too), deploy-staging from the set's cloud backups
+# (their metadata carry the csi snapshots' lineage annotations: the source B finds a set by),
+# teardown --run and list, as the ServiceAccounts of both clusters' parts for the csi profile,
+# with no 403 and every B request among staging-access's permissions.
 csi_profile=$E2E_PROFILES/cross-cluster-rbac-csi.yaml
 "$E2E_PXCLONE" rbac -p "$csi_profile" -o json >"$E2E_TMP/rbac-csi.json" ||
     e2e_fail "pxclone rbac (csi) failed"
@@ -166,6 +166,13 @@ expect_exit 0
 expect_equal "csi: the set's VolumeSnapshots in A" "2" "$(sim_owned_volume_snapshots | wc -l)"
 as_sa_of "$E2E_TMP/sa-b.yaml" __complete runs -p "$csi_profile"
 expect_exit 0
+as_sa_of "$E2E_TMP/sa-b.yaml" deploy-staging -p "$csi_profile" --run d1 -o json
+expect_exit 0
+expect_json '.namespace' orders-stg-d1
+expect_equal "csi: B's staging PVCs, bound" "mongo-data-mongo-0 Bound
+mongo-data-mongo-1 Bound" "$(sim_b_get /_sim/state | jq -r '
+    .kubernetes["v1/persistentvolumeclaims"][] | select(.metadata.namespace == "orders-stg-d1")
+    | "\(.metadata.name) \(.status.phase)"' | sort)"
 as_sa_of "$E2E_TMP/sa-b.yaml" teardown -p "$csi_profile" --run d1
 expect_exit 0
 as_sa_of "$E2E_TMP/sa.yaml" list -p "$csi_profile" -o json

@@ -430,10 +430,19 @@ TEST_CASE("needed_permissions: a staging.cluster profile's deploy-staging, resto
                 CHECK(staging_lines.count(text) == 1);
                 CHECK(source_lines.count(text) == 0);
             }
-            // method portworx: the static PVs of the volumes restored from the backups.
-            CHECK(staging_lines.count("create persistentvolumes @") ==
-                  (method == profile::SnapshotMethod::portworx ? 1U : 0U));
+            // The static PVs of the volumes restored from the backups, whatever the method (a
+            // restored volume is a Portworx volume: cmd::StagingData::planned); csi's own ways
+            // of making and swapping volumes are not used there.
+            CHECK(staging_lines.count("create persistentvolumes @") == 1);
             CHECK(source_lines.count("create persistentvolumes @") == 0);
+            for (const auto* line :
+                 {"create volumesnapshots.snapshot.storage.k8s.io @orders-stg-7",
+                  "create volumesnapshotcontents.snapshot.storage.k8s.io @",
+                  "delete volumesnapshots.snapshot.storage.k8s.io @orders-stg-7"}) {
+                const std::string text = line;
+                CAPTURE(text);
+                CHECK(staging_lines.count(text) == 0);
+            }
             for (const auto* line : {"get secrets @kube-system px-token",
                                      "create services/proxy @kube-system portworx-api:9021",
                                      "delete services/proxy @kube-system portworx-api:9021",
