@@ -144,8 +144,9 @@ expect_equal "A's ServiceAccount creating a namespace" \
 # grants nothing in prod and pxclone reads nothing there on B (exec::staging_scope): the runs'
 # completion (which lists sets on B's side too), deploy-staging from the set's cloud backups
 # (their metadata carry the csi snapshots' lineage annotations: the source B finds a set by),
-# teardown --run and list, as the ServiceAccounts of both clusters' parts for the csi profile,
-# with no 403 and every B request among staging-access's permissions.
+# restore to the baseline and to a newer set, teardown --run and list, as the ServiceAccounts
+# of both clusters' parts for the csi profile, with no 403 and every B request among
+# staging-access's permissions.
 csi_profile=$E2E_PROFILES/cross-cluster-rbac-csi.yaml
 "$E2E_PXCLONE" rbac -p "$csi_profile" -o json >"$E2E_TMP/rbac-csi.json" ||
     e2e_fail "pxclone rbac (csi) failed"
@@ -173,12 +174,21 @@ expect_equal "csi: B's staging PVCs, bound" "mongo-data-mongo-0 Bound
 mongo-data-mongo-1 Bound" "$(sim_b_get /_sim/state | jq -r '
     .kubernetes["v1/persistentvolumeclaims"][] | select(.metadata.namespace == "orders-stg-d1")
     | "\(.metadata.name) \(.status.phase)"' | sort)"
+# restore in B: back to the baseline (B's own snapshot), then to a newer set s3 from its backups.
+as_sa_of "$E2E_TMP/sa-b.yaml" restore -p "$csi_profile" --run d1 --pvc mongo-data-mongo-1 -o json
+expect_exit 0
+expect_json '.mode + " " + ([.volumes[] | .pvc] | join(","))' "inPlace mongo-data-mongo-1"
+as_sa_of "$E2E_TMP/sa.yaml" snapshot -p "$csi_profile" --run s3 --skip-hooks -o json
+expect_exit 0
+as_sa_of "$E2E_TMP/sa-b.yaml" restore -p "$csi_profile" --run d1 --all --snapshot s3 -o json
+expect_exit 0
+expect_json '[.swaps[] | .pvc] | join(",")' "mongo-data-mongo-0,mongo-data-mongo-1"
 as_sa_of "$E2E_TMP/sa-b.yaml" teardown -p "$csi_profile" --run d1
 expect_exit 0
 as_sa_of "$E2E_TMP/sa.yaml" list -p "$csi_profile" -o json
 expect_exit 0
 expect_json '[.items[] | select(.kind == "SnapshotSet") | "\(.snapshotSet) \(.state)"] | join(",")' \
-    "s2 complete"
+    "s3 complete,s2 complete"
 expect_equal "csi: requests pxsim A refused" 0 "$(forbidden_answers "$E2E_SIM_LOG")"
 expect_equal "csi: requests pxsim B refused" 0 "$(forbidden_answers "$E2E_SIM_B_LOG")"
 expect_equal "csi: B's requests in namespace prod" "" "$(E2E_SIM_LOG=$E2E_SIM_B_LOG sim_jq '
