@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <map>
 #include <set>
 #include <stdexcept>
 #include <utility>
@@ -25,6 +26,35 @@ std::string quoted_list(const std::vector<std::string>& items) {
         quoted.push_back("'" + item + "'");
     }
     return fmt::format("{}", fmt::join(quoted, ", "));
+}
+
+// A status reply's statuses (task id -> entry); nullptr when it holds none (no task visible yet).
+const json* statuses_of(const json& reply) {
+    const auto statuses = reply.find("statuses");
+    if (statuses == reply.end() || statuses->is_null()) {
+        return nullptr;
+    }
+    return &object_or_throw(*statuses, "statuses");
+}
+
+// For each of `volumes`, its restore entry among `statuses` (the latest if there are several);
+// a volume without one is absent.
+std::map<std::string, CloudBackupStatus> latest_restores(const json& statuses,
+                                                         const std::set<std::string>& volumes) {
+    std::map<std::string, CloudBackupStatus> found;
+    for (const auto& [key, entry] : statuses.items()) {
+        auto status = parse_cloud_backup_status(key, entry);
+        if (!status.restore || volumes.count(status.src_volume_id) == 0) {
+            continue;
+        }
+        const auto mine = found.find(status.src_volume_id);
+        if (mine == found.end()) {
+            found.emplace(status.src_volume_id, std::move(status));
+        } else if (status.start_time > mine->second.start_time) {
+            mine->second = std::move(status);
+        }
+    }
+    return found;
 }
 
 } // namespace
@@ -168,14 +198,13 @@ CloudBackupClient::backup_statuses(const std::vector<std::string>& task_ids) con
     const auto reply = status_reply(body, what);
     return detail::decoded(m_client.endpoint_text(), what, [&] {
         std::map<std::string, CloudBackupStatus> found;
-        const auto statuses = reply.find("statuses");
-        if (statuses == reply.end() || statuses->is_null()) {
+        const auto* all = statuses_of(reply);
+        if (all == nullptr) {
             return found;
         }
-        const auto& all = object_or_throw(*statuses, "statuses");
         // Only our own keys: the reply holds every task of the cluster.
         for (const auto& id : task_ids) {
-            if (const auto mine = all.find(id); mine != all.end()) {
+            if (const auto mine = all->find(id); mine != all->end()) {
                 found.emplace(id, parse_cloud_backup_status(id, *mine));
             }
         }
@@ -286,30 +315,25 @@ CloudBackupClient::restore_status(const std::string& restore_volume_id,
     const auto what =
         fmt::format("{}: status of the cloud restore into volume {}", m_cluster, restore_volume_id);
     const auto reply = status_reply(body, what);
-    return detail::decoded(
-        m_client.endpoint_text(), what, [&]() -> std::optional<CloudBackupStatus> {
-            const auto statuses = reply.find("statuses");
-            if (statuses == reply.end() || statuses->is_null()) {
-                return std::nullopt;
-            }
-            const auto& all = object_or_throw(*statuses, "statuses");
-            if (!task_id.empty()) {
-                if (const auto mine = all.find(task_id); mine != all.end()) {
-                    return parse_cloud_backup_status(task_id, *mine);
-                }
-            }
-            // No task id (the restore answered none): the restore entry of that volume, the
-            // latest if there were several.
-            std::optional<CloudBackupStatus> found;
-            for (const auto& [key, entry] : all.items()) {
-                auto status = parse_cloud_backup_status(key, entry);
-                if (status.restore && status.src_volume_id == restore_volume_id &&
-                    (!found || status.start_time > found->start_time)) {
-                    found = std::move(status);
-                }
-            }
-            return found;
-        });
+    return detail::decoded(m_client.endpoint_text(), what,
+                           [&]() -> std::optional<CloudBackupStatus> {
+                               const auto* all = statuses_of(reply);
+                               if (all == nullptr) {
+                                   return std::nullopt;
+                               }
+                               if (!task_id.empty()) {
+                                   if (const auto mine = all->find(task_id); mine != all->end()) {
+                                       return parse_cloud_backup_status(task_id, *mine);
+                                   }
+                               }
+                               // No task id (the restore answered none): the restore entry of that
+                               // volume, the latest if there were several.
+                               auto found = latest_restores(*all, {restore_volume_id});
+                               if (found.empty()) {
+                                   return std::nullopt;
+                               }
+                               return std::move(found.begin()->second);
+                           });
 }
 
 std::map<std::string, CloudBackupStatus>
@@ -329,25 +353,9 @@ CloudBackupClient::restore_statuses(const std::vector<std::string>& restore_volu
     const auto what = fmt::format("{}: status of {} cloud restores", m_cluster, wanted.size());
     const auto reply = status_reply(json::object(), what);
     return detail::decoded(m_client.endpoint_text(), what, [&] {
-        const auto statuses = reply.find("statuses");
-        if (statuses == reply.end() || statuses->is_null()) {
-            return found;
-        }
-        const auto& all = object_or_throw(*statuses, "statuses");
         // Only the restores into our volumes: the reply holds every task of the cluster.
-        for (const auto& [key, entry] : all.items()) {
-            auto status = parse_cloud_backup_status(key, entry);
-            if (!status.restore || wanted.count(status.src_volume_id) == 0) {
-                continue;
-            }
-            const auto mine = found.find(status.src_volume_id);
-            if (mine == found.end()) {
-                found.emplace(status.src_volume_id, std::move(status));
-            } else if (status.start_time > mine->second.start_time) {
-                mine->second = std::move(status);
-            }
-        }
-        return found;
+        const auto* all = statuses_of(reply);
+        return all == nullptr ? found : latest_restores(*all, wanted);
     });
 }
 
