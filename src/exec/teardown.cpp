@@ -770,15 +770,15 @@ TeardownReport execute_teardown(const plan::TeardownTarget& target, const plan::
     runner.check_cancelled();
     // When the namespaces deleted are gone (none failed), their runs' namespaced kinds are read
     // with the rest: nothing else can be covering them.
-    bool namespaces_gone = false;
-    for (const auto& deletion : plan.deletions) {
-        if (deletion.object.kind == TeardownKind::ns) {
-            namespaces_gone = !runner.failed(deletion.object);
-            if (!namespaces_gone) {
-                break;
-            }
-        }
-    }
+    const auto namespace_deletion = [](const plan::Deletion& deletion) {
+        return deletion.object.kind == TeardownKind::ns;
+    };
+    const bool namespaces_gone =
+        std::any_of(plan.deletions.begin(), plan.deletions.end(), namespace_deletion) &&
+        std::none_of(plan.deletions.begin(), plan.deletions.end(),
+                     [&](const plan::Deletion& deletion) {
+                         return namespace_deletion(deletion) && runner.failed(deletion.object);
+                     });
     const auto again = plan::plan_teardown(
         target, find_target_objects(context.kube, context.portworx, target, context.pool,
                                     namespaces_gone ? NamespacedLookup::at_once
