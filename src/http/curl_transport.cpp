@@ -379,10 +379,10 @@ struct CurlTransport::Impl {
     // too: with more requests in flight than that, each connection was closed as its request
     // ended (an N=200 teardown opened 783 TLS connections for 817 requests; most of its CPU, and
     // of the server's, was their handshakes). So it is max_kept_connections over the most
-    // requests in flight of the last CurlOptions::idle_linger: a command's steps come in waves
-    // (200 PV deletions, then 200 volume deletions), and the next wave reuses the last one's
-    // connections instead of opening as many again. Set as the transfers in flight change, on
-    // the loop's thread.
+    // requests in flight of the last CurlOptions::idle_linger: a command's requests come in
+    // bursts (discovery's reads, then a set's creates; one stage of a teardown, then the next),
+    // and the next burst reuses the last one's connections instead of opening as many again. Set as
+    // the transfers in flight change, on the loop's thread.
     void keep_idle(std::size_t in_flight) {
         const auto now = std::chrono::steady_clock::now();
         if (in_flight >= recent_peak || now >= peak_until) {
