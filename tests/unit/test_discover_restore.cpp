@@ -106,6 +106,12 @@ struct Fixture {
         kube_fake.expect(Method::get, "/api/v1/persistentvolumes/pv-data").reply(200, staging_pv());
     }
 
+    // The clone behind the staging PVC, made by this run from set 41 (the one a swap replaces).
+    void expect_clone_of_41() {
+        px_fake.expect(Method::get, "/v1/volumes/inspect/clone-1")
+            .reply(200, inspected("clone-1", "snap-41", ours("41")));
+    }
+
     // What every in-place discovery reads last: the workloads of the namespace (the statefulsets
     // first, as the arguments are evaluated) and the namespace, on set 41.
     void expect_workloads_and_namespace(const json& deployments) {
@@ -152,8 +158,7 @@ TEST_CASE_FIXTURE(Fixture, "in place: a PVC on its own set is rolled back to its
 TEST_CASE_FIXTURE(Fixture, "in place: --snapshot of another set swaps the PVC to its snapshot") {
     expect_staging_pvc_and_pv();
     // The old clone is deleted once replaced: it must be this run's.
-    px_fake.expect(Method::get, "/v1/volumes/inspect/clone-1")
-        .reply(200, inspected("clone-1", "snap-41", ours("41")));
+    expect_clone_of_41();
     px_fake.expect(Method::post, "/v1/volumes/inspectwithfilters").reply(200, sets_reply());
     kube_fake.expect(Method::get, "/api/v1/namespaces/prod/persistentvolumeclaims/data")
         .reply(404, k_not_found);
@@ -361,6 +366,11 @@ struct BackupFixture : Fixture {
             .body(set_backups_filter(set))
             .reply(200, json{{"backups", std::move(backups_reply)}});
     }
+    // Set 42's one backup, of prod/data, in `state`.
+    void expect_backup_of_42(const std::string& state, const std::string& size = "1073741824") {
+        expect_backups_of("42", json::array({test::cloud_backup(k_backup_42, "42", "prod/data",
+                                                                "snap-42", state, size)}));
+    }
 };
 
 } // namespace
@@ -381,11 +391,9 @@ TEST_CASE_FIXTURE(BackupFixture, "in place, staging cluster: a roll-back to the 
 TEST_CASE_FIXTURE(BackupFixture, "in place, staging cluster: --snapshot of another set swaps the "
                                  "PVC to a restore of that set's backup, without the source PVC") {
     expect_staging_pvc_and_pv();
-    px_fake.expect(Method::get, "/v1/volumes/inspect/clone-1")
-        .reply(200, inspected("clone-1", "snap-41", ours("41")));
+    expect_clone_of_41();
     // The set asked for by its id; no read of prod/data (it is in the source cluster).
-    expect_backups_of("42", json::array({test::cloud_backup(k_backup_42, "42", "prod/data",
-                                                            "snap-42", "Done", "2147483648")}));
+    expect_backup_of_42("Done", "2147483648");
     px_fake.expect(Method::post, "/v1/volumes/inspectwithfilters").reply(200, baselines_reply());
     expect_workloads_and_namespace(json::array());
     kube_fake.expect(Method::get, "/api/v1/namespaces/stg/persistentvolumeclaims?" + k_run_selector)
@@ -407,8 +415,7 @@ TEST_CASE_FIXTURE(BackupFixture, "in place, staging cluster: --snapshot of anoth
 TEST_CASE_FIXTURE(BackupFixture, "in place, staging cluster: a set without a backup of the PVC's "
                                  "source is not found") {
     expect_staging_pvc_and_pv();
-    px_fake.expect(Method::get, "/v1/volumes/inspect/clone-1")
-        .reply(200, inspected("clone-1", "snap-41", ours("41")));
+    expect_clone_of_41();
     expect_backups_of("42", json::array());
     CHECK_THROWS_WITH_AS(in_place({.ns = "stg", .pvcs = {"data"}, .snapshot_set = "42"}),
                          "snapshot set 42 of profile orders not found", NotFoundError);
@@ -418,8 +425,7 @@ TEST_CASE_FIXTURE(BackupFixture, "--new-pvc, staging cluster: one volume restore
                                  "backup of the source PVC, sized by it") {
     kube_fake.expect(Method::get, "/api/v1/namespaces/dev")
         .reply(200, json{{"metadata", {{"name", "dev"}}}});
-    expect_backups_of("42", json::array({test::cloud_backup(k_backup_42, "42", "prod/data",
-                                                            "snap-42", "Done", "2147483648")}));
+    expect_backup_of_42("Done", "2147483648");
     kube_fake.expect(Method::get, "/api/v1/namespaces/dev/persistentvolumeclaims/copy")
         .reply(404, k_not_found);
 
@@ -443,8 +449,7 @@ TEST_CASE_FIXTURE(BackupFixture, "--new-pvc, staging cluster: one volume restore
 TEST_CASE_FIXTURE(BackupFixture, "--new-pvc, staging cluster: a backup not Done yet is refused") {
     kube_fake.expect(Method::get, "/api/v1/namespaces/dev")
         .reply(200, json{{"metadata", {{"name", "dev"}}}});
-    expect_backups_of("42", json::array({test::cloud_backup(k_backup_42, "42", "prod/data",
-                                                            "snap-42", "Active")}));
+    expect_backup_of_42("Active");
     CHECK_THROWS_WITH_AS(discover::discover_new_pvc(
                              readers(), orders(), run,
                              {.ns = "dev", .pvc = "copy", .from = "data", .snapshot_set = "42"}),

@@ -28,14 +28,20 @@ namespace {
 constexpr const char* k_px = "https://px.test:9021";
 const std::string k_cred = "d2634535-ce39-4905-ae19-6c32421898bf";
 
-plan::SnapshotPlan snapshot_plan(const std::vector<plan::ExistingSnapshot>& existing = {}) {
+const plan::SourceVolume k_data{.pvc = "data", .volume_id = "vol-1", .size_bytes = 1 << 20};
+const plan::SourceVolume k_logs{.pvc = "logs", .volume_id = "vol-2", .size_bytes = 1 << 20};
+
+// Run r1 of profile orders (source namespace prod) over `sources` with `method`.
+plan::SnapshotPlan snapshot_plan(const std::vector<plan::ExistingSnapshot>& existing = {},
+                                 const std::vector<plan::SourceVolume>& sources = {k_data},
+                                 const plan::MethodRules& method = method::portworx()) {
     profile::Profile profile;
     profile.name = "orders";
     profile.source.source_namespace = "prod";
+    profile.snapshot.method = method.kind();
     return plan::plan_snapshot(
-        method::portworx(), profile,
-        {.profile = "orders", .run = "r1", .created_at = "2026-11-27T10:00:00Z"},
-        {{.pvc = "data", .volume_id = "vol-1", .size_bytes = 1 << 20}}, existing);
+        method, profile, {.profile = "orders", .run = "r1", .created_at = "2026-11-27T10:00:00Z"},
+        sources, existing);
 }
 
 json inspected(const std::string& id) {
@@ -163,14 +169,7 @@ TEST_CASE("cloudsnap: a csi snapshot's backup carries its lineage annotations as
     // A csi snapshot keeps the source and the times as annotations (not label-safe values); the
     // staging cluster finds a set's backups by them (plan/backup_set.cpp).
     Fixture f;
-    profile::Profile profile;
-    profile.name = "orders";
-    profile.source.source_namespace = "prod";
-    profile.snapshot.method = profile::SnapshotMethod::csi;
-    const auto plan = plan::plan_snapshot(
-        method::csi(), profile,
-        {.profile = "orders", .run = "r1", .created_at = "2026-11-27T10:00:00Z"},
-        {{.pvc = "data", .volume_id = "vol-1", .size_bytes = 1 << 20}}, {});
+    const auto plan = snapshot_plan({}, {k_data}, method::csi());
     REQUIRE(plan.snapshots.size() == 1);
     REQUIRE_FALSE(plan.snapshots[0].labels.contains("pxclone.io/source"));
     const auto text = f.backend->create_request(plan, plan.snapshots[0]);
@@ -210,15 +209,7 @@ TEST_CASE("cloudsnap await_ready: a snapshot the wrapped backend reports not rea
 TEST_CASE(
     "cloudsnap await_ready: per snapshot, the ready one is backed up, the failed one is not") {
     Fixture f;
-    profile::Profile profile;
-    profile.name = "orders";
-    profile.source.source_namespace = "prod";
-    const auto plan = plan::plan_snapshot(
-        method::portworx(), profile,
-        {.profile = "orders", .run = "r1", .created_at = "2026-11-27T10:00:00Z"},
-        {{.pvc = "data", .volume_id = "vol-1", .size_bytes = 1 << 20},
-         {.pvc = "logs", .volume_id = "vol-2", .size_bytes = 1 << 20}},
-        {});
+    const auto plan = snapshot_plan({}, {k_data, k_logs});
     REQUIRE(plan.snapshots.size() == 2);
     f.px_fake.expect(Method::post, "/v1/volumes/snapshots").reply(200, R"({"snapshot_id":"s1"})");
     f.px_fake.expect(Method::post, "/v1/volumes/snapshots").reply(200, R"({"snapshot_id":"s2"})");
@@ -423,15 +414,9 @@ TEST_CASE("cloudsnap await_ready with a pool: the backups start at once; each ro
          .backup_timeout = 10min,
          .cluster = "source cluster",
          .pool = &pool});
-    profile::Profile profile;
-    profile.name = "orders";
-    profile.source.source_namespace = "prod";
-    const auto plan = plan::plan_snapshot(
-        method::portworx(), profile,
-        {.profile = "orders", .run = "r1", .created_at = "2026-11-27T10:00:00Z"},
-        {{.pvc = "data", .volume_id = "vol-1", .size_bytes = 1 << 20},
-         {.pvc = "logs", .volume_id = "vol-2", .size_bytes = 1 << 20}},
-        {{.id = "s1", .source = "prod/data"}, {.id = "s2", .source = "prod/logs"}});
+    const auto plan =
+        snapshot_plan({{.id = "s1", .source = "prod/data"}, {.id = "s2", .source = "prod/logs"}},
+                      {k_data, k_logs});
     REQUIRE(plan.snapshots.size() == 2);
     const auto deadline = clock.now() + 1min;
     const std::vector<exec::TakenSnapshot> taken{
