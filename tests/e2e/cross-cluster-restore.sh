@@ -24,14 +24,8 @@ sim_b_get /_sim/state >"$E2E_TMP/state-before-b.json"
 # bj ARGS...: jq over B's state.
 bj() { sim_b_get /_sim/state | jq "$@"; }
 # b_volume_of PVC: the Portworx volume behind a staging PVC of r1 in B.
-b_volume_of() {
-    bj -r --arg ns "$ns" --arg n "$1" '
-        (.kubernetes["v1/persistentvolumeclaims"][] | select(.metadata.namespace == $ns and .metadata.name == $n)
-         | .spec.volumeName) as $pv
-        | .kubernetes["v1/persistentvolumes"][] | select(.metadata.name == $pv)
-        | .spec.csi.volumeHandle // .spec.portworxVolume.volumeID'
-}
-b_data_of() { bj -r --arg id "$1" '.portworx[] | select(.volume.id == $id) | .sim_data // ""'; }
+b_volume_of() { bj -r --arg ns "$ns" --arg n "$1" "$E2E_JQ_PVC_VOLUME"; }
+b_data_of() { bj -r --arg id "$1" "$E2E_JQ_VOLUME_DATA"; }
 b_write_data() {
     curl -sS --fail -X PUT --data "$2" "$SIM_B_URL/_sim/volume-data/$1" >/dev/null ||
         e2e_fail "writing data to B's volume $1"
@@ -81,14 +75,10 @@ after_b() {
     expect_equal "production's data after $1" "$prod_data" "$(data_of_a "$prod")"
     expect_invariants
 }
-data_of_a() { sim_get /_sim/state | jq -r --arg id "$1" '.portworx[] | select(.volume.id == $id) | .sim_data // ""'; }
+data_of_a() { sim_get /_sim/state | jq -r --arg id "$1" "$E2E_JQ_VOLUME_DATA"; }
 
 # 1. In A: set s1 of "orders of monday", set s2 of "orders of tuesday", each backed up.
-prod=$(sim_get /_sim/state | jq -r '
-    (.kubernetes["v1/persistentvolumeclaims"][] | select(.metadata.namespace == "prod" and .metadata.name == "mongo-data-mongo-1")
-     | .spec.volumeName) as $pv
-    | .kubernetes["v1/persistentvolumes"][] | select(.metadata.name == $pv)
-    | .spec.csi.volumeHandle // .spec.portworxVolume.volumeID')
+prod=$(sim_get /_sim/state | jq -r --arg ns prod --arg n mongo-data-mongo-1 "$E2E_JQ_PVC_VOLUME")
 [[ -n $prod ]] || e2e_fail "no production volume for prod/mongo-data-mongo-1"
 curl -sS --fail -X PUT --data "orders of monday" "$SIM_URL/_sim/volume-data/$prod" >/dev/null
 px_run snapshot -p "$profile" --run s1 --skip-hooks -q

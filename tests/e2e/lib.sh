@@ -361,6 +361,16 @@ sim_restart() {
     sim_start "$@"
 }
 
+# jq programs over pxsim's state (/_sim/state): the Portworx volume behind PVC $n of namespace
+# $ns (--arg ns NS --arg n NAME), and the data pxsim models in volume $id (--arg id ID; "" when
+# the volume is gone).
+readonly E2E_JQ_PVC_VOLUME='
+    (.kubernetes["v1/persistentvolumeclaims"][] | select(.metadata.namespace == $ns and .metadata.name == $n)
+     | .spec.volumeName) as $pv
+    | .kubernetes["v1/persistentvolumes"][] | select(.metadata.name == $pv)
+    | .spec.csi.volumeHandle // .spec.portworxVolume.volumeID'
+readonly E2E_JQ_VOLUME_DATA='.portworx[] | select(.volume.id == $id) | .sim_data // ""'
+
 # sim_get PATH: GET from pxsim's admin API (no token needed) to stdout.
 sim_get() {
     curl -sS --fail --max-time 20 "$SIM_URL$1" || e2e_fail "GET $SIM_URL$1 failed"
@@ -830,14 +840,10 @@ restore_two_sets() {
         sim_jq '.[$n:] | [pxclone_requests[] | select(mutating) | "\(.method) \(.path)"] | .[]' --argjson n "$1"
     }
     volume_of() {
-        sj -r --arg ns "$1" --arg n "$2" '
-            (.kubernetes["v1/persistentvolumeclaims"][] | select(.metadata.namespace == $ns and .metadata.name == $n)
-             | .spec.volumeName) as $pv
-            | .kubernetes["v1/persistentvolumes"][] | select(.metadata.name == $pv)
-            | .spec.csi.volumeHandle // .spec.portworxVolume.volumeID'
+        sj -r --arg ns "$1" --arg n "$2" "$E2E_JQ_PVC_VOLUME"
     }
     data_of() {
-        sj -r --arg id "$1" '.portworx[] | select(.volume.id == $id) | .sim_data // ""'
+        sj -r --arg id "$1" "$E2E_JQ_VOLUME_DATA"
     }
     write_data() {
         curl -sS --fail -X PUT --data "$2" "$SIM_URL/_sim/volume-data/$1" >/dev/null ||

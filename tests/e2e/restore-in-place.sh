@@ -32,7 +32,7 @@ volume_of() {
         | .spec.csi.volumeHandle // .spec.portworxVolume.volumeID'
 }
 data_of() {
-    sim_get /_sim/state | jq -r --arg id "$1" '.portworx[] | select(.volume.id == $id) | .sim_data // ""'
+    sim_get /_sim/state | jq -r --arg id "$1" "$E2E_JQ_VOLUME_DATA"
 }
 write_data() {
     curl -sS --fail -X PUT --data "$2" "$SIM_URL/_sim/volume-data/$1" >/dev/null ||

@@ -21,14 +21,8 @@ sj() { # jq over pxsim's state, fetched once after each change (`stale` after on
     jq "$@" "$E2E_TMP/state.json"
 }
 stale() { rm -f "$E2E_TMP/state.json"; }
-volume_of() { # NS PVC -> the Portworx volume behind it
-    sj -r --arg ns "$1" --arg n "$2" '
-        (.kubernetes["v1/persistentvolumeclaims"][] | select(.metadata.namespace == $ns and .metadata.name == $n)
-         | .spec.volumeName) as $pv
-        | .kubernetes["v1/persistentvolumes"][] | select(.metadata.name == $pv)
-        | .spec.csi.volumeHandle // .spec.portworxVolume.volumeID'
-}
-data_of() { sj -r --arg id "$1" '.portworx[] | select(.volume.id == $id) | .sim_data // ""'; }
+volume_of() { sj -r --arg ns "$1" --arg n "$2" "$E2E_JQ_PVC_VOLUME"; } # NS PVC
+data_of() { sj -r --arg id "$1" "$E2E_JQ_VOLUME_DATA"; }
 write_data() {
     curl -sS --fail -X PUT --data "$2" "$SIM_URL/_sim/volume-data/$1" >/dev/null ||
         e2e_fail "writing data to volume $1"
